@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using AppKernel.Platform.Native;
+
+namespace AppKernel.Platform;
+
+/// <summary>
+/// The one way the Sentry touches guest memory. Every guest pointer goes through here;
+/// an unmapped or protected address makes the call return false (the caller answers EFAULT),
+/// it never throws.
+/// </summary>
+public sealed unsafe class GuestMemory
+{
+    const ulong PageSize = 4096;
+    readonly int _pid;
+
+    public GuestMemory(int pid) => _pid = pid;
+
+    /// <summary>Reads as many bytes as are readable from addr; returns the count.</summary>
+    public int ReadPartial(ulong addr, Span<byte> dst)
+    {
+        if (dst.Length == 0) return 0;
+        if (addr + (ulong)dst.Length < addr) return 0;
+        fixed (byte* p = dst)
+        {
+            var local = new IoVec { Base = (nint)p, Len = (nuint)dst.Length };
+            var remote = new IoVec { Base = (nint)addr, Len = (nuint)dst.Length };
+            long n = Host.process_vm_readv(_pid, &local, 1, &remote, 1, 0);
+            return n < 0 ? 0 : (int)n;
+        }
+    }
+
+    public int WritePartial(ulong addr, ReadOnlySpan<byte> src)
+    {
+        if (src.Length == 0) return 0;
+        if (addr + (ulong)src.Length < addr) return 0;
+        fixed (byte* p = src)
+        {
+            var local = new IoVec { Base = (nint)p, Len = (nuint)src.Length };
+            var remote = new IoVec { Base = (nint)addr, Len = (nuint)src.Length };
+            long n = Host.process_vm_writev(_pid, &local, 1, &remote, 1, 0);
+            return n < 0 ? 0 : (int)n;
+        }
+    }
+
+    public bool Read(ulong addr, Span<byte> dst) => ReadPartial(addr, dst) == dst.Length;
+    public bool Write(ulong addr, ReadOnlySpan<byte> src) => WritePartial(addr, src) == src.Length;
+
+    public bool Read<T>(ulong addr, out T value) where T : unmanaged
+    {
+        value = default;
+        return Read(addr, MemoryMarshal.AsBytes(new Span<T>(ref value)));
+    }
+
+    public bool Write<T>(ulong addr, in T value) where T : unmanaged
+        => Write(addr, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+
+    public bool Zero(ulong addr, ulong len)
+    {
+        Span<byte> zeros = stackalloc byte[4096];
+        zeros.Clear();
+        while (len > 0)
+        {
+            int n = (int)Math.Min(len, 4096);
+            if (!Write(addr, zeros[..n])) return false;
+            addr += (ulong)n; len -= (ulong)n;
+        }
+        return true;
+    }
+
+    /// <summary>Reads a NUL-terminated string of at most max bytes (excluding the NUL).
+    /// Returns EFAULT for a bad pointer and ENAMETOOLONG when no NUL is found in max bytes.</summary>
+    public Errno ReadCString(ulong addr, int max, out byte[] bytes)
+    {
+        bytes = Array.Empty<byte>();
+        if (addr == 0) return Errno.EFAULT;
+        Span<byte> buf = stackalloc byte[(int)PageSize];
+        var acc = new List<byte>(64);
+        while (acc.Count <= max)
+        {
+            // Never read across a page boundary so that a string ending just before an unmapped page reads fine.
+            int chunk = (int)(PageSize - (addr % PageSize));
+            int got = ReadPartial(addr, buf[..chunk]);
+            if (got == 0) return Errno.EFAULT;
+            int nul = buf[..got].IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                if (acc.Count + nul > max) return Errno.ENAMETOOLONG;
+                foreach (var b in buf[..nul]) acc.Add(b);
+                bytes = acc.ToArray();
+                return Errno.None;
+            }
+            if (got < chunk) return Errno.EFAULT;
+            foreach (var b in buf[..got]) acc.Add(b);
+            addr += (ulong)got;
+        }
+        return Errno.ENAMETOOLONG;
+    }
+
+    public Errno ReadString(ulong addr, int max, out string s)
+    {
+        var e = ReadCString(addr, max, out var b);
+        s = e == Errno.None ? Encoding.UTF8.GetString(b) : "";
+        return e;
+    }
+
+    /// <summary>Reads a guest iovec array (at most 1024 entries, as Linux's UIO_MAXIOV).</summary>
+    public Errno ReadIovecs(ulong addr, ulong count, out IoVec[] iovs)
+    {
+        iovs = Array.Empty<IoVec>();
+        if (count > 1024) return Errno.EINVAL;
+        var arr = new IoVec[count];
+        if (count > 0 && !Read(addr, MemoryMarshal.AsBytes(arr.AsSpan()))) return Errno.EFAULT;
+        ulong total = 0;
+        foreach (var v in arr)
+        {
+            total += v.Len;
+            if ((long)v.Len < 0 || (long)total < 0) return Errno.EINVAL;
+        }
+        iovs = arr;
+        return Errno.None;
+    }
+}

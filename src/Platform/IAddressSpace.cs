@@ -1,0 +1,17 @@
+namespace AppKernel.Platform;
+
+/// <summary>
+/// A guest address space as the Platform offers it: the Sentry decides every mapping,
+/// the Platform carries it out in the stub. Results are raw syscall results (negative errno).
+/// </summary>
+public interface IAddressSpace
+{
+    GuestMemory Memory { get; }
+    /// <summary>Maps anonymous memory at exactly addr (MAP_FIXED). flags: MAP_SHARED/MAP_PRIVATE, MAP_NORESERVE.</summary>
+    long MapAnonymous(ulong addr, ulong len, int prot, int flags);
+    long Unmap(ulong addr, ulong len);
+    long Protect(ulong addr, ulong len, int prot);
+    /// <summary>Moves or resizes [oldAddr, oldAddr+oldLen) to exactly newAddr with newLen.</summary>
+    long Remap(ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr);
+    long Advise(ulong addr, ulong len, int advice);
+}

@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+
+namespace AppKernel.Platform.Native;
+
+/// <summary>Host calls that Tmds.LibC lacks. Every call returns -1 and sets errno on failure.</summary>
+public static unsafe partial class Host
+{
+    const string Libc = "libc";
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial long ptrace(long request, int pid, nint addr, nint data);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int waitpid(int pid, int* status, int options);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial nint process_vm_readv(int pid, IoVec* local, ulong liovcnt, IoVec* remote, ulong riovcnt, ulong flags);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial nint process_vm_writev(int pid, IoVec* local, ulong liovcnt, IoVec* remote, ulong riovcnt, ulong flags);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int clock_gettime(int clock, Timespec* ts);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial long syscall(long nr, long a1, long a2, long a3);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int prctl(int option, ulong a2, ulong a3, ulong a4, ulong a5);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int getrlimit(int resource, RLimit* rlim);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int setrlimit(int resource, RLimit* rlim);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int nanosleep(Timespec* req, Timespec* rem);
+
+    // posix_spawn and friends: glibc implements them with vfork+exec, no managed code runs in the child.
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawnattr_init(void* attr);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawnattr_destroy(void* attr);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawnattr_setflags(void* attr, short flags);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawnattr_setsigmask(void* attr, ulong* mask);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawnattr_setsigdefault(void* attr, ulong* mask);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_init(void* fa);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_destroy(void* fa);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_adddup2(void* fa, int fd, int newfd);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_addclose(void* fa, int fd);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_addclosefrom_np(void* fa, int from);
+
+    public static int Errno => Marshal.GetLastPInvokeError();
+
+    public const int SYS_getdents64 = 217;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct IoVec
+{
+    public nint Base;
+    public nuint Len;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct Timespec
+{
+    public long Sec;
+    public long Nsec;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct RLimit
+{
+    public ulong Cur;
+    public ulong Max;
+}

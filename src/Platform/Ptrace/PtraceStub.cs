@@ -1,0 +1,205 @@
+using System.Text;
+using AppKernel.Platform.Native;
+using static AppKernel.Platform.Ptrace.PtraceConstants;
+
+namespace AppKernel.Platform.Ptrace;
+
+/// <summary>
+/// One stub process traced with PTRACE_SYSEMU: a guest address space and (for now) its one thread.
+/// All calls must come from the OS thread that created it (ptrace's rule).
+/// </summary>
+public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
+{
+    static readonly object s_imageLock = new();
+    static int s_imageFd = -1;
+
+    public int Pid { get; }
+    public GuestMemory Memory { get; }
+    /// <summary>Registers of a freshly stopped stub: valid cs/ss/eflags for building guest register sets.</summary>
+    public Registers Template { get; }
+    bool _dead;
+
+    PtraceStub(int pid, Registers template)
+    {
+        Pid = pid;
+        Memory = new GuestMemory(pid);
+        Template = template;
+    }
+
+    static int ImageFd()
+    {
+        lock (s_imageLock)
+        {
+            if (s_imageFd >= 0) return s_imageFd;
+            fixed (byte* name = "appkernel-stub\0"u8)
+            {
+                int fd = Tmds.Linux.LibC.memfd_create(name, 1 /* MFD_CLOEXEC */);
+                if (fd < 0) throw new PlatformException($"memfd_create: errno {Host.Errno}");
+                var img = StubImage.Elf;
+                fixed (byte* p = img)
+                    if ((long)Tmds.Linux.LibC.write(fd, p, img.Length) != img.Length)
+                        throw new PlatformException("writing the stub image failed");
+                s_imageFd = fd;
+                return fd;
+            }
+        }
+    }
+
+    /// <summary>Spawns and seizes a new stub with an empty address space (only the stub page remains).</summary>
+    public static PtraceStub Create()
+    {
+        int imageFd = ImageFd();
+        int pid;
+        var attr = stackalloc byte[1024];
+        var fa = stackalloc byte[1024];
+        Host.posix_spawnattr_init(attr);
+        Host.posix_spawn_file_actions_init(fa);
+        try
+        {
+            ulong empty = 0, all = ~0UL;
+            Host.posix_spawnattr_setsigmask(attr, &empty);
+            Host.posix_spawnattr_setsigdefault(attr, &all);
+            // POSIX_SPAWN_SETSIGDEF 0x04 | SETSIGMASK 0x08 | SETSID 0x80: no signals from our terminal reach the stub.
+            Host.posix_spawnattr_setflags(attr, 0x04 | 0x08 | 0x80);
+            Host.posix_spawn_file_actions_adddup2(fa, imageFd, 3);
+            Host.posix_spawn_file_actions_addclose(fa, 0);
+            Host.posix_spawn_file_actions_addclose(fa, 1);
+            Host.posix_spawn_file_actions_addclose(fa, 2);
+            Host.posix_spawn_file_actions_addclosefrom_np(fa, 4);
+            var path = "/proc/self/fd/3\0"u8;
+            byte* argv0 = stackalloc byte[] { (byte)'s', (byte)'t', (byte)'u', (byte)'b', 0 };
+            byte** argv = stackalloc byte*[2] { argv0, null };
+            byte** envp = stackalloc byte*[1] { null };
+            fixed (byte* p = path)
+            {
+                int rc = Host.posix_spawn(&pid, p, fa, attr, argv, envp);
+                if (rc != 0) throw new PlatformException($"posix_spawn of the stub failed: errno {rc}");
+            }
+        }
+        finally
+        {
+            Host.posix_spawn_file_actions_destroy(fa);
+            Host.posix_spawnattr_destroy(attr);
+        }
+
+        if (Host.ptrace(PTRACE_SEIZE, pid, 0, (nint)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) < 0)
+        {
+            int e = Host.Errno;
+            Tmds.Linux.LibC.kill(pid, SIGKILL);
+            int st; Host.waitpid(pid, &st, 0);
+            throw new PlatformException($"PTRACE_SEIZE failed: errno {e}");
+        }
+        Host.ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+        int status;
+        while (true)
+        {
+            if (Host.waitpid(pid, &status, __WALL) < 0) throw new PlatformException($"waitpid: errno {Host.Errno}");
+            if (!IsStopped(status)) throw new PlatformException($"stub exited during start-up (status 0x{status:x})");
+            if ((status >> 16) == PTRACE_EVENT_STOP) break;
+            // Some other stop (a signal): let it continue, suppressing the signal, until the interrupt lands.
+            Host.ptrace(PTRACE_CONT, pid, 0, 0);
+        }
+        Registers regs;
+        Host.ptrace(PTRACE_GETREGS, pid, 0, (nint)(&regs));
+        var stub = new PtraceStub(pid, regs);
+        // Leave only the stub page: the guest's address space is ours to lay out.
+        stub.Inject(11, 0, StubImage.Base);
+        stub.Inject(11, StubImage.Base + StubImage.Size, 0x7fff_ffff_f000 - (StubImage.Base + StubImage.Size));
+        return stub;
+    }
+
+    static bool IsStopped(int status) => (status & 0xff) == 0x7f;
+
+    /// <summary>Runs one real syscall inside the stub and returns its raw result (negative errno on failure).</summary>
+    public long Inject(long nr, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
+    {
+        if (_dead) return -(long)Errno.ESRCH;
+        var r = Template;
+        r.Rip = StubImage.InjectAddress;
+        r.Rax = (ulong)nr;
+        r.OrigRax = ulong.MaxValue; // no syscall restart on the way out
+        r.Rdi = a0; r.Rsi = a1; r.Rdx = a2; r.R10 = a3; r.R8 = a4; r.R9 = a5;
+        if (Host.ptrace(PTRACE_SETREGS, Pid, 0, (nint)(&r)) < 0) return Lost();
+        if (Host.ptrace(PTRACE_CONT, Pid, 0, 0) < 0) return Lost();
+        while (true)
+        {
+            int status;
+            if (Host.waitpid(Pid, &status, __WALL) < 0 || !IsStopped(status)) return Lost();
+            int sig = (status >> 8) & 0xff;
+            if (sig == SIGTRAP && (status >> 16) == 0)
+            {
+                if (Host.ptrace(PTRACE_GETREGS, Pid, 0, (nint)(&r)) < 0) return Lost();
+                if (r.Rip == StubImage.InjectAddress + 3) return (long)r.Rax;
+            }
+            // Anything else (an outside signal, an interrupt) is dropped while we own the stub.
+            Host.ptrace(PTRACE_CONT, Pid, 0, 0);
+        }
+    }
+
+    public long MapAnonymous(ulong addr, ulong len, int prot, int flags)
+        => Inject(9, addr, len, (ulong)prot, (ulong)(flags | 0x20 /* MAP_ANONYMOUS */ | 0x10 /* MAP_FIXED */), ulong.MaxValue, 0);
+    public long Unmap(ulong addr, ulong len) => Inject(11, addr, len);
+    public long Protect(ulong addr, ulong len, int prot) => Inject(10, addr, len, (ulong)prot);
+    public long Remap(ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr)
+        => newAddr == oldAddr
+            ? Inject(25, oldAddr, oldLen, newLen, 0)
+            : Inject(25, oldAddr, oldLen, newLen, 1 | 2 /* MREMAP_MAYMOVE|MREMAP_FIXED */, newAddr);
+    public long Advise(ulong addr, ulong len, int advice) => Inject(28, addr, len, (ulong)advice);
+
+    long Lost()
+    {
+        _dead = true;
+        return -(long)Errno.ESRCH;
+    }
+
+    /// <summary>Runs the guest with the given registers until it traps; regs are updated in place.</summary>
+    public void Switch(ref Registers regs, out StopInfo stop)
+    {
+        stop = default;
+        if (_dead) { stop.Kind = StopKind.Exited; return; }
+        fixed (Registers* pr = &regs)
+        {
+            if (Host.ptrace(PTRACE_SETREGS, Pid, 0, (nint)pr) < 0 || Host.ptrace(PTRACE_SYSEMU, Pid, 0, 0) < 0)
+            {
+                _dead = true; stop.Kind = StopKind.Exited; return;
+            }
+            while (true)
+            {
+                int status;
+                if (Host.waitpid(Pid, &status, __WALL) < 0) { _dead = true; stop.Kind = StopKind.Exited; return; }
+                stop.WaitStatus = status;
+                if (!IsStopped(status)) { _dead = true; stop.Kind = StopKind.Exited; return; }
+                int sig = (status >> 8) & 0xff;
+                if (sig == (SIGTRAP | 0x80))
+                {
+                    Host.ptrace(PTRACE_GETREGS, Pid, 0, (nint)pr);
+                    stop.Kind = StopKind.Syscall;
+                    return;
+                }
+                if ((status >> 16) == PTRACE_EVENT_STOP)
+                {
+                    Host.ptrace(PTRACE_SYSEMU, Pid, 0, 0);
+                    continue;
+                }
+                SigInfo info;
+                Host.ptrace(PTRACE_GETSIGINFO, Pid, 0, (nint)(&info));
+                Host.ptrace(PTRACE_GETREGS, Pid, 0, (nint)pr);
+                stop.Kind = StopKind.Signal;
+                stop.Signal = sig;
+                stop.Info = info;
+                return;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Pid <= 0) return;
+        Tmds.Linux.LibC.kill(Pid, SIGKILL);
+        int status;
+        while (Host.waitpid(Pid, &status, __WALL) > 0 && IsStopped(status)) { }
+        _dead = true;
+    }
+}
+
+public sealed class PlatformException(string message) : Exception(message);

@@ -1,0 +1,69 @@
+using System.Buffers.Binary;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace AppKernel.Platform.Ptrace;
+
+/// <summary>
+/// The stub program: a tiny static ELF that every guest address space starts from.
+/// It closes the fd it was executed from, asks to die with its parent thread, and spins
+/// until the Sentry seizes it. The Sentry injects syscalls by pointing rip at
+/// <see cref="InjectAddress"/> (`syscall; int3`).
+/// </summary>
+public static class StubImage
+{
+    /// <summary>Where the stub's only page lives in every guest address space; the guest may not map it.</summary>
+    public const ulong Base = 0x7ff0_0000_0000;
+    public const ulong Size = 0x1000;
+    const int CodeOffset = 0x80; // after the ELF header (64) and one program header (56)
+
+    public static ulong InjectAddress { get; }
+    public static byte[] Elf { get; }
+
+    static StubImage()
+    {
+        var a = new Assembler(64);
+        var spin = a.CreateLabel();
+        var inject = a.CreateLabel();
+        // close(3): posix_spawn dup'ed the image memfd there.
+        a.mov(eax, 3); a.mov(edi, 3); a.syscall();
+        // prctl(PR_SET_PDEATHSIG, SIGKILL)
+        a.mov(eax, 157); a.mov(edi, 1); a.mov(esi, 9); a.syscall();
+        a.Label(ref spin);
+        a.pause();
+        a.jmp(spin);
+        a.Label(ref inject);
+        a.syscall();
+        a.int3();
+        var ms = new MemoryStream();
+        var res = a.Assemble(new StreamCodeWriter(ms), Base + CodeOffset, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        InjectAddress = res.GetLabelRIP(inject);
+        var code = ms.ToArray();
+
+        var elf = new byte[CodeOffset + code.Length];
+        var s = elf.AsSpan();
+        // ELF header
+        s[0] = 0x7f; s[1] = (byte)'E'; s[2] = (byte)'L'; s[3] = (byte)'F';
+        s[4] = 2; s[5] = 1; s[6] = 1; // 64-bit, little endian, version
+        BinaryPrimitives.WriteUInt16LittleEndian(s[16..], 2);      // ET_EXEC
+        BinaryPrimitives.WriteUInt16LittleEndian(s[18..], 62);     // EM_X86_64
+        BinaryPrimitives.WriteUInt32LittleEndian(s[20..], 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(s[24..], Base + CodeOffset); // e_entry
+        BinaryPrimitives.WriteUInt64LittleEndian(s[32..], 64);     // e_phoff
+        BinaryPrimitives.WriteUInt16LittleEndian(s[52..], 64);     // e_ehsize
+        BinaryPrimitives.WriteUInt16LittleEndian(s[54..], 56);     // e_phentsize
+        BinaryPrimitives.WriteUInt16LittleEndian(s[56..], 1);      // e_phnum
+        // PT_LOAD r-x covering the file
+        var ph = s[64..];
+        BinaryPrimitives.WriteUInt32LittleEndian(ph, 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(ph[4..], 5);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[8..], 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[16..], Base);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[24..], Base);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[32..], (ulong)elf.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[40..], (ulong)elf.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[48..], 0x1000);
+        code.CopyTo(s[CodeOffset..]);
+        Elf = elf;
+    }
+}

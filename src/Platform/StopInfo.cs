@@ -1,0 +1,32 @@
+using System.Runtime.InteropServices;
+
+namespace AppKernel.Platform;
+
+public enum StopKind
+{
+    /// <summary>The guest executed a syscall instruction; the number is in OrigRax.</summary>
+    Syscall,
+    /// <summary>A signal arrived for the guest: a fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) or one sent from outside.</summary>
+    Signal,
+    /// <summary>The stub is gone (killed from outside): the address space is lost.</summary>
+    Exited,
+}
+
+/// <summary>The kernel's siginfo_t (128 bytes) with accessors for the fields faults use.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 128)]
+public struct SigInfo
+{
+    public int Signo;
+    public int Errno;
+    public int Code;
+    int _pad;
+    public ulong Addr; // si_addr for faults
+}
+
+public struct StopInfo
+{
+    public StopKind Kind;
+    public int Signal;
+    public SigInfo Info;
+    public int WaitStatus;
+}

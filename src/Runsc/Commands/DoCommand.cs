@@ -1,0 +1,106 @@
+using System.CommandLine;
+using AppKernel.Platform.Native;
+using AppKernel.Sentry.Kernel;
+using Microsoft.Extensions.Logging;
+
+namespace AppKernel.Runsc.Commands;
+
+/// <summary>`runsc do [flags] PROGRAM [ARGS...]`: run one program in a fresh sandbox and exit with its status.</summary>
+public static class DoCommand
+{
+    static readonly Option<string> RootFs = new("--rootfs") { Description = "host directory to use as the root file system (read-only)", DefaultValueFactory = _ => "/" };
+    static readonly Option<string?> Cwd = new("--cwd") { Description = "working directory inside the sandbox (default: runsc's own)" };
+    static readonly Option<bool> StraceOpt = new("--strace") { Description = "print the guest's system calls to stderr (or the debug log)" };
+    static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };
+    static readonly Option<bool> Debug = new("--debug") { Description = "log at debug level" };
+    static readonly Argument<string[]> Program = new("command") { Description = "program and its arguments", Arity = ArgumentArity.OneOrMore };
+
+    /// <summary>Options that take a value; used to find where the guest's command starts.</summary>
+    public static readonly HashSet<string> ValueOptions = new() { "--rootfs", "--cwd", "--debug-log" };
+
+    public static Command Create()
+    {
+        var cmd = new Command("do", "Run a program in a new sandbox, like gVisor's `runsc do`.")
+        {
+            RootFs, Cwd, StraceOpt, DebugLog, Debug, Program,
+        };
+        cmd.SetAction(parse => Run(parse.GetValue(RootFs)!, parse.GetValue(Cwd), parse.GetValue(StraceOpt),
+            parse.GetValue(DebugLog), parse.GetValue(Debug), parse.GetValue(Program)!));
+        return cmd;
+    }
+
+    static unsafe int Run(string rootfs, string? cwd, bool strace, string? debugLog, bool debug, string[] program)
+    {
+        if (!Directory.Exists(rootfs))
+        {
+            Console.Error.WriteLine($"runsc: --rootfs {rootfs}: not a directory");
+            return 125;
+        }
+        TextWriter? logFile = null;
+        try
+        {
+            if (debugLog != null) logFile = new StreamWriter(debugLog, append: true) { AutoFlush = true };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"runsc: --debug-log {debugLog}: {e.Message}");
+            return 125;
+        }
+        using var factory = LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(LogLevel.Trace);
+            if (logFile != null) b.AddProvider(new Logging.TextLoggerProvider(logFile, debug || strace ? LogLevel.Debug : LogLevel.Information, false));
+            else b.AddProvider(new Logging.TextLoggerProvider(Console.Error, debug ? LogLevel.Debug : LogLevel.Error, false));
+        });
+        var log = factory.CreateLogger("sentry");
+        RaiseFdLimit();
+
+        var options = new KernelOptions
+        {
+            RootFs = rootfs,
+            Strace = strace,
+            StraceWriter = strace ? (logFile ?? Console.Error) : null,
+            Hostname = Environment.MachineName,
+            CommitLimit = HostMemory(),
+        };
+        Kernel kernel;
+        try { kernel = new Kernel(options, log); }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"runsc: {e.Message}");
+            return 125;
+        }
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
+            env.Add($"{kv.Key}={kv.Value}");
+        env.Sort(StringComparer.Ordinal);
+        var result = InitProcess.Run(kernel, program, env, cwd ?? Directory.GetCurrentDirectory());
+        if (result.Error != null) Console.Error.WriteLine($"runsc: {result.Error}");
+        Console.Out.Flush();
+        logFile?.Flush();
+        return result.Status;
+    }
+
+    /// <summary>The Sentry holds fds for cached files; let it use the hard limit.</summary>
+    static unsafe void RaiseFdLimit()
+    {
+        RLimit r;
+        if (Host.getrlimit(7, &r) == 0 && r.Cur < r.Max)
+        {
+            r.Cur = r.Max;
+            Host.setrlimit(7, &r);
+        }
+    }
+
+    static ulong HostMemory()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("MemTotal:"))
+                    return ulong.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (IOException) { }
+        return 4UL << 30;
+    }
+}

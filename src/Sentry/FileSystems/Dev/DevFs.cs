@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using AppKernel.Sentry.FileSystems.Synthetic;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Memory;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.FileSystems.Dev;
+
+/// <summary>/dev: the Sentry's own devices; never the host's.</summary>
+public static class DevFs
+{
+    public static Inode Create()
+    {
+        var shm = new SynthDir { Perm = 0x3ff, Dev = 0x6 }; // 01777; tmpfs comes with the VFS issue
+        return new SynthDir { Perm = 0x1ed, Dev = 0x6 }
+            .Add("null", Device(3, DevKind.Null))
+            .Add("zero", Device(5, DevKind.Zero))
+            .Add("full", Device(7, DevKind.Full))
+            .Add("random", Device(8, DevKind.Random))
+            .Add("urandom", Device(9, DevKind.Random))
+            .Add("fd", new SynthSymlink("/proc/self/fd"))
+            .Add("stdin", new SynthSymlink("/proc/self/fd/0"))
+            .Add("stdout", new SynthSymlink("/proc/self/fd/1"))
+            .Add("stderr", new SynthSymlink("/proc/self/fd/2"))
+            .Add("shm", shm);
+    }
+
+    static CharDevice Device(uint minor, DevKind kind) =>
+        new(kind) { Rdev = (1UL << 8) | minor, Perm = 0x1b6, Dev = 0x6 };
+}
+
+public enum DevKind { Null, Zero, Full, Random }
+
+public sealed class CharDevice : SynthInode
+{
+    public DevKind Kind { get; }
+    public CharDevice(DevKind kind) => Kind = kind;
+    protected override uint TypeBits => InodeMode.S_IFCHR;
+
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
+    {
+        fd = new DeviceFile(flags, path, this);
+        return Errno.None;
+    }
+}
+
+public sealed class DeviceFile : FileDescription, IMappable
+{
+    readonly DevKind _kind;
+    public DeviceFile(int flags, VfsPath path, CharDevice dev) : base(flags, path, dev) => _kind = dev.Kind;
+
+    public override long ReadAt(Task t, Span<byte> buf, long offset)
+    {
+        switch (_kind)
+        {
+            case DevKind.Null: return 0;
+            case DevKind.Random: RandomNumberGenerator.Fill(buf); return buf.Length;
+            default: buf.Clear(); return buf.Length;
+        }
+    }
+
+    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) =>
+        _kind == DevKind.Full ? -(long)Errno.ENOSPC : buf.Length;
+
+    // Reads and writes ignore the offset; lseek succeeds and reports 0, as on Linux.
+    public override long Read(Task t, Span<byte> buf) => ReadAt(t, buf, 0);
+    public override long Write(Task t, ReadOnlySpan<byte> buf) => WriteAt(t, buf, 0);
+    public override long Seek(long offset, int whence) => whence is >= 0 and <= 2 ? 0 : -(long)Errno.EINVAL;
+
+    public override IMappable? Mappable => _kind == DevKind.Zero ? this : null;
+    public MappedFile Identity => new("/dev/zero", 6, 0);
+    public bool SupportsSharedWritable => true;
+    public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => Errno.None;
+}

@@ -1,0 +1,136 @@
+using AppKernel.Sentry.FileSystems.Synthetic;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.FileSystems.Pipe;
+
+/// <summary>An anonymous pipe's buffer: a ring of Capacity bytes; writes of at most PIPE_BUF bytes are atomic.</summary>
+public sealed class PipeBuffer
+{
+    public const int PipeBuf = 4096;
+    byte[] _ring = new byte[65536];
+    int _head, _count;
+    public int Readers, Writers;
+    public readonly PipeInode Inode = new();
+
+    public int Capacity => _ring.Length;
+
+    public static (PipeEnd Read, PipeEnd Write) Create(int flags)
+    {
+        var p = new PipeBuffer { Readers = 1, Writers = 1 };
+        return (new PipeEnd(p, OpenFlags.O_RDONLY | flags, false), new PipeEnd(p, OpenFlags.O_WRONLY | flags, true));
+    }
+
+    public long SetCapacity(long size)
+    {
+        if (size <= 0 || size > 1 << 20) return -(long)Errno.EINVAL;
+        int cap = 4096;
+        while (cap < size) cap <<= 1;
+        lock (this)
+        {
+            if (cap < _count) return -(long)Errno.EBUSY;
+            var n = new byte[cap];
+            for (int i = 0; i < _count; i++) n[i] = _ring[(_head + i) % _ring.Length];
+            _ring = n; _head = 0;
+        }
+        return cap;
+    }
+
+    public int Available { get { lock (this) return _count; } }
+
+    public long Read(Span<byte> dst, bool nonblock)
+    {
+        lock (this)
+        {
+            while (_count == 0)
+            {
+                if (Writers == 0) return 0;
+                if (nonblock) return -(long)Errno.EAGAIN;
+                Monitor.Wait(this);
+            }
+            int n = Math.Min(dst.Length, _count);
+            for (int i = 0; i < n; i++) dst[i] = _ring[(_head + i) % _ring.Length];
+            _head = (_head + n) % _ring.Length;
+            _count -= n;
+            Monitor.PulseAll(this);
+            return n;
+        }
+    }
+
+    public long Write(ReadOnlySpan<byte> src, bool nonblock)
+    {
+        lock (this)
+        {
+            long done = 0;
+            while (done < src.Length)
+            {
+                if (Readers == 0) return done > 0 ? done : -(long)Errno.EPIPE;
+                int free = _ring.Length - _count;
+                int left = src.Length - (int)done;
+                // PIPE_BUF atomicity: a small write waits until it fits whole.
+                if (free == 0 || (left <= PipeBuf && free < left))
+                {
+                    if (nonblock) return done > 0 ? done : -(long)Errno.EAGAIN;
+                    Monitor.Wait(this);
+                    continue;
+                }
+                int n = Math.Min(free, left);
+                for (int i = 0; i < n; i++) _ring[(_head + _count + i) % _ring.Length] = src[(int)done + i];
+                _count += n;
+                done += n;
+                Monitor.PulseAll(this);
+            }
+            return done;
+        }
+    }
+
+    public void Close(bool writer)
+    {
+        lock (this)
+        {
+            if (writer) Writers--; else Readers--;
+            Monitor.PulseAll(this);
+        }
+    }
+}
+
+public sealed class PipeInode : SynthInode
+{
+    public PipeInode() { Perm = 0x180; Dev = 0xc; }
+    protected override uint TypeBits => InodeMode.S_IFIFO;
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
+    {
+        fd = null;
+        return Errno.ENXIO;
+    }
+}
+
+/// <summary>One end of a pipe.</summary>
+public sealed class PipeEnd : FileDescription
+{
+    public PipeBuffer Pipe { get; }
+    readonly bool _writer;
+
+    public PipeEnd(PipeBuffer p, int flags, bool writer) : base(flags, default, p.Inode)
+    {
+        Pipe = p;
+        _writer = writer;
+    }
+
+    public override bool Seekable => false;
+    public override long Read(Task t, Span<byte> buf) =>
+        _writer ? -(long)Errno.EBADF : Pipe.Read(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+    public override long Write(Task t, ReadOnlySpan<byte> buf) =>
+        !_writer ? -(long)Errno.EBADF : Pipe.Write(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+    public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
+    public override string DisplayName(Task t) => $"pipe:[{Pipe.Inode.Ino}]";
+
+    public override long Ioctl(Task t, uint cmd, ulong arg)
+    {
+        if (cmd == 0x541b) // FIONREAD
+            return t.Mem.Write(arg, Pipe.Available) ? 0 : -(long)Errno.EFAULT;
+        return -(long)Errno.ENOTTY;
+    }
+
+    protected override void Release() => Pipe.Close(_writer);
+}

@@ -1,0 +1,169 @@
+using System.Text;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.FileSystems.Synthetic;
+
+/// <summary>Inode numbers and times shared by the Sentry's in-memory file systems.</summary>
+public abstract class SynthInode : Inode
+{
+    static long s_nextIno = 1000;
+    static readonly long s_boot = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    public ulong Ino { get; } = (ulong)Interlocked.Increment(ref s_nextIno);
+    public ulong Dev { get; init; } = 0x14;
+    public ulong Rdev { get; init; }
+    public uint Perm { get; init; } = 0x1a4; // 0644
+
+    protected abstract uint TypeBits { get; }
+    public override uint Mode => TypeBits | Perm;
+    protected virtual long Size => 0;
+    protected virtual ulong Nlink => 1;
+
+    public override Errno Stat(out LinuxStat st)
+    {
+        st = new LinuxStat
+        {
+            Dev = Dev, Ino = Ino, Nlink = Nlink, Mode = Mode, Rdev = Rdev, Size = Size, Blksize = 4096,
+            Atime = s_boot, Mtime = s_boot, Ctime = s_boot,
+        };
+        return Errno.None;
+    }
+}
+
+/// <summary>A directory whose children are fixed, or computed per lookup by a provider.</summary>
+public class SynthDir : SynthInode
+{
+    readonly Dictionary<string, Inode> _fixed = new(StringComparer.Ordinal);
+    readonly List<string> _order = new();
+    /// <summary>Extra, live children (e.g. /proc/[pid]); consulted after the fixed ones.</summary>
+    public Func<Task, IEnumerable<(string Name, Func<Inode> Make)>>? Dynamic { get; init; }
+
+    public SynthDir() => Perm = 0x16d; // 0555
+    protected override uint TypeBits => InodeMode.S_IFDIR;
+    protected override ulong Nlink => 2;
+    public override bool CacheChildren => Dynamic == null;
+
+    public SynthDir Add(string name, Inode child)
+    {
+        _fixed[name] = child;
+        _order.Add(name);
+        return this;
+    }
+
+    public override Errno Lookup(Task t, string name, out Inode? child)
+    {
+        if (_fixed.TryGetValue(name, out child)) return Errno.None;
+        if (Dynamic != null)
+            foreach (var (n, make) in Dynamic(t))
+                if (n == name) { child = make(); return Errno.None; }
+        child = null;
+        return Errno.ENOENT;
+    }
+
+    public override Errno ReadDir(Task t, List<DirEntry> into)
+    {
+        foreach (var n in _order)
+        {
+            var c = _fixed[n];
+            into.Add(new DirEntry(n, (c as SynthInode)?.Ino ?? 1, InodeMode.DirentType(c.Mode)));
+        }
+        if (Dynamic != null)
+            foreach (var (n, make) in Dynamic(t))
+            {
+                var c = make();
+                into.Add(new DirEntry(n, (c as SynthInode)?.Ino ?? 1, InodeMode.DirentType(c.Mode)));
+            }
+        return Errno.None;
+    }
+
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
+    {
+        fd = null;
+        if (OpenFlags.CanWrite(flags)) return Errno.EISDIR;
+        fd = new SynthDirFile(flags, path, this);
+        return Errno.None;
+    }
+}
+
+public sealed class SynthDirFile : FileDescription
+{
+    readonly DirectoryCursor _cursor = new();
+    public SynthDirFile(int flags, VfsPath path, Inode inode) : base(flags, path, inode) { }
+    public override DirectoryCursor? Directory => _cursor;
+    public override long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EISDIR;
+}
+
+/// <summary>A read-only file whose content is generated when it is opened (like seq_file).</summary>
+public sealed class SynthFile : SynthInode
+{
+    readonly Func<Task, string> _content;
+    public SynthFile(Func<Task, string> content) => _content = content;
+    public SynthFile(string content) : this(_ => content) { }
+    protected override uint TypeBits => InodeMode.S_IFREG;
+    public Func<Task, byte[]>? Bytes { get; init; }
+
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
+    {
+        fd = null;
+        if (OpenFlags.CanWrite(flags)) return Errno.EACCES;
+        var data = Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t));
+        fd = new BufferFile(flags, path, this, data);
+        return Errno.None;
+    }
+}
+
+/// <summary>An open file over a byte snapshot.</summary>
+public sealed class BufferFile : FileDescription
+{
+    readonly byte[] _data;
+    public BufferFile(int flags, VfsPath path, Inode inode, byte[] data) : base(flags, path, inode) => _data = data;
+
+    public override long ReadAt(Task t, Span<byte> buf, long offset)
+    {
+        if (offset < 0) return -(long)Errno.EINVAL;
+        if (offset >= _data.Length) return 0;
+        int n = (int)Math.Min(buf.Length, _data.Length - offset);
+        _data.AsSpan((int)offset, n).CopyTo(buf);
+        return n;
+    }
+
+    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EBADF;
+}
+
+/// <summary>A symlink whose target may depend on the task; optionally a /proc "magic" link.</summary>
+public sealed class SynthSymlink : SynthInode
+{
+    readonly Func<Task, string> _target;
+    readonly Func<Task, VfsPath?>? _magic;
+
+    public SynthSymlink(Func<Task, string> target, Func<Task, VfsPath?>? magic = null)
+    {
+        _target = target;
+        _magic = magic;
+        Perm = 0x1ff;
+    }
+
+    public SynthSymlink(string target) : this(_ => target) { }
+    protected override uint TypeBits => InodeMode.S_IFLNK;
+
+    public override Errno ReadLink(Task t, out string target)
+    {
+        target = _target(t);
+        return Errno.None;
+    }
+
+    public override bool FollowMagic(Task t, out VfsPath target)
+    {
+        target = default;
+        var m = _magic?.Invoke(t);
+        if (m is not { } p || !p.IsValid) return false;
+        target = p;
+        return true;
+    }
+
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
+    {
+        fd = null;
+        return Errno.ELOOP;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using AppKernel.Sentry.FileSystems.Dev;
+using AppKernel.Sentry.FileSystems.Host;
+using AppKernel.Sentry.FileSystems.Proc;
+using AppKernel.Sentry.FileSystems.Synthetic;
+using AppKernel.Sentry.Vfs;
+using Microsoft.Extensions.Logging;
+
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>The Sentry's global state: mounts, tasks, identity of the system, logging.</summary>
+public sealed class Kernel
+{
+    public const string Release = "6.1.0-appkernel";
+    public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";
+
+    public KernelOptions Options { get; }
+    public ILogger Log { get; }
+    public MountNamespace Mounts { get; }
+    public Stopwatch Uptime { get; } = Stopwatch.StartNew();
+    readonly Dictionary<int, Task> _tasks = new();
+    int _nextPid = 1;
+    readonly HashSet<long> _loggedUnimplemented = new();
+
+    public Kernel(KernelOptions options, ILogger log)
+    {
+        Options = options;
+        Log = log;
+        var root = HostFileSystem.Open(options.RootFs);
+        Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null, "hostfs", options.RootFs, true));
+        var dummyTask = Task.ForSetup(this);
+        MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
+        MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");
+        MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");
+    }
+
+    void MountSynthetic(Task t, string path, Inode root, string type)
+    {
+        // A rootfs without the directory still gets the mount: there is nothing to cover.
+        if (PathWalker.Resolve(t, Mounts.RootPath, path, true, out var at) != Errno.None || !at.Inode.IsDir)
+        {
+            Log.LogDebug("{Path} is missing in the root; {Type} not mounted", path, type);
+            return;
+        }
+        Mounts.MountAt(at, root, type, type, false);
+    }
+
+    public int AllocatePid()
+    {
+        lock (_tasks) return _nextPid++;
+    }
+
+    public void Register(Task t)
+    {
+        lock (_tasks) _tasks[t.Tid] = t;
+    }
+
+    public void Unregister(Task t)
+    {
+        lock (_tasks) _tasks.Remove(t.Tid);
+    }
+
+    public Task? FindTask(int tid)
+    {
+        lock (_tasks) return _tasks.GetValueOrDefault(tid);
+    }
+
+    public List<Task> Tasks()
+    {
+        lock (_tasks) return new List<Task>(_tasks.Values);
+    }
+
+    /// <summary>Logs an unimplemented syscall once per number.</summary>
+    public void LogUnimplemented(long nr, string name)
+    {
+        lock (_loggedUnimplemented)
+            if (!_loggedUnimplemented.Add(nr)) return;
+        Log.LogWarning("unimplemented syscall {Name} ({Nr}): ENOSYS", name, nr);
+    }
+}

@@ -1,0 +1,206 @@
+using AppKernel.Platform;
+using AppKernel.Platform.Ptrace;
+using AppKernel.Sentry.Memory;
+using AppKernel.Sentry.Syscalls;
+using AppKernel.Sentry.Vfs;
+using Microsoft.Extensions.Logging;
+
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>
+/// A guest thread. Its run loop lives on one dedicated OS thread (ptrace's rule): run the guest
+/// until it traps, serve the syscall or fault, repeat.
+/// </summary>
+public sealed class Task
+{
+    public Kernel Kernel { get; }
+    public int Tid { get; private set; }
+    public int Tgid => Tid;
+    public int Ppid { get; set; }
+    public Registers Regs;
+    public PtraceStub? Stub { get; private set; }
+    public MemoryManager MM { get; private set; } = null!;
+    public FdTable Fds { get; } = new();
+    public FsContext Fs { get; } = new();
+    public SignalState Signals { get; } = new();
+    public Credentials Creds { get; } = new();
+    public RLimits Limits { get; } = new();
+    public string Comm = "";
+    public VfsPath Exe;
+    public ulong ClearChildTid, RobustList, RobustListLen, Rseq;
+
+    public bool Exited { get; private set; }
+    public int ExitCode { get; private set; }
+    public int TermSignal { get; private set; }
+    public bool CoreDumped { get; private set; }
+    /// <summary>Set by a handler that replaced the registers (execve): the result is not written to rax.</summary>
+    public bool RegsReplaced;
+
+    public GuestMemory Mem => MM.Memory;
+
+    Task(Kernel k) => Kernel = k;
+
+    /// <summary>A task with no address space, used while the kernel builds its mounts.</summary>
+    internal static Task ForSetup(Kernel k)
+    {
+        var t = new Task(k);
+        t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
+        return t;
+    }
+
+    /// <summary>The first guest task (pid 1). Must be called on the thread that will run it.</summary>
+    public static Task CreateInit(Kernel k)
+    {
+        var t = new Task(k) { Tid = k.AllocatePid(), Ppid = 0 };
+        t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
+        k.Register(t);
+        return t;
+    }
+
+    /// <summary>Gives the task a fresh, empty address space (exec).</summary>
+    public void NewAddressSpace()
+    {
+        var stub = PtraceStub.Create();
+        var old = Stub;
+        Stub = stub;
+        MM = new MemoryManager(stub, Kernel.Options.CommitLimit);
+        old?.Dispose();
+    }
+
+    /// <summary>Swaps in an address space prepared by exec.</summary>
+    public void InstallAddressSpace(PtraceStub stub, MemoryManager mm)
+    {
+        var old = Stub;
+        Stub = stub;
+        MM = mm;
+        if (old != null && old != stub) old.Dispose();
+    }
+
+    public void Run()
+    {
+        var table = SyscallTable.Handlers;
+        var strace = Kernel.Options.Strace ? new Strace(this) : null;
+        while (!Exited)
+        {
+            Stub!.Switch(ref Regs, out var stop);
+            switch (stop.Kind)
+            {
+                case StopKind.Syscall:
+                    long nr = (long)Regs.OrigRax;
+                    strace?.Enter(nr);
+                    RegsReplaced = false;
+                    long ret = Dispatch(table, nr);
+                    if (!RegsReplaced) Regs.Rax = (ulong)ret;
+                    strace?.Exit(nr, ret);
+                    break;
+                case StopKind.Signal:
+                    OnSignal(stop);
+                    break;
+                case StopKind.Exited:
+                    Kernel.Log.LogWarning("task {Tid}: stub vanished (status 0x{Status:x})", Tid, stop.WaitStatus);
+                    Terminate(9, false);
+                    break;
+            }
+        }
+        Stub?.Dispose();
+        Fds.CloseAll();
+        Kernel.Unregister(this);
+    }
+
+    long Dispatch(SyscallHandler?[] table, long nr)
+    {
+        var h = nr >= 0 && nr < table.Length ? table[nr] : null;
+        if (h == null)
+        {
+            Kernel.LogUnimplemented(nr, SyscallNames.Of(nr));
+            return -(long)Errno.ENOSYS;
+        }
+        try
+        {
+            return h(this, Regs.Rdi, Regs.Rsi, Regs.Rdx, Regs.R10, Regs.R8, Regs.R9);
+        }
+        catch (Exception e)
+        {
+            // A bug in one handler fails that syscall, never the sandbox.
+            Kernel.Log.LogError(e, "syscall {Name} failed internally", SyscallNames.Of(nr));
+            return -(long)Errno.EFAULT;
+        }
+    }
+
+    void OnSignal(in StopInfo stop)
+    {
+        int sig = stop.Signal;
+        switch (sig)
+        {
+            case 4: case 5: case 7: case 8: case 11: // SIGILL SIGTRAP SIGBUS SIGFPE SIGSEGV: faults, default action dumps core
+                Kernel.Log.LogInformation("task {Tid}: signal {Sig} (code {Code}) at rip 0x{Rip:x} addr 0x{Addr:x}",
+                    Tid, sig, stop.Info.Code, Regs.Rip, stop.Info.Addr);
+                Terminate(sig, true);
+                break;
+            default:
+                // Host signals sent to the stub from outside are not the guest's business.
+                break;
+        }
+    }
+
+    public void ExitGroup(int code)
+    {
+        ExitCode = code & 0xff;
+        Exited = true;
+    }
+
+    public void Terminate(int sig, bool core)
+    {
+        TermSignal = sig;
+        CoreDumped = core;
+        Exited = true;
+    }
+
+    /// <summary>The guest's status as a shell reports it: the exit code, or 128+signal.</summary>
+    public int ShellStatus => TermSignal != 0 ? 128 + TermSignal : ExitCode;
+
+    /// <summary>Resolves a guest path relative to dirfd (AT_FDCWD = -100).</summary>
+    public Errno StartDir(int dirfd, string path, out VfsPath start)
+    {
+        start = Fs.Cwd;
+        if (path.Length > 0 && path[0] == '/') { start = Fs.Root; return Errno.None; }
+        if (dirfd == -100) return Errno.None;
+        var f = Fds.Get(dirfd);
+        if (f == null) return Errno.EBADF;
+        if (!f.Path.IsValid) return Errno.ENOTDIR;
+        start = f.Path;
+        if (path.Length > 0 && !start.Inode.IsDir) return Errno.ENOTDIR;
+        return Errno.None;
+    }
+}
+
+public sealed class Credentials
+{
+    public uint Uid, Gid, Euid, Egid, Suid, Sgid, Fsuid, Fsgid;
+    public uint[] Groups = Array.Empty<uint>();
+}
+
+/// <summary>Resource limits (getrlimit/prlimit64), Linux's defaults.</summary>
+public sealed class RLimits
+{
+    public const int Count = 16;
+    public const int RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_AS = 9;
+    public const ulong Infinity = ulong.MaxValue;
+    public readonly (ulong Cur, ulong Max)[] Values = new (ulong, ulong)[Count];
+
+    public RLimits()
+    {
+        for (int i = 0; i < Count; i++) Values[i] = (Infinity, Infinity);
+        Values[RLIMIT_STACK] = (8UL << 20, Infinity);
+        Values[4] = (0, Infinity);              // RLIMIT_CORE
+        Values[6] = (63459, 63459);             // RLIMIT_NPROC
+        Values[RLIMIT_NOFILE] = (1024, 1048576);
+        Values[8] = (8UL << 20, 8UL << 20);     // RLIMIT_MEMLOCK
+        Values[11] = (63459, 63459);            // RLIMIT_SIGPENDING
+        Values[12] = (819200, 819200);          // RLIMIT_MSGQUEUE
+        Values[13] = (0, 0);                    // RLIMIT_NICE
+        Values[14] = (0, 0);                    // RLIMIT_RTPRIO
+    }
+
+    public int NoFile => (int)Math.Min(Values[RLIMIT_NOFILE].Cur, 1 << 20);
+}

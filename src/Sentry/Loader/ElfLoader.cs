@@ -1,0 +1,254 @@
+using System.Security.Cryptography;
+using System.Text;
+using AppKernel.Platform;
+using AppKernel.Platform.Ptrace;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Memory;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.Loader;
+
+/// <summary>
+/// execve: resolves the file, follows #! interpreters, loads the ELF (and its PT_INTERP) into a
+/// fresh address space, builds the initial stack and points the registers at the entry.
+/// Nothing of the old image changes until the new one is complete.
+/// </summary>
+public static class ElfLoader
+{
+    const ulong PageSize = 4096;
+    /// <summary>Where PIE executables go (Linux's ELF_ET_DYN_BASE without randomization).</summary>
+    public const ulong DynBase = 0x5555_5555_4000;
+    const int MaxScriptDepth = 4;
+
+    sealed record Opened(VfsPath Path, FileDescription File, long Size);
+
+    public static Errno Exec(Task t, int dirfd, string path, List<string> argv, List<string> envp, int flags)
+    {
+        string execfn = path;
+        Opened? exe = null;
+        for (int depth = 0; ; depth++)
+        {
+            if (depth > MaxScriptDepth) return Errno.ELOOP;
+            var e = OpenExecutable(t, dirfd, path, flags, out exe);
+            if (e != Errno.None) return e;
+            var head = new byte[256];
+            int n = (int)exe!.File.ReadAt(t, head, 0);
+            if (n < 0) { exe.File.DecRef(); return (Errno)(-n); }
+            if (n >= 2 && head[0] == '#' && head[1] == '!')
+            {
+                exe.File.DecRef();
+                e = ParseShebang(head.AsSpan(0, n), out var interp, out var arg);
+                if (e != Errno.None) return e;
+                var nargv = new List<string> { interp };
+                if (arg != null) nargv.Add(arg);
+                nargv.Add(path);
+                nargv.AddRange(argv.Skip(1));
+                argv = nargv;
+                path = interp;
+                dirfd = -100;
+                flags = 0;
+                continue;
+            }
+            if (!ElfImage.IsElf(head.AsSpan(0, n))) { exe.File.DecRef(); return Errno.ENOEXEC; }
+            break;
+        }
+        try
+        {
+            return Load(t, exe, argv, envp, execfn);
+        }
+        finally
+        {
+            exe.File.DecRef();
+        }
+    }
+
+    /// <summary>Parses "#!interp [arg]" (one optional argument, as Linux).</summary>
+    public static Errno ParseShebang(ReadOnlySpan<byte> head, out string interp, out string? arg)
+    {
+        interp = ""; arg = null;
+        int end = head.IndexOf((byte)'\n');
+        var line = Encoding.UTF8.GetString(end >= 0 ? head[2..end] : head[2..]).Trim(' ', '\t', '\r', '\0');
+        if (line.Length == 0) return Errno.ENOEXEC;
+        int sp = line.IndexOfAny(new[] { ' ', '\t' });
+        if (sp < 0) { interp = line; return Errno.None; }
+        interp = line[..sp];
+        var rest = line[sp..].Trim(' ', '\t');
+        if (rest.Length > 0) arg = rest;
+        return Errno.None;
+    }
+
+    static Errno OpenExecutable(Task t, int dirfd, string path, int flags, out Opened? opened)
+    {
+        opened = null;
+        VfsPath p;
+        const int AT_EMPTY_PATH = 0x1000, AT_SYMLINK_NOFOLLOW = 0x100;
+        if (path.Length == 0)
+        {
+            if ((flags & AT_EMPTY_PATH) == 0) return Errno.ENOENT;
+            var f = t.Fds.Get(dirfd);
+            if (f == null || !f.Path.IsValid) return Errno.EBADF;
+            p = f.Path;
+        }
+        else
+        {
+            var e0 = t.StartDir(dirfd, path, out var start);
+            if (e0 != Errno.None) return e0;
+            var e1 = PathWalker.Resolve(t, start, path, (flags & AT_SYMLINK_NOFOLLOW) == 0, out p);
+            if (e1 != Errno.None) return e1;
+        }
+        if (p.Inode.IsSymlink) return Errno.ELOOP;
+        if (!InodeMode.IsReg(p.Inode.Mode)) return Errno.EACCES;
+        var e = Syscalls.PermissionCheck.Exec(t, p.Inode);
+        if (e != Errno.None) return e;
+        e = p.Inode.Open(t, p, OpenFlags.O_RDONLY | OpenFlags.O_LARGEFILE, out var file);
+        if (e != Errno.None) return e;
+        e = file!.Stat(out var st);
+        if (e != Errno.None) { file.DecRef(); return e; }
+        opened = new Opened(p, file, st.Size);
+        return Errno.None;
+    }
+
+    static Errno ParseFile(Task t, Opened o, out ElfImage? img) =>
+        ElfImage.Parse(o.Size, (off, buf) => (int)Math.Max(0, o.File.ReadAt(t, buf, off)), out img);
+
+    static Errno Load(Task t, Opened exe, List<string> argv, List<string> envp, string execfn)
+    {
+        var e = ParseFile(t, exe, out var img);
+        if (e != Errno.None) return e;
+        Opened? interp = null;
+        ElfImage? interpImg = null;
+        if (img!.Interpreter != null)
+        {
+            e = OpenExecutable(t, -100, img.Interpreter, 0, out interp);
+            if (e != Errno.None) return e == Errno.EACCES ? Errno.EACCES : e;
+            e = ParseFile(t, interp!, out interpImg);
+            if (e != Errno.None) { interp!.File.DecRef(); return Errno.ELIBBAD; }
+            if (interpImg!.Interpreter != null) { interp!.File.DecRef(); return Errno.ELIBBAD; }
+        }
+
+        PtraceStub stub;
+        try { stub = PtraceStub.Create(); }
+        catch (PlatformException) { interp?.File.DecRef(); return Errno.ENOMEM; }
+        var mm = new MemoryManager(stub, t.Kernel.Options.CommitLimit);
+        bool ok = false;
+        try
+        {
+            ulong bias = img.Type == ElfImage.ET_DYN ? DynBase - img.MinVaddr : 0;
+            e = MapSegments(t, mm, exe, img, bias);
+            if (e != Errno.None) return e;
+            mm.SetBrkStart(bias + img.MaxVend);
+            ulong entry = bias + img.Entry;
+            ulong interpBase = 0;
+            if (interpImg != null)
+            {
+                ulong span = interpImg.MaxVend - interpImg.MinVaddr;
+                // Reserve the interpreter's whole span top-down, then lay its segments into it.
+                long r = mm.Mmap(0, span, 0, MemoryManager.MAP_PRIVATE | MemoryManager.MAP_ANONYMOUS, null, 0);
+                if (r < 0) return (Errno)(-r);
+                ulong ibias = (ulong)r - interpImg.MinVaddr;
+                e = MapSegments(t, mm, interp!, interpImg, ibias);
+                if (e != Errno.None) return e;
+                interpBase = (ulong)r;
+                entry = ibias + interpImg.Entry;
+            }
+            e = mm.MapStack();
+            if (e != Errno.None) return e;
+
+            var auxv = new List<(ulong, ulong)>
+            {
+                (InitialStack.AT_HWCAP, HostAux.Hwcap), (InitialStack.AT_PAGESZ, PageSize), (InitialStack.AT_CLKTCK, 100),
+                (InitialStack.AT_PHDR, bias + img.PhdrVaddr()), (InitialStack.AT_PHENT, ElfImage.PhdrSize),
+                (InitialStack.AT_PHNUM, (ulong)img.Phdrs.Count), (InitialStack.AT_BASE, interpBase), (InitialStack.AT_FLAGS, 0),
+                (InitialStack.AT_ENTRY, bias + img.Entry), (InitialStack.AT_UID, t.Creds.Uid), (InitialStack.AT_EUID, t.Creds.Euid),
+                (InitialStack.AT_GID, t.Creds.Gid), (InitialStack.AT_EGID, t.Creds.Egid), (InitialStack.AT_SECURE, 0),
+                (InitialStack.AT_HWCAP2, HostAux.Hwcap2), (InitialStack.AT_MINSIGSTKSZ, HostAux.MinSigStkSz),
+            };
+            Span<byte> rnd = stackalloc byte[16];
+            RandomNumberGenerator.Fill(rnd);
+            var stack = InitialStack.Build(MemoryManager.StackTop, argv, envp, execfn, auxv, rnd);
+            if (!mm.Memory.Write(stack.Sp, stack.Bytes)) return Errno.EFAULT;
+            mm.ArgStart = stack.ArgStart; mm.ArgEnd = stack.ArgEnd; mm.EnvStart = stack.EnvStart; mm.EnvEnd = stack.EnvEnd;
+
+            // Point of no return: the new image replaces the old.
+            var regs = stub.Template;
+            regs.R15 = regs.R14 = regs.R13 = regs.R12 = regs.Rbp = regs.Rbx = regs.R11 = regs.R10 = regs.R9 = regs.R8 = 0;
+            regs.Rax = regs.Rcx = regs.Rdx = regs.Rsi = regs.Rdi = 0;
+            regs.OrigRax = ulong.MaxValue;
+            regs.Rip = entry;
+            regs.Rsp = stack.Sp;
+            regs.FsBase = regs.GsBase = 0;
+            regs.Eflags = 0x202;
+            t.InstallAddressSpace(stub, mm);
+            t.Regs = regs;
+            t.Fds.CloseOnExec();
+            for (int s = 1; s <= SignalState.NSig; s++)
+                if (t.Signals.Actions[s].Handler != 1 /* SIG_IGN stays ignored */) t.Signals.Actions[s] = default;
+            t.Signals.AltStack = new SigAltStack { Flags = 2 };
+            t.Exe = exe.Path;
+            string name = exe.Path.Dentry.Name;
+            t.Comm = name.Length > 15 ? name[..15] : name;
+            t.Rseq = 0;
+            t.RobustList = 0;
+            ok = true;
+            return Errno.None;
+        }
+        finally
+        {
+            interp?.File.DecRef();
+            if (!ok) stub.Dispose();
+        }
+    }
+
+    static Errno MapSegments(Task t, MemoryManager mm, Opened o, ElfImage img, ulong bias)
+    {
+        var file = o.File.Mappable;
+        if (file == null) return Errno.EACCES;
+        foreach (var p in img.Phdrs)
+        {
+            if (p.Type != ElfImage.PT_LOAD || p.Memsz == 0) continue;
+            int prot = ((p.Flags & 4) != 0 ? MemoryManager.PROT_READ : 0) | ((p.Flags & 2) != 0 ? MemoryManager.PROT_WRITE : 0) |
+                       ((p.Flags & 1) != 0 ? MemoryManager.PROT_EXEC : 0);
+            ulong start = bias + p.Vaddr;
+            ulong pageStart = start & ~(PageSize - 1);
+            ulong pageOff = start - pageStart;
+            ulong fileEnd = start + p.Filesz;
+            ulong memEnd = start + p.Memsz;
+            const int fixedPrivate = MemoryManager.MAP_FIXED | MemoryManager.MAP_PRIVATE;
+            ulong zeroStart = pageStart;
+            if (p.Filesz > 0)
+            {
+                long r = mm.Mmap(pageStart, pageOff + p.Filesz, prot, fixedPrivate, file, p.Offset - pageOff);
+                if (r < 0) return (Errno)(-r);
+                zeroStart = (fileEnd + PageSize - 1) & ~(PageSize - 1);
+            }
+            if (memEnd > zeroStart)
+            {
+                long r = mm.Mmap(zeroStart, memEnd - zeroStart, prot, fixedPrivate | MemoryManager.MAP_ANONYMOUS, null, 0);
+                if (r < 0) return (Errno)(-r);
+            }
+        }
+        return Errno.None;
+    }
+}
+
+/// <summary>The host's AT_HWCAP, AT_HWCAP2 and AT_MINSIGSTKSZ: the guest runs on the same CPU.</summary>
+static class HostAux
+{
+    public static readonly ulong Hwcap, Hwcap2, MinSigStkSz = 2048;
+
+    static HostAux()
+    {
+        try
+        {
+            var b = File.ReadAllBytes("/proc/self/auxv");
+            for (int i = 0; i + 16 <= b.Length; i += 16)
+            {
+                ulong k = BitConverter.ToUInt64(b, i), v = BitConverter.ToUInt64(b, i + 8);
+                if (k == InitialStack.AT_HWCAP) Hwcap = v;
+                else if (k == InitialStack.AT_HWCAP2) Hwcap2 = v;
+                else if (k == InitialStack.AT_MINSIGSTKSZ) MinSigStkSz = v;
+            }
+        }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,320 @@
+using System.Text;
+using AppKernel.Platform;
+using AppKernel.Platform.Ptrace;
+
+namespace AppKernel.Sentry.Memory;
+
+/// <summary>
+/// Owns a guest's mappings: decides addresses, keeps the VMA set, and has the Platform
+/// carry each change out in the stub. File mappings are private copies of the file's bytes.
+/// </summary>
+public sealed class MemoryManager
+{
+    public const ulong PageSize = 4096;
+    /// <summary>Top of user space; nothing is mapped at or above it.</summary>
+    public const ulong TaskSize = 0x7fff_ffff_f000;
+    public const ulong MinAddr = 0x10000; // vm.mmap_min_addr
+    /// <summary>The initial stack's top; below it the stack, a gap, then mmap grows down from MmapBase.</summary>
+    public const ulong StackTop = 0x7ffd_ffff_f000;
+    public const ulong StackSize = 8UL << 20;
+    public const ulong MmapBase = StackTop - StackSize - (1UL << 30);
+
+    public const int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+    public const int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
+        MAP_GROWSDOWN = 0x100, MAP_DENYWRITE = 0x800, MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000,
+        MAP_POPULATE = 0x8000, MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
+        MAP_FIXED_NOREPLACE = 0x100000;
+
+    readonly VmaSet _vmas = new();
+    public IAddressSpace Space { get; }
+    public GuestMemory Memory => Space.Memory;
+    /// <summary>Most bytes of writable private memory the guest may commit (ENOMEM past it).</summary>
+    public ulong CommitLimit { get; set; }
+
+    public ulong BrkStart { get; private set; }
+    public ulong Brk { get; private set; }
+    public ulong StackStart, ArgStart, ArgEnd, EnvStart, EnvEnd;
+
+    public MemoryManager(IAddressSpace space, ulong commitLimit)
+    {
+        Space = space;
+        CommitLimit = commitLimit;
+    }
+
+    public VmaSet Vmas => _vmas;
+
+    static ulong PageUp(ulong x) => (x + PageSize - 1) & ~(PageSize - 1);
+    static bool Aligned(ulong x) => (x & (PageSize - 1)) == 0;
+    static Prot ToProt(int p) => (Prot)(p & 7);
+
+    static bool HitsStub(ulong start, ulong end) => start < StubImage.Base + StubImage.Size && end > StubImage.Base;
+
+    bool RangeUsable(ulong start, ulong len) =>
+        start >= MinAddr && start + len <= TaskSize && start + len > start && !HitsStub(start, start + len);
+
+    /// <summary>Chooses an address for a new mapping of len bytes: the hint if it is free, else top-down below MmapBase.</summary>
+    ulong ChooseAddress(ulong hint, ulong len)
+    {
+        if (hint != 0)
+        {
+            hint = hint & ~(PageSize - 1);
+            if (RangeUsable(hint, len) && !_vmas.Overlaps(hint, hint + len)) return hint;
+        }
+        ulong a = _vmas.FindGapTopDown(len, MinAddr, MmapBase);
+        if (a != 0) return a;
+        // Fall back to the space above the stack area (below the stub).
+        return _vmas.FindGapTopDown(len, StackTop, StubImage.Base);
+    }
+
+    long CheckCommit(ulong extra) =>
+        _vmas.CommittedBytes() + extra > CommitLimit ? -(long)Errno.ENOMEM : 0;
+
+    /// <summary>mmap(2). file supplies the bytes of a file mapping (null for anonymous).</summary>
+    public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset)
+    {
+        int type = flags & 3;
+        if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)) return -(long)Errno.EINVAL;
+        if (!Aligned(offset)) return -(long)Errno.EINVAL;
+        if ((prot & ~7) != 0) return -(long)Errno.EINVAL;
+        bool fixedMap = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+        if (fixedMap && !Aligned(addr)) return -(long)Errno.EINVAL;
+        ulong size = PageUp(len);
+        if (size < len || size > TaskSize) return -(long)Errno.ENOMEM;
+        if (offset + size < offset) return -(long)Errno.EOVERFLOW;
+        bool shared = type != MAP_PRIVATE;
+        bool anon = (flags & MAP_ANONYMOUS) != 0 || file == null;
+        if (!anon && shared && (prot & PROT_WRITE) != 0 && !file!.SupportsSharedWritable)
+            return -(long)Errno.ENODEV;
+
+        ulong start;
+        if (fixedMap)
+        {
+            if (!RangeUsable(addr, size)) return -(long)Errno.ENOMEM;
+            if ((flags & MAP_FIXED_NOREPLACE) != 0 && (flags & MAP_FIXED) == 0 && _vmas.Overlaps(addr, addr + size))
+                return -(long)Errno.EEXIST;
+            start = addr;
+        }
+        else
+        {
+            start = ChooseAddress(addr, size);
+            if (start == 0) return -(long)Errno.ENOMEM;
+        }
+
+        var vma = new Vma
+        {
+            Start = start, End = start + size, Prot = ToProt(prot), Shared = shared && anon,
+            NoReserve = (flags & MAP_NORESERVE) != 0, Offset = offset,
+            File = anon ? null : file!.Identity,
+        };
+        if (vma.Committed && CheckCommit(size) < 0) return -(long)Errno.ENOMEM;
+
+        // File contents are copied in, so the pages start writable and get their real protection after.
+        int hostProt = anon ? prot : prot | PROT_WRITE;
+        long r = Space.MapAnonymous(start, size, hostProt, (shared && anon ? MAP_SHARED : MAP_PRIVATE) | (flags & MAP_NORESERVE));
+        if (r < 0) return r == -(long)Errno.ENOMEM ? r : -(long)Errno.ENOMEM;
+        _vmas.Remove(start, start + size);
+        _vmas.Insert(vma);
+        if (!anon)
+        {
+            var err = file!.CopyInto(Memory, start, offset, len);
+            if (err != Errno.None)
+            {
+                Space.Unmap(start, size);
+                _vmas.Remove(start, start + size);
+                return -(long)err;
+            }
+            if (hostProt != prot) Space.Protect(start, size, prot);
+        }
+        return (long)start;
+    }
+
+    public long Munmap(ulong addr, ulong len)
+    {
+        if (!Aligned(addr) || len == 0) return -(long)Errno.EINVAL;
+        ulong size = PageUp(len);
+        if (addr + size < addr || addr + size > TaskSize) return -(long)Errno.EINVAL;
+        if (HitsStub(addr, addr + size)) return -(long)Errno.EINVAL;
+        long r = Space.Unmap(addr, size);
+        if (r < 0) return r;
+        _vmas.Remove(addr, addr + size);
+        return 0;
+    }
+
+    public long Mprotect(ulong addr, ulong len, int prot)
+    {
+        if (!Aligned(addr)) return -(long)Errno.EINVAL;
+        if ((prot & ~(7 | 0x01000000 | 0x02000000)) != 0) return -(long)Errno.EINVAL; // PROT_GROWSDOWN/UP accepted
+        prot &= 7;
+        if (len == 0) return 0;
+        ulong size = PageUp(len);
+        if (addr + size < addr) return -(long)Errno.ENOMEM;
+        if (!_vmas.FullyMapped(addr, addr + size) || HitsStub(addr, addr + size)) return -(long)Errno.ENOMEM;
+        if ((prot & PROT_WRITE) != 0)
+        {
+            ulong extra = 0;
+            foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.Committed && !v.NoReserve) extra += v.Length;
+            if (extra > 0 && CheckCommit(extra) < 0) return -(long)Errno.ENOMEM;
+        }
+        long r = Space.Protect(addr, size, prot);
+        if (r < 0) return r;
+        _vmas.Update(addr, addr + size, v => v.Prot = ToProt(prot));
+        return 0;
+    }
+
+    public const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+
+    public long Mremap(ulong oldAddr, ulong oldLen, ulong newLen, int flags, ulong newAddr)
+    {
+        if (!Aligned(oldAddr) || (flags & ~7) != 0) return -(long)Errno.EINVAL;
+        if ((flags & MREMAP_FIXED) != 0 && (flags & MREMAP_MAYMOVE) == 0) return -(long)Errno.EINVAL;
+        if ((flags & MREMAP_DONTUNMAP) != 0) return -(long)Errno.EINVAL;
+        oldLen = PageUp(oldLen);
+        ulong size = PageUp(newLen);
+        if (size == 0) return -(long)Errno.EINVAL;
+        if (oldLen == 0) return -(long)Errno.EINVAL; // duplicating shared mappings is not supported
+        var first = _vmas.Find(oldAddr);
+        if (first == null || !_vmas.FullyMapped(oldAddr, oldAddr + oldLen)) return -(long)Errno.EFAULT;
+        var pieces = _vmas.Slice(oldAddr, oldAddr + oldLen);
+        if (pieces.Count != 1) return -(long)Errno.EFAULT; // Linux requires a single VMA
+        var vma = pieces[0];
+
+        if ((flags & MREMAP_FIXED) != 0)
+        {
+            if (!Aligned(newAddr) || !RangeUsable(newAddr, size)) return -(long)Errno.EINVAL;
+            if (newAddr < oldAddr + oldLen && oldAddr < newAddr + size) return -(long)Errno.EINVAL;
+            return MoveTo(vma, oldAddr, oldLen, size, newAddr, replace: true);
+        }
+        if (size <= oldLen)
+        {
+            if (size < oldLen) { long r = Munmap(oldAddr + size, oldLen - size); if (r < 0) return r; }
+            return (long)oldAddr;
+        }
+        if (vma.Committed && CheckCommit(size - oldLen) < 0) return -(long)Errno.ENOMEM;
+        ulong growEnd = oldAddr + size;
+        if (RangeUsable(oldAddr, size) && !_vmas.Overlaps(oldAddr + oldLen, growEnd))
+        {
+            long r = Space.Remap(oldAddr, oldLen, size, oldAddr);
+            if (r < 0) return r;
+            var grown = vma.Clone(); grown.Start = oldAddr + oldLen; grown.End = growEnd;
+            if (grown.File != null) grown.Offset += oldLen;
+            _vmas.Insert(grown);
+            return (long)oldAddr;
+        }
+        if ((flags & MREMAP_MAYMOVE) == 0) return -(long)Errno.ENOMEM;
+        ulong dest = ChooseAddress(0, size);
+        if (dest == 0) return -(long)Errno.ENOMEM;
+        return MoveTo(vma, oldAddr, oldLen, size, dest, replace: false);
+    }
+
+    long MoveTo(Vma vma, ulong oldAddr, ulong oldLen, ulong size, ulong dest, bool replace)
+    {
+        long r = Space.Remap(oldAddr, oldLen, size, dest);
+        if (r < 0) return r;
+        _vmas.Remove(oldAddr, oldAddr + oldLen);
+        if (replace) _vmas.Remove(dest, dest + size);
+        var moved = vma.Clone(); moved.Start = dest; moved.End = dest + size;
+        _vmas.Insert(moved);
+        return (long)dest;
+    }
+
+    public long Madvise(ulong addr, ulong len, int advice)
+    {
+        if (!Aligned(addr)) return -(long)Errno.EINVAL;
+        if (len == 0) return 0;
+        ulong size = PageUp(len);
+        if (addr + size < addr) return -(long)Errno.EINVAL;
+        switch (advice)
+        {
+            case 4: // MADV_DONTNEED: the pages read back as zeros (private anon) — let the host do it.
+            case 8: // MADV_FREE
+                if (!_vmas.FullyMapped(addr, addr + size)) return -(long)Errno.ENOMEM;
+                foreach (var v in _vmas.Slice(addr, addr + size))
+                    if (v.File == null) Space.Advise(v.Start, v.Length, 4);
+                return 0;
+            case 0: case 1: case 2: case 3: case 9: case 10: case 11: case 12: case 13: case 14: case 15: case 16: case 17:
+            case 18: case 19: case 20: case 21: case 22: case 23: case 100: case 101:
+                return _vmas.FullyMapped(addr, addr + size) ? 0 : -(long)Errno.ENOMEM;
+            default:
+                return -(long)Errno.EINVAL;
+        }
+    }
+
+    public long Msync(ulong addr, ulong len, int flags)
+    {
+        if (!Aligned(addr) || (flags & ~7) != 0 || (flags & 5) == 5) return -(long)Errno.EINVAL;
+        ulong size = PageUp(len);
+        return _vmas.FullyMapped(addr, addr + size) ? 0 : -(long)Errno.ENOMEM;
+    }
+
+    public void SetBrkStart(ulong start)
+    {
+        BrkStart = Brk = PageUp(start);
+    }
+
+    public ulong DoBrk(ulong want)
+    {
+        if (want < BrkStart) return Brk;
+        ulong oldTop = PageUp(Brk), newTop = PageUp(want);
+        if (newTop > oldTop)
+        {
+            if (!RangeUsable(oldTop, newTop - oldTop) || _vmas.Overlaps(oldTop, newTop)) return Brk;
+            if (CheckCommit(newTop - oldTop) < 0) return Brk;
+            if (Space.MapAnonymous(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, MAP_PRIVATE) < 0) return Brk;
+            var prev = _vmas.Find(oldTop - 1);
+            _vmas.Insert(new Vma { Start = oldTop, End = newTop, Prot = Prot.Read | Prot.Write, Name = "[heap]" });
+        }
+        else if (newTop < oldTop)
+        {
+            Space.Unmap(newTop, oldTop - newTop);
+            _vmas.Remove(newTop, oldTop);
+        }
+        Brk = want;
+        return Brk;
+    }
+
+    /// <summary>Maps the initial stack (an 8 MB region below StackTop).</summary>
+    public Errno MapStack()
+    {
+        ulong start = StackTop - StackSize;
+        long r = Space.MapAnonymous(start, StackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE);
+        if (r < 0) return (Errno)(-r);
+        _vmas.Insert(new Vma { Start = start, End = StackTop, Prot = Prot.Read | Prot.Write, Name = "[stack]" });
+        StackStart = start;
+        return Errno.None;
+    }
+
+    /// <summary>The text of /proc/[pid]/maps.</summary>
+    public string Maps()
+    {
+        var sb = new StringBuilder();
+        foreach (var v in _vmas.All)
+        {
+            int len0 = sb.Length;
+            sb.Append($"{v.Start:x8}-{v.End:x8} ");
+            sb.Append((v.Prot & Prot.Read) != 0 ? 'r' : '-');
+            sb.Append((v.Prot & Prot.Write) != 0 ? 'w' : '-');
+            sb.Append((v.Prot & Prot.Exec) != 0 ? 'x' : '-');
+            sb.Append(v.Shared ? 's' : 'p');
+            ulong dev = v.File?.Dev ?? 0;
+            ulong major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+            sb.Append($" {(v.File != null ? v.Offset : 0):x8} {major:x2}:{minor:x2} {v.File?.Ino ?? 0} ");
+            string? name = v.File?.Path ?? v.Name;
+            if (name != null)
+            {
+                while (sb.Length - len0 < 73) sb.Append(' ');
+                sb.Append(name);
+            }
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>Something whose bytes can back a private file mapping.</summary>
+public interface IMappable
+{
+    MappedFile Identity { get; }
+    bool SupportsSharedWritable { get; }
+    /// <summary>Copies len bytes of the file at offset into guest memory at addr (bytes past EOF stay zero).</summary>
+    Errno CopyInto(GuestMemory mem, ulong addr, ulong offset, ulong len);
+}

@@ -1,0 +1,30 @@
+namespace AppKernel.Sentry.Memory;
+
+[Flags]
+public enum Prot { None = 0, Read = 1, Write = 2, Exec = 4 }
+
+/// <summary>One guest mapping [Start, End) as the Sentry records it; the stub holds the pages.</summary>
+public sealed class Vma
+{
+    public ulong Start;
+    public ulong End;
+    public Prot Prot;
+    public bool Shared;
+    public bool NoReserve;
+    /// <summary>For file mappings: what /proc/pid/maps shows (path, device, inode).</summary>
+    public MappedFile? File;
+    public ulong Offset;
+    /// <summary>"[heap]", "[stack]" or null.</summary>
+    public string? Name;
+
+    public ulong Length => End - Start;
+
+    public Vma Clone() => (Vma)MemberwiseClone();
+
+    /// <summary>Whether the mapping counts against the commit limit (Linux's strict accounting rule).</summary>
+    public bool Committed => !NoReserve && (Prot & Prot.Write) != 0;
+
+    public override string ToString() => $"{Start:x}-{End:x} {Prot}";
+}
+
+public sealed record MappedFile(string Path, ulong Dev, ulong Ino);

@@ -1,0 +1,124 @@
+namespace AppKernel.Sentry.Memory;
+
+/// <summary>Non-overlapping VMAs sorted by start address, with the set operations mmap, munmap
+/// and mprotect need (ranges split at their edges).</summary>
+public sealed class VmaSet
+{
+    readonly List<Vma> _vmas = new();
+
+    public IReadOnlyList<Vma> All => _vmas;
+    public int Count => _vmas.Count;
+
+    /// <summary>Index of the first VMA whose End is above addr.</summary>
+    int LowerBound(ulong addr)
+    {
+        int lo = 0, hi = _vmas.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (_vmas[mid].End <= addr) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    public Vma? Find(ulong addr)
+    {
+        int i = LowerBound(addr);
+        return i < _vmas.Count && _vmas[i].Start <= addr ? _vmas[i] : null;
+    }
+
+    public bool Overlaps(ulong start, ulong end)
+    {
+        int i = LowerBound(start);
+        return i < _vmas.Count && _vmas[i].Start < end;
+    }
+
+    /// <summary>Whether every byte of [start,end) is mapped.</summary>
+    public bool FullyMapped(ulong start, ulong end)
+    {
+        ulong at = start;
+        for (int i = LowerBound(start); i < _vmas.Count && at < end; i++)
+        {
+            if (_vmas[i].Start > at) return false;
+            at = _vmas[i].End;
+        }
+        return at >= end;
+    }
+
+    /// <summary>Cuts [start,end) out of the set, splitting VMAs that straddle its edges.</summary>
+    public void Remove(ulong start, ulong end)
+    {
+        if (start >= end) return;
+        Split(start); Split(end);
+        int i = LowerBound(start);
+        int j = i;
+        while (j < _vmas.Count && _vmas[j].Start < end) j++;
+        _vmas.RemoveRange(i, j - i);
+    }
+
+    /// <summary>Inserts a VMA over a free range (callers Remove first).</summary>
+    public void Insert(Vma v)
+    {
+        if (v.Start >= v.End) throw new ArgumentException("empty vma");
+        if (Overlaps(v.Start, v.End)) throw new InvalidOperationException("overlapping vma");
+        int i = LowerBound(v.Start);
+        _vmas.Insert(i, v);
+    }
+
+    /// <summary>Applies f to every VMA piece inside [start,end), splitting at the edges.</summary>
+    public void Update(ulong start, ulong end, Action<Vma> f)
+    {
+        Split(start); Split(end);
+        for (int i = LowerBound(start); i < _vmas.Count && _vmas[i].Start < end; i++) f(_vmas[i]);
+    }
+
+    /// <summary>Copies out the VMAs (clipped) within [start,end).</summary>
+    public List<Vma> Slice(ulong start, ulong end)
+    {
+        var r = new List<Vma>();
+        for (int i = LowerBound(start); i < _vmas.Count && _vmas[i].Start < end; i++)
+        {
+            var c = _vmas[i].Clone();
+            if (c.Start < start) { if (c.File != null) c.Offset += start - c.Start; c.Start = start; }
+            if (c.End > end) c.End = end;
+            r.Add(c);
+        }
+        return r;
+    }
+
+    void Split(ulong at)
+    {
+        var v = Find(at);
+        if (v == null || v.Start == at) return;
+        var tail = v.Clone();
+        tail.Start = at;
+        if (tail.File != null) tail.Offset += at - v.Start;
+        v.End = at;
+        _vmas.Insert(LowerBound(at), tail);
+    }
+
+    /// <summary>Highest free range of len bytes within [bottom, top); 0 if none.</summary>
+    public ulong FindGapTopDown(ulong len, ulong bottom, ulong top)
+    {
+        ulong end = top;
+        int i = LowerBound(top);
+        if (i < _vmas.Count && _vmas[i].Start < top) end = _vmas[i].Start;
+        i--;
+        while (true)
+        {
+            ulong gapStart = i >= 0 ? Math.Max(_vmas[i].End, bottom) : bottom;
+            if (end >= gapStart && end - gapStart >= len) return end - len;
+            if (i < 0) return 0;
+            end = _vmas[i].Start;
+            if (end <= bottom) return 0;
+            i--;
+        }
+    }
+
+    public ulong CommittedBytes()
+    {
+        ulong sum = 0;
+        foreach (var v in _vmas) if (v.Committed) sum += v.Length;
+        return sum;
+    }
+}

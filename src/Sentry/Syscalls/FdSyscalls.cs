@@ -1,0 +1,166 @@
+using System.Text;
+using AppKernel.Sentry.FileSystems.Pipe;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>The fd table: close, dup*, fcntl, pipe2, getdents64.</summary>
+static class FdSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.close] = (k, fd, _, _, _, _, _) => Err(k.Fds.Close((int)fd));
+        t[Nr.close_range] = (k, first, last, flags, _, _, _) => CloseRange(k, (uint)first, (uint)last, (uint)flags);
+        t[Nr.dup] = (k, fd, _, _, _, _, _) => Dup(k, (int)fd, 0, false);
+        t[Nr.dup2] = (k, fd, nfd, _, _, _, _) => (int)fd == (int)nfd ? (k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : (long)(int)fd) : Dup3(k, (int)fd, (int)nfd, 0);
+        t[Nr.dup3] = (k, fd, nfd, flags, _, _, _) => (int)fd == (int)nfd ? Err(Errno.EINVAL) : Dup3(k, (int)fd, (int)nfd, (int)flags);
+        t[Nr.fcntl] = (k, fd, cmd, arg, _, _, _) => Fcntl(k, (int)fd, (int)cmd, arg);
+        t[Nr.pipe] = (k, fds, _, _, _, _, _) => Pipe2(k, fds, 0);
+        t[Nr.pipe2] = (k, fds, flags, _, _, _, _) => Pipe2(k, fds, (int)flags);
+        t[Nr.getdents64] = (k, fd, buf, count, _, _, _) => Getdents64(k, (int)fd, buf, (uint)count);
+    }
+
+    static long Dup(Task t, int fd, int min, bool cloexec)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null) return Err(Errno.EBADF);
+        f.IncRef();
+        int r = t.Fds.Install(f, cloexec, min, t.Limits.NoFile);
+        if (r < 0) f.DecRef();
+        return r;
+    }
+
+    static long Dup3(Task t, int fd, int nfd, int flags)
+    {
+        if ((flags & ~OpenFlags.O_CLOEXEC) != 0) return Err(Errno.EINVAL);
+        var f = t.Fds.Get(fd);
+        if (f == null) return Err(Errno.EBADF);
+        if (nfd < 0 || nfd >= t.Limits.NoFile) return Err(Errno.EBADF);
+        f.IncRef();
+        t.Fds.InstallAt(nfd, f, (flags & OpenFlags.O_CLOEXEC) != 0);
+        return nfd;
+    }
+
+    static long CloseRange(Task t, uint first, uint last, uint flags)
+    {
+        if (first > last || (flags & ~6u) != 0) return Err(Errno.EINVAL);
+        foreach (var fd in t.Fds.OpenFds())
+        {
+            if ((uint)fd < first || (uint)fd > last) continue;
+            if ((flags & 4) != 0) t.Fds.SetCloexec(fd, true); // CLOSE_RANGE_CLOEXEC
+            else t.Fds.Close(fd);
+        }
+        return 0;
+    }
+
+    const int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7,
+        F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38,
+        F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+
+    static long Fcntl(Task t, int fd, int cmd, ulong arg)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null) return Err(Errno.EBADF);
+        bool pathOnly = (f.Flags & OpenFlags.O_PATH) != 0;
+        switch (cmd)
+        {
+            case F_DUPFD:
+            case F_DUPFD_CLOEXEC:
+                if ((long)arg < 0 || arg >= (ulong)t.Limits.NoFile) return Err(Errno.EINVAL);
+                return Dup(t, fd, (int)arg, cmd == F_DUPFD_CLOEXEC);
+            case F_GETFD: return t.Fds.GetCloexec(fd) ? 1 : 0;
+            case F_SETFD: t.Fds.SetCloexec(fd, (arg & 1) != 0); return 0;
+            case F_GETFL: return f.Flags;
+            case F_SETFL:
+                if (pathOnly) return Err(Errno.EBADF);
+                const int changeable = OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_ASYNC | OpenFlags.O_DIRECT | OpenFlags.O_NOATIME;
+                f.Flags = (f.Flags & ~changeable) | ((int)arg & changeable);
+                return 0;
+            case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+                // Record locks arrive with the VFS issue; a single task never conflicts with itself.
+                if (pathOnly) return Err(Errno.EBADF);
+                return cmd is F_GETLK or F_OFD_GETLK ? UnlockedLock(t, arg) : 0;
+            case F_GETOWN: return 0;
+            case F_SETOWN: return 0;
+            case F_GETSIG: return 0;
+            case F_SETSIG: return arg > 64 ? Err(Errno.EINVAL) : 0;
+            case F_GETPIPE_SZ: return f is PipeEnd pe ? pe.Pipe.Capacity : Err(Errno.EINVAL);
+            case F_SETPIPE_SZ: return f is PipeEnd pe2 ? pe2.Pipe.SetCapacity((long)arg) : Err(Errno.EINVAL);
+            case F_ADD_SEALS: case F_GET_SEALS: return Err(Errno.EINVAL);
+            default: return Err(Errno.EINVAL);
+        }
+    }
+
+    static long UnlockedLock(Task t, ulong arg)
+    {
+        // struct flock: l_type (short) first; F_UNLCK = 2.
+        if (!t.Mem.Read(arg, out short type)) return Err(Errno.EFAULT);
+        if (type is < 0 or > 2) return Err(Errno.EINVAL);
+        return t.Mem.Write(arg, (short)2) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long Pipe2(Task t, ulong fdsAddr, int flags)
+    {
+        if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)) != 0) return Err(Errno.EINVAL);
+        var (r, w) = PipeBuffer.Create(flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT));
+        bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
+        int rfd = t.Fds.Install(r, cloexec, 0, t.Limits.NoFile);
+        if (rfd < 0) { r.DecRef(); w.DecRef(); return rfd; }
+        int wfd = t.Fds.Install(w, cloexec, 0, t.Limits.NoFile);
+        if (wfd < 0) { t.Fds.Close(rfd); w.DecRef(); return wfd; }
+        Span<int> pair = stackalloc int[2] { rfd, wfd };
+        if (!t.Mem.Write(fdsAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair)))
+        {
+            t.Fds.Close(rfd); t.Fds.Close(wfd);
+            return Err(Errno.EFAULT);
+        }
+        return 0;
+    }
+
+    static long Getdents64(Task t, int fd, ulong buf, uint count)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+        var cur = f.Directory;
+        if (cur == null) return Err(Errno.ENOTDIR);
+        if (cur.Entries == null || f.Offset == 0)
+        {
+            var list = new List<DirEntry>();
+            f.Stat(out var self);
+            list.Add(new DirEntry(".", self.Ino, 4));
+            list.Add(new DirEntry("..", self.Ino, 4));
+            var e = f.Inode!.ReadDir(t, list);
+            if (e != Errno.None) return Err(e);
+            cur.Entries = list;
+        }
+        var entries = cur.Entries;
+        var outBuf = new byte[Math.Min(count, 1u << 20)];
+        int pos = 0;
+        long idx = f.Offset;
+        while (idx < entries.Count)
+        {
+            var d = entries[(int)idx];
+            int nameLen = Encoding.UTF8.GetByteCount(d.Name);
+            int reclen = (19 + nameLen + 1 + 7) & ~7;
+            if (pos + reclen > outBuf.Length)
+            {
+                if (pos == 0) return Err(Errno.EINVAL);
+                break;
+            }
+            var s = outBuf.AsSpan(pos, reclen);
+            s.Clear();
+            BitConverter.TryWriteBytes(s, d.Ino);
+            BitConverter.TryWriteBytes(s[8..], idx + 1);
+            BitConverter.TryWriteBytes(s[16..], (ushort)reclen);
+            s[18] = d.Type;
+            Encoding.UTF8.GetBytes(d.Name, s[19..]);
+            pos += reclen;
+            idx++;
+        }
+        if (pos > 0 && !t.Mem.Write(buf, outBuf.AsSpan(0, pos))) return Err(Errno.EFAULT);
+        f.Offset = idx;
+        return pos;
+    }
+}

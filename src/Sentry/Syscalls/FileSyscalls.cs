@@ -1,0 +1,115 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>Data syscalls on open files: read, write and their positional and vector forms, lseek, ioctl.</summary>
+static class FileSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.read] = (k, fd, buf, n, _, _, _) => Read(k, (int)fd, buf, n, -1, false);
+        t[Nr.write] = (k, fd, buf, n, _, _, _) => Write(k, (int)fd, buf, n, -1, false);
+        t[Nr.pread64] = (k, fd, buf, n, off, _, _) => Read(k, (int)fd, buf, n, (long)off, true);
+        t[Nr.pwrite64] = (k, fd, buf, n, off, _, _) => Write(k, (int)fd, buf, n, (long)off, true);
+        t[Nr.readv] = (k, fd, iov, cnt, _, _, _) => Vector(k, (int)fd, iov, cnt, -1, false, false);
+        t[Nr.writev] = (k, fd, iov, cnt, _, _, _) => Vector(k, (int)fd, iov, cnt, -1, false, true);
+        t[Nr.preadv] = (k, fd, iov, cnt, off, _, _) => Vector(k, (int)fd, iov, cnt, (long)off, true, false);
+        t[Nr.pwritev] = (k, fd, iov, cnt, off, _, _) => Vector(k, (int)fd, iov, cnt, (long)off, true, true);
+        t[Nr.preadv2] = (k, fd, iov, cnt, off, _, _) => Vector(k, (int)fd, iov, cnt, (long)off, (long)off != -1, false);
+        t[Nr.pwritev2] = (k, fd, iov, cnt, off, _, _) => Vector(k, (int)fd, iov, cnt, (long)off, (long)off != -1, true);
+        t[Nr.lseek] = (k, fd, off, whence, _, _, _) => Lseek(k, (int)fd, (long)off, (int)whence);
+        t[Nr.ioctl] = (k, fd, cmd, arg, _, _, _) => Ioctl(k, (int)fd, (uint)cmd, arg);
+        t[Nr.fadvise64] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
+        t[Nr.fsync] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
+        t[Nr.fdatasync] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
+    }
+
+    static long Read(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || !OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
+        if (f.Directory != null) return Err(Errno.EISDIR);
+        if ((long)count < 0) return Err(Errno.EINVAL);
+        if (positional)
+        {
+            if (offset < 0) return Err(Errno.EINVAL);
+            if (!f.Seekable) return Err(Errno.ESPIPE);
+        }
+        return GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1);
+    }
+
+    static long Write(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || !OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
+        if ((long)count < 0) return Err(Errno.EINVAL);
+        if (positional)
+        {
+            if (offset < 0) return Err(Errno.EINVAL);
+            if (!f.Seekable) return Err(Errno.ESPIPE);
+        }
+        return GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1);
+    }
+
+    static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || !(write ? OpenFlags.CanWrite(f.Flags) : OpenFlags.CanRead(f.Flags))) return Err(Errno.EBADF);
+        if (!write && f.Directory != null) return Err(Errno.EISDIR);
+        if (positional)
+        {
+            if (offset < 0) return Err(Errno.EINVAL);
+            if (!f.Seekable) return Err(Errno.ESPIPE);
+        }
+        var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
+        if (e != Errno.None) return Err(e);
+        long total = 0;
+        foreach (var v in iovs)
+        {
+            if (v.Len == 0) continue;
+            long at = positional ? offset + total : -1;
+            long n = write
+                ? GuestIO.WriteFrom(t, f, (ulong)v.Base, v.Len, at)
+                : GuestIO.ReadInto(t, f, (ulong)v.Base, v.Len, at);
+            if (n < 0) return total > 0 ? total : n;
+            total += n;
+            if ((ulong)n < v.Len) break;
+        }
+        return total;
+    }
+
+    static long Lseek(Task t, int fd, long off, int whence)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+        if (f.Directory != null)
+        {
+            // Directory offsets index the getdents snapshot.
+            if (whence == 0 && off >= 0) { f.Offset = off; if (off == 0) f.Directory.Entries = null; return off; }
+            if (whence == 1 && f.Offset + off >= 0) { f.Offset += off; return f.Offset; }
+            return Err(Errno.EINVAL);
+        }
+        return f.Seek(off, whence);
+    }
+
+    const uint FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450, FIOASYNC = 0x5452;
+
+    static long Ioctl(Task t, int fd, uint cmd, ulong arg)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+        switch (cmd)
+        {
+            case FIOCLEX: t.Fds.SetCloexec(fd, true); return 0;
+            case FIONCLEX: t.Fds.SetCloexec(fd, false); return 0;
+            case FIONBIO:
+                if (!t.Mem.Read(arg, out int on)) return Err(Errno.EFAULT);
+                f.Flags = on != 0 ? f.Flags | OpenFlags.O_NONBLOCK : f.Flags & ~OpenFlags.O_NONBLOCK;
+                return 0;
+            default:
+                return f.Ioctl(t, cmd, arg);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Buffers;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>Moves data between files and guest buffers for read/write and their vector and positional forms.</summary>
+static class GuestIO
+{
+    const int Chunk = 1 << 20;
+
+    /// <summary>Reads up to count bytes from f into guest memory at buf. offset &lt; 0 uses (and advances) the file offset.</summary>
+    public static long ReadInto(Task t, FileDescription f, ulong buf, ulong count, long offset)
+    {
+        if (count == 0) return 0;
+        if ((long)count < 0) count = long.MaxValue;
+        var tmp = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, Chunk));
+        try
+        {
+            long total = 0;
+            while ((ulong)total < count)
+            {
+                int want = (int)Math.Min(count - (ulong)total, (ulong)tmp.Length);
+                long n = offset >= 0 ? f.ReadAt(t, tmp.AsSpan(0, want), offset + total) : f.Read(t, tmp.AsSpan(0, want));
+                if (n < 0) return total > 0 ? total : n;
+                if (n == 0) break;
+                int copied = t.Mem.WritePartial(buf + (ulong)total, tmp.AsSpan(0, (int)n));
+                total += copied;
+                if (copied < n)
+                {
+                    // The guest buffer ended early: give back what did not fit, as the kernel's copy would.
+                    if (offset < 0 && f.Seekable) f.Offset -= n - copied;
+                    return total > 0 ? total : SyscallTable.Err(Errno.EFAULT);
+                }
+                if (n < want || !f.Seekable) break; // short read: stop, as the kernel would
+            }
+            return total;
+        }
+        finally { ArrayPool<byte>.Shared.Return(tmp); }
+    }
+
+    public static long WriteFrom(Task t, FileDescription f, ulong buf, ulong count, long offset)
+    {
+        if (count == 0) return 0;
+        if ((long)count < 0) count = long.MaxValue;
+        var tmp = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, Chunk));
+        try
+        {
+            long total = 0;
+            while ((ulong)total < count)
+            {
+                int want = (int)Math.Min(count - (ulong)total, (ulong)tmp.Length);
+                int got = t.Mem.ReadPartial(buf + (ulong)total, tmp.AsSpan(0, want));
+                if (got == 0) return total > 0 ? total : SyscallTable.Err(Errno.EFAULT);
+                long n = offset >= 0 ? f.WriteAt(t, tmp.AsSpan(0, got), offset + total) : f.Write(t, tmp.AsSpan(0, got));
+                if (n < 0) return total > 0 ? total : n;
+                total += n;
+                if (n < got || got < want) break;
+            }
+            return total;
+        }
+        finally { ArrayPool<byte>.Shared.Return(tmp); }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using System.Text;
+using AppKernel.Sentry.FileSystems.Proc;
+using AppKernel.Sentry.Kernel;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+using KernelT = AppKernel.Sentry.Kernel.Kernel;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>What the system is: uname, sysinfo, getrandom, CPU affinity, resource limits.</summary>
+static class InfoSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.uname] = (k, buf, _, _, _, _, _) => Uname(k, buf);
+        t[Nr.sysinfo] = (k, buf, _, _, _, _, _) => Sysinfo(k, buf);
+        t[Nr.getrandom] = (k, buf, len, flags, _, _, _) => Getrandom(k, buf, len, (uint)flags);
+        t[Nr.sched_getaffinity] = (k, pid, len, mask, _, _, _) => GetAffinity(k, (int)pid, len, mask);
+        t[Nr.sched_setaffinity] = (k, pid, len, mask, _, _, _) => SetAffinity(k, (int)pid, len, mask);
+        t[Nr.sched_yield] = (k, _, _, _, _, _, _) => { Thread.Yield(); return 0; };
+        t[Nr.getcpu] = (k, cpu, node, _, _, _, _) =>
+            (cpu == 0 || k.Mem.Write(cpu, 0u)) && (node == 0 || k.Mem.Write(node, 0u)) ? 0 : Err(Errno.EFAULT);
+        t[Nr.getrlimit] = (k, res, old, _, _, _, _) => Prlimit(k, 0, (int)res, 0, old);
+        t[Nr.setrlimit] = (k, res, nw, _, _, _, _) => Prlimit(k, 0, (int)res, nw, 0);
+        t[Nr.prlimit64] = (k, pid, res, nw, old, _, _) => Prlimit(k, (int)pid, (int)res, nw, old);
+    }
+
+    static long Uname(Task t, ulong buf)
+    {
+        var u = new byte[65 * 6];
+        void Put(int i, string s) => Encoding.ASCII.GetBytes(s.Length > 64 ? s[..64] : s, u.AsSpan(i * 65));
+        Put(0, "Linux");
+        Put(1, t.Kernel.Options.Hostname);
+        Put(2, KernelT.Release);
+        Put(3, KernelT.Version);
+        Put(4, "x86_64");
+        Put(5, "(none)");
+        return t.Mem.Write(buf, u) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long Sysinfo(Task t, ulong buf)
+    {
+        var b = new byte[112];
+        ulong total = SystemInfo.TotalMemory(t.Kernel);
+        BitConverter.TryWriteBytes(b.AsSpan(0), (long)t.Kernel.Uptime.Elapsed.TotalSeconds);
+        BitConverter.TryWriteBytes(b.AsSpan(32), total);
+        BitConverter.TryWriteBytes(b.AsSpan(40), total * 9 / 10);
+        BitConverter.TryWriteBytes(b.AsSpan(80), (ushort)t.Kernel.Tasks().Count);
+        BitConverter.TryWriteBytes(b.AsSpan(104), 1u);
+        return t.Mem.Write(buf, b) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long Getrandom(Task t, ulong buf, ulong len, uint flags)
+    {
+        if ((flags & ~7u) != 0 || (flags & 6) == 6) return Err(Errno.EINVAL);
+        int n = (int)Math.Min(len, 33554431);
+        var tmp = new byte[Math.Min(n, 65536)];
+        long done = 0;
+        while (done < n)
+        {
+            int c = (int)Math.Min(tmp.Length, n - done);
+            RandomNumberGenerator.Fill(tmp.AsSpan(0, c));
+            int w = t.Mem.WritePartial(buf + (ulong)done, tmp.AsSpan(0, c));
+            done += w;
+            if (w < c) return done > 0 ? done : Err(Errno.EFAULT);
+        }
+        return done;
+    }
+
+    static bool IsSelf(Task t, int pid) => pid == 0 || pid == t.Tid;
+
+    static long GetAffinity(Task t, int pid, ulong len, ulong mask)
+    {
+        if (!IsSelf(t, pid)) return t.Kernel.FindTask(pid) == null ? Err(Errno.ESRCH) : Err(Errno.ESRCH);
+        int cpus = SystemInfo.Cpus;
+        ulong size = (ulong)((cpus + 63) / 64 * 8);
+        if (len < size || (len & 7) != 0) return Err(Errno.EINVAL);
+        var bits = new byte[size];
+        for (int i = 0; i < cpus; i++) bits[i / 8] |= (byte)(1 << (i % 8));
+        return t.Mem.Write(mask, bits) ? (long)size : Err(Errno.EFAULT);
+    }
+
+    static long SetAffinity(Task t, int pid, ulong len, ulong mask)
+    {
+        if (!IsSelf(t, pid)) return Err(Errno.ESRCH);
+        var b = new byte[Math.Min(len, 128)];
+        if (!t.Mem.Read(mask, b)) return Err(Errno.EFAULT);
+        bool any = false;
+        for (int i = 0; i < SystemInfo.Cpus && i / 8 < b.Length; i++) any |= (b[i / 8] & (1 << (i % 8))) != 0;
+        return any ? 0 : Err(Errno.EINVAL);
+    }
+
+    static long Prlimit(Task t, int pid, int res, ulong newAddr, ulong oldAddr)
+    {
+        if (!IsSelf(t, pid)) return Err(Errno.ESRCH);
+        if (res < 0 || res >= RLimits.Count) return Err(Errno.EINVAL);
+        (ulong Cur, ulong Max) nv = default;
+        if (newAddr != 0)
+        {
+            Span<ulong> v = stackalloc ulong[2];
+            if (!t.Mem.Read(newAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
+            if (v[0] > v[1]) return Err(Errno.EINVAL);
+            if (res == RLimits.RLIMIT_NOFILE && v[1] > 1048576) return Err(Errno.EPERM);
+            nv = (v[0], v[1]);
+        }
+        if (oldAddr != 0)
+        {
+            var o = t.Limits.Values[res];
+            Span<ulong> v = stackalloc ulong[2] { o.Cur, o.Max };
+            if (!t.Mem.Write(oldAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
+        }
+        if (newAddr != 0) t.Limits.Values[res] = nv;
+        return 0;
+    }
+}

@@ -1,0 +1,41 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Memory;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock family.</summary>
+static class MemorySyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.brk] = (k, addr, _, _, _, _, _) => (long)k.MM.DoBrk(addr);
+        t[Nr.mmap] = (k, addr, len, prot, flags, fd, off) => Mmap(k, addr, len, (int)prot, (int)flags, (int)fd, off);
+        t[Nr.munmap] = (k, addr, len, _, _, _, _) => k.MM.Munmap(addr, len);
+        t[Nr.mprotect] = (k, addr, len, prot, _, _, _) => k.MM.Mprotect(addr, len, (int)prot);
+        t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => k.MM.Mremap(a, ol, nl, (int)flags, na);
+        t[Nr.madvise] = (k, addr, len, adv, _, _, _) => k.MM.Madvise(addr, len, (int)adv);
+        t[Nr.msync] = (k, addr, len, flags, _, _, _) => k.MM.Msync(addr, len, (int)flags);
+        t[Nr.mlock] = (k, _, _, _, _, _, _) => 0;
+        t[Nr.munlock] = (k, _, _, _, _, _, _) => 0;
+        t[Nr.mlockall] = (k, _, _, _, _, _, _) => 0;
+        t[Nr.munlockall] = (k, _, _, _, _, _, _) => 0;
+    }
+
+    static long Mmap(Task t, ulong addr, ulong len, int prot, int flags, int fd, ulong off)
+    {
+        IMappable? file = null;
+        if ((flags & MemoryManager.MAP_ANONYMOUS) == 0)
+        {
+            var f = t.Fds.Get(fd);
+            if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+            if (!OpenFlags.CanRead(f.Flags)) return Err(Errno.EACCES);
+            if ((flags & 3) != MemoryManager.MAP_PRIVATE && (prot & MemoryManager.PROT_WRITE) != 0 && !OpenFlags.CanWrite(f.Flags))
+                return Err(Errno.EACCES);
+            file = f.Mappable;
+            if (file == null) return Err(Errno.ENODEV);
+        }
+        return t.MM.Mmap(addr, len, prot, flags, file, off);
+    }
+}

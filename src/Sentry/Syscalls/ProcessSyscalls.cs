@@ -1,0 +1,176 @@
+using System.Text;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Loader;
+using AppKernel.Sentry.Memory;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>Identity, exit, thread-area setup and exec for the single-task kernel.</summary>
+static class ProcessSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.getpid] = (k, _, _, _, _, _, _) => k.Tgid;
+        t[Nr.gettid] = (k, _, _, _, _, _, _) => k.Tid;
+        t[Nr.getppid] = (k, _, _, _, _, _, _) => k.Ppid;
+        t[Nr.getpgrp] = (k, _, _, _, _, _, _) => k.Tgid;
+        t[Nr.getpgid] = (k, pid, _, _, _, _, _) => pid == 0 || (int)pid == k.Tgid ? k.Tgid : Err(Errno.ESRCH);
+        t[Nr.getsid] = (k, pid, _, _, _, _, _) => pid == 0 || (int)pid == k.Tgid ? k.Tgid : Err(Errno.ESRCH);
+        t[Nr.setpgid] = (k, pid, pg, _, _, _, _) => (pid == 0 || (int)pid == k.Tgid) && (pg == 0 || (int)pg == k.Tgid) ? 0 : Err(Errno.EPERM);
+        t[Nr.setsid] = (k, _, _, _, _, _, _) => Err(Errno.EPERM); // pid 1 already leads its session
+        t[Nr.getuid] = (k, _, _, _, _, _, _) => k.Creds.Uid;
+        t[Nr.geteuid] = (k, _, _, _, _, _, _) => k.Creds.Euid;
+        t[Nr.getgid] = (k, _, _, _, _, _, _) => k.Creds.Gid;
+        t[Nr.getegid] = (k, _, _, _, _, _, _) => k.Creds.Egid;
+        t[Nr.getresuid] = (k, r, e, s, _, _, _) => k.Mem.Write(r, k.Creds.Uid) && k.Mem.Write(e, k.Creds.Euid) && k.Mem.Write(s, k.Creds.Suid) ? 0 : Err(Errno.EFAULT);
+        t[Nr.getresgid] = (k, r, e, s, _, _, _) => k.Mem.Write(r, k.Creds.Gid) && k.Mem.Write(e, k.Creds.Egid) && k.Mem.Write(s, k.Creds.Sgid) ? 0 : Err(Errno.EFAULT);
+        t[Nr.getgroups] = (k, size, list, _, _, _, _) => Getgroups(k, (int)size, list);
+        t[Nr.exit] = (k, code, _, _, _, _, _) => { k.ExitGroup((int)code); return 0; };
+        t[Nr.exit_group] = (k, code, _, _, _, _, _) => { k.ExitGroup((int)code); return 0; };
+        t[Nr.set_tid_address] = (k, addr, _, _, _, _, _) => { k.ClearChildTid = addr; return k.Tid; };
+        t[Nr.set_robust_list] = (k, head, len, _, _, _, _) => len != 24 ? Err(Errno.EINVAL) : SetRobust(k, head, len);
+        t[Nr.get_robust_list] = (k, pid, head, len, _, _, _) => GetRobust(k, (int)pid, head, len);
+        t[Nr.rseq] = (k, addr, len, flags, sig, _, _) => Rseq(k, addr, (uint)len, (int)flags, (uint)sig);
+        t[Nr.arch_prctl] = (k, code, addr, _, _, _, _) => ArchPrctl(k, (int)code, addr);
+        t[Nr.umask] = (k, mask, _, _, _, _, _) => { int old = k.Fs.Umask; k.Fs.Umask = (int)mask & 0x1ff; return old; };
+        t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3);
+        t[Nr.execve] = (k, path, argv, envp, _, _, _) => Execve(k, -100, path, argv, envp, 0);
+        t[Nr.execveat] = (k, dirfd, path, argv, envp, flags, _) => Execve(k, (int)dirfd, path, argv, envp, (int)flags);
+        t[Nr.getpriority] = (k, which, who, _, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 20;
+        t[Nr.setpriority] = (k, which, who, prio, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 0;
+    }
+
+    static long Getgroups(Task t, int size, ulong list)
+    {
+        var g = t.Creds.Groups;
+        if (size < 0) return Err(Errno.EINVAL);
+        if (size == 0) return g.Length;
+        if (size < g.Length) return Err(Errno.EINVAL);
+        for (int i = 0; i < g.Length; i++)
+            if (!t.Mem.Write(list + (ulong)(4 * i), g[i])) return Err(Errno.EFAULT);
+        return g.Length;
+    }
+
+    static long SetRobust(Task t, ulong head, ulong len)
+    {
+        t.RobustList = head;
+        t.RobustListLen = len;
+        return 0;
+    }
+
+    static long GetRobust(Task t, int pid, ulong head, ulong len)
+    {
+        if (pid != 0 && pid != t.Tid) return Err(Errno.ESRCH);
+        if (!t.Mem.Write(head, t.RobustList) || !t.Mem.Write(len, 24UL)) return Err(Errno.EFAULT);
+        return 0;
+    }
+
+    static long Rseq(Task t, ulong addr, uint len, int flags, uint sig)
+    {
+        const int UNREGISTER = 1;
+        if ((flags & UNREGISTER) != 0)
+        {
+            if (t.Rseq == 0 || t.Rseq != addr) return Err(Errno.EINVAL);
+            t.Rseq = 0;
+            return 0;
+        }
+        if (flags != 0) return Err(Errno.EINVAL);
+        if (t.Rseq != 0) return t.Rseq == addr ? Err(Errno.EBUSY) : Err(Errno.EINVAL);
+        if (len < 32 || (addr & 31) != 0) return Err(Errno.EINVAL);
+        // cpu_id_start and cpu_id: this kernel reports CPU 0 and never preempts a critical section.
+        if (!t.Mem.Write(addr, 0UL)) return Err(Errno.EFAULT);
+        t.Rseq = addr;
+        return 0;
+    }
+
+    const int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004, ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
+
+    static long ArchPrctl(Task t, int code, ulong addr)
+    {
+        switch (code)
+        {
+            case ARCH_SET_FS:
+                if (addr >= MemoryManager.TaskSize) return Err(Errno.EPERM);
+                t.Regs.FsBase = addr;
+                return 0;
+            case ARCH_SET_GS:
+                if (addr >= MemoryManager.TaskSize) return Err(Errno.EPERM);
+                t.Regs.GsBase = addr;
+                return 0;
+            case ARCH_GET_FS: return t.Mem.Write(addr, t.Regs.FsBase) ? 0 : Err(Errno.EFAULT);
+            case ARCH_GET_GS: return t.Mem.Write(addr, t.Regs.GsBase) ? 0 : Err(Errno.EFAULT);
+            case ARCH_GET_CPUID: return 1;
+            case ARCH_SET_CPUID: return Err(Errno.ENODEV);
+            default: return Err(Errno.EINVAL);
+        }
+    }
+
+    const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16,
+        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_SET_CHILD_SUBREAPER = 36, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+
+    static long Prctl(Task t, int op, ulong a2, ulong a3)
+    {
+        switch (op)
+        {
+            case PR_SET_NAME:
+            {
+                var buf = new byte[16];
+                int n = t.Mem.ReadPartial(a2, buf);
+                if (n == 0) return Err(Errno.EFAULT);
+                int nul = Array.IndexOf(buf, (byte)0, 0, n);
+                t.Comm = Encoding.UTF8.GetString(buf, 0, nul >= 0 ? Math.Min(nul, 15) : Math.Min(n, 15));
+                return 0;
+            }
+            case PR_GET_NAME:
+            {
+                var buf = new byte[16];
+                Encoding.UTF8.GetBytes(t.Comm.Length > 15 ? t.Comm[..15] : t.Comm, buf);
+                return t.Mem.Write(a2, buf) ? 0 : Err(Errno.EFAULT);
+            }
+            case PR_GET_DUMPABLE: return 1;
+            case PR_SET_DUMPABLE: return a2 <= 1 ? 0 : Err(Errno.EINVAL);
+            case PR_SET_PDEATHSIG: return a2 > 64 ? Err(Errno.EINVAL) : 0;
+            case PR_GET_PDEATHSIG: return t.Mem.Write(a2, 0) ? 0 : Err(Errno.EFAULT);
+            case PR_GET_SECCOMP: return 0;
+            case PR_CAPBSET_READ: return a2 <= 40 ? 1 : Err(Errno.EINVAL);
+            case PR_SET_NO_NEW_PRIVS: return a2 == 1 ? 0 : Err(Errno.EINVAL);
+            case PR_GET_NO_NEW_PRIVS: return 0;
+            case PR_SET_CHILD_SUBREAPER: return 0;
+            default: return Err(Errno.EINVAL);
+        }
+    }
+
+    static long Execve(Task t, int dirfd, ulong pathAddr, ulong argvAddr, ulong envpAddr, int flags)
+    {
+        var e = PathSyscalls.ReadPath(t, pathAddr, out var path);
+        if (e != Errno.None) return Err(e);
+        e = ReadStringArray(t, argvAddr, out var argv);
+        if (e != Errno.None) return Err(e);
+        e = ReadStringArray(t, envpAddr, out var envp);
+        if (e != Errno.None) return Err(e);
+        e = ElfLoader.Exec(t, dirfd, path, argv, envp, flags);
+        if (e != Errno.None) return Err(e);
+        t.RegsReplaced = true;
+        return 0;
+    }
+
+    static Errno ReadStringArray(Task t, ulong addr, out List<string> list)
+    {
+        list = new List<string>();
+        if (addr == 0) return Errno.None;
+        long total = 0;
+        for (int i = 0; ; i++)
+        {
+            if (i > 0x7fffffff / 8) return Errno.E2BIG;
+            if (!t.Mem.Read(addr + (ulong)(8 * i), out ulong p)) return Errno.EFAULT;
+            if (p == 0) return Errno.None;
+            var e = t.Mem.ReadString(p, 128 * 1024, out var s);
+            if (e == Errno.ENAMETOOLONG) return Errno.E2BIG;
+            if (e != Errno.None) return e;
+            total += s.Length + 1;
+            if (total > 2 * 1024 * 1024) return Errno.E2BIG;
+            list.Add(s);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Runtime.InteropServices;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+using static AppKernel.Sentry.Syscalls.PathSyscalls;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>stat, lstat, fstat, newfstatat, statx, statfs, fstatfs.</summary>
+static class StatSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.fstat] = (k, fd, buf, _, _, _, _) => Fstat(k, (int)fd, buf);
+        t[Nr.stat] = (k, path, buf, _, _, _, _) => StatAt(k, AT_FDCWD, path, buf, 0);
+        t[Nr.lstat] = (k, path, buf, _, _, _, _) => StatAt(k, AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
+        t[Nr.newfstatat] = (k, dirfd, path, buf, flags, _, _) => StatAt(k, (int)dirfd, path, buf, (int)flags);
+        t[Nr.statx] = (k, dirfd, path, flags, mask, buf, _) => Statx(k, (int)dirfd, path, (int)flags, (uint)mask, buf);
+        t[Nr.statfs] = (k, path, buf, _, _, _, _) => Statfs(k, path, -1, buf);
+        t[Nr.fstatfs] = (k, fd, buf, _, _, _, _) => Statfs(k, 0, (int)fd, buf);
+    }
+
+    static long Fstat(Task t, int fd, ulong buf)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null) return Err(Errno.EBADF);
+        var e = f.Stat(out var st);
+        if (e != Errno.None) return Err(e);
+        return t.Mem.Write(buf, st) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long StatAt(Task t, int dirfd, ulong pathAddr, ulong buf, int flags)
+    {
+        if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) != 0) return Err(Errno.EINVAL);
+        var e = ReadPath(t, pathAddr, out var path);
+        if (e != Errno.None) return Err(e);
+        if (path.Length == 0 && (flags & AT_EMPTY_PATH) != 0 && dirfd != AT_FDCWD) return Fstat(t, dirfd, buf);
+        e = Resolve(t, dirfd, pathAddr, flags, out var p);
+        if (e != Errno.None) return Err(e);
+        e = p.Inode.Stat(out var st);
+        if (e != Errno.None) return Err(e);
+        return t.Mem.Write(buf, st) ? 0 : Err(Errno.EFAULT);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct StatxTs { public long Sec; public uint Nsec; int _pad; }
+
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    struct StatxBuf
+    {
+        public uint Mask, Blksize;
+        public ulong Attributes;
+        public uint Nlink, Uid, Gid;
+        public ushort Mode; ushort _pad;
+        public ulong Ino, Size, Blocks, AttributesMask;
+        public StatxTs Atime, Btime, Ctime, Mtime;
+        public uint RdevMajor, RdevMinor, DevMajor, DevMinor;
+        public ulong MntId;
+    }
+
+    const uint STATX_BASIC_STATS = 0x7ff, STATX_MNT_ID = 0x1000, STATX__RESERVED = 0x80000000;
+
+    static long Statx(Task t, int dirfd, ulong pathAddr, int flags, uint mask, ulong buf)
+    {
+        if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | 0x6000)) != 0) return Err(Errno.EINVAL);
+        if ((flags & 0x6000) == 0x6000) return Err(Errno.EINVAL);
+        if ((mask & STATX__RESERVED) != 0) return Err(Errno.EINVAL);
+        var e = ReadPath(t, pathAddr, out var path);
+        if (e != Errno.None) return Err(e);
+        LinuxStat st;
+        int mnt = 0;
+        if (path.Length == 0 && (flags & AT_EMPTY_PATH) != 0 && dirfd != AT_FDCWD)
+        {
+            var f = t.Fds.Get(dirfd);
+            if (f == null) return Err(Errno.EBADF);
+            e = f.Stat(out st);
+            if (f.Path.IsValid) mnt = f.Path.Mount.Id;
+        }
+        else
+        {
+            e = Resolve(t, dirfd, pathAddr, flags, out var p);
+            if (e != Errno.None) return Err(e);
+            e = p.Inode.Stat(out st);
+            mnt = p.Mount.Id;
+        }
+        if (e != Errno.None) return Err(e);
+        var x = new StatxBuf
+        {
+            Mask = STATX_BASIC_STATS | STATX_MNT_ID, Blksize = (uint)st.Blksize, Nlink = (uint)st.Nlink, Uid = st.Uid, Gid = st.Gid,
+            Mode = (ushort)st.Mode, Ino = st.Ino, Size = (ulong)st.Size, Blocks = (ulong)st.Blocks,
+            Atime = new StatxTs { Sec = st.Atime, Nsec = (uint)st.AtimeNsec },
+            Mtime = new StatxTs { Sec = st.Mtime, Nsec = (uint)st.MtimeNsec },
+            Ctime = new StatxTs { Sec = st.Ctime, Nsec = (uint)st.CtimeNsec },
+            RdevMajor = Major(st.Rdev), RdevMinor = Minor(st.Rdev), DevMajor = Major(st.Dev), DevMinor = Minor(st.Dev),
+            MntId = (ulong)mnt,
+        };
+        return t.Mem.Write(buf, x) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static uint Major(ulong dev) => (uint)(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000));
+    static uint Minor(ulong dev) => (uint)((dev & 0xff) | ((dev >> 12) & 0xffffff00));
+
+    [StructLayout(LayoutKind.Sequential, Size = 120)]
+    struct StatFs
+    {
+        public long Type, Bsize, Blocks, Bfree, Bavail, Files, Ffree;
+        public long Fsid, Namelen, Frsize, Flags;
+    }
+
+    static long Statfs(Task t, ulong pathAddr, int fd, ulong buf)
+    {
+        VfsPath p;
+        if (fd >= 0)
+        {
+            var f = t.Fds.Get(fd);
+            if (f == null) return Err(Errno.EBADF);
+            if (!f.Path.IsValid) return Err(Errno.ENOSYS);
+            p = f.Path;
+        }
+        else
+        {
+            var e = Resolve(t, AT_FDCWD, pathAddr, 0, out p);
+            if (e != Errno.None) return Err(e);
+        }
+        long magic = p.Mount.FsType switch
+        {
+            "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" => 0x01021994, _ => 0xef53,
+        };
+        var s = new StatFs
+        {
+            Type = magic, Bsize = 4096, Blocks = 1 << 20, Bfree = 1 << 19, Bavail = 1 << 19, Files = 1 << 20, Ffree = 1 << 19,
+            Namelen = 255, Frsize = 4096, Flags = p.Mount.ReadOnly ? 1 : 0,
+        };
+        return t.Mem.Write(buf, s) ? 0 : Err(Errno.EFAULT);
+    }
+}

@@ -1,0 +1,30 @@
+using AppKernel.Sentry.Kernel;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>A syscall handler: six raw arguments in, the result (or negative errno) out.</summary>
+public delegate long SyscallHandler(Task t, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5);
+
+/// <summary>The table maps syscall number → handler; a null entry is ENOSYS (logged once).</summary>
+public static class SyscallTable
+{
+    public static readonly SyscallHandler?[] Handlers = Build();
+
+    static SyscallHandler?[] Build()
+    {
+        var t = new SyscallHandler?[SyscallNames.Count];
+        FileSyscalls.Register(t);
+        StatSyscalls.Register(t);
+        PathSyscalls.Register(t);
+        FdSyscalls.Register(t);
+        MemorySyscalls.Register(t);
+        ProcessSyscalls.Register(t);
+        InfoSyscalls.Register(t);
+        SignalSyscalls.Register(t);
+        TimeSyscalls.Register(t);
+        FutexSyscalls.Register(t);
+        return t;
+    }
+
+    public static long Err(Errno e) => -(long)e;
+}

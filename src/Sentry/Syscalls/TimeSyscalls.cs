@@ -1,0 +1,93 @@
+using AppKernel.Platform.Native;
+using AppKernel.Sentry.Kernel;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>Clocks and sleeping. Clocks come from the host's clocks (no vDSO: every read is a syscall).</summary>
+static unsafe class TimeSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.clock_gettime] = (k, clk, tp, _, _, _, _) => ClockGettime(k, (int)clk, tp);
+        t[Nr.clock_getres] = (k, clk, tp, _, _, _, _) => ClockGetres(k, (int)clk, tp);
+        t[Nr.gettimeofday] = (k, tv, tz, _, _, _, _) => Gettimeofday(k, tv, tz);
+        t[Nr.time] = (k, tloc, _, _, _, _, _) => Time(k, tloc);
+        t[Nr.nanosleep] = (k, req, rem, _, _, _, _) => Sleep(k, 1, 0, req, rem);
+        t[Nr.clock_nanosleep] = (k, clk, flags, req, rem, _, _) => Sleep(k, (int)clk, (int)flags, req, rem);
+    }
+
+    /// <summary>Maps a guest clock id to the host clock to read; CPU clocks become the stub's.</summary>
+    static bool HostClock(Task t, int clk, out int host)
+    {
+        host = clk;
+        switch (clk)
+        {
+            case 0: case 1: case 4: case 5: case 6: case 7: case 8: case 9: case 11: return true;
+            case 2: host = ((~t.Stub!.Pid) << 3) | 2; return true;          // process CPU clock of the stub
+            case 3: host = ((~t.Stub!.Pid) << 3) | 2 | 4; return true;      // its thread CPU clock
+            default: return false;
+        }
+    }
+
+    public static Timespec Now(int clk)
+    {
+        Timespec ts;
+        Host.clock_gettime(clk, &ts);
+        return ts;
+    }
+
+    static long ClockGettime(Task t, int clk, ulong tp)
+    {
+        if (!HostClock(t, clk, out int host)) return Err(Errno.EINVAL);
+        Timespec ts;
+        if (Host.clock_gettime(host, &ts) < 0) return Err((Errno)Host.Errno);
+        return t.Mem.Write(tp, ts) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long ClockGetres(Task t, int clk, ulong tp)
+    {
+        if (!HostClock(t, clk, out _)) return Err(Errno.EINVAL);
+        if (tp == 0) return 0;
+        var ts = new Timespec { Sec = 0, Nsec = clk is 5 or 6 ? 4000000 : 1 };
+        return t.Mem.Write(tp, ts) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long Gettimeofday(Task t, ulong tv, ulong tz)
+    {
+        var ts = Now(0);
+        if (tv != 0 && !t.Mem.Write(tv, new Timespec { Sec = ts.Sec, Nsec = ts.Nsec / 1000 })) return Err(Errno.EFAULT);
+        if (tz != 0 && !t.Mem.Write(tz, 0L)) return Err(Errno.EFAULT);
+        return 0;
+    }
+
+    static long Time(Task t, ulong tloc)
+    {
+        long s = Now(0).Sec;
+        if (tloc != 0 && !t.Mem.Write(tloc, s)) return Err(Errno.EFAULT);
+        return s;
+    }
+
+    static long Sleep(Task t, int clk, int flags, ulong reqAddr, ulong remAddr)
+    {
+        if (clk is not (0 or 1 or 7 or 8 or 9)) return clk is 2 or 3 ? Err(Errno.EOPNOTSUPP) : Err(Errno.EINVAL);
+        if (!t.Mem.Read(reqAddr, out Timespec req)) return Err(Errno.EFAULT);
+        if (req.Sec < 0 || req.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
+        bool abs = (flags & 1) != 0;
+        int host = clk is 8 ? 7 : clk is 9 ? 0 : clk;
+        long targetNs;
+        var now = Now(host);
+        long nowNs = now.Sec * 1_000_000_000 + now.Nsec;
+        long reqNs = req.Sec > long.MaxValue / 1_000_000_000 ? long.MaxValue : req.Sec * 1_000_000_000 + req.Nsec;
+        targetNs = abs ? reqNs : (nowNs > long.MaxValue - reqNs ? long.MaxValue : nowNs + reqNs);
+        while (true)
+        {
+            now = Now(host);
+            nowNs = now.Sec * 1_000_000_000 + now.Nsec;
+            long left = targetNs - nowNs;
+            if (left <= 0) return 0;
+            var d = new Timespec { Sec = left / 1_000_000_000, Nsec = left % 1_000_000_000 };
+            Host.nanosleep(&d, null);
+        }
+    }
+}

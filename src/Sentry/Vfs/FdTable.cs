@@ -1,0 +1,104 @@
+namespace AppKernel.Sentry.Vfs;
+
+/// <summary>A task's file descriptor table: fd → (description, close-on-exec).</summary>
+public sealed class FdTable
+{
+    FileDescription?[] _files = new FileDescription?[64];
+    bool[] _cloexec = new bool[64];
+    readonly object _lock = new();
+
+    public FileDescription? Get(int fd)
+    {
+        lock (_lock)
+            return fd >= 0 && fd < _files.Length ? _files[fd] : null;
+    }
+
+    public bool GetCloexec(int fd)
+    {
+        lock (_lock) return fd >= 0 && fd < _files.Length && _cloexec[fd];
+    }
+
+    public bool SetCloexec(int fd, bool on)
+    {
+        lock (_lock)
+        {
+            if (fd < 0 || fd >= _files.Length || _files[fd] == null) return false;
+            _cloexec[fd] = on;
+            return true;
+        }
+    }
+
+    /// <summary>Installs f at the lowest free fd ≥ minFd below limit. Takes over the caller's reference.</summary>
+    public int Install(FileDescription f, bool cloexec, int minFd, int limit)
+    {
+        lock (_lock)
+        {
+            for (int fd = minFd; fd < limit; fd++)
+            {
+                if (fd >= _files.Length) Grow(fd + 1);
+                if (_files[fd] == null)
+                {
+                    _files[fd] = f;
+                    _cloexec[fd] = cloexec;
+                    return fd;
+                }
+            }
+        }
+        return minFd >= limit ? -(int)Errno.EINVAL : -(int)Errno.EMFILE;
+    }
+
+    /// <summary>Puts f at exactly fd, closing what was there (dup2/dup3).</summary>
+    public void InstallAt(int fd, FileDescription f, bool cloexec)
+    {
+        FileDescription? old;
+        lock (_lock)
+        {
+            if (fd >= _files.Length) Grow(fd + 1);
+            old = _files[fd];
+            _files[fd] = f;
+            _cloexec[fd] = cloexec;
+        }
+        old?.DecRef();
+    }
+
+    public Errno Close(int fd)
+    {
+        FileDescription? f;
+        lock (_lock)
+        {
+            if (fd < 0 || fd >= _files.Length || _files[fd] == null) return Errno.EBADF;
+            f = _files[fd];
+            _files[fd] = null;
+            _cloexec[fd] = false;
+        }
+        f!.DecRef();
+        return Errno.None;
+    }
+
+    public void CloseOnExec()
+    {
+        for (int fd = 0; fd < _files.Length; fd++)
+            if (GetCloexec(fd)) Close(fd);
+    }
+
+    public void CloseAll()
+    {
+        for (int fd = 0; fd < _files.Length; fd++) Close(fd);
+    }
+
+    /// <summary>Open fds in ascending order (for /proc/self/fd).</summary>
+    public List<int> OpenFds()
+    {
+        var r = new List<int>();
+        lock (_lock)
+            for (int fd = 0; fd < _files.Length; fd++) if (_files[fd] != null) r.Add(fd);
+        return r;
+    }
+
+    void Grow(int min)
+    {
+        int n = Math.Max(min, _files.Length * 2);
+        Array.Resize(ref _files, n);
+        Array.Resize(ref _cloexec, n);
+    }
+}

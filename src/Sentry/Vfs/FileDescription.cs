@@ -1,0 +1,118 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Memory;
+
+namespace AppKernel.Sentry.Vfs;
+
+/// <summary>
+/// An open file description: shared by dup'ed fds, holds the offset and status flags.
+/// Results are byte counts or negative errnos.
+/// </summary>
+public abstract class FileDescription
+{
+    public int Flags;
+    public long Offset;
+    public VfsPath Path;
+    public Inode? Inode;
+    int _refs = 1;
+    readonly object _posLock = new();
+
+    protected FileDescription(int flags, VfsPath path, Inode? inode)
+    {
+        Flags = flags;
+        Path = path;
+        Inode = inode;
+    }
+
+    /// <summary>Whether read/write use and advance Offset (regular files, directories) or not (pipes, devices).</summary>
+    public virtual bool Seekable => true;
+
+    public virtual long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EINVAL;
+    public virtual long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EINVAL;
+
+    public virtual long Read(Task t, Span<byte> buf)
+    {
+        if (!Seekable) return -(long)Errno.EINVAL;
+        lock (_posLock)
+        {
+            long n = ReadAt(t, buf, Offset);
+            if (n > 0) Offset += n;
+            return n;
+        }
+    }
+
+    public virtual long Write(Task t, ReadOnlySpan<byte> buf)
+    {
+        if (!Seekable) return -(long)Errno.EINVAL;
+        lock (_posLock)
+        {
+            long n = WriteAt(t, buf, Offset);
+            if (n > 0) Offset += n;
+            return n;
+        }
+    }
+
+    public virtual long Seek(long offset, int whence)
+    {
+        if (!Seekable) return -(long)Errno.ESPIPE;
+        lock (_posLock)
+        {
+            long baseOff;
+            switch (whence)
+            {
+                case 0: baseOff = 0; break;
+                case 1: baseOff = Offset; break;
+                case 2:
+                    var e = Stat(out var st);
+                    if (e != Errno.None) return -(long)e;
+                    baseOff = st.Size;
+                    break;
+                case 3: case 4: // SEEK_DATA / SEEK_HOLE: no holes are reported
+                    var e2 = Stat(out var st2);
+                    if (e2 != Errno.None) return -(long)e2;
+                    if (offset < 0 || offset >= st2.Size) return -(long)Errno.ENXIO;
+                    Offset = whence == 3 ? offset : st2.Size;
+                    return Offset;
+                default: return -(long)Errno.EINVAL;
+            }
+            long n = baseOff + offset;
+            if ((offset > 0 && n < baseOff) || n < 0) return -(long)Errno.EINVAL;
+            Offset = n;
+            return n;
+        }
+    }
+
+    public virtual Errno Stat(out LinuxStat st)
+    {
+        if (Inode != null) return Inode.Stat(out st);
+        st = default;
+        return Errno.EBADF;
+    }
+
+    public virtual long Ioctl(Task t, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
+
+    /// <summary>Directory listing for getdents; null for non-directories.</summary>
+    public virtual DirectoryCursor? Directory => null;
+
+    /// <summary>What mmap copies from; null when the file cannot be mapped (ENODEV).</summary>
+    public virtual IMappable? Mappable => null;
+
+    /// <summary>The link text /proc/self/fd/N shows.</summary>
+    public virtual string DisplayName(Task t) =>
+        Path.IsValid ? MountNamespace.PathOf(Path, t.Fs.Root) : "anon_inode:[unknown]";
+
+    public void IncRef() => Interlocked.Increment(ref _refs);
+
+    public void DecRef()
+    {
+        if (Interlocked.Decrement(ref _refs) == 0) Release();
+    }
+
+    /// <summary>Called when the last fd referring to this description is closed.</summary>
+    protected virtual void Release() { }
+}
+
+/// <summary>The state of reading a directory with getdents: a snapshot taken at the first read.</summary>
+public sealed class DirectoryCursor
+{
+    public List<DirEntry>? Entries;
+}

@@ -1,0 +1,65 @@
+using System.Text;
+
+namespace AppKernel.Sentry.Vfs;
+
+/// <summary>The mount tree: which mount covers which dentry.</summary>
+public sealed class MountNamespace
+{
+    readonly Dictionary<(Mount, Dentry), Mount> _mounted = new();
+    readonly List<Mount> _all = new();
+    public Mount Root { get; }
+
+    public MountNamespace(Mount root)
+    {
+        Root = root;
+        _all.Add(root);
+    }
+
+    public IReadOnlyList<Mount> All => _all;
+
+    public VfsPath RootPath => new(Root, Root.Root);
+
+    /// <summary>Mounts fsRoot over the directory at 'at'.</summary>
+    public Mount MountAt(VfsPath at, Inode fsRoot, string fsType, string source, bool readOnly)
+    {
+        var m = new Mount(new Dentry("/", null, fsRoot), at.Mount, at.Dentry, fsType, source, readOnly);
+        lock (_mounted)
+        {
+            _mounted[(at.Mount, at.Dentry)] = m;
+            _all.Add(m);
+        }
+        return m;
+    }
+
+    /// <summary>Follows mounts stacked on p down to the topmost.</summary>
+    public VfsPath CrossDown(VfsPath p)
+    {
+        lock (_mounted)
+            while (_mounted.TryGetValue((p.Mount, p.Dentry), out var m)) p = new VfsPath(m, m.Root);
+        return p;
+    }
+
+    /// <summary>The absolute path of p as seen from root (Linux's d_path).</summary>
+    public static string PathOf(VfsPath p, VfsPath root)
+    {
+        var parts = new List<string>();
+        var cur = p;
+        int guard = 0;
+        while (guard++ < 4096)
+        {
+            if (cur.Mount == root.Mount && cur.Dentry == root.Dentry) break;
+            if (cur.Dentry == cur.Mount.Root)
+            {
+                if (cur.Mount.Parent == null) break;
+                cur = new VfsPath(cur.Mount.Parent, cur.Mount.MountPoint!);
+                continue;
+            }
+            parts.Add(cur.Dentry.Name);
+            cur = new VfsPath(cur.Mount, cur.Dentry.Parent!);
+        }
+        if (parts.Count == 0) return "/";
+        var sb = new StringBuilder();
+        for (int i = parts.Count - 1; i >= 0; i--) sb.Append('/').Append(parts[i]);
+        return sb.ToString();
+    }
+}

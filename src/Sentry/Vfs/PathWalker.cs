@@ -1,0 +1,120 @@
+using AppKernel.Sentry.Kernel;
+
+namespace AppKernel.Sentry.Vfs;
+
+/// <summary>
+/// The one path walker: resolves a path component by component from a start directory,
+/// following symlinks (at most 40), handling "..", mount crossings and the task's root.
+/// </summary>
+public static class PathWalker
+{
+    public const int MaxSymlinks = 40;
+    public const int PathMax = 4096;
+    public const int NameMax = 255;
+
+    /// <summary>Resolves path fully. followFinal: whether a symlink as the last component is followed.</summary>
+    public static Errno Resolve(Task t, VfsPath start, string path, bool followFinal, out VfsPath result)
+    {
+        int links = 0;
+        return Walk(t, start, path, followFinal, ref links, out result);
+    }
+
+    /// <summary>Resolves all but the last component; name is the last component ("" for "/" or a path ending in "." or "..").</summary>
+    public static Errno ResolveParent(Task t, VfsPath start, string path, out VfsPath parent, out string name)
+    {
+        name = "";
+        parent = default;
+        if (path.Length == 0) return Errno.ENOENT;
+        if (path.Length >= PathMax) return Errno.ENAMETOOLONG;
+        string trimmed = path.TrimEnd('/');
+        if (trimmed.Length == 0) { parent = t.Fs.Root; return Errno.None; }
+        int slash = trimmed.LastIndexOf('/');
+        string dir = slash < 0 ? "." : slash == 0 ? "/" : trimmed[..slash];
+        name = slash < 0 ? trimmed : trimmed[(slash + 1)..];
+        if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+        int links = 0;
+        var e = Walk(t, start, dir, true, ref links, out parent);
+        if (e != Errno.None) return e;
+        if (!parent.Inode.IsDir) return Errno.ENOTDIR;
+        return Errno.None;
+    }
+
+    static Errno Walk(Task t, VfsPath start, string path, bool followFinal, ref int links, out VfsPath result)
+    {
+        result = default;
+        if (path.Length == 0) return Errno.ENOENT;
+        if (path.Length >= PathMax) return Errno.ENAMETOOLONG;
+        var root = t.Fs.Root;
+        var cur = path[0] == '/' ? root : start;
+        bool trailingSlash = path[^1] == '/';
+        int i = 0;
+        while (i < path.Length)
+        {
+            while (i < path.Length && path[i] == '/') i++;
+            if (i >= path.Length) break;
+            int j = path.IndexOf('/', i);
+            if (j < 0) j = path.Length;
+            var name = path.AsSpan(i, j - i);
+            i = j;
+            bool last = path.AsSpan(i).TrimStart('/').Length == 0;
+            if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+            if (!cur.Inode.IsDir) return Errno.ENOTDIR;
+            if (name is ".") continue;
+            if (name is "..")
+            {
+                cur = Parent(cur, root);
+                continue;
+            }
+            var e = Child(t, cur, name.ToString(), out var next);
+            if (e != Errno.None) return e;
+            if (next.Inode.IsSymlink && (!last || followFinal || trailingSlash))
+            {
+                if (++links > MaxSymlinks) return Errno.ELOOP;
+                if (next.Inode.FollowMagic(t, out var magic))
+                {
+                    cur = magic;
+                    continue;
+                }
+                e = next.Inode.ReadLink(t, out var target);
+                if (e != Errno.None) return e;
+                if (target.Length == 0) return Errno.ENOENT;
+                e = Walk(t, cur, target, true, ref links, out next);
+                if (e != Errno.None) return e;
+            }
+            cur = next;
+        }
+        if (trailingSlash && !cur.Inode.IsDir) return Errno.ENOTDIR;
+        result = cur;
+        return Errno.None;
+    }
+
+    static VfsPath Parent(VfsPath cur, VfsPath root)
+    {
+        while (true)
+        {
+            if (cur.Mount == root.Mount && cur.Dentry == root.Dentry) return cur;
+            if (cur.Dentry == cur.Mount.Root)
+            {
+                if (cur.Mount.Parent == null) return cur;
+                cur = new VfsPath(cur.Mount.Parent, cur.Mount.MountPoint!);
+                continue;
+            }
+            return new VfsPath(cur.Mount, cur.Dentry.Parent!);
+        }
+    }
+
+    /// <summary>Looks up one name in a directory, through the dentry cache, and crosses mounts on the result.</summary>
+    public static Errno Child(Task t, VfsPath dir, string name, out VfsPath child)
+    {
+        child = default;
+        var d = dir.Dentry.CachedChild(name);
+        if (d == null)
+        {
+            var e = dir.Inode.Lookup(t, name, out var inode);
+            if (e != Errno.None) return e;
+            d = dir.Dentry.AddChild(name, inode!);
+        }
+        child = t.Kernel.Mounts.CrossDown(new VfsPath(dir.Mount, d));
+        return Errno.None;
+    }
+}
