@@ -28,6 +28,8 @@ public sealed class Task
     public string Comm = "";
     public VfsPath Exe;
     public ulong ClearChildTid, RobustList, RobustListLen, Rseq;
+    public int PdeathSig;
+    public bool NoNewPrivs, KeepCaps;
 
     public bool Exited { get; private set; }
     public int ExitCode { get; private set; }

@@ -63,6 +63,26 @@ public sealed class VmaSet
         if (Overlaps(v.Start, v.End)) throw new InvalidOperationException("overlapping vma");
         int i = LowerBound(v.Start);
         _vmas.Insert(i, v);
+        MergeAround(v.Start, v.End);
+    }
+
+    static bool Mergeable(Vma a, Vma b) =>
+        a.End == b.Start && a.Prot == b.Prot && a.Shared == b.Shared && a.NoReserve == b.NoReserve &&
+        a.Name == b.Name && Equals(a.File, b.File) && (a.File == null || a.Offset + a.Length == b.Offset);
+
+    /// <summary>Joins neighbouring VMAs that Linux would keep as one (so mremap sees a single VMA).</summary>
+    void MergeAround(ulong start, ulong end)
+    {
+        int i = Math.Max(0, LowerBound(start) - 1);
+        while (i + 1 < _vmas.Count && _vmas[i].Start <= end)
+        {
+            if (Mergeable(_vmas[i], _vmas[i + 1]))
+            {
+                _vmas[i].End = _vmas[i + 1].End;
+                _vmas.RemoveAt(i + 1);
+            }
+            else i++;
+        }
     }
 
     /// <summary>Applies f to every VMA piece inside [start,end), splitting at the edges.</summary>
@@ -70,6 +90,7 @@ public sealed class VmaSet
     {
         Split(start); Split(end);
         for (int i = LowerBound(start); i < _vmas.Count && _vmas[i].Start < end; i++) f(_vmas[i]);
+        MergeAround(start, end);
     }
 
     /// <summary>Copies out the VMAs (clipped) within [start,end).</summary>

@@ -7,9 +7,9 @@ namespace AppKernel.Sentry.Syscalls;
 /// <summary>futex(2) wait and wake, keyed by (address space, address).</summary>
 static class FutexSyscalls
 {
-    const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = ~(128 | 256);
+    const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = ~(128 | 256);
 
-    sealed class Waiter { public bool Woken; }
+    sealed class Waiter { public bool Woken; public (MemoryManager, ulong) Key; }
     static readonly Dictionary<(MemoryManager, ulong), List<Waiter>> s_queues = new();
 
     public static void Register(SyscallHandler?[] t)
@@ -41,7 +41,7 @@ static class FutexSyscalls
                     deadlineMs = Environment.TickCount64 + Math.Max(0, ns / 1_000_000);
                 }
                 var key = (t.MM, uaddr);
-                var w = new Waiter();
+                var w = new Waiter { Key = key };
                 lock (s_queues)
                 {
                     if (!t.Mem.Read(uaddr, out uint cur)) return Err(Errno.EFAULT);
@@ -60,7 +60,8 @@ static class FutexSyscalls
                     }
                     if (!w.Woken)
                     {
-                        q.Remove(w);
+                        // A requeue may have moved us to another queue.
+                        if (s_queues.TryGetValue(w.Key, out var cq)) { cq.Remove(w); if (cq.Count == 0) s_queues.Remove(w.Key); }
                         return Err(Errno.ETIMEDOUT);
                     }
                     return 0;
@@ -69,6 +70,58 @@ static class FutexSyscalls
             case FUTEX_WAKE:
             case FUTEX_WAKE_BITSET:
                 return Wake(t.MM, uaddr, (int)Math.Min(val, int.MaxValue));
+            case FUTEX_REQUEUE:
+            case FUTEX_CMP_REQUEUE:
+            {
+                if ((uaddr2 & 3) != 0) return Err(Errno.EINVAL);
+                int nrWake = (int)Math.Min(val, int.MaxValue), nrRequeue = (int)Math.Min(timeout, int.MaxValue);
+                if ((int)val < 0 || (long)timeout < 0) return Err(Errno.EINVAL);
+                lock (s_queues)
+                {
+                    if (cmd == FUTEX_CMP_REQUEUE)
+                    {
+                        if (!t.Mem.Read(uaddr, out uint cur)) return Err(Errno.EFAULT);
+                        if (cur != val3) return Err(Errno.EAGAIN);
+                    }
+                    int woken = Wake(t.MM, uaddr, nrWake);
+                    int moved = 0;
+                    if (s_queues.TryGetValue((t.MM, uaddr), out var from))
+                    {
+                        var toKey = (t.MM, uaddr2);
+                        if (!s_queues.TryGetValue(toKey, out var to)) s_queues[toKey] = to = new List<Waiter>();
+                        while (moved < nrRequeue && from.Count > 0)
+                        {
+                            var w = from[0];
+                            from.RemoveAt(0);
+                            w.Key = toKey;
+                            to.Add(w);
+                            moved++;
+                        }
+                        if (from.Count == 0) s_queues.Remove((t.MM, uaddr));
+                        if (to.Count == 0) s_queues.Remove(toKey);
+                    }
+                    return cmd == FUTEX_CMP_REQUEUE ? woken + moved : woken;
+                }
+            }
+            case FUTEX_WAKE_OP:
+            {
+                if ((uaddr2 & 3) != 0) return Err(Errno.EINVAL);
+                int op2 = (int)((val3 >> 28) & 7), cmpOp = (int)((val3 >> 24) & 15);
+                int oparg = (int)(val3 << 8) >> 20, cmparg = (int)(val3 << 20) >> 20;
+                if ((val3 & (8u << 28)) != 0) oparg = 1 << (oparg & 31);
+                lock (s_queues)
+                {
+                    if (!t.Mem.Read(uaddr2, out int old)) return Err(Errno.EFAULT);
+                    int nv = op2 switch { 0 => oparg, 1 => old + oparg, 2 => old | oparg, 3 => old & ~oparg, 4 => old ^ oparg, _ => int.MinValue };
+                    if (op2 > 4) return Err(Errno.ENOSYS);
+                    if (!t.Mem.Write(uaddr2, nv)) return Err(Errno.EFAULT);
+                    int woken = Wake(t.MM, uaddr, (int)Math.Min(val, int.MaxValue));
+                    bool cond = cmpOp switch { 0 => old == cmparg, 1 => old != cmparg, 2 => old < cmparg, 3 => old <= cmparg, 4 => old > cmparg, 5 => old >= cmparg, _ => false };
+                    if (cmpOp > 5) return Err(Errno.ENOSYS);
+                    if (cond) woken += Wake(t.MM, uaddr2, (int)Math.Min(timeout, int.MaxValue));
+                    return woken;
+                }
+            }
             default:
                 return Err(Errno.ENOSYS);
         }

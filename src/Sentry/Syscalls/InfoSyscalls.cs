@@ -20,6 +20,12 @@ static class InfoSyscalls
         t[Nr.sched_yield] = (k, _, _, _, _, _, _) => { Thread.Yield(); return 0; };
         t[Nr.getcpu] = (k, cpu, node, _, _, _, _) =>
             (cpu == 0 || k.Mem.Write(cpu, 0u)) && (node == 0 || k.Mem.Write(node, 0u)) ? 0 : Err(Errno.EFAULT);
+        t[Nr.sched_getscheduler] = (k, pid, _, _, _, _, _) => IsSelf(k, (int)pid) ? 0 : Err(Errno.ESRCH);
+        t[Nr.sched_setscheduler] = (k, pid, pol, _, _, _, _) => !IsSelf(k, (int)pid) ? Err(Errno.ESRCH) : pol is 0 or 3 or 5 ? 0 : Err(Errno.EPERM);
+        t[Nr.sched_getparam] = (k, pid, p, _, _, _, _) => !IsSelf(k, (int)pid) ? Err(Errno.ESRCH) : k.Mem.Write(p, 0) ? 0 : Err(Errno.EFAULT);
+        t[Nr.sched_setparam] = (k, pid, p, _, _, _, _) => !IsSelf(k, (int)pid) ? Err(Errno.ESRCH) : k.Mem.Read(p, out int prio) ? (prio == 0 ? 0 : Err(Errno.EINVAL)) : Err(Errno.EFAULT);
+        t[Nr.sched_get_priority_max] = (k, pol, _, _, _, _, _) => pol is 1 or 2 ? 99 : pol is 0 or 3 or 5 ? 0 : Err(Errno.EINVAL);
+        t[Nr.sched_get_priority_min] = (k, pol, _, _, _, _, _) => pol is 1 or 2 ? 1 : pol is 0 or 3 or 5 ? 0 : Err(Errno.EINVAL);
         t[Nr.getrlimit] = (k, res, old, _, _, _, _) => Prlimit(k, 0, (int)res, 0, old);
         t[Nr.setrlimit] = (k, res, nw, _, _, _, _) => Prlimit(k, 0, (int)res, nw, 0);
         t[Nr.prlimit64] = (k, pid, res, nw, old, _, _) => Prlimit(k, (int)pid, (int)res, nw, old);

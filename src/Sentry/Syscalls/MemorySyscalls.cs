@@ -17,10 +17,23 @@ static class MemorySyscalls
         t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => k.MM.Mremap(a, ol, nl, (int)flags, na);
         t[Nr.madvise] = (k, addr, len, adv, _, _, _) => k.MM.Madvise(addr, len, (int)adv);
         t[Nr.msync] = (k, addr, len, flags, _, _, _) => k.MM.Msync(addr, len, (int)flags);
+        t[Nr.mincore] = (k, addr, len, vec, _, _, _) => Mincore(k, addr, len, vec);
         t[Nr.mlock] = (k, _, _, _, _, _, _) => 0;
         t[Nr.munlock] = (k, _, _, _, _, _, _) => 0;
         t[Nr.mlockall] = (k, _, _, _, _, _, _) => 0;
         t[Nr.munlockall] = (k, _, _, _, _, _, _) => 0;
+    }
+
+    /// <summary>Every mapped page is reported resident: the Sentry does not track residency.</summary>
+    static long Mincore(Task t, ulong addr, ulong len, ulong vec)
+    {
+        if ((addr & 4095) != 0) return Err(Errno.EINVAL);
+        ulong pages = (len + 4095) / 4096;
+        if (addr + pages * 4096 < addr) return Err(Errno.ENOMEM);
+        if (!t.MM.Vmas.FullyMapped(addr, addr + pages * 4096)) return Err(Errno.ENOMEM);
+        var ones = new byte[pages];
+        Array.Fill(ones, (byte)1);
+        return t.Mem.Write(vec, ones) ? 0 : Err(Errno.EFAULT);
     }
 
     static long Mmap(Task t, ulong addr, ulong len, int prot, int flags, int fd, ulong off)

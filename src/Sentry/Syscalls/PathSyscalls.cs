@@ -128,6 +128,7 @@ static class PathSyscalls
     static long ReadLink(Task t, int dirfd, ulong pathAddr, ulong buf, long size)
     {
         if (size <= 0) return Err(Errno.EINVAL);
+        if (dirfd == AT_FDCWD && t.Mem.Read(pathAddr, out byte first) && first == 0) return Err(Errno.ENOENT);
         var e = Resolve(t, dirfd, pathAddr, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, out var p);
         if (e != Errno.None) return Err(e);
         e = p.Inode.ReadLink(t, out var target);

@@ -37,6 +37,16 @@ static class ProcessSyscalls
         t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3);
         t[Nr.execve] = (k, path, argv, envp, _, _, _) => Execve(k, -100, path, argv, envp, 0);
         t[Nr.execveat] = (k, dirfd, path, argv, envp, flags, _) => Execve(k, (int)dirfd, path, argv, envp, (int)flags);
+        t[Nr.setuid] = (k, id, _, _, _, _, _) => Ids.SetUid(k, (uint)id);
+        t[Nr.setgid] = (k, id, _, _, _, _, _) => Ids.SetGid(k, (uint)id);
+        t[Nr.setreuid] = (k, r, e, _, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, false);
+        t[Nr.setregid] = (k, r, e, _, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, true);
+        t[Nr.setresuid] = (k, r, e, s, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, false);
+        t[Nr.setresgid] = (k, r, e, s, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, true);
+        t[Nr.setfsuid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, false);
+        t[Nr.setfsgid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, true);
+        t[Nr.setgroups] = (k, n, list, _, _, _, _) => Ids.SetGroups(k, (long)n, list);
+        t[Nr.capget] = (k, hdr, data, _, _, _, _) => Ids.Capget(k, hdr, data);
         t[Nr.getpriority] = (k, which, who, _, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 20;
         t[Nr.setpriority] = (k, which, who, prio, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 0;
     }
@@ -107,7 +117,7 @@ static class ProcessSyscalls
     }
 
     const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16,
-        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_SET_CHILD_SUBREAPER = 36, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_SET_CHILD_SUBREAPER = 36, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
 
     static long Prctl(Task t, int op, ulong a2, ulong a3)
     {
@@ -130,12 +140,14 @@ static class ProcessSyscalls
             }
             case PR_GET_DUMPABLE: return 1;
             case PR_SET_DUMPABLE: return a2 <= 1 ? 0 : Err(Errno.EINVAL);
-            case PR_SET_PDEATHSIG: return a2 > 64 ? Err(Errno.EINVAL) : 0;
-            case PR_GET_PDEATHSIG: return t.Mem.Write(a2, 0) ? 0 : Err(Errno.EFAULT);
+            case PR_SET_PDEATHSIG: if (a2 > 64) return Err(Errno.EINVAL); t.PdeathSig = (int)a2; return 0;
+            case PR_GET_PDEATHSIG: return t.Mem.Write(a2, t.PdeathSig) ? 0 : Err(Errno.EFAULT);
+            case PR_GET_KEEPCAPS: return t.KeepCaps ? 1 : 0;
+            case PR_SET_KEEPCAPS: if (a2 > 1) return Err(Errno.EINVAL); t.KeepCaps = a2 == 1; return 0;
             case PR_GET_SECCOMP: return 0;
             case PR_CAPBSET_READ: return a2 <= 40 ? 1 : Err(Errno.EINVAL);
-            case PR_SET_NO_NEW_PRIVS: return a2 == 1 ? 0 : Err(Errno.EINVAL);
-            case PR_GET_NO_NEW_PRIVS: return 0;
+            case PR_SET_NO_NEW_PRIVS: if (a2 != 1) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
+            case PR_GET_NO_NEW_PRIVS: return t.NoNewPrivs ? 1 : 0;
             case PR_SET_CHILD_SUBREAPER: return 0;
             default: return Err(Errno.EINVAL);
         }

@@ -10,7 +10,18 @@ static class SignalSyscalls
     {
         t[Nr.rt_sigaction] = (k, sig, act, oact, size, _, _) => Sigaction(k, (int)sig, act, oact, size);
         t[Nr.rt_sigprocmask] = (k, how, set, oset, size, _, _) => Sigprocmask(k, (int)how, set, oset, size);
+        // Nothing is ever pending until signal delivery arrives with the processes issue.
+        t[Nr.rt_sigpending] = (k, set, size, _, _, _, _) => size != 8 ? Err(Errno.EINVAL) : k.Mem.Write(set, 0UL) ? 0 : Err(Errno.EFAULT);
+        t[Nr.kill] = (k, pid, sig, _, _, _, _) => Kill(k, (int)pid, (int)sig);
         t[Nr.sigaltstack] = (k, ss, oss, _, _, _, _) => Sigaltstack(k, ss, oss);
+    }
+
+    static long Kill(Task t, int pid, int sig)
+    {
+        if (sig < 0 || sig > SignalState.NSig) return Err(Errno.EINVAL);
+        if (pid != t.Tgid && pid != 0 && pid != -1 && pid != -t.Tgid) return Err(Errno.ESRCH);
+        if (sig == 0) return 0;
+        return Err(Errno.ENOSYS); // delivery comes with the processes issue
     }
 
     static long Sigaction(Task t, int sig, ulong act, ulong oact, ulong size)

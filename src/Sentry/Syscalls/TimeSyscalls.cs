@@ -25,7 +25,7 @@ static unsafe class TimeSyscalls
         {
             case 0: case 1: case 4: case 5: case 6: case 7: case 8: case 9: case 11: return true;
             case 2: host = ((~t.Stub!.Pid) << 3) | 2; return true;          // process CPU clock of the stub
-            case 3: host = ((~t.Stub!.Pid) << 3) | 2 | 4; return true;      // its thread CPU clock
+            case 3: host = ((~t.Stub!.Pid) << 3) | 2; return true;          // one thread per stub: the same clock
             default: return false;
         }
     }

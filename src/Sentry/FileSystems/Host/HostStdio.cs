@@ -68,7 +68,6 @@ public sealed unsafe class HostStdio : FileDescription
 
     public override long Seek(long offset, int whence)
     {
-        if (!_seekable) return -(long)Errno.ESPIPE;
         long r = (long)lseek(_hfd, offset, whence);
         if (r < 0) return -(long)errno;
         Offset = r;

@@ -8,8 +8,9 @@ namespace AppKernel.Sentry.FileSystems.Proc;
 /// <summary>/proc/[pid]: a live view of one task.</summary>
 public sealed class ProcPidDir : SynthDir
 {
-    public ProcPidDir(Task p)
+    public ProcPidDir(Task p, bool thread = false)
     {
+        if (!thread) Add("task", new SynthDir { Dynamic = _ => new (string, Func<Inode>)[] { (p.Tid.ToString(), () => new ProcPidDir(p, true)) } });
         Add("exe", new SynthSymlink(_ => p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, p.Fs.Root) : "", _ => p.Exe));
         Add("cwd", new SynthSymlink(_ => MountNamespace.PathOf(p.Fs.Cwd, p.Fs.Root), _ => p.Fs.Cwd));
         Add("root", new SynthSymlink(_ => "/", _ => p.Fs.Root));
