@@ -11,14 +11,16 @@ public static class Program
         {
             DoCommand.Create(),
         };
-        return root.Parse(SeparateGuestCommand(args)).Invoke();
+        var separated = SeparateGuestCommand(args);
+        if (separated == null) return 125;
+        return root.Parse(separated).Invoke();
     }
 
     /// <summary>
     /// `runsc do [flags] prog args...`: flags stop at the program name, as with gVisor, so the guest's own
     /// options (ls -la) are never taken for ours. Inserts "--" before the program.
     /// </summary>
-    static string[] SeparateGuestCommand(string[] args)
+    static string[]? SeparateGuestCommand(string[] args)
     {
         int doAt = Array.IndexOf(args, "do");
         if (doAt < 0) return args;
@@ -28,7 +30,13 @@ public static class Program
             if (a == "--") return args;
             if (a.StartsWith('-'))
             {
-                if (DoCommand.ValueOptions.Contains(a)) i++;
+                string flag = a.Split('=', 2)[0];
+                if (DoCommand.ValueOptions.Contains(flag) && !a.Contains('=')) i++;
+                else if (!DoCommand.ValueOptions.Contains(flag) && !DoCommand.SwitchOptions.Contains(flag))
+                {
+                    Console.Error.WriteLine($"runsc do: unknown flag {flag} (see runsc do --help)");
+                    return null;
+                }
                 continue;
             }
             var list = args.ToList();

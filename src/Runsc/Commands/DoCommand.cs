@@ -17,6 +17,7 @@ public static class DoCommand
 
     /// <summary>Options that take a value; used to find where the guest's command starts.</summary>
     public static readonly HashSet<string> ValueOptions = new() { "--rootfs", "--cwd", "--debug-log" };
+    public static readonly HashSet<string> SwitchOptions = new() { "--strace", "--debug", "-h", "--help", "-?" };
 
     public static Command Create()
     {
@@ -74,7 +75,9 @@ public static class DoCommand
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
             env.Add($"{kv.Key}={kv.Value}");
         env.Sort(StringComparer.Ordinal);
-        var result = InitProcess.Run(kernel, program, env, cwd ?? Directory.GetCurrentDirectory());
+        // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too.
+        cwd ??= rootfs == "/" ? Directory.GetCurrentDirectory() : "/";
+        var result = InitProcess.Run(kernel, program, env, cwd);
         if (result.Error != null) Console.Error.WriteLine($"runsc: {result.Error}");
         Console.Out.Flush();
         logFile?.Flush();

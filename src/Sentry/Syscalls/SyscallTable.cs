@@ -23,6 +23,7 @@ public static class SyscallTable
         SignalSyscalls.Register(t);
         TimeSyscalls.Register(t);
         FutexSyscalls.Register(t);
+        XattrSyscalls.Register(t);
         return t;
     }
 

@@ -1,0 +1,54 @@
+using Xunit;
+using static AppKernel.Tests.EndToEnd.RunscHarness;
+
+namespace AppKernel.Tests.EndToEnd;
+
+/// <summary>Runs each command natively and under `runsc do`; stdout, stderr and exit status must match.</summary>
+[Trait("Category", "EndToEnd")]
+public class NativeComparisonTests
+{
+    public static TheoryData<string[]> Commands => new()
+    {
+        new[] { "/bin/busybox", "sha256sum", "/etc/services" },
+        new[] { "/bin/busybox", "wc", "-l", "/etc/services" },
+        new[] { "/bin/busybox", "sort", "/etc/shells" },
+        new[] { "/bin/busybox", "ls", "-la", "/etc" },
+        new[] { "/bin/ls", "-la", "/usr" },
+        new[] { "/bin/cat", "/etc/os-release" },
+        new[] { "/usr/bin/sha256sum", "/etc/services" },
+        new[] { "/usr/bin/stat", "-c", "%s", "/etc/services" },
+        new[] { "/usr/bin/python3", "-c", "import hashlib,json;print(json.dumps(hashlib.sha256(b'x').hexdigest()))" },
+        new[] { "/usr/bin/perl", "-e", "print 6*7, \"\\n\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void MatchesNative(string[] argv)
+    {
+        var native = Native(argv);
+        Assert.True(native.Stdout.Length > 0, $"native run printed nothing: {native}");
+        var boxed = Sandboxed(argv);
+        Assert.True(native.Stdout == boxed.Stdout,
+            $"stdout differs for {string.Join(' ', argv)}\n=== native ===\n{native}\n=== runsc ===\n{boxed}");
+        Assert.True(native.ExitCode == boxed.ExitCode, $"exit status differs: native {native.ExitCode}, runsc {boxed}");
+        Assert.True(native.Stderr == boxed.Stderr, $"stderr differs\n=== native ===\n{native}\n=== runsc ===\n{boxed}");
+    }
+
+    [Fact]
+    public void BusyboxEcho_PrintsExactlyHello()
+    {
+        var native = Native("/bin/busybox", "echo", "hello");
+        Assert.Equal("hello\n", native.Stdout);
+        var boxed = Sandboxed("/bin/busybox", "echo", "hello");
+        Assert.True(boxed.ExitCode == 0, boxed.ToString());
+        Assert.Equal("hello\n", boxed.Stdout);
+    }
+
+    [Fact]
+    public void Perl_PrintsFortyTwo()
+    {
+        var boxed = Sandboxed("/usr/bin/perl", "-e", "print 6*7, \"\\n\"");
+        Assert.True(boxed.ExitCode == 0, boxed.ToString());
+        Assert.Equal("42\n", boxed.Stdout);
+    }
+}

@@ -1,0 +1,120 @@
+using Xunit;
+using static AppKernel.Tests.EndToEnd.RunscHarness;
+
+namespace AppKernel.Tests.EndToEnd;
+
+[Trait("Category", "EndToEnd")]
+public class RunscBehaviourTests
+{
+    [Fact]
+    public void Strace_PrintsSyscallsWithResults()
+    {
+        var r = Sandboxed(new[] { "/bin/true" }, new[] { "--strace" });
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("", r.Stdout);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.Contains("exit_group("));
+        Assert.Contains(lines, l => l.Contains("brk(") || l.Contains("mmap("));
+        Assert.True(lines.Count(l => l.Contains(" = ")) >= 5, $"expected syscall lines with results:\n{r.Stderr}");
+        // Results are printed as numbers, hex addresses, or -1 ERRNO.
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"\) = (0x[0-9a-f]+|-?\d+)"));
+    }
+
+    [Fact]
+    public void WithoutStrace_NoSyscallTrace()
+    {
+        var r = Sandboxed("/bin/true");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("exit_group(", r.Stderr);
+    }
+
+    [Fact]
+    public void ProcVersion_DoesNotRevealHostKernel()
+    {
+        var host = Native("/bin/uname", "-r").Stdout.Trim();
+        Assert.NotEqual("", host);
+        var r = Sandboxed("/bin/cat", "/proc/version");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.StartsWith("Linux version ", r.Stdout);
+        Assert.DoesNotContain(host, r.Stdout);
+        var u = Sandboxed("/bin/uname", "-r");
+        Assert.True(u.ExitCode == 0, u.ToString());
+        Assert.DoesNotContain(host, u.Stdout);
+    }
+
+    [Fact]
+    public void MissingProgram_Exits127()
+    {
+        var r = Sandboxed("/nonexistent");
+        Assert.True(r.ExitCode == 127, r.ToString());
+        Assert.Contains("No such file", r.Stderr);
+    }
+
+    [Fact]
+    public void NonExecutableFile_Exits126()
+    {
+        var r = Sandboxed("/etc/passwd");
+        Assert.True(r.ExitCode == 126, r.ToString());
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Fact]
+    public void ExitStatus_IsPropagated()
+    {
+        var r = Sandboxed("/bin/busybox", "sh", "-c", "exit 42");
+        Assert.True(r.ExitCode == 42, r.ToString());
+    }
+}
+
+/// <summary>Guest programs compiled for the test: faults and memory accounting.</summary>
+[Trait("Category", "EndToEnd")]
+public class CompiledProgramTests : IClassFixture<TempDirFixture>
+{
+    readonly string _dir;
+    public CompiledProgramTests(TempDirFixture tmp) => _dir = tmp.Dir;
+
+    [Fact]
+    public void JumpToUnmappedAddress_Exits139_Segfault()
+    {
+        var bin = CompileC(_dir, "jump0x10", "int main(void) { ((void (*)(void))0x10)(); return 0; }\n");
+        var native = Run(bin, Array.Empty<string>());
+        Assert.Equal(139, native.ExitCode); // native: killed by SIGSEGV (128 + 11)
+        var r = Sandboxed(bin);
+        Assert.True(r.ExitCode == 139, r.ToString());
+        Assert.Contains("Segmentation fault", r.Stderr);
+        Assert.Equal("", r.Stdout);
+    }
+
+    const string MmapUntilEnomem = """
+        #include <errno.h>
+        #include <stdio.h>
+        #include <sys/mman.h>
+        int main(void) {
+            char *first = NULL;
+            long n = 0;
+            for (;;) {
+                void *p = mmap(NULL, 1UL << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (p == MAP_FAILED) break;
+                if (!first) first = p;
+                if (++n > 200000) { errno = 0; break; }
+            }
+            if (errno == ENOMEM) printf("ENOMEM\n");
+            fflush(stdout);
+            if (!first) return 2;
+            first[0] = 1;
+            first[4096 * 3] = 2;
+            printf("alive\n");
+            return 0;
+        }
+        """;
+
+    [Fact]
+    public void MmapUntilFailure_IsEnomem_AndProcessSurvives()
+    {
+        // Not run natively: it would try to reserve the host's whole address space.
+        var bin = CompileC(_dir, "mmap_enomem", MmapUntilEnomem);
+        var r = Sandboxed(new[] { bin }, timeoutMs: 90_000);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("ENOMEM\nalive\n", r.Stdout);
+    }
+}
