@@ -33,6 +33,7 @@ ENVS=(native ours gvisor)
 BENCH_LIST=(
     "syscall|syscall round trip, getpid (ns/call)"
     "startup|start-up, \`do /bin/true\` (ms)"
+    "ptrace|getpid vs the raw ptrace floor: native column = a C SYSEMU tracer (ns/call)"
 )
 [[ -n "${BENCHES:-}" ]] && { sel=(); for b in "${BENCH_LIST[@]}"; do
     [[ " $BENCHES " == *" ${b%%|*} "* ]] && sel+=("$b"); done; BENCH_LIST=("${sel[@]}"); }
@@ -107,6 +108,23 @@ bench_syscall() {
             vals+=("${v:-fail}")
         done
         record syscall "$env" "$(median "${vals[@]}")" "N=$n: ${vals[*]} ns/call"
+    done
+}
+
+# 1b. the ptrace floor: a minimal C tracer (ptrace_floor.c) in the native column, so that
+#     ours/native reads as "Sentry cost over the bare PTRACE_SYSEMU round trip".
+bench_ptrace() {
+    local env i out v vals
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        vals=()
+        for ((i = 0; i < RUNS; i++)); do
+            if [[ $env == native ]]; then out=$("$BUILD/ptrace_floor" "$N_SANDBOX" 2>/dev/null)
+            else out=$(run_in "$env" "$BUILD/getpid" "$N_SANDBOX" 2>/dev/null); fi
+            v=$(sed -n 's/.* \([0-9.]*\) ns\/call.*/\1/p' <<<"$out" | tail -n1)
+            vals+=("${v:-fail}")
+        done
+        record ptrace "$env" "$(median "${vals[@]}")" "N=$N_SANDBOX: ${vals[*]} ns/call"
     done
 }
 
