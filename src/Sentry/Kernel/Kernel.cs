@@ -3,6 +3,7 @@ using AppKernel.Sentry.FileSystems.Dev;
 using AppKernel.Sentry.FileSystems.Host;
 using AppKernel.Sentry.FileSystems.Proc;
 using AppKernel.Sentry.FileSystems.Synthetic;
+using AppKernel.Sentry.FileSystems.Tmpfs;
 using AppKernel.Sentry.Vfs;
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +33,8 @@ public sealed class Kernel
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
         MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");
+        MountSynthetic(dummyTask, "/tmp", new TmpfsDir(0x3ff, null), "tmpfs");       // 01777
+        MountSynthetic(dummyTask, "/dev/shm", new TmpfsDir(0x3ff, null), "tmpfs");
     }
 
     void MountSynthetic(Task t, string path, Inode root, string type)

@@ -27,28 +27,6 @@ static class PathSyscalls
         t[Nr.chdir] = (k, path, _, _, _, _, _) => Chdir(k, path);
         t[Nr.fchdir] = (k, fd, _, _, _, _, _) => Fchdir(k, (int)fd);
         t[Nr.chroot] = (k, _, _, _, _, _, _) => Err(Errno.EPERM);
-        // Everything that would modify the read-only root.
-        t[Nr.mkdir] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, true);
-        t[Nr.mkdirat] = (k, dirfd, path, _, _, _, _) => Modify(k, (int)dirfd, path, true);
-        t[Nr.mknod] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, true);
-        t[Nr.mknodat] = (k, dirfd, path, _, _, _, _) => Modify(k, (int)dirfd, path, true);
-        t[Nr.unlink] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, false);
-        t[Nr.unlinkat] = (k, dirfd, path, _, _, _, _) => Modify(k, (int)dirfd, path, false);
-        t[Nr.rmdir] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, false);
-        t[Nr.symlink] = (k, _, path, _, _, _, _) => Modify(k, AT_FDCWD, path, true);
-        t[Nr.symlinkat] = (k, _, dirfd, path, _, _, _) => Modify(k, (int)dirfd, path, true);
-        t[Nr.link] = (k, _, path, _, _, _, _) => Modify(k, AT_FDCWD, path, true);
-        t[Nr.linkat] = (k, _, _, dirfd, path, _, _) => Modify(k, (int)dirfd, path, true);
-        t[Nr.rename] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, false);
-        t[Nr.renameat] = (k, dirfd, path, _, _, _, _) => Modify(k, (int)dirfd, path, false);
-        t[Nr.renameat2] = (k, dirfd, path, _, _, _, _) => Modify(k, (int)dirfd, path, false);
-        t[Nr.chmod] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, false);
-        t[Nr.fchmodat] = (k, dirfd, path, _, _, _, _) => Modify(k, (int)dirfd, path, false);
-        t[Nr.chown] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, false);
-        t[Nr.lchown] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, false);
-        t[Nr.fchownat] = (k, dirfd, path, _, _, _, _) => Modify(k, (int)dirfd, path, false);
-        t[Nr.truncate] = (k, path, _, _, _, _, _) => Modify(k, AT_FDCWD, path, false);
-        t[Nr.utimensat] = (k, dirfd, path, _, _, _, _) => path == 0 ? Err(Errno.EROFS) : Modify(k, (int)dirfd, path, false);
     }
 
     /// <summary>Reads a path argument (EFAULT, ENAMETOOLONG).</summary>
@@ -86,14 +64,23 @@ static class PathSyscalls
         bool creat = (flags & OpenFlags.O_CREAT) != 0;
         bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0 && !(creat && (flags & OpenFlags.O_EXCL) != 0);
         e = PathWalker.Resolve(t, start, path, follow, out var target);
+        bool created = false;
         if (e == Errno.ENOENT && creat)
         {
-            // The parent must exist for the error to be EROFS rather than ENOENT.
-            var pe = PathWalker.ResolveParent(t, start, path, out var parent, out _);
-            return Err(pe != Errno.None ? pe : parent.Mount.ReadOnly ? Errno.EROFS : Errno.EACCES);
+            var pe = PathWalker.ResolveParent(t, start, path, out var parent, out var name);
+            if (pe != Errno.None) return Err(pe);
+            if (name.Length == 0 || path.EndsWith('/')) return Err(Errno.EISDIR);
+            pe = ChangeSyscalls.CheckWritableDir(t, parent);
+            if (pe != Errno.None) return Err(pe);
+            pe = parent.Inode.Create(t, name, InodeMode.S_IFREG | (mode & 0xfff & ~(uint)t.Fs.Umask), out _);
+            if (pe != Errno.None) return Err(pe);
+            pe = PathWalker.Child(t, parent, name, out target);
+            if (pe != Errno.None) return Err(pe);
+            created = true;
+            e = Errno.None;
         }
         if (e != Errno.None) return Err(e);
-        if (creat && (flags & OpenFlags.O_EXCL) != 0) return Err(Errno.EEXIST);
+        if (creat && !created && (flags & OpenFlags.O_EXCL) != 0) return Err(Errno.EEXIST);
         var inode = target.Inode;
         if ((flags & OpenFlags.O_PATH) != 0)
         {
@@ -104,10 +91,15 @@ static class PathSyscalls
         if (inode.IsSymlink) return Err(Errno.ELOOP);
         if ((flags & OpenFlags.O_DIRECTORY) != 0 && !inode.IsDir) return Err(Errno.ENOTDIR);
         if (inode.IsDir && (OpenFlags.CanWrite(flags) || creat)) return Err(Errno.EISDIR);
-        var pe2 = Permissions.Check(t, inode, (OpenFlags.CanRead(flags) || (flags & OpenFlags.O_ACCMODE) == 3 ? 4 : 0) | (OpenFlags.CanWrite(flags) ? 2 : 0));
+        var pe2 = created ? Errno.None : Permissions.Check(t, inode, (OpenFlags.CanRead(flags) || (flags & OpenFlags.O_ACCMODE) == 3 ? 4 : 0) | (OpenFlags.CanWrite(flags) ? 2 : 0));
         if (pe2 != Errno.None) return Err(pe2);
         if ((OpenFlags.CanWrite(flags) || (flags & OpenFlags.O_TRUNC) != 0) && target.Mount.ReadOnly && IsWritableOnRo(inode) == false)
             return Err(Errno.EROFS);
+        if ((flags & OpenFlags.O_TRUNC) != 0 && OpenFlags.CanWrite(flags) && InodeMode.IsReg(inode.Mode))
+        {
+            var te = inode.Truncate(0);
+            if (te != Errno.None) return Err(te);
+        }
         // Status flags kept on the description; 64-bit Linux always adds O_LARGEFILE.
         int status = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_DSYNC |
                                OpenFlags.O_DIRECT | OpenFlags.O_NOATIME | OpenFlags.O_ASYNC | 0x100000)) | OpenFlags.O_LARGEFILE;
@@ -176,20 +168,6 @@ static class PathSyscalls
         return 0;
     }
 
-    /// <summary>A modifying call: report what Linux would on a read-only root (ENOENT/ENOTDIR first, then EEXIST or EROFS).</summary>
-    static long Modify(Task t, int dirfd, ulong pathAddr, bool creates)
-    {
-        var e = ReadPath(t, pathAddr, out var path);
-        if (e != Errno.None) return Err(e);
-        e = t.StartDir(dirfd, path, out var start);
-        if (e != Errno.None) return Err(e);
-        e = PathWalker.ResolveParent(t, start, path, out var parent, out var name);
-        if (e != Errno.None) return Err(e);
-        var le = name.Length == 0 ? Errno.None : PathWalker.Child(t, parent, name, out var existing);
-        if (creates && le == Errno.None) return Err(Errno.EEXIST);
-        if (!creates && le != Errno.None) return Err(le);
-        return Err(parent.Mount.ReadOnly ? Errno.EROFS : Errno.EPERM);
-    }
 }
 
 /// <summary>Unix permission checks from the task's fs uid/gid and the file's mode.</summary>

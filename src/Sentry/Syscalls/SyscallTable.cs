@@ -24,6 +24,8 @@ public static class SyscallTable
         TimeSyscalls.Register(t);
         FutexSyscalls.Register(t);
         XattrSyscalls.Register(t);
+        ChangeSyscalls.Register(t);
+        PollSyscalls.Register(t);
         return t;
     }
 

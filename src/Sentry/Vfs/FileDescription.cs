@@ -90,6 +90,11 @@ public abstract class FileDescription
 
     public virtual long Ioctl(Task t, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
 
+    public const short POLLIN = 1, POLLPRI = 2, POLLOUT = 4, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32, POLLRDNORM = 0x40, POLLWRNORM = 0x100;
+
+    /// <summary>Which of the poll events are ready now (regular files are always ready).</summary>
+    public virtual short Readiness(short events) => (short)(events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
+
     /// <summary>Directory listing for getdents; null for non-directories.</summary>
     public virtual DirectoryCursor? Directory => null;
 

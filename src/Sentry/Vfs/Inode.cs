@@ -42,6 +42,26 @@ public abstract class Inode
     /// <summary>Opens the inode; path is where it was found (for /proc/self/fd and maps).</summary>
     public abstract Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd);
 
-    /// <summary>Whether the file system is mounted read-only (EROFS for writes).</summary>
-    public virtual bool ReadOnly => true;
+    // Changes. A file system that cannot change (the read-only host view, /proc) keeps these defaults.
+    // Callers have already resolved the parent, checked the name and looked for an existing entry.
+
+    /// <summary>Creates a regular file (or FIFO/socket node) called name in this directory.</summary>
+    public virtual Errno Create(Task t, string name, uint mode, out Inode? child)
+    {
+        child = null;
+        return Errno.EROFS;
+    }
+
+    public virtual Errno Mkdir(Task t, string name, uint mode) => Errno.EROFS;
+    public virtual Errno Symlink(Task t, string name, string target) => Errno.EROFS;
+    public virtual Errno Link(Task t, string name, Inode target) => Errno.EROFS;
+    /// <summary>Removes name (a directory only when dir is true, which must then be empty).</summary>
+    public virtual Errno Unlink(Task t, string name, bool dir) => Errno.EROFS;
+    public virtual Errno Rename(Task t, string oldName, Inode newDir, string newName) => Errno.EROFS;
+
+    public virtual Errno SetMode(uint perm) => Errno.EROFS;
+    public virtual Errno SetOwner(uint uid, uint gid) => Errno.EROFS;
+    public virtual Errno Truncate(long size) => Errno.EROFS;
+    /// <summary>Sets access and modification times (nanoseconds since the epoch; null leaves one unchanged).</summary>
+    public virtual Errno SetTimes(long? atimeNs, long? mtimeNs) => Errno.EROFS;
 }

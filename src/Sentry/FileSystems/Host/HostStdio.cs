@@ -82,6 +82,13 @@ public sealed unsafe class HostStdio : FileDescription
         return Errno.None;
     }
 
+    /// <summary>Asks the host whether runsc's own fd is ready (a zero-timeout poll: it never waits on the host).</summary>
+    public override short Readiness(short events)
+    {
+        var p = new Tmds.Linux.pollfd { fd = _hfd, events = events };
+        return poll(&p, 1, 0) > 0 ? p.revents : (short)0;
+    }
+
     public const uint TCGETS = 0x5401, TIOCGWINSZ = 0x5413, TIOCGPGRP = 0x540f, FIONREAD = 0x541b;
 
     public override long Ioctl(Task t, uint cmd, ulong arg)

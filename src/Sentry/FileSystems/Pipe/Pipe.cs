@@ -38,6 +38,25 @@ public sealed class PipeBuffer
 
     public int Available { get { lock (this) return _count; } }
 
+    public short Readiness(bool writer, short events)
+    {
+        lock (this)
+        {
+            short r = 0;
+            if (writer)
+            {
+                if (Readers == 0) r |= FileDescription.POLLERR;
+                else if (_ring.Length - _count >= PipeBuf) r |= (short)(events & (FileDescription.POLLOUT | FileDescription.POLLWRNORM));
+            }
+            else
+            {
+                if (_count > 0) r |= (short)(events & (FileDescription.POLLIN | FileDescription.POLLRDNORM));
+                if (Writers == 0) r |= FileDescription.POLLHUP;
+            }
+            return r;
+        }
+    }
+
     public long Read(Span<byte> dst, bool nonblock)
     {
         lock (this)
@@ -124,6 +143,8 @@ public sealed class PipeEnd : FileDescription
         !_writer ? -(long)Errno.EBADF : Pipe.Write(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
     public override string DisplayName(Task t) => $"pipe:[{Pipe.Inode.Ino}]";
+
+    public override short Readiness(short events) => Pipe.Readiness(_writer, events);
 
     public override long Ioctl(Task t, uint cmd, ulong arg)
     {

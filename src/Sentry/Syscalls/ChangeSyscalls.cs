@@ -1,0 +1,222 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+using static AppKernel.Sentry.Syscalls.PathSyscalls;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>Syscalls that change the tree or a file's attributes: mkdir, unlink, rmdir, rename, symlink,
+/// link, chmod, chown, truncate, utimensat. The file system says EROFS when it cannot change.</summary>
+static class ChangeSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.mkdir] = (k, path, mode, _, _, _, _) => Mkdir(k, AT_FDCWD, path, (uint)mode);
+        t[Nr.mkdirat] = (k, dirfd, path, mode, _, _, _) => Mkdir(k, (int)dirfd, path, (uint)mode);
+        t[Nr.mknod] = (k, path, mode, _, _, _, _) => Mknod(k, AT_FDCWD, path, (uint)mode);
+        t[Nr.mknodat] = (k, dirfd, path, mode, _, _, _) => Mknod(k, (int)dirfd, path, (uint)mode);
+        t[Nr.unlink] = (k, path, _, _, _, _, _) => Unlink(k, AT_FDCWD, path, false);
+        t[Nr.rmdir] = (k, path, _, _, _, _, _) => Unlink(k, AT_FDCWD, path, true);
+        t[Nr.unlinkat] = (k, dirfd, path, flags, _, _, _) =>
+            (flags & ~(ulong)AT_REMOVEDIR) != 0 ? Err(Errno.EINVAL) : Unlink(k, (int)dirfd, path, (flags & AT_REMOVEDIR) != 0);
+        t[Nr.symlink] = (k, target, path, _, _, _, _) => Symlink(k, target, AT_FDCWD, path);
+        t[Nr.symlinkat] = (k, target, dirfd, path, _, _, _) => Symlink(k, target, (int)dirfd, path);
+        t[Nr.link] = (k, oldp, newp, _, _, _, _) => Link(k, AT_FDCWD, oldp, AT_FDCWD, newp, 0);
+        t[Nr.linkat] = (k, od, oldp, nd, newp, flags, _) => Link(k, (int)od, oldp, (int)nd, newp, (int)flags);
+        t[Nr.rename] = (k, oldp, newp, _, _, _, _) => Rename(k, AT_FDCWD, oldp, AT_FDCWD, newp, 0);
+        t[Nr.renameat] = (k, od, oldp, nd, newp, _, _) => Rename(k, (int)od, oldp, (int)nd, newp, 0);
+        t[Nr.renameat2] = (k, od, oldp, nd, newp, flags, _) => Rename(k, (int)od, oldp, (int)nd, newp, (uint)flags);
+        t[Nr.chmod] = (k, path, mode, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => i.SetMode((uint)mode & 0xfff));
+        t[Nr.fchmodat] = (k, dirfd, path, mode, _, _, _) => OnPath(k, (int)dirfd, path, 0, i => i.SetMode((uint)mode & 0xfff));
+        t[Nr.fchmod] = (k, fd, mode, _, _, _, _) => OnFd(k, (int)fd, i => i.SetMode((uint)mode & 0xfff));
+        t[Nr.chown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Chown(k, i, (uint)u, (uint)g));
+        t[Nr.lchown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, i => Chown(k, i, (uint)u, (uint)g));
+        t[Nr.fchownat] = (k, dirfd, path, u, g, flags, _) => OnPath(k, (int)dirfd, path, (int)flags, i => Chown(k, i, (uint)u, (uint)g));
+        t[Nr.fchown] = (k, fd, u, g, _, _, _) => OnFd(k, (int)fd, i => Chown(k, i, (uint)u, (uint)g));
+        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Truncate(i, (long)len));
+        t[Nr.ftruncate] = (k, fd, len, _, _, _, _) => Ftruncate(k, (int)fd, (long)len);
+        t[Nr.utimensat] = (k, dirfd, path, times, flags, _, _) => Utimensat(k, (int)dirfd, path, times, (int)flags);
+        t[Nr.fallocate] = (k, fd, mode, off, len, _, _) => Fallocate(k, (int)fd, (int)mode, (long)off, (long)len);
+    }
+
+    /// <summary>Creating or removing in dir needs write and search permission and a writable mount.</summary>
+    public static Errno CheckWritableDir(Task t, VfsPath dir)
+    {
+        if (dir.Mount.ReadOnly) return Errno.EROFS;
+        return Permissions.Check(t, dir.Inode, 3);
+    }
+
+    static Errno Parent(Task t, int dirfd, ulong pathAddr, out VfsPath parent, out string name, out string path)
+    {
+        parent = default; name = "";
+        var e = ReadPath(t, pathAddr, out path);
+        if (e != Errno.None) return e;
+        e = t.StartDir(dirfd, path, out var start);
+        if (e != Errno.None) return e;
+        return PathWalker.ResolveParent(t, start, path, out parent, out name);
+    }
+
+    static long CreateCommon(Task t, int dirfd, ulong pathAddr, bool allowTrailingSlash, Func<VfsPath, string, Errno> make)
+    {
+        var e = Parent(t, dirfd, pathAddr, out var parent, out var name, out var path);
+        if (e != Errno.None) return Err(e);
+        if (name is "" or "." or "..") return Err(Errno.EEXIST);
+        if (PathWalker.Child(t, parent, name, out _) == Errno.None) return Err(Errno.EEXIST);
+        if (!allowTrailingSlash && path.EndsWith('/')) return Err(Errno.ENOENT);
+        e = CheckWritableDir(t, parent);
+        if (e != Errno.None) return Err(e);
+        return Err(make(parent, name));
+    }
+
+    static long Mkdir(Task t, int dirfd, ulong path, uint mode) =>
+        CreateCommon(t, dirfd, path, true, (p, n) => p.Inode.Mkdir(t, n, mode & 0xfff & ~(uint)t.Fs.Umask));
+
+    static long Mknod(Task t, int dirfd, ulong path, uint mode)
+    {
+        uint type = mode & InodeMode.S_IFMT;
+        if (type == 0) type = InodeMode.S_IFREG;
+        if (type is InodeMode.S_IFCHR or InodeMode.S_IFBLK) return Err(Errno.EPERM); // no device nodes in the sandbox
+        if (type is not (InodeMode.S_IFREG or InodeMode.S_IFIFO or InodeMode.S_IFSOCK)) return Err(Errno.EINVAL);
+        return CreateCommon(t, dirfd, path, false, (p, n) => p.Inode.Create(t, n, type | (mode & 0xfff & ~(uint)t.Fs.Umask), out _));
+    }
+
+    static long Symlink(Task t, ulong targetAddr, int dirfd, ulong path)
+    {
+        var e = ReadPath(t, targetAddr, out var target);
+        if (e != Errno.None) return Err(e);
+        if (target.Length == 0) return Err(Errno.ENOENT);
+        return CreateCommon(t, dirfd, path, false, (p, n) => p.Inode.Symlink(t, n, target));
+    }
+
+    static long Unlink(Task t, int dirfd, ulong pathAddr, bool dir)
+    {
+        var e = Parent(t, dirfd, pathAddr, out var parent, out var name, out var path);
+        if (e != Errno.None) return Err(e);
+        if (dir && name == ".") return Err(Errno.EINVAL);
+        if (dir && (name == ".." || name == "")) return Err(Errno.ENOTEMPTY);
+        if (!dir && name == "") return Err(Errno.EISDIR);
+        e = PathWalker.Child(t, parent, name, out var victim);
+        if (e != Errno.None) return Err(e);
+        if (!dir && path.EndsWith('/')) return Err(victim.Inode.IsDir ? Errno.EISDIR : Errno.ENOTDIR);
+        if (dir && !victim.Inode.IsDir) return Err(Errno.ENOTDIR);
+        if (!dir && victim.Inode.IsDir) return Err(Errno.EISDIR);
+        if (victim.Dentry == victim.Mount.Root) return Err(Errno.EBUSY);
+        e = CheckWritableDir(t, parent);
+        if (e != Errno.None) return Err(e);
+        return Err(parent.Inode.Unlink(t, name, dir));
+    }
+
+    static long Link(Task t, int oldDirfd, ulong oldAddr, int newDirfd, ulong newAddr, int flags)
+    {
+        if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0) return Err(Errno.EINVAL);
+        var e = Resolve(t, oldDirfd, oldAddr, (flags & AT_SYMLINK_FOLLOW) != 0 ? flags & AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW | (flags & AT_EMPTY_PATH), out var src);
+        if (e != Errno.None) return Err(e);
+        if (src.Inode.IsDir) return Err(Errno.EPERM);
+        return CreateCommon(t, newDirfd, newAddr, false, (p, n) => p.Mount != src.Mount ? Errno.EXDEV : p.Inode.Link(t, n, src.Inode));
+    }
+
+    static long Rename(Task t, int oldDirfd, ulong oldAddr, int newDirfd, ulong newAddr, uint flags)
+    {
+        const uint NOREPLACE = 1, EXCHANGE = 2, WHITEOUT = 4;
+        if ((flags & ~(NOREPLACE | EXCHANGE | WHITEOUT)) != 0 || (flags & (NOREPLACE | EXCHANGE)) == (NOREPLACE | EXCHANGE)) return Err(Errno.EINVAL);
+        if ((flags & (EXCHANGE | WHITEOUT)) != 0) return Err(Errno.EINVAL); // RENAME_EXCHANGE arrives with the VFS issue
+        var e = Parent(t, oldDirfd, oldAddr, out var op, out var on, out _);
+        if (e != Errno.None) return Err(e);
+        e = Parent(t, newDirfd, newAddr, out var np, out var nn, out _);
+        if (e != Errno.None) return Err(e);
+        if (on is "" or "." or ".." || nn is "" or "." or "..") return Err(Errno.EBUSY);
+        e = PathWalker.Child(t, op, on, out var src);
+        if (e != Errno.None) return Err(e);
+        bool exists = PathWalker.Child(t, np, nn, out _) == Errno.None;
+        if (exists && (flags & NOREPLACE) != 0) return Err(Errno.EEXIST);
+        if (op.Mount != np.Mount) return Err(Errno.EXDEV);
+        e = CheckWritableDir(t, op);
+        if (e == Errno.None) e = CheckWritableDir(t, np);
+        if (e != Errno.None) return Err(e);
+        // A directory may not move below itself.
+        if (src.Inode.IsDir)
+            for (var d = np.Dentry; d != null; d = d.Parent)
+                if (d.Inode == src.Inode) return Err(Errno.EINVAL);
+        return Err(op.Inode.Rename(t, on, np.Inode, nn));
+    }
+
+    static long OnPath(Task t, int dirfd, ulong path, int flags, Func<Inode, Errno> change)
+    {
+        if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return Err(Errno.EINVAL);
+        var e = Resolve(t, dirfd, path, flags, out var p);
+        if (e != Errno.None) return Err(e);
+        if (p.Mount.ReadOnly) return Err(Errno.EROFS);
+        return Err(change(p.Inode));
+    }
+
+    static long OnFd(Task t, int fd, Func<Inode, Errno> change)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || f.Inode == null) return Err(Errno.EBADF);
+        if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
+        return Err(change(f.Inode));
+    }
+
+    static Errno Chown(Task t, Inode i, uint uid, uint gid)
+    {
+        if (t.Creds.Euid != 0) return Errno.EPERM;
+        return i.SetOwner(uid, gid);
+    }
+
+    static Errno Truncate(Inode i, long len)
+    {
+        if (len < 0) return Errno.EINVAL;
+        if (i.IsDir) return Errno.EISDIR;
+        if (!InodeMode.IsReg(i.Mode)) return Errno.EINVAL;
+        return i.Truncate(len);
+    }
+
+    static long Ftruncate(Task t, int fd, long len)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || f.Inode == null) return Err(Errno.EBADF);
+        if (len < 0) return Err(Errno.EINVAL);
+        if (!OpenFlags.CanWrite(f.Flags) || !InodeMode.IsReg(f.Inode.Mode)) return Err(Errno.EINVAL);
+        return Err(f.Inode.Truncate(len));
+    }
+
+    static long Fallocate(Task t, int fd, int mode, long off, long len)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || f.Inode == null) return Err(Errno.EBADF);
+        if (off < 0 || len <= 0) return Err(Errno.EINVAL);
+        if (!OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
+        if (mode != 0) return Err(Errno.EOPNOTSUPP);
+        if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
+        return off + len > st.Size ? Err(f.Inode.Truncate(off + len)) : 0;
+    }
+
+    const long UTIME_NOW = (1L << 30) - 1, UTIME_OMIT = (1L << 30) - 2;
+
+    static long Utimensat(Task t, int dirfd, ulong path, ulong times, int flags)
+    {
+        long? a = TmpNow(), m = a;
+        if (times != 0)
+        {
+            Span<long> ts = stackalloc long[4];
+            if (!t.Mem.Read(times, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ts))) return Err(Errno.EFAULT);
+            a = Time(ts[0], ts[1], out var ea);
+            m = Time(ts[2], ts[3], out var em);
+            if (ea || em) return Err(Errno.EINVAL);
+        }
+        if (path == 0)
+            return OnFd(t, dirfd, i => i.SetTimes(a, m));
+        return OnPath(t, dirfd, path, flags, i => i.SetTimes(a, m));
+    }
+
+    static long? Time(long sec, long nsec, out bool bad)
+    {
+        bad = false;
+        if (nsec == UTIME_OMIT) return null;
+        if (nsec == UTIME_NOW) return TmpNow();
+        if (nsec is < 0 or >= 1_000_000_000) { bad = true; return null; }
+        return sec * 1_000_000_000 + nsec;
+    }
+
+    static long TmpNow() => FileSystems.Tmpfs.TmpfsNode.NowNs();
+}

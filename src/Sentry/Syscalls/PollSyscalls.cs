@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+using AppKernel.Platform.Native;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>poll and ppoll. Readiness is asked of each file; while nothing is ready the task re-checks
+/// every millisecond until the timeout (wait queues arrive with the processes issue).</summary>
+static class PollSyscalls
+{
+    [StructLayout(LayoutKind.Sequential)]
+    struct PollFd { public int Fd; public short Events; public short Revents; }
+
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.poll] = (k, fds, n, timeout, _, _, _) => Poll(k, fds, n, (int)timeout < 0 ? -1 : (long)(int)timeout * 1_000_000);
+        t[Nr.ppoll] = (k, fds, n, ts, _, _, _) => Ppoll(k, fds, n, ts);
+    }
+
+    static long Ppoll(Task t, ulong fds, ulong n, ulong tsAddr)
+    {
+        long timeoutNs = -1;
+        if (tsAddr != 0)
+        {
+            if (!t.Mem.Read(tsAddr, out Timespec ts)) return Err(Errno.EFAULT);
+            if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
+            timeoutNs = ts.Sec * 1_000_000_000 + ts.Nsec;
+        }
+        return Poll(t, fds, n, timeoutNs);
+    }
+
+    static long Poll(Task t, ulong addr, ulong n, long timeoutNs)
+    {
+        if (n > (ulong)t.Limits.NoFile) return Err(Errno.EINVAL);
+        var fds = new PollFd[n];
+        if (n > 0 && !t.Mem.Read(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
+        long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
+        while (true)
+        {
+            int ready = 0;
+            for (int i = 0; i < fds.Length; i++)
+            {
+                ref var p = ref fds[i];
+                p.Revents = 0;
+                if (p.Fd < 0) continue;
+                var f = t.Fds.Get(p.Fd);
+                p.Revents = f == null ? FileDescription.POLLNVAL
+                    : (short)(f.Readiness((short)(p.Events | FileDescription.POLLERR | FileDescription.POLLHUP)) & (p.Events | FileDescription.POLLERR | FileDescription.POLLHUP));
+                if (p.Revents != 0) ready++;
+            }
+            if (ready > 0 || Environment.TickCount64 * 1_000_000 >= deadline || timeoutNs == 0)
+            {
+                if (n > 0 && !t.Mem.Write(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
+                return ready;
+            }
+            Thread.Sleep(1);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Xunit;
+using static AppKernel.Tests.EndToEnd.RunscHarness;
+
+namespace AppKernel.Tests.EndToEnd;
+
+/// <summary>The root is a read-only view of the host; /tmp is a tmpfs in Sentry memory.</summary>
+[Trait("Category", "EndToEnd")]
+public class FileSystemTests
+{
+    [Fact]
+    public void TmpIsWritableInsideButNeverReachesTheHost()
+    {
+        string name = "/tmp/appkernel-e2e-" + Guid.NewGuid().ToString("N");
+        // Only shell builtins and python: fork arrives with the processes issue.
+        var r = Sandboxed("/usr/bin/python3", "-c",
+            $"import os; open('{name}','w').write('data'); os.mkdir('{name}.d'); open('{name}.d/f','a').write('more'); " +
+            $"print(open('{name}').read(), open('{name}.d/f').read()); print(*os.listdir('{name}.d'))");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("data more\nf\n", r.Stdout);
+        Assert.False(File.Exists(name), "a sandbox write reached the host's /tmp");
+        Assert.False(Directory.Exists(name + ".d"), "a sandbox mkdir reached the host's /tmp");
+    }
+
+    [Fact]
+    public void RootIsReadOnly()
+    {
+        var r = Sandboxed("/bin/busybox", "sh", "-c", "echo x > /etc/appkernel-e2e-new");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("Read-only file system", r.Stderr);
+        Assert.False(File.Exists("/etc/appkernel-e2e-new"));
+    }
+
+    [Fact]
+    public void SymlinkOutOfRootfsStaysInside()
+    {
+        // A rootfs whose symlink points at an absolute host path resolves inside the rootfs.
+        var dir = Directory.CreateTempSubdirectory("appkernel-rootfs-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "bin"));
+            File.Copy("/bin/busybox", Path.Combine(dir.FullName, "bin", "busybox"));
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "etc"));
+            File.WriteAllText(Path.Combine(dir.FullName, "etc", "hostname"), "inside\n");
+            File.CreateSymbolicLink(Path.Combine(dir.FullName, "escape"), "/etc/hostname");
+            File.CreateSymbolicLink(Path.Combine(dir.FullName, "dotdot"), "../../../../../../etc/hostname");
+            var r = Sandboxed(new[] { "/bin/busybox", "cat", "/escape", "/dotdot" }, new[] { "--rootfs", dir.FullName });
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("inside\ninside\n", r.Stdout);
+        }
+        finally { dir.Delete(true); }
+    }
+}
