@@ -89,10 +89,12 @@ public static class RunscHarness
     }
 }
 
-/// <summary>A per-class temporary directory for compiled test programs.</summary>
+/// <summary>A per-class directory for compiled test programs. Not under /tmp: inside the sandbox
+/// /tmp is a fresh tmpfs, so the programs live beside the test assembly.</summary>
 public sealed class TempDirFixture : IDisposable
 {
-    public string Dir { get; } = Directory.CreateTempSubdirectory("appkernel-e2e-").FullName;
+    public string Dir { get; } = Directory.CreateDirectory(
+        Path.Combine(AppContext.BaseDirectory, "e2e-programs", Guid.NewGuid().ToString("N"))).FullName;
     public void Dispose()
     {
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
