@@ -33,7 +33,9 @@ public sealed class Kernel
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
         MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");
-        MountSynthetic(dummyTask, "/tmp", new TmpfsDir(0x3ff, null), "tmpfs");       // 01777
+        // /tmp: writable in Sentry memory, with the root's own /tmp showing through read-only.
+        var hostTmp = PathWalker.Resolve(dummyTask, Mounts.RootPath, "/tmp", true, out var tmp) == Errno.None ? tmp.Inode : null;
+        MountSynthetic(dummyTask, "/tmp", new TmpfsDir(0x3ff, null) { Lower = hostTmp }, "tmpfs");
         MountSynthetic(dummyTask, "/dev/shm", new TmpfsDir(0x3ff, null), "tmpfs");
     }
 

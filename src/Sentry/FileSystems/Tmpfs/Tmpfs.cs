@@ -79,6 +79,10 @@ public sealed class TmpfsDir : TmpfsNode
 {
     readonly Dictionary<string, TmpfsNode> _children = new(StringComparer.Ordinal);
 
+    /// <summary>A read-only directory whose entries show through where this one has none (the host's /tmp
+    /// under the sandbox's /tmp). Its entries can be read but not removed or renamed.</summary>
+    public Inode? Lower { get; init; }
+
     public TmpfsDir(uint perm, Task? t) : base(InodeMode.S_IFDIR | perm, t) => Nlink = 2;
 
     // Lookups are dictionary hits; not caching dentries keeps renames and unlinks simple.
@@ -87,16 +91,22 @@ public sealed class TmpfsDir : TmpfsNode
     public override Errno Lookup(Task t, string name, out Inode? child)
     {
         lock (Lock)
-        {
             child = _children.GetValueOrDefault(name);
-            return child != null ? Errno.None : Errno.ENOENT;
-        }
+        if (child != null) return Errno.None;
+        return Lower != null ? Lower.Lookup(t, name, out child) : Errno.ENOENT;
     }
 
     public override Errno ReadDir(Task t, List<DirEntry> into)
     {
         lock (Lock)
+        {
             foreach (var (n, c) in _children) into.Add(new DirEntry(n, c.Ino, InodeMode.DirentType(c.Mode)));
+            if (Lower == null) return Errno.None;
+            var lower = new List<DirEntry>();
+            if (Lower.ReadDir(t, lower) == Errno.None)
+                foreach (var d in lower)
+                    if (!_children.ContainsKey(d.Name)) into.Add(d);
+        }
         return Errno.None;
     }
 
@@ -108,11 +118,13 @@ public sealed class TmpfsDir : TmpfsNode
         return Errno.None;
     }
 
+    bool InLower(string name) => Lower != null && Lower.Lookup(null!, name, out _) == Errno.None;
+
     Errno Add(string name, TmpfsNode node)
     {
         lock (Lock)
         {
-            if (_children.ContainsKey(name)) return Errno.EEXIST;
+            if (_children.ContainsKey(name) || InLower(name)) return Errno.EEXIST;
             _children[name] = node;
             if (node is TmpfsDir) Nlink++;
         }
@@ -144,7 +156,7 @@ public sealed class TmpfsDir : TmpfsNode
     {
         lock (Lock)
         {
-            if (!_children.TryGetValue(name, out var c)) return Errno.ENOENT;
+            if (!_children.TryGetValue(name, out var c)) return InLower(name) ? Errno.EROFS : Errno.ENOENT;
             if (dir && c is not TmpfsDir) return Errno.ENOTDIR;
             if (!dir && c is TmpfsDir) return Errno.EISDIR;
             if (c is TmpfsDir d && d.Count > 0) return Errno.ENOTEMPTY;
@@ -166,11 +178,11 @@ public sealed class TmpfsDir : TmpfsNode
         lock (typeof(TmpfsDir))
         {
             if (Lookup(t, oldName, out var srcI) != Errno.None) return Errno.ENOENT;
-            var src = (TmpfsNode)srcI!;
+            if (srcI is not TmpfsNode src) return Errno.EROFS; // entries of the read-only lower stay put
             if (to.Lookup(t, newName, out var dstI) == Errno.None)
             {
                 if (dstI == src) return Errno.None;
-                var dst = (TmpfsNode)dstI!;
+                if (dstI is not TmpfsNode dst) return Errno.EROFS;
                 if (src is TmpfsDir && dst is not TmpfsDir) return Errno.ENOTDIR;
                 if (src is not TmpfsDir && dst is TmpfsDir) return Errno.EISDIR;
                 var e = to.Unlink(t, newName, dst is TmpfsDir);
