@@ -59,16 +59,6 @@ public sealed class Task
         return t;
     }
 
-    /// <summary>Gives the task a fresh, empty address space (exec).</summary>
-    public void NewAddressSpace()
-    {
-        var stub = PtraceStub.Create();
-        var old = Stub;
-        Stub = stub;
-        MM = new MemoryManager(stub, Kernel.Options.CommitLimit);
-        old?.Dispose();
-    }
-
     /// <summary>Swaps in an address space prepared by exec.</summary>
     public void InstallAddressSpace(PtraceStub stub, MemoryManager mm)
     {

@@ -120,7 +120,7 @@ public static class ElfLoader
         if (img!.Interpreter != null)
         {
             e = OpenExecutable(t, -100, img.Interpreter, 0, out interp);
-            if (e != Errno.None) return e == Errno.EACCES ? Errno.EACCES : e;
+            if (e != Errno.None) return e;
             e = ParseFile(t, interp!, out interpImg);
             if (e != Errno.None) { interp!.File.DecRef(); return Errno.ELIBBAD; }
             if (interpImg!.Interpreter != null) { interp!.File.DecRef(); return Errno.ELIBBAD; }

@@ -260,7 +260,6 @@ public sealed class MemoryManager
             if (!RangeUsable(oldTop, newTop - oldTop) || _vmas.Overlaps(oldTop, newTop)) return Brk;
             if (CheckCommit(newTop - oldTop) < 0) return Brk;
             if (Space.MapAnonymous(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, MAP_PRIVATE) < 0) return Brk;
-            var prev = _vmas.Find(oldTop - 1);
             _vmas.Insert(new Vma { Start = oldTop, End = newTop, Prot = Prot.Read | Prot.Write, Name = "[heap]" });
         }
         else if (newTop < oldTop)

@@ -77,7 +77,7 @@ static class InfoSyscalls
 
     static long GetAffinity(Task t, int pid, ulong len, ulong mask)
     {
-        if (!IsSelf(t, pid)) return t.Kernel.FindTask(pid) == null ? Err(Errno.ESRCH) : Err(Errno.ESRCH);
+        if (!IsSelf(t, pid)) return Err(Errno.ESRCH);
         int cpus = SystemInfo.Cpus;
         ulong size = (ulong)((cpus + 63) / 64 * 8);
         if (len < size || (len & 7) != 0) return Err(Errno.EINVAL);

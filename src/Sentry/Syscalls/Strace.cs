@@ -84,7 +84,7 @@ public sealed class Strace
         lock (_out) _out.WriteLine(sb.ToString());
     }
 
-    static string Format(long nr) => s_formats.TryGetValue(SyscallNames.Of(nr), out var f) ? f : "xxxxxx"[..3];
+    static string Format(long nr) => s_formats.TryGetValue(SyscallNames.Of(nr), out var f) ? f : "xxx";
 
     string Buffer(ulong addr, long len)
     {

@@ -39,6 +39,14 @@ public sealed class MountNamespace
         return p;
     }
 
+    /// <summary>p's path from the top of its mount tree (what /proc/pid/maps shows for a mapped file).</summary>
+    public static string AbsolutePath(VfsPath p)
+    {
+        var m = p.Mount;
+        while (m.Parent != null) m = m.Parent;
+        return PathOf(p, new VfsPath(m, m.Root));
+    }
+
     /// <summary>The absolute path of p as seen from root (Linux's d_path).</summary>
     public static string PathOf(VfsPath p, VfsPath root)
     {

@@ -124,11 +124,6 @@ public sealed unsafe class HostInode : Inode
             default:
                 return Errno.EACCES; // host device nodes are never opened for the guest
         }
-        if ((flags & OpenFlags.O_PATH) != 0)
-        {
-            fd = new PathOnlyFile(flags, path, this);
-            return Errno.None;
-        }
         // Reopen the exact inode we hold, never a path.
         int hfd;
         var proc = Encoding.ASCII.GetBytes($"/proc/self/fd/{_fd}\0");
@@ -181,15 +176,8 @@ public sealed unsafe class HostFile : FileDescription, IMappable
         get
         {
             Stat(out var st);
-            return new MappedFile(Path.IsValid ? MountNamespace.PathOf(Path, RootOf(Path)) : "", st.Dev, st.Ino);
+            return new MappedFile(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", st.Dev, st.Ino);
         }
-    }
-
-    static VfsPath RootOf(VfsPath p)
-    {
-        var m = p.Mount;
-        while (m.Parent != null) m = m.Parent;
-        return new VfsPath(m, m.Root);
     }
 
     public bool SupportsSharedWritable => false;

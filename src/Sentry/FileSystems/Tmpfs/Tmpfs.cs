@@ -308,8 +308,7 @@ public sealed class TmpfsFileDescription : FileDescription, IMappable
     }
 
     public override IMappable? Mappable => this;
-    public MappedFile Identity => new(Path.IsValid ? MountNamespace.PathOf(Path, new VfsPath(RootMount(Path.Mount), RootMount(Path.Mount).Root)) : "", _file.Dev, _file.Ino);
-    static Mount RootMount(Mount m) { while (m.Parent != null) m = m.Parent; return m; }
+    public MappedFile Identity => new(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", _file.Dev, _file.Ino);
     public bool SupportsSharedWritable => false;
 
     public Errno CopyInto(GuestMemory mem, ulong addr, ulong offset, ulong len)
