@@ -20,7 +20,7 @@ int main(void)
     SHOW(getpgrp() == getpgid(0));
     SHOW(getpgid(0) == getpgid(getpid()));
     SHOW(getsid(0) == getsid(getpid()));
-    SHOW(getsid(0) > 0);
+    SHOW(getsid(0) >= 0); /* 0 when the session leader is outside our pid namespace (CI) */
     SHOW(getppid() >= 0);
     CHECK(getpgid(-1));
     CHECK(getsid(-1));
