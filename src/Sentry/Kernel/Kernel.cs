@@ -27,16 +27,15 @@ public sealed class Kernel
     {
         Options = options;
         Log = log;
-        var root = HostFileSystem.Open(options.RootFs);
-        Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null, "hostfs", options.RootFs, true));
+        var lower = HostFileSystem.Open(options.RootFs);
+        // The host root is never written: changes go to an in-memory layer over it.
+        var root = TmpfsFs.Overlay(lower);
+        Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null, "overlay", "root", false));
         var dummyTask = Task.ForSetup(this);
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
         MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");
-        // /tmp: writable in Sentry memory, with the root's own /tmp showing through read-only.
-        var hostTmp = PathWalker.Resolve(dummyTask, Mounts.RootPath, "/tmp", true, out var tmp) == Errno.None ? tmp.Inode : null;
-        MountSynthetic(dummyTask, "/tmp", new TmpfsDir(0x3ff, null) { Lower = hostTmp }, "tmpfs");
-        MountSynthetic(dummyTask, "/dev/shm", new TmpfsDir(0x3ff, null), "tmpfs");
+        MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff), "tmpfs");
     }
 
     void MountSynthetic(Task t, string path, Inode root, string type)

@@ -170,6 +170,9 @@ public sealed class Credentials
 {
     public uint Uid, Gid, Euid, Egid, Suid, Sgid, Fsuid, Fsgid;
     public uint[] Groups = Array.Empty<uint>();
+
+    /// <summary>Whether gid is the fs group or a supplementary group (what permission checks use).</summary>
+    public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;
 }
 
 /// <summary>Resource limits (getrlimit/prlimit64), Linux's defaults.</summary>

@@ -26,9 +26,9 @@ static class ChangeSyscalls
         t[Nr.rename] = (k, oldp, newp, _, _, _, _) => Rename(k, AT_FDCWD, oldp, AT_FDCWD, newp, 0);
         t[Nr.renameat] = (k, od, oldp, nd, newp, _, _) => Rename(k, (int)od, oldp, (int)nd, newp, 0);
         t[Nr.renameat2] = (k, od, oldp, nd, newp, flags, _) => Rename(k, (int)od, oldp, (int)nd, newp, (uint)flags);
-        t[Nr.chmod] = (k, path, mode, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => i.SetMode((uint)mode & 0xfff));
-        t[Nr.fchmodat] = (k, dirfd, path, mode, _, _, _) => OnPath(k, (int)dirfd, path, 0, i => i.SetMode((uint)mode & 0xfff));
-        t[Nr.fchmod] = (k, fd, mode, _, _, _, _) => OnFd(k, (int)fd, i => i.SetMode((uint)mode & 0xfff));
+        t[Nr.chmod] = (k, path, mode, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Chmod(k, i, (uint)mode));
+        t[Nr.fchmodat] = (k, dirfd, path, mode, _, _, _) => OnPath(k, (int)dirfd, path, 0, i => Chmod(k, i, (uint)mode));
+        t[Nr.fchmod] = (k, fd, mode, _, _, _, _) => OnFd(k, (int)fd, i => Chmod(k, i, (uint)mode));
         t[Nr.chown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.lchown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchownat] = (k, dirfd, path, u, g, flags, _) => OnPath(k, (int)dirfd, path, (int)flags, i => Chown(k, i, (uint)u, (uint)g));
@@ -102,6 +102,7 @@ static class ChangeSyscalls
         if (!dir && victim.Inode.IsDir) return Err(Errno.EISDIR);
         if (victim.Dentry == victim.Mount.Root) return Err(Errno.EBUSY);
         e = CheckWritableDir(t, parent);
+        if (e == Errno.None) e = Permissions.CheckSticky(t, parent.Inode, victim.Inode);
         if (e != Errno.None) return Err(e);
         return Err(parent.Inode.Unlink(t, name, dir));
     }
@@ -119,7 +120,7 @@ static class ChangeSyscalls
     {
         const uint NOREPLACE = 1, EXCHANGE = 2, WHITEOUT = 4;
         if ((flags & ~(NOREPLACE | EXCHANGE | WHITEOUT)) != 0 || (flags & (NOREPLACE | EXCHANGE)) == (NOREPLACE | EXCHANGE)) return Err(Errno.EINVAL);
-        if ((flags & (EXCHANGE | WHITEOUT)) != 0) return Err(Errno.EINVAL); // RENAME_EXCHANGE arrives with the VFS issue
+        if ((flags & WHITEOUT) != 0) return Err(Errno.EINVAL);
         var e = Parent(t, oldDirfd, oldAddr, out var op, out var on, out _);
         if (e != Errno.None) return Err(e);
         e = Parent(t, newDirfd, newAddr, out var np, out var nn, out _);
@@ -127,17 +128,27 @@ static class ChangeSyscalls
         if (on is "" or "." or ".." || nn is "" or "." or "..") return Err(Errno.EBUSY);
         e = PathWalker.Child(t, op, on, out var src);
         if (e != Errno.None) return Err(e);
-        bool exists = PathWalker.Child(t, np, nn, out _) == Errno.None;
+        bool exists = PathWalker.Child(t, np, nn, out var dst) == Errno.None;
         if (exists && (flags & NOREPLACE) != 0) return Err(Errno.EEXIST);
+        if (!exists && (flags & EXCHANGE) != 0) return Err(Errno.ENOENT);
         if (op.Mount != np.Mount) return Err(Errno.EXDEV);
         e = CheckWritableDir(t, op);
         if (e == Errno.None) e = CheckWritableDir(t, np);
+        if (e == Errno.None) e = Permissions.CheckSticky(t, op.Inode, src.Inode);
+        if (e == Errno.None && exists) e = Permissions.CheckSticky(t, np.Inode, dst.Inode);
         if (e != Errno.None) return Err(e);
-        // A directory may not move below itself.
-        if (src.Inode.IsDir)
-            for (var d = np.Dentry; d != null; d = d.Parent)
-                if (d.Inode == src.Inode) return Err(Errno.EINVAL);
-        return Err(op.Inode.Rename(t, on, np.Inode, nn));
+        // A directory may not move below itself (either way round for an exchange).
+        if (src.Inode.IsDir && IsUnder(np.Dentry, src.Inode)) return Err(Errno.EINVAL);
+        if ((flags & EXCHANGE) != 0 && dst.Inode.IsDir && IsUnder(op.Dentry, dst.Inode)) return Err(Errno.EINVAL);
+        if (exists && (flags & EXCHANGE) == 0 && dst.Inode.IsDir && IsUnder(op.Dentry, dst.Inode)) return Err(Errno.ENOTEMPTY);
+        return Err(op.Inode.Rename(t, on, np.Inode, nn, flags));
+    }
+
+    static bool IsUnder(Dentry? d, Inode dir)
+    {
+        for (; d != null; d = d.Parent)
+            if (d.Inode == dir) return true;
+        return false;
     }
 
     static long OnPath(Task t, int dirfd, ulong path, int flags, Func<Inode, Errno> change)
@@ -157,10 +168,43 @@ static class ChangeSyscalls
         return Err(change(f.Inode));
     }
 
+    static Errno Chmod(Task t, Inode i, uint mode)
+    {
+        if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
+        if (t.Creds.Fsuid != 0 && t.Creds.Fsuid != st.Uid) return Errno.EPERM;
+        mode &= 0xfff;
+        // A non-member may not keep the set-group-ID bit (Linux clears it silently).
+        if (t.Creds.Fsuid != 0 && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
+        return i.SetMode(mode);
+    }
+
     static Errno Chown(Task t, Inode i, uint uid, uint gid)
     {
-        if (t.Creds.Euid != 0) return Errno.EPERM;
-        return i.SetOwner(uid, gid);
+        if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
+        if (t.Creds.Euid != 0)
+        {
+            // The owner may only change the group, and only to one of its own.
+            if (uid != uint.MaxValue && uid != st.Uid) return Errno.EPERM;
+            if (gid != uint.MaxValue && gid != st.Gid && (t.Creds.Fsuid != st.Uid || !t.Creds.InGroup(gid))) return Errno.EPERM;
+            if (gid != uint.MaxValue && t.Creds.Fsuid != st.Uid) return Errno.EPERM;
+        }
+        var e = i.SetOwner(uid, gid);
+        // chown clears set-user-ID and set-group-ID on regular files.
+        if (e == Errno.None && InodeMode.IsReg(st.Mode) && (uid != uint.MaxValue || gid != uint.MaxValue) && (st.Mode & 0xc00) != 0)
+            i.SetMode(st.Mode & 0xfff & ~(t.Creds.Euid == 0 && (st.Mode & 0x8) == 0 ? 0x800u : 0xc00u));
+        return e;
+    }
+
+    /// <summary>Setting times needs ownership, except "now" for both, which write permission allows.</summary>
+    static Errno SetTimes(Task t, Inode i, long? a, long? m, bool bothNow)
+    {
+        if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
+        if (t.Creds.Fsuid != 0 && t.Creds.Fsuid != st.Uid)
+        {
+            if (!bothNow) return Errno.EPERM;
+            if (Permissions.Check(t, i, 2) != Errno.None) return Errno.EACCES;
+        }
+        return i.SetTimes(a, m);
     }
 
     static Errno Truncate(Inode i, long len)
@@ -196,6 +240,7 @@ static class ChangeSyscalls
     static long Utimensat(Task t, int dirfd, ulong path, ulong times, int flags)
     {
         long? a = TmpNow(), m = a;
+        bool bothNow = true;
         if (times != 0)
         {
             Span<long> ts = stackalloc long[4];
@@ -203,10 +248,11 @@ static class ChangeSyscalls
             a = Time(ts[0], ts[1], out var ea);
             m = Time(ts[2], ts[3], out var em);
             if (ea || em) return Err(Errno.EINVAL);
+            bothNow = ts[1] == UTIME_NOW && ts[3] == UTIME_NOW;
         }
         if (path == 0)
-            return OnFd(t, dirfd, i => i.SetTimes(a, m));
-        return OnPath(t, dirfd, path, flags, i => i.SetTimes(a, m));
+            return OnFd(t, dirfd, i => SetTimes(t, i, a, m, bothNow));
+        return OnPath(t, dirfd, path, flags, i => SetTimes(t, i, a, m, bothNow));
     }
 
     static long? Time(long sec, long nsec, out bool bad)

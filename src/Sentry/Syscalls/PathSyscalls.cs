@@ -58,9 +58,9 @@ static class PathSyscalls
     {
         var e = ReadPath(t, pathAddr, out var path);
         if (e != Errno.None) return Err(e);
-        if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return Err(Errno.EROFS);
         e = t.StartDir(dirfd, path, out var start);
         if (e != Errno.None) return Err(e);
+        if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return OpenTmpfile(t, start, path, flags, mode);
         bool creat = (flags & OpenFlags.O_CREAT) != 0;
         bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0 && !(creat && (flags & OpenFlags.O_EXCL) != 0);
         e = PathWalker.Resolve(t, start, path, follow, out var target);
@@ -104,6 +104,25 @@ static class PathSyscalls
         int status = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_DSYNC |
                                OpenFlags.O_DIRECT | OpenFlags.O_NOATIME | OpenFlags.O_ASYNC | 0x100000)) | OpenFlags.O_LARGEFILE;
         e = inode.Open(t, target, status, out var fd);
+        if (e != Errno.None) return Err(e);
+        return Install(t, fd!, flags);
+    }
+
+    /// <summary>O_TMPFILE: an unnamed regular file in the directory at path.</summary>
+    static long OpenTmpfile(Task t, VfsPath start, string path, int flags, uint mode)
+    {
+        if (!OpenFlags.CanWrite(flags)) return Err(Errno.EINVAL);
+        var e = PathWalker.Resolve(t, start, path, true, out var dir);
+        if (e != Errno.None) return Err(e);
+        if (!dir.Inode.IsDir) return Err(Errno.ENOTDIR);
+        e = ChangeSyscalls.CheckWritableDir(t, dir);
+        if (e != Errno.None) return Err(e);
+        e = dir.Inode.CreateUnnamed(t, InodeMode.S_IFREG | (mode & 0xfff & ~(uint)t.Fs.Umask), (flags & OpenFlags.O_EXCL) == 0, out var file);
+        if (e != Errno.None) return Err(e);
+        file!.Stat(out var st);
+        var at = new VfsPath(dir.Mount, new Dentry($"#{st.Ino}", dir.Dentry, file));
+        int status = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK)) | OpenFlags.O_LARGEFILE;
+        e = file.Open(t, at, status, out var fd);
         if (e != Errno.None) return Err(e);
         return Install(t, fd!, flags);
     }
@@ -191,8 +210,16 @@ static class Permissions
             return Errno.None;
         }
         uint bits = st.Uid == t.Creds.Fsuid ? (perm >> 6) & 7
-            : st.Gid == t.Creds.Fsgid || Array.IndexOf(t.Creds.Groups, st.Gid) >= 0 ? (perm >> 3) & 7
+            : t.Creds.InGroup(st.Gid) ? (perm >> 3) & 7
             : perm & 7;
         return ((uint)mode & ~bits) == 0 ? Errno.None : Errno.EACCES;
+    }
+
+    /// <summary>In a sticky directory only the owner of an entry (or of the directory, or root) may remove or rename it.</summary>
+    public static Errno CheckSticky(Task t, Inode dir, Inode victim)
+    {
+        if (t.Creds.Fsuid == 0 || dir.Stat(out var ds) != Errno.None || (ds.Mode & 0x200) == 0) return Errno.None;
+        if (ds.Uid == t.Creds.Fsuid) return Errno.None;
+        return victim.Stat(out var vs) == Errno.None && vs.Uid == t.Creds.Fsuid ? Errno.None : Errno.EPERM;
     }
 }

@@ -101,6 +101,27 @@ public abstract class FileDescription
     /// <summary>What mmap copies from; null when the file cannot be mapped (ENODEV).</summary>
     public virtual IMappable? Mappable => null;
 
+    /// <summary>mmap's copy of file data into guest memory, by ReadAt; past EOF the pages stay zero.</summary>
+    protected Errno CopyIntoByReads(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len)
+    {
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(len, 1 << 20));
+        try
+        {
+            ulong done = 0;
+            while (done < len)
+            {
+                int want = (int)Math.Min((ulong)buf.Length, len - done);
+                long n = ReadAt(null!, buf.AsSpan(0, want), (long)(offset + done));
+                if (n < 0) return (Errno)(-n);
+                if (n == 0) break;
+                if (!mem.Write(addr + done, buf.AsSpan(0, (int)n))) return Errno.EFAULT;
+                done += (ulong)n;
+            }
+            return Errno.None;
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+    }
+
     /// <summary>The link text /proc/self/fd/N shows.</summary>
     public virtual string DisplayName(Task t) =>
         Path.IsValid ? MountNamespace.PathOf(Path, t.Fs.Root) : "anon_inode:[unknown]";

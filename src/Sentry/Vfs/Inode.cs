@@ -52,12 +52,20 @@ public abstract class Inode
         return Errno.EROFS;
     }
 
+    /// <summary>Creates a file with no name (O_TMPFILE) in this directory's file system; linkable: linkat may name it.</summary>
+    public virtual Errno CreateUnnamed(Task t, uint mode, bool linkable, out Inode? child)
+    {
+        child = null;
+        return Errno.EOPNOTSUPP;
+    }
+
     public virtual Errno Mkdir(Task t, string name, uint mode) => Errno.EROFS;
     public virtual Errno Symlink(Task t, string name, string target) => Errno.EROFS;
     public virtual Errno Link(Task t, string name, Inode target) => Errno.EROFS;
     /// <summary>Removes name (a directory only when dir is true, which must then be empty).</summary>
     public virtual Errno Unlink(Task t, string name, bool dir) => Errno.EROFS;
-    public virtual Errno Rename(Task t, string oldName, Inode newDir, string newName) => Errno.EROFS;
+    /// <summary>flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2); the caller has checked the names and mounts.</summary>
+    public virtual Errno Rename(Task t, string oldName, Inode newDir, string newName, uint flags) => Errno.EROFS;
 
     public virtual Errno SetMode(uint perm) => Errno.EROFS;
     public virtual Errno SetOwner(uint uid, uint gid) => Errno.EROFS;

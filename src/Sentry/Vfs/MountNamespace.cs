@@ -5,7 +5,9 @@ namespace AppKernel.Sentry.Vfs;
 /// <summary>The mount tree: which mount covers which dentry.</summary>
 public sealed class MountNamespace
 {
-    readonly Dictionary<(Mount, Dentry), Mount> _mounted = new();
+    // Keyed by the covered inode, not the dentry: directories of memory file systems are not kept in the
+    // dentry cache, so a later walk reaches the same inode through a new dentry.
+    readonly Dictionary<(Mount, Inode), Mount> _mounted = new();
     readonly List<Mount> _all = new();
     public Mount Root { get; }
 
@@ -25,7 +27,7 @@ public sealed class MountNamespace
         var m = new Mount(new Dentry("/", null, fsRoot), at.Mount, at.Dentry, fsType, source, readOnly);
         lock (_mounted)
         {
-            _mounted[(at.Mount, at.Dentry)] = m;
+            _mounted[(at.Mount, at.Inode)] = m;
             _all.Add(m);
         }
         return m;
@@ -35,7 +37,7 @@ public sealed class MountNamespace
     public VfsPath CrossDown(VfsPath p)
     {
         lock (_mounted)
-            while (_mounted.TryGetValue((p.Mount, p.Dentry), out var m)) p = new VfsPath(m, m.Root);
+            while (_mounted.TryGetValue((p.Mount, p.Inode), out var m)) p = new VfsPath(m, m.Root);
         return p;
     }
 

@@ -161,14 +161,6 @@ public sealed unsafe class HostFile : FileDescription, IMappable
 
     public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EBADF;
 
-    public override Errno Stat(out LinuxStat st)
-    {
-        st = default;
-        fixed (LinuxStat* p = &st)
-            if (fstat(_hfd, (Tmds.Linux.stat*)p) < 0) return (Errno)errno;
-        return Errno.None;
-    }
-
     public override IMappable? Mappable => _dir == null ? this : null;
 
     public MappedFile Identity
@@ -182,26 +174,7 @@ public sealed unsafe class HostFile : FileDescription, IMappable
 
     public bool SupportsSharedWritable => false;
 
-    public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len)
-    {
-        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            ulong done = 0;
-            while (done < len)
-            {
-                int want = (int)Math.Min((ulong)buf.Length, len - done);
-                long n;
-                fixed (byte* p = buf) n = (long)pread(_hfd, p, want, (long)(offset + done));
-                if (n < 0) return (Errno)errno;
-                if (n == 0) break; // past EOF the pages stay zero
-                if (!mem.Write(addr + done, buf.AsSpan(0, (int)n))) return Errno.EFAULT;
-                done += (ulong)n;
-            }
-            return Errno.None;
-        }
-        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
-    }
+    public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 
     protected override void Release() => close(_hfd);
 }

@@ -103,6 +103,21 @@ public sealed class PipeBuffer
         }
     }
 
+    /// <summary>A FIFO's open: counts the new end in, and (unless nonblock) waits for the other side.</summary>
+    public Errno OpenEnd(bool reader, bool writer, bool nonblock)
+    {
+        lock (this)
+        {
+            if (writer && !reader && nonblock && Readers == 0) return Errno.ENXIO;
+            if (reader) Readers++;
+            if (writer) Writers++;
+            Monitor.PulseAll(this);
+            if (nonblock || (reader && writer)) return Errno.None;
+            while (reader ? Writers == 0 : Readers == 0) Monitor.Wait(this);
+            return Errno.None;
+        }
+    }
+
     public void Close(bool writer)
     {
         lock (this)
@@ -124,27 +139,31 @@ public sealed class PipeInode : SynthInode
     }
 }
 
-/// <summary>One end of a pipe.</summary>
+/// <summary>One end of a pipe (or both, for a FIFO opened O_RDWR).</summary>
 public sealed class PipeEnd : FileDescription
 {
     public PipeBuffer Pipe { get; }
-    readonly bool _writer;
+    readonly bool _reader, _writer;
 
-    public PipeEnd(PipeBuffer p, int flags, bool writer) : base(flags, default, p.Inode)
+    public PipeEnd(PipeBuffer p, int flags, bool writer) : this(p, flags, default, p.Inode, !writer, writer) { }
+
+    internal PipeEnd(PipeBuffer p, int flags, VfsPath path, Inode inode, bool reader, bool writer) : base(flags, path, inode)
     {
         Pipe = p;
+        _reader = reader;
         _writer = writer;
     }
 
     public override bool Seekable => false;
     public override long Read(Task t, Span<byte> buf) =>
-        _writer ? -(long)Errno.EBADF : Pipe.Read(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+        !_reader ? -(long)Errno.EBADF : Pipe.Read(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
     public override long Write(Task t, ReadOnlySpan<byte> buf) =>
         !_writer ? -(long)Errno.EBADF : Pipe.Write(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
-    public override string DisplayName(Task t) => $"pipe:[{Pipe.Inode.Ino}]";
+    public override string DisplayName(Task t) => Path.IsValid ? base.DisplayName(t) : $"pipe:[{Pipe.Inode.Ino}]";
 
-    public override short Readiness(short events) => Pipe.Readiness(_writer, events);
+    public override short Readiness(short events) =>
+        (short)((_reader ? Pipe.Readiness(false, events) : 0) | (_writer ? Pipe.Readiness(true, events) : 0));
 
     public override long Ioctl(Task t, uint cmd, ulong arg)
     {
@@ -153,5 +172,9 @@ public sealed class PipeEnd : FileDescription
         return -(long)Errno.ENOTTY;
     }
 
-    protected override void Release() => Pipe.Close(_writer);
+    protected override void Release()
+    {
+        if (_reader) Pipe.Close(false);
+        if (_writer) Pipe.Close(true);
+    }
 }

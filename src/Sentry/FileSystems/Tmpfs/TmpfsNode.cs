@@ -1,0 +1,167 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.FileSystems.Tmpfs;
+
+/// <summary>
+/// A file system in Sentry memory. Used bare for /dev/shm, and as the writable upper layer of the
+/// overlay root: a node may stand for a read-only lower inode (the gofer's) until something changes it,
+/// when it copies the lower's attributes (and a file's data) up into memory. The lower is never written.
+/// </summary>
+public abstract class TmpfsNode : Inode
+{
+    static long s_nextIno = 1L << 40; // above any lower inode number, so the two never collide
+    public readonly TmpfsFs Fs;
+    /// <summary>The read-only inode this node shows until copied up (null for nodes made in memory).</summary>
+    public Inode? Lower { get; protected set; }
+    /// <summary>Whether attributes live here (true once copied up, and always for nodes made in memory).</summary>
+    protected bool Own;
+    public ulong Ino { get; }
+    protected uint TypeAndPerm;
+    public uint Uid, Gid;
+    public ulong Nlink = 1;
+    long _atime, _mtime, _ctime;
+    protected readonly object Lock = new();
+    internal object LockObject => Lock;
+    /// <summary>An O_TMPFILE file (without O_EXCL) that linkat may still give a name although Nlink is 0.</summary>
+    internal bool Linkable;
+
+    protected TmpfsNode(TmpfsFs fs, uint mode, Task? t)
+    {
+        Fs = fs;
+        Own = true;
+        Ino = (ulong)Interlocked.Increment(ref s_nextIno);
+        TypeAndPerm = mode;
+        Uid = t?.Creds.Fsuid ?? 0;
+        Gid = t?.Creds.Fsgid ?? 0;
+        _atime = _mtime = _ctime = NowNs();
+    }
+
+    /// <summary>A node that shows lower until changed; lowerStat is lower's stat.</summary>
+    protected TmpfsNode(TmpfsFs fs, Inode lower, in LinuxStat lowerStat)
+    {
+        Fs = fs;
+        Lower = lower;
+        Ino = lowerStat.Ino;
+        TypeAndPerm = lowerStat.Mode;
+    }
+
+    public static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
+    public override uint Mode => TypeAndPerm;
+    protected virtual long Size => 0;
+
+    /// <summary>Copies lower's attributes up (and, for files, data). Idempotent.</summary>
+    internal Errno CopyUp()
+    {
+        lock (Lock)
+        {
+            if (Own) return Errno.None;
+            var e = Lower!.Stat(out var st);
+            if (e != Errno.None) return e;
+            e = CopyUpContent(st);
+            if (e != Errno.None) return e;
+            TypeAndPerm = st.Mode;
+            Uid = st.Uid;
+            Gid = st.Gid;
+            Nlink = InodeMode.IsDir(st.Mode) ? st.Nlink : 1; // a copied-up file leaves its lower hard links behind
+            _atime = st.Atime * 1_000_000_000 + st.AtimeNsec;
+            _mtime = st.Mtime * 1_000_000_000 + st.MtimeNsec;
+            _ctime = st.Ctime * 1_000_000_000 + st.CtimeNsec;
+            Own = true;
+            return Errno.None;
+        }
+    }
+
+    /// <summary>Brings lower's content into memory during copy-up (under Lock).</summary>
+    protected virtual Errno CopyUpContent(in LinuxStat st) => Errno.None;
+
+    public void Touch(bool modified = true)
+    {
+        if (CopyUp() != Errno.None) return;
+        long now = NowNs();
+        if (modified) _mtime = now;
+        _ctime = now;
+    }
+
+    public override Errno Stat(out LinuxStat st)
+    {
+        if (!Own)
+        {
+            var e = Lower!.Stat(out st);
+            st.Dev = Fs.Dev;
+            st.Ino = Ino;
+            return e;
+        }
+        long size = Size;
+        st = new LinuxStat
+        {
+            Dev = Fs.Dev, Ino = Ino, Nlink = Nlink, Mode = Mode, Uid = Uid, Gid = Gid, Size = size, Blksize = 4096,
+            Blocks = (size + 511) / 512,
+            Atime = _atime / 1_000_000_000, AtimeNsec = _atime % 1_000_000_000,
+            Mtime = _mtime / 1_000_000_000, MtimeNsec = _mtime % 1_000_000_000,
+            Ctime = _ctime / 1_000_000_000, CtimeNsec = _ctime % 1_000_000_000,
+        };
+        return Errno.None;
+    }
+
+    public override Errno SetMode(uint perm)
+    {
+        var e = CopyUp();
+        if (e != Errno.None) return e;
+        TypeAndPerm = (TypeAndPerm & InodeMode.S_IFMT) | (perm & 0xfff);
+        Touch(false);
+        return Errno.None;
+    }
+
+    public override Errno SetOwner(uint uid, uint gid)
+    {
+        var e = CopyUp();
+        if (e != Errno.None) return e;
+        if (uid != uint.MaxValue) Uid = uid;
+        if (gid != uint.MaxValue) Gid = gid;
+        Touch(false);
+        return Errno.None;
+    }
+
+    public override Errno SetTimes(long? atimeNs, long? mtimeNs)
+    {
+        var e = CopyUp();
+        if (e != Errno.None) return e;
+        if (atimeNs is { } a) _atime = a;
+        if (mtimeNs is { } m) _mtime = m;
+        _ctime = NowNs();
+        return Errno.None;
+    }
+
+    /// <summary>Wraps a lower inode in the node type for its file type.</summary>
+    internal static TmpfsNode Wrap(TmpfsFs fs, Inode lower)
+    {
+        lower.Stat(out var st);
+        if (st.Mode == 0) st.Mode = lower.Mode;
+        return (st.Mode & InodeMode.S_IFMT) switch
+        {
+            InodeMode.S_IFDIR => new TmpfsDir(fs, lower, st),
+            InodeMode.S_IFLNK => new TmpfsSymlink(fs, lower, st),
+            _ => new TmpfsFile(fs, lower, st),
+        };
+    }
+}
+
+/// <summary>One tmpfs or overlay instance: its device number.</summary>
+public sealed class TmpfsFs
+{
+    static long s_nextDev = 0x30;
+    public ulong Dev { get; } = (ulong)Interlocked.Increment(ref s_nextDev);
+
+    /// <summary>An empty tmpfs (/dev/shm) whose root has the given permissions.</summary>
+    public static TmpfsDir Create(uint perm) => new(new TmpfsFs(), perm, null);
+
+    /// <summary>An overlay: a writable memory layer over the read-only lower directory.</summary>
+    public static TmpfsDir Overlay(Inode lowerRoot)
+    {
+        var fs = new TmpfsFs();
+        lowerRoot.Stat(out var st);
+        return new TmpfsDir(fs, lowerRoot, st);
+    }
+}
