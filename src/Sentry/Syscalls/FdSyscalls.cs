@@ -19,6 +19,9 @@ static class FdSyscalls
         t[Nr.fcntl] = (k, fd, cmd, arg, _, _, _) => Fcntl(k, (int)fd, (int)cmd, arg);
         t[Nr.pipe] = (k, fds, _, _, _, _, _) => Pipe2(k, fds, 0);
         t[Nr.pipe2] = (k, fds, flags, _, _, _, _) => Pipe2(k, fds, (int)flags);
+        t[Nr.flock] = (k, fd, op, _, _, _, _) =>
+            k.Fds.Get((int)fd) is { Inode: not null } f && (f.Flags & OpenFlags.O_PATH) == 0
+                ? Err(FileLocks.Of(f.Inode).Flock(f, (int)op)) : Err(Errno.EBADF);
         t[Nr.getdents64] = (k, fd, buf, count, _, _, _) => Getdents64(k, (int)fd, buf, (uint)count);
     }
 
@@ -79,9 +82,8 @@ static class FdSyscalls
                 f.Flags = (f.Flags & ~changeable) | ((int)arg & changeable);
                 return 0;
             case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-                // Record locks arrive with the VFS issue; a single task never conflicts with itself.
-                if (pathOnly) return Err(Errno.EBADF);
-                return cmd is F_GETLK or F_OFD_GETLK ? UnlockedLock(t, arg) : 0;
+                if (pathOnly || f.Inode == null) return Err(Errno.EBADF);
+                return RecordLock(t, f, cmd, arg);
             case F_GETOWN: return 0;
             case F_SETOWN: return 0;
             case F_GETSIG: return 0;
@@ -93,12 +95,57 @@ static class FdSyscalls
         }
     }
 
-    static long UnlockedLock(Task t, ulong arg)
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    struct Flock
     {
-        // struct flock: l_type (short) first; F_UNLCK = 2.
-        if (!t.Mem.Read(arg, out short type)) return Err(Errno.EFAULT);
-        if (type is < 0 or > 2) return Err(Errno.EINVAL);
-        return t.Mem.Write(arg, (short)2) ? 0 : Err(Errno.EFAULT);
+        public short Type, Whence;
+        public long Start, Len;
+        public int Pid;
+        int _pad;
+    }
+
+    static long RecordLock(Task t, FileDescription f, int cmd, ulong arg)
+    {
+        if (!t.Mem.Read(arg, out Flock fl)) return Err(Errno.EFAULT);
+        bool ofd = cmd is F_OFD_GETLK or F_OFD_SETLK or F_OFD_SETLKW;
+        if (fl.Type is < FileLocks.F_RDLCK or > FileLocks.F_UNLCK) return Err(Errno.EINVAL);
+        if (ofd && fl.Pid != 0) return Err(Errno.EINVAL);
+        long origin;
+        switch (fl.Whence)
+        {
+            case 0: origin = 0; break;
+            case 1: origin = f.Offset; break;
+            case 2:
+                if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
+                origin = st.Size;
+                break;
+            default: return Err(Errno.EINVAL);
+        }
+        long start = origin + fl.Start, end;
+        if (fl.Len > 0) end = start + fl.Len < start ? long.MaxValue : start + fl.Len;
+        else if (fl.Len == 0) end = long.MaxValue;
+        else { end = start; start += fl.Len; }
+        if (start < 0) return Err(Errno.EINVAL);
+        var locks = FileLocks.Of(f.Inode!);
+        object owner = ofd ? f : t.Fds.LockOwner;
+        if (cmd is F_GETLK or F_OFD_GETLK)
+        {
+            if (fl.Type == FileLocks.F_UNLCK) return Err(Errno.EINVAL);
+            var c = locks.Conflict(owner, fl.Type == FileLocks.F_WRLCK, start, end);
+            if (c is { } r)
+            {
+                fl.Type = r.Write ? FileLocks.F_WRLCK : FileLocks.F_RDLCK;
+                fl.Whence = 0;
+                fl.Start = r.Start;
+                fl.Len = r.End == long.MaxValue ? 0 : r.End - r.Start;
+                fl.Pid = r.Ofd ? -1 : r.Pid;
+            }
+            else fl.Type = FileLocks.F_UNLCK;
+            return t.Mem.Write(arg, fl) ? 0 : Err(Errno.EFAULT);
+        }
+        if (fl.Type == FileLocks.F_RDLCK && !OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
+        if (fl.Type == FileLocks.F_WRLCK && !OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
+        return Err(locks.Set(owner, ofd, t.Tgid, fl.Type, start, end, cmd is F_SETLKW or F_OFD_SETLKW));
     }
 
     static long Pipe2(Task t, ulong fdsAddr, int flags)

@@ -58,6 +58,7 @@ public sealed class FdTable
             _files[fd] = f;
             _cloexec[fd] = cloexec;
         }
+        if (old != null) ReleaseLocks(old);
         old?.DecRef();
     }
 
@@ -71,8 +72,18 @@ public sealed class FdTable
             _files[fd] = null;
             _cloexec[fd] = false;
         }
+        ReleaseLocks(f!);
         f!.DecRef();
         return Errno.None;
+    }
+
+    /// <summary>The owner of POSIX record locks taken through this table (one process).</summary>
+    public readonly object LockOwner = new();
+
+    // POSIX locks go away when their process closes any fd of the file.
+    void ReleaseLocks(FileDescription f)
+    {
+        if (f.Inode != null) FileLocks.Release(f.Inode, LockOwner);
     }
 
     public void CloseOnExec()

@@ -130,7 +130,9 @@ public abstract class FileDescription
 
     public void DecRef()
     {
-        if (Interlocked.Decrement(ref _refs) == 0) Release();
+        if (Interlocked.Decrement(ref _refs) != 0) return;
+        if (Inode != null) FileLocks.Release(Inode, this); // OFD and flock locks belong to the description
+        Release();
     }
 
     /// <summary>Called when the last fd referring to this description is closed.</summary>

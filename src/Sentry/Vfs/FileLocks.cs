@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+
+namespace AppKernel.Sentry.Vfs;
+
+/// <summary>
+/// Advisory locks of one inode: POSIX record locks (owned by a process, released when it closes any fd of
+/// the inode), OFD record locks and flock locks (owned by an open file description, released with it).
+/// Record ranges are [Start, End) with End = long.MaxValue meaning "to end of file, however it grows".
+/// </summary>
+public sealed class FileLocks
+{
+    static readonly ConditionalWeakTable<Inode, FileLocks> s_table = new();
+
+    public static FileLocks Of(Inode i) => s_table.GetValue(i, _ => new FileLocks());
+
+    public const short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+    public readonly record struct Range(object Owner, bool Ofd, bool Write, long Start, long End, int Pid);
+
+    readonly List<Range> _ranges = new();
+    readonly List<(object Owner, bool Exclusive)> _flocks = new();
+
+    /// <summary>The first lock of another owner that a lock of this kind would conflict with.</summary>
+    public Range? Conflict(object owner, bool write, long start, long end)
+    {
+        lock (this)
+            foreach (var r in _ranges)
+                if (!ReferenceEquals(r.Owner, owner) && r.Start < end && start < r.End && (write || r.Write)) return r;
+        return null;
+    }
+
+    /// <summary>Sets or clears (type F_UNLCK) owner's lock on [start, end); wait: block while another owner conflicts.</summary>
+    public Errno Set(object owner, bool ofd, int pid, short type, long start, long end, bool wait)
+    {
+        lock (this)
+        {
+            if (type != F_UNLCK)
+                while (Conflict(owner, type == F_WRLCK, start, end) != null)
+                {
+                    if (!wait) return Errno.EAGAIN;
+                    Monitor.Wait(this);
+                }
+            // Cut [start, end) out of the owner's existing ranges, keeping the parts outside it.
+            for (int i = _ranges.Count - 1; i >= 0; i--)
+            {
+                var r = _ranges[i];
+                if (!ReferenceEquals(r.Owner, owner) || r.End <= start || end <= r.Start) continue;
+                _ranges.RemoveAt(i);
+                if (r.Start < start) _ranges.Add(r with { End = start });
+                if (end < r.End) _ranges.Add(r with { Start = end });
+            }
+            if (type != F_UNLCK)
+            {
+                var n = new Range(owner, ofd, type == F_WRLCK, start, end, pid);
+                // Merge with the owner's touching ranges of the same kind, as Linux does.
+                for (int i = _ranges.Count - 1; i >= 0; i--)
+                {
+                    var r = _ranges[i];
+                    if (!ReferenceEquals(r.Owner, owner) || r.Write != n.Write || r.End < n.Start || n.End < r.Start) continue;
+                    _ranges.RemoveAt(i);
+                    n = n with { Start = Math.Min(r.Start, n.Start), End = Math.Max(r.End, n.End) };
+                }
+                _ranges.Add(n);
+            }
+            Monitor.PulseAll(this);
+            return Errno.None;
+        }
+    }
+
+    /// <summary>flock(2): op is LOCK_SH, LOCK_EX or LOCK_UN, optionally with LOCK_NB.</summary>
+    public Errno Flock(object owner, int op)
+    {
+        bool nb = (op & LOCK_NB) != 0;
+        op &= ~LOCK_NB;
+        if (op is not (LOCK_SH or LOCK_EX or LOCK_UN)) return Errno.EINVAL;
+        lock (this)
+        {
+            // A conversion drops the old lock first, so it is not atomic (as in Linux).
+            _flocks.RemoveAll(f => ReferenceEquals(f.Owner, owner));
+            Monitor.PulseAll(this);
+            if (op == LOCK_UN) return Errno.None;
+            bool ex = op == LOCK_EX;
+            while (_flocks.Exists(f => ex || f.Exclusive))
+            {
+                if (nb) return Errno.EAGAIN; // EWOULDBLOCK
+                Monitor.Wait(this);
+            }
+            _flocks.Add((owner, ex));
+            return Errno.None;
+        }
+    }
+
+    /// <summary>Drops every lock of owner (a process closing an fd of the inode, or a description's last close).</summary>
+    public static void Release(Inode inode, object owner)
+    {
+        if (!s_table.TryGetValue(inode, out var l)) return;
+        lock (l)
+        {
+            int n = l._ranges.RemoveAll(r => ReferenceEquals(r.Owner, owner)) + l._flocks.RemoveAll(f => ReferenceEquals(f.Owner, owner));
+            if (n > 0) Monitor.PulseAll(l);
+        }
+    }
+}
