@@ -6,16 +6,21 @@
 # Prints a markdown table and writes it (plus raw numbers) to bench/results.md.
 # Tunables (environment): RUNS=3 (repeats of in-guest benchmarks, median reported),
 #   START_RUNS=10 (start-up runs), N_NATIVE=200000, N_SANDBOX=20000 (getpid calls),
+#   N_FS_NATIVE=100000, N_FS_SANDBOX=10000 (stat / open+close calls), STAT_FILE=/etc/services,
+#   READ_MS=200 (minimum timed read loop), FIND_DIR=/usr, FIND_RUNS=3 (timed find runs),
 #   TIMEOUT=300 (seconds per command), GVISOR=/usr/bin/runsc, BENCHES="syscall startup"
-#   (subset), NO_HYPERFINE=1 (time start-up with a bash $EPOCHREALTIME loop).
+#   (subset), NO_HYPERFINE=1 (time wall-clock benches with a bash $EPOCHREALTIME loop).
 #
 # Adding a benchmark:
 #   1. (optional) drop a C program in bench/*.c; it is compiled to bench/build/NAME.
 #   2. write a function bench_NAME that, for each env in $ENVS (skip with `env_ok`),
 #      calls `record NAME ENV VALUE` (VALUE a number, or empty/"n/a" on failure);
 #      use `run_in ENV CMD...` to run a command natively / in our sandbox / in gVisor.
-#   3. add `NAME|label (unit)` to the BENCH_LIST below.
-# Every benchmark is "lower is better"; ratios are ours/native and ours/gVisor.
+#   3. add `NAME|label (unit)` to the BENCH_LIST below; append `|higher` if a bigger
+#      number is better (a throughput).
+#   Wall-clock benches (a whole `do CMD` timed from outside) can use `wall_ms`.
+# The ratio columns are slowdowns: ours' cost over the other's (>1x = ours slower), i.e.
+# ours/other for lower-is-better benches and other/ours for `higher` ones.
 set -u -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,14 +31,26 @@ RUNS=${RUNS:-3}
 START_RUNS=${START_RUNS:-10}
 N_NATIVE=${N_NATIVE:-200000}
 N_SANDBOX=${N_SANDBOX:-20000}
+N_FS_NATIVE=${N_FS_NATIVE:-100000}
+N_FS_SANDBOX=${N_FS_SANDBOX:-10000}
+STAT_FILE=${STAT_FILE:-/etc/services}
+READ_FILE="$BUILD/read-1M.dat"   # under the repo: visible to native, ours (host root) and gVisor
+READ_MS=${READ_MS:-200}
+[[ -e $STAT_FILE ]] || STAT_FILE=$READ_FILE   # (created by build)
+FIND_DIR=${FIND_DIR:-/usr}
+FIND_RUNS=${FIND_RUNS:-3}
 TIMEOUT=${TIMEOUT:-300}
 ENVS=(native ours gvisor)
 
-# name|label shown in the table. Order = table order.
+# name|label shown in the table[|higher]. Order = table order.
 BENCH_LIST=(
     "syscall|syscall round trip, getpid (ns/call)"
     "startup|start-up, \`do /bin/true\` (ms)"
     "ptrace|getpid vs the raw ptrace floor: native column = a C SYSEMU tracer (ns/call)"
+    "stat|stat() of \`$STAT_FILE\` (ns/call)"
+    "open|open()+close() of \`$STAT_FILE\` (ns/call)"
+    "read|read() a 1 MB file in 64 KiB chunks, lseek back, repeat (MB/s, higher is better)|higher"
+    "find|\`do find $FIND_DIR -type f\`, stdout to /dev/null outside (ms)"
 )
 [[ -n "${BENCHES:-}" ]] && { sel=(); for b in "${BENCH_LIST[@]}"; do
     [[ " $BENCHES " == *" ${b%%|*} "* ]] && sel+=("$b"); done; BENCH_LIST=("${sel[@]}"); }
@@ -92,6 +109,11 @@ build() {
         gcc -O2 -static -o "$bin" "$src" 2>/dev/null || gcc -O2 -o "$bin" "$src" || {
             log "build of $src failed"; exit 1; }
     done
+    # the read benchmark's 1 MiB file (not under /tmp: the sandboxes have their own /tmp)
+    if [[ $(stat -c %s "$READ_FILE" 2>/dev/null) != 1048576 ]]; then
+        head -c 1048576 /dev/urandom > "$READ_FILE.part" && mv "$READ_FILE.part" "$READ_FILE" || {
+            log "cannot create $READ_FILE"; exit 1; }
+    fi
 }
 
 # ---------------------------------------------------------------- benchmarks
@@ -128,55 +150,133 @@ bench_ptrace() {
     done
 }
 
+# wall_ms BENCH ENV RUNS WARMUP CMD... : wall time of `PREFIX CMD` (stdout to /dev/null,
+# stdin from /dev/null), measured outside; records the median in ms. hyperfine -N if
+# available, else a bash $EPOCHREALTIME loop (no forks besides the command itself).
+# Set WALL_IGNORE_FAIL=1 to accept a non-zero exit status.
+wall_ms() {
+    local bench=$1 env=$2 runs=$3 warmup=$4 json i t0 t1 vals ign=(); shift 4
+    env_prefix "$env"
+    local cmd=("${PREFIX[@]}" "$@")
+    if [[ -z ${NO_HYPERFINE:-} ]] && command -v hyperfine >/dev/null && command -v jq >/dev/null; then
+        json=$(mktemp)
+        [[ -n ${WALL_IGNORE_FAIL:-} ]] && ign=(-i)
+        # -N: no intermediate shell; stdout goes to /dev/null (not a regular file)
+        if timeout -k 5 "$TIMEOUT" hyperfine -N "${ign[@]}" --warmup "$warmup" --runs "$runs" \
+                --export-json "$json" --style none "${cmd[*]}" >/dev/null 2>&1; then
+            record "$bench" "$env" "$(jq '.results[0].median * 1000 * 100 | round / 100' "$json")" \
+                "hyperfine: $(jq -r '.results[0].times | map(.*1000*100|round/100) | join(" ")' "$json") ms"
+        else
+            record "$bench" "$env" n/a "hyperfine failed"
+        fi
+        rm -f "$json"
+    else
+        vals=()
+        # warm-up (at least one run) under a timeout, then the timed runs
+        for ((i = 0; i < (warmup > 0 ? warmup : 1); i++)); do
+            run_in "$env" "$@" >/dev/null 2>&1 || [[ -n ${WALL_IGNORE_FAIL:-} ]] || { vals+=(fail); break; }
+        done
+        if [[ ${#vals[@]} -eq 0 ]]; then
+            for ((i = 0; i < runs; i++)); do
+                t0=$EPOCHREALTIME
+                if "${cmd[@]}" </dev/null >/dev/null 2>&1 || [[ -n ${WALL_IGNORE_FAIL:-} ]]; then
+                    t1=$EPOCHREALTIME; vals+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)*1000}')")
+                else vals+=(fail); fi
+            done
+        fi
+        record "$bench" "$env" "$(median "${vals[@]}")" "bash loop: ${vals[*]} ms"
+    fi
+}
+
 # 2. start-up: wall time of `do /bin/true`, measured outside, median of START_RUNS.
 bench_startup() {
-    local env i t0 t1 ms vals json
+    local env
     for env in "${ENVS[@]}"; do
         env_ok "$env" || continue
-        env_prefix "$env"
-        if [[ -z ${NO_HYPERFINE:-} ]] && command -v hyperfine >/dev/null && command -v jq >/dev/null; then
-            json=$(mktemp)
-            # -N: no intermediate shell; stdout goes to /dev/null (not a regular file)
-            if timeout -k 5 "$TIMEOUT" hyperfine -N --warmup 1 --runs "$START_RUNS" --export-json "$json" \
-                    --style none "${PREFIX[*]} /bin/true" >/dev/null 2>&1; then
-                ms=$(jq '.results[0].median * 1000' "$json")
-                record startup "$env" "$(printf '%.2f' "$ms")" \
-                    "hyperfine: $(jq -r '.results[0].times | map(.*1000*100|round/100) | join(" ")' "$json") ms"
-            else
-                record startup "$env" n/a "hyperfine failed"
-            fi
-            rm -f "$json"
-        else
-            vals=()
-            # warm-up under a timeout; then time with bash's $EPOCHREALTIME (no forks
-            # besides the command itself)
-            if run_in "$env" /bin/true >/dev/null 2>&1; then
-                for ((i = 0; i < START_RUNS; i++)); do
-                    t0=$EPOCHREALTIME
-                    if "${PREFIX[@]}" /bin/true </dev/null >/dev/null 2>&1; then
-                        t1=$EPOCHREALTIME; vals+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)*1000}')")
-                    else vals+=(fail); fi
-                done
-            else vals+=(fail); fi
-            record startup "$env" "$(median "${vals[@]}")" "bash loop: ${vals[*]} ms"
+        wall_ms startup "$env" "$START_RUNS" 1 /bin/true
+    done
+}
+
+# in_guest BENCH ENV REGEX CMD... : RUNS runs of CMD in ENV, each printing "... X UNIT";
+# REGEX is a sed pattern whose group 1 is X. Records the median.
+in_guest() {
+    local bench=$1 env=$2 re=$3 i out v vals=(); shift 3
+    for ((i = 0; i < RUNS; i++)); do
+        out=$(run_in "$env" "$@" 2>/dev/null)
+        v=$(sed -n "s/$re/\\1/p" <<<"$out" | tail -n1)
+        vals+=("${v:-fail}")
+    done
+    record "$bench" "$env" "$(median "${vals[@]}")" "${vals[*]}"
+}
+
+# 3. stat / open+close of STAT_FILE, timed in the guest (build/fsops).
+bench_stat_or_open() {
+    local mode=$1 env n
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        [[ $env == native ]] && n=$N_FS_NATIVE || n=$N_FS_SANDBOX
+        in_guest "$mode" "$env" '.* \([0-9.]*\) ns\/call.*' "$BUILD/fsops" "$mode" "$STAT_FILE" "$n"
+        RAW[$mode,$env]="N=$n: ${RAW[$mode,$env]} ns/call"
+    done
+}
+bench_stat() { bench_stat_or_open stat; }
+bench_open() { bench_stat_or_open open; }
+
+# 4. read throughput: build/fsops read READ_FILE, >= READ_MS ms of 64 KiB reads per run.
+bench_read() {
+    local env
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        in_guest read "$env" '.* \([0-9.]*\) MB\/s.*' "$BUILD/fsops" read "$READ_FILE" "$READ_MS"
+        RAW[read,$env]="${READ_MS} ms loops: ${RAW[read,$env]} MB/s"
+    done
+}
+
+# 5. find: wall time of `do find FIND_DIR -type f` (stdout to /dev/null outside; the
+#    sandbox has no fork/pipe yet, so no `| wc -l` inside). One untimed run per env counts
+#    the lines (and warms caches); a count differing from native's is warned about.
+bench_find() {
+    local env rc count native_count="" find_bin
+    find_bin=$(command -v find) || { log "find not installed"; return; }
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        count=$(run_in "$env" "$find_bin" "$FIND_DIR" -type f 2>/dev/null | wc -l); rc=$?
+        [[ $env == native ]] && native_count=$count
+        if [[ $count -eq 0 && $rc -ne 0 ]]; then
+            log "find: $env printed nothing (exit $rc)"; record find "$env" n/a "no output (exit $rc)"; continue
+        fi
+        WALL_IGNORE_FAIL=$([[ $rc -ne 0 ]] && echo 1) wall_ms find "$env" "$FIND_RUNS" 0 "$find_bin" "$FIND_DIR" -type f
+        RAW[find,$env]="$count files, ${RAW[find,$env]}"
+        [[ $rc -ne 0 ]] && { log "find: $env exited $rc"; RAW[find,$env]+=" (find exited $rc)"; }
+        if [[ -n $native_count && $count != "$native_count" ]]; then
+            log "WARNING: find: $env printed $count lines, native printed $native_count"
+            RAW[find,$env]+=" **WARNING: native printed $native_count**"
         fi
     done
 }
 
 # ---------------------------------------------------------------- report
+# ratio A B: A/B, formatted
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0)
     { r = a/b; printf (r >= 1000 ? "%.0fx" : "%.3gx"), r }  else print "n/a" }'; }
 fmt() { awk -v a="$1" 'BEGIN{ if (a ~ /^[0-9.]+$/) printf (a >= 100 ? "%.0f" : "%.2f"), a; else print "n/a" }'; }
 
 table() {
-    local b name label n o g
-    echo "| benchmark | native | ours | gVisor | ours/native | ours/gVisor |"
+    local b name label dir n o g
+    echo "| benchmark | native | ours | gVisor | ours slowdown vs native | ours slowdown vs gVisor |"
     echo "|---|---:|---:|---:|---:|---:|"
     for b in "${BENCH_LIST[@]}"; do
-        name=${b%%|*}; label=${b#*|}
+        IFS='|' read -r name label dir <<<"$b"
         n=${RESULT[$name,native]:-n/a}; o=${RESULT[$name,ours]:-n/a}; g=${RESULT[$name,gvisor]:-n/a}
-        echo "| $label | $(fmt "$n") | $(fmt "$o") | $(fmt "$g") | $(ratio "$o" "$n") | $(ratio "$o" "$g") |"
+        if [[ $dir == higher ]]; then   # throughput: slowdown = other/ours
+            echo "| $label | $(fmt "$n") | $(fmt "$o") | $(fmt "$g") | $(ratio "$n" "$o") | $(ratio "$g" "$o") |"
+        else
+            echo "| $label | $(fmt "$n") | $(fmt "$o") | $(fmt "$g") | $(ratio "$o" "$n") | $(ratio "$o" "$g") |"
+        fi
     done
+    echo
+    echo "Slowdown = ours' cost ÷ the other's (>1x: ours is slower): ours/other for times,"
+    echo "other/ours for higher-is-better throughputs."
 }
 
 details() {
@@ -186,8 +286,9 @@ details() {
     echo "Ours: \`$OUR_RUNSC do\`."
     for env in "${ENVS[@]}"; do env_ok "$env" || echo "**$env unavailable**: ${ENV_WHY[$env]:-?}"; done
     echo
-    echo "Raw runs (syscall: median of $RUNS in-guest runs, clock_gettime inside the guest;"
-    echo "start-up: median of $START_RUNS runs, wall time outside):"
+    echo "Raw runs (syscall, ptrace, stat, open, read: median of $RUNS in-guest runs, clock_gettime"
+    echo "inside the guest; start-up: median of $START_RUNS runs, find: median of $FIND_RUNS runs"
+    echo "after one untimed counting run, wall time outside):"
     echo
     for b in "${BENCH_LIST[@]}"; do
         name=${b%%|*}
