@@ -98,7 +98,7 @@ public static class ElfLoader
         }
         if (p.Inode.IsSymlink) return Errno.ELOOP;
         if (!InodeMode.IsReg(p.Inode.Mode)) return Errno.EACCES;
-        var e = Syscalls.PermissionCheck.Exec(t, p.Inode);
+        var e = Vfs.Permissions.Check(t, p.Inode, 1);
         if (e != Errno.None) return e;
         e = p.Inode.Open(t, p, OpenFlags.O_RDONLY | OpenFlags.O_LARGEFILE, out var file);
         if (e != Errno.None) return e;

@@ -33,7 +33,7 @@ static class ChangeSyscalls
         t[Nr.lchown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchownat] = (k, dirfd, path, u, g, flags, _) => OnPath(k, (int)dirfd, path, (int)flags, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchown] = (k, fd, u, g, _, _, _) => OnFd(k, (int)fd, i => Chown(k, i, (uint)u, (uint)g));
-        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Truncate(i, (long)len));
+        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Permissions.Check(k, i, 2) is var pe && pe != Errno.None ? pe : Truncate(i, (long)len));
         t[Nr.ftruncate] = (k, fd, len, _, _, _, _) => Ftruncate(k, (int)fd, (long)len);
         t[Nr.utimensat] = (k, dirfd, path, times, flags, _, _) => Utimensat(k, (int)dirfd, path, times, (int)flags);
         t[Nr.fallocate] = (k, fd, mode, off, len, _, _) => Fallocate(k, (int)fd, (int)mode, (long)off, (long)len);
@@ -63,6 +63,7 @@ static class ChangeSyscalls
         if (name is "" or "." or "..") return Err(Errno.EEXIST);
         if (PathWalker.Child(t, parent, name, out _) == Errno.None) return Err(Errno.EEXIST);
         if (!allowTrailingSlash && path.EndsWith('/')) return Err(Errno.ENOENT);
+        if (parent.Inode.IsDeleted) return Err(Errno.ENOENT);
         e = CheckWritableDir(t, parent);
         if (e != Errno.None) return Err(e);
         return Err(make(parent, name));
@@ -75,7 +76,7 @@ static class ChangeSyscalls
     {
         uint type = mode & InodeMode.S_IFMT;
         if (type == 0) type = InodeMode.S_IFREG;
-        if (type is InodeMode.S_IFCHR or InodeMode.S_IFBLK) return Err(Errno.EPERM); // no device nodes in the sandbox
+        if (type is InodeMode.S_IFCHR or InodeMode.S_IFBLK or InodeMode.S_IFDIR) return Err(Errno.EPERM); // no device nodes in the sandbox
         if (type is not (InodeMode.S_IFREG or InodeMode.S_IFIFO or InodeMode.S_IFSOCK)) return Err(Errno.EINVAL);
         return CreateCommon(t, dirfd, path, false, (p, n) => p.Inode.Create(t, n, type | (mode & 0xfff & ~(uint)t.Fs.Umask), out _));
     }
@@ -121,13 +122,14 @@ static class ChangeSyscalls
         const uint NOREPLACE = 1, EXCHANGE = 2, WHITEOUT = 4;
         if ((flags & ~(NOREPLACE | EXCHANGE | WHITEOUT)) != 0 || (flags & (NOREPLACE | EXCHANGE)) == (NOREPLACE | EXCHANGE)) return Err(Errno.EINVAL);
         if ((flags & WHITEOUT) != 0) return Err(Errno.EINVAL);
-        var e = Parent(t, oldDirfd, oldAddr, out var op, out var on, out _);
+        var e = Parent(t, oldDirfd, oldAddr, out var op, out var on, out var oldPath);
         if (e != Errno.None) return Err(e);
-        e = Parent(t, newDirfd, newAddr, out var np, out var nn, out _);
+        e = Parent(t, newDirfd, newAddr, out var np, out var nn, out var newPath);
         if (e != Errno.None) return Err(e);
         if (on is "" or "." or ".." || nn is "" or "." or "..") return Err(Errno.EBUSY);
         e = PathWalker.Child(t, op, on, out var src);
         if (e != Errno.None) return Err(e);
+        if (!src.Inode.IsDir && (oldPath.EndsWith('/') || newPath.EndsWith('/'))) return Err(Errno.ENOTDIR);
         bool exists = PathWalker.Child(t, np, nn, out var dst) == Errno.None;
         if (exists && (flags & NOREPLACE) != 0) return Err(Errno.EEXIST);
         if (!exists && (flags & EXCHANGE) != 0) return Err(Errno.ENOENT);
@@ -163,7 +165,7 @@ static class ChangeSyscalls
     static long OnFd(Task t, int fd, Func<Inode, Errno> change)
     {
         var f = t.Fds.Get(fd);
-        if (f == null || f.Inode == null) return Err(Errno.EBADF);
+        if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
         return Err(change(f.Inode));
     }
@@ -218,7 +220,7 @@ static class ChangeSyscalls
     static long Ftruncate(Task t, int fd, long len)
     {
         var f = t.Fds.Get(fd);
-        if (f == null || f.Inode == null) return Err(Errno.EBADF);
+        if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (len < 0) return Err(Errno.EINVAL);
         if (!OpenFlags.CanWrite(f.Flags) || !InodeMode.IsReg(f.Inode.Mode)) return Err(Errno.EINVAL);
         return Err(f.Inode.Truncate(len));
@@ -226,13 +228,19 @@ static class ChangeSyscalls
 
     static long Fallocate(Task t, int fd, int mode, long off, long len)
     {
+        const int KEEP_SIZE = 1;
         var f = t.Fds.Get(fd);
-        if (f == null || f.Inode == null) return Err(Errno.EBADF);
+        if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (off < 0 || len <= 0) return Err(Errno.EINVAL);
         if (!OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
-        if (mode != 0) return Err(Errno.EOPNOTSUPP);
+        if (InodeMode.IsDir(f.Inode.Mode)) return Err(Errno.EISDIR);
+        if ((f.Inode.Mode & InodeMode.S_IFMT) == InodeMode.S_IFIFO) return Err(Errno.ESPIPE);
+        if (!InodeMode.IsReg(f.Inode.Mode)) return Err(Errno.ENODEV);
+        if ((mode & ~KEEP_SIZE) != 0) return Err(Errno.EOPNOTSUPP);
+        if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
         if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
-        return off + len > st.Size ? Err(f.Inode.Truncate(off + len)) : 0;
+        // Memory files have no holes to fill: only the size can change.
+        return (mode & KEEP_SIZE) == 0 && off + len > st.Size ? Err(f.Inode.Truncate(off + len)) : 0;
     }
 
     const long UTIME_NOW = (1L << 30) - 1, UTIME_OMIT = (1L << 30) - 2;
@@ -249,6 +257,7 @@ static class ChangeSyscalls
             m = Time(ts[2], ts[3], out var em);
             if (ea || em) return Err(Errno.EINVAL);
             bothNow = ts[1] == UTIME_NOW && ts[3] == UTIME_NOW;
+            if (ts[1] == UTIME_OMIT && ts[3] == UTIME_OMIT) return 0; // Linux does nothing, not even look up the path
         }
         if (path == 0)
             return OnFd(t, dirfd, i => SetTimes(t, i, a, m, bothNow));

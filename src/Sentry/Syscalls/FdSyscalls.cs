@@ -172,6 +172,7 @@ static class FdSyscalls
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         var cur = f.Directory;
         if (cur == null) return Err(Errno.ENOTDIR);
+        if (f.Inode!.IsDeleted) return Err(Errno.ENOENT);
         if (cur.Entries == null || f.Offset == 0)
         {
             var list = new List<DirEntry>();

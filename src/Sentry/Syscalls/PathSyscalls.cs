@@ -60,27 +60,35 @@ static class PathSyscalls
         if (e != Errno.None) return Err(e);
         e = t.StartDir(dirfd, path, out var start);
         if (e != Errno.None) return Err(e);
-        if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return OpenTmpfile(t, start, path, flags, mode);
-        bool creat = (flags & OpenFlags.O_CREAT) != 0;
-        bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0 && !(creat && (flags & OpenFlags.O_EXCL) != 0);
-        e = PathWalker.Resolve(t, start, path, follow, out var target);
+        if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)
+            return (flags & OpenFlags.O_CREAT) != 0 ? Err(Errno.EINVAL) : OpenTmpfile(t, start, path, flags, mode);
+        bool creat = (flags & OpenFlags.O_CREAT) != 0, excl = creat && (flags & OpenFlags.O_EXCL) != 0;
+        bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0 && !excl;
+        VfsPath target;
         bool created = false;
-        if (e == Errno.ENOENT && creat)
+        if (creat)
         {
-            var pe = PathWalker.ResolveParent(t, start, path, out var parent, out var name);
-            if (pe != Errno.None) return Err(pe);
-            if (name.Length == 0 || path.EndsWith('/')) return Err(Errno.EISDIR);
-            pe = ChangeSyscalls.CheckWritableDir(t, parent);
-            if (pe != Errno.None) return Err(pe);
-            pe = parent.Inode.Create(t, name, InodeMode.S_IFREG | (mode & 0xfff & ~(uint)t.Fs.Umask), out _);
-            if (pe != Errno.None) return Err(pe);
-            pe = PathWalker.Child(t, parent, name, out target);
-            if (pe != Errno.None) return Err(pe);
-            created = true;
-            e = Errno.None;
+            if (path.EndsWith('/')) return Err(Errno.EISDIR);
+            e = PathWalker.ResolveForCreate(t, start, path, follow, out var parent, out var name, out target);
+            if (e != Errno.None) return Err(e);
+            if (target.IsValid && excl) return Err(Errno.EEXIST);
+            if (!target.IsValid)
+            {
+                if (parent.Inode.IsDeleted) return Err(Errno.ENOENT);
+                e = ChangeSyscalls.CheckWritableDir(t, parent);
+                if (e != Errno.None) return Err(e);
+                e = parent.Inode.Create(t, name, InodeMode.S_IFREG | (mode & 0xfff & ~(uint)t.Fs.Umask), out _);
+                if (e != Errno.None) return Err(e);
+                e = PathWalker.Child(t, parent, name, out target);
+                if (e != Errno.None) return Err(e);
+                created = true;
+            }
         }
-        if (e != Errno.None) return Err(e);
-        if (creat && !created && (flags & OpenFlags.O_EXCL) != 0) return Err(Errno.EEXIST);
+        else
+        {
+            e = PathWalker.Resolve(t, start, path, follow, out target);
+            if (e != Errno.None) return Err(e);
+        }
         var inode = target.Inode;
         if ((flags & OpenFlags.O_PATH) != 0)
         {
@@ -88,17 +96,23 @@ static class PathSyscalls
             var pf = new FileSystems.Host.PathOnlyFile(OpenFlags.O_PATH | (flags & OpenFlags.O_NOFOLLOW), target, inode);
             return Install(t, pf, flags);
         }
-        if (inode.IsSymlink) return Err(Errno.ELOOP);
         if ((flags & OpenFlags.O_DIRECTORY) != 0 && !inode.IsDir) return Err(Errno.ENOTDIR);
-        if (inode.IsDir && (OpenFlags.CanWrite(flags) || creat)) return Err(Errno.EISDIR);
-        var pe2 = created ? Errno.None : Permissions.Check(t, inode, (OpenFlags.CanRead(flags) || (flags & OpenFlags.O_ACCMODE) == 3 ? 4 : 0) | (OpenFlags.CanWrite(flags) ? 2 : 0));
-        if (pe2 != Errno.None) return Err(pe2);
-        if ((OpenFlags.CanWrite(flags) || (flags & OpenFlags.O_TRUNC) != 0) && target.Mount.ReadOnly && IsWritableOnRo(inode) == false)
-            return Err(Errno.EROFS);
-        if ((flags & OpenFlags.O_TRUNC) != 0 && OpenFlags.CanWrite(flags) && InodeMode.IsReg(inode.Mode))
+        if (inode.IsSymlink) return Err(Errno.ELOOP);
+        bool trunc = (flags & OpenFlags.O_TRUNC) != 0;
+        if (inode.IsDir && (OpenFlags.CanWrite(flags) || creat || trunc)) return Err(Errno.EISDIR);
+        trunc &= InodeMode.IsReg(inode.Mode);
+        // O_TRUNC truncates even with O_RDONLY, given write permission (Linux's behaviour).
+        bool writes = OpenFlags.CanWrite(flags) || trunc;
+        if (!created)
         {
-            var te = inode.Truncate(0);
-            if (te != Errno.None) return Err(te);
+            e = Permissions.Check(t, inode, (OpenFlags.CanRead(flags) || (flags & OpenFlags.O_ACCMODE) == 3 ? 4 : 0) | (writes ? 2 : 0));
+            if (e != Errno.None) return Err(e);
+        }
+        if (writes && target.Mount.ReadOnly && !IsWritableOnRo(inode)) return Err(Errno.EROFS);
+        if (trunc && !created)
+        {
+            e = inode.Truncate(0);
+            if (e != Errno.None) return Err(e);
         }
         // Status flags kept on the description; 64-bit Linux always adds O_LARGEFILE.
         int status = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_DSYNC |
@@ -143,7 +157,9 @@ static class PathSyscalls
         var e = Resolve(t, dirfd, pathAddr, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, out var p);
         if (e != Errno.None) return Err(e);
         e = p.Inode.ReadLink(t, out var target);
-        if (e != Errno.None) return Err(e == Errno.EINVAL ? Errno.EINVAL : e);
+        // readlinkat(fd, "") of a file that is not a symlink: ENOENT, as Linux says.
+        if (e == Errno.EINVAL && t.Mem.Read(pathAddr, out byte c0) && c0 == 0) return Err(Errno.ENOENT);
+        if (e != Errno.None) return Err(e);
         var bytes = Encoding.UTF8.GetBytes(target);
         int n = (int)Math.Min(bytes.Length, size);
         return t.Mem.Write(buf, bytes.AsSpan(0, n)) ? n : Err(Errno.EFAULT);
@@ -161,6 +177,7 @@ static class PathSyscalls
 
     static long Getcwd(Task t, ulong buf, ulong size)
     {
+        if (t.Fs.Cwd.Inode.IsDeleted) return Err(Errno.ENOENT);
         var s = MountNamespace.PathOf(t.Fs.Cwd, t.Fs.Root);
         var bytes = Encoding.UTF8.GetBytes(s + "\0");
         if ((ulong)bytes.Length > size) return Err(Errno.ERANGE);
@@ -183,43 +200,10 @@ static class PathSyscalls
         var f = t.Fds.Get(fd);
         if (f == null || !f.Path.IsValid) return Err(Errno.EBADF);
         if (!f.Path.Inode.IsDir) return Err(Errno.ENOTDIR);
+        var e = Permissions.Check(t, f.Path.Inode, 1);
+        if (e != Errno.None) return Err(e);
         t.Fs.Cwd = f.Path;
         return 0;
     }
 
-}
-
-/// <summary>Unix permission checks from the task's fs uid/gid and the file's mode.</summary>
-public static class PermissionCheck
-{
-    public static Errno Exec(Task t, Inode inode) => Permissions.Check(t, inode, 1);
-}
-
-static class Permissions
-{
-    /// <summary>mode: 4 read, 2 write, 1 execute/search.</summary>
-    public static Errno Check(Task t, Inode inode, int mode)
-    {
-        if (mode == 0) return Errno.None;
-        if (inode.Stat(out var st) != Errno.None) return Errno.EACCES;
-        uint perm = st.Mode & 0x1ff;
-        if (t.Creds.Fsuid == 0)
-        {
-            // Root may do anything but execute a file with no execute bit at all.
-            if ((mode & 1) != 0 && !InodeMode.IsDir(st.Mode) && (perm & 0x49) == 0) return Errno.EACCES;
-            return Errno.None;
-        }
-        uint bits = st.Uid == t.Creds.Fsuid ? (perm >> 6) & 7
-            : t.Creds.InGroup(st.Gid) ? (perm >> 3) & 7
-            : perm & 7;
-        return ((uint)mode & ~bits) == 0 ? Errno.None : Errno.EACCES;
-    }
-
-    /// <summary>In a sticky directory only the owner of an entry (or of the directory, or root) may remove or rename it.</summary>
-    public static Errno CheckSticky(Task t, Inode dir, Inode victim)
-    {
-        if (t.Creds.Fsuid == 0 || dir.Stat(out var ds) != Errno.None || (ds.Mode & 0x200) == 0) return Errno.None;
-        if (ds.Uid == t.Creds.Fsuid) return Errno.None;
-        return victim.Stat(out var vs) == Errno.None && vs.Uid == t.Creds.Fsuid ? Errno.None : Errno.EPERM;
-    }
 }

@@ -16,7 +16,7 @@ static class StatSyscalls
         t[Nr.lstat] = (k, path, buf, _, _, _, _) => StatAt(k, AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
         t[Nr.newfstatat] = (k, dirfd, path, buf, flags, _, _) => StatAt(k, (int)dirfd, path, buf, (int)flags);
         t[Nr.statx] = (k, dirfd, path, flags, mask, buf, _) => Statx(k, (int)dirfd, path, (int)flags, (uint)mask, buf);
-        t[Nr.statfs] = (k, path, buf, _, _, _, _) => Statfs(k, path, -1, buf);
+        t[Nr.statfs] = (k, path, buf, _, _, _, _) => Statfs(k, path, null, buf);
         t[Nr.fstatfs] = (k, fd, buf, _, _, _, _) => Statfs(k, 0, (int)fd, buf);
     }
 
@@ -107,12 +107,12 @@ static class StatSyscalls
         public long Fsid, Namelen, Frsize, Flags;
     }
 
-    static long Statfs(Task t, ulong pathAddr, int fd, ulong buf)
+    static long Statfs(Task t, ulong pathAddr, int? fd, ulong buf)
     {
         VfsPath p;
-        if (fd >= 0)
+        if (fd != null)
         {
-            var f = t.Fds.Get(fd);
+            var f = t.Fds.Get(fd.Value);
             if (f == null) return Err(Errno.EBADF);
             if (!f.Path.IsValid) return Err(Errno.ENOSYS);
             p = f.Path;
@@ -124,7 +124,7 @@ static class StatSyscalls
         }
         long magic = p.Mount.FsType switch
         {
-            "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" => 0x01021994, _ => 0xef53,
+            "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" or "tmpfs" => 0x01021994, "overlay" => 0x794c7630, _ => 0xef53,
         };
         var s = new StatFs
         {

@@ -124,7 +124,8 @@ public abstract class FileDescription
 
     /// <summary>The link text /proc/self/fd/N shows.</summary>
     public virtual string DisplayName(Task t) =>
-        Path.IsValid ? MountNamespace.PathOf(Path, t.Fs.Root) : "anon_inode:[unknown]";
+        !Path.IsValid ? "anon_inode:[unknown]"
+        : MountNamespace.PathOf(Path, t.Fs.Root) + (Inode?.IsDeleted == true ? " (deleted)" : "");
 
     public void IncRef() => Interlocked.Increment(ref _refs);
 

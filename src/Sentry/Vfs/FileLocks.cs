@@ -47,8 +47,8 @@ public sealed class FileLocks
                 var r = _ranges[i];
                 if (!ReferenceEquals(r.Owner, owner) || r.End <= start || end <= r.Start) continue;
                 _ranges.RemoveAt(i);
-                if (r.Start < start) _ranges.Add(r with { End = start });
-                if (end < r.End) _ranges.Add(r with { Start = end });
+                if (r.Start < start) Insert(r with { End = start });
+                if (end < r.End) Insert(r with { Start = end });
             }
             if (type != F_UNLCK)
             {
@@ -61,11 +61,19 @@ public sealed class FileLocks
                     _ranges.RemoveAt(i);
                     n = n with { Start = Math.Min(r.Start, n.Start), End = Math.Max(r.End, n.End) };
                 }
-                _ranges.Add(n);
+                Insert(n);
             }
             Monitor.PulseAll(this);
             return Errno.None;
         }
+    }
+
+    // Kept sorted by start, so GETLK reports the lowest conflicting range.
+    void Insert(Range r)
+    {
+        int i = 0;
+        while (i < _ranges.Count && _ranges[i].Start <= r.Start) i++;
+        _ranges.Insert(i, r);
     }
 
     /// <summary>flock(2): op is LOCK_SH, LOCK_EX or LOCK_UN, optionally with LOCK_NB.</summary>

@@ -17,6 +17,9 @@ public abstract class Inode
 
     public abstract Errno Stat(out LinuxStat st);
 
+    /// <summary>Whether the inode has no name left (unlinked while open, a removed directory, an O_TMPFILE).</summary>
+    public virtual bool IsDeleted => false;
+
     public virtual Errno Lookup(Task t, string name, out Inode? child)
     {
         child = null;

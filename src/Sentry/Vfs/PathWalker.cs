@@ -39,6 +39,40 @@ public static class PathWalker
         return Errno.None;
     }
 
+    /// <summary>
+    /// Resolves path for O_CREAT. existing is the file when the name exists (through symlinks if follow);
+    /// otherwise parent and name say where to create it, a dangling final symlink leading to its target's place.
+    /// </summary>
+    public static Errno ResolveForCreate(Task t, VfsPath start, string path, bool follow, out VfsPath parent, out string name, out VfsPath existing)
+    {
+        int links = 0;
+        return CreateWalk(t, start, path, follow, ref links, out parent, out name, out existing);
+    }
+
+    static Errno CreateWalk(Task t, VfsPath start, string path, bool follow, ref int links, out VfsPath parent, out string name, out VfsPath existing)
+    {
+        existing = default;
+        var e = ResolveParent(t, start, path, out parent, out name);
+        if (e != Errno.None) return e;
+        if (name is "" or "." or "..") return Resolve(t, start, path, true, out existing);
+        e = Permissions.CheckSearch(t, parent.Inode);
+        if (e != Errno.None) return e;
+        e = Child(t, parent, name, out var child);
+        if (e == Errno.ENOENT) return Errno.None;
+        if (e != Errno.None) return e;
+        if (!child.Inode.IsSymlink || !follow)
+        {
+            existing = child;
+            return Errno.None;
+        }
+        if (++links > MaxSymlinks) return Errno.ELOOP;
+        if (child.Inode.FollowMagic(t, out existing)) return Errno.None;
+        e = child.Inode.ReadLink(t, out var target);
+        if (e != Errno.None) return e;
+        if (target.Length == 0) return Errno.ENOENT;
+        return CreateWalk(t, parent, target, true, ref links, out parent, out name, out existing);
+    }
+
     static Errno Walk(Task t, VfsPath start, string path, bool followFinal, ref int links, out VfsPath result)
     {
         result = default;
@@ -59,6 +93,8 @@ public static class PathWalker
             bool last = path.AsSpan(i).TrimStart('/').Length == 0;
             if (name.Length > NameMax) return Errno.ENAMETOOLONG;
             if (!cur.Inode.IsDir) return Errno.ENOTDIR;
+            var pe = Permissions.CheckSearch(t, cur.Inode);
+            if (pe != Errno.None) return pe;
             if (name is ".") continue;
             if (name is "..")
             {

@@ -123,6 +123,7 @@ public sealed class PipeBuffer
         lock (this)
         {
             if (writer) Writers--; else Readers--;
+            if (Readers == 0 && Writers == 0) _head = _count = 0; // a FIFO forgets its data when the last end closes
             Monitor.PulseAll(this);
         }
     }

@@ -125,7 +125,7 @@ public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable
         offset < 0 ? -(long)Errno.EINVAL : _file.ReadAt(buf, offset);
 
     public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) =>
-        offset < 0 ? -(long)Errno.EINVAL : _file.WriteAt(buf, offset, false);
+        offset < 0 ? -(long)Errno.EINVAL : _file.WriteAt(buf, offset, (Flags & OpenFlags.O_APPEND) != 0); // pwrite appends too, as in Linux
 
     public override long Write(Task t, ReadOnlySpan<byte> buf)
     {

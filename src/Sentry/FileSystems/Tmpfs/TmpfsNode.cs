@@ -49,6 +49,11 @@ public abstract class TmpfsNode : Inode
     public static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
     public override uint Mode => TypeAndPerm;
+
+    public override bool IsDeleted
+    {
+        get { lock (Lock) return Own && Nlink == 0; }
+    }
     protected virtual long Size => 0;
 
     /// <summary>Copies lower's attributes up (and, for files, data). Idempotent.</summary>
