@@ -1,55 +1,125 @@
+using System.Text;
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
 using static AppKernel.Sentry.Syscalls.SyscallTable;
 using static AppKernel.Sentry.Syscalls.PathSyscalls;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>Extended attributes. The read-only host view exposes none (the gofer issue serves real ones):
-/// reads find no attribute, lists are empty, writes are EROFS or ENOTSUP like a read-only file system.</summary>
+/// <summary>Extended attributes: the user.* namespace for everyone, trusted.* and security.* for root.
+/// File systems store them (tmpfs and the overlay in memory, the gofer's on the host).</summary>
 static class XattrSyscalls
 {
+    const int XATTR_CREATE = 1, XATTR_REPLACE = 2, NameMax = 255, SizeMax = 65536;
+
     public static void Register(SyscallHandler?[] t)
     {
-        t[Nr.getxattr] = (k, path, name, _, _, _, _) => Get(k, path, 0, name);
-        t[Nr.lgetxattr] = (k, path, name, _, _, _, _) => Get(k, path, AT_SYMLINK_NOFOLLOW, name);
-        t[Nr.fgetxattr] = (k, fd, name, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : NoAttr(k, name);
-        t[Nr.listxattr] = (k, path, _, _, _, _, _) => List(k, path, 0);
-        t[Nr.llistxattr] = (k, path, _, _, _, _, _) => List(k, path, AT_SYMLINK_NOFOLLOW);
-        t[Nr.flistxattr] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
-        t[Nr.setxattr] = (k, path, _, _, _, _, _) => Set(k, path, 0);
-        t[Nr.lsetxattr] = (k, path, _, _, _, _, _) => Set(k, path, AT_SYMLINK_NOFOLLOW);
-        t[Nr.fsetxattr] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) is { } f ? Err(f.Path.IsValid && f.Path.Mount.ReadOnly ? Errno.EROFS : Errno.EOPNOTSUPP) : Err(Errno.EBADF);
-        t[Nr.removexattr] = (k, path, _, _, _, _, _) => Set(k, path, 0);
-        t[Nr.lremovexattr] = (k, path, _, _, _, _, _) => Set(k, path, AT_SYMLINK_NOFOLLOW);
-        t[Nr.fremovexattr] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) is { } f ? Err(f.Path.IsValid && f.Path.Mount.ReadOnly ? Errno.EROFS : Errno.EOPNOTSUPP) : Err(Errno.EBADF);
+        t[Nr.getxattr] = (k, path, name, val, size, _, _) => OnPath(k, path, 0, p => Get(k, p, name, val, size));
+        t[Nr.lgetxattr] = (k, path, name, val, size, _, _) => OnPath(k, path, AT_SYMLINK_NOFOLLOW, p => Get(k, p, name, val, size));
+        t[Nr.fgetxattr] = (k, fd, name, val, size, _, _) => OnFd(k, (int)fd, p => Get(k, p, name, val, size));
+        t[Nr.listxattr] = (k, path, list, size, _, _, _) => OnPath(k, path, 0, p => List(k, p, list, size));
+        t[Nr.llistxattr] = (k, path, list, size, _, _, _) => OnPath(k, path, AT_SYMLINK_NOFOLLOW, p => List(k, p, list, size));
+        t[Nr.flistxattr] = (k, fd, list, size, _, _, _) => OnFd(k, (int)fd, p => List(k, p, list, size));
+        t[Nr.setxattr] = (k, path, name, val, size, flags, _) => OnPath(k, path, 0, p => Set(k, p, name, val, size, (int)flags));
+        t[Nr.lsetxattr] = (k, path, name, val, size, flags, _) => OnPath(k, path, AT_SYMLINK_NOFOLLOW, p => Set(k, p, name, val, size, (int)flags));
+        t[Nr.fsetxattr] = (k, fd, name, val, size, flags, _) => OnFd(k, (int)fd, p => Set(k, p, name, val, size, (int)flags));
+        t[Nr.removexattr] = (k, path, name, _, _, _, _) => OnPath(k, path, 0, p => Remove(k, p, name));
+        t[Nr.lremovexattr] = (k, path, name, _, _, _, _) => OnPath(k, path, AT_SYMLINK_NOFOLLOW, p => Remove(k, p, name));
+        t[Nr.fremovexattr] = (k, fd, name, _, _, _, _) => OnFd(k, (int)fd, p => Remove(k, p, name));
     }
 
-    static long NoAttr(Task t, ulong nameAddr)
-    {
-        var e = t.Mem.ReadString(nameAddr, 255, out var name);
-        if (e == Errno.ENAMETOOLONG) return Err(Errno.ERANGE);
-        if (e != Errno.None) return Err(e);
-        if (name.Length == 0) return Err(Errno.ERANGE);
-        if (!name.Contains('.')) return Err(Errno.EOPNOTSUPP);
-        return Err(Errno.ENODATA);
-    }
-
-    static long Get(Task t, ulong path, int flags, ulong name)
-    {
-        var e = Resolve(t, AT_FDCWD, path, flags, out _);
-        return e != Errno.None ? Err(e) : NoAttr(t, name);
-    }
-
-    static long List(Task t, ulong path, int flags)
-    {
-        var e = Resolve(t, AT_FDCWD, path, flags, out _);
-        return e != Errno.None ? Err(e) : 0;
-    }
-
-    static long Set(Task t, ulong path, int flags)
+    static long OnPath(Task t, ulong path, int flags, Func<VfsPath, long> op)
     {
         var e = Resolve(t, AT_FDCWD, path, flags, out var p);
+        return e != Errno.None ? Err(e) : op(p);
+    }
+
+    static long OnFd(Task t, int fd, Func<VfsPath, long> op)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || !f.Path.IsValid || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+        return op(f.Path);
+    }
+
+    /// <summary>Reads and checks an attribute name: ERANGE for empty or too long, EOPNOTSUPP for an unknown namespace.</summary>
+    static Errno ReadName(Task t, ulong addr, out string name)
+    {
+        var e = t.Mem.ReadString(addr, NameMax + 1, out name);
+        if (e == Errno.ENAMETOOLONG || (e == Errno.None && (name.Length == 0 || Encoding.UTF8.GetByteCount(name) > NameMax))) return Errno.ERANGE;
+        if (e != Errno.None) return e;
+        bool known = name.StartsWith("user.") || name.StartsWith("trusted.") || name.StartsWith("security.");
+        if (!known) return Errno.EOPNOTSUPP;
+        return name.EndsWith('.') && name.IndexOf('.') == name.Length - 1 ? Errno.EINVAL : Errno.None; // a bare prefix
+    }
+
+    static bool Privileged(Task t, string name) => !name.StartsWith("trusted.") || t.Creds.Euid == 0;
+
+    static long Get(Task t, VfsPath p, ulong nameAddr, ulong buf, ulong size)
+    {
+        var e = ReadName(t, nameAddr, out var name);
         if (e != Errno.None) return Err(e);
-        return Err(p.Mount.ReadOnly ? Errno.EROFS : Errno.EOPNOTSUPP);
+        if (!Privileged(t, name)) return Err(Errno.ENODATA);
+        if (name.StartsWith("user.") && (e = Permissions.Check(t, p.Inode, 4)) != Errno.None) return Err(e);
+        e = p.Inode.GetXattr(name, out var value);
+        if (e != Errno.None) return Err(e);
+        return CopyOut(t, value!, buf, size);
+    }
+
+    static long CopyOut(Task t, byte[] data, ulong buf, ulong size)
+    {
+        if (size == 0) return data.Length;
+        if ((ulong)data.Length > size) return Err(Errno.ERANGE);
+        return t.Mem.Write(buf, data) ? data.Length : Err(Errno.EFAULT);
+    }
+
+    static long List(Task t, VfsPath p, ulong buf, ulong size)
+    {
+        var names = new List<string>();
+        var e = p.Inode.ListXattr(names);
+        if (e != Errno.None) return Err(e);
+        var bytes = new List<byte>();
+        foreach (var n in names)
+            if (Privileged(t, n))
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(n));
+                bytes.Add(0);
+            }
+        return CopyOut(t, bytes.ToArray(), buf, size);
+    }
+
+    /// <summary>Common checks of set and remove: writable mount, user.* only on files and directories, ownership.</summary>
+    static Errno CheckChange(Task t, VfsPath p, string name)
+    {
+        if (p.Mount.ReadOnly) return Errno.EROFS;
+        if (!Privileged(t, name)) return Errno.EPERM;
+        if (name.StartsWith("security.") && t.Creds.Euid != 0) return Errno.EPERM;
+        if (name.StartsWith("user."))
+        {
+            if (!p.Inode.IsDir && !InodeMode.IsReg(p.Inode.Mode)) return Errno.EPERM;
+            return Permissions.Check(t, p.Inode, 2);
+        }
+        return Errno.None;
+    }
+
+    static long Set(Task t, VfsPath p, ulong nameAddr, ulong valAddr, ulong size, int flags)
+    {
+        if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) return Err(Errno.EINVAL);
+        var e = ReadName(t, nameAddr, out var name);
+        if (e != Errno.None) return Err(e);
+        if (size > SizeMax) return Err(Errno.E2BIG);
+        var value = new byte[size];
+        if (size > 0 && !t.Mem.Read(valAddr, value)) return Err(Errno.EFAULT);
+        e = CheckChange(t, p, name);
+        if (e != Errno.None) return Err(e);
+        return Err(p.Inode.SetXattr(name, value, flags));
+    }
+
+    static long Remove(Task t, VfsPath p, ulong nameAddr)
+    {
+        var e = ReadName(t, nameAddr, out var name);
+        if (e != Errno.None) return Err(e);
+        e = CheckChange(t, p, name);
+        if (e != Errno.None) return Err(e);
+        return Err(p.Inode.RemoveXattr(name));
     }
 }

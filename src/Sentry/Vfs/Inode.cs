@@ -70,6 +70,18 @@ public abstract class Inode
     /// <summary>flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2); the caller has checked the names and mounts.</summary>
     public virtual Errno Rename(Task t, string oldName, Inode newDir, string newName, uint flags) => Errno.EROFS;
 
+    // Extended attributes. The syscall layer has checked the name's namespace, the flags and permissions.
+    public virtual Errno GetXattr(string name, out byte[]? value)
+    {
+        value = null;
+        return Errno.ENODATA;
+    }
+
+    public virtual Errno ListXattr(List<string> names) => Errno.None;
+    /// <summary>flags: XATTR_CREATE (1) fails if it exists, XATTR_REPLACE (2) if it does not.</summary>
+    public virtual Errno SetXattr(string name, byte[] value, int flags) => Errno.EOPNOTSUPP;
+    public virtual Errno RemoveXattr(string name) => Errno.EOPNOTSUPP;
+
     public virtual Errno SetMode(uint perm) => Errno.EROFS;
     public virtual Errno SetOwner(uint uid, uint gid) => Errno.EROFS;
     public virtual Errno Truncate(long size) => Errno.EROFS;

@@ -7,7 +7,10 @@ namespace AppKernel.Sentry.FileSystems.Tmpfs;
 /// <summary>A regular file in memory (or a FIFO/socket node), or a lower file until it is changed.</summary>
 public sealed class TmpfsFile : TmpfsNode
 {
-    byte[] _data = Array.Empty<byte>();
+    // Data in 64 KiB chunks, allocated when first written: holes cost nothing (a 4 GiB ftruncate is free).
+    const int ChunkShift = 16, ChunkSize = 1 << ChunkShift;
+    const long MaxSize = 1L << 40;
+    readonly Dictionary<long, byte[]> _chunks = new();
     long _size;
 
     public TmpfsFile(TmpfsFs fs, uint mode, Task? t) : base(fs, (mode & InodeMode.S_IFMT) == 0 ? InodeMode.S_IFREG | mode : mode, t) { }
@@ -18,23 +21,21 @@ public sealed class TmpfsFile : TmpfsNode
     protected override Errno CopyUpContent(in LinuxStat st)
     {
         if (!InodeMode.IsReg(st.Mode) || st.Size == 0) return Errno.None;
-        if (st.Size > int.MaxValue) return Errno.EFBIG;
+        if (st.Size > MaxSize) return Errno.EFBIG;
         var e = Lower!.Open(null!, default, OpenFlags.O_RDONLY, out var f);
         if (e != Errno.None) return e;
         try
         {
-            var data = new byte[st.Size];
+            var buf = new byte[ChunkSize];
             long done = 0;
-            while (done < data.Length)
+            while (true)
             {
-                long n = f!.ReadAt(null!, data.AsSpan((int)done), done);
+                long n = f!.ReadAt(null!, buf, done);
                 if (n < 0) return (Errno)(-n);
-                if (n == 0) break;
+                if (n == 0) return Errno.None;
+                Store(buf.AsSpan(0, (int)n), done);
                 done += n;
             }
-            _data = data;
-            _size = done;
-            return Errno.None;
         }
         finally { f!.DecRef(); }
     }
@@ -65,25 +66,20 @@ public sealed class TmpfsFile : TmpfsNode
     public override Errno Truncate(long size)
     {
         if (size < 0) return Errno.EINVAL;
+        if (size > MaxSize) return Errno.EFBIG;
         var e = CopyUp();
         if (e != Errno.None) return e;
         lock (Lock)
         {
-            try { Ensure(size); }
-            catch (OutOfMemoryException) { return Errno.ENOSPC; }
-            if (size < _size) Array.Clear(_data, (int)size, (int)(_size - size));
+            if (size < _size)
+            {
+                foreach (var k in _chunks.Keys.Where(k => k << ChunkShift >= size).ToList()) _chunks.Remove(k);
+                if (_chunks.TryGetValue(size >> ChunkShift, out var last)) Array.Clear(last, (int)(size & (ChunkSize - 1)), ChunkSize - (int)(size & (ChunkSize - 1)));
+            }
             _size = size;
         }
         Touch();
         return Errno.None;
-    }
-
-    void Ensure(long size)
-    {
-        if (size > int.MaxValue) throw new OutOfMemoryException();
-        if (size <= _data.Length) return;
-        long cap = Math.Max(size, Math.Min((long)_data.Length * 2, int.MaxValue));
-        Array.Resize(ref _data, (int)Math.Max(cap, 4096));
     }
 
     public long ReadAt(Span<byte> buf, long off)
@@ -92,9 +88,30 @@ public sealed class TmpfsFile : TmpfsNode
         {
             if (off >= _size) return 0;
             int n = (int)Math.Min(buf.Length, _size - off);
-            _data.AsSpan((int)off, n).CopyTo(buf);
+            for (int done = 0; done < n;)
+            {
+                long pos = off + done;
+                int inChunk = (int)(pos & (ChunkSize - 1)), len = Math.Min(n - done, ChunkSize - inChunk);
+                if (_chunks.TryGetValue(pos >> ChunkShift, out var c)) c.AsSpan(inChunk, len).CopyTo(buf.Slice(done));
+                else buf.Slice(done, len).Clear();
+                done += len;
+            }
             return n;
         }
+    }
+
+    // Copies data in at off (under Lock) and grows the size.
+    void Store(ReadOnlySpan<byte> data, long off)
+    {
+        for (int done = 0; done < data.Length;)
+        {
+            long pos = off + done;
+            int inChunk = (int)(pos & (ChunkSize - 1)), len = Math.Min(data.Length - done, ChunkSize - inChunk);
+            if (!_chunks.TryGetValue(pos >> ChunkShift, out var c)) _chunks[pos >> ChunkShift] = c = new byte[ChunkSize];
+            data.Slice(done, len).CopyTo(c.AsSpan(inChunk));
+            done += len;
+        }
+        if (off + data.Length > _size) _size = off + data.Length;
     }
 
     public long WriteAt(ReadOnlySpan<byte> buf, long off, bool append)
@@ -102,12 +119,9 @@ public sealed class TmpfsFile : TmpfsNode
         lock (Lock)
         {
             if (append) off = _size;
-            long end = off + buf.Length;
-            if (end > int.MaxValue) return -(long)Errno.EFBIG;
-            try { Ensure(end); }
+            if (off + buf.Length > MaxSize) return -(long)Errno.EFBIG;
+            try { Store(buf, off); }
             catch (OutOfMemoryException) { return -(long)Errno.ENOSPC; }
-            buf.CopyTo(_data.AsSpan((int)off));
-            if (end > _size) _size = end;
         }
         Touch();
         return buf.Length;

@@ -21,6 +21,7 @@ public abstract class TmpfsNode : Inode
     public uint Uid, Gid;
     public ulong Nlink = 1;
     long _atime, _mtime, _ctime;
+    Dictionary<string, byte[]>? _xattrs;
     protected readonly object Lock = new();
     internal object LockObject => Lock;
     /// <summary>An O_TMPFILE file (without O_EXCL) that linkat may still give a name although Nlink is 0.</summary>
@@ -66,6 +67,11 @@ public abstract class TmpfsNode : Inode
             if (e != Errno.None) return e;
             e = CopyUpContent(st);
             if (e != Errno.None) return e;
+            var names = new List<string>();
+            if (Lower.ListXattr(names) == Errno.None)
+                foreach (var n in names)
+                    if (Lower.GetXattr(n, out var v) == Errno.None && v != null)
+                        (_xattrs ??= new(StringComparer.Ordinal))[n] = v;
             TypeAndPerm = st.Mode;
             Uid = st.Uid;
             Gid = st.Gid;
@@ -136,6 +142,51 @@ public abstract class TmpfsNode : Inode
         if (atimeNs is { } a) _atime = a;
         if (mtimeNs is { } m) _mtime = m;
         _ctime = NowNs();
+        return Errno.None;
+    }
+
+    public override Errno GetXattr(string name, out byte[]? value)
+    {
+        lock (Lock)
+        {
+            if (!Own) return Lower!.GetXattr(name, out value);
+            value = _xattrs?.GetValueOrDefault(name);
+            return value == null ? Errno.ENODATA : Errno.None;
+        }
+    }
+
+    public override Errno ListXattr(List<string> names)
+    {
+        lock (Lock)
+        {
+            if (!Own) return Lower!.ListXattr(names);
+            if (_xattrs != null) names.AddRange(_xattrs.Keys);
+            return Errno.None;
+        }
+    }
+
+    public override Errno SetXattr(string name, byte[] value, int flags)
+    {
+        var e = CopyUp();
+        if (e != Errno.None) return e;
+        lock (Lock)
+        {
+            bool exists = _xattrs?.ContainsKey(name) == true;
+            if ((flags & 1) != 0 && exists) return Errno.EEXIST;
+            if ((flags & 2) != 0 && !exists) return Errno.ENODATA;
+            (_xattrs ??= new(StringComparer.Ordinal))[name] = value;
+        }
+        Touch(false);
+        return Errno.None;
+    }
+
+    public override Errno RemoveXattr(string name)
+    {
+        var e = CopyUp();
+        if (e != Errno.None) return e;
+        lock (Lock)
+            if (_xattrs?.Remove(name) != true) return Errno.ENODATA;
+        Touch(false);
         return Errno.None;
     }
 
