@@ -84,15 +84,17 @@ public static class DoCommand
         return result.Status;
     }
 
-    /// <summary>The Sentry holds fds for cached files; let it use the hard limit.</summary>
+    /// <summary>The Sentry holds an fd per cached file: as root raise the limit to the system's maximum, else to the hard limit.</summary>
     static unsafe void RaiseFdLimit()
     {
         RLimit r;
-        if (Host.getrlimit(7, &r) == 0 && r.Cur < r.Max)
-        {
-            r.Cur = r.Max;
-            Host.setrlimit(7, &r);
-        }
+        if (Host.getrlimit(7, &r) != 0) return;
+        ulong nrOpen = 1 << 20;
+        try { nrOpen = ulong.Parse(File.ReadAllText("/proc/sys/fs/nr_open").Trim()); } catch (Exception e) when (e is IOException or FormatException) { }
+        var want = new RLimit { Cur = Math.Max(nrOpen, r.Max), Max = Math.Max(nrOpen, r.Max) };
+        if (Host.setrlimit(7, &want) == 0) return;
+        r.Cur = r.Max;
+        Host.setrlimit(7, &r);
     }
 
     static ulong HostMemory()

@@ -36,6 +36,10 @@ static class ChangeSyscalls
         t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Permissions.Check(k, i, 2) is var pe && pe != Errno.None ? pe : Truncate(i, (long)len));
         t[Nr.ftruncate] = (k, fd, len, _, _, _, _) => Ftruncate(k, (int)fd, (long)len);
         t[Nr.utimensat] = (k, dirfd, path, times, flags, _, _) => Utimensat(k, (int)dirfd, path, times, (int)flags);
+        t[Nr.utimes] = (k, path, tv, _, _, _, _) => Utimes(k, AT_FDCWD, path, tv, false);
+        t[Nr.futimesat] = (k, dirfd, path, tv, _, _, _) => Utimes(k, (int)dirfd, path, tv, false);
+        t[Nr.utime] = (k, path, buf, _, _, _, _) => Utimes(k, AT_FDCWD, path, buf, true);
+        t[Nr.fchmodat2] = (k, dirfd, path, mode, flags, _, _) => Fchmodat2(k, (int)dirfd, path, (uint)mode, (int)flags);
         t[Nr.fallocate] = (k, fd, mode, off, len, _, _) => Fallocate(k, (int)fd, (int)mode, (long)off, (long)len);
     }
 
@@ -170,6 +174,9 @@ static class ChangeSyscalls
         return Err(change(f.Inode));
     }
 
+    static long Fchmodat2(Task t, int dirfd, ulong path, uint mode, int flags) =>
+        OnPath(t, dirfd, path, flags, i => i.IsSymlink ? Errno.EOPNOTSUPP : Chmod(t, i, mode));
+
     static Errno Chmod(Task t, Inode i, uint mode)
     {
         if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
@@ -247,12 +254,32 @@ static class ChangeSyscalls
 
     static long Utimensat(Task t, int dirfd, ulong path, ulong times, int flags)
     {
+        if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return Err(Errno.EINVAL);
+        if (times == 0) return SetTimesAt(t, dirfd, path, null, flags);
+        Span<long> ts = stackalloc long[4];
+        if (!t.Mem.Read(times, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ts))) return Err(Errno.EFAULT);
+        return SetTimesAt(t, dirfd, path, ts.ToArray(), flags);
+    }
+
+    /// <summary>utimes/futimesat (struct timeval[2]) and utime (struct utimbuf, seconds only).</summary>
+    static long Utimes(Task t, int dirfd, ulong path, ulong times, bool seconds)
+    {
+        if (times == 0) return SetTimesAt(t, dirfd, path, null, 0);
+        Span<long> tv = stackalloc long[4];
+        int n = seconds ? 2 : 4;
+        if (!t.Mem.Read(times, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tv[..n]))) return Err(Errno.EFAULT);
+        if (seconds) { tv[2] = tv[1]; tv[1] = 0; tv[3] = 0; }
+        if (tv[1] is < 0 or >= 1_000_000 || tv[3] is < 0 or >= 1_000_000) return Err(Errno.EINVAL);
+        return SetTimesAt(t, dirfd, path, new[] { tv[0], tv[1] * 1000, tv[2], tv[3] * 1000 }, 0);
+    }
+
+    /// <summary>ts: {atime sec, nsec, mtime sec, nsec} with UTIME_NOW/UTIME_OMIT, or null for "now".</summary>
+    static long SetTimesAt(Task t, int dirfd, ulong path, long[]? ts, int flags)
+    {
         long? a = TmpNow(), m = a;
         bool bothNow = true;
-        if (times != 0)
+        if (ts != null)
         {
-            Span<long> ts = stackalloc long[4];
-            if (!t.Mem.Read(times, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ts))) return Err(Errno.EFAULT);
             a = Time(ts[0], ts[1], out var ea);
             m = Time(ts[2], ts[3], out var em);
             if (ea || em) return Err(Errno.EINVAL);

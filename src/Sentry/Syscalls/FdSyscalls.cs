@@ -90,7 +90,13 @@ static class FdSyscalls
             case F_SETSIG: return arg > 64 ? Err(Errno.EINVAL) : 0;
             case F_GETPIPE_SZ: return f is PipeEnd pe ? pe.Pipe.Capacity : Err(Errno.EINVAL);
             case F_SETPIPE_SZ: return f is PipeEnd pe2 ? pe2.Pipe.SetCapacity((long)arg) : Err(Errno.EINVAL);
-            case F_ADD_SEALS: case F_GET_SEALS: return Err(Errno.EINVAL);
+            case F_GET_SEALS:
+                return f.Inode is FileSystems.Tmpfs.TmpfsFile { Seals: { } seals } ? seals : Err(Errno.EINVAL);
+            case F_ADD_SEALS:
+                if (f.Inode is not FileSystems.Tmpfs.TmpfsFile { Seals: not null } sf) return Err(Errno.EINVAL);
+                if (((uint)arg & ~0x1fu) != 0) return Err(Errno.EINVAL);
+                if (!OpenFlags.CanWrite(f.Flags)) return Err(Errno.EPERM);
+                return Err(sf.AddSeals((int)arg));
             default: return Err(Errno.EINVAL);
         }
     }

@@ -3,7 +3,7 @@ namespace AppKernel.Sentry.Syscalls;
 /// <summary>x86-64 syscall numbers and names (generated from asm/unistd_64.h).</summary>
 public static class SyscallNames
 {
-    public const int Count = 451;
+    public const int Count = 463;
     public static readonly string[] Names = new string[Count]
     {
         "read",
@@ -457,6 +457,9 @@ public static class SyscallNames
         "process_mrelease",
         "futex_waitv",
         "set_mempolicy_home_node",
+        // Newer than Debian 12's headers (Linux 6.6+).
+        "cachestat", "fchmodat2", "map_shadow_stack", "futex_wake", "futex_wait", "futex_requeue",
+        "statmount", "listmount", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "mseal",
     };
 
     public static string Of(long nr) => nr >= 0 && nr < Count ? Names[nr] : $"syscall_{nr}";
@@ -827,4 +830,7 @@ public static class Nr
     public const int process_mrelease = 448;
     public const int futex_waitv = 449;
     public const int set_mempolicy_home_node = 450;
+    public const int cachestat = 451;
+    public const int fchmodat2 = 452;
+    public const int mseal = 462;
 }

@@ -26,6 +26,8 @@ public static class SyscallTable
         XattrSyscalls.Register(t);
         ChangeSyscalls.Register(t);
         PollSyscalls.Register(t);
+        TransferSyscalls.Register(t);
+        MemfdSyscalls.Register(t);
         return t;
     }
 

@@ -13,6 +13,10 @@ public sealed class TmpfsFile : TmpfsNode
     readonly Dictionary<long, byte[]> _chunks = new();
     long _size;
 
+    public const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 0x10;
+    /// <summary>memfd seals (fcntl F_ADD_SEALS); null for files that cannot be sealed.</summary>
+    public int? Seals;
+
     public TmpfsFile(TmpfsFs fs, uint mode, Task? t) : base(fs, (mode & InodeMode.S_IFMT) == 0 ? InodeMode.S_IFREG | mode : mode, t) { }
     internal TmpfsFile(TmpfsFs fs, Inode lower, in LinuxStat st) : base(fs, lower, st) { }
 
@@ -71,6 +75,8 @@ public sealed class TmpfsFile : TmpfsNode
         if (e != Errno.None) return e;
         lock (Lock)
         {
+            if (Seals is { } seals && ((size < _size && (seals & F_SEAL_SHRINK) != 0) || (size > _size && (seals & F_SEAL_GROW) != 0)))
+                return Errno.EPERM;
             if (size < _size)
             {
                 foreach (var k in _chunks.Keys.Where(k => k << ChunkShift >= size).ToList()) _chunks.Remove(k);
@@ -120,6 +126,9 @@ public sealed class TmpfsFile : TmpfsNode
         {
             if (append) off = _size;
             if (off + buf.Length > MaxSize) return -(long)Errno.EFBIG;
+            if (Seals is { } seals && buf.Length > 0 &&
+                ((seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0 || ((seals & F_SEAL_GROW) != 0 && off + buf.Length > _size)))
+                return -(long)Errno.EPERM;
             try { Store(buf, off); }
             catch (OutOfMemoryException) { return -(long)Errno.ENOSPC; }
         }
@@ -128,6 +137,18 @@ public sealed class TmpfsFile : TmpfsNode
     }
 
     public long CurrentSize => Size;
+
+    /// <summary>fcntl F_ADD_SEALS.</summary>
+    public Errno AddSeals(int seals)
+    {
+        lock (Lock)
+        {
+            if (Seals is not { } cur) return Errno.EINVAL;
+            if ((cur & F_SEAL_SEAL) != 0) return Errno.EPERM;
+            Seals = cur | seals;
+            return Errno.None;
+        }
+    }
 }
 
 public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable

@@ -1,0 +1,108 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>Copies between files inside the Sentry: sendfile, copy_file_range, plus the sync family.</summary>
+static class TransferSyscalls
+{
+    const int Chunk = 1 << 16;
+
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.sendfile] = (k, outFd, inFd, off, count, _, _) => Sendfile(k, (int)outFd, (int)inFd, off, (long)count);
+        t[Nr.copy_file_range] = (k, inFd, inOff, outFd, outOff, len, flags) =>
+            CopyFileRange(k, (int)inFd, inOff, (int)outFd, outOff, (long)len, (uint)flags);
+        t[Nr.sync] = (k, _, _, _, _, _, _) => 0;
+        t[Nr.syncfs] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
+        t[Nr.sync_file_range] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
+        t[Nr.readahead] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) is { } f && OpenFlags.CanRead(f.Flags) ? 0 : Err(Errno.EBADF);
+    }
+
+    /// <summary>Moves up to count bytes; inOff/outOff null means "the description's offset".</summary>
+    static long Copy(Task t, FileDescription src, long? inOff, FileDescription dst, long? outOff, long count, out long inEnd, out long outEnd)
+    {
+        inEnd = inOff ?? 0;
+        outEnd = outOff ?? 0;
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(Chunk);
+        try
+        {
+            long done = 0;
+            while (done < count)
+            {
+                var span = buf.AsSpan(0, (int)Math.Min(Chunk, count - done));
+                long n = inOff != null ? src.ReadAt(t, span, inEnd) : src.Read(t, span);
+                if (n < 0) return done > 0 ? done : n;
+                if (n == 0) break;
+                if (inOff != null) inEnd += n;
+                long w = outOff != null ? dst.WriteAt(t, span[..(int)n], outEnd) : dst.Write(t, span[..(int)n]);
+                if (w < 0) return done > 0 ? done : w;
+                if (outOff != null) outEnd += w;
+                done += w;
+                if (w < n || n < span.Length) break;
+            }
+            return done;
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    static long Sendfile(Task t, int outFd, int inFd, ulong offAddr, long count)
+    {
+        var dst = t.Fds.Get(outFd);
+        var src = t.Fds.Get(inFd);
+        if (dst == null || src == null || !OpenFlags.CanRead(src.Flags) || !OpenFlags.CanWrite(dst.Flags)) return Err(Errno.EBADF);
+        if (src.Directory != null || !src.Seekable) return Err(Errno.EINVAL);
+        if ((dst.Flags & OpenFlags.O_APPEND) != 0) return Err(Errno.EINVAL);
+        if (count < 0) return Err(Errno.EINVAL);
+        long? off = null;
+        if (offAddr != 0)
+        {
+            if (!t.Mem.Read(offAddr, out long o)) return Err(Errno.EFAULT);
+            if (o < 0) return Err(Errno.EINVAL);
+            off = o;
+        }
+        long r = Copy(t, src, off, dst, null, count, out var inEnd, out _);
+        if (off != null && r >= 0 && !t.Mem.Write(offAddr, inEnd)) return Err(Errno.EFAULT);
+        return r;
+    }
+
+    static long CopyFileRange(Task t, int inFd, ulong inOffAddr, int outFd, ulong outOffAddr, long len, uint flags)
+    {
+        if (flags != 0) return Err(Errno.EINVAL);
+        var src = t.Fds.Get(inFd);
+        var dst = t.Fds.Get(outFd);
+        if (src == null || dst == null || !OpenFlags.CanRead(src.Flags) || !OpenFlags.CanWrite(dst.Flags)) return Err(Errno.EBADF);
+        if ((dst.Flags & OpenFlags.O_APPEND) != 0) return Err(Errno.EBADF);
+        if (src.Inode == null || dst.Inode == null) return Err(Errno.EINVAL);
+        if (src.Inode.IsDir || dst.Inode.IsDir) return Err(Errno.EISDIR);
+        if (!InodeMode.IsReg(src.Inode.Mode) || !InodeMode.IsReg(dst.Inode.Mode)) return Err(Errno.EINVAL);
+        if (len < 0) return Err(Errno.EINVAL);
+        long? inOff = null, outOff = null;
+        if (inOffAddr != 0)
+        {
+            if (!t.Mem.Read(inOffAddr, out long o)) return Err(Errno.EFAULT);
+            if (o < 0) return Err(Errno.EINVAL);
+            inOff = o;
+        }
+        if (outOffAddr != 0)
+        {
+            if (!t.Mem.Read(outOffAddr, out long o)) return Err(Errno.EFAULT);
+            if (o < 0) return Err(Errno.EINVAL);
+            outOff = o;
+        }
+        // The same file with overlapping ranges is EINVAL.
+        if (src.Inode == dst.Inode)
+        {
+            long a = inOff ?? src.Offset, b = outOff ?? dst.Offset;
+            if (a < b + len && b < a + len) return Err(Errno.EINVAL);
+        }
+        long r = Copy(t, src, inOff, dst, outOff, len, out var inEnd, out var outEnd);
+        if (r > 0)
+        {
+            if (inOff != null && !t.Mem.Write(inOffAddr, inEnd)) return Err(Errno.EFAULT);
+            if (outOff != null && !t.Mem.Write(outOffAddr, outEnd)) return Err(Errno.EFAULT);
+        }
+        return r;
+    }
+}
