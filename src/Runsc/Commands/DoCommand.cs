@@ -65,7 +65,7 @@ public static class DoCommand
             CommitLimit = HostMemory(),
         };
         Kernel kernel;
-        try { kernel = new Kernel(options, log); }
+        try { kernel = new Kernel(options, log, AppKernel.Sentry.FileSystems.Host.HostFileSystem.Open(rootfs)); }
         catch (IOException e)
         {
             Console.Error.WriteLine($"runsc: {e.Message}");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AppKernel.Sentry.FileSystems.Dev;
-using AppKernel.Sentry.FileSystems.Host;
 using AppKernel.Sentry.FileSystems.Proc;
 using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.FileSystems.Tmpfs;
@@ -23,14 +22,15 @@ public sealed class Kernel
     int _nextPid = 1;
     readonly HashSet<long> _loggedUnimplemented = new();
 
-    public Kernel(KernelOptions options, ILogger log)
+    /// <summary>rootFs: the container's root directory (the gofer's); unless options say it is writable,
+    /// an in-memory overlay keeps every change, so the host's files are never written.</summary>
+    public Kernel(KernelOptions options, ILogger log, Inode rootFs)
     {
         Options = options;
         Log = log;
-        var lower = HostFileSystem.Open(options.RootFs);
-        // The host root is never written: changes go to an in-memory layer over it.
-        var root = TmpfsFs.Overlay(lower);
-        Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null, "overlay", "root", false));
+        var root = options.RootWritable ? rootFs : TmpfsFs.Overlay(rootFs);
+        Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
+            options.RootWritable ? "9p" : "overlay", options.RootFs, false));
         var dummyTask = Task.ForSetup(this);
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
         MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");

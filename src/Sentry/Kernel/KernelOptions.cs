@@ -2,8 +2,10 @@ namespace AppKernel.Sentry.Kernel;
 
 public sealed class KernelOptions
 {
-    /// <summary>Host directory shown as the guest's root (read-only in this version).</summary>
+    /// <summary>Host directory shown as the guest's root (what /proc/mounts names as the root's source).</summary>
     public string RootFs { get; set; } = "/";
+    /// <summary>Whether the guest's changes to the root reach the host directory (else an in-memory overlay keeps them).</summary>
+    public bool RootWritable { get; set; }
     /// <summary>Print each guest syscall like strace(1).</summary>
     public bool Strace { get; set; }
     /// <summary>Where --strace output goes; stderr by default.</summary>
