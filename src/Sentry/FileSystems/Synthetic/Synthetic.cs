@@ -13,6 +13,8 @@ public abstract class SynthInode : Inode
     public ulong Dev { get; init; } = 0x14;
     public ulong Rdev { get; init; }
     public uint Perm { get; init; } = 0x1a4; // 0644
+    /// <summary>Owner and group (e.g. a /proc/[pid] entry belongs to the task's effective ids); root when null.</summary>
+    public Func<(uint Uid, uint Gid)>? Owner { get; set; }
 
     protected abstract uint TypeBits { get; }
     public override uint Mode => TypeBits | Perm;
@@ -26,6 +28,7 @@ public abstract class SynthInode : Inode
             Dev = Dev, Ino = Ino, Nlink = Nlink, Mode = Mode, Rdev = Rdev, Size = Size, Blksize = 4096,
             Atime = s_boot, Mtime = s_boot, Ctime = s_boot,
         };
+        if (Owner != null) (st.Uid, st.Gid) = Owner();
         return Errno.None;
     }
 }
@@ -93,23 +96,36 @@ public sealed class SynthDirFile : FileDescription
     public override long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EISDIR;
 }
 
-/// <summary>A read-only file whose content is generated when it is opened (like seq_file).</summary>
+/// <summary>
+/// A file whose content is generated when it is opened (like seq_file). Read-only (0444) unless it has a
+/// Write handler, which receives each write(2)'s bytes and returns the count taken or a negative errno.
+/// A file without one still opens for writing (root may), but writes fail with EIO as Linux's /proc does.
+/// </summary>
 public sealed class SynthFile : SynthInode
 {
     readonly Func<Task, string> _content;
-    public SynthFile(Func<Task, string> content) => _content = content;
+    public SynthFile(Func<Task, string> content)
+    {
+        _content = content;
+        Perm = 0x124; // 0444
+    }
     public SynthFile(string content) : this(_ => content) { }
     protected override uint TypeBits => InodeMode.S_IFREG;
     public Func<Task, byte[]>? Bytes { get; init; }
+    public Func<Task, byte[], long>? Write { get; init; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
-        fd = null;
-        if (OpenFlags.CanWrite(flags)) return Errno.EACCES;
-        var data = Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t));
-        fd = new BufferFile(flags, path, this, data);
+        // A write-only open does not generate the content (it may be costly or have no meaning).
+        var data = OpenFlags.CanRead(flags) || !OpenFlags.CanWrite(flags)
+            ? Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t))
+            : Array.Empty<byte>();
+        fd = new BufferFile(flags, path, this, data) { Writer = Write };
         return Errno.None;
     }
+
+    /// <summary>O_TRUNC on a generated file changes nothing, as on Linux.</summary>
+    public override Errno Truncate(long size) => Errno.None;
 }
 
 /// <summary>An open file over a byte snapshot.</summary>
@@ -117,6 +133,8 @@ public sealed class BufferFile : FileDescription
 {
     readonly byte[] _data;
     public BufferFile(int flags, VfsPath path, Inode inode, byte[] data) : base(flags, path, inode) => _data = data;
+    /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
+    public Func<Task, byte[], long>? Writer { get; init; }
 
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
@@ -127,16 +145,20 @@ public sealed class BufferFile : FileDescription
         return n;
     }
 
-    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EBADF;
+    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset)
+    {
+        if (!OpenFlags.CanWrite(Flags)) return -(long)Errno.EBADF;
+        return Writer != null ? Writer(t, buf.ToArray()) : -(long)Errno.EIO;
+    }
 }
 
-/// <summary>A symlink whose target may depend on the task; optionally a /proc "magic" link.</summary>
+/// <summary>A symlink whose target may depend on the task (null: gone, ENOENT); optionally a /proc "magic" link.</summary>
 public sealed class SynthSymlink : SynthInode
 {
-    readonly Func<Task, string> _target;
+    readonly Func<Task, string?> _target;
     readonly Func<Task, VfsPath?>? _magic;
 
-    public SynthSymlink(Func<Task, string> target, Func<Task, VfsPath?>? magic = null)
+    public SynthSymlink(Func<Task, string?> target, Func<Task, VfsPath?>? magic = null)
     {
         _target = target;
         _magic = magic;
@@ -148,8 +170,9 @@ public sealed class SynthSymlink : SynthInode
 
     public override Errno ReadLink(Task t, out string target)
     {
-        target = _target(t);
-        return Errno.None;
+        var s = _target(t);
+        target = s ?? "";
+        return s == null ? Errno.ENOENT : Errno.None;
     }
 
     public override bool FollowMagic(Task t, out VfsPath target)
