@@ -56,6 +56,7 @@ public sealed class ProcPidDir : SynthDir
         Add("uid_map", Own(new SynthFile("         0          0 4294967295\n")));
         Add("gid_map", Own(new SynthFile("         0          0 4294967295\n")));
         Add("setgroups", Own(new SynthFile("allow\n")));
+        ProcStyle();
     }
 
     static Func<(uint, uint)> OwnerOf(Task p) => () => (p.Creds.Euid, p.Creds.Egid);
@@ -63,6 +64,8 @@ public sealed class ProcPidDir : SynthDir
     T Own<T>(T inode) where T : SynthInode
     {
         inode.Owner = Owner;
+        if (inode is SynthFile f) f.WriteError = Errno.EINVAL;
+        if (inode is SynthDir d) d.ProcStyle();
         return inode;
     }
 

@@ -29,37 +29,42 @@ public sealed class ProcRoot : SynthDir
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
-                .Add("hostname", new SynthFile(_ => k.Options.Hostname + "\n"))
-                .Add("domainname", new SynthFile("(none)\n"))
-                .Add("ostype", new SynthFile("Linux\n"))
-                .Add("osrelease", new SynthFile(KernelT.Release + "\n"))
-                .Add("version", new SynthFile(KernelT.Version + "\n"))
-                .Add("pid_max", new SynthFile("4194304\n"))
-                .Add("threads-max", new SynthFile("126918\n"))
-                .Add("ngroups_max", new SynthFile("65536\n"))
-                .Add("cap_last_cap", new SynthFile("40\n"))
-                .Add("overflowuid", new SynthFile("65534\n"))
-                .Add("overflowgid", new SynthFile("65534\n"))
+                .Add("hostname", Sysctl(_ => k.Options.Hostname + "\n"))
+                .Add("domainname", Sysctl("(none)\n"))
+                .Add("ostype", Sysctl("Linux\n"))
+                .Add("osrelease", Sysctl(KernelT.Release + "\n"))
+                .Add("version", Sysctl(KernelT.Version + "\n"))
+                .Add("pid_max", Sysctl("4194304\n"))
+                .Add("threads-max", Sysctl("126918\n"))
+                .Add("ngroups_max", Sysctl("65536\n"))
+                .Add("cap_last_cap", Sysctl("40\n"))
+                .Add("overflowuid", Sysctl("65534\n"))
+                .Add("overflowgid", Sysctl("65534\n"))
                 // Guests are laid out at fixed addresses (PIE at 0x555555554000, mmap below the stack).
-                .Add("randomize_va_space", new SynthFile("0\n"))
-                .Add("shmmax", new SynthFile("18446744073692774399\n"))
-                .Add("shmall", new SynthFile("18446744073692774399\n"))
-                .Add("shmmni", new SynthFile("4096\n"))
+                .Add("randomize_va_space", Sysctl("0\n"))
+                .Add("shmmax", Sysctl("18446744073692774399\n"))
+                .Add("shmall", Sysctl("18446744073692774399\n"))
+                .Add("shmmni", Sysctl("4096\n"))
                 .Add("random", new SynthDir()
-                    .Add("boot_id", new SynthFile(Guid.NewGuid() + "\n"))
-                    .Add("uuid", new SynthFile(_ => Guid.NewGuid() + "\n"))
-                    .Add("entropy_avail", new SynthFile("256\n"))
-                    .Add("poolsize", new SynthFile("256\n"))))
+                    .Add("boot_id", Sysctl(Guid.NewGuid() + "\n"))
+                    .Add("uuid", Sysctl(_ => Guid.NewGuid() + "\n"))
+                    .Add("entropy_avail", Sysctl("256\n"))
+                    .Add("poolsize", Sysctl("256\n"))))
             .Add("vm", new SynthDir()
-                .Add("overcommit_memory", new SynthFile("0\n"))
-                .Add("overcommit_ratio", new SynthFile("50\n"))
-                .Add("max_map_count", new SynthFile("65530\n"))
-                .Add("mmap_min_addr", new SynthFile("65536\n")))
+                .Add("overcommit_memory", Sysctl("0\n"))
+                .Add("overcommit_ratio", Sysctl("50\n"))
+                .Add("max_map_count", Sysctl("65530\n"))
+                .Add("mmap_min_addr", Sysctl("65536\n")))
             .Add("fs", new SynthDir()
-                .Add("file-max", new SynthFile("9223372036854775807\n"))
-                .Add("nr_open", new SynthFile("1048576\n"))
-                .Add("pipe-max-size", new SynthFile("1048576\n"))));
+                .Add("file-max", Sysctl("9223372036854775807\n"))
+                .Add("nr_open", Sysctl("1048576\n"))
+                .Add("pipe-max-size", Sysctl("1048576\n"))));
+        ProcStyle();
     }
+
+    /// <summary>A read-only sysctl: even root may not open it for writing (EACCES), as on Linux.</summary>
+    static SynthFile Sysctl(string value) => new(value) { WriteOpenError = Errno.EACCES };
+    static SynthFile Sysctl(Func<Task, string> value) => new(value) { WriteOpenError = Errno.EACCES };
 
     static IEnumerable<(string, Func<Inode>)> Pids(KernelT k)
     {

@@ -42,6 +42,35 @@ public class SynthDir : SynthInode
     public Func<Task, IEnumerable<(string Name, Func<Inode> Make)>>? Dynamic { get; init; }
 
     public SynthDir() => Perm = 0x16d; // 0555
+
+    /// <summary>What creating a name here fails with (/proc: ENOENT, since its lookups never give a negative dentry).</summary>
+    public Errno CreateError { get; set; } = Errno.EROFS;
+    /// <summary>What removing or renaming an entry fails with (/proc: EPERM, it has no such operations).</summary>
+    public Errno RemoveError { get; set; } = Errno.EROFS;
+
+    public override Errno Create(Task t, string name, uint mode, out Inode? child)
+    {
+        child = null;
+        return CreateError;
+    }
+
+    public override Errno Mkdir(Task t, string name, uint mode) => CreateError;
+    public override Errno Symlink(Task t, string name, string target) => CreateError;
+    public override Errno Link(Task t, string name, Inode target) => CreateError;
+    public override Errno Unlink(Task t, string name, bool dir) => RemoveError;
+    /// <summary>A rename to a new name fails as creating it would; over an existing one, as removing.</summary>
+    public override Errno Rename(Task t, string oldName, Inode newDir, string newName) =>
+        newDir is SynthDir d && d.Lookup(t, newName, out _) != Errno.None ? d.CreateError : RemoveError;
+
+    /// <summary>Gives this directory and the fixed ones below it /proc's answers to changes.</summary>
+    public SynthDir ProcStyle()
+    {
+        CreateError = Errno.ENOENT;
+        RemoveError = Errno.EPERM;
+        foreach (var c in _fixed.Values)
+            if (c is SynthDir d) d.ProcStyle();
+        return this;
+    }
     protected override uint TypeBits => InodeMode.S_IFDIR;
     protected override ulong Nlink => 2;
     public override bool CacheChildren => Dynamic == null;
@@ -99,7 +128,7 @@ public sealed class SynthDirFile : FileDescription
 /// <summary>
 /// A file whose content is generated when it is opened (like seq_file). Read-only (0444) unless it has a
 /// Write handler, which receives each write(2)'s bytes and returns the count taken or a negative errno.
-/// A file without one still opens for writing (root may), but writes fail with EIO as Linux's /proc does.
+/// A file without one still opens for writing (root may), but writes fail with WriteError as Linux's /proc does.
 /// </summary>
 public sealed class SynthFile : SynthInode
 {
@@ -113,14 +142,20 @@ public sealed class SynthFile : SynthInode
     protected override uint TypeBits => InodeMode.S_IFREG;
     public Func<Task, byte[]>? Bytes { get; init; }
     public Func<Task, byte[], long>? Write { get; init; }
+    /// <summary>What write(2) fails with when there is no Write handler: EIO for /proc's own files, EINVAL for /proc/[pid]'s.</summary>
+    public Errno WriteError { get; set; } = Errno.EIO;
+    /// <summary>If set, opening for writing without a Write handler fails with this (sysctl files: EACCES even for root).</summary>
+    public Errno WriteOpenError { get; init; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
+        fd = null;
+        if (Write == null && WriteOpenError != Errno.None && OpenFlags.CanWrite(flags)) return WriteOpenError;
         // A write-only open does not generate the content (it may be costly or have no meaning).
         var data = OpenFlags.CanRead(flags) || !OpenFlags.CanWrite(flags)
             ? Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t))
             : Array.Empty<byte>();
-        fd = new BufferFile(flags, path, this, data) { Writer = Write };
+        fd = new BufferFile(flags, path, this, data) { Writer = Write, WriteError = WriteError };
         return Errno.None;
     }
 
@@ -135,6 +170,7 @@ public sealed class BufferFile : FileDescription
     public BufferFile(int flags, VfsPath path, Inode inode, byte[] data) : base(flags, path, inode) => _data = data;
     /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
     public Func<Task, byte[], long>? Writer { get; init; }
+    public Errno WriteError { get; init; } = Errno.EIO;
 
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
@@ -148,7 +184,7 @@ public sealed class BufferFile : FileDescription
     public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset)
     {
         if (!OpenFlags.CanWrite(Flags)) return -(long)Errno.EBADF;
-        return Writer != null ? Writer(t, buf.ToArray()) : -(long)Errno.EIO;
+        return Writer != null ? Writer(t, buf.ToArray()) : -(long)WriteError;
     }
 }
 
