@@ -34,6 +34,10 @@ public sealed class ReopenInode : Inode
         return Errno.None;
     }
 
+    /// <summary>O_TRUNC through the link (`echo > /dev/stdout`) leaves the object alone: a pipe has nothing to
+    /// cut, and the sandbox's stdio belongs to the host, where the Sentry changes nothing.</summary>
+    public override Errno Truncate(long size) => Errno.None;
+
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
         if (_file is PipeEnd pe)
