@@ -310,6 +310,22 @@ static void check_comm(void)
     slurp("/proc/self/status");
     char v[64];
     printf("status Name: %s\n", field(buf, "Name", v, sizeof v) ? v : "?");
+    /* an open /proc file read again from offset 0 shows the state then (seq_file), as top relies on */
+    int fd = open("/proc/self/comm", O_RDONLY);
+    char b1[32] = "", b2[32] = "";
+    read(fd, b1, sizeof b1 - 1);
+    prctl(PR_SET_NAME, "second");
+    read(fd, b2, sizeof b2 - 1);
+    printf("read on at EOF: \"%s\"\n", b2);
+    lseek(fd, 0, SEEK_SET);
+    read(fd, b2, sizeof b2 - 1);
+    printf("before: %s after rewind: %s", b1, b2);
+    memset(b2, 0, sizeof b2);
+    pread(fd, b2, sizeof b2 - 1, 0);
+    prctl(PR_SET_NAME, "third");
+    pread(fd, b2, sizeof b2 - 1, 0);
+    printf("pread at 0: %s", b2);
+    close(fd);
     prctl(PR_SET_NAME, "proc_files");
 }
 

@@ -152,22 +152,27 @@ public sealed class SynthFile : SynthInode
         fd = null;
         if (Write == null && WriteOpenError != Errno.None && OpenFlags.CanWrite(flags)) return WriteOpenError;
         // A write-only open does not generate the content (it may be costly or have no meaning).
-        var data = OpenFlags.CanRead(flags) || !OpenFlags.CanWrite(flags)
-            ? Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t))
-            : Array.Empty<byte>();
-        fd = new BufferFile(flags, path, this, data) { Writer = Write, WriteError = WriteError };
+        var data = OpenFlags.CanRead(flags) || !OpenFlags.CanWrite(flags) ? Generate(t) : Array.Empty<byte>();
+        fd = new BufferFile(flags, path, this, data) { Writer = Write, WriteError = WriteError, Regenerate = Generate };
         return Errno.None;
     }
+
+    byte[] Generate(Task t) => Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t));
 
     /// <summary>O_TRUNC on a generated file changes nothing, as on Linux.</summary>
     public override Errno Truncate(long size) => Errno.None;
 }
 
-/// <summary>An open file over a byte snapshot.</summary>
+/// <summary>
+/// An open file over a byte snapshot. With Regenerate, a read from offset 0 after the first takes a new
+/// snapshot, as seq_file does: programs like top keep /proc/stat open and rewind it to refresh.
+/// </summary>
 public sealed class BufferFile : FileDescription
 {
-    readonly byte[] _data;
+    byte[] _data;
+    bool _fresh = true;
     public BufferFile(int flags, VfsPath path, Inode inode, byte[] data) : base(flags, path, inode) => _data = data;
+    public Func<Task, byte[]>? Regenerate { get; init; }
     /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
     public Func<Task, byte[], long>? Writer { get; init; }
     public Errno WriteError { get; init; } = Errno.EIO;
@@ -175,9 +180,15 @@ public sealed class BufferFile : FileDescription
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
         if (offset < 0) return -(long)Errno.EINVAL;
-        if (offset >= _data.Length) return 0;
-        int n = (int)Math.Min(buf.Length, _data.Length - offset);
-        _data.AsSpan((int)offset, n).CopyTo(buf);
+        var data = _data;
+        if (offset == 0 && buf.Length > 0 && Regenerate != null)
+        {
+            if (!_fresh) _data = data = Regenerate(t);
+            _fresh = false;
+        }
+        if (offset >= data.Length) return 0;
+        int n = (int)Math.Min(buf.Length, data.Length - offset);
+        data.AsSpan((int)offset, n).CopyTo(buf);
         return n;
     }
 
