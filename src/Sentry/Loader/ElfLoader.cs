@@ -190,7 +190,9 @@ public static class ElfLoader
                 if (t.Signals.Actions[s].Handler != 1 /* SIG_IGN stays ignored */) t.Signals.Actions[s] = default;
             t.Signals.AltStack = new SigAltStack { Flags = 2 };
             t.Exe = exe.Path;
-            string name = exe.Path.Dentry.Name;
+            // comm is the last component of the name given to execve, as Linux's kbasename(bprm->filename):
+            // "python3" for /usr/bin/python3 even though that is a symlink to python3.11.
+            string name = execfn.TrimEnd('/') is { Length: > 0 } fn ? fn[(fn.LastIndexOf('/') + 1)..] : exe.Path.Dentry.Name;
             t.Comm = name.Length > 15 ? name[..15] : name;
             t.Rseq = 0;
             t.RobustList = 0;
