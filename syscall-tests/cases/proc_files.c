@@ -455,6 +455,15 @@ static void check_misc(void)
     slurp("/proc/self/oom_score_adj");
     printf("oom_score_adj: %s", buf);
     CHECK(put("/proc/self/oom_score_adj", "5000\n", 5));
+    slurp("/proc/self/oom_adj");
+    printf("oom_adj: %s", buf);
+    CHECK(put("/proc/self/oom_adj", "3", 1));
+    slurp("/proc/self/oom_score_adj");
+    printf("oom_score_adj after oom_adj 3: %s", buf);
+    char tpath[64];
+    snprintf(tpath, sizeof tpath, "/proc/self/task/%d/oom_score_adj", gettid());
+    slurp(tpath);
+    printf("task/TID/oom_score_adj: %s", buf);
     slurp("/proc/self/loginuid");
     printf("loginuid is a number: %s\n", buf[0] >= '0' && buf[0] <= '9' && buf[strlen(buf) - 1] != '\n' ? "yes" : "no");
     slurp("/proc/self/personality");

@@ -46,8 +46,9 @@ public sealed class ProcPidDir : SynthDir
         Add("mounts", Own(new SynthFile(_ => Mounts.Text(p))));
         Add("mountinfo", Own(new SynthFile(_ => Mounts.Info(p))));
         Add("oom_score", Own(new SynthFile("0\n")));
-        Add("oom_adj", Own(new SynthFile(_ => $"{_oomScoreAdj * 17 / 1000}\n") { Perm = 0x1a4, Write = (_, b) => b.Length }));
-        Add("oom_score_adj", Own(new SynthFile(_ => $"{_oomScoreAdj}\n") { Perm = 0x1a4, Write = (_, b) => WriteOomScoreAdj(b) }));
+        var process = thread ? For(p) : this; // oom_score_adj belongs to the process, not the thread
+        Add("oom_adj", Own(new SynthFile(_ => $"{(process._oomScoreAdj == 1000 ? 15 : process._oomScoreAdj * 17 / 1000)}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomAdj(b) }));
+        Add("oom_score_adj", Own(new SynthFile(_ => $"{process._oomScoreAdj}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomScoreAdj(b) }));
         Add("loginuid", Own(new SynthFile("4294967295") { Perm = 0x1a4, Write = (_, _) => -(long)Errno.EPERM }));
         Add("sessionid", Own(new SynthFile("4294967295")));
         Add("cgroup", Own(new SynthFile("0::/\n")));
@@ -116,13 +117,22 @@ public sealed class ProcPidDir : SynthDir
         return b.Length;
     }
 
+    static bool ParseInt(byte[] b, out int v) =>
+        int.TryParse(Encoding.ASCII.GetString(b).Trim(), System.Globalization.NumberStyles.AllowLeadingSign,
+            System.Globalization.CultureInfo.InvariantCulture, out v);
+
     long WriteOomScoreAdj(byte[] b)
     {
-        var s = Encoding.ASCII.GetString(b).Trim();
-        if (!int.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int v))
-            return -(long)Errno.EINVAL;
-        if (v < -1000 || v > 1000) return -(long)Errno.EINVAL;
+        if (!ParseInt(b, out int v) || v < -1000 || v > 1000) return -(long)Errno.EINVAL;
         _oomScoreAdj = v;
+        return b.Length;
+    }
+
+    /// <summary>The old interface: -17..15, scaled to oom_score_adj (15 is the maximum, 1000).</summary>
+    long WriteOomAdj(byte[] b)
+    {
+        if (!ParseInt(b, out int v) || v < -17 || v > 15) return -(long)Errno.EINVAL;
+        _oomScoreAdj = v == 15 ? 1000 : v * 1000 / 17;
         return b.Length;
     }
 
