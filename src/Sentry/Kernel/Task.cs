@@ -40,7 +40,14 @@ public sealed class Task
 
     public GuestMemory Mem => MM.Memory;
 
-    Task(Kernel k) => Kernel = k;
+    /// <summary>When the task was created, as time since the kernel started (/proc/[pid]/stat's starttime).</summary>
+    public TimeSpan StartTime { get; }
+
+    Task(Kernel k)
+    {
+        Kernel = k;
+        StartTime = k.Uptime.Elapsed;
+    }
 
     /// <summary>A task with no address space, used while the kernel builds its mounts.</summary>
     internal static Task ForSetup(Kernel k)

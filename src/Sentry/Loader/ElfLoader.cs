@@ -169,6 +169,10 @@ public static class ElfLoader
             var stack = InitialStack.Build(MemoryManager.StackTop, argv, envp, execfn, auxv, rnd);
             if (!mm.Memory.Write(stack.Sp, stack.Bytes)) return Errno.EFAULT;
             mm.ArgStart = stack.ArgStart; mm.ArgEnd = stack.ArgEnd; mm.EnvStart = stack.EnvStart; mm.EnvEnd = stack.EnvEnd;
+            mm.StartStack = stack.Sp;
+            int auxvAt = 8 * (argv.Count + envp.Count + 3);
+            mm.SavedAuxv = stack.Bytes.AsSpan(auxvAt, 16 * (auxv.Count + 4)).ToArray(); // + RANDOM, PLATFORM, EXECFN, NULL
+            RecordLayout(mm, img, bias);
 
             // Point of no return: the new image replaces the old.
             var regs = stub.Template;
@@ -186,7 +190,9 @@ public static class ElfLoader
                 if (t.Signals.Actions[s].Handler != 1 /* SIG_IGN stays ignored */) t.Signals.Actions[s] = default;
             t.Signals.AltStack = new SigAltStack { Flags = 2 };
             t.Exe = exe.Path;
-            string name = exe.Path.Dentry.Name;
+            // comm is the last component of the name given to execve, as Linux's kbasename(bprm->filename):
+            // "python3" for /usr/bin/python3 even though that is a symlink to python3.11.
+            string name = execfn.TrimEnd('/') is { Length: > 0 } fn ? fn[(fn.LastIndexOf('/') + 1)..] : exe.Path.Dentry.Name;
             t.Comm = name.Length > 15 ? name[..15] : name;
             t.Rseq = 0;
             t.RobustList = 0;
@@ -198,6 +204,25 @@ public static class ElfLoader
             interp?.File.DecRef();
             if (!ok) stub.Dispose();
         }
+    }
+
+    /// <summary>Linux's mm->start_code/end_code/start_data/end_data, as load_elf_binary computes them.</summary>
+    static void RecordLayout(MemoryManager mm, ElfImage img, ulong bias)
+    {
+        ulong startCode = ulong.MaxValue, endCode = 0, startData = 0, endData = 0;
+        foreach (var p in img.Phdrs)
+        {
+            if (p.Type != ElfImage.PT_LOAD) continue;
+            bool exec = (p.Flags & 1) != 0;
+            if (exec && p.Vaddr < startCode) startCode = p.Vaddr;
+            if (startData < p.Vaddr) startData = p.Vaddr;
+            ulong end = p.Vaddr + p.Filesz;
+            if (exec && endCode < end) endCode = end;
+            if (endData < end) endData = end;
+        }
+        if (startCode == ulong.MaxValue) startCode = 0;
+        mm.StartCode = startCode + bias; mm.EndCode = endCode + bias;
+        mm.StartData = startData + bias; mm.EndData = endData + bias;
     }
 
     static Errno MapSegments(Task t, MemoryManager mm, Opened o, ElfImage img, ulong bias)

@@ -34,6 +34,25 @@ public sealed class MemoryManager
     public ulong BrkStart { get; private set; }
     public ulong Brk { get; private set; }
     public ulong StackStart, ArgStart, ArgEnd, EnvStart, EnvEnd;
+    /// <summary>Recorded by the ELF loader for /proc/[pid]/stat and status (Linux's mm->start_code etc.).</summary>
+    public ulong StartCode, EndCode, StartData, EndData, StartStack;
+    /// <summary>The auxiliary vector the process started with (/proc/[pid]/auxv; Linux's mm->saved_auxv).</summary>
+    public byte[] SavedAuxv = Array.Empty<byte>();
+
+    ulong _peakVm;
+    /// <summary>The most bytes of address space mapped at once (VmPeak).</summary>
+    public ulong PeakVm => Math.Max(_peakVm, TotalVm());
+
+    /// <summary>Bytes of address space mapped now (VmSize).</summary>
+    public ulong TotalVm()
+    {
+        ulong n = 0;
+        foreach (var v in _vmas.All) n += v.Length;
+        return n;
+    }
+
+    /// <summary>Called before mappings go away, so VmPeak remembers the high-water mark.</summary>
+    void NotePeak() => _peakVm = PeakVm;
 
     public MemoryManager(IAddressSpace space, ulong commitLimit)
     {
@@ -134,6 +153,7 @@ public sealed class MemoryManager
         ulong size = PageUp(len);
         if (addr + size < addr || addr + size > TaskSize) return -(long)Errno.EINVAL;
         if (HitsStub(addr, addr + size)) return -(long)Errno.EINVAL;
+        NotePeak();
         long r = Space.Unmap(addr, size);
         if (r < 0) return r;
         _vmas.Remove(addr, addr + size);
@@ -208,6 +228,7 @@ public sealed class MemoryManager
 
     long MoveTo(Vma vma, ulong oldAddr, ulong oldLen, ulong size, ulong dest, bool replace)
     {
+        if (replace) NotePeak();
         long r = Space.Remap(oldAddr, oldLen, size, dest);
         if (r < 0) return r;
         _vmas.Remove(oldAddr, oldAddr + oldLen);
@@ -264,6 +285,7 @@ public sealed class MemoryManager
         }
         else if (newTop < oldTop)
         {
+            NotePeak();
             Space.Unmap(newTop, oldTop - newTop);
             _vmas.Remove(newTop, oldTop);
         }

@@ -22,11 +22,26 @@ public static class DevFs
             .Add("stdin", new SynthSymlink("/proc/self/fd/0"))
             .Add("stdout", new SynthSymlink("/proc/self/fd/1"))
             .Add("stderr", new SynthSymlink("/proc/self/fd/2"))
+            .Add("tty", new TtyDevice { Rdev = (5UL << 8) | 0, Perm = 0x1b6, Dev = 0x6 })
+            .Add("pts", new SynthDir { Perm = 0x1ed, Dev = 0x6 })
             .Add("shm", shm);
     }
 
     static CharDevice Device(uint minor, DevKind kind) =>
         new(kind) { Rdev = (1UL << 8) | minor, Perm = 0x1b6, Dev = 0x6 };
+}
+
+/// <summary>/dev/tty: the task's controlling terminal. Sandboxed tasks have none (they start in a session
+/// of their own with no terminal acquired), so opening it fails with ENXIO as Linux does then.</summary>
+public sealed class TtyDevice : SynthInode
+{
+    protected override uint TypeBits => InodeMode.S_IFCHR;
+
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
+    {
+        fd = null;
+        return Errno.ENXIO;
+    }
 }
 
 public enum DevKind { Null, Zero, Full, Random }

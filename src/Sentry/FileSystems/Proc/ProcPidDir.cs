@@ -1,30 +1,81 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Memory;
 using AppKernel.Sentry.Vfs;
 
 namespace AppKernel.Sentry.FileSystems.Proc;
 
-/// <summary>/proc/[pid]: a live view of one task.</summary>
+/// <summary>
+/// /proc/[pid] and /proc/[pid]/task/[tid]: a live view of one task. One directory object per task (kept
+/// while the task lives), so inode numbers stay the same from one lookup to the next.
+/// </summary>
 public sealed class ProcPidDir : SynthDir
 {
-    public ProcPidDir(Task p, bool thread = false)
+    static readonly ConditionalWeakTable<Task, ProcPidDir> s_process = new(), s_thread = new();
+
+    /// <summary>The directory of task p (thread: the task/[tid] flavour, which has no task/ of its own).</summary>
+    public static ProcPidDir For(Task p, bool thread = false) =>
+        (thread ? s_thread : s_process).GetValue(p, x => new ProcPidDir(x, thread));
+
+    readonly Task _p;
+    int _oomScoreAdj;
+
+    ProcPidDir(Task p, bool thread)
     {
-        if (!thread) Add("task", new SynthDir { Dynamic = _ => new (string, Func<Inode>)[] { (p.Tid.ToString(), () => new ProcPidDir(p, true)) } });
-        Add("exe", new SynthSymlink(_ => p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, p.Fs.Root) : "", _ => p.Exe));
-        Add("cwd", new SynthSymlink(_ => MountNamespace.PathOf(p.Fs.Cwd, p.Fs.Root), _ => p.Fs.Cwd));
-        Add("root", new SynthSymlink(_ => "/", _ => p.Fs.Root));
-        Add("fd", new SynthDir { Dynamic = _ => Fds(p) });
-        Add("fdinfo", new SynthDir { Dynamic = _ => FdInfos(p) });
-        Add("maps", new SynthFile(_ => p.Exited ? "" : p.MM.Maps()));
-        Add("cmdline", new SynthFile(_ => "") { Bytes = _ => ReadGuest(p, p.MM.ArgStart, p.MM.ArgEnd) });
-        Add("environ", new SynthFile(_ => "") { Bytes = _ => ReadGuest(p, p.MM.EnvStart, p.MM.EnvEnd) });
-        Add("comm", new SynthFile(_ => p.Comm + "\n"));
-        Add("stat", new SynthFile(_ => StatLine(p)));
-        Add("status", new SynthFile(_ => Status(p)));
-        Add("mounts", new SynthFile(_ => Mounts(p)));
-        Add("limits", new SynthFile(_ => "Limit                     Soft Limit           Hard Limit           Units     \n"));
+        _p = p;
+        Owner = OwnerOf(p);
+        if (!thread) Add("task", Own(new SynthDir { Dynamic = _ => Threads(p) }));
+        Add("fd", Own(new SynthDir { Perm = 0x140, Dynamic = _ => Fds(p) }));            // 0500
+        Add("fdinfo", Own(new SynthDir { Perm = 0x140, Dynamic = _ => FdInfos(p) }));    // 0500
+        Add("environ", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => Environ(p) })); // 0400
+        Add("auxv", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => p.Exited ? Array.Empty<byte>() : p.MM.SavedAuxv }));
+        Add("status", Own(new SynthFile(t => ProcPidFiles.Status(t, p))));
+        Add("personality", Own(new SynthFile("00000000\n") { Perm = 0x100 }));
+        Add("limits", Own(new SynthFile(_ => ProcPidFiles.Limits(p))));
+        Add("comm", Own(new SynthFile(_ => p.Comm + "\n") { Perm = 0x1a4, Write = (t, b) => WriteComm(t, p, b) }));
+        Add("cmdline", Own(new SynthFile(_ => "") { Bytes = _ => Cmdline(p) }));
+        Add("stat", Own(new SynthFile(t => ProcPidFiles.Stat(t, p))));
+        Add("statm", Own(new SynthFile(_ => ProcPidFiles.Statm(p))));
+        Add("maps", Own(new SynthFile(_ => p.Exited ? "" : p.MM.Maps())));
+        Add("cwd", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Cwd, t.Fs.Root), _ => p.Fs.Cwd)));
+        Add("root", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Root, t.Fs.Root), _ => p.Fs.Root)));
+        Add("exe", Own(new SynthSymlink(t => p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, t.Fs.Root) : null,
+            _ => p.Exe.IsValid ? p.Exe : null)));
+        Add("mounts", Own(new SynthFile(_ => Mounts.Text(p))));
+        Add("mountinfo", Own(new SynthFile(_ => Mounts.Info(p))));
+        Add("oom_score", Own(new SynthFile("0\n")));
+        var process = thread ? For(p) : this; // oom_score_adj belongs to the process, not the thread
+        Add("oom_adj", Own(new SynthFile(_ => $"{(process._oomScoreAdj == 1000 ? 15 : process._oomScoreAdj * 17 / 1000)}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomAdj(b) }));
+        Add("oom_score_adj", Own(new SynthFile(_ => $"{process._oomScoreAdj}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomScoreAdj(b) }));
+        Add("loginuid", Own(new SynthFile("4294967295") { Perm = 0x1a4, Write = (_, _) => -(long)Errno.EPERM }));
+        Add("sessionid", Own(new SynthFile("4294967295")));
+        Add("cgroup", Own(new SynthFile("0::/\n")));
+        Add("wchan", Own(new SynthFile("0")));
+        Add("io", Own(new SynthFile("rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n") { Perm = 0x100 }));
+        Add("uid_map", Own(new SynthFile("         0          0 4294967295\n")));
+        Add("gid_map", Own(new SynthFile("         0          0 4294967295\n")));
+        Add("setgroups", Own(new SynthFile("allow\n")));
+        ProcStyle();
     }
+
+    static Func<(uint, uint)> OwnerOf(Task p) => () => (p.Creds.Euid, p.Creds.Egid);
+
+    T Own<T>(T inode) where T : SynthInode
+    {
+        inode.Owner = Owner;
+        if (inode is SynthFile f) f.WriteError = Errno.EINVAL;
+        if (inode is SynthDir d) d.ProcStyle();
+        return inode;
+    }
+
+    static IEnumerable<(string, Func<Inode>)> Threads(Task p)
+    {
+        if (!p.Exited) yield return (p.Tid.ToString(), () => For(p, thread: true));
+    }
+
+    // --- cmdline, environ, comm -------------------------------------------------------------------
 
     static byte[] ReadGuest(Task p, ulong start, ulong end)
     {
@@ -34,57 +85,88 @@ public sealed class ProcPidDir : SynthDir
         return b[..n];
     }
 
-    static IEnumerable<(string, Func<Inode>)> Fds(Task p)
+    /// <summary>Linux's get_mm_cmdline: the argument strings; if the process overwrote the final NUL
+    /// (setproctitle), the first string of the argument-and-environment area, up to a page.</summary>
+    static byte[] Cmdline(Task p)
+    {
+        if (p.Exited) return Array.Empty<byte>();
+        var mm = p.MM;
+        ulong argStart = mm.ArgStart, argEnd = mm.ArgEnd, envStart = mm.EnvStart, envEnd = mm.EnvEnd;
+        if (argEnd <= argStart) return Array.Empty<byte>();
+        if (envStart != argEnd || envEnd < envStart) envStart = envEnd = argEnd;
+        Span<byte> last = stackalloc byte[1];
+        if (p.Mem.ReadPartial(argEnd - 1, last) == 1 && last[0] != 0)
+        {
+            var page = ReadGuest(p, argStart, argStart + Math.Min(envEnd - argStart, MemoryManager.PageSize));
+            int nul = Array.IndexOf(page, (byte)0);
+            return nul >= 0 ? page[..(nul + 1)] : page;
+        }
+        return ReadGuest(p, argStart, argEnd);
+    }
+
+    static byte[] Environ(Task p) => p.Exited ? Array.Empty<byte>() : ReadGuest(p, p.MM.EnvStart, p.MM.EnvEnd);
+
+    /// <summary>Writing comm renames a task of the writer's own process (first 15 bytes, up to a NUL), as prctl(PR_SET_NAME).</summary>
+    static long WriteComm(Task t, Task p, byte[] b)
+    {
+        if (t.Tgid != p.Tgid) return -(long)Errno.EINVAL;
+        int n = Math.Min(b.Length, 15);
+        int nul = Array.IndexOf(b, (byte)0, 0, n);
+        if (nul >= 0) n = nul;
+        p.Comm = Encoding.UTF8.GetString(b, 0, n);
+        return b.Length;
+    }
+
+    static bool ParseInt(byte[] b, out int v) =>
+        int.TryParse(Encoding.ASCII.GetString(b).Trim(), System.Globalization.NumberStyles.AllowLeadingSign,
+            System.Globalization.CultureInfo.InvariantCulture, out v);
+
+    long WriteOomScoreAdj(byte[] b)
+    {
+        if (!ParseInt(b, out int v) || v < -1000 || v > 1000) return -(long)Errno.EINVAL;
+        _oomScoreAdj = v;
+        return b.Length;
+    }
+
+    /// <summary>The old interface: -17..15, scaled to oom_score_adj (15 is the maximum, 1000).</summary>
+    long WriteOomAdj(byte[] b)
+    {
+        if (!ParseInt(b, out int v) || v < -17 || v > 15) return -(long)Errno.EINVAL;
+        _oomScoreAdj = v == 15 ? 1000 : v * 1000 / 17;
+        return b.Length;
+    }
+
+    // --- fd and fdinfo ----------------------------------------------------------------------------
+
+    IEnumerable<(string, Func<Inode>)> Fds(Task p)
     {
         foreach (var fd in p.Fds.OpenFds())
         {
             int n = fd;
-            yield return (n.ToString(), () => new SynthSymlink(
-                t => p.Fds.Get(n)?.DisplayName(t) ?? "",
-                _ => p.Fds.Get(n) is { Path.IsValid: true } f ? f.Path : null) { Perm = 0x1c0 });
+            var f = p.Fds.Get(n);
+            if (f == null) continue;
+            // lr-x------, l-wx------ or lrwx------ after the description's access mode, as Linux shows.
+            uint perm = (OpenFlags.CanRead(f.Flags) ? 0x100u : 0) | (OpenFlags.CanWrite(f.Flags) ? 0x80u : 0) | 0x40;
+            yield return (n.ToString(), () => Own(new SynthSymlink(
+                t => p.Fds.Get(n)?.DisplayName(t),
+                t => p.Fds.Get(n) is { } g ? g.Path.IsValid ? g.Path : ReopenInode.PathFor(t, g) : null) { Perm = perm }));
         }
     }
 
-    static IEnumerable<(string, Func<Inode>)> FdInfos(Task p)
+    IEnumerable<(string, Func<Inode>)> FdInfos(Task p)
     {
         foreach (var fd in p.Fds.OpenFds())
         {
             int n = fd;
-            yield return (n.ToString(), () => new SynthFile(_ =>
+            yield return (n.ToString(), () => Own(new SynthFile(_ =>
             {
                 var f = p.Fds.Get(n);
-                return f == null ? "" : $"pos:\t{f.Offset}\nflags:\t0{Convert.ToString(f.Flags | (p.Fds.GetCloexec(n) ? OpenFlags.O_CLOEXEC : 0), 8)}\nmnt_id:\t{(f.Path.IsValid ? f.Path.Mount.Id : 0)}\n";
-            }));
+                if (f == null) return "";
+                int flags = f.Flags | (p.Fds.GetCloexec(n) ? OpenFlags.O_CLOEXEC : 0);
+                ulong ino = f.Stat(out var st) == Errno.None ? st.Ino : 0;
+                int mnt = f.Path.IsValid ? f.Path.Mount.Id : 0;
+                return $"pos:\t{f.Offset}\nflags:\t0{Convert.ToString(flags, 8)}\nmnt_id:\t{mnt}\nino:\t{ino}\n";
+            })));
         }
-    }
-
-    static string StatLine(Task p)
-    {
-        ulong vsize = 0;
-        if (!p.Exited) foreach (var v in p.MM.Vmas.All) vsize += v.Length;
-        long start = 0;
-        return $"{p.Tgid} ({p.Comm}) R {p.Ppid} {p.Tgid} {p.Tgid} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 {start} {vsize} 0 " +
-               $"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
-    }
-
-    static string Status(Task p)
-    {
-        ulong vsize = 0;
-        if (!p.Exited) foreach (var v in p.MM.Vmas.All) vsize += v.Length;
-        var c = p.Creds;
-        return $"Name:\t{p.Comm}\nUmask:\t{Convert.ToString(p.Fs.Umask, 8).PadLeft(4, '0')}\nState:\tR (running)\nTgid:\t{p.Tgid}\nNgid:\t0\nPid:\t{p.Tid}\nPPid:\t{p.Ppid}\n" +
-               $"TracerPid:\t0\nUid:\t{c.Uid}\t{c.Euid}\t{c.Suid}\t{c.Fsuid}\nGid:\t{c.Gid}\t{c.Egid}\t{c.Sgid}\t{c.Fsgid}\nFDSize:\t64\nGroups:\t\n" +
-               $"VmSize:\t{vsize / 1024} kB\nThreads:\t1\nSigBlk:\t{p.Signals.Mask:x16}\nCapEff:\t000001ffffffffff\nSeccomp:\t0\n";
-    }
-
-    static string Mounts(Task p)
-    {
-        var sb = new StringBuilder();
-        foreach (var m in p.Kernel.Mounts.All)
-        {
-            string at = m.MountPoint == null ? "/" : MountNamespace.PathOf(new VfsPath(m.Parent!, m.MountPoint), p.Fs.Root);
-            sb.Append($"{m.Source} {at} {m.FsType} {(m.ReadOnly ? "ro" : "rw")},relatime 0 0\n");
-        }
-        return sb.ToString();
     }
 }

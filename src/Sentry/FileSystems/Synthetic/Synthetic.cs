@@ -13,6 +13,8 @@ public abstract class SynthInode : Inode
     public ulong Dev { get; init; } = 0x14;
     public ulong Rdev { get; init; }
     public uint Perm { get; init; } = 0x1a4; // 0644
+    /// <summary>Owner and group (e.g. a /proc/[pid] entry belongs to the task's effective ids); root when null.</summary>
+    public Func<(uint Uid, uint Gid)>? Owner { get; set; }
 
     protected abstract uint TypeBits { get; }
     public override uint Mode => TypeBits | Perm;
@@ -26,6 +28,7 @@ public abstract class SynthInode : Inode
             Dev = Dev, Ino = Ino, Nlink = Nlink, Mode = Mode, Rdev = Rdev, Size = Size, Blksize = 4096,
             Atime = s_boot, Mtime = s_boot, Ctime = s_boot,
         };
+        if (Owner != null) (st.Uid, st.Gid) = Owner();
         return Errno.None;
     }
 }
@@ -39,6 +42,35 @@ public class SynthDir : SynthInode
     public Func<Task, IEnumerable<(string Name, Func<Inode> Make)>>? Dynamic { get; init; }
 
     public SynthDir() => Perm = 0x16d; // 0555
+
+    /// <summary>What creating a name here fails with (/proc: ENOENT, since its lookups never give a negative dentry).</summary>
+    public Errno CreateError { get; set; } = Errno.EROFS;
+    /// <summary>What removing or renaming an entry fails with (/proc: EPERM, it has no such operations).</summary>
+    public Errno RemoveError { get; set; } = Errno.EROFS;
+
+    public override Errno Create(Task t, string name, uint mode, out Inode? child)
+    {
+        child = null;
+        return CreateError;
+    }
+
+    public override Errno Mkdir(Task t, string name, uint mode) => CreateError;
+    public override Errno Symlink(Task t, string name, string target) => CreateError;
+    public override Errno Link(Task t, string name, Inode target) => CreateError;
+    public override Errno Unlink(Task t, string name, bool dir) => RemoveError;
+    /// <summary>A rename to a new name fails as creating it would; over an existing one, as removing.</summary>
+    public override Errno Rename(Task t, string oldName, Inode newDir, string newName) =>
+        newDir is SynthDir d && d.Lookup(t, newName, out _) != Errno.None ? d.CreateError : RemoveError;
+
+    /// <summary>Gives this directory and the fixed ones below it /proc's answers to changes.</summary>
+    public SynthDir ProcStyle()
+    {
+        CreateError = Errno.ENOENT;
+        RemoveError = Errno.EPERM;
+        foreach (var c in _fixed.Values)
+            if (c is SynthDir d) d.ProcStyle();
+        return this;
+    }
     protected override uint TypeBits => InodeMode.S_IFDIR;
     protected override ulong Nlink => 2;
     public override bool CacheChildren => Dynamic == null;
@@ -93,50 +125,87 @@ public sealed class SynthDirFile : FileDescription
     public override long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EISDIR;
 }
 
-/// <summary>A read-only file whose content is generated when it is opened (like seq_file).</summary>
+/// <summary>
+/// A file whose content is generated when it is opened (like seq_file). Read-only (0444) unless it has a
+/// Write handler, which receives each write(2)'s bytes and returns the count taken or a negative errno.
+/// A file without one still opens for writing (root may), but writes fail with WriteError as Linux's /proc does.
+/// </summary>
 public sealed class SynthFile : SynthInode
 {
     readonly Func<Task, string> _content;
-    public SynthFile(Func<Task, string> content) => _content = content;
+    public SynthFile(Func<Task, string> content)
+    {
+        _content = content;
+        Perm = 0x124; // 0444
+    }
     public SynthFile(string content) : this(_ => content) { }
     protected override uint TypeBits => InodeMode.S_IFREG;
     public Func<Task, byte[]>? Bytes { get; init; }
+    public Func<Task, byte[], long>? Write { get; init; }
+    /// <summary>What write(2) fails with when there is no Write handler: EIO for /proc's own files, EINVAL for /proc/[pid]'s.</summary>
+    public Errno WriteError { get; set; } = Errno.EIO;
+    /// <summary>If set, opening for writing without a Write handler fails with this (sysctl files: EACCES even for root).</summary>
+    public Errno WriteOpenError { get; init; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
         fd = null;
-        if (OpenFlags.CanWrite(flags)) return Errno.EACCES;
-        var data = Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t));
-        fd = new BufferFile(flags, path, this, data);
+        if (Write == null && WriteOpenError != Errno.None && OpenFlags.CanWrite(flags)) return WriteOpenError;
+        // A write-only open does not generate the content (it may be costly or have no meaning).
+        var data = OpenFlags.CanRead(flags) || !OpenFlags.CanWrite(flags) ? Generate(t) : Array.Empty<byte>();
+        fd = new BufferFile(flags, path, this, data) { Writer = Write, WriteError = WriteError, Regenerate = Generate };
         return Errno.None;
     }
+
+    byte[] Generate(Task t) => Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t));
+
+    /// <summary>O_TRUNC on a generated file changes nothing, as on Linux.</summary>
+    public override Errno Truncate(long size) => Errno.None;
 }
 
-/// <summary>An open file over a byte snapshot.</summary>
+/// <summary>
+/// An open file over a byte snapshot. With Regenerate, a read from offset 0 after the first takes a new
+/// snapshot, as seq_file does: programs like top keep /proc/stat open and rewind it to refresh.
+/// </summary>
 public sealed class BufferFile : FileDescription
 {
-    readonly byte[] _data;
+    byte[] _data;
+    bool _fresh = true;
     public BufferFile(int flags, VfsPath path, Inode inode, byte[] data) : base(flags, path, inode) => _data = data;
+    public Func<Task, byte[]>? Regenerate { get; init; }
+    /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
+    public Func<Task, byte[], long>? Writer { get; init; }
+    public Errno WriteError { get; init; } = Errno.EIO;
 
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
         if (offset < 0) return -(long)Errno.EINVAL;
-        if (offset >= _data.Length) return 0;
-        int n = (int)Math.Min(buf.Length, _data.Length - offset);
-        _data.AsSpan((int)offset, n).CopyTo(buf);
+        var data = _data;
+        if (offset == 0 && buf.Length > 0 && Regenerate != null)
+        {
+            if (!_fresh) _data = data = Regenerate(t);
+            _fresh = false;
+        }
+        if (offset >= data.Length) return 0;
+        int n = (int)Math.Min(buf.Length, data.Length - offset);
+        data.AsSpan((int)offset, n).CopyTo(buf);
         return n;
     }
 
-    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EBADF;
+    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset)
+    {
+        if (!OpenFlags.CanWrite(Flags)) return -(long)Errno.EBADF;
+        return Writer != null ? Writer(t, buf.ToArray()) : -(long)WriteError;
+    }
 }
 
-/// <summary>A symlink whose target may depend on the task; optionally a /proc "magic" link.</summary>
+/// <summary>A symlink whose target may depend on the task (null: gone, ENOENT); optionally a /proc "magic" link.</summary>
 public sealed class SynthSymlink : SynthInode
 {
-    readonly Func<Task, string> _target;
+    readonly Func<Task, string?> _target;
     readonly Func<Task, VfsPath?>? _magic;
 
-    public SynthSymlink(Func<Task, string> target, Func<Task, VfsPath?>? magic = null)
+    public SynthSymlink(Func<Task, string?> target, Func<Task, VfsPath?>? magic = null)
     {
         _target = target;
         _magic = magic;
@@ -148,8 +217,9 @@ public sealed class SynthSymlink : SynthInode
 
     public override Errno ReadLink(Task t, out string target)
     {
-        target = _target(t);
-        return Errno.None;
+        var s = _target(t);
+        target = s ?? "";
+        return s == null ? Errno.ENOENT : Errno.None;
     }
 
     public override bool FollowMagic(Task t, out VfsPath target)

@@ -1,0 +1,228 @@
+using System.Text;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Memory;
+
+namespace AppKernel.Sentry.FileSystems.Proc;
+
+/// <summary>The text of /proc/[pid]/{stat,statm,status,limits}, laid out as Linux 6.1 prints them.</summary>
+public static class ProcPidFiles
+{
+    const ulong Page = MemoryManager.PageSize;
+    /// <summary>USER_HZ: the unit of the times in stat.</summary>
+    public const long ClockTicks = 100;
+    /// <summary>41 capabilities (CAP_LAST_CAP = 40).</summary>
+    public const ulong AllCaps = 0x1ff_ffff_ffff;
+
+    /// <summary>What a task's address space holds, in bytes, computed from its VMAs.</summary>
+    public readonly record struct MemUsage(ulong Total, ulong Peak, ulong RssAnon, ulong RssFile, ulong Data, ulong Stack,
+        ulong Exe, ulong Lib, ulong PageTables)
+    {
+        public ulong Rss => RssAnon + RssFile;
+    }
+
+    /// <summary>
+    /// The task's memory as Linux's task_mem accounts it. Resident sizes are our best knowledge, since the
+    /// Sentry does not see page faults: file mappings are copied in when mapped (resident); anonymous memory
+    /// counts once it is writable and committed (heap, written data); of the stack, the part holding the
+    /// initial arguments and environment.
+    /// </summary>
+    public static MemUsage Usage(Task p)
+    {
+        if (p.Exited) return default;
+        var mm = p.MM;
+        ulong total = 0, rssAnon = 0, rssFile = 0, data = 0, stack = 0, execVm = 0;
+        Vma[] vmas;
+        try { vmas = mm.Vmas.All.ToArray(); }
+        catch (ArgumentException) { return default; } // changed while we looked (another task's exec)
+        foreach (var v in vmas)
+        {
+            ulong len = v.Length;
+            total += len;
+            bool write = (v.Prot & Prot.Write) != 0, exec = (v.Prot & Prot.Exec) != 0;
+            if (v.Name == "[stack]")
+            {
+                stack += len;
+                if (mm.StartStack >= v.Start && mm.StartStack < v.End) rssAnon += (v.End - (mm.StartStack & ~(Page - 1)));
+                continue;
+            }
+            if (write && !v.Shared) data += len;
+            else if (exec && !write) execVm += len;
+            if (v.File != null) rssFile += len;
+            else if (v.Committed) rssAnon += len;
+        }
+        ulong exe = mm.EndCode > mm.StartCode ? ((mm.EndCode + Page - 1) & ~(Page - 1)) - (mm.StartCode & ~(Page - 1)) : 0;
+        ulong lib = execVm > exe ? execVm - exe : 0;
+        ulong peak = Math.Max(mm.PeakVm, total);
+        // One page-table page maps 2 MB; a few upper-level pages besides.
+        ulong pte = (total / (512 * Page) + 4) * Page;
+        return new MemUsage(total, peak, rssAnon, rssFile, data, stack, exe, lib, pte);
+    }
+
+    static char StateOf(Task reader, Task p) => p.Exited ? 'Z' : p == reader ? 'R' : 'S';
+
+    static string StateName(char s) => s switch { 'R' => "R (running)", 'S' => "S (sleeping)", _ => "Z (zombie)" };
+
+    static ulong SigBits(SignalState s, ulong handler, bool caught)
+    {
+        ulong bits = 0;
+        for (int i = 1; i <= SignalState.NSig; i++)
+        {
+            ulong h = s.Actions[i].Handler;
+            if (caught ? h > 1 : h == handler) bits |= 1UL << (i - 1);
+        }
+        return bits;
+    }
+
+    public static ulong Ignored(Task p) => SigBits(p.Signals, 1, false);
+    public static ulong Caught(Task p) => SigBits(p.Signals, 0, true);
+
+    static ulong StartTicks(Task p) => (ulong)(p.StartTime.Ticks / (TimeSpan.TicksPerSecond / ClockTicks));
+
+    /// <summary>/proc/[pid]/stat: 52 fields (fs/proc/array.c do_task_stat).</summary>
+    public static string Stat(Task reader, Task p)
+    {
+        var u = Usage(p);
+        var mm = p.Exited ? null : p.MM;
+        char state = StateOf(reader, p);
+        ulong rsslim = p.Limits.Values[5].Cur;
+        var sb = new StringBuilder(256);
+        sb.Append(p.Tgid).Append(" (").Append(p.Comm).Append(") ").Append(state);
+        void F(object v) => sb.Append(' ').Append(v);
+        F(p.Ppid); F(p.Tgid); F(p.Tgid);            // ppid, pgrp, session
+        F(0); F(-1);                                 // tty_nr, tpgid: no controlling terminal
+        F(0x400000u);                                // flags: PF_RANDOMIZE
+        F(0); F(0); F(0); F(0);                      // minflt cminflt majflt cmajflt
+        F(0); F(0); F(0); F(0);                      // utime stime cutime cstime
+        F(20); F(0);                                 // priority, nice
+        F(1); F(0);                                  // num_threads, itrealvalue
+        F(StartTicks(p));
+        F(u.Total); F(u.Rss / Page); F(rsslim);
+        F(mm?.StartCode ?? 0); F(mm?.EndCode ?? 0); F(mm?.StartStack ?? 0);
+        F(0); F(0);                                  // kstkesp, kstkeip
+        F(0);                                        // pending signals
+        F(p.Signals.Mask & 0x7fffffff); F(Ignored(p) & 0x7fffffff); F(Caught(p) & 0x7fffffff);
+        F(0); F(0); F(0);                            // wchan, nswap, cnswap
+        F(17);                                       // exit_signal: SIGCHLD
+        F(0); F(0); F(0);                            // processor, rt_priority, policy
+        F(0); F(0); F(0);                            // delayacct_blkio_ticks, guest_time, cguest_time
+        F(mm?.StartData ?? 0); F(mm?.EndData ?? 0); F(mm?.BrkStart ?? 0);
+        F(mm?.ArgStart ?? 0); F(mm?.ArgEnd ?? 0); F(mm?.EnvStart ?? 0); F(mm?.EnvEnd ?? 0);
+        F(p.Exited ? (p.TermSignal != 0 ? p.TermSignal : p.ExitCode << 8) : 0);
+        sb.Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>/proc/[pid]/statm: size resident shared text lib data dt, in pages.</summary>
+    public static string Statm(Task p)
+    {
+        var u = Usage(p);
+        return $"{u.Total / Page} {u.Rss / Page} {u.RssFile / Page} {u.Exe / Page} 0 {(u.Data + u.Stack) / Page} 0\n";
+    }
+
+    static string Kb(string name, ulong bytes) => $"{name}:\t{bytes / 1024,8} kB\n";
+
+    /// <summary>Linux's escaping of the name in status (ESCAPE_SPACE | ESCAPE_SPECIAL for "\n\\").</summary>
+    static string EscapeName(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        foreach (char c in s)
+            sb.Append(c switch
+            {
+                '\n' => "\\n", '\t' => "\\t", '\r' => "\\r", '\f' => "\\f", '\v' => "\\v", '\\' => "\\\\",
+                _ => c.ToString(),
+            });
+        return sb.ToString();
+    }
+
+    static int FdSize(Task p)
+    {
+        int max = -1;
+        foreach (var fd in p.Fds.OpenFds()) max = Math.Max(max, fd);
+        int size = 64;
+        while (size <= max) size *= 2;
+        return size;
+    }
+
+    /// <summary>A CPU set as Linux's %*pb prints it: hex, in comma-separated groups of 32 bits.</summary>
+    public static string CpuMask(int cpus)
+    {
+        int groups = (cpus + 31) / 32;
+        var parts = new List<string>();
+        for (int g = groups - 1; g >= 0; g--)
+        {
+            int n = Math.Min(32, cpus - g * 32);
+            uint bits = n == 32 ? uint.MaxValue : (1u << n) - 1;
+            parts.Add(g == groups - 1 ? bits.ToString("x" + ((n + 3) / 4)) : bits.ToString("x8"));
+        }
+        return string.Join(",", parts);
+    }
+
+    public static string CpuList(int cpus) => cpus > 1 ? $"0-{cpus - 1}" : "0";
+
+    /// <summary>/proc/[pid]/status (fs/proc/array.c proc_pid_status).</summary>
+    public static string Status(Task reader, Task p)
+    {
+        var c = p.Creds;
+        var u = Usage(p);
+        var sb = new StringBuilder(1400);
+        sb.Append($"Name:\t{EscapeName(p.Comm)}\n");
+        sb.Append($"Umask:\t{Convert.ToString(p.Fs.Umask, 8).PadLeft(4, '0')}\n");
+        sb.Append($"State:\t{StateName(StateOf(reader, p))}\n");
+        sb.Append($"Tgid:\t{p.Tgid}\nNgid:\t0\nPid:\t{p.Tid}\nPPid:\t{p.Ppid}\nTracerPid:\t0\n");
+        sb.Append($"Uid:\t{c.Uid}\t{c.Euid}\t{c.Suid}\t{c.Fsuid}\n");
+        sb.Append($"Gid:\t{c.Gid}\t{c.Egid}\t{c.Sgid}\t{c.Fsgid}\n");
+        sb.Append($"FDSize:\t{FdSize(p)}\n");
+        sb.Append("Groups:\t");
+        for (int i = 0; i < c.Groups.Length; i++) sb.Append(i > 0 ? " " : "").Append(c.Groups[i]);
+        sb.Append(" \n");
+        sb.Append($"NStgid:\t{p.Tgid}\nNSpid:\t{p.Tid}\nNSpgid:\t{p.Tgid}\nNSsid:\t{p.Tgid}\n");
+        if (!p.Exited)
+        {
+            sb.Append(Kb("VmPeak", u.Peak)).Append(Kb("VmSize", u.Total)).Append(Kb("VmLck", 0)).Append(Kb("VmPin", 0));
+            sb.Append(Kb("VmHWM", u.Rss)).Append(Kb("VmRSS", u.Rss)).Append(Kb("RssAnon", u.RssAnon)).Append(Kb("RssFile", u.RssFile));
+            sb.Append(Kb("RssShmem", 0)).Append(Kb("VmData", u.Data)).Append(Kb("VmStk", u.Stack)).Append(Kb("VmExe", u.Exe));
+            sb.Append(Kb("VmLib", u.Lib)).Append(Kb("VmPTE", u.PageTables)).Append(Kb("VmSwap", 0));
+            sb.Append("HugetlbPages:\t       0 kB\n");
+        }
+        sb.Append("CoreDumping:\t0\n");
+        sb.Append("THP_enabled:\t1\n");
+        sb.Append("Threads:\t1\n");
+        sb.Append($"SigQ:\t0/{p.Limits.Values[11].Cur}\n");
+        sb.Append("SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n");
+        sb.Append($"SigBlk:\t{p.Signals.Mask:x16}\nSigIgn:\t{Ignored(p):x16}\nSigCgt:\t{Caught(p):x16}\n");
+        ulong caps = c.Euid == 0 ? AllCaps : 0;
+        sb.Append($"CapInh:\t0000000000000000\nCapPrm:\t{caps:x16}\nCapEff:\t{caps:x16}\nCapBnd:\t{AllCaps:x16}\nCapAmb:\t0000000000000000\n");
+        sb.Append($"NoNewPrivs:\t{(p.NoNewPrivs ? 1 : 0)}\n");
+        sb.Append("Seccomp:\t0\nSeccomp_filters:\t0\n");
+        sb.Append("Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n");
+        int cpus = SystemInfo.Cpus;
+        sb.Append($"Cpus_allowed:\t{CpuMask(cpus)}\nCpus_allowed_list:\t{CpuList(cpus)}\n");
+        sb.Append("Mems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n");
+        sb.Append("voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+        return sb.ToString();
+    }
+
+    static readonly (string Name, string? Unit)[] LimitNames =
+    {
+        ("Max cpu time", "seconds"), ("Max file size", "bytes"), ("Max data size", "bytes"), ("Max stack size", "bytes"),
+        ("Max core file size", "bytes"), ("Max resident set", "bytes"), ("Max processes", "processes"),
+        ("Max open files", "files"), ("Max locked memory", "bytes"), ("Max address space", "bytes"),
+        ("Max file locks", "locks"), ("Max pending signals", "signals"), ("Max msgqueue size", "bytes"),
+        ("Max nice priority", null), ("Max realtime priority", null), ("Max realtime timeout", "us"),
+    };
+
+    /// <summary>/proc/[pid]/limits (fs/proc/base.c proc_pid_limits).</summary>
+    public static string Limits(Task p)
+    {
+        static string V(ulong v) => v == RLimits.Infinity ? "unlimited" : v.ToString();
+        var sb = new StringBuilder();
+        sb.Append($"{"Limit",-25} {"Soft Limit",-20} {"Hard Limit",-20} {"Units",-10}\n");
+        for (int i = 0; i < LimitNames.Length && i < RLimits.Count; i++)
+        {
+            var (cur, max) = p.Limits.Values[i];
+            sb.Append($"{LimitNames[i].Name,-25} {V(cur),-20} {V(max),-20} ");
+            sb.Append(LimitNames[i].Unit is { } unit ? $"{unit,-10}\n" : "\n");
+        }
+        return sb.ToString();
+    }
+}
