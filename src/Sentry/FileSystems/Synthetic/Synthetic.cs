@@ -59,7 +59,7 @@ public class SynthDir : SynthInode
     public override Errno Link(Task t, string name, Inode target) => CreateError;
     public override Errno Unlink(Task t, string name, bool dir) => RemoveError;
     /// <summary>A rename to a new name fails as creating it would; over an existing one, as removing.</summary>
-    public override Errno Rename(Task t, string oldName, Inode newDir, string newName) =>
+    public override Errno Rename(Task t, string oldName, Inode newDir, string newName, uint flags) =>
         newDir is SynthDir d && d.Lookup(t, newName, out _) != Errno.None ? d.CreateError : RemoveError;
 
     /// <summary>Gives this directory and the fixed ones below it /proc's answers to changes.</summary>
