@@ -10,6 +10,7 @@ public static class Program
         var root = new RootCommand("runsc: the AppKernel sandbox runtime (an application kernel for Linux programs)")
         {
             DoCommand.Create(),
+            GoferCommand.Create(),
         };
         var separated = SeparateGuestCommand(args);
         if (separated == null) return 125;
