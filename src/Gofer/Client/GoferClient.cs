@@ -232,7 +232,7 @@ public sealed unsafe class GoferClient : IDisposable
     {
         var e = CheckXattrName(name);
         if (e != Errno.None) return e;
-        if (value.Length > Wire.MaxXattrValue) return Errno.E2BIG;
+        if (value.Length > Wire.MaxSetXattrValue) return Errno.E2BIG;
         return Call(new SetXattrRequest(fid, name, value.ToArray(), flags), out _, out _);
     }
 

@@ -42,6 +42,8 @@ public static class Wire
     public const int MaxClunk = 8000;
     /// <summary>Largest xattr value or list a reply can carry: the message minus header, errno, size and length fields.</summary>
     public const int MaxXattrValue = MaxMessage - HeaderSize - 4 - 4 - 4;
+    /// <summary>Largest value a SetXattr request can carry with any name: the message minus header, fid, name, flags, length.</summary>
+    public const int MaxSetXattrValue = MaxMessage - HeaderSize - 8 - 2 - XattrNameMax - 4 - 4;
     /// <summary>Stat on the wire: dev, ino, mode, nlink, uid, gid, rdev, size, blksize, blocks, 3 × (sec, nsec).</summary>
     public const int StatSize = 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 8 + 8 + 6 * 8;
 
