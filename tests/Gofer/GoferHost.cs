@@ -137,6 +137,15 @@ internal static unsafe class HostFs
         fixed (byte* p = b) return GoferSys.mknodat(GoferSys.AT_FDCWD, p, mode, dev) == 0 ? 0 : GoferSys.Errno;
     }
 
+    public static void Link(string existing, string newPath)
+    {
+        var a = Encoding.UTF8.GetBytes(existing + "\0");
+        var b = Encoding.UTF8.GetBytes(newPath + "\0");
+        fixed (byte* pa = a)
+        fixed (byte* pb = b)
+            Assert.Equal(0, GoferSys.linkat(GoferSys.AT_FDCWD, pa, GoferSys.AT_FDCWD, pb, 0));
+    }
+
     public static void Mkfifo(string path) => Assert.Equal(0, Mknod(path, GoferSys.S_IFIFO | 0x1B6, 0));
 
     public static HostStatFs StatFs(string path)
