@@ -104,6 +104,13 @@ public sealed unsafe class GoferHost : IDisposable
         return r!;
     }
 
+    /// <summary>Shuts the server's end of the socket down: the server stops, and the client sees a dead gofer.</summary>
+    public void KillServer()
+    {
+        shutdown(_serverSock, SHUT_RDWR);
+        Assert.True(_thread.Join(10_000));
+    }
+
     public void Dispose()
     {
         if (Client != null) Client.Dispose();
