@@ -25,14 +25,14 @@ public static unsafe class GoferMain
         int rootFd = OpenDir(root);
         if (rootFd < 0)
         {
-            log.LogError("gofer: cannot open root {Root}: errno {Errno}", root, (Errno)errno);
+            log.LogError("cannot open root {Root}: errno {Errno}", root, (Errno)errno);
             return 1;
         }
         // Reopening a node for I/O goes through /proc/self/fd/N; keep the directory before /proc disappears.
         int procFd = OpenDir("/proc/self/fd");
         if (procFd < 0)
         {
-            log.LogError("gofer: cannot open /proc/self/fd: errno {Errno}", (Errno)errno);
+            log.LogError("cannot open /proc/self/fd: errno {Errno}", (Errno)errno);
             close(rootFd);
             return 1;
         }

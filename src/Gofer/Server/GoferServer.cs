@@ -52,7 +52,7 @@ public sealed unsafe partial class GoferServer : IDisposable
     /// </summary>
     public void Serve(int socketFd)
     {
-        _log.LogDebug("gofer: serving on fd {Fd} ({Mode})", socketFd, _writable ? "read-write" : "read-only");
+        _log.LogDebug("serving on fd {Fd} ({Mode})", socketFd, _writable ? "read-write" : "read-only");
         try
         {
             while (true)
@@ -60,7 +60,7 @@ public sealed unsafe partial class GoferServer : IDisposable
                 int n = SeqPacket.Receive(socketFd, _in, Span<int>.Empty, out _, out bool truncated, out var rerr);
                 if (n < 0)
                 {
-                    _log.LogWarning("gofer: receive failed: {Errno}", rerr);
+                    _log.LogWarning("receive failed: {Errno}", rerr);
                     return;
                 }
                 if (n == 0 && SeqPacket.PeerClosed(socketFd)) return;
@@ -79,13 +79,13 @@ public sealed unsafe partial class GoferServer : IDisposable
                     if (derr != Errno.None) reply = new ErrorReply(derr);
                     else reply = Dispatch(req!, out donate);
                 }
-                if (reply is ErrorReply) _log.LogDebug("gofer: malformed request (tag {Tag}): {Errno}", tag, reply.Err);
+                if (reply is ErrorReply) _log.LogDebug("malformed request (tag {Tag}): {Errno}", tag, reply.Err);
 
                 int len = Codec.EncodeReply(reply, tag, _out);
                 if (len < 0)
                 {
                     // Cannot happen for replies the server builds; never send a half-written message.
-                    _log.LogError("gofer: reply {Reply} does not fit in a message", reply.GetType().Name);
+                    _log.LogError("reply {Reply} does not fit in a message", reply.GetType().Name);
                     if (donate >= 0) close(donate);
                     donate = -1;
                     len = Codec.EncodeReply(new ErrorReply(Errno.EIO), tag, _out);
@@ -94,7 +94,7 @@ public sealed unsafe partial class GoferServer : IDisposable
                 if (donate >= 0) close(donate);
                 if (!sent)
                 {
-                    if (serr != Errno.EPIPE && serr != Errno.ECONNRESET) _log.LogWarning("gofer: send failed: {Errno}", serr);
+                    if (serr != Errno.EPIPE && serr != Errno.ECONNRESET) _log.LogWarning("send failed: {Errno}", serr);
                     return;
                 }
             }
@@ -102,7 +102,7 @@ public sealed unsafe partial class GoferServer : IDisposable
         finally
         {
             _fids.Clear();
-            _log.LogDebug("gofer: session ended");
+            _log.LogDebug("session ended");
         }
     }
 
@@ -139,7 +139,7 @@ public sealed unsafe partial class GoferServer : IDisposable
         }
         catch (Exception e)
         {
-            _log.LogError(e, "gofer: {Op} failed", req.Op);
+            _log.LogError(e, "{Op} failed", req.Op);
             if (donate >= 0) close(donate);
             donate = -1;
             return Codec.Failure(req.Op, Errno.EIO);

@@ -103,7 +103,7 @@ public sealed unsafe partial class GoferServer
         var target = _scratch.AsSpan(0, (int)n);
         if (!System.Text.Unicode.Utf8.IsValid(target))
         {
-            _log.LogWarning("gofer: a symlink target is not UTF-8; reported as EIO");
+            _log.LogWarning("a symlink target is not UTF-8; reported as EIO");
             return Fail(Op.ReadLink, Errno.EIO);
         }
         return new ReadLinkReply(Encoding.UTF8.GetString(target));

@@ -63,7 +63,7 @@ public sealed unsafe partial class GoferServer
             if (!Names.IsValidName(name)) continue; // "." and ".."
             if (!System.Text.Unicode.Utf8.IsValid(name))
             {
-                if (!_loggedBadName) _log.LogWarning("gofer: directory entries whose names are not UTF-8 are not listed");
+                if (!_loggedBadName) _log.LogWarning("directory entries whose names are not UTF-8 are not listed");
                 _loggedBadName = true;
                 continue;
             }
