@@ -11,6 +11,7 @@ public static class Program
         {
             DoCommand.Create(),
             ConfineCheckCommand.Create(),
+            GoferCommand.Create(),
         };
         var separated = SeparateGuestCommand(args);
         if (separated == null) return 125;

@@ -1,0 +1,64 @@
+using System.Text;
+using AppKernel.Gofer.Native;
+using AppKernel.Gofer.Server;
+using AppKernel.Platform.Native;
+using Microsoft.Extensions.Logging;
+using static Tmds.Linux.LibC;
+
+namespace AppKernel.Gofer;
+
+/// <summary>The body of `runsc gofer`: the gofer process serving one root over one socket.</summary>
+public static unsafe class GoferMain
+{
+    const int PR_SET_PDEATHSIG = 1;
+    const int RLIMIT_NOFILE = 7;
+
+    /// <summary>Serves <paramref name="root"/> on <paramref name="sockFd"/> until the Sentry closes it. Returns the exit code.</summary>
+    public static int Run(string root, bool writable, int sockFd, ILogger log)
+    {
+        // Die with the parent (the spawning thread of runsc). If it is gone already, its end of the socket
+        // is closed and Serve returns at once.
+        Host.prctl(PR_SET_PDEATHSIG, 9 /* SIGKILL */, 0, 0, 0);
+        umask(0); // the Sentry decides modes; Create/Mkdir/Mknod set the exact bits anyway
+        RaiseFdLimit(); // every fid is an fd
+
+        int rootFd = OpenDir(root);
+        if (rootFd < 0)
+        {
+            log.LogError("cannot open root {Root}: errno {Errno}", root, (Errno)errno);
+            return 1;
+        }
+        // Reopening a node for I/O goes through /proc/self/fd/N; keep the directory before /proc disappears.
+        int procFd = OpenDir("/proc/self/fd");
+        if (procFd < 0)
+        {
+            log.LogError("cannot open /proc/self/fd: errno {Errno}", (Errno)errno);
+            close(rootFd);
+            return 1;
+        }
+        fcntl(sockFd, F_SETFD, FD_CLOEXEC);
+
+        // CONFINEMENT: enter the gofer's confinement here (src/Gofer/Confinement: pivot_root into root, drop capabilities, seccomp).
+
+        using var server = new GoferServer(rootFd, writable, procFd, log);
+        server.Serve(sockFd);
+        close(sockFd);
+        return 0;
+    }
+
+    static int OpenDir(string path)
+    {
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes) return openat(GoferSys.AT_FDCWD, p, GoferSys.O_PATH | GoferSys.O_DIRECTORY | GoferSys.O_CLOEXEC, 0);
+    }
+
+    static void RaiseFdLimit()
+    {
+        RLimit r;
+        if (Host.getrlimit(RLIMIT_NOFILE, &r) == 0 && r.Cur < r.Max)
+        {
+            r.Cur = r.Max;
+            Host.setrlimit(RLIMIT_NOFILE, &r);
+        }
+    }
+}

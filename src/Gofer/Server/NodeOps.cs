@@ -1,0 +1,126 @@
+using System.Text;
+using AppKernel.Gofer.Native;
+using AppKernel.Gofer.Protocol;
+using Microsoft.Extensions.Logging;
+using static Tmds.Linux.LibC;
+
+namespace AppKernel.Gofer.Server;
+
+/// <summary>Attach, Walk, Stat, Open, ReadLink, StatFs, Clunk.</summary>
+public sealed unsafe partial class GoferServer
+{
+    /// <summary>Takes a fid for a new O_PATH fd, or closes it and fails.</summary>
+    Errno Adopt(int fd, out ulong fid, out GoferStat st)
+    {
+        fid = 0;
+        var e = StatFd(fd, out var hst);
+        st = hst.ToGofer();
+        if (e != Errno.None || _fids.Full)
+        {
+            close(fd);
+            return e != Errno.None ? e : Errno.ENFILE;
+        }
+        fid = _fids.Add(fd, hst.Mode);
+        return Errno.None;
+    }
+
+    Reply Attach()
+    {
+        if (_fids.Full) return Fail(Op.Attach, Errno.ENFILE);
+        int fd;
+        fixed (byte* dot = ".\0"u8) fd = openat(_root, dot, GoferSys.O_PATH | GoferSys.O_DIRECTORY | GoferSys.O_CLOEXEC, 0);
+        if (fd < 0) return Fail(Op.Attach, LastErrno);
+        var e = Adopt(fd, out ulong fid, out var st);
+        return e != Errno.None ? Fail(Op.Attach, e) : new FidStatReply(Op.Attach, fid, st);
+    }
+
+    Reply Walk(WalkRequest q)
+    {
+        if (!_fids.TryGet(q.DirFid, out var dir)) return Fail(Op.Walk, Errno.EBADF);
+        var walked = new List<(ulong, GoferStat)>(q.Names.Count);
+        Span<byte> name = stackalloc byte[CStr.NameBuf];
+        int cur = dir.Fd;
+        var err = Errno.None;
+        foreach (var n in q.Names)
+        {
+            if (_fids.Full) { err = Errno.ENFILE; break; }
+            if (!CStr.Put(n, name)) { err = Errno.ENAMETOOLONG; break; }
+            int fd;
+            // One component, never following a symlink: the name holds no '/' and is not "." or "..".
+            fixed (byte* p = name) fd = openat(cur, p, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
+            if (fd < 0) { err = LastErrno; break; }
+            err = Adopt(fd, out ulong fid, out var st);
+            if (err != Errno.None) break;
+            walked.Add((fid, st));
+            cur = fd;
+        }
+        return new WalkReply(walked) { Err = err };
+    }
+
+    Reply Stat(StatRequest q)
+    {
+        if (!_fids.TryGet(q.Fid, out var node)) return Fail(Op.Stat, Errno.EBADF);
+        var e = StatFd(node.Fd, out var st);
+        return e != Errno.None ? Fail(Op.Stat, e) : new StatReply(Op.Stat, st.ToGofer());
+    }
+
+    /// <summary>Why a node of this type may not be opened, or None for regular files and directories.</summary>
+    static Errno OpenableType(in Node n) => n.Type switch
+    {
+        GoferSys.S_IFREG or GoferSys.S_IFDIR => Errno.None,
+        GoferSys.S_IFIFO or GoferSys.S_IFSOCK => Errno.ENXIO, // opening a FIFO would block the gofer; sockets cannot be opened
+        GoferSys.S_IFLNK => Errno.ELOOP,            // as open(O_NOFOLLOW) of a symlink
+        _ => Errno.EACCES,                  // device nodes are never opened (as on a nodev mount)
+    };
+
+    Reply Open(OpenRequest q, out int donate)
+    {
+        donate = -1;
+        if (!_fids.TryGet(q.Fid, out var node)) return Fail(Op.Open, Errno.EBADF);
+        int acc = q.Flags & Wire.O_ACCMODE;
+        if ((q.Flags & ~Wire.AllowedOpenFlags) != 0 || acc == Wire.O_ACCMODE) return Fail(Op.Open, Errno.EINVAL);
+        var e = OpenableType(node);
+        if (e != Errno.None) return Fail(Op.Open, e);
+        bool write = acc != Wire.O_RDONLY || (q.Flags & Wire.O_TRUNC) != 0;
+        if (node.IsDir && write) return Fail(Op.Open, Errno.EISDIR);
+        if (write && !_writable) return Fail(Op.Open, Errno.EROFS);
+        int fd = Reopen(node.Fd, q.Flags | (node.IsDir ? GoferSys.O_DIRECTORY : 0));
+        if (fd < 0) return Fail(Op.Open, LastErrno);
+        donate = fd;
+        return new EmptyReply(Op.Open);
+    }
+
+    Reply ReadLink(ReadLinkRequest q)
+    {
+        if (!_fids.TryGet(q.Fid, out var node)) return Fail(Op.ReadLink, Errno.EBADF);
+        if (!node.IsSymlink) return Fail(Op.ReadLink, Errno.EINVAL);
+        long n;
+        fixed (byte* buf = _scratch)
+        fixed (byte* empty = "\0"u8)
+            n = (long)readlinkat(node.Fd, empty, buf, Wire.PathMax + 1);
+        if (n < 0) return Fail(Op.ReadLink, LastErrno);
+        if (n > Wire.PathMax) return Fail(Op.ReadLink, Errno.ENAMETOOLONG);
+        var target = _scratch.AsSpan(0, (int)n);
+        if (!System.Text.Unicode.Utf8.IsValid(target))
+        {
+            _log.LogWarning("a symlink target is not UTF-8; reported as EIO");
+            return Fail(Op.ReadLink, Errno.EIO);
+        }
+        return new ReadLinkReply(Encoding.UTF8.GetString(target));
+    }
+
+    Reply StatFs(StatFsRequest q)
+    {
+        if (!_fids.TryGet(q.Fid, out var node)) return Fail(Op.StatFs, Errno.EBADF);
+        HostStatFs s;
+        if (GoferSys.fstatfs(node.Fd, &s) < 0) return Fail(Op.StatFs, (Errno)GoferSys.Errno);
+        return new StatFsReply(new GoferStatFs(s.Type, s.Bsize, s.Blocks, s.Bfree, s.Bavail, s.Files, s.Ffree, s.NameLen, s.Frsize, s.Flags));
+    }
+
+    Reply Clunk(ClunkRequest q)
+    {
+        bool allKnown = true;
+        foreach (var fid in q.Fids) allKnown &= _fids.Remove(fid);
+        return new EmptyReply(Op.Clunk) { Err = allKnown ? Errno.None : Errno.EBADF };
+    }
+}

@@ -1,0 +1,431 @@
+using System.Text;
+using AppKernel.Gofer;
+using AppKernel.Gofer.Native;
+using Xunit;
+using static Tmds.Linux.LibC;
+
+namespace AppKernel.Tests.Gofer;
+
+/// <summary>The server's operations over a temp directory, through <see cref="GoferClient"/>, checked against the host.</summary>
+public sealed class GoferServerBehaviourTests : IDisposable
+{
+    const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_TRUNC = 0x200, O_APPEND = 0x400;
+    const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000, S_IFIFO = 0x1000, S_IFSOCK = 0xC000, S_IFCHR = 0x2000;
+
+    readonly GoferHost _h = new(writable: true, populate: root =>
+    {
+        Directory.CreateDirectory(Path.Combine(root, "a/b/c"));
+        File.WriteAllText(Path.Combine(root, "a/b/c/file.txt"), "hello gofer");
+        File.WriteAllText(Path.Combine(root, "top.txt"), "top");
+    });
+
+    public void Dispose() => _h.Dispose();
+
+    GoferClient C => _h.C;
+
+    [Fact]
+    public void Walk_GivesOneFidPerComponent_WithTheHostsStat()
+    {
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.None, C.Walk(_h.RootFid, new[] { "a", "b", "c", "file.txt" }, walked));
+        Assert.Equal(4, walked.Count);
+        Assert.Equal(4, walked.Select(w => w.Fid).Distinct().Count());
+        Assert.Equal(HostFs.Lstat(_h.P("a/b")).Ino, walked[1].Stat.Ino);
+        var host = HostFs.Lstat(_h.P("a/b/c/file.txt"));
+        var st = walked[3].Stat;
+        Assert.Equal(host.Ino, st.Ino);
+        Assert.Equal(host.Dev, st.Dev);
+        Assert.Equal(host.Mode, st.Mode);
+        Assert.Equal(11, st.Size);
+        Assert.Equal(host.MtimeNsec, st.MtimeNsec);
+        Assert.Equal(Errno.None, C.Stat(walked[3].Fid, out var again));
+        Assert.Equal(st, again);
+    }
+
+    [Fact]
+    public void Walk_StopsAtTheFirstFailure_AndReturnsWhatItWalked()
+    {
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.ENOENT, C.Walk(_h.RootFid, new[] { "a", "b", "missing", "x" }, walked));
+        Assert.Equal(2, walked.Count);
+        Assert.Equal(HostFs.Lstat(_h.P("a/b")).Ino, walked[1].Stat.Ino);
+
+        walked.Clear();
+        Assert.Equal(Errno.ENOTDIR, C.Walk(_h.RootFid, new[] { "top.txt", "x" }, walked));
+        Assert.Single(walked);
+    }
+
+    [Fact]
+    public void Walk_OfMoreThan64Names_IsSentInPieces()
+    {
+        string deep = string.Join('/', Enumerable.Repeat("d", 70));
+        Directory.CreateDirectory(_h.P(deep));
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.None, C.Walk(_h.RootFid, Enumerable.Repeat("d", 70).ToArray(), walked));
+        Assert.Equal(70, walked.Count);
+        Assert.Equal(HostFs.Lstat(_h.P(deep)).Ino, walked[^1].Stat.Ino);
+    }
+
+    [Fact]
+    public void Open_DonatesAFdOfTheFile()
+    {
+        ulong f = _h.Walk("a/b/c/file.txt");
+        Assert.Equal(Errno.None, C.Open(f, O_RDONLY, out int fd));
+        try
+        {
+            Assert.Equal("hello gofer", Encoding.UTF8.GetString(HostFs.ReadFd(fd)));
+            Assert.Equal(1, fcntl(fd, F_GETFD) & 1); // close-on-exec in the receiver
+        }
+        finally { close(fd); }
+
+        Assert.Equal(Errno.None, C.Open(f, O_WRONLY | O_TRUNC, out fd));
+        HostFs.WriteFd(fd, "new"u8.ToArray());
+        close(fd);
+        Assert.Equal("new", File.ReadAllText(_h.P("a/b/c/file.txt")));
+
+        Assert.Equal(Errno.None, C.Open(f, O_WRONLY | O_APPEND, out fd));
+        HostFs.WriteFd(fd, "+more"u8.ToArray());
+        close(fd);
+        Assert.Equal("new+more", File.ReadAllText(_h.P("a/b/c/file.txt")));
+    }
+
+    [Fact]
+    public void Open_ChecksFlagsAndType()
+    {
+        ulong dir = _h.Walk("a");
+        Assert.Equal(Errno.EISDIR, C.Open(dir, O_WRONLY, out _));
+        Assert.Equal(Errno.EISDIR, C.Open(dir, O_RDONLY | O_TRUNC, out _));
+        Assert.Equal(Errno.None, C.Open(dir, O_RDONLY, out int dfd));
+        close(dfd);
+        ulong f = _h.Walk("top.txt");
+        Assert.Equal(Errno.EINVAL, C.Open(f, O_RDONLY | 0x40 /* O_CREAT */, out _));
+        Assert.Equal(Errno.EINVAL, C.Open(f, 3, out _));
+        Assert.Equal(Errno.EBADF, C.Open(123456789, O_RDONLY, out _));
+    }
+
+    [Fact]
+    public void Create_MakesTheFileWithExactModeAndOwner_AndDonatesAWritableFd()
+    {
+        ulong dir = _h.Walk("a");
+        Assert.Equal(Errno.None, C.Create(dir, "new.txt", O_RDWR, 0x1A0 /* 0640 */, 1234, 5678, out ulong fid, out var st, out int fd));
+        try { HostFs.WriteFd(fd, "written"u8.ToArray()); }
+        finally { close(fd); }
+        var host = HostFs.Lstat(_h.P("a/new.txt"));
+        Assert.Equal(S_IFREG | 0x1A0, host.Mode);
+        Assert.Equal(1234u, host.Uid);
+        Assert.Equal(5678u, host.Gid);
+        Assert.Equal(host.Ino, st.Ino);
+        Assert.Equal(S_IFREG | 0x1A0, st.Mode);
+        Assert.Equal("written", File.ReadAllText(_h.P("a/new.txt")));
+        Assert.Equal(Errno.None, C.Stat(fid, out var st2));
+        Assert.Equal(7, st2.Size);
+
+        // set-id bits survive the chown that would clear them
+        Assert.Equal(Errno.None, C.Create(dir, "suid", O_RDONLY, 0xDED /* 06755 */, 1, 1, out _, out st, out fd));
+        close(fd);
+        Assert.Equal(S_IFREG | 0xDED, HostFs.Lstat(_h.P("a/suid")).Mode);
+
+        Assert.Equal(Errno.EEXIST, C.Create(dir, "new.txt", O_RDWR, 0x1A4, 0, 0, out _, out _, out _));
+        Assert.Equal(Errno.EINVAL, C.Create(dir, "..", O_RDWR, 0x1A4, 0, 0, out _, out _, out _));
+        Assert.Equal(Errno.ENAMETOOLONG, C.Create(dir, new string('x', 256), O_RDWR, 0x1A4, 0, 0, out _, out _, out _));
+    }
+
+    [Fact]
+    public void Mkdir_Mknod_Symlink_MakeNodesOwnedAsAsked()
+    {
+        ulong root = _h.RootFid;
+        Assert.Equal(Errno.None, C.Mkdir(root, "dir", 0x1ED /* 0755 */ | 0x200 /* sticky */, 10, 20, out ulong d, out var st));
+        var host = HostFs.Lstat(_h.P("dir"));
+        Assert.Equal(S_IFDIR | 0x3ED, host.Mode);
+        Assert.Equal((10u, 20u), (host.Uid, host.Gid));
+        Assert.Equal(host.Ino, st.Ino);
+
+        Assert.Equal(Errno.None, C.Mknod(d, "fifo", S_IFIFO | 0x180, 11, 21, out _, out st));
+        host = HostFs.Lstat(_h.P("dir/fifo"));
+        Assert.Equal(S_IFIFO | 0x180, host.Mode);
+        Assert.Equal((11u, 21u), (host.Uid, host.Gid));
+        Assert.Equal(Errno.None, C.Mknod(d, "sock", S_IFSOCK | 0x1FF, 0, 0, out _, out st));
+        Assert.Equal(S_IFSOCK | 0x1FF, HostFs.Lstat(_h.P("dir/sock")).Mode);
+        Assert.Equal(Errno.None, C.Mknod(d, "reg", 0x1A4, 0, 0, out _, out st));
+        Assert.Equal(S_IFREG | 0x1A4, HostFs.Lstat(_h.P("dir/reg")).Mode);
+        Assert.Equal(Errno.EPERM, C.Mknod(d, "null", S_IFCHR | 0x1B6, 0, 0, out _, out _));
+        Assert.False(File.Exists(_h.P("dir/null")));
+
+        Assert.Equal(Errno.None, C.Symlink(d, "link", "../top.txt", 12, 22, out ulong l, out st));
+        host = HostFs.Lstat(_h.P("dir/link"));
+        Assert.Equal(S_IFLNK, host.Mode & S_IFMT);
+        Assert.Equal((12u, 22u), (host.Uid, host.Gid));
+        Assert.Equal("../top.txt", new FileInfo(_h.P("dir/link")).LinkTarget);
+        Assert.Equal(0u, HostFs.Lstat(_h.P("top.txt")).Uid); // the link itself was chowned, not its target
+        Assert.Equal(Errno.None, C.ReadLink(l, out string target));
+        Assert.Equal("../top.txt", target);
+        Assert.Equal(Errno.EINVAL, C.ReadLink(d, out _));
+
+        Assert.Equal(Errno.EEXIST, C.Mkdir(root, "dir", 0x1ED, 0, 0, out _, out _));
+    }
+
+    [Fact]
+    public void Link_MakesAHardLinkToTheHeldInode()
+    {
+        ulong f = _h.Walk("top.txt");
+        ulong dir = _h.Walk("a");
+        Assert.Equal(Errno.None, C.Link(dir, "hard", f, out var st));
+        Assert.Equal(2ul, st.Nlink);
+        Assert.Equal(HostFs.Lstat(_h.P("top.txt")).Ino, HostFs.Lstat(_h.P("a/hard")).Ino);
+        // the fid names the inode, not the path: after a rename the link still goes to the same file
+        File.Move(_h.P("top.txt"), _h.P("moved.txt"));
+        Assert.Equal(Errno.None, C.Link(_h.RootFid, "hard2", f, out st));
+        Assert.Equal(3ul, st.Nlink);
+        Assert.Equal(Errno.EEXIST, C.Link(dir, "hard", f, out _));
+        Assert.Equal(Errno.EPERM, C.Link(_h.RootFid, "dirlink", dir, out _));
+    }
+
+    [Fact]
+    public void Unlink_RemovesFilesAndDirectories()
+    {
+        ulong a = _h.Walk("a");
+        Assert.Equal(Errno.ENOTEMPTY, C.Unlink(a, "b", removeDir: true));
+        Assert.Equal(Errno.EISDIR, C.Unlink(a, "b", removeDir: false));
+        ulong c = _h.Walk("a/b/c");
+        Assert.Equal(Errno.ENOTDIR, C.Unlink(c, "file.txt", removeDir: true));
+        Assert.Equal(Errno.None, C.Unlink(c, "file.txt", removeDir: false));
+        Assert.False(File.Exists(_h.P("a/b/c/file.txt")));
+        ulong b = _h.Walk("a/b");
+        Assert.Equal(Errno.None, C.Unlink(b, "c", removeDir: true));
+        Assert.False(Directory.Exists(_h.P("a/b/c")));
+        Assert.Equal(Errno.ENOENT, C.Unlink(b, "c", removeDir: true));
+    }
+
+    [Fact]
+    public void Rename_Plain_NoReplace_Exchange()
+    {
+        File.WriteAllText(_h.P("one"), "1");
+        File.WriteAllText(_h.P("two"), "2");
+        ulong root = _h.RootFid;
+        ulong a = _h.Walk("a");
+        Assert.Equal(Errno.EEXIST, C.Rename(root, "one", root, "two", 1 /* NOREPLACE */));
+        Assert.Equal("2", File.ReadAllText(_h.P("two")));
+        Assert.Equal(Errno.None, C.Rename(root, "one", root, "two", 2 /* EXCHANGE */));
+        Assert.Equal("1", File.ReadAllText(_h.P("two")));
+        Assert.Equal("2", File.ReadAllText(_h.P("one")));
+        Assert.Equal(Errno.None, C.Rename(root, "one", a, "moved", 0));
+        Assert.False(File.Exists(_h.P("one")));
+        Assert.Equal("2", File.ReadAllText(_h.P("a/moved")));
+        Assert.Equal(Errno.None, C.Rename(root, "two", a, "moved", 0)); // replaces
+        Assert.Equal("1", File.ReadAllText(_h.P("a/moved")));
+        Assert.Equal(Errno.None, C.Rename(a, "moved", root, "new", 1));
+        Assert.Equal(Errno.ENOENT, C.Rename(root, "nope", root, "x", 2));
+        Assert.Equal(Errno.EINVAL, C.Rename(root, "new", root, "x", 3));
+        Assert.Equal(Errno.EINVAL, C.Rename(root, "new", root, "x", 4));
+        Assert.True(File.Exists(_h.P("new")));
+    }
+
+    [Fact]
+    public void ReadDir_Of2000Entries_ComesInSeveralBatches_EachNameOnce()
+    {
+        Directory.CreateDirectory(_h.P("big"));
+        var expected = new HashSet<string>();
+        for (int i = 0; i < 2000; i++)
+        {
+            string name = $"entry-{i:D4}-" + new string('z', 80);
+            File.WriteAllText(Path.Combine(_h.P("big"), name), "");
+            expected.Add(name);
+        }
+        ulong dir = _h.Walk("big");
+        var all = new List<GoferDirent>();
+        ulong cookie = 0;
+        int batches = 0;
+        while (true)
+        {
+            var batch = new List<GoferDirent>();
+            Assert.Equal(Errno.None, C.ReadDir(dir, cookie, batch));
+            if (batch.Count == 0) break;
+            batches++;
+            all.AddRange(batch);
+            cookie = batch[^1].NextCookie;
+            Assert.True(batches < 100);
+        }
+        Assert.True(batches >= 3, $"{batches} batches");
+        Assert.Equal(2000, all.Count);
+        Assert.True(expected.SetEquals(all.Select(e => e.Name)));
+        Assert.DoesNotContain(all, e => e.Name is "." or "..");
+        var one = all.First(e => e.Name.StartsWith("entry-0042"));
+        Assert.Equal(HostFs.Lstat(Path.Combine(_h.P("big"), one.Name)).Ino, one.Ino);
+        Assert.Equal(8, one.Type); // DT_REG
+
+        var small = new List<GoferDirent>();
+        Assert.Equal(Errno.None, C.ReadDir(_h.RootFid, 0, small));
+        Assert.Equal(new[] { "a", "big", "top.txt" }, small.Select(e => e.Name).Order().ToArray());
+        Assert.Equal(4, small.First(e => e.Name == "a").Type); // DT_DIR
+        Assert.Equal(Errno.ENOTDIR, C.ReadDir(_h.Walk("top.txt"), 0, small));
+    }
+
+    [Fact]
+    public void SetAttr_ChangesSizeModeOwnerTimes()
+    {
+        ulong f = _h.Walk("top.txt");
+        Assert.Equal(Errno.None, C.SetAttr(f, SetAttrMask.Size, 0, 0, 0, 10, 0, 0, out var st));
+        Assert.Equal(10, st.Size);
+        Assert.Equal(10, new FileInfo(_h.P("top.txt")).Length);
+
+        Assert.Equal(Errno.None, C.SetAttr(f, SetAttrMask.Mode | SetAttrMask.Uid | SetAttrMask.Gid, 0x5C0 /* 02700 */, 77, 88, 0, 0, 0, out st));
+        var host = HostFs.Lstat(_h.P("top.txt"));
+        Assert.Equal(S_IFREG | 0x5C0, host.Mode);
+        Assert.Equal((77u, 88u), (host.Uid, host.Gid));
+        Assert.Equal(host.Mode, st.Mode);
+
+        Assert.Equal(Errno.None, C.SetAttr(f, SetAttrMask.Uid, 0, 99, 0, 0, 0, 0, out st));
+        host = HostFs.Lstat(_h.P("top.txt"));
+        Assert.Equal((99u, 88u), (host.Uid, host.Gid)); // gid untouched
+
+        long at = 1_000_000_000L * 1_500_000_000 + 123_456_789, mt = 1_000_000_000L * 1_400_000_000 + 5;
+        Assert.Equal(Errno.None, C.SetAttr(f, SetAttrMask.Atime | SetAttrMask.Mtime, 0, 0, 0, 0, at, mt, out st));
+        host = HostFs.Lstat(_h.P("top.txt"));
+        Assert.Equal((1_500_000_000L, 123_456_789L), (host.Atime, host.AtimeNsec));
+        Assert.Equal((1_400_000_000L, 5L), (host.Mtime, host.MtimeNsec));
+        Assert.Equal((st.MtimeSec, st.MtimeNsec), (host.Mtime, host.MtimeNsec));
+
+        Assert.Equal(Errno.None, C.SetAttr(f, SetAttrMask.MtimeNow | SetAttrMask.Mtime, 0, 0, 0, 0, 0, 5, out st));
+        host = HostFs.Lstat(_h.P("top.txt"));
+        Assert.True(Math.Abs(host.Mtime - DateTimeOffset.UtcNow.ToUnixTimeSeconds()) < 60);
+        Assert.Equal(1_500_000_000L, host.Atime); // atime left alone
+
+        ulong dir = _h.Walk("a");
+        Assert.Equal(Errno.EISDIR, C.SetAttr(dir, SetAttrMask.Size, 0, 0, 0, 0, 0, 0, out _));
+        Assert.Equal(Errno.EINVAL, C.SetAttr(f, SetAttrMask.Size, 0, 0, 0, -1, 0, 0, out _));
+        Assert.Equal(Errno.EINVAL, C.SetAttr(f, (SetAttrMask)256, 0, 0, 0, 0, 0, 0, out _));
+
+        // a symlink's own times change; its mode cannot (lchmod)
+        File.CreateSymbolicLink(_h.P("sl"), "top.txt");
+        ulong sl = _h.Walk("sl");
+        Assert.Equal(Errno.None, C.SetAttr(sl, SetAttrMask.Mtime, 0, 0, 0, 0, 0, 7_000_000_000, out st));
+        Assert.Equal(7, HostFs.Lstat(_h.P("sl")).Mtime);
+        Assert.NotEqual(7, HostFs.Lstat(_h.P("top.txt")).Mtime);
+        Assert.Equal(Errno.EOPNOTSUPP, C.SetAttr(sl, SetAttrMask.Mode, 0x1FF, 0, 0, 0, 0, 0, out _));
+    }
+
+    [Fact]
+    public void StatFs_IsTheHostsStatfs()
+    {
+        Assert.Equal(Errno.None, C.StatFs(_h.RootFid, out var s));
+        var host = HostFs.StatFs(_h.Root);
+        Assert.Equal(host.Type, s.Type);
+        Assert.Equal(host.Bsize, s.Bsize);
+        Assert.Equal(host.Blocks, s.Blocks);
+        Assert.Equal(host.NameLen, s.NameLen);
+        Assert.Equal(host.Frsize, s.Frsize);
+        Assert.Equal(255, s.NameLen);
+    }
+
+    [Fact]
+    public void Xattrs_SetGetListRemove()
+    {
+        ulong f = _h.Walk("top.txt");
+        var e = C.SetXattr(f, "user.gofer", "value!"u8, 0);
+        if (e == Errno.EOPNOTSUPP) return; // the temp file system has no user xattrs
+        Assert.Equal(Errno.None, e);
+        Assert.Equal(Errno.None, C.GetXattr(f, "user.gofer", 100, out var v));
+        Assert.Equal("value!", Encoding.UTF8.GetString(v));
+        Assert.Equal(Errno.None, C.GetXattr(f, "user.gofer", 0, out v, out int size));
+        Assert.Empty(v);
+        Assert.Equal(6, size);
+        Assert.Equal(Errno.ERANGE, C.GetXattr(f, "user.gofer", 3, out _));
+        Assert.Equal(Errno.ENODATA, C.GetXattr(f, "user.none", 100, out _));
+
+        Assert.Equal(Errno.EEXIST, C.SetXattr(f, "user.gofer", "x"u8, 1 /* XATTR_CREATE */));
+        Assert.Equal(Errno.ENODATA, C.SetXattr(f, "user.other", "x"u8, 2 /* XATTR_REPLACE */));
+        Assert.Equal(Errno.None, C.SetXattr(f, "user.other", ""u8, 1));
+        Assert.Equal(Errno.None, C.GetXattr(f, "user.other", 10, out v));
+        Assert.Empty(v);
+
+        Assert.Equal(Errno.None, C.ListXattr(f, 1000, out var names, out size));
+        Assert.Contains("user.gofer", names);
+        Assert.Contains("user.other", names);
+        Assert.Equal(names.Sum(n => Encoding.UTF8.GetByteCount(n) + 1), size);
+        Assert.Equal(Errno.None, C.ListXattr(f, 0, out var none, out int probed));
+        Assert.Empty(none);
+        Assert.Equal(size, probed);
+        Assert.Equal(Errno.ERANGE, C.ListXattr(f, 5, out _));
+
+        Assert.Equal(Errno.None, C.RemoveXattr(f, "user.gofer"));
+        Assert.Equal(Errno.ENODATA, C.GetXattr(f, "user.gofer", 100, out _));
+        Assert.Equal(Errno.ENODATA, C.RemoveXattr(f, "user.gofer"));
+        Assert.Equal(Errno.ERANGE, C.GetXattr(f, "", 100, out _));
+        Assert.Equal(Errno.E2BIG, C.SetXattr(f, "user.big", new byte[70000], 0));
+
+        // directories have them too; a FIFO is never opened for them
+        ulong dir = _h.Walk("a");
+        Assert.Equal(Errno.None, C.SetXattr(dir, "user.d", "1"u8, 0));
+        Assert.Equal(Errno.None, C.GetXattr(dir, "user.d", 10, out v));
+        HostFs.Mkfifo(_h.P("fifo"));
+        ulong fifo = _h.Walk("fifo");
+        Assert.Equal(Errno.EPERM, C.SetXattr(fifo, "user.f", "1"u8, 0));
+        Assert.Equal(Errno.ENODATA, C.GetXattr(fifo, "user.f", 10, out _));
+        Assert.Equal(Errno.None, C.ListXattr(fifo, 100, out names));
+        Assert.Empty(names);
+    }
+
+    [Fact]
+    public void Clunk_ReleasesFids_AfterTheNextRequest()
+    {
+        int before = _h.Server.LiveFids;
+        ulong f = _h.Walk("a/b/c/file.txt"); // 4 fids
+        Assert.Equal(before + 4, _h.Server.LiveFids);
+        C.Clunk(f);
+        Assert.Equal(before + 4, _h.Server.LiveFids); // only queued
+        Assert.Equal(Errno.EBADF, C.Stat(f, out _));  // sent ahead of this request
+        Assert.Equal(before + 3, _h.Server.LiveFids);
+        Assert.Equal(Errno.None, C.Stat(_h.RootFid, out _));
+    }
+
+    [Fact]
+    public void FidCap_GivesEnfile()
+    {
+        using var h = new GoferHost(maxFids: 3, populate: r => Directory.CreateDirectory(Path.Combine(r, "x/y/z")));
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.ENFILE, h.C.Walk(h.RootFid, new[] { "x", "y", "z" }, walked)); // root + 2
+        Assert.Equal(2, walked.Count);
+        Assert.Equal(Errno.ENFILE, h.C.Attach(out _, out _));
+        Assert.Equal(Errno.ENFILE, h.C.Mkdir(h.RootFid, "n", 0x1ED, 0, 0, out _, out _));
+        Assert.False(Directory.Exists(Path.Combine(h.Root, "n")));
+        h.C.Clunk(walked[1].Fid);
+        walked.Clear();
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "x" }, walked));
+    }
+
+    [Fact]
+    public void ReadOnly_EveryChangeIsErofs_ReadsWork()
+    {
+        using var h = new GoferHost(writable: false, populate: r =>
+        {
+            Directory.CreateDirectory(Path.Combine(r, "d"));
+            File.WriteAllText(Path.Combine(r, "f"), "ro");
+        });
+        var c = h.C;
+        ulong root = h.RootFid, d = h.Walk("d"), f = h.Walk("f");
+        Assert.Equal(Errno.EROFS, c.Create(root, "n", O_RDWR, 0x1A4, 0, 0, out _, out _, out _));
+        Assert.Equal(Errno.EROFS, c.Mkdir(root, "n", 0x1ED, 0, 0, out _, out _));
+        Assert.Equal(Errno.EROFS, c.Mknod(root, "n", S_IFIFO | 0x1A4, 0, 0, out _, out _));
+        Assert.Equal(Errno.EROFS, c.Symlink(root, "n", "f", 0, 0, out _, out _));
+        Assert.Equal(Errno.EROFS, c.Link(root, "n", f, out _));
+        Assert.Equal(Errno.EROFS, c.Unlink(root, "f", false));
+        Assert.Equal(Errno.EROFS, c.Unlink(root, "d", true));
+        Assert.Equal(Errno.EROFS, c.Rename(root, "f", d, "f", 0));
+        Assert.Equal(Errno.EROFS, c.SetAttr(f, SetAttrMask.Size, 0, 0, 0, 0, 0, 0, out _));
+        Assert.Equal(Errno.EROFS, c.SetAttr(f, SetAttrMask.MtimeNow, 0, 0, 0, 0, 0, 0, out _));
+        Assert.Equal(Errno.EROFS, c.SetXattr(f, "user.x", "1"u8, 0));
+        Assert.Equal(Errno.EROFS, c.RemoveXattr(f, "user.x"));
+        Assert.Equal(Errno.EROFS, c.Open(f, O_WRONLY, out _));
+        Assert.Equal(Errno.EROFS, c.Open(f, O_RDWR, out _));
+        Assert.Equal(Errno.EROFS, c.Open(f, O_RDONLY | O_TRUNC, out _));
+        Assert.Equal(Errno.EISDIR, c.Open(d, O_WRONLY, out _));
+        Assert.Equal(Errno.None, c.Open(f, O_RDONLY, out int fd));
+        Assert.Equal("ro", Encoding.UTF8.GetString(HostFs.ReadFd(fd)));
+        close(fd);
+        Assert.Equal(Errno.None, c.SetAttr(f, 0, 0, 0, 0, 0, 0, 0, out var st)); // no change asked: just the stat
+        Assert.Equal(2, st.Size);
+        Assert.True(File.Exists(Path.Combine(h.Root, "f")));
+        Assert.Equal("ro", File.ReadAllText(Path.Combine(h.Root, "f")));
+        Assert.Equal(new[] { "d", "f" }, Directory.GetFileSystemEntries(h.Root).Select(Path.GetFileName).Order().ToArray());
+    }
+}
