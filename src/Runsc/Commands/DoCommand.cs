@@ -1,5 +1,7 @@
 using System.CommandLine;
+using AppKernel.Gofer;
 using AppKernel.Platform.Native;
+using AppKernel.Sentry.FileSystems.Gofer;
 using AppKernel.Sentry.Kernel;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +10,8 @@ namespace AppKernel.Runsc.Commands;
 /// <summary>`runsc do [flags] PROGRAM [ARGS...]`: run one program in a fresh sandbox and exit with its status.</summary>
 public static class DoCommand
 {
-    static readonly Option<string> RootFs = new("--rootfs") { Description = "host directory to use as the root file system (read-only)", DefaultValueFactory = _ => "/" };
+    static readonly Option<string> RootFs = new("--rootfs") { Description = "host directory to use as the root file system (changes stay in sandbox memory)", DefaultValueFactory = _ => "/" };
+    static readonly Option<bool> RootWritable = new("--rootfs-writable") { Description = "let the guest's changes reach the --rootfs directory (default: an in-memory overlay keeps them)" };
     static readonly Option<string?> Cwd = new("--cwd") { Description = "working directory inside the sandbox (default: runsc's own)" };
     static readonly Option<bool> StraceOpt = new("--strace") { Description = "print the guest's system calls to stderr (or the debug log)" };
     static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };
@@ -17,20 +20,20 @@ public static class DoCommand
 
     /// <summary>Options that take a value; used to find where the guest's command starts.</summary>
     public static readonly HashSet<string> ValueOptions = new() { "--rootfs", "--cwd", "--debug-log" };
-    public static readonly HashSet<string> SwitchOptions = new() { "--strace", "--debug", "-h", "--help", "-?" };
+    public static readonly HashSet<string> SwitchOptions = new() { "--strace", "--debug", "--rootfs-writable", "-h", "--help", "-?" };
 
     public static Command Create()
     {
         var cmd = new Command("do", "Run a program in a new sandbox, like gVisor's `runsc do`.")
         {
-            RootFs, Cwd, StraceOpt, DebugLog, Debug, Program,
+            RootFs, RootWritable, Cwd, StraceOpt, DebugLog, Debug, Program,
         };
-        cmd.SetAction(parse => Run(parse.GetValue(RootFs)!, parse.GetValue(Cwd), parse.GetValue(StraceOpt),
+        cmd.SetAction(parse => Run(parse.GetValue(RootFs)!, parse.GetValue(RootWritable), parse.GetValue(Cwd), parse.GetValue(StraceOpt),
             parse.GetValue(DebugLog), parse.GetValue(Debug), parse.GetValue(Program)!));
         return cmd;
     }
 
-    static unsafe int Run(string rootfs, string? cwd, bool strace, string? debugLog, bool debug, string[] program)
+    static unsafe int Run(string rootfs, bool writable, string? cwd, bool strace, string? debugLog, bool debug, string[] program)
     {
         if (!Directory.Exists(rootfs))
         {
@@ -56,16 +59,30 @@ public static class DoCommand
         var log = factory.CreateLogger("sentry");
         RaiseFdLimit();
 
+        // The container's files come from a separate gofer process; the Sentry never opens them by path.
+        var exe = Environment.ProcessPath ?? "/proc/self/exe";
+        if (GoferProcess.Start(exe, Path.GetFullPath(rootfs), writable, out var gofer) < 0)
+        {
+            Console.Error.WriteLine($"runsc: cannot start the gofer for {rootfs}");
+            return 125;
+        }
+        var ge = GoferFs.Attach(gofer, writable, out var rootInode);
+        if (ge != Errno.None)
+        {
+            Console.Error.WriteLine($"runsc: the gofer cannot serve {rootfs}: {ge}");
+            return 125;
+        }
         var options = new KernelOptions
         {
             RootFs = rootfs,
+            RootWritable = writable,
             Strace = strace,
             StraceWriter = strace ? (logFile ?? Console.Error) : null,
             Hostname = Environment.MachineName,
             CommitLimit = HostMemory(),
         };
         Kernel kernel;
-        try { kernel = new Kernel(options, log, AppKernel.Sentry.FileSystems.Host.HostFileSystem.Open(rootfs)); }
+        try { kernel = new Kernel(options, log, rootInode!); }
         catch (IOException e)
         {
             Console.Error.WriteLine($"runsc: {e.Message}");

@@ -1,0 +1,274 @@
+using AppKernel.Gofer;
+using AppKernel.Sentry.FileSystems.Host;
+using AppKernel.Sentry.FileSystems.Pipe;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.FileSystems.Gofer;
+
+/// <summary>
+/// The container's root as the gofer serves it. The Sentry holds fids, never host paths: lookups are gofer
+/// walks, file data moves through host fds the gofer donates (no round trip per read or write).
+/// </summary>
+public sealed class GoferFs
+{
+    public GoferClient Client { get; }
+    /// <summary>Whether changes go to the host directory (else the overlay above never asks for any).</summary>
+    public bool Writable { get; }
+
+    GoferFs(GoferClient client, bool writable)
+    {
+        Client = client;
+        Writable = writable;
+    }
+
+    /// <summary>The root inode of the gofer's tree.</summary>
+    public static Errno Attach(GoferClient client, bool writable, out Inode? root)
+    {
+        root = null;
+        var e = client.Attach(out var fid, out var st);
+        if (e != Errno.None) return e;
+        root = new GoferInode(new GoferFs(client, writable), fid, st);
+        return Errno.None;
+    }
+}
+
+public sealed class GoferInode : Inode
+{
+    readonly GoferFs _fs;
+    readonly ulong _fid;
+    GoferStat _st;
+    string? _link;
+    // Writable trees keep their own child cache (kept right by our own changes); under the overlay the
+    // overlay's nodes are the cache.
+    Dictionary<string, GoferInode>? _children;
+
+    internal GoferInode(GoferFs fs, ulong fid, in GoferStat st)
+    {
+        _fs = fs;
+        _fid = fid;
+        _st = st;
+    }
+
+    ~GoferInode() => _fs.Client.Clunk(_fid);
+
+    GoferClient C => _fs.Client;
+
+    public override uint Mode => _st.Mode;
+
+    public override bool CacheChildren => false;
+
+    public override Errno Stat(out LinuxStat st)
+    {
+        // A read-only tree does not change under us; a writable one changes through donated fds too.
+        if (_fs.Writable && C.Stat(_fid, out var fresh) == Errno.None) _st = fresh;
+        st = ToLinux(_st);
+        return Errno.None;
+    }
+
+    static LinuxStat ToLinux(in GoferStat s) => new()
+    {
+        Dev = s.Dev, Ino = s.Ino, Nlink = s.Nlink, Mode = s.Mode, Uid = s.Uid, Gid = s.Gid, Rdev = s.Rdev,
+        Size = s.Size, Blksize = s.Blksize, Blocks = s.Blocks,
+        Atime = s.AtimeSec, AtimeNsec = s.AtimeNsec, Mtime = s.MtimeSec, MtimeNsec = s.MtimeNsec, Ctime = s.CtimeSec, CtimeNsec = s.CtimeNsec,
+    };
+
+    public override Errno Lookup(Task t, string name, out Inode? child)
+    {
+        child = null;
+        if (!IsDir) return Errno.ENOTDIR;
+        lock (this)
+            if (_children != null && _children.TryGetValue(name, out var c)) { child = c; return Errno.None; }
+        var walked = new List<(ulong Fid, GoferStat Stat)>(1);
+        var e = C.Walk(_fid, new[] { name }, walked);
+        if (e != Errno.None) return e;
+        if (walked.Count != 1) return Errno.EIO;
+        var node = new GoferInode(_fs, walked[0].Fid, walked[0].Stat);
+        child = node;
+        if (_fs.Writable)
+            lock (this) (_children ??= new(StringComparer.Ordinal))[name] = node;
+        return Errno.None;
+    }
+
+    void Forget(string name)
+    {
+        lock (this) _children?.Remove(name);
+    }
+
+    public override Errno ReadDir(Task t, List<DirEntry> into)
+    {
+        if (!IsDir) return Errno.ENOTDIR;
+        var batch = new List<GoferDirent>();
+        ulong cookie = 0;
+        while (true)
+        {
+            batch.Clear();
+            var e = C.ReadDir(_fid, cookie, batch);
+            if (e != Errno.None) return e;
+            if (batch.Count == 0) return Errno.None;
+            foreach (var d in batch)
+                if (d.Name is not ("." or "..")) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
+            cookie = batch[^1].NextCookie;
+        }
+    }
+
+    public override Errno ReadLink(Task t, out string target)
+    {
+        target = "";
+        if (!IsSymlink) return Errno.EINVAL;
+        if (_link == null)
+        {
+            var e = C.ReadLink(_fid, out var l);
+            if (e != Errno.None) return e;
+            _link = l;
+        }
+        target = _link;
+        return Errno.None;
+    }
+
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
+    {
+        fd = null;
+        switch (Mode & InodeMode.S_IFMT)
+        {
+            case InodeMode.S_IFDIR:
+                if (OpenFlags.CanWrite(flags)) return Errno.EISDIR;
+                fd = new Synthetic.SynthDirFile(flags, path, this);
+                return Errno.None;
+            case InodeMode.S_IFREG:
+                break;
+            case InodeMode.S_IFIFO:
+                return NamedPipe.Open(t, this, path, flags, out fd); // a FIFO of the sandbox, never the host's
+            case InodeMode.S_IFSOCK:
+                return Errno.ENXIO;
+            default:
+                return Errno.EACCES; // host device nodes are never opened for the guest
+        }
+        var e = C.Open(_fid, flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND), out var hfd);
+        if (e != Errno.None) return e;
+        fd = new HostFile(flags, path, this, hfd);
+        return Errno.None;
+    }
+
+    // Changes: only a writable tree gets them (under the overlay, the overlay keeps changes in memory).
+
+    Errno Made(string name, Errno e, ulong fid, in GoferStat st)
+    {
+        if (e != Errno.None) return e;
+        var node = new GoferInode(_fs, fid, st);
+        lock (this) (_children ??= new(StringComparer.Ordinal))[name] = node;
+        Touched();
+        return Errno.None;
+    }
+
+    void Touched()
+    {
+        if (C.Stat(_fid, out var st) == Errno.None) _st = st;
+    }
+
+    public override Errno Create(Task t, string name, uint mode, out Inode? child)
+    {
+        child = null;
+        if (!_fs.Writable) return Errno.EROFS;
+        Errno e;
+        ulong fid;
+        GoferStat st;
+        if ((mode & InodeMode.S_IFMT) is InodeMode.S_IFIFO or InodeMode.S_IFSOCK)
+            e = C.Mknod(_fid, name, mode, t.Creds.Fsuid, t.Creds.Fsgid, out fid, out st);
+        else
+        {
+            e = C.Create(_fid, name, OpenFlags.O_RDWR, mode & 0xfff, t.Creds.Fsuid, t.Creds.Fsgid, out fid, out st, out var hfd);
+            if (e == Errno.None) Tmds.Linux.LibC.close(hfd);
+        }
+        e = Made(name, e, fid, st);
+        if (e == Errno.None) lock (this) child = _children![name];
+        return e;
+    }
+
+    public override Errno Mkdir(Task t, string name, uint mode)
+    {
+        if (!_fs.Writable) return Errno.EROFS;
+        var e = C.Mkdir(_fid, name, mode & 0xfff, t.Creds.Fsuid, t.Creds.Fsgid, out var fid, out var st);
+        return Made(name, e, fid, st);
+    }
+
+    public override Errno Symlink(Task t, string name, string target)
+    {
+        if (!_fs.Writable) return Errno.EROFS;
+        var e = C.Symlink(_fid, name, target, t.Creds.Fsuid, t.Creds.Fsgid, out var fid, out var st);
+        return Made(name, e, fid, st);
+    }
+
+    public override Errno Link(Task t, string name, Inode target)
+    {
+        if (!_fs.Writable) return Errno.EROFS;
+        if (target is not GoferInode g || g._fs != _fs) return Errno.EXDEV;
+        var e = C.Link(_fid, name, g._fid, out var st);
+        if (e != Errno.None) return e;
+        g._st = st;
+        lock (this) (_children ??= new(StringComparer.Ordinal))[name] = g;
+        Touched();
+        return Errno.None;
+    }
+
+    public override Errno Unlink(Task t, string name, bool dir)
+    {
+        if (!_fs.Writable) return Errno.EROFS;
+        var e = C.Unlink(_fid, name, dir);
+        if (e != Errno.None) return e;
+        Forget(name);
+        Touched();
+        return Errno.None;
+    }
+
+    public override Errno Rename(Task t, string oldName, Inode newDir, string newName, uint flags)
+    {
+        if (!_fs.Writable) return Errno.EROFS;
+        if (newDir is not GoferInode to || to._fs != _fs) return Errno.EXDEV;
+        var e = C.Rename(_fid, oldName, to._fid, newName, flags);
+        if (e != Errno.None) return e;
+        Forget(oldName);
+        to.Forget(newName);
+        Touched();
+        if (to != this) to.Touched();
+        return Errno.None;
+    }
+
+    Errno SetAttr(SetAttrMask mask, uint mode = 0, uint uid = 0, uint gid = 0, long size = 0, long atime = 0, long mtime = 0)
+    {
+        if (!_fs.Writable) return Errno.EROFS;
+        var e = C.SetAttr(_fid, mask, mode, uid, gid, size, atime, mtime, out var st);
+        if (e == Errno.None) _st = st;
+        return e;
+    }
+
+    public override Errno SetMode(uint perm) => SetAttr(SetAttrMask.Mode, mode: perm & 0xfff);
+
+    public override Errno SetOwner(uint uid, uint gid) =>
+        SetAttr((uid != uint.MaxValue ? SetAttrMask.Uid : 0) | (gid != uint.MaxValue ? SetAttrMask.Gid : 0), uid: uid, gid: gid);
+
+    public override Errno Truncate(long size) => SetAttr(SetAttrMask.Size, size: size);
+
+    public override Errno SetTimes(long? atimeNs, long? mtimeNs) =>
+        SetAttr((atimeNs != null ? SetAttrMask.Atime : 0) | (mtimeNs != null ? SetAttrMask.Mtime : 0), atime: atimeNs ?? 0, mtime: mtimeNs ?? 0);
+
+    public override Errno GetXattr(string name, out byte[]? value)
+    {
+        var e = C.GetXattr(_fid, name, 65536, out var v);
+        value = e == Errno.None ? v : null;
+        return e;
+    }
+
+    public override Errno ListXattr(List<string> names)
+    {
+        var e = C.ListXattr(_fid, 65536, out var list);
+        if (e == Errno.None) names.AddRange(list);
+        return e == Errno.EOPNOTSUPP ? Errno.None : e;
+    }
+
+    public override Errno SetXattr(string name, byte[] value, int flags) =>
+        !_fs.Writable ? Errno.EROFS : C.SetXattr(_fid, name, value, flags);
+
+    public override Errno RemoveXattr(string name) =>
+        !_fs.Writable ? Errno.EROFS : C.RemoveXattr(_fid, name);
+}

@@ -1,0 +1,73 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Memory;
+using AppKernel.Sentry.Vfs;
+using static Tmds.Linux.LibC;
+
+namespace AppKernel.Sentry.FileSystems.Host;
+
+/// <summary>An open regular file backed by a host fd the gofer donated: reads and writes go straight to it.</summary>
+public sealed unsafe class HostFile : FileDescription, IMappable
+{
+    readonly int _hfd;
+
+    public HostFile(int flags, VfsPath path, Inode inode, int hfd) : base(flags, path, inode) => _hfd = hfd;
+
+    public override long ReadAt(Task t, Span<byte> buf, long offset)
+    {
+        if (offset < 0) return -(long)Errno.EINVAL;
+        fixed (byte* p = buf)
+        {
+            long n = (long)pread(_hfd, p, buf.Length, offset);
+            return n < 0 ? -(long)errno : n;
+        }
+    }
+
+    // The host fd carries O_APPEND when the description does, so a pwrite appends (as Linux's does).
+    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset)
+    {
+        if (offset < 0) return -(long)Errno.EINVAL;
+        fixed (byte* p = buf)
+        {
+            long n = (long)pwrite(_hfd, p, buf.Length, offset);
+            return n < 0 ? -(long)errno : n;
+        }
+    }
+
+    public override long Write(Task t, ReadOnlySpan<byte> buf)
+    {
+        if ((Flags & OpenFlags.O_APPEND) == 0) return base.Write(t, buf);
+        lock (this)
+        {
+            long n = WriteAt(t, buf, 0);
+            if (n > 0) Offset = (long)lseek(_hfd, 0, SEEK_END);
+            return n;
+        }
+    }
+
+    public override IMappable? Mappable => this;
+
+    public MappedFile Identity
+    {
+        get
+        {
+            Stat(out var st);
+            return new MappedFile(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", st.Dev, st.Ino);
+        }
+    }
+
+    public bool SupportsSharedWritable => false;
+
+    public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
+
+    protected override void Release() => close(_hfd);
+}
+
+/// <summary>An O_PATH description: names a file without opening it.</summary>
+public sealed class PathOnlyFile : FileDescription
+{
+    public PathOnlyFile(int flags, VfsPath path, Inode inode) : base(flags, path, inode) { }
+    public override long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EBADF;
+    public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EBADF;
+    public override long Seek(long offset, int whence) => -(long)Errno.EBADF;
+    public override long Ioctl(Task t, uint cmd, ulong arg) => -(long)Errno.EBADF;
+}
