@@ -26,7 +26,7 @@ public sealed unsafe class GoferHost : IDisposable
     readonly bool _ownsRoot;
     uint _tag = 1000;
 
-    public GoferHost(bool writable = true, bool raw = false, int maxFids = 100_000, string? root = null, Action<string>? populate = null)
+    public GoferHost(bool writable = true, bool raw = false, int maxFids = 100_000, string? root = null, Action<string>? populate = null, int? fdBudget = null)
     {
         _ownsRoot = root == null;
         Root = root ?? Directory.CreateTempSubdirectory("gofer-test-").FullName;
@@ -34,7 +34,9 @@ public sealed unsafe class GoferHost : IDisposable
         int rootFd = OpenPath(Root);
         int procFd = OpenPath("/proc/self/fd");
         Assert.True(rootFd >= 0 && procFd >= 0);
-        Server = new GoferServer(rootFd, writable, procFd, null) { MaxFids = maxFids };
+        Server = fdBudget is int b
+            ? new GoferServer(rootFd, writable, procFd, null) { MaxFids = maxFids, FdBudget = b }
+            : new GoferServer(rootFd, writable, procFd, null) { MaxFids = maxFids };
         int* sv = stackalloc int[2];
         Assert.Equal(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
         ClientSock = sv[0];

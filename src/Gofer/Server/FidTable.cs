@@ -1,3 +1,4 @@
+using AppKernel.Gofer.Native;
 using static Tmds.Linux.LibC;
 
 namespace AppKernel.Gofer.Server;
@@ -5,45 +6,144 @@ namespace AppKernel.Gofer.Server;
 /// <summary>A node the client names by fid: an O_PATH fd we hold and its file type (which never changes).</summary>
 internal readonly record struct Node(int Fd, uint Mode)
 {
-    public uint Type => Mode & Native.GoferSys.S_IFMT;
-    public bool IsDir => Type == Native.GoferSys.S_IFDIR;
-    public bool IsReg => Type == Native.GoferSys.S_IFREG;
-    public bool IsSymlink => Type == Native.GoferSys.S_IFLNK;
+    public uint Type => Mode & GoferSys.S_IFMT;
+    public bool IsDir => Type == GoferSys.S_IFDIR;
+    public bool IsReg => Type == GoferSys.S_IFREG;
+    public bool IsSymlink => Type == GoferSys.S_IFLNK;
 }
 
 /// <summary>
 /// The fids of one connection. Fids are never reused (a counter), so a stale fid can only miss (EBADF),
 /// never name another node. The number of live fids is capped (ENFILE beyond).
+/// A tree bigger than the fd limit still works: a walked node remembers its parent fid and name, and when
+/// more than <see cref="FdBudget"/> fds are open the least recently used are closed; the next use reopens
+/// the node one component from its parent (O_NOFOLLOW) and checks it is the same inode (dev, ino), else the
+/// fid fails. Only read-only trees set a budget: a writable tree's names change under renames.
 /// </summary>
-internal sealed class FidTable
+internal sealed unsafe class FidTable
 {
-    readonly Dictionary<ulong, Node> _nodes = new();
+    sealed class Entry
+    {
+        public int Fd;
+        public uint Mode;
+        public ulong Parent;          // 0: pinned (its fd is never closed while the fid lives)
+        public byte[]? Name;          // NUL-terminated, for reopening
+        public ulong Dev, Ino;
+        public int Children;          // live entries that reopen through this one
+        public bool Clunked;          // released by the client but kept for its children
+        public LinkedListNode<ulong>? Lru;
+    }
+
+    readonly Dictionary<ulong, Entry> _nodes = new();
+    readonly LinkedList<ulong> _lru = new(); // evictable entries whose fd is open, least recently used first
     ulong _next = 1;
+    int _live;
 
     public int Max { get; set; } = 100_000;
-    public int Count => _nodes.Count;
-    public bool Full => _nodes.Count >= Max;
+    /// <summary>Most evictable fds kept open (int.MaxValue: never close any).</summary>
+    public int FdBudget { get; set; } = int.MaxValue;
+    public int Count => _live;
+    public bool Full => _live >= Max;
 
     public ulong Add(int fd, uint mode)
     {
         ulong fid = _next++;
-        _nodes.Add(fid, new Node(fd, mode));
+        _nodes.Add(fid, new Entry { Fd = fd, Mode = mode });
+        _live++;
         return fid;
     }
 
-    public bool TryGet(ulong fid, out Node node) => _nodes.TryGetValue(fid, out node);
+    /// <summary>A node reached by walking name from parent: it may be closed and reopened later.</summary>
+    public ulong AddChild(int fd, uint mode, ulong parent, ReadOnlySpan<byte> nameZ, ulong dev, ulong ino)
+    {
+        if (FdBudget == int.MaxValue || !_nodes.TryGetValue(parent, out var p)) return Add(fd, mode);
+        ulong fid = _next++;
+        var e = new Entry { Fd = fd, Mode = mode, Parent = parent, Name = nameZ.ToArray(), Dev = dev, Ino = ino };
+        e.Lru = _lru.AddLast(fid);
+        p.Children++;
+        _nodes.Add(fid, e);
+        _live++;
+        return fid;
+    }
+
+    public bool TryGet(ulong fid, out Node node)
+    {
+        node = default;
+        if (!_nodes.TryGetValue(fid, out var e) || e.Clunked) return false;
+        if (!Ensure(fid, e)) return false;
+        node = new Node(e.Fd, e.Mode);
+        return true;
+    }
+
+    // Makes e's fd open (reopening through its parent) and marks it recently used.
+    bool Ensure(ulong fid, Entry e)
+    {
+        if (e.Fd >= 0)
+        {
+            if (e.Lru != null) { _lru.Remove(e.Lru); _lru.AddLast(e.Lru); }
+            return true;
+        }
+        if (!_nodes.TryGetValue(e.Parent, out var p) || !Ensure(e.Parent, p)) return false;
+        int fd;
+        fixed (byte* n = e.Name) fd = openat(p.Fd, n, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
+        if (fd < 0) return false;
+        HostStat st;
+        fixed (byte* empty = "\0"u8)
+            if (fstatat(fd, empty, (Tmds.Linux.stat*)&st, GoferSys.AT_EMPTY_PATH | GoferSys.AT_SYMLINK_NOFOLLOW) < 0 || st.Dev != e.Dev || st.Ino != e.Ino)
+            {
+                close(fd);
+                return false; // the name now leads to another file: the node is gone
+            }
+        e.Fd = fd;
+        e.Lru = _lru.AddLast(fid);
+        return true;
+    }
+
+    /// <summary>Closes least recently used fds down to the budget. Called between requests only, so no
+    /// request ever holds an fd that gets closed under it.</summary>
+    public void Trim()
+    {
+        while (_lru.Count > FdBudget && _lru.First is { } first)
+        {
+            var e = _nodes[first.Value];
+            _lru.RemoveFirst();
+            e.Lru = null;
+            close(e.Fd);
+            e.Fd = -1;
+        }
+    }
 
     /// <summary>Releases a fid and closes its fd; false if it was not live.</summary>
     public bool Remove(ulong fid)
     {
-        if (!_nodes.Remove(fid, out var n)) return false;
-        close(n.Fd);
+        if (!_nodes.TryGetValue(fid, out var e) || e.Clunked) return false;
+        e.Clunked = true;
+        _live--;
+        Drop(fid, e);
         return true;
+    }
+
+    // Frees a clunked entry once nothing reopens through it, then its parent likewise.
+    void Drop(ulong fid, Entry e)
+    {
+        while (e.Clunked && e.Children == 0)
+        {
+            _nodes.Remove(fid);
+            if (e.Lru != null) _lru.Remove(e.Lru);
+            if (e.Fd >= 0) close(e.Fd);
+            if (e.Parent == 0 || !_nodes.TryGetValue(e.Parent, out var p)) return;
+            p.Children--;
+            fid = e.Parent;
+            e = p;
+        }
     }
 
     public void Clear()
     {
-        foreach (var n in _nodes.Values) close(n.Fd);
+        foreach (var n in _nodes.Values)
+            if (n.Fd >= 0) close(n.Fd);
         _nodes.Clear();
+        _lru.Clear();
+        _live = 0;
     }
 }

@@ -34,6 +34,19 @@ public sealed unsafe partial class GoferServer : IDisposable
         _writable = writable;
         _procFd = procSelfFdDirFd;
         _log = log ?? NullLogger.Instance;
+        // A read-only tree may be larger than our fd limit: keep a margin for donated fds and the socket.
+        if (!writable)
+        {
+            Platform.Native.RLimit r;
+            _fids.FdBudget = Platform.Native.Host.getrlimit(7, &r) == 0 ? (int)Math.Clamp((long)r.Cur - 512, 64, int.MaxValue - 1) : 1000;
+        }
+    }
+
+    /// <summary>Most walked nodes whose fds stay open at once (read-only trees only).</summary>
+    public int FdBudget
+    {
+        get => _fids.FdBudget;
+        init => _fids.FdBudget = value;
     }
 
     /// <summary>The most fids a client may hold at once; more is ENFILE.</summary>
@@ -57,6 +70,7 @@ public sealed unsafe partial class GoferServer : IDisposable
         {
             while (true)
             {
+                _fids.Trim();
                 int n = SeqPacket.Receive(socketFd, _in, Span<int>.Empty, out _, out bool truncated, out var rerr);
                 if (n < 0)
                 {

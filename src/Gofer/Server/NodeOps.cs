@@ -10,7 +10,10 @@ namespace AppKernel.Gofer.Server;
 public sealed unsafe partial class GoferServer
 {
     /// <summary>Takes a fid for a new O_PATH fd, or closes it and fails.</summary>
-    Errno Adopt(int fd, out ulong fid, out GoferStat st)
+    Errno Adopt(int fd, out ulong fid, out GoferStat st) => Adopt(fd, 0, default, out fid, out st);
+
+    /// <summary>Gives fd a fid; a node walked from parent by nameZ may later be closed and reopened (FidTable).</summary>
+    Errno Adopt(int fd, ulong parent, ReadOnlySpan<byte> nameZ, out ulong fid, out GoferStat st)
     {
         fid = 0;
         var e = StatFd(fd, out var hst);
@@ -20,7 +23,7 @@ public sealed unsafe partial class GoferServer
             close(fd);
             return e != Errno.None ? e : Errno.ENFILE;
         }
-        fid = _fids.Add(fd, hst.Mode);
+        fid = parent != 0 ? _fids.AddChild(fd, hst.Mode, parent, nameZ, hst.Dev, hst.Ino) : _fids.Add(fd, hst.Mode);
         return Errno.None;
     }
 
@@ -40,6 +43,7 @@ public sealed unsafe partial class GoferServer
         var walked = new List<(ulong, GoferStat)>(q.Names.Count);
         Span<byte> name = stackalloc byte[CStr.NameBuf];
         int cur = dir.Fd;
+        ulong curFid = q.DirFid;
         var err = Errno.None;
         foreach (var n in q.Names)
         {
@@ -49,10 +53,12 @@ public sealed unsafe partial class GoferServer
             // One component, never following a symlink: the name holds no '/' and is not "." or "..".
             fixed (byte* p = name) fd = openat(cur, p, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
             if (fd < 0) { err = LastErrno; break; }
-            err = Adopt(fd, out ulong fid, out var st);
+            int len = name.IndexOf((byte)0);
+            err = Adopt(fd, curFid, name[..(len + 1)], out ulong fid, out var st);
             if (err != Errno.None) break;
             walked.Add((fid, st));
             cur = fd;
+            curFid = fid;
         }
         return new WalkReply(walked) { Err = err };
     }
