@@ -1,6 +1,7 @@
 using System.Text;
 using AppKernel.Gofer.Native;
 using AppKernel.Gofer.Server;
+using AppKernel.Platform.Confinement;
 using AppKernel.Platform.Native;
 using Microsoft.Extensions.Logging;
 using static Tmds.Linux.LibC;
@@ -38,12 +39,46 @@ public static unsafe class GoferMain
         }
         fcntl(sockFd, F_SETFD, FD_CLOEXEC);
 
-        // CONFINEMENT: enter the gofer's confinement here (src/Gofer/Confinement: pivot_root into root, drop capabilities, seccomp).
+        if (!Confine(root, log))
+        {
+            close(rootFd);
+            close(procFd);
+            return 1;
+        }
 
         using var server = new GoferServer(rootFd, writable, procFd, log);
         server.Serve(sockFd);
         close(sockFd);
         return 0;
+    }
+
+    /// <summary>
+    /// Jails the gofer in the root it serves (its own mount namespace, nothing else mounted), keeps only the
+    /// capabilities file serving needs and installs its seccomp allowlist. Runs before any other thread
+    /// starts (see ProcessThreads). Without CAP_SYS_ADMIN there is no jail, but the rest still applies.
+    /// </summary>
+    static bool Confine(string root, ILogger log)
+    {
+        var e = MountJail.PivotInto(root, out var why);
+        if (e == Errno.EPERM) log.LogWarning("not jailed in {Root} (no CAP_SYS_ADMIN): {Why}", root, why);
+        else if (e != Errno.None)
+        {
+            log.LogError("cannot jail the gofer in {Root}: {Errno} {Why}", root, e, why);
+            return false;
+        }
+        e = Capabilities.DropAllExcept(out why, Capabilities.Gofer);
+        if (e != Errno.None)
+        {
+            log.LogError("cannot drop capabilities: {Errno} {Why}", e, why);
+            return false;
+        }
+        e = GoferPolicy.Create().Install(out why);
+        if (e != Errno.None)
+        {
+            log.LogError("cannot install the seccomp filter: {Errno} {Why}", e, why);
+            return false;
+        }
+        return true;
     }
 
     static int OpenDir(string path)

@@ -60,7 +60,7 @@ public static unsafe class MountJail
         }
 
         byte[] root = Encoding.UTF8.GetBytes(rootDir + "\0");
-        int nsFd = -1;
+        int nsFd = -1, rootFd = -1;
         try
         {
             if (unshare(N.CLONE_NEWNS) != 0) return Fail("unshare(CLONE_NEWNS)", out detail);
@@ -68,13 +68,34 @@ public static unsafe class MountJail
             fixed (byte* p = "/proc/thread-self/ns/mnt\0"u8) nsFd = open(p, O_RDONLY | O_CLOEXEC);
             if (nsFd < 0) return Fail("open /proc/thread-self/ns/mnt", out detail);
 
+            // The root is bound onto a directory of a scratch tmpfs rather than onto itself: pivot_root cannot
+            // pivot into the current root's own mount (rootDir "/" would be EBUSY). The root is named through an
+            // fd, so the scratch mount hiding its path (a root under /tmp) does not matter.
+            fixed (byte* rp = root) rootFd = open(rp, 0x200000 /* O_PATH */ | O_DIRECTORY | O_CLOEXEC);
+            if (rootFd < 0) return Fail($"open {rootDir}", out detail);
+            byte[] source = Encoding.ASCII.GetBytes($"/proc/self/fd/{rootFd}\0");
+            string? scratch = null;
+            foreach (var d in new[] { "/tmp", "/mnt", "/run", "/dev" })
+                if (Directory.Exists(d)) { scratch = d; break; }
+            if (scratch == null)
+            {
+                detail = "no directory to mount the scratch tmpfs on (/tmp, /mnt, /run, /dev)";
+                return Errno.ENOENT;
+            }
+            byte[] scratchZ = Encoding.ASCII.GetBytes(scratch + "\0"), target = Encoding.ASCII.GetBytes(scratch + "/root\0");
             fixed (byte* slash = "/\0"u8)
             fixed (byte* dot = ".\0"u8)
-            fixed (byte* r = root)
+            fixed (byte* tmpfs = "tmpfs\0"u8)
+            fixed (byte* src = source)
+            fixed (byte* sc = scratchZ)
+            fixed (byte* r = target)
             {
                 if (N.mount(null, slash, null, N.MS_REC | N.MS_PRIVATE, null) != 0) return Fail("make / private (MS_REC|MS_PRIVATE)", out detail);
                 ulong bind = N.MS_BIND | (options.Recursive ? N.MS_REC : 0);
-                if (N.mount(r, r, null, bind, null) != 0) return Fail($"bind-mount {rootDir} onto itself", out detail);
+                // Resolve the source before the scratch mount can cover /proc's path to it.
+                if (N.mount(tmpfs, sc, tmpfs, N.MS_NOSUID | N.MS_NODEV, null) != 0) return Fail($"mount a scratch tmpfs on {scratch}", out detail);
+                if (mkdir(r, 0x1c0) != 0) return Fail($"mkdir {scratch}/root", out detail);
+                if (N.mount(src, r, null, bind, null) != 0) return Fail($"bind-mount {rootDir}", out detail);
                 if (options.ReadOnly && N.mount(null, r, null, N.MS_REMOUNT | N.MS_BIND | N.MS_RDONLY, null) != 0)
                     return Fail($"remount {rootDir} read-only", out detail);
                 if (chdir(r) != 0) return Fail($"chdir {rootDir}", out detail);
@@ -99,6 +120,7 @@ public static unsafe class MountJail
         finally
         {
             if (nsFd >= 0) close(nsFd);
+            if (rootFd >= 0) close(rootFd);
         }
     }
 
