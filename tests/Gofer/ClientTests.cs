@@ -181,4 +181,22 @@ public sealed unsafe class GoferClientTests
         Assert.Equal(new ulong[] { 7, 8 }, Assert.IsType<ClunkRequest>(seen[1]).Fids);
         Assert.Equal(new StatRequest(2), seen[2]);
     }
+
+    [Fact]
+    public void Dispose_WakesARequestInFlight_WithEio()
+    {
+        int* sv = stackalloc int[2];
+        Assert.Equal(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+        var c = new GoferClient(sv[0]); // the other end never answers
+        var result = Errno.None;
+        var inFlight = new Thread(() => result = c.Stat(1, out _)) { IsBackground = true };
+        inFlight.Start();
+        Thread.Sleep(100);
+        var disposer = new Thread(c.Dispose) { IsBackground = true };
+        disposer.Start();
+        Assert.True(disposer.Join(5000), "Dispose waited for a reply that never comes");
+        Assert.True(inFlight.Join(5000));
+        Assert.Equal(Errno.EIO, result);
+        close(sv[1]);
+    }
 }

@@ -24,6 +24,7 @@ public sealed unsafe class GoferClient : IDisposable
     readonly ConcurrentQueue<ulong> _clunks = new();
     readonly List<ulong> _clunkBatch = new();
     int _sock;
+    int _disposing;
     bool _dead;
     uint _tag;
 
@@ -287,8 +288,11 @@ public sealed unsafe class GoferClient : IDisposable
         if (!Volatile.Read(ref _dead)) _clunks.Enqueue(fid);
     }
 
+    /// <summary>Closes the connection; the gofer then exits. A request in flight on another thread is woken
+    /// (shutdown) and returns EIO rather than keeping Dispose waiting.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposing, 1) == 0) shutdown(_sock, SHUT_RDWR);
         lock (_lock)
         {
             if (_sock >= 0) close(_sock);
