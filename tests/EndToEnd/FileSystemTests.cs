@@ -42,6 +42,52 @@ public class FileSystemTests
     }
 
     [Fact]
+    public void WritableRootfsReceivesTheChangesAndTheDefaultDoesNot()
+    {
+        var dir = Directory.CreateTempSubdirectory("appkernel-rootfs-");
+        try
+        {
+            File.Copy("/bin/busybox", Path.Combine(dir.FullName, "busybox"));
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "etc"));
+            File.WriteAllText(Path.Combine(dir.FullName, "etc", "hostname"), "host\n");
+            var script = "echo x > /etc/new && echo changed > /etc/hostname && read -r l < /etc/new && echo $l";
+            var r = Sandboxed(new[] { "/busybox", "sh", "-c", script }, new[] { "--rootfs", dir.FullName });
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("x\n", r.Stdout);
+            Assert.False(File.Exists(Path.Combine(dir.FullName, "etc", "new")));
+            Assert.Equal("host\n", File.ReadAllText(Path.Combine(dir.FullName, "etc", "hostname")));
+
+            r = Sandboxed(new[] { "/busybox", "sh", "-c", script }, new[] { "--rootfs", dir.FullName, "--rootfs-writable" });
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("x\n", r.Stdout);
+            Assert.Equal("x\n", File.ReadAllText(Path.Combine(dir.FullName, "etc", "new")));
+            Assert.Equal("changed\n", File.ReadAllText(Path.Combine(dir.FullName, "etc", "hostname")));
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void SentryHoldsNoHostFdOfTheRoot()
+    {
+        // Every container file reaches the Sentry through the gofer: while a guest runs, runsc itself holds
+        // no fd of a path inside the root except those the gofer donated for open files (none here).
+        var dir = Directory.CreateTempSubdirectory("appkernel-rootfs-");
+        try
+        {
+            File.Copy("/bin/busybox", Path.Combine(dir.FullName, "busybox"));
+            var psi = new System.Diagnostics.ProcessStartInfo(RunscPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "do", "--rootfs", dir.FullName, "/busybox", "sleep", "2" }) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            Thread.Sleep(1000);
+            var fds = Directory.GetFiles($"/proc/{p.Id}/fd").Select(f => { try { return new FileInfo(f).LinkTarget ?? ""; } catch (IOException) { return ""; } }).ToList();
+            p.WaitForExit(10_000);
+            Assert.DoesNotContain(fds, t => t.StartsWith(dir.FullName));
+            Assert.Equal(0, p.ExitCode);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void SymlinkOutOfRootfsStaysInside()
     {
         // A rootfs whose symlink points at an absolute host path resolves inside the rootfs.
