@@ -64,6 +64,23 @@ public static unsafe partial class Host
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public const int SYS_getdents64 = 217;
+    public const int SYS_getrandom = 318;
+
+    /// <summary>Fills buf from the host's getrandom(2). (RandomNumberGenerator would load OpenSSL: 3 MB of RSS.)</summary>
+    public static void GetRandom(Span<byte> buf)
+    {
+        fixed (byte* p = buf)
+        {
+            int done = 0;
+            while (done < buf.Length)
+            {
+                long n = syscall(SYS_getrandom, (long)(p + done), buf.Length - done, 0);
+                if (n < 0 && Errno == (int)AppKernel.Errno.EINTR) continue;
+                if (n <= 0) throw new IOException($"getrandom failed: errno {Errno}");
+                done += (int)n;
+            }
+        }
+    }
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using AppKernel.Platform;
 using AppKernel.Platform.Ptrace;
@@ -165,7 +164,7 @@ public static class ElfLoader
                 (InitialStack.AT_HWCAP2, HostAux.Hwcap2),
             };
             Span<byte> rnd = stackalloc byte[16];
-            RandomNumberGenerator.Fill(rnd);
+            AppKernel.Platform.Native.Host.GetRandom(rnd);
             var stack = InitialStack.Build(MemoryManager.StackTop, argv, envp, execfn, auxv, rnd);
             if (!mm.Memory.Write(stack.Sp, stack.Bytes)) return Errno.EFAULT;
             mm.ArgStart = stack.ArgStart; mm.ArgEnd = stack.ArgEnd; mm.EnvStart = stack.EnvStart; mm.EnvEnd = stack.EnvEnd;

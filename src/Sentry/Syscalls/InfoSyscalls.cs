@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using AppKernel.Sentry.FileSystems.Proc;
 using AppKernel.Sentry.Kernel;
@@ -65,7 +64,7 @@ static class InfoSyscalls
         while (done < n)
         {
             int c = (int)Math.Min(tmp.Length, n - done);
-            RandomNumberGenerator.Fill(tmp.AsSpan(0, c));
+            AppKernel.Platform.Native.Host.GetRandom(tmp.AsSpan(0, c));
             int w = t.Mem.WritePartial(buf + (ulong)done, tmp.AsSpan(0, c));
             done += w;
             if (w < c) return done > 0 ? done : Err(Errno.EFAULT);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.Kernel;
 using AppKernel.Sentry.Memory;
@@ -69,7 +68,7 @@ public sealed class DeviceFile : FileDescription, IMappable
         switch (_kind)
         {
             case DevKind.Null: return 0;
-            case DevKind.Random: RandomNumberGenerator.Fill(buf); return buf.Length;
+            case DevKind.Random: AppKernel.Platform.Native.Host.GetRandom(buf); return buf.Length;
             default: buf.Clear(); return buf.Length;
         }
     }
