@@ -51,6 +51,7 @@ BENCH_LIST=(
     "open|open()+close() of \`$STAT_FILE\` (ns/call)"
     "read|read() a 1 MB file in 64 KiB chunks, lseek back, repeat (MB/s, higher is better)|higher"
     "find|\`do find $FIND_DIR -type f\`, stdout to /dev/null outside (ms)"
+    "rss|idle sandbox memory: RSS of every process of \`do sleep\` (KiB; native = the sleep alone)"
 )
 [[ -n "${BENCHES:-}" ]] && { sel=(); for b in "${BENCH_LIST[@]}"; do
     [[ " $BENCHES " == *" ${b%%|*} "* ]] && sel+=("$b"); done; BENCH_LIST=("${sel[@]}"); }
@@ -207,6 +208,38 @@ in_guest() {
         vals+=("${v:-fail}")
     done
     record "$bench" "$env" "$(median "${vals[@]}")" "${vals[*]}"
+}
+
+# Idle memory: start `do /bin/sleep 3`, and after 1.5 s sum VmRSS over the started process and all its
+# descendants (ours: runsc + gofer + stub; gVisor: runsc, its gofer and sandbox).
+tree_rss_kib() {
+    local root=$1 pids=("$1") total=0 p i=0 child
+    while (( i < ${#pids[@]} )); do
+        p=${pids[i]}; i=$((i + 1))
+        for child in $(cat /proc/"$p"/task/*/children 2>/dev/null); do pids+=("$child"); done
+    done
+    for p in "${pids[@]}"; do
+        total=$((total + $(awk '/^VmRSS:/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+
+bench_rss() {
+    local env i vals v pid
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        env_prefix "$env"
+        vals=()
+        for ((i = 0; i < RUNS; i++)); do
+            "${PREFIX[@]}" /bin/sleep 3 </dev/null >/dev/null 2>&1 &
+            pid=$!
+            sleep 1.5
+            v=$(tree_rss_kib "$pid")
+            wait "$pid" 2>/dev/null
+            vals+=("$v")
+        done
+        record rss "$env" "$(median "${vals[@]}")" "${vals[*]} KiB"
+    done
 }
 
 # 3. stat / open+close of STAT_FILE, timed in the guest (build/fsops).
