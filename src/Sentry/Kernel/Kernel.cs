@@ -19,6 +19,8 @@ public sealed class Kernel
     public MountNamespace Mounts { get; }
     public Stopwatch Uptime { get; } = Stopwatch.StartNew();
     readonly Dictionary<int, Task> _tasks = new();
+    /// <summary>Guards the process tree (parents, children, zombies); wait4 sleeps on it.</summary>
+    public readonly object TreeLock = new();
     int _nextPid = 1;
     readonly HashSet<long> _loggedUnimplemented = new();
 

@@ -31,5 +31,13 @@ public sealed class SignalState
     public SigAltStack AltStack = new() { Flags = 2 /* SS_DISABLE */ };
 
     public const int SIGKILL = 9, SIGSTOP = 19;
+
+    /// <summary>fork: the child inherits dispositions, mask and alternate stack.</summary>
+    public SignalState Fork()
+    {
+        var s = new SignalState { Mask = Mask, AltStack = AltStack };
+        Array.Copy(Actions, s.Actions, Actions.Length);
+        return s;
+    }
     public static readonly ulong Unblockable = (1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1));
 }

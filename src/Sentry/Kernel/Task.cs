@@ -11,20 +11,21 @@ namespace AppKernel.Sentry.Kernel;
 /// A guest thread. Its run loop lives on one dedicated OS thread (ptrace's rule): run the guest
 /// until it traps, serve the syscall or fault, repeat.
 /// </summary>
-public sealed class Task
+public sealed partial class Task
 {
     public Kernel Kernel { get; }
     public int Tid { get; private set; }
     public int Tgid => Tid;
-    public int Ppid { get; set; }
+    /// <summary>The parent's pid as the child sees it (0 for pid 1, whose parent is outside the sandbox).</summary>
+    public int Ppid => Parent?.Tgid ?? 0;
     public Registers Regs;
     public PtraceStub? Stub { get; private set; }
     public MemoryManager MM { get; private set; } = null!;
-    public FdTable Fds { get; } = new();
-    public FsContext Fs { get; } = new();
-    public SignalState Signals { get; } = new();
-    public Credentials Creds { get; } = new();
-    public RLimits Limits { get; } = new();
+    public FdTable Fds { get; private set; } = new();
+    public FsContext Fs { get; private set; } = new();
+    public SignalState Signals { get; private set; } = new();
+    public Credentials Creds { get; private set; } = new();
+    public RLimits Limits { get; private set; } = new();
     public string Comm = "";
     public VfsPath Exe;
     public ulong ClearChildTid, RobustList, RobustListLen, Rseq;
@@ -60,7 +61,7 @@ public sealed class Task
     /// <summary>The first guest task (pid 1). Must be called on the thread that will run it.</summary>
     public static Task CreateInit(Kernel k)
     {
-        var t = new Task(k) { Tid = k.AllocatePid(), Ppid = 0 };
+        var t = new Task(k) { Tid = k.AllocatePid() };
         t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
         k.Register(t);
         return t;
@@ -103,7 +104,7 @@ public sealed class Task
         }
         Stub?.Dispose();
         Fds.CloseAll();
-        Kernel.Unregister(this);
+        ExitTree();
     }
 
     long Dispatch(SyscallHandler?[] table, long nr)
@@ -178,6 +179,13 @@ public sealed class Credentials
     public uint Uid, Gid, Euid, Egid, Suid, Sgid, Fsuid, Fsgid;
     public uint[] Groups = Array.Empty<uint>();
 
+    public Credentials Fork()
+    {
+        var c = (Credentials)MemberwiseClone();
+        c.Groups = (uint[])Groups.Clone();
+        return c;
+    }
+
     /// <summary>Whether gid is the fs group or a supplementary group (what permission checks use).</summary>
     public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;
 }
@@ -202,6 +210,13 @@ public sealed class RLimits
         Values[12] = (819200, 819200);          // RLIMIT_MSGQUEUE
         Values[13] = (0, 0);                    // RLIMIT_NICE
         Values[14] = (0, 0);                    // RLIMIT_RTPRIO
+    }
+
+    public RLimits Fork()
+    {
+        var r = new RLimits();
+        Array.Copy(Values, r.Values, Count);
+        return r;
     }
 
     public int NoFile => (int)Math.Min(Values[RLIMIT_NOFILE].Cur, 1 << 20);

@@ -6,7 +6,7 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>Identity, exit, thread-area setup and exec for the single-task kernel.</summary>
+/// <summary>Identity, exit, thread-area setup and exec.</summary>
 static class ProcessSyscalls
 {
     public static void Register(SyscallHandler?[] t)
@@ -163,6 +163,7 @@ static class ProcessSyscalls
         if (e != Errno.None) return Err(e);
         e = ElfLoader.Exec(t, dirfd, path, argv, envp, flags);
         if (e != Errno.None) return Err(e);
+        t.ExecDone();
         t.RegsReplaced = true;
         return 0;
     }

@@ -28,6 +28,7 @@ public static class SyscallTable
         PollSyscalls.Register(t);
         TransferSyscalls.Register(t);
         MemfdSyscalls.Register(t);
+        ForkSyscalls.Register(t);
         return t;
     }
 

@@ -7,6 +7,19 @@ public sealed class FdTable
     bool[] _cloexec = new bool[64];
     readonly object _lock = new();
 
+    /// <summary>fork: a new table naming the same open descriptions (shared offsets and flags).</summary>
+    public FdTable Fork()
+    {
+        var t = new FdTable();
+        lock (_lock)
+        {
+            t._files = (FileDescription?[])_files.Clone();
+            t._cloexec = (bool[])_cloexec.Clone();
+            foreach (var f in t._files) f?.IncRef();
+        }
+        return t;
+    }
+
     public FileDescription? Get(int fd)
     {
         lock (_lock)

@@ -1,0 +1,161 @@
+using AppKernel.Platform;
+using AppKernel.Platform.Ptrace;
+using Microsoft.Extensions.Logging;
+
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>
+/// Processes: fork (a copied address space in a new stub, run by a new OS thread — ptrace's one tracer per
+/// stub), exit into a zombie, reaping with wait4/waitid, orphans going to pid 1. The whole tree is guarded by
+/// one lock (Kernel.TreeLock), which waiters sleep on.
+/// </summary>
+public sealed partial class Task
+{
+    public const ulong CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_VFORK = 0x4000,
+        CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000,
+        CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+
+    public Task? Parent { get; private set; }
+    readonly List<Task> _children = new();
+    /// <summary>Exited but not yet reaped by its parent.</summary>
+    public bool Zombie { get; private set; }
+    /// <summary>Set when a vfork child execs or exits: its parent waits for it.</summary>
+    ManualResetEventSlim? _vforkDone;
+
+    /// <summary>fork, vfork and process-creating clone. Threads (CLONE_THREAD, or CLONE_VM without vfork) are not yet supported.</summary>
+    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
+    {
+        if ((flags & CLONE_THREAD) != 0 || ((flags & CLONE_VM) != 0 && (flags & CLONE_VFORK) == 0))
+        {
+            Kernel.LogUnimplemented(-1000, "clone of a thread (CLONE_VM/CLONE_THREAD)");
+            return -(long)Errno.EAGAIN;
+        }
+        var child = new Task(Kernel)
+        {
+            Tid = Kernel.AllocatePid(),
+            Regs = Regs,
+            Fds = (flags & CLONE_FILES) != 0 ? Fds : Fds.Fork(),
+            Fs = (flags & CLONE_FS) != 0 ? Fs : new FsContext { Root = Fs.Root, Cwd = Fs.Cwd, Umask = Fs.Umask },
+            Signals = Signals.Fork(),
+            Creds = Creds.Fork(),
+            Limits = Limits.Fork(),
+            Comm = Comm,
+            Exe = Exe,
+            NoNewPrivs = NoNewPrivs,
+            KeepCaps = KeepCaps,
+            ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
+        };
+        child.Regs.Rax = 0;
+        if (stack != 0) child.Regs.Rsp = stack;
+        if ((flags & CLONE_SETTLS) != 0) child.Regs.FsBase = tls;
+        if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
+        if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, child.Tid)) return -(long)Errno.EFAULT;
+
+        var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : this;
+        lock (Kernel.TreeLock)
+        {
+            child.Parent = parent;
+            parent._children.Add(child);
+        }
+        Kernel.Register(child);
+
+        var ready = new ManualResetEventSlim();
+        Exception? failed = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var stub = PtraceStub.Create();
+                var mm = MM.ForkInto(stub);
+                child.InstallAddressSpace(stub, mm);
+                if ((flags & CLONE_CHILD_SETTID) != 0) mm.Memory.Write(ctid, child.Tid);
+            }
+            catch (Exception e) when (e is PlatformException or OutOfMemoryException)
+            {
+                failed = e;
+            }
+            ready.Set();
+            if (failed == null) child.Run();
+        }, 16 << 20) { Name = $"task-{child.Tid}", IsBackground = true };
+        thread.Start();
+        ready.Wait();
+        if (failed != null)
+        {
+            Kernel.Log.LogWarning("fork failed: {Error}", failed.Message);
+            lock (Kernel.TreeLock) parent._children.Remove(child);
+            Kernel.Unregister(child);
+            child.Fds.CloseAll();
+            return -(long)Errno.ENOMEM;
+        }
+        child._vforkDone?.Wait();
+        return child.Tid;
+    }
+
+    /// <summary>exec succeeded: a vfork parent may go on.</summary>
+    public void ExecDone() => _vforkDone?.Set();
+
+    /// <summary>The end of Run: become a zombie for the parent to reap; children go to pid 1.</summary>
+    void ExitTree()
+    {
+        lock (Kernel.TreeLock)
+        {
+            var init = Kernel.FindTask(1);
+            foreach (var c in _children)
+            {
+                if (init == null || init == this || init.Exited) { c.Parent = null; continue; }
+                c.Parent = init;
+                init._children.Add(c);
+            }
+            _children.Clear();
+            if (Parent != null && !Parent.Exited) Zombie = true;
+            else Kernel.Unregister(this);
+            _vforkDone?.Set();
+            Monitor.PulseAll(Kernel.TreeLock);
+        }
+    }
+
+    public const int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
+        __WNOTHREAD = 0x20000000, __WALL = 0x40000000, __WCLONE = unchecked((int)0x80000000);
+
+    /// <summary>The wait status word of a zombie (exit code or killing signal).</summary>
+    public int WaitStatus => TermSignal != 0 ? TermSignal | (CoreDumped ? 0x80 : 0) : (ExitCode & 0xff) << 8;
+
+    /// <summary>
+    /// Waits for a child matching pid (wait4's rule: &gt;0 that pid, -1 any, 0 or &lt;-1 a process group — every child
+    /// here, as process groups come later). Returns the reaped zombie, null with ECHILD or (WNOHANG) nothing yet.
+    /// </summary>
+    public Errno WaitChild(int pid, int options, out Task? reaped)
+    {
+        reaped = null;
+        lock (Kernel.TreeLock)
+        {
+            while (true)
+            {
+                bool any = false;
+                foreach (var c in _children)
+                {
+                    if (pid > 0 && c.Tid != pid) continue;
+                    any = true;
+                    if (!c.Zombie) continue;
+                    if ((options & WNOWAIT) == 0)
+                    {
+                        _children.Remove(c);
+                        c.Zombie = false;
+                        Kernel.Unregister(c);
+                    }
+                    reaped = c;
+                    return Errno.None;
+                }
+                if (!any) return Errno.ECHILD;
+                if ((options & WNOHANG) != 0) return Errno.None;
+                Monitor.Wait(Kernel.TreeLock);
+            }
+        }
+    }
+
+    /// <summary>Live and zombie children (for /proc and diagnostics).</summary>
+    public List<Task> Children()
+    {
+        lock (Kernel.TreeLock) return new List<Task>(_children);
+    }
+}

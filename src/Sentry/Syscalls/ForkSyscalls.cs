@@ -1,0 +1,62 @@
+using AppKernel.Sentry.Kernel;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>fork, vfork, clone (processes) and wait4/waitid.</summary>
+static class ForkSyscalls
+{
+    const ulong SIGCHLD = 17;
+
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.fork] = (k, _, _, _, _, _, _) => k.Fork(SIGCHLD, 0, 0, 0, 0);
+        t[Nr.vfork] = (k, _, _, _, _, _, _) => k.Fork(Task.CLONE_VM | Task.CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+        // clone(flags, stack, parent_tid, child_tid, tls) on x86-64.
+        t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => k.Fork(flags, stack, ptid, ctid, tls);
+        // clone3 is ENOSYS: glibc then falls back to clone.
+        t[Nr.wait4] = (k, pid, status, options, rusage, _, _) => Wait4(k, (int)pid, status, (int)options, rusage);
+        t[Nr.waitid] = (k, idtype, id, info, options, rusage, _) => Waitid(k, (int)idtype, (int)id, info, (int)options, rusage);
+    }
+
+    static long Wait4(Task t, int pid, ulong statusAddr, int options, ulong rusage)
+    {
+        if ((options & ~(Task.WNOHANG | Task.WUNTRACED | Task.WCONTINUED | Task.__WNOTHREAD | Task.__WALL | Task.__WCLONE)) != 0)
+            return Err(Errno.EINVAL);
+        if (pid == int.MinValue) return Err(Errno.ESRCH);
+        var e = t.WaitChild(pid, options & Task.WNOHANG, out var child);
+        if (e != Errno.None) return Err(e);
+        if (child == null) return 0;
+        if (statusAddr != 0 && !t.Mem.Write(statusAddr, child.WaitStatus)) return Err(Errno.EFAULT);
+        if (rusage != 0 && !t.Mem.Write(rusage, new byte[144])) return Err(Errno.EFAULT);
+        return child.Tid;
+    }
+
+    const int P_ALL = 0, P_PID = 1, P_PGID = 2;
+    const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+
+    static long Waitid(Task t, int idtype, int id, ulong info, int options, ulong rusage)
+    {
+        if ((options & ~(Task.WNOHANG | Task.WEXITED | Task.WUNTRACED | Task.WCONTINUED | Task.WNOWAIT | Task.__WNOTHREAD | Task.__WALL | Task.__WCLONE)) != 0)
+            return Err(Errno.EINVAL);
+        if ((options & (Task.WEXITED | Task.WUNTRACED | Task.WCONTINUED)) == 0) return Err(Errno.EINVAL);
+        int pid = idtype switch { P_ALL => -1, P_PID => id, P_PGID => 0, _ => int.MinValue };
+        if (pid == int.MinValue || (idtype == P_PID && id <= 0)) return Err(Errno.EINVAL);
+        if ((options & Task.WEXITED) == 0) return Err(Errno.ECHILD); // only exits are reported for now
+        var e = t.WaitChild(pid, options & (Task.WNOHANG | Task.WNOWAIT), out var child);
+        if (e != Errno.None) return Err(e);
+        var si = new byte[128];
+        if (child != null)
+        {
+            BitConverter.TryWriteBytes(si.AsSpan(0), 17);                     // si_signo = SIGCHLD
+            int code = child.TermSignal == 0 ? CLD_EXITED : child.CoreDumped ? CLD_DUMPED : CLD_KILLED;
+            BitConverter.TryWriteBytes(si.AsSpan(8), code);                   // si_code
+            BitConverter.TryWriteBytes(si.AsSpan(16), child.Tid);             // si_pid
+            BitConverter.TryWriteBytes(si.AsSpan(20), (int)child.Creds.Uid);  // si_uid
+            BitConverter.TryWriteBytes(si.AsSpan(24), child.TermSignal != 0 ? child.TermSignal : child.ExitCode); // si_status
+        }
+        if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
+        if (rusage != 0 && !t.Mem.Write(rusage, new byte[144])) return Err(Errno.EFAULT);
+        return 0;
+    }
+}
