@@ -42,6 +42,17 @@ public class FileSystemTests
     }
 
     [Fact]
+    public void ShellChangesToEtcStayInside()
+    {
+        // The issue's own example: the guest changes /etc freely; the host's /etc is untouched.
+        var hostname = File.Exists("/etc/hostname") ? File.ReadAllText("/etc/hostname") : null;
+        var r = Sandboxed("/bin/busybox", "sh", "-c", "echo x > /etc/new; rm -f /etc/hostname; ls /etc/new; cat /etc/new; ls /etc/hostname 2>&1");
+        Assert.Equal("/etc/new\nx\nls: /etc/hostname: No such file or directory\n", r.Stdout);
+        Assert.False(File.Exists("/etc/new"));
+        Assert.Equal(hostname, File.Exists("/etc/hostname") ? File.ReadAllText("/etc/hostname") : null);
+    }
+
+    [Fact]
     public void WritableRootfsReceivesTheChangesAndTheDefaultDoesNot()
     {
         var dir = Directory.CreateTempSubdirectory("appkernel-rootfs-");

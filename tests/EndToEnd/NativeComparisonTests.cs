@@ -19,6 +19,15 @@ public class NativeComparisonTests
         new[] { "/usr/bin/stat", "-c", "%s", "/etc/services" },
         new[] { "/usr/bin/python3", "-c", "import hashlib,json;print(json.dumps(hashlib.sha256(b'x').hexdigest()))" },
         new[] { "/usr/bin/perl", "-e", "print 6*7, \"\\n\"" },
+        // Processes: pipelines, command substitution, subshells.
+        new[] { "/bin/bash", "-c", "for i in $(seq 1 50); do echo $i | sha256sum; done | tail -1" },
+        new[] { "/bin/busybox", "sh", "-c", "cat /etc/services | grep tcp | sort -r | head -20 | wc -l" },
+        new[] { "/usr/bin/python3", "-c", "import subprocess,os\nprint(subprocess.run(['ls','/usr'],capture_output=True).stdout.decode())\npid=os.fork()\nif pid==0: os._exit(7)\nprint(os.waitpid(pid,0)[1]>>8)" },
+        // The file-system issue's real programs (contents, not times).
+        new[] { "/bin/bash", "-c", "tar -cf - /usr/share/perl5 2>/dev/null | sha256sum" },
+        new[] { "/bin/bash", "-c", "find /usr/lib/python3 | wc -l" },
+        new[] { "/usr/bin/python3", "-c", "import os; print(sum(len(f) for _,_,f in os.walk('/usr/lib/python3')))" },
+        new[] { "/usr/bin/du", "-s", "--apparent-size", "/usr/share/perl5" },
     };
 
     [Theory]

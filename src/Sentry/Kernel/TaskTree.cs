@@ -19,6 +19,11 @@ public sealed partial class Task
     readonly List<Task> _children = new();
     /// <summary>Exited but not yet reaped by its parent.</summary>
     public bool Zombie { get; private set; }
+    /// <summary>Whether this task has been through ExitTree (its children handed on): a child exiting
+    /// later has no parent to wait for it. (Exited alone is set earlier, while the task is still unwinding.)</summary>
+    bool _gone;
+    /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants come here rather than to pid 1.</summary>
+    public bool ChildSubreaper;
     /// <summary>Set when a vfork child execs or exits: its parent waits for it.</summary>
     ManualResetEventSlim? _vforkDone;
 
@@ -99,15 +104,19 @@ public sealed partial class Task
     {
         lock (Kernel.TreeLock)
         {
-            var init = Kernel.FindTask(1);
+            // Orphans go to the nearest living subreaper among our ancestors, else to pid 1.
+            var heir = Parent;
+            while (heir != null && (heir._gone || !heir.ChildSubreaper)) heir = heir.Parent;
+            heir ??= Kernel.FindTask(1);
             foreach (var c in _children)
             {
-                if (init == null || init == this || init.Exited) { c.Parent = null; continue; }
-                c.Parent = init;
-                init._children.Add(c);
+                if (heir == null || heir == this || heir._gone) { c.Parent = null; continue; }
+                c.Parent = heir;
+                heir._children.Add(c);
             }
             _children.Clear();
-            if (Parent != null && !Parent.Exited) Zombie = true;
+            _gone = true;
+            if (Parent != null && !Parent._gone) Zombie = true;
             else Kernel.Unregister(this);
             _vforkDone?.Set();
             Monitor.PulseAll(Kernel.TreeLock);

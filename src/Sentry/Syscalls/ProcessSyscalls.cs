@@ -148,7 +148,7 @@ static class ProcessSyscalls
             case PR_CAPBSET_READ: return a2 <= 40 ? 1 : Err(Errno.EINVAL);
             case PR_SET_NO_NEW_PRIVS: if (a2 != 1) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
             case PR_GET_NO_NEW_PRIVS: return t.NoNewPrivs ? 1 : 0;
-            case PR_SET_CHILD_SUBREAPER: return 0;
+            case PR_SET_CHILD_SUBREAPER: t.ChildSubreaper = a2 != 0; return 0;
             default: return Err(Errno.EINVAL);
         }
     }
