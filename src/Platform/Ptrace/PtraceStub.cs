@@ -192,6 +192,24 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         }
     }
 
+    /// <summary>The guest's FP/SSE state in fxsave layout (512 bytes): saved in and restored from signal frames.</summary>
+    public bool GetFpRegs(Span<byte> fxsave512)
+    {
+        fixed (byte* p = fxsave512) return fxsave512.Length >= 512 && Host.ptrace(PTRACE_GETFPREGS, Pid, 0, (nint)p) == 0;
+    }
+
+    public bool SetFpRegs(ReadOnlySpan<byte> fxsave512)
+    {
+        fixed (byte* p = fxsave512) return fxsave512.Length >= 512 && Host.ptrace(PTRACE_SETFPREGS, Pid, 0, (nint)p) == 0;
+    }
+
+    /// <summary>Makes a running guest trap soon (from any thread): a host SIGURG to the stub stops it at a
+    /// signal-delivery-stop, which Switch reports and the next resume suppresses.</summary>
+    public void Kick()
+    {
+        if (!_dead && Pid > 0) Tmds.Linux.LibC.kill(Pid, 23 /* SIGURG */);
+    }
+
     public void Dispose()
     {
         if (Pid <= 0) return;

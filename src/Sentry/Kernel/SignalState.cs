@@ -21,10 +21,31 @@ public struct SigAltStack
     public ulong Size;
 }
 
-/// <summary>Signal dispositions, mask and alternate stack. Delivery comes with the processes issue;
-/// for now these are recorded and reported back faithfully.</summary>
+/// <summary>Signal dispositions, mask, alternate stack and the pending queue of one task.</summary>
 public sealed class SignalState
 {
+    /// <summary>Pending signals with their siginfo (128 bytes each). Shared: sent to the process (kill) rather than
+    /// the thread (tgkill); Linux keeps the two apart, so a standard signal may be pending once in each.</summary>
+    public readonly List<(int Sig, byte[] Info, bool Shared)> Queue = new();
+
+    public ulong PendingMask()
+    {
+        lock (Queue)
+        {
+            ulong m = 0;
+            foreach (var (sig, _, _) in Queue) m |= Bit(sig);
+            return m;
+        }
+    }
+
+    public static ulong Bit(int sig) => 1UL << (sig - 1);
+
+    /// <summary>Drops pending instances of sig (its disposition became "ignore").</summary>
+    public void Discard(int sig)
+    {
+        lock (Queue) Queue.RemoveAll(q => q.Sig == sig);
+    }
+
     public const int NSig = 64;
     public readonly SigAction[] Actions = new SigAction[NSig + 1];
     public ulong Mask;

@@ -101,6 +101,7 @@ public sealed partial class Task
                     Terminate(9, false);
                     break;
             }
+            DeliverSignals();
         }
         Stub?.Dispose();
         Fds.CloseAll();
@@ -132,13 +133,11 @@ public sealed partial class Task
         int sig = stop.Signal;
         switch (sig)
         {
-            case 4: case 5: case 7: case 8: case 11: // SIGILL SIGTRAP SIGBUS SIGFPE SIGSEGV: faults, default action dumps core
-                Kernel.Log.LogInformation("task {Tid}: signal {Sig} (code {Code}) at rip 0x{Rip:x} addr 0x{Addr:x}",
-                    Tid, sig, stop.Info.Code, Regs.Rip, stop.Info.Addr);
-                Terminate(sig, true);
+            case 4: case 5: case 7: case 8: case 11: // SIGILL SIGTRAP SIGBUS SIGFPE SIGSEGV: the guest faulted
+                Fault(sig, stop.Info.Code, stop.Info.Addr);
                 break;
             default:
-                // Host signals sent to the stub from outside are not the guest's business.
+                // Host signals to the stub (our own kick included) are not the guest's; Switch suppresses them.
                 break;
         }
     }

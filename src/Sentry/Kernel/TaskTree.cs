@@ -16,6 +16,8 @@ public sealed partial class Task
         CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
 
     public Task? Parent { get; private set; }
+    /// <summary>Process group and session (pid 1 leads both).</summary>
+    public int Pgid = 1, Sid = 1;
     readonly List<Task> _children = new();
     /// <summary>Exited but not yet reaped by its parent.</summary>
     public bool Zombie { get; private set; }
@@ -49,6 +51,8 @@ public sealed partial class Task
             NoNewPrivs = NoNewPrivs,
             KeepCaps = KeepCaps,
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
+            Pgid = Pgid,
+            Sid = Sid,
         };
         child.Regs.Rax = 0;
         if (stack != 0) child.Regs.Rsp = stack;
@@ -116,7 +120,13 @@ public sealed partial class Task
             }
             _children.Clear();
             _gone = true;
-            if (Parent != null && !Parent._gone) Zombie = true;
+            if (Parent != null && !Parent._gone)
+            {
+                Zombie = true;
+                var info = UserInfo(SIGCHLD, TermSignal == 0 ? 1 : CoreDumped ? 3 : 2, Tgid, Creds.Uid); // CLD_EXITED/KILLED/DUMPED
+                BitConverter.TryWriteBytes(info.AsSpan(24), TermSignal != 0 ? TermSignal : ExitCode);
+                Parent.SendSignal(SIGCHLD, info);
+            }
             else Kernel.Unregister(this);
             _vforkDone?.Set();
             Monitor.PulseAll(Kernel.TreeLock);
@@ -159,6 +169,34 @@ public sealed partial class Task
                 if ((options & WNOHANG) != 0) return Errno.None;
                 Monitor.Wait(Kernel.TreeLock);
             }
+        }
+    }
+
+    /// <summary>setpgid(2): pid 0 is the caller, pgid 0 the target's pid; only the caller or its children, in its session.</summary>
+    public Errno SetPgid(int pid, int pgid)
+    {
+        if (pgid < 0) return Errno.EINVAL;
+        lock (Kernel.TreeLock)
+        {
+            var target = pid == 0 || pid == Tgid ? this : _children.Find(c => c.Tgid == pid);
+            if (target == null) return Errno.ESRCH;
+            if (target.Sid == target.Tgid) return Errno.EPERM; // a session leader stays in its group
+            if (target.Sid != Sid) return Errno.EPERM;
+            if (pgid == 0) pgid = target.Tgid;
+            if (pgid != target.Tgid && !Kernel.Tasks().Exists(p => p.Pgid == pgid && p.Sid == Sid)) return Errno.EPERM;
+            target.Pgid = pgid;
+            return Errno.None;
+        }
+    }
+
+    /// <summary>setsid(2): a new session and group led by the caller, unless it already leads a group.</summary>
+    public long SetSid()
+    {
+        lock (Kernel.TreeLock)
+        {
+            if (Kernel.Tasks().Exists(p => p.Pgid == Tgid)) return -(long)Errno.EPERM;
+            Sid = Pgid = Tgid;
+            return Tgid;
         }
     }
 

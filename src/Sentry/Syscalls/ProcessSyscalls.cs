@@ -14,11 +14,11 @@ static class ProcessSyscalls
         t[Nr.getpid] = (k, _, _, _, _, _, _) => k.Tgid;
         t[Nr.gettid] = (k, _, _, _, _, _, _) => k.Tid;
         t[Nr.getppid] = (k, _, _, _, _, _, _) => k.Ppid;
-        t[Nr.getpgrp] = (k, _, _, _, _, _, _) => k.Tgid;
-        t[Nr.getpgid] = (k, pid, _, _, _, _, _) => pid == 0 || (int)pid == k.Tgid ? k.Tgid : Err(Errno.ESRCH);
-        t[Nr.getsid] = (k, pid, _, _, _, _, _) => pid == 0 || (int)pid == k.Tgid ? k.Tgid : Err(Errno.ESRCH);
-        t[Nr.setpgid] = (k, pid, pg, _, _, _, _) => (pid == 0 || (int)pid == k.Tgid) && (pg == 0 || (int)pg == k.Tgid) ? 0 : Err(Errno.EPERM);
-        t[Nr.setsid] = (k, _, _, _, _, _, _) => Err(Errno.EPERM); // pid 1 already leads its session
+        t[Nr.getpgrp] = (k, _, _, _, _, _, _) => k.Pgid;
+        t[Nr.getpgid] = (k, pid, _, _, _, _, _) => Other(k, (int)pid) is { } p ? p.Pgid : Err(Errno.ESRCH);
+        t[Nr.getsid] = (k, pid, _, _, _, _, _) => Other(k, (int)pid) is { } p ? p.Sid : Err(Errno.ESRCH);
+        t[Nr.setpgid] = (k, pid, pg, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Err(k.SetPgid((int)pid, (int)pg));
+        t[Nr.setsid] = (k, _, _, _, _, _, _) => k.SetSid();
         t[Nr.getuid] = (k, _, _, _, _, _, _) => k.Creds.Uid;
         t[Nr.geteuid] = (k, _, _, _, _, _, _) => k.Creds.Euid;
         t[Nr.getgid] = (k, _, _, _, _, _, _) => k.Creds.Gid;
@@ -50,6 +50,9 @@ static class ProcessSyscalls
         t[Nr.getpriority] = (k, which, who, _, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 20;
         t[Nr.setpriority] = (k, which, who, prio, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 0;
     }
+
+    /// <summary>pid 0 is the caller; else a live or zombie task (null: ESRCH).</summary>
+    static Task? Other(Task t, int pid) => pid == 0 ? t : pid < 0 ? null : t.Kernel.FindTask(pid);
 
     static long Getgroups(Task t, int size, ulong list)
     {

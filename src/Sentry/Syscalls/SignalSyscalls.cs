@@ -3,25 +3,117 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>rt_sigaction, rt_sigprocmask, sigaltstack: recorded and reported back (delivery comes with processes).</summary>
+/// <summary>Dispositions, masks, sending (kill, tgkill, sigqueue), waiting (sigtimedwait, sigsuspend) and sigreturn.</summary>
 static class SignalSyscalls
 {
     public static void Register(SyscallHandler?[] t)
     {
         t[Nr.rt_sigaction] = (k, sig, act, oact, size, _, _) => Sigaction(k, (int)sig, act, oact, size);
         t[Nr.rt_sigprocmask] = (k, how, set, oset, size, _, _) => Sigprocmask(k, (int)how, set, oset, size);
-        // Nothing is ever pending until signal delivery arrives with the processes issue.
-        t[Nr.rt_sigpending] = (k, set, size, _, _, _, _) => size != 8 ? Err(Errno.EINVAL) : k.Mem.Write(set, 0UL) ? 0 : Err(Errno.EFAULT);
+        t[Nr.rt_sigpending] = (k, set, size, _, _, _, _) =>
+            size != 8 ? Err(Errno.EINVAL) : k.Mem.Write(set, k.Signals.PendingMask() & k.Signals.Mask) ? 0 : Err(Errno.EFAULT);
         t[Nr.kill] = (k, pid, sig, _, _, _, _) => Kill(k, (int)pid, (int)sig);
+        t[Nr.tgkill] = (k, tgid, tid, sig, _, _, _) => (int)tgid <= 0 ? Err(Errno.EINVAL) : TKill(k, (int)tgid, (int)tid, (int)sig);
+        t[Nr.tkill] = (k, tid, sig, _, _, _, _) => TKill(k, -1, (int)tid, (int)sig);
+        t[Nr.rt_sigqueueinfo] = (k, pid, sig, info, _, _, _) => Queue(k, (int)pid, (int)sig, info);
+        t[Nr.rt_tgsigqueueinfo] = (k, tgid, tid, sig, info, _, _) => Queue(k, (int)tid, (int)sig, info);
+        t[Nr.rt_sigtimedwait] = (k, set, info, timeout, size, _, _) => TimedWait(k, set, info, timeout, size);
+        t[Nr.rt_sigsuspend] = (k, set, size, _, _, _, _) => Suspend(k, set, size);
+        t[Nr.pause] = (k, _, _, _, _, _, _) => Suspend(k, 0, 8);
+        t[Nr.rt_sigreturn] = (k, _, _, _, _, _, _) => k.SigReturn();
         t[Nr.sigaltstack] = (k, ss, oss, _, _, _, _) => Sigaltstack(k, ss, oss);
     }
 
     static long Kill(Task t, int pid, int sig)
     {
         if (sig < 0 || sig > SignalState.NSig) return Err(Errno.EINVAL);
-        if (pid != t.Tgid && pid != 0 && pid != -1 && pid != -t.Tgid) return Err(Errno.ESRCH);
+        if (pid == int.MinValue) return Err(Errno.ESRCH);
+        // pid > 0 that process; 0 our process group; -1 every process but pid 1 and ourselves; < -1 that group.
+        var targets = new List<Task>();
+        if (pid > 0) { if (t.Kernel.FindTask(pid) is { Zombie: false } p) targets.Add(p); }
+        else
+            foreach (var p in t.Kernel.Tasks())
+            {
+                if (p.Zombie) continue;
+                bool hit = pid == -1 ? p.Tid != 1 && p != t : p.Pgid == (pid == 0 ? t.Pgid : -pid);
+                if (hit) targets.Add(p);
+            }
+        if (targets.Count == 0) return Err(Errno.ESRCH);
         if (sig == 0) return 0;
-        return Err(Errno.ENOSYS); // delivery comes with the processes issue
+        foreach (var p in targets) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid));
+        return 0;
+    }
+
+    static long TKill(Task t, int tgid, int tid, int sig)
+    {
+        if (sig < 0 || sig > SignalState.NSig || tid <= 0) return Err(Errno.EINVAL);
+        var p = t.Kernel.FindTask(tid);
+        if (p == null || p.Zombie || (tgid > 0 && p.Tgid != tgid)) return Err(Errno.ESRCH);
+        if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_TKILL, t.Tgid, t.Creds.Uid), shared: false);
+        return 0;
+    }
+
+    static long Queue(Task t, int pid, int sig, ulong infoAddr)
+    {
+        if (sig < 1 || sig > SignalState.NSig) return Err(Errno.EINVAL);
+        var info = new byte[128];
+        if (!t.Mem.Read(infoAddr, info)) return Err(Errno.EFAULT);
+        int code = BitConverter.ToInt32(info, 8);
+        // A process may not forge kernel-made signals (si_code >= 0) except to itself.
+        if (code >= 0 && pid != t.Tgid) return Err(Errno.EPERM);
+        BitConverter.TryWriteBytes(info.AsSpan(0), sig);
+        var p = t.Kernel.FindTask(pid);
+        if (p == null || p.Zombie) return Err(Errno.ESRCH);
+        p.SendSignal(sig, info);
+        return 0;
+    }
+
+    static long TimedWait(Task t, ulong setAddr, ulong infoAddr, ulong timeoutAddr, ulong size)
+    {
+        if (size != 8) return Err(Errno.EINVAL);
+        if (!t.Mem.Read(setAddr, out ulong set)) return Err(Errno.EFAULT);
+        set &= ~SignalState.Unblockable;
+        long timeoutMs = -1;
+        if (timeoutAddr != 0)
+        {
+            if (!t.Mem.Read(timeoutAddr, out long sec) || !t.Mem.Read(timeoutAddr + 8, out long nsec)) return Err(Errno.EFAULT);
+            if (sec < 0 || nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
+            timeoutMs = sec * 1000 + (nsec + 999_999) / 1_000_000;
+        }
+        var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        lock (t.Signals.Queue)
+        {
+            while (true)
+            {
+                if ((t.Signals.PendingMask() & SignalState.Bit(Task.SIGKILL)) != 0) return Err(Errno.EINTR);
+                // Take only a signal in set: everything else stays pending for normal delivery.
+                if (t.TakeSignal(~set, out int sig, out var info))
+                {
+                    if (infoAddr != 0 && !t.Mem.Write(infoAddr, info.AsSpan(0, 128))) return Err(Errno.EFAULT);
+                    return sig;
+                }
+                if ((t.Signals.PendingMask() & ~t.Signals.Mask & ~set) != 0) return Err(Errno.EINTR);
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0) return Err(Errno.EAGAIN);
+                Monitor.Wait(t.Signals.Queue, (int)Math.Min(left, int.MaxValue));
+            }
+        }
+    }
+
+    /// <summary>rt_sigsuspend/pause: wait with a temporary mask until a signal is delivered; always EINTR.</summary>
+    static long Suspend(Task t, ulong setAddr, ulong size)
+    {
+        if (size != 8) return Err(Errno.EINVAL);
+        ulong mask = t.Signals.Mask;
+        if (setAddr != 0 && !t.Mem.Read(setAddr, out mask)) return Err(Errno.EFAULT);
+        mask &= ~SignalState.Unblockable;
+        ulong old = t.Signals.Mask;
+        lock (t.Signals.Queue)
+            while ((t.Signals.PendingMask() & ~mask) == 0) Monitor.Wait(t.Signals.Queue);
+        // The handler runs with the temporary mask; sigreturn then brings back the old one.
+        t.Signals.Mask = mask;
+        t.RestoreMaskAfterHandler = old;
+        return Err(Errno.EINTR);
     }
 
     static long Sigaction(Task t, int sig, ulong act, ulong oact, ulong size)
@@ -36,7 +128,12 @@ static class SignalSyscalls
             newAct.Mask &= ~SignalState.Unblockable;
         }
         if (oact != 0 && !t.Mem.Write(oact, t.Signals.Actions[sig])) return Err(Errno.EFAULT);
-        if (act != 0) t.Signals.Actions[sig] = newAct;
+        if (act != 0)
+        {
+            t.Signals.Actions[sig] = newAct;
+            // Setting "ignore" discards what is pending, even while blocked.
+            if (newAct.Handler == 1 || (newAct.Handler == 0 && Task.DefaultIgnored(sig))) t.Signals.Discard(sig);
+        }
         return 0;
     }
 

@@ -1,0 +1,224 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>
+/// Signal generation and delivery. A signal is queued on the target task; the task delivers it when it next
+/// comes back to the Sentry (after a syscall or fault; a running guest is kicked with a host signal). Delivery
+/// runs the default action or builds Linux's x86-64 rt_sigframe (return address, ucontext, siginfo, fxsave
+/// state) on the guest stack; rt_sigreturn restores from it.
+/// </summary>
+public sealed partial class Task
+{
+    public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8,
+        SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGCHLD = 17,
+        SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGXCPU = 24, SIGXFSZ = 25,
+        SIGVTALRM = 26, SIGPROF = 27, SIGWINCH = 28, SIGSYS = 31;
+    public const int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TKILL = -6;
+    const ulong SIG_DFL = 0, SIG_IGN = 1;
+    const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
+        SA_RESETHAND = 0x80000000, SA_RESTORER = 0x04000000;
+
+    /// <summary>Set by sigsuspend: the mask the handler's sigreturn must bring back.</summary>
+    public ulong? RestoreMaskAfterHandler;
+
+    /// <summary>A siginfo for a signal sent by a process (kill, tgkill).</summary>
+    public static byte[] UserInfo(int sig, int code, int pid, uint uid)
+    {
+        var si = new byte[128];
+        BitConverter.TryWriteBytes(si.AsSpan(0), sig);
+        BitConverter.TryWriteBytes(si.AsSpan(8), code);
+        BitConverter.TryWriteBytes(si.AsSpan(16), pid);
+        BitConverter.TryWriteBytes(si.AsSpan(20), uid);
+        return si;
+    }
+
+    public static bool DefaultIgnored(int sig) => sig is SIGCHLD or SIGURG or SIGWINCH or SIGCONT;
+    static bool DefaultCore(int sig) => sig is SIGQUIT or SIGILL or SIGTRAP or SIGABRT or SIGBUS or SIGFPE or SIGSEGV or SIGXCPU or SIGXFSZ or SIGSYS;
+    // Job control is not modelled yet: stop signals are ignored.
+    static bool DefaultStop(int sig) => sig is SIGSTOP or SIGTSTP or SIGTTIN or SIGTTOU;
+
+    /// <summary>Queues sig on this task (any thread may call it) and makes the task look at it soon.</summary>
+    public void SendSignal(int sig, byte[] info, bool shared = true)
+    {
+        if (Exited || Zombie) return;
+        var handler = Signals.Actions[sig].Handler;
+        bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
+        // An ignored signal is dropped at once unless blocked (the handler may change before it is unblocked).
+        if (!blocked && sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && (DefaultIgnored(sig) || DefaultStop(sig))))) return;
+        lock (Signals.Queue)
+        {
+            if (sig < 32 && Signals.Queue.Exists(q => q.Sig == sig && q.Shared == shared)) return; // standard signals do not queue twice
+            Signals.Queue.Add((sig, info, shared));
+            Monitor.PulseAll(Signals.Queue);
+        }
+        if (sig == SIGKILL || !blocked) Stub?.Kick();
+        // Wake the task if it sleeps in wait4 (the tree lock) so it comes back to deliver.
+        lock (Kernel.TreeLock) Monitor.PulseAll(Kernel.TreeLock);
+    }
+
+    /// <summary>Takes the lowest-numbered pending signal that mask does not block (SIGKILL always).</summary>
+    public bool TakeSignal(ulong mask, out int sig, out byte[] info)
+    {
+        lock (Signals.Queue)
+        {
+            // Thread-directed signals first, then process-wide ones; the lowest number within each (Linux's order).
+            int best = -1;
+            for (int pass = 0; pass < 2 && best < 0; pass++)
+                for (int i = 0; i < Signals.Queue.Count; i++)
+                {
+                    var (s, _, shared) = Signals.Queue[i];
+                    if (shared != (pass == 1)) continue;
+                    if (s != SIGKILL && (mask & SignalState.Bit(s)) != 0) continue;
+                    if (best < 0 || s < Signals.Queue[best].Sig) best = i;
+                }
+            if (best < 0) { sig = 0; info = Array.Empty<byte>(); return false; }
+            (sig, info, _) = Signals.Queue[best];
+            Signals.Queue.RemoveAt(best);
+            return true;
+        }
+    }
+
+    /// <summary>Delivers pending unblocked signals (called on the task's thread between guest runs).</summary>
+    void DeliverSignals()
+    {
+        while (!Exited && TakeSignal(Signals.Mask, out int sig, out var info))
+        {
+            var act = Signals.Actions[sig];
+            if (sig == SIGKILL || act.Handler == SIG_DFL)
+            {
+                if (DefaultIgnored(sig) || DefaultStop(sig)) continue;
+                Terminate(sig, DefaultCore(sig));
+                return;
+            }
+            if (act.Handler == SIG_IGN) continue;
+            if (!PushFrame(sig, info, act))
+            {
+                // No room for the frame: Linux kills with SIGSEGV.
+                Terminate(SIGSEGV, true);
+                return;
+            }
+            return; // one frame at a time; the next signal is delivered when the handler comes back
+        }
+        if (RestoreMaskAfterHandler is { } m) { Signals.Mask = m; RestoreMaskAfterHandler = null; }
+    }
+
+    const int UcontextSize = 304, SiginfoSize = 128, FpSize = 512;
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct SigContext
+    {
+        public ulong R8, R9, R10, R11, R12, R13, R14, R15, Rdi, Rsi, Rbp, Rbx, Rdx, Rax, Rcx, Rsp, Rip, Eflags;
+        public ushort Cs, Gs, Fs, Ss;
+        public ulong Err, Trapno, Oldmask, Cr2, FpState;
+        public ulong R1, R2, R3, R4, R5, R6, R7, R8x;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct UContext
+    {
+        public ulong Flags, Link;
+        public SigAltStack Stack;
+        public SigContext Mc;
+        public ulong Mask;
+    }
+
+    bool OnAltStack(ulong sp)
+    {
+        var a = Signals.AltStack;
+        return (a.Flags & 2) == 0 && sp > a.Sp && sp <= a.Sp + a.Size;
+    }
+
+    bool PushFrame(int sig, byte[] info, SigAction act)
+    {
+        ulong sp = Regs.Rsp;
+        var alt = Signals.AltStack;
+        if ((act.Flags & SA_ONSTACK) != 0 && (alt.Flags & 2) == 0 && !OnAltStack(sp)) sp = alt.Sp + alt.Size;
+        else sp -= 128; // the red zone
+        // fxsave area (64-byte aligned), then the frame, aligned so the handler starts as if called.
+        ulong fp = (sp - FpSize) & ~63UL;
+        ulong frame = ((fp - (8 + UcontextSize + SiginfoSize)) & ~15UL) - 8;
+        Span<byte> fx = stackalloc byte[FpSize];
+        if (!Stub!.GetFpRegs(fx)) fx.Clear();
+        var uc = new UContext
+        {
+            Flags = 0,
+            Stack = new SigAltStack { Sp = alt.Sp, Size = alt.Size, Flags = (alt.Flags & 2) != 0 ? 2 : OnAltStack(Regs.Rsp) ? 1 : 0 },
+            Mask = RestoreMaskAfterHandler ?? Signals.Mask,
+            Mc = new SigContext
+            {
+                R8 = Regs.R8, R9 = Regs.R9, R10 = Regs.R10, R11 = Regs.R11, R12 = Regs.R12, R13 = Regs.R13, R14 = Regs.R14, R15 = Regs.R15,
+                Rdi = Regs.Rdi, Rsi = Regs.Rsi, Rbp = Regs.Rbp, Rbx = Regs.Rbx, Rdx = Regs.Rdx, Rax = Regs.Rax, Rcx = Regs.Rcx,
+                Rsp = Regs.Rsp, Rip = Regs.Rip, Eflags = Regs.Eflags, Cs = (ushort)Regs.Cs, Ss = (ushort)Regs.Ss,
+                Oldmask = RestoreMaskAfterHandler ?? Signals.Mask, FpState = fp,
+                Trapno = sig == SIGSEGV || sig == SIGBUS ? 14UL : 0, Cr2 = sig == SIGSEGV || sig == SIGBUS ? BitConverter.ToUInt64(info, 16) : 0,
+            },
+        };
+        if (!Mem.Write(fp, fx) || !Mem.Write(frame, act.Restorer) || !Mem.Write(frame + 8, uc) || !Mem.Write(frame + 8 + UcontextSize, info.AsSpan(0, SiginfoSize)))
+            return false;
+        RestoreMaskAfterHandler = null;
+        Regs.Rsp = frame;
+        Regs.Rip = act.Handler;
+        Regs.Rdi = (ulong)sig;
+        Regs.Rsi = frame + 8 + UcontextSize;
+        Regs.Rdx = frame + 8;
+        Regs.Rax = 0;
+        Signals.Mask |= act.Mask | ((act.Flags & SA_NODEFER) != 0 ? 0 : SignalState.Bit(sig));
+        Signals.Mask &= ~SignalState.Unblockable;
+        if ((act.Flags & SA_RESETHAND) != 0) Signals.Actions[sig] = default;
+        return true;
+    }
+
+    /// <summary>rt_sigreturn: restores what PushFrame saved. The handler's ret popped the return address.</summary>
+    public long SigReturn()
+    {
+        ulong frame = Regs.Rsp - 8;
+        if (!Mem.Read(frame + 8, out UContext uc))
+        {
+            Terminate(SIGSEGV, true);
+            return 0;
+        }
+        var m = uc.Mc;
+        Regs.R8 = m.R8; Regs.R9 = m.R9; Regs.R10 = m.R10; Regs.R11 = m.R11; Regs.R12 = m.R12; Regs.R13 = m.R13;
+        Regs.R14 = m.R14; Regs.R15 = m.R15; Regs.Rdi = m.Rdi; Regs.Rsi = m.Rsi; Regs.Rbp = m.Rbp; Regs.Rbx = m.Rbx;
+        Regs.Rdx = m.Rdx; Regs.Rax = m.Rax; Regs.Rcx = m.Rcx; Regs.Rsp = m.Rsp; Regs.Rip = m.Rip;
+        // Only the flags a program may change (no TF/IF/IOPL games).
+        const ulong userFlags = 0x40dd5;
+        Regs.Eflags = (Regs.Eflags & ~userFlags) | (m.Eflags & userFlags);
+        Regs.OrigRax = ulong.MaxValue; // not in a syscall: nothing to restart
+        if (m.FpState != 0)
+        {
+            Span<byte> fx = stackalloc byte[FpSize];
+            if (Mem.Read(m.FpState, fx))
+            {
+                // MXCSR reserved bits would make the restore fail; keep the valid ones.
+                uint mxcsr = BitConverter.ToUInt32(fx[24..]) & 0xffff;
+                BitConverter.TryWriteBytes(fx[24..], mxcsr);
+                Stub!.SetFpRegs(fx);
+            }
+        }
+        Signals.Mask = uc.Mask & ~SignalState.Unblockable;
+        RegsReplaced = true;
+        return 0;
+    }
+
+    /// <summary>A synchronous fault of the guest (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP): to its handler if it
+    /// has one and does not block it, else the default action (terminate with a core).</summary>
+    void Fault(int sig, int code, ulong addr)
+    {
+        var act = Signals.Actions[sig];
+        bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
+        if (act.Handler is SIG_DFL or SIG_IGN || blocked)
+        {
+            Kernel.Log.LogInformation("task {Tid}: signal {Sig} (code {Code}) at rip 0x{Rip:x} addr 0x{Addr:x}", Tid, sig, code, Regs.Rip, addr);
+            Terminate(sig, true);
+            return;
+        }
+        var si = new byte[128];
+        BitConverter.TryWriteBytes(si.AsSpan(0), sig);
+        BitConverter.TryWriteBytes(si.AsSpan(8), code);
+        BitConverter.TryWriteBytes(si.AsSpan(16), addr);
+        if (!PushFrame(sig, si, act)) Terminate(SIGSEGV, true);
+    }
+}
