@@ -94,7 +94,17 @@ public static class DoCommand
         env.Sort(StringComparer.Ordinal);
         // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too.
         cwd ??= rootfs == "/" ? Directory.GetCurrentDirectory() : "/";
+        // SIGINT, SIGTERM, SIGHUP and SIGQUIT to runsc go to the guest's init, as a container runtime does.
+        var forwarded = new List<System.Runtime.InteropServices.PosixSignalRegistration>();
+        foreach (var (ps, nr) in new[] { (System.Runtime.InteropServices.PosixSignal.SIGINT, 2), (System.Runtime.InteropServices.PosixSignal.SIGTERM, 15),
+                     (System.Runtime.InteropServices.PosixSignal.SIGHUP, 1), (System.Runtime.InteropServices.PosixSignal.SIGQUIT, 3) })
+            forwarded.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(ps, ctx =>
+            {
+                ctx.Cancel = true;
+                kernel.FindTask(1)?.SendSignal(nr, AppKernel.Sentry.Kernel.Task.UserInfo(nr, AppKernel.Sentry.Kernel.Task.SI_USER, 0, 0));
+            }));
         var result = InitProcess.Run(kernel, program, env, cwd);
+        foreach (var r in forwarded) r.Dispose();
         if (result.Error != null) Console.Error.WriteLine($"runsc: {result.Error}");
         Console.Out.Flush();
         logFile?.Flush();

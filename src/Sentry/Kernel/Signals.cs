@@ -20,6 +20,35 @@ public sealed partial class Task
     const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
         SA_RESETHAND = 0x80000000, SA_RESTORER = 0x04000000;
 
+    /// <summary>What a blocking syscall returns when a signal interrupts it: restarted after the handler when it
+    /// has SA_RESTART (or when no handler runs), else EINTR (Linux's ERESTARTSYS).</summary>
+    public const long RestartSys = -512;
+
+    object? _waitingOn;
+
+    /// <summary>Whether a signal is pending that the task does not block (it must go back to deliver it).</summary>
+    public bool SignalPending => (Signals.PendingMask() & ~(Signals.Mask & ~SignalState.Unblockable)) != 0;
+
+    /// <summary>
+    /// The one way a task blocks inside the Sentry: Monitor.Wait on obj (whose lock the caller holds) until
+    /// pulsed or timeoutMs passes. Returns false if a signal interrupts: the caller then fails with RestartSys or EINTR.
+    /// </summary>
+    public bool Sleep(object obj, int timeoutMs = Timeout.Infinite)
+    {
+        Volatile.Write(ref _waitingOn, obj);
+        try
+        {
+            if (SignalPending || Exited) return false;
+            Monitor.Wait(obj, timeoutMs);
+            return !SignalPending && !Exited;
+        }
+        finally { Volatile.Write(ref _waitingOn, null); }
+    }
+
+    RealTimer? _realTimer;
+    /// <summary>alarm/setitimer(ITIMER_REAL). Not inherited by fork; kept across exec.</summary>
+    public RealTimer RealTimer => _realTimer ??= new RealTimer(this);
+
     /// <summary>Set by sigsuspend: the mask the handler's sigreturn must bring back.</summary>
     public ulong? RestoreMaskAfterHandler;
 
@@ -53,9 +82,13 @@ public sealed partial class Task
             Signals.Queue.Add((sig, info, shared));
             Monitor.PulseAll(Signals.Queue);
         }
-        if (sig == SIGKILL || !blocked) Stub?.Kick();
-        // Wake the task if it sleeps in wait4 (the tree lock) so it comes back to deliver.
-        lock (Kernel.TreeLock) Monitor.PulseAll(Kernel.TreeLock);
+        if (sig == SIGKILL || !blocked)
+        {
+            if (sig == SIGKILL) Exited = true; // nothing may keep it: its blocking waits end at once
+            Stub?.Kick();
+            // Wake it if it sleeps in the Sentry, so it comes back to deliver.
+            if (Volatile.Read(ref _waitingOn) is { } o) lock (o) Monitor.PulseAll(o);
+        }
     }
 
     /// <summary>Takes the lowest-numbered pending signal that mask does not block (SIGKILL always).</summary>
@@ -83,9 +116,30 @@ public sealed partial class Task
     /// <summary>Delivers pending unblocked signals (called on the task's thread between guest runs).</summary>
     void DeliverSignals()
     {
+        bool restart = (long)Regs.Rax == RestartSys;
+        DeliverOne(restart);
+        // Nothing (or only an ignored signal) came in the way: the interrupted syscall simply runs again.
+        if ((long)Regs.Rax == RestartSys) Restart();
+    }
+
+    void Restart()
+    {
+        Regs.Rip -= 2; // back onto the syscall instruction
+        Regs.Rax = Regs.OrigRax;
+    }
+
+    void DeliverOne(bool restart)
+    {
         while (!Exited && TakeSignal(Signals.Mask, out int sig, out var info))
         {
             var act = Signals.Actions[sig];
+            if (restart && act.Handler is not (SIG_DFL or SIG_IGN))
+            {
+                // A handler runs: SA_RESTART makes the syscall go again after it, else it fails with EINTR.
+                if ((act.Flags & SA_RESTART) != 0) Restart();
+                else Regs.Rax = unchecked((ulong)-(long)Errno.EINTR);
+                restart = false;
+            }
             if (sig == SIGKILL || act.Handler == SIG_DFL)
             {
                 if (DefaultIgnored(sig) || DefaultStop(sig)) continue;

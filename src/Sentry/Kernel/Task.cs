@@ -32,7 +32,7 @@ public sealed partial class Task
     public int PdeathSig;
     public bool NoNewPrivs, KeepCaps;
 
-    public bool Exited { get; private set; }
+    public bool Exited { get; internal set; }
     public int ExitCode { get; private set; }
     public int TermSignal { get; private set; }
     public bool CoreDumped { get; private set; }

@@ -148,6 +148,7 @@ public sealed partial class Task
         reaped = null;
         lock (Kernel.TreeLock)
         {
+            bool interrupted = false;
             while (true)
             {
                 bool any = false;
@@ -167,7 +168,9 @@ public sealed partial class Task
                 }
                 if (!any) return Errno.ECHILD;
                 if ((options & WNOHANG) != 0) return Errno.None;
-                Monitor.Wait(Kernel.TreeLock);
+                // A child that exited while we were interrupted is still reported (it was looked at first).
+                if (interrupted) return (Errno)(-RestartSys);
+                interrupted = !Sleep(Kernel.TreeLock);
             }
         }
     }

@@ -42,6 +42,7 @@ static class FutexSyscalls
                 }
                 var key = (t.MM, uaddr);
                 var w = new Waiter { Key = key };
+                bool interrupted = false;
                 lock (s_queues)
                 {
                     if (!t.Mem.Read(uaddr, out uint cur)) return Err(Errno.EFAULT);
@@ -50,19 +51,15 @@ static class FutexSyscalls
                     q.Add(w);
                     while (!w.Woken)
                     {
-                        if (deadlineMs < 0) Monitor.Wait(s_queues);
-                        else
-                        {
-                            long left = deadlineMs - Environment.TickCount64;
-                            if (left <= 0) break;
-                            Monitor.Wait(s_queues, (int)Math.Min(left, int.MaxValue));
-                        }
+                        long left = deadlineMs < 0 ? Timeout.Infinite : deadlineMs - Environment.TickCount64;
+                        if (deadlineMs >= 0 && left <= 0) break;
+                        if (!t.Sleep(s_queues, (int)Math.Min(left, int.MaxValue))) { interrupted = true; break; }
                     }
                     if (!w.Woken)
                     {
                         // A requeue may have moved us to another queue.
                         if (s_queues.TryGetValue(w.Key, out var cq)) { cq.Remove(w); if (cq.Count == 0) s_queues.Remove(w.Key); }
-                        return Err(Errno.ETIMEDOUT);
+                        return Err(interrupted ? Errno.EINTR : Errno.ETIMEDOUT);
                     }
                     return 0;
                 }

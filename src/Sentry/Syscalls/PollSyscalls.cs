@@ -55,7 +55,9 @@ static class PollSyscalls
                 if (n > 0 && !t.Mem.Write(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
                 return ready;
             }
-            Thread.Sleep(1);
+            var gate = new object();
+            lock (gate)
+                if (!t.Sleep(gate, 1)) return Err(Errno.EINTR);
         }
     }
 }

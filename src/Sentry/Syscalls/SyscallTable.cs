@@ -29,6 +29,7 @@ public static class SyscallTable
         TransferSyscalls.Register(t);
         MemfdSyscalls.Register(t);
         ForkSyscalls.Register(t);
+        TimerSyscalls.Register(t);
         return t;
     }
 

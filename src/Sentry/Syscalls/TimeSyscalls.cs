@@ -86,8 +86,18 @@ static unsafe class TimeSyscalls
             nowNs = now.Sec * 1_000_000_000 + now.Nsec;
             long left = targetNs - nowNs;
             if (left <= 0) return 0;
-            var d = new Timespec { Sec = left / 1_000_000_000, Nsec = left % 1_000_000_000 };
-            Host.nanosleep(&d, null);
+            var gate = new object();
+            lock (gate)
+                if (!t.Sleep(gate, (int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue)))
+                {
+                    // Interrupted: report the time left (relative sleeps only), as Linux does.
+                    if (!abs && remAddr != 0)
+                    {
+                        long rest = Math.Max(0, targetNs - (Now(host).Sec * 1_000_000_000 + Now(host).Nsec));
+                        t.Mem.Write(remAddr, new Timespec { Sec = rest / 1_000_000_000, Nsec = rest % 1_000_000_000 });
+                    }
+                    return Err(Errno.EINTR);
+                }
         }
     }
 }

@@ -15,7 +15,7 @@ public static class NamedPipe
         var buf = s_buffers.GetValue(fifo, _ => new PipeBuffer());
         int acc = flags & OpenFlags.O_ACCMODE;
         bool reader = acc is OpenFlags.O_RDONLY or OpenFlags.O_RDWR, writer = acc is OpenFlags.O_WRONLY or OpenFlags.O_RDWR;
-        var e = buf.OpenEnd(reader, writer, (flags & OpenFlags.O_NONBLOCK) != 0);
+        var e = buf.OpenEnd(t, reader, writer, (flags & OpenFlags.O_NONBLOCK) != 0);
         if (e != Errno.None) return e;
         fd = new PipeEnd(buf, flags, path, fifo, reader, writer);
         return Errno.None;

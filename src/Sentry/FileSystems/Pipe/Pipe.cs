@@ -57,15 +57,17 @@ public sealed class PipeBuffer
         }
     }
 
-    public long Read(Span<byte> dst, bool nonblock)
+    public long Read(Task t, Span<byte> dst, bool nonblock)
     {
         lock (this)
         {
+            bool interrupted = false;
             while (_count == 0)
             {
                 if (Writers == 0) return 0;
                 if (nonblock) return -(long)Errno.EAGAIN;
-                Monitor.Wait(this);
+                if (interrupted) return Task.RestartSys; // data that came meanwhile is read first
+                interrupted = !t.Sleep(this);
             }
             int n = Math.Min(dst.Length, _count);
             for (int i = 0; i < n; i++) dst[i] = _ring[(_head + i) % _ring.Length];
@@ -76,21 +78,26 @@ public sealed class PipeBuffer
         }
     }
 
-    public long Write(ReadOnlySpan<byte> src, bool nonblock)
+    public long Write(Task t, ReadOnlySpan<byte> src, bool nonblock)
     {
         lock (this)
         {
             long done = 0;
             while (done < src.Length)
             {
-                if (Readers == 0) return done > 0 ? done : -(long)Errno.EPIPE;
+                if (Readers == 0)
+                {
+                    if (done > 0) return done;
+                    t.SendSignal(Task.SIGPIPE, Task.UserInfo(Task.SIGPIPE, Task.SI_USER, t.Tgid, t.Creds.Uid), shared: false);
+                    return -(long)Errno.EPIPE;
+                }
                 int free = _ring.Length - _count;
                 int left = src.Length - (int)done;
                 // PIPE_BUF atomicity: a small write waits until it fits whole.
                 if (free == 0 || (left <= PipeBuf && free < left))
                 {
                     if (nonblock) return done > 0 ? done : -(long)Errno.EAGAIN;
-                    Monitor.Wait(this);
+                    if (!t.Sleep(this)) return done > 0 ? done : Task.RestartSys;
                     continue;
                 }
                 int n = Math.Min(free, left);
@@ -104,7 +111,7 @@ public sealed class PipeBuffer
     }
 
     /// <summary>A FIFO's open: counts the new end in, and (unless nonblock) waits for the other side.</summary>
-    public Errno OpenEnd(bool reader, bool writer, bool nonblock)
+    public Errno OpenEnd(Task t, bool reader, bool writer, bool nonblock)
     {
         lock (this)
         {
@@ -113,7 +120,13 @@ public sealed class PipeBuffer
             if (writer) Writers++;
             Monitor.PulseAll(this);
             if (nonblock || (reader && writer)) return Errno.None;
-            while (reader ? Writers == 0 : Readers == 0) Monitor.Wait(this);
+            while (reader ? Writers == 0 : Readers == 0)
+                if (!t.Sleep(this))
+                {
+                    if (reader) Readers--;
+                    if (writer) Writers--;
+                    return (Errno)(-Task.RestartSys);
+                }
             return Errno.None;
         }
     }
@@ -157,9 +170,9 @@ public sealed class PipeEnd : FileDescription
 
     public override bool Seekable => false;
     public override long Read(Task t, Span<byte> buf) =>
-        !_reader ? -(long)Errno.EBADF : Pipe.Read(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+        !_reader ? -(long)Errno.EBADF : Pipe.Read(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
     public override long Write(Task t, ReadOnlySpan<byte> buf) =>
-        !_writer ? -(long)Errno.EBADF : Pipe.Write(buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+        !_writer ? -(long)Errno.EBADF : Pipe.Write(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
     public override string DisplayName(Task t) => Path.IsValid ? base.DisplayName(t) : $"pipe:[{Pipe.Inode.Ino}]";
 
