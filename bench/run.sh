@@ -51,6 +51,9 @@ BENCH_LIST=(
     "open|open()+close() of \`$STAT_FILE\` (ns/call)"
     "read|read() a 1 MB file in 64 KiB chunks, lseek back, repeat (MB/s, higher is better)|higher"
     "find|\`do find $FIND_DIR -type f\`, stdout to /dev/null outside (ms)"
+    "fork|fork + _exit + waitpid (ns/op)"
+    "forkexec|fork + exec /bin/true + waitpid (ns/op)"
+    "pipepp|pipe ping-pong between two processes, one round trip (ns/op)"
     "rss|idle sandbox memory: RSS of every process of \`do sleep\` (KiB; native = the sleep alone)"
 )
 [[ -n "${BENCHES:-}" ]] && { sel=(); for b in "${BENCH_LIST[@]}"; do
@@ -241,6 +244,20 @@ bench_rss() {
         record rss "$env" "$(median "${vals[@]}")" "${vals[*]} KiB"
     done
 }
+
+# Processes (build/procs): fork+wait, fork+exec+wait, pipe ping-pong, timed in the guest.
+bench_procs_mode() {
+    local bench=$1 mode=$2 env n
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        [[ $env == native ]] && n=${N_PROC_NATIVE:-2000} || n=${N_PROC_SANDBOX:-200}
+        in_guest "$bench" "$env" '.* \([0-9.]*\) ns\/op.*' "$BUILD/procs" "$mode" "$n"
+        RAW[$bench,$env]="N=$n: ${RAW[$bench,$env]} ns/op"
+    done
+}
+bench_fork() { bench_procs_mode fork fork; }
+bench_forkexec() { bench_procs_mode forkexec forkexec; }
+bench_pipepp() { bench_procs_mode pipepp pipe; }
 
 # 3. stat / open+close of STAT_FILE, timed in the guest (build/fsops).
 bench_stat_or_open() {
