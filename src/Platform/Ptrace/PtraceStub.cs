@@ -82,11 +82,38 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
             Host.posix_spawnattr_destroy(attr);
         }
 
+        var stub = Seize(pid, true);
+        // Leave only the stub page: the guest's address space is ours to lay out.
+        stub.Inject(11, 0, StubImage.Base);
+        stub.Inject(11, StubImage.Base + StubImage.Size, 0x7fff_ffff_f000 - (StubImage.Base + StubImage.Size));
+        return stub;
+    }
+
+    /// <summary>
+    /// fork: the stub forks itself (the host copies the address space, copy-on-write, MAP_SHARED stays shared).
+    /// Returns the child stub's pid; the child spins until <see cref="Adopt"/> seizes it from the child task's thread.
+    /// </summary>
+    public long ForkStub()
+    {
+        if (_dead) return -(long)Errno.ESRCH;
+        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 57);
+    }
+
+    /// <summary>Seizes a stub made by <see cref="ForkStub"/>; must be called on the thread that will run it.</summary>
+    public static PtraceStub Adopt(int pid)
+    {
+        var stub = Seize(pid, false);
+        stub.Inject(157, 1, SIGKILL); // prctl(PR_SET_PDEATHSIG): fork cleared it
+        return stub;
+    }
+
+    static PtraceStub Seize(int pid, bool ourChild)
+    {
         if (Host.ptrace(PTRACE_SEIZE, pid, 0, (nint)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) < 0)
         {
             int e = Host.Errno;
             Tmds.Linux.LibC.kill(pid, SIGKILL);
-            int st; Host.waitpid(pid, &st, 0);
+            int st; if (ourChild) Host.waitpid(pid, &st, 0);
             throw new PlatformException($"PTRACE_SEIZE failed: errno {e}");
         }
         Host.ptrace(PTRACE_INTERRUPT, pid, 0, 0);
@@ -101,21 +128,21 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         }
         Registers regs;
         Host.ptrace(PTRACE_GETREGS, pid, 0, (nint)(&regs));
-        var stub = new PtraceStub(pid, regs);
-        // Leave only the stub page: the guest's address space is ours to lay out.
-        stub.Inject(11, 0, StubImage.Base);
-        stub.Inject(11, StubImage.Base + StubImage.Size, 0x7fff_ffff_f000 - (StubImage.Base + StubImage.Size));
-        return stub;
+        return new PtraceStub(pid, regs);
     }
 
     static bool IsStopped(int status) => (status & 0xff) == 0x7f;
 
     /// <summary>Runs one real syscall inside the stub and returns its raw result (negative errno on failure).</summary>
-    public long Inject(long nr, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
+    public long Inject(long nr, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) =>
+        InjectAt(StubImage.InjectAddress, StubImage.InjectAddress + 3, nr, a0, a1, a2, a3, a4, a5);
+
+    // Runs the syscall at entry; done when the stub traps with rip at trapRip (just after its int3).
+    long InjectAt(ulong entry, ulong trapRip, long nr, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
     {
         if (_dead) return -(long)Errno.ESRCH;
         var r = Template;
-        r.Rip = StubImage.InjectAddress;
+        r.Rip = entry;
         r.Rax = (ulong)nr;
         r.OrigRax = ulong.MaxValue; // no syscall restart on the way out
         r.Rdi = a0; r.Rsi = a1; r.Rdx = a2; r.R10 = a3; r.R8 = a4; r.R9 = a5;
@@ -129,7 +156,7 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
             if (sig == SIGTRAP && (status >> 16) == 0)
             {
                 if (Host.ptrace(PTRACE_GETREGS, Pid, 0, (nint)(&r)) < 0) return Lost();
-                if (r.Rip == StubImage.InjectAddress + 3) return (long)r.Rax;
+                if (r.Rip == trapRip) return (long)r.Rax;
             }
             // Anything else (an outside signal, an interrupt) is dropped while we own the stub.
             Host.ptrace(PTRACE_CONT, Pid, 0, 0);

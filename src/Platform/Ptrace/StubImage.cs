@@ -18,6 +18,10 @@ public static class StubImage
     const int CodeOffset = 0x80; // after the ELF header (64) and one program header (56)
 
     public static ulong InjectAddress { get; }
+    /// <summary>`syscall` for an injected fork: the parent traps (int3) with the child's pid in rax; the child
+    /// (rax 0) spins, untraced, until its own tracer seizes it. <see cref="ForkTrapAddress"/> is where the parent stops.</summary>
+    public static ulong ForkAddress { get; }
+    public static ulong ForkTrapAddress { get; }
     public static byte[] Elf { get; }
 
     static StubImage()
@@ -25,8 +29,13 @@ public static class StubImage
         var a = new Assembler(64);
         var spin = a.CreateLabel();
         var inject = a.CreateLabel();
+        var fork = a.CreateLabel();
+        var forkTrap = a.CreateLabel();
+        var ignore = a.CreateLabel();
         // close(3): posix_spawn dup'ed the image memfd there.
         a.mov(eax, 3); a.mov(edi, 3); a.syscall();
+        // rt_sigaction(SIGCHLD, {SIG_IGN}, NULL, 8): stubs forked from this one are reaped by the kernel.
+        a.mov(eax, 13); a.mov(edi, 17); a.lea(rsi, __[ignore]); a.xor(edx, edx); a.mov(r10d, 8); a.syscall();
         // prctl(PR_SET_PDEATHSIG, SIGKILL)
         a.mov(eax, 157); a.mov(edi, 1); a.mov(esi, 9); a.syscall();
         a.Label(ref spin);
@@ -35,9 +44,24 @@ public static class StubImage
         a.Label(ref inject);
         a.syscall();
         a.int3();
+        var child = a.CreateLabel();
+        a.Label(ref fork);
+        a.syscall();
+        a.test(rax, rax);
+        a.jz(child);
+        a.Label(ref forkTrap);
+        a.int3();
+        a.Label(ref child);
+        a.pause();
+        a.jmp(child);
+        // struct sigaction { handler = SIG_IGN, flags, restorer, mask }
+        a.Label(ref ignore);
+        a.dq(1UL); a.dq(0UL); a.dq(0UL); a.dq(0UL);
         var ms = new MemoryStream();
         var res = a.Assemble(new StreamCodeWriter(ms), Base + CodeOffset, BlockEncoderOptions.ReturnNewInstructionOffsets);
         InjectAddress = res.GetLabelRIP(inject);
+        ForkAddress = res.GetLabelRIP(fork);
+        ForkTrapAddress = res.GetLabelRIP(forkTrap);
         var code = ms.ToArray();
 
         var elf = new byte[CodeOffset + code.Length];

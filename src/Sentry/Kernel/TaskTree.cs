@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace AppKernel.Sentry.Kernel;
 
 /// <summary>
-/// Processes: fork (a copied address space in a new stub, run by a new OS thread — ptrace's one tracer per
-/// stub), exit into a zombie, reaping with wait4/waitid, orphans going to pid 1. The whole tree is guarded by
+/// Processes: fork (the stub forks itself, so the host copies the address space; the child stub is seized and
+/// run by a new OS thread — ptrace's one tracer per stub), exit into a zombie, reaping with wait4/waitid, orphans going to pid 1. The whole tree is guarded by
 /// one lock (Kernel.TreeLock), which waiters sleep on.
 /// </summary>
 public sealed partial class Task
@@ -68,14 +68,17 @@ public sealed partial class Task
         }
         Kernel.Register(child);
 
+        // The stub forks itself: the host copies the address space copy-on-write.
+        long hostPid = Stub!.ForkStub();
         var ready = new ManualResetEventSlim();
-        Exception? failed = null;
+        Exception? failed = hostPid < 0 ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}") : null;
         var thread = new Thread(() =>
         {
+            if (failed != null) { ready.Set(); return; }
             try
             {
-                var stub = PtraceStub.Create();
-                var mm = MM.ForkInto(stub);
+                var stub = PtraceStub.Adopt((int)hostPid);
+                var mm = MM.ForkFor(stub);
                 child.InstallAddressSpace(stub, mm);
                 if ((flags & CLONE_CHILD_SETTID) != 0) mm.Memory.Write(ctid, child.Tid);
             }

@@ -63,12 +63,10 @@ public sealed class MemoryManager
     public VmaSet Vmas => _vmas;
 
     /// <summary>
-    /// fork: a copy of this address space in a new stub. Every mapping is recreated at the same place and its
-    /// bytes copied (the parent is stopped in its syscall meanwhile). Zero chunks are skipped: the child's
-    /// fresh anonymous pages are zero already, so untouched memory costs nothing. MAP_SHARED anonymous
-    /// memory becomes a private copy (sharing it needs a shared-memory backing the platform does not have yet).
+    /// fork: the bookkeeping for a child whose stub was forked from ours (the host already copied the pages,
+    /// copy-on-write, with MAP_SHARED memory shared).
     /// </summary>
-    public MemoryManager ForkInto(IAddressSpace child)
+    public MemoryManager ForkFor(IAddressSpace child)
     {
         var mm = new MemoryManager(child, CommitLimit)
         {
@@ -76,27 +74,7 @@ public sealed class MemoryManager
             EnvStart = EnvStart, EnvEnd = EnvEnd, StartCode = StartCode, EndCode = EndCode, StartData = StartData,
             EndData = EndData, StartStack = StartStack, SavedAuxv = SavedAuxv, _peakVm = _peakVm,
         };
-        var buf = new byte[1 << 20];
-        foreach (var v in _vmas.All)
-        {
-            int prot = (int)v.Prot;
-            bool readable = (v.Prot & Prot.Read) != 0;
-            long r = child.MapAnonymous(v.Start, v.Length, readable ? prot | PROT_WRITE : prot, MAP_PRIVATE | (v.NoReserve ? MAP_NORESERVE : 0));
-            if (r < 0) throw new OutOfMemoryException($"fork: cannot map {v}: {(Errno)(-r)}");
-            mm._vmas.Insert(v.Clone());
-            if (!readable) continue; // PROT_NONE reservations hold nothing we can (or need to) read
-            for (ulong a = v.Start; a < v.End; a += (ulong)buf.Length)
-            {
-                int n = (int)Math.Min((ulong)buf.Length, v.End - a);
-                var chunk = buf.AsSpan(0, n);
-                int got = Memory.ReadPartial(a, chunk);
-                if (got <= 0) continue;
-                chunk = chunk[..got];
-                if (chunk.IndexOfAnyExcept((byte)0) < 0) continue;
-                if (!child.Memory.Write(a, chunk)) throw new OutOfMemoryException($"fork: cannot copy {v}");
-            }
-            if ((prot & PROT_WRITE) == 0) child.Protect(v.Start, v.Length, prot);
-        }
+        foreach (var v in _vmas.All) mm._vmas.Insert(v.Clone());
         return mm;
     }
 
