@@ -44,6 +44,24 @@ public class NativeComparisonTests
     }
 
     [Fact]
+    public void MakeJ2BuildsACProjectWithGcc()
+    {
+        var dir = Directory.CreateTempSubdirectory("appkernel-make-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "a.c"), "int a(void) { return 20; }\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "b.c"), "int b(void) { return 22; }\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "main.c"), "#include <stdio.h>\nint a(void); int b(void);\nint main(void) { printf(\"%d\\n\", a() + b()); return 0; }\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "Makefile"), "prog: a.o b.o main.o\n\tgcc -o prog a.o b.o main.o\n%.o: %.c\n\tgcc -c $< -o $@\n");
+            var r = Sandboxed(new[] { "/bin/bash", "-c", "make -s -j2 && ./prog" }, new[] { "--cwd", dir.FullName });
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("42\n", r.Stdout);
+            Assert.False(File.Exists(Path.Combine(dir.FullName, "prog"))); // built in the overlay, not on the host
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void BusyboxEcho_PrintsExactlyHello()
     {
         var native = Native("/bin/busybox", "echo", "hello");

@@ -16,7 +16,7 @@ static class PollSyscalls
     public static void Register(SyscallHandler?[] t)
     {
         t[Nr.poll] = (k, fds, n, timeout, _, _, _) => Poll(k, fds, n, (int)timeout < 0 ? -1 : (long)(int)timeout * 1_000_000);
-        t[Nr.ppoll] = (k, fds, n, ts, _, _, _) => Ppoll(k, fds, n, ts);
+        t[Nr.ppoll] = (k, fds, n, ts, sig, size, _) => SelectSyscalls.WithSigmask(k, sig, size, () => Ppoll(k, fds, n, ts));
     }
 
     static long Ppoll(Task t, ulong fds, ulong n, ulong tsAddr)

@@ -30,6 +30,7 @@ public static class SyscallTable
         MemfdSyscalls.Register(t);
         ForkSyscalls.Register(t);
         TimerSyscalls.Register(t);
+        SelectSyscalls.Register(t);
         return t;
     }
 
