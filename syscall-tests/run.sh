@@ -104,7 +104,7 @@ for src in "$here"/cases/*.c; do
     name=$(basename "$src" .c)
     selected "$name" || continue
     bin="$build/$name"
-    flags=(-O1 -Wall -g -o "$bin")
+    flags=(-O1 -Wall -g -pthread -o "$bin")
     [[ "$name" == *_static ]] && flags+=(-static)
     # shellcheck disable=SC2086
     if ! gcc "${flags[@]}" ${CFLAGS:-} "$src" 2>"$results/$name.cc.err"; then

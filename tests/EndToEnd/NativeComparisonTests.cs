@@ -23,6 +23,8 @@ public class NativeComparisonTests
         new[] { "/bin/bash", "-c", "for i in $(seq 1 50); do echo $i | sha256sum; done | tail -1" },
         new[] { "/bin/busybox", "sh", "-c", "cat /etc/services | grep tcp | sort -r | head -20 | wc -l" },
         new[] { "/usr/bin/python3", "-c", "import subprocess,os\nprint(subprocess.run(['ls','/usr'],capture_output=True).stdout.decode())\npid=os.fork()\nif pid==0: os._exit(7)\nprint(os.waitpid(pid,0)[1]>>8)" },
+        new[] { "/usr/bin/python3", "-c", "import threading\nlock = threading.Lock(); total = [0]\ndef work():\n    for i in range(2000):\n        with lock: total[0] += 1\nts = [threading.Thread(target=work) for i in range(8)]\n[t.start() for t in ts]; [t.join() for t in ts]\nprint(total[0])" },
+        new[] { "/usr/bin/python3", "-c", "import signal\ndef h(s, f): print('alarm', s)\nsignal.signal(signal.SIGALRM, h)\nsignal.alarm(1)\nsignal.pause()\nprint('after')" },
         // The file-system issue's real programs (contents, not times).
         new[] { "/bin/bash", "-c", "tar -cf - /usr/share/perl5 2>/dev/null | sha256sum" },
         new[] { "/bin/bash", "-c", "find /usr/lib/python3 | wc -l" },

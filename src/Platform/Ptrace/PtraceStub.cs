@@ -14,15 +14,21 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     static int s_imageFd = -1;
 
     public int Pid { get; }
-    public GuestMemory Memory { get; }
+    GuestMemory? _memory;
+    /// <summary>Guest memory through the process (HostTgid), so it outlives any one stub thread.</summary>
+    public GuestMemory Memory => _memory ??= new GuestMemory(HostTgid);
     /// <summary>Registers of a freshly stopped stub: valid cs/ss/eflags for building guest register sets.</summary>
     public Registers Template { get; }
     bool _dead;
+    /// <summary>The host process this stub thread belongs to (Pid itself, unless this is a guest thread's stub).</summary>
+    public int HostTgid { get; private init; }
+    /// <summary>A stub thread of a guest thread: disposing it ends the thread, not the process.</summary>
+    public bool IsThread => HostTgid != Pid;
 
     PtraceStub(int pid, Registers template)
     {
         Pid = pid;
-        Memory = new GuestMemory(pid);
+        HostTgid = pid;
         Template = template;
     }
 
@@ -105,6 +111,22 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         var stub = Seize(pid, false);
         stub.Inject(157, 1, SIGKILL); // prctl(PR_SET_PDEATHSIG): fork cleared it
         return stub;
+    }
+
+    /// <summary>
+    /// A new host thread in this stub's process for a guest thread (clone with CLONE_VM|CLONE_THREAD, no stack:
+    /// it only spins). Returns its tid; <see cref="AdoptThread"/> seizes it from the guest thread's task thread.
+    /// </summary>
+    public long CloneThread()
+    {
+        const ulong flags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
+        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, flags, 0, 0, 0, 0);
+    }
+
+    public static PtraceStub AdoptThread(int tid, int hostTgid)
+    {
+        var s = Seize(tid, false);
+        return new PtraceStub(tid, s.Template) { HostTgid = hostTgid };
     }
 
     static PtraceStub Seize(int pid, bool ourChild)
@@ -234,12 +256,19 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     /// signal-delivery-stop, which Switch reports and the next resume suppresses.</summary>
     public void Kick()
     {
-        if (!_dead && Pid > 0) Tmds.Linux.LibC.kill(Pid, 23 /* SIGURG */);
+        if (!_dead && Pid > 0) Host.syscall(234 /* tgkill */, HostTgid, Pid, 23 /* SIGURG */);
     }
 
     public void Dispose()
     {
         if (Pid <= 0) return;
+        if (IsThread)
+        {
+            // Only this host thread ends (exit, not exit_group); the process and its other threads go on.
+            if (!_dead) Inject(60, 0);
+            _dead = true;
+            return;
+        }
         Tmds.Linux.LibC.kill(Pid, SIGKILL);
         int status;
         while (Host.waitpid(Pid, &status, __WALL) > 0 && IsStopped(status)) { }

@@ -47,7 +47,13 @@ public sealed class SignalState
     }
 
     public const int NSig = 64;
-    public readonly SigAction[] Actions = new SigAction[NSig + 1];
+    public readonly SigAction[] Actions;
+
+    public SignalState() => Actions = new SigAction[NSig + 1];
+    SignalState(SigAction[] shared) => Actions = shared;
+
+    /// <summary>A new thread's state: the same dispositions (CLONE_SIGHAND), its own mask copy and queue.</summary>
+    public SignalState ShareActions() => new(Actions) { Mask = Mask };
     public ulong Mask;
     public SigAltStack AltStack = new() { Flags = 2 /* SS_DISABLE */ };
 

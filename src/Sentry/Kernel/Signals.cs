@@ -82,13 +82,15 @@ public sealed partial class Task
             Signals.Queue.Add((sig, info, shared));
             Monitor.PulseAll(Signals.Queue);
         }
-        if (sig == SIGKILL || !blocked)
-        {
-            if (sig == SIGKILL) Exited = true; // nothing may keep it: its blocking waits end at once
-            Stub?.Kick();
-            // Wake it if it sleeps in the Sentry, so it comes back to deliver.
-            if (Volatile.Read(ref _waitingOn) is { } o) lock (o) Monitor.PulseAll(o);
-        }
+        if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); }
+        else if (!blocked) WakeUp();
+    }
+
+    /// <summary>Makes the task come back to the Sentry soon: kicks a running guest, wakes a sleeping wait.</summary>
+    public void WakeUp()
+    {
+        Stub?.Kick();
+        if (Volatile.Read(ref _waitingOn) is { } o) lock (o) Monitor.PulseAll(o);
     }
 
     /// <summary>Takes the lowest-numbered pending signal that mask does not block (SIGKILL always).</summary>

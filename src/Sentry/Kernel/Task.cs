@@ -15,7 +15,8 @@ public sealed partial class Task
 {
     public Kernel Kernel { get; }
     public int Tid { get; private set; }
-    public int Tgid => Tid;
+    /// <summary>The thread group (process) id: the leader's tid.</summary>
+    public int Tgid { get; private set; }
     /// <summary>The parent's pid as the child sees it (0 for pid 1, whose parent is outside the sandbox).</summary>
     public int Ppid => Parent?.Tgid ?? 0;
     public Registers Regs;
@@ -62,9 +63,31 @@ public sealed partial class Task
     public static Task CreateInit(Kernel k)
     {
         var t = new Task(k) { Tid = k.AllocatePid() };
+        t.Tgid = t.Tid;
         t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
         k.Register(t);
         return t;
+    }
+
+    ThreadGroup? _group;
+    public ThreadGroup Group => _group ??= new ThreadGroup(this);
+
+    /// <summary>A guest thread's own stub thread, in its process's shared address space.</summary>
+    internal void AdoptThreadStub(PtraceStub stub, MemoryManager mm)
+    {
+        Stub = stub;
+        MM = mm;
+    }
+
+    /// <summary>Ends this thread from another thread (exit_group, a fatal signal): it stops at its next chance.</summary>
+    public void Stop(int code, int sig, bool core)
+    {
+        if (Exited) return;
+        ExitCode = code;
+        TermSignal = sig;
+        CoreDumped = core;
+        Exited = true;
+        WakeUp();
     }
 
     /// <summary>Swaps in an address space prepared by exec.</summary>
@@ -102,6 +125,11 @@ public sealed partial class Task
                     break;
             }
             DeliverSignals();
+        }
+        if (Group.Leave(this))
+        {
+            ThreadExit();
+            return;
         }
         Stub?.Dispose();
         Fds.CloseAll();
@@ -142,10 +170,20 @@ public sealed partial class Task
         }
     }
 
+    /// <summary>exit(2): ends this thread only. The leader's exit ends the process (a main thread that exits
+    /// while others run is not kept as a zombie thread).</summary>
+    public void ExitThread(int code)
+    {
+        if (Group.Leader == this) { ExitGroup(code); return; }
+        ExitCode = code & 0xff;
+        Exited = true;
+    }
+
     public void ExitGroup(int code)
     {
         ExitCode = code & 0xff;
         Exited = true;
+        Group.ExitAll(this, ExitCode);
     }
 
     public void Terminate(int sig, bool core)
@@ -153,6 +191,7 @@ public sealed partial class Task
         TermSignal = sig;
         CoreDumped = core;
         Exited = true;
+        Group.TerminateAll(this, sig, core);
     }
 
     /// <summary>The guest's status as a shell reports it: the exit code, or 128+signal.</summary>

@@ -32,14 +32,17 @@ public sealed partial class Task
     /// <summary>fork, vfork and process-creating clone. Threads (CLONE_THREAD, or CLONE_VM without vfork) are not yet supported.</summary>
     public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
     {
-        if ((flags & CLONE_THREAD) != 0 || ((flags & CLONE_VM) != 0 && (flags & CLONE_VFORK) == 0))
+        if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls);
+        if ((flags & CLONE_VM) != 0 && (flags & CLONE_VFORK) == 0)
         {
-            Kernel.LogUnimplemented(-1000, "clone of a thread (CLONE_VM/CLONE_THREAD)");
+            Kernel.LogUnimplemented(-1000, "clone sharing memory without a thread group (CLONE_VM without CLONE_THREAD)");
             return -(long)Errno.EAGAIN;
         }
+        int tid = Kernel.AllocatePid();
         var child = new Task(Kernel)
         {
-            Tid = Kernel.AllocatePid(),
+            Tid = tid,
+            Tgid = tid,
             Regs = Regs,
             Fds = (flags & CLONE_FILES) != 0 ? Fds : Fds.Fork(),
             Fs = (flags & CLONE_FS) != 0 ? Fs : new FsContext { Root = Fs.Root, Cwd = Fs.Cwd, Umask = Fs.Umask },
@@ -101,6 +104,76 @@ public sealed partial class Task
         }
         child._vforkDone?.Wait();
         return child.Tid;
+    }
+
+    /// <summary>
+    /// A thread (CLONE_THREAD, with CLONE_VM and CLONE_SIGHAND): a new host thread in our stub process, seized by a
+    /// new OS thread of ours; memory manager, fds, fs and dispositions are shared, the signal mask is its own.
+    /// </summary>
+    long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
+    {
+        if ((flags & CLONE_VM) == 0 || (flags & CLONE_SIGHAND) == 0) return -(long)Errno.EINVAL;
+        long hostTid;
+        lock (MM) hostTid = Stub!.CloneThread();
+        if (hostTid < 0) return -(long)Errno.EAGAIN;
+        var child = new Task(Kernel)
+        {
+            Tid = Kernel.AllocatePid(),
+            Tgid = Tgid,
+            Regs = Regs,
+            Fds = Fds,
+            Fs = Fs,
+            Signals = Signals.ShareActions(),
+            Creds = Creds,
+            Limits = Limits,
+            Comm = Comm,
+            Exe = Exe,
+            NoNewPrivs = NoNewPrivs,
+            ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
+            Pgid = Pgid,
+            Sid = Sid,
+            Parent = Parent,
+            _group = Group,
+        };
+        child.Regs.Rax = 0;
+        if (stack != 0) child.Regs.Rsp = stack;
+        if ((flags & CLONE_SETTLS) != 0) child.Regs.FsBase = tls;
+        if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.Tid);
+        if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.Tid);
+        Group.Add(child);
+        Kernel.Register(child);
+        var ready = new ManualResetEventSlim();
+        Exception? failed = null;
+        int hostTgid = Stub.HostTgid;
+        var thread = new Thread(() =>
+        {
+            try { child.AdoptThreadStub(PtraceStub.AdoptThread((int)hostTid, hostTgid), MM); }
+            catch (PlatformException e) { failed = e; }
+            ready.Set();
+            if (failed == null) child.Run();
+        }, 16 << 20) { Name = $"task-{child.Tid}", IsBackground = true };
+        thread.Start();
+        ready.Wait();
+        if (failed != null)
+        {
+            Group.Leave(child);
+            Kernel.Unregister(child);
+            return -(long)Errno.EAGAIN;
+        }
+        return child.Tid;
+    }
+
+    /// <summary>A thread's run loop ended while its process goes on: CLONE_CHILD_CLEARTID (what pthread_join
+    /// waits on), then its host thread ends.</summary>
+    void ThreadExit()
+    {
+        if (ClearChildTid != 0)
+        {
+            Mem.Write(ClearChildTid, 0);
+            Syscalls.FutexSyscalls.Wake(MM, ClearChildTid, 1);
+        }
+        Stub?.Dispose();
+        Kernel.Unregister(this);
     }
 
     /// <summary>exec succeeded: a vfork parent may go on.</summary>

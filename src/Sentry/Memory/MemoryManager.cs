@@ -26,7 +26,9 @@ public sealed class MemoryManager
         MAP_FIXED_NOREPLACE = 0x100000;
 
     readonly VmaSet _vmas = new();
-    public IAddressSpace Space { get; }
+    /// <summary>The stub that carries out changes: threads share one manager, and each must use its own stub
+    /// thread (ptrace's tracer rule), so callers set it under the manager's lock (see MemorySyscalls).</summary>
+    public IAddressSpace Space { get; set; }
     public GuestMemory Memory => Space.Memory;
     /// <summary>Most bytes of writable private memory the guest may commit (ENOMEM past it).</summary>
     public ulong CommitLimit { get; set; }

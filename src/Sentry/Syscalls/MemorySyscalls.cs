@@ -10,18 +10,28 @@ static class MemorySyscalls
 {
     public static void Register(SyscallHandler?[] t)
     {
-        t[Nr.brk] = (k, addr, _, _, _, _, _) => (long)k.MM.DoBrk(addr);
-        t[Nr.mmap] = (k, addr, len, prot, flags, fd, off) => Mmap(k, addr, len, (int)prot, (int)flags, (int)fd, off);
-        t[Nr.munmap] = (k, addr, len, _, _, _, _) => k.MM.Munmap(addr, len);
-        t[Nr.mprotect] = (k, addr, len, prot, _, _, _) => k.MM.Mprotect(addr, len, (int)prot);
-        t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => k.MM.Mremap(a, ol, nl, (int)flags, na);
-        t[Nr.madvise] = (k, addr, len, adv, _, _, _) => k.MM.Madvise(addr, len, (int)adv);
-        t[Nr.msync] = (k, addr, len, flags, _, _, _) => k.MM.Msync(addr, len, (int)flags);
+        t[Nr.brk] = (k, addr, _, _, _, _, _) => Locked(k, mm => (long)mm.DoBrk(addr));
+        t[Nr.mmap] = (k, addr, len, prot, flags, fd, off) => Locked(k, _ => Mmap(k, addr, len, (int)prot, (int)flags, (int)fd, off));
+        t[Nr.munmap] = (k, addr, len, _, _, _, _) => Locked(k, mm => mm.Munmap(addr, len));
+        t[Nr.mprotect] = (k, addr, len, prot, _, _, _) => Locked(k, mm => mm.Mprotect(addr, len, (int)prot));
+        t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => Locked(k, mm => mm.Mremap(a, ol, nl, (int)flags, na));
+        t[Nr.madvise] = (k, addr, len, adv, _, _, _) => Locked(k, mm => mm.Madvise(addr, len, (int)adv));
+        t[Nr.msync] = (k, addr, len, flags, _, _, _) => Locked(k, mm => mm.Msync(addr, len, (int)flags));
         t[Nr.mincore] = (k, addr, len, vec, _, _, _) => Mincore(k, addr, len, vec);
         t[Nr.mlock] = (k, _, _, _, _, _, _) => 0;
         t[Nr.munlock] = (k, _, _, _, _, _, _) => 0;
         t[Nr.mlockall] = (k, _, _, _, _, _, _) => 0;
         t[Nr.munlockall] = (k, _, _, _, _, _, _) => 0;
+    }
+
+    /// <summary>Threads share the memory manager: one change at a time, carried out by the caller's own stub thread.</summary>
+    static long Locked(Task t, Func<MemoryManager, long> op)
+    {
+        lock (t.MM)
+        {
+            t.MM.Space = t.Stub!;
+            return op(t.MM);
+        }
     }
 
     /// <summary>Every mapped page is reported resident: the Sentry does not track residency.</summary>

@@ -26,7 +26,7 @@ static class ProcessSyscalls
         t[Nr.getresuid] = (k, r, e, s, _, _, _) => k.Mem.Write(r, k.Creds.Uid) && k.Mem.Write(e, k.Creds.Euid) && k.Mem.Write(s, k.Creds.Suid) ? 0 : Err(Errno.EFAULT);
         t[Nr.getresgid] = (k, r, e, s, _, _, _) => k.Mem.Write(r, k.Creds.Gid) && k.Mem.Write(e, k.Creds.Egid) && k.Mem.Write(s, k.Creds.Sgid) ? 0 : Err(Errno.EFAULT);
         t[Nr.getgroups] = (k, size, list, _, _, _, _) => Getgroups(k, (int)size, list);
-        t[Nr.exit] = (k, code, _, _, _, _, _) => { k.ExitGroup((int)code); return 0; };
+        t[Nr.exit] = (k, code, _, _, _, _, _) => { k.ExitThread((int)code); return 0; };
         t[Nr.exit_group] = (k, code, _, _, _, _, _) => { k.ExitGroup((int)code); return 0; };
         t[Nr.set_tid_address] = (k, addr, _, _, _, _, _) => { k.ClearChildTid = addr; return k.Tid; };
         t[Nr.set_robust_list] = (k, head, len, _, _, _, _) => len != 24 ? Err(Errno.EINVAL) : SetRobust(k, head, len);
