@@ -31,7 +31,8 @@
 # and in the sandbox (no pids, addresses, times, inode numbers, host kernel
 # release); use CHECK(call) for deterministic results, CHECK_OK for fds and
 # other varying non-negative results, CHECK_PTR for mmap-like calls and
-# SHOW(cond) for comparisons.  Single-threaded, no fork, no signal delivery.
+# SHOW(cond) for comparisons.  Cases are built with -pthread and may fork, start threads
+# and take signals; they must print the same output whatever the scheduling.
 #
 # Output: one `PASS name` / `FAIL name` line per case (a unified diff of
 # stdout+exit status follows a FAIL), then exactly one closing line
