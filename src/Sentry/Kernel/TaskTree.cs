@@ -1,5 +1,6 @@
 using AppKernel.Platform;
 using AppKernel.Platform.Ptrace;
+using AppKernel.Sentry.Memory;
 using Microsoft.Extensions.Logging;
 
 namespace AppKernel.Sentry.Kernel;
@@ -71,8 +72,15 @@ public sealed partial class Task
         }
         Kernel.Register(child);
 
-        // The stub forks itself: the host copies the address space copy-on-write.
-        long hostPid = Stub!.ForkStub();
+        // The stub forks itself: the host copies the address space copy-on-write. The mappings are noted at the
+        // same moment, under the lock other threads of this process change them with.
+        long hostPid;
+        MemoryManager childMM;
+        lock (MM)
+        {
+            hostPid = Stub!.ForkStub();
+            childMM = MM.ForkFor(null);
+        }
         var ready = new ManualResetEventSlim();
         Exception? failed = hostPid < 0 ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}") : null;
         var thread = new Thread(() =>
@@ -81,9 +89,9 @@ public sealed partial class Task
             try
             {
                 var stub = PtraceStub.Adopt((int)hostPid);
-                var mm = MM.ForkFor(stub);
-                child.InstallAddressSpace(stub, mm);
-                if ((flags & CLONE_CHILD_SETTID) != 0) mm.Memory.Write(ctid, child.Tid);
+                childMM.Space = stub;
+                child.InstallAddressSpace(stub, childMM);
+                if ((flags & CLONE_CHILD_SETTID) != 0) childMM.Memory.Write(ctid, child.Tid);
             }
             catch (Exception e) when (e is PlatformException or OutOfMemoryException)
             {

@@ -30,8 +30,11 @@ public sealed class ThreadGroup
         {
             _threads.Remove(t);
             if (t != Leader) { Monitor.PulseAll(_threads); return true; }
-            // The leader waits for its threads, so the process exits (and is reaped) last.
-            while (_threads.Count > 0) Monitor.Wait(_threads, 100);
+            // The leader waits for its threads (they were told to stop), so the process exits and is reaped last.
+            // A thread stuck in a wait that cannot be interrupted yet does not hold the process forever: the
+            // leader's stub then goes down with the whole host process.
+            var deadline = Environment.TickCount64 + 5000;
+            while (_threads.Count > 0 && Environment.TickCount64 < deadline) Monitor.Wait(_threads, 100);
             return false;
         }
     }

@@ -66,11 +66,11 @@ public sealed class MemoryManager
 
     /// <summary>
     /// fork: the bookkeeping for a child whose stub was forked from ours (the host already copied the pages,
-    /// copy-on-write, with MAP_SHARED memory shared).
+    /// copy-on-write, with MAP_SHARED memory shared). child may be set later through Space.
     /// </summary>
-    public MemoryManager ForkFor(IAddressSpace child)
+    public MemoryManager ForkFor(IAddressSpace? child)
     {
-        var mm = new MemoryManager(child, CommitLimit)
+        var mm = new MemoryManager(child!, CommitLimit)
         {
             BrkStart = BrkStart, Brk = Brk, StackStart = StackStart, ArgStart = ArgStart, ArgEnd = ArgEnd,
             EnvStart = EnvStart, EnvEnd = EnvEnd, StartCode = StartCode, EndCode = EndCode, StartData = StartData,
