@@ -22,6 +22,8 @@ static class FdSyscalls
         t[Nr.flock] = (k, fd, op, _, _, _, _) =>
             k.Fds.Get((int)fd) is { Inode: not null } f && (f.Flags & OpenFlags.O_PATH) == 0
                 ? Err(FileLocks.Of(f.Inode).Flock(f, (int)op)) : Err(Errno.EBADF);
+        t[Nr.eventfd] = (k, init, _, _, _, _, _) => EventFd(k, (uint)init, 0);
+        t[Nr.eventfd2] = (k, init, flags, _, _, _, _) => EventFd(k, (uint)init, (int)flags);
         t[Nr.getdents64] = (k, fd, buf, count, _, _, _) => Getdents64(k, (int)fd, buf, (uint)count);
     }
 
@@ -152,6 +154,16 @@ static class FdSyscalls
         if (fl.Type == FileLocks.F_RDLCK && !OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
         if (fl.Type == FileLocks.F_WRLCK && !OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
         return Err(locks.Set(owner, ofd, t.Tgid, fl.Type, start, end, cmd is F_SETLKW or F_OFD_SETLKW));
+    }
+
+    static long EventFd(Task t, uint initial, int flags)
+    {
+        const int EFD_SEMAPHORE = 1;
+        if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | EFD_SEMAPHORE)) != 0) return Err(Errno.EINVAL);
+        var f = new FileSystems.Anon.EventFd(initial, flags & OpenFlags.O_NONBLOCK, (flags & EFD_SEMAPHORE) != 0);
+        int fd = t.Fds.Install(f, (flags & OpenFlags.O_CLOEXEC) != 0, 0, t.Limits.NoFile);
+        if (fd < 0) f.DecRef();
+        return fd;
     }
 
     static long Pipe2(Task t, ulong fdsAddr, int flags)

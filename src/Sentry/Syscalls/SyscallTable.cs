@@ -31,6 +31,7 @@ public static class SyscallTable
         ForkSyscalls.Register(t);
         TimerSyscalls.Register(t);
         SelectSyscalls.Register(t);
+        EpollSyscalls.Register(t);
         return t;
     }
 

@@ -1,0 +1,67 @@
+using AppKernel.Sentry.FileSystems.Anon;
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>epoll_create(1), epoll_ctl, epoll_wait, epoll_pwait.</summary>
+static class EpollSyscalls
+{
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.epoll_create] = (k, size, _, _, _, _, _) => (int)size <= 0 ? Err(Errno.EINVAL) : Create(k, 0);
+        t[Nr.epoll_create1] = (k, flags, _, _, _, _, _) => Create(k, (int)flags);
+        t[Nr.epoll_ctl] = (k, epfd, op, fd, ev, _, _) => Ctl(k, (int)epfd, (int)op, (int)fd, ev);
+        t[Nr.epoll_wait] = (k, epfd, evs, max, timeout, _, _) => Wait(k, (int)epfd, evs, (int)max, (int)timeout);
+        t[Nr.epoll_pwait] = (k, epfd, evs, max, timeout, sig, size) =>
+            SelectSyscalls.WithSigmask(k, sig, size, () => Wait(k, (int)epfd, evs, (int)max, (int)timeout));
+    }
+
+    static long Create(Task t, int flags)
+    {
+        if ((flags & ~OpenFlags.O_CLOEXEC) != 0) return Err(Errno.EINVAL);
+        var ep = new Epoll(0);
+        int fd = t.Fds.Install(ep, (flags & OpenFlags.O_CLOEXEC) != 0, 0, t.Limits.NoFile);
+        if (fd < 0) ep.DecRef();
+        return fd;
+    }
+
+    static long Ctl(Task t, int epfd, int op, int fd, ulong evAddr)
+    {
+        if (t.Fds.Get(epfd) is not Epoll ep) return Err(t.Fds.Get(epfd) == null ? Errno.EBADF : Errno.EINVAL);
+        var f = t.Fds.Get(fd);
+        if (f == null) return Err(Errno.EBADF);
+        uint events = 0;
+        ulong data = 0;
+        if (op != Epoll.EPOLL_CTL_DEL)
+        {
+            // struct epoll_event is packed on x86-64: u32 events, u64 data.
+            if (!t.Mem.Read(evAddr, out events) || !t.Mem.Read(evAddr + 4, out data)) return Err(Errno.EFAULT);
+        }
+        return Err(ep.Ctl(op, fd, f, events, data));
+    }
+
+    static long Wait(Task t, int epfd, ulong evAddr, int max, int timeoutMs)
+    {
+        if (max <= 0 || max > int.MaxValue / 12) return Err(Errno.EINVAL);
+        if (t.Fds.Get(epfd) is not Epoll ep) return Err(t.Fds.Get(epfd) == null ? Errno.EBADF : Errno.EINVAL);
+        long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        var ready = new List<(uint Events, ulong Data)>();
+        while (true)
+        {
+            ep.Collect(t, max, ready);
+            if (ready.Count > 0 || timeoutMs == 0 || Environment.TickCount64 >= deadline) break;
+            var gate = new object();
+            lock (gate)
+                if (!t.Sleep(gate, 1)) return Err(Errno.EINTR);
+        }
+        var buf = new byte[ready.Count * 12];
+        for (int i = 0; i < ready.Count; i++)
+        {
+            BitConverter.TryWriteBytes(buf.AsSpan(i * 12), ready[i].Events);
+            BitConverter.TryWriteBytes(buf.AsSpan(i * 12 + 4), ready[i].Data);
+        }
+        return buf.Length == 0 || t.Mem.Write(evAddr, buf) ? ready.Count : Err(Errno.EFAULT);
+    }
+}
