@@ -45,6 +45,10 @@ public sealed partial class Task
         finally { Volatile.Write(ref _waitingOn, null); }
     }
 
+    PosixTimers? _posixTimers;
+    /// <summary>timer_create's timers, one set per process (kept by the leader).</summary>
+    public PosixTimers PosixTimers => Group.Leader == this ? _posixTimers ??= new PosixTimers() : Group.Leader.PosixTimers;
+
     RealTimer? _realTimer;
     /// <summary>alarm/setitimer(ITIMER_REAL). Not inherited by fork; kept across exec.</summary>
     public RealTimer RealTimer => _realTimer ??= new RealTimer(this);

@@ -1,10 +1,12 @@
 using System.Runtime.InteropServices;
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
 using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>alarm and the real-time interval timer (setitimer/getitimer ITIMER_REAL): SIGALRM to the process.</summary>
+/// <summary>alarm and setitimer/getitimer (ITIMER_REAL: SIGALRM to the process), timerfd, signalfd,
+/// and POSIX timers (timer_create and friends).</summary>
 static class TimerSyscalls
 {
     const int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
@@ -17,6 +19,117 @@ static class TimerSyscalls
         t[Nr.alarm] = (k, secs, _, _, _, _, _) => Alarm(k, (uint)secs);
         t[Nr.setitimer] = (k, which, nv, ov, _, _, _) => SetItimer(k, (int)which, nv, ov);
         t[Nr.getitimer] = (k, which, cv, _, _, _, _) => GetItimer(k, (int)which, cv);
+        t[Nr.timerfd_create] = (k, clk, flags, _, _, _, _) => TimerFdCreate(k, (int)clk, (int)flags);
+        t[Nr.timerfd_settime] = (k, fd, flags, nv, ov, _, _) => TimerFdSet(k, (int)fd, (int)flags, nv, ov);
+        t[Nr.timerfd_gettime] = (k, fd, cv, _, _, _, _) => k.Fds.Get((int)fd) is FileSystems.Anon.TimerFd tf ? WriteSpec(k, cv, tf.Timer.Get()) : Err(Errno.EINVAL);
+        t[Nr.signalfd] = (k, fd, mask, size, _, _, _) => SignalFd(k, (int)fd, mask, size, 0);
+        t[Nr.signalfd4] = (k, fd, mask, size, flags, _, _) => SignalFd(k, (int)fd, mask, size, (int)flags);
+        t[Nr.timer_create] = (k, clk, sev, id, _, _, _) => TimerCreate(k, (int)clk, sev, id);
+        t[Nr.timer_settime] = (k, id, flags, nv, ov, _, _) => TimerSet(k, (int)id, (int)flags, nv, ov);
+        t[Nr.timer_gettime] = (k, id, cv, _, _, _, _) => k.PosixTimers.Get((int)id) is { } tm ? WriteSpec(k, cv, tm.Clock.Get()) : Err(Errno.EINVAL);
+        t[Nr.timer_getoverrun] = (k, id, _, _, _, _, _) => k.PosixTimers.Get((int)id) is { } tm ? tm.Overrun : Err(Errno.EINVAL);
+        t[Nr.timer_delete] = (k, id, _, _, _, _, _) => k.PosixTimers.Delete((int)id) ? 0 : Err(Errno.EINVAL);
+    }
+
+    static bool ValidClock(int clk) => clk is 0 or 1 or 7; // REALTIME, MONOTONIC, BOOTTIME
+
+    /// <summary>Reads a struct itimerspec {interval, value} as nanoseconds; absolute values become relative.</summary>
+    static Errno ReadSpec(Task t, ulong addr, bool abs, int clk, out long valueNs, out long intervalNs)
+    {
+        valueNs = intervalNs = 0;
+        Span<long> v = stackalloc long[4];
+        if (!t.Mem.Read(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Errno.EFAULT;
+        if (v[0] < 0 || v[1] is < 0 or >= 1_000_000_000 || v[2] < 0 || v[3] is < 0 or >= 1_000_000_000) return Errno.EINVAL;
+        intervalNs = v[0] * 1_000_000_000 + v[1];
+        valueNs = v[2] * 1_000_000_000 + v[3];
+        if (abs && valueNs > 0)
+        {
+            var ts = new Platform.Native.Timespec();
+            unsafe { Platform.Native.Host.clock_gettime(clk, &ts); }
+            valueNs = Math.Max(1, valueNs - (ts.Sec * 1_000_000_000 + ts.Nsec));
+        }
+        return Errno.None;
+    }
+
+    static long WriteSpec(Task t, ulong addr, (long Left, long Interval) v)
+    {
+        if (addr == 0) return 0;
+        Span<long> o = stackalloc long[4] { v.Interval / 1_000_000_000, v.Interval % 1_000_000_000, v.Left / 1_000_000_000, v.Left % 1_000_000_000 };
+        return t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(o)) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long TimerFdCreate(Task t, int clk, int flags)
+    {
+        if (!ValidClock(clk)) return Err(Errno.EINVAL);
+        if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK)) != 0) return Err(Errno.EINVAL);
+        var f = new FileSystems.Anon.TimerFd(flags & OpenFlags.O_NONBLOCK) { Clock = clk };
+        int fd = t.Fds.Install(f, (flags & OpenFlags.O_CLOEXEC) != 0, 0, t.Limits.NoFile);
+        if (fd < 0) f.DecRef();
+        return fd;
+    }
+
+    static long TimerFdSet(Task t, int fd, int flags, ulong newAddr, ulong oldAddr)
+    {
+        if (t.Fds.Get(fd) is not FileSystems.Anon.TimerFd tf) return Err(t.Fds.Get(fd) == null ? Errno.EBADF : Errno.EINVAL);
+        if ((flags & ~3) != 0) return Err(Errno.EINVAL);
+        var e = ReadSpec(t, newAddr, (flags & 1) != 0, tf.Clock, out var value, out var interval);
+        if (e != Errno.None) return Err(e);
+        tf.ClearExpirations();
+        var old = tf.Timer.Set(value, interval);
+        return WriteSpec(t, oldAddr, old);
+    }
+
+    static long SignalFd(Task t, int fd, ulong maskAddr, ulong size, int flags)
+    {
+        if (size != 8) return Err(Errno.EINVAL);
+        if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK)) != 0) return Err(Errno.EINVAL);
+        if (!t.Mem.Read(maskAddr, out ulong mask)) return Err(Errno.EFAULT);
+        if (fd != -1)
+        {
+            if (t.Fds.Get(fd) is not FileSystems.Anon.SignalFd sf) return Err(t.Fds.Get(fd) == null ? Errno.EBADF : Errno.EINVAL);
+            sf.Mask = mask & ~SignalState.Unblockable;
+            return fd;
+        }
+        var f = new FileSystems.Anon.SignalFd(t, mask, flags & OpenFlags.O_NONBLOCK);
+        int n = t.Fds.Install(f, (flags & OpenFlags.O_CLOEXEC) != 0, 0, t.Limits.NoFile);
+        if (n < 0) f.DecRef();
+        return n;
+    }
+
+    static long TimerCreate(Task t, int clk, ulong sevAddr, ulong idAddr)
+    {
+        if (!ValidClock(clk) && clk is not (2 or 3)) return Err(Errno.EINVAL);
+        int notify = PosixTimers.SIGEV_SIGNAL, signo = Task.SIGALRM;
+        ulong? value = null; // without a sigevent, the signal carries the timer's id
+        var target = t.Group.Leader;
+        if (sevAddr != 0)
+        {
+            if (!t.Mem.Read(sevAddr, out ulong v) || !t.Mem.Read(sevAddr + 8, out signo) || !t.Mem.Read(sevAddr + 12, out notify)) return Err(Errno.EFAULT);
+            value = v;
+            if (notify is not (PosixTimers.SIGEV_SIGNAL or PosixTimers.SIGEV_NONE or PosixTimers.SIGEV_THREAD_ID)) return Err(Errno.EINVAL);
+            if (notify != PosixTimers.SIGEV_NONE && (signo < 1 || signo > SignalState.NSig)) return Err(Errno.EINVAL);
+            if (notify == PosixTimers.SIGEV_THREAD_ID)
+            {
+                if (!t.Mem.Read(sevAddr + 16, out int tid)) return Err(Errno.EFAULT);
+                target = t.Kernel.FindTask(tid) is { } tt && tt.Tgid == t.Tgid ? tt : null!;
+                if (target == null) return Err(Errno.EINVAL);
+            }
+        }
+        int id = t.PosixTimers.Create(notify, signo, value, target);
+        if (id < 0) return id;
+        if (!t.Mem.Write(idAddr, id)) { t.PosixTimers.Delete(id); return Err(Errno.EFAULT); }
+        return 0;
+    }
+
+    static long TimerSet(Task t, int id, int flags, ulong newAddr, ulong oldAddr)
+    {
+        var tm = t.PosixTimers.Get(id);
+        if (tm == null) return Err(Errno.EINVAL);
+        if ((flags & ~1) != 0) return Err(Errno.EINVAL);
+        var e = ReadSpec(t, newAddr, (flags & 1) != 0, 1, out var value, out var interval);
+        if (e != Errno.None) return Err(e);
+        var old = tm.Clock.Set(value, interval);
+        return WriteSpec(t, oldAddr, old);
     }
 
     static long Alarm(Task t, uint secs)

@@ -1,0 +1,62 @@
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>A one-shot or periodic timer in nanoseconds (monotonic); calls fire with the number of expirations.
+/// Used by timerfd and POSIX timers.</summary>
+public sealed class IntervalTimer
+{
+    readonly Action<int> _fire;
+    Timer? _timer;
+    long _deadlineNs, _intervalNs;
+
+    public IntervalTimer(Action<int> fire) => _fire = fire;
+
+    static long NowNs => System.Diagnostics.Stopwatch.GetTimestamp() * (1_000_000_000 / System.Diagnostics.Stopwatch.Frequency);
+
+    /// <summary>(ns left, interval ns); (0, x) when disarmed.</summary>
+    public (long Left, long Interval) Get()
+    {
+        lock (this) return (_deadlineNs == 0 ? 0 : Math.Max(1, _deadlineNs - NowNs), _intervalNs);
+    }
+
+    /// <summary>Arms for valueNs from now (0 disarms), then every intervalNs; returns the old setting.</summary>
+    public (long Left, long Interval) Set(long valueNs, long intervalNs)
+    {
+        lock (this)
+        {
+            var old = (_deadlineNs == 0 ? 0 : Math.Max(1, _deadlineNs - NowNs), _intervalNs);
+            _timer?.Dispose();
+            _timer = null;
+            _deadlineNs = 0;
+            _intervalNs = intervalNs;
+            if (valueNs > 0)
+            {
+                _deadlineNs = NowNs + valueNs;
+                _timer = new Timer(_ => Tick(), null, Ms(valueNs), Timeout.Infinite);
+            }
+            return old;
+        }
+    }
+
+    static long Ms(long ns) => Math.Max(1, (ns + 999_999) / 1_000_000);
+
+    void Tick()
+    {
+        int n;
+        lock (this)
+        {
+            if (_deadlineNs == 0) return;
+            long now = NowNs;
+            if (now < _deadlineNs) { _timer?.Change(Ms(_deadlineNs - now), Timeout.Infinite); return; }
+            n = 1;
+            if (_intervalNs > 0)
+            {
+                long late = now - _deadlineNs;
+                n += (int)Math.Min(late / _intervalNs, int.MaxValue - 1);
+                _deadlineNs += (long)n * _intervalNs;
+                _timer?.Change(Ms(_deadlineNs - now), Timeout.Infinite);
+            }
+            else _deadlineNs = 0;
+        }
+        _fire(n);
+    }
+}
