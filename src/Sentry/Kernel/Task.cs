@@ -131,6 +131,7 @@ public sealed partial class Task
             ThreadExit();
             return;
         }
+        ExitTicks = CpuTicks(false);
         Stub?.Dispose();
         Fds.CloseAll();
         ExitTree();

@@ -243,6 +243,7 @@ public sealed partial class Task
                     if (!c.Zombie) continue;
                     if ((options & WNOWAIT) == 0)
                     {
+                        ChildrenTicks = (ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
                         _children.Remove(c);
                         c.Zombie = false;
                         Kernel.Unregister(c);

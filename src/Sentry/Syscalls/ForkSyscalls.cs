@@ -3,7 +3,7 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>fork, vfork, clone (processes) and wait4/waitid.</summary>
+/// <summary>fork, vfork, clone, wait4/waitid, and the CPU times of processes (getrusage, times).</summary>
 static class ForkSyscalls
 {
     const ulong SIGCHLD = 17;
@@ -16,7 +16,38 @@ static class ForkSyscalls
         t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => k.Fork(flags, stack, ptid, ctid, tls);
         // clone3 is ENOSYS: glibc then falls back to clone.
         t[Nr.wait4] = (k, pid, status, options, rusage, _, _) => Wait4(k, (int)pid, status, (int)options, rusage);
+        t[Nr.getrusage] = (k, who, addr, _, _, _, _) => Getrusage(k, (int)who, addr);
+        t[Nr.times] = (k, addr, _, _, _, _, _) => Times(k, addr);
         t[Nr.waitid] = (k, idtype, id, info, options, rusage, _) => Waitid(k, (int)idtype, (int)id, info, (int)options, rusage);
+    }
+
+    const long TicksPerSec = 100; // USER_HZ, what /proc's utime/stime count in
+
+    static long Getrusage(Task t, int who, ulong addr)
+    {
+        (long User, long Sys) ticks = who switch
+        {
+            0 => t.CpuTicks(false),     // RUSAGE_SELF
+            -1 => t.ChildrenTicks,      // RUSAGE_CHILDREN
+            1 => t.CpuTicks(true),      // RUSAGE_THREAD
+            _ => (-1, -1),
+        };
+        if (ticks.User < 0) return Err(Errno.EINVAL);
+        var ru = new long[18];
+        ru[0] = ticks.User / TicksPerSec; ru[1] = ticks.User % TicksPerSec * (1_000_000 / TicksPerSec);
+        ru[2] = ticks.Sys / TicksPerSec; ru[3] = ticks.Sys % TicksPerSec * (1_000_000 / TicksPerSec);
+        return t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ru.AsSpan())) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long Times(Task t, ulong addr)
+    {
+        var self = t.CpuTicks(false);
+        if (addr != 0)
+        {
+            Span<long> tms = stackalloc long[4] { self.User, self.Sys, t.ChildrenTicks.User, t.ChildrenTicks.Sys };
+            if (!t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tms))) return Err(Errno.EFAULT);
+        }
+        return (long)(t.Kernel.Uptime.ElapsedMilliseconds / (1000 / TicksPerSec));
     }
 
     static long Wait4(Task t, int pid, ulong statusAddr, int options, ulong rusage)
@@ -28,7 +59,14 @@ static class ForkSyscalls
         if (e != Errno.None) return Err(e);
         if (child == null) return 0;
         if (statusAddr != 0 && !t.Mem.Write(statusAddr, child.WaitStatus)) return Err(Errno.EFAULT);
-        if (rusage != 0 && !t.Mem.Write(rusage, new byte[144])) return Err(Errno.EFAULT);
+        if (rusage != 0)
+        {
+            var ru = new long[18];
+            long u = child.ExitTicks.User + child.ChildrenTicks.User, s = child.ExitTicks.Sys + child.ChildrenTicks.Sys;
+            ru[0] = u / TicksPerSec; ru[1] = u % TicksPerSec * (1_000_000 / TicksPerSec);
+            ru[2] = s / TicksPerSec; ru[3] = s % TicksPerSec * (1_000_000 / TicksPerSec);
+            if (!t.Mem.Write(rusage, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ru.AsSpan()))) return Err(Errno.EFAULT);
+        }
         return child.Tid;
     }
 

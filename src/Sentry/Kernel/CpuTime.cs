@@ -1,0 +1,25 @@
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>
+/// CPU time of guest code: it runs in the stub, so the host's accounting of the stub process (or thread) is the
+/// guest's (/proc/PID/stat utime and stime). Children's times are added when they are reaped.
+/// </summary>
+public sealed partial class Task
+{
+    /// <summary>(user, system) in clock ticks of reaped children, and of this process when it has exited.</summary>
+    public (long User, long Sys) ChildrenTicks, ExitTicks;
+
+    /// <summary>(user, system) clock ticks of this process (every thread) or of this thread alone.</summary>
+    public (long User, long Sys) CpuTicks(bool thread)
+    {
+        if (Stub == null || Zombie) return ExitTicks;
+        string path = thread ? $"/proc/{Stub.HostTgid}/task/{Stub.Pid}/stat" : $"/proc/{Stub.HostTgid}/stat";
+        try
+        {
+            var s = File.ReadAllText(path);
+            var f = s[(s.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(f[11]), long.Parse(f[12])); // fields 14 and 15 of stat
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return ExitTicks; }
+    }
+}
