@@ -1,13 +1,37 @@
 /* Process benchmarks, timed inside the guest:
  *   procs fork N       ns per fork + child _exit + waitpid
  *   procs forkexec N   ns per fork + exec /bin/true + waitpid
- *   procs pipe N       ns per round trip of one byte between two processes over two pipes */
+ *   procs pipe N       ns per round trip of one byte between two processes over two pipes
+ *   procs thread N     ns per pthread_create + pthread_join
+ *   procs futex N      ns per round trip between two threads waking each other through futexes */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+static void *nothing(void *a) { return a; }
+
+static atomic_int turn;
+static long rounds;
+
+static void fwait(atomic_int *a, int v) { while (atomic_load(a) == v) syscall(SYS_futex, a, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0); }
+static void fwake(atomic_int *a) { syscall(SYS_futex, a, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0); }
+
+static void *pong(void *a)
+{
+    for (long i = 0; i < rounds; i++) {
+        fwait(&turn, 0);            /* wait for our turn (1) */
+        atomic_store(&turn, 0);
+        fwake(&turn);
+    }
+    return a;
+}
 
 static double now(void)
 {
@@ -44,6 +68,22 @@ int main(int argc, char **argv)
         t0 = now();
         for (long i = 0; i < n; i++) { if (write(a[1], &x, 1) != 1 || read(b[0], &x, 1) != 1) return 1; }
         waitpid(c, NULL, 0);
+    } else if (!strcmp(argv[1], "thread")) {
+        for (long i = 0; i < n; i++) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL)) return 1;
+        }
+    } else if (!strcmp(argv[1], "futex")) {
+        pthread_t t;
+        rounds = n;
+        pthread_create(&t, NULL, pong, NULL);
+        t0 = now();
+        for (long i = 0; i < n; i++) {
+            atomic_store(&turn, 1);
+            fwake(&turn);
+            fwait(&turn, 1);        /* wait until pong hands the turn back */
+        }
+        pthread_join(t, NULL);
     } else return 2;
     printf("%s: %.0f ns/op\n", argv[1], (now() - t0) / n);
     return 0;

@@ -54,6 +54,8 @@ BENCH_LIST=(
     "fork|fork + _exit + waitpid (ns/op)"
     "forkexec|fork + exec /bin/true + waitpid (ns/op)"
     "pipepp|pipe ping-pong between two processes, one round trip (ns/op)"
+    "thread|pthread_create + pthread_join (ns/op)"
+    "futexpp|futex ping-pong between two threads, one round trip (ns/op)"
     "rss|idle sandbox memory: RSS of every process of \`do sleep\` (KiB; native = the sleep alone)"
 )
 [[ -n "${BENCHES:-}" ]] && { sel=(); for b in "${BENCH_LIST[@]}"; do
@@ -110,7 +112,7 @@ build() {
         bin="$BUILD/$(basename "$src" .c)"
         [[ $bin -nt $src ]] && continue
         # static: no ld.so/libc mapping needed in the guest, so an early sandbox can run it
-        gcc -O2 -static -o "$bin" "$src" 2>/dev/null || gcc -O2 -o "$bin" "$src" || {
+        gcc -O2 -pthread -static -o "$bin" "$src" 2>/dev/null || gcc -O2 -pthread -o "$bin" "$src" || {
             log "build of $src failed"; exit 1; }
     done
     # the read benchmark's 1 MiB file (not under /tmp: the sandboxes have their own /tmp)
@@ -258,6 +260,8 @@ bench_procs_mode() {
 bench_fork() { bench_procs_mode fork fork; }
 bench_forkexec() { bench_procs_mode forkexec forkexec; }
 bench_pipepp() { bench_procs_mode pipepp pipe; }
+bench_thread() { bench_procs_mode thread thread; }
+bench_futexpp() { bench_procs_mode futexpp futex; }
 
 # 3. stat / open+close of STAT_FILE, timed in the guest (build/fsops).
 bench_stat_or_open() {
