@@ -51,8 +51,11 @@ public static class StubImage
         a.jz(child);
         a.Label(ref forkTrap);
         a.int3();
+        // The child sleeps in pause(2) rather than spinning: on two cores a spinning thread delays the very
+        // Sentry thread that is about to seize it. PTRACE_INTERRUPT stops it there; Switch then replaces every register.
         a.Label(ref child);
-        a.pause();
+        a.mov(eax, 34);
+        a.syscall();
         a.jmp(child);
         // struct sigaction { handler = SIG_IGN, flags, restorer, mask }
         a.Label(ref ignore);
