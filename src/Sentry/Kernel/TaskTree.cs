@@ -175,6 +175,7 @@ public sealed partial class Task
     /// waits on), then its host thread ends.</summary>
     void ThreadExit()
     {
+        ExitRobustList();
         if (ClearChildTid != 0)
         {
             Mem.Write(ClearChildTid, 0);
@@ -182,6 +183,33 @@ public sealed partial class Task
         }
         Stub?.Dispose();
         Kernel.Unregister(this);
+    }
+
+    /// <summary>
+    /// The robust futex list (set_robust_list): every lock this thread still holds is marked FUTEX_OWNER_DIED and
+    /// one waiter woken, so the next locker gets EOWNERDEAD instead of waiting forever (Linux's exit_robust_list).
+    /// </summary>
+    void ExitRobustList()
+    {
+        const uint FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
+        ulong head = RobustList;
+        if (head == 0 || !Mem.Read(head, out ulong entry) || !Mem.Read(head + 8, out long offset) || !Mem.Read(head + 16, out ulong pending))
+            return;
+        void Death(ulong e)
+        {
+            ulong uaddr = (ulong)((long)(e & ~1UL) + offset);
+            if (!Mem.Read(uaddr, out uint v) || (v & FUTEX_TID_MASK) != (uint)Tid) return;
+            uint nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+            if (!Mem.Write(uaddr, nv)) return;
+            if ((nv & FUTEX_WAITERS) != 0) Syscalls.FutexSyscalls.Wake(MM, uaddr, 1);
+        }
+        for (int i = 0; i < 2048 && (entry & ~1UL) != head; i++)
+        {
+            if (!Mem.Read(entry & ~1UL, out ulong next)) break;
+            if ((entry & ~1UL) != (pending & ~1UL)) Death(entry);
+            entry = next;
+        }
+        if (pending != 0) Death(pending);
     }
 
     /// <summary>exec succeeded: a vfork parent may go on.</summary>
