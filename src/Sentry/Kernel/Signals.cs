@@ -69,7 +69,6 @@ public sealed partial class Task
 
     public static bool DefaultIgnored(int sig) => sig is SIGCHLD or SIGURG or SIGWINCH or SIGCONT;
     static bool DefaultCore(int sig) => sig is SIGQUIT or SIGILL or SIGTRAP or SIGABRT or SIGBUS or SIGFPE or SIGSEGV or SIGXCPU or SIGXFSZ or SIGSYS;
-    // Job control is not modelled yet: stop signals are ignored.
     static bool DefaultStop(int sig) => sig is SIGSTOP or SIGTSTP or SIGTTIN or SIGTTOU;
 
     /// <summary>Queues sig on this task (any thread may call it) and makes the task look at it soon.</summary>
@@ -79,15 +78,62 @@ public sealed partial class Task
         var handler = Signals.Actions[sig].Handler;
         bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
         // An ignored signal is dropped at once unless blocked (the handler may change before it is unblocked).
-        if (!blocked && sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && (DefaultIgnored(sig) || DefaultStop(sig))))) return;
+        if (sig == SIGCONT) Continue();
+        if (DefaultStop(sig)) Signals.Discard(SIGCONT);
+        if (!blocked && sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && DefaultIgnored(sig)))) return;
         lock (Signals.Queue)
         {
             if (sig < 32 && Signals.Queue.Exists(q => q.Sig == sig && q.Shared == shared)) return; // standard signals do not queue twice
             Signals.Queue.Add((sig, info, shared));
             Monitor.PulseAll(Signals.Queue);
         }
-        if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); }
+        if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); lock (_stopLock) Monitor.PulseAll(_stopLock); }
         else if (!blocked) WakeUp();
+    }
+
+    readonly object _stopLock = new();
+    bool _stopped;
+    /// <summary>For the parent's wait: the signal that stopped us, not yet reported (WUNTRACED).</summary>
+    public int StopReport;
+    /// <summary>For the parent's wait: continued by SIGCONT, not yet reported (WCONTINUED).</summary>
+    public bool ContinueReport;
+
+    /// <summary>A stop signal's default action: the task stops until SIGCONT (or SIGKILL); the parent hears of it.</summary>
+    void Stop(int sig)
+    {
+        lock (_stopLock) _stopped = true;
+        NotifyParent(5 /* CLD_STOPPED */, sig, () => StopReport = sig);
+        lock (_stopLock)
+            while (_stopped && !Exited) Monitor.Wait(_stopLock, 200);
+    }
+
+    /// <summary>SIGCONT, at generation: a stopped task goes on (even if SIGCONT itself is blocked or ignored).</summary>
+    void Continue()
+    {
+        bool was;
+        lock (_stopLock)
+        {
+            was = _stopped;
+            _stopped = false;
+            Monitor.PulseAll(_stopLock);
+        }
+        Signals.Discard(SIGSTOP); Signals.Discard(SIGTSTP); Signals.Discard(SIGTTIN); Signals.Discard(SIGTTOU);
+        if (was) NotifyParent(6 /* CLD_CONTINUED */, SIGCONT, () => { StopReport = 0; ContinueReport = true; });
+    }
+
+    void NotifyParent(int code, int status, Action record)
+    {
+        var parent = Parent;
+        lock (Kernel.TreeLock)
+        {
+            record();
+            Monitor.PulseAll(Kernel.TreeLock);
+        }
+        // SA_NOCLDSTOP: the parent wants no SIGCHLD for stops and continues.
+        if (parent == null || (parent.Signals.Actions[SIGCHLD].Flags & 1) != 0) return;
+        var info = UserInfo(SIGCHLD, code, Tgid, Creds.Uid);
+        BitConverter.TryWriteBytes(info.AsSpan(24), status);
+        parent.SendSignal(SIGCHLD, info);
     }
 
     /// <summary>Makes the task come back to the Sentry soon: kicks a running guest, wakes a sleeping wait.</summary>
@@ -148,7 +194,8 @@ public sealed partial class Task
             }
             if (sig == SIGKILL || act.Handler == SIG_DFL)
             {
-                if (DefaultIgnored(sig) || DefaultStop(sig)) continue;
+                if (DefaultIgnored(sig)) continue;
+                if (DefaultStop(sig)) { Stop(sig); continue; }
                 Terminate(sig, DefaultCore(sig));
                 return;
             }

@@ -245,6 +245,8 @@ public sealed partial class Task
         }
     }
 
+    /// <summary>Internal wait option: report stops and continues only, never an exit (waitid without WEXITED).</summary>
+    public const int WNOWAIT_EXITS = 0x00100000;
     public const int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
         __WNOTHREAD = 0x20000000, __WALL = 0x40000000, __WCLONE = unchecked((int)0x80000000);
 
@@ -255,9 +257,17 @@ public sealed partial class Task
     /// Waits for a child matching pid (wait4's rule: &gt;0 that pid, -1 any, 0 or &lt;-1 a process group — every child
     /// here, as process groups come later). Returns the reaped zombie, null with ECHILD or (WNOHANG) nothing yet.
     /// </summary>
-    public Errno WaitChild(int pid, int options, out Task? reaped)
+    public Errno WaitChild(int pid, int options, out Task? reaped) => WaitChild(pid, options, out reaped, out _, out _, out _);
+
+    /// <summary>
+    /// Waits for a child matching pid (&gt;0 that pid, -1 any, 0 our process group, &lt;-1 that group): an exit
+    /// (reaped unless WNOWAIT), or with WUNTRACED a stop and with WCONTINUED a continue, each reported once.
+    /// status is wait4's word; code and info are waitid's si_code and si_status.
+    /// </summary>
+    public Errno WaitChild(int pid, int options, out Task? reaped, out int status, out int code, out int info)
     {
         reaped = null;
+        status = code = info = 0;
         lock (Kernel.TreeLock)
         {
             bool interrupted = false;
@@ -266,18 +276,41 @@ public sealed partial class Task
                 bool any = false;
                 foreach (var c in _children)
                 {
-                    if (pid > 0 && c.Tid != pid) continue;
+                    if (pid > 0 ? c.Tid != pid : pid == 0 ? c.Pgid != Pgid : pid < -1 && c.Pgid != -pid) continue;
                     any = true;
-                    if (!c.Zombie) continue;
-                    if ((options & WNOWAIT) == 0)
+                    if (c.Zombie && (options & WNOWAIT_EXITS) == 0)
                     {
-                        ChildrenTicks = (ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
-                        _children.Remove(c);
-                        c.Zombie = false;
-                        Kernel.Unregister(c);
+                        status = c.WaitStatus;
+                        code = c.TermSignal == 0 ? 1 : c.CoreDumped ? 3 : 2; // CLD_EXITED, CLD_KILLED, CLD_DUMPED
+                        info = c.TermSignal != 0 ? c.TermSignal : c.ExitCode;
+                        if ((options & WNOWAIT) == 0)
+                        {
+                            ChildrenTicks = (ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
+                            _children.Remove(c);
+                            c.Zombie = false;
+                            Kernel.Unregister(c);
+                        }
+                        reaped = c;
+                        return Errno.None;
                     }
-                    reaped = c;
-                    return Errno.None;
+                    if ((options & WUNTRACED) != 0 && c.StopReport != 0)
+                    {
+                        status = (c.StopReport << 8) | 0x7f;
+                        code = 5; // CLD_STOPPED
+                        info = c.StopReport;
+                        if ((options & WNOWAIT) == 0) c.StopReport = 0;
+                        reaped = c;
+                        return Errno.None;
+                    }
+                    if ((options & WCONTINUED) != 0 && c.ContinueReport)
+                    {
+                        status = 0xffff;
+                        code = 6; // CLD_CONTINUED
+                        info = SIGCONT;
+                        if ((options & WNOWAIT) == 0) c.ContinueReport = false;
+                        reaped = c;
+                        return Errno.None;
+                    }
                 }
                 if (!any) return Errno.ECHILD;
                 if ((options & WNOHANG) != 0) return Errno.None;

@@ -55,10 +55,10 @@ static class ForkSyscalls
         if ((options & ~(Task.WNOHANG | Task.WUNTRACED | Task.WCONTINUED | Task.__WNOTHREAD | Task.__WALL | Task.__WCLONE)) != 0)
             return Err(Errno.EINVAL);
         if (pid == int.MinValue) return Err(Errno.ESRCH);
-        var e = t.WaitChild(pid, options & Task.WNOHANG, out var child);
+        var e = t.WaitChild(pid, options & (Task.WNOHANG | Task.WUNTRACED | Task.WCONTINUED), out var child, out int status, out _, out _);
         if (e != Errno.None) return Err(e);
         if (child == null) return 0;
-        if (statusAddr != 0 && !t.Mem.Write(statusAddr, child.WaitStatus)) return Err(Errno.EFAULT);
+        if (statusAddr != 0 && !t.Mem.Write(statusAddr, status)) return Err(Errno.EFAULT);
         if (rusage != 0)
         {
             var ru = new long[18];
@@ -71,27 +71,36 @@ static class ForkSyscalls
     }
 
     const int P_ALL = 0, P_PID = 1, P_PGID = 2;
-    const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+
+    /// <summary>waitid without WEXITED: only stops and continues are looked for (exits stay for a later wait).</summary>
+    static Errno WaitNoExit(Task t, int pid, int opts, out Task? child, out int code, out int info)
+    {
+        child = null; code = info = 0;
+        if ((opts & (Task.WUNTRACED | Task.WCONTINUED)) == 0) return Errno.EINVAL;
+        return t.WaitChild(pid, opts | Task.WNOWAIT_EXITS, out child, out _, out code, out info);
+    }
 
     static long Waitid(Task t, int idtype, int id, ulong info, int options, ulong rusage)
     {
         if ((options & ~(Task.WNOHANG | Task.WEXITED | Task.WUNTRACED | Task.WCONTINUED | Task.WNOWAIT | Task.__WNOTHREAD | Task.__WALL | Task.__WCLONE)) != 0)
             return Err(Errno.EINVAL);
         if ((options & (Task.WEXITED | Task.WUNTRACED | Task.WCONTINUED)) == 0) return Err(Errno.EINVAL);
-        int pid = idtype switch { P_ALL => -1, P_PID => id, P_PGID => 0, _ => int.MinValue };
+        int pid = idtype switch { P_ALL => -1, P_PID => id, P_PGID => id == 0 ? 0 : -id, _ => int.MinValue };
         if (pid == int.MinValue || (idtype == P_PID && id <= 0)) return Err(Errno.EINVAL);
-        if ((options & Task.WEXITED) == 0) return Err(Errno.ECHILD); // only exits are reported for now
-        var e = t.WaitChild(pid, options & (Task.WNOHANG | Task.WNOWAIT), out var child);
+        // waitid's WSTOPPED is wait4's WUNTRACED; without WEXITED, exits are not reported.
+        int opts = options & (Task.WNOHANG | Task.WNOWAIT | Task.WUNTRACED | Task.WCONTINUED);
+        var e = (options & Task.WEXITED) != 0
+            ? t.WaitChild(pid, opts, out var child, out _, out int code, out int cldStatus)
+            : WaitNoExit(t, pid, opts, out child, out code, out cldStatus);
         if (e != Errno.None) return Err(e);
         var si = new byte[128];
         if (child != null)
         {
             BitConverter.TryWriteBytes(si.AsSpan(0), 17);                     // si_signo = SIGCHLD
-            int code = child.TermSignal == 0 ? CLD_EXITED : child.CoreDumped ? CLD_DUMPED : CLD_KILLED;
             BitConverter.TryWriteBytes(si.AsSpan(8), code);                   // si_code
             BitConverter.TryWriteBytes(si.AsSpan(16), child.Tid);             // si_pid
             BitConverter.TryWriteBytes(si.AsSpan(20), (int)child.Creds.Uid);  // si_uid
-            BitConverter.TryWriteBytes(si.AsSpan(24), child.TermSignal != 0 ? child.TermSignal : child.ExitCode); // si_status
+            BitConverter.TryWriteBytes(si.AsSpan(24), cldStatus);             // si_status
         }
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
         if (rusage != 0 && !t.Mem.Write(rusage, new byte[144])) return Err(Errno.EFAULT);
