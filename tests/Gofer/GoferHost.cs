@@ -132,9 +132,9 @@ public sealed unsafe class GoferHost : IDisposable
 /// <summary>Host-side looks at the temp tree, independent of the gofer.</summary>
 internal static unsafe class HostFs
 {
-    public static HostStat Lstat(string path)
+    public static LinuxStat Lstat(string path)
     {
-        HostStat st;
+        LinuxStat st;
         var b = Encoding.UTF8.GetBytes(path + "\0");
         fixed (byte* p = b) Assert.Equal(0, lstat(p, (Tmds.Linux.stat*)&st));
         return st;

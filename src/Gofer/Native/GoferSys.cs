@@ -55,20 +55,10 @@ internal static unsafe partial class GoferSys
     public const int SEEK_SET = 0;
 }
 
-/// <summary>The host's struct stat (x86-64).</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct HostStat
+internal static class StatExtensions
 {
-    public ulong Dev, Ino, Nlink;
-    public uint Mode, Uid, Gid;
-    int _pad0;
-    public ulong Rdev;
-    public long Size, Blksize, Blocks;
-    public long Atime, AtimeNsec, Mtime, MtimeNsec, Ctime, CtimeNsec;
-    long _u0, _u1, _u2;
-
-    public readonly GoferStat ToGofer() => new(Dev, Ino, Mode, Nlink, Uid, Gid, Rdev, Size, Blksize, Blocks,
-        Atime, AtimeNsec, Mtime, MtimeNsec, Ctime, CtimeNsec);
+    public static GoferStat ToGofer(this in LinuxStat s) => new(s.Dev, s.Ino, s.Mode, s.Nlink, s.Uid, s.Gid, s.Rdev, s.Size,
+        s.Blksize, s.Blocks, s.Atime, s.AtimeNsec, s.Mtime, s.MtimeNsec, s.Ctime, s.CtimeNsec);
 }
 
 /// <summary>The host's struct statfs (x86-64).</summary>

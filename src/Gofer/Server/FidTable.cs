@@ -87,7 +87,7 @@ internal sealed unsafe class FidTable
         int fd;
         fixed (byte* n = e.Name) fd = openat(p.Fd, n, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
         if (fd < 0) return false;
-        HostStat st;
+        LinuxStat st;
         fixed (byte* empty = "\0"u8)
             if (fstatat(fd, empty, (Tmds.Linux.stat*)&st, GoferSys.AT_EMPTY_PATH | GoferSys.AT_SYMLINK_NOFOLLOW) < 0 || st.Dev != e.Dev || st.Ino != e.Ino)
             {

@@ -165,10 +165,10 @@ public sealed unsafe partial class GoferServer : IDisposable
     static Reply Fail(Op op, Errno e) => Codec.Failure(op, e);
 
     /// <summary>fstat of a held fd.</summary>
-    static Errno StatFd(int fd, out HostStat st)
+    static Errno StatFd(int fd, out LinuxStat st)
     {
         st = default;
-        fixed (HostStat* p = &st)
+        fixed (LinuxStat* p = &st)
             if (fstat(fd, (Tmds.Linux.stat*)p) < 0) return LastErrno;
         return Errno.None;
     }

@@ -53,6 +53,13 @@ public sealed partial class Task
     /// <summary>alarm/setitimer(ITIMER_REAL). Not inherited by fork; kept across exec.</summary>
     public RealTimer RealTimer => _realTimer ??= new RealTimer(this);
 
+    /// <summary>Sleeps up to timeoutMs (the polling waits of poll, select, epoll, nanosleep); false if a signal interrupts.</summary>
+    public bool Nap(int timeoutMs)
+    {
+        var gate = new object();
+        lock (gate) return Sleep(gate, timeoutMs);
+    }
+
     /// <summary>Set by sigsuspend: the mask the handler's sigreturn must bring back.</summary>
     public ulong? RestoreMaskAfterHandler;
 

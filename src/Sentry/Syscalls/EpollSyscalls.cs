@@ -52,9 +52,7 @@ static class EpollSyscalls
         {
             ep.Collect(t, max, ready);
             if (ready.Count > 0 || timeoutMs == 0 || Environment.TickCount64 >= deadline) break;
-            var gate = new object();
-            lock (gate)
-                if (!t.Sleep(gate, 1)) return Err(Errno.EINTR);
+            if (!t.Nap(1)) return Err(Errno.EINTR);
         }
         var buf = new byte[ready.Count * 12];
         for (int i = 0; i < ready.Count; i++)

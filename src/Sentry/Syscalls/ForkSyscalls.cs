@@ -33,10 +33,16 @@ static class ForkSyscalls
             _ => (-1, -1),
         };
         if (ticks.User < 0) return Err(Errno.EINVAL);
+        return WriteRusage(t, addr, ticks) ? 0 : Err(Errno.EFAULT);
+    }
+
+    /// <summary>A struct rusage with the user and system times (clock ticks); the other fields are not kept.</summary>
+    static bool WriteRusage(Task t, ulong addr, (long User, long Sys) ticks)
+    {
         var ru = new long[18];
         ru[0] = ticks.User / TicksPerSec; ru[1] = ticks.User % TicksPerSec * (1_000_000 / TicksPerSec);
         ru[2] = ticks.Sys / TicksPerSec; ru[3] = ticks.Sys % TicksPerSec * (1_000_000 / TicksPerSec);
-        return t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ru.AsSpan())) ? 0 : Err(Errno.EFAULT);
+        return t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ru.AsSpan()));
     }
 
     static long Times(Task t, ulong addr)
@@ -59,14 +65,8 @@ static class ForkSyscalls
         if (e != Errno.None) return Err(e);
         if (child == null) return 0;
         if (statusAddr != 0 && !t.Mem.Write(statusAddr, status)) return Err(Errno.EFAULT);
-        if (rusage != 0)
-        {
-            var ru = new long[18];
-            long u = child.ExitTicks.User + child.ChildrenTicks.User, s = child.ExitTicks.Sys + child.ChildrenTicks.Sys;
-            ru[0] = u / TicksPerSec; ru[1] = u % TicksPerSec * (1_000_000 / TicksPerSec);
-            ru[2] = s / TicksPerSec; ru[3] = s % TicksPerSec * (1_000_000 / TicksPerSec);
-            if (!t.Mem.Write(rusage, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ru.AsSpan()))) return Err(Errno.EFAULT);
-        }
+        var total = (child.ExitTicks.User + child.ChildrenTicks.User, child.ExitTicks.Sys + child.ChildrenTicks.Sys);
+        if (rusage != 0 && !WriteRusage(t, rusage, total)) return Err(Errno.EFAULT);
         return child.Tid;
     }
 

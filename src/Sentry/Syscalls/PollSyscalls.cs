@@ -55,9 +55,7 @@ static class PollSyscalls
                 if (n > 0 && !t.Mem.Write(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
                 return ready;
             }
-            var gate = new object();
-            lock (gate)
-                if (!t.Sleep(gate, 1)) return Err(Errno.EINTR);
+            if (!t.Nap(1)) return Err(Errno.EINTR);
         }
     }
 }

@@ -89,9 +89,7 @@ static class SelectSyscalls
                         return Err(Errno.EFAULT);
                 return ready;
             }
-            var gate = new object();
-            lock (gate)
-                if (!t.Sleep(gate, 1)) return Err(Errno.EINTR);
+            if (!t.Nap(1)) return Err(Errno.EINTR);
         }
     }
 

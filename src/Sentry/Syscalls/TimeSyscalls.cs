@@ -86,18 +86,17 @@ static unsafe class TimeSyscalls
             nowNs = now.Sec * 1_000_000_000 + now.Nsec;
             long left = targetNs - nowNs;
             if (left <= 0) return 0;
-            var gate = new object();
-            lock (gate)
-                if (!t.Sleep(gate, (int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue)))
+            if (!t.Nap((int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue)))
+            {
+                // Interrupted: report the time left (relative sleeps only), as Linux does.
+                if (!abs && remAddr != 0)
                 {
-                    // Interrupted: report the time left (relative sleeps only), as Linux does.
-                    if (!abs && remAddr != 0)
-                    {
-                        long rest = Math.Max(0, targetNs - (Now(host).Sec * 1_000_000_000 + Now(host).Nsec));
-                        t.Mem.Write(remAddr, new Timespec { Sec = rest / 1_000_000_000, Nsec = rest % 1_000_000_000 });
-                    }
-                    return Err(Errno.EINTR);
+                    var end = Now(host);
+                    long rest = Math.Max(0, targetNs - (end.Sec * 1_000_000_000 + end.Nsec));
+                    t.Mem.Write(remAddr, new Timespec { Sec = rest / 1_000_000_000, Nsec = rest % 1_000_000_000 });
                 }
+                return Err(Errno.EINTR);
+            }
         }
     }
 }
