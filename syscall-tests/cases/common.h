@@ -112,4 +112,23 @@ static inline const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+/* slurp(path): reads a whole (small) file into buf, NUL-terminated; prints and returns -1 if it cannot be opened. */
+__attribute__((unused)) static char buf[1 << 17];
+
+__attribute__((unused)) static long slurp(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        printf("open %s: %s\n", path, errname(errno));
+        buf[0] = 0;
+        return -1;
+    }
+    long n = 0, r;
+    while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += r;
+    buf[n] = 0;
+    close(fd);
+    return n;
+}
+
 #endif

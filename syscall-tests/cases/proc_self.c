@@ -2,24 +2,6 @@
 #include "common.h"
 #include <dirent.h>
 
-static char buf[1 << 16];
-
-static long slurp(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        printf("open %s: %s\n", path, errname(errno));
-        buf[0] = 0;
-        return -1;
-    }
-    long n = 0, r;
-    while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-        n += r;
-    buf[n] = 0;
-    close(fd);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     char exe[4096], tmp[4096];

@@ -9,24 +9,6 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
-static char buf[1 << 17];
-
-static long slurp(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        printf("open %s: %s\n", path, errname(errno));
-        buf[0] = 0;
-        return -1;
-    }
-    long n = 0, r;
-    while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-        n += r;
-    buf[n] = 0;
-    close(fd);
-    return n;
-}
-
 static long put(const char *path, const char *s)
 {
     int fd = open(path, O_WRONLY);
