@@ -58,9 +58,7 @@ public sealed partial class Task
             Pgid = Pgid,
             Sid = Sid,
         };
-        child.Regs.Rax = 0;
-        if (stack != 0) child.Regs.Rsp = stack;
-        if ((flags & CLONE_SETTLS) != 0) child.Regs.FsBase = tls;
+        child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, child.Tid)) return -(long)Errno.EFAULT;
 
@@ -81,27 +79,15 @@ public sealed partial class Task
             hostPid = Stub!.ForkStub();
             childMM = MM.ForkFor(null);
         }
-        var ready = new ManualResetEventSlim();
-        Exception? failed = hostPid < 0 ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}") : null;
-        var thread = new Thread(() =>
-        {
-            if (failed != null) { ready.Set(); return; }
-            try
+        Exception? failed = hostPid < 0
+            ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}")
+            : StartTaskThread(child, () =>
             {
                 var stub = PtraceStub.Adopt((int)hostPid);
                 childMM.Space = stub;
                 child.InstallAddressSpace(stub, childMM);
                 if ((flags & CLONE_CHILD_SETTID) != 0) childMM.Memory.Write(ctid, child.Tid);
-            }
-            catch (Exception e) when (e is PlatformException or OutOfMemoryException)
-            {
-                failed = e;
-            }
-            ready.Set();
-            if (failed == null) child.Run();
-        }, 16 << 20) { Name = $"task-{child.Tid}", IsBackground = true };
-        thread.Start();
-        ready.Wait();
+            });
         if (failed != null)
         {
             Kernel.Log.LogWarning("fork failed: {Error}", failed.Message);
@@ -143,25 +129,13 @@ public sealed partial class Task
             Parent = Parent,
             _group = Group,
         };
-        child.Regs.Rax = 0;
-        if (stack != 0) child.Regs.Rsp = stack;
-        if ((flags & CLONE_SETTLS) != 0) child.Regs.FsBase = tls;
+        child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.Tid);
         if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.Tid);
         Group.Add(child);
         Kernel.Register(child);
-        var ready = new ManualResetEventSlim();
-        Exception? failed = null;
         int hostTgid = Stub.HostTgid;
-        var thread = new Thread(() =>
-        {
-            try { child.AdoptThreadStub(PtraceStub.AdoptThread((int)hostTid, hostTgid), MM); }
-            catch (PlatformException e) { failed = e; }
-            ready.Set();
-            if (failed == null) child.Run();
-        }, 16 << 20) { Name = $"task-{child.Tid}", IsBackground = true };
-        thread.Start();
-        ready.Wait();
+        var failed = StartTaskThread(child, () => child.AdoptThreadStub(PtraceStub.AdoptThread((int)hostTid, hostTgid), MM));
         if (failed != null)
         {
             Group.Leave(child);
@@ -169,6 +143,34 @@ public sealed partial class Task
             return -(long)Errno.EAGAIN;
         }
         return child.Tid;
+    }
+
+    /// <summary>The registers a new process or thread starts with: the parent's, clone returning 0, and the stack and TLS asked for.</summary>
+    void StartRegs(ulong flags, ulong stack, ulong tls)
+    {
+        Regs.Rax = 0;
+        if (stack != 0) Regs.Rsp = stack;
+        if ((flags & CLONE_SETTLS) != 0) Regs.FsBase = tls;
+    }
+
+    /// <summary>
+    /// Runs child on an OS thread of its own once adopt, run on that thread (ptrace's tracer is the thread that
+    /// seizes), has given it a stub. Returns null, or why the child could not start.
+    /// </summary>
+    static Exception? StartTaskThread(Task child, Action adopt)
+    {
+        var ready = new ManualResetEventSlim();
+        Exception? failed = null;
+        var thread = new Thread(() =>
+        {
+            try { adopt(); }
+            catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
+            ready.Set();
+            if (failed == null) child.Run();
+        }, 16 << 20) { Name = $"task-{child.Tid}", IsBackground = true };
+        thread.Start();
+        ready.Wait();
+        return failed;
     }
 
     /// <summary>A thread's run loop ended while its process goes on: CLONE_CHILD_CLEARTID (what pthread_join
