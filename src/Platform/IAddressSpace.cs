@@ -9,6 +9,8 @@ public interface IAddressSpace
     GuestMemory Memory { get; }
     /// <summary>Maps anonymous memory at exactly addr (MAP_FIXED). flags: MAP_SHARED/MAP_PRIVATE, MAP_NORESERVE.</summary>
     long MapAnonymous(ulong addr, ulong len, int prot, int flags);
+    /// <summary>Maps the pages of the Sentry's host fd at exactly addr (MAP_FIXED); the stub keeps no fd afterwards.</summary>
+    long MapFile(ulong addr, ulong len, int prot, int flags, int hostFd, ulong offset);
     long Unmap(ulong addr, ulong len);
     long Protect(ulong addr, ulong len, int prot);
     /// <summary>Moves or resizes [oldAddr, oldAddr+oldLen) to exactly newAddr with newLen.</summary>

@@ -27,6 +27,8 @@ public class NativeComparisonTests
         new[] { "/usr/bin/python3", "-c", "import subprocess,os\nprint(subprocess.run(['ls','/usr'],capture_output=True).stdout.decode())\npid=os.fork()\nif pid==0: os._exit(7)\nprint(os.waitpid(pid,0)[1]>>8)" },
         new[] { "/usr/bin/python3", "-c", "import threading\nlock = threading.Lock(); total = [0]\ndef work():\n    for i in range(2000):\n        with lock: total[0] += 1\nts = [threading.Thread(target=work) for i in range(8)]\n[t.start() for t in ts]; [t.join() for t in ts]\nprint(total[0])" },
         new[] { "/usr/bin/python3", "-c", "import signal\ndef h(s, f): print('alarm', s)\nsignal.signal(signal.SIGALRM, h)\nsignal.alarm(1)\nsignal.pause()\nprint('after')" },
+        // Pool's workers are forked; its queues' locks are named semaphores in /dev/shm, shared through MAP_SHARED.
+        new[] { "/usr/bin/python3", "-c", "import multiprocessing\ndef sq(x): return x * x\nif __name__ == '__main__':\n    with multiprocessing.Pool(2) as p: print(p.map(sq, range(20)))" },
         // The file-system issue's real programs (contents, not times).
         new[] { "/bin/bash", "-c", "tar -cf - /usr/share/perl5 2>/dev/null | sha256sum" },
         new[] { "/bin/bash", "-c", "find /usr/lib/python3 | wc -l" },

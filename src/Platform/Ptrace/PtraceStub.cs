@@ -187,6 +187,19 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
 
     public long MapAnonymous(ulong addr, ulong len, int prot, int flags)
         => Inject(9, addr, len, (ulong)prot, (ulong)(flags | 0x20 /* MAP_ANONYMOUS */ | 0x10 /* MAP_FIXED */), ulong.MaxValue, 0);
+    // The stub takes its own copy of the Sentry's fd (pidfd_getfd), maps it and closes it: no path is involved,
+    // so no guest-writable memory can steer what is opened.
+    public long MapFile(ulong addr, ulong len, int prot, int flags, int hostFd, ulong offset)
+    {
+        long pidfd = Inject(434 /* pidfd_open */, (ulong)Environment.ProcessId, 0);
+        if (pidfd < 0) return pidfd;
+        long fd = Inject(438 /* pidfd_getfd */, (ulong)pidfd, (ulong)hostFd, 0);
+        Inject(3, (ulong)pidfd);
+        if (fd < 0) return fd;
+        long r = Inject(9, addr, len, (ulong)prot, (ulong)(flags | 0x10 /* MAP_FIXED */), (ulong)fd, offset);
+        Inject(3, (ulong)fd);
+        return r;
+    }
     public long Unmap(ulong addr, ulong len) => Inject(11, addr, len);
     public long Protect(ulong addr, ulong len, int prot) => Inject(10, addr, len, (ulong)prot);
     public long Remap(ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr)

@@ -107,7 +107,8 @@ public sealed class MemoryManager
         _vmas.CommittedBytes() + extra > CommitLimit ? -(long)Errno.ENOMEM : 0;
 
     /// <summary>mmap(2). file supplies the bytes of a file mapping (null for anonymous).</summary>
-    public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset)
+    /// <summary>mayWriteShared: the file was opened for writing, so a shared mapping may become writable later.</summary>
+    public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset, bool mayWriteShared = false)
     {
         int type = flags & 3;
         if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)) return -(long)Errno.EINVAL;
@@ -120,8 +121,16 @@ public sealed class MemoryManager
         if (offset + size < offset) return -(long)Errno.EOVERFLOW;
         bool shared = type != MAP_PRIVATE;
         bool anon = (flags & MAP_ANONYMOUS) != 0 || file == null;
-        if (!anon && shared && (prot & PROT_WRITE) != 0 && !file!.SupportsSharedWritable)
-            return -(long)Errno.ENODEV;
+        // A shared file mapping maps the file's host pages (hostFd), or is anonymous shared memory (/dev/zero),
+        // or — for a file without host pages — a read-only copy.
+        int hostFd = -1;
+        if (!anon && shared)
+        {
+            var se = file!.SharedFd(out hostFd);
+            if (se == Errno.ENODEV && (prot & PROT_WRITE) == 0) hostFd = -2;
+            else if (se != Errno.None) return -(long)se;
+            else if (hostFd == -1) anon = true;
+        }
 
         ulong start;
         if (fixedMap)
@@ -137,17 +146,30 @@ public sealed class MemoryManager
             if (start == 0) return -(long)Errno.ENOMEM;
         }
 
+        bool hostPages = !anon && hostFd >= 0;
         var vma = new Vma
         {
-            Start = start, End = start + size, Prot = ToProt(prot), Shared = shared && anon,
-            NoReserve = (flags & MAP_NORESERVE) != 0, Offset = offset,
+            Start = start, End = start + size, Prot = ToProt(prot), Shared = shared,
+            NoReserve = (flags & MAP_NORESERVE) != 0, Offset = anon ? 0 : offset,
             File = anon ? null : file!.Identity,
+            MayWrite = !shared || anon || mayWriteShared,
         };
+        // Futex keys of shared memory: the file (its device and inode) or, for anonymous memory, the mapping itself.
+        if (shared) vma.ShareKey = anon ? new object() : (vma.File!.Dev, vma.File.Ino);
         if (vma.Committed && CheckCommit(size) < 0) return -(long)Errno.ENOMEM;
 
+        long r;
+        if (hostPages)
+        {
+            r = Space.MapFile(start, size, prot, MAP_SHARED | (flags & MAP_NORESERVE), hostFd, offset);
+            if (r < 0) return r == -(long)Errno.ENOMEM ? r : -(long)Errno.ENODEV;
+            _vmas.Remove(start, start + size);
+            _vmas.Insert(vma);
+            return (long)start;
+        }
         // File contents are copied in, so the pages start writable and get their real protection after.
         int hostProt = anon ? prot : prot | PROT_WRITE;
-        long r = Space.MapAnonymous(start, size, hostProt, (shared && anon ? MAP_SHARED : MAP_PRIVATE) | (flags & MAP_NORESERVE));
+        r = Space.MapAnonymous(start, size, hostProt, (shared && anon ? MAP_SHARED : MAP_PRIVATE) | (flags & MAP_NORESERVE));
         if (r < 0) return r == -(long)Errno.ENOMEM ? r : -(long)Errno.ENOMEM;
         _vmas.Remove(start, start + size);
         _vmas.Insert(vma);
@@ -189,6 +211,7 @@ public sealed class MemoryManager
         if (!_vmas.FullyMapped(addr, addr + size) || HitsStub(addr, addr + size)) return -(long)Errno.ENOMEM;
         if ((prot & PROT_WRITE) != 0)
         {
+            foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.MayWrite) return -(long)Errno.EACCES;
             ulong extra = 0;
             foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.Committed && !v.NoReserve) extra += v.Length;
             if (extra > 0 && CheckCommit(extra) < 0) return -(long)Errno.ENOMEM;
@@ -234,7 +257,7 @@ public sealed class MemoryManager
             long r = Space.Remap(oldAddr, oldLen, size, oldAddr);
             if (r < 0) return r;
             var grown = vma.Clone(); grown.Start = oldAddr + oldLen; grown.End = growEnd;
-            if (grown.File != null) grown.Offset += oldLen;
+            grown.Offset += oldLen;
             _vmas.Insert(grown);
             return (long)oldAddr;
         }
@@ -349,11 +372,13 @@ public sealed class MemoryManager
     }
 }
 
-/// <summary>Something whose bytes can back a private file mapping.</summary>
+/// <summary>Something mmap can map: its bytes are copied for a private mapping, its host pages shared for MAP_SHARED.</summary>
 public interface IMappable
 {
     MappedFile Identity { get; }
-    bool SupportsSharedWritable { get; }
+    /// <summary>For MAP_SHARED: the host fd whose pages the mapping shares, or -1 for anonymous shared memory
+    /// (/dev/zero). ENODEV when the bytes can only be copied, which serves a read-only shared mapping.</summary>
+    Errno SharedFd(out int hostFd);
     /// <summary>Copies len bytes of the file at offset into guest memory at addr (bytes past EOF stay zero).</summary>
     Errno CopyInto(GuestMemory mem, ulong addr, ulong offset, ulong len);
 }

@@ -13,7 +13,12 @@ public sealed class Vma
     public bool NoReserve;
     /// <summary>For file mappings: what /proc/pid/maps shows (path, device, inode).</summary>
     public MappedFile? File;
+    /// <summary>Offset in the file, or in the shared memory object, of Start.</summary>
     public ulong Offset;
+    /// <summary>What futexes in a shared mapping are keyed by (with the offset); null for private memory.</summary>
+    public object? ShareKey;
+    /// <summary>Whether mprotect may add PROT_WRITE: false for a shared mapping of a file opened read-only.</summary>
+    public bool MayWrite = true;
     /// <summary>"[heap]", "[stack]" or null.</summary>
     public string? Name;
 
@@ -22,7 +27,7 @@ public sealed class Vma
     public Vma Clone() => (Vma)MemberwiseClone();
 
     /// <summary>Whether the mapping counts against the commit limit (Linux's strict accounting rule).</summary>
-    public bool Committed => !NoReserve && (Prot & Prot.Write) != 0;
+    public bool Committed => !NoReserve && (Prot & Prot.Write) != 0 && !(Shared && File != null);
 
     public override string ToString() => $"{Start:x}-{End:x} {Prot}";
 }

@@ -68,7 +68,8 @@ public sealed class VmaSet
 
     static bool Mergeable(Vma a, Vma b) =>
         a.End == b.Start && a.Prot == b.Prot && a.Shared == b.Shared && a.NoReserve == b.NoReserve &&
-        a.Name == b.Name && Equals(a.File, b.File) && (a.File == null || a.Offset + a.Length == b.Offset);
+        a.Name == b.Name && Equals(a.File, b.File) && Equals(a.ShareKey, b.ShareKey) && a.MayWrite == b.MayWrite &&
+        (a.File == null && a.ShareKey == null || a.Offset + a.Length == b.Offset);
 
     /// <summary>Joins neighbouring VMAs that Linux would keep as one (so mremap sees a single VMA).</summary>
     void MergeAround(ulong start, ulong end)
@@ -100,7 +101,7 @@ public sealed class VmaSet
         for (int i = LowerBound(start); i < _vmas.Count && _vmas[i].Start < end; i++)
         {
             var c = _vmas[i].Clone();
-            if (c.Start < start) { if (c.File != null) c.Offset += start - c.Start; c.Start = start; }
+            if (c.Start < start) { c.Offset += start - c.Start; c.Start = start; }
             if (c.End > end) c.End = end;
             r.Add(c);
         }
@@ -113,7 +114,7 @@ public sealed class VmaSet
         if (v == null || v.Start == at) return;
         var tail = v.Clone();
         tail.Start = at;
-        if (tail.File != null) tail.Offset += at - v.Start;
+        tail.Offset += at - v.Start;
         v.End = at;
         _vmas.Insert(LowerBound(at), tail);
     }

@@ -4,13 +4,27 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>futex(2) wait and wake, keyed by (address space, address).</summary>
+/// <summary>
+/// futex(2) wait and wake. A futex is keyed by (address space, address), or — when not FUTEX_PRIVATE and the word is
+/// in shared memory — by (shared object, offset), so that processes sharing the memory meet on it.
+/// </summary>
 static class FutexSyscalls
 {
     const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = ~(128 | 256);
 
-    sealed class Waiter { public bool Woken; public (MemoryManager, ulong) Key; }
-    static readonly Dictionary<(MemoryManager, ulong), List<Waiter>> s_queues = new();
+    const int FUTEX_PRIVATE_FLAG = 128;
+    sealed class Waiter { public bool Woken; public (object, ulong) Key; }
+    static readonly Dictionary<(object, ulong), List<Waiter>> s_queues = new();
+
+    static (object, ulong) KeyOf(MemoryManager mm, ulong uaddr, bool priv)
+    {
+        if (priv) return (mm, uaddr);
+        lock (mm)
+        {
+            var v = mm.Vmas.Find(uaddr);
+            return v?.ShareKey is { } shared ? (shared, v.Offset + (uaddr - v.Start)) : (mm, uaddr);
+        }
+    }
 
     public static void Register(SyscallHandler?[] t)
     {
@@ -20,6 +34,7 @@ static class FutexSyscalls
     static long Futex(Task t, ulong uaddr, int op, uint val, ulong timeout, ulong uaddr2, uint val3)
     {
         int cmd = op & FUTEX_CMD_MASK;
+        bool priv = (op & FUTEX_PRIVATE_FLAG) != 0;
         if ((uaddr & 3) != 0) return Err(Errno.EINVAL);
         switch (cmd)
         {
@@ -40,7 +55,7 @@ static class FutexSyscalls
                     }
                     deadlineMs = Environment.TickCount64 + Math.Max(0, ns / 1_000_000);
                 }
-                var key = (t.MM, uaddr);
+                var key = KeyOf(t.MM, uaddr, priv);
                 var w = new Waiter { Key = key };
                 bool interrupted = false;
                 lock (s_queues)
@@ -66,7 +81,7 @@ static class FutexSyscalls
             }
             case FUTEX_WAKE:
             case FUTEX_WAKE_BITSET:
-                return Wake(t.MM, uaddr, (int)Math.Min(val, int.MaxValue));
+                return Wake(KeyOf(t.MM, uaddr, priv), (int)Math.Min(val, int.MaxValue));
             case FUTEX_REQUEUE:
             case FUTEX_CMP_REQUEUE:
             {
@@ -80,11 +95,12 @@ static class FutexSyscalls
                         if (!t.Mem.Read(uaddr, out uint cur)) return Err(Errno.EFAULT);
                         if (cur != val3) return Err(Errno.EAGAIN);
                     }
-                    int woken = Wake(t.MM, uaddr, nrWake);
+                    var fromKey = KeyOf(t.MM, uaddr, priv);
+                    int woken = Wake(fromKey, nrWake);
                     int moved = 0;
-                    if (s_queues.TryGetValue((t.MM, uaddr), out var from))
+                    if (s_queues.TryGetValue(fromKey, out var from))
                     {
-                        var toKey = (t.MM, uaddr2);
+                        var toKey = KeyOf(t.MM, uaddr2, priv);
                         if (!s_queues.TryGetValue(toKey, out var to)) s_queues[toKey] = to = new List<Waiter>();
                         while (moved < nrRequeue && from.Count > 0)
                         {
@@ -94,7 +110,7 @@ static class FutexSyscalls
                             to.Add(w);
                             moved++;
                         }
-                        if (from.Count == 0) s_queues.Remove((t.MM, uaddr));
+                        if (from.Count == 0) s_queues.Remove(fromKey);
                         if (to.Count == 0) s_queues.Remove(toKey);
                     }
                     return cmd == FUTEX_CMP_REQUEUE ? woken + moved : woken;
@@ -112,10 +128,10 @@ static class FutexSyscalls
                     int nv = op2 switch { 0 => oparg, 1 => old + oparg, 2 => old | oparg, 3 => old & ~oparg, 4 => old ^ oparg, _ => int.MinValue };
                     if (op2 > 4) return Err(Errno.ENOSYS);
                     if (!t.Mem.Write(uaddr2, nv)) return Err(Errno.EFAULT);
-                    int woken = Wake(t.MM, uaddr, (int)Math.Min(val, int.MaxValue));
+                    int woken = Wake(KeyOf(t.MM, uaddr, priv), (int)Math.Min(val, int.MaxValue));
                     bool cond = cmpOp switch { 0 => old == cmparg, 1 => old != cmparg, 2 => old < cmparg, 3 => old <= cmparg, 4 => old > cmparg, 5 => old >= cmparg, _ => false };
                     if (cmpOp > 5) return Err(Errno.ENOSYS);
-                    if (cond) woken += Wake(t.MM, uaddr2, (int)Math.Min(timeout, int.MaxValue));
+                    if (cond) woken += Wake(KeyOf(t.MM, uaddr2, priv), (int)Math.Min(timeout, int.MaxValue));
                     return woken;
                 }
             }
@@ -124,11 +140,14 @@ static class FutexSyscalls
         }
     }
 
-    public static int Wake(MemoryManager mm, ulong uaddr, int n)
+    /// <summary>A shared (not FUTEX_PRIVATE) wake, as Linux does for CLONE_CHILD_CLEARTID and robust lists.</summary>
+    public static int Wake(MemoryManager mm, ulong uaddr, int n) => Wake(KeyOf(mm, uaddr, false), n);
+
+    static int Wake((object, ulong) key, int n)
     {
         lock (s_queues)
         {
-            if (!s_queues.TryGetValue((mm, uaddr), out var q)) return 0;
+            if (!s_queues.TryGetValue(key, out var q)) return 0;
             int woken = 0;
             while (woken < n && q.Count > 0)
             {
@@ -136,7 +155,7 @@ static class FutexSyscalls
                 q.RemoveAt(0);
                 woken++;
             }
-            if (q.Count == 0) s_queues.Remove((mm, uaddr));
+            if (q.Count == 0) s_queues.Remove(key);
             if (woken > 0) Monitor.PulseAll(s_queues);
             return woken;
         }

@@ -49,6 +49,7 @@ static class MemorySyscalls
     static long Mmap(Task t, ulong addr, ulong len, int prot, int flags, int fd, ulong off)
     {
         IMappable? file = null;
+        bool mayWrite = false;
         if ((flags & MemoryManager.MAP_ANONYMOUS) == 0)
         {
             var f = t.Fds.Get(fd);
@@ -58,7 +59,8 @@ static class MemorySyscalls
                 return Err(Errno.EACCES);
             file = f.Mappable;
             if (file == null) return Err(Errno.ENODEV);
+            mayWrite = OpenFlags.CanWrite(f.Flags);
         }
-        return t.MM.Mmap(addr, len, prot, flags, file, off);
+        return t.MM.Mmap(addr, len, prot, flags, file, off, mayWrite);
     }
 }

@@ -55,7 +55,8 @@ public sealed unsafe class HostFile : FileDescription, IMappable
         }
     }
 
-    public bool SupportsSharedWritable => false;
+    // The host file itself: its pages are the page cache every other opener sees.
+    public Errno SharedFd(out int hostFd) { hostFd = _hfd; return Errno.None; }
 
     public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 

@@ -7,10 +7,9 @@ namespace AppKernel.Sentry.FileSystems.Tmpfs;
 /// <summary>A regular file in memory (or a FIFO/socket node), or a lower file until it is changed.</summary>
 public sealed class TmpfsFile : TmpfsNode
 {
-    // Data in 64 KiB chunks, allocated when first written: holes cost nothing (a 4 GiB ftruncate is free).
-    const int ChunkShift = 16, ChunkSize = 1 << ChunkShift;
     const long MaxSize = 1L << 40;
-    readonly Dictionary<long, byte[]> _chunks = new();
+    // Chunks in Sentry memory until the file is first mapped MAP_SHARED; a host memfd from then on.
+    FileData _data = new ChunkData();
     long _size;
 
     public const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 0x10;
@@ -30,14 +29,18 @@ public sealed class TmpfsFile : TmpfsNode
         if (e != Errno.None) return e;
         try
         {
-            var buf = new byte[ChunkSize];
+            var buf = new byte[1 << 16];
             long done = 0;
             while (true)
             {
                 long n = f!.ReadAt(null!, buf, done);
                 if (n < 0) return (Errno)(-n);
                 if (n == 0) return Errno.None;
-                Store(buf.AsSpan(0, (int)n), done);
+                lock (Lock)
+                {
+                    var se = Store(buf.AsSpan(0, (int)n), done);
+                    if (se != Errno.None) return se;
+                }
                 done += n;
             }
         }
@@ -77,11 +80,8 @@ public sealed class TmpfsFile : TmpfsNode
         {
             if (Seals is { } seals && ((size < _size && (seals & F_SEAL_SHRINK) != 0) || (size > _size && (seals & F_SEAL_GROW) != 0)))
                 return Errno.EPERM;
-            if (size < _size)
-            {
-                foreach (var k in _chunks.Keys.Where(k => k << ChunkShift >= size).ToList()) _chunks.Remove(k);
-                if (_chunks.TryGetValue(size >> ChunkShift, out var last)) Array.Clear(last, (int)(size & (ChunkSize - 1)), ChunkSize - (int)(size & (ChunkSize - 1)));
-            }
+            var re = _data.Resize(size);
+            if (re != Errno.None) return re;
             _size = size;
         }
         Touch();
@@ -94,30 +94,18 @@ public sealed class TmpfsFile : TmpfsNode
         {
             if (off >= _size) return 0;
             int n = (int)Math.Min(buf.Length, _size - off);
-            for (int done = 0; done < n;)
-            {
-                long pos = off + done;
-                int inChunk = (int)(pos & (ChunkSize - 1)), len = Math.Min(n - done, ChunkSize - inChunk);
-                if (_chunks.TryGetValue(pos >> ChunkShift, out var c)) c.AsSpan(inChunk, len).CopyTo(buf.Slice(done));
-                else buf.Slice(done, len).Clear();
-                done += len;
-            }
-            return n;
+            var e = _data.Read(buf[..n], off);
+            return e != Errno.None ? -(long)e : n;
         }
     }
 
     // Copies data in at off (under Lock) and grows the size.
-    void Store(ReadOnlySpan<byte> data, long off)
+    Errno Store(ReadOnlySpan<byte> data, long off)
     {
-        for (int done = 0; done < data.Length;)
-        {
-            long pos = off + done;
-            int inChunk = (int)(pos & (ChunkSize - 1)), len = Math.Min(data.Length - done, ChunkSize - inChunk);
-            if (!_chunks.TryGetValue(pos >> ChunkShift, out var c)) _chunks[pos >> ChunkShift] = c = new byte[ChunkSize];
-            data.Slice(done, len).CopyTo(c.AsSpan(inChunk));
-            done += len;
-        }
+        var e = _data.Write(data, off);
+        if (e != Errno.None) return e;
         if (off + data.Length > _size) _size = off + data.Length;
+        return Errno.None;
     }
 
     public long WriteAt(ReadOnlySpan<byte> buf, long off, bool append)
@@ -129,14 +117,31 @@ public sealed class TmpfsFile : TmpfsNode
             if (Seals is { } seals && buf.Length > 0 &&
                 ((seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0 || ((seals & F_SEAL_GROW) != 0 && off + buf.Length > _size)))
                 return -(long)Errno.EPERM;
-            try { Store(buf, off); }
-            catch (OutOfMemoryException) { return -(long)Errno.ENOSPC; }
+            var e = Store(buf, off);
+            if (e != Errno.None) return -(long)e;
         }
         Touch();
         return buf.Length;
     }
 
     public long CurrentSize => Size;
+
+    /// <summary>The host memfd a MAP_SHARED mapping maps; the data moves there on the first such mapping.</summary>
+    public Errno SharedFd(out int hostFd)
+    {
+        hostFd = -1;
+        lock (Lock)
+        {
+            if (_data is not MemfdData m)
+            {
+                var e = MemfdData.From((ChunkData)_data, _size, out var moved);
+                if (e != Errno.None) return e;
+                _data = m = moved!;
+            }
+            hostFd = m.Fd;
+            return Errno.None;
+        }
+    }
 
     /// <summary>fcntl F_ADD_SEALS.</summary>
     public Errno AddSeals(int seals)
@@ -175,6 +180,6 @@ public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable
 
     public override Memory.IMappable? Mappable => this;
     public Memory.MappedFile Identity => new(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", _file.Fs.Dev, _file.Ino);
-    public bool SupportsSharedWritable => false;
+    public Errno SharedFd(out int hostFd) => _file.SharedFd(out hostFd);
     public Errno CopyInto(Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 }
