@@ -65,6 +65,18 @@ int main(void)
     SHOW(buf[0] == 7);
     munmap(m2, pg);
 
+    /* memfd seals: no write seal while a writable shared mapping exists; after it, no writable shared mapping */
+    int sfd = memfd_create("sealed", MFD_ALLOW_SEALING);
+    CHECK(ftruncate(sfd, pg));
+    char *sm = CHECK_PTR(mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0));
+    CHECK(fcntl(sfd, F_ADD_SEALS, F_SEAL_WRITE));
+    CHECK(munmap(sm, pg));
+    CHECK(fcntl(sfd, F_ADD_SEALS, F_SEAL_WRITE));
+    CHECK_PTR(mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0));
+    sm = CHECK_PTR(mmap(NULL, pg, PROT_READ, MAP_SHARED, sfd, 0));
+    CHECK(mprotect(sm, pg, PROT_READ | PROT_WRITE));
+    CHECK(write(sfd, "x", 1));
+
     /* a file opened read-only: no writable shared mapping, now or later */
     CHECK_OK(fd = open("/dev/shm/mmap_shared_test", O_RDWR | O_CREAT | O_TRUNC, 0600));
     CHECK(write(fd, "abcdef", 6));

@@ -126,7 +126,7 @@ public sealed class MemoryManager
         int hostFd = -1;
         if (!anon && shared)
         {
-            var se = file!.SharedFd(out hostFd);
+            var se = file!.SharedFd((prot & PROT_WRITE) != 0, out hostFd);
             if (se == Errno.ENODEV && (prot & PROT_WRITE) == 0) hostFd = -2;
             else if (se != Errno.None) return -(long)se;
             else if (hostFd == -1) anon = true;
@@ -378,7 +378,7 @@ public interface IMappable
     MappedFile Identity { get; }
     /// <summary>For MAP_SHARED: the host fd whose pages the mapping shares, or -1 for anonymous shared memory
     /// (/dev/zero). ENODEV when the bytes can only be copied, which serves a read-only shared mapping.</summary>
-    Errno SharedFd(out int hostFd);
+    Errno SharedFd(bool writable, out int hostFd);
     /// <summary>Copies len bytes of the file at offset into guest memory at addr (bytes past EOF stay zero).</summary>
     Errno CopyInto(GuestMemory mem, ulong addr, ulong offset, ulong len);
 }

@@ -72,12 +72,12 @@ sealed unsafe class MemfdData : FileData
 
     MemfdData(int fd) => Fd = fd;
 
-    /// <summary>A memfd holding size bytes copied from chunks.</summary>
-    public static Errno From(ChunkData chunks, long size, out MemfdData? data)
+    /// <summary>A memfd holding size bytes copied from chunks, with the file's seals.</summary>
+    public static Errno From(ChunkData chunks, long size, int seals, out MemfdData? data)
     {
         data = null;
         int fd;
-        fixed (byte* name = "appkernel-shared\0"u8) fd = memfd_create(name, 1 /* MFD_CLOEXEC */);
+        fixed (byte* name = "appkernel-shared\0"u8) fd = memfd_create(name, 1 | 2 /* MFD_CLOEXEC | MFD_ALLOW_SEALING */);
         if (fd < 0) return (Errno)HostCalls.Errno;
         var d = new MemfdData(fd);
         if (ftruncate(fd, size) < 0) { var e = (Errno)HostCalls.Errno; d.Dispose(); return e == Errno.EFBIG ? e : Errno.ENOSPC; }
@@ -87,9 +87,14 @@ sealed unsafe class MemfdData : FileData
             var e = d.Write(bytes.AsSpan(0, (int)Math.Min(bytes.Length, size - off)), off);
             if (e != Errno.None) { d.Dispose(); return e; }
         }
+        var se = d.AddSeals(seals & ~1 /* F_SEAL_SEAL: only the Sentry adds seals */);
+        if (se != Errno.None) { d.Dispose(); return se; }
         data = d;
         return Errno.None;
     }
+
+    public Errno AddSeals(int seals) =>
+        seals == 0 || fcntl(Fd, 1033 /* F_ADD_SEALS */, seals) == 0 ? Errno.None : (Errno)HostCalls.Errno;
 
     public override Errno Read(Span<byte> buf, long off)
     {

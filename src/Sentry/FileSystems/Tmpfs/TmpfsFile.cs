@@ -127,14 +127,15 @@ public sealed class TmpfsFile : TmpfsNode
     public long CurrentSize => Size;
 
     /// <summary>The host memfd a MAP_SHARED mapping maps; the data moves there on the first such mapping.</summary>
-    public Errno SharedFd(out int hostFd)
+    public Errno SharedFd(bool writable, out int hostFd)
     {
         hostFd = -1;
         lock (Lock)
         {
+            if (writable && Seals is { } seals && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0) return Errno.EPERM;
             if (_data is not MemfdData m)
             {
-                var e = MemfdData.From((ChunkData)_data, _size, out var moved);
+                var e = MemfdData.From((ChunkData)_data, _size, Seals ?? 0, out var moved);
                 if (e != Errno.None) return e;
                 _data = m = moved!;
             }
@@ -150,6 +151,13 @@ public sealed class TmpfsFile : TmpfsNode
         {
             if (Seals is not { } cur) return Errno.EINVAL;
             if ((cur & F_SEAL_SEAL) != 0) return Errno.EPERM;
+            // Mapped pages live in the host memfd: its seal refuses (EBUSY) while a writable mapping exists,
+            // and keeps the stubs from writing after.
+            if (_data is MemfdData m)
+            {
+                var e = m.AddSeals(seals & ~F_SEAL_SEAL);
+                if (e != Errno.None) return e;
+            }
             Seals = cur | seals;
             return Errno.None;
         }
@@ -180,6 +188,6 @@ public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable
 
     public override Memory.IMappable? Mappable => this;
     public Memory.MappedFile Identity => new(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", _file.Fs.Dev, _file.Ino);
-    public Errno SharedFd(out int hostFd) => _file.SharedFd(out hostFd);
+    public Errno SharedFd(bool writable, out int hostFd) => _file.SharedFd(writable, out hostFd);
     public Errno CopyInto(Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 }
