@@ -94,6 +94,7 @@ public sealed partial class Task
             Signals.Queue.Add((sig, info, shared));
             Monitor.PulseAll(Signals.Queue);
         }
+        Vfs.ReadinessBell.Ring(); // signalfd readers
         if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); lock (_stopLock) Monitor.PulseAll(_stopLock); }
         else if (!blocked) WakeUp();
     }

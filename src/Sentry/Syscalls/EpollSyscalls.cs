@@ -50,9 +50,10 @@ static class EpollSyscalls
         var ready = new List<(uint Events, ulong Data)>();
         while (true)
         {
+            long rings = ReadinessBell.Rings;
             ep.Collect(t, max, ready);
             if (ready.Count > 0 || timeoutMs == 0 || Environment.TickCount64 >= deadline) break;
-            if (!t.Nap(1)) return Err(Errno.EINTR);
+            if (!ReadinessBell.Wait(t, rings, deadline, ep.RingsReadiness)) return Err(Errno.EINTR);
         }
         var buf = new byte[ready.Count * 12];
         for (int i = 0; i < ready.Count; i++)

@@ -31,6 +31,9 @@ static class PollSyscalls
         return Poll(t, fds, n, timeoutNs);
     }
 
+    /// <summary>A nanosecond deadline in whole milliseconds, rounded up (long.MaxValue stays).</summary>
+    internal static long CeilMs(long deadlineNs) => deadlineNs == long.MaxValue ? long.MaxValue : (deadlineNs + 999_999) / 1_000_000;
+
     static long Poll(Task t, ulong addr, ulong n, long timeoutNs)
     {
         if (n > (ulong)t.Limits.NoFile) return Err(Errno.EINVAL);
@@ -39,6 +42,8 @@ static class PollSyscalls
         long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
         while (true)
         {
+            long rings = ReadinessBell.Rings;
+            bool allRing = true;
             int ready = 0;
             for (int i = 0; i < fds.Length; i++)
             {
@@ -46,6 +51,7 @@ static class PollSyscalls
                 p.Revents = 0;
                 if (p.Fd < 0) continue;
                 var f = t.Fds.Get(p.Fd);
+                if (f != null && !f.RingsReadiness) allRing = false;
                 p.Revents = f == null ? FileDescription.POLLNVAL
                     : (short)(f.Readiness((short)(p.Events | FileDescription.POLLERR | FileDescription.POLLHUP)) & (p.Events | FileDescription.POLLERR | FileDescription.POLLHUP));
                 if (p.Revents != 0) ready++;
@@ -55,7 +61,7 @@ static class PollSyscalls
                 if (n > 0 && !t.Mem.Write(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
                 return ready;
             }
-            if (!t.Nap(1)) return Err(Errno.EINTR);
+            if (!ReadinessBell.Wait(t, rings, CeilMs(deadline), allRing)) return Err(Errno.EINTR);
         }
     }
 }

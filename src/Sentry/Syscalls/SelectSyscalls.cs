@@ -66,6 +66,8 @@ static class SelectSyscalls
         var outSets = new ulong[3][];
         while (true)
         {
+            long rings = ReadinessBell.Rings;
+            bool allRing = true;
             int ready = 0;
             for (int i = 0; i < 3; i++) outSets[i] = new ulong[words];
             for (int fd = 0; fd < nfds; fd++)
@@ -73,6 +75,7 @@ static class SelectSyscalls
                 if (!Asked(sets, fd)) continue;
                 var f = t.Fds.Get(fd);
                 if (f == null) return Err(Errno.EBADF);
+                if (!f.RingsReadiness) allRing = false;
                 short r = f.Readiness(unchecked((short)(In | Out | Ex)));
                 short[] masks = { In, Out, Ex };
                 for (int i = 0; i < 3; i++)
@@ -89,7 +92,7 @@ static class SelectSyscalls
                         return Err(Errno.EFAULT);
                 return ready;
             }
-            if (!t.Nap(1)) return Err(Errno.EINTR);
+            if (!ReadinessBell.Wait(t, rings, PollSyscalls.CeilMs(deadline), allRing)) return Err(Errno.EINTR);
         }
     }
 

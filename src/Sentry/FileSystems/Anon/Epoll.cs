@@ -4,8 +4,8 @@ using AppKernel.Sentry.Vfs;
 namespace AppKernel.Sentry.FileSystems.Anon;
 
 /// <summary>
-/// An epoll instance: the interest list, asked for readiness like poll (re-checked every millisecond while
-/// waiting). Level-triggered by default; EPOLLET reports only readiness that was not there at the last report;
+/// An epoll instance: the interest list, asked for readiness like poll (re-checked when the
+/// <see cref="ReadinessBell"/> rings). Level-triggered by default; EPOLLET reports only readiness that was not there at the last report;
 /// EPOLLONESHOT disables an entry after one report until EPOLL_CTL_MOD.
 /// </summary>
 public sealed class Epoll : FileDescription
@@ -38,6 +38,7 @@ public sealed class Epoll : FileDescription
     {
         if (file == this) return Errno.EINVAL;
         if (file.Inode != null && (InodeMode.IsReg(file.Inode.Mode) || file.Inode.IsDir)) return Errno.EPERM; // always ready: Linux refuses them
+        ReadinessBell.Ring(); // a waiter re-scans the changed interest list
         lock (_entries)
         {
             var key = (fd, file);
@@ -84,6 +85,11 @@ public sealed class Epoll : FileDescription
             }
         }
         return n;
+    }
+
+    public override bool RingsReadiness
+    {
+        get { lock (_entries) return _entries.Values.All(e => e.File.RingsReadiness); }
     }
 
     public override short Readiness(short events) =>

@@ -36,6 +36,7 @@ public sealed class EventFd : FileDescription
             _count -= v;
             BitConverter.TryWriteBytes(buf, v);
             Monitor.PulseAll(this);
+            ReadinessBell.Ring();
             return 8;
         }
     }
@@ -56,6 +57,7 @@ public sealed class EventFd : FileDescription
             }
             _count += v;
             Monitor.PulseAll(this);
+            ReadinessBell.Ring();
             return 8;
         }
     }

@@ -11,7 +11,7 @@ public sealed class TimerFd : FileDescription
 
     public TimerFd(int flags) : base(OpenFlags.O_RDWR | flags, default, new AnonInode())
     {
-        _timer = new IntervalTimer(n => { lock (this) { _expirations += (ulong)n; Monitor.PulseAll(this); } });
+        _timer = new IntervalTimer(n => { lock (this) { _expirations += (ulong)n; Monitor.PulseAll(this); ReadinessBell.Ring(); } });
     }
 
     public IntervalTimer Timer => _timer;

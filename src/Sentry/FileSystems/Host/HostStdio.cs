@@ -82,6 +82,8 @@ public sealed unsafe class HostStdio : FileDescription
         return Errno.None;
     }
 
+    public override bool RingsReadiness => false;
+
     /// <summary>Asks the host whether runsc's own fd is ready (a zero-timeout poll: it never waits on the host).</summary>
     public override short Readiness(short events)
     {

@@ -74,6 +74,7 @@ public sealed class PipeBuffer
             _head = (_head + n) % _ring.Length;
             _count -= n;
             Monitor.PulseAll(this);
+            ReadinessBell.Ring();
             return n;
         }
     }
@@ -105,6 +106,7 @@ public sealed class PipeBuffer
                 _count += n;
                 done += n;
                 Monitor.PulseAll(this);
+                ReadinessBell.Ring();
             }
             return done;
         }
@@ -119,6 +121,7 @@ public sealed class PipeBuffer
             if (reader) Readers++;
             if (writer) Writers++;
             Monitor.PulseAll(this);
+            ReadinessBell.Ring();
             if (nonblock || (reader && writer)) return Errno.None;
             while (reader ? Writers == 0 : Readers == 0)
                 if (!t.Sleep(this))
@@ -138,6 +141,7 @@ public sealed class PipeBuffer
             if (writer) Writers--; else Readers--;
             if (Readers == 0 && Writers == 0) _head = _count = 0; // a FIFO forgets its data when the last end closes
             Monitor.PulseAll(this);
+            ReadinessBell.Ring();
         }
     }
 }
