@@ -245,6 +245,11 @@ public static class ElfLoader
                 long r = mm.Mmap(pageStart, pageOff + p.Filesz, prot, fixedPrivate, file, p.Offset - pageOff);
                 if (r < 0) return (Errno)(-r);
                 zeroStart = (fileEnd + PageSize - 1) & ~(PageSize - 1);
+                // The file's page holds whatever follows the segment; the part that is bss must read as zeros
+                // (Linux's padzero). Only a writable segment has bss in its last file page.
+                if (memEnd > fileEnd && zeroStart > fileEnd && (prot & MemoryManager.PROT_WRITE) != 0 &&
+                    !mm.Memory.Write(fileEnd, new byte[zeroStart - fileEnd]))
+                    return Errno.EFAULT;
             }
             if (memEnd > zeroStart)
             {

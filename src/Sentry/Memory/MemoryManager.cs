@@ -121,15 +121,14 @@ public sealed class MemoryManager
         if (offset + size < offset) return -(long)Errno.EOVERFLOW;
         bool shared = type != MAP_PRIVATE;
         bool anon = (flags & MAP_ANONYMOUS) != 0 || file == null;
-        // A shared file mapping maps the file's host pages (hostFd), or is anonymous shared memory (/dev/zero),
-        // or — for a file without host pages — a read-only copy.
+        // A file mapping maps the file's host pages (hostFd), or is anonymous memory (/dev/zero), or is a copy.
         int hostFd = -1;
-        if (!anon && shared)
+        bool hostPages = false;
+        if (!anon)
         {
-            var se = file!.SharedFd((prot & PROT_WRITE) != 0, out hostFd);
-            if (se == Errno.ENODEV && (prot & PROT_WRITE) == 0) hostFd = -2;
-            else if (se != Errno.None) return -(long)se;
-            else if (hostFd == -1) anon = true;
+            var he = file!.HostPages(shared, (prot & PROT_WRITE) != 0, out hostFd);
+            if (he == Errno.None) { if (hostFd == -1) anon = true; else hostPages = true; }
+            else if (he != Errno.ENODEV || (shared && (prot & PROT_WRITE) != 0)) return -(long)he;
         }
 
         ulong start;
@@ -146,7 +145,6 @@ public sealed class MemoryManager
             if (start == 0) return -(long)Errno.ENOMEM;
         }
 
-        bool hostPages = !anon && hostFd >= 0;
         var vma = new Vma
         {
             Start = start, End = start + size, Prot = ToProt(prot), Shared = shared,
@@ -161,7 +159,7 @@ public sealed class MemoryManager
         long r;
         if (hostPages)
         {
-            r = Space.MapFile(start, size, prot, MAP_SHARED | (flags & MAP_NORESERVE), hostFd, offset);
+            r = Space.MapFile(start, size, prot, (shared ? MAP_SHARED : MAP_PRIVATE) | (flags & MAP_NORESERVE), hostFd, offset);
             if (r < 0) return r == -(long)Errno.ENOMEM ? r : -(long)Errno.ENODEV;
             _vmas.Remove(start, start + size);
             _vmas.Insert(vma);
@@ -372,13 +370,14 @@ public sealed class MemoryManager
     }
 }
 
-/// <summary>Something mmap can map: its bytes are copied for a private mapping, its host pages shared for MAP_SHARED.</summary>
+/// <summary>Something mmap can map: the pages of a host file, or a copy of its bytes.</summary>
 public interface IMappable
 {
     MappedFile Identity { get; }
-    /// <summary>For MAP_SHARED: the host fd whose pages the mapping shares, or -1 for anonymous shared memory
-    /// (/dev/zero). ENODEV when the bytes can only be copied, which serves a read-only shared mapping.</summary>
-    Errno SharedFd(bool writable, out int hostFd);
+    /// <summary>The host fd whose pages the mapping maps (copy-on-write when private), or -1 for anonymous memory
+    /// (/dev/zero). A shared mapping always gets host pages (a tmpfs file moves into a memfd); a private one only
+    /// when the file has them already. ENODEV: the bytes are copied (for a shared mapping, only if read-only).</summary>
+    Errno HostPages(bool shared, bool writable, out int hostFd);
     /// <summary>Copies len bytes of the file at offset into guest memory at addr (bytes past EOF stay zero).</summary>
     Errno CopyInto(GuestMemory mem, ulong addr, ulong offset, ulong len);
 }

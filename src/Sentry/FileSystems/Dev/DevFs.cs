@@ -83,6 +83,6 @@ public sealed class DeviceFile : FileDescription, IMappable
 
     public override IMappable? Mappable => _kind == DevKind.Zero ? this : null;
     public MappedFile Identity => new("/dev/zero", 6, 0);
-    public Errno SharedFd(bool writable, out int hostFd) { hostFd = -1; return Errno.None; }
+    public Errno HostPages(bool shared, bool writable, out int hostFd) { hostFd = -1; return Errno.None; }
     public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => Errno.None;
 }

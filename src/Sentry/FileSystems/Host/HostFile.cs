@@ -55,8 +55,9 @@ public sealed unsafe class HostFile : FileDescription, IMappable
         }
     }
 
-    // The host file itself: its pages are the page cache every other opener sees.
-    public Errno SharedFd(bool writable, out int hostFd) { hostFd = _hfd; return Errno.None; }
+    // The host file itself: its pages are the page cache every other opener sees (executables and libraries
+    // are mapped, not copied).
+    public Errno HostPages(bool shared, bool writable, out int hostFd) { hostFd = _hfd; return Errno.None; }
 
     public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 

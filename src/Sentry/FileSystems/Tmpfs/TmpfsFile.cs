@@ -126,13 +126,14 @@ public sealed class TmpfsFile : TmpfsNode
 
     public long CurrentSize => Size;
 
-    /// <summary>The host memfd a MAP_SHARED mapping maps; the data moves there on the first such mapping.</summary>
-    public Errno SharedFd(bool writable, out int hostFd)
+    /// <summary>The host memfd a mapping maps; the data moves there on the first shared mapping.</summary>
+    public Errno HostPages(bool shared, bool writable, out int hostFd)
     {
         hostFd = -1;
         lock (Lock)
         {
-            if (writable && Seals is { } seals && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0) return Errno.EPERM;
+            if (!shared && _data is not MemfdData) return Errno.ENODEV;
+            if (shared && writable && Seals is { } seals && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0) return Errno.EPERM;
             if (_data is not MemfdData m)
             {
                 var e = MemfdData.From((ChunkData)_data, _size, Seals ?? 0, out var moved);
@@ -188,6 +189,6 @@ public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable
 
     public override Memory.IMappable? Mappable => this;
     public Memory.MappedFile Identity => new(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", _file.Fs.Dev, _file.Ino);
-    public Errno SharedFd(bool writable, out int hostFd) => _file.SharedFd(writable, out hostFd);
+    public Errno HostPages(bool shared, bool writable, out int hostFd) => _file.HostPages(shared, writable, out hostFd);
     public Errno CopyInto(Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 }
