@@ -57,6 +57,7 @@ public sealed partial class Task
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Pgid = Pgid,
             Sid = Sid,
+            ExitSignal = (int)(flags & 0xff),
         };
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
@@ -230,6 +231,7 @@ public sealed partial class Task
             {
                 if (heir == null || heir == this || heir._gone) { c.Parent = null; continue; }
                 c.Parent = heir;
+                c.ExitSignal = SIGCHLD; // as Linux's reparenting: the new parent is told with SIGCHLD
                 heir._children.Add(c);
             }
             _children.Clear();
@@ -237,15 +239,21 @@ public sealed partial class Task
             if (Parent != null && !Parent._gone)
             {
                 Zombie = true;
-                var info = UserInfo(SIGCHLD, TermSignal == 0 ? 1 : CoreDumped ? 3 : 2, Tgid, Creds.Uid); // CLD_EXITED/KILLED/DUMPED
-                BitConverter.TryWriteBytes(info.AsSpan(24), TermSignal != 0 ? TermSignal : ExitCode);
-                Parent.SendSignal(SIGCHLD, info);
+                if (ExitSignal is > 0 and <= 64)
+                {
+                    var info = UserInfo(ExitSignal, TermSignal == 0 ? 1 : CoreDumped ? 3 : 2, Tgid, Creds.Uid); // CLD_EXITED/KILLED/DUMPED
+                    BitConverter.TryWriteBytes(info.AsSpan(24), TermSignal != 0 ? TermSignal : ExitCode);
+                    Parent.SendSignal(ExitSignal, info);
+                }
             }
             else Kernel.Unregister(this);
             _vforkDone?.Set();
             Monitor.PulseAll(Kernel.TreeLock);
         }
     }
+
+    /// <summary>The signal the parent gets when this process ends (clone's low byte; 0 for none).</summary>
+    public int ExitSignal = SIGCHLD;
 
     /// <summary>Internal wait option: report stops and continues only, never an exit (waitid without WEXITED).</summary>
     public const int WNOWAIT_EXITS = 0x00100000;
@@ -279,6 +287,8 @@ public sealed partial class Task
                 foreach (var c in _children)
                 {
                     if (pid > 0 ? c.Tid != pid : pid == 0 ? c.Pgid != Pgid : pid < -1 && c.Pgid != -pid) continue;
+                    // A "clone" child (exit signal other than SIGCHLD) is waited for only with __WCLONE or __WALL.
+                    if ((options & __WALL) == 0 && (c.ExitSignal != SIGCHLD) != ((options & __WCLONE) != 0)) continue;
                     any = true;
                     if (c.Zombie && (options & WNOWAIT_EXITS) == 0)
                     {

@@ -14,11 +14,33 @@ static class ForkSyscalls
         t[Nr.vfork] = (k, _, _, _, _, _, _) => k.Fork(Task.CLONE_VM | Task.CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
         // clone(flags, stack, parent_tid, child_tid, tls) on x86-64.
         t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => k.Fork(flags, stack, ptid, ctid, tls);
-        // clone3 is ENOSYS: glibc then falls back to clone.
+        t[Nr.clone3] = (k, args, size, _, _, _, _) => Clone3(k, args, size);
         t[Nr.wait4] = (k, pid, status, options, rusage, _, _) => Wait4(k, (int)pid, status, (int)options, rusage);
         t[Nr.getrusage] = (k, who, addr, _, _, _, _) => Getrusage(k, (int)who, addr);
         t[Nr.times] = (k, addr, _, _, _, _, _) => Times(k, addr);
         t[Nr.waitid] = (k, idtype, id, info, options, rusage, _) => Waitid(k, (int)idtype, (int)id, info, (int)options, rusage);
+    }
+
+    const ulong CLONE_PIDFD = 0x1000, CLONE_INTO_CGROUP = 0x200000000, CSIGNAL = 0xff;
+
+    /// <summary>clone3(struct clone_args *, size): the same as clone, with the stack given as base and size.</summary>
+    static long Clone3(Task t, ulong addr, ulong size)
+    {
+        const ulong Ver0 = 64, MaxKnown = 88; // clone_args up to set_tid_size (VER1); cgroup (VER2) is refused below
+        if (size < Ver0 || size > 4096) return Err(Errno.EINVAL);
+        var raw = new byte[size];
+        if (!t.Mem.Read(addr, raw)) return Err(Errno.EFAULT);
+        // A newer caller's struct may be longer: its extra fields must be zero (Linux's copy_struct_from_user).
+        for (ulong i = MaxKnown; i < size; i++) if (raw[i] != 0) return Err(Errno.E2BIG);
+        ulong F(int i) => (ulong)i * 8 + 8 <= size ? BitConverter.ToUInt64(raw, i * 8) : 0;
+        ulong flags = F(0), childTid = F(2), parentTid = F(3), exitSignal = F(4), stack = F(5), stackSize = F(6), tls = F(7);
+        ulong setTidSize = F(9);
+        if ((flags & CSIGNAL) != 0 || exitSignal > 64 || (flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EINVAL);
+        if ((stack == 0) != (stackSize == 0)) return Err(Errno.EINVAL);
+        if (setTidSize != 0) return Err(Errno.EPERM); // choosing pids needs CAP_SYS_ADMIN over the pid namespace
+        if ((flags & CLONE_PIDFD) != 0) return Err(Errno.EINVAL); // no pidfds yet
+        if ((flags & Task.CLONE_THREAD) != 0 && exitSignal != 0) return Err(Errno.EINVAL);
+        return t.Fork(flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls);
     }
 
     const long TicksPerSec = 100; // USER_HZ, what /proc's utime/stime count in
@@ -61,7 +83,7 @@ static class ForkSyscalls
         if ((options & ~(Task.WNOHANG | Task.WUNTRACED | Task.WCONTINUED | Task.__WNOTHREAD | Task.__WALL | Task.__WCLONE)) != 0)
             return Err(Errno.EINVAL);
         if (pid == int.MinValue) return Err(Errno.ESRCH);
-        var e = t.WaitChild(pid, options & (Task.WNOHANG | Task.WUNTRACED | Task.WCONTINUED), out var child, out int status, out _, out _);
+        var e = t.WaitChild(pid, options & (Task.WNOHANG | Task.WUNTRACED | Task.WCONTINUED | Task.__WALL | Task.__WCLONE), out var child, out int status, out _, out _);
         if (e != Errno.None) return Err(e);
         if (child == null) return 0;
         if (statusAddr != 0 && !t.Mem.Write(statusAddr, status)) return Err(Errno.EFAULT);
@@ -88,7 +110,7 @@ static class ForkSyscalls
         int pid = idtype switch { P_ALL => -1, P_PID => id, P_PGID => id == 0 ? 0 : -id, _ => int.MinValue };
         if (pid == int.MinValue || (idtype == P_PID && id <= 0)) return Err(Errno.EINVAL);
         // waitid's WSTOPPED is wait4's WUNTRACED; without WEXITED, exits are not reported.
-        int opts = options & (Task.WNOHANG | Task.WNOWAIT | Task.WUNTRACED | Task.WCONTINUED);
+        int opts = options & (Task.WNOHANG | Task.WNOWAIT | Task.WUNTRACED | Task.WCONTINUED | Task.__WALL | Task.__WCLONE);
         var e = (options & Task.WEXITED) != 0
             ? t.WaitChild(pid, opts, out var child, out _, out int code, out int cldStatus)
             : WaitNoExit(t, pid, opts, out child, out code, out cldStatus);
