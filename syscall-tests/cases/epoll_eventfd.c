@@ -60,5 +60,15 @@ int main(void)
     CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL));    /* ENOENT */
     CHECK(epoll_wait(ep, out, 0, 0));                   /* EINVAL */
     CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev));       /* EINVAL: itself */
+
+    /* epoll_pwait2: a timespec timeout (or none), and its check */
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    ev.events = EPOLLIN;
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev));
+    CHECK(syscall(SYS_epoll_pwait2, ep, out, 8, &ts, NULL, 8));   /* times out: 0 */
+    write(p[1], "w", 1);
+    CHECK(syscall(SYS_epoll_pwait2, ep, out, 8, NULL, NULL, 8));
+    ts.tv_nsec = 1000000000;
+    CHECK(syscall(SYS_epoll_pwait2, ep, out, 8, &ts, NULL, 8));   /* EINVAL */
     return 0;
 }

@@ -5,7 +5,7 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>epoll_create(1), epoll_ctl, epoll_wait, epoll_pwait.</summary>
+/// <summary>epoll_create(1), epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2.</summary>
 static class EpollSyscalls
 {
     public static void Register(SyscallHandler?[] t)
@@ -16,6 +16,20 @@ static class EpollSyscalls
         t[Nr.epoll_wait] = (k, epfd, evs, max, timeout, _, _) => Wait(k, (int)epfd, evs, (int)max, (int)timeout);
         t[Nr.epoll_pwait] = (k, epfd, evs, max, timeout, sig, size) =>
             SelectSyscalls.WithSigmask(k, sig, size, () => Wait(k, (int)epfd, evs, (int)max, (int)timeout));
+        t[Nr.epoll_pwait2] = (k, epfd, evs, max, ts, sig, size) => Pwait2(k, (int)epfd, evs, (int)max, ts, sig, size);
+    }
+
+    // epoll_pwait2: the timeout is a timespec (NULL: forever), rounded up to whole milliseconds here.
+    static long Pwait2(Task t, int epfd, ulong evs, int max, ulong tsAddr, ulong sig, ulong size)
+    {
+        int timeoutMs = -1;
+        if (tsAddr != 0)
+        {
+            if (!t.Mem.Read(tsAddr, out AppKernel.Platform.Native.Timespec ts)) return Err(Errno.EFAULT);
+            if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
+            timeoutMs = (int)Math.Min(ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000, int.MaxValue);
+        }
+        return SelectSyscalls.WithSigmask(t, sig, size, () => Wait(t, epfd, evs, max, timeoutMs));
     }
 
     static long Create(Task t, int flags)
