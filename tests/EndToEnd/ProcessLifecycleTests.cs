@@ -75,4 +75,18 @@ public sealed class ProcessLifecycleTests
         for (int i = 0; i < 50 && tree.Exists(Alive); i++) Thread.Sleep(100);
         Assert.Empty(tree.Where(Alive));
     }
+
+    /// <summary>kill(-1) inside the sandbox reaches every guest process but init and the sender, and nothing outside
+    /// (natively it would signal the whole machine, so this runs only sandboxed).</summary>
+    [Fact]
+    public void KillMinusOneReachesEveryGuestProcessButInit()
+    {
+        using var outside = Start("do", "/bin/sleep", "30");
+        var r = Sandboxed("/bin/bash", "-c",
+            "trap 'echo init survived' TERM; sleep 100 & a=$!; (sleep 100; echo never) & b=$!; " +
+            "sleep 0.3; bash -c 'kill -TERM -1; echo sender survived'; wait $a; echo a $?; wait $b; echo b $?");
+        Assert.Equal("sender survived\na 143\nb 143\n", r.Stdout);
+        Assert.False(outside.HasExited, "a process outside the sandbox was signalled");
+        outside.Kill();
+    }
 }

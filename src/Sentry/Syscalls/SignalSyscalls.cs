@@ -16,7 +16,7 @@ static class SignalSyscalls
         t[Nr.tgkill] = (k, tgid, tid, sig, _, _, _) => (int)tgid <= 0 ? Err(Errno.EINVAL) : TKill(k, (int)tgid, (int)tid, (int)sig);
         t[Nr.tkill] = (k, tid, sig, _, _, _, _) => TKill(k, -1, (int)tid, (int)sig);
         t[Nr.rt_sigqueueinfo] = (k, pid, sig, info, _, _, _) => Queue(k, (int)pid, (int)sig, info);
-        t[Nr.rt_tgsigqueueinfo] = (k, tgid, tid, sig, info, _, _) => Queue(k, (int)tid, (int)sig, info);
+        t[Nr.rt_tgsigqueueinfo] = (k, tgid, tid, sig, info, _, _) => Queue(k, (int)tid, (int)sig, info, (int)tgid);
         t[Nr.rt_sigtimedwait] = (k, set, info, timeout, size, _, _) => TimedWait(k, set, info, timeout, size);
         t[Nr.rt_sigsuspend] = (k, set, size, _, _, _, _) => Suspend(k, set, size);
         t[Nr.pause] = (k, _, _, _, _, _, _) => Suspend(k, 0, 8);
@@ -34,8 +34,8 @@ static class SignalSyscalls
         else
             foreach (var p in t.Kernel.Tasks())
             {
-                if (p.Zombie) continue;
-                bool hit = pid == -1 ? p.Tid != 1 && p != t : p.Pgid == (pid == 0 ? t.Pgid : -pid);
+                if (p.Zombie || p.Tid != p.Tgid) continue; // one signal per process, through its leader
+                bool hit = pid == -1 ? p.Tgid != 1 && p.Tgid != t.Tgid : p.Pgid == (pid == 0 ? t.Pgid : -pid);
                 if (hit) targets.Add(p);
             }
         if (targets.Count == 0) return Err(Errno.ESRCH);
@@ -53,18 +53,21 @@ static class SignalSyscalls
         return 0;
     }
 
-    static long Queue(Task t, int pid, int sig, ulong infoAddr)
+    /// <summary>rt_sigqueueinfo (to a process), or rt_tgsigqueueinfo (tgid given: to that thread of it).</summary>
+    static long Queue(Task t, int pid, int sig, ulong infoAddr, int tgid = 0)
     {
-        if (sig < 1 || sig > SignalState.NSig) return Err(Errno.EINVAL);
+        bool toThread = tgid != 0;
+        if (sig < 0 || sig > SignalState.NSig || (toThread && (tgid <= 0 || pid <= 0))) return Err(Errno.EINVAL);
         var info = new byte[128];
         if (!t.Mem.Read(infoAddr, info)) return Err(Errno.EFAULT);
         int code = BitConverter.ToInt32(info, 8);
-        // A process may not forge kernel-made signals (si_code >= 0) except to itself.
-        if (code >= 0 && pid != t.Tgid) return Err(Errno.EPERM);
+        // A process may not forge kernel-made signals (si_code >= 0) or tkill's, except to itself.
+        if ((code >= 0 || code == Task.SI_TKILL) && (toThread ? tgid : pid) != t.Tgid) return Err(Errno.EPERM);
         BitConverter.TryWriteBytes(info.AsSpan(0), sig);
         var p = t.Kernel.FindTask(pid);
-        if (p == null || p.Zombie) return Err(Errno.ESRCH);
-        p.SendSignal(sig, info);
+        if (p == null || p.Zombie || (toThread && p.Tgid != tgid)) return Err(Errno.ESRCH);
+        if (sig == 0) return 0;
+        p.SendSignal(sig, info, shared: !toThread);
         return 0;
     }
 
