@@ -52,6 +52,17 @@ public sealed class ProcessLifecycleTests
         Assert.Equal(130, p.ExitCode);
     }
 
+    /// <summary>A guest blocked reading runsc's stdin (a pipe with no writer activity) still takes the signal.</summary>
+    [Fact]
+    public void SigintReachesAGuestBlockedOnStdin()
+    {
+        using var p = Start("do", "/bin/cat");
+        Thread.Sleep(1000);
+        Process.Start("kill", new[] { "-INT", p.Id.ToString() })!.WaitForExit();
+        Assert.True(p.WaitForExit(10_000), "runsc did not end after SIGINT while cat read stdin");
+        Assert.Equal(130, p.ExitCode);
+    }
+
     [Fact]
     public void SigtermStopsTheGuest()
     {

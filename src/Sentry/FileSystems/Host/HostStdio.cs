@@ -25,9 +25,29 @@ public sealed unsafe class HostStdio : FileDescription
 
     public override bool Seekable => _seekable;
 
+    /// <summary>
+    /// Waits until the host fd is ready for events (a pipe or terminal may not be): in short host polls, so that a
+    /// signal or the task's end interrupts the wait — a host read or write that blocked could not be interrupted.
+    /// </summary>
+    long WaitReady(Task? t, short events)
+    {
+        if (_seekable || t == null) return 0;
+        bool nonblock = (Flags & OpenFlags.O_NONBLOCK) != 0;
+        while (true)
+        {
+            var p = new Tmds.Linux.pollfd { fd = _hfd, events = events };
+            int r = poll(&p, 1, nonblock ? 0 : 20);
+            if (r > 0 || (r < 0 && errno != EINTR)) return 0; // ready, hung up or failed: the call itself says which
+            if (nonblock) return -(long)Errno.EAGAIN;
+            if (t.SignalPending || t.Exited) return Task.RestartSys;
+        }
+    }
+
     // read/write go through the host fd's own offset, which runsc's parent shares: never our Offset.
     public override long Read(Task t, Span<byte> buf)
     {
+        long w = WaitReady(t, POLLIN);
+        if (w < 0) return w;
         fixed (byte* p = buf)
         {
             long n;
@@ -38,6 +58,8 @@ public sealed unsafe class HostStdio : FileDescription
 
     public override long Write(Task t, ReadOnlySpan<byte> buf)
     {
+        long w = WaitReady(t, POLLOUT);
+        if (w < 0) return w;
         fixed (byte* p = buf)
         {
             long n;
