@@ -138,8 +138,8 @@ public sealed partial class Task
         var failed = StartTaskThread(child, () => child.AdoptThreadStub(PtraceStub.AdoptThread((int)hostTid, hostTgid), MM));
         if (failed != null)
         {
-            Group.Leave(child);
             Kernel.Unregister(child);
+            Group.Remove(child);
             return -(long)Errno.EAGAIN;
         }
         return child.Tid;
@@ -183,8 +183,18 @@ public sealed partial class Task
             Mem.Write(ClearChildTid, 0);
             Syscalls.FutexSyscalls.Wake(MM, ClearChildTid, 1);
         }
-        Stub?.Dispose();
         Kernel.Unregister(this);
+        if (Stub is { IsThread: false } main)
+        {
+            // The old leader of a thread that execs: the host process's main thread only exits (the process lives
+            // on until the exec'ing thread has left it, and the host reports this exit only then), so the group
+            // hears first that it is gone.
+            Group.Remove(this);
+            main.Inject(60 /* exit */, 0);
+            return;
+        }
+        Stub?.Dispose();
+        Group.Remove(this);
     }
 
     /// <summary>
@@ -212,6 +222,45 @@ public sealed partial class Task
             entry = next;
         }
         if (pending != 0) Death(pending);
+    }
+
+    /// <summary>
+    /// execve from a thread that is not the leader, once the others are gone: this thread becomes the process
+    /// under the old leader's pid (its own tid disappears), with its parent, children, groups and the signals
+    /// pending for the process, as Linux's de_thread.
+    /// </summary>
+    internal void TakeOver(Task old)
+    {
+        lock (Kernel.TreeLock)
+        {
+            Kernel.Unregister(this);
+            Tid = old.Tid;
+            StartTime = old.StartTime;
+            Pgid = old.Pgid;
+            Sid = old.Sid;
+            ChildSubreaper = old.ChildSubreaper;
+            ChildrenTicks = (ChildrenTicks.User + old.ChildrenTicks.User, ChildrenTicks.Sys + old.ChildrenTicks.Sys);
+            foreach (var c in old._children)
+            {
+                c.Parent = this;
+                _children.Add(c);
+            }
+            old._children.Clear();
+            if (Parent != null)
+            {
+                int i = Parent._children.IndexOf(old);
+                if (i >= 0) Parent._children[i] = this;
+            }
+            _vforkDone ??= old._vforkDone;
+            Kernel.Register(this);
+            Monitor.PulseAll(Kernel.TreeLock);
+        }
+        // What was sent to the process (kill) stays pending for it; what was sent to the old leader goes with it.
+        List<(int, byte[], bool)> shared;
+        lock (old.Signals.Queue) shared = old.Signals.Queue.FindAll(q => q.Shared);
+        lock (Signals.Queue)
+            foreach (var q in shared)
+                if (!Signals.Queue.Exists(x => x.Sig == q.Item1 && x.Shared && q.Item1 < 32)) Signals.Queue.Add(q);
     }
 
     /// <summary>exec succeeded: a vfork parent may go on.</summary>
@@ -295,21 +344,21 @@ public sealed partial class Task
                         reaped = c;
                         return Errno.None;
                     }
-                    if ((options & WUNTRACED) != 0 && c.StopReport != 0)
+                    if ((options & WUNTRACED) != 0 && c.Group.StopReport != 0)
                     {
-                        status = (c.StopReport << 8) | 0x7f;
+                        status = (c.Group.StopReport << 8) | 0x7f;
                         code = 5; // CLD_STOPPED
-                        info = c.StopReport;
-                        if ((options & WNOWAIT) == 0) c.StopReport = 0;
+                        info = c.Group.StopReport;
+                        if ((options & WNOWAIT) == 0) c.Group.StopReport = 0;
                         reaped = c;
                         return Errno.None;
                     }
-                    if ((options & WCONTINUED) != 0 && c.ContinueReport)
+                    if ((options & WCONTINUED) != 0 && c.Group.ContinueReport)
                     {
                         status = 0xffff;
                         code = 6; // CLD_CONTINUED
                         info = SIGCONT;
-                        if ((options & WNOWAIT) == 0) c.ContinueReport = false;
+                        if ((options & WNOWAIT) == 0) c.Group.ContinueReport = false;
                         reaped = c;
                         return Errno.None;
                     }
