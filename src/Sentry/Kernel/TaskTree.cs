@@ -62,7 +62,8 @@ public sealed partial class Task
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, child.Tid)) return -(long)Errno.EFAULT;
 
-        var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : this;
+        // Children belong to the process (any of its threads may wait for them), so the leader keeps them.
+        var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : Group.Leader;
         lock (Kernel.TreeLock)
         {
             child.Parent = parent;
@@ -325,7 +326,8 @@ public sealed partial class Task
             while (true)
             {
                 bool any = false;
-                foreach (var c in _children)
+                var me = Group.Leader; // the process's children (exec may change the leader while we sleep)
+                foreach (var c in me._children)
                 {
                     if (pid > 0 ? c.Tid != pid : pid == 0 ? c.Pgid != Pgid : pid < -1 && c.Pgid != -pid) continue;
                     any = true;
@@ -336,8 +338,8 @@ public sealed partial class Task
                         info = c.TermSignal != 0 ? c.TermSignal : c.ExitCode;
                         if ((options & WNOWAIT) == 0)
                         {
-                            ChildrenTicks = (ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
-                            _children.Remove(c);
+                            me.ChildrenTicks = (me.ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, me.ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
+                            me._children.Remove(c);
                             c.Zombie = false;
                             Kernel.Unregister(c);
                         }
@@ -378,7 +380,7 @@ public sealed partial class Task
         if (pgid < 0) return Errno.EINVAL;
         lock (Kernel.TreeLock)
         {
-            var target = pid == 0 || pid == Tgid ? this : _children.Find(c => c.Tgid == pid);
+            var target = pid == 0 || pid == Tgid ? this : Group.Leader._children.Find(c => c.Tgid == pid);
             if (target == null) return Errno.ESRCH;
             if (target.Sid == target.Tgid) return Errno.EPERM; // a session leader stays in its group
             if (target.Sid != Sid) return Errno.EPERM;
@@ -403,6 +405,6 @@ public sealed partial class Task
     /// <summary>Live and zombie children (for /proc and diagnostics).</summary>
     public List<Task> Children()
     {
-        lock (Kernel.TreeLock) return new List<Task>(_children);
+        lock (Kernel.TreeLock) return new List<Task>(Group.Leader._children);
     }
 }
