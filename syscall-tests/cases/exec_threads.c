@@ -1,6 +1,6 @@
 /* execve from a thread that is not the leader (Linux's de_thread): the other
- * threads (sleeping, in a futex wait, in read, in pause, the leader in
- * pthread_join) die, the exec'ing thread takes the process's pid, and the
+ * threads (sleeping, in a futex wait, in read, in pause, running guest code,
+ * the leader in pthread_join) die, the exec'ing thread takes the process's pid, and the
  * parent waits on that same pid. */
 #include "common.h"
 #include <dirent.h>
@@ -17,6 +17,7 @@ static void *sleeper(void *a) { sleep(100); return NULL; }
 static void *futexer(void *a) { syscall(SYS_futex, &fut, FUTEX_WAIT, 0, NULL, NULL, 0); return NULL; }
 static void *reader(void *a) { char c; read(pipefd[0], &c, 1); return NULL; }
 static void *pauser(void *a) { pause(); return NULL; }
+static void *spinner(void *a) { for (volatile int i = 0;; i++) ; return NULL; }
 static void *nothing(void *a) { return (void *)42; }
 
 static void *execer(void *a)
@@ -63,13 +64,14 @@ int main(int argc, char **argv)
     snprintf(ppidarg, sizeof ppidarg, "%d", getpid());
     pid_t c = fork();
     if (c == 0) {
-        pthread_t t[5];
+        pthread_t t[6];
         pipe(pipefd);
         snprintf(pidarg, sizeof pidarg, "%d", getpid());
         pthread_create(&t[0], NULL, sleeper, NULL);
         pthread_create(&t[1], NULL, futexer, NULL);
         pthread_create(&t[2], NULL, reader, NULL);
         pthread_create(&t[3], NULL, pauser, NULL);
+        pthread_create(&t[5], NULL, spinner, NULL);
         usleep(100000); /* let them block */
         printf("threads before exec: %d\n", count_tasks());
         pthread_create(&t[4], NULL, execer, NULL);
