@@ -39,7 +39,9 @@ public sealed partial class Task
         try
         {
             if (SignalPending || Exited) return false;
-            Monitor.Wait(obj, timeoutMs);
+            // A group stop catches a sleeping thread where it sleeps; the caller then looks at its condition again.
+            if (!Group.StopPending) Monitor.Wait(obj, timeoutMs);
+            if (Group.StopPending) Group.ParkWhileBlocked(this, obj);
             return !SignalPending && !Exited;
         }
         finally { Volatile.Write(ref _waitingOn, null); }
@@ -85,8 +87,8 @@ public sealed partial class Task
         var handler = Signals.Actions[sig].Handler;
         bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
         // An ignored signal is dropped at once unless blocked (the handler may change before it is unblocked).
-        if (sig == SIGCONT) Continue();
-        if (DefaultStop(sig)) Signals.Discard(SIGCONT);
+        if (sig == SIGCONT) Group.Continue();
+        if (DefaultStop(sig)) Group.DiscardContinue();
         if (!blocked && sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && DefaultIgnored(sig)))) return;
         lock (Signals.Queue)
         {
@@ -95,41 +97,12 @@ public sealed partial class Task
             Monitor.PulseAll(Signals.Queue);
         }
         Vfs.ReadinessBell.Ring(); // signalfd readers
-        if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); lock (_stopLock) Monitor.PulseAll(_stopLock); }
+        if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); Group.PulseStop(); }
         else if (!blocked) WakeUp();
     }
 
-    readonly object _stopLock = new();
-    bool _stopped;
-    /// <summary>For the parent's wait: the signal that stopped us, not yet reported (WUNTRACED).</summary>
-    public int StopReport;
-    /// <summary>For the parent's wait: continued by SIGCONT, not yet reported (WCONTINUED).</summary>
-    public bool ContinueReport;
-
-    /// <summary>A stop signal's default action: the task stops until SIGCONT (or SIGKILL); the parent hears of it.</summary>
-    void Stop(int sig)
-    {
-        lock (_stopLock) _stopped = true;
-        NotifyParent(5 /* CLD_STOPPED */, sig, () => StopReport = sig);
-        lock (_stopLock)
-            while (_stopped && !Exited) Monitor.Wait(_stopLock, 200);
-    }
-
-    /// <summary>SIGCONT, at generation: a stopped task goes on (even if SIGCONT itself is blocked or ignored).</summary>
-    void Continue()
-    {
-        bool was;
-        lock (_stopLock)
-        {
-            was = _stopped;
-            _stopped = false;
-            Monitor.PulseAll(_stopLock);
-        }
-        Signals.Discard(SIGSTOP); Signals.Discard(SIGTSTP); Signals.Discard(SIGTTIN); Signals.Discard(SIGTTOU);
-        if (was) NotifyParent(6 /* CLD_CONTINUED */, SIGCONT, () => { StopReport = 0; ContinueReport = true; });
-    }
-
-    void NotifyParent(int code, int status, Action record)
+    /// <summary>Tells the parent of a stop or continue: the wait report (under the tree lock) and SIGCHLD.</summary>
+    internal void NotifyParent(int code, int status, Action record)
     {
         var parent = Parent;
         lock (Kernel.TreeLock)
@@ -190,8 +163,11 @@ public sealed partial class Task
 
     void DeliverOne(bool restart)
     {
-        while (!Exited && TakeSignal(Signals.Mask, out int sig, out var info))
+        while (!Exited)
         {
+            // Job control: every thread of a stopping process stops here, before it takes another signal.
+            if (Group.StopPending) Group.Park(this);
+            if (Exited || !TakeSignal(Signals.Mask, out int sig, out var info)) break;
             var act = Signals.Actions[sig];
             if (restart && act.Handler is not (SIG_DFL or SIG_IGN))
             {
@@ -203,7 +179,7 @@ public sealed partial class Task
             if (sig == SIGKILL || act.Handler == SIG_DFL)
             {
                 if (DefaultIgnored(sig)) continue;
-                if (DefaultStop(sig)) { Stop(sig); continue; }
+                if (DefaultStop(sig)) { Group.BeginStop(this, sig); continue; }
                 Terminate(sig, DefaultCore(sig));
                 return;
             }

@@ -43,7 +43,7 @@ public sealed partial class Task
     public GuestMemory Mem => MM.Memory;
 
     /// <summary>When the task was created, as time since the kernel started (/proc/[pid]/stat's starttime).</summary>
-    public TimeSpan StartTime { get; }
+    public TimeSpan StartTime { get; private set; }
 
     Task(Kernel k)
     {
@@ -70,7 +70,15 @@ public sealed partial class Task
     }
 
     ThreadGroup? _group;
-    public ThreadGroup Group => _group ??= new ThreadGroup(this);
+    /// <summary>The task's process. Made on first use, which another task's signal may race with: one wins.</summary>
+    public ThreadGroup Group
+    {
+        get
+        {
+            if (_group == null) Interlocked.CompareExchange(ref _group, new ThreadGroup(this), null);
+            return _group;
+        }
+    }
 
     /// <summary>A guest thread's own stub thread, in its process's shared address space.</summary>
     internal void AdoptThreadStub(PtraceStub stub, MemoryManager mm)
@@ -88,6 +96,7 @@ public sealed partial class Task
         CoreDumped = core;
         Exited = true;
         WakeUp();
+        _group?.PulseStop();
     }
 
     /// <summary>Swaps in an address space prepared by exec.</summary>
@@ -126,11 +135,12 @@ public sealed partial class Task
             }
             DeliverSignals();
         }
-        if (Group.Leave(this))
+        if (Group.ExitsAlone(this))
         {
             ThreadExit();
             return;
         }
+        Group.WaitOthers(this);
         ExitTicks = CpuTicks(false);
         Stub?.Dispose();
         Fds.CloseAll();

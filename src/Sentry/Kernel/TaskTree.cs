@@ -63,7 +63,8 @@ public sealed partial class Task
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, child.Tid)) return -(long)Errno.EFAULT;
 
-        var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : this;
+        // Children belong to the process (any of its threads may wait for them), so the leader keeps them.
+        var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : Group.Leader;
         lock (Kernel.TreeLock)
         {
             child.Parent = parent;
@@ -139,8 +140,8 @@ public sealed partial class Task
         var failed = StartTaskThread(child, () => child.AdoptThreadStub(PtraceStub.AdoptThread((int)hostTid, hostTgid), MM));
         if (failed != null)
         {
-            Group.Leave(child);
             Kernel.Unregister(child);
+            Group.Remove(child);
             return -(long)Errno.EAGAIN;
         }
         return child.Tid;
@@ -184,8 +185,18 @@ public sealed partial class Task
             Mem.Write(ClearChildTid, 0);
             Syscalls.FutexSyscalls.Wake(MM, ClearChildTid, 1);
         }
-        Stub?.Dispose();
         Kernel.Unregister(this);
+        if (Stub is { IsThread: false } main)
+        {
+            // The old leader of a thread that execs: the host process's main thread only exits (the process lives
+            // on until the exec'ing thread has left it, and the host reports this exit only then), so the group
+            // hears first that it is gone.
+            Group.Remove(this);
+            main.Inject(60 /* exit */, 0);
+            return;
+        }
+        Stub?.Dispose();
+        Group.Remove(this);
     }
 
     /// <summary>
@@ -213,6 +224,46 @@ public sealed partial class Task
             entry = next;
         }
         if (pending != 0) Death(pending);
+    }
+
+    /// <summary>
+    /// execve from a thread that is not the leader, once the others are gone: this thread becomes the process
+    /// under the old leader's pid (its own tid disappears), with its parent, children, groups and the signals
+    /// pending for the process, as Linux's de_thread.
+    /// </summary>
+    internal void TakeOver(Task old)
+    {
+        lock (Kernel.TreeLock)
+        {
+            Kernel.Unregister(this);
+            Tid = old.Tid;
+            StartTime = old.StartTime;
+            Pgid = old.Pgid;
+            Sid = old.Sid;
+            ChildSubreaper = old.ChildSubreaper;
+            ExitSignal = old.ExitSignal;
+            ChildrenTicks = (ChildrenTicks.User + old.ChildrenTicks.User, ChildrenTicks.Sys + old.ChildrenTicks.Sys);
+            foreach (var c in old._children)
+            {
+                c.Parent = this;
+                _children.Add(c);
+            }
+            old._children.Clear();
+            if (Parent != null)
+            {
+                int i = Parent._children.IndexOf(old);
+                if (i >= 0) Parent._children[i] = this;
+            }
+            _vforkDone ??= old._vforkDone;
+            Kernel.Register(this);
+            Monitor.PulseAll(Kernel.TreeLock);
+        }
+        // What was sent to the process (kill) stays pending for it; what was sent to the old leader goes with it.
+        List<(int, byte[], bool)> shared;
+        lock (old.Signals.Queue) shared = old.Signals.Queue.FindAll(q => q.Shared);
+        lock (Signals.Queue)
+            foreach (var q in shared)
+                if (!Signals.Queue.Exists(x => x.Sig == q.Item1 && x.Shared && q.Item1 < 32)) Signals.Queue.Add(q);
     }
 
     /// <summary>exec succeeded: a vfork parent may go on.</summary>
@@ -284,7 +335,8 @@ public sealed partial class Task
             while (true)
             {
                 bool any = false;
-                foreach (var c in _children)
+                var me = Group.Leader; // the process's children (exec may change the leader while we sleep)
+                foreach (var c in me._children)
                 {
                     if (pid > 0 ? c.Tid != pid : pid == 0 ? c.Pgid != Pgid : pid < -1 && c.Pgid != -pid) continue;
                     // A "clone" child (exit signal other than SIGCHLD) is waited for only with __WCLONE or __WALL.
@@ -297,29 +349,29 @@ public sealed partial class Task
                         info = c.TermSignal != 0 ? c.TermSignal : c.ExitCode;
                         if ((options & WNOWAIT) == 0)
                         {
-                            ChildrenTicks = (ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
-                            _children.Remove(c);
+                            me.ChildrenTicks = (me.ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, me.ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
+                            me._children.Remove(c);
                             c.Zombie = false;
                             Kernel.Unregister(c);
                         }
                         reaped = c;
                         return Errno.None;
                     }
-                    if ((options & WUNTRACED) != 0 && c.StopReport != 0)
+                    if ((options & WUNTRACED) != 0 && c.Group.StopReport != 0)
                     {
-                        status = (c.StopReport << 8) | 0x7f;
+                        status = (c.Group.StopReport << 8) | 0x7f;
                         code = 5; // CLD_STOPPED
-                        info = c.StopReport;
-                        if ((options & WNOWAIT) == 0) c.StopReport = 0;
+                        info = c.Group.StopReport;
+                        if ((options & WNOWAIT) == 0) c.Group.StopReport = 0;
                         reaped = c;
                         return Errno.None;
                     }
-                    if ((options & WCONTINUED) != 0 && c.ContinueReport)
+                    if ((options & WCONTINUED) != 0 && c.Group.ContinueReport)
                     {
                         status = 0xffff;
                         code = 6; // CLD_CONTINUED
                         info = SIGCONT;
-                        if ((options & WNOWAIT) == 0) c.ContinueReport = false;
+                        if ((options & WNOWAIT) == 0) c.Group.ContinueReport = false;
                         reaped = c;
                         return Errno.None;
                     }
@@ -339,7 +391,7 @@ public sealed partial class Task
         if (pgid < 0) return Errno.EINVAL;
         lock (Kernel.TreeLock)
         {
-            var target = pid == 0 || pid == Tgid ? this : _children.Find(c => c.Tgid == pid);
+            var target = pid == 0 || pid == Tgid ? this : Group.Leader._children.Find(c => c.Tgid == pid);
             if (target == null) return Errno.ESRCH;
             if (target.Sid == target.Tgid) return Errno.EPERM; // a session leader stays in its group
             if (target.Sid != Sid) return Errno.EPERM;
@@ -364,6 +416,6 @@ public sealed partial class Task
     /// <summary>Live and zombie children (for /proc and diagnostics).</summary>
     public List<Task> Children()
     {
-        lock (Kernel.TreeLock) return new List<Task>(_children);
+        lock (Kernel.TreeLock) return new List<Task>(Group.Leader._children);
     }
 }

@@ -1,10 +1,15 @@
+using Microsoft.Extensions.Logging;
+
 namespace AppKernel.Sentry.Kernel;
 
-/// <summary>The threads of one process. The leader's exit is the process's exit (zombie, wait status).</summary>
-public sealed class ThreadGroup
+/// <summary>The threads of one process. The leader's exit is the process's exit (zombie, wait status).
+/// A thread stays in the list until its host thread is gone, so "no other thread" means none runs guest code.</summary>
+public sealed partial class ThreadGroup
 {
     readonly List<Task> _threads = new();
-    public Task Leader { get; }
+    public Task Leader { get; private set; }
+    /// <summary>The thread in execve's de_thread: every other thread (leader included) is being killed.</summary>
+    Task? _execTask;
 
     public ThreadGroup(Task leader)
     {
@@ -22,20 +27,39 @@ public sealed class ThreadGroup
         lock (_threads) return new List<Task>(_threads);
     }
 
-    /// <summary>A task's run loop ended: true when it was a thread that leaves the process running (or going
-    /// down without it); false for the leader, which then ends the process once every other thread is gone.</summary>
-    public bool Leave(Task t)
+    public int Count
+    {
+        get { lock (_threads) return _threads.Count; }
+    }
+
+    /// <summary>Whether t's end (its run loop is over) is a thread's exit that leaves the process to others:
+    /// any thread but the leader, and the leader too while another thread execs (it takes the leader's place).</summary>
+    public bool ExitsAlone(Task t)
+    {
+        lock (_threads) return t != Leader || (_execTask != null && _execTask != t);
+    }
+
+    /// <summary>t is gone (its host thread ended): drop it and tell whoever waits for the group to empty.</summary>
+    public void Remove(Task t)
     {
         lock (_threads)
         {
             _threads.Remove(t);
-            if (t != Leader) { Monitor.PulseAll(_threads); return true; }
-            // The leader waits for its threads (they were told to stop), so the process exits and is reaped last.
-            // A thread stuck in a wait that cannot be interrupted yet does not hold the process forever: the
-            // leader's stub then goes down with the whole host process.
+            Monitor.PulseAll(_threads);
+        }
+        StopCheck();
+    }
+
+    /// <summary>The leader's run loop ended: it waits for its threads (they were told to stop), so the process
+    /// exits and is reaped last. A thread stuck in a wait that cannot be interrupted does not hold the process
+    /// forever: the leader's stub then goes down with the whole host process.</summary>
+    public void WaitOthers(Task leader)
+    {
+        lock (_threads)
+        {
             var deadline = Environment.TickCount64 + 5000;
-            while (_threads.Count > 0 && Environment.TickCount64 < deadline) Monitor.Wait(_threads, 100);
-            return false;
+            while (_threads.Exists(x => x != leader) && Environment.TickCount64 < deadline) Monitor.Wait(_threads, 100);
+            _threads.Remove(leader);
         }
     }
 
@@ -51,5 +75,35 @@ public sealed class ThreadGroup
     {
         foreach (var t in Threads())
             if (t != from) t.Stop(0, sig, core);
+    }
+
+    /// <summary>
+    /// execve's de_thread, at the point of no return: every other thread is killed and gone (its host thread
+    /// ended) before this returns; a non-leader then takes the leader's place. False if another thread is
+    /// already exec'ing or the group is going down (t is then killed anyway).
+    /// </summary>
+    public bool KillOthersForExec(Task t, ILogger log)
+    {
+        lock (_threads)
+        {
+            if (_execTask != null || t.Exited) return false;
+            if (_threads.Count == 1) return true;
+            _execTask = t;
+        }
+        foreach (var o in Threads())
+            if (o != t) o.Stop(0, Task.SIGKILL, false);
+        Task old;
+        lock (_threads)
+        {
+            // The others only wait interruptibly, so they go quickly; the deadline guards against a stuck one.
+            var deadline = Environment.TickCount64 + 5000;
+            while (_threads.Count > 1 && Environment.TickCount64 < deadline) Monitor.Wait(_threads, 100);
+            if (_threads.Count > 1) log.LogWarning("exec: {N} threads of process {Pid} did not end", _threads.Count - 1, t.Tgid);
+            old = Leader;
+            Leader = t;
+            _execTask = null;
+        }
+        if (old != t) t.TakeOver(old);
+        return true;
     }
 }

@@ -182,6 +182,8 @@ public static class ElfLoader
             regs.Rsp = stack.Sp;
             regs.FsBase = regs.GsBase = 0;
             regs.Eflags = 0x202;
+            // Other threads of the process die now and a non-leader takes the leader's pid (de_thread).
+            if (!t.Group.KillOthersForExec(t, t.Kernel.Log)) return Errno.EAGAIN;
             t.InstallAddressSpace(stub, mm);
             t.Regs = regs;
             t.Fds.CloseOnExec();
@@ -195,6 +197,7 @@ public static class ElfLoader
             t.Comm = name.Length > 15 ? name[..15] : name;
             t.Rseq = 0;
             t.RobustList = 0;
+            t.ClearChildTid = 0;
             ok = true;
             return Errno.None;
         }

@@ -21,7 +21,7 @@ static class FdSyscalls
         t[Nr.pipe2] = (k, fds, flags, _, _, _, _) => Pipe2(k, fds, (int)flags);
         t[Nr.flock] = (k, fd, op, _, _, _, _) =>
             k.Fds.Get((int)fd) is { Inode: not null } f && (f.Flags & OpenFlags.O_PATH) == 0
-                ? Err(FileLocks.Of(f.Inode).Flock(f, (int)op)) : Err(Errno.EBADF);
+                ? Err(FileLocks.Of(f.Inode).Flock(k, f, (int)op)) : Err(Errno.EBADF);
         t[Nr.eventfd] = (k, init, _, _, _, _, _) => EventFd(k, (uint)init, 0);
         t[Nr.eventfd2] = (k, init, flags, _, _, _, _) => EventFd(k, (uint)init, (int)flags);
         t[Nr.getdents64] = (k, fd, buf, count, _, _, _) => Getdents64(k, (int)fd, buf, (uint)count);
@@ -153,7 +153,7 @@ static class FdSyscalls
         }
         if (fl.Type == FileLocks.F_RDLCK && !OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
         if (fl.Type == FileLocks.F_WRLCK && !OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
-        return Err(locks.Set(owner, ofd, t.Tgid, fl.Type, start, end, cmd is F_SETLKW or F_OFD_SETLKW));
+        return Err(locks.Set(t, owner, ofd, t.Tgid, fl.Type, start, end, cmd is F_SETLKW or F_OFD_SETLKW));
     }
 
     static long EventFd(Task t, uint initial, int flags)

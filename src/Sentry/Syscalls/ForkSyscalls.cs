@@ -50,7 +50,7 @@ static class ForkSyscalls
         (long User, long Sys) ticks = who switch
         {
             0 => t.CpuTicks(false),     // RUSAGE_SELF
-            -1 => t.ChildrenTicks,      // RUSAGE_CHILDREN
+            -1 => t.Group.Leader.ChildrenTicks, // RUSAGE_CHILDREN: the process's
             1 => t.CpuTicks(true),      // RUSAGE_THREAD
             _ => (-1, -1),
         };
@@ -72,7 +72,7 @@ static class ForkSyscalls
         var self = t.CpuTicks(false);
         if (addr != 0)
         {
-            Span<long> tms = stackalloc long[4] { self.User, self.Sys, t.ChildrenTicks.User, t.ChildrenTicks.Sys };
+            Span<long> tms = stackalloc long[4] { self.User, self.Sys, t.Group.Leader.ChildrenTicks.User, t.Group.Leader.ChildrenTicks.Sys };
             if (!t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tms))) return Err(Errno.EFAULT);
         }
         return (long)(t.Kernel.Uptime.ElapsedMilliseconds / (1000 / TicksPerSec));

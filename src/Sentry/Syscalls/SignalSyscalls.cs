@@ -88,17 +88,17 @@ static class SignalSyscalls
         {
             while (true)
             {
-                if ((t.Signals.PendingMask() & SignalState.Bit(Task.SIGKILL)) != 0) return Err(Errno.EINTR);
                 // Take only a signal in set: everything else stays pending for normal delivery.
                 if (t.TakeSignal(~set, out int sig, out var info))
                 {
                     if (infoAddr != 0 && !t.Mem.Write(infoAddr, info.AsSpan(0, 128))) return Err(Errno.EFAULT);
                     return sig;
                 }
-                if ((t.Signals.PendingMask() & ~t.Signals.Mask & ~set) != 0) return Err(Errno.EINTR);
+                // Another signal that is not blocked (or death) ends the wait; one of set arriving pulses the queue.
+                if (t.SignalPending || t.Exited) return Err(Errno.EINTR);
                 long left = deadline - Environment.TickCount64;
                 if (left <= 0) return Err(Errno.EAGAIN);
-                Monitor.Wait(t.Signals.Queue, (int)Math.Min(left, int.MaxValue));
+                t.Sleep(t.Signals.Queue, (int)Math.Min(left, int.MaxValue));
             }
         }
     }
@@ -111,10 +111,11 @@ static class SignalSyscalls
         if (setAddr != 0 && !t.Mem.Read(setAddr, out mask)) return Err(Errno.EFAULT);
         mask &= ~SignalState.Unblockable;
         ulong old = t.Signals.Mask;
-        lock (t.Signals.Queue)
-            while ((t.Signals.PendingMask() & ~mask) == 0) Monitor.Wait(t.Signals.Queue);
-        // The handler runs with the temporary mask; sigreturn then brings back the old one.
+        // The temporary mask is in force while waiting (a signal it blocks does not end the wait) and while the
+        // handler runs; sigreturn then brings back the old one.
         t.Signals.Mask = mask;
+        lock (t.Signals.Queue)
+            while (t.Sleep(t.Signals.Queue)) { }
         t.RestoreMaskAfterHandler = old;
         return Err(Errno.EINTR);
     }

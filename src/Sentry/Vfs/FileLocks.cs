@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AppKernel.Sentry.Kernel;
 
 namespace AppKernel.Sentry.Vfs;
 
@@ -30,16 +31,24 @@ public sealed class FileLocks
         return null;
     }
 
-    /// <summary>Sets or clears (type F_UNLCK) owner's lock on [start, end); wait: block while another owner conflicts.</summary>
-    public Errno Set(object owner, bool ofd, int pid, short type, long start, long end, bool wait)
+    /// <summary>What an interrupted wait returns: restarted after a handler with SA_RESTART, else EINTR (as Linux).</summary>
+    static readonly Errno Interrupted = (Errno)(-Task.RestartSys);
+
+    /// <summary>Sets or clears (type F_UNLCK) owner's lock on [start, end); wait: t blocks while another owner
+    /// conflicts (a signal interrupts it; a POSIX lock that would close a cycle of waiters is EDEADLK).</summary>
+    public Errno Set(Task t, object owner, bool ofd, int pid, short type, long start, long end, bool wait)
     {
         lock (this)
         {
             if (type != F_UNLCK)
-                while (Conflict(owner, type == F_WRLCK, start, end) != null)
+                while (Conflict(owner, type == F_WRLCK, start, end) is { } c)
                 {
                     if (!wait) return Errno.EAGAIN;
-                    Monitor.Wait(this);
+                    if (!ofd && !c.Ofd && !Waits.Block(owner, c.Owner)) return Errno.EDEADLK;
+                    bool ok;
+                    try { ok = t.Sleep(this); }
+                    finally { if (!ofd) Waits.Unblock(owner); }
+                    if (!ok) return Interrupted;
                 }
             // Cut [start, end) out of the owner's existing ranges, keeping the parts outside it.
             for (int i = _ranges.Count - 1; i >= 0; i--)
@@ -77,7 +86,7 @@ public sealed class FileLocks
     }
 
     /// <summary>flock(2): op is LOCK_SH, LOCK_EX or LOCK_UN, optionally with LOCK_NB.</summary>
-    public Errno Flock(object owner, int op)
+    public Errno Flock(Task t, object owner, int op)
     {
         bool nb = (op & LOCK_NB) != 0;
         op &= ~LOCK_NB;
@@ -92,10 +101,41 @@ public sealed class FileLocks
             while (_flocks.Exists(f => ex || f.Exclusive))
             {
                 if (nb) return Errno.EAGAIN; // EWOULDBLOCK
-                Monitor.Wait(this);
+                if (!t.Sleep(this)) return Interrupted;
             }
             _flocks.Add((owner, ex));
             return Errno.None;
+        }
+    }
+
+    /// <summary>
+    /// Which POSIX lock owner waits for which (Linux's blocked list, for its deadlock check): an owner may not
+    /// start waiting for one that, through the owners they wait for, waits for it.
+    /// </summary>
+    static class Waits
+    {
+        static readonly Dictionary<object, object> s_waitsFor = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>Notes that owner waits for holder; false (nothing noted) if that would close a cycle.</summary>
+        public static bool Block(object owner, object holder)
+        {
+            lock (s_waitsFor)
+            {
+                object? o = holder;
+                // Linux follows at most 10 links (MAX_DEADLK_ITERATIONS).
+                for (int i = 0; i < 10 && o != null; i++)
+                {
+                    if (ReferenceEquals(o, owner)) return false;
+                    o = s_waitsFor.GetValueOrDefault(o);
+                }
+                s_waitsFor[owner] = holder;
+                return true;
+            }
+        }
+
+        public static void Unblock(object owner)
+        {
+            lock (s_waitsFor) s_waitsFor.Remove(owner);
         }
     }
 

@@ -72,7 +72,11 @@ public sealed class ProcPidDir : SynthDir
 
     static IEnumerable<(string, Func<Inode>)> Threads(Task p)
     {
-        if (!p.Exited) yield return (p.Tid.ToString(), () => For(p, thread: true));
+        foreach (var th in p.Group.Threads())
+        {
+            var x = th;
+            if (!x.Exited) yield return (x.Tid.ToString(), () => For(x, thread: true));
+        }
     }
 
     // --- cmdline, environ, comm -------------------------------------------------------------------

@@ -58,9 +58,9 @@ public static class ProcPidFiles
         return new MemUsage(total, peak, rssAnon, rssFile, data, stack, exe, lib, pte);
     }
 
-    static char StateOf(Task reader, Task p) => p.Exited ? 'Z' : p == reader ? 'R' : 'S';
+    static char StateOf(Task reader, Task p) => p.Exited ? 'Z' : p == reader ? 'R' : p.Group.Stopped ? 'T' : 'S';
 
-    static string StateName(char s) => s switch { 'R' => "R (running)", 'S' => "S (sleeping)", _ => "Z (zombie)" };
+    static string StateName(char s) => s switch { 'R' => "R (running)", 'S' => "S (sleeping)", 'T' => "T (stopped)", _ => "Z (zombie)" };
 
     static ulong SigBits(SignalState s, ulong handler, bool caught)
     {

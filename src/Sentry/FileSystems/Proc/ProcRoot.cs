@@ -71,7 +71,8 @@ public sealed class ProcRoot : SynthDir
         foreach (var task in k.Tasks())
         {
             var tt = task;
-            if (!tt.Exited) yield return (tt.Tgid.ToString(), () => ProcPidDir.For(tt));
+            // One directory per process (its leader); threads are under task/.
+            if (!tt.Exited && tt.Tid == tt.Tgid) yield return (tt.Tgid.ToString(), () => ProcPidDir.For(tt));
         }
     }
 }
