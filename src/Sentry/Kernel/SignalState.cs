@@ -21,21 +21,30 @@ public struct SigAltStack
     public ulong Size;
 }
 
-/// <summary>Signal dispositions, mask, alternate stack and the pending queue of one task.</summary>
+/// <summary>Signal dispositions, mask, alternate stack and the pending signals of one task.</summary>
 public sealed class SignalState
 {
-    /// <summary>Pending signals with their siginfo (128 bytes each). Shared: sent to the process (kill) rather than
-    /// the thread (tgkill); Linux keeps the two apart, so a standard signal may be pending once in each.</summary>
-    public readonly List<(int Sig, byte[] Info, bool Shared)> Queue = new();
+    /// <summary>Pending signals with their siginfo (128 bytes each), one list for all threads of a process (its lock
+    /// guards them all). Target is the thread's own state for a thread-directed signal (tgkill), null for one sent to
+    /// the process (kill), which any thread not blocking it may take. A standard signal is pending at most once per
+    /// target.</summary>
+    public readonly List<(int Sig, byte[] Info, SignalState? Target)> Queue;
 
+    /// <summary>The signals pending for this thread: its own and the process's.</summary>
     public ulong PendingMask()
     {
         lock (Queue)
         {
             ulong m = 0;
-            foreach (var (sig, _, _) in Queue) m |= Bit(sig);
+            foreach (var (sig, _, target) in Queue) if (target == null || target == this) m |= Bit(sig);
             return m;
         }
+    }
+
+    /// <summary>A thread ends or is replaced: the signals sent to it alone go with it.</summary>
+    public void DropOwn()
+    {
+        lock (Queue) Queue.RemoveAll(q => q.Target == this);
     }
 
     public static ulong Bit(int sig) => 1UL << (sig - 1);
@@ -49,11 +58,11 @@ public sealed class SignalState
     public const int NSig = 64;
     public readonly SigAction[] Actions;
 
-    public SignalState() => Actions = new SigAction[NSig + 1];
-    SignalState(SigAction[] shared) => Actions = shared;
+    public SignalState() { Actions = new SigAction[NSig + 1]; Queue = new(); }
+    SignalState(SigAction[] shared, List<(int, byte[], SignalState?)> queue) { Actions = shared; Queue = queue; }
 
-    /// <summary>A new thread's state: the same dispositions (CLONE_SIGHAND), its own mask copy and queue.</summary>
-    public SignalState ShareActions() => new(Actions) { Mask = Mask };
+    /// <summary>A new thread's state: the same dispositions (CLONE_SIGHAND) and pending list, its own mask copy.</summary>
+    public SignalState ShareActions() => new(Actions, Queue) { Mask = Mask };
     public ulong Mask;
     public SigAltStack AltStack = new() { Flags = 2 /* SS_DISABLE */ };
 

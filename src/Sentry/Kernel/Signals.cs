@@ -90,15 +90,22 @@ public sealed partial class Task
         if (sig == SIGCONT) Group.Continue();
         if (DefaultStop(sig)) Group.DiscardContinue();
         if (!blocked && sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && DefaultIgnored(sig)))) return;
+        var target = shared ? null : Signals;
         lock (Signals.Queue)
         {
-            if (sig < 32 && Signals.Queue.Exists(q => q.Sig == sig && q.Shared == shared)) return; // standard signals do not queue twice
-            Signals.Queue.Add((sig, info, shared));
+            if (sig < 32 && Signals.Queue.Exists(q => q.Sig == sig && q.Target == target)) return; // standard signals do not queue twice
+            Signals.Queue.Add((sig, info, target));
             Monitor.PulseAll(Signals.Queue);
         }
         Vfs.ReadinessBell.Ring(); // signalfd readers
         if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); Group.PulseStop(); }
         else if (!blocked) WakeUp();
+        else if (shared)
+        {
+            // Sent to the process but blocked here: a thread that does not block it takes it (Linux's complete_signal).
+            foreach (var other in Group.Threads())
+                if (other != this && !other.Exited && (other.Signals.Mask & SignalState.Bit(sig)) == 0) { other.WakeUp(); break; }
+        }
     }
 
     /// <summary>Tells the parent of a stop or continue: the wait report (under the tree lock) and SIGCHLD.</summary>
@@ -134,8 +141,8 @@ public sealed partial class Task
             for (int pass = 0; pass < 2 && best < 0; pass++)
                 for (int i = 0; i < Signals.Queue.Count; i++)
                 {
-                    var (s, _, shared) = Signals.Queue[i];
-                    if (shared != (pass == 1)) continue;
+                    var (s, _, target) = Signals.Queue[i];
+                    if (target != (pass == 0 ? Signals : null)) continue;
                     if (s != SIGKILL && (mask & SignalState.Bit(s)) != 0) continue;
                     if (best < 0 || s < Signals.Queue[best].Sig) best = i;
                 }

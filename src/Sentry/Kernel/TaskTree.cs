@@ -258,12 +258,9 @@ public sealed partial class Task
             Kernel.Register(this);
             Monitor.PulseAll(Kernel.TreeLock);
         }
-        // What was sent to the process (kill) stays pending for it; what was sent to the old leader goes with it.
-        List<(int, byte[], bool)> shared;
-        lock (old.Signals.Queue) shared = old.Signals.Queue.FindAll(q => q.Shared);
-        lock (Signals.Queue)
-            foreach (var q in shared)
-                if (!Signals.Queue.Exists(x => x.Sig == q.Item1 && x.Shared && q.Item1 < 32)) Signals.Queue.Add(q);
+        // What was sent to the process (kill) stays pending for it (one list for all threads); what was sent to the
+        // old leader alone goes with it.
+        old.Signals.DropOwn();
     }
 
     /// <summary>exec succeeded: a vfork parent may go on.</summary>

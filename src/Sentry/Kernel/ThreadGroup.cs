@@ -47,6 +47,7 @@ public sealed partial class ThreadGroup
             _threads.Remove(t);
             Monitor.PulseAll(_threads);
         }
+        t.Signals.DropOwn();
         StopCheck();
     }
 
