@@ -98,7 +98,10 @@ public sealed partial class Task
             child.Fds.CloseAll();
             return -(long)Errno.ENOMEM;
         }
-        child._vforkDone?.Wait();
+        // The vfork parent waits until the child execs or exits; as in Linux the wait is killable only: the
+        // parent's own end (SIGKILL, exit_group from another thread) stops it.
+        if (child._vforkDone is { } done)
+            while (!done.Wait(20) && !Exited) { }
         return child.Tid;
     }
 
