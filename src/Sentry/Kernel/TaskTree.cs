@@ -166,14 +166,13 @@ public sealed partial class Task
     {
         var ready = new ManualResetEventSlim();
         Exception? failed = null;
-        var thread = new Thread(() =>
+        TaskThreads.Run(() =>
         {
             try { adopt(); }
             catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
             ready.Set();
             if (failed == null) child.Run();
-        }, 16 << 20) { Name = $"task-{child.Tid}", IsBackground = true };
-        thread.Start();
+        });
         ready.Wait();
         return failed;
     }
