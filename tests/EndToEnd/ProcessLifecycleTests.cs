@@ -52,6 +52,17 @@ public sealed class ProcessLifecycleTests
         Assert.Equal(130, p.ExitCode);
     }
 
+    /// <summary>`timeout 1 runsc do sleep 100`: timeout's SIGTERM ends the sandbox, and timeout reports 124.</summary>
+    [Fact]
+    public void TimeoutEndsASleepingGuest()
+    {
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(new ProcessStartInfo("timeout") { ArgumentList = { "1", RunscPath, "do", "/bin/sleep", "100" }, RedirectStandardError = true })!;
+        Assert.True(p.WaitForExit(15_000), "timeout 1 runsc do sleep 100 did not end");
+        Assert.Equal(124, p.ExitCode);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
+    }
+
     /// <summary>A guest blocked reading runsc's stdin (a pipe with no writer activity) still takes the signal.</summary>
     [Fact]
     public void SigintReachesAGuestBlockedOnStdin()
