@@ -160,10 +160,15 @@ public sealed class MemoryManager
         if (hostPages)
         {
             r = Space.MapFile(start, size, prot, (shared ? MAP_SHARED : MAP_PRIVATE) | (flags & MAP_NORESERVE), hostFd, offset);
-            if (r < 0) return r == -(long)Errno.ENOMEM ? r : -(long)Errno.ENODEV;
-            _vmas.Remove(start, start + size);
-            _vmas.Insert(vma);
-            return (long)start;
+            if (r >= 0)
+            {
+                _vmas.Remove(start, start + size);
+                _vmas.Insert(vma);
+                return (long)start;
+            }
+            // A private mapping can still be a copy when the host refuses its pages (a noexec host mount, a host
+            // without pidfd_getfd); a shared one cannot.
+            if (shared) return r == -(long)Errno.ENOMEM ? r : -(long)Errno.ENODEV;
         }
         // File contents are copied in, so the pages start writable and get their real protection after.
         int hostProt = anon ? prot : prot | PROT_WRITE;
