@@ -92,6 +92,10 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         // Leave only the stub page: the guest's address space is ours to lay out.
         stub.Inject(11, 0, StubImage.Base);
         stub.Inject(11, StubImage.Base + StubImage.Size, 0x7fff_ffff_f000 - (StubImage.Base + StubImage.Size));
+        // The stub's only fd: a pidfd of the Sentry, for MapFile (forked stubs and threads have it too). The stub
+        // has no other fd, so it is fd 0; elsewhere (no pidfds on the host) MapFile fails and mappings are copies.
+        long pidfd = stub.Inject(434 /* pidfd_open */, (ulong)Environment.ProcessId, 0);
+        if (pidfd > 0) stub.Inject(3, (ulong)pidfd);
         return stub;
     }
 
@@ -164,10 +168,16 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     {
         if (_dead) return -(long)Errno.ESRCH;
         var r = Template;
-        r.Rip = entry;
         r.Rax = (ulong)nr;
-        r.OrigRax = ulong.MaxValue; // no syscall restart on the way out
         r.Rdi = a0; r.Rsi = a1; r.Rdx = a2; r.R10 = a3; r.R8 = a4; r.R9 = a5;
+        return RunAt(r, entry, trapRip);
+    }
+
+    // Runs the stub from entry with registers r until it traps with rip at trapRip; returns rax.
+    long RunAt(Registers r, ulong entry, ulong trapRip)
+    {
+        r.Rip = entry;
+        r.OrigRax = ulong.MaxValue; // no syscall restart on the way out
         if (Host.ptrace(PTRACE_SETREGS, Pid, 0, (nint)(&r)) < 0) return Lost();
         if (Host.ptrace(PTRACE_CONT, Pid, 0, 0) < 0) return Lost();
         while (true)
@@ -187,18 +197,15 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
 
     public long MapAnonymous(ulong addr, ulong len, int prot, int flags)
         => Inject(9, addr, len, (ulong)prot, (ulong)(flags | 0x20 /* MAP_ANONYMOUS */ | 0x10 /* MAP_FIXED */), ulong.MaxValue, 0);
-    // The stub takes its own copy of the Sentry's fd (pidfd_getfd), maps it and closes it: no path is involved,
-    // so no guest-writable memory can steer what is opened.
+    // The stub takes its own copy of the Sentry's fd (pidfd_getfd through its pidfd, fd 0), maps it and closes it,
+    // in one round trip: no path is involved, so no guest-writable memory can steer what is opened.
     public long MapFile(ulong addr, ulong len, int prot, int flags, int hostFd, ulong offset)
     {
-        long pidfd = Inject(434 /* pidfd_open */, (ulong)Environment.ProcessId, 0);
-        if (pidfd < 0) return pidfd;
-        long fd = Inject(438 /* pidfd_getfd */, (ulong)pidfd, (ulong)hostFd, 0);
-        Inject(3, (ulong)pidfd);
-        if (fd < 0) return fd;
-        long r = Inject(9, addr, len, (ulong)prot, (ulong)(flags | 0x10 /* MAP_FIXED */), (ulong)fd, offset);
-        Inject(3, (ulong)fd);
-        return r;
+        if (_dead) return -(long)Errno.ESRCH;
+        var r = Template;
+        r.Rdi = 0; r.Rsi = (ulong)hostFd;
+        r.R12 = addr; r.R13 = len; r.R14 = (ulong)prot; r.R15 = (ulong)(flags | 0x10 /* MAP_FIXED */); r.Rbx = offset;
+        return RunAt(r, StubImage.MapFdAddress, StubImage.MapFdTrapAddress);
     }
     public long Unmap(ulong addr, ulong len) => Inject(11, addr, len);
     public long Protect(ulong addr, ulong len, int prot) => Inject(10, addr, len, (ulong)prot);

@@ -22,6 +22,11 @@ public static class StubImage
     /// (rax 0) spins, untraced, until its own tracer seizes it. <see cref="ForkTrapAddress"/> is where the parent stops.</summary>
     public static ulong ForkAddress { get; }
     public static ulong ForkTrapAddress { get; }
+    /// <summary>Maps one of the Sentry's fds in a single round trip: pidfd_getfd(rdi = the stub's pidfd of the Sentry,
+    /// rsi = the Sentry's fd), mmap(r12 addr, r13 len, r14 prot, r15 flags, that fd, rbx offset), close; the result
+    /// (the mmap's, or pidfd_getfd's error) is in rax when it traps at <see cref="MapFdTrapAddress"/>.</summary>
+    public static ulong MapFdAddress { get; }
+    public static ulong MapFdTrapAddress { get; }
     public static byte[] Elf { get; }
 
     static StubImage()
@@ -57,6 +62,20 @@ public static class StubImage
         a.mov(eax, 34);
         a.syscall();
         a.jmp(child);
+        var mapFd = a.CreateLabel();
+        var mapDone = a.CreateLabel();
+        a.Label(ref mapFd);
+        a.mov(eax, 438); a.xor(edx, edx); a.syscall();
+        a.test(rax, rax);
+        a.js(mapDone);
+        a.mov(rbp, rax);
+        a.mov(rdi, r12); a.mov(rsi, r13); a.mov(rdx, r14); a.mov(r10, r15); a.mov(r8, rbp); a.mov(r9, rbx);
+        a.mov(eax, 9); a.syscall();
+        a.mov(r12, rax);
+        a.mov(rdi, rbp); a.mov(eax, 3); a.syscall();
+        a.mov(rax, r12);
+        a.Label(ref mapDone);
+        a.int3();
         // struct sigaction { handler = SIG_IGN, flags, restorer, mask }
         a.Label(ref ignore);
         a.dq(1UL); a.dq(0UL); a.dq(0UL); a.dq(0UL);
@@ -65,6 +84,8 @@ public static class StubImage
         InjectAddress = res.GetLabelRIP(inject);
         ForkAddress = res.GetLabelRIP(fork);
         ForkTrapAddress = res.GetLabelRIP(forkTrap);
+        MapFdAddress = res.GetLabelRIP(mapFd);
+        MapFdTrapAddress = res.GetLabelRIP(mapDone) + 1;
         var code = ms.ToArray();
 
         var elf = new byte[CodeOffset + code.Length];
