@@ -15,6 +15,7 @@ public sealed class GoferFs
     public GoferClient Client { get; }
     /// <summary>Whether changes go to the host directory (else the overlay above never asks for any).</summary>
     public bool Writable { get; }
+    internal ReadOnlyFds ReadOnlyFds { get; } = new();
 
     GoferFs(GoferClient client, bool writable)
     {
@@ -144,8 +145,15 @@ public sealed class GoferInode : Inode
             default:
                 return Errno.EACCES; // host device nodes are never opened for the guest
         }
-        var e = C.Open(_fid, flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND), out var hfd);
-        if (e != Errno.None) return e;
+        int hostFlags = flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND);
+        bool readOnly = hostFlags == OpenFlags.O_RDONLY;
+        int hfd = readOnly ? _fs.ReadOnlyFds.Dup(this) : -1;
+        if (hfd < 0)
+        {
+            var e = C.Open(_fid, hostFlags, out hfd);
+            if (e != Errno.None) return e;
+            if (readOnly) _fs.ReadOnlyFds.Keep(this, hfd);
+        }
         fd = new HostFile(flags, path, this, hfd);
         return Errno.None;
     }
