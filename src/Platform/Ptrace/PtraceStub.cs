@@ -54,40 +54,7 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     /// <summary>Spawns and seizes a new stub with an empty address space (only the stub page remains).</summary>
     public static PtraceStub Create()
     {
-        int imageFd = ImageFd();
-        int pid;
-        var attr = stackalloc byte[1024];
-        var fa = stackalloc byte[1024];
-        Host.posix_spawnattr_init(attr);
-        Host.posix_spawn_file_actions_init(fa);
-        try
-        {
-            ulong empty = 0, all = ~0UL;
-            Host.posix_spawnattr_setsigmask(attr, &empty);
-            Host.posix_spawnattr_setsigdefault(attr, &all);
-            // POSIX_SPAWN_SETSIGDEF 0x04 | SETSIGMASK 0x08 | SETSID 0x80: no signals from our terminal reach the stub.
-            Host.posix_spawnattr_setflags(attr, 0x04 | 0x08 | 0x80);
-            Host.posix_spawn_file_actions_adddup2(fa, imageFd, 3);
-            Host.posix_spawn_file_actions_addclose(fa, 0);
-            Host.posix_spawn_file_actions_addclose(fa, 1);
-            Host.posix_spawn_file_actions_addclose(fa, 2);
-            Host.posix_spawn_file_actions_addclosefrom_np(fa, 4);
-            var path = "/proc/self/fd/3\0"u8;
-            byte* argv0 = stackalloc byte[] { (byte)'s', (byte)'t', (byte)'u', (byte)'b', 0 };
-            byte** argv = stackalloc byte*[2] { argv0, null };
-            byte** envp = stackalloc byte*[1] { null };
-            fixed (byte* p = path)
-            {
-                int rc = Host.posix_spawn(&pid, p, fa, attr, argv, envp);
-                if (rc != 0) throw new PlatformException($"posix_spawn of the stub failed: errno {rc}");
-            }
-        }
-        finally
-        {
-            Host.posix_spawn_file_actions_destroy(fa);
-            Host.posix_spawnattr_destroy(attr);
-        }
-
+        int pid = StubSpawner.Spawn(ImageFd());
         var stub = Seize(pid, true);
         // Leave only the stub page: the guest's address space is ours to lay out.
         stub.Inject(11, 0, StubImage.Base);
@@ -102,17 +69,21 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     /// <summary>
     /// fork: the stub forks itself (the host copies the address space, copy-on-write, MAP_SHARED stays shared).
     /// Returns the child stub's pid; the child spins until <see cref="Adopt"/> seizes it from the child task's thread.
+    /// CLONE_PARENT makes the child a child of runsc's spawner thread too, as every stub is: its parent-death signal
+    /// then means "runsc is gone" (not "the guest thread that forked ended"), and runsc, its parent as well as its
+    /// tracer, reaps it — no stub is ever left to the host's init.
     /// </summary>
     public long ForkStub()
     {
         if (_dead) return -(long)Errno.ESRCH;
-        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 57);
+        const ulong CLONE_PARENT = 0x8000, SIGCHLD = 17;
+        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
     }
 
     /// <summary>Seizes a stub made by <see cref="ForkStub"/>; must be called on the thread that will run it.</summary>
     public static PtraceStub Adopt(int pid)
     {
-        var stub = Seize(pid, false);
+        var stub = Seize(pid, true);
         stub.Inject(157, 1, SIGKILL); // prctl(PR_SET_PDEATHSIG): fork cleared it
         return stub;
     }

@@ -36,11 +36,8 @@ public static class StubImage
         var inject = a.CreateLabel();
         var fork = a.CreateLabel();
         var forkTrap = a.CreateLabel();
-        var ignore = a.CreateLabel();
         // close(3): posix_spawn dup'ed the image memfd there.
         a.mov(eax, 3); a.mov(edi, 3); a.syscall();
-        // rt_sigaction(SIGCHLD, {SIG_IGN}, NULL, 8): stubs forked from this one are reaped by the kernel.
-        a.mov(eax, 13); a.mov(edi, 17); a.lea(rsi, __[ignore]); a.xor(edx, edx); a.mov(r10d, 8); a.syscall();
         // prctl(PR_SET_PDEATHSIG, SIGKILL)
         a.mov(eax, 157); a.mov(edi, 1); a.mov(esi, 9); a.syscall();
         a.Label(ref spin);
@@ -76,9 +73,6 @@ public static class StubImage
         a.mov(rax, r12);
         a.Label(ref mapDone);
         a.int3();
-        // struct sigaction { handler = SIG_IGN, flags, restorer, mask }
-        a.Label(ref ignore);
-        a.dq(1UL); a.dq(0UL); a.dq(0UL); a.dq(0UL);
         var ms = new MemoryStream();
         var res = a.Assemble(new StreamCodeWriter(ms), Base + CodeOffset, BlockEncoderOptions.ReturnNewInstructionOffsets);
         InjectAddress = res.GetLabelRIP(inject);
