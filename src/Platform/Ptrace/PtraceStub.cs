@@ -80,7 +80,18 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
     }
 
-    /// <summary>Seizes a stub made by <see cref="ForkStub"/>; must be called on the thread that will run it.</summary>
+    /// <summary>
+    /// vfork and clone(CLONE_VM) of a process: a new host process that shares this stub's address space, as the
+    /// guest child shares its parent's memory until it execs or exits. Seized with <see cref="Adopt"/>.
+    /// </summary>
+    public long CloneVm()
+    {
+        if (_dead) return -(long)Errno.ESRCH;
+        const ulong CLONE_VM = 0x100, CLONE_PARENT = 0x8000, SIGCHLD = 17;
+        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, CLONE_VM | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    }
+
+    /// <summary>Seizes a stub made by <see cref="ForkStub"/> or <see cref="CloneVm"/>; must be called on the thread that will run it.</summary>
     public static PtraceStub Adopt(int pid)
     {
         var stub = Seize(pid, true);

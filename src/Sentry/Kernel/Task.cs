@@ -40,7 +40,8 @@ public sealed partial class Task
     /// <summary>Set by a handler that replaced the registers (execve): the result is not written to rax.</summary>
     public bool RegsReplaced;
 
-    public GuestMemory Mem => MM.Memory;
+    /// <summary>Guest memory through this task's own stub (a vfork child's stub shares, not owns, its memory).</summary>
+    public GuestMemory Mem => Stub?.Memory ?? MM.Memory;
 
     /// <summary>When the task was created, as time since the kernel started (/proc/[pid]/stat's starttime).</summary>
     public TimeSpan StartTime { get; private set; }

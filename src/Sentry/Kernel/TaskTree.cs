@@ -34,11 +34,9 @@ public sealed partial class Task
     public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
     {
         if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls);
-        if ((flags & CLONE_VM) != 0 && (flags & CLONE_VFORK) == 0)
-        {
-            Kernel.LogUnimplemented(-1000, "clone sharing memory without a thread group (CLONE_VM without CLONE_THREAD)");
-            return -(long)Errno.EAGAIN;
-        }
+        // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
+        // process sharing our stub's address space, and it shares our memory manager.
+        bool sharedVm = (flags & CLONE_VM) != 0;
         int tid = Kernel.AllocatePid();
         var child = new Task(Kernel)
         {
@@ -78,17 +76,17 @@ public sealed partial class Task
         MemoryManager childMM;
         lock (MM)
         {
-            hostPid = Stub!.ForkStub();
-            childMM = MM.ForkFor(null);
+            hostPid = sharedVm ? Stub!.CloneVm() : Stub!.ForkStub();
+            childMM = sharedVm ? MM : MM.ForkFor(null);
         }
         Exception? failed = hostPid < 0
             ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}")
             : StartTaskThread(child, () =>
             {
                 var stub = PtraceStub.Adopt((int)hostPid);
-                childMM.Space = stub;
+                if (!sharedVm) childMM.Space = stub;
                 child.InstallAddressSpace(stub, childMM);
-                if ((flags & CLONE_CHILD_SETTID) != 0) childMM.Memory.Write(ctid, child.Tid);
+                if ((flags & CLONE_CHILD_SETTID) != 0) stub.Memory.Write(ctid, child.Tid);
             });
         if (failed != null)
         {
