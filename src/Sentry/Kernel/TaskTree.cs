@@ -269,12 +269,14 @@ public sealed partial class Task
     /// <summary>The end of Run: become a zombie for the parent to reap; children go to pid 1.</summary>
     void ExitTree()
     {
+        var orphans = new List<Task>();
         lock (Kernel.TreeLock)
         {
             // Orphans go to the nearest living subreaper among our ancestors, else to pid 1.
             var heir = Parent;
             while (heir != null && (heir._gone || !heir.ChildSubreaper)) heir = heir.Parent;
             heir ??= Kernel.FindTask(1);
+            orphans.AddRange(_children);
             foreach (var c in _children)
             {
                 if (heir == null || heir == this || heir._gone) { c.Parent = null; continue; }
@@ -298,6 +300,10 @@ public sealed partial class Task
             _vforkDone?.Set();
             Monitor.PulseAll(Kernel.TreeLock);
         }
+        // PR_SET_PDEATHSIG: each child that asked is told its parent is gone (Linux ties it to the parent thread;
+        // here children belong to the process, so it is the process's end).
+        foreach (var c in orphans)
+            if (c.PdeathSig != 0) c.SendSignal(c.PdeathSig, UserInfo(c.PdeathSig, SI_USER, Tgid, Creds.Uid));
     }
 
     /// <summary>The signal the parent gets when this process ends (clone's low byte; 0 for none).</summary>
