@@ -31,6 +31,8 @@ public sealed partial class Task
     public VfsPath Exe;
     public ulong ClearChildTid, RobustList, RobustListLen, Rseq;
     public int PdeathSig;
+    /// <summary>setpriority's nice value (-20..19); fork and clone copy it.</summary>
+    public int Nice;
     public bool NoNewPrivs, KeepCaps;
 
     public bool Exited { get; internal set; }

@@ -47,8 +47,6 @@ static class ProcessSyscalls
         t[Nr.setfsgid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, true);
         t[Nr.setgroups] = (k, n, list, _, _, _, _) => Ids.SetGroups(k, (long)n, list);
         t[Nr.capget] = (k, hdr, data, _, _, _, _) => Ids.Capget(k, hdr, data);
-        t[Nr.getpriority] = (k, which, who, _, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 20;
-        t[Nr.setpriority] = (k, which, who, prio, _, _, _) => which > 2 ? Err(Errno.EINVAL) : 0;
     }
 
     /// <summary>pid 0 is the caller; else a live or zombie task (null: ESRCH).</summary>

@@ -32,6 +32,7 @@ public static class SyscallTable
         TimerSyscalls.Register(t);
         SelectSyscalls.Register(t);
         EpollSyscalls.Register(t);
+        PrioritySyscalls.Register(t);
         return t;
     }
 

@@ -93,7 +93,7 @@ public static class ProcPidFiles
         F(0x400000u);                                // flags: PF_RANDOMIZE
         F(0); F(0); F(0); F(0);                      // minflt cminflt majflt cmajflt
         F(0); F(0); F(0); F(0);                      // utime stime cutime cstime
-        F(20); F(0);                                 // priority, nice
+        F(20 + p.Nice); F(p.Nice);                   // priority, nice
         F(1); F(0);                                  // num_threads, itrealvalue
         F(StartTicks(p));
         F(u.Total); F(u.Rss / Page); F(rsslim);
