@@ -33,6 +33,8 @@ public sealed partial class Task
     public int PdeathSig;
     /// <summary>setpriority's nice value (-20..19); fork and clone copy it.</summary>
     public int Nice;
+    /// <summary>sched_setaffinity's CPU set (bit i: CPU i), kept and reported (the host schedules the stubs).</summary>
+    public ulong Affinity = FileSystems.Proc.SystemInfo.AllCpus;
     public bool NoNewPrivs, KeepCaps;
 
     public bool Exited { get; internal set; }

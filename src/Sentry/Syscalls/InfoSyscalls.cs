@@ -74,25 +74,32 @@ static class InfoSyscalls
 
     static bool IsSelf(Task t, int pid) => pid == 0 || pid == t.Tid;
 
+    /// <summary>The thread a sched_* call names: 0 is the caller, else any thread of the sandbox by tid.</summary>
+    static Task? Named(Task t, int pid) => pid == 0 ? t : t.Kernel.FindTask(pid) is { Zombie: false } p ? p : null;
+
     static long GetAffinity(Task t, int pid, ulong len, ulong mask)
     {
-        if (!IsSelf(t, pid)) return Err(Errno.ESRCH);
+        if (pid < 0) return Err(Errno.EINVAL);
+        var target = Named(t, pid);
+        if (target == null) return Err(Errno.ESRCH);
         int cpus = SystemInfo.Cpus;
         ulong size = (ulong)((cpus + 63) / 64 * 8);
         if (len < size || (len & 7) != 0) return Err(Errno.EINVAL);
-        var bits = new byte[size];
-        for (int i = 0; i < cpus; i++) bits[i / 8] |= (byte)(1 << (i % 8));
-        return t.Mem.Write(mask, bits) ? (long)size : Err(Errno.EFAULT);
+        return t.Mem.Write(mask, BitConverter.GetBytes(target.Affinity)[..(int)Math.Min(size, 8)]) ? (long)size : Err(Errno.EFAULT);
     }
 
     static long SetAffinity(Task t, int pid, ulong len, ulong mask)
     {
-        if (!IsSelf(t, pid)) return Err(Errno.ESRCH);
-        var b = new byte[Math.Min(len, 128)];
-        if (!t.Mem.Read(mask, b)) return Err(Errno.EFAULT);
-        bool any = false;
-        for (int i = 0; i < SystemInfo.Cpus && i / 8 < b.Length; i++) any |= (b[i / 8] & (1 << (i % 8))) != 0;
-        return any ? 0 : Err(Errno.EINVAL);
+        if (pid < 0) return Err(Errno.EINVAL);
+        var target = Named(t, pid);
+        if (target == null) return Err(Errno.ESRCH);
+        var b = new byte[8];
+        if (!t.Mem.Read(mask, b.AsSpan(0, (int)Math.Min(len, 8)))) return Err(Errno.EFAULT);
+        ulong want = BitConverter.ToUInt64(b) & SystemInfo.AllCpus;
+        if (want == 0) return Err(Errno.EINVAL);
+        if (t.Creds.Euid != 0 && t.Creds.Euid != target.Creds.Uid && t.Creds.Euid != target.Creds.Euid) return Err(Errno.EPERM);
+        target.Affinity = want;
+        return 0;
     }
 
     static long Prlimit(Task t, int pid, int res, ulong newAddr, ulong oldAddr)

@@ -144,20 +144,35 @@ public static class ProcPidFiles
     }
 
     /// <summary>A CPU set as Linux's %*pb prints it: hex, in comma-separated groups of 32 bits.</summary>
-    public static string CpuMask(int cpus)
+    /// <summary>A CPU set as Linux's bitmap text: 32-bit groups, the top one as wide as the CPU count needs.</summary>
+    public static string CpuMask(int cpus, ulong mask)
     {
         int groups = (cpus + 31) / 32;
         var parts = new List<string>();
         for (int g = groups - 1; g >= 0; g--)
         {
             int n = Math.Min(32, cpus - g * 32);
-            uint bits = n == 32 ? uint.MaxValue : (1u << n) - 1;
+            uint bits = g < 2 ? (uint)(mask >> (32 * g)) : 0;
+            if (n < 32) bits &= (1u << n) - 1;
             parts.Add(g == groups - 1 ? bits.ToString("x" + ((n + 3) / 4)) : bits.ToString("x8"));
         }
         return string.Join(",", parts);
     }
 
-    public static string CpuList(int cpus) => cpus > 1 ? $"0-{cpus - 1}" : "0";
+    /// <summary>A CPU set as a list of ranges ("0-1", "0,2-3").</summary>
+    public static string CpuList(int cpus, ulong mask)
+    {
+        var parts = new List<string>();
+        for (int i = 0; i < Math.Min(cpus, 64); i++)
+        {
+            if ((mask & (1UL << i)) == 0) continue;
+            int j = i;
+            while (j + 1 < Math.Min(cpus, 64) && (mask & (1UL << (j + 1))) != 0) j++;
+            parts.Add(j > i ? $"{i}-{j}" : $"{i}");
+            i = j;
+        }
+        return string.Join(",", parts);
+    }
 
     /// <summary>/proc/[pid]/status (fs/proc/array.c proc_pid_status).</summary>
     public static string Status(Task reader, Task p)
@@ -196,7 +211,7 @@ public static class ProcPidFiles
         sb.Append("Seccomp:\t0\nSeccomp_filters:\t0\n");
         sb.Append("Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n");
         int cpus = SystemInfo.Cpus;
-        sb.Append($"Cpus_allowed:\t{CpuMask(cpus)}\nCpus_allowed_list:\t{CpuList(cpus)}\n");
+        sb.Append($"Cpus_allowed:\t{CpuMask(cpus, p.Affinity)}\nCpus_allowed_list:\t{CpuList(cpus, p.Affinity)}\n");
         sb.Append("Mems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n");
         sb.Append("voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
         return sb.ToString();

@@ -8,6 +8,8 @@ namespace AppKernel.Sentry.FileSystems.Proc;
 public static class SystemInfo
 {
     public static int Cpus => Environment.ProcessorCount;
+    /// <summary>Every CPU as an affinity mask (bit i: CPU i; the first 64).</summary>
+    public static ulong AllCpus => Cpus >= 64 ? ulong.MaxValue : (1UL << Cpus) - 1;
 
     /// <summary>Total memory shown to the guest: the commit limit.</summary>
     public static ulong TotalMemory(KernelT k) => k.Options.CommitLimit;
