@@ -1,5 +1,8 @@
 /* getrlimit/setrlimit/prlimit64: values compared, limits enforced. */
 #include "common.h"
+#include <sys/wait.h>
+#include <signal.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 int main(void)
@@ -48,5 +51,25 @@ int main(void)
     struct rlimit cpu = {RLIM_INFINITY, RLIM_INFINITY};
     getrlimit(RLIMIT_CPU, &cpu);
     SHOW(cpu.rlim_cur == RLIM_INFINITY);
+
+    /* prlimit on another process: read and change a child's limit; a missing pid */
+    pid_t c = fork();
+    if (c == 0) {
+        pause();
+        _exit(0);
+    }
+    struct rlimit set = {100, 200}, prev, now;
+    CHECK(prlimit(c, RLIMIT_NOFILE, &set, &prev));
+    CHECK(prlimit(c, RLIMIT_NOFILE, NULL, &now));
+    SHOW(now.rlim_cur == 100 && now.rlim_max == 200);
+    struct rlimit mine;
+    getrlimit(RLIMIT_NOFILE, &mine);
+    SHOW(mine.rlim_cur != 100);
+    kill(c, SIGKILL);
+    waitpid(c, NULL, 0);
+    CHECK(prlimit(999999, RLIMIT_NOFILE, NULL, &now));
+    /* the scheduler calls name any process too */
+    CHECK(sched_getscheduler(getpid()));
+    CHECK(sched_getscheduler(999999));
     return 0;
 }

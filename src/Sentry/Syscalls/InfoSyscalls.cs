@@ -19,10 +19,11 @@ static class InfoSyscalls
         t[Nr.sched_yield] = (k, _, _, _, _, _, _) => { Thread.Yield(); return 0; };
         t[Nr.getcpu] = (k, cpu, node, _, _, _, _) =>
             (cpu == 0 || k.Mem.Write(cpu, 0u)) && (node == 0 || k.Mem.Write(node, 0u)) ? 0 : Err(Errno.EFAULT);
-        t[Nr.sched_getscheduler] = (k, pid, _, _, _, _, _) => IsSelf(k, (int)pid) ? 0 : Err(Errno.ESRCH);
-        t[Nr.sched_setscheduler] = (k, pid, pol, _, _, _, _) => !IsSelf(k, (int)pid) ? Err(Errno.ESRCH) : pol is 0 or 3 or 5 ? 0 : Err(Errno.EPERM);
-        t[Nr.sched_getparam] = (k, pid, p, _, _, _, _) => !IsSelf(k, (int)pid) ? Err(Errno.ESRCH) : k.Mem.Write(p, 0) ? 0 : Err(Errno.EFAULT);
-        t[Nr.sched_setparam] = (k, pid, p, _, _, _, _) => !IsSelf(k, (int)pid) ? Err(Errno.ESRCH) : k.Mem.Read(p, out int prio) ? (prio == 0 ? 0 : Err(Errno.EINVAL)) : Err(Errno.EFAULT);
+        // Every task runs under SCHED_OTHER: the host schedules the stubs.
+        t[Nr.sched_getscheduler] = (k, pid, _, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) != null ? 0 : Err(Errno.ESRCH);
+        t[Nr.sched_setscheduler] = (k, pid, pol, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : pol is 0 or 3 or 5 ? 0 : Err(Errno.EPERM);
+        t[Nr.sched_getparam] = (k, pid, p, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Write(p, 0) ? 0 : Err(Errno.EFAULT);
+        t[Nr.sched_setparam] = (k, pid, p, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Read(p, out int prio) ? (prio == 0 ? 0 : Err(Errno.EINVAL)) : Err(Errno.EFAULT);
         t[Nr.sched_get_priority_max] = (k, pol, _, _, _, _, _) => pol is 1 or 2 ? 99 : pol is 0 or 3 or 5 ? 0 : Err(Errno.EINVAL);
         t[Nr.sched_get_priority_min] = (k, pol, _, _, _, _, _) => pol is 1 or 2 ? 1 : pol is 0 or 3 or 5 ? 0 : Err(Errno.EINVAL);
         t[Nr.getrlimit] = (k, res, old, _, _, _, _) => Prlimit(k, 0, (int)res, 0, old);
@@ -72,8 +73,6 @@ static class InfoSyscalls
         return done;
     }
 
-    static bool IsSelf(Task t, int pid) => pid == 0 || pid == t.Tid;
-
     /// <summary>The thread a sched_* call names: 0 is the caller, else any thread of the sandbox by tid.</summary>
     static Task? Named(Task t, int pid) => pid == 0 ? t : t.Kernel.FindTask(pid) is { Zombie: false } p ? p : null;
 
@@ -104,8 +103,11 @@ static class InfoSyscalls
 
     static long Prlimit(Task t, int pid, int res, ulong newAddr, ulong oldAddr)
     {
-        if (!IsSelf(t, pid)) return Err(Errno.ESRCH);
+        var target = pid < 0 ? null : Named(t, pid);
+        if (target == null) return Err(Errno.ESRCH);
         if (res < 0 || res >= RLimits.Count) return Err(Errno.EINVAL);
+        bool root = t.Creds.Euid == 0;
+        if (target != t && !root && (target.Creds.Uid != t.Creds.Uid || target.Creds.Euid != t.Creds.Uid)) return Err(Errno.EPERM);
         (ulong Cur, ulong Max) nv = default;
         if (newAddr != 0)
         {
@@ -113,15 +115,16 @@ static class InfoSyscalls
             if (!t.Mem.Read(newAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
             if (v[0] > v[1]) return Err(Errno.EINVAL);
             if (res == RLimits.RLIMIT_NOFILE && v[1] > 1048576) return Err(Errno.EPERM);
+            if (!root && v[1] > target.Limits.Values[res].Max) return Err(Errno.EPERM); // raising a hard limit: CAP_SYS_RESOURCE
             nv = (v[0], v[1]);
         }
         if (oldAddr != 0)
         {
-            var o = t.Limits.Values[res];
+            var o = target.Limits.Values[res];
             Span<ulong> v = stackalloc ulong[2] { o.Cur, o.Max };
             if (!t.Mem.Write(oldAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
         }
-        if (newAddr != 0) t.Limits.Values[res] = nv;
+        if (newAddr != 0) target.Limits.Values[res] = nv;
         return 0;
     }
 }
