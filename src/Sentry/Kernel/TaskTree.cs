@@ -133,6 +133,7 @@ public sealed partial class Task
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Pgid = Pgid,
             Sid = Sid,
+            ChildSubreaper = ChildSubreaper,
             Parent = Parent,
             _group = Group,
         };
@@ -404,7 +405,8 @@ public sealed partial class Task
             if (target.Sid != Sid) return Errno.EPERM;
             if (pgid == 0) pgid = target.Tgid;
             if (pgid != target.Tgid && !Kernel.Tasks().Exists(p => p.Pgid == pgid && p.Sid == Sid)) return Errno.EPERM;
-            target.Pgid = pgid;
+            // The group is the process's: every thread of it moves.
+            foreach (var th in target.Group.Threads()) th.Pgid = pgid;
             return Errno.None;
         }
     }
@@ -415,7 +417,7 @@ public sealed partial class Task
         lock (Kernel.TreeLock)
         {
             if (Kernel.Tasks().Exists(p => p.Pgid == Tgid)) return -(long)Errno.EPERM;
-            Sid = Pgid = Tgid;
+            foreach (var th in Group.Threads()) th.Sid = th.Pgid = Tgid;
             return Tgid;
         }
     }

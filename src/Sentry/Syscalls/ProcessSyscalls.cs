@@ -118,7 +118,7 @@ static class ProcessSyscalls
     }
 
     const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16,
-        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_SET_CHILD_SUBREAPER = 36, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
+        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
 
     static long Prctl(Task t, int op, ulong a2, ulong a3)
     {
@@ -149,7 +149,8 @@ static class ProcessSyscalls
             case PR_CAPBSET_READ: return a2 <= 40 ? 1 : Err(Errno.EINVAL);
             case PR_SET_NO_NEW_PRIVS: if (a2 != 1) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
             case PR_GET_NO_NEW_PRIVS: return t.NoNewPrivs ? 1 : 0;
-            case PR_SET_CHILD_SUBREAPER: t.ChildSubreaper = a2 != 0; return 0;
+            case PR_SET_CHILD_SUBREAPER: foreach (var th in t.Group.Threads()) th.ChildSubreaper = a2 != 0; return 0;
+            case PR_GET_CHILD_SUBREAPER: return t.Mem.Write(a2, t.ChildSubreaper ? 1 : 0) ? 0 : Err(Errno.EFAULT);
             default: return Err(Errno.EINVAL);
         }
     }
