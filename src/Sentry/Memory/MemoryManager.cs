@@ -6,7 +6,7 @@ namespace AppKernel.Sentry.Memory;
 
 /// <summary>
 /// Owns a guest's mappings: decides addresses, keeps the VMA set, and has the Platform
-/// carry each change out in the stub. File mappings are private copies of the file's bytes.
+/// carry each change out in the stub. File mappings map the file's host pages where it has them, else copy its bytes.
 /// </summary>
 public sealed class MemoryManager
 {
@@ -107,7 +107,7 @@ public sealed class MemoryManager
         _vmas.CommittedBytes() + extra > CommitLimit ? -(long)Errno.ENOMEM : 0;
 
     /// <summary>mmap(2). file supplies the bytes of a file mapping (null for anonymous).</summary>
-    /// <summary>mayWriteShared: the file was opened for writing, so a shared mapping may become writable later.</summary>
+    /// <param name="mayWriteShared">The file was opened for writing, so a shared mapping may become writable later.</param>
     public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset, bool mayWriteShared = false)
     {
         int type = flags & 3;
