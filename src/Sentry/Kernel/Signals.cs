@@ -55,7 +55,7 @@ public sealed partial class Task
     /// <summary>alarm/setitimer(ITIMER_REAL). Not inherited by fork; kept across exec.</summary>
     public RealTimer RealTimer => _realTimer ??= new RealTimer(this);
 
-    /// <summary>Sleeps up to timeoutMs (the polling waits of poll, select, epoll, nanosleep); false if a signal interrupts.</summary>
+    /// <summary>Sleeps up to timeoutMs with nothing to wake it but a signal (nanosleep); false if a signal interrupts.</summary>
     public bool Nap(int timeoutMs)
     {
         var gate = new object();

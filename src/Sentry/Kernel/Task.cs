@@ -44,6 +44,9 @@ public sealed partial class Task
     /// <summary>Set by a handler that replaced the registers (execve): the result is not written to rax.</summary>
     public bool RegsReplaced;
 
+    /// <summary>The task a pid argument names: 0 is the caller; else a live or zombie task (null: ESRCH).</summary>
+    public Task? Named(int pid) => pid == 0 ? this : pid < 0 ? null : Kernel.FindTask(pid);
+
     /// <summary>Guest memory through this task's own stub (a vfork child's stub shares, not owns, its memory).</summary>
     public GuestMemory Mem => Stub?.Memory ?? MM.Memory;
 
@@ -239,6 +242,9 @@ public sealed class Credentials
         c.Groups = (uint[])Groups.Clone();
         return c;
     }
+
+    /// <summary>Whether these credentials may change target's scheduling (Linux's check_same_owner, root aside).</summary>
+    public bool MayManage(Credentials target) => Euid == 0 || Euid == target.Uid || Euid == target.Euid;
 
     /// <summary>Whether gid is the fs group or a supplementary group (what permission checks use).</summary>
     public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;

@@ -17,16 +17,17 @@ public sealed partial class Task
         CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
 
     public Task? Parent { get; private set; }
-    /// <summary>Process group and session (pid 1 leads both).</summary>
-    public int Pgid = 1, Sid = 1;
+    /// <summary>Process group and session: the process's (its thread group keeps them), so every thread sees a change.</summary>
+    public int Pgid { get => Group.Pgid; set => Group.Pgid = value; }
+    public int Sid { get => Group.Sid; set => Group.Sid = value; }
     readonly List<Task> _children = new();
     /// <summary>Exited but not yet reaped by its parent.</summary>
     public bool Zombie { get; private set; }
     /// <summary>Whether this task has been through ExitTree (its children handed on): a child exiting
     /// later has no parent to wait for it. (Exited alone is set earlier, while the task is still unwinding.)</summary>
     bool _gone;
-    /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants come here rather than to pid 1.</summary>
-    public bool ChildSubreaper;
+    /// <summary>PR_SET_CHILD_SUBREAPER (the process's): orphaned descendants come here rather than to pid 1.</summary>
+    public bool ChildSubreaper { get => Group.ChildSubreaper; set => Group.ChildSubreaper = value; }
     /// <summary>Set when a vfork child execs or exits: its parent waits for it.</summary>
     ManualResetEventSlim? _vforkDone;
 
@@ -131,9 +132,6 @@ public sealed partial class Task
             Nice = Nice,
             Affinity = Affinity,
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
-            Pgid = Pgid,
-            Sid = Sid,
-            ChildSubreaper = ChildSubreaper,
             Parent = Parent,
             _group = Group,
         };
@@ -233,8 +231,8 @@ public sealed partial class Task
 
     /// <summary>
     /// execve from a thread that is not the leader, once the others are gone: this thread becomes the process
-    /// under the old leader's pid (its own tid disappears), with its parent, children, groups and the signals
-    /// pending for the process, as Linux's de_thread.
+    /// under the old leader's pid (its own tid disappears), with its parent, children and the signals pending for
+    /// the process, as Linux's de_thread (process group, session and subreaper flag are the thread group's already).
     /// </summary>
     internal void TakeOver(Task old)
     {
@@ -243,9 +241,6 @@ public sealed partial class Task
             Kernel.Unregister(this);
             Tid = old.Tid;
             StartTime = old.StartTime;
-            Pgid = old.Pgid;
-            Sid = old.Sid;
-            ChildSubreaper = old.ChildSubreaper;
             ExitSignal = old.ExitSignal;
             ChildrenTicks = (ChildrenTicks.User + old.ChildrenTicks.User, ChildrenTicks.Sys + old.ChildrenTicks.Sys);
             foreach (var c in old._children)
@@ -296,8 +291,8 @@ public sealed partial class Task
                 Zombie = true;
                 if (ExitSignal is > 0 and <= 64)
                 {
-                    var info = UserInfo(ExitSignal, TermSignal == 0 ? 1 : CoreDumped ? 3 : 2, Tgid, Creds.Uid); // CLD_EXITED/KILLED/DUMPED
-                    BitConverter.TryWriteBytes(info.AsSpan(24), TermSignal != 0 ? TermSignal : ExitCode);
+                    var info = UserInfo(ExitSignal, ExitReport.Code, Tgid, Creds.Uid);
+                    BitConverter.TryWriteBytes(info.AsSpan(24), ExitReport.Status);
                     Parent.SendSignal(ExitSignal, info);
                 }
             }
@@ -318,6 +313,10 @@ public sealed partial class Task
     public const int WNOWAIT_EXITS = 0x00100000;
     public const int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
         __WNOTHREAD = 0x20000000, __WALL = 0x40000000, __WCLONE = unchecked((int)0x80000000);
+
+    /// <summary>How the process ended, as SIGCHLD's and waitid's si_code and si_status: CLD_EXITED (1) with the exit
+    /// code, or CLD_KILLED (2) / CLD_DUMPED (3) with the signal.</summary>
+    (int Code, int Status) ExitReport => TermSignal == 0 ? (1, ExitCode) : (CoreDumped ? 3 : 2, TermSignal);
 
     /// <summary>The wait status word of a zombie (exit code or killing signal).</summary>
     public int WaitStatus => TermSignal != 0 ? TermSignal | (CoreDumped ? 0x80 : 0) : (ExitCode & 0xff) << 8;
@@ -353,8 +352,7 @@ public sealed partial class Task
                     if (c.Zombie && (options & WNOWAIT_EXITS) == 0)
                     {
                         status = c.WaitStatus;
-                        code = c.TermSignal == 0 ? 1 : c.CoreDumped ? 3 : 2; // CLD_EXITED, CLD_KILLED, CLD_DUMPED
-                        info = c.TermSignal != 0 ? c.TermSignal : c.ExitCode;
+                        (code, info) = c.ExitReport;
                         if ((options & WNOWAIT) == 0)
                         {
                             me.ChildrenTicks = (me.ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, me.ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
@@ -405,8 +403,7 @@ public sealed partial class Task
             if (target.Sid != Sid) return Errno.EPERM;
             if (pgid == 0) pgid = target.Tgid;
             if (pgid != target.Tgid && !Kernel.Tasks().Exists(p => p.Pgid == pgid && p.Sid == Sid)) return Errno.EPERM;
-            // The group is the process's: every thread of it moves.
-            foreach (var th in target.Group.Threads()) th.Pgid = pgid;
+            target.Pgid = pgid;
             return Errno.None;
         }
     }
@@ -417,7 +414,7 @@ public sealed partial class Task
         lock (Kernel.TreeLock)
         {
             if (Kernel.Tasks().Exists(p => p.Pgid == Tgid)) return -(long)Errno.EPERM;
-            foreach (var th in Group.Threads()) th.Sid = th.Pgid = Tgid;
+            Sid = Pgid = Tgid;
             return Tgid;
         }
     }

@@ -10,6 +10,9 @@ public sealed partial class ThreadGroup
     public Task Leader { get; private set; }
     /// <summary>The thread in execve's de_thread: every other thread (leader included) is being killed.</summary>
     Task? _execTask;
+    /// <summary>The process group and session (pid 1 leads both), and PR_SET_CHILD_SUBREAPER: per process in Linux.</summary>
+    public int Pgid = 1, Sid = 1;
+    public bool ChildSubreaper;
 
     public ThreadGroup(Task leader)
     {

@@ -73,8 +73,8 @@ static class InfoSyscalls
         return done;
     }
 
-    /// <summary>The thread a sched_* call names: 0 is the caller, else any thread of the sandbox by tid.</summary>
-    static Task? Named(Task t, int pid) => pid == 0 ? t : t.Kernel.FindTask(pid) is { Zombie: false } p ? p : null;
+    /// <summary>The live thread a sched_* call names: 0 is the caller, else any thread of the sandbox by tid.</summary>
+    static Task? Named(Task t, int pid) => t.Named(pid) is { Zombie: false } p ? p : null;
 
     static long GetAffinity(Task t, int pid, ulong len, ulong mask)
     {
@@ -96,14 +96,14 @@ static class InfoSyscalls
         if (!t.Mem.Read(mask, b.AsSpan(0, (int)Math.Min(len, 8)))) return Err(Errno.EFAULT);
         ulong want = BitConverter.ToUInt64(b) & SystemInfo.AllCpus;
         if (want == 0) return Err(Errno.EINVAL);
-        if (t.Creds.Euid != 0 && t.Creds.Euid != target.Creds.Uid && t.Creds.Euid != target.Creds.Euid) return Err(Errno.EPERM);
+        if (!t.Creds.MayManage(target.Creds)) return Err(Errno.EPERM);
         target.Affinity = want;
         return 0;
     }
 
     static long Prlimit(Task t, int pid, int res, ulong newAddr, ulong oldAddr)
     {
-        var target = pid < 0 ? null : Named(t, pid);
+        var target = Named(t, pid);
         if (target == null) return Err(Errno.ESRCH);
         if (res < 0 || res >= RLimits.Count) return Err(Errno.EINVAL);
         bool root = t.Creds.Euid == 0;

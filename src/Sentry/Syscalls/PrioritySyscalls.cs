@@ -22,8 +22,7 @@ static class PrioritySyscalls
         switch (which)
         {
             case PRIO_PROCESS:
-                if (who == 0) { found.Add(t); break; }
-                if (t.Kernel.FindTask(who) is { Zombie: false } one) found.Add(one);
+                if (t.Named(who) is { Zombie: false } one) found.Add(one);
                 break;
             case PRIO_PGRP:
             {
@@ -61,7 +60,7 @@ static class PrioritySyscalls
         foreach (var p in found)
         {
             // Another user's task needs privilege; a lower nice than now needs privilege or RLIMIT_NICE.
-            if (!privileged && p.Creds.Uid != t.Creds.Euid && p.Creds.Euid != t.Creds.Euid) { e = Errno.EPERM; continue; }
+            if (!t.Creds.MayManage(p.Creds)) { e = Errno.EPERM; continue; }
             if (!privileged && nice < p.Nice && 20 - nice > (long)Math.Min(t.Limits.Values[RLIMIT_NICE].Cur, 40)) { e = Errno.EACCES; continue; }
             p.Nice = nice;
         }

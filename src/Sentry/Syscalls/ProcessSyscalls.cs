@@ -15,8 +15,8 @@ static class ProcessSyscalls
         t[Nr.gettid] = (k, _, _, _, _, _, _) => k.Tid;
         t[Nr.getppid] = (k, _, _, _, _, _, _) => k.Ppid;
         t[Nr.getpgrp] = (k, _, _, _, _, _, _) => k.Pgid;
-        t[Nr.getpgid] = (k, pid, _, _, _, _, _) => Other(k, (int)pid) is { } p ? p.Pgid : Err(Errno.ESRCH);
-        t[Nr.getsid] = (k, pid, _, _, _, _, _) => Other(k, (int)pid) is { } p ? p.Sid : Err(Errno.ESRCH);
+        t[Nr.getpgid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? p.Pgid : Err(Errno.ESRCH);
+        t[Nr.getsid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? p.Sid : Err(Errno.ESRCH);
         t[Nr.setpgid] = (k, pid, pg, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Err(k.SetPgid((int)pid, (int)pg));
         t[Nr.setsid] = (k, _, _, _, _, _, _) => k.SetSid();
         t[Nr.getuid] = (k, _, _, _, _, _, _) => k.Creds.Uid;
@@ -49,8 +49,6 @@ static class ProcessSyscalls
         t[Nr.capget] = (k, hdr, data, _, _, _, _) => Ids.Capget(k, hdr, data);
     }
 
-    /// <summary>pid 0 is the caller; else a live or zombie task (null: ESRCH).</summary>
-    static Task? Other(Task t, int pid) => pid == 0 ? t : pid < 0 ? null : t.Kernel.FindTask(pid);
 
     static long Getgroups(Task t, int size, ulong list)
     {
@@ -149,7 +147,7 @@ static class ProcessSyscalls
             case PR_CAPBSET_READ: return a2 <= 40 ? 1 : Err(Errno.EINVAL);
             case PR_SET_NO_NEW_PRIVS: if (a2 != 1) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
             case PR_GET_NO_NEW_PRIVS: return t.NoNewPrivs ? 1 : 0;
-            case PR_SET_CHILD_SUBREAPER: foreach (var th in t.Group.Threads()) th.ChildSubreaper = a2 != 0; return 0;
+            case PR_SET_CHILD_SUBREAPER: t.ChildSubreaper = a2 != 0; return 0;
             case PR_GET_CHILD_SUBREAPER: return t.Mem.Write(a2, t.ChildSubreaper ? 1 : 0) ? 0 : Err(Errno.EFAULT);
             default: return Err(Errno.EINVAL);
         }

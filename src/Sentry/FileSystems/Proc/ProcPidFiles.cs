@@ -143,8 +143,8 @@ public static class ProcPidFiles
         return size;
     }
 
-    /// <summary>A CPU set as Linux's %*pb prints it: hex, in comma-separated groups of 32 bits.</summary>
-    /// <summary>A CPU set as Linux's bitmap text: 32-bit groups, the top one as wide as the CPU count needs.</summary>
+    /// <summary>A CPU set as Linux's %*pb prints it: hex, in comma-separated groups of 32 bits, the top one as wide as
+    /// the CPU count needs.</summary>
     public static string CpuMask(int cpus, ulong mask)
     {
         int groups = (cpus + 31) / 32;
