@@ -20,9 +20,8 @@ static unsafe class StubSpawner
     }
 
     static readonly BlockingCollection<Request> s_requests = new();
-    static readonly Thread s_thread = StartThread();
-
-    static Thread StartThread()
+    // The spawner starts with the first request.
+    static StubSpawner()
     {
         var t = new Thread(() =>
         {
@@ -34,13 +33,11 @@ static unsafe class StubSpawner
             }
         }) { Name = "stub-spawner", IsBackground = true };
         t.Start();
-        return t;
     }
 
     /// <summary>Spawns a stub from the image fd (on the spawner thread) and returns its pid.</summary>
     public static int Spawn(int imageFd)
     {
-        _ = s_thread;
         var r = new Request { ImageFd = imageFd };
         s_requests.Add(r);
         r.Done.Wait();

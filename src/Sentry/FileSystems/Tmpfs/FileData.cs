@@ -128,11 +128,9 @@ sealed unsafe class MemfdData : FileData
     // The host size matters too: a mapped page past it is SIGBUS, as past a Linux file's end.
     public override Errno Resize(long size) => ftruncate(Fd, size) < 0 ? Errno.ENOSPC : Errno.None;
 
-    bool _closed;
+    // Only for a memfd that could not be filled: it never becomes a file's data.
     void Dispose()
     {
-        if (_closed) return;
-        _closed = true;
         close(Fd);
         GC.SuppressFinalize(this);
     }
