@@ -222,7 +222,7 @@ public sealed partial class Task
         start = Fs.Cwd;
         if (path.Length > 0 && path[0] == '/') { start = Fs.Root; return Errno.None; }
         if (dirfd == -100) return Errno.None;
-        var f = Fds.Get(dirfd);
+        using var fRef = Fds.Borrow(dirfd); var f = fRef.File;
         if (f == null) return Errno.EBADF;
         if (!f.Path.IsValid) return Errno.ENOTDIR;
         start = f.Path;

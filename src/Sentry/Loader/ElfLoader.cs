@@ -84,7 +84,7 @@ public static class ElfLoader
         if (path.Length == 0)
         {
             if ((flags & AT_EMPTY_PATH) == 0) return Errno.ENOENT;
-            var f = t.Fds.Get(dirfd);
+            using var fRef = t.Fds.Borrow(dirfd); var f = fRef.File;
             if (f == null || !f.Path.IsValid) return Errno.EBADF;
             p = f.Path;
         }

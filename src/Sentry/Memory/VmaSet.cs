@@ -45,6 +45,19 @@ public sealed class VmaSet
         return at >= end;
     }
 
+    /// <summary>How many bytes from start (up to len) lie in consecutive VMAs that all allow need.</summary>
+    public ulong AccessiblePrefix(ulong start, ulong len, Prot need)
+    {
+        ulong at = start, end = start + len < start ? ulong.MaxValue : start + len;
+        for (int i = LowerBound(start); i < _vmas.Count && at < end; i++)
+        {
+            var v = _vmas[i];
+            if (v.Start > at || (v.Prot & need) != need) break;
+            at = v.End;
+        }
+        return Math.Min(at, end) - start;
+    }
+
     /// <summary>Cuts [start,end) out of the set, splitting VMAs that straddle its edges.</summary>
     public void Remove(ulong start, ulong end)
     {

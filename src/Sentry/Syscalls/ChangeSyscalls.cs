@@ -168,7 +168,7 @@ static class ChangeSyscalls
 
     static long OnFd(Task t, int fd, Func<Inode, Errno> change)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
         return Err(change(f.Inode));
@@ -226,7 +226,7 @@ static class ChangeSyscalls
 
     static long Ftruncate(Task t, int fd, long len)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (len < 0) return Err(Errno.EINVAL);
         if (!OpenFlags.CanWrite(f.Flags) || !InodeMode.IsReg(f.Inode.Mode)) return Err(Errno.EINVAL);
@@ -236,7 +236,7 @@ static class ChangeSyscalls
     static long Fallocate(Task t, int fd, int mode, long off, long len)
     {
         const int KEEP_SIZE = 1;
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (off < 0 || len <= 0) return Err(Errno.EINVAL);
         if (!OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);

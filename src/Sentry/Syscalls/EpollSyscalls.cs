@@ -43,8 +43,9 @@ static class EpollSyscalls
 
     static long Ctl(Task t, int epfd, int op, int fd, ulong evAddr)
     {
-        if (t.Fds.Get(epfd) is not Epoll ep) return Err(t.Fds.Get(epfd) == null ? Errno.EBADF : Errno.EINVAL);
-        var f = t.Fds.Get(fd);
+        using var epRef = t.Fds.Borrow(epfd);
+        if (epRef.File is not Epoll ep) return Err(epRef.File == null ? Errno.EBADF : Errno.EINVAL);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null) return Err(Errno.EBADF);
         uint events = 0;
         ulong data = 0;
@@ -59,7 +60,8 @@ static class EpollSyscalls
     static long Wait(Task t, int epfd, ulong evAddr, int max, int timeoutMs)
     {
         if (max <= 0 || max > int.MaxValue / 12) return Err(Errno.EINVAL);
-        if (t.Fds.Get(epfd) is not Epoll ep) return Err(t.Fds.Get(epfd) == null ? Errno.EBADF : Errno.EINVAL);
+        using var epRef = t.Fds.Borrow(epfd);
+        if (epRef.File is not Epoll ep) return Err(epRef.File == null ? Errno.EBADF : Errno.EINVAL);
         long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         var ready = new List<(uint Events, ulong Data)>();
         while (true)

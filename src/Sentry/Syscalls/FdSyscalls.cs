@@ -14,22 +14,27 @@ static class FdSyscalls
         t[Nr.close] = (k, fd, _, _, _, _, _) => Err(k.Fds.Close((int)fd));
         t[Nr.close_range] = (k, first, last, flags, _, _, _) => CloseRange(k, (uint)first, (uint)last, (uint)flags);
         t[Nr.dup] = (k, fd, _, _, _, _, _) => Dup(k, (int)fd, 0, false);
-        t[Nr.dup2] = (k, fd, nfd, _, _, _, _) => (int)fd == (int)nfd ? (k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : (long)(int)fd) : Dup3(k, (int)fd, (int)nfd, 0);
+        t[Nr.dup2] = (k, fd, nfd, _, _, _, _) => (int)fd == (int)nfd ? (k.Fds.IsOpen((int)fd) ? (long)(int)fd : Err(Errno.EBADF)) : Dup3(k, (int)fd, (int)nfd, 0);
         t[Nr.dup3] = (k, fd, nfd, flags, _, _, _) => (int)fd == (int)nfd ? Err(Errno.EINVAL) : Dup3(k, (int)fd, (int)nfd, (int)flags);
         t[Nr.fcntl] = (k, fd, cmd, arg, _, _, _) => Fcntl(k, (int)fd, (int)cmd, arg);
         t[Nr.pipe] = (k, fds, _, _, _, _, _) => Pipe2(k, fds, 0);
         t[Nr.pipe2] = (k, fds, flags, _, _, _, _) => Pipe2(k, fds, (int)flags);
-        t[Nr.flock] = (k, fd, op, _, _, _, _) =>
-            k.Fds.Get((int)fd) is { Inode: not null } f && (f.Flags & OpenFlags.O_PATH) == 0
-                ? Err(FileLocks.Of(f.Inode).Flock(k, f, (int)op)) : Err(Errno.EBADF);
+        t[Nr.flock] = (k, fd, op, _, _, _, _) => FlockCall(k, (int)fd, (int)op);
         t[Nr.eventfd] = (k, init, _, _, _, _, _) => EventFd(k, (uint)init, 0);
         t[Nr.eventfd2] = (k, init, flags, _, _, _, _) => EventFd(k, (uint)init, (int)flags);
         t[Nr.getdents64] = (k, fd, buf, count, _, _, _) => Getdents64(k, (int)fd, buf, (uint)count);
     }
 
+    static long FlockCall(Task t, int fd, int op)
+    {
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
+        return f is { Inode: not null } && (f.Flags & OpenFlags.O_PATH) == 0
+            ? Err(FileLocks.Of(f.Inode).Flock(t, f, op)) : Err(Errno.EBADF);
+    }
+
     static long Dup(Task t, int fd, int min, bool cloexec)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null) return Err(Errno.EBADF);
         f.IncRef();
         int r = t.Fds.Install(f, cloexec, min, t.Limits.NoFile);
@@ -40,7 +45,7 @@ static class FdSyscalls
     static long Dup3(Task t, int fd, int nfd, int flags)
     {
         if ((flags & ~OpenFlags.O_CLOEXEC) != 0) return Err(Errno.EINVAL);
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null) return Err(Errno.EBADF);
         if (nfd < 0 || nfd >= t.Limits.NoFile) return Err(Errno.EBADF);
         f.IncRef();
@@ -66,7 +71,7 @@ static class FdSyscalls
 
     static long Fcntl(Task t, int fd, int cmd, ulong arg)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null) return Err(Errno.EBADF);
         bool pathOnly = (f.Flags & OpenFlags.O_PATH) != 0;
         switch (cmd)
@@ -186,7 +191,7 @@ static class FdSyscalls
 
     static long Getdents64(Task t, int fd, ulong buf, uint count)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         var cur = f.Directory;
         if (cur == null) return Err(Errno.ENOTDIR);

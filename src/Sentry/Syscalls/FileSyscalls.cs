@@ -21,14 +21,14 @@ static class FileSyscalls
         t[Nr.pwritev2] = (k, fd, iov, cnt, off, _, _) => Vector(k, (int)fd, iov, cnt, (long)off, (long)off != -1, true);
         t[Nr.lseek] = (k, fd, off, whence, _, _, _) => Lseek(k, (int)fd, (long)off, (int)whence);
         t[Nr.ioctl] = (k, fd, cmd, arg, _, _, _) => Ioctl(k, (int)fd, (uint)cmd, arg);
-        t[Nr.fadvise64] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
-        t[Nr.fsync] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
-        t[Nr.fdatasync] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
+        t[Nr.fadvise64] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
+        t[Nr.fsync] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
+        t[Nr.fdatasync] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
     }
 
     static long Read(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || !OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
         if (f.Directory != null) return Err(Errno.EISDIR);
         if ((long)count < 0) return Err(Errno.EINVAL);
@@ -42,7 +42,7 @@ static class FileSyscalls
 
     static long Write(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || !OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
         if ((long)count < 0) return Err(Errno.EINVAL);
         if (positional)
@@ -55,7 +55,7 @@ static class FileSyscalls
 
     static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || !(write ? OpenFlags.CanWrite(f.Flags) : OpenFlags.CanRead(f.Flags))) return Err(Errno.EBADF);
         if (!write && f.Directory != null) return Err(Errno.EISDIR);
         if (positional)
@@ -65,6 +65,7 @@ static class FileSyscalls
         }
         var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
         if (e != Errno.None) return Err(e);
+        if (!write && !f.Seekable && ReadFaultsAcross(t, f, iovs)) return Err(Errno.EFAULT);
         long total = 0;
         foreach (var v in iovs)
         {
@@ -80,9 +81,22 @@ static class FileSyscalls
         return total;
     }
 
+    // A pipe's data is copied whole across the iovecs or not at all: the room is the iovecs' accessible prefix.
+    static bool ReadFaultsAcross(Task t, FileDescription f, AppKernel.Platform.Native.IoVec[] iovs)
+    {
+        ulong room = 0;
+        foreach (var v in iovs)
+        {
+            ulong ok = GuestIO.Accessible(t, (ulong)v.Base, (ulong)v.Len, forWrite: true);
+            if (ok < (ulong)v.Len) return f.ReadFaultsWithRoom(room + ok);
+            room += ok;
+        }
+        return false;
+    }
+
     static long Lseek(Task t, int fd, long off, int whence)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (f.Directory != null)
         {
@@ -98,7 +112,7 @@ static class FileSyscalls
 
     static long Ioctl(Task t, int fd, uint cmd, ulong arg)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         switch (cmd)
         {

@@ -4,16 +4,37 @@ using AppKernel.Sentry.Vfs;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>Moves data between files and guest buffers for read/write and their vector and positional forms.</summary>
+/// <summary>
+/// Moves data between files and guest buffers for read/write and their vector and positional forms.
+/// A failed copy loses nothing: a read asks the file only for as many bytes as the guest buffer can take
+/// (its writable prefix, from the VMAs), so a pipe keeps what a bad buffer could not receive, as Linux's does.
+/// </summary>
 static class GuestIO
 {
     const int Chunk = 1 << 20;
+    /// <summary>Linux's MAX_RW_COUNT: one read or write moves at most this much.</summary>
+    const long MaxRw = 0x7ffff000;
+
+    /// <summary>How much of [buf, buf+count) the guest can have written into (read) or read from (write).</summary>
+    public static ulong Accessible(Task t, ulong buf, ulong count, bool forWrite)
+    {
+        lock (t.MM) return t.MM.Vmas.AccessiblePrefix(buf, count, forWrite ? Memory.Prot.Write : Memory.Prot.Read);
+    }
 
     /// <summary>Reads up to count bytes from f into guest memory at buf. offset &lt; 0 uses (and advances) the file offset.</summary>
     public static long ReadInto(Task t, FileDescription f, ulong buf, ulong count, long offset)
     {
         if (count == 0) return 0;
         if ((long)count < 0) count = long.MaxValue;
+        ulong room = Accessible(t, buf, count, forWrite: true);
+        int record = f.ReadRecordSize;
+        if (room < count && f.ReadFaultsWithRoom(room)) return SyscallTable.Err(Errno.EFAULT);
+        if (room < count && count >= (ulong)record)
+        {
+            room -= room % (ulong)record;
+            if (room == 0) return SyscallTable.Err(Errno.EFAULT);
+            count = room;
+        }
         var tmp = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, Chunk));
         try
         {
@@ -43,6 +64,14 @@ static class GuestIO
     {
         if (count == 0) return 0;
         if ((long)count < 0) count = long.MaxValue;
+        if (f.DiscardsWrites) return (long)Math.Min(count, (ulong)MaxRw);
+        ulong readable = Accessible(t, buf, count, forWrite: false);
+        if (readable < count)
+        {
+            readable -= readable % (ulong)f.WriteUnit;
+            if (readable == 0) return SyscallTable.Err(Errno.EFAULT);
+            count = readable;
+        }
         var tmp = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, Chunk));
         try
         {

@@ -52,7 +52,7 @@ static class MemorySyscalls
         bool mayWrite = false;
         if ((flags & MemoryManager.MAP_ANONYMOUS) == 0)
         {
-            var f = t.Fds.Get(fd);
+            using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
             if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
             if (!OpenFlags.CanRead(f.Flags)) return Err(Errno.EACCES);
             if ((flags & 3) != MemoryManager.MAP_PRIVATE && (prot & MemoryManager.PROT_WRITE) != 0 && !OpenFlags.CanWrite(f.Flags))

@@ -43,7 +43,7 @@ static class PathSyscalls
         {
             if ((atFlags & AT_EMPTY_PATH) == 0) return Errno.ENOENT;
             if (dirfd == AT_FDCWD) { result = t.Fs.Cwd; return Errno.None; }
-            var f = t.Fds.Get(dirfd);
+            using var fRef = t.Fds.Borrow(dirfd); var f = fRef.File;
             if (f == null) return Errno.EBADF;
             if (!f.Path.IsValid) return Errno.EBADF;
             result = f.Path;
@@ -197,7 +197,7 @@ static class PathSyscalls
 
     static long Fchdir(Task t, int fd)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || !f.Path.IsValid) return Err(Errno.EBADF);
         if (!f.Path.Inode.IsDir) return Err(Errno.ENOTDIR);
         var e = Permissions.Check(t, f.Path.Inode, 1);

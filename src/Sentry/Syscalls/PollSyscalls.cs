@@ -50,7 +50,7 @@ static class PollSyscalls
                 ref var p = ref fds[i];
                 p.Revents = 0;
                 if (p.Fd < 0) continue;
-                var f = t.Fds.Get(p.Fd);
+                using var fRef = t.Fds.Borrow(p.Fd); var f = fRef.File;
                 if (f != null && !f.RingsReadiness) allRing = false;
                 p.Revents = f == null ? FileDescription.POLLNVAL
                     : (short)(f.Readiness((short)(p.Events | FileDescription.POLLERR | FileDescription.POLLHUP)) & (p.Events | FileDescription.POLLERR | FileDescription.POLLHUP));

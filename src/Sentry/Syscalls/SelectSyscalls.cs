@@ -61,7 +61,7 @@ static class SelectSyscalls
         }
         // The fds asked about, each must be open.
         for (int fd = 0; fd < nfds; fd++)
-            if (Asked(sets, fd) && t.Fds.Get(fd) == null) return Err(Errno.EBADF);
+            if (Asked(sets, fd) && !t.Fds.IsOpen(fd)) return Err(Errno.EBADF);
         long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
         var outSets = new ulong[3][];
         while (true)
@@ -73,7 +73,7 @@ static class SelectSyscalls
             for (int fd = 0; fd < nfds; fd++)
             {
                 if (!Asked(sets, fd)) continue;
-                var f = t.Fds.Get(fd);
+                using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
                 if (f == null) return Err(Errno.EBADF);
                 if (!f.RingsReadiness) allRing = false;
                 short r = f.Readiness(unchecked((short)(In | Out | Ex)));

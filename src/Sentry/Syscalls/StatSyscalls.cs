@@ -22,7 +22,7 @@ static class StatSyscalls
 
     static long Fstat(Task t, int fd, ulong buf)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null) return Err(Errno.EBADF);
         var e = f.Stat(out var st);
         if (e != Errno.None) return Err(e);
@@ -71,7 +71,7 @@ static class StatSyscalls
         int mnt = 0;
         if (path.Length == 0 && (flags & AT_EMPTY_PATH) != 0 && dirfd != AT_FDCWD)
         {
-            var f = t.Fds.Get(dirfd);
+            using var fRef = t.Fds.Borrow(dirfd); var f = fRef.File;
             if (f == null) return Err(Errno.EBADF);
             e = f.Stat(out st);
             if (f.Path.IsValid) mnt = f.Path.Mount.Id;
@@ -112,7 +112,7 @@ static class StatSyscalls
         VfsPath p;
         if (fd != null)
         {
-            var f = t.Fds.Get(fd.Value);
+            using var fRef = t.Fds.Borrow(fd.Value); var f = fRef.File;
             if (f == null) return Err(Errno.EBADF);
             if (!f.Path.IsValid) return Err(Errno.ENOSYS);
             p = f.Path;

@@ -21,7 +21,11 @@ static class TimerSyscalls
         t[Nr.getitimer] = (k, which, cv, _, _, _, _) => GetItimer(k, (int)which, cv);
         t[Nr.timerfd_create] = (k, clk, flags, _, _, _, _) => TimerFdCreate(k, (int)clk, (int)flags);
         t[Nr.timerfd_settime] = (k, fd, flags, nv, ov, _, _) => TimerFdSet(k, (int)fd, (int)flags, nv, ov);
-        t[Nr.timerfd_gettime] = (k, fd, cv, _, _, _, _) => k.Fds.Get((int)fd) is FileSystems.Anon.TimerFd tf ? WriteSpec(k, cv, tf.Timer.Get()) : Err(Errno.EINVAL);
+        t[Nr.timerfd_gettime] = (k, fd, cv, _, _, _, _) => 
+        {
+            using var f = k.Fds.Borrow((int)fd);
+            return f.File is FileSystems.Anon.TimerFd tf ? WriteSpec(k, cv, tf.Timer.Get()) : Err(f.File == null ? Errno.EBADF : Errno.EINVAL);
+        };
         t[Nr.signalfd] = (k, fd, mask, size, _, _, _) => SignalFd(k, (int)fd, mask, size, 0);
         t[Nr.signalfd4] = (k, fd, mask, size, flags, _, _) => SignalFd(k, (int)fd, mask, size, (int)flags);
         t[Nr.timer_create] = (k, clk, sev, id, _, _, _) => TimerCreate(k, (int)clk, sev, id);
@@ -70,7 +74,8 @@ static class TimerSyscalls
 
     static long TimerFdSet(Task t, int fd, int flags, ulong newAddr, ulong oldAddr)
     {
-        if (t.Fds.Get(fd) is not FileSystems.Anon.TimerFd tf) return Err(t.Fds.Get(fd) == null ? Errno.EBADF : Errno.EINVAL);
+        using var fRef = t.Fds.Borrow(fd);
+        if (fRef.File is not FileSystems.Anon.TimerFd tf) return Err(fRef.File == null ? Errno.EBADF : Errno.EINVAL);
         if ((flags & ~3) != 0) return Err(Errno.EINVAL);
         var e = ReadSpec(t, newAddr, (flags & 1) != 0, tf.Clock, out var value, out var interval);
         if (e != Errno.None) return Err(e);
@@ -86,7 +91,8 @@ static class TimerSyscalls
         if (!t.Mem.Read(maskAddr, out ulong mask)) return Err(Errno.EFAULT);
         if (fd != -1)
         {
-            if (t.Fds.Get(fd) is not FileSystems.Anon.SignalFd sf) return Err(t.Fds.Get(fd) == null ? Errno.EBADF : Errno.EINVAL);
+            using var fRef = t.Fds.Borrow(fd);
+            if (fRef.File is not FileSystems.Anon.SignalFd sf) return Err(fRef.File == null ? Errno.EBADF : Errno.EINVAL);
             sf.Mask = mask & ~SignalState.Unblockable;
             return fd;
         }

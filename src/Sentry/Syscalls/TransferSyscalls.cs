@@ -15,9 +15,9 @@ static class TransferSyscalls
         t[Nr.copy_file_range] = (k, inFd, inOff, outFd, outOff, len, flags) =>
             CopyFileRange(k, (int)inFd, inOff, (int)outFd, outOff, (long)len, (uint)flags);
         t[Nr.sync] = (k, _, _, _, _, _, _) => 0;
-        t[Nr.syncfs] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
-        t[Nr.sync_file_range] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) == null ? Err(Errno.EBADF) : 0;
-        t[Nr.readahead] = (k, fd, _, _, _, _, _) => k.Fds.Get((int)fd) is { } f && OpenFlags.CanRead(f.Flags) ? 0 : Err(Errno.EBADF);
+        t[Nr.syncfs] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
+        t[Nr.sync_file_range] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
+        t[Nr.readahead] = (k, fd, _, _, _, _, _) => { using var f = k.Fds.Borrow((int)fd); return f.File != null && OpenFlags.CanRead(f.File.Flags) ? 0 : Err(Errno.EBADF); };
     }
 
     /// <summary>Moves up to count bytes; inOff/outOff null means "the description's offset".</summary>
@@ -49,8 +49,8 @@ static class TransferSyscalls
 
     static long Sendfile(Task t, int outFd, int inFd, ulong offAddr, long count)
     {
-        var dst = t.Fds.Get(outFd);
-        var src = t.Fds.Get(inFd);
+        using var dstRef = t.Fds.Borrow(outFd); var dst = dstRef.File;
+        using var srcRef = t.Fds.Borrow(inFd); var src = srcRef.File;
         if (dst == null || src == null || !OpenFlags.CanRead(src.Flags) || !OpenFlags.CanWrite(dst.Flags)) return Err(Errno.EBADF);
         if (src.Directory != null || !src.Seekable) return Err(Errno.EINVAL);
         if ((dst.Flags & OpenFlags.O_APPEND) != 0) return Err(Errno.EINVAL);
@@ -70,8 +70,8 @@ static class TransferSyscalls
     static long CopyFileRange(Task t, int inFd, ulong inOffAddr, int outFd, ulong outOffAddr, long len, uint flags)
     {
         if (flags != 0) return Err(Errno.EINVAL);
-        var src = t.Fds.Get(inFd);
-        var dst = t.Fds.Get(outFd);
+        using var srcRef = t.Fds.Borrow(inFd); var src = srcRef.File;
+        using var dstRef = t.Fds.Borrow(outFd); var dst = dstRef.File;
         if (src == null || dst == null || !OpenFlags.CanRead(src.Flags) || !OpenFlags.CanWrite(dst.Flags)) return Err(Errno.EBADF);
         if ((dst.Flags & OpenFlags.O_APPEND) != 0) return Err(Errno.EBADF);
         if (src.Inode == null || dst.Inode == null) return Err(Errno.EINVAL);

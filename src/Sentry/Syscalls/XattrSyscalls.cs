@@ -36,7 +36,7 @@ static class XattrSyscalls
 
     static long OnFd(Task t, int fd, Func<VfsPath, long> op)
     {
-        var f = t.Fds.Get(fd);
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || !f.Path.IsValid || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         return op(f.Path);
     }

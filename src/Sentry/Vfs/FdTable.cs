@@ -20,11 +20,27 @@ public sealed class FdTable
         return t;
     }
 
-    public FileDescription? Get(int fd)
+    /// <summary>
+    /// The one way a syscall takes a file from the table: the result holds a reference until disposed
+    /// (<c>using var f = t.Fds.Borrow(fd);</c>), so a close or dup2 by another thread meanwhile cannot
+    /// release the file (and its host fd) under the call. File is null when fd is not open.
+    /// </summary>
+    public FileRef Borrow(int fd)
     {
         lock (_lock)
-            return fd >= 0 && fd < _files.Length ? _files[fd] : null;
+        {
+            var f = fd >= 0 && fd < _files.Length ? _files[fd] : null;
+            f?.IncRef();
+            return new FileRef(f);
+        }
     }
+
+    /// <summary>Whether fd names an open file (for calls that only check, like fsync).</summary>
+    public bool IsOpen(int fd)
+    {
+        lock (_lock) return fd >= 0 && fd < _files.Length && _files[fd] != null;
+    }
+
 
     public bool GetCloexec(int fd)
     {
@@ -125,4 +141,12 @@ public sealed class FdTable
         Array.Resize(ref _files, n);
         Array.Resize(ref _cloexec, n);
     }
+}
+
+/// <summary>A file borrowed from an <see cref="FdTable"/> for the length of one call; disposing drops the reference.</summary>
+public readonly struct FileRef : IDisposable
+{
+    public readonly FileDescription? File;
+    public FileRef(FileDescription? f) => File = f;
+    public void Dispose() => File?.DecRef();
 }

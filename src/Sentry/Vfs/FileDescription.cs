@@ -90,6 +90,21 @@ public abstract class FileDescription
 
     public virtual long Ioctl(Task t, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
 
+    /// <summary>The unit a read hands out whole (eventfd 8, signalfd 128): a guest buffer with room for less gets EFAULT, not a record lost.</summary>
+    public virtual int ReadRecordSize => 1;
+
+    /// <summary>
+    /// Whether a read into a buffer with room for fewer bytes than asked must fault instead of returning what
+    /// fits: Linux copies a pipe's buffered data whole or not at all (EFAULT, nothing taken).
+    /// </summary>
+    public virtual bool ReadFaultsWithRoom(ulong room) => false;
+
+    /// <summary>A write from a partly readable buffer takes whole units of it (a pipe: pages); 1 for files.</summary>
+    public virtual int WriteUnit => 1;
+
+    /// <summary>Whether write ignores the data (/dev/null): then a bad buffer is not an error, as on Linux.</summary>
+    public virtual bool DiscardsWrites => false;
+
     public const short POLLIN = 1, POLLPRI = 2, POLLOUT = 4, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32, POLLRDNORM = 0x40, POLLWRNORM = 0x100;
 
     /// <summary>Which of the poll events are ready now (regular files are always ready).</summary>

@@ -71,7 +71,8 @@ public sealed class Epoll : FileDescription
             {
                 if (n >= max) break;
                 // An fd closed since it was added no longer reports (Linux drops it with its last reference).
-                if (t != null && t.Fds.Get(key.Fd) != e.File) continue;
+                using var held = t?.Fds.Borrow(key.Fd) ?? default; // kept until the readiness check is done
+                if (t != null && held.File != e.File) continue;
                 if (e.Disabled) continue;
                 uint want = (e.Events & (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM | EPOLLRDHUP)) | EPOLLERR | EPOLLHUP;
                 uint ready = (uint)(ushort)e.File.Readiness((short)want) & want;

@@ -17,6 +17,7 @@ public sealed class EventFd : FileDescription
     }
 
     public override bool Seekable => false;
+    public override int ReadRecordSize => 8;
     public override string DisplayName(Task t) => "anon_inode:[eventfd]";
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
 

@@ -16,6 +16,7 @@ public sealed class SignalFd : FileDescription
     }
 
     public override bool Seekable => false;
+    public override int ReadRecordSize => 128;
     public override string DisplayName(Task t) => "anon_inode:[signalfd]";
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
     public override long Write(Task t, ReadOnlySpan<byte> buf) => -(long)Errno.EINVAL;

@@ -18,6 +18,7 @@ public sealed class TimerFd : FileDescription
     /// <summary>The clock absolute times are read from (CLOCK_REALTIME 0, MONOTONIC 1, BOOTTIME 7).</summary>
     public int Clock { get; init; } = 1;
     public override bool Seekable => false;
+    public override int ReadRecordSize => 8;
     public override string DisplayName(Task t) => "anon_inode:[timerfd]";
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
     public override long Write(Task t, ReadOnlySpan<byte> buf) => -(long)Errno.EINVAL;

@@ -81,6 +81,9 @@ public sealed class DeviceFile : FileDescription, IMappable
     public override long Write(Task t, ReadOnlySpan<byte> buf) => WriteAt(t, buf, 0);
     public override long Seek(long offset, int whence) => whence is >= 0 and <= 2 ? 0 : -(long)Errno.EINVAL;
 
+    // write_null and write_zero in Linux return the count without touching the buffer.
+    public override bool DiscardsWrites => _kind is DevKind.Null or DevKind.Zero;
+
     public override IMappable? Mappable => _kind == DevKind.Zero ? this : null;
     public MappedFile Identity => new("/dev/zero", 6, 0);
     public Errno HostPages(bool shared, bool writable, out int hostFd) { hostFd = -1; return Errno.None; }

@@ -173,6 +173,8 @@ public sealed class PipeEnd : FileDescription
     }
 
     public override bool Seekable => false;
+    public override bool ReadFaultsWithRoom(ulong room) => (ulong)Pipe.Available > room;
+    public override int WriteUnit => PipeBuffer.PipeBuf;
     public override long Read(Task t, Span<byte> buf) =>
         !_reader ? -(long)Errno.EBADF : Pipe.Read(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
     public override long Write(Task t, ReadOnlySpan<byte> buf) =>

@@ -147,13 +147,21 @@ public sealed class ProcPidDir : SynthDir
         foreach (var fd in p.Fds.OpenFds())
         {
             int n = fd;
-            var f = p.Fds.Get(n);
-            if (f == null) continue;
+            int flags;
+            using (var fRef = p.Fds.Borrow(n))
+            {
+                if (fRef.File == null) continue;
+                flags = fRef.File.Flags;
+            }
             // lr-x------, l-wx------ or lrwx------ after the description's access mode, as Linux shows.
-            uint perm = (OpenFlags.CanRead(f.Flags) ? 0x100u : 0) | (OpenFlags.CanWrite(f.Flags) ? 0x80u : 0) | 0x40;
+            uint perm = (OpenFlags.CanRead(flags) ? 0x100u : 0) | (OpenFlags.CanWrite(flags) ? 0x80u : 0) | 0x40;
             yield return (n.ToString(), () => Own(new SynthSymlink(
-                t => p.Fds.Get(n)?.DisplayName(t),
-                t => p.Fds.Get(n) is { } g ? g.Path.IsValid ? g.Path : ReopenInode.PathFor(t, g) : null) { Perm = perm }));
+                t => { using var g = p.Fds.Borrow(n); return g.File?.DisplayName(t); },
+                t =>
+                {
+                    using var g = p.Fds.Borrow(n);
+                    return g.File is { } gf ? gf.Path.IsValid ? gf.Path : ReopenInode.PathFor(t, gf) : null;
+                }) { Perm = perm }));
         }
     }
 
@@ -164,7 +172,7 @@ public sealed class ProcPidDir : SynthDir
             int n = fd;
             yield return (n.ToString(), () => Own(new SynthFile(_ =>
             {
-                var f = p.Fds.Get(n);
+                using var fRef = p.Fds.Borrow(n); var f = fRef.File;
                 if (f == null) return "";
                 int flags = f.Flags | (p.Fds.GetCloexec(n) ? OpenFlags.O_CLOEXEC : 0);
                 ulong ino = f.Stat(out var st) == Errno.None ? st.Ino : 0;
