@@ -204,24 +204,6 @@ public sealed partial class Task
 
     const int UcontextSize = 304, SiginfoSize = 128, FpSize = 512;
 
-    [StructLayout(LayoutKind.Sequential)]
-    struct SigContext
-    {
-        public ulong R8, R9, R10, R11, R12, R13, R14, R15, Rdi, Rsi, Rbp, Rbx, Rdx, Rax, Rcx, Rsp, Rip, Eflags;
-        public ushort Cs, Gs, Fs, Ss;
-        public ulong Err, Trapno, Oldmask, Cr2, FpState;
-        public ulong R1, R2, R3, R4, R5, R6, R7, R8x;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct UContext
-    {
-        public ulong Flags, Link;
-        public SigAltStack Stack;
-        public SigContext Mc;
-        public ulong Mask;
-    }
-
     bool OnAltStack(ulong sp)
     {
         var a = Signals.AltStack;

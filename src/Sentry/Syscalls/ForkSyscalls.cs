@@ -61,10 +61,12 @@ static class ForkSyscalls
     /// <summary>A struct rusage with the user and system times (clock ticks); the other fields are not kept.</summary>
     static bool WriteRusage(Task t, ulong addr, (long User, long Sys) ticks)
     {
-        var ru = new long[18];
-        ru[0] = ticks.User / TicksPerSec; ru[1] = ticks.User % TicksPerSec * (1_000_000 / TicksPerSec);
-        ru[2] = ticks.Sys / TicksPerSec; ru[3] = ticks.Sys % TicksPerSec * (1_000_000 / TicksPerSec);
-        return t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ru.AsSpan()));
+        var ru = new RUsage
+        {
+            Utime = new Timeval { Sec = ticks.User / TicksPerSec, Usec = ticks.User % TicksPerSec * (1_000_000 / TicksPerSec) },
+            Stime = new Timeval { Sec = ticks.Sys / TicksPerSec, Usec = ticks.Sys % TicksPerSec * (1_000_000 / TicksPerSec) },
+        };
+        return t.Mem.Write(addr, ru);
     }
 
     static long Times(Task t, ulong addr)
@@ -72,8 +74,8 @@ static class ForkSyscalls
         var self = t.CpuTicks(false);
         if (addr != 0)
         {
-            Span<long> tms = stackalloc long[4] { self.User, self.Sys, t.Group.Leader.ChildrenTicks.User, t.Group.Leader.ChildrenTicks.Sys };
-            if (!t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tms))) return Err(Errno.EFAULT);
+            var tms = new Tms { Utime = self.User, Stime = self.Sys, Cutime = t.Group.Leader.ChildrenTicks.User, Cstime = t.Group.Leader.ChildrenTicks.Sys };
+            if (!t.Mem.Write(addr, tms)) return Err(Errno.EFAULT);
         }
         return (long)(t.Kernel.Uptime.ElapsedMilliseconds / (1000 / TicksPerSec));
     }
@@ -115,17 +117,10 @@ static class ForkSyscalls
             ? t.WaitChild(pid, opts, out var child, out _, out int code, out int cldStatus)
             : WaitNoExit(t, pid, opts, out child, out code, out cldStatus);
         if (e != Errno.None) return Err(e);
-        var si = new byte[128];
-        if (child != null)
-        {
-            BitConverter.TryWriteBytes(si.AsSpan(0), 17);                     // si_signo = SIGCHLD
-            BitConverter.TryWriteBytes(si.AsSpan(8), code);                   // si_code
-            BitConverter.TryWriteBytes(si.AsSpan(16), child.Tid);             // si_pid
-            BitConverter.TryWriteBytes(si.AsSpan(20), (int)child.Creds.Uid);  // si_uid
-            BitConverter.TryWriteBytes(si.AsSpan(24), cldStatus);             // si_status
-        }
+        var si = child == null ? default
+            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = child.Tid, Uid = (int)child.Creds.Uid, Status = cldStatus };
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
-        if (rusage != 0 && !t.Mem.Write(rusage, new byte[144])) return Err(Errno.EFAULT);
+        if (rusage != 0 && !t.Mem.Write(rusage, default(RUsage))) return Err(Errno.EFAULT);
         return 0;
     }
 }

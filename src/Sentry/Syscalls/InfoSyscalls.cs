@@ -33,26 +33,29 @@ static class InfoSyscalls
 
     static long Uname(Task t, ulong buf)
     {
-        var u = new byte[65 * 6];
-        void Put(int i, string s) => Encoding.ASCII.GetBytes(s.Length > 64 ? s[..64] : s, u.AsSpan(i * 65));
-        Put(0, "Linux");
-        Put(1, t.Kernel.Options.Hostname);
-        Put(2, KernelT.Release);
-        Put(3, KernelT.Version);
-        Put(4, "x86_64");
-        Put(5, "(none)");
+        var u = new UtsName();
+        unsafe
+        {
+            // Each field is a C string of at most 64 bytes (and its NUL).
+            static void Put(byte* field, string s) => LinuxText.Encode(LinuxText.Truncate(s, UtsName.FieldLength - 1), new Span<byte>(field, UtsName.FieldLength));
+            Put(u.Sysname, "Linux");
+            Put(u.Nodename, t.Kernel.Options.Hostname);
+            Put(u.Release, KernelT.Release);
+            Put(u.Version, KernelT.Version);
+            Put(u.Machine, "x86_64");
+            Put(u.Domainname, "(none)");
+        }
         return t.Mem.Write(buf, u) ? 0 : Err(Errno.EFAULT);
     }
 
     static long Sysinfo(Task t, ulong buf)
     {
-        var b = new byte[112];
         ulong total = SystemInfo.TotalMemory(t.Kernel);
-        BitConverter.TryWriteBytes(b.AsSpan(0), (long)t.Kernel.Uptime.Elapsed.TotalSeconds);
-        BitConverter.TryWriteBytes(b.AsSpan(32), total);
-        BitConverter.TryWriteBytes(b.AsSpan(40), total * 9 / 10);
-        BitConverter.TryWriteBytes(b.AsSpan(80), (ushort)t.Kernel.Tasks().Count);
-        BitConverter.TryWriteBytes(b.AsSpan(104), 1u);
+        var b = new SysInfo
+        {
+            Uptime = (long)t.Kernel.Uptime.Elapsed.TotalSeconds, Totalram = total, Freeram = total * 9 / 10,
+            Procs = (ushort)t.Kernel.Tasks().Count, MemUnit = 1,
+        };
         return t.Mem.Write(buf, b) ? 0 : Err(Errno.EFAULT);
     }
 
