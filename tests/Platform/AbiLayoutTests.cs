@@ -59,10 +59,14 @@ public class AbiLayoutTests
             "bufferram", "Bufferram", "totalswap", "Totalswap", "freeswap", "Freeswap", "procs", "Procs", "totalhigh", "Totalhigh", "freehigh", "Freehigh", "mem_unit", "MemUnit")),
         new("struct utsname", typeof(UtsName), F("sysname", "Sysname", "nodename", "Nodename", "release", "Release", "version", "Version", "machine", "Machine", "domainname", "Domainname")),
         new("siginfo_t", typeof(SigInfo), F("si_signo", "Signo", "si_errno", "Errno", "si_code", "Code", "si_pid", "Pid", "si_uid", "Uid", "si_status", "Status",
-            "si_value", "Value", "si_addr", "Addr")),
+            "si_value", "Value", "si_addr", "Addr", "si_timerid", "TimerId", "si_overrun", "Overrun")),
         new("struct signalfd_siginfo", typeof(SignalfdSiginfo), F("ssi_signo", "Signo", "ssi_errno", "Errno", "ssi_code", "Code", "ssi_pid", "Pid", "ssi_uid", "Uid",
             "ssi_fd", "Fd", "ssi_tid", "Tid", "ssi_band", "Band", "ssi_overrun", "Overrun", "ssi_trapno", "Trapno", "ssi_status", "Status", "ssi_int", "Int",
             "ssi_ptr", "Ptr", "ssi_utime", "Utime", "ssi_stime", "Stime", "ssi_addr", "Addr", "ssi_addr_lsb", "AddrLsb")),
+        new("struct clone_args", typeof(CloneArgs), F("flags", "Flags", "pidfd", "Pidfd", "child_tid", "ChildTid", "parent_tid", "ParentTid",
+            "exit_signal", "ExitSignal", "stack", "Stack", "stack_size", "StackSize", "tls", "Tls", "set_tid", "SetTid", "set_tid_size", "SetTidSize", "cgroup", "Cgroup")),
+        new("struct __user_cap_header_struct", typeof(CapUserHeader), F("version", "Version", "pid", "Pid")),
+        new("struct __user_cap_data_struct", typeof(CapUserData), F("effective", "Effective", "permitted", "Permitted", "inheritable", "Inheritable")),
         new("struct user_regs_struct", typeof(Registers), F("r15", "R15", "r14", "R14", "rbp", "Rbp", "rax", "Rax", "rdi", "Rdi", "orig_rax", "OrigRax",
             "rip", "Rip", "eflags", "Eflags", "rsp", "Rsp", "fs_base", "FsBase", "gs_base", "GsBase", "ds", "Ds", "gs", "Gs")),
         new("struct sigaction", typeof(SigAction), F("sa_handler", "Handler", "sa_flags", "Flags", "sa_restorer", "Restorer", "sa_mask", "Mask"), Kernel: true),
@@ -95,6 +99,8 @@ public class AbiLayoutTests
         #include <signal.h>
         #include <sys/signalfd.h>
         #include <sys/user.h>
+        #include <linux/sched.h>
+        #include <linux/capability.h>
         """;
 
     const string KernelHeaders = """

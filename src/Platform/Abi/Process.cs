@@ -42,3 +42,25 @@ public unsafe struct UtsName
     public fixed byte Machine[FieldLength];
     public fixed byte Domainname[FieldLength];
 }
+
+/// <summary>struct clone_args of clone3 (88 bytes up to cgroup, CLONE_ARGS_SIZE_VER2; VER0 is the first 64).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct CloneArgs
+{
+    public const int SizeVer0 = 64;
+    public ulong Flags, Pidfd, ChildTid, ParentTid, ExitSignal, Stack, StackSize, Tls, SetTid, SetTidSize, Cgroup;
+}
+
+/// <summary>struct __user_cap_header_struct and one __user_cap_data_struct (capget/capset; version 2 and 3 take two).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct CapUserHeader
+{
+    public uint Version;
+    public int Pid;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct CapUserData
+{
+    public uint Effective, Permitted, Inheritable;
+}

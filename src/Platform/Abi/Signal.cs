@@ -16,6 +16,16 @@ public struct SigInfo
     [FieldOffset(24)] public int Status;
     [FieldOffset(24)] public ulong Value;
     [FieldOffset(16)] public ulong Addr; // si_addr for faults
+    [FieldOffset(16)] public int TimerId; // POSIX timers
+    [FieldOffset(20)] public int Overrun;
+
+    /// <summary>The 128 bytes the signal queues keep.</summary>
+    public readonly byte[] ToArray()
+    {
+        var b = new byte[Size];
+        System.Runtime.InteropServices.MemoryMarshal.Write(b, in this);
+        return b;
+    }
 }
 
 /// <summary>The kernel's struct sigaction for rt_sigaction (32 bytes: handler, flags, restorer, mask) — not glibc's.</summary>

@@ -26,15 +26,15 @@ static class ForkSyscalls
     /// <summary>clone3(struct clone_args *, size): the same as clone, with the stack given as base and size.</summary>
     static long Clone3(Task t, ulong addr, ulong size)
     {
-        const ulong Ver0 = 64, MaxKnown = 88; // clone_args up to set_tid_size (VER1); cgroup (VER2) is refused below
-        if (size < Ver0 || size > 4096) return Err(Errno.EINVAL);
-        var raw = new byte[size];
-        if (!t.Mem.Read(addr, raw)) return Err(Errno.EFAULT);
+        int known = System.Runtime.CompilerServices.Unsafe.SizeOf<CloneArgs>(); // up to cgroup (VER2), which is refused below
+        if (size < CloneArgs.SizeVer0 || size > 4096) return Err(Errno.EINVAL);
+        var raw = new byte[Math.Max((int)size, known)];
+        if (!t.Mem.Read(addr, raw.AsSpan(0, (int)size))) return Err(Errno.EFAULT);
         // A newer caller's struct may be longer: its extra fields must be zero (Linux's copy_struct_from_user).
-        for (ulong i = MaxKnown; i < size; i++) if (raw[i] != 0) return Err(Errno.E2BIG);
-        ulong F(int i) => (ulong)i * 8 + 8 <= size ? BitConverter.ToUInt64(raw, i * 8) : 0;
-        ulong flags = F(0), childTid = F(2), parentTid = F(3), exitSignal = F(4), stack = F(5), stackSize = F(6), tls = F(7);
-        ulong setTidSize = F(9);
+        for (int i = known; i < (int)size; i++) if (raw[i] != 0) return Err(Errno.E2BIG);
+        var a = System.Runtime.InteropServices.MemoryMarshal.Read<CloneArgs>(raw); // an older, shorter struct reads as zeros after its end
+        ulong flags = a.Flags, childTid = a.ChildTid, parentTid = a.ParentTid, exitSignal = a.ExitSignal, stack = a.Stack, stackSize = a.StackSize, tls = a.Tls;
+        ulong setTidSize = a.SetTidSize;
         if ((flags & CSIGNAL) != 0 || exitSignal > 64 || (flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EINVAL);
         if ((stack == 0) != (stackSize == 0)) return Err(Errno.EINVAL);
         if (setTidSize != 0) return Err(Errno.EPERM); // choosing pids needs CAP_SYS_ADMIN over the pid namespace
