@@ -51,6 +51,7 @@ public class AbiLayoutTests
         new("struct timeval", typeof(Timeval), F("tv_sec", "Sec", "tv_usec", "Usec")),
         new("struct itimerspec", typeof(ITimerSpec), F("it_interval", "Interval", "it_value", "Value")),
         new("struct itimerval", typeof(ITimerVal), F("it_interval.tv_sec", "IntervalSec", "it_interval.tv_usec", "IntervalUsec", "it_value.tv_sec", "ValueSec", "it_value.tv_usec", "ValueUsec")),
+        new("struct utimbuf", typeof(Utimbuf), F("actime", "Actime", "modtime", "Modtime")),
         new("struct tms", typeof(Tms), F("tms_utime", "Utime", "tms_stime", "Stime", "tms_cutime", "Cutime", "tms_cstime", "Cstime")),
         new("struct rlimit", typeof(RLimit), F("rlim_cur", "Cur", "rlim_max", "Max")),
         new("struct rusage", typeof(RUsage), F("ru_utime", "Utime", "ru_stime", "Stime", "ru_maxrss", "Maxrss", "ru_minflt", "Minflt", "ru_majflt", "Majflt",
@@ -93,6 +94,7 @@ public class AbiLayoutTests
         #include <time.h>
         #include <sys/time.h>
         #include <sys/times.h>
+        #include <utime.h>
         #include <sys/resource.h>
         #include <sys/sysinfo.h>
         #include <sys/utsname.h>

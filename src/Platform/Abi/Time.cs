@@ -38,3 +38,10 @@ public struct Tms
 {
     public long Utime, Stime, Cutime, Cstime;
 }
+
+/// <summary>struct utimbuf (16 bytes) of utime(2): seconds only.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct Utimbuf
+{
+    public long Actime, Modtime;
+}

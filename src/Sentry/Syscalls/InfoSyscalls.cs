@@ -114,18 +114,16 @@ static class InfoSyscalls
         (ulong Cur, ulong Max) nv = default;
         if (newAddr != 0)
         {
-            Span<ulong> v = stackalloc ulong[2];
-            if (!t.Mem.Read(newAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
-            if (v[0] > v[1]) return Err(Errno.EINVAL);
-            if (res == RLimits.RLIMIT_NOFILE && v[1] > 1048576) return Err(Errno.EPERM);
-            if (!root && v[1] > target.Limits.Values[res].Max) return Err(Errno.EPERM); // raising a hard limit: CAP_SYS_RESOURCE
-            nv = (v[0], v[1]);
+            if (!t.Mem.Read(newAddr, out RLimit v)) return Err(Errno.EFAULT);
+            if (v.Cur > v.Max) return Err(Errno.EINVAL);
+            if (res == RLimits.RLIMIT_NOFILE && v.Max > 1048576) return Err(Errno.EPERM);
+            if (!root && v.Max > target.Limits.Values[res].Max) return Err(Errno.EPERM); // raising a hard limit: CAP_SYS_RESOURCE
+            nv = (v.Cur, v.Max);
         }
         if (oldAddr != 0)
         {
             var o = target.Limits.Values[res];
-            Span<ulong> v = stackalloc ulong[2] { o.Cur, o.Max };
-            if (!t.Mem.Write(oldAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
+            if (!t.Mem.Write(oldAddr, new RLimit { Cur = o.Cur, Max = o.Max })) return Err(Errno.EFAULT);
         }
         if (newAddr != 0) target.Limits.Values[res] = nv;
         return 0;

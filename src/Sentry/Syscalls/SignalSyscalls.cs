@@ -79,9 +79,9 @@ static class SignalSyscalls
         long timeoutMs = -1;
         if (timeoutAddr != 0)
         {
-            if (!t.Mem.Read(timeoutAddr, out long sec) || !t.Mem.Read(timeoutAddr + 8, out long nsec)) return Err(Errno.EFAULT);
-            if (sec < 0 || nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
-            timeoutMs = sec * 1000 + (nsec + 999_999) / 1_000_000;
+            if (!t.Mem.Read(timeoutAddr, out Timespec ts)) return Err(Errno.EFAULT);
+            if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
+            timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
         }
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         lock (t.Signals.Queue)
