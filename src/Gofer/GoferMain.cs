@@ -83,7 +83,7 @@ public static unsafe class GoferMain
 
     static int OpenDir(string path)
     {
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        var bytes = LinuxText.EncodeZ(path);
         fixed (byte* p = bytes) return openat(GoferSys.AT_FDCWD, p, GoferSys.O_PATH | GoferSys.O_DIRECTORY | GoferSys.O_CLOEXEC, 0);
     }
 

@@ -98,10 +98,10 @@ public static unsafe class GoferProcess
 
     static byte* Alloc(string s, List<nint> owned)
     {
-        int n = Encoding.UTF8.GetByteCount(s);
+        int n = LinuxText.ByteCount(s);
         var p = (byte*)NativeMemory.Alloc((nuint)n + 1);
         owned.Add((nint)p);
-        Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
+        LinuxText.Encode(s, new Span<byte>(p, n));
         p[n] = 0;
         return p;
     }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using AppKernel.Platform.Native;
 
 namespace AppKernel.Platform;
@@ -101,7 +100,7 @@ public sealed unsafe class GuestMemory
     public Errno ReadString(ulong addr, int max, out string s)
     {
         var e = ReadCString(addr, max, out var b);
-        s = e == Errno.None ? Encoding.UTF8.GetString(b) : "";
+        s = e == Errno.None ? LinuxText.Decode(b) : "";
         return e;
     }
 

@@ -12,17 +12,6 @@ public enum StopKind
     Exited,
 }
 
-/// <summary>The kernel's siginfo_t (128 bytes) with accessors for the fields faults use.</summary>
-[StructLayout(LayoutKind.Sequential, Size = 128)]
-public struct SigInfo
-{
-    public int Signo;
-    public int Errno;
-    public int Code;
-    int _pad;
-    public ulong Addr; // si_addr for faults
-}
-
 public struct StopInfo
 {
     public StopKind Kind;

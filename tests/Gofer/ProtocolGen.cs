@@ -22,17 +22,24 @@ public static class ProtocolGen
 
     static readonly Gen<string> Emoji = Gen.Constant("🙂");
 
+    // Raw bytes (any but NUL and '/'), decoded as the kernel does: names that are not UTF-8.
+    static readonly Gen<string> ByteName =
+        Gen.Choose(1, 40).SelectMany(n => Gen.ArrayOf(Gen.Choose(1, 255).Where(b => b != '/').Select(b => (byte)b), n))
+            .Select(b => LinuxText.Decode(b));
+
     public static readonly Gen<string> Name =
         Gen.Frequency(
+            (2, ByteName),
             (8, Gen.Choose(1, 24).SelectMany(n => Gen.ArrayOf(Gen.Frequency((9, NameChar.Select(c => c.ToString())), (1, Emoji)), n))
                 .Select(parts => string.Concat(parts))),
             (1, Gen.Constant(new string('n', 255))),
             (1, Gen.Constant(string.Concat(Enumerable.Repeat("é", 127)) + "x")))
-        .Where(s => s != "." && s != ".." && Encoding.UTF8.GetByteCount(s) <= Wire.NameMax);
+        .Where(s => s != "." && s != ".." && LinuxText.ByteCount(s) <= Wire.NameMax);
 
     public static readonly Gen<string> PathStr =
         Gen.Frequency(
             (6, Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(Gen.Frequency((9, NameChar), (1, Gen.Constant('/'))), n)).Select(a => new string(a))),
+            (1, ByteName),
             (1, Gen.Constant(new string('p', Wire.PathMax))));
 
     static readonly Gen<string> XattrName = Gen.Elements("user.a", "user.with/slash", "trusted.x", "security.selinux", "user." + new string('x', 250), "user.ü");

@@ -92,15 +92,26 @@ public class GoferProtocolPropertyTests
     }
 
     [Fact]
-    public void BadUtf8_WrongVersion_UnknownOp_AreEproto()
+    public void NamesThatAreNotUtf8_TravelAsTheirBytes()
+    {
+        var buf = new byte[256];
+        int len = Codec.EncodeRequest(new UnlinkRequest(1, "ab", false), 9, buf);
+        var raw = buf[..len];
+        raw[Wire.HeaderSize + 8 + 2] = 0xC3; // "ab" -> a truncated two-byte sequence followed by 'b'
+        Assert.Equal(Errno.None, Codec.DecodeRequest(raw, out _, out var req));
+        var name = ((UnlinkRequest)req!).Name;
+        Assert.Equal(new byte[] { 0xC3, (byte)'b' }, LinuxText.Encode(name));
+        var again = new byte[256];
+        Assert.Equal(len, Codec.EncodeRequest(req!, 9, again));
+        Assert.Equal(raw, again[..len]);
+    }
+
+    [Fact]
+    public void WrongVersion_UnknownOp_AreEproto()
     {
         var buf = new byte[256];
         int len = Codec.EncodeRequest(new UnlinkRequest(1, "ab", false), 9, buf);
         var bad = buf[..len];
-        bad[Wire.HeaderSize + 8 + 2] = 0xC3; // "ab" -> a truncated two-byte sequence followed by 'b'
-        Assert.Equal(Errno.EPROTO, Codec.DecodeRequest(bad, out _, out _));
-
-        bad = buf[..len];
         bad[4] = 2; // version 2
         Assert.Equal(Errno.EPROTO, Codec.DecodeRequest(bad, out _, out _));
 

@@ -130,7 +130,7 @@ public sealed unsafe class GoferClient : IDisposable
     {
         fid = 0;
         st = default;
-        if (Encoding.UTF8.GetByteCount(target) > Wire.PathMax) return Errno.ENAMETOOLONG;
+        if (LinuxText.ByteCount(target) > Wire.PathMax) return Errno.ENAMETOOLONG;
         if (target.Contains('\0')) return Errno.EINVAL;
         return NewNode(new SymlinkRequest(dirFid, name, target, uid, gid), name, out fid, out st);
     }
@@ -258,8 +258,8 @@ public sealed unsafe class GoferClient : IDisposable
         {
             int z = data.IndexOf((byte)0);
             var one = data[..z];
-            if (one.Length == 0 || !System.Text.Unicode.Utf8.IsValid(one)) return Broken();
-            names.Add(Encoding.UTF8.GetString(one));
+            if (one.Length == 0) return Broken();
+            names.Add(LinuxText.Decode(one));
             data = data[(z + 1)..];
         }
         return Errno.None;
@@ -274,7 +274,7 @@ public sealed unsafe class GoferClient : IDisposable
     /// <summary>As the xattr calls of Linux: an empty or over-long (255 bytes) name is ERANGE.</summary>
     static Errno CheckXattrName(string name)
     {
-        int n = Encoding.UTF8.GetByteCount(name);
+        int n = LinuxText.ByteCount(name);
         if (n == 0 || n > Wire.XattrNameMax) return Errno.ERANGE;
         return name.Contains('\0') ? Errno.EINVAL : Errno.None;
     }

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace AppKernel.Gofer.Protocol;
 
 /// <summary>The rules for a single path component on the wire.</summary>
@@ -18,7 +16,7 @@ public static class Names
     /// <summary>Checks a name before it is sent: ENAMETOOLONG over 255 bytes, EINVAL when it breaks the rules.</summary>
     public static Errno Check(string name)
     {
-        int n = Encoding.UTF8.GetByteCount(name);
+        int n = LinuxText.ByteCount(name);
         if (n > Wire.NameMax) return Errno.ENAMETOOLONG;
         if (n == 0 || name == "." || name == ".." || name.AsSpan().IndexOfAny('/', '\0') >= 0) return Errno.EINVAL;
         return Errno.None;

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
-using System.Text.Unicode;
 
 namespace AppKernel.Gofer.Protocol;
 
@@ -80,7 +78,8 @@ public ref struct WireReader
         return b == 1;
     }
 
-    ReadOnlySpan<byte> Utf8(int max)
+    /// <summary>u16 length + bytes (names are bytes, as in Linux: any byte but NUL).</summary>
+    ReadOnlySpan<byte> Bytes(int max)
     {
         int n = U16();
         if (Failed) return default;
@@ -91,11 +90,6 @@ public ref struct WireReader
         }
         var s = Take(n);
         if (Failed) return default;
-        if (!System.Text.Unicode.Utf8.IsValid(s))
-        {
-            Fail(Errno.EPROTO);
-            return default;
-        }
         if (s.IndexOf((byte)0) >= 0)
         {
             Fail(Errno.EINVAL);
@@ -104,37 +98,37 @@ public ref struct WireReader
         return s;
     }
 
-    /// <summary>A file name: 1..255 bytes of UTF-8, no '/' or NUL, not "." or "..".</summary>
+    /// <summary>A file name: 1..255 bytes, no '/' or NUL, not "." or "..".</summary>
     public string Name()
     {
-        var s = Utf8(Wire.NameMax);
+        var s = Bytes(Wire.NameMax);
         if (Failed) return "";
         if (!Names.IsValidName(s))
         {
             Fail(Errno.EINVAL);
             return "";
         }
-        return Encoding.UTF8.GetString(s);
+        return LinuxText.Decode(s);
     }
 
-    /// <summary>A path or symlink target: up to 4095 bytes of UTF-8 without NUL (may be empty).</summary>
+    /// <summary>A path or symlink target: up to 4095 bytes without NUL (may be empty).</summary>
     public string PathString()
     {
-        var s = Utf8(Wire.PathMax);
-        return Failed ? "" : Encoding.UTF8.GetString(s);
+        var s = Bytes(Wire.PathMax);
+        return Failed ? "" : LinuxText.Decode(s);
     }
 
-    /// <summary>An extended attribute name: 1..255 bytes of UTF-8 without NUL.</summary>
+    /// <summary>An extended attribute name: 1..255 bytes without NUL.</summary>
     public string XattrName()
     {
-        var s = Utf8(Wire.XattrNameMax);
+        var s = Bytes(Wire.XattrNameMax);
         if (Failed) return "";
         if (s.Length == 0)
         {
             Fail(Errno.EINVAL);
             return "";
         }
-        return Encoding.UTF8.GetString(s);
+        return LinuxText.Decode(s);
     }
 
     /// <summary>u32 length + bytes, at most <paramref name="max"/> bytes.</summary>

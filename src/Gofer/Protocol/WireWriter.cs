@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace AppKernel.Gofer.Protocol;
 
@@ -64,10 +63,10 @@ public ref struct WireWriter
 
     public void I64(long v) => U64((ulong)v);
 
-    /// <summary>u16 byte length + UTF-8 bytes. Strings longer than 65535 bytes set Overflow.</summary>
+    /// <summary>u16 byte length + the bytes the string stands for (<see cref="LinuxText"/>). Strings longer than 65535 bytes set Overflow.</summary>
     public void Str(string s)
     {
-        int n = Encoding.UTF8.GetByteCount(s);
+        int n = LinuxText.ByteCount(s);
         if (n > ushort.MaxValue)
         {
             Overflow = true;
@@ -75,7 +74,7 @@ public ref struct WireWriter
         }
         U16((ushort)n);
         var d = Take(n);
-        if (!Overflow) Encoding.UTF8.GetBytes(s, d);
+        if (!Overflow) LinuxText.Encode(s, d);
     }
 
     /// <summary>u32 byte length + bytes.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace AppKernel.Gofer.Server;
 
 /// <summary>NUL-terminated strings in caller-provided (stack) buffers.</summary>
@@ -11,8 +9,8 @@ internal static class CStr
     /// <summary>Writes s + NUL into buf; false if it does not fit (or holds a NUL, which the decoder never lets through).</summary>
     public static bool Put(string s, Span<byte> buf)
     {
-        if (Encoding.UTF8.GetByteCount(s) >= buf.Length) return false;
-        int n = Encoding.UTF8.GetBytes(s, buf);
+        if (LinuxText.ByteCount(s) >= buf.Length) return false;
+        int n = LinuxText.Encode(s, buf);
         if (buf[..n].IndexOf((byte)0) >= 0) return false;
         buf[n] = 0;
         return true;

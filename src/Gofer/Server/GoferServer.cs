@@ -37,7 +37,7 @@ public sealed unsafe partial class GoferServer : IDisposable
         // A read-only tree may be larger than our fd limit: keep a margin for donated fds and the socket.
         if (!writable)
         {
-            Platform.Native.RLimit r;
+            RLimit r;
             _fids.FdBudget = Platform.Native.Host.getrlimit(7, &r) == 0 ? (int)Math.Clamp((long)r.Cur - 512, 64, int.MaxValue - 1) : 1000;
         }
     }

@@ -107,12 +107,7 @@ public sealed unsafe partial class GoferServer
         if (n < 0) return Fail(Op.ReadLink, LastErrno);
         if (n > Wire.PathMax) return Fail(Op.ReadLink, Errno.ENAMETOOLONG);
         var target = _scratch.AsSpan(0, (int)n);
-        if (!System.Text.Unicode.Utf8.IsValid(target))
-        {
-            _log.LogWarning("a symlink target is not UTF-8; reported as EIO");
-            return Fail(Op.ReadLink, Errno.EIO);
-        }
-        return new ReadLinkReply(Encoding.UTF8.GetString(target));
+        return new ReadLinkReply(LinuxText.Decode(target));
     }
 
     Reply StatFs(StatFsRequest q)

@@ -14,7 +14,6 @@ namespace AppKernel.Gofer.Server;
 /// </summary>
 public sealed unsafe partial class GoferServer
 {
-    bool _loggedBadName;
 
     Reply ReadDir(ReadDirRequest q)
     {
@@ -61,16 +60,10 @@ public sealed unsafe partial class GoferServer
             var name = z < 0 ? raw : raw[..z];
             off += reclen;
             if (!Names.IsValidName(name)) continue; // "." and ".."
-            if (!System.Text.Unicode.Utf8.IsValid(name))
-            {
-                if (!_loggedBadName) _log.LogWarning("directory entries whose names are not UTF-8 are not listed");
-                _loggedBadName = true;
-                continue;
-            }
             int size = ReadDirReply.EntrySize(name.Length);
             if (size > budget) return false;
             budget -= size;
-            into.Add(new GoferDirent(Encoding.UTF8.GetString(name), ino, type, next));
+            into.Add(new GoferDirent(LinuxText.Decode(name), ino, type, next));
         }
         return true;
     }

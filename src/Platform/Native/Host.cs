@@ -82,24 +82,3 @@ public static unsafe partial class Host
         }
     }
 }
-
-[StructLayout(LayoutKind.Sequential)]
-public struct IoVec
-{
-    public nint Base;
-    public nuint Len;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-public struct Timespec
-{
-    public long Sec;
-    public long Nsec;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-public struct RLimit
-{
-    public ulong Cur;
-    public ulong Max;
-}

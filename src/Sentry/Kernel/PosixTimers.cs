@@ -26,12 +26,7 @@ public sealed class PosixTimers
             timer.Clock = new IntervalTimer(n =>
             {
                 if (notify == SIGEV_NONE) return;
-                var si = new byte[128];
-                BitConverter.TryWriteBytes(si.AsSpan(0), signo);
-                BitConverter.TryWriteBytes(si.AsSpan(8), SI_TIMER);
-                BitConverter.TryWriteBytes(si.AsSpan(16), id);
-                BitConverter.TryWriteBytes(si.AsSpan(20), n - 1);
-                BitConverter.TryWriteBytes(si.AsSpan(24), value ?? (ulong)id);
+                var si = new SigInfo { Signo = signo, Code = SI_TIMER, TimerId = id, Overrun = n - 1, Value = value ?? (ulong)id }.ToArray();
                 timer.Overrun = n - 1;
                 target.SendSignal(signo, si, shared: notify != SIGEV_THREAD_ID);
             });

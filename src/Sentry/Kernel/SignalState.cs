@@ -2,25 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace AppKernel.Sentry.Kernel;
 
-/// <summary>The kernel's struct sigaction for rt_sigaction (handler, flags, restorer, mask).</summary>
-[StructLayout(LayoutKind.Sequential)]
-public struct SigAction
-{
-    public ulong Handler;
-    public ulong Flags;
-    public ulong Restorer;
-    public ulong Mask;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-public struct SigAltStack
-{
-    public ulong Sp;
-    public int Flags;
-    int _pad;
-    public ulong Size;
-}
-
 /// <summary>Signal dispositions, mask, alternate stack and the pending signals of one task.</summary>
 public sealed class SignalState
 {

@@ -65,15 +65,10 @@ public sealed partial class Task
     /// <summary>Set by sigsuspend: the mask the handler's sigreturn must bring back.</summary>
     public ulong? RestoreMaskAfterHandler;
 
-    /// <summary>A siginfo for a signal sent by a process (kill, tgkill).</summary>
-    public static byte[] UserInfo(int sig, int code, int pid, uint uid)
+    /// <summary>A siginfo for a signal sent by a process (kill, tgkill), or SIGCHLD's with the child's status.</summary>
+    public static byte[] UserInfo(int sig, int code, int pid, uint uid, int status = 0)
     {
-        var si = new byte[128];
-        BitConverter.TryWriteBytes(si.AsSpan(0), sig);
-        BitConverter.TryWriteBytes(si.AsSpan(8), code);
-        BitConverter.TryWriteBytes(si.AsSpan(16), pid);
-        BitConverter.TryWriteBytes(si.AsSpan(20), uid);
-        return si;
+        return new SigInfo { Signo = sig, Code = code, Pid = pid, Uid = (int)uid, Status = status }.ToArray();
     }
 
     public static bool DefaultIgnored(int sig) => sig is SIGCHLD or SIGURG or SIGWINCH or SIGCONT;
@@ -119,8 +114,7 @@ public sealed partial class Task
         }
         // SA_NOCLDSTOP: the parent wants no SIGCHLD for stops and continues.
         if (parent == null || (parent.Signals.Actions[SIGCHLD].Flags & 1) != 0) return;
-        var info = UserInfo(SIGCHLD, code, Tgid, Creds.Uid);
-        BitConverter.TryWriteBytes(info.AsSpan(24), status);
+        var info = UserInfo(SIGCHLD, code, Tgid, Creds.Uid, status);
         parent.SendSignal(SIGCHLD, info);
     }
 
@@ -202,25 +196,8 @@ public sealed partial class Task
         if (RestoreMaskAfterHandler is { } m) { Signals.Mask = m; RestoreMaskAfterHandler = null; }
     }
 
-    const int UcontextSize = 304, SiginfoSize = 128, FpSize = 512;
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct SigContext
-    {
-        public ulong R8, R9, R10, R11, R12, R13, R14, R15, Rdi, Rsi, Rbp, Rbx, Rdx, Rax, Rcx, Rsp, Rip, Eflags;
-        public ushort Cs, Gs, Fs, Ss;
-        public ulong Err, Trapno, Oldmask, Cr2, FpState;
-        public ulong R1, R2, R3, R4, R5, R6, R7, R8x;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct UContext
-    {
-        public ulong Flags, Link;
-        public SigAltStack Stack;
-        public SigContext Mc;
-        public ulong Mask;
-    }
+    static readonly ulong UcontextSize = (ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<UContext>();
+    const int SiginfoSize = SigInfo.Size, FpSize = 512;
 
     bool OnAltStack(ulong sp)
     {
@@ -313,10 +290,7 @@ public sealed partial class Task
             Terminate(sig, true);
             return;
         }
-        var si = new byte[128];
-        BitConverter.TryWriteBytes(si.AsSpan(0), sig);
-        BitConverter.TryWriteBytes(si.AsSpan(8), code);
-        BitConverter.TryWriteBytes(si.AsSpan(16), addr);
+        var si = new SigInfo { Signo = sig, Code = code, Addr = addr }.ToArray();
         if (!PushFrame(sig, si, act)) Terminate(SIGSEGV, true);
     }
 }

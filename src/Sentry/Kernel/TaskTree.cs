@@ -291,8 +291,7 @@ public sealed partial class Task
                 Zombie = true;
                 if (ExitSignal is > 0 and <= 64)
                 {
-                    var info = UserInfo(ExitSignal, ExitReport.Code, Tgid, Creds.Uid);
-                    BitConverter.TryWriteBytes(info.AsSpan(24), ExitReport.Status);
+                    var info = UserInfo(ExitSignal, ExitReport.Code, Tgid, Creds.Uid, ExitReport.Status);
                     Parent.SendSignal(ExitSignal, info);
                 }
             }

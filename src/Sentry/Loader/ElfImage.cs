@@ -81,7 +81,7 @@ public sealed class ElfImage
                 if (read((long)p.Offset, b) != b.Length || b[^1] != 0) return Errno.ENOEXEC;
                 int nul = Array.IndexOf(b, (byte)0);
                 if (nul <= 0) return Errno.ENOEXEC;
-                interp = Encoding.UTF8.GetString(b, 0, nul);
+                interp = LinuxText.Decode(b.AsSpan(0, nul));
             }
         }
         if (min == ulong.MaxValue) return Errno.ENOEXEC;

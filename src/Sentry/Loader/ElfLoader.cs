@@ -66,7 +66,7 @@ public static class ElfLoader
     {
         interp = ""; arg = null;
         int end = head.IndexOf((byte)'\n');
-        var line = Encoding.UTF8.GetString(end >= 0 ? head[2..end] : head[2..]).Trim(' ', '\t', '\r', '\0');
+        var line = LinuxText.Decode(end >= 0 ? head[2..end] : head[2..]).Trim(' ', '\t', '\r', '\0');
         if (line.Length == 0) return Errno.ENOEXEC;
         int sp = line.IndexOfAny(new[] { ' ', '\t' });
         if (sp < 0) { interp = line; return Errno.None; }
@@ -194,7 +194,7 @@ public static class ElfLoader
             // comm is the last component of the name given to execve, as Linux's kbasename(bprm->filename):
             // "python3" for /usr/bin/python3 even though that is a symlink to python3.11.
             string name = execfn.TrimEnd('/') is { Length: > 0 } fn ? fn[(fn.LastIndexOf('/') + 1)..] : exe.Path.Dentry.Name;
-            t.Comm = name.Length > 15 ? name[..15] : name;
+            t.Comm = LinuxText.Truncate(name, 15);
             t.Rseq = 0;
             t.RobustList = 0;
             t.ClearChildTid = 0;

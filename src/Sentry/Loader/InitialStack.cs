@@ -24,9 +24,9 @@ public sealed class InitialStack
     public static InitialStack Build(ulong top, IReadOnlyList<string> argv, IReadOnlyList<string> envp, string execfn,
         IReadOnlyList<(ulong Key, ulong Value)> auxv, ReadOnlySpan<byte> random16)
     {
-        var argB = argv.Select(a => Encoding.UTF8.GetBytes(a + "\0")).ToArray();
-        var envB = envp.Select(a => Encoding.UTF8.GetBytes(a + "\0")).ToArray();
-        var execB = Encoding.UTF8.GetBytes(execfn + "\0");
+        var argB = argv.Select(LinuxText.EncodeZ).ToArray();
+        var envB = envp.Select(LinuxText.EncodeZ).ToArray();
+        var execB = LinuxText.EncodeZ(execfn);
         var platB = "x86_64\0"u8.ToArray();
 
         ulong pos = top - 8;

@@ -256,21 +256,25 @@ static class ChangeSyscalls
     {
         if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return Err(Errno.EINVAL);
         if (times == 0) return SetTimesAt(t, dirfd, path, null, flags);
-        Span<long> ts = stackalloc long[4];
+        Span<Timespec> ts = stackalloc Timespec[2]; // atime, mtime
         if (!t.Mem.Read(times, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ts))) return Err(Errno.EFAULT);
-        return SetTimesAt(t, dirfd, path, ts.ToArray(), flags);
+        return SetTimesAt(t, dirfd, path, new[] { ts[0].Sec, ts[0].Nsec, ts[1].Sec, ts[1].Nsec }, flags);
     }
 
     /// <summary>utimes/futimesat (struct timeval[2]) and utime (struct utimbuf, seconds only).</summary>
     static long Utimes(Task t, int dirfd, ulong path, ulong times, bool seconds)
     {
         if (times == 0) return SetTimesAt(t, dirfd, path, null, 0);
-        Span<long> tv = stackalloc long[4];
-        int n = seconds ? 2 : 4;
-        if (!t.Mem.Read(times, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tv[..n]))) return Err(Errno.EFAULT);
-        if (seconds) { tv[2] = tv[1]; tv[1] = 0; tv[3] = 0; }
-        if (tv[1] is < 0 or >= 1_000_000 || tv[3] is < 0 or >= 1_000_000) return Err(Errno.EINVAL);
-        return SetTimesAt(t, dirfd, path, new[] { tv[0], tv[1] * 1000, tv[2], tv[3] * 1000 }, 0);
+        Span<Timeval> tv = stackalloc Timeval[2]; // atime, mtime
+        if (seconds)
+        {
+            if (!t.Mem.Read(times, out Utimbuf u)) return Err(Errno.EFAULT);
+            tv[0] = new Timeval { Sec = u.Actime };
+            tv[1] = new Timeval { Sec = u.Modtime };
+        }
+        else if (!t.Mem.Read(times, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tv))) return Err(Errno.EFAULT);
+        if (tv[0].Usec is < 0 or >= 1_000_000 || tv[1].Usec is < 0 or >= 1_000_000) return Err(Errno.EINVAL);
+        return SetTimesAt(t, dirfd, path, new[] { tv[0].Sec, tv[0].Usec * 1000, tv[1].Sec, tv[1].Usec * 1000 }, 0);
     }
 
     /// <summary>ts: {atime sec, nsec, mtime sec, nsec} with UTIME_NOW/UTIME_OMIT, or null for "now".</summary>

@@ -25,7 +25,7 @@ static class EpollSyscalls
         int timeoutMs = -1;
         if (tsAddr != 0)
         {
-            if (!t.Mem.Read(tsAddr, out AppKernel.Platform.Native.Timespec ts)) return Err(Errno.EFAULT);
+            if (!t.Mem.Read(tsAddr, out Timespec ts)) return Err(Errno.EFAULT);
             if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
             timeoutMs = (int)Math.Min(ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000, int.MaxValue);
         }
@@ -51,15 +51,16 @@ static class EpollSyscalls
         ulong data = 0;
         if (op != Epoll.EPOLL_CTL_DEL)
         {
-            // struct epoll_event is packed on x86-64: u32 events, u64 data.
-            if (!t.Mem.Read(evAddr, out events) || !t.Mem.Read(evAddr + 4, out data)) return Err(Errno.EFAULT);
+            if (!t.Mem.Read(evAddr, out EpollEvent ev)) return Err(Errno.EFAULT);
+            events = ev.Events;
+            data = ev.Data;
         }
         return Err(ep.Ctl(op, fd, f, events, data));
     }
 
     static long Wait(Task t, int epfd, ulong evAddr, int max, int timeoutMs)
     {
-        if (max <= 0 || max > int.MaxValue / 12) return Err(Errno.EINVAL);
+        if (max <= 0 || max > int.MaxValue / System.Runtime.CompilerServices.Unsafe.SizeOf<EpollEvent>()) return Err(Errno.EINVAL);
         using var epRef = t.Fds.Borrow(epfd);
         if (epRef.File is not Epoll ep) return Err(epRef.File == null ? Errno.EBADF : Errno.EINVAL);
         long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
@@ -71,12 +72,8 @@ static class EpollSyscalls
             if (ready.Count > 0 || timeoutMs == 0 || Environment.TickCount64 >= deadline) break;
             if (!ReadinessBell.Wait(t, rings, deadline, ep.RingsReadiness)) return Err(Errno.EINTR);
         }
-        var buf = new byte[ready.Count * 12];
-        for (int i = 0; i < ready.Count; i++)
-        {
-            BitConverter.TryWriteBytes(buf.AsSpan(i * 12), ready[i].Events);
-            BitConverter.TryWriteBytes(buf.AsSpan(i * 12 + 4), ready[i].Data);
-        }
-        return buf.Length == 0 || t.Mem.Write(evAddr, buf) ? ready.Count : Err(Errno.EFAULT);
+        var evs = new EpollEvent[ready.Count];
+        for (int i = 0; i < ready.Count; i++) evs[i] = new EpollEvent { Events = ready[i].Events, Data = ready[i].Data };
+        return evs.Length == 0 || t.Mem.Write(evAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(evs.AsSpan())) ? ready.Count : Err(Errno.EFAULT);
     }
 }

@@ -108,14 +108,8 @@ static class FdSyscalls
         }
     }
 
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    struct Flock
-    {
-        public short Type, Whence;
-        public long Start, Len;
-        public int Pid;
-        int _pad;
-    }
+    /// <summary>sizeof the fixed head of struct linux_dirent64: where d_name starts.</summary>
+    static readonly int DirentHead = System.Runtime.CompilerServices.Unsafe.SizeOf<Dirent64Head>();
 
     static long RecordLock(Task t, FileDescription f, int cmd, ulong arg)
     {
@@ -213,8 +207,8 @@ static class FdSyscalls
         while (idx < entries.Count)
         {
             var d = entries[(int)idx];
-            int nameLen = Encoding.UTF8.GetByteCount(d.Name);
-            int reclen = (19 + nameLen + 1 + 7) & ~7;
+            int nameLen = LinuxText.ByteCount(d.Name);
+            int reclen = (DirentHead + nameLen + 1 + 7) & ~7;
             if (pos + reclen > outBuf.Length)
             {
                 if (pos == 0) return Err(Errno.EINVAL);
@@ -222,11 +216,9 @@ static class FdSyscalls
             }
             var s = outBuf.AsSpan(pos, reclen);
             s.Clear();
-            BitConverter.TryWriteBytes(s, d.Ino);
-            BitConverter.TryWriteBytes(s[8..], idx + 1);
-            BitConverter.TryWriteBytes(s[16..], (ushort)reclen);
-            s[18] = d.Type;
-            Encoding.UTF8.GetBytes(d.Name, s[19..]);
+            var head = new Dirent64Head { Ino = d.Ino, Off = idx + 1, Reclen = (ushort)reclen, Type = d.Type };
+            System.Runtime.InteropServices.MemoryMarshal.Write(s, in head);
+            LinuxText.Encode(d.Name, s[DirentHead..]);
             pos += reclen;
             idx++;
         }

@@ -26,15 +26,15 @@ static class ForkSyscalls
     /// <summary>clone3(struct clone_args *, size): the same as clone, with the stack given as base and size.</summary>
     static long Clone3(Task t, ulong addr, ulong size)
     {
-        const ulong Ver0 = 64, MaxKnown = 88; // clone_args up to set_tid_size (VER1); cgroup (VER2) is refused below
-        if (size < Ver0 || size > 4096) return Err(Errno.EINVAL);
-        var raw = new byte[size];
-        if (!t.Mem.Read(addr, raw)) return Err(Errno.EFAULT);
+        int known = System.Runtime.CompilerServices.Unsafe.SizeOf<CloneArgs>(); // up to cgroup (VER2), which is refused below
+        if (size < CloneArgs.SizeVer0 || size > 4096) return Err(Errno.EINVAL);
+        var raw = new byte[Math.Max((int)size, known)];
+        if (!t.Mem.Read(addr, raw.AsSpan(0, (int)size))) return Err(Errno.EFAULT);
         // A newer caller's struct may be longer: its extra fields must be zero (Linux's copy_struct_from_user).
-        for (ulong i = MaxKnown; i < size; i++) if (raw[i] != 0) return Err(Errno.E2BIG);
-        ulong F(int i) => (ulong)i * 8 + 8 <= size ? BitConverter.ToUInt64(raw, i * 8) : 0;
-        ulong flags = F(0), childTid = F(2), parentTid = F(3), exitSignal = F(4), stack = F(5), stackSize = F(6), tls = F(7);
-        ulong setTidSize = F(9);
+        for (int i = known; i < (int)size; i++) if (raw[i] != 0) return Err(Errno.E2BIG);
+        var a = System.Runtime.InteropServices.MemoryMarshal.Read<CloneArgs>(raw); // an older, shorter struct reads as zeros after its end
+        ulong flags = a.Flags, childTid = a.ChildTid, parentTid = a.ParentTid, exitSignal = a.ExitSignal, stack = a.Stack, stackSize = a.StackSize, tls = a.Tls;
+        ulong setTidSize = a.SetTidSize;
         if ((flags & CSIGNAL) != 0 || exitSignal > 64 || (flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EINVAL);
         if ((stack == 0) != (stackSize == 0)) return Err(Errno.EINVAL);
         if (setTidSize != 0) return Err(Errno.EPERM); // choosing pids needs CAP_SYS_ADMIN over the pid namespace
@@ -61,10 +61,12 @@ static class ForkSyscalls
     /// <summary>A struct rusage with the user and system times (clock ticks); the other fields are not kept.</summary>
     static bool WriteRusage(Task t, ulong addr, (long User, long Sys) ticks)
     {
-        var ru = new long[18];
-        ru[0] = ticks.User / TicksPerSec; ru[1] = ticks.User % TicksPerSec * (1_000_000 / TicksPerSec);
-        ru[2] = ticks.Sys / TicksPerSec; ru[3] = ticks.Sys % TicksPerSec * (1_000_000 / TicksPerSec);
-        return t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ru.AsSpan()));
+        var ru = new RUsage
+        {
+            Utime = new Timeval { Sec = ticks.User / TicksPerSec, Usec = ticks.User % TicksPerSec * (1_000_000 / TicksPerSec) },
+            Stime = new Timeval { Sec = ticks.Sys / TicksPerSec, Usec = ticks.Sys % TicksPerSec * (1_000_000 / TicksPerSec) },
+        };
+        return t.Mem.Write(addr, ru);
     }
 
     static long Times(Task t, ulong addr)
@@ -72,8 +74,8 @@ static class ForkSyscalls
         var self = t.CpuTicks(false);
         if (addr != 0)
         {
-            Span<long> tms = stackalloc long[4] { self.User, self.Sys, t.Group.Leader.ChildrenTicks.User, t.Group.Leader.ChildrenTicks.Sys };
-            if (!t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tms))) return Err(Errno.EFAULT);
+            var tms = new Tms { Utime = self.User, Stime = self.Sys, Cutime = t.Group.Leader.ChildrenTicks.User, Cstime = t.Group.Leader.ChildrenTicks.Sys };
+            if (!t.Mem.Write(addr, tms)) return Err(Errno.EFAULT);
         }
         return (long)(t.Kernel.Uptime.ElapsedMilliseconds / (1000 / TicksPerSec));
     }
@@ -115,17 +117,10 @@ static class ForkSyscalls
             ? t.WaitChild(pid, opts, out var child, out _, out int code, out int cldStatus)
             : WaitNoExit(t, pid, opts, out child, out code, out cldStatus);
         if (e != Errno.None) return Err(e);
-        var si = new byte[128];
-        if (child != null)
-        {
-            BitConverter.TryWriteBytes(si.AsSpan(0), 17);                     // si_signo = SIGCHLD
-            BitConverter.TryWriteBytes(si.AsSpan(8), code);                   // si_code
-            BitConverter.TryWriteBytes(si.AsSpan(16), child.Tid);             // si_pid
-            BitConverter.TryWriteBytes(si.AsSpan(20), (int)child.Creds.Uid);  // si_uid
-            BitConverter.TryWriteBytes(si.AsSpan(24), cldStatus);             // si_status
-        }
+        var si = child == null ? default
+            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = child.Tid, Uid = (int)child.Creds.Uid, Status = cldStatus };
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
-        if (rusage != 0 && !t.Mem.Write(rusage, new byte[144])) return Err(Errno.EFAULT);
+        if (rusage != 0 && !t.Mem.Write(rusage, default(RUsage))) return Err(Errno.EFAULT);
         return 0;
     }
 }

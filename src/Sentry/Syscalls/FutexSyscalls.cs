@@ -45,7 +45,7 @@ static class FutexSyscalls
                 long deadlineMs = -1;
                 if (timeout != 0)
                 {
-                    if (!t.Mem.Read(timeout, out AppKernel.Platform.Native.Timespec ts)) return Err(Errno.EFAULT);
+                    if (!t.Mem.Read(timeout, out Timespec ts)) return Err(Errno.EFAULT);
                     if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
                     long ns = ts.Sec * 1_000_000_000 + ts.Nsec;
                     if (cmd == FUTEX_WAIT_BITSET)

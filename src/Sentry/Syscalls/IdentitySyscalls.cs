@@ -75,8 +75,11 @@ static class Ids
         if (data == 0) return 0;
         uint caps = Privileged(t) ? 0xffffffffu : 0;
         uint caps1 = Privileged(t) ? 0x1ffu : 0;
-        Span<uint> d = stackalloc uint[6] { caps, caps, 0, caps1, caps1, 0 };
-        int words = version == 0x19980330 ? 3 : 6;
-        return t.Mem.Write(data, System.Runtime.InteropServices.MemoryMarshal.AsBytes(d[..words])) ? 0 : Err(Errno.EFAULT);
+        Span<CapUserData> d = stackalloc CapUserData[2]
+        {
+            new() { Effective = caps, Permitted = caps }, new() { Effective = caps1, Permitted = caps1 },
+        };
+        int count = version == 0x19980330 ? 1 : 2; // version 1 has 32 capabilities, 2 and 3 have 64
+        return t.Mem.Write(data, System.Runtime.InteropServices.MemoryMarshal.AsBytes(d[..count])) ? 0 : Err(Errno.EFAULT);
     }
 }

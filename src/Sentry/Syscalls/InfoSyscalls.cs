@@ -33,26 +33,29 @@ static class InfoSyscalls
 
     static long Uname(Task t, ulong buf)
     {
-        var u = new byte[65 * 6];
-        void Put(int i, string s) => Encoding.ASCII.GetBytes(s.Length > 64 ? s[..64] : s, u.AsSpan(i * 65));
-        Put(0, "Linux");
-        Put(1, t.Kernel.Options.Hostname);
-        Put(2, KernelT.Release);
-        Put(3, KernelT.Version);
-        Put(4, "x86_64");
-        Put(5, "(none)");
+        var u = new UtsName();
+        unsafe
+        {
+            // Each field is a C string of at most 64 bytes (and its NUL).
+            static void Put(byte* field, string s) => LinuxText.Encode(LinuxText.Truncate(s, UtsName.FieldLength - 1), new Span<byte>(field, UtsName.FieldLength));
+            Put(u.Sysname, "Linux");
+            Put(u.Nodename, t.Kernel.Options.Hostname);
+            Put(u.Release, KernelT.Release);
+            Put(u.Version, KernelT.Version);
+            Put(u.Machine, "x86_64");
+            Put(u.Domainname, "(none)");
+        }
         return t.Mem.Write(buf, u) ? 0 : Err(Errno.EFAULT);
     }
 
     static long Sysinfo(Task t, ulong buf)
     {
-        var b = new byte[112];
         ulong total = SystemInfo.TotalMemory(t.Kernel);
-        BitConverter.TryWriteBytes(b.AsSpan(0), (long)t.Kernel.Uptime.Elapsed.TotalSeconds);
-        BitConverter.TryWriteBytes(b.AsSpan(32), total);
-        BitConverter.TryWriteBytes(b.AsSpan(40), total * 9 / 10);
-        BitConverter.TryWriteBytes(b.AsSpan(80), (ushort)t.Kernel.Tasks().Count);
-        BitConverter.TryWriteBytes(b.AsSpan(104), 1u);
+        var b = new SysInfo
+        {
+            Uptime = (long)t.Kernel.Uptime.Elapsed.TotalSeconds, Totalram = total, Freeram = total * 9 / 10,
+            Procs = (ushort)t.Kernel.Tasks().Count, MemUnit = 1,
+        };
         return t.Mem.Write(buf, b) ? 0 : Err(Errno.EFAULT);
     }
 
@@ -111,18 +114,16 @@ static class InfoSyscalls
         (ulong Cur, ulong Max) nv = default;
         if (newAddr != 0)
         {
-            Span<ulong> v = stackalloc ulong[2];
-            if (!t.Mem.Read(newAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
-            if (v[0] > v[1]) return Err(Errno.EINVAL);
-            if (res == RLimits.RLIMIT_NOFILE && v[1] > 1048576) return Err(Errno.EPERM);
-            if (!root && v[1] > target.Limits.Values[res].Max) return Err(Errno.EPERM); // raising a hard limit: CAP_SYS_RESOURCE
-            nv = (v[0], v[1]);
+            if (!t.Mem.Read(newAddr, out RLimit v)) return Err(Errno.EFAULT);
+            if (v.Cur > v.Max) return Err(Errno.EINVAL);
+            if (res == RLimits.RLIMIT_NOFILE && v.Max > 1048576) return Err(Errno.EPERM);
+            if (!root && v.Max > target.Limits.Values[res].Max) return Err(Errno.EPERM); // raising a hard limit: CAP_SYS_RESOURCE
+            nv = (v.Cur, v.Max);
         }
         if (oldAddr != 0)
         {
             var o = target.Limits.Values[res];
-            Span<ulong> v = stackalloc ulong[2] { o.Cur, o.Max };
-            if (!t.Mem.Write(oldAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
+            if (!t.Mem.Write(oldAddr, new RLimit { Cur = o.Cur, Max = o.Max })) return Err(Errno.EFAULT);
         }
         if (newAddr != 0) target.Limits.Values[res] = nv;
         return 0;

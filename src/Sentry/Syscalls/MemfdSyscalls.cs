@@ -25,7 +25,7 @@ static class MemfdSyscalls
         if ((flags & MFD_HUGETLB) != 0) return Err(Errno.EINVAL); // no huge pages in the sandbox
         if ((flags & (MFD_NOEXEC_SEAL | MFD_EXEC)) == (MFD_NOEXEC_SEAL | MFD_EXEC)) return Err(Errno.EINVAL);
         var e = t.Mem.ReadString(nameAddr, 250, out var name);
-        if (e == Errno.ENAMETOOLONG || (e == Errno.None && Encoding.UTF8.GetByteCount(name) > 249)) return Err(Errno.EINVAL);
+        if (e == Errno.ENAMETOOLONG || (e == Errno.None && LinuxText.ByteCount(name) > 249)) return Err(Errno.EINVAL);
         if (e != Errno.None) return Err(e);
         var root = (TmpfsDir)s_mount.Value.Root.Inode;
         root.CreateUnnamed(t, InodeMode.S_IFREG | ((flags & MFD_NOEXEC_SEAL) != 0 ? 0x1b6u : 0x1ffu), false, out var inode);

@@ -160,7 +160,7 @@ static class PathSyscalls
         // readlinkat(fd, "") of a file that is not a symlink: ENOENT, as Linux says.
         if (e == Errno.EINVAL && t.Mem.Read(pathAddr, out byte c0) && c0 == 0) return Err(Errno.ENOENT);
         if (e != Errno.None) return Err(e);
-        var bytes = Encoding.UTF8.GetBytes(target);
+        var bytes = LinuxText.Encode(target);
         int n = (int)Math.Min(bytes.Length, size);
         return t.Mem.Write(buf, bytes.AsSpan(0, n)) ? n : Err(Errno.EFAULT);
     }
@@ -179,7 +179,7 @@ static class PathSyscalls
     {
         if (t.Fs.Cwd.Inode.IsDeleted) return Err(Errno.ENOENT);
         var s = MountNamespace.PathOf(t.Fs.Cwd, t.Fs.Root);
-        var bytes = Encoding.UTF8.GetBytes(s + "\0");
+        var bytes = LinuxText.EncodeZ(s);
         if ((ulong)bytes.Length > size) return Err(Errno.ERANGE);
         return t.Mem.Write(buf, bytes) ? bytes.Length : Err(Errno.EFAULT);
     }

@@ -10,9 +10,6 @@ namespace AppKernel.Sentry.Syscalls;
 /// every millisecond until the timeout (wait queues arrive with the processes issue).</summary>
 static class PollSyscalls
 {
-    [StructLayout(LayoutKind.Sequential)]
-    struct PollFd { public int Fd; public short Events; public short Revents; }
-
     public static void Register(SyscallHandler?[] t)
     {
         t[Nr.poll] = (k, fds, n, timeout, _, _, _) => Poll(k, fds, n, (int)timeout < 0 ? -1 : (long)(int)timeout * 1_000_000);

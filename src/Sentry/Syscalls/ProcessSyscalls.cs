@@ -128,13 +128,13 @@ static class ProcessSyscalls
                 int n = t.Mem.ReadPartial(a2, buf);
                 if (n == 0) return Err(Errno.EFAULT);
                 int nul = Array.IndexOf(buf, (byte)0, 0, n);
-                t.Comm = Encoding.UTF8.GetString(buf, 0, nul >= 0 ? Math.Min(nul, 15) : Math.Min(n, 15));
+                t.Comm = LinuxText.Decode(buf.AsSpan(0, nul >= 0 ? Math.Min(nul, 15) : Math.Min(n, 15)));
                 return 0;
             }
             case PR_GET_NAME:
             {
                 var buf = new byte[16];
-                Encoding.UTF8.GetBytes(t.Comm.Length > 15 ? t.Comm[..15] : t.Comm, buf);
+                LinuxText.Encode(LinuxText.Truncate(t.Comm, 15), buf);
                 return t.Mem.Write(a2, buf) ? 0 : Err(Errno.EFAULT);
             }
             case PR_GET_DUMPABLE: return 1;

@@ -55,7 +55,17 @@ static class SelectSyscalls
         long timeoutNs = -1;
         if (timeAddr != 0)
         {
-            if (!t.Mem.Read(timeAddr, out long sec) || !t.Mem.Read(timeAddr + 8, out long frac)) return Err(Errno.EFAULT);
+            long sec, frac;
+            if (nanos)
+            {
+                if (!t.Mem.Read(timeAddr, out Timespec ts)) return Err(Errno.EFAULT);
+                (sec, frac) = (ts.Sec, ts.Nsec);
+            }
+            else
+            {
+                if (!t.Mem.Read(timeAddr, out Timeval tv)) return Err(Errno.EFAULT);
+                (sec, frac) = (tv.Sec, tv.Usec);
+            }
             if (sec < 0 || frac < 0 || frac >= (nanos ? 1_000_000_000 : 1_000_000)) return Err(Errno.EINVAL);
             timeoutNs = sec * 1_000_000_000 + (nanos ? frac : frac * 1000);
         }

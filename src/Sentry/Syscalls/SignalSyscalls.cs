@@ -58,9 +58,9 @@ static class SignalSyscalls
     {
         bool toThread = tgid != 0;
         if (sig < 0 || sig > SignalState.NSig || (toThread && (tgid <= 0 || pid <= 0))) return Err(Errno.EINVAL);
-        var info = new byte[128];
+        var info = new byte[SigInfo.Size];
         if (!t.Mem.Read(infoAddr, info)) return Err(Errno.EFAULT);
-        int code = BitConverter.ToInt32(info, 8);
+        int code = System.Runtime.InteropServices.MemoryMarshal.Read<SigInfo>(info).Code;
         // A process may not forge kernel-made signals (si_code >= 0) or tkill's, except to itself.
         if ((code >= 0 || code == Task.SI_TKILL) && (toThread ? tgid : pid) != t.Tgid) return Err(Errno.EPERM);
         BitConverter.TryWriteBytes(info.AsSpan(0), sig);
@@ -79,9 +79,9 @@ static class SignalSyscalls
         long timeoutMs = -1;
         if (timeoutAddr != 0)
         {
-            if (!t.Mem.Read(timeoutAddr, out long sec) || !t.Mem.Read(timeoutAddr + 8, out long nsec)) return Err(Errno.EFAULT);
-            if (sec < 0 || nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
-            timeoutMs = sec * 1000 + (nsec + 999_999) / 1_000_000;
+            if (!t.Mem.Read(timeoutAddr, out Timespec ts)) return Err(Errno.EFAULT);
+            if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
+            timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
         }
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         lock (t.Signals.Queue)
@@ -91,7 +91,7 @@ static class SignalSyscalls
                 // Take only a signal in set: everything else stays pending for normal delivery.
                 if (t.TakeSignal(~set, out int sig, out var info))
                 {
-                    if (infoAddr != 0 && !t.Mem.Write(infoAddr, info.AsSpan(0, 128))) return Err(Errno.EFAULT);
+                    if (infoAddr != 0 && !t.Mem.Write(infoAddr, info.AsSpan(0, SigInfo.Size))) return Err(Errno.EFAULT);
                     return sig;
                 }
                 // Another signal that is not blocked (or death) ends the wait; one of set arriving pulses the queue.

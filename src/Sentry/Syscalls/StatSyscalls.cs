@@ -42,22 +42,6 @@ static class StatSyscalls
         return t.Mem.Write(buf, st) ? 0 : Err(Errno.EFAULT);
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    struct StatxTs { public long Sec; public uint Nsec; int _pad; }
-
-    [StructLayout(LayoutKind.Sequential, Size = 256)]
-    struct StatxBuf
-    {
-        public uint Mask, Blksize;
-        public ulong Attributes;
-        public uint Nlink, Uid, Gid;
-        public ushort Mode; ushort _pad;
-        public ulong Ino, Size, Blocks, AttributesMask;
-        public StatxTs Atime, Btime, Ctime, Mtime;
-        public uint RdevMajor, RdevMinor, DevMajor, DevMinor;
-        public ulong MntId;
-    }
-
     const uint STATX_BASIC_STATS = 0x7ff, STATX_MNT_ID = 0x1000, STATX__RESERVED = 0x80000000;
 
     static long Statx(Task t, int dirfd, ulong pathAddr, int flags, uint mask, ulong buf)
@@ -84,13 +68,13 @@ static class StatSyscalls
             mnt = p.Mount.Id;
         }
         if (e != Errno.None) return Err(e);
-        var x = new StatxBuf
+        var x = new LinuxStatx
         {
             Mask = STATX_BASIC_STATS | STATX_MNT_ID, Blksize = (uint)st.Blksize, Nlink = (uint)st.Nlink, Uid = st.Uid, Gid = st.Gid,
             Mode = (ushort)st.Mode, Ino = st.Ino, Size = (ulong)st.Size, Blocks = (ulong)st.Blocks,
-            Atime = new StatxTs { Sec = st.Atime, Nsec = (uint)st.AtimeNsec },
-            Mtime = new StatxTs { Sec = st.Mtime, Nsec = (uint)st.MtimeNsec },
-            Ctime = new StatxTs { Sec = st.Ctime, Nsec = (uint)st.CtimeNsec },
+            Atime = new StatxTimestamp { Sec = st.Atime, Nsec = (uint)st.AtimeNsec },
+            Mtime = new StatxTimestamp { Sec = st.Mtime, Nsec = (uint)st.MtimeNsec },
+            Ctime = new StatxTimestamp { Sec = st.Ctime, Nsec = (uint)st.CtimeNsec },
             RdevMajor = Major(st.Rdev), RdevMinor = Minor(st.Rdev), DevMajor = Major(st.Dev), DevMinor = Minor(st.Dev),
             MntId = (ulong)mnt,
         };
@@ -99,13 +83,6 @@ static class StatSyscalls
 
     static uint Major(ulong dev) => (uint)(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000));
     static uint Minor(ulong dev) => (uint)((dev & 0xff) | ((dev >> 12) & 0xffffff00));
-
-    [StructLayout(LayoutKind.Sequential, Size = 120)]
-    struct StatFs
-    {
-        public long Type, Bsize, Blocks, Bfree, Bavail, Files, Ffree;
-        public long Fsid, Namelen, Frsize, Flags;
-    }
 
     static long Statfs(Task t, ulong pathAddr, int? fd, ulong buf)
     {
@@ -126,7 +103,7 @@ static class StatSyscalls
         {
             "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" or "tmpfs" => 0x01021994, "overlay" => 0x794c7630, _ => 0xef53,
         };
-        var s = new StatFs
+        var s = new LinuxStatFs
         {
             Type = magic, Bsize = 4096, Blocks = 1 << 20, Bfree = 1 << 19, Bavail = 1 << 19, Files = 1 << 20, Ffree = 1 << 19,
             Namelen = 255, Frsize = 4096, Flags = p.Mount.ReadOnly ? 1 : 0,

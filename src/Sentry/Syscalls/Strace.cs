@@ -46,7 +46,7 @@ public sealed class Strace
         {
             _strings[i] = null;
             if (i < fmt.Length && fmt[i] == 's')
-                _strings[i] = _task.Mem.ReadString(_args[i], 4095, out var s) == Errno.None ? Quote(Encoding.UTF8.GetBytes(s), 64) : $"0x{_args[i]:x}";
+                _strings[i] = _task.Mem.ReadCString(_args[i], 4095, out var s) == Errno.None ? LinuxText.Quote(s, 64) : $"0x{_args[i]:x}";
             else if (i < fmt.Length && fmt[i] == 'b')
                 _strings[i] = Buffer(_args[i], (long)_args[i + 1]);
         }
@@ -91,26 +91,7 @@ public sealed class Strace
         if (len < 0) return "0x" + addr.ToString("x");
         var b = new byte[Math.Min(len, 32)];
         int n = _task.Mem.ReadPartial(addr, b);
-        return Quote(b.AsSpan(0, n), 32) + (len > 32 ? "..." : "");
-    }
-
-    static string Quote(ReadOnlySpan<byte> b, int max)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var c in b[..Math.Min(b.Length, max)])
-        {
-            switch (c)
-            {
-                case (byte)'\n': sb.Append("\\n"); break;
-                case (byte)'\t': sb.Append("\\t"); break;
-                case (byte)'"': sb.Append("\\\""); break;
-                case (byte)'\\': sb.Append("\\\\"); break;
-                default:
-                    if (c >= 32 && c < 127) sb.Append((char)c); else sb.Append("\\x").Append(c.ToString("x2"));
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
+        return LinuxText.Quote(b.AsSpan(0, n)) + (len > 32 ? "..." : "");
     }
 
     static string OpenFlagNames(int f)

@@ -56,7 +56,7 @@ static unsafe class TimeSyscalls
     static long Gettimeofday(Task t, ulong tv, ulong tz)
     {
         var ts = Now(0);
-        if (tv != 0 && !t.Mem.Write(tv, new Timespec { Sec = ts.Sec, Nsec = ts.Nsec / 1000 })) return Err(Errno.EFAULT);
+        if (tv != 0 && !t.Mem.Write(tv, new Timeval { Sec = ts.Sec, Usec = ts.Nsec / 1000 })) return Err(Errno.EFAULT);
         if (tz != 0 && !t.Mem.Write(tz, 0L)) return Err(Errno.EFAULT);
         return 0;
     }

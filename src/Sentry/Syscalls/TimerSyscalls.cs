@@ -11,9 +11,6 @@ static class TimerSyscalls
 {
     const int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 
-    [StructLayout(LayoutKind.Sequential)]
-    struct ITimerVal { public long IntervalSec, IntervalUsec, ValueSec, ValueUsec; }
-
     public static void Register(SyscallHandler?[] t)
     {
         t[Nr.alarm] = (k, secs, _, _, _, _, _) => Alarm(k, (uint)secs);
@@ -41,14 +38,13 @@ static class TimerSyscalls
     static Errno ReadSpec(Task t, ulong addr, bool abs, int clk, out long valueNs, out long intervalNs)
     {
         valueNs = intervalNs = 0;
-        Span<long> v = stackalloc long[4];
-        if (!t.Mem.Read(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Errno.EFAULT;
-        if (v[0] < 0 || v[1] is < 0 or >= 1_000_000_000 || v[2] < 0 || v[3] is < 0 or >= 1_000_000_000) return Errno.EINVAL;
-        intervalNs = v[0] * 1_000_000_000 + v[1];
-        valueNs = v[2] * 1_000_000_000 + v[3];
+        if (!t.Mem.Read(addr, out ITimerSpec v)) return Errno.EFAULT;
+        if (v.Interval.Sec < 0 || v.Interval.Nsec is < 0 or >= 1_000_000_000 || v.Value.Sec < 0 || v.Value.Nsec is < 0 or >= 1_000_000_000) return Errno.EINVAL;
+        intervalNs = v.Interval.Sec * 1_000_000_000 + v.Interval.Nsec;
+        valueNs = v.Value.Sec * 1_000_000_000 + v.Value.Nsec;
         if (abs && valueNs > 0)
         {
-            var ts = new Platform.Native.Timespec();
+            var ts = new Timespec();
             unsafe { Platform.Native.Host.clock_gettime(clk, &ts); }
             valueNs = Math.Max(1, valueNs - (ts.Sec * 1_000_000_000 + ts.Nsec));
         }
@@ -58,8 +54,12 @@ static class TimerSyscalls
     static long WriteSpec(Task t, ulong addr, (long Left, long Interval) v)
     {
         if (addr == 0) return 0;
-        Span<long> o = stackalloc long[4] { v.Interval / 1_000_000_000, v.Interval % 1_000_000_000, v.Left / 1_000_000_000, v.Left % 1_000_000_000 };
-        return t.Mem.Write(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(o)) ? 0 : Err(Errno.EFAULT);
+        var o = new ITimerSpec
+        {
+            Interval = new Timespec { Sec = v.Interval / 1_000_000_000, Nsec = v.Interval % 1_000_000_000 },
+            Value = new Timespec { Sec = v.Left / 1_000_000_000, Nsec = v.Left % 1_000_000_000 },
+        };
+        return t.Mem.Write(addr, o) ? 0 : Err(Errno.EFAULT);
     }
 
     static long TimerFdCreate(Task t, int clk, int flags)

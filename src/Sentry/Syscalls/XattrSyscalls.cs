@@ -45,7 +45,7 @@ static class XattrSyscalls
     static Errno ReadName(Task t, ulong addr, out string name)
     {
         var e = t.Mem.ReadString(addr, NameMax + 1, out name);
-        if (e == Errno.ENAMETOOLONG || (e == Errno.None && (name.Length == 0 || Encoding.UTF8.GetByteCount(name) > NameMax))) return Errno.ERANGE;
+        if (e == Errno.ENAMETOOLONG || (e == Errno.None && (name.Length == 0 || LinuxText.ByteCount(name) > NameMax))) return Errno.ERANGE;
         if (e != Errno.None) return e;
         bool known = name.StartsWith("user.") || name.StartsWith("trusted.") || name.StartsWith("security.");
         if (!known) return Errno.EOPNOTSUPP;
@@ -81,7 +81,7 @@ static class XattrSyscalls
         foreach (var n in names)
             if (Privileged(t, n))
             {
-                bytes.AddRange(Encoding.UTF8.GetBytes(n));
+                bytes.AddRange(LinuxText.Encode(n));
                 bytes.Add(0);
             }
         return CopyOut(t, bytes.ToArray(), buf, size);

@@ -19,19 +19,22 @@ public static class PathWalker
         return Walk(t, start, path, followFinal, ref links, out result);
     }
 
+    /// <summary>Whether s stands for more than max bytes (a char is 1 to 3 bytes, so the count is only needed near the limit).</summary>
+    static bool LongerThan(ReadOnlySpan<char> s, int max) => s.Length > max || (s.Length * 3 > max && LinuxText.ByteCount(s) > max);
+
     /// <summary>Resolves all but the last component; name is the last component ("" for "/" or a path ending in "." or "..").</summary>
     public static Errno ResolveParent(Task t, VfsPath start, string path, out VfsPath parent, out string name)
     {
         name = "";
         parent = default;
         if (path.Length == 0) return Errno.ENOENT;
-        if (path.Length >= PathMax) return Errno.ENAMETOOLONG;
+        if (LongerThan(path, PathMax - 1)) return Errno.ENAMETOOLONG;
         string trimmed = path.TrimEnd('/');
         if (trimmed.Length == 0) { parent = t.Fs.Root; return Errno.None; }
         int slash = trimmed.LastIndexOf('/');
         string dir = slash < 0 ? "." : slash == 0 ? "/" : trimmed[..slash];
         name = slash < 0 ? trimmed : trimmed[(slash + 1)..];
-        if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+        if (LongerThan(name, NameMax)) return Errno.ENAMETOOLONG;
         int links = 0;
         var e = Walk(t, start, dir, true, ref links, out parent);
         if (e != Errno.None) return e;
@@ -77,7 +80,7 @@ public static class PathWalker
     {
         result = default;
         if (path.Length == 0) return Errno.ENOENT;
-        if (path.Length >= PathMax) return Errno.ENAMETOOLONG;
+        if (LongerThan(path, PathMax - 1)) return Errno.ENAMETOOLONG;
         var root = t.Fs.Root;
         var cur = path[0] == '/' ? root : start;
         bool trailingSlash = path[^1] == '/';
@@ -91,7 +94,7 @@ public static class PathWalker
             var name = path.AsSpan(i, j - i);
             i = j;
             bool last = path.AsSpan(i).TrimStart('/').Length == 0;
-            if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+            if (LongerThan(name, NameMax)) return Errno.ENAMETOOLONG;
             if (!cur.Inode.IsDir) return Errno.ENOTDIR;
             var pe = Permissions.CheckSearch(t, cur.Inode);
             if (pe != Errno.None) return pe;

@@ -19,21 +19,23 @@ public sealed class SignalFd : FileDescription
     public override int ReadRecordSize => 128;
     public override string DisplayName(Task t) => "anon_inode:[signalfd]";
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
+    static readonly int SignalfdSize = System.Runtime.CompilerServices.Unsafe.SizeOf<SignalfdSiginfo>();
+
     public override long Write(Task t, ReadOnlySpan<byte> buf) => -(long)Errno.EINVAL;
 
     public override long Read(Task t, Span<byte> buf)
     {
-        if (buf.Length < 128) return -(long)Errno.EINVAL;
+        if (buf.Length < SignalfdSize) return -(long)Errno.EINVAL;
         int done = 0;
         lock (t.Signals.Queue)
         {
             bool interrupted = false;
             while (true)
             {
-                while (done + 128 <= buf.Length && t.TakeSignal(~Mask, out int sig, out var info))
+                while (done + SignalfdSize <= buf.Length && t.TakeSignal(~Mask, out int sig, out var info))
                 {
-                    Convert(sig, info, buf.Slice(done, 128));
-                    done += 128;
+                    Convert(sig, info, buf.Slice(done, SignalfdSize));
+                    done += SignalfdSize;
                 }
                 if (done > 0) return done;
                 if ((Flags & OpenFlags.O_NONBLOCK) != 0) return -(long)Errno.EAGAIN;
@@ -43,20 +45,18 @@ public sealed class SignalFd : FileDescription
         }
     }
 
-    // siginfo → signalfd_siginfo: signo, errno, code, pid, uid, fd, tid, band, overrun, trapno, status, int, ptr, utime, stime, addr.
+    /// <summary>A queued siginfo as struct signalfd_siginfo: the fields that signal carries.</summary>
     static void Convert(int sig, byte[] si, Span<byte> o)
     {
-        o.Clear();
-        BitConverter.TryWriteBytes(o, sig);
-        BitConverter.TryWriteBytes(o[4..], BitConverter.ToInt32(si, 4));
-        int code = BitConverter.ToInt32(si, 8);
-        BitConverter.TryWriteBytes(o[8..], code);
-        BitConverter.TryWriteBytes(o[12..], BitConverter.ToInt32(si, 16));  // pid
-        BitConverter.TryWriteBytes(o[16..], BitConverter.ToInt32(si, 20));  // uid
-        if (sig == Task.SIGCHLD) BitConverter.TryWriteBytes(o[40..], BitConverter.ToInt32(si, 24)); // status
-        BitConverter.TryWriteBytes(o[44..], BitConverter.ToInt32(si, 24));  // ssi_int (sigqueue value)
-        BitConverter.TryWriteBytes(o[48..], BitConverter.ToUInt64(si, 24)); // ssi_ptr
-        if (sig is Task.SIGSEGV or Task.SIGBUS or Task.SIGILL or Task.SIGFPE) BitConverter.TryWriteBytes(o[72..], BitConverter.ToUInt64(si, 16));
+        var from = System.Runtime.InteropServices.MemoryMarshal.Read<SigInfo>(si);
+        var to = new SignalfdSiginfo
+        {
+            Signo = (uint)sig, Errno = from.Errno, Code = from.Code, Pid = (uint)from.Pid, Uid = (uint)from.Uid,
+            Int = (int)from.Value, Ptr = from.Value,
+        };
+        if (sig == Task.SIGCHLD) to.Status = from.Status;
+        if (sig is Task.SIGSEGV or Task.SIGBUS or Task.SIGILL or Task.SIGFPE) to.Addr = from.Addr;
+        System.Runtime.InteropServices.MemoryMarshal.Write(o, in to);
     }
 
     public override short Readiness(short events) =>

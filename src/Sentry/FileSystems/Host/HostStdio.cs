@@ -6,15 +6,17 @@ namespace AppKernel.Sentry.FileSystems.Host;
 
 /// <summary>
 /// One of runsc's own stdio fds given to the guest as fd 0, 1 or 2 (like gVisor's host fd import).
-/// Only read, write, fstat and the terminal queries TCGETS/TIOCGWINSZ reach the host fd.
+/// Only read, write, fstat and the terminal ioctls (attributes and window size) reach the host fd.
 /// </summary>
 public sealed unsafe class HostStdio : FileDescription
 {
     readonly int _hfd;
     readonly bool _seekable;
+    readonly HostTerminal _terminal;
 
-    public HostStdio(int hostFd, int flags) : base(flags, default, null)
+    public HostStdio(int hostFd, int flags, HostTerminal terminal) : base(flags, default, null)
     {
+        _terminal = terminal;
         _hfd = dup(hostFd);
         if (_hfd >= 0) fcntl(_hfd, F_SETFD, FD_CLOEXEC);
         LinuxStat st;
@@ -113,34 +115,57 @@ public sealed unsafe class HostStdio : FileDescription
         return poll(&p, 1, 0) > 0 ? p.revents : (short)0;
     }
 
-    public const uint TCGETS = 0x5401, TIOCGWINSZ = 0x5413, TIOCGPGRP = 0x540f, FIONREAD = 0x541b;
-
+    /// <summary>
+    /// The terminal ioctls runsc's own terminal answers for the guest, each copying exactly the kernel's structure
+    /// (<see cref="Termios"/> is 36 bytes, not glibc's 60). Attributes and window size are the host terminal's; the
+    /// foreground process group is the sandbox's own (<see cref="HostTerminal"/>), never a host pgid.
+    /// </summary>
     public override long Ioctl(Task t, uint cmd, ulong arg)
     {
         switch (cmd)
         {
-            case TCGETS:
+            case TtyIoctl.TCGETS: return HostGet<Termios>(t, cmd, arg);
+            case TtyIoctl.TCSETS or TtyIoctl.TCSETSW or TtyIoctl.TCSETSF: return HostSet<Termios>(t, cmd, arg);
+            case TtyIoctl.TCGETS2: return HostGet<Termios2>(t, cmd, arg);
+            case TtyIoctl.TCSETS2 or TtyIoctl.TCSETSW2 or TtyIoctl.TCSETSF2: return HostSet<Termios2>(t, cmd, arg);
+            case TtyIoctl.TIOCGWINSZ: return HostGet<WinSize>(t, cmd, arg);
+            case TtyIoctl.TIOCSWINSZ: return HostSet<WinSize>(t, cmd, arg);
+            case TtyIoctl.TIOCGPGRP:
+                if (!IsTerminal) return -(long)Errno.ENOTTY;
+                return t.Mem.Write(arg, _terminal.ForegroundGroup) ? 0 : -(long)Errno.EFAULT;
+            case TtyIoctl.TIOCSPGRP:
             {
-                var buf = stackalloc byte[60];
-                if (ioctl(_hfd, (int)TCGETS, buf) < 0) return -(long)errno;
-                return t.Mem.Write(arg, new ReadOnlySpan<byte>(buf, 60)) ? 0 : -(long)Errno.EFAULT;
+                if (!IsTerminal) return -(long)Errno.ENOTTY;
+                if (!t.Mem.Read(arg, out int pgrp)) return -(long)Errno.EFAULT;
+                if (pgrp < 0) return -(long)Errno.EINVAL;
+                _terminal.ForegroundGroup = pgrp;
+                return 0;
             }
-            case TIOCGWINSZ:
-            {
-                var buf = stackalloc byte[8];
-                if (ioctl(_hfd, (int)TIOCGWINSZ, buf) < 0) return -(long)errno;
-                return t.Mem.Write(arg, new ReadOnlySpan<byte>(buf, 8)) ? 0 : -(long)Errno.EFAULT;
-            }
-            case TIOCGPGRP:
-            {
-                var tb = stackalloc byte[60];
-                if (ioctl(_hfd, (int)TCGETS, tb) < 0) return -(long)Errno.ENOTTY;
-                int pg = t.Tgid;
-                return t.Mem.Write(arg, pg) ? 0 : -(long)Errno.EFAULT;
-            }
+            case TtyIoctl.TIOCGSID:
+                if (!IsTerminal) return -(long)Errno.ENOTTY;
+                return t.Mem.Write(arg, _terminal.Session) ? 0 : -(long)Errno.EFAULT;
             default:
                 return -(long)Errno.ENOTTY;
         }
+    }
+
+    bool IsTerminal => isatty(_hfd) == 1;
+
+    /// <summary>Asks the host terminal for a T and copies exactly sizeof(T) to the guest.</summary>
+    long HostGet<T>(Task t, uint cmd, ulong arg) where T : unmanaged
+    {
+        T v;
+        if (ioctl(_hfd, (int)cmd, &v) < 0) return -(long)errno;
+        return t.Mem.Write(arg, v) ? 0 : -(long)Errno.EFAULT;
+    }
+
+    /// <summary>Copies sizeof(T) from the guest and hands it to the host terminal (TCSETSW/F drain and flush there).</summary>
+    long HostSet<T>(Task t, uint cmd, ulong arg) where T : unmanaged
+    {
+        if (!t.Mem.Read(arg, out T v)) return -(long)Errno.EFAULT;
+        int r;
+        do r = ioctl(_hfd, (int)cmd, &v); while (r < 0 && errno == EINTR);
+        return r < 0 ? -(long)errno : 0;
     }
 
     public override string DisplayName(Task t)
@@ -150,7 +175,7 @@ public sealed unsafe class HostStdio : FileDescription
         fixed (byte* p = buf)
         fixed (byte* path = System.Text.Encoding.ASCII.GetBytes($"/proc/self/fd/{_hfd}\0"))
             n = (long)readlink(path, p, buf.Length);
-        var s = n > 0 ? System.Text.Encoding.UTF8.GetString(buf, 0, (int)n) : "pipe:[0]";
+        var s = n > 0 ? LinuxText.Decode(buf.AsSpan(0, (int)n)) : "pipe:[0]";
         // A host path means nothing inside; show only anonymous objects and terminals.
         return s.StartsWith("pipe:") || s.StartsWith("socket:") || s.StartsWith("/dev/pts/") ? s : "/dev/null";
     }

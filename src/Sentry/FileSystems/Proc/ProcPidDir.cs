@@ -117,7 +117,7 @@ public sealed class ProcPidDir : SynthDir
         int n = Math.Min(b.Length, 15);
         int nul = Array.IndexOf(b, (byte)0, 0, n);
         if (nul >= 0) n = nul;
-        p.Comm = Encoding.UTF8.GetString(b, 0, n);
+        p.Comm = LinuxText.Decode(b.AsSpan(0, n));
         return b.Length;
     }
 

@@ -157,7 +157,7 @@ public sealed class SynthFile : SynthInode
         return Errno.None;
     }
 
-    byte[] Generate(Task t) => Bytes != null ? Bytes(t) : Encoding.UTF8.GetBytes(_content(t));
+    byte[] Generate(Task t) => Bytes != null ? Bytes(t) : LinuxText.Encode(_content(t));
 
     /// <summary>O_TRUNC on a generated file changes nothing, as on Linux.</summary>
     public override Errno Truncate(long size) => Errno.None;

@@ -10,7 +10,7 @@ public sealed class TmpfsSymlink : TmpfsNode
     public TmpfsSymlink(TmpfsFs fs, string target, Task? t) : base(fs, InodeMode.S_IFLNK | 0x1ff, t) => _target = target;
     internal TmpfsSymlink(TmpfsFs fs, Inode lower, in LinuxStat st) : base(fs, lower, st) { }
 
-    protected override long Size => System.Text.Encoding.UTF8.GetByteCount(_target ?? "");
+    protected override long Size => LinuxText.ByteCount(_target ?? "");
 
     protected override Errno CopyUpContent(in LinuxStat st) => Lower!.ReadLink(null!, out _target);
 
