@@ -9,6 +9,29 @@ public sealed partial class Task
     /// <summary>(user, system) in clock ticks of reaped children, and of this process when it has exited.</summary>
     public (long User, long Sys) ChildrenTicks, ExitTicks;
 
+    const long NsPerTick = 10_000_000; // USER_HZ 100
+
+    /// <summary>This thread's CPU time in ns (its stub thread's: /proc's schedstat, or the user time alone from
+    /// stat, in ticks); -1 once it is gone.</summary>
+    public long ThreadCpuNs(bool userOnly)
+    {
+        if (Stub is not { } stub) return -1;
+        if (userOnly)
+        {
+            var (user, _) = CpuTicks(true);
+            return user * NsPerTick;
+        }
+        try
+        {
+            var s = File.ReadAllText($"/proc/{stub.HostTgid}/task/{stub.Pid}/schedstat");
+            return long.Parse(s.AsSpan(0, s.IndexOf(' ')));
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentOutOfRangeException) { return -1; }
+    }
+
+    /// <summary>An exited process's CPU time in ns (user alone, or user and system), from its exit.</summary>
+    public long ExitedCpuNs(bool userOnly) => (userOnly ? ExitTicks.User : ExitTicks.User + ExitTicks.Sys) * NsPerTick;
+
     /// <summary>(user, system) clock ticks of this process (every thread) or of this thread alone.</summary>
     public (long User, long Sys) CpuTicks(bool thread)
     {

@@ -124,7 +124,11 @@ static class InfoSyscalls
             Span<ulong> v = stackalloc ulong[2] { o.Cur, o.Max };
             if (!t.Mem.Write(oldAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Err(Errno.EFAULT);
         }
-        if (newAddr != 0) target.Limits.Values[res] = nv;
+        if (newAddr != 0)
+        {
+            target.Limits.Values[res] = nv;
+            if (res == RLimits.RLIMIT_CPU) target.CpuTimers.LimitChanged();
+        }
         return 0;
     }
 }
