@@ -29,8 +29,22 @@ public sealed partial class Task
         catch (Exception e) when (e is IOException or FormatException or ArgumentOutOfRangeException) { return -1; }
     }
 
+    /// <summary>The process's CPU time (user and system) in ns when it exited, from the host's clock of its stub
+    /// process (what RLIMIT_CPU and CPUCLOCK_PROF count); -1 if it could not be read.</summary>
+    public long ExitCpuNs = -1;
+
+    /// <summary>The stub process's CPU clock (CPUCLOCK_PROF) in ns; -1 without a stub.</summary>
+    unsafe long ProcessCpuNs()
+    {
+        if (Stub is not { } stub) return -1;
+        AppKernel.Platform.Native.Timespec ts;
+        if (AppKernel.Platform.Native.Host.clock_gettime(~stub.HostTgid << 3, &ts) != 0) return -1;
+        return ts.Sec * 1_000_000_000 + ts.Nsec;
+    }
+
     /// <summary>An exited process's CPU time in ns (user alone, or user and system), from its exit.</summary>
-    public long ExitedCpuNs(bool userOnly) => (userOnly ? ExitTicks.User : ExitTicks.User + ExitTicks.Sys) * NsPerTick;
+    public long ExitedCpuNs(bool userOnly) =>
+        !userOnly && ExitCpuNs >= 0 ? ExitCpuNs : (userOnly ? ExitTicks.User : ExitTicks.User + ExitTicks.Sys) * NsPerTick;
 
     /// <summary>(user, system) clock ticks of this process (every thread) or of this thread alone.</summary>
     public (long User, long Sys) CpuTicks(bool thread)

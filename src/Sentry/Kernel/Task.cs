@@ -156,6 +156,7 @@ public sealed partial class Task
         }
         Group.WaitOthers(this);
         ExitTicks = CpuTicks(false);
+        ExitCpuNs = ProcessCpuNs();
         Stub?.Dispose();
         Fds.Release();
         ExitTree();
