@@ -10,6 +10,7 @@ public sealed partial class Task
     public (long User, long Sys) ChildrenTicks, ExitTicks;
 
     const long NsPerTick = 10_000_000; // USER_HZ 100
+    const int CPUCLOCK_SCHED = 2;
 
     /// <summary>This thread's CPU time in ns (its stub thread's: /proc's schedstat, or the user time alone from
     /// stat, in ticks); -1 once it is gone.</summary>
@@ -29,16 +30,17 @@ public sealed partial class Task
         catch (Exception e) when (e is IOException or FormatException or ArgumentOutOfRangeException) { return -1; }
     }
 
-    /// <summary>The process's CPU time (user and system) in ns when it exited, from the host's clock of its stub
-    /// process (what RLIMIT_CPU and CPUCLOCK_PROF count); -1 if it could not be read.</summary>
+    /// <summary>The process's CPU time in ns when it exited: the host's CPUCLOCK_SCHED of its stub process (the
+    /// scheduler's exact runtime; the tick-sampled PROF clock misses much of a ptraced stub's short runs); -1 if
+    /// it could not be read.</summary>
     public long ExitCpuNs = -1;
 
-    /// <summary>The stub process's CPU clock (CPUCLOCK_PROF) in ns; -1 without a stub.</summary>
+    /// <summary>The stub process's CPU clock (CPUCLOCK_SCHED) in ns; -1 without a stub.</summary>
     unsafe long ProcessCpuNs()
     {
         if (Stub is not { } stub) return -1;
         AppKernel.Platform.Native.Timespec ts;
-        if (AppKernel.Platform.Native.Host.clock_gettime(~stub.HostTgid << 3, &ts) != 0) return -1;
+        if (AppKernel.Platform.Native.Host.clock_gettime((~stub.HostTgid << 3) | CPUCLOCK_SCHED, &ts) != 0) return -1;
         return ts.Sec * 1_000_000_000 + ts.Nsec;
     }
 

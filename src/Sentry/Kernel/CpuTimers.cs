@@ -12,8 +12,10 @@ public sealed unsafe class CpuTimers
 {
     public const int ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
     const int RLIMIT_CPU = 0;
-    // The host's per-process CPU clocks: ~pid << 3 | CPUCLOCK_PROF (0) or CPUCLOCK_VIRT (1).
-    const int CPUCLOCK_PROF = 0, CPUCLOCK_VIRT = 1;
+    // The host's per-process CPU clocks: ~pid << 3 | CPUCLOCK_VIRT (1: user time) or CPUCLOCK_SCHED (2: the
+    // scheduler's exact runtime, used for user + system: the tick-sampled PROF clock misses much of a ptraced
+    // stub's short runs).
+    const int CPUCLOCK_VIRT = 1, CPUCLOCK_SCHED = 2;
     const int PollMs = 10;
     const long NsPerSec = 1_000_000_000;
 
@@ -32,7 +34,7 @@ public sealed unsafe class CpuTimers
         {
             var (deadline, interval) = _itimers[which - 1];
             if (deadline == 0) return (0, interval);
-            return (Math.Max(1, deadline - Now(which == ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_PROF)), interval);
+            return (Math.Max(1, deadline - Now(which == ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_SCHED)), interval);
         }
     }
 
@@ -42,7 +44,7 @@ public sealed unsafe class CpuTimers
         lock (this)
         {
             var old = Get(which);
-            long now = Now(which == ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_PROF);
+            long now = Now(which == ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_SCHED);
             _itimers[which - 1] = (valueNs > 0 ? now + valueNs : 0, intervalNs);
             Rearm();
             return old;
@@ -87,7 +89,7 @@ public sealed unsafe class CpuTimers
                 return;
             }
             if (_leader.Stub == null) return;
-            long virt = Now(CPUCLOCK_VIRT), prof = Now(CPUCLOCK_PROF);
+            long virt = Now(CPUCLOCK_VIRT), prof = Now(CPUCLOCK_SCHED);
             for (int i = 0; i < 2; i++)
             {
                 var (deadline, interval) = _itimers[i];

@@ -59,7 +59,8 @@ static unsafe class TimeSyscalls
         if (target.Tid != target.Tgid && target != t) return false;
         if (target.Zombie) { thread = target; return true; }
         if (target.Stub is not { } stub) return false;
-        host = (~stub.HostTgid << 3) | which;
+        // PROF as SCHED: the host's tick-sampled PROF clock misses much of a ptraced stub's short runs.
+        host = (~stub.HostTgid << 3) | (which == CPUCLOCK_VIRT ? CPUCLOCK_VIRT : CPUCLOCK_SCHED);
         return true;
     }
 
