@@ -35,6 +35,12 @@ int main(void)
     /* absurd size: refused */
     got = syscall(SYS_brk, cur + ((uintptr_t)1 << 46));
     SHOW(got == cur + 3 * pg);
+    /* beyond the address space (brk(-1) must not round up to 0): refused, the break and heap stay */
+    got = syscall(SYS_brk, (uintptr_t)-1);
+    SHOW(got == cur + 3 * pg);
+    got = syscall(SYS_brk, (uintptr_t)-4096);
+    SHOW(got == cur + 3 * pg);
+    SHOW(p[0] == 0x5a);
     /* libc brk/sbrk (brk() first so libc knows the current break) */
     SHOW(brk((void *)(cur + 3 * pg)) == 0);
     void *s = sbrk(0);

@@ -60,6 +60,13 @@ int main(void)
     CHECK(waitid(P_PID, c, &si, WEXITED));
     SHOW(si.si_pid == c && si.si_signo == SIGCHLD && si.si_code == CLD_EXITED && si.si_status == 9);
     CHECK(waitid(P_ALL, 0, &si, 0));             /* no WEXITED etc.: EINVAL */
+    /* only a zombie child: waiting for stops (no WEXITED) is ECHILD, not a wait; the zombie stays for WEXITED */
+    c = fork();
+    if (c == 0) _exit(3);
+    CHECK(waitid(P_PID, c, &si, WEXITED | WNOWAIT));
+    CHECK(waitid(P_ALL, 0, &si, WSTOPPED));
+    CHECK(waitid(P_PID, c, &si, WSTOPPED | WCONTINUED));
+    CHECK(waitpid(c, &st, WUNTRACED | WNOHANG) == c);
 
     /* a child killed by a signal */
     c = fork();

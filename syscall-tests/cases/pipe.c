@@ -70,5 +70,12 @@ int main(void)
     CHECK(fcntl(p[1], F_GETFL) & O_NONBLOCK);
     CHECK(pipe2(p, 0x40000000));
     CHECK(pipe((int *)1));
+
+    /* F_SETPIPE_SZ rounds up: 0 (and anything below a page) is one page, then a power of two pages */
+    CHECK(pipe(p));
+    CHECK(fcntl(p[0], F_SETPIPE_SZ, 0));
+    CHECK(fcntl(p[1], F_GETPIPE_SZ));
+    CHECK(fcntl(p[0], F_SETPIPE_SZ, 5000));
+    CHECK(fcntl(p[0], F_SETPIPE_SZ, -1));
     return 0;
 }

@@ -8,5 +8,5 @@ static class PtraceConstants
     public const long PTRACE_O_TRACESYSGOOD = 1, PTRACE_O_EXITKILL = 0x100000;
     public const int PTRACE_EVENT_STOP = 128;
     public const int __WALL = 0x40000000;
-    public const int SIGTRAP = 5, SIGKILL = 9;
+    public const int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11;
 }

@@ -172,6 +172,9 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
                 if (Host.ptrace(PTRACE_GETREGS, Pid, 0, (nint)(&r)) < 0) return Lost();
                 if (r.Rip == trapRip) return (long)r.Rax;
             }
+            // A fault in the stub's own code (its page or stack gone): it cannot run anything we inject, and
+            // continuing would only fault again, forever.
+            if (sig is SIGSEGV or SIGBUS or SIGILL or SIGFPE) return Lost();
             // Anything else (an outside signal, an interrupt) is dropped while we own the stub.
             Host.ptrace(PTRACE_CONT, Pid, 0, 0);
         }

@@ -9,6 +9,45 @@ public sealed partial class Task
     /// <summary>(user, system) in clock ticks of reaped children, and of this process when it has exited.</summary>
     public (long User, long Sys) ChildrenTicks, ExitTicks;
 
+    const long NsPerTick = 10_000_000; // USER_HZ 100
+    const int CPUCLOCK_SCHED = 2;
+
+    /// <summary>This thread's CPU time in ns (its stub thread's: /proc's schedstat, or the user time alone from
+    /// stat, in ticks); -1 once it is gone.</summary>
+    public long ThreadCpuNs(bool userOnly)
+    {
+        if (Stub is not { } stub) return -1;
+        if (userOnly)
+        {
+            var (user, _) = CpuTicks(true);
+            return user * NsPerTick;
+        }
+        try
+        {
+            var s = File.ReadAllText($"/proc/{stub.HostTgid}/task/{stub.Pid}/schedstat");
+            return long.Parse(s.AsSpan(0, s.IndexOf(' ')));
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentOutOfRangeException) { return -1; }
+    }
+
+    /// <summary>The process's CPU time in ns when it exited: the host's CPUCLOCK_SCHED of its stub process (the
+    /// scheduler's exact runtime; the tick-sampled PROF clock misses much of a ptraced stub's short runs); -1 if
+    /// it could not be read.</summary>
+    public long ExitCpuNs = -1;
+
+    /// <summary>The stub process's CPU clock (CPUCLOCK_SCHED) in ns; -1 without a stub.</summary>
+    unsafe long ProcessCpuNs()
+    {
+        if (Stub is not { } stub) return -1;
+        Timespec ts;
+        if (AppKernel.Platform.Native.Host.clock_gettime((~stub.HostTgid << 3) | CPUCLOCK_SCHED, &ts) != 0) return -1;
+        return ts.Sec * 1_000_000_000 + ts.Nsec;
+    }
+
+    /// <summary>An exited process's CPU time in ns (user alone, or user and system), from its exit.</summary>
+    public long ExitedCpuNs(bool userOnly) =>
+        !userOnly && ExitCpuNs >= 0 ? ExitCpuNs : (userOnly ? ExitTicks.User : ExitTicks.User + ExitTicks.Sys) * NsPerTick;
+
     /// <summary>(user, system) clock ticks of this process (every thread) or of this thread alone.</summary>
     public (long User, long Sys) CpuTicks(bool thread)
     {

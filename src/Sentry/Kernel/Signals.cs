@@ -51,6 +51,18 @@ public sealed partial class Task
     /// <summary>timer_create's timers, one set per process (kept by the leader).</summary>
     public PosixTimers PosixTimers => Group.Leader == this ? _posixTimers ??= new PosixTimers() : Group.Leader.PosixTimers;
 
+    CpuTimers? _cpuTimers;
+    /// <summary>ITIMER_VIRTUAL, ITIMER_PROF and RLIMIT_CPU, one set per process (kept by the leader).</summary>
+    public CpuTimers CpuTimers
+    {
+        get
+        {
+            if (Group.Leader != this) return Group.Leader.CpuTimers;
+            if (_cpuTimers == null) Interlocked.CompareExchange(ref _cpuTimers, new CpuTimers(this), null);
+            return _cpuTimers;
+        }
+    }
+
     RealTimer? _realTimer;
     /// <summary>alarm/setitimer(ITIMER_REAL). Not inherited by fork; kept across exec.</summary>
     public RealTimer RealTimer => _realTimer ??= new RealTimer(this);
@@ -198,6 +210,19 @@ public sealed partial class Task
 
     static readonly ulong UcontextSize = (ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<UContext>();
     const int SiginfoSize = SigInfo.Size, FpSize = 512;
+    const ushort FCW_DEFAULT = 0x37f;
+    const uint MXCSR_DEFAULT = 0x1f80;
+
+    /// <summary>The x86 FP/SSE state after reset (fxsave layout): control word and MXCSR at their defaults, all else 0.</summary>
+    static readonly byte[] InitialFpState = MakeInitialFpState();
+
+    static byte[] MakeInitialFpState()
+    {
+        var fx = new byte[FpSize];
+        BitConverter.TryWriteBytes(fx.AsSpan(0), FCW_DEFAULT);
+        BitConverter.TryWriteBytes(fx.AsSpan(24), MXCSR_DEFAULT);
+        return fx;
+    }
 
     bool OnAltStack(ulong sp)
     {
@@ -214,6 +239,9 @@ public sealed partial class Task
         // fxsave area (64-byte aligned), then the frame, aligned so the handler starts as if called.
         ulong fp = (sp - FpSize) & ~63UL;
         ulong frame = ((fp - (8 + UcontextSize + SiginfoSize)) & ~15UL) - 8;
+        // Already on the alternate stack and the frame would run off its bottom: no frame (the caller kills with
+        // SIGSEGV), as Linux's get_sigframe — never a frame in whatever memory lies below.
+        if (OnAltStack(Regs.Rsp) && !OnAltStack(frame)) return false;
         Span<byte> fx = stackalloc byte[FpSize];
         if (!Stub!.GetFpRegs(fx)) fx.Clear();
         var uc = new UContext
@@ -233,6 +261,8 @@ public sealed partial class Task
         if (!Mem.Write(fp, fx) || !Mem.Write(frame, act.Restorer) || !Mem.Write(frame + 8, uc) || !Mem.Write(frame + 8 + UcontextSize, info.AsSpan(0, SiginfoSize)))
             return false;
         RestoreMaskAfterHandler = null;
+        // The handler starts with a clean FP state (Linux's fpu__clear_user_states); sigreturn brings back the saved one.
+        Stub.SetFpRegs(InitialFpState);
         Regs.Rsp = frame;
         Regs.Rip = act.Handler;
         Regs.Rdi = (ulong)sig;

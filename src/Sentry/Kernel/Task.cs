@@ -23,13 +23,19 @@ public sealed partial class Task
     public PtraceStub? Stub { get; private set; }
     public MemoryManager MM { get; private set; } = null!;
     public FdTable Fds { get; private set; } = new();
+
+    /// <summary>execve and unshare(CLONE_FILES): the fd table becomes the caller's own (a copy if it was shared).</summary>
+    public void UnshareFds() => Fds = Fds.Unshare();
+
+    /// <summary>unshare(CLONE_FS): root, cwd and umask become the caller's own.</summary>
+    public void UnshareFs() => Fs = new FsContext { Root = Fs.Root, Cwd = Fs.Cwd, Umask = Fs.Umask };
     public FsContext Fs { get; private set; } = new();
     public SignalState Signals { get; private set; } = new();
     public Credentials Creds { get; private set; } = new();
     public RLimits Limits { get; private set; } = new();
     public string Comm = "";
     public VfsPath Exe;
-    public ulong ClearChildTid, RobustList, RobustListLen, Rseq;
+    public ulong ClearChildTid, RobustList, RobustListLen;
     public int PdeathSig;
     /// <summary>setpriority's nice value (-20..19); fork and clone copy it.</summary>
     public int Nice;
@@ -150,8 +156,9 @@ public sealed partial class Task
         }
         Group.WaitOthers(this);
         ExitTicks = CpuTicks(false);
+        ExitCpuNs = ProcessCpuNs();
         Stub?.Dispose();
-        Fds.CloseAll();
+        Fds.Release();
         ExitTree();
     }
 
@@ -246,6 +253,11 @@ public sealed class Credentials
     /// <summary>Whether these credentials may change target's scheduling (Linux's check_same_owner, root aside).</summary>
     public bool MayManage(Credentials target) => Euid == 0 || Euid == target.Uid || Euid == target.Euid;
 
+    /// <summary>Whether these credentials may send a signal to a process with target's (Linux's kill_ok_by_cred:
+    /// the real or effective uid is the target's real or saved uid; root's CAP_KILL passes).</summary>
+    public bool MaySignal(Credentials target) =>
+        Euid == 0 || Euid == target.Uid || Euid == target.Suid || Uid == target.Uid || Uid == target.Suid;
+
     /// <summary>Whether gid is the fs group or a supplementary group (what permission checks use).</summary>
     public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;
 }
@@ -254,7 +266,7 @@ public sealed class Credentials
 public sealed class RLimits
 {
     public const int Count = 16;
-    public const int RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_AS = 9;
+    public const int RLIMIT_CPU = 0, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_AS = 9;
     public const ulong Infinity = ulong.MaxValue;
     public readonly (ulong Cur, ulong Max)[] Values = new (ulong, ulong)[Count];
 

@@ -32,7 +32,7 @@ public sealed partial class Task
     ManualResetEventSlim? _vforkDone;
 
     /// <summary>fork, vfork and process-creating clone. Threads (CLONE_THREAD, or CLONE_VM without vfork) are not yet supported.</summary>
-    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
+    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0)
     {
         if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls);
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
@@ -44,7 +44,7 @@ public sealed partial class Task
             Tid = tid,
             Tgid = tid,
             Regs = Regs,
-            Fds = (flags & CLONE_FILES) != 0 ? Fds : Fds.Fork(),
+            Fds = (flags & CLONE_FILES) != 0 ? Fds.Share() : Fds.Fork(),
             Fs = (flags & CLONE_FS) != 0 ? Fs : new FsContext { Root = Fs.Root, Cwd = Fs.Cwd, Umask = Fs.Umask },
             Signals = Signals.Fork(),
             Creds = Creds.Fork(),
@@ -96,9 +96,17 @@ public sealed partial class Task
             Kernel.Log.LogWarning("fork failed: {Error}", failed.Message);
             lock (Kernel.TreeLock) parent._children.Remove(child);
             Kernel.Unregister(child);
-            child.Fds.CloseAll();
+            child.Fds.Release();
             return -(long)Errno.ENOMEM;
         }
+        // CLONE_PIDFD: the pidfd goes into our table only (the child's copy was made before), close-on-exec.
+        if (pidfdAddr != 0)
+        {
+            int fd = Fds.Install(new FileSystems.Anon.PidFd(child, 0), true, 0, Limits.NoFile);
+            if (fd >= 0 && !Mem.Write(pidfdAddr, fd)) Fds.Close(fd);
+        }
+        // RLIMIT_CPU is inherited and counts the child's own CPU time (interval timers are not inherited).
+        if (child.Limits.Values[RLimits.RLIMIT_CPU].Cur != RLimits.Infinity) child.CpuTimers.LimitChanged();
         // The vfork parent waits until the child execs or exits; as in Linux the wait is killable only: the
         // parent's own end (SIGKILL, exit_group from another thread) stops it.
         if (child._vforkDone is { } done)
@@ -121,7 +129,7 @@ public sealed partial class Task
             Tid = Kernel.AllocatePid(),
             Tgid = Tgid,
             Regs = Regs,
-            Fds = Fds,
+            Fds = Fds.Share(),
             Fs = Fs,
             Signals = Signals.ShareActions(),
             Creds = Creds,
@@ -145,6 +153,7 @@ public sealed partial class Task
         if (failed != null)
         {
             Kernel.Unregister(child);
+            child.Fds.Release();
             Group.Remove(child);
             return -(long)Errno.EAGAIN;
         }
@@ -189,6 +198,7 @@ public sealed partial class Task
             Syscalls.FutexSyscalls.Wake(MM, ClearChildTid, 1);
         }
         Kernel.Unregister(this);
+        Fds.Release(); // before the group hears: an exec waiting for us then finds the table unshared
         if (Stub is { IsThread: false } main)
         {
             // The old leader of a thread that execs: the host process's main thread only exits (the process lives
@@ -347,6 +357,9 @@ public sealed partial class Task
                     if (pid > 0 ? c.Tid != pid : pid == 0 ? c.Pgid != Pgid : pid < -1 && c.Pgid != -pid) continue;
                     // A "clone" child (exit signal other than SIGCHLD) is waited for only with __WCLONE or __WALL.
                     if ((options & __WALL) == 0 && (c.ExitSignal != SIGCHLD) != ((options & __WCLONE) != 0)) continue;
+                    // Not waiting for exits: a zombie can never report a stop or continue, so it does not count
+                    // (only zombies left: ECHILD, as Linux's wait_task_zombie leaves notask_error alone).
+                    if (c.Zombie && (options & WNOWAIT_EXITS) != 0) continue;
                     any = true;
                     if (c.Zombie && (options & WNOWAIT_EXITS) == 0)
                     {

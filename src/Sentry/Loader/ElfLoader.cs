@@ -186,6 +186,7 @@ public static class ElfLoader
             if (!t.Group.KillOthersForExec(t, t.Kernel.Log)) return Errno.EAGAIN;
             t.InstallAddressSpace(stub, mm);
             t.Regs = regs;
+            t.UnshareFds();
             t.Fds.CloseOnExec();
             for (int s = 1; s <= SignalState.NSig; s++)
                 if (t.Signals.Actions[s].Handler != 1 /* SIG_IGN stays ignored */) t.Signals.Actions[s] = default;
@@ -195,7 +196,6 @@ public static class ElfLoader
             // "python3" for /usr/bin/python3 even though that is a symlink to python3.11.
             string name = execfn.TrimEnd('/') is { Length: > 0 } fn ? fn[(fn.LastIndexOf('/') + 1)..] : exe.Path.Dentry.Name;
             t.Comm = LinuxText.Truncate(name, 15);
-            t.Rseq = 0;
             t.RobustList = 0;
             t.ClearChildTid = 0;
             ok = true;

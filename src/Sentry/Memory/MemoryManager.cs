@@ -97,7 +97,10 @@ public sealed class MemoryManager
             hint = hint & ~(PageSize - 1);
             if (RangeUsable(hint, len) && !_vmas.Overlaps(hint, hint + len)) return hint;
         }
-        ulong a = _vmas.FindGapTopDown(len, MinAddr, MmapBase);
+        // The stub's page lies below MmapBase and is no VMA: search above it, then below it, never across it.
+        ulong a = _vmas.FindGapTopDown(len, StubImage.Base + StubImage.Size, MmapBase);
+        if (a != 0) return a;
+        a = _vmas.FindGapTopDown(len, MinAddr, StubImage.Base);
         if (a != 0) return a;
         // Fall back to the space above the stack area (below the stub).
         return _vmas.FindGapTopDown(len, StackTop, StubImage.Base);
@@ -318,7 +321,8 @@ public sealed class MemoryManager
 
     public ulong DoBrk(ulong want)
     {
-        if (want < BrkStart) return Brk;
+        // Beyond the address space (brk(-1) would round up to 0): fails, answering the old break, as Linux.
+        if (want < BrkStart || want > TaskSize) return Brk;
         ulong oldTop = PageUp(Brk), newTop = PageUp(want);
         if (newTop > oldTop)
         {

@@ -82,7 +82,7 @@ static class FileSyscalls
     }
 
     // A pipe's data is copied whole across the iovecs or not at all: the room is the iovecs' accessible prefix.
-    static bool ReadFaultsAcross(Task t, FileDescription f, AppKernel.Platform.Native.IoVec[] iovs)
+    static bool ReadFaultsAcross(Task t, FileDescription f, IoVec[] iovs)
     {
         ulong room = 0;
         foreach (var v in iovs)

@@ -13,15 +13,52 @@ static class ForkSyscalls
         t[Nr.fork] = (k, _, _, _, _, _, _) => k.Fork(SIGCHLD, 0, 0, 0, 0);
         t[Nr.vfork] = (k, _, _, _, _, _, _) => k.Fork(Task.CLONE_VM | Task.CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
         // clone(flags, stack, parent_tid, child_tid, tls) on x86-64.
-        t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => k.Fork(flags, stack, ptid, ctid, tls);
+        t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => Clone(k, flags, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? ptid : 0);
         t[Nr.clone3] = (k, args, size, _, _, _, _) => Clone3(k, args, size);
         t[Nr.wait4] = (k, pid, status, options, rusage, _, _) => Wait4(k, (int)pid, status, (int)options, rusage);
         t[Nr.getrusage] = (k, who, addr, _, _, _, _) => Getrusage(k, (int)who, addr);
         t[Nr.times] = (k, addr, _, _, _, _, _) => Times(k, addr);
         t[Nr.waitid] = (k, idtype, id, info, options, rusage, _) => Waitid(k, (int)idtype, (int)id, info, (int)options, rusage);
+        t[Nr.unshare] = (k, flags, _, _, _, _, _) => Unshare(k, flags);
+    }
+
+    const ulong CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
+        CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000,
+        CLONE_NEWTIME = 0x80;
+    const ulong Namespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+
+    /// <summary>unshare(2): the fd table (CLONE_FILES) and fs context (CLONE_FS) become the caller's own. Thread,
+    /// signal-handler and memory sharing can only be "unshared" by a single-threaded process, where they are
+    /// already its own (Linux's check_unshare_flags); namespaces are not supported (EINVAL, as a kernel built
+    /// without them answers).</summary>
+    static long Unshare(Task t, ulong flags)
+    {
+        const ulong allowed = Task.CLONE_THREAD | Task.CLONE_FS | Task.CLONE_SIGHAND | Task.CLONE_VM | Task.CLONE_FILES
+            | CLONE_SYSVSEM | Namespaces;
+        if ((flags & ~allowed) != 0) return Err(Errno.EINVAL);
+        // Linux's implied flags: a new user namespace unshares the thread and fs; memory implies handlers,
+        // handlers imply the thread; a new mount namespace needs its own fs context.
+        if ((flags & CLONE_NEWUSER) != 0) flags |= Task.CLONE_THREAD | Task.CLONE_FS;
+        if ((flags & Task.CLONE_VM) != 0) flags |= Task.CLONE_SIGHAND;
+        if ((flags & Task.CLONE_SIGHAND) != 0) flags |= Task.CLONE_THREAD;
+        if ((flags & CLONE_NEWNS) != 0) flags |= Task.CLONE_FS;
+        if ((flags & (Task.CLONE_THREAD | Task.CLONE_SIGHAND | Task.CLONE_VM)) != 0 && t.Group.Count > 1) return Err(Errno.EINVAL);
+        if ((flags & Namespaces) != 0) return Err(Errno.EINVAL);
+        if ((flags & Task.CLONE_FS) != 0) t.UnshareFs();
+        if ((flags & Task.CLONE_FILES) != 0) t.UnshareFds();
+        return 0;
     }
 
     const ulong CLONE_PIDFD = 0x1000, CLONE_INTO_CGROUP = 0x200000000, CSIGNAL = 0xff;
+
+    /// <summary>clone and clone3: CLONE_PIDFD puts a pidfd of the child at pidfdAddr (clone's parent_tid), so it
+    /// cannot go with CLONE_PARENT_SETTID in clone, nor with CLONE_THREAD (Linux 6.1).</summary>
+    static long Clone(Task t, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr)
+    {
+        if ((flags & CLONE_PIDFD) != 0 && ((flags & Task.CLONE_THREAD) != 0 || (pidfdAddr == ptid && (flags & Task.CLONE_PARENT_SETTID) != 0)))
+            return Err(Errno.EINVAL);
+        return t.Fork(flags & ~CLONE_PIDFD, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? pidfdAddr : 0);
+    }
 
     /// <summary>clone3(struct clone_args *, size): the same as clone, with the stack given as base and size.</summary>
     static long Clone3(Task t, ulong addr, ulong size)
@@ -38,9 +75,10 @@ static class ForkSyscalls
         if ((flags & CSIGNAL) != 0 || exitSignal > 64 || (flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EINVAL);
         if ((stack == 0) != (stackSize == 0)) return Err(Errno.EINVAL);
         if (setTidSize != 0) return Err(Errno.EPERM); // choosing pids needs CAP_SYS_ADMIN over the pid namespace
-        if ((flags & CLONE_PIDFD) != 0) return Err(Errno.EINVAL); // no pidfds yet
         if ((flags & Task.CLONE_THREAD) != 0 && exitSignal != 0) return Err(Errno.EINVAL);
-        return t.Fork(flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls);
+        ulong pidfd = a.Pidfd;
+        if ((flags & CLONE_PIDFD) != 0 && pidfd == 0) return Err(Errno.EINVAL);
+        return Clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls, pidfd);
     }
 
     const long TicksPerSec = 100; // USER_HZ, what /proc's utime/stime count in

@@ -81,7 +81,7 @@ static class FutexSyscalls
             }
             case FUTEX_WAKE:
             case FUTEX_WAKE_BITSET:
-                return Wake(KeyOf(t.MM, uaddr, priv), (int)Math.Min(val, int.MaxValue));
+                return Wake(KeyOf(t.MM, uaddr, priv), NrWake(val));
             case FUTEX_REQUEUE:
             case FUTEX_CMP_REQUEUE:
             {
@@ -128,10 +128,10 @@ static class FutexSyscalls
                     int nv = op2 switch { 0 => oparg, 1 => old + oparg, 2 => old | oparg, 3 => old & ~oparg, 4 => old ^ oparg, _ => int.MinValue };
                     if (op2 > 4) return Err(Errno.ENOSYS);
                     if (!t.Mem.Write(uaddr2, nv)) return Err(Errno.EFAULT);
-                    int woken = Wake(KeyOf(t.MM, uaddr, priv), (int)Math.Min(val, int.MaxValue));
+                    int woken = Wake(KeyOf(t.MM, uaddr, priv), NrWake(val));
                     bool cond = cmpOp switch { 0 => old == cmparg, 1 => old != cmparg, 2 => old < cmparg, 3 => old <= cmparg, 4 => old > cmparg, 5 => old >= cmparg, _ => false };
                     if (cmpOp > 5) return Err(Errno.ENOSYS);
-                    if (cond) woken += Wake(KeyOf(t.MM, uaddr2, priv), (int)Math.Min(timeout, int.MaxValue));
+                    if (cond) woken += Wake(KeyOf(t.MM, uaddr2, priv), NrWake(timeout));
                     return woken;
                 }
             }
@@ -139,6 +139,9 @@ static class FutexSyscalls
                 return Err(Errno.ENOSYS);
         }
     }
+
+    /// <summary>FUTEX_WAKE's count is an int, and Linux wakes one waiter even for 0 or a negative count.</summary>
+    static int NrWake(ulong val) => Math.Max(1, (int)(uint)val);
 
     /// <summary>A shared (not FUTEX_PRIVATE) wake, as Linux does for CLONE_CHILD_CLEARTID and robust lists.</summary>
     public static int Wake(MemoryManager mm, ulong uaddr, int n) => Wake(KeyOf(mm, uaddr, false), n);

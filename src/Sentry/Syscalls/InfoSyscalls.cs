@@ -125,7 +125,11 @@ static class InfoSyscalls
             var o = target.Limits.Values[res];
             if (!t.Mem.Write(oldAddr, new RLimit { Cur = o.Cur, Max = o.Max })) return Err(Errno.EFAULT);
         }
-        if (newAddr != 0) target.Limits.Values[res] = nv;
+        if (newAddr != 0)
+        {
+            target.Limits.Values[res] = nv;
+            if (res == RLimits.RLIMIT_CPU) target.CpuTimers.LimitChanged();
+        }
         return 0;
     }
 }

@@ -31,7 +31,11 @@ static class ProcessSyscalls
         t[Nr.set_tid_address] = (k, addr, _, _, _, _, _) => { k.ClearChildTid = addr; return k.Tid; };
         t[Nr.set_robust_list] = (k, head, len, _, _, _, _) => len != 24 ? Err(Errno.EINVAL) : SetRobust(k, head, len);
         t[Nr.get_robust_list] = (k, pid, head, len, _, _, _) => GetRobust(k, (int)pid, head, len);
-        t[Nr.rseq] = (k, addr, len, flags, sig, _, _) => Rseq(k, addr, (uint)len, (int)flags, (uint)sig);
+        // Restartable sequences need the kernel to abort a critical section when the thread is preempted or
+        // migrated, which the ptrace platform never sees (a guest spinning in one is never stopped): accepting a
+        // registration would let two threads run "per-CPU" sections at once. Without rseq, glibc and tcmalloc
+        // fall back to atomics and getcpu.
+        t[Nr.rseq] = (k, _, _, _, _, _, _) => Err(Errno.ENOSYS);
         t[Nr.arch_prctl] = (k, code, addr, _, _, _, _) => ArchPrctl(k, (int)code, addr);
         t[Nr.umask] = (k, mask, _, _, _, _, _) => { int old = k.Fs.Umask; k.Fs.Umask = (int)mask & 0x1ff; return old; };
         t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3);
@@ -72,24 +76,6 @@ static class ProcessSyscalls
     {
         if (pid != 0 && pid != t.Tid) return Err(Errno.ESRCH);
         if (!t.Mem.Write(head, t.RobustList) || !t.Mem.Write(len, 24UL)) return Err(Errno.EFAULT);
-        return 0;
-    }
-
-    static long Rseq(Task t, ulong addr, uint len, int flags, uint sig)
-    {
-        const int UNREGISTER = 1;
-        if ((flags & UNREGISTER) != 0)
-        {
-            if (t.Rseq == 0 || t.Rseq != addr) return Err(Errno.EINVAL);
-            t.Rseq = 0;
-            return 0;
-        }
-        if (flags != 0) return Err(Errno.EINVAL);
-        if (t.Rseq != 0) return t.Rseq == addr ? Err(Errno.EBUSY) : Err(Errno.EINVAL);
-        if (len < 32 || (addr & 31) != 0) return Err(Errno.EINVAL);
-        // cpu_id_start and cpu_id: this kernel reports CPU 0 and never preempts a critical section.
-        if (!t.Mem.Write(addr, 0UL)) return Err(Errno.EFAULT);
-        t.Rseq = addr;
         return 0;
     }
 

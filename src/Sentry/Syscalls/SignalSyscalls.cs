@@ -1,4 +1,5 @@
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Vfs;
 using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
@@ -22,7 +23,47 @@ static class SignalSyscalls
         t[Nr.pause] = (k, _, _, _, _, _, _) => Suspend(k, 0, 8);
         t[Nr.rt_sigreturn] = (k, _, _, _, _, _, _) => k.SigReturn();
         t[Nr.sigaltstack] = (k, ss, oss, _, _, _, _) => Sigaltstack(k, ss, oss);
+        t[Nr.pidfd_open] = (k, pid, flags, _, _, _, _) => PidfdOpen(k, (int)pid, flags);
+        t[Nr.pidfd_send_signal] = (k, fd, sig, info, flags, _, _) => PidfdSendSignal(k, (int)fd, (int)sig, info, flags);
     }
+
+    /// <summary>pidfd_open(2): an fd naming a process (its leader's pid), always close-on-exec.</summary>
+    static long PidfdOpen(Task t, int pid, ulong flags)
+    {
+        if ((flags & ~(ulong)OpenFlags.O_NONBLOCK) != 0 || pid <= 0) return Err(Errno.EINVAL);
+        var p = t.Kernel.FindTask(pid);
+        if (p == null) return Err(Errno.ESRCH);
+        if (p.Tid != p.Tgid) return Err(Errno.EINVAL);
+        return t.Fds.Install(new FileSystems.Anon.PidFd(p, (int)flags), true, 0, t.Limits.NoFile);
+    }
+
+    /// <summary>pidfd_send_signal(2): kill(2) through a pidfd, with an optional siginfo as rt_sigqueueinfo's.</summary>
+    static long PidfdSendSignal(Task t, int fd, int sig, ulong infoAddr, ulong flags)
+    {
+        if (flags != 0 || sig < 0 || sig > SignalState.NSig) return Err(Errno.EINVAL);
+        using var pfRef = t.Fds.Borrow(fd);
+        if (pfRef.File is not FileSystems.Anon.PidFd pf) return Err(Errno.EBADF);
+        var p = pf.Target;
+        byte[] info;
+        if (infoAddr != 0)
+        {
+            info = new byte[128];
+            if (!t.Mem.Read(infoAddr, info)) return Err(Errno.EFAULT);
+            if (BitConverter.ToInt32(info, 0) != sig) return Err(Errno.EINVAL);
+            int code = BitConverter.ToInt32(info, 8);
+            if ((code >= 0 || code == Task.SI_TKILL) && p.Tgid != t.Tgid) return Err(Errno.EPERM);
+        }
+        else info = Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid);
+        if (t.Kernel.FindTask(p.Tid) != p) return Err(Errno.ESRCH); // reaped (a zombie still takes signals)
+        if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
+        if (sig != 0) p.SendSignal(sig, info);
+        return 0;
+    }
+
+    /// <summary>Linux's check_kill_permission for a signal a process sends: its own process, matching
+    /// credentials (or root), or SIGCONT within the session; else EPERM.</summary>
+    static bool MaySignal(Task t, Task target, int sig) =>
+        target.Tgid == t.Tgid || t.Creds.MaySignal(target.Creds) || (sig == Task.SIGCONT && target.Sid == t.Sid);
 
     static long Kill(Task t, int pid, int sig)
     {
@@ -39,9 +80,15 @@ static class SignalSyscalls
                 if (hit) targets.Add(p);
             }
         if (targets.Count == 0) return Err(Errno.ESRCH);
-        if (sig == 0) return 0;
-        foreach (var p in targets) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid));
-        return 0;
+        // A group succeeds if any member may be signalled; kill(-1) succeeds even if none may (Linux's rules).
+        int allowed = 0;
+        foreach (var p in targets)
+        {
+            if (!MaySignal(t, p, sig)) continue;
+            allowed++;
+            if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid));
+        }
+        return allowed > 0 || pid == -1 ? 0 : Err(Errno.EPERM);
     }
 
     static long TKill(Task t, int tgid, int tid, int sig)
@@ -49,6 +96,7 @@ static class SignalSyscalls
         if (sig < 0 || sig > SignalState.NSig || tid <= 0) return Err(Errno.EINVAL);
         var p = t.Kernel.FindTask(tid);
         if (p == null || p.Zombie || (tgid > 0 && p.Tgid != tgid)) return Err(Errno.ESRCH);
+        if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
         if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_TKILL, t.Tgid, t.Creds.Uid), shared: false);
         return 0;
     }
@@ -66,6 +114,7 @@ static class SignalSyscalls
         BitConverter.TryWriteBytes(info.AsSpan(0), sig);
         var p = t.Kernel.FindTask(pid);
         if (p == null || p.Zombie || (toThread && p.Tgid != tgid)) return Err(Errno.ESRCH);
+        if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
         if (sig == 0) return 0;
         p.SendSignal(sig, info, shared: !toThread);
         return 0;

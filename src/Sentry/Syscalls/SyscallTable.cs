@@ -33,6 +33,7 @@ public static class SyscallTable
         SelectSyscalls.Register(t);
         EpollSyscalls.Register(t);
         PrioritySyscalls.Register(t);
+        ProcessVmSyscalls.Register(t);
         return t;
     }
 

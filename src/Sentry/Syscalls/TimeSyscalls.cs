@@ -17,17 +17,51 @@ static unsafe class TimeSyscalls
         t[Nr.clock_nanosleep] = (k, clk, flags, req, rem, _, _) => Sleep(k, (int)clk, (int)flags, req, rem);
     }
 
-    /// <summary>Maps a guest clock id to the host clock to read; CPU clocks become the stub's.</summary>
-    static bool HostClock(Task t, int clk, out int host)
+    const int CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
+    // A CPU clock of another thread or process, as Linux encodes it (clock_getcpuclockid, pthread_getcpuclockid):
+    // ~pid << 3 | PERTHREAD | WHICH (PROF, VIRT or SCHED).
+    const int CPUCLOCK_VIRT = 1, CPUCLOCK_SCHED = 2, CPUCLOCK_PERTHREAD = 4, CPUCLOCK_WHICH = 3, CPUCLOCK_MAX = 3;
+
+    /// <summary>A guest clock: a host clock to read, or a task whose CPU time the Sentry computes. Guest code runs in
+    /// the stubs, so a process CPU clock is the host's clock of the stub process; a thread's is its stub thread's,
+    /// which the host lets only that thread's own process read as a clock, so the Sentry reads it from /proc; a
+    /// zombie process (its stub gone) keeps the time it had when it exited.</summary>
+    static bool Resolve(Task t, int clk, out int host, out Task? thread, out int which)
     {
         host = clk;
+        thread = null;
+        which = CPUCLOCK_SCHED;
         switch (clk)
         {
             case 0: case 1: case 4: case 5: case 6: case 7: case 8: case 9: case 11: return true;
-            case 2: host = ((~t.Stub!.Pid) << 3) | 2; return true;          // process CPU clock of the stub
-            case 3: host = ((~t.Stub!.Pid) << 3) | 2; return true;          // one thread per stub: the same clock
-            default: return false;
+            case CLOCK_PROCESS_CPUTIME_ID: return CpuClock(t, 0, false, CPUCLOCK_SCHED, out host, out thread);
+            case CLOCK_THREAD_CPUTIME_ID: return CpuClock(t, 0, true, CPUCLOCK_SCHED, out host, out thread);
         }
+        if (clk >= 0 || (clk & CPUCLOCK_WHICH) >= CPUCLOCK_MAX) return false;
+        which = clk & CPUCLOCK_WHICH;
+        return CpuClock(t, ~(clk >> 3), (clk & CPUCLOCK_PERTHREAD) != 0, which, out host, out thread);
+    }
+
+    /// <summary>The CPU clock of guest pid (0: the caller), Linux's pid_for_clock rules: a thread clock names a
+    /// thread of the caller's process, a process clock a process (or the caller itself).</summary>
+    static bool CpuClock(Task t, int pid, bool perThread, int which, out int host, out Task? thread)
+    {
+        host = 0;
+        thread = null;
+        var target = pid == 0 ? t : t.Kernel.FindTask(pid);
+        if (target == null) return false;
+        if (perThread)
+        {
+            if (target.Tgid != t.Tgid || target.Stub == null) return false;
+            thread = target;
+            return true;
+        }
+        if (target.Tid != target.Tgid && target != t) return false;
+        if (target.Zombie) { thread = target; return true; }
+        if (target.Stub is not { } stub) return false;
+        // PROF as SCHED: the host's tick-sampled PROF clock misses much of a ptraced stub's short runs.
+        host = (~stub.HostTgid << 3) | (which == CPUCLOCK_VIRT ? CPUCLOCK_VIRT : CPUCLOCK_SCHED);
+        return true;
     }
 
     public static Timespec Now(int clk)
@@ -39,15 +73,21 @@ static unsafe class TimeSyscalls
 
     static long ClockGettime(Task t, int clk, ulong tp)
     {
-        if (!HostClock(t, clk, out int host)) return Err(Errno.EINVAL);
+        if (!Resolve(t, clk, out int host, out var thread, out int which)) return Err(Errno.EINVAL);
         Timespec ts;
-        if (Host.clock_gettime(host, &ts) < 0) return Err((Errno)Host.Errno);
+        if (thread != null)
+        {
+            long ns = thread.Zombie ? thread.ExitedCpuNs(which == CPUCLOCK_VIRT) : thread.ThreadCpuNs(which == CPUCLOCK_VIRT);
+            if (ns < 0) return Err(Errno.EINVAL); // the thread has just gone
+            ts = new Timespec { Sec = ns / 1_000_000_000, Nsec = ns % 1_000_000_000 };
+        }
+        else if (Host.clock_gettime(host, &ts) < 0) return Err((Errno)Host.Errno);
         return t.Mem.Write(tp, ts) ? 0 : Err(Errno.EFAULT);
     }
 
     static long ClockGetres(Task t, int clk, ulong tp)
     {
-        if (!HostClock(t, clk, out _)) return Err(Errno.EINVAL);
+        if (!Resolve(t, clk, out _, out _, out _)) return Err(Errno.EINVAL);
         if (tp == 0) return 0;
         var ts = new Timespec { Sec = 0, Nsec = clk is 5 or 6 ? 4000000 : 1 };
         return t.Mem.Write(tp, ts) ? 0 : Err(Errno.EFAULT);

@@ -5,7 +5,7 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>alarm and setitimer/getitimer (ITIMER_REAL: SIGALRM to the process), timerfd, signalfd,
+/// <summary>alarm and setitimer/getitimer (ITIMER_REAL: SIGALRM to the process; the CPU-time ones: CpuTimers), timerfd, signalfd,
 /// and POSIX timers (timer_create and friends).</summary>
 static class TimerSyscalls
 {
@@ -152,8 +152,8 @@ static class TimerSyscalls
         if (newAddr != 0 && !t.Mem.Read(newAddr, out nv)) return Err(Errno.EFAULT);
         if (nv.ValueUsec is < 0 or >= 1_000_000 || nv.IntervalUsec is < 0 or >= 1_000_000 || nv.ValueSec < 0 || nv.IntervalSec < 0)
             return Err(Errno.EINVAL);
-        if (which != ITIMER_REAL) return oldAddr != 0 && !t.Mem.Write(oldAddr, default(ITimerVal)) ? Err(Errno.EFAULT) : 0; // CPU-time timers are not kept
-        var (left, interval) = t.RealTimer.Set(nv.ValueSec * 1_000_000 + nv.ValueUsec, nv.IntervalSec * 1_000_000 + nv.IntervalUsec);
+        long valueUs = nv.ValueSec * 1_000_000 + nv.ValueUsec, intervalUs = nv.IntervalSec * 1_000_000 + nv.IntervalUsec;
+        var (left, interval) = which == ITIMER_REAL ? t.RealTimer.Set(valueUs, intervalUs) : CpuUs(t.CpuTimers.Set(which, valueUs * 1000, intervalUs * 1000));
         if (oldAddr != 0 && !t.Mem.Write(oldAddr, ToVal(left, interval))) return Err(Errno.EFAULT);
         return 0;
     }
@@ -161,9 +161,14 @@ static class TimerSyscalls
     static long GetItimer(Task t, int which, ulong addr)
     {
         if (which is not (ITIMER_REAL or ITIMER_VIRTUAL or ITIMER_PROF)) return Err(Errno.EINVAL);
-        var v = which == ITIMER_REAL ? ToVal(t.RealTimer.Left, t.RealTimer.IntervalUs) : default;
+        var v = which == ITIMER_REAL ? ToVal(t.RealTimer.Left, t.RealTimer.IntervalUs) : ToVal(CpuUs(t.CpuTimers.Get(which)));
         return t.Mem.Write(addr, v) ? 0 : Err(Errno.EFAULT);
     }
+
+    /// <summary>A CPU timer's (left, interval) in µs, rounded up as Linux reports them.</summary>
+    static (long, long) CpuUs((long Left, long Interval) ns) => ((ns.Left + 999) / 1000, (ns.Interval + 999) / 1000);
+
+    static ITimerVal ToVal((long Left, long Interval) us) => ToVal(us.Left, us.Interval);
 
     static ITimerVal ToVal(long leftUs, long intervalUs) => new()
     {

@@ -4,7 +4,7 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>Copies between files inside the Sentry: sendfile, copy_file_range, plus the sync family.</summary>
+/// <summary>Copies between files inside the Sentry: sendfile, copy_file_range, splice, plus the sync family.</summary>
 static class TransferSyscalls
 {
     const int Chunk = 1 << 16;
@@ -14,6 +14,8 @@ static class TransferSyscalls
         t[Nr.sendfile] = (k, outFd, inFd, off, count, _, _) => Sendfile(k, (int)outFd, (int)inFd, off, (long)count);
         t[Nr.copy_file_range] = (k, inFd, inOff, outFd, outOff, len, flags) =>
             CopyFileRange(k, (int)inFd, inOff, (int)outFd, outOff, (long)len, (uint)flags);
+        t[Nr.splice] = (k, inFd, inOff, outFd, outOff, len, flags) =>
+            Splice(k, (int)inFd, inOff, (int)outFd, outOff, (long)Math.Min(len, long.MaxValue), (uint)flags);
         t[Nr.sync] = (k, _, _, _, _, _, _) => 0;
         t[Nr.syncfs] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
         t[Nr.sync_file_range] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
@@ -65,6 +67,65 @@ static class TransferSyscalls
         long r = Copy(t, src, off, dst, null, count, out var inEnd, out _);
         if (off != null && r >= 0 && !t.Mem.Write(offAddr, inEnd)) return Err(Errno.EFAULT);
         return r;
+    }
+
+    const uint SPLICE_F_NONBLOCK = 2, SpliceFlags = 0xf; // MOVE, NONBLOCK, MORE, GIFT
+
+    /// <summary>splice(2): one side is a pipe. At most one pipe's worth moves per call, through a Sentry buffer
+    /// (no page moving); a pipe side blocks as a read or write of it would, unless SPLICE_F_NONBLOCK.</summary>
+    static long Splice(Task t, int inFd, ulong inOffAddr, int outFd, ulong outOffAddr, long len, uint flags)
+    {
+        if ((flags & ~SpliceFlags) != 0) return Err(Errno.EINVAL);
+        using var srcRef = t.Fds.Borrow(inFd);
+        using var dstRef = t.Fds.Borrow(outFd);
+        var src = srcRef.File;
+        var dst = dstRef.File;
+        if (src == null || dst == null || !OpenFlags.CanRead(src.Flags) || !OpenFlags.CanWrite(dst.Flags)) return Err(Errno.EBADF);
+        var inPipe = src as FileSystems.Pipe.PipeEnd;
+        var outPipe = dst as FileSystems.Pipe.PipeEnd;
+        if (inPipe == null && outPipe == null) return Err(Errno.EINVAL);
+        if (inPipe != null && outPipe != null && inPipe.Pipe == outPipe.Pipe) return Err(Errno.EINVAL);
+        if ((dst.Flags & OpenFlags.O_APPEND) != 0) return Err(Errno.EINVAL);
+        long? inOff = null, outOff = null;
+        if (inOffAddr != 0)
+        {
+            if (inPipe != null || !src.Seekable) return Err(Errno.ESPIPE);
+            if (!t.Mem.Read(inOffAddr, out long o)) return Err(Errno.EFAULT);
+            if (o < 0) return Err(Errno.EINVAL);
+            inOff = o;
+        }
+        if (outOffAddr != 0)
+        {
+            if (outPipe != null || !dst.Seekable) return Err(Errno.ESPIPE);
+            if (!t.Mem.Read(outOffAddr, out long o)) return Err(Errno.EFAULT);
+            if (o < 0) return Err(Errno.EINVAL);
+            outOff = o;
+        }
+        if (len == 0) return 0;
+        bool nonblock = (flags & SPLICE_F_NONBLOCK) != 0;
+        int max = (int)Math.Min(len, Chunk);
+        if (outPipe != null)
+        {
+            // Into a pipe: no more than fits now (or, blocking, a pipe's worth as the reader frees room).
+            int free = outPipe.Pipe.Capacity - outPipe.Pipe.Available;
+            if (free == 0 && (nonblock || (dst.Flags & OpenFlags.O_NONBLOCK) != 0)) return Err(Errno.EAGAIN);
+            if (free > 0) max = Math.Min(max, free);
+        }
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            var span = buf.AsSpan(0, max);
+            long n = inPipe != null ? inPipe.Pipe.Read(t, span, nonblock || (src.Flags & OpenFlags.O_NONBLOCK) != 0)
+                : inOff != null ? src.ReadAt(t, span, inOff.Value) : src.Read(t, span);
+            if (n <= 0) return n;
+            long w = outPipe != null ? outPipe.Pipe.Write(t, span[..(int)n], (dst.Flags & OpenFlags.O_NONBLOCK) != 0)
+                : outOff != null ? dst.WriteAt(t, span[..(int)n], outOff.Value) : dst.Write(t, span[..(int)n]);
+            if (w < 0) return w;
+            if (inOff != null && !t.Mem.Write(inOffAddr, inOff.Value + n)) return Err(Errno.EFAULT);
+            if (outOff != null && !t.Mem.Write(outOffAddr, outOff.Value + w)) return Err(Errno.EFAULT);
+            return w;
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
     }
 
     static long CopyFileRange(Task t, int inFd, ulong inOffAddr, int outFd, ulong outOffAddr, long len, uint flags)

@@ -6,6 +6,32 @@ public sealed class FdTable
     FileDescription?[] _files = new FileDescription?[64];
     bool[] _cloexec = new bool[64];
     readonly object _lock = new();
+    /// <summary>Tasks using this table (clone with CLONE_FILES, threads included, adds one): execve and unshare
+    /// copy a shared table first, and the last task out closes the fds.</summary>
+    int _users = 1;
+
+    /// <summary>clone(CLONE_FILES): the new task uses this same table.</summary>
+    public FdTable Share()
+    {
+        Interlocked.Increment(ref _users);
+        return this;
+    }
+
+    /// <summary>A task stops using the table; the last one out closes every fd.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _users) == 0) CloseAll();
+    }
+
+    /// <summary>execve and unshare(CLONE_FILES) (Linux's unshare_fd): a table another task also uses is copied for
+    /// the caller, so what it closes next (close-on-exec fds) is closed only for it; returns the caller's table.</summary>
+    public FdTable Unshare()
+    {
+        if (Volatile.Read(ref _users) == 1) return this;
+        var own = Fork();
+        Release();
+        return own;
+    }
 
     /// <summary>fork: a new table naming the same open descriptions (shared offsets and flags).</summary>
     public FdTable Fork()

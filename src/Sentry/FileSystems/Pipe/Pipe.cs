@@ -23,7 +23,8 @@ public sealed class PipeBuffer
 
     public long SetCapacity(long size)
     {
-        if (size <= 0 || size > 1 << 20) return -(long)Errno.EINVAL;
+        // 0 rounds up to one page, as Linux's round_pipe_size.
+        if (size < 0 || size > 1 << 20) return -(long)Errno.EINVAL;
         int cap = 4096;
         while (cap < size) cap <<= 1;
         lock (this)
@@ -112,19 +113,26 @@ public sealed class PipeBuffer
         }
     }
 
-    /// <summary>A FIFO's open: counts the new end in, and (unless nonblock) waits for the other side.</summary>
+    /// <summary>Opens ever made of each end (Linux's r_counter/w_counter): a blocked FIFO open waits for the other
+    /// side's count to move, so a partner that came (even one that has gone again) ends the wait.</summary>
+    int _readerOpens, _writerOpens;
+
+    /// <summary>A FIFO's open: counts the new end in, and (unless nonblock) waits for the other side. A partner that
+    /// arrived wins over a signal that came at the same time (Linux's wait_for_partner): backing out then would
+    /// leave that partner with an end that has already gone (a reader sees EOF, a writer waits forever).</summary>
     public Errno OpenEnd(Task t, bool reader, bool writer, bool nonblock)
     {
         lock (this)
         {
             if (writer && !reader && nonblock && Readers == 0) return Errno.ENXIO;
-            if (reader) Readers++;
-            if (writer) Writers++;
+            if (reader) { Readers++; _readerOpens++; }
+            if (writer) { Writers++; _writerOpens++; }
             Monitor.PulseAll(this);
             ReadinessBell.Ring();
-            if (nonblock || (reader && writer)) return Errno.None;
-            while (reader ? Writers == 0 : Readers == 0)
-                if (!t.Sleep(this))
+            if (nonblock || (reader && writer) || (reader ? Writers : Readers) > 0) return Errno.None;
+            int seen = reader ? _writerOpens : _readerOpens;
+            while ((reader ? _writerOpens : _readerOpens) == seen)
+                if (!t.Sleep(this) && (reader ? _writerOpens : _readerOpens) == seen)
                 {
                     if (reader) Readers--;
                     if (writer) Writers--;

@@ -1,0 +1,69 @@
+/* pidfds: pidfd_open and clone3's CLONE_PIDFD name a process; pidfd_send_signal signals it (with Linux's checks);
+ * the fd polls readable once the process has exited, and signals to it fail with ESRCH once it is reaped. */
+#include "common.h"
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+static int pidfd_open(pid_t pid, unsigned flags) { return syscall(SYS_pidfd_open, pid, flags); }
+static int send_sig(int fd, int sig, siginfo_t *info) { return syscall(SYS_pidfd_send_signal, fd, sig, info, 0); }
+
+int main(void)
+{
+    int self = pidfd_open(getpid(), 0);
+    SHOW(self >= 0);
+    CHECK(fcntl(self, F_GETFD));
+    CHECK(send_sig(self, 0, NULL));
+    CHECK(pidfd_open(getpid(), 1));
+    CHECK(pidfd_open(-1, 0));
+    CHECK(pidfd_open(999999, 0));
+    CHECK(send_sig(0, 0, NULL)); /* stdin: not a pidfd */
+
+    /* a child through pidfd_open: poll says running, SIGTERM through the fd ends it, then it polls readable */
+    pid_t c = fork();
+    if (c == 0) {
+        for (;;)
+            pause();
+    }
+    int fd = pidfd_open(c, 0);
+    struct pollfd p = {fd, POLLIN, 0};
+    CHECK(poll(&p, 1, 0));
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGUSR1; /* not the signal sent */
+    si.si_code = SI_QUEUE;
+    CHECK(send_sig(fd, SIGTERM, &si));
+    si.si_signo = SIGTERM;
+    si.si_code = SI_USER; /* forging a kernel code for another process */
+    CHECK(send_sig(fd, SIGTERM, &si));
+    CHECK(send_sig(fd, SIGTERM, NULL));
+    CHECK(poll(&p, 1, 5000));
+    SHOW(p.revents == POLLIN);
+    CHECK(waitid(P_PID, c, &si, WEXITED | WNOWAIT));
+    CHECK(send_sig(fd, 0, NULL)); /* a zombie still takes signals */
+    int st;
+    CHECK(waitpid(c, &st, 0) == c);
+    SHOW(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+    CHECK(send_sig(fd, 0, NULL));
+    close(fd);
+
+    /* clone3 with CLONE_PIDFD */
+    int cfd = -1;
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_PIDFD;
+    ca.exit_signal = SIGCHLD;
+    ca.pidfd = (unsigned long)&cfd;
+    c = syscall(SYS_clone3, &ca, sizeof ca);
+    if (c == 0) {
+        pause();
+        _exit(0);
+    }
+    SHOW(c > 0 && cfd >= 0);
+    CHECK(fcntl(cfd, F_GETFD));
+    CHECK(send_sig(cfd, SIGKILL, NULL));
+    CHECK(waitpid(c, &st, 0) == c);
+    SHOW(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    return 0;
+}
