@@ -36,7 +36,7 @@ public static class InitProcess
             }
             for (int fd = 0; fd < 3; fd++)
                 if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0)
-                    t.Fds.InstallAt(fd, new HostStdio(fd, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY), false);
+                    t.Fds.InstallAt(fd, new HostStdio(fd, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, t.Kernel.HostFds), false);
 
             string prog = argv[0];
             string path = prog.Contains('/') ? prog : SearchPath(t, prog, env);

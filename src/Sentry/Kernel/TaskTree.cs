@@ -186,7 +186,7 @@ public sealed partial class Task
         if (ClearChildTid != 0)
         {
             Mem.Write(ClearChildTid, 0);
-            Syscalls.FutexSyscalls.Wake(MM, ClearChildTid, 1);
+            Syscalls.FutexSyscalls.Wake(this, ClearChildTid, 1);
         }
         Kernel.Unregister(this);
         if (Stub is { IsThread: false } main)
@@ -218,7 +218,7 @@ public sealed partial class Task
             if (!Mem.Read(uaddr, out uint v) || (v & FUTEX_TID_MASK) != (uint)Tid) return;
             uint nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
             if (!Mem.Write(uaddr, nv)) return;
-            if ((nv & FUTEX_WAITERS) != 0) Syscalls.FutexSyscalls.Wake(MM, uaddr, 1);
+            if ((nv & FUTEX_WAITERS) != 0) Syscalls.FutexSyscalls.Wake(this, uaddr, 1);
         }
         for (int i = 0; i < 2048 && (entry & ~1UL) != head; i++)
         {

@@ -12,6 +12,8 @@ public sealed class PipeBuffer
     int _head, _count;
     public int Readers, Writers;
     public readonly PipeInode Inode = new();
+    /// <summary>Pollers of either end.</summary>
+    public readonly WaitQueue Waiters = new();
 
     public int Capacity => _ring.Length;
 
@@ -74,7 +76,7 @@ public sealed class PipeBuffer
             _head = (_head + n) % _ring.Length;
             _count -= n;
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            Waiters.Notify();
             return n;
         }
     }
@@ -106,7 +108,7 @@ public sealed class PipeBuffer
                 _count += n;
                 done += n;
                 Monitor.PulseAll(this);
-                ReadinessBell.Ring();
+                Waiters.Notify();
             }
             return done;
         }
@@ -121,7 +123,7 @@ public sealed class PipeBuffer
             if (reader) Readers++;
             if (writer) Writers++;
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            Waiters.Notify();
             if (nonblock || (reader && writer)) return Errno.None;
             while (reader ? Writers == 0 : Readers == 0)
                 if (!t.Sleep(this))
@@ -141,7 +143,7 @@ public sealed class PipeBuffer
             if (writer) Writers--; else Readers--;
             if (Readers == 0 && Writers == 0) _head = _count = 0; // a FIFO forgets its data when the last end closes
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            Waiters.Notify();
         }
     }
 }
@@ -173,6 +175,7 @@ public sealed class PipeEnd : FileDescription
     }
 
     public override bool Seekable => false;
+    public override WaitQueue? Waiters => Pipe.Waiters;
     public override bool ReadFaultsWithRoom(ulong room) => (ulong)Pipe.Available > room;
     public override int WriteUnit => PipeBuffer.PipeBuf;
     public override long Read(Task t, Span<byte> buf) =>
