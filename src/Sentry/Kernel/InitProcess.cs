@@ -37,7 +37,7 @@ public static class InitProcess
             var terminal = new HostTerminal(t.Group.Pgid, t.Group.Sid);
             for (int fd = 0; fd < 3; fd++)
                 if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0)
-                    t.Fds.InstallAt(fd, new HostStdio(fd, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal), false);
+                    t.Fds.InstallAt(fd, new HostStdio(fd, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal, t.Kernel.HostFds), false);
 
             string prog = argv[0];
             string path = prog.Contains('/') ? prog : SearchPath(t, prog, env);

@@ -8,9 +8,28 @@ using Microsoft.Extensions.Logging;
 
 namespace AppKernel.Sentry.Kernel;
 
-/// <summary>The Sentry's global state: mounts, tasks, identity of the system, logging.</summary>
+// Lock order (a lock may be taken while holding only those above it):
+//   Kernel.TreeLock (process tree, wait4)
+//   → a thread group's / task's signal queue (Signals.Queue)
+//   → a MemoryManager (lock (mm): VMAs, the stub's address space)
+//   → FutexTable bucket (two buckets: lower index first) → FutexTable.Waiter
+//   → a file's own lock (pipe buffer, eventfd, timerfd, epoll interest list, FileLocks of an inode)
+//   → WaitQueue (a waitable object's waiters) → a poller's Waiter
+//   → FdTable._lock (never held while calling into a file; Borrow takes a reference instead)
+// A task sleeps only through Task.Sleep on the object whose lock it holds, which releases that lock alone:
+// never sleep holding a second lock.
+
+/// <summary>The Sentry's global state: mounts, tasks, identity of the system, logging. Everything one sandbox
+/// shares lives here (futex queues, task registry), not in static fields, so two kernels never meet.</summary>
 public sealed class Kernel
 {
+    /// <summary>futex wait queues of this sandbox.</summary>
+    public FutexTable Futexes { get; } = new();
+    /// <summary>memfds live in this kernel's hidden tmpfs, mounted nowhere.</summary>
+    public Mount MemfdMount { get; } = new(new Dentry("/", null, TmpfsFs.Create(0x3ff)), null, null, "tmpfs", "memfd", false);
+    /// <summary>The host epoll thread that tells waiters when a host fd (runsc's stdio) becomes ready.</summary>
+    public HostFdWatcher HostFds { get; } = new();
+
     public const string Release = "6.1.0-appkernel";
     public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";
 

@@ -10,6 +10,8 @@ public sealed class SignalState
     /// the process (kill), which any thread not blocking it may take. A standard signal is pending at most once per
     /// target.</summary>
     public readonly List<(int Sig, byte[] Info, SignalState? Target)> Queue;
+    /// <summary>Pollers of a signalfd on this queue (shared by the threads that share the queue).</summary>
+    public readonly Vfs.WaitQueue Waiters;
 
     /// <summary>The signals pending for this thread: its own and the process's.</summary>
     public ulong PendingMask()
@@ -39,11 +41,14 @@ public sealed class SignalState
     public const int NSig = 64;
     public readonly SigAction[] Actions;
 
-    public SignalState() { Actions = new SigAction[NSig + 1]; Queue = new(); }
-    SignalState(SigAction[] shared, List<(int, byte[], SignalState?)> queue) { Actions = shared; Queue = queue; }
+    public SignalState() { Actions = new SigAction[NSig + 1]; Queue = new(); Waiters = new(); }
+    SignalState(SigAction[] shared, List<(int, byte[], SignalState?)> queue, Vfs.WaitQueue waiters)
+    {
+        Actions = shared; Queue = queue; Waiters = waiters;
+    }
 
     /// <summary>A new thread's state: the same dispositions (CLONE_SIGHAND) and pending list, its own mask copy.</summary>
-    public SignalState ShareActions() => new(Actions, Queue) { Mask = Mask };
+    public SignalState ShareActions() => new(Actions, Queue, Waiters) { Mask = Mask };
     public ulong Mask;
     public SigAltStack AltStack = new() { Flags = 2 /* SS_DISABLE */ };
 

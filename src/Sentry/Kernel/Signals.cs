@@ -104,7 +104,7 @@ public sealed partial class Task
             Signals.Queue.Add((sig, info, target));
             Monitor.PulseAll(Signals.Queue);
         }
-        Vfs.ReadinessBell.Ring(); // signalfd readers
+        Signals.Waiters.Notify(); // signalfd pollers
         if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); Group.PulseStop(); }
         else if (!blocked) WakeUp();
         else if (shared)

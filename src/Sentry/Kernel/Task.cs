@@ -14,6 +14,8 @@ namespace AppKernel.Sentry.Kernel;
 public sealed partial class Task
 {
     public Kernel Kernel { get; }
+    /// <summary>This task's /proc/[pid] and /proc/[pid]/task/[tid] directories (ProcPidDir), made at first lookup.</summary>
+    public object? ProcDir, ProcThreadDir;
     public int Tid { get; private set; }
     /// <summary>The thread group (process) id: the leader's tid.</summary>
     public int Tgid { get; private set; }

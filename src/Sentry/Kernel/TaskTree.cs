@@ -23,6 +23,8 @@ public sealed partial class Task
     readonly List<Task> _children = new();
     /// <summary>Exited but not yet reaped by its parent.</summary>
     public bool Zombie { get; private set; }
+    /// <summary>Told when this task has exited (its pidfds poll readable).</summary>
+    public Vfs.WaitQueue ExitWaiters { get; } = new();
     /// <summary>Whether this task has been through ExitTree (its children handed on): a child exiting
     /// later has no parent to wait for it. (Exited alone is set earlier, while the task is still unwinding.)</summary>
     bool _gone;
@@ -195,7 +197,7 @@ public sealed partial class Task
         if (ClearChildTid != 0)
         {
             Mem.Write(ClearChildTid, 0);
-            Syscalls.FutexSyscalls.Wake(MM, ClearChildTid, 1);
+            Syscalls.FutexSyscalls.Wake(this, ClearChildTid, 1);
         }
         Kernel.Unregister(this);
         Fds.Release(); // before the group hears: an exec waiting for us then finds the table unshared
@@ -228,7 +230,7 @@ public sealed partial class Task
             if (!Mem.Read(uaddr, out uint v) || (v & FUTEX_TID_MASK) != (uint)Tid) return;
             uint nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
             if (!Mem.Write(uaddr, nv)) return;
-            if ((nv & FUTEX_WAITERS) != 0) Syscalls.FutexSyscalls.Wake(MM, uaddr, 1);
+            if ((nv & FUTEX_WAITERS) != 0) Syscalls.FutexSyscalls.Wake(this, uaddr, 1);
         }
         for (int i = 0; i < 2048 && (entry & ~1UL) != head; i++)
         {
@@ -309,6 +311,7 @@ public sealed partial class Task
             _vforkDone?.Set();
             Monitor.PulseAll(Kernel.TreeLock);
         }
+        ExitWaiters.Notify();
         // PR_SET_PDEATHSIG: each child that asked is told its parent is gone (Linux ties it to the parent thread;
         // here children belong to the process, so it is the process's end).
         foreach (var c in orphans)

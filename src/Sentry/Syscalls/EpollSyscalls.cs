@@ -65,12 +65,13 @@ static class EpollSyscalls
         if (epRef.File is not Epoll ep) return Err(epRef.File == null ? Errno.EBADF : Errno.EINVAL);
         long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         var ready = new List<(uint Events, ulong Data)>();
+        using var poller = new Poller();
+        if (timeoutMs != 0) poller.Watch(ep.Waiters);
         while (true)
         {
-            long rings = ReadinessBell.Rings;
             ep.Collect(t, max, ready);
             if (ready.Count > 0 || timeoutMs == 0 || Environment.TickCount64 >= deadline) break;
-            if (!ReadinessBell.Wait(t, rings, deadline, ep.RingsReadiness)) return Err(Errno.EINTR);
+            if (!poller.Wait(t, deadline)) return Err(Errno.EINTR);
         }
         var evs = new EpollEvent[ready.Count];
         for (int i = 0; i < ready.Count; i++) evs[i] = new EpollEvent { Events = ready[i].Events, Data = ready[i].Data };

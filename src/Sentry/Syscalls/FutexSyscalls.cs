@@ -12,19 +12,9 @@ static class FutexSyscalls
 {
     const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = ~(128 | 256);
 
-    const int FUTEX_PRIVATE_FLAG = 128;
-    sealed class Waiter { public bool Woken; public (object, ulong) Key; }
-    static readonly Dictionary<(object, ulong), List<Waiter>> s_queues = new();
+    const int FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
 
-    static (object, ulong) KeyOf(MemoryManager mm, ulong uaddr, bool priv)
-    {
-        if (priv) return (mm, uaddr);
-        lock (mm)
-        {
-            var v = mm.Vmas.Find(uaddr);
-            return v?.ShareKey is { } shared ? (shared, v.Offset + (uaddr - v.Start)) : (mm, uaddr);
-        }
-    }
+    static (object, ulong) KeyOf(MemoryManager mm, ulong uaddr, bool priv) => FutexTable.KeyOf(mm, uaddr, priv);
 
     public static void Register(SyscallHandler?[] t)
     {
@@ -50,69 +40,43 @@ static class FutexSyscalls
                     long ns = ts.Sec * 1_000_000_000 + ts.Nsec;
                     if (cmd == FUTEX_WAIT_BITSET)
                     {
-                        var now = TimeSyscalls.Now((op & 256) != 0 ? 0 : 1);
+                        var now = TimeSyscalls.Now((op & FUTEX_CLOCK_REALTIME) != 0 ? 0 : 1);
                         ns -= now.Sec * 1_000_000_000 + now.Nsec;
                     }
                     deadlineMs = Environment.TickCount64 + Math.Max(0, ns / 1_000_000);
                 }
                 var key = KeyOf(t.MM, uaddr, priv);
-                var w = new Waiter { Key = key };
-                bool interrupted = false;
-                lock (s_queues)
+                var futexes = t.Kernel.Futexes;
+                FutexTable.Waiter w;
+                using (futexes.Lock(key, key))
                 {
                     if (!t.Mem.Read(uaddr, out uint cur)) return Err(Errno.EFAULT);
                     if (cur != val) return Err(Errno.EAGAIN);
-                    if (!s_queues.TryGetValue(key, out var q)) s_queues[key] = q = new List<Waiter>();
-                    q.Add(w);
-                    while (!w.Woken)
-                    {
-                        long left = deadlineMs < 0 ? Timeout.Infinite : deadlineMs - Environment.TickCount64;
-                        if (deadlineMs >= 0 && left <= 0) break;
-                        if (!t.Sleep(s_queues, (int)Math.Min(left, int.MaxValue))) { interrupted = true; break; }
-                    }
-                    if (!w.Woken)
-                    {
-                        // A requeue may have moved us to another queue.
-                        if (s_queues.TryGetValue(w.Key, out var cq)) { cq.Remove(w); if (cq.Count == 0) s_queues.Remove(w.Key); }
-                        return Err(interrupted ? Errno.EINTR : Errno.ETIMEDOUT);
-                    }
-                    return 0;
+                    w = futexes.Enqueue(key);
                 }
+                return Err(futexes.Sleep(t, w, deadlineMs));
             }
             case FUTEX_WAKE:
             case FUTEX_WAKE_BITSET:
-                return Wake(KeyOf(t.MM, uaddr, priv), NrWake(val));
+                return t.Kernel.Futexes.Wake(KeyOf(t.MM, uaddr, priv), NrWake(val));
             case FUTEX_REQUEUE:
             case FUTEX_CMP_REQUEUE:
             {
                 if ((uaddr2 & 3) != 0) return Err(Errno.EINVAL);
                 int nrWake = (int)Math.Min(val, int.MaxValue), nrRequeue = (int)Math.Min(timeout, int.MaxValue);
                 if ((int)val < 0 || (long)timeout < 0) return Err(Errno.EINVAL);
-                lock (s_queues)
+                var fromKey = KeyOf(t.MM, uaddr, priv);
+                var toKey = KeyOf(t.MM, uaddr2, priv);
+                var futexes = t.Kernel.Futexes;
+                using (futexes.Lock(fromKey, toKey))
                 {
                     if (cmd == FUTEX_CMP_REQUEUE)
                     {
                         if (!t.Mem.Read(uaddr, out uint cur)) return Err(Errno.EFAULT);
                         if (cur != val3) return Err(Errno.EAGAIN);
                     }
-                    var fromKey = KeyOf(t.MM, uaddr, priv);
-                    int woken = Wake(fromKey, nrWake);
-                    int moved = 0;
-                    if (s_queues.TryGetValue(fromKey, out var from))
-                    {
-                        var toKey = KeyOf(t.MM, uaddr2, priv);
-                        if (!s_queues.TryGetValue(toKey, out var to)) s_queues[toKey] = to = new List<Waiter>();
-                        while (moved < nrRequeue && from.Count > 0)
-                        {
-                            var w = from[0];
-                            from.RemoveAt(0);
-                            w.Key = toKey;
-                            to.Add(w);
-                            moved++;
-                        }
-                        if (from.Count == 0) s_queues.Remove(fromKey);
-                        if (to.Count == 0) s_queues.Remove(toKey);
-                    }
+                    int woken = futexes.WakeLocked(fromKey, nrWake);
+                    int moved = futexes.RequeueLocked(fromKey, toKey, nrRequeue);
                     return cmd == FUTEX_CMP_REQUEUE ? woken + moved : woken;
                 }
             }
@@ -122,16 +86,19 @@ static class FutexSyscalls
                 int op2 = (int)((val3 >> 28) & 7), cmpOp = (int)((val3 >> 24) & 15);
                 int oparg = (int)(val3 << 8) >> 20, cmparg = (int)(val3 << 20) >> 20;
                 if ((val3 & (8u << 28)) != 0) oparg = 1 << (oparg & 31);
-                lock (s_queues)
+                var key1 = KeyOf(t.MM, uaddr, priv);
+                var key2 = KeyOf(t.MM, uaddr2, priv);
+                var futexes = t.Kernel.Futexes;
+                using (futexes.Lock(key1, key2))
                 {
                     if (!t.Mem.Read(uaddr2, out int old)) return Err(Errno.EFAULT);
                     int nv = op2 switch { 0 => oparg, 1 => old + oparg, 2 => old | oparg, 3 => old & ~oparg, 4 => old ^ oparg, _ => int.MinValue };
                     if (op2 > 4) return Err(Errno.ENOSYS);
                     if (!t.Mem.Write(uaddr2, nv)) return Err(Errno.EFAULT);
-                    int woken = Wake(KeyOf(t.MM, uaddr, priv), NrWake(val));
+                    int woken = futexes.WakeLocked(key1, NrWake(val));
                     bool cond = cmpOp switch { 0 => old == cmparg, 1 => old != cmparg, 2 => old < cmparg, 3 => old <= cmparg, 4 => old > cmparg, 5 => old >= cmparg, _ => false };
                     if (cmpOp > 5) return Err(Errno.ENOSYS);
-                    if (cond) woken += Wake(KeyOf(t.MM, uaddr2, priv), NrWake(timeout));
+                    if (cond) woken += futexes.WakeLocked(key2, NrWake(timeout));
                     return woken;
                 }
             }
@@ -140,27 +107,10 @@ static class FutexSyscalls
         }
     }
 
-    /// <summary>FUTEX_WAKE's count is an int, and Linux wakes one waiter even for 0 or a negative count.</summary>
+    /// <summary>FUTEX_WAKE's count is an int, and Linux wakes one waiter even for 0 or a negative count
+    /// (its loop counts after each wake).</summary>
     static int NrWake(ulong val) => Math.Max(1, (int)(uint)val);
 
     /// <summary>A shared (not FUTEX_PRIVATE) wake, as Linux does for CLONE_CHILD_CLEARTID and robust lists.</summary>
-    public static int Wake(MemoryManager mm, ulong uaddr, int n) => Wake(KeyOf(mm, uaddr, false), n);
-
-    static int Wake((object, ulong) key, int n)
-    {
-        lock (s_queues)
-        {
-            if (!s_queues.TryGetValue(key, out var q)) return 0;
-            int woken = 0;
-            while (woken < n && q.Count > 0)
-            {
-                q[0].Woken = true;
-                q.RemoveAt(0);
-                woken++;
-            }
-            if (q.Count == 0) s_queues.Remove(key);
-            if (woken > 0) Monitor.PulseAll(s_queues);
-            return woken;
-        }
-    }
+    public static int Wake(Task t, ulong uaddr, int n) => t.Kernel.Futexes.Wake(KeyOf(t.MM, uaddr, false), n);
 }

@@ -11,9 +11,6 @@ static class MemfdSyscalls
 {
     const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_HUGETLB = 4, MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;
 
-    // memfds live in one hidden tmpfs that is mounted nowhere.
-    static readonly Lazy<Mount> s_mount = new(() => new Mount(new Dentry("/", null, TmpfsFs.Create(0x3ff)), null, null, "tmpfs", "memfd", false));
-
     public static void Register(SyscallHandler?[] t)
     {
         t[Nr.memfd_create] = (k, name, flags, _, _, _, _) => Create(k, name, (uint)flags);
@@ -27,11 +24,12 @@ static class MemfdSyscalls
         var e = t.Mem.ReadString(nameAddr, 250, out var name);
         if (e == Errno.ENAMETOOLONG || (e == Errno.None && LinuxText.ByteCount(name) > 249)) return Err(Errno.EINVAL);
         if (e != Errno.None) return Err(e);
-        var root = (TmpfsDir)s_mount.Value.Root.Inode;
+        var mount = t.Kernel.MemfdMount;
+        var root = (TmpfsDir)mount.Root.Inode;
         root.CreateUnnamed(t, InodeMode.S_IFREG | ((flags & MFD_NOEXEC_SEAL) != 0 ? 0x1b6u : 0x1ffu), false, out var inode);
         var file = (TmpfsFile)inode!;
         file.Seals = (flags & MFD_ALLOW_SEALING) != 0 ? 0 : TmpfsFile.F_SEAL_SEAL;
-        var path = new VfsPath(s_mount.Value, new Dentry("memfd:" + name, s_mount.Value.Root, file));
+        var path = new VfsPath(mount, new Dentry("memfd:" + name, mount.Root, file));
         e = file.Open(t, path, OpenFlags.O_RDWR | OpenFlags.O_LARGEFILE, out var fd);
         if (e != Errno.None) return Err(e);
         int n = t.Fds.Install(fd!, (flags & MFD_CLOEXEC) != 0, 0, t.Limits.NoFile);

@@ -37,10 +37,9 @@ static class PollSyscalls
         var fds = new PollFd[n];
         if (n > 0 && !t.Mem.Read(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
         long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
+        using var poller = new Poller();
         while (true)
         {
-            long rings = ReadinessBell.Rings;
-            bool allRing = true;
             int ready = 0;
             for (int i = 0; i < fds.Length; i++)
             {
@@ -48,7 +47,7 @@ static class PollSyscalls
                 p.Revents = 0;
                 if (p.Fd < 0) continue;
                 using var fRef = t.Fds.Borrow(p.Fd); var f = fRef.File;
-                if (f != null && !f.RingsReadiness) allRing = false;
+                if (f != null && timeoutNs != 0) poller.Watch(f.Waiters);
                 p.Revents = f == null ? FileDescription.POLLNVAL
                     : (short)(f.Readiness((short)(p.Events | FileDescription.POLLERR | FileDescription.POLLHUP)) & (p.Events | FileDescription.POLLERR | FileDescription.POLLHUP));
                 if (p.Revents != 0) ready++;
@@ -58,7 +57,7 @@ static class PollSyscalls
                 if (n > 0 && !t.Mem.Write(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
                 return ready;
             }
-            if (!ReadinessBell.Wait(t, rings, CeilMs(deadline), allRing)) return Err(Errno.EINTR);
+            if (!poller.Wait(t, CeilMs(deadline))) return Err(Errno.EINTR);
         }
     }
 }

@@ -74,10 +74,9 @@ static class SelectSyscalls
             if (Asked(sets, fd) && !t.Fds.IsOpen(fd)) return Err(Errno.EBADF);
         long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
         var outSets = new ulong[3][];
+        using var poller = new Poller();
         while (true)
         {
-            long rings = ReadinessBell.Rings;
-            bool allRing = true;
             int ready = 0;
             for (int i = 0; i < 3; i++) outSets[i] = new ulong[words];
             for (int fd = 0; fd < nfds; fd++)
@@ -85,7 +84,7 @@ static class SelectSyscalls
                 if (!Asked(sets, fd)) continue;
                 using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
                 if (f == null) return Err(Errno.EBADF);
-                if (!f.RingsReadiness) allRing = false;
+                if (timeoutNs != 0) poller.Watch(f.Waiters);
                 short r = f.Readiness(unchecked((short)(In | Out | Ex)));
                 short[] masks = { In, Out, Ex };
                 for (int i = 0; i < 3; i++)
@@ -102,7 +101,7 @@ static class SelectSyscalls
                         return Err(Errno.EFAULT);
                 return ready;
             }
-            if (!ReadinessBell.Wait(t, rings, PollSyscalls.CeilMs(deadline), allRing)) return Err(Errno.EINTR);
+            if (!poller.Wait(t, PollSyscalls.CeilMs(deadline))) return Err(Errno.EINTR);
         }
     }
 

@@ -110,8 +110,8 @@ public abstract class FileDescription
     /// <summary>Which of the poll events are ready now (regular files are always ready).</summary>
     public virtual short Readiness(short events) => (short)(events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
 
-    /// <summary>Whether every change of Readiness rings the <see cref="ReadinessBell"/> (false for host fds, which are re-asked).</summary>
-    public virtual bool RingsReadiness => true;
+    /// <summary>Notified on every change of Readiness; null when readiness never changes (regular files).</summary>
+    public virtual WaitQueue? Waiters => null;
 
     /// <summary>Directory listing for getdents; null for non-directories.</summary>
     public virtual DirectoryCursor? Directory => null;

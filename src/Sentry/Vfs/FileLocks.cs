@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AppKernel.Sentry.Kernel;
 
 namespace AppKernel.Sentry.Vfs;
@@ -10,9 +9,12 @@ namespace AppKernel.Sentry.Vfs;
 /// </summary>
 public sealed class FileLocks
 {
-    static readonly ConditionalWeakTable<Inode, FileLocks> s_table = new();
 
-    public static FileLocks Of(Inode i) => s_table.GetValue(i, _ => new FileLocks());
+    public static FileLocks Of(Inode i)
+    {
+        var l = Volatile.Read(ref i.Locks);
+        return l ?? Interlocked.CompareExchange(ref i.Locks, new FileLocks(), null) ?? i.Locks!;
+    }
 
     public const short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
     public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
@@ -142,7 +144,8 @@ public sealed class FileLocks
     /// <summary>Drops every lock of owner (a process closing an fd of the inode, or a description's last close).</summary>
     public static void Release(Inode inode, object owner)
     {
-        if (!s_table.TryGetValue(inode, out var l)) return;
+        var l = Volatile.Read(ref inode.Locks);
+        if (l == null) return;
         lock (l)
         {
             int n = l._ranges.RemoveAll(r => ReferenceEquals(r.Owner, owner)) + l._flocks.RemoveAll(f => ReferenceEquals(f.Owner, owner));

@@ -7,6 +7,12 @@ public readonly record struct DirEntry(string Name, ulong Ino, byte Type);
 /// <summary>A file system object. File systems subclass it; the path walker and syscalls only see this.</summary>
 public abstract class Inode
 {
+    /// <summary>Record locks and flocks on this inode (created at the first lock).</summary>
+    public FileLocks? Locks;
+
+    /// <summary>A FIFO's pipe, shared by every open of the node (created at the first open).</summary>
+    public FileSystems.Pipe.PipeBuffer? Fifo;
+
     /// <summary>File type and permission bits (st_mode).</summary>
     public abstract uint Mode { get; }
     public bool IsDir => InodeMode.IsDir(Mode);

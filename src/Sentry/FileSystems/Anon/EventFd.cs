@@ -16,6 +16,8 @@ public sealed class EventFd : FileDescription
         _semaphore = semaphore;
     }
 
+    readonly WaitQueue _waiters = new();
+    public override WaitQueue? Waiters => _waiters;
     public override bool Seekable => false;
     public override int ReadRecordSize => 8;
     public override string DisplayName(Task t) => "anon_inode:[eventfd]";
@@ -37,7 +39,7 @@ public sealed class EventFd : FileDescription
             _count -= v;
             BitConverter.TryWriteBytes(buf, v);
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            _waiters.Notify();
             return 8;
         }
     }
@@ -58,7 +60,7 @@ public sealed class EventFd : FileDescription
             }
             _count += v;
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            _waiters.Notify();
             return 8;
         }
     }

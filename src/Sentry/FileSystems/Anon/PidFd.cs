@@ -4,7 +4,7 @@ using AppKernel.Sentry.Vfs;
 namespace AppKernel.Sentry.FileSystems.Anon;
 
 /// <summary>A pidfd (pidfd_open, clone's CLONE_PIDFD): names one process for pidfd_send_signal; it polls readable
-/// once that process has exited. Exits do not ring the readiness bell, so pollers re-check it (as host fds).</summary>
+/// once that process has exited, which its task's ExitWaiters tell pollers.</summary>
 public sealed class PidFd : FileDescription
 {
     public Task Target { get; }
@@ -20,5 +20,5 @@ public sealed class PidFd : FileDescription
     public override long Read(Task t, Span<byte> buf) => -(long)Errno.EINVAL;
     public override long Write(Task t, ReadOnlySpan<byte> buf) => -(long)Errno.EINVAL;
     public override short Readiness(short events) => Gone ? (short)(events & (POLLIN | POLLRDNORM)) : (short)0;
-    public override bool RingsReadiness => false;
+    public override WaitQueue? Waiters => Target.ExitWaiters;
 }

@@ -15,6 +15,7 @@ public sealed class SignalFd : FileDescription
         Mask = mask & ~SignalState.Unblockable;
     }
 
+    public override WaitQueue? Waiters => _owner.Signals.Waiters;
     public override bool Seekable => false;
     public override int ReadRecordSize => 128;
     public override string DisplayName(Task t) => "anon_inode:[signalfd]";

@@ -11,12 +11,14 @@ public sealed class TimerFd : FileDescription
 
     public TimerFd(int flags) : base(OpenFlags.O_RDWR | flags, default, new AnonInode())
     {
-        _timer = new IntervalTimer(n => { lock (this) { _expirations += (ulong)n; Monitor.PulseAll(this); ReadinessBell.Ring(); } });
+        _timer = new IntervalTimer(n => { lock (this) { _expirations += (ulong)n; Monitor.PulseAll(this); _waiters.Notify(); } });
     }
 
     public IntervalTimer Timer => _timer;
     /// <summary>The clock absolute times are read from (CLOCK_REALTIME 0, MONOTONIC 1, BOOTTIME 7).</summary>
     public int Clock { get; init; } = 1;
+    readonly WaitQueue _waiters = new();
+    public override WaitQueue? Waiters => _waiters;
     public override bool Seekable => false;
     public override int ReadRecordSize => 8;
     public override string DisplayName(Task t) => "anon_inode:[timerfd]";

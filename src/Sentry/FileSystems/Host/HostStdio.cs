@@ -13,10 +13,13 @@ public sealed unsafe class HostStdio : FileDescription
     readonly int _hfd;
     readonly bool _seekable;
     readonly HostTerminal _terminal;
+    readonly HostFdWatcher _watcher;
+    readonly WaitQueue _waiters = new();
 
-    public HostStdio(int hostFd, int flags, HostTerminal terminal) : base(flags, default, null)
+    public HostStdio(int hostFd, int flags, HostTerminal terminal, HostFdWatcher watcher) : base(flags, default, null)
     {
         _terminal = terminal;
+        _watcher = watcher;
         _hfd = dup(hostFd);
         if (_hfd >= 0) fcntl(_hfd, F_SETFD, FD_CLOEXEC);
         LinuxStat st;
@@ -28,20 +31,24 @@ public sealed unsafe class HostStdio : FileDescription
     public override bool Seekable => _seekable;
 
     /// <summary>
-    /// Waits until the host fd is ready for events (a pipe or terminal may not be): in short host polls, so that a
-    /// signal or the task's end interrupts the wait — a host read or write that blocked could not be interrupted.
+    /// Waits until the host fd is ready for events (a pipe or terminal may not be) on its wait queue, which the
+    /// kernel's host epoll thread notifies, so a signal or the task's end interrupts the wait — a host read or
+    /// write that blocked could not be interrupted.
     /// </summary>
     long WaitReady(Task? t, short events)
     {
         if (_seekable || t == null) return 0;
         bool nonblock = (Flags & OpenFlags.O_NONBLOCK) != 0;
+        using var poller = new Poller();
+        if (!nonblock) poller.Watch(_waiters);
         while (true)
         {
             var p = new Tmds.Linux.pollfd { fd = _hfd, events = events };
-            int r = poll(&p, 1, nonblock ? 0 : 20);
+            int r = poll(&p, 1, 0);
             if (r > 0 || (r < 0 && errno != EINTR)) return 0; // ready, hung up or failed: the call itself says which
             if (nonblock) return -(long)Errno.EAGAIN;
-            if (t.SignalPending || t.Exited) return Task.RestartSys;
+            _watcher.Arm(_hfd, events, _waiters);
+            if (!poller.Wait(t, long.MaxValue) || t.Exited) return Task.RestartSys;
         }
     }
 
@@ -106,13 +113,18 @@ public sealed unsafe class HostStdio : FileDescription
         return Errno.None;
     }
 
-    public override bool RingsReadiness => false;
+    public override WaitQueue? Waiters => _waiters;
 
-    /// <summary>Asks the host whether runsc's own fd is ready (a zero-timeout poll: it never waits on the host).</summary>
+    /// <summary>
+    /// Asks the host whether runsc's own fd is ready (a zero-timeout poll: it never waits on the host); when it is
+    /// not, the host epoll thread is asked to notify this file's waiters once it is.
+    /// </summary>
     public override short Readiness(short events)
     {
         var p = new Tmds.Linux.pollfd { fd = _hfd, events = events };
-        return poll(&p, 1, 0) > 0 ? p.revents : (short)0;
+        short r = poll(&p, 1, 0) > 0 ? p.revents : (short)0;
+        if ((r & events) == 0 && !_seekable) _watcher.Arm(_hfd, events, _waiters);
+        return r;
     }
 
     /// <summary>
@@ -180,5 +192,9 @@ public sealed unsafe class HostStdio : FileDescription
         return s.StartsWith("pipe:") || s.StartsWith("socket:") || s.StartsWith("/dev/pts/") ? s : "/dev/null";
     }
 
-    protected override void Release() => close(_hfd);
+    protected override void Release()
+    {
+        _watcher.Forget(_hfd);
+        close(_hfd);
+    }
 }

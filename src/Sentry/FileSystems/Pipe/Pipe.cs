@@ -12,6 +12,8 @@ public sealed class PipeBuffer
     int _head, _count;
     public int Readers, Writers;
     public readonly PipeInode Inode = new();
+    /// <summary>Pollers of either end.</summary>
+    public readonly WaitQueue Waiters = new();
 
     public int Capacity => _ring.Length;
 
@@ -75,7 +77,7 @@ public sealed class PipeBuffer
             _head = (_head + n) % _ring.Length;
             _count -= n;
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            Waiters.Notify();
             return n;
         }
     }
@@ -107,7 +109,7 @@ public sealed class PipeBuffer
                 _count += n;
                 done += n;
                 Monitor.PulseAll(this);
-                ReadinessBell.Ring();
+                Waiters.Notify();
             }
             return done;
         }
@@ -128,7 +130,7 @@ public sealed class PipeBuffer
             if (reader) { Readers++; _readerOpens++; }
             if (writer) { Writers++; _writerOpens++; }
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            Waiters.Notify();
             if (nonblock || (reader && writer) || (reader ? Writers : Readers) > 0) return Errno.None;
             int seen = reader ? _writerOpens : _readerOpens;
             while ((reader ? _writerOpens : _readerOpens) == seen)
@@ -149,7 +151,7 @@ public sealed class PipeBuffer
             if (writer) Writers--; else Readers--;
             if (Readers == 0 && Writers == 0) _head = _count = 0; // a FIFO forgets its data when the last end closes
             Monitor.PulseAll(this);
-            ReadinessBell.Ring();
+            Waiters.Notify();
         }
     }
 }
@@ -181,6 +183,7 @@ public sealed class PipeEnd : FileDescription
     }
 
     public override bool Seekable => false;
+    public override WaitQueue? Waiters => Pipe.Waiters;
     public override bool ReadFaultsWithRoom(ulong room) => (ulong)Pipe.Available > room;
     public override int WriteUnit => PipeBuffer.PipeBuf;
     public override long Read(Task t, Span<byte> buf) =>

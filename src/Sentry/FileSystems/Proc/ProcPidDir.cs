@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.Kernel;
@@ -13,11 +12,12 @@ namespace AppKernel.Sentry.FileSystems.Proc;
 /// </summary>
 public sealed class ProcPidDir : SynthDir
 {
-    static readonly ConditionalWeakTable<Task, ProcPidDir> s_process = new(), s_thread = new();
-
-    /// <summary>The directory of task p (thread: the task/[tid] flavour, which has no task/ of its own).</summary>
-    public static ProcPidDir For(Task p, bool thread = false) =>
-        (thread ? s_thread : s_process).GetValue(p, x => new ProcPidDir(x, thread));
+    /// <summary>The directory of task p (thread: the task/[tid] flavour, which has no task/ of its own), kept on the task.</summary>
+    public static ProcPidDir For(Task p, bool thread = false)
+    {
+        ref object? slot = ref thread ? ref p.ProcThreadDir : ref p.ProcDir;
+        return (ProcPidDir)(Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new ProcPidDir(p, thread), null) ?? slot!);
+    }
 
     readonly Task _p;
     int _oomScoreAdj;
