@@ -12,12 +12,16 @@ namespace AppKernel.Sentry.Vfs;
 /// the next lookup makes it again from the lower file system. Entries with state of their own are not put
 /// here: their directories hold them strongly.
 /// After a burst of drops the cache collects garbage when the lookups have been quiet for
-/// <see cref="IdleDelay"/>, so the memory (and the gofer's fids, via <see cref="Reclaimed"/>) goes back.
+/// <see cref="IdleDelay"/>, so the memory (and the gofer's fids, via <see cref="Reclaimed"/>) goes back; during
+/// a long walk it also collects (in the background) after every <see cref="CollectEvery"/> drops, so what it
+/// dropped does not wait for the garbage collector's own schedule of full collections.
 /// </summary>
 public sealed class EntryCache
 {
     public const int DefaultCapacity = 4096;
     public static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(1);
+    /// <summary>Drops between two background collections, in capacities.</summary>
+    const int CollectEvery = 8;
 
     sealed record Slot(Inode Node, CachedNames Dir, string Name, WeakReference<Inode> Weak);
     readonly record struct Dropped(WeakReference<CachedNames> Dir, string Name, WeakReference<Inode> Weak);
@@ -31,6 +35,8 @@ public sealed class EntryCache
     readonly Timer _idle;
     bool _armed;
     long _lastDrop;
+    int _dropsSinceCollect;
+    int _collecting;
 
     public EntryCache(int capacity = DefaultCapacity)
     {
@@ -105,6 +111,11 @@ public sealed class EntryCache
             _recent.RemoveFirst();
             _slots.Remove(first.Node);
             _dropped.Add(new Dropped(first.Dir.Self, first.Name, first.Weak));
+            if (++_dropsSinceCollect >= CollectEvery * Capacity && Interlocked.Exchange(ref _collecting, 1) == 0)
+            {
+                _dropsSinceCollect = 0;
+                ThreadPool.UnsafeQueueUserWorkItem(_ => Collect(aggressive: false), null);
+            }
         }
         if (_dropped.Count == 0) return;
         if (_dropped.Count >= _pruneAt) Prune();
@@ -155,12 +166,27 @@ public sealed class EntryCache
     /// </summary>
     public void Reclaim()
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        lock (_lock) Prune();
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        Reclaimed?.Invoke();
+        Interlocked.Exchange(ref _collecting, 1);
+        Collect(aggressive: true);
+    }
+
+    // A full collection, the finalizers (which queue the fids), the names pruned, the fids sent; aggressive: a
+    // second, compacting collection that also gives the freed memory back to the host.
+    void Collect(bool aggressive)
+    {
+        try
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            lock (_lock) Prune();
+            if (aggressive)
+            {
+                GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            Reclaimed?.Invoke();
+        }
+        finally { Volatile.Write(ref _collecting, 0); }
     }
 }
 
