@@ -64,7 +64,7 @@ ours() {
         line=$(grep "^$step" "$out")
         [[ $step == pass* ]] && OUR_TIMES+="${OUR_TIMES:+ | }${line#*: }"
         printf '| %s | %s | %s | %s | %s |\n' "$step" "${line#*: }" "$(rss_kb "$pid")" "$(hwm_kb "$pid")" "$( [[ -n $gpid ]] && rss_kb "$gpid" || echo n/a)"
-        echo x >&3
+        printf x >&3
     done
     exec 3>&-
     wait "$pid"
