@@ -11,6 +11,8 @@
 #   TIMEOUT=300 (seconds per command), GVISOR=/usr/bin/runsc, BENCHES="syscall startup"
 #   (subset), NO_HYPERFINE=1 (time wall-clock benches with a bash $EPOCHREALTIME loop).
 #
+# Memory after walking a tree of a million entries (minutes; not part of this table): bench/tree_walk.sh.
+#
 # Adding a benchmark:
 #   1. (optional) drop a C program in bench/*.c; it is compiled to bench/build/NAME.
 #   2. write a function bench_NAME that, for each env in $ENVS (skip with `env_ok`),

@@ -366,6 +366,19 @@ public sealed class GoferServerBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void FlushClunks_ReleasesQueuedFidsWithoutAnotherRequest()
+    {
+        int before = _h.Server.LiveFids;
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        for (int i = 0; i < 10_000; i++) Assert.Equal(Errno.None, C.Walk(_h.RootFid, new[] { "a" }, walked));
+        Assert.Equal(before + 10_000, _h.Server.LiveFids);
+        foreach (var w in walked) C.Clunk(w.Fid); // more than one clunk message holds
+        C.FlushClunks();
+        Assert.Equal(before, _h.Server.LiveFids);
+        Assert.Equal(Errno.None, C.Stat(_h.RootFid, out _)); // the connection is still in step
+    }
+
+    [Fact]
     public void Clunk_ReleasesFids_AfterTheNextRequest()
     {
         int before = _h.Server.LiveFids;

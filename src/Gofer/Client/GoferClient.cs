@@ -288,6 +288,34 @@ public sealed unsafe class GoferClient : IDisposable
         if (!Volatile.Read(ref _dead)) _clunks.Enqueue(fid);
     }
 
+    /// <summary>
+    /// Sends every queued clunk now and waits for the gofer's replies, instead of ahead of the next request:
+    /// an idle sandbox gives its released fids (and the gofer's fds and memory for them) back.
+    /// </summary>
+    public void FlushClunks()
+    {
+        lock (_lock)
+        {
+            Span<int> fds = stackalloc int[4];
+            while (!_dead && !_clunks.IsEmpty)
+            {
+                int sent = SendClunks();
+                if (sent < 0) { Dead(); return; }
+                for (int i = 0; i < sent; i++)
+                {
+                    int n = SeqPacket.Receive(_sock, _rx, fds, out int nfds, out bool truncated, out _);
+                    CloseAll(fds[..Math.Max(nfds, 0)]);
+                    if (n <= 0 || truncated || Codec.DecodeReply(_rx.AsSpan(0, n), out _, out var rep) != Errno.None ||
+                        rep!.ReplyOp != ((ushort)Op.Clunk | Wire.ReplyBit))
+                    {
+                        Dead();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Closes the connection; the gofer then exits. A request in flight on another thread is woken
     /// (shutdown) and returns EIO rather than keeping Dispose waiting.</summary>
     public void Dispose()

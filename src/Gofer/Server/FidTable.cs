@@ -38,6 +38,9 @@ internal sealed unsafe class FidTable
     readonly LinkedList<ulong> _lru = new(); // evictable entries whose fd is open, least recently used first
     ulong _next = 1;
     int _live;
+    int _released;
+    /// <summary>Released fids between two <see cref="Compact"/>s that do any work.</summary>
+    const int CompactEvery = 32_768;
 
     public int Max { get; set; } = 100_000;
     /// <summary>Most evictable fds kept open (int.MaxValue: never close any).</summary>
@@ -129,6 +132,7 @@ internal sealed unsafe class FidTable
         while (e.Clunked && e.Children == 0)
         {
             _nodes.Remove(fid);
+            _released++;
             if (e.Lru != null) _lru.Remove(e.Lru);
             if (e.Fd >= 0) close(e.Fd);
             if (e.Parent == 0 || !_nodes.TryGetValue(e.Parent, out var p)) return;
@@ -136,6 +140,18 @@ internal sealed unsafe class FidTable
             fid = e.Parent;
             e = p;
         }
+    }
+
+    /// <summary>
+    /// After many fids were released (a sandbox's entry cache dropped a tree it walked): shrinks the tables
+    /// and collects the garbage, so the memory for them goes back to the host. Called between requests.
+    /// </summary>
+    public void Compact()
+    {
+        if (_released < CompactEvery) return;
+        _released = 0;
+        if (_nodes.EnsureCapacity(0) > 4 * Math.Max(_nodes.Count, 1024)) _nodes.TrimExcess();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     public void Clear()

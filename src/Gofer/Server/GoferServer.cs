@@ -71,6 +71,7 @@ public sealed unsafe partial class GoferServer : IDisposable
             while (true)
             {
                 _fids.Trim();
+                _fids.Compact();
                 int n = SeqPacket.Receive(socketFd, _in, Span<int>.Empty, out _, out bool truncated, out var rerr);
                 if (n < 0)
                 {

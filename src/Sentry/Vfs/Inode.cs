@@ -23,6 +23,10 @@ public abstract class Inode
 
     public abstract Errno Stat(out LinuxStat st);
 
+    /// <summary>The bound on the entries this inode's file system keeps (null: it keeps none it could drop); an
+    /// overlay over this file system shares it, so one bound and one reclaim cover both.</summary>
+    public virtual EntryCache? Entries => null;
+
     /// <summary>Whether the inode has no name left (unlinked while open, a removed directory, an O_TMPFILE).</summary>
     public virtual bool IsDeleted => false;
 

@@ -16,20 +16,25 @@ public sealed class GoferFs
     /// <summary>Whether changes go to the host directory (else the overlay above never asks for any).</summary>
     public bool Writable { get; }
     internal ReadOnlyFds ReadOnlyFds { get; } = new();
+    /// <summary>Bounds the walked nodes kept (each holds a fid): a writable tree's, or the overlay's above it.</summary>
+    public EntryCache Cache { get; }
 
-    GoferFs(GoferClient client, bool writable)
+    GoferFs(GoferClient client, bool writable, int cacheCapacity)
     {
         Client = client;
         Writable = writable;
+        Cache = new EntryCache(cacheCapacity);
+        // Dropped nodes' fids were queued by their finalizers: give them back now, not at the next request.
+        Cache.Reclaimed += client.FlushClunks;
     }
 
-    /// <summary>The root inode of the gofer's tree.</summary>
-    public static Errno Attach(GoferClient client, bool writable, out Inode? root)
+    /// <summary>The root inode of the gofer's tree; cacheCapacity bounds the unused nodes kept.</summary>
+    public static Errno Attach(GoferClient client, bool writable, out Inode? root, int cacheCapacity = EntryCache.DefaultCapacity)
     {
         root = null;
         var e = client.Attach(out var fid, out var st);
         if (e != Errno.None) return e;
-        root = new GoferInode(new GoferFs(client, writable), fid, st);
+        root = new GoferInode(new GoferFs(client, writable, cacheCapacity), fid, st);
         return Errno.None;
     }
 }
@@ -40,20 +45,30 @@ public sealed class GoferInode : Inode
     readonly ulong _fid;
     GoferStat _st;
     string? _link;
-    // Writable trees keep their own child cache (kept right by our own changes); under the overlay the
-    // overlay's nodes are the cache.
-    Dictionary<string, GoferInode>? _children;
+    // Writable trees keep their own child cache (kept right by our own changes, bounded by the fs's
+    // EntryCache: a dropped node is walked again); under the overlay the overlay's nodes are the cache.
+    CachedNames? _children;
+    // Keeps the directory that names this node alive while the node is (as a dentry pins its parent), so the
+    // next lookup of the name finds this node and not a second one for the same file.
+    readonly GoferInode? _parent;
 
-    internal GoferInode(GoferFs fs, ulong fid, in GoferStat st)
+    internal GoferInode(GoferFs fs, ulong fid, in GoferStat st, GoferInode? parent = null)
     {
         _fs = fs;
         _fid = fid;
         _st = st;
+        _parent = parent;
     }
 
+    // The node is unreachable (no entry, file, mapping or path uses it): the fid goes back to the gofer.
     ~GoferInode() => _fs.Client.Clunk(_fid);
 
     GoferClient C => _fs.Client;
+
+    public override EntryCache? Entries => _fs.Cache;
+
+    /// <summary>The inode's host identity (ReadOnlyFds' key).</summary>
+    internal (ulong Dev, ulong Ino) HostId => (_st.Dev, _st.Ino);
 
     public override uint Mode => _st.Mode;
 
@@ -79,21 +94,26 @@ public sealed class GoferInode : Inode
         child = null;
         if (!IsDir) return Errno.ENOTDIR;
         lock (this)
-            if (_children != null && _children.TryGetValue(name, out var c)) { child = c; return Errno.None; }
+            if (_children != null && _fs.Cache.TryGet(_children, name, out child)) return Errno.None;
         var walked = new List<(ulong Fid, GoferStat Stat)>(1);
         var e = C.Walk(_fid, new[] { name }, walked);
         if (e != Errno.None) return e;
         if (walked.Count != 1) return Errno.EIO;
-        var node = new GoferInode(_fs, walked[0].Fid, walked[0].Stat);
+        var node = new GoferInode(_fs, walked[0].Fid, walked[0].Stat, _fs.Writable ? this : null);
         child = node;
-        if (_fs.Writable)
-            lock (this) (_children ??= new(StringComparer.Ordinal))[name] = node;
+        if (_fs.Writable) Remember(name, node);
         return Errno.None;
+    }
+
+    void Remember(string name, GoferInode node)
+    {
+        lock (this) _fs.Cache.Add(_children ??= new CachedNames(), name, node);
     }
 
     void Forget(string name)
     {
-        lock (this) _children?.Remove(name);
+        lock (this)
+            if (_children != null) _fs.Cache.Remove(_children, name);
     }
 
     public override Errno ReadDir(Task t, List<DirEntry> into)
@@ -163,8 +183,7 @@ public sealed class GoferInode : Inode
     Errno Made(string name, Errno e, ulong fid, in GoferStat st)
     {
         if (e != Errno.None) return e;
-        var node = new GoferInode(_fs, fid, st);
-        lock (this) (_children ??= new(StringComparer.Ordinal))[name] = node;
+        Remember(name, new GoferInode(_fs, fid, st, this));
         Touched();
         return Errno.None;
     }
@@ -188,9 +207,12 @@ public sealed class GoferInode : Inode
             e = C.Create(_fid, name, OpenFlags.O_RDWR, mode & 0xfff, t.Creds.Fsuid, t.Creds.Fsgid, out fid, out st, out var hfd);
             if (e == Errno.None) Tmds.Linux.LibC.close(hfd);
         }
-        e = Made(name, e, fid, st);
-        if (e == Errno.None) lock (this) child = _children![name];
-        return e;
+        if (e != Errno.None) return e;
+        var node = new GoferInode(_fs, fid, st, this);
+        Remember(name, node);
+        Touched();
+        child = node;
+        return Errno.None;
     }
 
     public override Errno Mkdir(Task t, string name, uint mode)
@@ -214,7 +236,7 @@ public sealed class GoferInode : Inode
         var e = C.Link(_fid, name, g._fid, out var st);
         if (e != Errno.None) return e;
         g._st = st;
-        lock (this) (_children ??= new(StringComparer.Ordinal))[name] = g;
+        Remember(name, g);
         Touched();
         return Errno.None;
     }

@@ -6,20 +6,22 @@ namespace AppKernel.Sentry.FileSystems.Gofer;
 /// Host fds of files opened read-only, kept so that the next read-only open of the same file dups one instead of
 /// asking the gofer: programs open the same libraries and files again and again. Bounded: past the capacity the
 /// least recently used is closed. Read-only opens share nothing through the host fd (reads are preads at the
-/// description's own offset; locks and status flags live in the Sentry).
+/// description's own offset; locks and status flags live in the Sentry). Keyed by the host's (dev, ino), not by
+/// the node, so a file whose node the entry cache dropped and walked again still finds its fd (the kept fd
+/// holds the host inode, so the pair cannot name another file meanwhile), and no node is kept alive by it.
 /// </summary>
 sealed class ReadOnlyFds
 {
     const int Capacity = 128;
-    readonly Dictionary<GoferInode, LinkedListNode<(GoferInode Inode, int Fd)>> _map = new();
-    readonly LinkedList<(GoferInode Inode, int Fd)> _lru = new();
+    readonly Dictionary<(ulong Dev, ulong Ino), LinkedListNode<((ulong Dev, ulong Ino) Id, int Fd)>> _map = new();
+    readonly LinkedList<((ulong Dev, ulong Ino) Id, int Fd)> _lru = new();
 
     /// <summary>A new fd for inode's file from the kept one, or -1 when none is kept.</summary>
     public int Dup(GoferInode inode)
     {
         lock (_map)
         {
-            if (!_map.TryGetValue(inode, out var node)) return -1;
+            if (!_map.TryGetValue(inode.HostId, out var node)) return -1;
             _lru.Remove(node);
             _lru.AddFirst(node);
             return fcntl(node.Value.Fd, F_DUPFD_CLOEXEC, 0);
@@ -33,12 +35,13 @@ sealed class ReadOnlyFds
         if (copy < 0) return;
         lock (_map)
         {
-            if (_map.ContainsKey(inode)) { close(copy); return; }
-            _map[inode] = _lru.AddFirst((inode, copy));
+            var id = inode.HostId;
+            if (_map.ContainsKey(id)) { close(copy); return; }
+            _map[id] = _lru.AddFirst((id, copy));
             if (_lru.Count <= Capacity) return;
             var last = _lru.Last!;
             _lru.RemoveLast();
-            _map.Remove(last.Value.Inode);
+            _map.Remove(last.Value.Id);
             close(last.Value.Fd);
         }
     }

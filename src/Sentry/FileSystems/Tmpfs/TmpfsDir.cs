@@ -5,11 +5,15 @@ namespace AppKernel.Sentry.FileSystems.Tmpfs;
 
 /// <summary>
 /// A directory in memory, possibly merged over a read-only lower directory: lower entries are wrapped
-/// the first time they are looked up, and a removed lower name is remembered as a whiteout (null).
+/// when they are looked up, and a removed lower name is remembered as a whiteout (null).
+/// Entries with state of their own (made here, changed, moved, whiteouts) are held in <c>_children</c>;
+/// unchanged lower entries only in <c>_lower</c>, weakly, where the file system's <see cref="EntryCache"/>
+/// may drop them once unused — the next lookup wraps the lower entry again (same inode number).
 /// </summary>
 public sealed class TmpfsDir : TmpfsNode
 {
     readonly Dictionary<string, TmpfsNode?> _children = new(StringComparer.Ordinal);
+    CachedNames? _lower;
 
     public TmpfsDir(TmpfsFs fs, uint perm, Task? t) : base(fs, InodeMode.S_IFDIR | (perm & 0xfff), t) => Nlink = 2;
     internal TmpfsDir(TmpfsFs fs, Inode lower, in LinuxStat st) : base(fs, lower, st) { }
@@ -30,12 +34,36 @@ public sealed class TmpfsDir : TmpfsNode
         {
             if (_children.TryGetValue(name, out node)) return node == null ? Errno.ENOENT : Errno.None;
             if (Lower == null) return Errno.ENOENT;
+            if (_lower != null && Fs.Cache!.TryGet(_lower, name, out var cached))
+            {
+                node = (TmpfsNode)cached!;
+                return Errno.None;
+            }
             var e = Lower.Lookup(t!, name, out var lower);
             if (e != Errno.None) return e;
             node = Wrap(Fs, lower!);
-            _children[name] = node;
+            node.LookedUp(this, name);
+            Fs.Cache!.Add(_lower ??= new CachedNames(), name, node);
             return Errno.None;
         }
+    }
+
+    /// <summary>child, looked up here as name, now has state of its own: hold it (and this directory) for good.</summary>
+    internal void KeepChild(string name, TmpfsNode child)
+    {
+        lock (Lock)
+        {
+            if (_lower != null) Fs.Cache!.Remove(_lower, name);
+            // A whiteout or another node may have taken the name since (then child has no name here).
+            if (!_children.ContainsKey(name)) _children[name] = child;
+        }
+        Keep();
+    }
+
+    // Takes name's entry out of the weakly held ones (under Lock), before the name changes.
+    void ForgetLower(string name)
+    {
+        if (_lower != null) Fs.Cache!.Remove(_lower, name);
     }
 
     bool LowerHas(string name) => Lower != null && Lower.Lookup(null!, name, out _) == Errno.None;
@@ -78,6 +106,8 @@ public sealed class TmpfsDir : TmpfsNode
         lock (Lock)
         {
             if (Find(t, name, out _) == Errno.None) return Errno.EEXIST;
+            ForgetLower(name);
+            node.Anchor();
             _children[name] = node;
             if (node is TmpfsDir) Nlink++;
         }
@@ -137,8 +167,10 @@ public sealed class TmpfsDir : TmpfsNode
     /// <summary>Takes name out of this directory: a whiteout hides the lower's entry of the same name.</summary>
     void Detach(string name, TmpfsNode c)
     {
+        c.Anchor(); // no name left to be looked up by: nothing to keep in a directory
         lock (Lock)
         {
+            ForgetLower(name);
             if (LowerHas(name)) _children[name] = null;
             else _children.Remove(name);
             if (c is TmpfsDir) Nlink--;
@@ -154,8 +186,10 @@ public sealed class TmpfsDir : TmpfsNode
     /// <summary>Puts c under name, replacing what was there (the caller has checked types).</summary>
     void Attach(string name, TmpfsNode c)
     {
+        c.Anchor();
         lock (Lock)
         {
+            ForgetLower(name);
             _children[name] = c;
             if (c is TmpfsDir) Nlink++;
         }
@@ -176,8 +210,10 @@ public sealed class TmpfsDir : TmpfsNode
                 if (!exists) return Errno.ENOENT;
                 if ((e = CopyUp()) != Errno.None || (e = to.CopyUp()) != Errno.None) return e;
                 if (src == dst) return Errno.None;
-                lock (Lock) { _children[oldName] = dst; if (dst is TmpfsDir) Nlink++; if (src is TmpfsDir) Nlink--; }
-                lock (to.Lock) { to._children[newName] = src; if (src is TmpfsDir) to.Nlink++; if (dst is TmpfsDir) to.Nlink--; }
+                src!.Anchor();
+                dst!.Anchor();
+                lock (Lock) { ForgetLower(oldName); _children[oldName] = dst; if (dst is TmpfsDir) Nlink++; if (src is TmpfsDir) Nlink--; }
+                lock (to.Lock) { to.ForgetLower(newName); to._children[newName] = src; if (src is TmpfsDir) to.Nlink++; if (dst is TmpfsDir) to.Nlink--; }
                 Touch(); to.Touch();
                 return Errno.None;
             }
@@ -193,6 +229,7 @@ public sealed class TmpfsDir : TmpfsNode
             if (exists) to.Detach(newName, dst!);
             lock (Lock)
             {
+                ForgetLower(oldName);
                 if (LowerHas(oldName)) _children[oldName] = null;
                 else _children.Remove(oldName);
                 if (src is TmpfsDir) Nlink--;

@@ -26,11 +26,18 @@ public abstract class TmpfsNode : Inode
     internal object LockObject => Lock;
     /// <summary>An O_TMPFILE file (without O_EXCL) that linkat may still give a name although Nlink is 0.</summary>
     internal bool Linkable;
+    // A lower entry not yet anchored is named only weakly by the directory that looked it up (the file
+    // system's EntryCache may drop it when unused); it is anchored — held by a strong entry of its directory,
+    // or without a name — once it has state a new lookup would not give back (Keep).
+    bool _anchored;
+    TmpfsDir? _lookedUpIn;
+    string? _lookedUpAs;
 
     protected TmpfsNode(TmpfsFs fs, uint mode, Task? t)
     {
         Fs = fs;
         Own = true;
+        _anchored = true;
         Ino = (ulong)Interlocked.Increment(ref s_nextIno);
         TypeAndPerm = mode;
         Uid = t?.Creds.Fsuid ?? 0;
@@ -57,8 +64,52 @@ public abstract class TmpfsNode : Inode
     }
     protected virtual long Size => 0;
 
-    /// <summary>Copies lower's attributes up (and, for files, data). Idempotent.</summary>
+    /// <summary>Copies lower's attributes up (and, for files, data), and keeps the node. Idempotent.</summary>
     internal Errno CopyUp()
+    {
+        var e = CopyUpLocked();
+        if (e == Errno.None) Keep();
+        return e;
+    }
+
+    /// <summary>Where a wrapped lower entry was looked up, for <see cref="Keep"/>.</summary>
+    internal void LookedUp(TmpfsDir dir, string name)
+    {
+        _lookedUpIn = dir;
+        _lookedUpAs = name;
+    }
+
+    /// <summary>Marks the node as held where it is (a strong entry of a directory) or nameless: never dropped.</summary>
+    internal void Anchor()
+    {
+        lock (Lock) _anchored = true;
+    }
+
+    /// <summary>Whether the node is beyond the cache's reach (for tests and diagnostics).</summary>
+    public bool IsAnchored
+    {
+        get { lock (Lock) return _anchored; }
+    }
+
+    /// <summary>
+    /// The node now holds state of its own (or a descendant does): its directory holds it strongly from now on,
+    /// and that directory in turn its own parent, so a dropped ancestor can never take a change with it.
+    /// </summary>
+    internal void Keep()
+    {
+        TmpfsDir? dir;
+        string? name;
+        lock (Lock)
+        {
+            if (_anchored) return;
+            _anchored = true;
+            (dir, name) = (_lookedUpIn, _lookedUpAs);
+            _lookedUpIn = null;
+        }
+        dir?.KeepChild(name!, this);
+    }
+
+    Errno CopyUpLocked()
     {
         lock (Lock)
         {
@@ -209,6 +260,10 @@ public sealed class TmpfsFs
 {
     static long s_nextDev = 0x30;
     public ulong Dev { get; } = (ulong)Interlocked.Increment(ref s_nextDev);
+    /// <summary>Bounds the unchanged lower entries an overlay keeps (null for a bare tmpfs, which has none).</summary>
+    public EntryCache? Cache { get; }
+
+    TmpfsFs(EntryCache? cache = null) => Cache = cache;
 
     /// <summary>An empty tmpfs (/dev/shm) whose root has the given permissions.</summary>
     public static TmpfsDir Create(uint perm) => new(new TmpfsFs(), perm, null);
@@ -216,8 +271,10 @@ public sealed class TmpfsFs
     /// <summary>An overlay: a writable memory layer over the read-only lower directory.</summary>
     public static TmpfsDir Overlay(Inode lowerRoot)
     {
-        var fs = new TmpfsFs();
+        var fs = new TmpfsFs(lowerRoot.Entries ?? new EntryCache());
         lowerRoot.Stat(out var st);
-        return new TmpfsDir(fs, lowerRoot, st);
+        var root = new TmpfsDir(fs, lowerRoot, st);
+        root.Anchor(); // the mount holds it
+        return root;
     }
 }
