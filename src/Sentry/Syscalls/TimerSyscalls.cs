@@ -33,6 +33,9 @@ static class TimerSyscalls
 
     static bool ValidClock(int clk) => clk is 0 or 1 or 7; // REALTIME, MONOTONIC, BOOTTIME
 
+    /// <summary>sec * unit + frac, saturating at long.MaxValue as Linux's timespec64_to_ktime does (no overflow for times centuries away).</summary>
+    static long Total(long sec, long unit, long frac) => sec >= (long.MaxValue - frac) / unit ? long.MaxValue : sec * unit + frac;
+
     /// <summary>Reads a struct itimerspec {interval, value} as nanoseconds; absolute values become relative.</summary>
     static Errno ReadSpec(Task t, ulong addr, bool abs, int clk, out long valueNs, out long intervalNs)
     {
@@ -40,8 +43,8 @@ static class TimerSyscalls
         Span<long> v = stackalloc long[4];
         if (!t.Mem.Read(addr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(v))) return Errno.EFAULT;
         if (v[0] < 0 || v[1] is < 0 or >= 1_000_000_000 || v[2] < 0 || v[3] is < 0 or >= 1_000_000_000) return Errno.EINVAL;
-        intervalNs = v[0] * 1_000_000_000 + v[1];
-        valueNs = v[2] * 1_000_000_000 + v[3];
+        intervalNs = Total(v[0], 1_000_000_000, v[1]);
+        valueNs = Total(v[2], 1_000_000_000, v[3]);
         if (abs && valueNs > 0)
         {
             var ts = new Platform.Native.Timespec();
@@ -147,7 +150,7 @@ static class TimerSyscalls
         if (nv.ValueUsec is < 0 or >= 1_000_000 || nv.IntervalUsec is < 0 or >= 1_000_000 || nv.ValueSec < 0 || nv.IntervalSec < 0)
             return Err(Errno.EINVAL);
         if (which != ITIMER_REAL) return oldAddr != 0 && !t.Mem.Write(oldAddr, default(ITimerVal)) ? Err(Errno.EFAULT) : 0; // CPU-time timers are not kept
-        var (left, interval) = t.RealTimer.Set(nv.ValueSec * 1_000_000 + nv.ValueUsec, nv.IntervalSec * 1_000_000 + nv.IntervalUsec);
+        var (left, interval) = t.RealTimer.Set(Total(nv.ValueSec, 1_000_000, nv.ValueUsec), Total(nv.IntervalSec, 1_000_000, nv.IntervalUsec));
         if (oldAddr != 0 && !t.Mem.Write(oldAddr, ToVal(left, interval))) return Err(Errno.EFAULT);
         return 0;
     }
