@@ -210,7 +210,14 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         if (_dead) { stop.Kind = StopKind.Exited; return; }
         fixed (Registers* pr = &regs)
         {
-            if (Host.ptrace(PTRACE_SETREGS, Pid, 0, (nint)pr) < 0 || Host.ptrace(PTRACE_SYSEMU, Pid, 0, 0) < 0)
+            if (Host.ptrace(PTRACE_SETREGS, Pid, 0, (nint)pr) < 0)
+            {
+                // Registers the host refuses (a non-canonical base): the stub is alive but cannot run them. End it
+                // for real, or its process would wait forever for a thread that never goes.
+                Dispose();
+                stop.Kind = StopKind.Exited; return;
+            }
+            if (Host.ptrace(PTRACE_SYSEMU, Pid, 0, 0) < 0)
             {
                 _dead = true; stop.Kind = StopKind.Exited; return;
             }

@@ -13,7 +13,7 @@ static class ForkSyscalls
         t[Nr.fork] = (k, _, _, _, _, _, _) => k.Fork(SIGCHLD, 0, 0, 0, 0);
         t[Nr.vfork] = (k, _, _, _, _, _, _) => k.Fork(Task.CLONE_VM | Task.CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
         // clone(flags, stack, parent_tid, child_tid, tls) on x86-64.
-        t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => k.Fork(flags, stack, ptid, ctid, tls);
+        t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => (flags & CLONE_PIDFD) != 0 ? Err(Errno.EINVAL) : k.Fork(flags, stack, ptid, ctid, tls); // no pidfds yet
         t[Nr.clone3] = (k, args, size, _, _, _, _) => Clone3(k, args, size);
         t[Nr.wait4] = (k, pid, status, options, rusage, _, _) => Wait4(k, (int)pid, status, (int)options, rusage);
         t[Nr.getrusage] = (k, who, addr, _, _, _, _) => Getrusage(k, (int)who, addr);
