@@ -12,8 +12,9 @@
 #     "error sentry: syscall NAME failed internally", a dead sandbox as "sandbox failed"), or runsc
 #     printed an unhandled .NET exception;
 #   - a host process of the sandbox (stub, gofer) is alive 5 s after runsc exited (fuzz/subreaper.py).
-# Replaying: the seed is printed; `runsc do fuzz/build/sysfuzz --seed S --batch B --log` replays
-# one batch and prints each call before making it. Output files are in fuzz/build/.
+# Replaying: the seed is printed; `gcc -pthread -o F fuzz/sysfuzz.c; runsc do F --seed S --batch B --log` replays
+# one batch and prints each call before making it. Output files (out.txt, err.txt, debug.log,
+# leaked.txt) go to $FUZZ_OUT (default fuzz/build/run), so runs with different FUZZ_OUT can overlap.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -22,9 +23,13 @@ seconds=${1:?usage: fuzz/run.sh SECONDS [SEED]}
 seed=${2:-}
 build=$here/build
 mkdir -p "$build"
-gcc -O1 -Wall -g -pthread -o "$build/sysfuzz" "$here/sysfuzz.c" || { echo "FAIL sysfuzz (compile error)"; exit 1; }
+bin=$build/sysfuzz.$$
+gcc -O1 -Wall -g -pthread -o "$bin" "$here/sysfuzz.c" || { echo "FAIL sysfuzz (compile error)"; exit 1; }
+trap 'rm -f "$bin"' EXIT
 
-log=$build/debug.log out=$build/out.txt err=$build/err.txt leaked=$build/leaked.txt
+dir=${FUZZ_OUT:-$build/run}
+mkdir -p "$dir"
+log=$dir/debug.log out=$dir/out.txt err=$dir/err.txt leaked=$dir/leaked.txt
 rm -f "$log" "$leaked"
 args=(--seconds "$seconds")
 [ -n "$seed" ] && args+=(--seed "$seed")
@@ -32,7 +37,7 @@ args=(--seconds "$seconds")
 args+=(${FUZZ_ARGS:-})
 start=$(date +%s)
 (cd / && python3 "$here/subreaper.py" "$leaked" timeout -k 5 $((seconds + 90)) \
-    "$runsc" do --debug-log "$log" "$build/sysfuzz" "${args[@]}" </dev/null >"$out" 2>"$err")
+    "$runsc" do --debug-log "$log" "$bin" "${args[@]}" </dev/null >"$out" 2>"$err")
 rc=$?
 elapsed=$(( $(date +%s) - start ))
 
