@@ -272,6 +272,12 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         if (!_dead && Pid > 0) Host.syscall(234 /* tgkill */, HostTgid, Pid, 23 /* SIGURG */);
     }
 
+    /// <summary>SIGKILL to the whole host process of this stub (all its threads), whatever we believe of its state.</summary>
+    public void KillHostProcess()
+    {
+        if (HostTgid > 0) Tmds.Linux.LibC.kill(HostTgid, SIGKILL);
+    }
+
     public void Dispose()
     {
         if (Pid <= 0) return;
