@@ -34,6 +34,9 @@
 # SHOW(cond) for comparisons.  Cases are built with -pthread and may fork, start threads
 # and take signals; they must print the same output whatever the scheduling.
 #
+# A sandboxed run fails when the Sentry's debug log (build/results/NAME.sandbox.log) has an
+# error line, even if stdout matches.
+#
 # Output: one `PASS name` / `FAIL name` line per case (a unified diff of
 # stdout+exit status follows a FAIL), then exactly one closing line
 # `N passed, N failed, N skipped` (skipped = listed in pending.txt).  The exit status is non-zero if any case failed.
@@ -73,19 +76,26 @@ selected() {
 }
 
 # run_one KIND BIN OUTPREFIX: runs BIN natively or in the sandbox from /,
-# stdin from /dev/null; appends the exit status to the stdout file.
+# stdin from /dev/null; appends the exit status to the stdout file.  A sandboxed
+# run writes the Sentry's debug log to OUTPREFIX.log; each error line in it (an
+# exception inside a syscall handler: "syscall NAME failed internally") is
+# appended to the stdout file too, so the case fails even when its output matches.
 run_one() {
     local kind=$1 bin=$2 prefix=$3 rc
     if [ "$kind" = native ]; then
         (cd / && timeout -k 5 "$timeout_s" "$bin" </dev/null >"$prefix.out" 2>"$prefix.err")
     else
-        (cd / && timeout -k 5 "$timeout_s" "$runsc" do "$bin" </dev/null >"$prefix.out" 2>"$prefix.err")
+        rm -f "$prefix.log"
+        (cd / && timeout -k 5 "$timeout_s" "$runsc" do --debug-log "$prefix.log" "$bin" </dev/null >"$prefix.out" 2>"$prefix.err")
     fi
     rc=$?
     if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
         echo "exit status: $rc (timeout ${timeout_s}s?)" >>"$prefix.out"
     else
         echo "exit status: $rc" >>"$prefix.out"
+    fi
+    if [ "$kind" != native ] && [ -f "$prefix.log" ]; then
+        grep -E '^[^ ]+ error ' "$prefix.log" | cut -d' ' -f2- | sed 's/^/sentry internal /' >>"$prefix.out"
     fi
 }
 

@@ -87,14 +87,15 @@ public class FileSystemTests
         try
         {
             File.Copy("/bin/busybox", Path.Combine(dir.FullName, "busybox"));
-            var psi = new System.Diagnostics.ProcessStartInfo(RunscPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "do", "--rootfs", dir.FullName, "/busybox", "sleep", "2" }) psi.ArgumentList.Add(a);
-            using var p = System.Diagnostics.Process.Start(psi)!;
-            Thread.Sleep(1000);
-            var fds = Directory.GetFiles($"/proc/{p.Id}/fd").Select(f => { try { return new FileInfo(f).LinkTarget ?? ""; } catch (IOException) { return ""; } }).ToList();
-            p.WaitForExit(10_000);
+            using var r = new WatchedRunsc("do", "--rootfs", dir.FullName, "/busybox", "sh", "-c", "echo ready; read x; echo bye");
+            Assert.Equal("ready", r.ReadLine());
+            WaitUntilGuestBlocks(r.Pid); // reading stdin
+            var fds = Directory.GetFiles($"/proc/{r.Pid}/fd").Select(f => { try { return new FileInfo(f).LinkTarget ?? ""; } catch (IOException) { return ""; } }).ToList();
+            r.Stdin.WriteLine("go");
+            r.Stdin.Flush();
+            Assert.Equal("bye", r.ReadLine());
+            Assert.Equal((false, 0), r.WaitEnd());
             Assert.DoesNotContain(fds, t => t.StartsWith(dir.FullName) && t != Path.Combine(dir.FullName, "busybox"));
-            Assert.Equal(0, p.ExitCode);
         }
         finally { dir.Delete(true); }
     }
@@ -104,15 +105,13 @@ public class FileSystemTests
     {
         // Read-only opens keep the donated fd for the next open of the same file, but only so many: after the
         // guest has read over a thousand files, runsc holds a bounded number of fds.
-        var psi = new System.Diagnostics.ProcessStartInfo(RunscPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "do", "/bin/sh", "-c", "find /usr/share/perl5 /usr/lib/python3 -type f | head -1500 | xargs cat > /dev/null; echo read; sleep 2" })
-            psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        Assert.Equal("read", p.StandardOutput.ReadLine());
-        int fds = Directory.GetFiles($"/proc/{p.Id}/fd").Length;
-        p.WaitForExit(10_000);
+        using var r = new WatchedRunsc("do", "/bin/sh", "-c", "find /usr/share/perl5 /usr/lib/python3 -type f | head -1500 | xargs cat > /dev/null; echo read; read x");
+        Assert.Equal("read", r.ReadLine(60_000));
+        int fds = FdCount(r.Pid);
+        r.Stdin.WriteLine("go");
+        r.Stdin.Flush();
+        Assert.Equal((false, 0), r.WaitEnd());
         Assert.InRange(fds, 1, 400);
-        Assert.Equal(0, p.ExitCode);
     }
 
     [Fact]

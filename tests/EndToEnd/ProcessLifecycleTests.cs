@@ -14,42 +14,22 @@ public sealed class ProcessLifecycleTests
         return Process.Start(psi)!;
     }
 
-    /// <summary>Processes whose parent chain leads to pid (stubs, gofer, guest processes).</summary>
-    static List<int> Descendants(int pid)
+    /// <summary>runsc ended normally with the guest's status, not by the signal itself (which .NET's ExitCode cannot tell).</summary>
+    static void AssertGuestStatus(WatchedRunsc r, int status)
     {
-        var all = new List<int>();
-        var queue = new Queue<int>(new[] { pid });
-        while (queue.Count > 0)
-        {
-            int p = queue.Dequeue();
-            foreach (var task in Directory.Exists($"/proc/{p}/task") ? Directory.GetDirectories($"/proc/{p}/task") : Array.Empty<string>())
-            {
-                string children;
-                try { children = File.ReadAllText(Path.Combine(task, "children")); } catch (IOException) { continue; }
-                foreach (var c in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    all.Add(int.Parse(c));
-                    queue.Enqueue(int.Parse(c));
-                }
-            }
-        }
-        return all;
-    }
-
-    static bool Alive(int pid)
-    {
-        try { return !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].StartsWith('Z'); }
-        catch (IOException) { return false; }
+        var (signaled, code) = r.WaitEnd(10_000);
+        Assert.False(signaled, $"runsc itself was killed by signal {code}\n{r.Stderr}");
+        Assert.Equal(status, code);
     }
 
     [Fact]
     public void SigintStopsTheGuestWithItsStatus()
     {
-        using var p = Start("do", "/bin/sleep", "100");
-        Thread.Sleep(1000);
-        Process.Start("kill", new[] { "-INT", p.Id.ToString() })!.WaitForExit();
-        Assert.True(p.WaitForExit(10_000), "runsc did not end after SIGINT");
-        Assert.Equal(130, p.ExitCode);
+        using var r = new WatchedRunsc("do", "/bin/sh", "-c", "echo ready; exec /bin/sleep 100");
+        Assert.Equal("ready", r.ReadLine());
+        WaitUntilGuestBlocks(r.Pid);
+        r.Signal("INT");
+        AssertGuestStatus(r, 130);
     }
 
     /// <summary>`timeout 1 runsc do sleep 100`: timeout's SIGTERM ends the sandbox, and timeout reports 124.</summary>
@@ -67,35 +47,36 @@ public sealed class ProcessLifecycleTests
     [Fact]
     public void SigintReachesAGuestBlockedOnStdin()
     {
-        using var p = Start("do", "/bin/cat");
-        Thread.Sleep(1000);
-        Process.Start("kill", new[] { "-INT", p.Id.ToString() })!.WaitForExit();
-        Assert.True(p.WaitForExit(10_000), "runsc did not end after SIGINT while cat read stdin");
-        Assert.Equal(130, p.ExitCode);
+        using var r = new WatchedRunsc("do", "/bin/sh", "-c", "echo ready; exec /bin/cat");
+        Assert.Equal("ready", r.ReadLine());
+        WaitUntilGuestBlocks(r.Pid);
+        r.Signal("INT");
+        AssertGuestStatus(r, 130);
     }
 
     [Fact]
     public void SigtermStopsTheGuest()
     {
-        using var p = Start("do", "/bin/busybox", "sh", "-c", "sleep 100; echo not reached");
-        Thread.Sleep(1000);
-        Process.Start("kill", new[] { "-TERM", p.Id.ToString() })!.WaitForExit();
-        Assert.True(p.WaitForExit(10_000), "runsc did not end after SIGTERM");
-        Assert.Equal(143, p.ExitCode);
-        Assert.DoesNotContain("not reached", p.StandardOutput.ReadToEnd());
+        using var r = new WatchedRunsc("do", "/bin/busybox", "sh", "-c", "echo ready; sleep 100; echo not reached");
+        Assert.Equal("ready", r.ReadLine());
+        WaitUntilGuestBlocks(r.Pid, minStubs: 2); // the shell waits for its sleep child
+        r.Signal("TERM");
+        AssertGuestStatus(r, 143);
+        Assert.DoesNotContain("not reached", r.Stdout.ReadToEnd());
     }
 
     [Fact]
     public void KillMinusNineLeavesNoProcessBehind()
     {
-        using var p = Start("do", "/bin/bash", "-c", "sleep 100 | cat & sleep 100");
-        Thread.Sleep(1500);
-        var tree = Descendants(p.Id);
+        using var r = new WatchedRunsc("do", "/bin/bash", "-c", "sleep 100 | cat & echo ready; sleep 100");
+        Assert.Equal("ready", r.ReadLine());
+        WaitUntilGuestBlocks(r.Pid, minStubs: 3);
+        var tree = Descendants(r.Pid);
         Assert.True(tree.Count >= 4, $"expected gofer and stubs under runsc, found {tree.Count}");
-        p.Kill();
-        p.WaitForExit(10_000);
-        for (int i = 0; i < 50 && tree.Exists(Alive); i++) Thread.Sleep(100);
-        Assert.Empty(tree.Where(Alive));
+        r.Signal("KILL");
+        var (signaled, code) = r.WaitEnd(10_000);
+        Assert.True(signaled && code == 9, $"runsc should have died of SIGKILL, got {(signaled ? "signal" : "exit")} {code}");
+        Assert.Empty(Survivors(tree));
     }
 
     /// <summary>kill(-1) inside the sandbox reaches every guest process but init and the sender, and nothing outside
@@ -105,8 +86,10 @@ public sealed class ProcessLifecycleTests
     {
         using var outside = Start("do", "/bin/sleep", "30");
         var r = Sandboxed("/bin/bash", "-c",
-            "trap 'echo init survived' TERM; sleep 100 & a=$!; (sleep 100; echo never) & b=$!; " +
-            "sleep 0.3; bash -c 'kill -TERM -1; echo sender survived'; wait $a; echo a $?; wait $b; echo b $?");
+            "trap 'echo init survived' TERM; sleep 100 & a=$!; (trap - TERM; : > /tmp/b-ready; sleep 100; echo never) & b=$!; " +
+            // Handshake, no sleep: both children are past their fork (a runs sleep, b has dropped init's trap).
+            "until [ -e /tmp/b-ready ] && read c < /proc/$a/comm && [ \"$c\" = sleep ]; do :; done; " +
+            "bash -c 'kill -TERM -1; echo sender survived'; wait $a; echo a $?; wait $b; echo b $?");
         Assert.Equal("sender survived\na 143\nb 143\n", r.Stdout);
         Assert.False(outside.HasExited, "a process outside the sandbox was signalled");
         outside.Kill();

@@ -191,7 +191,9 @@ public sealed unsafe class GoferClientTests
         var result = Errno.None;
         var inFlight = new Thread(() => result = c.Stat(1, out _)) { IsBackground = true };
         inFlight.Start();
-        Thread.Sleep(100);
+        // Handshake: the request is in flight once the other end has received it.
+        var buf = new byte[Wire.MaxMessage];
+        Assert.True(SeqPacket.Receive(sv[1], buf, Span<int>.Empty, out _, out _, out _) > 0);
         var disposer = new Thread(c.Dispose) { IsBackground = true };
         disposer.Start();
         Assert.True(disposer.Join(5000), "Dispose waited for a reply that never comes");

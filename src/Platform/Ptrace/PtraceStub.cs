@@ -77,18 +77,22 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     {
         if (_dead) return -(long)Errno.ESRCH;
         const ulong CLONE_PARENT = 0x8000, SIGCHLD = 17;
-        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0, RunscPid);
     }
 
     /// <summary>
     /// vfork and clone(CLONE_VM) of a process: a new host process that shares this stub's address space, as the
     /// guest child shares its parent's memory until it execs or exits. Seized with <see cref="Adopt"/>.
     /// </summary>
+    /// <summary>Our pid, passed in clone's unused sixth argument (r9) to the stub's fork routine: the child checks its
+    /// parent is still us after setting its parent-death signal.</summary>
+    static readonly ulong RunscPid = (ulong)Environment.ProcessId;
+
     public long CloneVm()
     {
         if (_dead) return -(long)Errno.ESRCH;
         const ulong CLONE_VM = 0x100, CLONE_PARENT = 0x8000, SIGCHLD = 17;
-        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, CLONE_VM | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, CLONE_VM | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0, RunscPid);
     }
 
     /// <summary>Seizes a stub made by <see cref="ForkStub"/> or <see cref="CloneVm"/>; must be called on the thread that will run it.</summary>
@@ -106,7 +110,7 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     public long CloneThread()
     {
         const ulong flags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
-        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, flags, 0, 0, 0, 0);
+        return InjectAt(StubImage.ForkAddress, StubImage.ForkTrapAddress + 1, 56, flags, 0, 0, 0, 0, RunscPid);
     }
 
     public static PtraceStub AdoptThread(int tid, int hostTgid)
@@ -213,7 +217,14 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         if (_dead) { stop.Kind = StopKind.Exited; return; }
         fixed (Registers* pr = &regs)
         {
-            if (Host.ptrace(PTRACE_SETREGS, Pid, 0, (nint)pr) < 0 || Host.ptrace(PTRACE_SYSEMU, Pid, 0, 0) < 0)
+            if (Host.ptrace(PTRACE_SETREGS, Pid, 0, (nint)pr) < 0)
+            {
+                // Registers the host refuses (a non-canonical base): the stub is alive but cannot run them. End it
+                // for real, or its process would wait forever for a thread that never goes.
+                Dispose();
+                stop.Kind = StopKind.Exited; return;
+            }
+            if (Host.ptrace(PTRACE_SYSEMU, Pid, 0, 0) < 0)
             {
                 _dead = true; stop.Kind = StopKind.Exited; return;
             }
@@ -262,6 +273,12 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     public void Kick()
     {
         if (!_dead && Pid > 0) Host.syscall(234 /* tgkill */, HostTgid, Pid, 23 /* SIGURG */);
+    }
+
+    /// <summary>SIGKILL to the whole host process of this stub (all its threads), whatever we believe of its state.</summary>
+    public void KillHostProcess()
+    {
+        if (HostTgid > 0) Tmds.Linux.LibC.kill(HostTgid, SIGKILL);
     }
 
     public void Dispose()

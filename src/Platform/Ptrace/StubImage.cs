@@ -53,12 +53,23 @@ public static class StubImage
         a.jz(child);
         a.Label(ref forkTrap);
         a.int3();
+        // A fork does not inherit the parent-death signal, and until its task thread seizes it no tracer's
+        // EXITKILL covers it: set it again, then make sure runsc (its parent, whose pid the injector left in r9)
+        // did not die before that, or the child would wait in pause(2) for ever.
+        var childWait = a.CreateLabel();
+        a.Label(ref child);
+        a.mov(r12, r9);
+        a.mov(eax, 157); a.mov(edi, 1); a.mov(esi, 9); a.syscall(); // prctl(PR_SET_PDEATHSIG, SIGKILL)
+        a.mov(eax, 110); a.syscall();                               // getppid
+        a.cmp(rax, r12);
+        a.je(childWait);
+        a.mov(eax, 231); a.xor(edi, edi); a.syscall();              // exit_group(0): runsc is gone
         // The child sleeps in pause(2) rather than spinning: on two cores a spinning thread delays the very
         // Sentry thread that is about to seize it. PTRACE_INTERRUPT stops it there; Switch then replaces every register.
-        a.Label(ref child);
+        a.Label(ref childWait);
         a.mov(eax, 34);
         a.syscall();
-        a.jmp(child);
+        a.jmp(childWait);
         var mapFd = a.CreateLabel();
         var mapDone = a.CreateLabel();
         a.Label(ref mapFd);

@@ -30,14 +30,20 @@ public sealed class IntervalTimer
             _intervalNs = intervalNs;
             if (valueNs > 0)
             {
-                _deadlineNs = NowNs + valueNs;
+                _deadlineNs = SaturatingAdd(NowNs, valueNs);
                 _timer = new Timer(_ => Tick(), null, Ms(valueNs), Timeout.Infinite);
             }
             return old;
         }
     }
 
-    static long Ms(long ns) => Math.Max(1, (ns + 999_999) / 1_000_000);
+    /// <summary>The longest due time a System.Threading.Timer takes (~49 days); a later deadline is reached by re-arming.</summary>
+    public const long MaxDueMs = uint.MaxValue - 1;
+
+    static long Ms(long ns) => Math.Clamp(ns / 1_000_000 + (ns % 1_000_000 != 0 ? 1 : 0), 1, MaxDueMs);
+
+    /// <summary>a + b for non-negative b, stopping at long.MaxValue (a guest may ask for a timer centuries away).</summary>
+    public static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
 
     void Tick()
     {
@@ -52,7 +58,7 @@ public sealed class IntervalTimer
             {
                 long late = now - _deadlineNs;
                 n += (int)Math.Min(late / _intervalNs, int.MaxValue - 1);
-                _deadlineNs += (long)n * _intervalNs;
+                _deadlineNs = SaturatingAdd(_deadlineNs, (long)Math.Min((double)n * _intervalNs, long.MaxValue));
                 _timer?.Change(Ms(_deadlineNs - now), Timeout.Infinite);
             }
             else _deadlineNs = 0;

@@ -30,22 +30,27 @@ public sealed class RealTimer
             IntervalUs = intervalUs;
             if (valueUs > 0)
             {
-                _deadlineUs = NowUs + valueUs;
-                _timer = new Timer(_ => Fire(), null, Math.Max(1, (valueUs + 999) / 1000), Timeout.Infinite);
+                _deadlineUs = IntervalTimer.SaturatingAdd(NowUs, valueUs);
+                _timer = new Timer(_ => Fire(), null, DueMs(valueUs), Timeout.Infinite);
             }
             return old;
         }
     }
+
+    static long DueMs(long us) => Math.Clamp(us / 1000 + (us % 1000 != 0 ? 1 : 0), 1, IntervalTimer.MaxDueMs);
 
     void Fire()
     {
         lock (this)
         {
             if (_deadlineUs == 0) return;
+            long now = NowUs;
+            // A deadline beyond the Timer's range was armed short: wait the rest.
+            if (now < _deadlineUs) { _timer?.Change(DueMs(_deadlineUs - now), Timeout.Infinite); return; }
             if (IntervalUs > 0)
             {
-                _deadlineUs = NowUs + IntervalUs;
-                _timer?.Change(Math.Max(1, (IntervalUs + 999) / 1000), Timeout.Infinite);
+                _deadlineUs = IntervalTimer.SaturatingAdd(now, IntervalUs);
+                _timer?.Change(DueMs(IntervalUs), Timeout.Infinite);
             }
             else _deadlineUs = 0;
         }

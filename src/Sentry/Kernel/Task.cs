@@ -146,6 +146,9 @@ public sealed partial class Task
                     break;
                 case StopKind.Exited:
                     Kernel.Log.LogWarning("task {Tid}: stub vanished (status 0x{Status:x})", Tid, stop.WaitStatus);
+                    // The process dies of SIGKILL: make sure its host process does too, or a host thread we lost
+                    // track of (still stopped, never exiting) would keep the process from ever ending.
+                    Stub?.KillHostProcess();
                     Terminate(9, false);
                     break;
             }

@@ -36,6 +36,8 @@ public sealed partial class Task
     /// <summary>fork, vfork and process-creating clone. Threads (CLONE_THREAD, or CLONE_VM without vfork) are not yet supported.</summary>
     public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0)
     {
+        var bad = CheckCloneFlags(flags, tls);
+        if (bad != Errno.None) return -(long)bad;
         if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls);
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
         // process sharing our stub's address space, and it shares our memory manager.
@@ -60,7 +62,8 @@ public sealed partial class Task
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Pgid = Pgid,
             Sid = Sid,
-            ExitSignal = (int)(flags & 0xff),
+            // A CLONE_PARENT child is its grandparent's as the caller is, so it tells it with the caller's own exit signal (Linux's copy_process).
+            ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
@@ -114,6 +117,20 @@ public sealed partial class Task
         if (child._vforkDone is { } done)
             while (!done.Wait(20) && !Exited) { }
         return child.Tid;
+    }
+
+    /// <summary>Linux's copy_process checks, made before anything is created. A TLS base the host would refuse
+    /// (non-canonical) is EPERM as arch_prctl's: it must never reach the registers of a new stub.</summary>
+    Errno CheckCloneFlags(ulong flags, ulong tls)
+    {
+        const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUSER = 0x10000000;
+        if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) return Errno.EINVAL;
+        if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS)) return Errno.EINVAL;
+        if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return Errno.EINVAL;
+        if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return Errno.EINVAL;
+        if ((flags & CLONE_PARENT) != 0 && Tgid == 1) return Errno.EINVAL; // init has no parent to share
+        if ((flags & CLONE_SETTLS) != 0 && tls >= MemoryManager.TaskSize) return Errno.EPERM;
+        return Errno.None;
     }
 
     /// <summary>

@@ -34,14 +34,17 @@ static class TimerSyscalls
 
     static bool ValidClock(int clk) => clk is 0 or 1 or 7; // REALTIME, MONOTONIC, BOOTTIME
 
+    /// <summary>sec * unit + frac, saturating at long.MaxValue as Linux's timespec64_to_ktime does (no overflow for times centuries away).</summary>
+    static long Total(long sec, long unit, long frac) => sec >= (long.MaxValue - frac) / unit ? long.MaxValue : sec * unit + frac;
+
     /// <summary>Reads a struct itimerspec {interval, value} as nanoseconds; absolute values become relative.</summary>
     static Errno ReadSpec(Task t, ulong addr, bool abs, int clk, out long valueNs, out long intervalNs)
     {
         valueNs = intervalNs = 0;
         if (!t.Mem.Read(addr, out ITimerSpec v)) return Errno.EFAULT;
         if (v.Interval.Sec < 0 || v.Interval.Nsec is < 0 or >= 1_000_000_000 || v.Value.Sec < 0 || v.Value.Nsec is < 0 or >= 1_000_000_000) return Errno.EINVAL;
-        intervalNs = v.Interval.Sec * 1_000_000_000 + v.Interval.Nsec;
-        valueNs = v.Value.Sec * 1_000_000_000 + v.Value.Nsec;
+        intervalNs = Total(v.Interval.Sec, 1_000_000_000, v.Interval.Nsec);
+        valueNs = Total(v.Value.Sec, 1_000_000_000, v.Value.Nsec);
         if (abs && valueNs > 0)
         {
             var ts = new Timespec();
@@ -152,8 +155,9 @@ static class TimerSyscalls
         if (newAddr != 0 && !t.Mem.Read(newAddr, out nv)) return Err(Errno.EFAULT);
         if (nv.ValueUsec is < 0 or >= 1_000_000 || nv.IntervalUsec is < 0 or >= 1_000_000 || nv.ValueSec < 0 || nv.IntervalSec < 0)
             return Err(Errno.EINVAL);
-        long valueUs = nv.ValueSec * 1_000_000 + nv.ValueUsec, intervalUs = nv.IntervalSec * 1_000_000 + nv.IntervalUsec;
-        var (left, interval) = which == ITIMER_REAL ? t.RealTimer.Set(valueUs, intervalUs) : CpuUs(t.CpuTimers.Set(which, valueUs * 1000, intervalUs * 1000));
+        var (left, interval) = which == ITIMER_REAL
+            ? t.RealTimer.Set(Total(nv.ValueSec, 1_000_000, nv.ValueUsec), Total(nv.IntervalSec, 1_000_000, nv.IntervalUsec))
+            : CpuUs(t.CpuTimers.Set(which, Total(nv.ValueSec, 1_000_000_000, nv.ValueUsec * 1000), Total(nv.IntervalSec, 1_000_000_000, nv.IntervalUsec * 1000)));
         if (oldAddr != 0 && !t.Mem.Write(oldAddr, ToVal(left, interval))) return Err(Errno.EFAULT);
         return 0;
     }

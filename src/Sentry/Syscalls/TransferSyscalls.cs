@@ -8,6 +8,8 @@ namespace AppKernel.Sentry.Syscalls;
 static class TransferSyscalls
 {
     const int Chunk = 1 << 16;
+    /// <summary>Linux's MAX_RW_COUNT: the most one call moves (INT_MAX rounded down to a page).</summary>
+    const long MaxRwCount = 0x7fff_f000;
 
     public static void Register(SyscallHandler?[] t)
     {
@@ -27,6 +29,7 @@ static class TransferSyscalls
     {
         inEnd = inOff ?? 0;
         outEnd = outOff ?? 0;
+        count = Math.Min(count, MaxRwCount);
         var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
@@ -43,6 +46,8 @@ static class TransferSyscalls
                 if (outOff != null) outEnd += w;
                 done += w;
                 if (w < n || n < span.Length) break;
+                // Between chunks a signal (SIGKILL above all) ends the copy with what was moved, as Linux's splice loop.
+                if (t.Exited || t.SignalPending) break;
             }
             return done;
         }

@@ -28,8 +28,8 @@ public static class ProcPidFiles
     /// </summary>
     public static MemUsage Usage(Task p)
     {
-        if (p.Exited) return default;
         var mm = p.MM;
+        if (p.Exited || mm == null) return default; // a task still being forked has no memory yet
         ulong total = 0, rssAnon = 0, rssFile = 0, data = 0, stack = 0, execVm = 0;
         Vma[] vmas;
         try { vmas = mm.Vmas.All.ToArray(); }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the syscall fuzzer (fuzz/sysfuzz.c) as the init of a sandbox and checks the kernel survived it.
+#
+# Usage: fuzz/run.sh SECONDS [SEED]      (RUNSC: the runsc binary, default out/runsc;
+#                                         FUZZ_ARGS: extra sysfuzz flags, e.g. "--threads 8")
+#
+# Fails (exit 1) when any of these holds:
+#   - runsc's exit status is not the fuzzer's normal 0 (a crash of runsc, a guest-visible hang the
+#     fuzzer detected: a child still there 10 s after SIGKILL, exit 3), or the run outlived
+#     SECONDS+90 s (a hang of the whole sandbox);
+#   - the Sentry's debug log has an error line (an exception inside a syscall handler is logged as
+#     "error sentry: syscall NAME failed internally", a dead sandbox as "sandbox failed"), or runsc
+#     printed an unhandled .NET exception;
+#   - a host process of the sandbox (stub, gofer) is alive 5 s after runsc exited (fuzz/subreaper.py).
+# Replaying: the seed is printed; `gcc -pthread -o F fuzz/sysfuzz.c; runsc do F --seed S --batch B --log` replays
+# one batch and prints each call before making it. Output files (out.txt, err.txt, debug.log,
+# leaked.txt) go to $FUZZ_OUT (default fuzz/build/run), so runs with different FUZZ_OUT can overlap.
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+runsc=${RUNSC:-$root/out/runsc}
+seconds=${1:?usage: fuzz/run.sh SECONDS [SEED]}
+seed=${2:-}
+build=$here/build
+mkdir -p "$build"
+bin=$build/sysfuzz.$$
+gcc -O1 -Wall -g -pthread -o "$bin" "$here/sysfuzz.c" || { echo "FAIL sysfuzz (compile error)"; exit 1; }
+trap 'rm -f "$bin"' EXIT
+
+dir=${FUZZ_OUT:-$build/run}
+mkdir -p "$dir"
+log=$dir/debug.log out=$dir/out.txt err=$dir/err.txt leaked=$dir/leaked.txt
+rm -f "$log" "$leaked"
+args=(--seconds "$seconds")
+[ -n "$seed" ] && args+=(--seed "$seed")
+# shellcheck disable=SC2206
+args+=(${FUZZ_ARGS:-})
+start=$(date +%s)
+(cd / && python3 "$here/subreaper.py" "$leaked" timeout -k 5 $((seconds + 90)) \
+    "$runsc" do --debug-log "$log" "$bin" "${args[@]}" </dev/null >"$out" 2>"$err")
+rc=$?
+elapsed=$(( $(date +%s) - start ))
+
+problems=()
+[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && problems+=("hang: the run was killed after $((seconds + 90)) s")
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && problems+=("runsc exited $rc (the fuzzer ends 0; 3 = a child it could not kill)")
+grep -q "^sysfuzz: seed .*, ok$" "$out" || problems+=("no successful summary line from the fuzzer")
+errors=$(grep -cE '^[^ ]+ error ' "$log" 2>/dev/null)
+[ "${errors:-0}" -gt 0 ] && problems+=("$errors error lines in the Sentry's debug log")
+grep -q "Unhandled exception" "$err" && problems+=("runsc printed an unhandled exception")
+[ -s "$leaked" ] && problems+=("host processes left after runsc exited: $(wc -l <"$leaked")")
+
+cat "$out"
+echo "fuzz: ${elapsed}s, runsc exit $rc"
+if [ ${#problems[@]} -eq 0 ]; then
+    echo "PASS sysfuzz"
+    exit 0
+fi
+echo "FAIL sysfuzz"
+for p in "${problems[@]}"; do echo "  $p"; done
+grep -E '^[^ ]+ error ' -A8 "$log" 2>/dev/null | head -60 | sed 's/^/  /'
+[ -s "$leaked" ] && sed 's/^/  leaked: /' "$leaked"
+head -20 "$err" | sed 's/^/  stderr: /'
+exit 1
