@@ -65,7 +65,7 @@ static class FileSyscalls
         }
         var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
         if (e != Errno.None) return Err(e);
-        if (!write && !f.Seekable && ReadFaultsAcross(t, f, iovs)) return Err(Errno.EFAULT);
+        if (!write && !f.Seekable && GuestIO.ReadFaults(t, f, iovs)) return Err(Errno.EFAULT);
         long total = 0;
         foreach (var v in iovs)
         {
@@ -79,19 +79,6 @@ static class FileSyscalls
             if ((ulong)n < v.Len) break;
         }
         return total;
-    }
-
-    // A pipe's data is copied whole across the iovecs or not at all: the room is the iovecs' accessible prefix.
-    static bool ReadFaultsAcross(Task t, FileDescription f, IoVec[] iovs)
-    {
-        ulong room = 0;
-        foreach (var v in iovs)
-        {
-            ulong ok = GuestIO.Accessible(t, (ulong)v.Base, (ulong)v.Len, forWrite: true);
-            if (ok < (ulong)v.Len) return f.ReadFaultsWithRoom(room + ok);
-            room += ok;
-        }
-        return false;
     }
 
     static long Lseek(Task t, int fd, long off, int whence)

@@ -13,7 +13,7 @@ static class GuestIO
 {
     const int Chunk = 1 << 20;
     /// <summary>Linux's MAX_RW_COUNT: one read or write moves at most this much.</summary>
-    const long MaxRw = 0x7ffff000;
+    public const long MaxRw = 0x7fff_f000;
 
     /// <summary>How much of [buf, buf+count) the guest can have written into (read) or read from (write).</summary>
     public static ulong Accessible(Task t, ulong buf, ulong count, bool forWrite)
@@ -58,6 +58,20 @@ static class GuestIO
             return total;
         }
         finally { ArrayPool<byte>.Shared.Return(tmp); }
+    }
+
+    /// <summary>ReadInto's fault rule for a vector read: a file that copies whole or not at all (a pipe) faults
+    /// when the iovecs' accessible prefix cannot take what it would give.</summary>
+    public static bool ReadFaults(Task t, FileDescription f, IoVec[] iovs)
+    {
+        ulong room = 0;
+        foreach (var v in iovs)
+        {
+            ulong ok = Accessible(t, (ulong)v.Base, (ulong)v.Len, forWrite: true);
+            if (ok < (ulong)v.Len) return f.ReadFaultsWithRoom(room + ok);
+            room += ok;
+        }
+        return false;
     }
 
     public static long WriteFrom(Task t, FileDescription f, ulong buf, ulong count, long offset)

@@ -8,8 +8,6 @@ namespace AppKernel.Sentry.Syscalls;
 static class TransferSyscalls
 {
     const int Chunk = 1 << 16;
-    /// <summary>Linux's MAX_RW_COUNT: the most one call moves (INT_MAX rounded down to a page).</summary>
-    const long MaxRwCount = 0x7fff_f000;
 
     public static void Register(SyscallHandler?[] t)
     {
@@ -29,7 +27,7 @@ static class TransferSyscalls
     {
         inEnd = inOff ?? 0;
         outEnd = outOff ?? 0;
-        count = Math.Min(count, MaxRwCount);
+        count = Math.Min(count, GuestIO.MaxRw);
         var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
