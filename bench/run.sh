@@ -58,6 +58,10 @@ BENCH_LIST=(
     "pipepp|pipe ping-pong between two processes, one round trip (ns/op)"
     "thread|pthread_create + pthread_join (ns/op)"
     "futexpp|futex ping-pong between two threads, one round trip (ns/op)"
+    "futexring|32 threads pass a baton round a ring, each on its own futex (ns per hand-off)"
+    "pollmany|poll() of 1,000 idle pipe fds + 1 a thread answers on, one round trip (ns/op)"
+    "epollmany|epoll_wait over the same 1,001 fds, one round trip (ns/op)"
+    "queue50|python3 queue.SimpleQueue, 25 producers x 400 items + 25 consumers (ms)"
     "rss|idle sandbox memory: RSS of every process of \`do sleep\` (KiB; native = the sleep alone)"
 )
 [[ -n "${BENCHES:-}" ]] && { sel=(); for b in "${BENCH_LIST[@]}"; do
@@ -264,6 +268,31 @@ bench_forkexec() { bench_procs_mode forkexec forkexec; }
 bench_pipepp() { bench_procs_mode pipepp pipe; }
 bench_thread() { bench_procs_mode thread thread; }
 bench_futexpp() { bench_procs_mode futexpp futex; }
+
+# Waits and wakes (build/waits): many futexes, poll/epoll over many idle fds; N_WAIT_NATIVE / N_WAIT_SANDBOX.
+bench_waits_mode() {
+    local mode=$1 env n
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        [[ $env == native ]] && n=${N_WAIT_NATIVE:-20000} || n=${N_WAIT_SANDBOX:-2000}
+        in_guest "$mode" "$env" '.* \([0-9.]*\) ns\/op.*' "$BUILD/waits" "$mode" "$n"
+        RAW[$mode,$env]="N=$n: ${RAW[$mode,$env]} ns/op"
+    done
+}
+bench_futexring() { bench_waits_mode futexring; }
+bench_pollmany() { bench_waits_mode pollmany; }
+bench_epollmany() { bench_waits_mode epollmany; }
+
+# 50 Python threads on one queue, timed inside the guest (bench/queue50.py).
+bench_queue50() {
+    local env py
+    py=$(command -v python3) || { log "python3 not installed"; return; }
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        in_guest queue50 "$env" '.* \([0-9.]*\) ms$' "$py" "$BENCH_DIR/queue50.py"
+        RAW[queue50,$env]="${RAW[queue50,$env]} ms"
+    done
+}
 
 # 3. stat / open+close of STAT_FILE, timed in the guest (build/fsops).
 bench_stat_or_open() {

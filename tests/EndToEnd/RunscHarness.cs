@@ -85,7 +85,10 @@ public static class RunscHarness
         while (queue.Count > 0)
         {
             int p = queue.Dequeue();
-            foreach (var task in Directory.Exists($"/proc/{p}/task") ? Directory.GetDirectories($"/proc/{p}/task") : Array.Empty<string>())
+            string[] tasks;
+            try { tasks = Directory.GetDirectories($"/proc/{p}/task"); }
+            catch (IOException) { continue; } // the process ended while we walked (DirectoryNotFoundException is one)
+            foreach (var task in tasks)
             {
                 string children;
                 try { children = File.ReadAllText(Path.Combine(task, "children")); } catch (IOException) { continue; }
@@ -163,6 +166,16 @@ public static class RunscHarness
 
     /// <summary>Number of open fds of a host process.</summary>
     public static int FdCount(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    /// <summary>pid's fd count once it equals expected, or what it is after timeoutMs: an fd the Sentry holds
+    /// only briefly (a task's host resources released by its thread after the guest saw it end) is not a leak.</summary>
+    public static int SettledFdCount(int pid, int expected, int timeoutMs = 5000)
+    {
+        var until = Environment.TickCount64 + timeoutMs;
+        int n;
+        while ((n = FdCount(pid)) != expected && Environment.TickCount64 < until) Thread.Sleep(20);
+        return n;
+    }
 
     /// <summary>Lines of a Sentry debug log at error level (an exception inside a syscall handler, a failed sandbox).</summary>
     public static string[] LogErrors(string logPath) =>

@@ -141,7 +141,7 @@ public sealed class StressTests : IClassFixture<TempDirFixture>
         int fdsBefore = FdCount(r.Pid);
         r.Go();
         Assert.Equal($"{mode} {n}/{n}", r.ReadLine(timeoutMs));
-        int fdsAfter = FdCount(r.Pid);
+        int fdsAfter = SettledFdCount(r.Pid, fdsBefore);
         var tree = Descendants(r.Pid);
         r.Go();
         Assert.Equal((false, 0), r.WaitEnd());
