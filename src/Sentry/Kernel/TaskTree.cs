@@ -308,6 +308,7 @@ public sealed partial class Task
             orphans.AddRange(_children);
             foreach (var c in _children)
             {
+                if (c.Group.Tracer == Group) c.Group.Tracer = null; // a tracer's end detaches its tracees
                 if (heir == null || heir == this || heir._gone) { c.Parent = null; continue; }
                 c.Parent = heir;
                 c.ExitSignal = SIGCHLD; // as Linux's reparenting: the new parent is told with SIGCHLD
@@ -395,7 +396,8 @@ public sealed partial class Task
                         reaped = c;
                         return Errno.None;
                     }
-                    if ((options & WUNTRACED) != 0 && c.Group.StopReport != 0)
+                    // A tracee's stops are reported to its tracer without WUNTRACED.
+                    if (((options & WUNTRACED) != 0 || c.Group.Tracer == me.Group) && c.Group.StopReport != 0)
                     {
                         status = (c.Group.StopReport << 8) | 0x7f;
                         code = 5; // CLD_STOPPED

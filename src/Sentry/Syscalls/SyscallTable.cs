@@ -34,6 +34,7 @@ public static class SyscallTable
         EpollSyscalls.Register(t);
         PrioritySyscalls.Register(t);
         ProcessVmSyscalls.Register(t);
+        PtraceSyscalls.Register(t);
         return t;
     }
 
