@@ -14,6 +14,7 @@ namespace AppKernel.Sentry.Kernel;
 //   → a MemoryManager (lock (mm): VMAs, the stub's address space)
 //   → FutexTable bucket (two buckets: lower index first) → FutexTable.Waiter
 //   → a file's own lock (pipe buffer, eventfd, timerfd, epoll interest list, FileLocks of an inode)
+//   → Kernel.LockWaits (the POSIX lock deadlock graph)
 //   → WaitQueue (a waitable object's waiters) → a poller's Waiter
 //   → FdTable._lock (never held while calling into a file; Borrow takes a reference instead)
 // A task sleeps only through Task.Sleep on the object whose lock it holds, which releases that lock alone:
@@ -25,6 +26,8 @@ public sealed class Kernel
 {
     /// <summary>futex wait queues of this sandbox.</summary>
     public FutexTable Futexes { get; } = new();
+    /// <summary>Who waits for whose POSIX record lock (the deadlock check).</summary>
+    public LockWaits LockWaits { get; } = new();
     /// <summary>memfds live in this kernel's hidden tmpfs, mounted nowhere.</summary>
     public Mount MemfdMount { get; } = new(new Dentry("/", null, TmpfsFs.Create(0x3ff)), null, null, "tmpfs", "memfd", false);
     /// <summary>The host epoll thread that tells waiters when a host fd (runsc's stdio) becomes ready.</summary>

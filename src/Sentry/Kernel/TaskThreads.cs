@@ -3,7 +3,8 @@ namespace AppKernel.Sentry.Kernel;
 /// <summary>
 /// The OS threads that run tasks. ptrace makes a task's OS thread the tracer of its stub, so every task needs
 /// one of its own; starting a .NET thread costs about as much as the rest of a fork's bookkeeping, so a thread
-/// whose task has ended waits a while for the next task instead of exiting.
+/// whose task has ended waits a while for the next task instead of exiting. The pool is the process's, like the
+/// .NET thread pool: it holds host threads, no kernel state.
 /// </summary>
 static class TaskThreads
 {

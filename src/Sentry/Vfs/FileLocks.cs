@@ -46,10 +46,10 @@ public sealed class FileLocks
                 while (Conflict(owner, type == F_WRLCK, start, end) is { } c)
                 {
                     if (!wait) return Errno.EAGAIN;
-                    if (!ofd && !c.Ofd && !Waits.Block(owner, c.Owner)) return Errno.EDEADLK;
+                    if (!ofd && !c.Ofd && !t.Kernel.LockWaits.Block(owner, c.Owner)) return Errno.EDEADLK;
                     bool ok;
                     try { ok = t.Sleep(this); }
-                    finally { if (!ofd) Waits.Unblock(owner); }
+                    finally { if (!ofd) t.Kernel.LockWaits.Unblock(owner); }
                     if (!ok) return Interrupted;
                 }
             // Cut [start, end) out of the owner's existing ranges, keeping the parts outside it.
@@ -107,37 +107,6 @@ public sealed class FileLocks
             }
             _flocks.Add((owner, ex));
             return Errno.None;
-        }
-    }
-
-    /// <summary>
-    /// Which POSIX lock owner waits for which (Linux's blocked list, for its deadlock check): an owner may not
-    /// start waiting for one that, through the owners they wait for, waits for it.
-    /// </summary>
-    static class Waits
-    {
-        static readonly Dictionary<object, object> s_waitsFor = new(ReferenceEqualityComparer.Instance);
-
-        /// <summary>Notes that owner waits for holder; false (nothing noted) if that would close a cycle.</summary>
-        public static bool Block(object owner, object holder)
-        {
-            lock (s_waitsFor)
-            {
-                object? o = holder;
-                // Linux follows at most 10 links (MAX_DEADLK_ITERATIONS).
-                for (int i = 0; i < 10 && o != null; i++)
-                {
-                    if (ReferenceEquals(o, owner)) return false;
-                    o = s_waitsFor.GetValueOrDefault(o);
-                }
-                s_waitsFor[owner] = holder;
-                return true;
-            }
-        }
-
-        public static void Unblock(object owner)
-        {
-            lock (s_waitsFor) s_waitsFor.Remove(owner);
         }
     }
 
