@@ -7,7 +7,8 @@ namespace AppKernel.Tests.EndToEnd;
 /// Where users first try the sandbox: a terminal. A small C runner opens a pseudo-terminal (40×100), makes it the
 /// controlling terminal of a new session, runs the program on it and copies what the program writes to the
 /// terminal to its stdout (then "exit N"). Lines given with -s are typed into the terminal one at a time, each once
-/// the program has written something since the previous one (a handshake, not a sleep). The same run natively and
+/// the program has written something since the previous one, and with -w once its output ends with the given
+/// text (a prompt): handshakes, not sleeps. The same run natively and
 /// under `runsc do` must read the same. Also: file names that are not UTF-8 travel through the gofer as bytes.
 /// </summary>
 public class TerminalAndBytesTests : IClassFixture<TempDirFixture>
@@ -27,10 +28,12 @@ public class TerminalAndBytesTests : IClassFixture<TempDirFixture>
 
         int main(int argc, char **argv)
         {
-            char *send[16];
+            char *send[16], *wait[16] = {0}, *want = NULL;
             int nsend = 0, i = 1;
-            for (; i < argc && strcmp(argv[i], "--"); i++)
-                if (!strcmp(argv[i], "-s") && i + 1 < argc && nsend < 16) send[nsend++] = argv[++i];
+            for (; i < argc && strcmp(argv[i], "--"); i++) {
+                if (!strcmp(argv[i], "-w") && i + 1 < argc) want = argv[++i];
+                else if (!strcmp(argv[i], "-s") && i + 1 < argc && nsend < 16) { wait[nsend] = want; want = NULL; send[nsend++] = argv[++i]; }
+            }
             if (i >= argc - 1) return 2;
             char **prog = argv + i + 1;
             int m = posix_openpt(O_RDWR | O_NOCTTY);
@@ -50,9 +53,15 @@ public class TerminalAndBytesTests : IClassFixture<TempDirFixture>
                 _exit(127);
             }
             int next = 0, fresh = 0;
-            char buf[4096];
+            char buf[4096], tail[256] = "";
+            size_t ntail = 0;
             for (;;) {
-                if (fresh && next < nsend) {
+                int ready = fresh && next < nsend;
+                if (ready && wait[next]) { /* typed only once the output so far ends with the -w text (a prompt) */
+                    size_t w = strlen(wait[next]);
+                    ready = ntail >= w && !memcmp(tail + ntail - w, wait[next], w);
+                }
+                if (ready) {
                     write(m, send[next], strlen(send[next]));
                     write(m, "\n", 1);
                     next++;
@@ -63,6 +72,10 @@ public class TerminalAndBytesTests : IClassFixture<TempDirFixture>
                 ssize_t n = read(m, buf, sizeof buf);
                 if (n <= 0) break; /* EIO: every slave fd is closed */
                 fwrite(buf, 1, n, stdout);
+                for (ssize_t k = 0; k < n; k++) { /* the last bytes written, for -w */
+                    if (ntail == sizeof tail) { memmove(tail, tail + 1, sizeof tail - 1); ntail--; }
+                    tail[ntail++] = buf[k];
+                }
                 fresh = 1;
             }
             int status;
@@ -84,7 +97,13 @@ public class TerminalAndBytesTests : IClassFixture<TempDirFixture>
     ProcResult OnPty(string[] prog, string[]? send = null, bool sandboxed = false)
     {
         var args = new List<string>();
-        foreach (var s in send ?? Array.Empty<string>()) { args.Add("-s"); args.Add(s); }
+        foreach (var s in send ?? Array.Empty<string>())
+        {
+            // "PROMPT\u0000LINE": type LINE once the output ends with PROMPT.
+            var parts = s.Split('\0');
+            if (parts.Length == 2) { args.Add("-w"); args.Add(parts[0]); }
+            args.Add("-s"); args.Add(parts[^1]);
+        }
         args.Add("--");
         if (sandboxed) { args.Add(RunscPath); args.Add("do"); }
         args.AddRange(prog);
@@ -127,7 +146,8 @@ public class TerminalAndBytesTests : IClassFixture<TempDirFixture>
     public void InteractiveBash_OnATerminal_RunsACommandAndExits()
     {
         string[] prog = { "/bin/bash", "--norc", "--noprofile", "-i" };
-        string[] send = { "PS1='$ '; echo h''i", "exit" };
+        // Each line waits for the prompt: typed before readline has set the terminal up, it could be flushed.
+        string[] send = { "# \0PS1='$ '; echo h''i", "$ \0exit" };
         var native = OnPty(prog, send);
         var sandboxed = OnPty(prog, send, sandboxed: true);
         foreach (var r in new[] { native, sandboxed })

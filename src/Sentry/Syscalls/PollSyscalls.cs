@@ -37,7 +37,7 @@ static class PollSyscalls
         var fds = new PollFd[n];
         if (n > 0 && !t.Mem.Read(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
         long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
-        using var poller = new Poller();
+        using var poller = new Poller(fds.Length);
         while (true)
         {
             int ready = 0;

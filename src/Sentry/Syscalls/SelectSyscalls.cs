@@ -10,6 +10,7 @@ static class SelectSyscalls
     const short In = FileDescription.POLLIN | FileDescription.POLLRDNORM | FileDescription.POLLHUP | FileDescription.POLLERR;
     const short Out = FileDescription.POLLOUT | FileDescription.POLLWRNORM | FileDescription.POLLERR;
     const short Ex = FileDescription.POLLPRI;
+    static readonly short[] Masks = { In, Out, Ex };
 
     public static void Register(SyscallHandler?[] t)
     {
@@ -85,10 +86,14 @@ static class SelectSyscalls
                 using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
                 if (f == null) return Err(Errno.EBADF);
                 if (timeoutNs != 0) poller.Watch(f.Waiters);
-                short r = f.Readiness(unchecked((short)(In | Out | Ex)));
-                short[] masks = { In, Out, Ex };
+                // Ask only for what the sets want of this fd: a file that waits on a host fd arms the host watcher
+                // only when none of the asked events is ready (stdin is always writable, but select waits to read).
+                short want = 0;
                 for (int i = 0; i < 3; i++)
-                    if ((sets[i][fd / 64] & (1UL << (fd % 64))) != 0 && (r & masks[i]) != 0)
+                    if ((sets[i][fd / 64] & (1UL << (fd % 64))) != 0) want |= Masks[i];
+                short r = f.Readiness(want);
+                for (int i = 0; i < 3; i++)
+                    if ((sets[i][fd / 64] & (1UL << (fd % 64))) != 0 && (r & Masks[i]) != 0)
                     {
                         outSets[i][fd / 64] |= 1UL << (fd % 64);
                         ready++;

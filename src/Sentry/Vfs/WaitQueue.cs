@@ -14,54 +14,49 @@ public interface IWaiter
 /// </summary>
 public sealed class WaitQueue
 {
-    // Copied on change, so Notify — on every pipe write — takes no lock and allocates nothing.
-    IWaiter[] _waiters = Array.Empty<IWaiter>();
-
-    public bool IsEmpty => Volatile.Read(ref _waiters).Length == 0;
+    // Under the queue's lock, also while notifying: a poll of a thousand fds adds and removes a waiter on each,
+    // which must not allocate (copy-on-write arrays did, twice per fd per call). Notify calls out under the lock:
+    // waiters only set a flag and pulse their own lock, or notify another queue (an epoll instance's, never
+    // in a cycle: nesting is checked at EPOLL_CTL_ADD).
+    readonly List<IWaiter> _waiters = new();
 
     public void Add(IWaiter w)
     {
-        lock (this)
-        {
-            var n = new IWaiter[_waiters.Length + 1];
-            _waiters.CopyTo(n, 0);
-            n[^1] = w;
-            Volatile.Write(ref _waiters, n);
-        }
+        lock (_waiters) _waiters.Add(w);
     }
 
     public void Remove(IWaiter w)
     {
-        lock (this)
-        {
-            int i = Array.IndexOf(_waiters, w);
-            if (i < 0) return;
-            var n = new IWaiter[_waiters.Length - 1];
-            Array.Copy(_waiters, 0, n, 0, i);
-            Array.Copy(_waiters, i + 1, n, i, n.Length - i);
-            Volatile.Write(ref _waiters, n);
-        }
+        lock (_waiters) _waiters.Remove(w);
     }
 
     public void Notify()
     {
-        foreach (var w in Volatile.Read(ref _waiters)) w.Notify();
+        lock (_waiters)
+            for (int i = 0; i < _waiters.Count; i++) _waiters[i].Notify();
     }
 }
 
 /// <summary>
 /// One poll, select or epoll_wait call: registers on the wait queue of each file it asks about before asking,
-/// so a change between the question and the sleep is not slept through. Dispose unregisters.
+/// so a change between the question and the sleep is not slept through. Only the first pass registers (as
+/// Linux's poll, whose later passes find their queues joined): a queue asked about twice is joined twice,
+/// which costs a second notification, not a lookup per fd per pass. Dispose unregisters.
 /// </summary>
 public sealed class Poller : IWaiter, IDisposable
 {
-    readonly HashSet<WaitQueue> _queues = new();
-    bool _woken;
+    readonly List<WaitQueue> _queues;
+    bool _woken, _slept;
 
-    /// <summary>Registers on q (null: a file whose readiness never changes).</summary>
+    /// <summary>capacity: how many queues it will likely watch (a poll's fd count), so watching does not regrow.</summary>
+    public Poller(int capacity = 0) => _queues = new List<WaitQueue>(capacity);
+
+    /// <summary>Registers on q (null: a file whose readiness never changes), unless this poller has slept already.</summary>
     public void Watch(WaitQueue? q)
     {
-        if (q != null && _queues.Add(q)) q.Add(this);
+        if (q == null || _slept) return;
+        _queues.Add(q);
+        q.Add(this);
     }
 
     public void Notify()
@@ -76,6 +71,7 @@ public sealed class Poller : IWaiter, IDisposable
     /// <summary>Sleeps until a watched queue is notified or deadlineMs (TickCount64; long.MaxValue: none). False on a signal.</summary>
     public bool Wait(Task t, long deadlineMs)
     {
+        _slept = true;
         lock (this)
         {
             if (!_woken)
