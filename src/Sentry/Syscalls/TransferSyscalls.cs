@@ -109,10 +109,10 @@ static class TransferSyscalls
         int max = (int)Math.Min(len, Chunk);
         if (outPipe != null)
         {
-            // Into a pipe: no more than fits now (or, blocking, a pipe's worth as the reader frees room).
-            int free = outPipe.Pipe.Capacity - outPipe.Pipe.Available;
-            if (free == 0 && (nonblock || (dst.Flags & OpenFlags.O_NONBLOCK) != 0)) return Err(Errno.EAGAIN);
-            if (free > 0) max = Math.Min(max, free);
+            // Into a pipe: no more than its free page slots take, waited for before the source is read.
+            long room = outPipe.Pipe.WaitSpliceRoom(t, nonblock || (dst.Flags & OpenFlags.O_NONBLOCK) != 0);
+            if (room < 0) return room;
+            max = (int)Math.Min(max, room);
         }
         var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
         try

@@ -115,6 +115,27 @@ public sealed class PipeBuffer
         }
     }
 
+    const int Page = 4096;
+
+    /// <summary>
+    /// What a splice into this pipe may move now: Linux keeps a pipe's data in page slots and a spliced page takes
+    /// a slot of its own, so the room is the free slots' pages, not the free bytes. Waits (interruptibly, unless
+    /// nonblock) while every slot is in use, so nothing is taken from the source that could not be put here.
+    /// </summary>
+    public long WaitSpliceRoom(Task t, bool nonblock)
+    {
+        lock (this)
+        {
+            while (true)
+            {
+                int free = _ring.Length / Page - (_count + Page - 1) / Page;
+                if (free > 0 || Readers == 0) return Math.Max(free, 1) * (long)Page; // no reader: the write says EPIPE
+                if (nonblock) return -(long)Errno.EAGAIN;
+                if (!t.Sleep(this)) return Task.RestartSys;
+            }
+        }
+    }
+
     /// <summary>Opens ever made of each end (Linux's r_counter/w_counter): a blocked FIFO open waits for the other
     /// side's count to move, so a partner that came (even one that has gone again) ends the wait.</summary>
     int _readerOpens, _writerOpens;

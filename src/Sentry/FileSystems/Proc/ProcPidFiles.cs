@@ -32,8 +32,12 @@ public static class ProcPidFiles
         if (p.Exited || mm == null) return default; // a task still being forked has no memory yet
         ulong total = 0, rssAnon = 0, rssFile = 0, data = 0, stack = 0, execVm = 0;
         Vma[] vmas;
-        try { vmas = mm.Vmas.All.ToArray(); }
-        catch (ArgumentException) { return default; } // changed while we looked (another task's exec)
+        ulong peakVm;
+        lock (mm) // the owner may be mapping right now
+        {
+            vmas = mm.Vmas.All.ToArray();
+            peakVm = mm.PeakVm;
+        }
         foreach (var v in vmas)
         {
             ulong len = v.Length;
@@ -52,7 +56,7 @@ public static class ProcPidFiles
         }
         ulong exe = mm.EndCode > mm.StartCode ? ((mm.EndCode + Page - 1) & ~(Page - 1)) - (mm.StartCode & ~(Page - 1)) : 0;
         ulong lib = execVm > exe ? execVm - exe : 0;
-        ulong peak = Math.Max(mm.PeakVm, total);
+        ulong peak = Math.Max(peakVm, total);
         // One page-table page maps 2 MB; a few upper-level pages besides.
         ulong pte = (total / (512 * Page) + 4) * Page;
         return new MemUsage(total, peak, rssAnon, rssFile, data, stack, exe, lib, pte);
