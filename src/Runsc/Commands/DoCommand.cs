@@ -103,6 +103,12 @@ public static class DoCommand
                 ctx.Cancel = true;
                 kernel.FindTask(1)?.SendSignal(nr, AppKernel.Sentry.Kernel.Task.UserInfo(nr, AppKernel.Sentry.Kernel.Task.SI_USER, 0, 0));
             }));
+        // SIGUSR2 logs every task's state (gVisor's `runsc debug --stacks`, for a sandbox that seems stuck).
+        forwarded.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create((System.Runtime.InteropServices.PosixSignal)AppKernel.Sentry.Kernel.Task.SIGUSR2, ctx =>
+        {
+            ctx.Cancel = true;
+            kernel.DescribeTasks();
+        }));
         var result = InitProcess.Run(kernel, program, env, cwd);
         foreach (var r in forwarded) r.Dispose();
         if (result.Error != null) Console.Error.WriteLine($"runsc: {result.Error}");

@@ -45,7 +45,8 @@ public sealed unsafe class CpuTimers
         {
             var old = Get(which);
             long now = Now(which == ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_SCHED);
-            _itimers[which - 1] = (valueNs > 0 ? now + valueNs : 0, intervalNs);
+            // A guest may ask for centuries: the deadline stops at long.MaxValue rather than wrapping into the past.
+            _itimers[which - 1] = (valueNs > 0 ? IntervalTimer.SaturatingAdd(now, valueNs) : 0, intervalNs);
             Rearm();
             return old;
         }
@@ -64,7 +65,8 @@ public sealed unsafe class CpuTimers
     void Rearm()
     {
         bool armed = _watchLimit || _itimers[0].DeadlineNs != 0 || _itimers[1].DeadlineNs != 0;
-        if (armed && _poll == null) _poll = new Timer(_ => Poll(), null, PollMs, PollMs);
+        // One-shot, re-armed at the end of each poll: a slow poll never has the next one queued behind its lock.
+        if (armed && _poll == null) _poll = new Timer(_ => Poll(), null, PollMs, Timeout.Infinite);
         else if (!armed && _poll != null) { _poll.Dispose(); _poll = null; }
     }
 
@@ -88,7 +90,7 @@ public sealed unsafe class CpuTimers
                 _poll = null;
                 return;
             }
-            if (_leader.Stub == null) return;
+            if (_leader.Stub == null) { _poll?.Change(PollMs, Timeout.Infinite); return; }
             long virt = Now(CPUCLOCK_VIRT), prof = Now(CPUCLOCK_SCHED);
             for (int i = 0; i < 2; i++)
             {
@@ -96,9 +98,10 @@ public sealed unsafe class CpuTimers
                 long now = i == 0 ? virt : prof;
                 if (deadline == 0 || now < deadline) continue;
                 fire.Add(i == 0 ? Task.SIGVTALRM : Task.SIGPROF);
-                if (interval > 0)
-                    while (deadline <= now) deadline += interval;
-                else deadline = 0;
+                // The next expiry after now, in one step (the timer may be far behind: one signal for all, as Linux).
+                deadline = interval > 0
+                    ? IntervalTimer.SaturatingAdd(deadline, (long)Math.Min(((now - deadline) / interval + 1) * (double)interval, long.MaxValue))
+                    : 0;
                 _itimers[i] = (deadline, interval);
             }
             if (_watchLimit)
@@ -113,6 +116,7 @@ public sealed unsafe class CpuTimers
                 }
             }
             Rearm();
+            _poll?.Change(PollMs, Timeout.Infinite);
         }
         foreach (int sig in fire) _leader.SendSignal(sig, Task.UserInfo(sig, Task.SI_KERNEL, 0, 0));
     }

@@ -98,6 +98,15 @@ public sealed class Kernel
         lock (_tasks) return new List<Task>(_tasks.Values);
     }
 
+    /// <summary>Logs every task's state (runsc do: SIGUSR2): what a stuck sandbox waits on.</summary>
+    public void DescribeTasks()
+    {
+        var all = Tasks();
+        all.Sort((a, b) => a.Tid.CompareTo(b.Tid));
+        Log.LogWarning("task dump: {N} tasks", all.Count);
+        foreach (var t in all) Log.LogWarning("{Task}", t.Describe());
+    }
+
     /// <summary>Logs an unimplemented syscall once per number.</summary>
     public void LogUnimplemented(long nr, string name)
     {

@@ -35,7 +35,9 @@ public sealed partial class Task
     /// </summary>
     public bool Sleep(object obj, int timeoutMs = Timeout.Infinite)
     {
-        Volatile.Write(ref _waitingOn, obj);
+        // A full fence between announcing the wait and reading Exited/the signals, paired with WakeUp's: one of
+        // the two sides always sees the other's write (a release store alone may pass the loads that follow it).
+        Interlocked.Exchange(ref _waitingOn, obj);
         try
         {
             if (SignalPending || Exited) return false;
@@ -134,6 +136,7 @@ public sealed partial class Task
     public void WakeUp()
     {
         Stub?.Kick();
+        Interlocked.MemoryBarrier(); // the caller's Exited or queued signal is visible before _waitingOn is read
         if (Volatile.Read(ref _waitingOn) is { } o) lock (o) Monitor.PulseAll(o);
     }
 

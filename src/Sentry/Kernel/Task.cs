@@ -51,6 +51,8 @@ public sealed partial class Task
     public bool CoreDumped { get; private set; }
     /// <summary>Set by a handler that replaced the registers (execve): the result is not written to rax.</summary>
     public bool RegsReplaced;
+    /// <summary>The syscall being served (-1: none), for the task dump (Kernel.DescribeTasks).</summary>
+    long _inSyscall = -1;
 
     /// <summary>The task a pid argument names: 0 is the caller; else a live or zombie task (null: ESRCH).</summary>
     public Task? Named(int pid) => pid == 0 ? this : pid < 0 ? null : Kernel.FindTask(pid);
@@ -137,7 +139,9 @@ public sealed partial class Task
                     long nr = (long)Regs.OrigRax;
                     strace?.Enter(nr);
                     RegsReplaced = false;
+                    _inSyscall = nr;
                     long ret = Dispatch(table, nr);
+                    _inSyscall = -1;
                     if (!RegsReplaced) Regs.Rax = (ulong)ret;
                     strace?.Exit(nr, ret);
                     break;
@@ -223,6 +227,20 @@ public sealed partial class Task
         CoreDumped = core;
         Exited = true;
         Group.TerminateAll(this, sig, core);
+    }
+
+    /// <summary>One line for the task dump: where this task is and what it waits on.</summary>
+    public string Describe()
+    {
+        long nr = Volatile.Read(ref _inSyscall);
+        var on = Volatile.Read(ref _waitingOn);
+        var g = _group;
+        return $"task {Tid} (process {Tgid}, {Comm}): " +
+            (Zombie ? "zombie" : Exited ? "exiting" : "live") +
+            (nr >= 0 ? $", in {SyscallNames.Of(nr)}" : ", in the guest") +
+            (on != null ? $", sleeping on {on.GetType().Name}" : "") +
+            (g != null && g.StopPending ? ", group stop" : "") +
+            (_vforkDone != null && !_vforkDone.IsSet ? ", vfork parent or child" : "");
     }
 
     /// <summary>The guest's status as a shell reports it: the exit code, or 128+signal.</summary>
