@@ -32,6 +32,33 @@ public sealed class ProcessLifecycleTests
         AssertGuestStatus(r, 130);
     }
 
+    /// <summary>SIGUSR2 to runsc logs each task's state (the diagnostic for a sandbox that seems stuck) and the
+    /// guest goes on: the sleeping task is named with its syscall and what it sleeps on.</summary>
+    [Fact]
+    public void Sigusr2LogsEachTaskAndTheGuestGoesOn()
+    {
+        var log = Path.Combine(Path.GetTempPath(), $"appkernel-dump-{Guid.NewGuid():N}.log");
+        try
+        {
+            using var r = new WatchedRunsc("do", "--debug-log", log, "/bin/sh", "-c", "echo ready; read x; exec /bin/sleep 100");
+            Assert.Equal("ready", r.ReadLine());
+            WaitUntilGuestBlocks(r.Pid);
+            r.Signal("USR2");
+            var sw = Stopwatch.StartNew();
+            string text = "";
+            while (sw.ElapsedMilliseconds < 10_000 && !(text = File.ReadAllText(log)).Contains("task dump")) Thread.Sleep(20);
+            Assert.Contains("task dump: 1 tasks", text);
+            Assert.Matches(@"task 1 \(process 1, sh\): live, in read, sleeping on \w+", text);
+            r.Go(); // the guest was not disturbed: it reads its line and goes on to sleep
+            r.Stdin.WriteLine();
+            r.Stdin.Flush();
+            WaitUntilGuestBlocks(r.Pid);
+            r.Signal("TERM");
+            AssertGuestStatus(r, 143);
+        }
+        finally { File.Delete(log); }
+    }
+
     /// <summary>`timeout 1 runsc do sleep 100`: timeout's SIGTERM ends the sandbox, and timeout reports 124.</summary>
     [Fact]
     public void TimeoutEndsASleepingGuest()
