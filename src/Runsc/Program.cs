@@ -12,6 +12,7 @@ public static class Program
             DoCommand.Create(),
             ConfineCheckCommand.Create(),
             GoferCommand.Create(),
+            SpecCommand.Create(),
         };
         var separated = SeparateGuestCommand(args);
         if (separated == null) return 125;
@@ -24,8 +25,10 @@ public static class Program
     /// </summary>
     static string[]? SeparateGuestCommand(string[] args)
     {
-        int doAt = Array.IndexOf(args, "do");
-        if (doAt < 0) return args;
+        // The subcommand is the first word that is not a flag: "do" inside another command's arguments
+        // (`runsc spec -- sh -c do`) is not ours to split.
+        int doAt = Array.FindIndex(args, a => !a.StartsWith('-'));
+        if (doAt < 0 || args[doAt] != "do") return args;
         for (int i = doAt + 1; i < args.Length; i++)
         {
             var a = args[i];
