@@ -8,6 +8,15 @@ internal static unsafe class SeqPacket
 {
     const int MaxFds = 4;
 
+    /// <summary>Waits up to timeoutMs for a packet (or the peer's close) on sock: false when none came in time.</summary>
+    public static bool WaitReadable(int sock, int timeoutMs)
+    {
+        pollfd p = default;
+        p.fd = sock;
+        p.events = POLLIN;
+        return poll(&p, 1, timeoutMs) != 0; // an error (EINTR) also sends the caller on to receive
+    }
+
     /// <summary>
     /// Receives one packet into <paramref name="buf"/>. Returns its length (0 for an empty packet or the
     /// peer's close: see <see cref="PeerClosed"/>), or -1 with <paramref name="err"/> set. A packet larger than

@@ -142,13 +142,25 @@ internal sealed unsafe class FidTable
         }
     }
 
+    /// <summary>Released fids that make a collection worth it once the client goes quiet (<see cref="Compact"/>(idle)).</summary>
+    const int IdleCompactMin = 1024;
+
+    /// <summary>Whether enough fids were released since the last compaction to compact when the client is idle.</summary>
+    public bool WorthCompactingWhenIdle => _released >= IdleCompactMin;
+
+    /// <summary>Compactions done (for tests).</summary>
+    public int Compactions { get; private set; }
+
     /// <summary>
     /// After many fids were released (a sandbox's entry cache dropped a tree it walked): shrinks the tables
-    /// and collects the garbage, so the memory for them goes back to the host. Called between requests.
+    /// and collects the garbage, so the memory for them goes back to the host. Called between requests: at once
+    /// after <see cref="CompactEvery"/> releases, or with idle when the client has been quiet after fewer (the
+    /// walk is over and what it dropped would otherwise stay in the heap).
     /// </summary>
-    public void Compact()
+    public void Compact(bool idle = false)
     {
-        if (_released < CompactEvery) return;
+        if (_released < (idle ? IdleCompactMin : CompactEvery)) return;
+        Compactions++;
         _released = 0;
         if (_nodes.EnsureCapacity(0) > 4 * Math.Max(_nodes.Count, 1024)) _nodes.TrimExcess();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);

@@ -56,6 +56,12 @@ public sealed unsafe partial class GoferServer : IDisposable
         init => _fids.Max = value;
     }
 
+    /// <summary>How long the client must be quiet before released fids' memory is collected.</summary>
+    const int IdleCompactMs = 1000;
+
+    /// <summary>Compactions of the fid table so far (for tests and diagnostics).</summary>
+    public int Compactions => _fids.Compactions;
+
     /// <summary>Live fids (for tests and diagnostics).</summary>
     public int LiveFids => _fids.Count;
 
@@ -72,6 +78,8 @@ public sealed unsafe partial class GoferServer : IDisposable
             {
                 _fids.Trim();
                 _fids.Compact();
+                // Fids were released and the client went quiet: give their memory back before sleeping.
+                if (_fids.WorthCompactingWhenIdle && !SeqPacket.WaitReadable(socketFd, IdleCompactMs)) _fids.Compact(idle: true);
                 int n = SeqPacket.Receive(socketFd, _in, Span<int>.Empty, out _, out bool truncated, out var rerr);
                 if (n < 0)
                 {
