@@ -45,12 +45,21 @@ public sealed class MemoryManager
     /// <summary>The most bytes of address space mapped at once (VmPeak).</summary>
     public ulong PeakVm => Math.Max(_peakVm, TotalVm());
 
-    /// <summary>Bytes of address space mapped now (VmSize).</summary>
+    /// <summary>Bytes of address space mapped now (VmSize). Takes the lock: /proc readers are other threads.</summary>
     public ulong TotalVm()
     {
-        ulong n = 0;
-        foreach (var v in _vmas.All) n += v.Length;
-        return n;
+        lock (this)
+        {
+            ulong n = 0;
+            foreach (var v in _vmas.All) n += v.Length;
+            return n;
+        }
+    }
+
+    /// <summary>Bytes of committed private writable memory (Committed_AS), under the lock for /proc readers.</summary>
+    public ulong CommittedBytes()
+    {
+        lock (this) return _vmas.CommittedBytes();
     }
 
     /// <summary>Called before mappings go away, so VmPeak remembers the high-water mark.</summary>
@@ -352,11 +361,13 @@ public sealed class MemoryManager
         return Errno.None;
     }
 
-    /// <summary>The text of /proc/[pid]/maps.</summary>
+    /// <summary>The text of /proc/[pid]/maps: a snapshot taken under the lock (the owner's threads may be mapping).</summary>
     public string Maps()
     {
         var sb = new StringBuilder();
-        foreach (var v in _vmas.All)
+        Vma[] vmas;
+        lock (this) vmas = _vmas.All.ToArray();
+        foreach (var v in vmas)
         {
             int len0 = sb.Length;
             sb.Append($"{v.Start:x8}-{v.End:x8} ");

@@ -40,7 +40,8 @@ static class MemorySyscalls
         if ((addr & 4095) != 0) return Err(Errno.EINVAL);
         ulong pages = (len + 4095) / 4096;
         if (addr + pages * 4096 < addr) return Err(Errno.ENOMEM);
-        if (!t.MM.Vmas.FullyMapped(addr, addr + pages * 4096)) return Err(Errno.ENOMEM);
+        lock (t.MM)
+            if (!t.MM.Vmas.FullyMapped(addr, addr + pages * 4096)) return Err(Errno.ENOMEM);
         var ones = new byte[pages];
         Array.Fill(ones, (byte)1);
         return t.Mem.Write(vec, ones) ? 0 : Err(Errno.EFAULT);

@@ -39,7 +39,7 @@ public static class SystemInfo
             var u = ProcPidFiles.Usage(t);
             rss += u.Rss;
             pte += u.PageTables;
-            try { committed += t.MM.Vmas.CommittedBytes(); } catch (InvalidOperationException) { }
+            if (t.MM is { } mm) committed += mm.CommittedBytes();
         }
         return (rss, committed, pte);
     }
