@@ -41,12 +41,7 @@ public static class SpecCommand
             using var w = new StreamWriter(f);
             w.Write(json);
         }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"runsc spec: {path}: {e.Message}");
-            return 1;
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"runsc spec: {path}: {e.Message}");
             return 1;

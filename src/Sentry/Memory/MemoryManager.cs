@@ -361,13 +361,18 @@ public sealed class MemoryManager
         return Errno.None;
     }
 
-    /// <summary>The text of /proc/[pid]/maps: a snapshot taken under the lock (the owner's threads may be mapping).</summary>
+    /// <summary>The mappings as they are now, copied under the lock: /proc readers are other threads, and the
+    /// owner's threads may be mapping meanwhile.</summary>
+    public Vma[] VmaSnapshot()
+    {
+        lock (this) return _vmas.All.ToArray();
+    }
+
+    /// <summary>The text of /proc/[pid]/maps, from a snapshot.</summary>
     public string Maps()
     {
         var sb = new StringBuilder();
-        Vma[] vmas;
-        lock (this) vmas = _vmas.All.ToArray();
-        foreach (var v in vmas)
+        foreach (var v in VmaSnapshot())
         {
             int len0 = sb.Length;
             sb.Append($"{v.Start:x8}-{v.End:x8} ");

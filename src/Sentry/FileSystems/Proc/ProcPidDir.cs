@@ -30,7 +30,7 @@ public sealed class ProcPidDir : SynthDir
         Add("fd", Own(new SynthDir { Perm = 0x140, Dynamic = _ => Fds(p) }));            // 0500
         Add("fdinfo", Own(new SynthDir { Perm = 0x140, Dynamic = _ => FdInfos(p) }));    // 0500
         Add("environ", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => Environ(p) })); // 0400
-        Add("auxv", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => MmOf(p)?.SavedAuxv ?? Array.Empty<byte>() }));
+        Add("auxv", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => ProcPidFiles.MmOf(p)?.SavedAuxv ?? Array.Empty<byte>() }));
         Add("status", Own(new SynthFile(t => ProcPidFiles.Status(t, p))));
         Add("personality", Own(new SynthFile("00000000\n") { Perm = 0x100 }));
         Add("limits", Own(new SynthFile(_ => ProcPidFiles.Limits(p))));
@@ -38,7 +38,7 @@ public sealed class ProcPidDir : SynthDir
         Add("cmdline", Own(new SynthFile(_ => "") { Bytes = _ => Cmdline(p) }));
         Add("stat", Own(new SynthFile(t => ProcPidFiles.Stat(t, p))));
         Add("statm", Own(new SynthFile(_ => ProcPidFiles.Statm(p))));
-        Add("maps", Own(new SynthFile(_ => MmOf(p)?.Maps() ?? "")));
+        Add("maps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps() ?? "")));
         Add("cwd", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Cwd, t.Fs.Root), _ => p.Fs.Cwd)));
         Add("root", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Root, t.Fs.Root), _ => p.Fs.Root)));
         Add("exe", Own(new SynthSymlink(t => p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, t.Fs.Root) : null,
@@ -93,7 +93,7 @@ public sealed class ProcPidDir : SynthDir
     /// (setproctitle), the first string of the argument-and-environment area, up to a page.</summary>
     static byte[] Cmdline(Task p)
     {
-        if (MmOf(p) is not { } mm) return Array.Empty<byte>();
+        if (ProcPidFiles.MmOf(p) is not { } mm) return Array.Empty<byte>();
         ulong argStart = mm.ArgStart, argEnd = mm.ArgEnd, envStart = mm.EnvStart, envEnd = mm.EnvEnd;
         if (argEnd <= argStart) return Array.Empty<byte>();
         if (envStart != argEnd || envEnd < envStart) envStart = envEnd = argEnd;
@@ -107,10 +107,7 @@ public sealed class ProcPidDir : SynthDir
         return ReadGuest(p, argStart, argEnd);
     }
 
-    static byte[] Environ(Task p) => MmOf(p) is { } mm ? ReadGuest(p, mm.EnvStart, mm.EnvEnd) : Array.Empty<byte>();
-
-    /// <summary>The memory of a live task, or null: exited, or still being forked (no memory manager yet).</summary>
-    static MemoryManager? MmOf(Task p) => p.Exited ? null : p.MM;
+    static byte[] Environ(Task p) => ProcPidFiles.MmOf(p) is { } mm ? ReadGuest(p, mm.EnvStart, mm.EnvEnd) : Array.Empty<byte>();
 
     /// <summary>Writing comm renames a task of the writer's own process (first 15 bytes, up to a NUL), as prctl(PR_SET_NAME).</summary>
     static long WriteComm(Task t, Task p, byte[] b)

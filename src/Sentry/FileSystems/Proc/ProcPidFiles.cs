@@ -26,16 +26,18 @@ public static class ProcPidFiles
     /// counts once it is writable and committed (heap, written data); of the stack, the part holding the
     /// initial arguments and environment.
     /// </summary>
+    /// <summary>The memory of a live task, or null: exited, or still being forked (no memory manager yet).</summary>
+    internal static MemoryManager? MmOf(Task p) => p.Exited ? null : p.MM;
+
     public static MemUsage Usage(Task p)
     {
-        var mm = p.MM;
-        if (p.Exited || mm == null) return default; // a task still being forked has no memory yet
+        if (MmOf(p) is not { } mm) return default;
         ulong total = 0, rssAnon = 0, rssFile = 0, data = 0, stack = 0, execVm = 0;
         Vma[] vmas;
         ulong peakVm;
         lock (mm) // the owner may be mapping right now
         {
-            vmas = mm.Vmas.All.ToArray();
+            vmas = mm.VmaSnapshot();
             peakVm = mm.PeakVm;
         }
         foreach (var v in vmas)
@@ -86,7 +88,7 @@ public static class ProcPidFiles
     public static string Stat(Task reader, Task p)
     {
         var u = Usage(p);
-        var mm = p.Exited ? null : p.MM;
+        var mm = MmOf(p);
         char state = StateOf(reader, p);
         ulong rsslim = p.Limits.Values[5].Cur;
         var sb = new StringBuilder(256);
