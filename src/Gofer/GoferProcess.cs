@@ -1,6 +1,3 @@
-using System.Collections;
-using System.Runtime.InteropServices;
-using System.Text;
 using AppKernel.Gofer.Native;
 using AppKernel.Platform.Native;
 using static Tmds.Linux.LibC;
@@ -46,63 +43,19 @@ public static unsafe class GoferProcess
         if (writable) args.Add("--writable");
         args.Add("--sock-fd");
         args.Add(SocketFd.ToString());
-        var env = new List<string>();
-        foreach (DictionaryEntry kv in Environment.GetEnvironmentVariables()) env.Add($"{kv.Key}={kv.Value}");
-
-        var strings = new List<nint>();
-        int pid = 0, rc;
-        var attr = stackalloc byte[1024];
-        var fa = stackalloc byte[1024];
-        Host.posix_spawnattr_init(attr);
-        Host.posix_spawn_file_actions_init(fa);
-        try
-        {
-            byte** argv = stackalloc byte*[args.Count + 1];
-            for (int i = 0; i < args.Count; i++) argv[i] = Alloc(args[i], strings);
-            argv[args.Count] = null;
-            byte** envp = (byte**)NativeMemory.Alloc((nuint)(env.Count + 1), (nuint)sizeof(byte*));
-            strings.Add((nint)envp);
-            for (int i = 0; i < env.Count; i++) envp[i] = Alloc(env[i], strings);
-            envp[env.Count] = null;
-
-            ulong empty = 0, all = ~0UL;
-            Host.posix_spawnattr_setsigmask(attr, &empty);
-            Host.posix_spawnattr_setsigdefault(attr, &all);
-            // POSIX_SPAWN_SETSIGDEF 0x04 | SETSIGMASK 0x08 | SETSID 0x80: no terminal signal reaches the gofer;
-            // it ends when the Sentry closes the socket.
-            Host.posix_spawnattr_setflags(attr, 0x04 | 0x08 | 0x80);
-            Host.posix_spawn_file_actions_adddup2(fa, theirs, SocketFd);
-            fixed (byte* devNull = "/dev/null\0"u8)
-            {
-                GoferSys.posix_spawn_file_actions_addopen(fa, 0, devNull, GoferSys.O_RDONLY, 0);
-                GoferSys.posix_spawn_file_actions_addopen(fa, 1, devNull, GoferSys.O_WRONLY, 0);
-            }
-            Host.posix_spawn_file_actions_addclosefrom_np(fa, SocketFd + 1);
-            rc = Host.posix_spawn(&pid, argv[0], fa, attr, argv, envp);
-        }
-        finally
-        {
-            Host.posix_spawn_file_actions_destroy(fa);
-            Host.posix_spawnattr_destroy(attr);
-            foreach (var p in strings) NativeMemory.Free((void*)p);
-            close(theirs);
-        }
-        if (rc != 0)
+        // No terminal signal reaches the gofer (a session of its own); it ends when the Sentry closes the socket.
+        var options = new ProcessSpawner.Options { CloseFrom = SocketFd + 1 };
+        options.Dup2.Add((theirs, SocketFd));
+        options.Open.Add((0, "/dev/null", GoferSys.O_RDONLY));
+        options.Open.Add((1, "/dev/null", GoferSys.O_WRONLY));
+        int pid = ProcessSpawner.Spawn(args, options);
+        close(theirs);
+        if (pid < 0)
         {
             close(ours);
-            throw new IOException($"gofer: posix_spawn of {exePath} failed: errno {rc}");
+            throw new IOException($"gofer: posix_spawn of {exePath} failed: errno {-pid}");
         }
         client = new GoferClient(ours);
         return pid;
-    }
-
-    static byte* Alloc(string s, List<nint> owned)
-    {
-        int n = LinuxText.ByteCount(s);
-        var p = (byte*)NativeMemory.Alloc((nuint)n + 1);
-        owned.Add((nint)p);
-        LinuxText.Encode(s, new Span<byte>(p, n));
-        p[n] = 0;
-        return p;
     }
 }

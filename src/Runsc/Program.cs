@@ -13,7 +13,17 @@ public static class Program
             ConfineCheckCommand.Create(),
             GoferCommand.Create(),
             SpecCommand.Create(),
+            CreateCommand.Create(),
+            BootCommand.Create(),
+            StartCommand.Create(),
+            StateCommand.Create(),
+            KillCommand.Create(),
+            DeleteCommand.Create(),
+            RunCommand.Create(),
+            ListCommand.Create(),
+            WaitCommand.Create(),
         };
+        GlobalOptions.AddTo(root);
         var separated = SeparateGuestCommand(args);
         if (separated == null) return 125;
         return root.Parse(separated).Invoke();
@@ -25,9 +35,14 @@ public static class Program
     /// </summary>
     static string[]? SeparateGuestCommand(string[] args)
     {
-        // The subcommand is the first word that is not a flag: "do" inside another command's arguments
-        // (`runsc spec -- sh -c do`) is not ours to split.
-        int doAt = Array.FindIndex(args, a => !a.StartsWith('-'));
+        // The subcommand is the first word that is neither a global flag nor its value: "do" inside another
+        // command's arguments (`runsc spec -- sh -c do`) is not ours to split.
+        int doAt = -1;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith('-')) { doAt = i; break; }
+            if (GlobalOptions.ValueOptions.Contains(args[i])) i++;
+        }
         if (doAt < 0 || args[doAt] != "do") return args;
         for (int i = doAt + 1; i < args.Length; i++)
         {

@@ -68,7 +68,7 @@ public sealed class EntryCacheTests
     static (GoferHost Host, Inode Lower) Gofer(bool writable)
     {
         var h = new GoferHost(writable: writable, populate: Populate);
-        Assert.Equal(Errno.None, GoferFs.Attach(h.C, writable, out var root, cacheCapacity: Cap));
+        Assert.Equal(Errno.None, GoferFs.Attach(h.C, writable, overlaid: !writable, out var root, cacheCapacity: Cap));
         return (h, root!);
     }
 

@@ -105,7 +105,7 @@ public sealed class PathWalkModelTests
     {
         var r = new Random(seed);
         var model = RandomTree(r, 0);
-        var kernel = new Kernel(new KernelOptions { RootWritable = true }, NullLogger.Instance, TmpfsFs.Create(0x1ed));
+        var kernel = new Kernel(new KernelOptions { Root = RootMode.Writable }, NullLogger.Instance, TmpfsFs.Create(0x1ed));
         var t = Task.ForSetup(kernel);
         Build(t, kernel.Mounts.RootPath.Inode, model);
         for (int i = 0; i < 40; i++)

@@ -16,7 +16,6 @@ internal static unsafe partial class GoferSys
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int mknodat(int dirfd, byte* path, uint mode, ulong dev);
 
-
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int fstatfs(int fd, HostStatFs* st);
 
@@ -31,13 +30,6 @@ internal static unsafe partial class GoferSys
 
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int fremovexattr(int fd, byte* name);
-
-
-
-
-
-    [LibraryImport(Libc)]
-    public static partial int posix_spawn_file_actions_addopen(void* fa, int fd, byte* path, int oflag, uint mode);
 
     public static int Errno => Marshal.GetLastPInvokeError();
 

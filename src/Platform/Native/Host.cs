@@ -25,6 +25,10 @@ public static unsafe partial class Host
     [LibraryImport(Libc, SetLastError = true)]
     public static partial long syscall(long nr, long a1, long a2, long a3);
 
+    /// <summary>For calls with a fourth argument (pidfd_send_signal's flags): the three-argument form leaves r10 unset.</summary>
+    [LibraryImport(Libc, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long syscall4(long nr, long a1, long a2, long a3, long a4);
+
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int prctl(int option, ulong a2, ulong a3, ulong a4, ulong a5);
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using AppKernel.Gofer;
-using AppKernel.Platform.Native;
-using AppKernel.Sentry.FileSystems.Gofer;
+using AppKernel.Runsc.Runtime;
 using AppKernel.Sentry.Kernel;
 using Microsoft.Extensions.Logging;
 
@@ -57,33 +55,18 @@ public static class DoCommand
             else b.AddProvider(new Logging.TextLoggerProvider(Console.Error, debug ? LogLevel.Debug : LogLevel.Error, false));
         });
         var log = factory.CreateLogger("sentry");
-        RaiseFdLimit();
-
-        // The container's files come from a separate gofer process; the Sentry never opens them by path.
-        var exe = Environment.ProcessPath ?? "/proc/self/exe";
-        if (GoferProcess.Start(exe, Path.GetFullPath(rootfs), writable, out var gofer) < 0)
-        {
-            Console.Error.WriteLine($"runsc: cannot start the gofer for {rootfs}");
-            return 125;
-        }
-        var ge = GoferFs.Attach(gofer, writable, out var rootInode);
-        if (ge != Errno.None)
-        {
-            Console.Error.WriteLine($"runsc: the gofer cannot serve {rootfs}: {ge}");
-            return 125;
-        }
-        var options = new KernelOptions
-        {
-            RootFs = rootfs,
-            RootWritable = writable,
-            Strace = strace,
-            StraceWriter = strace ? (logFile ?? Console.Error) : null,
-            Hostname = Environment.MachineName,
-            CommitLimit = HostMemory(),
-        };
         Kernel kernel;
-        try { kernel = new Kernel(options, log, rootInode!); }
-        catch (IOException e)
+        try
+        {
+            kernel = SandboxBuilder.Build(new SandboxConfig
+            {
+                RootFs = rootfs,
+                Root = writable ? RootMode.Writable : RootMode.Overlay,
+                Strace = strace,
+                StraceWriter = strace ? (logFile ?? Console.Error) : null,
+            }, log);
+        }
+        catch (RuntimeException e)
         {
             Console.Error.WriteLine($"runsc: {e.Message}");
             return 125;
@@ -109,36 +92,13 @@ public static class DoCommand
             ctx.Cancel = true;
             kernel.DescribeTasks();
         }));
-        var result = InitProcess.Run(kernel, program, env, cwd);
+        var init = InitProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd });
+        init.Start();
+        var result = init.Wait();
         foreach (var r in forwarded) r.Dispose();
         if (result.Error != null) Console.Error.WriteLine($"runsc: {result.Error}");
         Console.Out.Flush();
         logFile?.Flush();
         return result.Status;
-    }
-
-    /// <summary>The Sentry holds an fd per cached file: as root raise the limit to the system's maximum, else to the hard limit.</summary>
-    static unsafe void RaiseFdLimit()
-    {
-        RLimit r;
-        if (Host.getrlimit(7, &r) != 0) return;
-        ulong nrOpen = 1 << 20;
-        try { nrOpen = ulong.Parse(File.ReadAllText("/proc/sys/fs/nr_open").Trim()); } catch (Exception e) when (e is IOException or FormatException) { }
-        var want = new RLimit { Cur = Math.Max(nrOpen, r.Max), Max = Math.Max(nrOpen, r.Max) };
-        if (Host.setrlimit(7, &want) == 0) return;
-        r.Cur = r.Max;
-        Host.setrlimit(7, &r);
-    }
-
-    static ulong HostMemory()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/meminfo"))
-                if (line.StartsWith("MemTotal:"))
-                    return ulong.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        }
-        catch (IOException) { }
-        return 4UL << 30;
     }
 }

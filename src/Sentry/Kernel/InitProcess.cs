@@ -8,55 +8,127 @@ namespace AppKernel.Sentry.Kernel;
 /// <summary>The outcome of running a sandbox's first process.</summary>
 public readonly record struct InitResult(int Status, string? Error);
 
-/// <summary>Starts the guest's pid 1 and runs it to completion on a dedicated thread (ptrace's thread rule).</summary>
-public static class InitProcess
+/// <summary>
+/// A process started from outside the sandbox — the container's pid 1 — on a dedicated thread (ptrace's thread
+/// rule: the thread that loads it traces it). Loading (the task, its credentials, limits, cwd, stdio and the
+/// execve of its program) happens at once; the guest runs only after <see cref="Start"/>, which is how an OCI
+/// `create` leaves a container loaded but not running until `start`. <c>runsc do</c> loads and starts at once.
+/// </summary>
+public sealed class InitProcess
 {
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    public static InitResult Run(Kernel k, IReadOnlyList<string> argv, IReadOnlyList<string> env, string? cwd)
+    readonly Kernel _k;
+    readonly ManualResetEventSlim _loaded = new(), _gate = new(), _done = new();
+    Task? _task;
+    InitResult _result;
+    volatile int _killedBeforeStart;
+
+    InitProcess(Kernel k) => _k = k;
+
+    /// <summary>The load failed: the message (as a shell says it) and exit status (127 not found, 126 not runnable).</summary>
+    public InitResult? LoadError { get; private set; }
+    public int Pid => _task?.Tid ?? 0;
+    public bool Started => _gate.IsSet;
+    public bool Exited => _done.IsSet;
+
+    /// <summary>Loads <paramref name="spec"/> as the kernel's pid 1, with runsc's own fds 0–2 as its stdio. Returns
+    /// once the program is loaded or the load failed (<see cref="LoadError"/>).</summary>
+    public static InitProcess Load(Kernel k, ProcessSpec spec)
     {
-        InitResult result = default;
-        var thread = new Thread(() => result = RunOnThisThread(k, argv, env, cwd), 16 << 20) { Name = "task-1" };
+        var p = new InitProcess(k);
+        var thread = new Thread(() => p.RunOnThisThread(spec), 16 << 20) { Name = "task-1" };
         thread.Start();
-        thread.Join();
-        return result;
+        p._loaded.Wait();
+        return p;
     }
 
-    static InitResult RunOnThisThread(Kernel k, IReadOnlyList<string> argv, IReadOnlyList<string> env, string? cwd)
-    {
-        var t = Task.CreateInit(k);
-        try
-        {
-            if (cwd != null)
-            {
-                var e = PathWalker.Resolve(t, t.Fs.Root, cwd, true, out var dir);
-                if (e == Errno.None && !dir.Inode.IsDir) e = Errno.ENOTDIR;
-                if (e != Errno.None) return new InitResult(126, $"--cwd {cwd}: {Describe(e)}");
-                t.Fs.Cwd = dir;
-            }
-            var terminal = new HostTerminal(t.Group.Pgid, t.Group.Sid);
-            for (int fd = 0; fd < 3; fd++)
-                if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0)
-                    t.Fds.InstallAt(fd, new HostStdio(fd, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal, t.Kernel.HostFds), false);
+    /// <summary>Lets the loaded program run (once; later calls do nothing).</summary>
+    public void Start() => _gate.Set();
 
-            string prog = argv[0];
-            string path = prog.Contains('/') ? prog : SearchPath(t, prog, env);
-            var err = ElfLoader.Exec(t, -100, path, new List<string>(argv), new List<string>(env), 0);
-            if (err != Errno.None)
-            {
-                int status = err is Errno.ENOENT or Errno.ENOTDIR ? 127 : 126;
-                return new InitResult(status, $"{prog}: {Describe(err)}");
-            }
-            t.Run();
-            if (t.TermSignal != 0)
-                k.Log.LogInformation("guest killed by signal {Sig}{Core}", t.TermSignal, t.CoreDumped ? " (core dumped)" : "");
-            return new InitResult(t.ShellStatus, t.TermSignal != 0 ? SignalMessage(t.TermSignal, t.CoreDumped) : null);
+    /// <summary>Waits for the process to end: its status as a shell reports it (128+N for signal N).</summary>
+    public InitResult Wait()
+    {
+        _done.Wait();
+        return _result;
+    }
+
+    public bool Wait(TimeSpan timeout) => _done.Wait(timeout);
+
+    /// <summary>Sends sig to the process as `kill` from outside the sandbox does (SI_USER from pid 0). A process
+    /// not started yet has run no code to handle it: a signal whose default is to be ignored does nothing, any other
+    /// ends it with that signal, as runc's waiting init is killed.</summary>
+    public void Signal(int sig)
+    {
+        if (sig == 0) return;
+        if (!Started)
+        {
+            if (Task.DefaultIgnored(sig)) return;
+            _killedBeforeStart = sig;
+            _gate.Set();
+            return;
         }
+        _task?.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, 0, 0));
+    }
+
+    void RunOnThisThread(ProcessSpec spec)
+    {
+        try { _result = RunLoaded(spec); }
         catch (Exception ex)
         {
-            k.Log.LogError(ex, "sandbox failed");
-            return new InitResult(128 + 9, "internal error: " + ex.Message);
+            _k.Log.LogError(ex, "sandbox failed");
+            _result = new InitResult(128 + Task.SIGKILL, "internal error: " + ex.Message);
         }
+        finally
+        {
+            _loaded.Set();
+            _done.Set();
+        }
+    }
+
+    InitResult RunLoaded(ProcessSpec spec)
+    {
+        var t = Task.CreateInit(_k);
+        _task = t;
+        var c = t.Creds;
+        c.Uid = c.Euid = c.Suid = c.Fsuid = spec.Uid;
+        c.Gid = c.Egid = c.Sgid = c.Fsgid = spec.Gid;
+        c.Groups = spec.Groups.ToArray();
+        if (spec.Umask is { } umask) t.Fs.Umask = (int)(umask & 0x1ff);
+        foreach (var (res, soft, hard) in spec.Limits) t.Limits.Values[res] = (soft, hard);
+        t.NoNewPrivs = spec.NoNewPrivileges;
+        if (spec.Cwd != null)
+        {
+            var e = PathWalker.Resolve(t, t.Fs.Root, spec.Cwd, true, out var dir);
+            if (e == Errno.None && !dir.Inode.IsDir) e = Errno.ENOTDIR;
+            if (e != Errno.None) return Failed(126, $"cwd {spec.Cwd}: {Describe(e)}");
+            t.Fs.Cwd = dir;
+        }
+        var terminal = new HostTerminal(t.Group.Pgid, t.Group.Sid);
+        for (int fd = 0; fd < 3; fd++)
+            if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0)
+                t.Fds.InstallAt(fd, new HostStdio(fd, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal, t.Kernel.HostFds), false);
+
+        string prog = spec.Argv[0];
+        string path = prog.Contains('/') ? prog : SearchPath(t, prog, spec.Env);
+        var err = ElfLoader.Exec(t, -100, path, new List<string>(spec.Argv), new List<string>(spec.Env), 0);
+        if (err != Errno.None)
+            return Failed(err is Errno.ENOENT or Errno.ENOTDIR ? 127 : 126, $"{prog}: {Describe(err)}");
+        _loaded.Set();
+        _gate.Wait();
+        // Killed before it ran: Run then only tears the process down.
+        if (_killedBeforeStart is var sig and not 0) t.Stop(0, sig, false);
+        t.Run();
+        if (t.TermSignal != 0)
+            _k.Log.LogInformation("guest killed by signal {Sig}{Core}", t.TermSignal, t.CoreDumped ? " (core dumped)" : "");
+        return new InitResult(t.ShellStatus, t.TermSignal != 0 ? SignalMessage(t.TermSignal, t.CoreDumped) : null);
+    }
+
+    InitResult Failed(int status, string message)
+    {
+        var r = new InitResult(status, message);
+        LoadError = r;
+        return r;
     }
 
     static string SearchPath(Task t, string prog, IReadOnlyList<string> env)

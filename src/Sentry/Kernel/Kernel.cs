@@ -46,15 +46,15 @@ public sealed class Kernel
     int _nextPid = 1;
     readonly HashSet<long> _loggedUnimplemented = new();
 
-    /// <summary>rootFs: the container's root directory (the gofer's); unless options say it is writable,
-    /// an in-memory overlay keeps every change, so the host's files are never written.</summary>
+    /// <summary>rootFs: the container's root directory (the gofer's); unless options say it is writable or
+    /// read-only, an in-memory overlay keeps every change, so the host's files are never written.</summary>
     public Kernel(KernelOptions options, ILogger log, Inode rootFs)
     {
         Options = options;
         Log = log;
-        var root = options.RootWritable ? rootFs : TmpfsFs.Overlay(rootFs);
+        var root = options.Root == RootMode.Overlay ? TmpfsFs.Overlay(rootFs) : rootFs;
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
-            options.RootWritable ? "9p" : "overlay", options.RootFs, false));
+            options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly));
         var dummyTask = Task.ForSetup(this);
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
         MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");
@@ -71,6 +71,28 @@ public sealed class Kernel
             return;
         }
         Mounts.MountAt(at, root, type, type, false);
+    }
+
+    /// <summary>Mounts root at path (an OCI mount of the Sentry's own: tmpfs, proc, sysfs …), making the missing
+    /// directories of path in the container's root as runc makes mount points. ENOTDIR if path names a non-directory.</summary>
+    public Errno MountAt(string path, Inode root, string type, string source, bool readOnly)
+    {
+        var t = Task.ForSetup(this);
+        var at = Mounts.RootPath;
+        foreach (var name in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var e = PathWalker.Resolve(t, at, name, true, out var next);
+            if (e == Errno.ENOENT)
+            {
+                e = at.Inode.Mkdir(t, name, 0x1ed);
+                if (e == Errno.None || e == Errno.EEXIST) e = PathWalker.Resolve(t, at, name, true, out next);
+            }
+            if (e != Errno.None) return e;
+            if (!next.Inode.IsDir) return Errno.ENOTDIR;
+            at = next;
+        }
+        Mounts.MountAt(at, root, type, source, readOnly);
+        return Errno.None;
     }
 
     public int AllocatePid()
@@ -96,6 +118,13 @@ public sealed class Kernel
     public List<Task> Tasks()
     {
         lock (_tasks) return new List<Task>(_tasks.Values);
+    }
+
+    /// <summary>Sends sig to every process of the sandbox, as from outside it (SI_USER, pid 0): `runsc kill --all`.</summary>
+    public void SignalAll(int sig)
+    {
+        foreach (var p in Tasks())
+            if (!p.Zombie && p.Tid == p.Tgid) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, 0, 0));
     }
 
     /// <summary>Logs every task's state (runsc do: SIGUSR2): what a stuck sandbox waits on.</summary>

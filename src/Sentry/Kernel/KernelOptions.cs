@@ -4,8 +4,8 @@ public sealed class KernelOptions
 {
     /// <summary>Host directory shown as the guest's root (what /proc/mounts names as the root's source).</summary>
     public string RootFs { get; set; } = "/";
-    /// <summary>Whether the guest's changes to the root reach the host directory (else an in-memory overlay keeps them).</summary>
-    public bool RootWritable { get; set; }
+    /// <summary>Where the guest's changes to the root go.</summary>
+    public RootMode Root { get; set; } = RootMode.Overlay;
     /// <summary>Print each guest syscall like strace(1).</summary>
     public bool Strace { get; set; }
     /// <summary>Where --strace output goes; stderr by default.</summary>
@@ -13,4 +13,15 @@ public sealed class KernelOptions
     public string Hostname { get; set; } = "appkernel";
     /// <summary>Most writable private memory one guest address space may commit.</summary>
     public ulong CommitLimit { get; set; } = 16UL << 30;
+}
+
+/// <summary>How the container's root is mounted.</summary>
+public enum RootMode
+{
+    /// <summary>An in-memory overlay keeps every change; the host directory is never written (`runsc do`).</summary>
+    Overlay,
+    /// <summary>Changes reach the host directory through the gofer (an OCI bundle's root, as runc).</summary>
+    Writable,
+    /// <summary>Mounted read-only: every change is EROFS (OCI root.readonly).</summary>
+    ReadOnly,
 }

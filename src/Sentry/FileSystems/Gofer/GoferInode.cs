@@ -16,25 +16,30 @@ public sealed class GoferFs
     /// <summary>Whether changes go to the host directory (else the overlay above never asks for any).</summary>
     public bool Writable { get; }
     internal ReadOnlyFds ReadOnlyFds { get; } = new();
-    /// <summary>Bounds the walked nodes kept (each holds a fid): a writable tree's, or the overlay's above it.</summary>
+    /// <summary>Whether the tree names its walked nodes itself (no overlay above does it), so a node walked again is the
+    /// same object: mounts, locks and pipes are keyed by it.</summary>
+    public bool KeepsNodes { get; }
+    /// <summary>Bounds the walked nodes kept (each holds a fid): this tree's, or the overlay's above it.</summary>
     public EntryCache Cache { get; }
 
-    GoferFs(GoferClient client, bool writable, int cacheCapacity)
+    GoferFs(GoferClient client, bool writable, bool keepsNodes, int cacheCapacity)
     {
         Client = client;
         Writable = writable;
+        KeepsNodes = writable || keepsNodes;
         Cache = new EntryCache(cacheCapacity);
         // Dropped nodes' fids were queued by their finalizers: give them back now, not at the next request.
         Cache.Reclaimed += client.FlushClunks;
     }
 
-    /// <summary>The root inode of the gofer's tree; cacheCapacity bounds the unused nodes kept.</summary>
-    public static Errno Attach(GoferClient client, bool writable, out Inode? root, int cacheCapacity = EntryCache.DefaultCapacity)
+    /// <summary>The root inode of the gofer's tree; cacheCapacity bounds the unused nodes kept. overlaid: an overlay
+    /// above names the nodes (a writable tree always names its own).</summary>
+    public static Errno Attach(GoferClient client, bool writable, bool overlaid, out Inode? root, int cacheCapacity = EntryCache.DefaultCapacity)
     {
         root = null;
         var e = client.Attach(out var fid, out var st);
         if (e != Errno.None) return e;
-        root = new GoferInode(new GoferFs(client, writable, cacheCapacity), fid, st);
+        root = new GoferInode(new GoferFs(client, writable, !overlaid, cacheCapacity), fid, st);
         return Errno.None;
     }
 }
@@ -45,7 +50,7 @@ public sealed class GoferInode : Inode
     readonly ulong _fid;
     GoferStat _st;
     string? _link;
-    // Writable trees keep their own child cache (kept right by our own changes, bounded by the fs's
+    // Writable and read-only (not overlaid) trees keep their own child cache (kept right by our own changes, bounded by the fs's
     // EntryCache: a dropped node is walked again); under the overlay the overlay's nodes are the cache.
     CachedNames? _children;
     // Keeps the directory that names this node alive while the node is (as a dentry pins its parent), so the
@@ -101,7 +106,7 @@ public sealed class GoferInode : Inode
         if (walked.Count != 1) return Errno.EIO;
         var node = new GoferInode(_fs, walked[0].Fid, walked[0].Stat, _fs.Writable ? this : null);
         child = node;
-        if (_fs.Writable) Remember(name, node);
+        if (_fs.KeepsNodes) Remember(name, node);
         return Errno.None;
     }
 

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using AppKernel.Runsc.Oci;
+using AppKernel.Runsc.Runtime;
+using AppKernel.Sentry.Kernel;
+using Microsoft.Extensions.Logging;
+using Task = AppKernel.Sentry.Kernel.Task;
+
+namespace AppKernel.Runsc.Commands;
+
+/// <summary>
+/// `runsc boot --bundle B --ready-fd N ID` (internal, started by `create`): the sandbox process. Builds the kernel
+/// from the bundle, loads the init, listens on the control socket, reports "ok" (or the error) on the ready fd, and
+/// runs the init once `start` asks. It lives exactly as long as the init and exits with its status: it is the pid
+/// engines are given.
+/// </summary>
+public static class BootCommand
+{
+    static readonly Option<string> BundleOpt = new("--bundle") { Required = true };
+    static readonly Option<int> ReadyFd = new("--ready-fd") { Required = true };
+    static readonly Argument<string> Id = new("container-id");
+
+    public static Command Create()
+    {
+        var cmd = new Command("boot", "Run a container's sandbox (internal; started by create).") { BundleOpt, ReadyFd, Id };
+        cmd.Hidden = true;
+        cmd.SetAction(p => Run(p, p.GetValue(BundleOpt)!, p.GetValue(ReadyFd), p.GetValue(Id)!));
+        return cmd;
+    }
+
+    static int Run(ParseResult p, string bundleDir, int readyFd, string id)
+    {
+        using var ctx = new RuntimeContext(p, "sentry");
+        var ready = new StreamWriter(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(readyFd, true), FileAccess.Write));
+        TextWriter? debugLog = null;
+        ILoggerFactory? debugFactory = null;
+        var log = ctx.Log;
+        if (p.GetValue(GlobalOptions.DebugLog) is { } dl)
+        {
+            debugLog = new StreamWriter(dl, append: true) { AutoFlush = true };
+            bool verbose = p.GetValue(GlobalOptions.Debug) || p.GetValue(GlobalOptions.Strace);
+            debugFactory = LoggerFactory.Create(b =>
+            {
+                b.SetMinimumLevel(LogLevel.Trace);
+                b.AddProvider(new Logging.TextLoggerProvider(debugLog, verbose ? LogLevel.Debug : LogLevel.Information, false));
+            });
+            log = debugFactory.CreateLogger("sentry");
+        }
+        InitProcess init;
+        Kernel kernel;
+        try
+        {
+            var bundle = Bundle.Load(bundleDir);
+            bool strace = p.GetValue(GlobalOptions.Strace);
+            var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null);
+            SpecTranslation.CheckMounts(bundle);
+            kernel = SandboxBuilder.Build(config, log);
+            SpecTranslation.Mount(bundle, kernel);
+            init = InitProcess.Load(kernel, SpecTranslation.Process(bundle));
+            if (init.LoadError is { } le) throw new RuntimeException(LoadMessage(bundle.Spec.Process!.Args![0], le));
+            ControlChannel.Serve(StateStore.Dir(ctx.Root, id), req => Serve(kernel, init, req));
+        }
+        catch (Exception e) when (e is RuntimeException or BundleException)
+        {
+            ctx.Log.LogError("{Message}", e.Message);
+            ready.Write(e.Message);
+            ready.Dispose();
+            return 1;
+        }
+        ready.Write("ok");
+        ready.Dispose();
+
+        // A signal to the sandbox process itself goes to the container's init, as `runsc do` does.
+        var forwarded = new List<PosixSignalRegistration>();
+        foreach (var (ps, nr) in new[] { (PosixSignal.SIGINT, Task.SIGINT), (PosixSignal.SIGTERM, Task.SIGTERM), (PosixSignal.SIGHUP, Task.SIGHUP), (PosixSignal.SIGQUIT, Task.SIGQUIT) })
+            forwarded.Add(PosixSignalRegistration.Create(ps, c =>
+            {
+                c.Cancel = true;
+                init.Signal(nr);
+            }));
+        var result = init.Wait();
+        if (result.Error != null) log.LogInformation("container {Id}: {Error}", id, result.Error);
+        try { StateStore.WriteAtomically(Path.Combine(StateStore.Dir(ctx.Root, id), StateStore.ExitFile), System.Text.Encoding.ASCII.GetBytes(result.Status.ToString())); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log.LogWarning("cannot record the exit status: {Message}", e.Message); }
+        foreach (var r in forwarded) r.Dispose();
+        Console.Out.Flush();
+        debugFactory?.Dispose();
+        return result.Status;
+    }
+
+    /// <summary>runc's wording, which engines map to their exit codes: "executable file not found" and "no such file
+    /// or directory" are 127, "permission denied" 126.</summary>
+    static string LoadMessage(string prog, InitResult r)
+    {
+        if (r.Status == 127 && !prog.Contains('/')) return $"exec: \"{prog}\": executable file not found in $PATH";
+        var why = r.Error ?? "";
+        if (why.StartsWith(prog + ": ", StringComparison.Ordinal)) why = why[(prog.Length + 2)..];
+        return $"exec: \"{prog}\": {(why.Length > 0 ? char.ToLowerInvariant(why[0]) + why[1..] : why)}";
+    }
+
+    static ControlReply Serve(Kernel kernel, InitProcess init, ControlRequest req)
+    {
+        string status = init.Exited ? Container.Stopped : init.Started ? Container.Running : Container.Created;
+        switch (req.Op)
+        {
+            case "state":
+                return new ControlReply { Status = status };
+            case "start":
+                if (status != Container.Created) return new ControlReply { Error = $"cannot start a container that is {status}" };
+                init.Start();
+                return new ControlReply { Status = Container.Running };
+            case "signal":
+                if (req.Signal is < 0 or > 64) return new ControlReply { Error = $"invalid signal {req.Signal}" };
+                if (status == Container.Stopped) return new ControlReply { Error = "container not running" };
+                if (req.All && init.Started) kernel.SignalAll(req.Signal);
+                else init.Signal(req.Signal);
+                return new ControlReply { Status = status };
+            case "wait":
+                return new ControlReply { ExitStatus = init.Wait().Status, Status = Container.Stopped };
+            default:
+                return new ControlReply { Error = $"unknown request {req.Op}" };
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using AppKernel.Platform.Native;
+using AppKernel.Runsc.Oci;
+using AppKernel.Runsc.Runtime;
+
+namespace AppKernel.Runsc.Commands;
+
+/// <summary>`runsc create [--bundle B] [--pid-file F] [--console-socket S] ID`: starts the sandbox (`runsc boot`:
+/// the Sentry and its gofer) with the container's init loaded but not running; `start` runs it.</summary>
+public static class CreateCommand
+{
+    internal static readonly Option<string?> BundleOpt = new("--bundle", "-b") { Description = "path to the bundle (default: the current directory)" };
+    internal static readonly Option<string?> PidFile = new("--pid-file") { Description = "file to write the sandbox's pid to (it exits with the container's init)" };
+    internal static readonly Option<string?> ConsoleSocket = new("--console-socket") { Description = "Unix socket to send the console's master fd to (process.terminal)" };
+    internal static readonly Option<bool> NoPivot = new("--no-pivot") { Description = "accepted for runc compatibility" };
+    internal static readonly Option<bool> NoNewKeyring = new("--no-new-keyring") { Description = "accepted for runc compatibility" };
+    internal static readonly Option<int> PreserveFds = new("--preserve-fds") { Description = "extra fds to pass to the container (not supported: must be 0)" };
+    internal static readonly Argument<string> Id = new("container-id") { Description = "the container's ID" };
+
+    public static Command Create()
+    {
+        var cmd = new Command("create", "Create a container: its sandbox is started and its process loaded, waiting for `start`.")
+        {
+            BundleOpt, PidFile, ConsoleSocket, NoPivot, NoNewKeyring, PreserveFds, Id,
+        };
+        cmd.SetAction(p => RuntimeCommand.Execute(p, "create", ctx =>
+        {
+            using var c = CreateContainer(ctx, p.GetValue(Id)!, p.GetValue(BundleOpt), p.GetValue(PidFile), p.GetValue(ConsoleSocket), p.GetValue(PreserveFds));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>create's work, shared with `run`. Returns the container, still locked; the sandbox is a child of this
+    /// process (`run` waits for it; `create` exits and leaves it to the engine, which reaps it as a subreaper).</summary>
+    internal static Container CreateContainer(RuntimeContext ctx, string id, string? bundleDir, string? pidFile, string? consoleSocket, int preserveFds)
+    {
+        StateStore.CheckId(id);
+        if (preserveFds != 0) throw new RuntimeException("--preserve-fds: passing extra fds to the container is not supported");
+        var bundle = Bundle.Load(bundleDir ?? Directory.GetCurrentDirectory());
+        SpecTranslation.Sandbox(bundle, false, null);
+        SpecTranslation.CheckMounts(bundle);
+        if (consoleSocket != null) throw new RuntimeException("--console-socket: a terminal for the container is not supported yet");
+
+        using (var dirLock = StateStore.CreateDir(ctx.Root, id))
+        {
+            try
+            {
+                var record = new ContainerRecord
+                {
+                    Id = id, Bundle = bundle.Dir, Rootfs = bundle.RootPath, Created = DateTime.UtcNow, Annotations = bundle.Spec.Annotations,
+                };
+                StateStore.Write(dirLock.Dir, record);
+                record.Pid = StartSandbox(ctx, bundle.Dir, id);
+                record.PidStartTime = HostProcess.StartTime(record.Pid);
+                StateStore.Write(dirLock.Dir, record);
+                if (pidFile != null) StateStore.WriteAtomically(Path.GetFullPath(pidFile), System.Text.Encoding.ASCII.GetBytes(record.Pid.ToString()));
+            }
+            catch
+            {
+                // Nothing is left of a container that failed to be created.
+                try { Directory.Delete(dirLock.Dir, recursive: true); } catch (IOException) { }
+                throw;
+            }
+        }
+        return Container.Open(ctx.Root, id);
+    }
+
+    /// <summary>Spawns `runsc boot` with our stdio (the container's) and waits until it reports over a pipe that the
+    /// init is loaded and the control socket listens — or why not. Returns its pid.</summary>
+    static unsafe int StartSandbox(RuntimeContext ctx, string bundleDir, string id)
+    {
+        const int ReadyFd = 3;
+        int* fds = stackalloc int[2];
+        if (Tmds.Linux.LibC.pipe2(fds, Tmds.Linux.LibC.O_CLOEXEC) != 0) throw new RuntimeException($"pipe: errno {Tmds.Linux.LibC.errno}");
+        int pid;
+        try
+        {
+            var args = new List<string> { Environment.ProcessPath ?? "/proc/self/exe" };
+            args.AddRange(GlobalOptions.Forward(ctx.Parse));
+            args.AddRange(["boot", "--bundle", bundleDir, "--ready-fd", ReadyFd.ToString(), id]);
+            var options = new ProcessSpawner.Options { CloseFrom = ReadyFd + 1 };
+            for (int fd = 0; fd < 3; fd++)
+                if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0) options.Dup2.Add((fd, fd));
+                else options.Open.Add((fd, "/dev/null", fd == 0 ? Tmds.Linux.LibC.O_RDONLY : Tmds.Linux.LibC.O_WRONLY));
+            options.Dup2.Add((fds[1], ReadyFd));
+            pid = ProcessSpawner.Spawn(args, options);
+            if (pid < 0) throw new RuntimeException($"cannot start the sandbox: posix_spawn: errno {-pid}");
+        }
+        finally { Tmds.Linux.LibC.close(fds[1]); }
+
+        string report;
+        using (var ready = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fds[0], true), FileAccess.Read))
+        using (var reader = new StreamReader(ready))
+            report = reader.ReadToEnd().Trim();
+        if (report == "ok") return pid;
+        int status;
+        Tmds.Linux.LibC.kill(pid, 9);
+        Host.waitpid(pid, &status, 0);
+        throw new RuntimeException(report.Length > 0 ? report : $"the sandbox exited before it was ready (wait status 0x{status:x})");
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using AppKernel.Runsc.Runtime;
+
+namespace AppKernel.Runsc.Commands;
+
+/// <summary>`runsc start ID`: runs the process of a created container.</summary>
+public static class StartCommand
+{
+    static readonly Argument<string> Id = new("container-id");
+
+    public static Command Create()
+    {
+        var cmd = new Command("start", "Start a created container's process.") { Id };
+        cmd.SetAction(p => RuntimeCommand.Execute(p, "start", ctx =>
+        {
+            using var c = Container.Open(ctx.Root, p.GetValue(Id)!);
+            Start(c);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    internal static void Start(Container c)
+    {
+        var status = c.Status();
+        if (status != Container.Created) throw new RuntimeException($"cannot start a container that is {status}: {c.Id}");
+        var reply = c.Call(new ControlRequest { Op = "start" }) ?? throw new RuntimeException($"the sandbox of {c.Id} is gone");
+        if (reply.Error != null) throw new RuntimeException($"{c.Id}: {reply.Error}");
+    }
+}

@@ -1,0 +1,75 @@
+using AppKernel.Gofer;
+using AppKernel.Platform.Native;
+using AppKernel.Sentry.FileSystems.Gofer;
+using AppKernel.Sentry.Kernel;
+using Microsoft.Extensions.Logging;
+
+namespace AppKernel.Runsc.Runtime;
+
+/// <summary>What a sandbox is built from: `runsc do`'s flags or an OCI bundle's config.json (SpecConfig).</summary>
+public sealed class SandboxConfig
+{
+    public required string RootFs { get; init; }
+    public RootMode Root { get; init; } = RootMode.Overlay;
+    public string Hostname { get; init; } = Environment.MachineName;
+    public bool Strace { get; init; }
+    public TextWriter? StraceWriter { get; init; }
+}
+
+/// <summary>
+/// Builds a sandbox's kernel: starts the gofer that serves the root (the Sentry never opens the container's files
+/// by path) and the Sentry's kernel over it. The one path `runsc do` and `runsc boot` (OCI create) share.
+/// </summary>
+public static class SandboxBuilder
+{
+    /// <summary>Call from a thread that lives as long as the sandbox: the gofer dies with the thread that spawned it.
+    /// Throws <see cref="RuntimeException"/> with a message for the user.</summary>
+    public static Kernel Build(SandboxConfig config, ILogger log)
+    {
+        if (!Directory.Exists(config.RootFs)) throw new RuntimeException($"root file system {config.RootFs}: not a directory");
+        RaiseFdLimit();
+        var exe = Environment.ProcessPath ?? "/proc/self/exe";
+        bool writable = config.Root == RootMode.Writable;
+        GoferClient gofer;
+        try { GoferProcess.Start(exe, Path.GetFullPath(config.RootFs), writable, out gofer); }
+        catch (IOException e) { throw new RuntimeException($"cannot start the gofer for {config.RootFs}: {e.Message}"); }
+        var ge = GoferFs.Attach(gofer, writable, overlaid: config.Root == RootMode.Overlay, out var rootInode);
+        if (ge != Errno.None) throw new RuntimeException($"the gofer cannot serve {config.RootFs}: {ge}");
+        var options = new KernelOptions
+        {
+            RootFs = config.RootFs,
+            Root = config.Root,
+            Strace = config.Strace,
+            StraceWriter = config.StraceWriter,
+            Hostname = config.Hostname,
+            CommitLimit = HostMemory(),
+        };
+        try { return new Kernel(options, log, rootInode!); }
+        catch (IOException e) { throw new RuntimeException(e.Message); }
+    }
+
+    /// <summary>The Sentry holds an fd per cached file: as root raise the limit to the system's maximum, else to the hard limit.</summary>
+    static unsafe void RaiseFdLimit()
+    {
+        RLimit r;
+        if (Host.getrlimit(RLimits.RLIMIT_NOFILE, &r) != 0) return;
+        ulong nrOpen = 1 << 20;
+        try { nrOpen = ulong.Parse(File.ReadAllText("/proc/sys/fs/nr_open").Trim()); } catch (Exception e) when (e is IOException or FormatException) { }
+        var want = new RLimit { Cur = Math.Max(nrOpen, r.Max), Max = Math.Max(nrOpen, r.Max) };
+        if (Host.setrlimit(RLimits.RLIMIT_NOFILE, &want) == 0) return;
+        r.Cur = r.Max;
+        Host.setrlimit(RLimits.RLIMIT_NOFILE, &r);
+    }
+
+    static ulong HostMemory()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("MemTotal:"))
+                    return ulong.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (IOException) { }
+        return 4UL << 30;
+    }
+}

@@ -1,0 +1,96 @@
+using AppKernel.Runsc.Oci;
+using AppKernel.Sentry.FileSystems.Tmpfs;
+using AppKernel.Sentry.Kernel;
+
+namespace AppKernel.Runsc.Runtime;
+
+/// <summary>
+/// An OCI bundle in the Sentry's terms: the sandbox (root, hostname, mounts) and the init process (args, env, cwd,
+/// user, umask, rlimits, no_new_privs). What the spec asks and AppKernel cannot honour is refused here, by field,
+/// before anything starts; what runc also ignores is ignored.
+/// </summary>
+public static class SpecTranslation
+{
+    /// <summary>Mount types the Sentry provides itself. proc, sysfs and /dev come with every kernel; devpts, mqueue and
+    /// cgroup are accepted where runc's default spec puts them (their file systems arrive with later issues).</summary>
+    static readonly HashSet<string> OwnTypes = ["proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2"];
+
+    public static SandboxConfig Sandbox(Bundle b, bool strace, TextWriter? straceWriter)
+    {
+        var spec = b.Spec;
+        if (spec.Process!.Terminal == true)
+            throw Field(b, "process.terminal", "a terminal for the container is not supported yet; set it to false");
+        return new SandboxConfig
+        {
+            RootFs = b.RootPath,
+            Root = spec.Root!.Readonly == true ? RootMode.ReadOnly : RootMode.Writable,
+            Hostname = spec.Hostname ?? Environment.MachineName,
+            Strace = strace,
+            StraceWriter = straceWriter,
+        };
+    }
+
+    /// <summary>Checks the mounts the kernel will make (so `create` fails before a sandbox exists).</summary>
+    public static void CheckMounts(Bundle b)
+    {
+        for (int i = 0; i < (b.Spec.Mounts?.Count ?? 0); i++)
+        {
+            var m = b.Spec.Mounts![i];
+            var type = m.Type ?? (m.Options?.Contains("bind") == true || m.Options?.Contains("rbind") == true ? "bind" : null);
+            if (type == "tmpfs" || (type != null && OwnTypes.Contains(type))) continue;
+            if (type is "bind" or "none" || m.Options?.Contains("bind") == true || m.Options?.Contains("rbind") == true)
+                throw Field(b, $"mounts[{i}]", $"bind mount of {m.Source} on {m.Destination}: bind mounts are not supported yet");
+            throw Field(b, $"mounts[{i}].type", $"{type ?? "(none)"} on {m.Destination}: not a file system AppKernel provides");
+        }
+    }
+
+    /// <summary>Makes the bundle's mounts in the kernel: tmpfs mounts get a file system of their own; the Sentry's own
+    /// file systems are there already (proc, sysfs and /dev) or not yet provided.</summary>
+    public static void Mount(Bundle b, Kernel k)
+    {
+        for (int i = 0; i < (b.Spec.Mounts?.Count ?? 0); i++)
+        {
+            var m = b.Spec.Mounts![i];
+            if (m.Type != "tmpfs" || m.Destination is "/dev" or "/dev/shm") continue;
+            uint mode = 0x3ff; // 1777, Linux's default for tmpfs
+            foreach (var o in m.Options ?? [])
+                if (o.StartsWith("mode=") && !TryOctal(o[5..], out mode)) throw Field(b, $"mounts[{i}].options", $"{o}: not an octal mode");
+            bool ro = m.Options?.Contains("ro") == true;
+            var e = k.MountAt(m.Destination!, TmpfsFs.Create(mode & 0xfff), "tmpfs", m.Source ?? "tmpfs", ro);
+            if (e != Errno.None) throw Field(b, $"mounts[{i}].destination", $"cannot mount tmpfs on {m.Destination}: {e}");
+        }
+    }
+
+    public static ProcessSpec Process(Bundle b)
+    {
+        var p = b.Spec.Process!;
+        var limits = new List<(int, ulong, ulong)>();
+        foreach (var r in p.Rlimits ?? []) limits.Add((Bundle.RlimitNumber(r.Type!), r.Soft, r.Hard));
+        return new ProcessSpec
+        {
+            Argv = p.Args!,
+            Env = p.Env ?? [],
+            Cwd = p.Cwd,
+            Uid = p.User?.Uid ?? 0,
+            Gid = p.User?.Gid ?? 0,
+            Groups = p.User?.AdditionalGids ?? [],
+            Umask = p.User?.Umask,
+            Limits = limits,
+            NoNewPrivileges = p.NoNewPrivileges == true,
+        };
+    }
+
+    static bool TryOctal(string s, out uint v)
+    {
+        v = 0;
+        if (s.Length == 0) return false;
+        foreach (var c in s)
+        {
+            if (c is < '0' or > '7') return false;
+            v = v * 8 + (uint)(c - '0');
+        }
+        return true;
+    }
+
+    static BundleException Field(Bundle b, string field, string why) => new($"{Path.Combine(b.Dir, "config.json")}: {field}: {why}");
+}

@@ -1,0 +1,19 @@
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>A process to start from outside the sandbox (the container's init, or `runsc exec`): what an OCI spec's
+/// `process` says, in the kernel's terms.</summary>
+public sealed record ProcessSpec
+{
+    public required IReadOnlyList<string> Argv { get; init; }
+    public IReadOnlyList<string> Env { get; init; } = [];
+    /// <summary>Working directory inside the sandbox; null: the root.</summary>
+    public string? Cwd { get; init; }
+    public uint Uid { get; init; }
+    public uint Gid { get; init; }
+    public IReadOnlyList<uint> Groups { get; init; } = [];
+    /// <summary>null: Linux's default 022.</summary>
+    public uint? Umask { get; init; }
+    /// <summary>Limits that replace the kernel's defaults: (resource number, soft, hard).</summary>
+    public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> Limits { get; init; } = [];
+    public bool NoNewPrivileges { get; init; }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json.Nodes;
+using Xunit;
+using static AppKernel.Tests.EndToEnd.RunscHarness;
+
+namespace AppKernel.Tests.EndToEnd;
+
+/// <summary>A busybox OCI bundle (as ECOSYSTEM.md builds one) made from `runsc spec`, with its own --root.</summary>
+public sealed class BusyboxBundle : IDisposable
+{
+    public string Dir { get; }
+    public string StateRoot { get; }
+
+    public BusyboxBundle()
+    {
+        Dir = Directory.CreateTempSubdirectory("appkernel-bundle-").FullName;
+        StateRoot = Path.Combine(Dir, "state");
+        var rootfs = Path.Combine(Dir, "rootfs");
+        foreach (var d in new[] { "bin", "proc", "dev", "sys", "tmp", "etc" }) Directory.CreateDirectory(Path.Combine(rootfs, d));
+        Assert.True(File.Exists("/bin/busybox"), "apt-get install busybox-static");
+        File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
+        foreach (var app in new[] { "sh", "echo", "cat", "sleep", "ls", "hostname", "id", "touch", "true" })
+            File.CreateSymbolicLink(Path.Combine(rootfs, "bin", app), "busybox");
+        var r = Run(RunscPath, ["spec", "--bundle", Dir]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        SetProcess("true");
+    }
+
+    /// <summary>Rewrites config.json with process.args = sh -c SCRIPT (terminal off) and edit applied.</summary>
+    public void SetProcess(string script, Action<JsonObject>? edit = null)
+    {
+        var path = Path.Combine(Dir, "config.json");
+        var spec = (JsonObject)JsonNode.Parse(File.ReadAllText(path))!;
+        spec["process"]!["terminal"] = false;
+        spec["process"]!["args"] = new JsonArray("sh", "-c", script);
+        edit?.Invoke(spec);
+        File.WriteAllText(path, spec.ToJsonString());
+    }
+
+    /// <summary>runsc --root STATE ARGS, its stdio on files: `create` leaves the sandbox holding them.</summary>
+    public ProcResult Runsc(params string[] args)
+    {
+        var outFile = Path.Combine(Dir, $"out-{Guid.NewGuid():N}");
+        var q = string.Join(' ', new[] { RunscPath, "--root", StateRoot }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        var r = Run("/bin/sh", ["-c", $"exec {q} </dev/null >{outFile}.1 2>{outFile}.2"], cwd: Dir);
+        return new ProcResult(r.ExitCode, File.ReadAllText(outFile + ".1"), File.ReadAllText(outFile + ".2"));
+    }
+
+    public JsonObject State(string id)
+    {
+        var r = Runsc("state", id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return (JsonObject)JsonNode.Parse(r.Stdout)!;
+    }
+
+    public string[] Containers() => Directory.Exists(StateRoot) ? Directory.GetDirectories(StateRoot) : [];
+
+    public void Dispose()
+    {
+        foreach (var d in Containers()) Run(RunscPath, ["--root", StateRoot, "delete", "--force", Path.GetFileName(d)]);
+        Directory.Delete(Dir, recursive: true);
+    }
+}
+
+/// <summary>The OCI runtime commands on a busybox bundle: run, the create → start → kill → delete walk through the
+/// statuses, and bad input (a clear error, exit 1, nothing left behind).</summary>
+[Trait("Category", "EndToEnd")]
+public class OciLifecycleTests : IDisposable
+{
+    readonly BusyboxBundle _b = new();
+
+    public void Dispose() => _b.Dispose();
+
+    [Fact]
+    public void RunPrintsWhatTheProcessPrintsAndExitsWithItsStatus()
+    {
+        _b.SetProcess("echo hi from $(hostname); cat /proc/version; exit 3");
+        var r = Run(RunscPath, ["--root", _b.StateRoot, "run", "--bundle", _b.Dir, "c1"]);
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Contains("hi from runsc", r.Stdout);
+        Assert.Contains("AppKernel", r.Stdout);
+        Assert.Empty(_b.Containers());
+    }
+
+    [Fact]
+    public void CreateStartKillDeleteWalkTheStatuses()
+    {
+        // A writable root (root.readonly false): the file the guest writes appears in the bundle's rootfs.
+        _b.SetProcess("trap 'echo got TERM; exit 7' TERM; echo started > /tmp/started; while true; do sleep 0.1; done",
+            s => s["root"]!["readonly"] = false);
+        var pidFile = Path.Combine(_b.Dir, "pid");
+        var r = _b.Runsc("create", "--bundle", _b.Dir, "--pid-file", pidFile, "c2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        int pid = int.Parse(File.ReadAllText(pidFile));
+        Assert.True(Alive(pid));
+        var sandbox = Descendants(pid).Append(pid).ToList();
+
+        var s = _b.State("c2");
+        Assert.Equal("created", (string?)s["status"]);
+        Assert.Equal(pid, (int)s["pid"]!);
+        Assert.Equal(_b.Dir, (string?)s["bundle"]);
+        Assert.StartsWith("1.", (string?)s["ociVersion"]);
+
+        r = _b.Runsc("start", "c2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("running", (string?)_b.State("c2")["status"]);
+        r = _b.Runsc("start", "c2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("running", r.Stderr);
+        r = _b.Runsc("delete", "c2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("not stopped", r.Stderr);
+
+        // The trap runs only once the shell has set it: wait for the file it writes after.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!SawStarted() && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.True(SawStarted());
+        r = _b.Runsc("kill", "c2", "TERM");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        r = _b.Runsc("wait", "c2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(7, (int)JsonNode.Parse(r.Stdout)!["exitStatus"]!);
+        Assert.Equal("stopped", (string?)_b.State("c2")["status"]);
+        Assert.Empty(Survivors(sandbox));
+
+        r = _b.Runsc("delete", "c2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Empty(_b.Containers());
+        r = _b.Runsc("state", "c2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("does not exist", r.Stderr);
+
+        bool SawStarted() => File.Exists(Path.Combine(_b.Dir, "rootfs", "tmp", "started"));
+    }
+
+    /// <summary>containerd's shim removes a container that never started with kill then delete (as runc allows).</summary>
+    [Fact]
+    public void ACreatedContainerCanBeKilledAndDeleted()
+    {
+        var pidFile = Path.Combine(_b.Dir, "pid");
+        Assert.Equal(0, _b.Runsc("create", "--bundle", _b.Dir, "--pid-file", pidFile, "c3").ExitCode);
+        int pid = int.Parse(File.ReadAllText(pidFile));
+        var sandbox = Descendants(pid).Append(pid).ToList();
+        var r = _b.Runsc("kill", "c3", "9");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Empty(Survivors(sandbox));
+        Assert.Equal("stopped", (string?)_b.State("c3")["status"]);
+        Assert.Equal(0, _b.Runsc("delete", "c3").ExitCode);
+        Assert.Empty(_b.Containers());
+    }
+
+    [Fact]
+    public void DeleteForceKillsARunningContainerAndLeavesNothing()
+    {
+        _b.SetProcess("sleep 1000");
+        var pidFile = Path.Combine(_b.Dir, "pid");
+        var r = _b.Runsc("run", "--detach", "--bundle", _b.Dir, "--pid-file", pidFile, "c4");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        int pid = int.Parse(File.ReadAllText(pidFile));
+        var sandbox = Descendants(pid).Append(pid).ToList();
+        Assert.Equal("running", (string?)_b.State("c4")["status"]);
+        var list = JsonNode.Parse(_b.Runsc("list", "--format", "json").Stdout)!.AsArray();
+        Assert.Single(list);
+        Assert.Equal("c4", (string?)list[0]!["id"]);
+        Assert.Equal(0, _b.Runsc("delete", "--force", "c4").ExitCode);
+        Assert.Empty(Survivors(sandbox));
+        Assert.Empty(_b.Containers());
+    }
+
+    [Fact]
+    public void BadInputIsOneClearErrorAndLeavesNothing()
+    {
+        void Refused(ProcResult r, string expected)
+        {
+            Assert.True(r.ExitCode == 1, r.ToString());
+            Assert.Contains(expected, r.Stderr);
+        }
+        var config = Path.Combine(_b.Dir, "config.json");
+        var good = File.ReadAllText(config);
+
+        File.Delete(config);
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "x1"), "config.json");
+        File.WriteAllText(config, good.Replace("\"args\":", "\"args\": 5, \"x\":"));
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "x1"), "process.args");
+        File.WriteAllText(config, good);
+        _b.SetProcess("true", s => s["root"]!["path"] = "no-such-rootfs");
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "x1"), "root.path");
+        File.WriteAllText(config, good);
+        _b.SetProcess("true", s => s["process"]!["args"] = new JsonArray("no-such-program"));
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "x1"), "executable file not found");
+        File.WriteAllText(config, good);
+        _b.SetProcess("true", s => ((JsonArray)s["mounts"]!).Add(new JsonObject { ["destination"] = "/data", ["type"] = "weirdfs", ["source"] = "x" }));
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "x1"), "mounts[");
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "../escape"), "invalid container id");
+        Assert.Empty(_b.Containers());
+
+        File.WriteAllText(config, good);
+        _b.SetProcess("sleep 1000");
+        Assert.Equal(0, _b.Runsc("create", "--bundle", _b.Dir, "x2").ExitCode);
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "x2"), "exists");
+        Assert.Equal("created", (string?)_b.State("x2")["status"]);
+        foreach (var cmd in new[] { "state", "start", "kill", "delete" })
+            Refused(_b.Runsc(cmd, "nothing-here"), "does not exist");
+        Refused(_b.Runsc("kill", "x2", "NOTASIGNAL"), "signal");
+        Assert.Equal(0, _b.Runsc("delete", "x2").ExitCode);
+        Assert.Empty(_b.Containers());
+    }
+
+    /// <summary>Engines read the runtime's errors from --log as JSON lines (runc's format).</summary>
+    [Fact]
+    public void ErrorsGoToTheJsonLog()
+    {
+        var log = Path.Combine(_b.Dir, "log.json");
+        var r = _b.Runsc("--log", log, "--log-format", "json", "state", "nothing-here");
+        Assert.Equal(1, r.ExitCode);
+        var line = File.ReadAllLines(log).Last();
+        var o = JsonNode.Parse(line)!;
+        Assert.Equal("error", (string?)o["level"]);
+        Assert.Contains("does not exist", (string?)o["msg"]);
+        Assert.NotNull(o["time"]);
+    }
+}
