@@ -8,14 +8,19 @@ using static Tmds.Linux.LibC;
 
 namespace AppKernel.Gofer;
 
+/// <summary>A bind mount the gofer serves besides the root: its host source, whether changes are allowed, and the
+/// socket its own session runs on.</summary>
+public readonly record struct GoferMount(string Source, bool Writable, int SockFd);
+
 /// <summary>The body of `runsc gofer`: the gofer process serving one root over one socket.</summary>
 public static unsafe class GoferMain
 {
     const int PR_SET_PDEATHSIG = 1;
     const int RLIMIT_NOFILE = 7;
 
-    /// <summary>Serves <paramref name="root"/> on <paramref name="sockFd"/> until the Sentry closes it. Returns the exit code.</summary>
-    public static int Run(string root, bool writable, int sockFd, ILogger log)
+    /// <summary>Serves <paramref name="root"/> on <paramref name="sockFd"/>, and each bind mount's source on its own
+    /// socket, until the Sentry closes them. Returns the exit code.</summary>
+    public static int Run(string root, bool writable, int sockFd, IReadOnlyList<GoferMount> mounts, ILogger log)
     {
         // Die with the parent (the spawning thread of runsc). If it is gone already, its end of the socket
         // is closed and Serve returns at once.
@@ -38,6 +43,20 @@ public static unsafe class GoferMain
             return 1;
         }
         fcntl(sockFd, F_SETFD, FD_CLOEXEC);
+        // A bind mount's source is outside the root: open it (a directory or a file) before the jail hides it.
+        var mountFds = new List<int>();
+        foreach (var m in mounts)
+        {
+            int fd;
+            fixed (byte* p = LinuxText.EncodeZ(m.Source)) fd = openat(GoferSys.AT_FDCWD, p, GoferSys.O_PATH | GoferSys.O_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                log.LogError("cannot open bind mount source {Source}: errno {Errno}", m.Source, (Errno)errno);
+                return 1;
+            }
+            mountFds.Add(fd);
+            fcntl(m.SockFd, F_SETFD, FD_CLOEXEC);
+        }
 
         if (!Confine(root, log))
         {
@@ -46,9 +65,15 @@ public static unsafe class GoferMain
             return 1;
         }
 
-        using var server = new GoferServer(rootFd, writable, procFd, log);
-        server.Serve(sockFd);
-        close(sockFd);
+        var sessions = new List<(GoferServer, int)> { (new GoferServer(rootFd, writable, procFd, log), sockFd) };
+        for (int i = 0; i < mounts.Count; i++)
+            sessions.Add((new GoferServer(mountFds[i], mounts[i].Writable, fcntl(procFd, F_DUPFD_CLOEXEC, 0), log), mounts[i].SockFd));
+        GoferServer.ServeAll(sessions);
+        foreach (var (server, sock) in sessions)
+        {
+            server.Dispose();
+            close(sock);
+        }
         return 0;
     }
 

@@ -19,43 +19,57 @@ public static unsafe class GoferProcess
     /// <em>thread</em> as the parent, so call this from a thread that lives as long as the sandbox).
     /// Throws <see cref="IOException"/> if the socket or the process cannot be made.
     /// </summary>
-    public static int Start(string exePath, string rootDir, bool writable, out GoferClient client)
-    {
-        int* sv = stackalloc int[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-            throw new IOException($"gofer: socketpair failed: errno {errno}");
-        int ours = sv[0], theirs = sv[1];
-        if (theirs <= SocketFd)
-        {
-            // dup2(fd, fd) would keep close-on-exec, and 0..2 are replaced below: move it out of the way first.
-            int moved = fcntl(theirs, F_DUPFD_CLOEXEC, 10);
-            close(theirs);
-            theirs = moved;
-            if (theirs < 0)
-            {
-                close(ours);
-                throw new IOException($"gofer: fcntl(F_DUPFD_CLOEXEC) failed: errno {errno}");
-            }
-        }
+    public static int Start(string exePath, string rootDir, bool writable, out GoferClient client) =>
+        Start(exePath, rootDir, writable, [], out client, out _);
 
-        // An absolute root: runsc's argument pre-scan looks for a bare "do", which a relative root could be.
-        var args = new List<string> { exePath, "gofer", "--root", Path.GetFullPath(rootDir) };
-        if (writable) args.Add("--writable");
-        args.Add("--sock-fd");
-        args.Add(SocketFd.ToString());
-        // No terminal signal reaches the gofer (a session of its own); it ends when the Sentry closes the socket.
-        var options = new ProcessSpawner.Options { CloseFrom = SocketFd + 1 };
-        options.Dup2.Add((theirs, SocketFd));
-        options.Open.Add((0, "/dev/null", GoferSys.O_RDONLY));
-        options.Open.Add((1, "/dev/null", GoferSys.O_WRONLY));
-        int pid = ProcessSpawner.Spawn(args, options);
-        close(theirs);
-        if (pid < 0)
+    /// <summary>As above, and also serve each bind mount's source (a host directory or file) on a socket of its own:
+    /// <paramref name="mountClients"/>[i] is mounts[i]'s client.</summary>
+    public static int Start(string exePath, string rootDir, bool writable, IReadOnlyList<(string Source, bool Writable)> mounts,
+        out GoferClient client, out List<GoferClient> mountClients)
+    {
+        var ours = new List<int>();
+        var theirs = new List<int>();
+        int* sv = stackalloc int[2];
+        try
         {
-            close(ours);
-            throw new IOException($"gofer: posix_spawn of {exePath} failed: errno {-pid}");
+            for (int i = 0; i <= mounts.Count; i++)
+            {
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                    throw new IOException($"gofer: socketpair failed: errno {errno}");
+                ours.Add(sv[0]);
+                // Above every target fd (3..3+mounts): dup2 onto the targets in order then clobbers none of them.
+                int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, SocketFd + mounts.Count + 1);
+                close(sv[1]);
+                if (moved < 0) throw new IOException($"gofer: fcntl(F_DUPFD_CLOEXEC) failed: errno {errno}");
+                theirs.Add(moved);
+            }
+
+            // An absolute root: runsc's argument pre-scan looks for a bare "do", which a relative root could be.
+            var args = new List<string> { exePath, "gofer", "--root", Path.GetFullPath(rootDir) };
+            if (writable) args.Add("--writable");
+            args.Add("--sock-fd");
+            args.Add(SocketFd.ToString());
+            for (int i = 0; i < mounts.Count; i++)
+            {
+                args.Add("--mount");
+                args.Add($"{SocketFd + 1 + i}:{(mounts[i].Writable ? "rw" : "ro")}:{Path.GetFullPath(mounts[i].Source)}");
+            }
+            // No terminal signal reaches the gofer (a session of its own); it ends when the Sentry closes the sockets.
+            var options = new ProcessSpawner.Options { CloseFrom = SocketFd + 1 + mounts.Count };
+            for (int i = 0; i < theirs.Count; i++) options.Dup2.Add((theirs[i], SocketFd + i));
+            options.Open.Add((0, "/dev/null", GoferSys.O_RDONLY));
+            options.Open.Add((1, "/dev/null", GoferSys.O_WRONLY));
+            int pid = ProcessSpawner.Spawn(args, options);
+            if (pid < 0) throw new IOException($"gofer: posix_spawn of {exePath} failed: errno {-pid}");
+            client = new GoferClient(ours[0]);
+            mountClients = ours.Skip(1).Select(fd => new GoferClient(fd)).ToList();
+            ours.Clear();
+            return pid;
         }
-        client = new GoferClient(ours);
-        return pid;
+        finally
+        {
+            foreach (var fd in theirs) close(fd);
+            foreach (var fd in ours) close(fd);
+        }
     }
 }

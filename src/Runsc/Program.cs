@@ -22,6 +22,10 @@ public static class Program
             RunCommand.Create(),
             ListCommand.Create(),
             WaitCommand.Create(),
+            ExecCommand.Create(),
+            PauseCommands.Pause(),
+            PauseCommands.Resume(),
+            PauseCommands.Ps(),
         };
         GlobalOptions.AddTo(root);
         var separated = SeparateGuestCommand(args);
@@ -31,7 +35,7 @@ public static class Program
 
     /// <summary>
     /// `runsc do [flags] prog args...`: flags stop at the program name, as with gVisor, so the guest's own
-    /// options (ls -la) are never taken for ours. Inserts "--" before the program.
+    /// options (ls -la) are never taken for ours. Inserts "--" before the program. The same for `exec`.
     /// </summary>
     static string[]? SeparateGuestCommand(string[] args)
     {
@@ -43,24 +47,28 @@ public static class Program
             if (!args[i].StartsWith('-')) { doAt = i; break; }
             if (GlobalOptions.ValueOptions.Contains(args[i])) i++;
         }
-        if (doAt < 0 || args[doAt] != "do") return args;
+        if (doAt < 0 || args[doAt] is not ("do" or "exec")) return args;
+        // `do PROG ARGS` splits at the program; `exec [flags] ID PROG ARGS` after the container's ID (as runc's
+        // flags stop at the first argument).
+        bool isDo = args[doAt] == "do";
+        var (values, switches) = isDo ? (DoCommand.ValueOptions, DoCommand.SwitchOptions) : (ExecCommand.ValueOptions, ExecCommand.SwitchOptions);
         for (int i = doAt + 1; i < args.Length; i++)
         {
             var a = args[i];
             if (a == "--") return args;
-            if (a.StartsWith('-'))
+            if (a.StartsWith('-') && a.Length > 1)
             {
                 string flag = a.Split('=', 2)[0];
-                if (DoCommand.ValueOptions.Contains(flag) && !a.Contains('=')) i++;
-                else if (!DoCommand.ValueOptions.Contains(flag) && !DoCommand.SwitchOptions.Contains(flag))
+                if (values.Contains(flag) && !a.Contains('=')) i++;
+                else if (!values.Contains(flag) && !switches.Contains(flag))
                 {
-                    Console.Error.WriteLine($"runsc do: unknown flag {flag} (see runsc do --help)");
+                    Console.Error.WriteLine($"runsc {args[doAt]}: unknown flag {flag} (see runsc {args[doAt]} --help)");
                     return null;
                 }
                 continue;
             }
             var list = args.ToList();
-            list.Insert(i, "--");
+            list.Insert(isDo ? i : i + 1, "--");
             return list.ToArray();
         }
         return args;

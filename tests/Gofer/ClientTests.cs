@@ -1,3 +1,4 @@
+using AppKernel.Platform.Native;
 using AppKernel.Gofer;
 using AppKernel.Gofer.Native;
 using AppKernel.Gofer.Protocol;

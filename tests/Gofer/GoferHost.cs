@@ -1,3 +1,4 @@
+using AppKernel.Platform.Native;
 using System.Text;
 using AppKernel.Gofer;
 using AppKernel.Gofer.Native;

@@ -1,3 +1,4 @@
+using AppKernel.Platform.Native;
 using System.Collections.Concurrent;
 using System.Text;
 using AppKernel.Gofer.Native;

@@ -1,3 +1,4 @@
+using AppKernel.Platform.Native;
 using AppKernel.Gofer.Native;
 using AppKernel.Gofer.Protocol;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,8 @@ public sealed unsafe partial class GoferServer : IDisposable
     readonly byte[] _scratch = new byte[Wire.MaxMessage];
     bool _disposed;
 
-    /// <param name="rootDirFd">an fd (O_PATH is enough) of the directory to serve; the server owns it.</param>
+    /// <param name="rootDirFd">an fd (O_PATH is enough) of the directory to serve (or the file, for a bind-mounted
+    /// file); the server owns it.</param>
     /// <param name="writable">false: every change is EROFS.</param>
     /// <param name="procSelfFdDirFd">an fd of /proc/self/fd opened before confinement; the server owns it.</param>
     public GoferServer(int rootDirFd, bool writable, int procSelfFdDirFd, ILogger? log)
@@ -69,64 +71,111 @@ public sealed unsafe partial class GoferServer : IDisposable
     /// Serves requests on <paramref name="socketFd"/> until the peer closes it (or the socket fails).
     /// Every fid of the session is released when it ends. The socket is not closed.
     /// </summary>
-    public void Serve(int socketFd)
+    public void Serve(int socketFd) => ServeAll([(this, socketFd)]);
+
+    /// <summary>
+    /// Serves several trees (the root and each bind mount of a container), each on its own socket, from this one
+    /// thread: waits for any socket to be readable and answers one request from it. Returns when every session has
+    /// ended. A server whose client went quiet after releasing fids compacts its table (see FidTable).
+    /// </summary>
+    public static void ServeAll(IReadOnlyList<(GoferServer Server, int Socket)> sessions)
     {
-        _log.LogDebug("serving on fd {Fd} ({Mode})", socketFd, _writable ? "read-write" : "read-only");
+        var live = new List<(GoferServer Server, int Socket)>(sessions);
+        foreach (var (srv, sock) in live) srv._log.LogDebug("serving on fd {Fd} ({Mode})", sock, srv._writable ? "read-write" : "read-only");
+        var pfds = new Tmds.Linux.pollfd[live.Count];
         try
         {
-            while (true)
+            while (live.Count > 0)
             {
-                _fids.Trim();
-                _fids.Compact();
-                // Fids were released and the client went quiet: give their memory back before sleeping.
-                if (_fids.WorthCompactingWhenIdle && !SeqPacket.WaitReadable(socketFd, IdleCompactMs)) _fids.Compact(idle: true);
-                int n = SeqPacket.Receive(socketFd, _in, Span<int>.Empty, out _, out bool truncated, out var rerr);
-                if (n < 0)
+                bool idleWork = false;
+                foreach (var (srv, _) in live)
                 {
-                    _log.LogWarning("receive failed: {Errno}", rerr);
+                    srv._fids.Trim();
+                    srv._fids.Compact();
+                    idleWork |= srv._fids.WorthCompactingWhenIdle;
+                }
+                for (int i = 0; i < live.Count; i++) pfds[i] = new Tmds.Linux.pollfd { fd = live[i].Socket, events = POLLIN };
+                int ready;
+                fixed (Tmds.Linux.pollfd* p = pfds)
+                    do ready = poll(p, (uint)live.Count, idleWork ? IdleCompactMs : -1); while (ready < 0 && errno == EINTR);
+                if (ready < 0)
+                {
+                    live[0].Server._log.LogWarning("poll failed: errno {Errno}", errno);
                     return;
                 }
-                if (n == 0 && SeqPacket.PeerClosed(socketFd)) return;
-
-                uint tag = 0;
-                Reply reply;
-                int donate = -1;
-                if (truncated)
+                if (ready == 0)
                 {
-                    if (MessageHeader.TryRead(_in, out var h)) tag = h.Tag;
-                    reply = new ErrorReply(Errno.EPROTO);
+                    // Fids were released and the clients went quiet: give their memory back before sleeping.
+                    foreach (var (srv, _) in live)
+                        if (srv._fids.WorthCompactingWhenIdle) srv._fids.Compact(idle: true);
+                    continue;
                 }
-                else
+                for (int i = live.Count - 1; i >= 0; i--)
                 {
-                    var derr = Codec.DecodeRequest(_in.AsSpan(0, n), out tag, out var req);
-                    if (derr != Errno.None) reply = new ErrorReply(derr);
-                    else reply = Dispatch(req!, out donate);
-                }
-                if (reply is ErrorReply) _log.LogDebug("malformed request (tag {Tag}): {Errno}", tag, reply.Err);
-
-                int len = Codec.EncodeReply(reply, tag, _out);
-                if (len < 0)
-                {
-                    // Cannot happen for replies the server builds; never send a half-written message.
-                    _log.LogError("reply {Reply} does not fit in a message", reply.GetType().Name);
-                    if (donate >= 0) close(donate);
-                    donate = -1;
-                    len = Codec.EncodeReply(new ErrorReply(Errno.EIO), tag, _out);
-                }
-                bool sent = SeqPacket.Send(socketFd, _out.AsSpan(0, len), donate, out var serr);
-                if (donate >= 0) close(donate);
-                if (!sent)
-                {
-                    if (serr != Errno.EPIPE && serr != Errno.ECONNRESET) _log.LogWarning("send failed: {Errno}", serr);
-                    return;
+                    if (pfds[i].revents != 0)
+                    {
+                        var (srv, sock) = live[i];
+                        if (!srv.ServeOne(sock))
+                        {
+                            srv._fids.Clear();
+                            srv._log.LogDebug("session on fd {Fd} ended", sock);
+                            live.RemoveAt(i);
+                        }
+                    }
                 }
             }
         }
         finally
         {
-            _fids.Clear();
-            _log.LogDebug("session ended");
+            foreach (var (srv, _) in live) srv._fids.Clear();
         }
+    }
+
+    /// <summary>Receives one request on socketFd and sends its reply. False when the session is over.</summary>
+    bool ServeOne(int socketFd)
+    {
+        int n = SeqPacket.Receive(socketFd, _in, Span<int>.Empty, out _, out bool truncated, out var rerr);
+        if (n < 0)
+        {
+            if (rerr == Errno.EAGAIN || rerr == Errno.EINTR) return true;
+            _log.LogWarning("receive failed: {Errno}", rerr);
+            return false;
+        }
+        if (n == 0 && SeqPacket.PeerClosed(socketFd)) return false;
+
+        uint tag = 0;
+        Reply reply;
+        int donate = -1;
+        if (truncated)
+        {
+            if (MessageHeader.TryRead(_in, out var h)) tag = h.Tag;
+            reply = new ErrorReply(Errno.EPROTO);
+        }
+        else
+        {
+            var derr = Codec.DecodeRequest(_in.AsSpan(0, n), out tag, out var req);
+            if (derr != Errno.None) reply = new ErrorReply(derr);
+            else reply = Dispatch(req!, out donate);
+        }
+        if (reply is ErrorReply) _log.LogDebug("malformed request (tag {Tag}): {Errno}", tag, reply.Err);
+
+        int len = Codec.EncodeReply(reply, tag, _out);
+        if (len < 0)
+        {
+            // Cannot happen for replies the server builds; never send a half-written message.
+            _log.LogError("reply {Reply} does not fit in a message", reply.GetType().Name);
+            if (donate >= 0) close(donate);
+            donate = -1;
+            len = Codec.EncodeReply(new ErrorReply(Errno.EIO), tag, _out);
+        }
+        bool sent = SeqPacket.Send(socketFd, _out.AsSpan(0, len), donate, out var serr);
+        if (donate >= 0) close(donate);
+        if (!sent)
+        {
+            if (serr != Errno.EPIPE && serr != Errno.ECONNRESET) _log.LogWarning("send failed: {Errno}", serr);
+            return false;
+        }
+        return true;
     }
 
     /// <summary>Runs one decoded request. An internal failure fails only this request (EIO).</summary>

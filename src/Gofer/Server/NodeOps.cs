@@ -32,6 +32,10 @@ public sealed unsafe partial class GoferServer
         if (_fids.Full) return Fail(Op.Attach, Errno.ENFILE);
         int fd;
         fixed (byte* dot = ".\0"u8) fd = openat(_root, dot, GoferSys.O_PATH | GoferSys.O_DIRECTORY | GoferSys.O_CLOEXEC, 0);
+        // A bind-mounted file is served as a tree of one node: a second fd of the same inode, through its
+        // /proc/self/fd link (which names exactly that inode, never a path).
+        if (fd < 0 && LastErrno == Errno.ENOTDIR)
+            fixed (byte* n = LinuxText.EncodeZ(_root.ToString())) fd = openat(_procFd, n, GoferSys.O_PATH | GoferSys.O_CLOEXEC, 0);
         if (fd < 0) return Fail(Op.Attach, LastErrno);
         var e = Adopt(fd, out ulong fid, out var st);
         return e != Errno.None ? Fail(Op.Attach, e) : new FidStatReply(Op.Attach, fid, st);

@@ -46,7 +46,7 @@ public static class BootCommand
             });
             log = debugFactory.CreateLogger("sentry");
         }
-        InitProcess init;
+        GuestProcess init;
         Kernel kernel;
         try
         {
@@ -54,11 +54,22 @@ public static class BootCommand
             bool strace = p.GetValue(GlobalOptions.Strace);
             var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null);
             SpecTranslation.CheckMounts(bundle);
+            SpecTranslation.MakeMountPoints(bundle);
             kernel = SandboxBuilder.Build(config, log);
             SpecTranslation.Mount(bundle, kernel);
-            init = InitProcess.Load(kernel, SpecTranslation.Process(bundle));
+            init = GuestProcess.Load(kernel, SpecTranslation.Process(bundle));
             if (init.LoadError is { } le) throw new RuntimeException(LoadMessage(bundle.Spec.Process!.Args![0], le));
-            ControlChannel.Serve(StateStore.Dir(ctx.Root, id), req => Serve(kernel, init, req));
+            var k = kernel;
+            var i = init;
+            ControlChannel.Serve(StateStore.Dir(ctx.Root, id), (req, fds, reply) =>
+            {
+                if (req.Op == "exec") Exec(k, req, fds, reply);
+                else
+                {
+                    foreach (var fd in fds) Tmds.Linux.LibC.close(fd);
+                    reply(Serve(k, i, req));
+                }
+            });
         }
         catch (Exception e) when (e is RuntimeException or BundleException)
         {
@@ -98,9 +109,37 @@ public static class BootCommand
         return $"exec: \"{prog}\": {(why.Length > 0 ? char.ToLowerInvariant(why[0]) + why[1..] : why)}";
     }
 
-    static ControlReply Serve(Kernel kernel, InitProcess init, ControlRequest req)
+    /// <summary>`runsc exec`: a new process from the request's spec, with the client's stdio; replies when it started
+    /// (or why not), then with its exit status.</summary>
+    static void Exec(Kernel kernel, ControlRequest req, int[] fds, Func<ControlReply, bool> reply)
     {
-        string status = init.Exited ? Container.Stopped : init.Started ? Container.Running : Container.Created;
+        GuestProcess p;
+        try
+        {
+            if (req.Process is not { Argv.Count: > 0 } spec)
+            {
+                reply(new ControlReply { Error = "exec: no process given" });
+                return;
+            }
+            p = GuestProcess.Load(kernel, spec.ToProcessSpec(), fds.Length >= 3 ? fds : null);
+        }
+        finally
+        {
+            foreach (var fd in fds) Tmds.Linux.LibC.close(fd);
+        }
+        if (p.LoadError is { } le)
+        {
+            reply(new ControlReply { Error = LoadMessage(req.Process.Argv[0], le) });
+            return;
+        }
+        p.Start();
+        reply(new ControlReply { Status = Container.Running, Pid = p.Pid });
+        reply(new ControlReply { Status = Container.Stopped, ExitStatus = p.Wait().Status });
+    }
+
+    static ControlReply Serve(Kernel kernel, GuestProcess init, ControlRequest req)
+    {
+        string status = init.Exited ? Container.Stopped : !init.Started ? Container.Created : kernel.Paused ? Container.Paused : Container.Running;
         switch (req.Op)
         {
             case "state":
@@ -112,9 +151,25 @@ public static class BootCommand
             case "signal":
                 if (req.Signal is < 0 or > 64) return new ControlReply { Error = $"invalid signal {req.Signal}" };
                 if (status == Container.Stopped) return new ControlReply { Error = "container not running" };
-                if (req.All && init.Started) kernel.SignalAll(req.Signal);
+                if (req.Pid != 0) kernel.FindTask(req.Pid)?.SendSignal(req.Signal, Task.UserInfo(req.Signal, Task.SI_USER, 0, 0));
+                else if (req.All && init.Started) kernel.SignalAll(req.Signal);
                 else init.Signal(req.Signal);
                 return new ControlReply { Status = status };
+            case "pause":
+                if (status != Container.Running) return new ControlReply { Error = $"cannot pause a container that is {status}" };
+                kernel.Pause();
+                return new ControlReply { Status = Container.Paused };
+            case "resume":
+                if (status != Container.Paused) return new ControlReply { Error = $"cannot resume a container that is {status}" };
+                kernel.Resume();
+                return new ControlReply { Status = Container.Running };
+            case "ps":
+                var list = new List<ProcessInfo>();
+                foreach (var t in kernel.Tasks())
+                    if (t.Tid == t.Tgid && !t.Zombie)
+                        list.Add(new ProcessInfo { Pid = t.Tgid, Ppid = t.Ppid, Uid = t.Creds.Uid, HostPid = t.Stub?.HostTgid ?? 0, Cmd = t.Comm });
+                list.Sort((a, b) => a.Pid.CompareTo(b.Pid));
+                return new ControlReply { Status = status, Processes = list };
             case "wait":
                 return new ControlReply { ExitStatus = init.Wait().Status, Status = Container.Stopped };
             default:

@@ -92,7 +92,7 @@ public static class DoCommand
             ctx.Cancel = true;
             kernel.DescribeTasks();
         }));
-        var init = InitProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd });
+        var init = GuestProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd });
         init.Start();
         var result = init.Wait();
         foreach (var r in forwarded) r.Dispose();

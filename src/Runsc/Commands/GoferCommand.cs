@@ -10,25 +10,37 @@ public static class GoferCommand
     static readonly Option<string> Root = new("--root") { Description = "directory to serve as the sandbox's root file system", Required = true };
     static readonly Option<bool> Writable = new("--writable") { Description = "allow changes (default: read-only, every change is EROFS)" };
     static readonly Option<int> SockFd = new("--sock-fd") { Description = "fd of the SOCK_SEQPACKET socket to the Sentry", Required = true };
+    static readonly Option<string[]> Mounts = new("--mount") { Description = "FD:rw|ro:SOURCE — also serve SOURCE (a bind mount) on socket FD", AllowMultipleArgumentsPerToken = false };
 
     public static Command Create()
     {
         var cmd = new Command("gofer", "Serve a root file system to the Sentry (internal).")
         {
-            Root, Writable, SockFd,
+            Root, Writable, SockFd, Mounts,
         };
         cmd.Hidden = true;
-        cmd.SetAction(parse => Run(parse.GetValue(Root)!, parse.GetValue(Writable), parse.GetValue(SockFd)));
+        cmd.SetAction(parse => Run(parse.GetValue(Root)!, parse.GetValue(Writable), parse.GetValue(SockFd), parse.GetValue(Mounts) ?? []));
         return cmd;
     }
 
-    static int Run(string root, bool writable, int sockFd)
+    static int Run(string root, bool writable, int sockFd, string[] mountArgs)
     {
+        var mounts = new List<GoferMount>();
+        foreach (var m in mountArgs)
+        {
+            var parts = m.Split(':', 3);
+            if (parts.Length != 3 || !int.TryParse(parts[0], out int fd) || parts[1] is not ("rw" or "ro") || parts[2].Length == 0)
+            {
+                Console.Error.WriteLine($"runsc gofer: --mount {m}: expected FD:rw|ro:SOURCE");
+                return 2;
+            }
+            mounts.Add(new GoferMount(parts[2], parts[1] == "rw", fd));
+        }
         using var factory = LoggerFactory.Create(b =>
         {
             b.SetMinimumLevel(LogLevel.Trace);
             b.AddProvider(new Logging.TextLoggerProvider(Console.Error, LogLevel.Warning, false));
         });
-        return GoferMain.Run(root, writable, sockFd, factory.CreateLogger("gofer"));
+        return GoferMain.Run(root, writable, sockFd, mounts, factory.CreateLogger("gofer"));
     }
 }

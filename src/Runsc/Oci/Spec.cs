@@ -100,4 +100,5 @@ public sealed class SpecNamespace
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true,
     IndentCharacter = '\t', IndentSize = 1)]
 [JsonSerializable(typeof(Spec))]
+[JsonSerializable(typeof(SpecProcess))]
 public sealed partial class OciJson : JsonSerializerContext;

@@ -1,106 +1,138 @@
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using AppKernel.Platform.Native;
+using static Tmds.Linux.LibC;
 
 namespace AppKernel.Runsc.Runtime;
 
 /// <summary>
-/// The sandbox's control socket: a Unix stream socket in the container's state directory. Each connection carries
-/// one request line and one reply line, both JSON. A state directory's path can be longer than sun_path's 108
-/// bytes (Docker's IDs are 64 characters), so the socket is named through /proc/self/fd of the directory.
+/// The sandbox's control socket: a SOCK_SEQPACKET Unix socket in the container's state directory. A client sends
+/// one request (JSON, with up to 4 fds as SCM_RIGHTS: `exec` passes its stdio) and reads replies, one JSON message
+/// each: most requests have one; `exec` has "started" then the exit status. A state directory's path can be longer
+/// than sun_path's 108 bytes (Docker's IDs are 64 characters), so the socket is named through /proc/self/fd of the
+/// directory.
 /// </summary>
 public static unsafe class ControlChannel
 {
-    const int O_PATH = 0x200000, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
+    const int O_PATH = 0x200000, O_DIRECTORY_ = 0x10000, SunPathMax = 108, MaxMessage = 65536;
 
-    static T ThroughDirFd<T>(string dir, Func<string, T> use)
+    /// <summary>Runs use with a sockaddr_un for the socket in dir.</summary>
+    static int WithAddress(string dir, Func<IntPtr, int, int> use)
     {
-        int fd;
-        fixed (byte* p = Encoding.UTF8.GetBytes(dir + "\0")) fd = Tmds.Linux.LibC.open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) throw new SocketException((int)SocketError.AddressNotAvailable);
-        try { return use($"/proc/self/fd/{fd}/{StateStore.SocketName}"); }
-        finally { Tmds.Linux.LibC.close(fd); }
+        int dfd;
+        fixed (byte* p = Encoding.UTF8.GetBytes(dir + "\0")) dfd = open(p, O_PATH | O_DIRECTORY_ | O_CLOEXEC);
+        if (dfd < 0) return -1;
+        try
+        {
+            var path = Encoding.ASCII.GetBytes($"/proc/self/fd/{dfd}/{StateStore.SocketName}");
+            var addr = new byte[2 + SunPathMax];
+            addr[0] = (byte)AF_UNIX;
+            path.CopyTo(addr, 2);
+            fixed (byte* a = addr) return use((IntPtr)a, 2 + path.Length + 1);
+        }
+        finally { close(dfd); }
     }
 
-    /// <summary>Listens in dir and serves each request with handle on a thread of its own (`wait` blocks).</summary>
-    public static Socket Serve(string dir, Func<ControlRequest, ControlReply> handle)
+    /// <summary>Listens in dir; each connection's request is handled on a thread of its own (`wait` and `exec`
+    /// block) by handle(request, fds, reply): reply sends one message and is false once the client is gone.
+    /// The fds are the handler's to close.</summary>
+    public static void Serve(string dir, Action<ControlRequest, int[], Func<ControlReply, bool>> handle)
     {
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        ThroughDirFd(dir, path =>
+        int ls = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (ls < 0) throw new RuntimeException($"control socket: errno {errno}");
+        int r = WithAddress(dir, (a, len) =>
         {
-            File.Delete(path);
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            return 0;
+            fixed (byte* p = Encoding.UTF8.GetBytes(Path.Combine(dir, StateStore.SocketName) + "\0")) unlink(p);
+            return bind(ls, (Tmds.Linux.sockaddr*)a, (uint)len);
         });
-        listener.Listen(16);
+        if (r != 0 || listen(ls, 16) != 0)
+        {
+            int e = errno;
+            close(ls);
+            throw new RuntimeException($"control socket in {dir}: errno {e}");
+        }
         new Thread(() =>
         {
             while (true)
             {
-                Socket conn;
-                try { conn = listener.Accept(); }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
-                new Thread(() => ServeOne(conn, handle)) { IsBackground = true, Name = "control" }.Start();
+                int c = accept4(ls, null, null, SOCK_CLOEXEC);
+                if (c < 0)
+                {
+                    int e = errno;
+                    if (e == EINTR || e == ECONNABORTED) continue;
+                    return;
+                }
+                new Thread(() => ServeOne(c, handle)) { IsBackground = true, Name = "control" }.Start();
             }
         }) { IsBackground = true, Name = "control-accept" }.Start();
-        return listener;
     }
 
-    static void ServeOne(Socket conn, Func<ControlRequest, ControlReply> handle)
+    static void ServeOne(int conn, Action<ControlRequest, int[], Func<ControlReply, bool>> handle)
     {
-        using (conn)
-        {
-            try
-            {
-                var line = ReadLine(conn);
-                ControlReply reply;
-                try
-                {
-                    var req = line == null ? null : JsonSerializer.Deserialize(line, RuntimeJson.Default.ControlRequest);
-                    reply = req == null ? new ControlReply { Error = "malformed request" } : handle(req);
-                }
-                catch (JsonException) { reply = new ControlReply { Error = "malformed request" }; }
-                conn.Send(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(reply, RuntimeJson.Default.ControlReply) + "\n"));
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-        }
-    }
-
-    /// <summary>Sends one request to the sandbox whose state directory is dir. Null if no sandbox listens there
-    /// (it exited, or was killed).</summary>
-    public static ControlReply? Call(string dir, ControlRequest req)
-    {
-        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var buf = new byte[MaxMessage];
+        Span<int> fds = stackalloc int[4];
         try
         {
-            ThroughDirFd(dir, path =>
+            int n = SeqPacket.Receive(conn, buf, fds, out int nfds, out bool truncated, out _);
+            var got = fds[..nfds].ToArray();
+            bool Reply(ControlReply rep) => SeqPacket.Send(conn, JsonSerializer.SerializeToUtf8Bytes(rep, RuntimeJson.Default.ControlReply), -1, out _);
+            ControlRequest? req = null;
+            try { req = n > 0 && !truncated ? JsonSerializer.Deserialize(buf.AsSpan(0, n), RuntimeJson.Default.ControlRequest) : null; }
+            catch (JsonException) { }
+            if (req == null)
             {
-                s.Connect(new UnixDomainSocketEndPoint(path));
-                return 0;
-            });
-            s.Send(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(req, RuntimeJson.Default.ControlRequest) + "\n"));
-            var line = ReadLine(s);
-            return line == null ? null : JsonSerializer.Deserialize(line, RuntimeJson.Default.ControlReply);
+                foreach (var fd in got) close(fd);
+                Reply(new ControlReply { Error = "malformed request" });
+                return;
+            }
+            handle(req, got, Reply);
         }
-        catch (Exception e) when (e is SocketException or JsonException) { return null; }
+        finally { close(conn); }
     }
 
-    static string? ReadLine(Socket s)
+    /// <summary>An open request: its replies, in order.</summary>
+    public sealed class Session : IDisposable
     {
-        var buf = new List<byte>();
-        var one = new byte[4096];
-        while (buf.Count < 1 << 20)
+        int _fd;
+        internal Session(int fd) => _fd = fd;
+
+        /// <summary>The next reply; null when the sandbox closed the connection (or is gone).</summary>
+        public ControlReply? Next()
         {
-            int n = s.Receive(one);
-            if (n == 0) break;
-            int nl = Array.IndexOf(one, (byte)'\n', 0, n);
-            if (nl >= 0)
-            {
-                buf.AddRange(one.AsSpan(0, nl).ToArray());
-                return Encoding.UTF8.GetString(buf.ToArray());
-            }
-            buf.AddRange(one.AsSpan(0, n).ToArray());
+            var buf = new byte[MaxMessage];
+            int n = SeqPacket.Receive(_fd, buf, Span<int>.Empty, out _, out _, out _);
+            if (n <= 0) return null;
+            try { return JsonSerializer.Deserialize(buf.AsSpan(0, n), RuntimeJson.Default.ControlReply); }
+            catch (JsonException) { return null; }
         }
-        return null;
+
+        public void Dispose()
+        {
+            if (_fd >= 0) close(_fd);
+            _fd = -1;
+        }
+    }
+
+    /// <summary>Sends req (with fds) to the sandbox whose state directory is dir. Null if no sandbox listens there
+    /// (it exited, or was killed).</summary>
+    public static Session? Open(string dir, ControlRequest req, ReadOnlySpan<int> fds = default)
+    {
+        int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (s < 0) return null;
+        int r;
+        do r = WithAddress(dir, (a, len) => connect(s, (Tmds.Linux.sockaddr*)a, (uint)len)); while (r < 0 && errno == EINTR);
+        if (r != 0 || !SeqPacket.Send(s, JsonSerializer.SerializeToUtf8Bytes(req, RuntimeJson.Default.ControlRequest), fds, out _))
+        {
+            close(s);
+            return null;
+        }
+        return new Session(s);
+    }
+
+    /// <summary>A request with one reply.</summary>
+    public static ControlReply? Call(string dir, ControlRequest req)
+    {
+        using var s = Open(dir, req);
+        return s?.Next();
     }
 }

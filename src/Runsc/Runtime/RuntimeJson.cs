@@ -38,6 +38,28 @@ public sealed class ControlRequest
     [JsonPropertyName("signal")] public int Signal { get; set; }
     /// <summary>signal: every process of the sandbox, not only the init.</summary>
     [JsonPropertyName("all")] public bool All { get; set; }
+    /// <summary>signal: this process (an exec'd one) rather than the init.</summary>
+    [JsonPropertyName("pid")] public int Pid { get; set; }
+    /// <summary>exec: the process to start (its stdio comes with the request as fds).</summary>
+    [JsonPropertyName("process")] public ExecProcess? Process { get; set; }
+}
+
+/// <summary>A process for `exec`, as the kernel's ProcessSpec.</summary>
+public sealed class ExecProcess
+{
+    [JsonPropertyName("argv")] public List<string> Argv { get; set; } = [];
+    [JsonPropertyName("env")] public List<string> Env { get; set; } = [];
+    [JsonPropertyName("cwd")] public string Cwd { get; set; } = "/";
+    [JsonPropertyName("uid")] public uint Uid { get; set; }
+    [JsonPropertyName("gid")] public uint Gid { get; set; }
+    [JsonPropertyName("groups")] public List<uint> Groups { get; set; } = [];
+    [JsonPropertyName("umask")] public uint? Umask { get; set; }
+    [JsonPropertyName("noNewPrivileges")] public bool NoNewPrivileges { get; set; }
+
+    public Sentry.Kernel.ProcessSpec ToProcessSpec() => new()
+    {
+        Argv = Argv, Env = Env, Cwd = Cwd, Uid = Uid, Gid = Gid, Groups = Groups, Umask = Umask, NoNewPrivileges = NoNewPrivileges,
+    };
 }
 
 public sealed class ControlReply
@@ -46,6 +68,20 @@ public sealed class ControlReply
     /// <summary>created, running, paused, stopped.</summary>
     [JsonPropertyName("status")] public string? Status { get; set; }
     [JsonPropertyName("exitStatus")] public int? ExitStatus { get; set; }
+    /// <summary>exec: the new process's pid inside the sandbox.</summary>
+    [JsonPropertyName("pid")] public int? Pid { get; set; }
+    /// <summary>ps: the sandbox's processes.</summary>
+    [JsonPropertyName("processes")] public List<ProcessInfo>? Processes { get; set; }
+}
+
+/// <summary>One process of the sandbox for `ps`: its pid inside, and the host process (stub) that holds it.</summary>
+public sealed class ProcessInfo
+{
+    [JsonPropertyName("pid")] public int Pid { get; set; }
+    [JsonPropertyName("ppid")] public int Ppid { get; set; }
+    [JsonPropertyName("uid")] public uint Uid { get; set; }
+    [JsonPropertyName("hostPid")] public int HostPid { get; set; }
+    [JsonPropertyName("cmd")] public string Cmd { get; set; } = "";
 }
 
 /// <summary>`runsc wait`'s output, as gVisor prints it.</summary>
@@ -62,6 +98,8 @@ public sealed class WaitResult
 [JsonSerializable(typeof(ControlRequest))]
 [JsonSerializable(typeof(ControlReply))]
 [JsonSerializable(typeof(WaitResult))]
+[JsonSerializable(typeof(ExecProcess))]
+[JsonSerializable(typeof(List<int>))]
 public sealed partial class RuntimeJson : JsonSerializerContext;
 
 /// <summary>runc prints `state` indented with two spaces.</summary>

@@ -14,7 +14,12 @@ public sealed class SandboxConfig
     public string Hostname { get; init; } = Environment.MachineName;
     public bool Strace { get; init; }
     public TextWriter? StraceWriter { get; init; }
+    /// <summary>Host directories and files shown at a path inside (OCI bind mounts), served by the same gofer.</summary>
+    public IReadOnlyList<BindMount> Binds { get; init; } = [];
 }
+
+/// <summary>A host directory or file (Source) shown at Destination; changes reach it only when Writable.</summary>
+public sealed record BindMount(string Source, string Destination, bool Writable);
 
 /// <summary>
 /// Builds a sandbox's kernel: starts the gofer that serves the root (the Sentry never opens the container's files
@@ -31,7 +36,8 @@ public static class SandboxBuilder
         var exe = Environment.ProcessPath ?? "/proc/self/exe";
         bool writable = config.Root == RootMode.Writable;
         GoferClient gofer;
-        try { GoferProcess.Start(exe, Path.GetFullPath(config.RootFs), writable, out gofer); }
+        List<GoferClient> bindClients;
+        try { GoferProcess.Start(exe, Path.GetFullPath(config.RootFs), writable, config.Binds.Select(b => (b.Source, b.Writable)).ToList(), out gofer, out bindClients); }
         catch (IOException e) { throw new RuntimeException($"cannot start the gofer for {config.RootFs}: {e.Message}"); }
         var ge = GoferFs.Attach(gofer, writable, overlaid: config.Root == RootMode.Overlay, out var rootInode);
         if (ge != Errno.None) throw new RuntimeException($"the gofer cannot serve {config.RootFs}: {ge}");
@@ -44,8 +50,17 @@ public static class SandboxBuilder
             Hostname = config.Hostname,
             CommitLimit = HostMemory(),
         };
-        try { return new Kernel(options, log, rootInode!); }
+        Kernel kernel;
+        try { kernel = new Kernel(options, log, rootInode!); }
         catch (IOException e) { throw new RuntimeException(e.Message); }
+        for (int i = 0; i < config.Binds.Count; i++)
+        {
+            var b = config.Binds[i];
+            var e = GoferFs.Attach(bindClients[i], b.Writable, overlaid: false, out var bindRoot);
+            if (e == Errno.None) e = kernel.MountAt(b.Destination, bindRoot!, "9p", b.Source, !b.Writable);
+            if (e != Errno.None) throw new RuntimeException($"cannot bind-mount {b.Source} on {b.Destination}: {e}");
+        }
+        return kernel;
     }
 
     /// <summary>The Sentry holds an fd per cached file: as root raise the limit to the system's maximum, else to the hard limit.</summary>

@@ -27,20 +27,52 @@ public static class SpecTranslation
             Hostname = spec.Hostname ?? Environment.MachineName,
             Strace = strace,
             StraceWriter = straceWriter,
+            Binds = Binds(b),
         };
     }
 
-    /// <summary>Checks the mounts the kernel will make (so `create` fails before a sandbox exists).</summary>
+    /// <summary>A read-only root cannot get mount points from inside the sandbox: make the missing ones on the host
+    /// first, as runc does (a no-op for those that exist).</summary>
+    public static void MakeMountPoints(Bundle b)
+    {
+        if (b.Spec.Root!.Readonly != true) return;
+        for (int i = 0; i < (b.Spec.Mounts?.Count ?? 0); i++)
+        {
+            var m = b.Spec.Mounts![i];
+            if (m.Type is "proc" or "sysfs" or "devpts" or "mqueue" or "cgroup" or "cgroup2") continue;
+            bool asFile = IsBind(m) && File.Exists(Path.GetFullPath(m.Source ?? "/", b.Dir));
+            if (MountPoints.Make(b.RootPath, m.Destination!, asFile) is { } why) throw Field(b, $"mounts[{i}].destination", why);
+        }
+    }
+
+    static bool IsBind(SpecMount m) => m.Type is "bind" || m.Options?.Contains("bind") == true || m.Options?.Contains("rbind") == true;
+
+    /// <summary>The bundle's bind mounts, in order; a source that does not exist is an error naming the mount.</summary>
+    static List<BindMount> Binds(Bundle b)
+    {
+        var list = new List<BindMount>();
+        for (int i = 0; i < (b.Spec.Mounts?.Count ?? 0); i++)
+        {
+            var m = b.Spec.Mounts![i];
+            if (!IsBind(m)) continue;
+            if (string.IsNullOrEmpty(m.Source)) throw Field(b, $"mounts[{i}].source", "a bind mount needs a source");
+            var source = Path.GetFullPath(m.Source, b.Dir);
+            if (!File.Exists(source) && !Directory.Exists(source))
+                throw Field(b, $"mounts[{i}].source", $"{source} does not exist");
+            list.Add(new BindMount(source, m.Destination!, m.Options?.Contains("ro") != true));
+        }
+        return list;
+    }
+
+    /// <summary>Checks the mounts the kernel will make (so `create` fails before a sandbox exists); bind mounts are
+    /// checked by <see cref="Sandbox"/>.</summary>
     public static void CheckMounts(Bundle b)
     {
         for (int i = 0; i < (b.Spec.Mounts?.Count ?? 0); i++)
         {
             var m = b.Spec.Mounts![i];
-            var type = m.Type ?? (m.Options?.Contains("bind") == true || m.Options?.Contains("rbind") == true ? "bind" : null);
-            if (type == "tmpfs" || (type != null && OwnTypes.Contains(type))) continue;
-            if (type is "bind" or "none" || m.Options?.Contains("bind") == true || m.Options?.Contains("rbind") == true)
-                throw Field(b, $"mounts[{i}]", $"bind mount of {m.Source} on {m.Destination}: bind mounts are not supported yet");
-            throw Field(b, $"mounts[{i}].type", $"{type ?? "(none)"} on {m.Destination}: not a file system AppKernel provides");
+            if (IsBind(m) || m.Type == "tmpfs" || (m.Type != null && OwnTypes.Contains(m.Type))) continue;
+            throw Field(b, $"mounts[{i}].type", $"{m.Type ?? "(none)"} on {m.Destination}: not a file system AppKernel provides");
         }
     }
 

@@ -73,24 +73,28 @@ public sealed class Kernel
         Mounts.MountAt(at, root, type, type, false);
     }
 
-    /// <summary>Mounts root at path (an OCI mount of the Sentry's own: tmpfs, proc, sysfs …), making the missing
-    /// directories of path in the container's root as runc makes mount points. ENOTDIR if path names a non-directory.</summary>
+    /// <summary>Mounts root at path (an OCI mount: tmpfs, a bind mount's gofer tree …), making what is missing of
+    /// path in the container's root as runc makes mount points: directories, and an empty file under a file's mount.
+    /// ENOTDIR or EISDIR when the mount point's type is not the mounted root's.</summary>
     public Errno MountAt(string path, Inode root, string type, string source, bool readOnly)
     {
         var t = Task.ForSetup(this);
         var at = Mounts.RootPath;
-        foreach (var name in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        var names = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < names.Length; i++)
         {
-            var e = PathWalker.Resolve(t, at, name, true, out var next);
+            bool last = i == names.Length - 1;
+            var e = PathWalker.Resolve(t, at, names[i], true, out var next);
             if (e == Errno.ENOENT)
             {
-                e = at.Inode.Mkdir(t, name, 0x1ed);
-                if (e == Errno.None || e == Errno.EEXIST) e = PathWalker.Resolve(t, at, name, true, out next);
+                e = last && !root.IsDir ? at.Inode.Create(t, names[i], InodeMode.S_IFREG | 0x1a4, out _) : at.Inode.Mkdir(t, names[i], 0x1ed);
+                if (e == Errno.None || e == Errno.EEXIST) e = PathWalker.Resolve(t, at, names[i], true, out next);
             }
             if (e != Errno.None) return e;
-            if (!next.Inode.IsDir) return Errno.ENOTDIR;
+            if (!last && !next.Inode.IsDir) return Errno.ENOTDIR;
             at = next;
         }
+        if (at.Inode.IsDir != root.IsDir) return root.IsDir ? Errno.ENOTDIR : Errno.EISDIR;
         Mounts.MountAt(at, root, type, source, readOnly);
         return Errno.None;
     }
@@ -118,6 +122,27 @@ public sealed class Kernel
     public List<Task> Tasks()
     {
         lock (_tasks) return new List<Task>(_tasks.Values);
+    }
+
+    readonly ManualResetEventSlim _running = new(true);
+
+    /// <summary>Whether `runsc pause` froze the sandbox.</summary>
+    public bool Paused => !_running.IsSet;
+
+    /// <summary>Freezes every task (`runsc pause`): a running guest is kicked back to the Sentry, and no task runs
+    /// guest code again until <see cref="Resume"/>. A task in a syscall finishes it first.</summary>
+    public void Pause()
+    {
+        _running.Reset();
+        foreach (var t in Tasks()) t.Stub?.Kick();
+    }
+
+    public void Resume() => _running.Set();
+
+    /// <summary>Called by a task before it runs guest code: waits while the sandbox is paused (an ending task goes on).</summary>
+    internal void WaitWhilePaused(Task t)
+    {
+        while (!_running.IsSet && !t.Exited) _running.Wait(100);
     }
 
     /// <summary>Sends sig to every process of the sandbox, as from outside it (SI_USER, pid 0): `runsc kill --all`.</summary>

@@ -132,6 +132,7 @@ public sealed partial class Task
         var strace = Kernel.Options.Strace ? new Strace(this) : null;
         while (!Exited)
         {
+            Kernel.WaitWhilePaused(this);
             Stub!.Switch(ref Regs, out var stop);
             switch (stop.Kind)
             {

@@ -1,21 +1,12 @@
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 
-namespace AppKernel.Gofer.Native;
+namespace AppKernel.Platform.Native;
 
 /// <summary>One message per packet over a SOCK_SEQPACKET Unix socket, with host fds as SCM_RIGHTS.</summary>
-internal static unsafe class SeqPacket
+public static unsafe class SeqPacket
 {
     const int MaxFds = 4;
-
-    /// <summary>Waits up to timeoutMs for a packet (or the peer's close) on sock: false when none came in time.</summary>
-    public static bool WaitReadable(int sock, int timeoutMs)
-    {
-        pollfd p = default;
-        p.fd = sock;
-        p.events = POLLIN;
-        return poll(&p, 1, timeoutMs) != 0; // an error (EINTR) also sends the caller on to receive
-    }
 
     /// <summary>
     /// Receives one packet into <paramref name="buf"/>. Returns its length (0 for an empty packet or the
@@ -69,10 +60,19 @@ internal static unsafe class SeqPacket
     }
 
     /// <summary>Sends one packet, with <paramref name="fd"/> as SCM_RIGHTS when it is not -1.</summary>
-    public static bool Send(int sock, ReadOnlySpan<byte> msg, int fd, out Errno err)
+    public static bool Send(int sock, ReadOnlySpan<byte> msg, int fd, out Errno err) =>
+        fd >= 0 ? Send(sock, msg, [fd], out err) : Send(sock, msg, ReadOnlySpan<int>.Empty, out err);
+
+    /// <summary>Sends one packet with <paramref name="fds"/> (at most 4) as SCM_RIGHTS.</summary>
+    public static bool Send(int sock, ReadOnlySpan<byte> msg, ReadOnlySpan<int> fds, out Errno err)
     {
         err = Errno.None;
-        int ctlLen = (int)CMSG_SPACE(sizeof(int));
+        if (fds.Length > MaxFds)
+        {
+            err = Errno.EINVAL;
+            return false;
+        }
+        int ctlLen = (int)CMSG_SPACE(sizeof(int) * MaxFds);
         byte* ctl = stackalloc byte[ctlLen];
         new Span<byte>(ctl, ctlLen).Clear();
         fixed (byte* p = msg)
@@ -83,15 +83,15 @@ internal static unsafe class SeqPacket
             msghdr m = default;
             m.msg_iov = &iov;
             m.msg_iovlen = 1;
-            if (fd >= 0)
+            if (fds.Length > 0)
             {
                 m.msg_control = ctl;
-                m.msg_controllen = ctlLen;
+                m.msg_controllen = (int)CMSG_SPACE(sizeof(int) * fds.Length);
                 cmsghdr* c = CMSG_FIRSTHDR(&m);
-                c->cmsg_len = CMSG_LEN(sizeof(int));
+                c->cmsg_len = CMSG_LEN(sizeof(int) * fds.Length);
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
-                *(int*)CMSG_DATA(c) = fd;
+                for (int i = 0; i < fds.Length; i++) ((int*)CMSG_DATA(c))[i] = fds[i];
             }
             while (true)
             {

@@ -9,12 +9,13 @@ namespace AppKernel.Sentry.Kernel;
 public readonly record struct InitResult(int Status, string? Error);
 
 /// <summary>
-/// A process started from outside the sandbox — the container's pid 1 — on a dedicated thread (ptrace's thread
+/// A process started from outside the sandbox — the container's pid 1, or one `runsc exec` adds (a process with no
+/// parent in the sandbox: ppid 0, it reaps itself) — on a dedicated thread (ptrace's thread
 /// rule: the thread that loads it traces it). Loading (the task, its credentials, limits, cwd, stdio and the
 /// execve of its program) happens at once; the guest runs only after <see cref="Start"/>, which is how an OCI
 /// `create` leaves a container loaded but not running until `start`. <c>runsc do</c> loads and starts at once.
 /// </summary>
-public sealed class InitProcess
+public sealed class GuestProcess
 {
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -24,7 +25,7 @@ public sealed class InitProcess
     InitResult _result;
     volatile int _killedBeforeStart;
 
-    InitProcess(Kernel k) => _k = k;
+    GuestProcess(Kernel k) => _k = k;
 
     /// <summary>The load failed: the message (as a shell says it) and exit status (127 not found, 126 not runnable).</summary>
     public InitResult? LoadError { get; private set; }
@@ -32,12 +33,13 @@ public sealed class InitProcess
     public bool Started => _gate.IsSet;
     public bool Exited => _done.IsSet;
 
-    /// <summary>Loads <paramref name="spec"/> as the kernel's pid 1, with runsc's own fds 0–2 as its stdio. Returns
-    /// once the program is loaded or the load failed (<see cref="LoadError"/>).</summary>
-    public static InitProcess Load(Kernel k, ProcessSpec spec)
+    /// <summary>Loads <paramref name="spec"/> as the kernel's next process (pid 1 when it is the first), with
+    /// <paramref name="stdio"/> as its fds 0–2 (host fds; -1 leaves one closed; null: runsc's own 0–2). Returns once
+    /// the program is loaded or the load failed (<see cref="LoadError"/>).</summary>
+    public static GuestProcess Load(Kernel k, ProcessSpec spec, IReadOnlyList<int>? stdio = null)
     {
-        var p = new InitProcess(k);
-        var thread = new Thread(() => p.RunOnThisThread(spec), 16 << 20) { Name = "task-1" };
+        var p = new GuestProcess(k);
+        var thread = new Thread(() => p.RunOnThisThread(spec, stdio ?? [0, 1, 2]), 16 << 20) { Name = k.Tasks().Count == 0 ? "task-1" : "task-exec" };
         thread.Start();
         p._loaded.Wait();
         return p;
@@ -71,9 +73,9 @@ public sealed class InitProcess
         _task?.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, 0, 0));
     }
 
-    void RunOnThisThread(ProcessSpec spec)
+    void RunOnThisThread(ProcessSpec spec, IReadOnlyList<int> stdio)
     {
-        try { _result = RunLoaded(spec); }
+        try { _result = RunLoaded(spec, stdio); }
         catch (Exception ex)
         {
             _k.Log.LogError(ex, "sandbox failed");
@@ -86,7 +88,7 @@ public sealed class InitProcess
         }
     }
 
-    InitResult RunLoaded(ProcessSpec spec)
+    InitResult RunLoaded(ProcessSpec spec, IReadOnlyList<int> stdio)
     {
         var t = Task.CreateInit(_k);
         _task = t;
@@ -105,9 +107,9 @@ public sealed class InitProcess
             t.Fs.Cwd = dir;
         }
         var terminal = new HostTerminal(t.Group.Pgid, t.Group.Sid);
-        for (int fd = 0; fd < 3; fd++)
-            if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0)
-                t.Fds.InstallAt(fd, new HostStdio(fd, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal, t.Kernel.HostFds), false);
+        for (int fd = 0; fd < 3 && fd < stdio.Count; fd++)
+            if (stdio[fd] >= 0 && Tmds.Linux.LibC.fcntl(stdio[fd], Tmds.Linux.LibC.F_GETFD) >= 0)
+                t.Fds.InstallAt(fd, new HostStdio(stdio[fd], fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal, t.Kernel.HostFds), false);
 
         string prog = spec.Argv[0];
         string path = prog.Contains('/') ? prog : SearchPath(t, prog, spec.Env);

@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AppKernel.Platform.Native;
+using AppKernel.Runsc.Oci;
+using AppKernel.Runsc.Runtime;
+
+namespace AppKernel.Runsc.Commands;
+
+/// <summary>
+/// `runsc exec [--process FILE | flags] ID [COMMAND ARGS...]`: runs another process in a running container, with
+/// this command's stdio, and exits with its status. With --detach a helper `runsc exec` (the pid written to
+/// --pid-file) waits for the process and exits with its status, as engines expect of runc's.
+/// </summary>
+public static class ExecCommand
+{
+    static readonly Option<string?> ProcessFile = new("--process", "-p") { Description = "path to a JSON file with the process (OCI spec's process object)" };
+    static readonly Option<bool> Detach = new("--detach", "-d") { Description = "return once the process has started" };
+    static readonly Option<string?> PidFile = new("--pid-file") { Description = "file to write the waiting helper's pid to" };
+    static readonly Option<string[]> Env = new("--env", "-e") { Description = "set an environment variable (KEY=value)" };
+    static readonly Option<string?> Cwd = new("--cwd") { Description = "working directory inside the container" };
+    static readonly Option<string?> User = new("--user", "-u") { Description = "UID[:GID]" };
+    static readonly Option<string[]> Gids = new("--additional-gids", "-g") { Description = "additional group ids" };
+    static readonly Option<bool> Tty = new("--tty", "-t") { Description = "allocate a terminal (not supported yet)" };
+    static readonly Option<string?> ConsoleSocket = new("--console-socket") { Description = "socket for the terminal's master fd (with --tty)" };
+    static readonly Option<bool> NoNewPrivs = new("--no-new-privs") { Description = "set no_new_privs for the process" };
+    static readonly Option<string[]> Caps = new("--cap", "-c") { Description = "accepted for runc compatibility" };
+    static readonly Option<int> PreserveFds = new("--preserve-fds") { Description = "extra fds (not supported: must be 0)" };
+    static readonly Option<string?> ExecSpec = new("--exec-spec") { Hidden = true };
+    static readonly Option<int> ReadyFd = new("--ready-fd") { Hidden = true, DefaultValueFactory = _ => -1 };
+    static readonly Argument<string> Id = new("container-id");
+    static readonly Argument<string[]> Command = new("command") { Arity = ArgumentArity.ZeroOrMore };
+
+    /// <summary>Flags with a value and switches, for the pre-scan that stops flags at the container's ID.</summary>
+    public static readonly HashSet<string> ValueOptions = ["--process", "-p", "--pid-file", "--env", "-e", "--cwd", "--user", "-u",
+        "--additional-gids", "-g", "--console-socket", "--cap", "-c", "--preserve-fds", "--exec-spec", "--ready-fd", "--process-label", "--apparmor", "--cgroup"];
+    public static readonly HashSet<string> SwitchOptions = ["--detach", "-d", "--tty", "-t", "--no-new-privs", "-h", "--help", "-?"];
+
+    public static Command Create()
+    {
+        var cmd = new Command("exec", "Run a process in a running container.")
+        {
+            ProcessFile, Detach, PidFile, Env, Cwd, User, Gids, Tty, ConsoleSocket, NoNewPrivs, Caps, PreserveFds, ExecSpec, ReadyFd, Id, Command,
+        };
+        cmd.SetAction(p => RuntimeCommand.Execute(p, "exec", ctx => Run(ctx, p)));
+        return cmd;
+    }
+
+    static int Run(RuntimeContext ctx, ParseResult p)
+    {
+        string id = p.GetValue(Id)!;
+        if (p.GetValue(Tty) || p.GetValue(ConsoleSocket) != null) throw new RuntimeException("exec --tty: a terminal for the process is not supported yet");
+        if (p.GetValue(PreserveFds) != 0) throw new RuntimeException("--preserve-fds: passing extra fds is not supported");
+        string dir;
+        ExecProcess proc;
+        using (var c = Container.Open(ctx.Root, id))
+        {
+            var status = c.Status();
+            if (status != Container.Running) throw new RuntimeException($"cannot exec in a container that is {status}: {id}");
+            dir = c.Dir;
+            proc = p.GetValue(ExecSpec) is { } json
+                ? JsonSerializer.Deserialize(json, RuntimeJson.Default.ExecProcess) ?? throw new RuntimeException("--exec-spec: null")
+                : Resolve(p, c.Record.Bundle);
+        }
+        return p.GetValue(Detach) ? StartHelper(ctx, p, id, proc) : RunAttached(dir, proc, p.GetValue(ReadyFd));
+    }
+
+    /// <summary>The process to run: --process's file, else the command and flags over the container's own process
+    /// (its env, cwd and user, as runc).</summary>
+    static ExecProcess Resolve(ParseResult p, string bundleDir)
+    {
+        var init = Bundle.Load(bundleDir).Spec.Process!;
+        SpecProcess sp;
+        if (p.GetValue(ProcessFile) is { } file)
+        {
+            try { sp = JsonSerializer.Deserialize(File.ReadAllBytes(file), OciJson.Default.SpecProcess) ?? throw new JsonException("null"); }
+            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+            {
+                throw new RuntimeException($"--process {file}: {e.Message}");
+            }
+            if (sp.Args is not { Count: > 0 }) throw new RuntimeException($"--process {file}: args: must name the program");
+        }
+        else
+        {
+            var args = p.GetValue(Command) ?? [];
+            if (args.Length == 0) throw new RuntimeException("exec: give a command or --process");
+            sp = new SpecProcess { Args = [.. args], Env = [.. init.Env ?? [], .. p.GetValue(Env) ?? []], Cwd = p.GetValue(Cwd) ?? init.Cwd, User = init.User };
+            if (p.GetValue(User) is { } u)
+            {
+                var parts = u.Split(':');
+                if (!uint.TryParse(parts[0], out var uid) || (parts.Length > 1 && !uint.TryParse(parts[1], out _)))
+                    throw new RuntimeException($"--user {u}: expected UID[:GID] as numbers");
+                sp.User = new SpecUser { Uid = uid, Gid = parts.Length > 1 ? uint.Parse(parts[1]) : 0 };
+            }
+            foreach (var g in p.GetValue(Gids) ?? [])
+                (sp.User ??= new SpecUser()).AdditionalGids = [.. sp.User.AdditionalGids ?? [], uint.TryParse(g, out var gid) ? gid : throw new RuntimeException($"--additional-gids {g}: not a number")];
+            if (p.GetValue(NoNewPrivs)) sp.NoNewPrivileges = true;
+        }
+        return new ExecProcess
+        {
+            Argv = sp.Args!, Env = sp.Env ?? [], Cwd = sp.Cwd ?? "/", Uid = sp.User?.Uid ?? 0, Gid = sp.User?.Gid ?? 0,
+            Groups = sp.User?.AdditionalGids ?? [], Umask = sp.User?.Umask, NoNewPrivileges = sp.NoNewPrivileges == true,
+        };
+    }
+
+    /// <summary>Sends the process with our stdio and waits: returns its exit status. readyFd (the detached form's
+    /// helper) is told "ok" or the error once it started.</summary>
+    static int RunAttached(string dir, ExecProcess proc, int readyFd)
+    {
+        using var ready = readyFd >= 0 ? new StreamWriter(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(readyFd, true), FileAccess.Write)) : null;
+        using var session = ControlChannel.Open(dir, new ControlRequest { Op = "exec", Process = proc }, [0, 1, 2])
+            ?? throw new RuntimeException("the container's sandbox is gone");
+        var started = session.Next() ?? throw new RuntimeException("the container's sandbox is gone");
+        if (started.Error != null)
+        {
+            ready?.Write(started.Error);
+            throw new RuntimeException(started.Error);
+        }
+        if (ready != null)
+        {
+            ready.Write("ok");
+            ready.Close();
+        }
+        // Signals to this command go to the process, as runc's exec forwards them.
+        var forwarded = new List<PosixSignalRegistration>();
+        foreach (var (ps, nr) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
+            forwarded.Add(PosixSignalRegistration.Create(ps, sc =>
+            {
+                sc.Cancel = true;
+                ControlChannel.Call(dir, new ControlRequest { Op = "signal", Signal = nr, Pid = started.Pid ?? 0 });
+            }));
+        var done = session.Next();
+        foreach (var f in forwarded) f.Dispose();
+        return done?.ExitStatus ?? 128 + 9; // the sandbox is gone: its processes died with it, as of SIGKILL
+    }
+
+    /// <summary>--detach: a helper `runsc exec` with our stdio runs and waits for the process; its pid goes to
+    /// --pid-file once the process has started.</summary>
+    static unsafe int StartHelper(RuntimeContext ctx, ParseResult p, string id, ExecProcess proc)
+    {
+        const int HelperReadyFd = 3;
+        int* fds = stackalloc int[2];
+        if (Tmds.Linux.LibC.pipe2(fds, Tmds.Linux.LibC.O_CLOEXEC) != 0) throw new RuntimeException($"pipe: errno {Tmds.Linux.LibC.errno}");
+        int pid;
+        try
+        {
+            var args = new List<string> { Environment.ProcessPath ?? "/proc/self/exe" };
+            args.AddRange(GlobalOptions.Forward(p));
+            args.AddRange(["exec", "--exec-spec", JsonSerializer.Serialize(proc, RuntimeJson.Default.ExecProcess), "--ready-fd", HelperReadyFd.ToString(), id]);
+            var options = new ProcessSpawner.Options { CloseFrom = HelperReadyFd + 1 };
+            for (int fd = 0; fd < 3; fd++)
+                if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0) options.Dup2.Add((fd, fd));
+                else options.Open.Add((fd, "/dev/null", fd == 0 ? Tmds.Linux.LibC.O_RDONLY : Tmds.Linux.LibC.O_WRONLY));
+            options.Dup2.Add((fds[1], HelperReadyFd));
+            pid = ProcessSpawner.Spawn(args, options);
+            if (pid < 0) throw new RuntimeException($"exec: cannot start the helper: errno {-pid}");
+        }
+        finally { Tmds.Linux.LibC.close(fds[1]); }
+        string report;
+        using (var r = new StreamReader(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fds[0], true), FileAccess.Read)))
+            report = r.ReadToEnd().Trim();
+        if (report != "ok")
+        {
+            int status;
+            Host.waitpid(pid, &status, 0);
+            throw new RuntimeException(report.Length > 0 ? report : "exec: the helper exited before the process started");
+        }
+        if (p.GetValue(PidFile) is { } pf) StateStore.WriteAtomically(Path.GetFullPath(pf), System.Text.Encoding.ASCII.GetBytes(pid.ToString()));
+        return 0;
+    }
+}
