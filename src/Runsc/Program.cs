@@ -26,6 +26,8 @@ public static class Program
             PauseCommands.Pause(),
             PauseCommands.Resume(),
             PauseCommands.Ps(),
+            InstallCommand.Install(),
+            InstallCommand.Uninstall(),
         };
         GlobalOptions.AddTo(root);
         var separated = SeparateGuestCommand(args);

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Xunit;
+using static AppKernel.Tests.EndToEnd.RunscHarness;
+
+namespace AppKernel.Tests.EndToEnd;
+
+/// <summary>
+/// A dockerd of our own (apt-get install docker.io): its own data, exec and socket directories, runsc registered
+/// by `runsc install` in its daemon.json, a busybox image imported from a tar (nothing pulled). Stopped by pid.
+/// </summary>
+public sealed class DockerDaemon : IDisposable
+{
+    public const string Image = "local/busybox:latest";
+    const string DockerCli = "/usr/bin/docker", Dockerd = "/usr/sbin/dockerd";
+    readonly Process _dockerd;
+    public string Dir { get; }
+    string Socket => Path.Combine(Dir, "docker.sock");
+
+    public DockerDaemon()
+    {
+        Assert.True(File.Exists(Dockerd) && File.Exists(DockerCli), "apt-get install docker.io");
+        // Short: containerd's shim sockets live under the exec root.
+        Dir = Directory.CreateTempSubdirectory("akd").FullName;
+        var config = Path.Combine(Dir, "daemon.json");
+        File.WriteAllText(config, $$"""
+            {"iptables":false,"ip-masq":false,"bridge":"none","data-root":"{{Dir}}/root","exec-root":"{{Dir}}/exec",
+             "pidfile":"{{Dir}}/pid","hosts":["unix://{{Socket}}"]}
+            """);
+        var r = Run(RunscPath, ["install", "--config-file", config, "--", "--debug-log", Path.Combine(Dir, "sentry.log")]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("\"iptables\": false", File.ReadAllText(config)); // other keys are kept
+
+        var psi = new ProcessStartInfo(Dockerd) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add("--config-file");
+        psi.ArgumentList.Add(config);
+        _dockerd = Process.Start(psi)!;
+        _dockerd.ErrorDataReceived += (_, _) => { };
+        _dockerd.OutputDataReceived += (_, _) => { };
+        _dockerd.BeginErrorReadLine();
+        _dockerd.BeginOutputReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Docker("version").ExitCode != 0)
+        {
+            Assert.False(_dockerd.HasExited, "dockerd exited at start");
+            Assert.True(DateTime.UtcNow < deadline, "dockerd did not answer within 60 s");
+            Thread.Sleep(300);
+        }
+        var rootfs = Directory.CreateDirectory(Path.Combine(Dir, "rootfs")).FullName;
+        foreach (var d in new[] { "bin", "proc", "dev", "sys", "tmp", "etc" }) Directory.CreateDirectory(Path.Combine(rootfs, d));
+        File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
+        foreach (var app in new[] { "sh", "echo", "cat", "sleep", "ls", "hostname", "id", "touch", "pwd" })
+            File.CreateSymbolicLink(Path.Combine(rootfs, "bin", app), "busybox");
+        var tar = Path.Combine(Dir, "busybox.tar");
+        r = Run("tar", ["-C", rootfs, "-cf", tar, "."]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        r = Docker("import", tar, Image);
+        Assert.True(r.ExitCode == 0, r.ToString());
+    }
+
+    public ProcResult Docker(params string[] args) =>
+        Run("/usr/bin/env", new[] { $"DOCKER_HOST=unix://{Socket}", DockerCli }.Concat(args), 120_000);
+
+    public void Dispose()
+    {
+        foreach (var id in Docker("ps", "-aq").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)) Docker("rm", "-f", id);
+        // SIGTERM: dockerd stops its containerd and unmounts; SIGKILL only if it does not end.
+        if (!_dockerd.HasExited) Run("kill", ["-TERM", _dockerd.Id.ToString()]);
+        if (!_dockerd.WaitForExit(30_000)) _dockerd.Kill(entireProcessTree: true);
+        Run("/bin/sh", ["-c", $"grep -o ' {Dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l"]);
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Docker runs containers in AppKernel: `docker run/exec/kill/stop/pause/top/logs` and the run flags
+/// users reach for, each asserted against what the guest saw.</summary>
+[Trait("Category", "EndToEnd")]
+public class DockerTests : IClassFixture<DockerDaemon>
+{
+    readonly DockerDaemon _d;
+    public DockerTests(DockerDaemon d) => _d = d;
+
+    ProcResult DockerRun(params string[] args) => _d.Docker(["run", "--rm", "--runtime=runsc", .. args]);
+
+    [Fact]
+    public void RunPrintsAndExitsWithTheStatusInsideAppKernel()
+    {
+        var r = DockerRun(DockerDaemon.Image, "sh", "-c", "echo hi; cat /proc/version; ls /home 2>&1; exit 3");
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.StartsWith("hi\n", r.Stdout);
+        Assert.Contains("AppKernel", r.Stdout);
+        Assert.Contains("No such file", r.Stdout); // the image's files only: the host's /home is not there
+    }
+
+    [Fact]
+    public void RunFlagsReachTheGuest()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_d.Dir, "data-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        File.WriteAllText(Path.Combine(data, "in"), "from host\n");
+        // uid 1000 may write here only because the mode says so (the same directory at 0755 is EACCES, as natively).
+        File.SetUnixFileMode(data, (UnixFileMode)0x1ff);
+        var r = DockerRun("-v", $"{data}:/data", "-e", "FOO=bar", "-w", "/etc", "-u", "1000:1000", "--hostname", "box",
+            DockerDaemon.Image, "sh", "-c", "cat /data/in; echo $FOO; pwd; id -u; id -g; hostname; echo out > /data/out");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("from host\nbar\n/etc\n1000\n1000\nbox\n", r.Stdout);
+        Assert.Equal("out\n", File.ReadAllText(Path.Combine(data, "out")));
+
+        r = DockerRun("-v", $"{data}:/data:ro", DockerDaemon.Image, "sh", "-c", "cat /data/in; echo x > /data/new || echo refused");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("from host\nrefused\n", r.Stdout);
+        Assert.False(File.Exists(Path.Combine(data, "new")));
+
+        r = DockerRun("--read-only", "--tmpfs", "/t", DockerDaemon.Image, "sh", "-c", "touch /x || echo refused; touch /t/y && ls /t");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("refused\ny\n", r.Stdout);
+    }
+
+    [Fact]
+    public void ADetachedContainerAnswersExecKillPauseTopAndStop()
+    {
+        var name = "c" + Guid.NewGuid().ToString("N")[..8];
+        var r = _d.Docker("run", "-d", "--name", name, "--runtime=runsc", DockerDaemon.Image, "sh", "-c",
+            "trap 'echo got USR1' USR1; trap 'echo got TERM; exit 0' TERM; echo up; while true; do sleep 0.1; done");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        try
+        {
+            r = _d.Docker("exec", name, "sh", "-c", "echo exec $(cat /proc/version | cut -c1-19); exit 4");
+            Assert.Equal(4, r.ExitCode);
+            Assert.Equal("exec Linux version 6.1.0\n", r.Stdout);
+
+            r = _d.Docker("top", name);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.True(r.Stdout.Trim().Split('\n').Length >= 2, r.ToString()); // a header and the container's processes
+
+            Assert.Equal(0, _d.Docker("pause", name).ExitCode);
+            Assert.Contains("paused", _d.Docker("inspect", "--format", "{{.State.Status}}", name).Stdout);
+            Assert.Equal(0, _d.Docker("unpause", name).ExitCode);
+            Assert.Contains("running", _d.Docker("inspect", "--format", "{{.State.Status}}", name).Stdout);
+
+            Assert.Equal(0, _d.Docker("kill", "-s", "USR1", name).ExitCode);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!_d.Docker("logs", name).Stdout.Contains("got USR1") && DateTime.UtcNow < deadline) Thread.Sleep(200);
+
+            r = _d.Docker("stop", name);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("up\ngot USR1\ngot TERM\n", _d.Docker("logs", name).Stdout);
+            Assert.Equal("0", _d.Docker("inspect", "--format", "{{.State.ExitCode}}", name).Stdout.Trim());
+        }
+        finally { _d.Docker("rm", "-f", name); }
+    }
+
+    [Fact]
+    public void AMissingProgramIsDockers127WithRuncsMessage()
+    {
+        var r = DockerRun(DockerDaemon.Image, "no-such-program");
+        Assert.True(r.ExitCode == 127, r.ToString());
+        Assert.Contains("executable file not found", r.Stderr);
+    }
+}
