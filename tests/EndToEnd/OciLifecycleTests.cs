@@ -205,6 +205,42 @@ public class OciLifecycleTests : IDisposable
         Assert.Empty(_b.Containers());
     }
 
+    /// <summary>createRuntime, poststart and poststop hooks run on the host with the state on stdin; a failing
+    /// createRuntime hook fails the create and leaves nothing.</summary>
+    [Fact]
+    public void HooksRunWithTheStateOnStdin()
+    {
+        JsonObject Hook(string script) => new() { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", script), ["timeout"] = 10 };
+        string F(string name) => Path.Combine(_b.Dir, name);
+        _b.SetProcess("exit 0", s => s["hooks"] = new JsonObject
+        {
+            ["createRuntime"] = new JsonArray(Hook($"cat > {F("createRuntime.json")}")),
+            ["poststart"] = new JsonArray(Hook($"cat > {F("poststart.json")}")),
+            ["poststop"] = new JsonArray(Hook($"cat > {F("poststop.json")}")),
+        });
+        var r = Run(RunscPath, ["--root", _b.StateRoot, "run", "--bundle", _b.Dir, "h1"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        foreach (var (file, status) in new[] { ("createRuntime.json", "created"), ("poststart.json", "running"), ("poststop.json", "stopped") })
+        {
+            var state = JsonNode.Parse(File.ReadAllText(F(file)))!;
+            Assert.Equal("h1", (string?)state["id"]);
+            Assert.Equal(status, (string?)state["status"]);
+            Assert.Equal(_b.Dir, (string?)state["bundle"]);
+        }
+
+        _b.SetProcess("exit 0", s => s["hooks"] = new JsonObject { ["createRuntime"] = new JsonArray(Hook("echo no way >&2; exit 2")) });
+        r = _b.Runsc("create", "--bundle", _b.Dir, "h2");
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains("createRuntime hook 0", r.Stderr);
+        Assert.Contains("no way", r.Stderr);
+        Assert.Empty(_b.Containers());
+        Assert.Equal(0, Directory.GetDirectories("/proc").Count(d =>
+        {
+            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(_b.Dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        }));
+    }
+
     /// <summary>The issue's leak check: 200 `run` cycles (each a sandbox, a gofer and a state directory) leave no
     /// process, mount or state directory behind (each runsc is a new process, so its fds end with it).</summary>
     [Fact]

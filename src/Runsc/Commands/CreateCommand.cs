@@ -40,25 +40,34 @@ public static class CreateCommand
         var bundle = Bundle.Load(bundleDir ?? Directory.GetCurrentDirectory());
         SpecTranslation.Sandbox(bundle, false, null);
         SpecTranslation.CheckMounts(bundle);
+        Hooks.Check(bundle);
         if (consoleSocket != null) throw new RuntimeException("--console-socket: a terminal for the container is not supported yet");
 
         using (var dirLock = StateStore.CreateDir(ctx.Root, id))
         {
+            var record = new ContainerRecord();
             try
             {
-                var record = new ContainerRecord
+                record = new ContainerRecord
                 {
                     Id = id, Bundle = bundle.Dir, Rootfs = bundle.RootPath, Created = DateTime.UtcNow, Annotations = bundle.Spec.Annotations,
+                    Hooks = bundle.Spec.Hooks,
                 };
                 StateStore.Write(dirLock.Dir, record);
                 record.Pid = StartSandbox(ctx, bundle.Dir, id);
                 record.PidStartTime = HostProcess.StartTime(record.Pid);
                 StateStore.Write(dirLock.Dir, record);
+                // The sandbox exists and the process waits: the hooks that may prepare it run now (runc's order).
+                var state = new OciState { Id = id, Pid = record.Pid, Status = Container.Created, Bundle = bundle.Dir, Rootfs = bundle.RootPath, Created = record.Created, Annotations = record.Annotations };
+                Hooks.Run("prestart", record.Hooks?.Prestart, state);
+                Hooks.Run("createRuntime", record.Hooks?.CreateRuntime, state);
                 if (pidFile != null) StateStore.WriteAtomically(Path.GetFullPath(pidFile), System.Text.Encoding.ASCII.GetBytes(record.Pid.ToString()));
             }
             catch
             {
-                // Nothing is left of a container that failed to be created.
+                // Nothing is left of a container that failed to be created: its sandbox, if it started, nor its directory.
+                if (record.Pid != 0 && HostProcess.Signal(record.Pid, record.PidStartTime, 9))
+                    HostProcess.WaitGone(record.Pid, record.PidStartTime, TimeSpan.FromSeconds(10));
                 try { Directory.Delete(dirLock.Dir, recursive: true); } catch (IOException) { }
                 throw;
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AppKernel.Runsc.Runtime;
+using Microsoft.Extensions.Logging;
 
 namespace AppKernel.Runsc.Commands;
 
@@ -20,17 +21,21 @@ public static class DeleteCommand
             StateStore.CheckId(id);
             if (!Directory.Exists(StateStore.Dir(ctx.Root, id)) && force) return 0; // runc: nothing to force away
             using var c = Container.Open(ctx.Root, id);
-            Delete(c, force);
+            Delete(c, force, ctx.Log);
             return 0;
         }));
         return cmd;
     }
 
-    internal static void Delete(Container c, bool force)
+    internal static void Delete(Container c, bool force, ILogger log)
     {
         var status = c.Status();
         if (status is Container.Running or Container.Paused && !force)
             throw new RuntimeException($"cannot delete container {c.Id} that is not stopped: {status}");
+        var state = c.State(Container.Stopped);
         c.Destroy();
+        // A poststop hook that fails is a warning: the container is gone (config.md).
+        try { Hooks.Run("poststop", c.Record.Hooks?.Poststop, state); }
+        catch (RuntimeException e) { log.LogWarning("{Message}", e.Message); }
     }
 }

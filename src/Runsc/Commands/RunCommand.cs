@@ -30,7 +30,7 @@ public static class RunCommand
         using (var c = CreateCommand.CreateContainer(ctx, id, p.GetValue(CreateCommand.BundleOpt), p.GetValue(CreateCommand.PidFile),
                    p.GetValue(CreateCommand.ConsoleSocket), p.GetValue(CreateCommand.PreserveFds)))
         {
-            try { StartCommand.Start(c); }
+            try { StartCommand.Start(c, ctx.Log); }
             catch (RuntimeException)
             {
                 c.Destroy();
@@ -52,7 +52,7 @@ public static class RunCommand
         do r = Host.waitpid(pid, &ws, 0); while (r < 0 && Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.EINTR);
         foreach (var f in forwarded) f.Dispose();
         int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : 128 + (ws & 0x7f);
-        using (var c = Container.Open(ctx.Root, id)) c.Destroy();
+        using (var c = Container.Open(ctx.Root, id)) DeleteCommand.Delete(c, force: true, ctx.Log);
         return status;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AppKernel.Runsc.Runtime;
+using Microsoft.Extensions.Logging;
 
 namespace AppKernel.Runsc.Commands;
 
@@ -14,17 +15,20 @@ public static class StartCommand
         cmd.SetAction(p => RuntimeCommand.Execute(p, "start", ctx =>
         {
             using var c = Container.Open(ctx.Root, p.GetValue(Id)!);
-            Start(c);
+            Start(c, ctx.Log);
             return 0;
         }));
         return cmd;
     }
 
-    internal static void Start(Container c)
+    internal static void Start(Container c, ILogger log)
     {
         var status = c.Status();
         if (status != Container.Created) throw new RuntimeException($"cannot start a container that is {status}: {c.Id}");
         var reply = c.Call(new ControlRequest { Op = "start" }) ?? throw new RuntimeException($"the sandbox of {c.Id} is gone");
         if (reply.Error != null) throw new RuntimeException($"{c.Id}: {reply.Error}");
+        // A poststart hook that fails is a warning: the container runs (config.md).
+        try { Hooks.Run("poststart", c.Record.Hooks?.Poststart, c.State(Container.Running)); }
+        catch (RuntimeException e) { log.LogWarning("{Message}", e.Message); }
     }
 }

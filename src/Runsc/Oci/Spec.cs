@@ -5,7 +5,7 @@ namespace AppKernel.Runsc.Oci;
 
 /// <summary>
 /// The OCI runtime spec's config.json (opencontainers/runtime-spec, config.md and config-linux.md): the parts a
-/// runtime reads. Sections not modelled field by field yet (resources, seccomp, hooks) are kept as raw JSON so a
+/// runtime reads. Sections not modelled field by field yet (resources, seccomp) are kept as raw JSON so a
 /// bundle round-trips unchanged.
 /// </summary>
 public sealed class Spec
@@ -19,7 +19,7 @@ public sealed class Spec
     [JsonPropertyName("hostname")] public string? Hostname { get; set; }
     [JsonPropertyName("domainname")] public string? Domainname { get; set; }
     [JsonPropertyName("mounts")] public List<SpecMount>? Mounts { get; set; }
-    [JsonPropertyName("hooks")] public JsonElement? Hooks { get; set; }
+    [JsonPropertyName("hooks")] public SpecHooks? Hooks { get; set; }
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     [JsonPropertyName("linux")] public SpecLinux? Linux { get; set; }
 }
@@ -36,6 +36,26 @@ public sealed class SpecProcess
     [JsonPropertyName("rlimits")] public List<SpecRlimit>? Rlimits { get; set; }
     [JsonPropertyName("noNewPrivileges")] public bool? NoNewPrivileges { get; set; }
     [JsonPropertyName("oomScoreAdj")] public int? OomScoreAdj { get; set; }
+}
+
+/// <summary>config.md's POSIX hooks: programs the runtime runs on the host at points of the lifecycle.</summary>
+public sealed class SpecHooks
+{
+    [JsonPropertyName("prestart")] public List<SpecHook>? Prestart { get; set; }
+    [JsonPropertyName("createRuntime")] public List<SpecHook>? CreateRuntime { get; set; }
+    [JsonPropertyName("createContainer")] public List<SpecHook>? CreateContainer { get; set; }
+    [JsonPropertyName("startContainer")] public List<SpecHook>? StartContainer { get; set; }
+    [JsonPropertyName("poststart")] public List<SpecHook>? Poststart { get; set; }
+    [JsonPropertyName("poststop")] public List<SpecHook>? Poststop { get; set; }
+}
+
+public sealed class SpecHook
+{
+    [JsonPropertyName("path")] public string? Path { get; set; }
+    [JsonPropertyName("args")] public List<string>? Args { get; set; }
+    [JsonPropertyName("env")] public List<string>? Env { get; set; }
+    /// <summary>Seconds; absent: no limit.</summary>
+    [JsonPropertyName("timeout")] public int? Timeout { get; set; }
 }
 
 public sealed class SpecUser

@@ -14,6 +14,8 @@ public sealed class ContainerRecord
     /// <summary>The pid's start time (/proc/PID/stat field 22), so a reused pid is never taken for ours.</summary>
     [JsonPropertyName("pidStartTime")] public ulong PidStartTime { get; set; }
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
+    /// <summary>The bundle's hooks as create saw them (start and delete run theirs even if config.json changed).</summary>
+    [JsonPropertyName("hooks")] public Oci.SpecHooks? Hooks { get; set; }
 }
 
 /// <summary>The OCI state (runtime-spec runtime.md), as `runsc state` prints it.</summary>

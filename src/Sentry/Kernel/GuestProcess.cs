@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AppKernel.Sentry.Kernel;
 
-/// <summary>The outcome of running a sandbox's first process.</summary>
+/// <summary>The outcome of a process started from outside the sandbox: its status as a shell reports it, and why it failed or was killed.</summary>
 public readonly record struct InitResult(int Status, string? Error);
 
 /// <summary>
@@ -54,8 +54,6 @@ public sealed class GuestProcess
         _done.Wait();
         return _result;
     }
-
-    public bool Wait(TimeSpan timeout) => _done.Wait(timeout);
 
     /// <summary>Sends sig to the process as `kill` from outside the sandbox does (SI_USER from pid 0). A process
     /// not started yet has run no code to handle it: a signal whose default is to be ignored does nothing, any other
