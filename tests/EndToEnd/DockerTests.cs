@@ -72,7 +72,8 @@ public sealed class DockerDaemon : IDisposable
 }
 
 /// <summary>Docker runs containers in AppKernel: `docker run/exec/kill/stop/pause/top/logs` and the run flags
-/// users reach for, each asserted against what the guest saw.</summary>
+/// users reach for, each asserted against what the guest saw; and containerd's ctr through the same daemon's
+/// containerd.</summary>
 [Trait("Category", "EndToEnd")]
 public class DockerTests : IClassFixture<DockerDaemon>
 {
@@ -146,6 +147,46 @@ public class DockerTests : IClassFixture<DockerDaemon>
             Assert.Equal("0", _d.Docker("inspect", "--format", "{{.State.ExitCode}}", name).Stdout.Trim());
         }
         finally { _d.Docker("rm", "-f", name); }
+    }
+
+    /// <summary>containerd (dockerd's own, with the runc v2 shim): `ctr run --runc-binary`, `ctr task exec`, `ps`, `kill`.</summary>
+    [Fact]
+    public void ContainerdRunsTasksInAppKernel()
+    {
+        var sock = Path.Combine(_d.Dir, "exec", "containerd", "containerd.sock");
+        Assert.True(File.Exists(sock), "dockerd's containerd socket");
+        var root = Path.Combine(_d.Dir, "ctr-root");
+        ProcResult Ctr(params string[] args) => Run("ctr", new[] { "-a", sock, "-n", "appkernel" }.Concat(args), 120_000);
+        var tar = Path.Combine(_d.Dir, "busybox-image.tar");
+        if (!File.Exists(tar)) Assert.Equal(0, _d.Docker("save", DockerDaemon.Image, "-o", tar).ExitCode);
+        var r = Ctr("image", "import", tar);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        const string image = "docker.io/local/busybox:latest";
+
+        r = Ctr("run", "--rm", "--runc-binary", RunscPath, "--runc-root", root, image, "ctr1", "sh", "-c", "echo hi; cat /proc/version; exit 3");
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.StartsWith("hi\nLinux version 6.1.0-appkernel", r.Stdout);
+
+        r = Ctr("run", "-d", "--runc-binary", RunscPath, "--runc-root", root, image, "ctr2", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        try
+        {
+            r = Ctr("task", "exec", "--exec-id", "e1", "ctr2", "sh", "-c", "echo exec; exit 2");
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal("exec\n", r.Stdout);
+            r = Ctr("task", "ps", "ctr2");
+            Assert.True(r.ExitCode == 0 && r.Stdout.Trim().Split('\n').Length >= 2, r.ToString());
+            Assert.Equal(0, Ctr("task", "kill", "ctr2").ExitCode);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!Ctr("task", "ls").Stdout.Contains("STOPPED") && DateTime.UtcNow < deadline) Thread.Sleep(200);
+            Assert.Contains("STOPPED", Ctr("task", "ls").Stdout);
+        }
+        finally
+        {
+            Ctr("task", "delete", "--force", "ctr2");
+            Ctr("container", "delete", "ctr2");
+        }
+        Assert.Empty(Directory.Exists(root) ? Directory.GetDirectories(root).SelectMany(Directory.GetDirectories) : []);
     }
 
     [Fact]
