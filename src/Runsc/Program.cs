@@ -26,6 +26,9 @@ public static class Program
             PauseCommands.Pause(),
             PauseCommands.Resume(),
             PauseCommands.Ps(),
+            EventsCommand.Create(),
+            UpdateCommand.Create(),
+            FeaturesCommand.Create(),
             InstallCommand.Install(),
             InstallCommand.Uninstall(),
         };

@@ -189,6 +189,74 @@ public class DockerTests : IClassFixture<DockerDaemon>
         Assert.Empty(Directory.Exists(root) ? Directory.GetDirectories(root).SelectMany(Directory.GetDirectories) : []);
     }
 
+    /// <summary>The container's host cgroup (cgroupfs driver: /docker/ID in each v1 hierarchy here).</summary>
+    string CgroupDir(string controller, string name)
+    {
+        var id = _d.Docker("inspect", "--format", "{{.Id}}", name).Stdout.Trim();
+        var v2 = File.Exists("/sys/fs/cgroup/cgroup.controllers");
+        return v2 ? $"/sys/fs/cgroup/docker/{id}" : $"/sys/fs/cgroup/{controller}/docker/{id}";
+    }
+
+    static long CgroupNumber(string dir, string file) =>
+        long.TryParse(File.ReadAllText(Path.Combine(dir, file)).Trim(), out var n) ? n : -1;
+
+    [Fact]
+    public void PidsLimitHoldsAForkBombAndStatsSeeIt()
+    {
+        var name = "c" + Guid.NewGuid().ToString("N")[..8];
+        var r = _d.Docker("run", "-d", "--name", name, "--runtime=runsc", "--pids-limit", "50", "--cpus", "0.5", DockerDaemon.Image, "sh", "-c",
+            "bomb() { bomb | bomb & }; bomb; sleep 1000");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string pids = "";
+        try
+        {
+            pids = CgroupDir("pids", name);
+            Assert.Equal(50, CgroupNumber(pids, "pids.max"));
+            Assert.Equal(50000, CgroupNumber(CgroupDir("cpu", name), "cpu.cfs_quota_us"));
+            // The bomb meets the limit: forks were refused (pids.events counts them) and no more than 50 host tasks —
+            // the Sentry's threads, the gofer and every guest process's stub — ever ran.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!File.ReadAllText(Path.Combine(pids, "pids.events")).Contains("max ") || File.ReadAllText(Path.Combine(pids, "pids.events")).Contains("max 0"))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the fork bomb never reached the pids limit");
+                Thread.Sleep(200);
+            }
+            Assert.InRange(CgroupNumber(pids, "pids.current"), 1, 50);
+            r = _d.Docker("stats", "--no-stream", "--format", "{{.PIDs}}", name);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.InRange(int.Parse(r.Stdout.Trim()), 1, 50);
+            Assert.Equal("running", _d.Docker("inspect", "--format", "{{.State.Status}}", name).Stdout.Trim());
+        }
+        finally { Assert.Equal(0, _d.Docker("rm", "-f", name).ExitCode); }
+        Assert.False(Directory.Exists(pids), "the container's cgroup is removed with it");
+    }
+
+    [Fact]
+    public void MemoryLimitHoldsAHogAndUpdateChangesIt()
+    {
+        // The hog (a 200 MB buffer) is killed by the cgroup's OOM killer, as natively; its shell goes on. 16 MB fits.
+        var r = DockerRun("--memory", "64m", DockerDaemon.Image, "sh", "-c",
+            "dd if=/dev/zero of=/dev/null bs=16M count=1 2>/dev/null; echo small $?; dd if=/dev/zero of=/dev/null bs=200M count=1 2>/dev/null; echo big $?");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("small 0\n", r.Stdout);
+        Assert.Contains("big 137", r.Stdout);
+
+        var name = "c" + Guid.NewGuid().ToString("N")[..8];
+        r = _d.Docker("run", "-d", "--name", name, "--runtime=runsc", "--memory", "64m", DockerDaemon.Image, "sleep", "1000");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        try
+        {
+            r = _d.Docker("stats", "--no-stream", "--format", "{{.MemUsage}}", name);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.EndsWith("/ 64MiB", r.Stdout.Trim());
+            var mem = CgroupDir("memory", name);
+            r = _d.Docker("update", "--memory", "96m", "--memory-swap", "192m", name);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal(96L << 20, CgroupNumber(mem, File.Exists(Path.Combine(mem, "memory.max")) ? "memory.max" : "memory.limit_in_bytes"));
+        }
+        finally { _d.Docker("rm", "-f", name); }
+    }
+
     [Fact]
     public void AMissingProgramIsDockers127WithRuncsMessage()
     {

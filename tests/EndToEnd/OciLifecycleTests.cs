@@ -241,12 +241,86 @@ public class OciLifecycleTests : IDisposable
         }));
     }
 
+    /// <summary>linux.cgroupsPath and resources: the sandbox and its processes are in the cgroup with its limits;
+    /// `events --stats` reports them, `update` changes them, `delete` removes the cgroup.</summary>
+    [Fact]
+    public void TheSandboxRunsInItsCgroupWithItsLimits()
+    {
+        var parent = "appkernel-test-" + Guid.NewGuid().ToString("N")[..8];
+        bool v2 = File.Exists("/sys/fs/cgroup/cgroup.controllers");
+        string Dir(string controller) => v2 ? $"/sys/fs/cgroup/{parent}/g1" : $"/sys/fs/cgroup/{controller}/{parent}/g1";
+        _b.SetProcess("sleep 1000", s =>
+        {
+            s["linux"]!["cgroupsPath"] = $"/{parent}/g1";
+            s["linux"]!["resources"] = JsonNode.Parse("""{"pids":{"limit":64},"memory":{"limit":67108864},"cpu":{"quota":50000,"period":100000}}""");
+        });
+        var pidFile = Path.Combine(_b.Dir, "pid");
+        try
+        {
+            var r = _b.Runsc("run", "--detach", "--bundle", _b.Dir, "--pid-file", pidFile, "g1");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            int pid = int.Parse(File.ReadAllText(pidFile));
+            Assert.Contains($"/{parent}/g1", File.ReadAllText($"/proc/{pid}/cgroup"));
+            // The sandbox, its gofer and the init's stub: every host process of the container.
+            var procs = File.ReadAllLines(Path.Combine(Dir("pids"), "cgroup.procs")).Select(int.Parse).ToList();
+            Assert.Contains(pid, procs);
+            Assert.True(procs.Count >= 3, string.Join(",", procs));
+            Assert.Equal("64", File.ReadAllText(Path.Combine(Dir("pids"), "pids.max")).Trim());
+
+            r = _b.Runsc("events", "--stats", "g1");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            var ev = JsonNode.Parse(r.Stdout)!;
+            Assert.Equal("stats", (string?)ev["type"]);
+            Assert.Equal(64, (int)ev["data"]!["pids"]!["limit"]!);
+            Assert.InRange((int)ev["data"]!["pids"]!["current"]!, procs.Count, 64);
+            Assert.Equal(67108864L, (long)ev["data"]!["memory"]!["usage"]!["limit"]!);
+            Assert.True((long)ev["data"]!["memory"]!["usage"]!["usage"]! > 0);
+
+            r = _b.Runsc("update", "--pids-limit", "80", "--memory", "96m", "g1");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("80", File.ReadAllText(Path.Combine(Dir("pids"), "pids.max")).Trim());
+            Assert.Equal((96L << 20).ToString(), File.ReadAllText(Path.Combine(Dir("memory"), v2 ? "memory.max" : "memory.limit_in_bytes")).Trim());
+            r = _b.Runsc("update", "--memory", "lots", "g1");
+            Assert.True(r.ExitCode == 1 && r.Stderr.Contains("--memory lots"), r.ToString());
+
+            Assert.Equal(0, _b.Runsc("delete", "--force", "g1").ExitCode);
+            Assert.False(Directory.Exists(Dir("pids")), "the cgroup is removed with the container");
+            Assert.False(Directory.Exists(Dir("memory")));
+
+            _b.SetProcess("true", s =>
+            {
+                s["linux"]!["cgroupsPath"] = $"/{parent}/g2";
+                s["linux"]!["resources"] = JsonNode.Parse("""{"hugepageLimits":[{"pageSize":"2MB","limit":1}]}""");
+            });
+            r = _b.Runsc("create", "--bundle", _b.Dir, "g2");
+            Assert.True(r.ExitCode == 1 && r.Stderr.Contains("linux.resources.hugepageLimits"), r.ToString());
+            Assert.Empty(_b.Containers());
+        }
+        finally { RemoveCgroupParent(parent); }
+    }
+
+    /// <summary>The parent directory runsc made for a test's cgroupsPath (it removes only the container's own, as runc).</summary>
+    static void RemoveCgroupParent(string parent)
+    {
+        foreach (var d in Directory.GetDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, parent)).Append($"/sys/fs/cgroup/{parent}"))
+            if (Directory.Exists(d))
+                try { Directory.Delete(d); }
+                catch (IOException) { }
+    }
+
     /// <summary>The issue's leak check: 200 `run` cycles (each a sandbox, a gofer and a state directory) leave no
     /// process, mount or state directory behind (each runsc is a new process, so its fds end with it).</summary>
     [Fact]
     public void TwoHundredRunCyclesLeaveNothingBehind()
     {
-        _b.SetProcess("exit 0");
+        // Each cycle's sandbox gets a cgroup (with a limit), which must go with it.
+        var parent = "appkernel-cycles-" + Guid.NewGuid().ToString("N")[..8];
+        _b.SetProcess("exit 0", s =>
+        {
+            s["linux"]!["cgroupsPath"] = $"/{parent}/c";
+            s["linux"]!["resources"] = JsonNode.Parse("""{"pids":{"limit":100}}""");
+        });
+        var pidsDir = File.Exists("/sys/fs/cgroup/cgroup.controllers") ? $"/sys/fs/cgroup/{parent}" : $"/sys/fs/cgroup/pids/{parent}";
         static int RunscProcesses() => Directory.GetDirectories("/proc").Count(d =>
         {
             try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains("appkernel-bundle-"); }
@@ -261,6 +335,9 @@ public class OciLifecycleTests : IDisposable
         Assert.Empty(_b.Containers());
         Assert.Equal(0, RunscProcesses());
         Assert.Equal(mountsBefore, File.ReadAllLines("/proc/mounts").Length);
+        Assert.True(Directory.Exists(pidsDir), "the cycles ran in a cgroup");
+        Assert.Empty(Directory.GetDirectories(pidsDir));
+        RemoveCgroupParent(parent);
     }
 
     /// <summary>Engines read the runtime's errors from --log as JSON lines (runc's format).</summary>

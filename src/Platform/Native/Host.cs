@@ -13,6 +13,13 @@ public static unsafe partial class Host
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);
 
+    /// <summary>Waits (any of our threads may) until a killed child is gone, traced or not.</summary>
+    public static void WaitGone(int pid)
+    {
+        int status;
+        while (waitpid(pid, &status, 0x40000000 /* __WALL */) > 0 && (status & 0xff) == 0x7f) { }
+    }
+
     [LibraryImport(Libc, SetLastError = true)]
     public static partial nint process_vm_readv(int pid, IoVec* local, ulong liovcnt, IoVec* remote, ulong riovcnt, ulong flags);
 

@@ -51,6 +51,7 @@ public static class BootCommand
         try
         {
             var bundle = Bundle.Load(bundleDir);
+            JoinCgroup(bundle);
             bool strace = p.GetValue(GlobalOptions.Strace);
             var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null);
             SpecTranslation.CheckMounts(bundle);
@@ -97,6 +98,18 @@ public static class BootCommand
         Console.Out.Flush();
         debugFactory?.Dispose();
         return result.Status;
+    }
+
+    /// <summary>Before anything else starts (the gofer, the stubs: they inherit both), the sandbox moves into the
+    /// cgroup `create` made and takes the container's OOM score.</summary>
+    static void JoinCgroup(Bundle bundle)
+    {
+        try
+        {
+            Cgroup.At(bundle.Spec.Linux?.CgroupsPath)?.Join(Environment.ProcessId);
+            if (bundle.Spec.Process?.OomScoreAdj is { } adj) File.WriteAllText("/proc/self/oom_score_adj", adj.ToString());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new RuntimeException(e.Message); }
     }
 
     /// <summary>runc's wording, which engines map to their exit codes: "executable file not found" and "no such file

@@ -42,6 +42,8 @@ public static class CreateCommand
         SpecTranslation.CheckMounts(bundle);
         Hooks.Check(bundle);
         if (consoleSocket != null) throw new RuntimeException("--console-socket: a terminal for the container is not supported yet");
+        var cgroup = Cgroup.At(bundle.Spec.Linux?.CgroupsPath);
+        CgroupResources.Check(bundle.Spec.Linux?.Resources, cgroup?.V2 ?? false);
 
         using (var dirLock = StateStore.CreateDir(ctx.Root, id))
         {
@@ -51,9 +53,19 @@ public static class CreateCommand
                 record = new ContainerRecord
                 {
                     Id = id, Bundle = bundle.Dir, Rootfs = bundle.RootPath, Created = DateTime.UtcNow, Annotations = bundle.Spec.Annotations,
-                    Hooks = bundle.Spec.Hooks,
+                    Hooks = bundle.Spec.Hooks, CgroupPath = cgroup?.Path,
                 };
                 StateStore.Write(dirLock.Dir, record);
+                if (cgroup != null)
+                {
+                    // Made and limited before the sandbox starts; boot joins it before it starts anything else.
+                    try
+                    {
+                        cgroup.Create();
+                        CgroupResources.Apply(cgroup, bundle.Spec.Linux?.Resources, ctx.Log);
+                    }
+                    catch (IOException e) { throw new RuntimeException(e.Message); }
+                }
                 record.Pid = StartSandbox(ctx, bundle.Dir, id);
                 record.PidStartTime = HostProcess.StartTime(record.Pid);
                 StateStore.Write(dirLock.Dir, record);
@@ -68,6 +80,7 @@ public static class CreateCommand
                 // Nothing is left of a container that failed to be created: its sandbox, if it started, nor its directory.
                 if (record.Pid != 0 && HostProcess.Signal(record.Pid, record.PidStartTime, 9))
                     HostProcess.WaitGone(record.Pid, record.PidStartTime, TimeSpan.FromSeconds(10));
+                cgroup?.Destroy(TimeSpan.FromSeconds(5), ctx.Log);
                 try { Directory.Delete(dirLock.Dir, recursive: true); } catch (IOException) { }
                 throw;
             }

@@ -33,7 +33,7 @@ public static class DeleteCommand
         if (status is Container.Running or Container.Paused && !force)
             throw new RuntimeException($"cannot delete container {c.Id} that is not stopped: {status}");
         var state = c.State(Container.Stopped);
-        c.Destroy();
+        c.Destroy(log);
         // A poststop hook that fails is a warning: the container is gone (config.md).
         try { Hooks.Run("poststop", c.Record.Hooks?.Poststop, state); }
         catch (RuntimeException e) { log.LogWarning("{Message}", e.Message); }

@@ -33,7 +33,7 @@ public static class RunCommand
             try { StartCommand.Start(c, ctx.Log); }
             catch (RuntimeException)
             {
-                c.Destroy();
+                c.Destroy(ctx.Log);
                 throw;
             }
             pid = c.Record.Pid;

@@ -38,7 +38,7 @@ public static class DefaultSpec
             Linux = new SpecLinux
             {
                 // Deny every device: the Sentry's /dev is its own, so this only matters to a host cgroup.
-                Resources = JsonDocument.Parse("""{"devices":[{"allow":false,"access":"rwm"}]}""").RootElement.Clone(),
+                Resources = new SpecResources { Devices = [JsonDocument.Parse("""{"allow":false,"access":"rwm"}""").RootElement.Clone()] },
                 Namespaces = [new() { Type = "pid" }, new() { Type = "network" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }],
                 MaskedPaths = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
                     "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],

@@ -5,7 +5,7 @@ namespace AppKernel.Runsc.Oci;
 
 /// <summary>
 /// The OCI runtime spec's config.json (opencontainers/runtime-spec, config.md and config-linux.md): the parts a
-/// runtime reads. Sections not modelled field by field yet (resources, seccomp) are kept as raw JSON so a
+/// runtime reads. Sections not modelled field by field yet (seccomp, id mappings) are kept as raw JSON so a
 /// bundle round-trips unchanged.
 /// </summary>
 public sealed class Spec
@@ -98,7 +98,7 @@ public sealed class SpecMount
 
 public sealed class SpecLinux
 {
-    [JsonPropertyName("resources")] public JsonElement? Resources { get; set; }
+    [JsonPropertyName("resources")] public SpecResources? Resources { get; set; }
     [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
     [JsonPropertyName("namespaces")] public List<SpecNamespace>? Namespaces { get; set; }
     [JsonPropertyName("uidMappings")] public JsonElement? UidMappings { get; set; }
@@ -121,4 +121,5 @@ public sealed class SpecNamespace
     IndentCharacter = '\t', IndentSize = 1)]
 [JsonSerializable(typeof(Spec))]
 [JsonSerializable(typeof(SpecProcess))]
+[JsonSerializable(typeof(SpecResources))]
 public sealed partial class OciJson : JsonSerializerContext;

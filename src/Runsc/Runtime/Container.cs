@@ -53,8 +53,9 @@ public sealed class Container : IDisposable
         Annotations = Record.Annotations,
     };
 
-    /// <summary>Kills the sandbox (its gofer and stubs die with it) and removes the container's directory.</summary>
-    public void Destroy()
+    /// <summary>Kills the sandbox (its gofer and stubs die with it) and removes its cgroup and the container's
+    /// directory.</summary>
+    public void Destroy(Microsoft.Extensions.Logging.ILogger log)
     {
         if (SandboxAlive)
         {
@@ -62,6 +63,7 @@ public sealed class Container : IDisposable
             if (!HostProcess.WaitGone(Record.Pid, Record.PidStartTime, TimeSpan.FromSeconds(10)))
                 throw new RuntimeException($"the sandbox of {Id} (pid {Record.Pid}) did not exit after SIGKILL");
         }
+        Cgroup.At(Record.CgroupPath)?.Destroy(TimeSpan.FromSeconds(10), log);
         Directory.Delete(Dir, recursive: true);
     }
 

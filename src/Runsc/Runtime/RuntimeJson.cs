@@ -16,6 +16,8 @@ public sealed class ContainerRecord
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     /// <summary>The bundle's hooks as create saw them (start and delete run theirs even if config.json changed).</summary>
     [JsonPropertyName("hooks")] public Oci.SpecHooks? Hooks { get; set; }
+    /// <summary>The host cgroup the sandbox was put in (linux.cgroupsPath); null: none.</summary>
+    [JsonPropertyName("cgroupPath")] public string? CgroupPath { get; set; }
 }
 
 /// <summary>The OCI state (runtime-spec runtime.md), as `runsc state` prints it.</summary>

@@ -98,11 +98,20 @@ public sealed partial class Task
             });
         if (failed != null)
         {
-            Kernel.Log.LogWarning("fork failed: {Error}", failed.Message);
+            // A guest meeting its limits (a pids cgroup refusing the stub or the Sentry's thread) is no Sentry
+            // fault: debug level, and EAGAIN as Linux answers a fork over pids.max.
+            Kernel.Log.LogDebug("fork failed: {Error}", failed.Message);
+            // The stub was made but never seized: a process is killed and reaped here; a thread of a shared address
+            // space stays parked in its stub until that process ends.
+            if (failed is NoHostThreadException && hostPid > 0 && !sharedVm)
+            {
+                Tmds.Linux.LibC.kill((int)hostPid, SIGKILL);
+                Platform.Native.Host.WaitGone((int)hostPid);
+            }
             lock (Kernel.TreeLock) parent._children.Remove(child);
             Kernel.Unregister(child);
             child.Fds.Release();
-            return -(long)Errno.ENOMEM;
+            return -(long)(hostPid < 0 && (Errno)(-hostPid) != Errno.EAGAIN ? Errno.ENOMEM : Errno.EAGAIN);
         }
         // CLONE_PIDFD: the pidfd goes into our table only (the child's copy was made before), close-on-exec.
         if (pidfdAddr != 0)
@@ -191,17 +200,27 @@ public sealed partial class Task
     /// Runs child on an OS thread of its own once adopt, run on that thread (ptrace's tracer is the thread that
     /// seizes), has given it a stub. Returns null, or why the child could not start.
     /// </summary>
+    sealed class NoHostThreadException(Exception inner) : Exception("no host thread for the task", inner);
+
     static Exception? StartTaskThread(Task child, Action adopt)
     {
         var ready = new ManualResetEventSlim();
         Exception? failed = null;
-        TaskThreads.Run(() =>
+        try
         {
-            try { adopt(); }
-            catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
-            ready.Set();
-            if (failed == null) child.Run();
-        });
+            TaskThreads.Run(() =>
+            {
+                try { adopt(); }
+                catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
+                ready.Set();
+                if (failed == null) child.Run();
+            });
+        }
+        catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
+        {
+            // No host thread (a pids limit holds the Sentry too): the caller undoes the stub.
+            return new NoHostThreadException(e);
+        }
         ready.Wait();
         return failed;
     }
