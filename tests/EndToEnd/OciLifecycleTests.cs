@@ -241,6 +241,40 @@ public class OciLifecycleTests : IDisposable
         }));
     }
 
+    /// <summary>The sandbox process confines itself before guest code runs: its own mount, IPC, UTS and network
+    /// namespaces, an empty read-only root with only /proc and /dev/null, no capabilities (bounding set included,
+    /// so its stubs have none either) and no_new_privs — each checked from outside, in /proc.</summary>
+    [Fact]
+    public void TheSandboxProcessIsConfined()
+    {
+        _b.SetProcess("echo up; sleep 1000");
+        var pidFile = Path.Combine(_b.Dir, "pid");
+        var r = _b.Runsc("run", "--detach", "--bundle", _b.Dir, "--pid-file", pidFile, "j1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        int pid = int.Parse(File.ReadAllText(pidFile));
+        static Dictionary<string, string> Status(int p) => File.ReadAllLines($"/proc/{p}/status")
+            .Select(l => l.Split(':', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1].Trim());
+        var st = Status(pid);
+        foreach (var set in new[] { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" }) Assert.Equal("0000000000000000", st[set]);
+        Assert.Equal("1", st["NoNewPrivs"]);
+        foreach (var ns in new[] { "mnt", "ipc", "uts", "net" })
+            Assert.NotEqual(new FileInfo($"/proc/self/ns/{ns}").LinkTarget, new FileInfo($"/proc/{pid}/ns/{ns}").LinkTarget);
+        Assert.Equal(["dev", "proc"], Directory.GetFileSystemEntries($"/proc/{pid}/root").Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["null"], Directory.GetFileSystemEntries($"/proc/{pid}/root/dev").Select(Path.GetFileName).ToArray());
+        var mounts = File.ReadAllLines($"/proc/{pid}/mountinfo").Select(l => l.Split(' ')).ToList();
+        Assert.Equal(["/", "/dev/null", "/proc"], mounts.Select(m => m[4]).Order().ToArray());
+        Assert.StartsWith("ro,", mounts.Single(m => m[4] == "/")[5]);
+        // The guest's stub, exec'd by the confined Sentry, holds nothing either.
+        var stubs = Descendants(pid).Where(IsStub).ToList();
+        Assert.NotEmpty(stubs);
+        foreach (var stub in stubs)
+        {
+            Assert.Equal("0000000000000000", Status(stub)["CapBnd"]);
+            Assert.Equal("0000000000000000", Status(stub)["CapEff"]);
+        }
+        Assert.Equal(0, _b.Runsc("delete", "--force", "j1").ExitCode);
+    }
+
     /// <summary>linux.cgroupsPath and resources: the sandbox and its processes are in the cgroup with its limits;
     /// `events --stats` reports them, `update` changes them, `delete` removes the cgroup.</summary>
     [Fact]
@@ -326,7 +360,9 @@ public class OciLifecycleTests : IDisposable
             try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains("appkernel-bundle-"); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
         });
-        int mountsBefore = File.ReadAllLines("/proc/mounts").Length;
+        // Mounts of anything the cycles touched (other tests mount and unmount alongside).
+        int HostMounts() => File.ReadAllLines("/proc/mounts").Count(l => l.Contains(_b.Dir) || l.Contains("runsc"));
+        int mountsBefore = HostMounts();
         for (int i = 0; i < 200; i++)
         {
             var r = Run(RunscPath, ["--root", _b.StateRoot, "run", "--bundle", _b.Dir, $"cycle{i}"]);
@@ -334,7 +370,7 @@ public class OciLifecycleTests : IDisposable
         }
         Assert.Empty(_b.Containers());
         Assert.Equal(0, RunscProcesses());
-        Assert.Equal(mountsBefore, File.ReadAllLines("/proc/mounts").Length);
+        Assert.Equal(mountsBefore, HostMounts());
         Assert.True(Directory.Exists(pidsDir), "the cycles ran in a cgroup");
         Assert.Empty(Directory.GetDirectories(pidsDir));
         RemoveCgroupParent(parent);

@@ -32,11 +32,15 @@ internal static unsafe partial class ConfinementNative
     // linux/sched.h
     internal const int CLONE_VM = 0x00000100;
     internal const int CLONE_NEWNS = 0x00020000;
+    internal const int CLONE_NEWUTS = 0x04000000;
+    internal const int CLONE_NEWIPC = 0x08000000;
+    internal const int CLONE_NEWNET = 0x40000000;
 
     // linux/mount.h
     internal const ulong MS_RDONLY = 1;
     internal const ulong MS_NOSUID = 2;
     internal const ulong MS_NODEV = 4;
+    internal const ulong MS_NOEXEC = 8;
     internal const ulong MS_REMOUNT = 32;
     internal const ulong MS_BIND = 4096;
     internal const ulong MS_REC = 16384;

@@ -12,6 +12,26 @@ public sealed record MountJailOptions
 
     /// <summary>Remount the new root read-only (its top mount; submounts keep their flags).</summary>
     public bool ReadOnly { get; init; }
+
+    /// <summary>The root is an empty directory of the scratch tmpfs, not a host directory (the Sentry's jail: it
+    /// needs no file of the host). The rootDir argument is then ignored.</summary>
+    public bool EmptyRoot { get; init; }
+
+    /// <summary>Mount a procfs of the host's pid namespace at /proc of the new root (/proc/self/fd names the memfds
+    /// stubs are exec'd from; /proc/PID/stat gives their CPU times).</summary>
+    public bool Proc { get; init; }
+
+    /// <summary>Bind the host's /dev/null at /dev/null of the new root.</summary>
+    public bool DevNull { get; init; }
+
+    /// <summary>More namespaces to enter with the mount namespace (<see cref="NewIpc"/>, <see cref="NewUts"/>,
+    /// <see cref="NewNet"/>); the finalizer thread joins them too.</summary>
+    public int ExtraNamespaces { get; init; }
+
+    /// <summary>A network namespace to join instead of a new one (an fd of /proc/PID/ns/net or a bind of it).</summary>
+    public int JoinNetFd { get; init; } = -1;
+
+    public const int NewIpc = N.CLONE_NEWIPC, NewUts = N.CLONE_NEWUTS, NewNet = N.CLONE_NEWNET;
 }
 
 /// <summary>
@@ -46,6 +66,7 @@ public static unsafe class MountJail
             detail = $"root {rootDir}: must be an absolute path";
             return Errno.EINVAL;
         }
+        if (options.EmptyRoot) rootDir = "/";
         if (!Directory.Exists(rootDir))
         {
             detail = $"root {rootDir}: not a directory";
@@ -60,13 +81,29 @@ public static unsafe class MountJail
         }
 
         byte[] root = Encoding.UTF8.GetBytes(rootDir + "\0");
-        int nsFd = -1, rootFd = -1;
+        int nsFd = -1, rootFd = -1, nullFd = -1;
+        var extraNs = new List<(int Fd, int Type)>();
         try
         {
-            if (unshare(N.CLONE_NEWNS) != 0) return Fail("unshare(CLONE_NEWNS)", out detail);
-            // The finalizer thread joins through this descriptor once the pivot is done; /proc is still visible here.
+            if (unshare(N.CLONE_NEWNS | options.ExtraNamespaces) != 0) return Fail("unshare", out detail);
+            // The finalizer thread joins through these descriptors once the pivot is done; /proc is still visible here.
             fixed (byte* p = "/proc/thread-self/ns/mnt\0"u8) nsFd = open(p, O_RDONLY | O_CLOEXEC);
             if (nsFd < 0) return Fail("open /proc/thread-self/ns/mnt", out detail);
+            if (options.JoinNetFd >= 0 && setns(options.JoinNetFd, N.CLONE_NEWNET) != 0) return Fail("join the network namespace", out detail);
+            if (options.JoinNetFd >= 0) extraNs.Add((options.JoinNetFd, N.CLONE_NEWNET));
+            foreach (var (flag, name) in new[] { (N.CLONE_NEWIPC, "ipc"), (N.CLONE_NEWUTS, "uts"), (N.CLONE_NEWNET, "net") })
+            {
+                if ((options.ExtraNamespaces & flag) == 0) continue;
+                int nfd;
+                fixed (byte* p = Encoding.ASCII.GetBytes($"/proc/thread-self/ns/{name}\0")) nfd = open(p, O_RDONLY | O_CLOEXEC);
+                if (nfd < 0) return Fail($"open /proc/thread-self/ns/{name}", out detail);
+                extraNs.Add((nfd, flag));
+            }
+            if (options.DevNull)
+            {
+                fixed (byte* p = "/dev/null\0"u8) nullFd = open(p, 0x200000 /* O_PATH */ | O_CLOEXEC);
+                if (nullFd < 0) return Fail("open /dev/null", out detail);
+            }
 
             // The root is bound onto a directory of a scratch tmpfs rather than onto itself: pivot_root cannot
             // pivot into the current root's own mount (rootDir "/" would be EBUSY). The root is named through an
@@ -95,10 +132,36 @@ public static unsafe class MountJail
                 // Resolve the source before the scratch mount can cover /proc's path to it.
                 if (N.mount(tmpfs, sc, tmpfs, N.MS_NOSUID | N.MS_NODEV, null) != 0) return Fail($"mount a scratch tmpfs on {scratch}", out detail);
                 if (mkdir(r, 0x1c0) != 0) return Fail($"mkdir {scratch}/root", out detail);
-                if (N.mount(src, r, null, bind, null) != 0) return Fail($"bind-mount {rootDir}", out detail);
+                if (options.EmptyRoot)
+                {
+                    // pivot_root wants a mount point: the directory bound onto itself.
+                    if (N.mount(r, r, null, N.MS_BIND, null) != 0) return Fail("bind the empty root onto itself", out detail);
+                }
+                else if (N.mount(src, r, null, bind, null) != 0) return Fail($"bind-mount {rootDir}", out detail);
+                if (chdir(r) != 0) return Fail($"chdir {rootDir}", out detail);
+                if (options.Proc)
+                {
+                    fixed (byte* proc = "proc\0"u8)
+                    {
+                        if (mkdir(proc, 0x16d) != 0 && N.LastErrno != Errno.EEXIST) return Fail("mkdir proc", out detail);
+                        if (N.mount(proc, proc, proc, N.MS_NOSUID | N.MS_NODEV, null) != 0) return Fail("mount proc", out detail);
+                    }
+                }
+                if (options.DevNull)
+                {
+                    fixed (byte* dev = "dev\0"u8)
+                    fixed (byte* devNull = "dev/null\0"u8)
+                    fixed (byte* nullSrc = Encoding.ASCII.GetBytes($"/proc/self/fd/{nullFd}\0"))
+                    {
+                        if (mkdir(dev, 0x1ed) != 0 && N.LastErrno != Errno.EEXIST) return Fail("mkdir dev", out detail);
+                        int f = open(devNull, O_CREAT | O_WRONLY | O_CLOEXEC, 0x1b6);
+                        if (f < 0) return Fail("create dev/null", out detail);
+                        close(f);
+                        if (N.mount(nullSrc, devNull, null, N.MS_BIND, null) != 0) return Fail("bind /dev/null", out detail);
+                    }
+                }
                 if (options.ReadOnly && N.mount(null, r, null, N.MS_REMOUNT | N.MS_BIND | N.MS_RDONLY, null) != 0)
                     return Fail($"remount {rootDir} read-only", out detail);
-                if (chdir(r) != 0) return Fail($"chdir {rootDir}", out detail);
                 if (N.syscall(N.SYS_pivot_root, (long)dot, (long)dot, 0) != 0) return Fail("pivot_root(\".\", \".\")", out detail);
                 // The old root is now stacked on the new one at "."; detaching it leaves the jail alone.
                 if (umount2(dot, N.MNT_DETACH) != 0) return Fail("umount2(old root, MNT_DETACH)", out detail);
@@ -108,7 +171,12 @@ public static unsafe class MountJail
             // The finalizer thread still shares nothing with us (unshare gave the caller its own fs context), so it
             // may setns into our namespace; setns makes the namespace's root (now the jail) its root and cwd.
             int fd = nsFd;
-            var e = ProcessThreads.RunOnFinalizerThreadIfAny(() => setns(fd, N.CLONE_NEWNS) == 0 ? Errno.None : N.LastErrno, threads, out string why);
+            var e = ProcessThreads.RunOnFinalizerThreadIfAny(() =>
+            {
+                foreach (var (nfd, type) in extraNs)
+                    if (setns(nfd, type) != 0) return N.LastErrno;
+                return setns(fd, N.CLONE_NEWNS) == 0 ? Errno.None : N.LastErrno;
+            }, threads, out string why);
             if (e != Errno.None)
             {
                 detail = $"move the finalizer thread into the jail: {why}";
@@ -121,6 +189,9 @@ public static unsafe class MountJail
         {
             if (nsFd >= 0) close(nsFd);
             if (rootFd >= 0) close(rootFd);
+            if (nullFd >= 0) close(nullFd);
+            foreach (var (nfd, _) in extraNs)
+                if (nfd != options.JoinNetFd) close(nfd);
         }
     }
 

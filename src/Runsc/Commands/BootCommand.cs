@@ -48,6 +48,7 @@ public static class BootCommand
         }
         GuestProcess init;
         Kernel kernel;
+        string stateDir;
         try
         {
             var bundle = Bundle.Load(bundleDir);
@@ -56,13 +57,18 @@ public static class BootCommand
             var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null);
             SpecTranslation.CheckMounts(bundle);
             SpecTranslation.MakeMountPoints(bundle);
-            kernel = SandboxBuilder.Build(config, log);
+            // The host-facing work first (the gofer on the host's paths, the state directory as an fd), then the
+            // jail; the kernel, the guest and the control socket are made inside it.
+            var gofer = SandboxBuilder.StartGofer(config);
+            stateDir = StateStore.OpenDirFd(StateStore.Dir(ctx.Root, id));
+            SentryJail.Enter(bundle.Spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "network")?.Path is { Length: > 0 } net ? net : null);
+            kernel = SandboxBuilder.Build(config, gofer, log);
             SpecTranslation.Mount(bundle, kernel);
             init = GuestProcess.Load(kernel, SpecTranslation.Process(bundle));
             if (init.LoadError is { } le) throw new RuntimeException(LoadMessage(bundle.Spec.Process!.Args![0], le));
             var k = kernel;
             var i = init;
-            ControlChannel.Serve(StateStore.Dir(ctx.Root, id), (req, fds, reply) =>
+            ControlChannel.Serve(stateDir, (req, fds, reply) =>
             {
                 if (req.Op == "exec") Exec(k, req, fds, reply);
                 else
@@ -92,7 +98,7 @@ public static class BootCommand
             }));
         var result = init.Wait();
         if (result.Error != null) log.LogInformation("container {Id}: {Error}", id, result.Error);
-        try { StateStore.WriteAtomically(Path.Combine(StateStore.Dir(ctx.Root, id), StateStore.ExitFile), System.Text.Encoding.ASCII.GetBytes(result.Status.ToString())); }
+        try { StateStore.WriteAtomically(Path.Combine(stateDir, StateStore.ExitFile), System.Text.Encoding.ASCII.GetBytes(result.Status.ToString())); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log.LogWarning("cannot record the exit status: {Message}", e.Message); }
         foreach (var r in forwarded) r.Dispose();
         Console.Out.Flush();

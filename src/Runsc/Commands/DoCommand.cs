@@ -55,16 +55,22 @@ public static class DoCommand
             else b.AddProvider(new Logging.TextLoggerProvider(Console.Error, debug ? LogLevel.Debug : LogLevel.Error, false));
         });
         var log = factory.CreateLogger("sentry");
+        // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too (asked before
+        // the jail, where the host's tree is gone).
+        cwd ??= rootfs == "/" ? Directory.GetCurrentDirectory() : "/";
         Kernel kernel;
         try
         {
-            kernel = SandboxBuilder.Build(new SandboxConfig
+            var config = new SandboxConfig
             {
                 RootFs = rootfs,
                 Root = writable ? RootMode.Writable : RootMode.Overlay,
                 Strace = strace,
                 StraceWriter = strace ? (logFile ?? Console.Error) : null,
-            }, log);
+            };
+            var gofer = SandboxBuilder.StartGofer(config);
+            SentryJail.Enter(null);
+            kernel = SandboxBuilder.Build(config, gofer, log);
         }
         catch (RuntimeException e)
         {
@@ -75,8 +81,6 @@ public static class DoCommand
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
             env.Add($"{kv.Key}={kv.Value}");
         env.Sort(StringComparer.Ordinal);
-        // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too.
-        cwd ??= rootfs == "/" ? Directory.GetCurrentDirectory() : "/";
         // SIGINT, SIGTERM, SIGHUP and SIGQUIT to runsc go to the guest's init, as a container runtime does.
         var forwarded = new List<System.Runtime.InteropServices.PosixSignalRegistration>();
         foreach (var (ps, nr) in new[] { (System.Runtime.InteropServices.PosixSignal.SIGINT, 2), (System.Runtime.InteropServices.PosixSignal.SIGTERM, 15),

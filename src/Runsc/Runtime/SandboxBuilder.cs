@@ -18,6 +18,9 @@ public sealed class SandboxConfig
     public IReadOnlyList<BindMount> Binds { get; init; } = [];
 }
 
+/// <summary>A started gofer: its connection for the root and one per bind mount, and the host's memory size.</summary>
+public sealed record SandboxGofer(GoferClient Root, List<GoferClient> Binds, ulong HostMemory);
+
 /// <summary>A host directory or file (Source) shown at Destination; changes reach it only when Writable.</summary>
 public sealed record BindMount(string Source, string Destination, bool Writable);
 
@@ -29,17 +32,29 @@ public static class SandboxBuilder
 {
     /// <summary>Call from a thread that lives as long as the sandbox: the gofer dies with the thread that spawned it.
     /// Throws <see cref="RuntimeException"/> with a message for the user.</summary>
-    public static Kernel Build(SandboxConfig config, ILogger log)
+    public static Kernel Build(SandboxConfig config, ILogger log) => Build(config, StartGofer(config), log);
+
+    /// <summary>The host-facing half, done before the Sentry confines itself: the fd limit raised and the gofer started
+    /// on the host paths (the Sentry's jail has none of them).</summary>
+    public static SandboxGofer StartGofer(SandboxConfig config)
     {
         if (!Directory.Exists(config.RootFs)) throw new RuntimeException($"root file system {config.RootFs}: not a directory");
         RaiseFdLimit();
         var exe = Environment.ProcessPath ?? "/proc/self/exe";
-        bool writable = config.Root == RootMode.Writable;
-        GoferClient gofer;
-        List<GoferClient> bindClients;
-        try { GoferProcess.Start(exe, Path.GetFullPath(config.RootFs), writable, config.Binds.Select(b => (b.Source, b.Writable)).ToList(), out gofer, out bindClients); }
+        try
+        {
+            GoferProcess.Start(exe, Path.GetFullPath(config.RootFs), config.Root == RootMode.Writable,
+                config.Binds.Select(b => (b.Source, b.Writable)).ToList(), out var gofer, out var bindClients);
+            return new SandboxGofer(gofer, bindClients, HostMemory());
+        }
         catch (IOException e) { throw new RuntimeException($"cannot start the gofer for {config.RootFs}: {e.Message}"); }
-        var ge = GoferFs.Attach(gofer, writable, overlaid: config.Root == RootMode.Overlay, out var rootInode);
+    }
+
+    /// <summary>The kernel over a started gofer: needs nothing of the host's file tree.</summary>
+    public static Kernel Build(SandboxConfig config, SandboxGofer g, ILogger log)
+    {
+        bool writable = config.Root == RootMode.Writable;
+        var ge = GoferFs.Attach(g.Root, writable, overlaid: config.Root == RootMode.Overlay, out var rootInode);
         if (ge != Errno.None) throw new RuntimeException($"the gofer cannot serve {config.RootFs}: {ge}");
         var options = new KernelOptions
         {
@@ -48,7 +63,7 @@ public static class SandboxBuilder
             Strace = config.Strace,
             StraceWriter = config.StraceWriter,
             Hostname = config.Hostname,
-            CommitLimit = HostMemory(),
+            CommitLimit = g.HostMemory,
         };
         Kernel kernel;
         try { kernel = new Kernel(options, log, rootInode!); }
@@ -56,7 +71,7 @@ public static class SandboxBuilder
         for (int i = 0; i < config.Binds.Count; i++)
         {
             var b = config.Binds[i];
-            var e = GoferFs.Attach(bindClients[i], b.Writable, overlaid: false, out var bindRoot);
+            var e = GoferFs.Attach(g.Binds[i], b.Writable, overlaid: false, out var bindRoot);
             if (e == Errno.None) e = kernel.MountAt(b.Destination, bindRoot!, "9p", b.Source, !b.Writable);
             if (e != Errno.None) throw new RuntimeException($"cannot bind-mount {b.Source} on {b.Destination}: {e}");
         }

@@ -70,6 +70,17 @@ public static unsafe partial class StateStore
     public static void Write(string dir, ContainerRecord r) =>
         WriteAtomically(Path.Combine(dir, StateFile), JsonSerializer.SerializeToUtf8Bytes(r, RuntimeJson.Default.ContainerRecord));
 
+    /// <summary>Opens a container's directory as an fd kept for the process's life and returns its name through
+    /// /proc/self/fd: still the host's directory once the sandbox has pivoted into its jail.</summary>
+    public static string OpenDirFd(string dir)
+    {
+        const int O_PATH = 0x200000, O_DIRECTORY = 0x10000;
+        int fd;
+        fixed (byte* p = System.Text.Encoding.UTF8.GetBytes(dir + "\0")) fd = Tmds.Linux.LibC.open(p, O_PATH | O_DIRECTORY | Tmds.Linux.LibC.O_CLOEXEC);
+        if (fd < 0) throw new RuntimeException($"{dir}: errno {Tmds.Linux.LibC.errno}");
+        return $"/proc/self/fd/{fd}";
+    }
+
     /// <summary>Writes a whole file under a temporary name in the same directory, then renames it into place.</summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
     {

@@ -1,0 +1,43 @@
+using AppKernel.Platform.Confinement;
+
+namespace AppKernel.Runsc.Runtime;
+
+/// <summary>
+/// Confines the sandbox process (the Sentry) before it runs guest code, as the gofer confines itself: its own mount,
+/// IPC, UTS and network namespaces (or the spec's network namespace); an empty read-only root holding only a procfs (stubs are exec'd from memfds through
+/// /proc/self/fd; their CPU times come from /proc/PID/stat) and /dev/null; no capability in any set, the bounding set
+/// included (so a stub it execs gets none either); no_new_privs. Everything the Sentry needs of the host is opened
+/// before: the gofer is running, the logs and the state directory are open fds.
+///
+/// Namespaces and capabilities are per thread, so this must run while only the main thread and the .NET finalizer
+/// exist (MountJail and Capabilities refuse otherwise); threads started later inherit all of it.
+/// </summary>
+public static class SentryJail
+{
+    /// <summary>netnsPath: the spec's network namespace to join (linux.namespaces network with a path); without one
+    /// the Sentry gets an empty network namespace of its own (its network is its own netstack or none).</summary>
+    public static unsafe void Enter(string? netnsPath)
+    {
+        int netFd = -1;
+        if (netnsPath != null)
+        {
+            fixed (byte* p = System.Text.Encoding.UTF8.GetBytes(netnsPath + "\0")) netFd = Tmds.Linux.LibC.open(p, Tmds.Linux.LibC.O_RDONLY | Tmds.Linux.LibC.O_CLOEXEC);
+            if (netFd < 0) throw new RuntimeException($"linux.namespaces: network namespace {netnsPath}: errno {Tmds.Linux.LibC.errno}");
+        }
+        try
+        {
+            var options = new MountJailOptions
+            {
+                EmptyRoot = true, Proc = true, DevNull = true, ReadOnly = true, Recursive = false,
+                ExtraNamespaces = MountJailOptions.NewIpc | MountJailOptions.NewUts | (netFd < 0 ? MountJailOptions.NewNet : 0),
+                JoinNetFd = netFd,
+            };
+            if (MountJail.PivotInto("/", options, out var why) != Errno.None) throw new RuntimeException($"confining the sandbox: {why}");
+            if (Capabilities.DropAllExcept(out why) != Errno.None) throw new RuntimeException($"confining the sandbox: dropping capabilities: {why}");
+        }
+        finally
+        {
+            if (netFd >= 0) Tmds.Linux.LibC.close(netFd);
+        }
+    }
+}
