@@ -48,7 +48,7 @@ public sealed class DockerDaemon : IDisposable
         var rootfs = Directory.CreateDirectory(Path.Combine(Dir, "rootfs")).FullName;
         foreach (var d in new[] { "bin", "proc", "dev", "sys", "tmp", "etc" }) Directory.CreateDirectory(Path.Combine(rootfs, d));
         File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
-        foreach (var app in new[] { "sh", "echo", "cat", "sleep", "ls", "hostname", "id", "touch", "pwd" })
+        foreach (var app in new[] { "sh", "echo", "cat", "sleep", "ls", "hostname", "id", "touch", "pwd", "grep", "unshare", "true" })
             File.CreateSymbolicLink(Path.Combine(rootfs, "bin", app), "busybox");
         var tar = Path.Combine(Dir, "busybox.tar");
         r = Run("tar", ["-C", rootfs, "-cf", tar, "."]);
@@ -255,6 +255,20 @@ public class DockerTests : IClassFixture<DockerDaemon>
             Assert.Equal(96L << 20, CgroupNumber(mem, File.Exists(Path.Combine(mem, "memory.max")) ? "memory.max" : "memory.limit_in_bytes"));
         }
         finally { _d.Docker("rm", "-f", name); }
+    }
+
+    /// <summary>Docker's default seccomp profile reaches the Sentry and holds the guest (unshare is one of the calls
+    /// it refuses); --security-opt seccomp=unconfined runs without one.</summary>
+    [Fact]
+    public void DockersSeccompProfileIsEnforced()
+    {
+        var r = DockerRun(DockerDaemon.Image, "sh", "-c", "grep Seccomp: /proc/self/status; unshare -U true 2>/dev/null; echo unshare $?");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.StartsWith("Seccomp:\t2\n", r.Stdout);
+        Assert.DoesNotContain("unshare 0", r.Stdout);
+        r = DockerRun("--security-opt", "seccomp=unconfined", DockerDaemon.Image, "grep", "Seccomp:", "/proc/self/status");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("Seccomp:\t0\n", r.Stdout);
     }
 
     [Fact]

@@ -275,6 +275,45 @@ public class OciLifecycleTests : IDisposable
         Assert.Equal(0, _b.Runsc("delete", "--force", "j1").ExitCode);
     }
 
+    /// <summary>linux.seccomp is enforced on the guest's calls, for the init and for exec'd processes: errno rules
+    /// (with and without argument conditions) and a kill rule; a bad action is refused by field.</summary>
+    [Fact]
+    public void TheSeccompProfileHoldsTheGuest()
+    {
+        _b.SetProcess("sleep 1000", s => s["linux"]!["seccomp"] = JsonNode.Parse("""
+            {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+              {"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13},
+              {"names":["kill"],"action":"SCMP_ACT_ERRNO","args":[{"index":1,"value":10,"op":"SCMP_CMP_EQ"}]},
+              {"names":["sethostname"],"action":"SCMP_ACT_KILL_PROCESS"},
+              {"names":["no_such_call"],"action":"SCMP_ACT_ERRNO"}]}
+            """));
+        var r = _b.Runsc("run", "--detach", "--bundle", _b.Dir, "s1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        try
+        {
+            r = _b.Runsc("exec", "s1", "sh", "-c", "mkdir /tmp/e 2>&1; echo $?");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("Permission denied", r.Stdout);
+        }
+        finally { _b.Runsc("delete", "--force", "s1"); }
+
+        _b.SetProcess("grep Seccomp: /proc/self/status; mkdir /tmp/d 2>/dev/null || echo mkdir refused; kill -0 $$ && echo kill0 ok; " +
+            "kill -USR1 $$ 2>/dev/null || echo usr1 refused; hostname x 2>/dev/null; echo hostname $?", s => s["linux"]!["seccomp"] = JsonNode.Parse("""
+            {"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+              {"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13},
+              {"names":["kill"],"action":"SCMP_ACT_ERRNO","args":[{"index":1,"value":10,"op":"SCMP_CMP_EQ"}]},
+              {"names":["sethostname"],"action":"SCMP_ACT_KILL_PROCESS"}]}
+            """));
+        r = Run(RunscPath, ["--root", _b.StateRoot, "run", "--bundle", _b.Dir, "s2"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("Seccomp:\t2\nmkdir refused\nkill0 ok\nusr1 refused\nhostname 159\n", r.Stdout); // 128 + SIGSYS
+
+        _b.SetProcess("true", s => s["linux"]!["seccomp"] = JsonNode.Parse("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_MAYBE"}]}"""));
+        r = _b.Runsc("create", "--bundle", _b.Dir, "s3");
+        Assert.True(r.ExitCode == 1 && r.Stderr.Contains("linux.seccomp.syscalls[0].action"), r.ToString());
+        Assert.Empty(_b.Containers());
+    }
+
     /// <summary>linux.cgroupsPath and resources: the sandbox and its processes are in the cgroup with its limits;
     /// `events --stats` reports them, `update` changes them, `delete` removes the cgroup.</summary>
     [Fact]

@@ -60,7 +60,7 @@ public class AbiLayoutTests
             "bufferram", "Bufferram", "totalswap", "Totalswap", "freeswap", "Freeswap", "procs", "Procs", "totalhigh", "Totalhigh", "freehigh", "Freehigh", "mem_unit", "MemUnit")),
         new("struct utsname", typeof(UtsName), F("sysname", "Sysname", "nodename", "Nodename", "release", "Release", "version", "Version", "machine", "Machine", "domainname", "Domainname")),
         new("siginfo_t", typeof(SigInfo), F("si_signo", "Signo", "si_errno", "Errno", "si_code", "Code", "si_pid", "Pid", "si_uid", "Uid", "si_status", "Status",
-            "si_value", "Value", "si_addr", "Addr", "si_timerid", "TimerId", "si_overrun", "Overrun")),
+            "si_value", "Value", "si_addr", "Addr", "si_timerid", "TimerId", "si_overrun", "Overrun", "si_syscall", "Syscall", "si_arch", "Arch")),
         new("struct signalfd_siginfo", typeof(SignalfdSiginfo), F("ssi_signo", "Signo", "ssi_errno", "Errno", "ssi_code", "Code", "ssi_pid", "Pid", "ssi_uid", "Uid",
             "ssi_fd", "Fd", "ssi_tid", "Tid", "ssi_band", "Band", "ssi_overrun", "Overrun", "ssi_trapno", "Trapno", "ssi_status", "Status", "ssi_int", "Int",
             "ssi_ptr", "Ptr", "ssi_utime", "Utime", "ssi_stime", "Stime", "ssi_addr", "Addr", "ssi_addr_lsb", "AddrLsb")),

@@ -95,6 +95,27 @@ public sealed class ConfinementTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(root, "work-dir")), "the load cleans up after itself");
     }
 
+    /// <summary>The Sentry's own confinement (SentryJail + SentryPolicy), probed from inside on two threads: no host
+    /// files, no capabilities, seccomp mode 2; mount, unshare, an IP socket and add_key refused (the last two by the
+    /// filter alone: they need no privilege).</summary>
+    [NeedsSysAdminFact]
+    public void Sentry_confinement_refuses_what_it_does_not_need()
+    {
+        var r = RunscHarness.Run(RunscHarness.RunscPath, ["confine-check", "--sentry"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        AssertOk(r, "confine");
+        foreach (var t in new[] { "main", "new-thread" })
+        {
+            AssertOk(r, $"{t}-status");
+            AssertOk(r, $"{t}-host-files-hidden", "ENOENT");
+            AssertOk(r, $"{t}-mount-denied", "EPERM");
+            AssertOk(r, $"{t}-unshare-denied", "EPERM");
+            AssertOk(r, $"{t}-inet-socket-denied", "EAFNOSUPPORT");
+            AssertOk(r, $"{t}-add-key-denied", "EPERM");
+            AssertOk(r, $"{t}-unix-socket");
+        }
+    }
+
     [NeedsSysAdminFact]
     public void Kill_default_passes_the_load_then_kills_on_a_forbidden_call()
     {

@@ -18,6 +18,8 @@ public struct SigInfo
     [FieldOffset(16)] public ulong Addr; // si_addr for faults
     [FieldOffset(16)] public int TimerId; // POSIX timers
     [FieldOffset(20)] public int Overrun;
+    [FieldOffset(24)] public int Syscall; // SIGSYS from seccomp: the call, and its AUDIT_ARCH
+    [FieldOffset(28)] public uint Arch;
 
     /// <summary>The 128 bytes the signal queues keep.</summary>
     public readonly byte[] ToArray()

@@ -61,6 +61,7 @@ internal static unsafe partial class ConfinementNative
     // linux/seccomp.h
     internal const int SECCOMP_SET_MODE_FILTER = 1;
     internal const int SECCOMP_FILTER_FLAG_TSYNC = 1;
+    internal const int SECCOMP_FILTER_FLAG_LOG = 2;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -166,7 +166,11 @@ public sealed class SeccompFilter
     /// the process (the .NET runtime has several) gets it, and threads started later inherit it. Filters stack:
     /// a syscall must pass every installed filter. Never throws.
     /// </summary>
-    public unsafe Errno Install(out string detail)
+    public unsafe Errno Install(out string detail) => Install(false, out detail);
+
+    /// <summary>logDenials: SECCOMP_FILTER_FLAG_LOG, so the kernel's audit log records every action but allow
+    /// (a denied call of the Sentry is then visible to the host's administrator).</summary>
+    public unsafe Errno Install(bool logDenials, out string detail)
     {
         SockFilter[] program;
         try { program = Build(); }
@@ -184,7 +188,7 @@ public sealed class SeccompFilter
         fixed (SockFilter* f = program)
         {
             var prog = new SockFprog { Len = (ushort)program.Length, Filter = f };
-            r = N.syscall(N.SYS_seccomp, N.SECCOMP_SET_MODE_FILTER, N.SECCOMP_FILTER_FLAG_TSYNC, (long)&prog);
+            r = N.syscall(N.SYS_seccomp, N.SECCOMP_SET_MODE_FILTER, N.SECCOMP_FILTER_FLAG_TSYNC | (logDenials ? N.SECCOMP_FILTER_FLAG_LOG : 0), (long)&prog);
         }
         if (r < 0)
         {

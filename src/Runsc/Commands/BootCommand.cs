@@ -64,13 +64,15 @@ public static class BootCommand
             SentryJail.Enter(bundle.Spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "network")?.Path is { Length: > 0 } net ? net : null);
             kernel = SandboxBuilder.Build(config, gofer, log);
             SpecTranslation.Mount(bundle, kernel);
-            init = GuestProcess.Load(kernel, SpecTranslation.Process(bundle));
+            SentryJail.InstallFilter(); // before the init's stub is spawned: every stub inherits it
+            var initSpec = SpecTranslation.Process(bundle);
+            init = GuestProcess.Load(kernel, initSpec);
             if (init.LoadError is { } le) throw new RuntimeException(LoadMessage(bundle.Spec.Process!.Args![0], le));
             var k = kernel;
             var i = init;
             ControlChannel.Serve(stateDir, (req, fds, reply) =>
             {
-                if (req.Op == "exec") Exec(k, req, fds, reply);
+                if (req.Op == "exec") Exec(k, req, fds, reply, initSpec.Filter);
                 else
                 {
                     foreach (var fd in fds) Tmds.Linux.LibC.close(fd);
@@ -128,9 +130,9 @@ public static class BootCommand
         return $"exec: \"{prog}\": {(why.Length > 0 ? char.ToLowerInvariant(why[0]) + why[1..] : why)}";
     }
 
-    /// <summary>`runsc exec`: a new process from the request's spec, with the client's stdio; replies when it started
-    /// (or why not), then with its exit status.</summary>
-    static void Exec(Kernel kernel, ControlRequest req, int[] fds, Func<ControlReply, bool> reply)
+    /// <summary>`runsc exec`: a new process from the request's spec, with the client's stdio and the container's
+    /// seccomp profile; replies when it started (or why not), then with its exit status.</summary>
+    static void Exec(Kernel kernel, ControlRequest req, int[] fds, Func<ControlReply, bool> reply, SyscallFilter? filter)
     {
         GuestProcess p;
         try
@@ -140,7 +142,8 @@ public static class BootCommand
                 reply(new ControlReply { Error = "exec: no process given" });
                 return;
             }
-            p = GuestProcess.Load(kernel, spec.ToProcessSpec(), fds.Length >= 3 ? fds : null);
+            // An exec'd process runs under the container's seccomp profile, as runc's do.
+            p = GuestProcess.Load(kernel, spec.ToProcessSpec() with { Filter = filter }, fds.Length >= 3 ? fds : null);
         }
         finally
         {

@@ -22,6 +22,7 @@ public static partial class ConfineCheckCommand
     static readonly Option<bool> NoRecursive = new("--no-recursive") { Description = "bind only the root's own mount, not the mounts below it" };
     static readonly Option<bool> Busy = new("--busy") { Description = "start a thread before confining (confinement must refuse)" };
     static readonly Option<bool> Threads = new("--threads") { Description = "report this process's threads and what unshare(CLONE_NEWNS) does with them" };
+    static readonly Option<bool> Sentry = new("--sentry") { Description = "confine as the Sentry (SentryJail and SentryPolicy) instead of the gofer" };
 
     public const string InsideFile = "confine-check.txt";
 
@@ -29,10 +30,10 @@ public static partial class ConfineCheckCommand
     {
         var cmd = new Command("confine-check", "Confine this process like the gofer and probe the result (tests).")
         {
-            Root, Outside, Default, NoSeccomp, NoRecursive, Busy, Threads,
+            Root, Outside, Default, NoSeccomp, NoRecursive, Busy, Threads, Sentry,
         };
         cmd.Hidden = true;
-        cmd.SetAction(parse => parse.GetValue(Threads) ? ReportThreads()
+        cmd.SetAction(parse => parse.GetValue(Sentry) ? RunSentry() : parse.GetValue(Threads) ? ReportThreads()
             : Run(parse.GetValue(Root), parse.GetValue(Outside), parse.GetValue(Default)!, parse.GetValue(NoSeccomp), parse.GetValue(Busy),
                 new MountJailOptions { Recursive = !parse.GetValue(NoRecursive) }));
         return cmd;
@@ -161,6 +162,55 @@ public static partial class ConfineCheckCommand
         r = unshare(0x00020000 /* CLONE_NEWNS */);
         var unshareErr = r == 0 ? Errno.None : (Errno)Marshal.GetLastPInvokeError();
         lines.Add(Check($"{who}-unshare-denied", unshareErr == Errno.EPERM, unshareErr.ToString()));
+    }
+
+    /// <summary>`--sentry`: the Sentry's confinement, then what it must still do (read /proc, make threads, make a
+    /// Unix socket) and what it must not (mount, unshare, setns by way of a new namespace, an IP socket, the host's
+    /// files), on the main thread and on a thread started after.</summary>
+    static unsafe int RunSentry()
+    {
+        var lines = new List<string>();
+        try
+        {
+            Runtime.SentryJail.Enter(null);
+            Runtime.SentryJail.InstallFilter();
+            lines.Add("confine: ok");
+        }
+        catch (Runtime.RuntimeException e)
+        {
+            lines.Add($"confine: FAIL {e.Message}");
+            return Print(lines, 1);
+        }
+        void Probe(string who)
+        {
+            Errno Last(long r) => r >= 0 ? Errno.None : (Errno)Marshal.GetLastPInvokeError();
+            lines.Add(Check($"{who}-status", StatusField("Seccomp") == "2" && StatusField("CapEff") == "0000000000000000" && StatusField("NoNewPrivs") == "1",
+                $"seccomp={StatusField("Seccomp")} capeff={StatusField("CapEff")}"));
+            ReadFile("/etc/hostname", out var err);
+            lines.Add(Check($"{who}-host-files-hidden", err == Errno.ENOENT, err.ToString()));
+            Errno e;
+            fixed (byte* tmpfs = "tmpfs\0"u8)
+            fixed (byte* dev = "/dev\0"u8)
+                e = Last(mount(tmpfs, dev, tmpfs, 0, null));
+            lines.Add(Check($"{who}-mount-denied", e == Errno.EPERM, e.ToString()));
+            e = Last(unshare(0x00020000 /* CLONE_NEWNS */));
+            lines.Add(Check($"{who}-unshare-denied", e == Errno.EPERM, e.ToString()));
+            int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            e = Last(fd);
+            if (fd >= 0) close(fd);
+            lines.Add(Check($"{who}-inet-socket-denied", e == Errno.EAFNOSUPPORT, e.ToString()));
+            // add_key needs no privilege (natively a NULL type is EFAULT): only the filter refuses it.
+            e = Last(AppKernel.Platform.Native.Host.syscall(248 /* add_key */, 0, 0, 0));
+            lines.Add(Check($"{who}-add-key-denied", e == Errno.EPERM, e.ToString()));
+            fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+            lines.Add(Check($"{who}-unix-socket", fd >= 0, fd >= 0 ? "" : Last(fd).ToString()));
+            if (fd >= 0) close(fd);
+        }
+        Probe("main");
+        var t = new Thread(() => Probe("new-thread"));
+        t.Start();
+        t.Join();
+        return Print(lines, lines.Any(l => l.Contains(": FAIL")) ? 1 : 0);
     }
 
     /// <summary>What a file server does, run after confinement: the filter must let all of it through.</summary>

@@ -39,6 +39,7 @@ public static class CreateCommand
         if (preserveFds != 0) throw new RuntimeException("--preserve-fds: passing extra fds to the container is not supported");
         var bundle = Bundle.Load(bundleDir ?? Directory.GetCurrentDirectory());
         SpecTranslation.Sandbox(bundle, false, null);
+        SeccompProfile.From(bundle);
         SpecTranslation.CheckMounts(bundle);
         Hooks.Check(bundle);
         if (consoleSocket != null) throw new RuntimeException("--console-socket: a terminal for the container is not supported yet");

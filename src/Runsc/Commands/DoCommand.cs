@@ -96,6 +96,12 @@ public static class DoCommand
             ctx.Cancel = true;
             kernel.DescribeTasks();
         }));
+        try { SentryJail.InstallFilter(); } // before the init's stub is spawned: every stub inherits it
+        catch (RuntimeException e)
+        {
+            Console.Error.WriteLine($"runsc: {e.Message}");
+            return 125;
+        }
         var init = GuestProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd });
         init.Start();
         var result = init.Wait();

@@ -104,9 +104,36 @@ public sealed class SpecLinux
     [JsonPropertyName("uidMappings")] public JsonElement? UidMappings { get; set; }
     [JsonPropertyName("gidMappings")] public JsonElement? GidMappings { get; set; }
     [JsonPropertyName("sysctl")] public Dictionary<string, string>? Sysctl { get; set; }
-    [JsonPropertyName("seccomp")] public JsonElement? Seccomp { get; set; }
+    [JsonPropertyName("seccomp")] public SpecSeccomp? Seccomp { get; set; }
     [JsonPropertyName("maskedPaths")] public List<string>? MaskedPaths { get; set; }
     [JsonPropertyName("readonlyPaths")] public List<string>? ReadonlyPaths { get; set; }
+}
+
+/// <summary>config-linux.md's seccomp: libseccomp's actions and comparisons by name.</summary>
+public sealed class SpecSeccomp
+{
+    [JsonPropertyName("defaultAction")] public string? DefaultAction { get; set; }
+    [JsonPropertyName("defaultErrnoRet")] public int? DefaultErrnoRet { get; set; }
+    [JsonPropertyName("architectures")] public List<string>? Architectures { get; set; }
+    [JsonPropertyName("flags")] public List<string>? Flags { get; set; }
+    [JsonPropertyName("listenerPath")] public string? ListenerPath { get; set; }
+    [JsonPropertyName("syscalls")] public List<SpecSyscall>? Syscalls { get; set; }
+}
+
+public sealed class SpecSyscall
+{
+    [JsonPropertyName("names")] public List<string>? Names { get; set; }
+    [JsonPropertyName("action")] public string? Action { get; set; }
+    [JsonPropertyName("errnoRet")] public int? ErrnoRet { get; set; }
+    [JsonPropertyName("args")] public List<SpecSyscallArg>? Args { get; set; }
+}
+
+public sealed class SpecSyscallArg
+{
+    [JsonPropertyName("index")] public int Index { get; set; }
+    [JsonPropertyName("value")] public ulong Value { get; set; }
+    [JsonPropertyName("valueTwo")] public ulong ValueTwo { get; set; }
+    [JsonPropertyName("op")] public string? Op { get; set; }
 }
 
 public sealed class SpecNamespace

@@ -40,4 +40,12 @@ public static class SentryJail
             if (netFd >= 0) Tmds.Linux.LibC.close(netFd);
         }
     }
+
+    /// <summary>The last step, once the kernel is built and before the first stub is spawned: the Sentry's seccomp
+    /// filter on every thread (threads and stubs started later inherit it). Denials are logged by the kernel.</summary>
+    public static void InstallFilter()
+    {
+        if (SentryPolicy.Create().Install(logDenials: true, out var why) != Errno.None)
+            throw new RuntimeException($"confining the sandbox: seccomp: {why}");
+    }
 }

@@ -109,6 +109,7 @@ public static class SpecTranslation
             Umask = p.User?.Umask,
             Limits = limits,
             NoNewPrivileges = p.NoNewPrivileges == true,
+            Filter = SeccompProfile.From(b),
         };
     }
 

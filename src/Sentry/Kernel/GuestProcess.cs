@@ -97,6 +97,7 @@ public sealed class GuestProcess
         if (spec.Umask is { } umask) t.Fs.Umask = (int)(umask & 0x1ff);
         foreach (var (res, soft, hard) in spec.Limits) t.Limits.Values[res] = (soft, hard);
         t.NoNewPrivs = spec.NoNewPrivileges;
+        t.Filter = spec.Filter;
         if (spec.Cwd != null)
         {
             var e = PathWalker.Resolve(t, t.Fs.Root, spec.Cwd, true, out var dir);

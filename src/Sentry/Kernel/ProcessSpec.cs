@@ -16,4 +16,6 @@ public sealed record ProcessSpec
     /// <summary>Limits that replace the kernel's defaults: (resource number, soft, hard).</summary>
     public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> Limits { get; init; } = [];
     public bool NoNewPrivileges { get; init; }
+    /// <summary>The seccomp profile the process runs under (after its first exec, as runc installs it).</summary>
+    public SyscallFilter? Filter { get; init; }
 }

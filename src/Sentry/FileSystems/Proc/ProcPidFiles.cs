@@ -214,7 +214,7 @@ public static class ProcPidFiles
         ulong caps = c.Euid == 0 ? AllCaps : 0;
         sb.Append($"CapInh:\t0000000000000000\nCapPrm:\t{caps:x16}\nCapEff:\t{caps:x16}\nCapBnd:\t{AllCaps:x16}\nCapAmb:\t0000000000000000\n");
         sb.Append($"NoNewPrivs:\t{(p.NoNewPrivs ? 1 : 0)}\n");
-        sb.Append("Seccomp:\t0\nSeccomp_filters:\t0\n");
+        sb.Append(p.Filter != null ? "Seccomp:\t2\nSeccomp_filters:\t1\n" : "Seccomp:\t0\nSeccomp_filters:\t0\n");
         sb.Append("Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n");
         int cpus = SystemInfo.Cpus;
         sb.Append($"Cpus_allowed:\t{CpuMask(cpus, p.Affinity)}\nCpus_allowed_list:\t{CpuList(cpus, p.Affinity)}\n");
