@@ -214,12 +214,15 @@ public class OciLifecycleTests : IDisposable
         string F(string name) => Path.Combine(_b.Dir, name);
         _b.SetProcess("exit 0", s => s["hooks"] = new JsonObject
         {
-            ["createRuntime"] = new JsonArray(Hook($"cat > {F("createRuntime.json")}")),
+            ["createRuntime"] = new JsonArray(Hook($"cat > {F("createRuntime.json")}"),
+                // args[0] is the hook's argv[0], whatever its path (Docker's network hook is dockerd re-exec'd by name).
+                new JsonObject { ["path"] = "/bin/sh", ["args"] = new JsonArray("argv0-check", "-c", $"tr '\\0' '\\n' < /proc/$$/cmdline | head -1 > {F("argv0")}") }),
             ["poststart"] = new JsonArray(Hook($"cat > {F("poststart.json")}")),
             ["poststop"] = new JsonArray(Hook($"cat > {F("poststop.json")}")),
         });
         var r = Run(RunscPath, ["--root", _b.StateRoot, "run", "--bundle", _b.Dir, "h1"]);
         Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("argv0-check\n", File.ReadAllText(F("argv0")));
         foreach (var (file, status) in new[] { ("createRuntime.json", "created"), ("poststart.json", "running"), ("poststop.json", "stopped") })
         {
             var state = JsonNode.Parse(File.ReadAllText(F(file)))!;

@@ -20,14 +20,20 @@ public static unsafe partial class ProcessSpawner
         public int CloseFrom { get; set; } = 3;
         /// <summary>A session of its own (setsid): no terminal signal of the caller's reaches it.</summary>
         public bool NewSession { get; set; } = true;
+        /// <summary>The program to run when argv[0] is not its path (an OCI hook's args[0] is any name).</summary>
+        public string? Path { get; set; }
+        /// <summary>The environment; null: runsc's own.</summary>
+        public IReadOnlyList<string>? Env { get; set; }
     }
 
-    /// <summary>Spawns argv[0] with argv and runsc's environment, every signal at its default and none blocked.
+    /// <summary>Spawns argv[0] (or <see cref="Options.Path"/>) with argv and runsc's environment (or
+    /// <see cref="Options.Env"/>), every signal at its default and none blocked.
     /// Returns the pid, or minus the errno posix_spawn failed with.</summary>
     public static int Spawn(IReadOnlyList<string> argv, Options options)
     {
         var env = new List<string>();
-        foreach (DictionaryEntry kv in Environment.GetEnvironmentVariables()) env.Add($"{kv.Key}={kv.Value}");
+        if (options.Env != null) env.AddRange(options.Env);
+        else foreach (DictionaryEntry kv in Environment.GetEnvironmentVariables()) env.Add($"{kv.Key}={kv.Value}");
         var strings = new List<nint>();
         int pid = 0, rc;
         var attr = stackalloc byte[1024];
@@ -56,7 +62,7 @@ public static unsafe partial class ProcessSpawner
             foreach (var (fd, path, flags) in options.Open)
                 posix_spawn_file_actions_addopen(fa, fd, Alloc(path, strings), flags, 0);
             Host.posix_spawn_file_actions_addclosefrom_np(fa, options.CloseFrom);
-            rc = Host.posix_spawn(&pid, args[0], fa, attr, args, envp);
+            rc = Host.posix_spawn(&pid, options.Path != null ? Alloc(options.Path, strings) : args[0], fa, attr, args, envp);
         }
         finally
         {

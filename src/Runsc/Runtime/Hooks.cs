@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
+using AppKernel.Platform.Native;
 using AppKernel.Runsc.Oci;
+using static Tmds.Linux.LibC;
 
 namespace AppKernel.Runsc.Runtime;
 
@@ -37,42 +38,64 @@ public static class Hooks
     public static void Run(string stage, IReadOnlyList<SpecHook>? hooks, OciState state)
     {
         if (hooks == null) return;
-        var stdin = JsonSerializer.Serialize(state, RuntimeJson.Default.OciState);
+        var stdin = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(state, RuntimeJson.Default.OciState));
         for (int i = 0; i < hooks.Count; i++)
         {
             var h = hooks[i];
-            var psi = new ProcessStartInfo(h.Path!) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardError = true };
-            // args[0] is the hook's argv[0] (config.md); .NET puts the path there itself.
-            foreach (var a in (h.Args ?? []).Skip(1)) psi.ArgumentList.Add(a);
-            if (h.Env != null)
-            {
-                psi.Environment.Clear();
-                foreach (var kv in h.Env)
-                {
-                    int eq = kv.IndexOf('=');
-                    if (eq > 0) psi.Environment[kv[..eq]] = kv[(eq + 1)..];
-                }
-            }
-            Process p;
-            try { p = Process.Start(psi)!; }
-            catch (Exception e) { throw new RuntimeException($"{stage} hook {i} ({h.Path}): cannot start: {e.Message}"); }
-            using (p)
-            {
-                var err = p.StandardError.ReadToEndAsync();
-                try
-                {
-                    p.StandardInput.Write(stdin);
-                    p.StandardInput.Close();
-                }
-                catch (IOException) { } // a hook need not read its stdin
-                if (!p.WaitForExit(h.Timeout is > 0 ? h.Timeout.Value * 1000 : -1))
-                {
-                    p.Kill(entireProcessTree: true);
-                    throw new RuntimeException($"{stage} hook {i} ({h.Path}): timed out after {h.Timeout} s");
-                }
-                p.WaitForExit();
-                if (p.ExitCode != 0) throw new RuntimeException($"{stage} hook {i} ({h.Path}) exited {p.ExitCode}: {err.Result.Trim()}");
-            }
+            string what = $"{stage} hook {i} ({h.Path})";
+            var (status, err) = RunOne(h, stdin, what);
+            if (status != 0) throw new RuntimeException($"{what} exited {status}: {err.Trim()}");
         }
+    }
+
+    /// <summary>One hook, with args[0] as its argv[0] exactly (Docker's network hook is dockerd re-exec'd under the
+    /// name libnetwork-setkey), the state on stdin, stderr kept for the message, and its timeout. Returns its exit
+    /// status (128+N for a signal).</summary>
+    static unsafe (int Status, string Stderr) RunOne(SpecHook h, byte[] stdin, string what)
+    {
+        int* inPipe = stackalloc int[2], errPipe = stackalloc int[2];
+        if (pipe2(inPipe, O_CLOEXEC) != 0) throw new RuntimeException($"{what}: pipe: errno {errno}");
+        if (pipe2(errPipe, O_CLOEXEC) != 0)
+        {
+            close(inPipe[0]); close(inPipe[1]);
+            throw new RuntimeException($"{what}: pipe: errno {errno}");
+        }
+        var argv = h.Args is { Count: > 0 } a ? a : [h.Path!];
+        var options = new ProcessSpawner.Options { Path = h.Path, Env = h.Env }; // no env: runsc's, as runc's Go exec does
+        options.Dup2.Add((inPipe[0], 0));
+        options.Open.Add((1, "/dev/null", O_WRONLY));
+        options.Dup2.Add((errPipe[1], 2));
+        int pid = ProcessSpawner.Spawn(argv, options);
+        close(inPipe[0]);
+        close(errPipe[1]);
+        if (pid < 0)
+        {
+            close(inPipe[1]); close(errPipe[0]);
+            throw new RuntimeException($"{what}: cannot start: {(Errno)(-pid)}");
+        }
+        using var errStream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errPipe[0], true), FileAccess.Read);
+        var err = new StreamReader(errStream).ReadToEndAsync();
+        using (var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(inPipe[1], true), FileAccess.Write))
+        {
+            try { input.Write(stdin); }
+            catch (IOException) { } // a hook need not read its stdin
+        }
+        var deadline = h.Timeout is > 0 ? Environment.TickCount64 + h.Timeout.Value * 1000L : long.MaxValue;
+        int ws;
+        while (true)
+        {
+            int r = Host.waitpid(pid, &ws, 1 /* WNOHANG */);
+            if (r == pid) break;
+            if (r < 0 && errno != EINTR) throw new RuntimeException($"{what}: waitpid: errno {errno}");
+            if (Environment.TickCount64 >= deadline)
+            {
+                kill(-pid, SIGKILL); // its session, so what it started goes too
+                Host.waitpid(pid, &ws, 0);
+                throw new RuntimeException($"{what}: timed out after {h.Timeout} s");
+            }
+            Thread.Sleep(5);
+        }
+        string text = err.Wait(TimeSpan.FromSeconds(5)) ? err.Result : "";
+        return ((ws & 0x7f) == 0 ? (ws >> 8) & 0xff : 128 + (ws & 0x7f), text);
     }
 }
