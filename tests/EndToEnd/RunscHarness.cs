@@ -167,9 +167,17 @@ public static class RunscHarness
     /// <summary>Number of open fds of a host process.</summary>
     public static int FdCount(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 
+    /// <summary>What pid's fds name (for a failure message: which fd stayed).</summary>
+    public static string FdTargets(int pid) => string.Join(", ", Directory.GetFiles($"/proc/{pid}/fd").Select(f =>
+    {
+        try { return $"{Path.GetFileName(f)}:{new FileInfo(f).LinkTarget}"; }
+        catch (IOException) { return Path.GetFileName(f); }
+    }));
+
     /// <summary>pid's fd count once it equals expected, or what it is after timeoutMs: an fd the Sentry holds
-    /// only briefly (a task's host resources released by its thread after the guest saw it end) is not a leak.</summary>
-    public static int SettledFdCount(int pid, int expected, int timeoutMs = 5000)
+    /// only briefly (a task's host resources released by its thread after the guest saw it end; an idle task
+    /// thread lingers 10 s) is not a leak.</summary>
+    public static int SettledFdCount(int pid, int expected, int timeoutMs = 12_000)
     {
         var until = Environment.TickCount64 + timeoutMs;
         int n;

@@ -142,10 +142,11 @@ public sealed class StressTests : IClassFixture<TempDirFixture>
         r.Go();
         Assert.Equal($"{mode} {n}/{n}", r.ReadLine(timeoutMs));
         int fdsAfter = SettledFdCount(r.Pid, fdsBefore);
+        string fdsLeft = fdsAfter == fdsBefore ? "" : FdTargets(r.Pid);
         var tree = Descendants(r.Pid);
         r.Go();
         Assert.Equal((false, 0), r.WaitEnd());
-        Assert.Equal(fdsBefore, fdsAfter);
+        Assert.True(fdsBefore == fdsAfter, $"runsc had {fdsBefore} fds before the phase and {fdsAfter} after: {fdsLeft}");
         Assert.Empty(Survivors(tree));
         Assert.Empty(LogErrors(log));
     }

@@ -145,6 +145,11 @@ public static class BootCommand
             // An exec'd process runs under the container's seccomp profile, as runc's do.
             p = GuestProcess.Load(kernel, spec.ToProcessSpec() with { Filter = filter }, fds.Length >= 3 ? fds : null);
         }
+        catch (RuntimeException e)
+        {
+            reply(new ControlReply { Error = $"exec: {e.Message}" });
+            return;
+        }
         finally
         {
             foreach (var fd in fds) Tmds.Linux.LibC.close(fd);

@@ -84,7 +84,7 @@ public static class ExecCommand
         {
             var args = p.GetValue(Command) ?? [];
             if (args.Length == 0) throw new RuntimeException("exec: give a command or --process");
-            sp = new SpecProcess { Args = [.. args], Env = [.. init.Env ?? [], .. p.GetValue(Env) ?? []], Cwd = p.GetValue(Cwd) ?? init.Cwd, User = init.User };
+            sp = new SpecProcess { Args = [.. args], Env = [.. init.Env ?? [], .. p.GetValue(Env) ?? []], Cwd = p.GetValue(Cwd) ?? init.Cwd, User = init.User, Capabilities = init.Capabilities };
             if (p.GetValue(User) is { } u)
             {
                 var parts = u.Split(':');
@@ -100,6 +100,7 @@ public static class ExecCommand
         {
             Argv = sp.Args!, Env = sp.Env ?? [], Cwd = sp.Cwd ?? "/", Uid = sp.User?.Uid ?? 0, Gid = sp.User?.Gid ?? 0,
             Groups = sp.User?.AdditionalGids ?? [], Umask = sp.User?.Umask, NoNewPrivileges = sp.NoNewPrivileges == true,
+            Capabilities = sp.Capabilities,
         };
     }
 

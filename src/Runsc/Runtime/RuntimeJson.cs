@@ -59,10 +59,12 @@ public sealed class ExecProcess
     [JsonPropertyName("groups")] public List<uint> Groups { get; set; } = [];
     [JsonPropertyName("umask")] public uint? Umask { get; set; }
     [JsonPropertyName("noNewPrivileges")] public bool NoNewPrivileges { get; set; }
+    [JsonPropertyName("capabilities")] public Oci.SpecCapabilities? Capabilities { get; set; }
 
     public Sentry.Kernel.ProcessSpec ToProcessSpec() => new()
     {
         Argv = Argv, Env = Env, Cwd = Cwd, Uid = Uid, Gid = Gid, Groups = Groups, Umask = Umask, NoNewPrivileges = NoNewPrivileges,
+        Capabilities = CapabilityNames.ToSets(Capabilities, "capabilities"),
     };
 }
 

@@ -110,7 +110,14 @@ public static class SpecTranslation
             Limits = limits,
             NoNewPrivileges = p.NoNewPrivileges == true,
             Filter = SeccompProfile.From(b),
+            Capabilities = Caps(b, p.Capabilities),
         };
+    }
+
+    static CapabilitySets? Caps(Bundle b, Oci.SpecCapabilities? caps)
+    {
+        try { return CapabilityNames.ToSets(caps, "process.capabilities"); }
+        catch (RuntimeException e) { throw new BundleException($"{Path.Combine(b.Dir, "config.json")}: {e.Message}"); }
     }
 
     static bool TryOctal(string s, out uint v)

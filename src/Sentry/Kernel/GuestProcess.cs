@@ -98,6 +98,15 @@ public sealed class GuestProcess
         foreach (var (res, soft, hard) in spec.Limits) t.Limits.Values[res] = (soft, hard);
         t.NoNewPrivs = spec.NoNewPrivileges;
         t.Filter = spec.Filter;
+        if (spec.Capabilities is { } caps)
+        {
+            c.CapEffective = caps.Effective & Credentials.AllCaps;
+            c.CapPermitted = caps.Permitted & Credentials.AllCaps;
+            c.CapInheritable = caps.Inheritable & Credentials.AllCaps;
+            c.CapBounding = caps.Bounding & Credentials.AllCaps;
+            c.CapAmbient = caps.Ambient & Credentials.AllCaps;
+        }
+        else if (spec.Uid != 0) c.CapEffective = c.CapPermitted = 0; // root's setuid to the user, without keepcaps
         if (spec.Cwd != null)
         {
             var e = PathWalker.Resolve(t, t.Fs.Root, spec.Cwd, true, out var dir);

@@ -16,6 +16,11 @@ public sealed record ProcessSpec
     /// <summary>Limits that replace the kernel's defaults: (resource number, soft, hard).</summary>
     public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> Limits { get; init; } = [];
     public bool NoNewPrivileges { get; init; }
+    /// <summary>Its capability sets before its first exec (which moves them as capabilities(7) says); null: root's all.</summary>
+    public CapabilitySets? Capabilities { get; init; }
     /// <summary>The seccomp profile the process runs under (after its first exec, as runc installs it).</summary>
     public SyscallFilter? Filter { get; init; }
 }
+
+/// <summary>A process's capability sets, bit n for capability n.</summary>
+public readonly record struct CapabilitySets(ulong Effective, ulong Permitted, ulong Inheritable, ulong Bounding, ulong Ambient);

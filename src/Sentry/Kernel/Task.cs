@@ -274,6 +274,47 @@ public sealed class Credentials
     public uint Uid, Gid, Euid, Egid, Suid, Sgid, Fsuid, Fsgid;
     public uint[] Groups = Array.Empty<uint>();
 
+    // capability(7) numbers the Sentry checks; CAP_LAST_CAP is Linux 6.1's.
+    public const int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2, CAP_FOWNER = 3, CAP_FSETID = 4,
+        CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
+        CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24, CAP_LAST_CAP = 40;
+    public const ulong AllCaps = (1UL << (CAP_LAST_CAP + 1)) - 1;
+    /// <summary>What an fsuid change to or from 0 drops or raises (Linux's CAP_FS_MASK).</summary>
+    const ulong FsCaps = 1UL << CAP_CHOWN | 1UL << CAP_DAC_OVERRIDE | 1UL << CAP_DAC_READ_SEARCH | 1UL << CAP_FOWNER
+        | 1UL << CAP_FSETID | 1UL << 9 /* LINUX_IMMUTABLE */ | 1UL << 27 /* MKNOD */ | 1UL << 32 /* MAC_OVERRIDE */;
+
+    /// <summary>The capability sets (bit n = capability n). Root starts with all, as a process of the host's root.</summary>
+    public ulong CapEffective = AllCaps, CapPermitted = AllCaps, CapInheritable, CapBounding = AllCaps, CapAmbient;
+
+    public bool Has(int cap) => (CapEffective >> cap & 1) != 0;
+
+    /// <summary>Linux's cap_emulate_setxuid and the fsuid rule, after a set*uid changed the ids from these.</summary>
+    public void AfterUidChange(uint oldUid, uint oldEuid, uint oldSuid, uint oldFsuid, bool keepCaps)
+    {
+        if ((oldUid == 0 || oldEuid == 0 || oldSuid == 0) && Uid != 0 && Euid != 0 && Suid != 0)
+        {
+            if (!keepCaps) CapPermitted = 0;
+            CapEffective = 0;
+            CapAmbient = 0;
+        }
+        if (oldEuid == 0 && Euid != 0) CapEffective = 0;
+        if (oldEuid != 0 && Euid == 0) CapEffective = CapPermitted;
+        if (oldFsuid == 0 && Fsuid != 0) CapEffective &= ~FsCaps;
+        if (oldFsuid != 0 && Fsuid == 0) CapEffective |= CapPermitted & FsCaps;
+    }
+
+    /// <summary>execve's capability transition for a file without capabilities or set-id bits (capabilities(7)):
+    /// root gets its inheritable and bounding sets, effective if its euid is 0; others keep only the ambient set.</summary>
+    public void OnExec()
+    {
+        if (Euid == 0 || Uid == 0)
+        {
+            CapPermitted = (CapInheritable | CapBounding | CapAmbient) & AllCaps;
+            CapEffective = Euid == 0 ? CapPermitted : CapAmbient;
+        }
+        else CapPermitted = CapEffective = CapAmbient;
+    }
+
     public Credentials Fork()
     {
         var c = (Credentials)MemberwiseClone();
@@ -282,12 +323,12 @@ public sealed class Credentials
     }
 
     /// <summary>Whether these credentials may change target's scheduling (Linux's check_same_owner, root aside).</summary>
-    public bool MayManage(Credentials target) => Euid == 0 || Euid == target.Uid || Euid == target.Euid;
+    public bool MayManage(Credentials target) => Has(CAP_SYS_NICE) || Euid == target.Uid || Euid == target.Euid;
 
     /// <summary>Whether these credentials may send a signal to a process with target's (Linux's kill_ok_by_cred:
     /// the real or effective uid is the target's real or saved uid; root's CAP_KILL passes).</summary>
     public bool MaySignal(Credentials target) =>
-        Euid == 0 || Euid == target.Uid || Euid == target.Suid || Uid == target.Uid || Uid == target.Suid;
+        Has(CAP_KILL) || Euid == target.Uid || Euid == target.Suid || Uid == target.Uid || Uid == target.Suid;
 
     /// <summary>Whether gid is the fs group or a supplementary group (what permission checks use).</summary>
     public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;

@@ -186,6 +186,7 @@ public static class ElfLoader
             if (!t.Group.KillOthersForExec(t, t.Kernel.Log)) return Errno.EAGAIN;
             t.InstallAddressSpace(stub, mm);
             t.Regs = regs;
+            t.Creds.OnExec();
             t.UnshareFds();
             t.Fds.CloseOnExec();
             for (int s = 1; s <= SignalState.NSig; s++)

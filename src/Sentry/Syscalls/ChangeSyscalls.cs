@@ -180,17 +180,17 @@ static class ChangeSyscalls
     static Errno Chmod(Task t, Inode i, uint mode)
     {
         if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
-        if (t.Creds.Fsuid != 0 && t.Creds.Fsuid != st.Uid) return Errno.EPERM;
+        if (!t.Creds.Has(Credentials.CAP_FOWNER) && t.Creds.Fsuid != st.Uid) return Errno.EPERM;
         mode &= 0xfff;
         // A non-member may not keep the set-group-ID bit (Linux clears it silently).
-        if (t.Creds.Fsuid != 0 && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
+        if (!t.Creds.Has(Credentials.CAP_FSETID) && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
         return i.SetMode(mode);
     }
 
     static Errno Chown(Task t, Inode i, uint uid, uint gid)
     {
         if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
-        if (t.Creds.Euid != 0)
+        if (!t.Creds.Has(Credentials.CAP_CHOWN))
         {
             // The owner may only change the group, and only to one of its own.
             if (uid != uint.MaxValue && uid != st.Uid) return Errno.EPERM;
@@ -200,7 +200,7 @@ static class ChangeSyscalls
         var e = i.SetOwner(uid, gid);
         // chown clears set-user-ID and set-group-ID on regular files.
         if (e == Errno.None && InodeMode.IsReg(st.Mode) && (uid != uint.MaxValue || gid != uint.MaxValue) && (st.Mode & 0xc00) != 0)
-            i.SetMode(st.Mode & 0xfff & ~(t.Creds.Euid == 0 && (st.Mode & 0x8) == 0 ? 0x800u : 0xc00u));
+            i.SetMode(st.Mode & 0xfff & ~(t.Creds.Has(Credentials.CAP_FSETID) && (st.Mode & 0x8) == 0 ? 0x800u : 0xc00u));
         return e;
     }
 
@@ -208,7 +208,7 @@ static class ChangeSyscalls
     static Errno SetTimes(Task t, Inode i, long? a, long? m, bool bothNow)
     {
         if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
-        if (t.Creds.Fsuid != 0 && t.Creds.Fsuid != st.Uid)
+        if (!t.Creds.Has(Credentials.CAP_FOWNER) && t.Creds.Fsuid != st.Uid)
         {
             if (!bothNow) return Errno.EPERM;
             if (Permissions.Check(t, i, 2) != Errno.None) return Errno.EACCES;

@@ -109,7 +109,7 @@ static class InfoSyscalls
         var target = Named(t, pid);
         if (target == null) return Err(Errno.ESRCH);
         if (res < 0 || res >= RLimits.Count) return Err(Errno.EINVAL);
-        bool root = t.Creds.Euid == 0;
+        bool root = t.Creds.Has(Credentials.CAP_SYS_RESOURCE);
         if (target != t && !root && (target.Creds.Uid != t.Creds.Uid || target.Creds.Euid != t.Creds.Uid)) return Err(Errno.EPERM);
         (ulong Cur, ulong Max) nv = default;
         if (newAddr != 0)

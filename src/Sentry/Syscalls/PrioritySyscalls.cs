@@ -55,7 +55,7 @@ static class PrioritySyscalls
         var e = Targets(t, which, who, out var found);
         if (e != Errno.None) return Err(e);
         int nice = Math.Clamp(prio, -20, 19);
-        bool privileged = t.Creds.Euid == 0;
+        bool privileged = t.Creds.Has(Credentials.CAP_SYS_NICE);
         e = Errno.None;
         foreach (var p in found)
         {

@@ -38,7 +38,7 @@ static class ProcessSyscalls
         t[Nr.rseq] = (k, _, _, _, _, _, _) => Err(Errno.ENOSYS);
         t[Nr.arch_prctl] = (k, code, addr, _, _, _, _) => ArchPrctl(k, (int)code, addr);
         t[Nr.umask] = (k, mask, _, _, _, _, _) => { int old = k.Fs.Umask; k.Fs.Umask = (int)mask & 0x1ff; return old; };
-        t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3);
+        t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3, a4, a5);
         t[Nr.execve] = (k, path, argv, envp, _, _, _) => Execve(k, -100, path, argv, envp, 0);
         t[Nr.execveat] = (k, dirfd, path, argv, envp, flags, _) => Execve(k, (int)dirfd, path, argv, envp, (int)flags);
         t[Nr.setuid] = (k, id, _, _, _, _, _) => Ids.SetUid(k, (uint)id);
@@ -51,6 +51,7 @@ static class ProcessSyscalls
         t[Nr.setfsgid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, true);
         t[Nr.setgroups] = (k, n, list, _, _, _, _) => Ids.SetGroups(k, (long)n, list);
         t[Nr.capget] = (k, hdr, data, _, _, _, _) => Ids.Capget(k, hdr, data);
+        t[Nr.capset] = (k, hdr, data, _, _, _, _) => Ids.Capset(k, hdr, data);
     }
 
 
@@ -102,9 +103,9 @@ static class ProcessSyscalls
     }
 
     const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16,
-        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
+        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_CAP_AMBIENT = 47, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
 
-    static long Prctl(Task t, int op, ulong a2, ulong a3)
+    static long Prctl(Task t, int op, ulong a2, ulong a3, ulong a4, ulong a5)
     {
         switch (op)
         {
@@ -129,12 +130,38 @@ static class ProcessSyscalls
             case PR_GET_PDEATHSIG: return t.Mem.Write(a2, t.PdeathSig) ? 0 : Err(Errno.EFAULT);
             case PR_GET_KEEPCAPS: return t.KeepCaps ? 1 : 0;
             case PR_SET_KEEPCAPS: if (a2 > 1) return Err(Errno.EINVAL); t.KeepCaps = a2 == 1; return 0;
-            case PR_GET_SECCOMP: return 0;
-            case PR_CAPBSET_READ: return a2 <= 40 ? 1 : Err(Errno.EINVAL);
+            case PR_GET_SECCOMP: return t.Filter != null ? 2 : 0;
+            case PR_CAPBSET_READ: return a2 <= Credentials.CAP_LAST_CAP ? (long)(t.Creds.CapBounding >> (int)a2 & 1) : Err(Errno.EINVAL);
+            case PR_CAPBSET_DROP:
+                if (a2 > Credentials.CAP_LAST_CAP) return Err(Errno.EINVAL);
+                if (!t.Creds.Has(Credentials.CAP_SETPCAP)) return Err(Errno.EPERM);
+                t.Creds.CapBounding &= ~(1UL << (int)a2);
+                return 0;
+            case PR_CAP_AMBIENT: return Ambient(t, a2, a3, a4, a5);
             case PR_SET_NO_NEW_PRIVS: if (a2 != 1) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
             case PR_GET_NO_NEW_PRIVS: return t.NoNewPrivs ? 1 : 0;
             case PR_SET_CHILD_SUBREAPER: t.ChildSubreaper = a2 != 0; return 0;
             case PR_GET_CHILD_SUBREAPER: return t.Mem.Write(a2, t.ChildSubreaper ? 1 : 0) ? 0 : Err(Errno.EFAULT);
+            default: return Err(Errno.EINVAL);
+        }
+    }
+
+    /// <summary>PR_CAP_AMBIENT: IS_SET, RAISE (the capability must be permitted and inheritable), LOWER, CLEAR_ALL.</summary>
+    static long Ambient(Task t, ulong op, ulong cap, ulong a4, ulong a5)
+    {
+        const ulong IsSet = 1, Raise = 2, Lower = 3, ClearAll = 4;
+        var c = t.Creds;
+        if (op == ClearAll) { if (cap != 0 || a4 != 0 || a5 != 0) return Err(Errno.EINVAL); c.CapAmbient = 0; return 0; }
+        if (a4 != 0 || a5 != 0 || cap > Credentials.CAP_LAST_CAP) return Err(Errno.EINVAL);
+        ulong bit = 1UL << (int)cap;
+        switch (op)
+        {
+            case IsSet: return (c.CapAmbient & bit) != 0 ? 1 : 0;
+            case Raise:
+                if ((c.CapPermitted & bit) == 0 || (c.CapInheritable & bit) == 0) return Err(Errno.EPERM);
+                c.CapAmbient |= bit;
+                return 0;
+            case Lower: c.CapAmbient &= ~bit; return 0;
             default: return Err(Errno.EINVAL);
         }
     }

@@ -21,7 +21,7 @@ static class ProcessVmSyscalls
     /// real, effective and saved ids all are the caller's real ones.</summary>
     static bool MayAccess(Task t, Task target)
     {
-        if (target.Tgid == t.Tgid || t.Creds.Euid == 0) return true;
+        if (target.Tgid == t.Tgid || t.Creds.Has(Credentials.CAP_SYS_PTRACE)) return true;
         Credentials c = t.Creds, d = target.Creds;
         return c.Uid == d.Uid && c.Uid == d.Euid && c.Uid == d.Suid && c.Gid == d.Gid && c.Gid == d.Egid && c.Gid == d.Sgid;
     }

@@ -52,7 +52,7 @@ static class XattrSyscalls
         return name.EndsWith('.') && name.IndexOf('.') == name.Length - 1 ? Errno.EINVAL : Errno.None; // a bare prefix
     }
 
-    static bool Privileged(Task t, string name) => !name.StartsWith("trusted.") || t.Creds.Euid == 0;
+    static bool Privileged(Task t, string name) => !name.StartsWith("trusted.") || t.Creds.Has(Credentials.CAP_SYS_ADMIN);
 
     static long Get(Task t, VfsPath p, ulong nameAddr, ulong buf, ulong size)
     {
@@ -92,7 +92,7 @@ static class XattrSyscalls
     {
         if (p.Mount.ReadOnly) return Errno.EROFS;
         if (!Privileged(t, name)) return Errno.EPERM;
-        if (name.StartsWith("security.") && t.Creds.Euid != 0) return Errno.EPERM;
+        if (name.StartsWith("security.") && !t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         if (name.StartsWith("user."))
         {
             if (!p.Inode.IsDir && !InodeMode.IsReg(p.Inode.Mode)) return Errno.EPERM;

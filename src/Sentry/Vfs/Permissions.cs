@@ -5,33 +5,36 @@ namespace AppKernel.Sentry.Vfs;
 /// <summary>Unix permission checks from the task's fs uid/gid and the file's mode.</summary>
 public static class Permissions
 {
-    /// <summary>mode: 4 read, 2 write, 1 execute/search.</summary>
+    /// <summary>mode: 4 read, 2 write, 1 execute/search. The owner, group and other bits first, then the
+    /// capabilities that override them (Linux's generic_permission): CAP_DAC_OVERRIDE reads and writes anything and
+    /// executes a file with any execute bit; CAP_DAC_READ_SEARCH reads anything and searches any directory.</summary>
     public static Errno Check(Task t, Inode inode, int mode)
     {
         if (mode == 0) return Errno.None;
-        if (t.Creds.Fsuid == 0 && (mode & 1) == 0) return Errno.None; // root reads and writes anything
+        var c = t.Creds;
+        if ((mode & 1) == 0 && c.Has(Credentials.CAP_DAC_OVERRIDE)) return Errno.None;
         if (inode.Stat(out var st) != Errno.None) return Errno.EACCES;
         uint perm = st.Mode & 0x1ff;
-        if (t.Creds.Fsuid == 0)
-        {
-            // Root may do anything but execute a file with no execute bit at all.
-            if ((mode & 1) != 0 && !InodeMode.IsDir(st.Mode) && (perm & 0x49) == 0) return Errno.EACCES;
-            return Errno.None;
-        }
-        uint bits = st.Uid == t.Creds.Fsuid ? (perm >> 6) & 7
-            : t.Creds.InGroup(st.Gid) ? (perm >> 3) & 7
+        uint bits = st.Uid == c.Fsuid ? (perm >> 6) & 7
+            : c.InGroup(st.Gid) ? (perm >> 3) & 7
             : perm & 7;
-        return ((uint)mode & ~bits) == 0 ? Errno.None : Errno.EACCES;
+        if (((uint)mode & ~bits) == 0) return Errno.None;
+        bool dir = InodeMode.IsDir(st.Mode);
+        if (c.Has(Credentials.CAP_DAC_OVERRIDE) && ((mode & 1) == 0 || dir || (perm & 0x49) != 0)) return Errno.None;
+        if (c.Has(Credentials.CAP_DAC_READ_SEARCH) && (mode & 2) == 0 && ((mode & 1) == 0 || dir)) return Errno.None;
+        return Errno.EACCES;
     }
 
-    /// <summary>Search permission on a directory being walked through (free for root).</summary>
+    /// <summary>Search permission on a directory being walked through (free with CAP_DAC_OVERRIDE or
+    /// CAP_DAC_READ_SEARCH).</summary>
     public static Errno CheckSearch(Task t, Inode dir) =>
-        t.Creds.Fsuid == 0 ? Errno.None : Check(t, dir, 1);
+        t.Creds.Has(Credentials.CAP_DAC_OVERRIDE) || t.Creds.Has(Credentials.CAP_DAC_READ_SEARCH) ? Errno.None : Check(t, dir, 1);
 
-    /// <summary>In a sticky directory only the owner of an entry (or of the directory, or root) may remove or rename it.</summary>
+    /// <summary>In a sticky directory only the owner of an entry (or of the directory, or CAP_FOWNER) may remove or
+    /// rename it.</summary>
     public static Errno CheckSticky(Task t, Inode dir, Inode victim)
     {
-        if (t.Creds.Fsuid == 0 || dir.Stat(out var ds) != Errno.None || (ds.Mode & 0x200) == 0) return Errno.None;
+        if (t.Creds.Has(Credentials.CAP_FOWNER) || dir.Stat(out var ds) != Errno.None || (ds.Mode & 0x200) == 0) return Errno.None;
         if (ds.Uid == t.Creds.Fsuid) return Errno.None;
         return victim.Stat(out var vs) == Errno.None && vs.Uid == t.Creds.Fsuid ? Errno.None : Errno.EPERM;
     }

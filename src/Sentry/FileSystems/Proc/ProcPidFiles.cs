@@ -11,7 +11,6 @@ public static class ProcPidFiles
     /// <summary>USER_HZ: the unit of the times in stat.</summary>
     public const long ClockTicks = 100;
     /// <summary>41 capabilities (CAP_LAST_CAP = 40).</summary>
-    public const ulong AllCaps = 0x1ff_ffff_ffff;
 
     /// <summary>What a task's address space holds, in bytes, computed from its VMAs.</summary>
     public readonly record struct MemUsage(ulong Total, ulong Peak, ulong RssAnon, ulong RssFile, ulong Data, ulong Stack,
@@ -211,8 +210,7 @@ public static class ProcPidFiles
         sb.Append($"SigQ:\t0/{p.Limits.Values[11].Cur}\n");
         sb.Append("SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n");
         sb.Append($"SigBlk:\t{p.Signals.Mask:x16}\nSigIgn:\t{Ignored(p):x16}\nSigCgt:\t{Caught(p):x16}\n");
-        ulong caps = c.Euid == 0 ? AllCaps : 0;
-        sb.Append($"CapInh:\t0000000000000000\nCapPrm:\t{caps:x16}\nCapEff:\t{caps:x16}\nCapBnd:\t{AllCaps:x16}\nCapAmb:\t0000000000000000\n");
+        sb.Append($"CapInh:\t{c.CapInheritable:x16}\nCapPrm:\t{c.CapPermitted:x16}\nCapEff:\t{c.CapEffective:x16}\nCapBnd:\t{c.CapBounding:x16}\nCapAmb:\t{c.CapAmbient:x16}\n");
         sb.Append($"NoNewPrivs:\t{(p.NoNewPrivs ? 1 : 0)}\n");
         sb.Append(p.Filter != null ? "Seccomp:\t2\nSeccomp_filters:\t1\n" : "Seccomp:\t0\nSeccomp_filters:\t0\n");
         sb.Append("Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n");
