@@ -190,6 +190,9 @@ public class OciLifecycleTests : IDisposable
         File.WriteAllText(config, good);
         _b.SetProcess("true", s => ((JsonArray)s["mounts"]!).Add(new JsonObject { ["destination"] = "/data", ["type"] = "weirdfs", ["source"] = "x" }));
         Refused(_b.Runsc("create", "--bundle", _b.Dir, "x1"), "mounts[");
+        File.WriteAllText(config, good);
+        _b.SetProcess("true", s => s["linux"]!["sysctl"] = new JsonObject { ["net.ipv4.ip_forward"] = "1" });
+        Refused(_b.Runsc("create", "--bundle", _b.Dir, "x1"), "linux.sysctl.net.ipv4.ip_forward");
         Refused(_b.Runsc("create", "--bundle", _b.Dir, "../escape"), "invalid container id");
         Assert.Empty(_b.Containers());
 
@@ -276,6 +279,24 @@ public class OciLifecycleTests : IDisposable
             Assert.Equal("0000000000000000", Status(stub)["CapEff"]);
         }
         Assert.Equal(0, _b.Runsc("delete", "--force", "j1").ExitCode);
+    }
+
+    /// <summary>linux.maskedPaths and readonlyPaths: a masked file reads empty (/dev/null), a masked directory is an
+    /// empty read-only tmpfs, a read-only path refuses writes; paths the sandbox lacks are skipped.</summary>
+    [Fact]
+    public void MaskedAndReadonlyPathsHold()
+    {
+        _b.SetProcess("wc -c < /proc/cpuinfo; ls /tmp | wc -l; touch /tmp/x 2>/dev/null || echo tmp refused; " +
+            "grep -c ' /proc/sys proc ro' /proc/mounts; touch /etc/y 2>/dev/null || echo etc refused", s =>
+        {
+            s["root"]!["readonly"] = false;
+            s["linux"]!["maskedPaths"] = new JsonArray("/proc/cpuinfo", "/tmp", "/no/such/path");
+            s["linux"]!["readonlyPaths"] = new JsonArray("/proc/sys", "/etc");
+        });
+        File.WriteAllText(Path.Combine(_b.Dir, "rootfs", "tmp", "hidden"), "x");
+        var r = Run(RunscPath, ["--root", _b.StateRoot, "run", "--bundle", _b.Dir, "mp1"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("0\n0\ntmp refused\n1\netc refused\n", r.Stdout);
     }
 
     /// <summary>linux.seccomp is enforced on the guest's calls, for the init and for exec'd processes: errno rules

@@ -64,6 +64,7 @@ public static class BootCommand
             SentryJail.Enter(bundle.Spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "network")?.Path is { Length: > 0 } net ? net : null);
             kernel = SandboxBuilder.Build(config, gofer, log);
             SpecTranslation.Mount(bundle, kernel);
+            SpecTranslation.MaskPaths(bundle, kernel);
             SentryJail.InstallFilter(); // before the init's stub is spawned: every stub inherits it
             var initSpec = SpecTranslation.Process(bundle);
             init = GuestProcess.Load(kernel, initSpec);

@@ -15,11 +15,19 @@ public static class SpecTranslation
     /// cgroup are accepted where runc's default spec puts them (their file systems arrive with later issues).</summary>
     static readonly HashSet<string> OwnTypes = ["proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2"];
 
+    /// <summary>Sysctls accepted without effect: Docker and Podman set them on every container with a network
+    /// namespace of its own, and they govern what the sandbox's network does not have yet (privileged ports, ping
+    /// sockets; issue 10). Any other is refused by key.</summary>
+    static readonly HashSet<string> SandboxSysctls = ["net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range"];
+
     public static SandboxConfig Sandbox(Bundle b, bool strace, TextWriter? straceWriter)
     {
         var spec = b.Spec;
         if (spec.Process!.Terminal == true)
             throw Field(b, "process.terminal", "a terminal for the container is not supported yet; set it to false");
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+            if (!SandboxSysctls.Contains(key))
+                throw Field(b, $"linux.sysctl.{key}", $"{value}: setting sysctls inside the sandbox is not supported yet");
         return new SandboxConfig
         {
             RootFs = b.RootPath,
@@ -90,6 +98,33 @@ public static class SpecTranslation
             bool ro = m.Options?.Contains("ro") == true;
             var e = k.MountAt(m.Destination!, TmpfsFs.Create(mode & 0xfff), "tmpfs", m.Source ?? "tmpfs", ro);
             if (e != Errno.None) throw Field(b, $"mounts[{i}].destination", $"cannot mount tmpfs on {m.Destination}: {e}");
+        }
+    }
+
+    /// <summary>linux.maskedPaths and readonlyPaths, as runc makes them: a masked directory is covered by an empty
+    /// read-only tmpfs and a masked file by /dev/null; a read-only path is mounted again, read-only, over itself. A
+    /// path the sandbox does not have is skipped (the Sentry's /proc and /sys lack most of Docker's list).</summary>
+    public static void MaskPaths(Bundle b, Kernel k)
+    {
+        var linux = b.Spec.Linux;
+        if (k.Lookup("/dev/null", out var devNull) != Errno.None) throw new RuntimeException("the sandbox has no /dev/null to mask paths with");
+        for (int i = 0; i < (linux?.MaskedPaths?.Count ?? 0); i++)
+        {
+            var path = linux!.MaskedPaths![i];
+            if (!path.StartsWith('/')) throw Field(b, $"linux.maskedPaths[{i}]", $"{path} is not an absolute path");
+            if (k.Lookup(path, out var node) != Errno.None) continue;
+            var e = node.IsDir ? k.MountAt(path, TmpfsFs.Create(0x1ed), "tmpfs", "tmpfs", readOnly: true)
+                : k.MountAt(path, devNull, "devtmpfs", "/dev/null", readOnly: false);
+            if (e != Errno.None) throw Field(b, $"linux.maskedPaths[{i}]", $"cannot mask {path}: {e}");
+        }
+        for (int i = 0; i < (linux?.ReadonlyPaths?.Count ?? 0); i++)
+        {
+            var path = linux!.ReadonlyPaths![i];
+            if (!path.StartsWith('/')) throw Field(b, $"linux.readonlyPaths[{i}]", $"{path} is not an absolute path");
+            if (k.Lookup(path, out var node) != Errno.None) continue;
+            string type = path.StartsWith("/proc/") ? "proc" : path.StartsWith("/sys/") ? "sysfs" : "bind";
+            var e = k.MountAt(path, node, type, path, readOnly: true);
+            if (e != Errno.None) throw Field(b, $"linux.readonlyPaths[{i}]", $"cannot make {path} read-only: {e}");
         }
     }
 

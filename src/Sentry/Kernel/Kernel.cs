@@ -76,6 +76,14 @@ public sealed class Kernel
     /// <summary>Mounts root at path (an OCI mount: tmpfs, a bind mount's gofer tree …), making what is missing of
     /// path in the container's root as runc makes mount points: directories, and an empty file under a file's mount.
     /// ENOTDIR or EISDIR when the mount point's type is not the mounted root's.</summary>
+    /// <summary>What an absolute path inside the sandbox names (symlinks followed), for setup code.</summary>
+    public Errno Lookup(string path, out Inode inode)
+    {
+        var e = PathWalker.Resolve(Task.ForSetup(this), Mounts.RootPath, path, true, out var found);
+        inode = e == Errno.None ? found.Inode : null!;
+        return e;
+    }
+
     public Errno MountAt(string path, Inode root, string type, string source, bool readOnly)
     {
         var t = Task.ForSetup(this);
