@@ -265,8 +265,8 @@ public class OciLifecycleTests : IDisposable
         Assert.Equal("1", st["NoNewPrivs"]);
         foreach (var ns in new[] { "mnt", "ipc", "uts", "net" })
             Assert.NotEqual(new FileInfo($"/proc/self/ns/{ns}").LinkTarget, new FileInfo($"/proc/{pid}/ns/{ns}").LinkTarget);
-        Assert.Equal(["dev", "proc"], Directory.GetFileSystemEntries($"/proc/{pid}/root").Select(Path.GetFileName).Order().ToArray());
-        Assert.Equal(["null"], Directory.GetFileSystemEntries($"/proc/{pid}/root/dev").Select(Path.GetFileName).ToArray());
+        Assert.Equal(["dev", "proc"], Directory.GetFileSystemEntries($"/proc/{pid}/root").Select(f => Path.GetFileName(f)!).Order().ToArray());
+        Assert.Equal(["null"], Directory.GetFileSystemEntries($"/proc/{pid}/root/dev").Select(f => Path.GetFileName(f)!).ToArray());
         var mounts = File.ReadAllLines($"/proc/{pid}/mountinfo").Select(l => l.Split(' ')).ToList();
         Assert.Equal(["/", "/dev/null", "/proc"], mounts.Select(m => m[4]).Order().ToArray());
         Assert.StartsWith("ro,", mounts.Single(m => m[4] == "/")[5]);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using AppKernel.Runsc.Oci;
 using AppKernel.Runsc.Runtime;
 using AppKernel.Sentry.Kernel;
@@ -31,7 +30,6 @@ public static class BootCommand
     static int Run(ParseResult p, string bundleDir, int readyFd, string id)
     {
         using var ctx = new RuntimeContext(p, "sentry");
-        var ready = new StreamWriter(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(readyFd, true), FileAccess.Write));
         TextWriter? debugLog = null;
         ILoggerFactory? debugFactory = null;
         var log = ctx.Log;
@@ -84,26 +82,18 @@ public static class BootCommand
         catch (Exception e) when (e is RuntimeException or BundleException)
         {
             ctx.Log.LogError("{Message}", e.Message);
-            ready.Write(e.Message);
-            ready.Dispose();
+            ReadyHelper.Report(readyFd, e.Message);
             return 1;
         }
-        ready.Write("ok");
-        ready.Dispose();
+        ReadyHelper.Report(readyFd, "ok");
 
         // A signal to the sandbox process itself goes to the container's init, as `runsc do` does.
-        var forwarded = new List<PosixSignalRegistration>();
-        foreach (var (ps, nr) in new[] { (PosixSignal.SIGINT, Task.SIGINT), (PosixSignal.SIGTERM, Task.SIGTERM), (PosixSignal.SIGHUP, Task.SIGHUP), (PosixSignal.SIGQUIT, Task.SIGQUIT) })
-            forwarded.Add(PosixSignalRegistration.Create(ps, c =>
-            {
-                c.Cancel = true;
-                init.Signal(nr);
-            }));
+        var forwarded = new SignalForwarding(init.Signal);
         var result = init.Wait();
         if (result.Error != null) log.LogInformation("container {Id}: {Error}", id, result.Error);
         try { StateStore.WriteAtomically(Path.Combine(stateDir, StateStore.ExitFile), System.Text.Encoding.ASCII.GetBytes(result.Status.ToString())); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log.LogWarning("cannot record the exit status: {Message}", e.Message); }
-        foreach (var r in forwarded) r.Dispose();
+        forwarded.Dispose();
         Console.Out.Flush();
         debugFactory?.Dispose();
         return result.Status;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using AppKernel.Platform.Native;
 using AppKernel.Runsc.Oci;
 using AppKernel.Runsc.Runtime;
 
@@ -89,37 +88,8 @@ public static class CreateCommand
         return Container.Open(ctx.Root, id);
     }
 
-    /// <summary>Spawns `runsc boot` with our stdio (the container's) and waits until it reports over a pipe that the
-    /// init is loaded and the control socket listens — or why not. Returns its pid.</summary>
-    static unsafe int StartSandbox(RuntimeContext ctx, string bundleDir, string id)
-    {
-        const int ReadyFd = 3;
-        int* fds = stackalloc int[2];
-        if (Tmds.Linux.LibC.pipe2(fds, Tmds.Linux.LibC.O_CLOEXEC) != 0) throw new RuntimeException($"pipe: errno {Tmds.Linux.LibC.errno}");
-        int pid;
-        try
-        {
-            var args = new List<string> { Environment.ProcessPath ?? "/proc/self/exe" };
-            args.AddRange(GlobalOptions.Forward(ctx.Parse));
-            args.AddRange(["boot", "--bundle", bundleDir, "--ready-fd", ReadyFd.ToString(), id]);
-            var options = new ProcessSpawner.Options { CloseFrom = ReadyFd + 1 };
-            for (int fd = 0; fd < 3; fd++)
-                if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0) options.Dup2.Add((fd, fd));
-                else options.Open.Add((fd, "/dev/null", fd == 0 ? Tmds.Linux.LibC.O_RDONLY : Tmds.Linux.LibC.O_WRONLY));
-            options.Dup2.Add((fds[1], ReadyFd));
-            pid = ProcessSpawner.Spawn(args, options);
-            if (pid < 0) throw new RuntimeException($"cannot start the sandbox: posix_spawn: errno {-pid}");
-        }
-        finally { Tmds.Linux.LibC.close(fds[1]); }
-
-        string report;
-        using (var ready = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fds[0], true), FileAccess.Read))
-        using (var reader = new StreamReader(ready))
-            report = reader.ReadToEnd().Trim();
-        if (report == "ok") return pid;
-        int status;
-        Tmds.Linux.LibC.kill(pid, 9);
-        Host.waitpid(pid, &status, 0);
-        throw new RuntimeException(report.Length > 0 ? report : $"the sandbox exited before it was ready (wait status 0x{status:x})");
-    }
+    /// <summary>Spawns `runsc boot` with our stdio (the container's) and waits until it reports that the init is
+    /// loaded and the control socket listens — or why not. Returns its pid.</summary>
+    static int StartSandbox(RuntimeContext ctx, string bundleDir, string id) =>
+        ReadyHelper.Start(ctx.Parse, ["boot", "--bundle", bundleDir], id, "the sandbox exited before it was ready");
 }

@@ -82,20 +82,9 @@ public static class DoCommand
             env.Add($"{kv.Key}={kv.Value}");
         env.Sort(StringComparer.Ordinal);
         // SIGINT, SIGTERM, SIGHUP and SIGQUIT to runsc go to the guest's init, as a container runtime does.
-        var forwarded = new List<System.Runtime.InteropServices.PosixSignalRegistration>();
-        foreach (var (ps, nr) in new[] { (System.Runtime.InteropServices.PosixSignal.SIGINT, 2), (System.Runtime.InteropServices.PosixSignal.SIGTERM, 15),
-                     (System.Runtime.InteropServices.PosixSignal.SIGHUP, 1), (System.Runtime.InteropServices.PosixSignal.SIGQUIT, 3) })
-            forwarded.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(ps, ctx =>
-            {
-                ctx.Cancel = true;
-                kernel.FindTask(1)?.SendSignal(nr, AppKernel.Sentry.Kernel.Task.UserInfo(nr, AppKernel.Sentry.Kernel.Task.SI_USER, 0, 0));
-            }));
+        var forwarded = new SignalForwarding(nr => kernel.FindTask(1)?.SendSignal(nr, AppKernel.Sentry.Kernel.Task.UserInfo(nr, AppKernel.Sentry.Kernel.Task.SI_USER, 0, 0)));
         // SIGUSR2 logs every task's state (gVisor's `runsc debug --stacks`, for a sandbox that seems stuck).
-        forwarded.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create((System.Runtime.InteropServices.PosixSignal)AppKernel.Sentry.Kernel.Task.SIGUSR2, ctx =>
-        {
-            ctx.Cancel = true;
-            kernel.DescribeTasks();
-        }));
+        forwarded.Also(AppKernel.Sentry.Kernel.Task.SIGUSR2, kernel.DescribeTasks);
         try { SentryJail.InstallFilter(); } // before the init's stub is spawned: every stub inherits it
         catch (RuntimeException e)
         {
@@ -105,7 +94,7 @@ public static class DoCommand
         var init = GuestProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd });
         init.Start();
         var result = init.Wait();
-        foreach (var r in forwarded) r.Dispose();
+        forwarded.Dispose();
         if (result.Error != null) Console.Error.WriteLine($"runsc: {result.Error}");
         Console.Out.Flush();
         logFile?.Flush();

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text.Json;
-using AppKernel.Platform.Native;
 using AppKernel.Runsc.Oci;
 using AppKernel.Runsc.Runtime;
 
@@ -108,64 +106,28 @@ public static class ExecCommand
     /// helper) is told "ok" or the error once it started.</summary>
     static int RunAttached(string dir, ExecProcess proc, int readyFd)
     {
-        using var ready = readyFd >= 0 ? new StreamWriter(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(readyFd, true), FileAccess.Write)) : null;
         using var session = ControlChannel.Open(dir, new ControlRequest { Op = "exec", Process = proc }, [0, 1, 2])
             ?? throw new RuntimeException("the container's sandbox is gone");
         var started = session.Next() ?? throw new RuntimeException("the container's sandbox is gone");
         if (started.Error != null)
         {
-            ready?.Write(started.Error);
+            if (readyFd >= 0) ReadyHelper.Report(readyFd, started.Error);
             throw new RuntimeException(started.Error);
         }
-        if (ready != null)
-        {
-            ready.Write("ok");
-            ready.Close();
-        }
+        if (readyFd >= 0) ReadyHelper.Report(readyFd, "ok");
         // Signals to this command go to the process, as runc's exec forwards them.
-        var forwarded = new List<PosixSignalRegistration>();
-        foreach (var (ps, nr) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
-            forwarded.Add(PosixSignalRegistration.Create(ps, sc =>
-            {
-                sc.Cancel = true;
-                ControlChannel.Call(dir, new ControlRequest { Op = "signal", Signal = nr, Pid = started.Pid ?? 0 });
-            }));
-        var done = session.Next();
-        foreach (var f in forwarded) f.Dispose();
+        ControlReply? done;
+        using (new SignalForwarding(nr => ControlChannel.Call(dir, new ControlRequest { Op = "signal", Signal = nr, Pid = started.Pid ?? 0 })))
+            done = session.Next();
         return done?.ExitStatus ?? 128 + 9; // the sandbox is gone: its processes died with it, as of SIGKILL
     }
 
     /// <summary>--detach: a helper `runsc exec` with our stdio runs and waits for the process; its pid goes to
     /// --pid-file once the process has started.</summary>
-    static unsafe int StartHelper(RuntimeContext ctx, ParseResult p, string id, ExecProcess proc)
+    static int StartHelper(RuntimeContext ctx, ParseResult p, string id, ExecProcess proc)
     {
-        const int HelperReadyFd = 3;
-        int* fds = stackalloc int[2];
-        if (Tmds.Linux.LibC.pipe2(fds, Tmds.Linux.LibC.O_CLOEXEC) != 0) throw new RuntimeException($"pipe: errno {Tmds.Linux.LibC.errno}");
-        int pid;
-        try
-        {
-            var args = new List<string> { Environment.ProcessPath ?? "/proc/self/exe" };
-            args.AddRange(GlobalOptions.Forward(p));
-            args.AddRange(["exec", "--exec-spec", JsonSerializer.Serialize(proc, RuntimeJson.Default.ExecProcess), "--ready-fd", HelperReadyFd.ToString(), id]);
-            var options = new ProcessSpawner.Options { CloseFrom = HelperReadyFd + 1 };
-            for (int fd = 0; fd < 3; fd++)
-                if (Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD) >= 0) options.Dup2.Add((fd, fd));
-                else options.Open.Add((fd, "/dev/null", fd == 0 ? Tmds.Linux.LibC.O_RDONLY : Tmds.Linux.LibC.O_WRONLY));
-            options.Dup2.Add((fds[1], HelperReadyFd));
-            pid = ProcessSpawner.Spawn(args, options);
-            if (pid < 0) throw new RuntimeException($"exec: cannot start the helper: errno {-pid}");
-        }
-        finally { Tmds.Linux.LibC.close(fds[1]); }
-        string report;
-        using (var r = new StreamReader(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fds[0], true), FileAccess.Read)))
-            report = r.ReadToEnd().Trim();
-        if (report != "ok")
-        {
-            int status;
-            Host.waitpid(pid, &status, 0);
-            throw new RuntimeException(report.Length > 0 ? report : "exec: the helper exited before the process started");
-        }
+        int pid = ReadyHelper.Start(p, ["exec", "--exec-spec", JsonSerializer.Serialize(proc, RuntimeJson.Default.ExecProcess)], id,
+            "exec: the helper exited before the process started");
         if (p.GetValue(PidFile) is { } pf) StateStore.WriteAtomically(Path.GetFullPath(pf), System.Text.Encoding.ASCII.GetBytes(pid.ToString()));
         return 0;
     }

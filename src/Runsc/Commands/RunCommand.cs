@@ -41,16 +41,9 @@ public static class RunCommand
         if (p.GetValue(Detach)) return 0;
 
         // Signals to `run` go to the container, as runc forwards them to its process.
-        var forwarded = new List<PosixSignalRegistration>();
-        foreach (var (ps, nr) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
-            forwarded.Add(PosixSignalRegistration.Create(ps, sc =>
-            {
-                sc.Cancel = true;
-                ControlChannel.Call(StateStore.Dir(ctx.Root, id), new ControlRequest { Op = "signal", Signal = nr });
-            }));
         int ws, r;
-        do r = Host.waitpid(pid, &ws, 0); while (r < 0 && Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.EINTR);
-        foreach (var f in forwarded) f.Dispose();
+        using (new SignalForwarding(nr => ControlChannel.Call(StateStore.Dir(ctx.Root, id), new ControlRequest { Op = "signal", Signal = nr })))
+            do r = Host.waitpid(pid, &ws, 0); while (r < 0 && Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.EINTR);
         int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : 128 + (ws & 0x7f);
         using (var c = Container.Open(ctx.Root, id)) DeleteCommand.Delete(c, force: true, ctx.Log);
         return status;
