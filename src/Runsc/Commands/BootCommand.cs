@@ -71,7 +71,7 @@ public static class BootCommand
             var i = init;
             ControlChannel.Serve(stateDir, (req, fds, reply) =>
             {
-                if (req.Op == "exec") Exec(k, req, fds, reply, initSpec.Filter);
+                if (req.Op == ControlOps.Exec) Exec(k, req, fds, reply, initSpec.Filter);
                 else
                 {
                     foreach (var fd in fds) Tmds.Linux.LibC.close(fd);
@@ -160,35 +160,35 @@ public static class BootCommand
         string status = init.Exited ? Container.Stopped : !init.Started ? Container.Created : kernel.Paused ? Container.Paused : Container.Running;
         switch (req.Op)
         {
-            case "state":
+            case ControlOps.State:
                 return new ControlReply { Status = status };
-            case "start":
+            case ControlOps.Start:
                 if (status != Container.Created) return new ControlReply { Error = $"cannot start a container that is {status}" };
                 init.Start();
                 return new ControlReply { Status = Container.Running };
-            case "signal":
+            case ControlOps.Signal:
                 if (req.Signal is < 0 or > 64) return new ControlReply { Error = $"invalid signal {req.Signal}" };
                 if (status == Container.Stopped) return new ControlReply { Error = "container not running" };
                 if (req.Pid != 0) kernel.FindTask(req.Pid)?.SendSignal(req.Signal, Task.UserInfo(req.Signal, Task.SI_USER, 0, 0));
                 else if (req.All && init.Started) kernel.SignalAll(req.Signal);
                 else init.Signal(req.Signal);
                 return new ControlReply { Status = status };
-            case "pause":
+            case ControlOps.Pause:
                 if (status != Container.Running) return new ControlReply { Error = $"cannot pause a container that is {status}" };
                 kernel.Pause();
                 return new ControlReply { Status = Container.Paused };
-            case "resume":
+            case ControlOps.Resume:
                 if (status != Container.Paused) return new ControlReply { Error = $"cannot resume a container that is {status}" };
                 kernel.Resume();
                 return new ControlReply { Status = Container.Running };
-            case "ps":
+            case ControlOps.Ps:
                 var list = new List<ProcessInfo>();
                 foreach (var t in kernel.Tasks())
                     if (t.Tid == t.Tgid && !t.Zombie)
                         list.Add(new ProcessInfo { Pid = t.Tgid, Ppid = t.Ppid, Uid = t.Creds.Uid, HostPid = t.Stub?.HostTgid ?? 0, Cmd = t.Comm });
                 list.Sort((a, b) => a.Pid.CompareTo(b.Pid));
                 return new ControlReply { Status = status, Processes = list };
-            case "wait":
+            case ControlOps.Wait:
                 return new ControlReply { ExitStatus = init.Wait().Status, Status = Container.Stopped };
             default:
                 return new ControlReply { Error = $"unknown request {req.Op}" };

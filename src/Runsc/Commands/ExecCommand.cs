@@ -106,7 +106,7 @@ public static class ExecCommand
     /// helper) is told "ok" or the error once it started.</summary>
     static int RunAttached(string dir, ExecProcess proc, int readyFd)
     {
-        using var session = ControlChannel.Open(dir, new ControlRequest { Op = "exec", Process = proc }, [0, 1, 2])
+        using var session = ControlChannel.Open(dir, new ControlRequest { Op = ControlOps.Exec, Process = proc }, [0, 1, 2])
             ?? throw new RuntimeException("the container's sandbox is gone");
         var started = session.Next() ?? throw new RuntimeException("the container's sandbox is gone");
         if (started.Error != null)
@@ -117,7 +117,7 @@ public static class ExecCommand
         if (readyFd >= 0) ReadyHelper.Report(readyFd, "ok");
         // Signals to this command go to the process, as runc's exec forwards them.
         ControlReply? done;
-        using (new SignalForwarding(nr => ControlChannel.Call(dir, new ControlRequest { Op = "signal", Signal = nr, Pid = started.Pid ?? 0 })))
+        using (new SignalForwarding(nr => ControlChannel.Call(dir, new ControlRequest { Op = ControlOps.Signal, Signal = nr, Pid = started.Pid ?? 0 })))
             done = session.Next();
         return done?.ExitStatus ?? 128 + 9; // the sandbox is gone: its processes died with it, as of SIGKILL
     }

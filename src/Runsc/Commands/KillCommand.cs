@@ -20,7 +20,7 @@ public static class KillCommand
             using var c = Container.Open(ctx.Root, p.GetValue(Id)!);
             var status = c.Status();
             if (status is Container.Stopped or Container.Creating) throw new RuntimeException($"container {c.Id} is not running");
-            var reply = c.Call(new ControlRequest { Op = "signal", Signal = sig, All = p.GetValue(All) })
+            var reply = c.Call(new ControlRequest { Op = ControlOps.Signal, Signal = sig, All = p.GetValue(All) })
                 ?? throw new RuntimeException($"container {c.Id} is not running");
             if (reply.Error != null) throw new RuntimeException($"{c.Id}: {reply.Error}");
             return 0;

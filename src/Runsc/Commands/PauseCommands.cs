@@ -7,8 +7,8 @@ namespace AppKernel.Runsc.Commands;
 /// <summary>`runsc pause ID`, `runsc resume ID` and `runsc ps [--format table|json] ID`: requests to a running sandbox.</summary>
 public static class PauseCommands
 {
-    public static Command Pause() => Simple("pause", "Freeze every process of the container.");
-    public static Command Resume() => Simple("resume", "Let a paused container run again.");
+    public static Command Pause() => Simple(ControlOps.Pause, "Freeze every process of the container.");
+    public static Command Resume() => Simple(ControlOps.Resume, "Let a paused container run again.");
 
     static Command Simple(string op, string description)
     {
@@ -35,7 +35,7 @@ public static class PauseCommands
         cmd.SetAction(p => RuntimeCommand.Execute(p, "ps", ctx =>
         {
             using var c = Container.Open(ctx.Root, p.GetValue(id)!);
-            var reply = c.Call(new ControlRequest { Op = "ps" }) ?? throw new RuntimeException($"container {c.Id} is not running");
+            var reply = c.Call(new ControlRequest { Op = ControlOps.Ps }) ?? throw new RuntimeException($"container {c.Id} is not running");
             if (reply.Error != null) throw new RuntimeException($"{c.Id}: {reply.Error}");
             var procs = reply.Processes ?? [];
             if (p.GetValue(format) == "json")

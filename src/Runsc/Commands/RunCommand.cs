@@ -42,7 +42,7 @@ public static class RunCommand
 
         // Signals to `run` go to the container, as runc forwards them to its process.
         int ws, r;
-        using (new SignalForwarding(nr => ControlChannel.Call(StateStore.Dir(ctx.Root, id), new ControlRequest { Op = "signal", Signal = nr })))
+        using (new SignalForwarding(nr => ControlChannel.Call(StateStore.Dir(ctx.Root, id), new ControlRequest { Op = ControlOps.Signal, Signal = nr })))
             do r = Host.waitpid(pid, &ws, 0); while (r < 0 && Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.EINTR);
         int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : 128 + (ws & 0x7f);
         using (var c = Container.Open(ctx.Root, id)) DeleteCommand.Delete(c, force: true, ctx.Log);

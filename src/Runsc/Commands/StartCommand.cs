@@ -25,7 +25,7 @@ public static class StartCommand
     {
         var status = c.Status();
         if (status != Container.Created) throw new RuntimeException($"cannot start a container that is {status}: {c.Id}");
-        var reply = c.Call(new ControlRequest { Op = "start" }) ?? throw new RuntimeException($"the sandbox of {c.Id} is gone");
+        var reply = c.Call(new ControlRequest { Op = ControlOps.Start }) ?? throw new RuntimeException($"the sandbox of {c.Id} is gone");
         if (reply.Error != null) throw new RuntimeException($"{c.Id}: {reply.Error}");
         // A poststart hook that fails is a warning: the container runs (config.md).
         try { Hooks.Run("poststart", c.Record.Hooks?.Poststart, c.State(Container.Running)); }

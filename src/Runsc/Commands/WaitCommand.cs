@@ -19,7 +19,7 @@ public static class WaitCommand
             ControlReply? reply;
             // Not under the container's lock: waiting must not hold up kill or delete.
             using (var c = Container.Open(ctx.Root, id)) dir = c.Dir;
-            reply = ControlChannel.Call(dir, new ControlRequest { Op = "wait" });
+            reply = ControlChannel.Call(dir, new ControlRequest { Op = ControlOps.Wait });
             int status = reply?.ExitStatus ?? StateStore.ReadExitStatus(dir)
                 ?? throw new RuntimeException($"container {id} ended without an exit status (its sandbox was killed)");
             Console.WriteLine(JsonSerializer.Serialize(new WaitResult { Id = id, ExitStatus = status }, RuntimeJson.Default.WaitResult));

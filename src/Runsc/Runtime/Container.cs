@@ -37,7 +37,7 @@ public sealed class Container : IDisposable
     {
         if (Record.Pid == 0) return Creating;
         if (!SandboxAlive) return Stopped;
-        return Call(new ControlRequest { Op = "state" })?.Status ?? Stopped;
+        return Call(new ControlRequest { Op = ControlOps.State })?.Status ?? Stopped;
     }
 
     public ControlReply? Call(ControlRequest req) => ControlChannel.Call(Dir, req);

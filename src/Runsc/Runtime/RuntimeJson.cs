@@ -34,10 +34,17 @@ public sealed class OciState
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
 }
 
+/// <summary>The requests the sandbox's control socket serves (<see cref="ControlRequest.Op"/>).</summary>
+public static class ControlOps
+{
+    public const string Start = "start", State = "state", Signal = "signal", Exec = "exec", Ps = "ps", Pause = "pause",
+        Resume = "resume", Wait = "wait";
+}
+
 /// <summary>One request on the sandbox's control socket (one JSON line each way).</summary>
 public sealed class ControlRequest
 {
-    /// <summary>start, state, signal, wait.</summary>
+    /// <summary>One of <see cref="ControlOps"/>.</summary>
     [JsonPropertyName("op")] public string Op { get; set; } = "";
     [JsonPropertyName("signal")] public int Signal { get; set; }
     /// <summary>signal: every process of the sandbox, not only the init.</summary>
