@@ -4,10 +4,11 @@ namespace AppKernel.Runsc.Runtime;
 
 /// <summary>
 /// Confines the sandbox process (the Sentry) before it runs guest code, as the gofer confines itself: its own mount,
-/// IPC, UTS and network namespaces (or the spec's network namespace); an empty read-only root holding only a procfs (stubs are exec'd from memfds through
-/// /proc/self/fd; their CPU times come from /proc/PID/stat) and /dev/null; no capability in any set, the bounding set
-/// included (so a stub it execs gets none either); no_new_privs. Everything the Sentry needs of the host is opened
-/// before: the gofer is running, the logs and the state directory are open fds.
+/// IPC, UTS and network namespaces (or the spec's network namespace); an empty read-only root holding only a procfs
+/// (stubs are exec'd from memfds through /proc/self/fd; their CPU times come from /proc/PID/stat) and /dev/null; no
+/// capability in any set, the bounding set included (so a stub it execs gets none either); no_new_privs; then a
+/// seccomp allowlist (<see cref="SentryPolicy"/>). Everything the Sentry needs of the host is opened before: the gofer
+/// is running, the logs and the state directory are open fds.
 ///
 /// Namespaces and capabilities are per thread, so this must run while only the main thread and the .NET finalizer
 /// exist (MountJail and Capabilities refuse otherwise); threads started later inherit all of it.
