@@ -75,11 +75,13 @@ public static class Hooks
         }
         using var errStream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errPipe[0], true), FileAccess.Read);
         var err = new StreamReader(errStream).ReadToEndAsync();
-        using (var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(inPipe[1], true), FileAccess.Write))
+        // Unbuffered, so a hook that exits without reading (EPIPE) fails the write here, not a flush at dispose.
+        try
         {
-            try { input.Write(stdin); }
-            catch (IOException) { } // a hook need not read its stdin
+            using var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(inPipe[1], true), FileAccess.Write, 0);
+            input.Write(stdin);
         }
+        catch (IOException) { } // a hook need not read its stdin
         var deadline = h.Timeout is > 0 ? Environment.TickCount64 + h.Timeout.Value * 1000L : long.MaxValue;
         int ws;
         while (true)
