@@ -35,9 +35,21 @@ args=(--seconds "$seconds")
 [ -n "$seed" ] && args+=(--seed "$seed")
 # shellcheck disable=SC2206
 args+=(${FUZZ_ARGS:-})
+# On a hang the fuzzer holds 5 s, and the watcher has runsc log every task's state (SIGUSR2) meanwhile, so the
+# debug log says where the child that outlived its SIGKILL was stuck.
+args+=(--hold-on-hang 5)
 start=$(date +%s)
 (cd / && python3 "$here/subreaper.py" "$leaked" timeout -k 5 $((seconds + 90)) \
-    "$runsc" do --debug-log "$log" "$bin" "${args[@]}" </dev/null >"$out" 2>"$err")
+    "$runsc" do --debug-log "$log" "$bin" "${args[@]}" </dev/null >"$out" 2>"$err") &
+runner=$!
+while kill -0 "$runner" 2>/dev/null; do
+    if grep -q "HANG:" "$out" 2>/dev/null; then
+        pkill -USR2 -f -x "$runsc do --debug-log $log .*" 2>/dev/null
+        break
+    fi
+    sleep 0.5
+done
+wait "$runner"
 rc=$?
 elapsed=$(( $(date +%s) - start ))
 

@@ -47,10 +47,15 @@ static class ReadyHelper
         throw new RuntimeException(report.Length > 0 ? report : $"{fallback} (wait status 0x{status:x})");
     }
 
-    /// <summary>The helper's side: "ok" or the error, once; the pipe is closed after.</summary>
+    /// <summary>The helper's side: "ok" or the error, once; the pipe is closed after. A starter that is gone (EPIPE)
+    /// is not the helper's failure.</summary>
     public static void Report(int readyFd, string message)
     {
-        using var w = new StreamWriter(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(readyFd, true), FileAccess.Write));
-        w.Write(message);
+        try
+        {
+            using var f = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(readyFd, true), FileAccess.Write, 0);
+            f.Write(System.Text.Encoding.UTF8.GetBytes(message));
+        }
+        catch (IOException) { }
     }
 }

@@ -63,6 +63,9 @@ public sealed partial class ThreadGroup
         {
             var deadline = Environment.TickCount64 + 5000;
             while (_threads.Exists(x => x != leader) && Environment.TickCount64 < deadline) Monitor.Wait(_threads, 100);
+            // A thread that did not end in 5 s is stuck somewhere a kill does not reach: say where (issue 8's rare hang).
+            foreach (var x in _threads)
+                if (x != leader) leader.Kernel.Log.LogWarning("exit: thread {Tid} of process {Pid} did not end: {State}", x.Tid, leader.Tgid, x.Describe());
             _threads.Remove(leader);
         }
     }
@@ -102,7 +105,8 @@ public sealed partial class ThreadGroup
             // The others only wait interruptibly, so they go quickly; the deadline guards against a stuck one.
             var deadline = Environment.TickCount64 + 5000;
             while (_threads.Count > 1 && Environment.TickCount64 < deadline) Monitor.Wait(_threads, 100);
-            if (_threads.Count > 1) log.LogWarning("exec: {N} threads of process {Pid} did not end", _threads.Count - 1, t.Tgid);
+            foreach (var x in _threads)
+                if (x != t) log.LogWarning("exec: thread {Tid} of process {Pid} did not end: {State}", x.Tid, t.Tgid, x.Describe());
             old = Leader;
             Leader = t;
             _execTask = null;
