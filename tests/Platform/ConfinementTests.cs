@@ -215,21 +215,21 @@ public sealed class SeccompFilterTests
         var p = GoferPolicy.Create().Build();
         ulong pid = (ulong)Environment.ProcessId;
         foreach (int nr in GoferPolicy.Syscalls) Assert.Equal(SeccompAction.Allow, Run(p, nr));
-        Assert.Equal(SeccompAction.Allow, Run(p, GoferPolicy.Nr.clone, new ulong[] { 0x3d0f00 }));
-        Assert.Equal(Eperm, Run(p, GoferPolicy.Nr.clone, new ulong[] { 17 /* SIGCHLD: fork */ }));
-        Assert.Equal(SeccompAction.Errno(AppKernel.Errno.ENOSYS), Run(p, GoferPolicy.Nr.clone3));
-        Assert.Equal(SeccompAction.Allow, Run(p, GoferPolicy.Nr.mmap, new ulong[] { 0, 4096, 3 }));
-        Assert.Equal(Eperm, Run(p, GoferPolicy.Nr.mmap, new ulong[] { 0, 4096, 5 }));                      // PROT_EXEC
-        Assert.Equal(Eperm, Run(p, GoferPolicy.Nr.mprotect, new ulong[] { 0, 4096, 7 }));
-        Assert.Equal(SeccompAction.Allow, Run(p, GoferPolicy.Nr.tgkill, new ulong[] { pid, 5, 34 }));
-        Assert.Equal(Eperm, Run(p, GoferPolicy.Nr.tgkill, new ulong[] { 1, 1, 9 }));
-        Assert.Equal(SeccompAction.Allow, Run(p, GoferPolicy.Nr.socket, new ulong[] { 1, 1, 0 }));
-        Assert.Equal(SeccompAction.Errno(AppKernel.Errno.EAFNOSUPPORT), Run(p, GoferPolicy.Nr.socket, new ulong[] { 2, 2, 0 }));
-        Assert.Equal(SeccompAction.Allow, Run(p, GoferPolicy.Nr.prlimit64, new ulong[] { 0, 9, 0, 0x7fff0000 }));
-        Assert.Equal(Eperm, Run(p, GoferPolicy.Nr.prlimit64, new ulong[] { 0, 9, 0x7fff0000, 0 }));       // setting
-        Assert.Equal(SeccompAction.Allow, Run(p, GoferPolicy.Nr.prctl, new ulong[] { 15 }));              // PR_SET_NAME
-        Assert.Equal(Eperm, Run(p, GoferPolicy.Nr.prctl, new ulong[] { 24 }));                            // PR_CAPBSET_DROP
-        foreach (int nr in new[] { GoferPolicy.Nr.ptrace, GoferPolicy.Nr.mount, GoferPolicy.Nr.unshare, 59 /* execve */, 321 /* bpf */, 308 /* setns */, 42 /* connect */ })
+        Assert.Equal(SeccompAction.Allow, Run(p, SysNr.clone, new ulong[] { 0x3d0f00 }));
+        Assert.Equal(Eperm, Run(p, SysNr.clone, new ulong[] { 17 /* SIGCHLD: fork */ }));
+        Assert.Equal(SeccompAction.Errno(AppKernel.Errno.ENOSYS), Run(p, SysNr.clone3));
+        Assert.Equal(SeccompAction.Allow, Run(p, SysNr.mmap, new ulong[] { 0, 4096, 3 }));
+        Assert.Equal(Eperm, Run(p, SysNr.mmap, new ulong[] { 0, 4096, 5 }));                      // PROT_EXEC
+        Assert.Equal(Eperm, Run(p, SysNr.mprotect, new ulong[] { 0, 4096, 7 }));
+        Assert.Equal(SeccompAction.Allow, Run(p, SysNr.tgkill, new ulong[] { pid, 5, 34 }));
+        Assert.Equal(Eperm, Run(p, SysNr.tgkill, new ulong[] { 1, 1, 9 }));
+        Assert.Equal(SeccompAction.Allow, Run(p, SysNr.socket, new ulong[] { 1, 1, 0 }));
+        Assert.Equal(SeccompAction.Errno(AppKernel.Errno.EAFNOSUPPORT), Run(p, SysNr.socket, new ulong[] { 2, 2, 0 }));
+        Assert.Equal(SeccompAction.Allow, Run(p, SysNr.prlimit64, new ulong[] { 0, 9, 0, 0x7fff0000 }));
+        Assert.Equal(Eperm, Run(p, SysNr.prlimit64, new ulong[] { 0, 9, 0x7fff0000, 0 }));       // setting
+        Assert.Equal(SeccompAction.Allow, Run(p, SysNr.prctl, new ulong[] { 15 }));              // PR_SET_NAME
+        Assert.Equal(Eperm, Run(p, SysNr.prctl, new ulong[] { 24 }));                            // PR_CAPBSET_DROP
+        foreach (int nr in new[] { SysNr.ptrace, SysNr.mount, SysNr.unshare, 59 /* execve */, 321 /* bpf */, 308 /* setns */, 42 /* connect */ })
             Assert.Equal(Eperm, Run(p, nr));
     }
 }

@@ -1,3 +1,5 @@
+using Nr = AppKernel.Platform.Confinement.SysNr;
+
 namespace AppKernel.Platform.Confinement;
 
 /// <summary>
@@ -84,27 +86,5 @@ public static class GoferPolicy
         // Console's isatty.
         f.Add(Nr.ioctl, SeccompAction.Errno(Errno.ENOTTY));
         return f;
-    }
-
-    /// <summary>x86-64 syscall numbers (asm/unistd_64.h) used by the policy.</summary>
-    public static class Nr
-    {
-        public const int read = 0, write = 1, stat = 4, close = 3, fstat = 5, lstat = 6, poll = 7, lseek = 8, mmap = 9,
-            mprotect = 10, munmap = 11, brk = 12, rt_sigaction = 13, rt_sigprocmask = 14, rt_sigreturn = 15, ioctl = 16,
-            pread64 = 17, pwrite64 = 18, readv = 19, writev = 20, access = 21, sched_yield = 24, mremap = 25, madvise = 28,
-            dup = 32, nanosleep = 35, getpid = 39, socket = 41, sendto = 44, recvfrom = 45, sendmsg = 46, recvmsg = 47,
-            shutdown = 48, getsockname = 51, getpeername = 52, getsockopt = 55, clone = 56, exit = 60, uname = 63,
-            fcntl = 72, flock = 73, fsync = 74, fdatasync = 75, ftruncate = 77, rename = 82, mkdir = 83, rmdir = 84,
-            unlink = 87, symlink = 88, readlink = 89, chmod = 90, fchmod = 91, fchown = 93, getrusage = 98,
-            sysinfo = 99, ptrace = 101, getuid = 102, getgid = 104, geteuid = 107, getegid = 108, capget = 125, sigaltstack = 131,
-            fstatfs = 138, prctl = 157, mount = 165, gettid = 186, fsetxattr = 190, fgetxattr = 193, flistxattr = 196,
-            fremovexattr = 199, futex = 202, sched_getaffinity = 204, getdents64 = 217, restart_syscall = 219,
-            clock_gettime = 228, clock_nanosleep = 230, exit_group = 231, epoll_wait = 232, epoll_ctl = 233,
-            tgkill = 234, openat = 257, mkdirat = 258, mknodat = 259, fchownat = 260, newfstatat = 262,
-            unlinkat = 263, renameat = 264, linkat = 265, symlinkat = 266, readlinkat = 267, fchmodat = 268,
-            faccessat = 269, ppoll = 271, set_robust_list = 273, unshare = 272, utimensat = 280, epoll_pwait = 281,
-            fallocate = 285, eventfd2 = 290, epoll_create1 = 291, dup3 = 292, pipe2 = 293, preadv = 295,
-            pwritev = 296, prlimit64 = 302, renameat2 = 316, getrandom = 318, membarrier = 324, statx = 332,
-            rseq = 334, clone3 = 435, faccessat2 = 439;
     }
 }

@@ -1,4 +1,4 @@
-using Nr = AppKernel.Platform.Confinement.SentryPolicy.SysNr;
+using Nr = AppKernel.Platform.Confinement.SysNr;
 
 namespace AppKernel.Platform.Confinement;
 
@@ -51,27 +51,5 @@ public static class SentryPolicy
         f.AllowIf(Nr.socket, new ArgMatch(0, AF_UNIX, 0xffffffff));
         f.Add(Nr.socket, SeccompAction.Errno(Errno.EAFNOSUPPORT));
         return f;
-    }
-
-    /// <summary>x86-64 numbers (asm/unistd_64.h) the policy adds to the gofer's.</summary>
-    public static class SysNr
-    {
-        public const int open = 2, poll = 7, mmap = 9, mprotect = 10, ioctl = 16, select = 23, msync = 26, mincore = 27,
-            pause = 34, getitimer = 36, alarm = 37, setitimer = 38, sendfile = 40, socket = 41, connect = 42, accept = 43,
-            bind = 49, listen = 50, socketpair = 53, clone = 56, fork = 57, vfork = 58, execve = 59, wait4 = 61,
-            kill = 62, fcntl = 72, truncate = 76, getdents = 78, getcwd = 79, chdir = 80, fchdir = 81, creat = 85,
-            link = 86, chown = 92, lchown = 94, umask = 95, gettimeofday = 96, getrlimit = 97, times = 100,
-            ptrace = 101, setpgid = 109, getppid = 110, setsid = 112, getgroups = 115, getresuid = 118, getresgid = 120,
-            getpgid = 121, getsid = 124, rt_sigpending = 127, rt_sigtimedwait = 128, rt_sigqueueinfo = 129,
-            rt_sigsuspend = 130, statfs = 137, getpriority = 140, setpriority = 141, sched_getparam = 143,
-            sched_setscheduler = 144, sched_getscheduler = 145, sched_get_priority_max = 146,
-            sched_get_priority_min = 147, mlock = 149, munlock = 150, arch_prctl = 158, setrlimit = 160, tkill = 200,
-            time = 201, sched_setaffinity = 203, set_tid_address = 218, fadvise64 = 221, timer_create = 222,
-            timer_settime = 223, timer_delete = 226, clock_getres = 229, get_mempolicy = 239, waitid = 247,
-            pselect6 = 270, get_robust_list = 274, splice = 275, tee = 276, sync_file_range = 277, timerfd_create = 283,
-            timerfd_settime = 286, timerfd_gettime = 287, accept4 = 288, signalfd4 = 289, dup2 = 33, readahead = 187,
-            rt_tgsigqueueinfo = 297, prlimit64 = 302, memfd_create = 319, execveat = 322, copy_file_range = 326,
-            pidfd_send_signal = 424, pidfd_open = 434, clone3 = 435, close_range = 436, pidfd_getfd = 438,
-            epoll_pwait2 = 441, prctl = 157, process_vm_readv = 310, process_vm_writev = 311, tgkill = 234;
     }
 }

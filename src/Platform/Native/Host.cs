@@ -13,8 +13,8 @@ public static unsafe partial class Host
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);
 
-    /// <summary>Waits (any of our threads may) until a killed child is gone, traced or not.</summary>
-    public static void WaitGone(int pid)
+    /// <summary>Reaps a killed child, traced or not (any of our threads may): its ptrace stops are passed over.</summary>
+    public static void Reap(int pid)
     {
         int status;
         while (waitpid(pid, &status, 0x40000000 /* __WALL */) > 0 && (status & 0xff) == 0x7f) { }

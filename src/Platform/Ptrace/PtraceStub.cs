@@ -292,8 +292,7 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
             return;
         }
         Tmds.Linux.LibC.kill(Pid, SIGKILL);
-        int status;
-        while (Host.waitpid(Pid, &status, __WALL) > 0 && IsStopped(status)) { }
+        Host.Reap(Pid);
         _dead = true;
     }
 }

@@ -106,7 +106,6 @@ public sealed class GuestProcess
             c.CapBounding = caps.Bounding & Credentials.AllCaps;
             c.CapAmbient = caps.Ambient & Credentials.AllCaps;
         }
-        else if (spec.Uid != 0) c.CapEffective = c.CapPermitted = 0; // root's setuid to the user, without keepcaps
         if (spec.Cwd != null)
         {
             var e = PathWalker.Resolve(t, t.Fs.Root, spec.Cwd, true, out var dir);

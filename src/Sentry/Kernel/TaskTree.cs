@@ -107,7 +107,7 @@ public sealed partial class Task
             if (failed is NoHostThreadException && hostPid > 0 && !sharedVm)
             {
                 Tmds.Linux.LibC.kill((int)hostPid, SIGKILL);
-                Platform.Native.Host.WaitGone((int)hostPid);
+                Platform.Native.Host.Reap((int)hostPid);
             }
             lock (Kernel.TreeLock) parent._children.Remove(child);
             Kernel.Unregister(child);
