@@ -32,6 +32,8 @@ public sealed class Kernel
     public Mount MemfdMount { get; } = new(new Dentry("/", null, TmpfsFs.Create(0x3ff)), null, null, "tmpfs", "memfd", false);
     /// <summary>The host epoll thread that tells waiters when a host fd (runsc's stdio) becomes ready.</summary>
     public HostFdWatcher HostFds { get; } = new();
+    /// <summary>Sockets: the families, the abstract Unix names, the interfaces.</summary>
+    public Net.NetStack Net { get; } = new();
 
     public const string Release = "6.1.0-appkernel";
     public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";

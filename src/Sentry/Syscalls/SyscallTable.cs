@@ -35,6 +35,7 @@ public static class SyscallTable
         PrioritySyscalls.Register(t);
         ProcessVmSyscalls.Register(t);
         PtraceSyscalls.Register(t);
+        SocketSyscalls.Register(t);
         return t;
     }
 

@@ -13,6 +13,9 @@ public abstract class Inode
     /// <summary>A FIFO's pipe, shared by every open of the node (created at the first open).</summary>
     public FileSystems.Pipe.PipeBuffer? Fifo;
 
+    /// <summary>The Unix socket bound at this node (a socket file made by bind), while it is open.</summary>
+    public Net.Unix.UnixSocket? BoundSocket;
+
     /// <summary>File type and permission bits (st_mode).</summary>
     public abstract uint Mode { get; }
     public bool IsDir => InodeMode.IsDir(Mode);

@@ -1,0 +1,45 @@
+using AppKernel.Sentry.Kernel;
+
+namespace AppKernel.Sentry.Net.Unix;
+
+/// <summary>
+/// The sandbox's abstract Unix names. Private to the sandbox: a host process listening on an abstract name is in
+/// another world (the Sentry never makes a host Unix socket for the guest).
+/// </summary>
+public sealed class UnixNamespace
+{
+    readonly Dictionary<string, UnixSocket> _names = new();
+    int _nextAuto = Random.Shared.Next(0x100000);
+
+    public Errno Bind(UnixAddress a, UnixSocket s)
+    {
+        lock (_names) return _names.TryAdd(a.Key, s) ? Errno.None : Errno.EADDRINUSE;
+    }
+
+    /// <summary>Linux's autobind: a free abstract name of five hex digits.</summary>
+    public Errno AutoBind(UnixSocket s, out UnixAddress a)
+    {
+        lock (_names)
+        {
+            for (int i = 0; i < 0x100000; i++)
+            {
+                int n = _nextAuto++ & 0xfffff;
+                a = UnixAddress.AbstractName(System.Text.Encoding.ASCII.GetBytes(n.ToString("x5")));
+                if (_names.TryAdd(a.Key, s)) return Errno.None;
+            }
+        }
+        a = UnixAddress.Unnamed;
+        return Errno.ENOSPC;
+    }
+
+    public UnixSocket? Lookup(UnixAddress a)
+    {
+        lock (_names) return _names.GetValueOrDefault(a.Key);
+    }
+
+    public void Unbind(UnixAddress a, UnixSocket s)
+    {
+        lock (_names)
+            if (_names.TryGetValue(a.Key, out var cur) && cur == s) _names.Remove(a.Key);
+    }
+}

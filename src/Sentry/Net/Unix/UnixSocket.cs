@@ -1,0 +1,684 @@
+using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Syscalls;
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.Net.Unix;
+
+/// <summary>
+/// An AF_UNIX socket: stream, seqpacket or datagram, entirely inside the sandbox. Each socket has a receive queue
+/// (<see cref="UnixQueue"/>) that its peers write into; a connected pair writes into each other's. Files passed with
+/// SCM_RIGHTS ride in the messages with a reference each, dropped if the queue is released unread.
+/// Lock order: a socket's _state, then one receive queue (Rx) — never two queues at once.
+/// </summary>
+public sealed class UnixSocket : Socket
+{
+    /// <summary>net.unix.max_dgram_qlen: a datagram receiver not connected back to the sender takes this many (+1).</summary>
+    const int MaxDgramQueue = 10;
+
+    readonly UnixNamespace _ns;
+    internal readonly UnixQueue Rx = new();
+    readonly object _state = new();
+    readonly Relay _roomRelay;
+
+    UnixAddress _local = UnixAddress.Unnamed;
+    Inode? _boundNode;
+    UnixSocket? _peer;
+    bool _connected, _listening;
+    readonly LinkedList<UnixSocket> _backlog = new();
+    int _backlogMax;
+    UCred _peerCred = UCred.Unknown, _listenCred;
+    volatile bool _recvShut, _sendShut, _closed;
+    Errno _error;
+    /// <summary>Bytes this socket has sent that no receiver has read yet (datagrams): bounded by SO_SNDBUF.</summary>
+    int _inFlight;
+
+    public UnixSocket(UnixNamespace ns, int type, int flags) : base(Sock.AF_UNIX, type, 0, flags)
+    {
+        _ns = ns;
+        _roomRelay = new Relay(Queue);
+    }
+
+    bool ConnectionBased => Type != Sock.SOCK_DGRAM;
+    public override bool IsListening => _listening;
+
+    /// <summary>Makes a and b each other's peer (socketpair, and a connection the listener will accept).</summary>
+    internal static void Join(UnixSocket a, UnixSocket b, UCred aCred, UCred bCred)
+    {
+        a._peer = b; b._peer = a;
+        a._connected = b._connected = true;
+        a._peerCred = bCred; b._peerCred = aCred;
+        b.Rx.Room.Add(a._roomRelay);
+        a.Rx.Room.Add(b._roomRelay);
+    }
+
+    // ---- names ----
+
+    public override Errno Bind(Task t, byte[] addr)
+    {
+        lock (_state)
+        {
+            if (!_local.IsUnnamed) return Errno.EINVAL;
+            if (addr.Length == 2 && BitConverter.ToUInt16(addr) == Sock.AF_UNIX) return AutoBindLocked();
+            var e = UnixAddress.Parse(addr, out var a);
+            if (e != Errno.None) return e;
+            e = a.Abstract ? _ns.Bind(a, this) : BindPath(t, a);
+            if (e == Errno.None) _local = a;
+            return e;
+        }
+    }
+
+    Errno AutoBindLocked()
+    {
+        var e = _ns.AutoBind(this, out var a);
+        if (e == Errno.None) _local = a;
+        return e;
+    }
+
+    /// <summary>Binds to a path: a socket node made in the sandbox's file system (mode 0777 less the umask).</summary>
+    Errno BindPath(Task t, UnixAddress a)
+    {
+        string path = a.Path;
+        var e = t.StartDir(PathSyscalls.AT_FDCWD, path, out var start);
+        if (e == Errno.None) e = PathWalker.ResolveParent(t, start, path, out var parent, out var name) switch
+        {
+            Errno.None => MakeNode(t, parent, name, path),
+            var err => err,
+        };
+        return e;
+    }
+
+    Errno MakeNode(Task t, VfsPath parent, string name, string path)
+    {
+        if (name is "" or "." or ".." || path.EndsWith('/')) return Errno.EINVAL;
+        if (PathWalker.Child(t, parent, name, out _) == Errno.None) return Errno.EADDRINUSE;
+        var e = ChangeSyscalls.CheckWritableDir(t, parent);
+        if (e != Errno.None) return e;
+        e = parent.Inode.Create(t, name, InodeMode.S_IFSOCK | (0x1ffu & ~(uint)t.Fs.Umask), out _);
+        if (e == Errno.EEXIST) return Errno.EADDRINUSE;
+        if (e != Errno.None) return e;
+        e = PathWalker.Child(t, parent, name, out var node);
+        if (e != Errno.None) return e;
+        node.Inode.BoundSocket = this;
+        _boundNode = node.Inode; // held, so the node stays the object connect will find
+        return Errno.None;
+    }
+
+    /// <summary>The socket bound at a name, as connect and sendto find it.</summary>
+    Errno Find(Task t, UnixAddress a, out UnixSocket? s)
+    {
+        s = null;
+        if (a.Abstract)
+        {
+            s = _ns.Lookup(a);
+            return s == null || s._closed ? Errno.ECONNREFUSED : Errno.None;
+        }
+        string path = a.Path;
+        var e = t.StartDir(PathSyscalls.AT_FDCWD, path, out var start);
+        if (e != Errno.None) return e;
+        e = PathWalker.Resolve(t, start, path, true, out var node);
+        if (e != Errno.None) return e;
+        e = Permissions.Check(t, node.Inode, 2);
+        if (e != Errno.None) return e;
+        // A socket file with no sandbox socket bound (one a host process made in the rootfs) is never connected to.
+        if ((node.Inode.Mode & InodeMode.S_IFMT) != InodeMode.S_IFSOCK) return Errno.ECONNREFUSED;
+        s = node.Inode.BoundSocket;
+        return s == null || s._closed ? Errno.ECONNREFUSED : Errno.None;
+    }
+
+    public override Errno GetSockName(out byte[] addr)
+    {
+        lock (_state) addr = _local.ToSockaddr();
+        return Errno.None;
+    }
+
+    public override Errno GetPeerName(out byte[] addr)
+    {
+        addr = Array.Empty<byte>();
+        lock (_state)
+        {
+            if (_peer == null || !_connected) return Errno.ENOTCONN;
+            addr = _peer.LocalName().ToSockaddr();
+        }
+        return Errno.None;
+    }
+
+    UnixAddress LocalName()
+    {
+        lock (_state) return _local;
+    }
+
+    // ---- connections ----
+
+    public override Errno Listen(Task t, int backlog)
+    {
+        lock (_state)
+        {
+            if (!ConnectionBased) return Errno.EOPNOTSUPP;
+            if (_connected || _local.IsUnnamed) return Errno.EINVAL;
+            _listenCred = UCred.Of(t);
+            lock (Rx)
+            {
+                _listening = true;
+                _backlogMax = backlog;
+                Monitor.PulseAll(Rx);
+            }
+        }
+        Queue.Notify();
+        return Errno.None;
+    }
+
+    public override Errno Connect(Task t, byte[] addr, bool nonblock)
+    {
+        if (!ConnectionBased) return ConnectDatagram(t, addr);
+        var e = UnixAddress.Parse(addr, out var a);
+        if (e != Errno.None) return e;
+        lock (_state)
+        {
+            if (_connected) return Errno.EISCONN;
+            if (_listening) return Errno.EINVAL;
+            e = Find(t, a, out var target);
+            if (e != Errno.None) return e;
+            if (target!.Type != Type) return Errno.EPROTOTYPE;
+            if (_local.IsUnnamed && Options.PassCred) AutoBindLocked();
+            var server = new UnixSocket(_ns, Type, 0);
+            server._local = target.LocalName();
+            server.Options.PassCred = target.Options.PassCred;
+            long deadline = Deadline(send: true);
+            lock (target.Rx)
+            {
+                while (true)
+                {
+                    if (target._closed || !target._listening) { server.DecRef(); return Errno.ECONNREFUSED; }
+                    if (target._backlog.Count <= target._backlogMax) break;
+                    if (nonblock) { server.DecRef(); return Errno.EAGAIN; }
+                    long r = Block(t, target.Rx, deadline);
+                    if (r != 0) { server.DecRef(); return (Errno)(-r); }
+                }
+                Join(this, server, target._listenCred, UCred.Of(t));
+                target._backlog.AddLast(server);
+                Monitor.PulseAll(target.Rx);
+            }
+            target.Queue.Notify();
+        }
+        Queue.Notify();
+        return Errno.None;
+    }
+
+    Errno ConnectDatagram(Task t, byte[] addr)
+    {
+        if (addr.Length >= 2 && BitConverter.ToUInt16(addr) == Sock.AF_UNSPEC)
+        {
+            lock (_state) Disconnect();
+            return Errno.None;
+        }
+        var e = UnixAddress.Parse(addr, out var a);
+        if (e != Errno.None) return e;
+        lock (_state)
+        {
+            e = Find(t, a, out var target);
+            if (e != Errno.None) return e;
+            if (target!.Type != Type) return Errno.EPROTOTYPE;
+            if (_local.IsUnnamed && Options.PassCred) AutoBindLocked();
+            if (target != this && target._peer != null && target._peer != this) return Errno.EPERM;
+            Disconnect();
+            _peer = target;
+            _connected = true;
+            target.Rx.Room.Add(_roomRelay);
+        }
+        Queue.Notify();
+        return Errno.None;
+    }
+
+    void Disconnect()
+    {
+        _peer?.Rx.Room.Remove(_roomRelay);
+        _peer = null;
+        _connected = false;
+    }
+
+    public override Errno Accept(Task t, bool nonblock, out Socket? conn)
+    {
+        conn = null;
+        if (!ConnectionBased) return Errno.EOPNOTSUPP;
+        long deadline = Deadline(send: false);
+        lock (Rx)
+        {
+            while (_backlog.Count == 0)
+            {
+                if (!_listening || _closed) return Errno.EINVAL;
+                if (nonblock) return Errno.EAGAIN;
+                long r = Block(t, Rx, deadline);
+                if (r != 0) return (Errno)(-r);
+            }
+            conn = _backlog.First!.Value;
+            _backlog.RemoveFirst();
+            Monitor.PulseAll(Rx);
+        }
+        return Errno.None;
+    }
+
+    public override Errno Shutdown(Task t, int how)
+    {
+        bool rd = how != Sock.SHUT_WR, wr = how != Sock.SHUT_RD;
+        UnixSocket? peer;
+        lock (_state) peer = ConnectionBased ? _peer : null;
+        lock (Rx)
+        {
+            if (rd) _recvShut = true;
+            if (wr) _sendShut = true;
+            Monitor.PulseAll(Rx);
+        }
+        if (peer != null)
+        {
+            lock (peer.Rx)
+            {
+                if (rd) peer._sendShut = true;
+                if (wr) peer._recvShut = true;
+                Monitor.PulseAll(peer.Rx);
+            }
+            peer.Queue.Notify();
+        }
+        Queue.Notify();
+        return Errno.None;
+    }
+
+    // ---- data ----
+
+    bool DontWait(int flags) => NonBlocking || (flags & Sock.MSG_DONTWAIT) != 0;
+
+    protected override long SendCore(Task t, ReadOnlySpan<byte> data, SendMessage msg)
+    {
+        if ((msg.Flags & Sock.MSG_OOB) != 0) return -(long)Errno.EOPNOTSUPP;
+        return Type switch
+        {
+            Sock.SOCK_STREAM => SendStream(t, data, msg),
+            _ => SendRecord(t, data, msg),
+        };
+    }
+
+    long SendStream(Task t, ReadOnlySpan<byte> data, SendMessage msg)
+    {
+        UnixSocket? peer;
+        lock (_state)
+        {
+            if (msg.To != null) return -(long)(_connected ? Errno.EISCONN : Errno.EOPNOTSUPP);
+            peer = _connected ? _peer : null;
+        }
+        if (peer == null) return -(long)Errno.ENOTCONN;
+        if (_sendShut) return -(long)Errno.EPIPE;
+        if (data.Length == 0) return 0;
+        var creds = msg.Creds ?? UCred.Of(t);
+        bool nonblock = DontWait(msg.Flags);
+        long deadline = Deadline(send: true);
+        int done = 0;
+        lock (peer.Rx)
+        {
+            while (done < data.Length)
+            {
+                if (peer._recvShut || _sendShut) return done > 0 ? done : -(long)Errno.EPIPE;
+                int free = Options.SendBuffer - peer.Rx.Bytes;
+                if (free <= 0)
+                {
+                    if (nonblock) return done > 0 ? done : -(long)Errno.EAGAIN;
+                    long r = Block(t, peer.Rx, deadline);
+                    if (r != 0) return done > 0 ? done : r;
+                    continue;
+                }
+                int n = Math.Min(free, data.Length - done);
+                peer.Rx.Add(new UnixMessage { Data = data.Slice(done, n).ToArray(), Fds = msg.Fds, Creds = creds, Sender = this });
+                msg.Fds = null; // the first segment carries them; the queue owns the references now
+                done += n;
+                Monitor.PulseAll(peer.Rx);
+                peer.Queue.Notify();
+            }
+        }
+        return done;
+    }
+
+    /// <summary>A datagram or seqpacket record: queued whole at its receiver, or not at all.</summary>
+    long SendRecord(Task t, ReadOnlySpan<byte> data, SendMessage msg)
+    {
+        UnixSocket? target;
+        lock (_state)
+        {
+            if (Type == Sock.SOCK_SEQPACKET)
+            {
+                if (!_connected) return -(long)Errno.ENOTCONN; // a seqpacket send ignores any address
+                target = _peer;
+            }
+            else if (msg.To != null)
+            {
+                var e = UnixAddress.Parse(msg.To, out var a);
+                if (e != Errno.None) return -(long)e;
+                e = Find(t, a, out target);
+                if (e != Errno.None) return -(long)e;
+                if (target!.Type != Type) return -(long)Errno.EPROTOTYPE;
+            }
+            else
+            {
+                target = _peer;
+                if (target == null) return -(long)Errno.ENOTCONN;
+                if (target._closed)
+                {
+                    Disconnect(); // as Linux: refused once, then not connected
+                    return -(long)Errno.ECONNREFUSED;
+                }
+            }
+            if (_local.IsUnnamed && Options.PassCred && Type == Sock.SOCK_DGRAM) AutoBindLocked();
+        }
+        if (_sendShut) return -(long)Errno.EPIPE;
+        if (data.Length > Options.SendBuffer - 32) return -(long)Errno.EMSGSIZE;
+        if (Type == Sock.SOCK_DGRAM && target != this && target!._peer != null && target._peer != this)
+            return -(long)Errno.EPERM; // Linux's unix_may_send: it is connected to another
+        var m = new UnixMessage
+        {
+            Data = data.ToArray(), Fds = msg.Fds, Creds = msg.Creds ?? UCred.Of(t), Sender = this,
+            From = Type == Sock.SOCK_DGRAM ? LocalName() : null,
+        };
+        bool nonblock = DontWait(msg.Flags);
+        long deadline = Deadline(send: true);
+        lock (target!.Rx)
+        {
+            while (true)
+            {
+                if (target._closed) return -(long)(Type == Sock.SOCK_SEQPACKET ? Errno.EPIPE : Errno.ECONNREFUSED);
+                if (target._recvShut || (Type == Sock.SOCK_SEQPACKET && _sendShut)) return -(long)Errno.EPIPE;
+                bool queueFull = Type == Sock.SOCK_DGRAM && target != this && target._peer != this
+                    && target.Rx.Messages.Count > MaxDgramQueue;
+                bool noRoom = Volatile.Read(ref _inFlight) > 0 && Volatile.Read(ref _inFlight) + data.Length > Options.SendBuffer;
+                if (!queueFull && !noRoom) break;
+                if (nonblock) return -(long)Errno.EAGAIN;
+                long r = Block(t, target.Rx, deadline);
+                if (r != 0) return r;
+            }
+            msg.Fds = null;
+            Interlocked.Add(ref _inFlight, data.Length);
+            target.Rx.Add(m);
+            Monitor.PulseAll(target.Rx);
+        }
+        target.Queue.Notify();
+        return data.Length;
+    }
+
+    public override long Recv(Task t, Span<byte> dst, RecvMessage msg)
+    {
+        if ((msg.Flags & Sock.MSG_OOB) != 0) return -(long)Errno.EOPNOTSUPP;
+        if (_listening) return -(long)Errno.EINVAL;
+        if (Type == Sock.SOCK_STREAM) return RecvStream(t, dst, msg);
+        if (Type == Sock.SOCK_SEQPACKET && !_connected) return -(long)Errno.ENOTCONN;
+        return RecvRecord(t, dst, msg);
+    }
+
+    long RecvStream(Task t, Span<byte> dst, RecvMessage msg)
+    {
+        if (!_connected) return -(long)Errno.EINVAL;
+        bool peek = (msg.Flags & Sock.MSG_PEEK) != 0, waitAll = (msg.Flags & Sock.MSG_WAITALL) != 0 && !peek;
+        bool nonblock = DontWait(msg.Flags);
+        long deadline = Deadline(send: false);
+        int copied = 0;
+        bool tookFds = false, sawCreds = false;
+        var senders = new HashSet<UnixSocket>();
+        try
+        {
+            lock (Rx)
+            {
+                while (true)
+                {
+                    var node = Rx.Messages.First;
+                    while (node != null && copied < dst.Length && !tookFds)
+                    {
+                        var m = node.Value;
+                        if (copied > 0 && m.Fds != null) break; // files start a new read
+                        if (msg.WantCreds && sawCreds && m.Creds != msg.Creds) break; // never glue different writers
+                        int n = Math.Min(m.Left, dst.Length - copied);
+                        m.Data.AsSpan(m.Offset, n).CopyTo(dst[copied..]);
+                        copied += n;
+                        if (msg.WantCreds && !sawCreds) { msg.Creds = m.Creds; sawCreds = true; }
+                        if (m.Fds != null)
+                        {
+                            msg.Fds = TakeFds(m, peek);
+                            tookFds = true;
+                        }
+                        var next = node.Next;
+                        if (!peek)
+                        {
+                            m.Offset += n;
+                            Rx.Bytes -= n;
+                            if (m.Sender != null) senders.Add(m.Sender);
+                            if (m.Left == 0) Rx.Messages.Remove(node);
+                            else break;
+                        }
+                        node = next;
+                    }
+                    if (copied > 0 && (copied == dst.Length || !waitAll || tookFds)) break;
+                    if (dst.Length == 0) break;
+                    if (_error != Errno.None && copied == 0)
+                    {
+                        var e = _error;
+                        _error = Errno.None;
+                        return -(long)e;
+                    }
+                    if (_recvShut) break;
+                    if (nonblock) return copied > 0 ? copied : -(long)Errno.EAGAIN;
+                    long r = Block(t, Rx, deadline);
+                    if (r != 0) return copied > 0 ? copied : r;
+                }
+                if (!peek && copied > 0) Monitor.PulseAll(Rx);
+            }
+            if (msg.WantCreds && !sawCreds) msg.Creds = UCred.Unknown;
+            return copied;
+        }
+        finally
+        {
+            if (!peek && copied > 0) Rx.Room.Notify();
+        }
+    }
+
+    long RecvRecord(Task t, Span<byte> dst, RecvMessage msg)
+    {
+        bool peek = (msg.Flags & Sock.MSG_PEEK) != 0;
+        bool nonblock = DontWait(msg.Flags);
+        long deadline = Deadline(send: false);
+        UnixMessage m;
+        lock (Rx)
+        {
+            while (Rx.Messages.Count == 0)
+            {
+                if (_error != Errno.None)
+                {
+                    var e = _error;
+                    _error = Errno.None;
+                    return -(long)e;
+                }
+                if (_recvShut) return 0;
+                if (nonblock) return -(long)Errno.EAGAIN;
+                long r = Block(t, Rx, deadline);
+                if (r != 0) return r;
+            }
+            m = Rx.Messages.First!.Value;
+            if (!peek)
+            {
+                Rx.Messages.RemoveFirst();
+                Rx.Bytes -= m.Left;
+                Monitor.PulseAll(Rx);
+            }
+            if (m.Fds != null) msg.Fds = TakeFds(m, peek);
+        }
+        if (!peek)
+        {
+            if (m.Sender != null) Interlocked.Add(ref m.Sender._inFlight, -m.Data.Length);
+            Rx.Room.Notify();
+        }
+        int n = Math.Min(m.Left, dst.Length);
+        m.Data.AsSpan(m.Offset, n).CopyTo(dst);
+        if (m.Left > dst.Length) msg.OutFlags |= Sock.MSG_TRUNC;
+        msg.FullLength = m.Left;
+        msg.From = m.From?.ToSockaddr();
+        if (msg.WantCreds) msg.Creds = m.Creds;
+        return n;
+    }
+
+    /// <summary>The files a message carries: taken from it, or with MSG_PEEK a new reference to each.</summary>
+    static List<FileDescription> TakeFds(UnixMessage m, bool peek)
+    {
+        var fds = m.Fds!;
+        if (!peek)
+        {
+            m.Fds = null;
+            return fds;
+        }
+        foreach (var f in fds) f.IncRef();
+        return new List<FileDescription>(fds);
+    }
+
+    // ---- readiness, options, ioctls ----
+
+    public override short Readiness(short events)
+    {
+        int r = 0;
+        UnixSocket? peer = _peer;
+        lock (Rx)
+        {
+            if (_error != Errno.None) r |= POLLERR;
+            if (_recvShut) r |= Sock.POLLRDHUP | POLLIN | POLLRDNORM;
+            if (_recvShut && _sendShut) r |= POLLHUP;
+            if (Rx.Messages.Count > 0 || (_listening && _backlog.Count > 0)) r |= POLLIN | POLLRDNORM;
+            if (ConnectionBased && !_connected && !_listening) r |= POLLHUP;
+        }
+        if (!_listening && Writable(peer)) r |= POLLOUT | POLLWRNORM;
+        return (short)(r & (events | POLLERR | POLLHUP));
+    }
+
+    /// <summary>Linux's unix_writable (a quarter of SO_SNDBUF or less in flight), and for a datagram socket a
+    /// connected receiver with room.</summary>
+    bool Writable(UnixSocket? peer)
+    {
+        if (Type == Sock.SOCK_STREAM) return peer == null || !_connected || peer.Rx.Bytes * 4 <= Options.SendBuffer;
+        if (Volatile.Read(ref _inFlight) * 4 > Options.SendBuffer) return false;
+        return Type != Sock.SOCK_DGRAM || peer == null || peer._peer == this || peer.Rx.Messages.Count <= MaxDgramQueue;
+    }
+
+    public override Errno SetOption(Task t, int level, int name, byte[] val) =>
+        level == Sock.SOL_SOCKET ? base.SetOption(t, level, name, val) : Errno.EOPNOTSUPP;
+
+    public override Errno GetOption(Task t, int level, int name, out byte[] val)
+    {
+        val = Array.Empty<byte>();
+        if (level != Sock.SOL_SOCKET) return Errno.EOPNOTSUPP;
+        if (name == Sock.SO_PEERCRED)
+        {
+            lock (_state) val = _peerCred.ToBytes();
+            return Errno.None;
+        }
+        return base.GetOption(t, level, name, out val);
+    }
+
+    public override Errno TakeError()
+    {
+        lock (Rx)
+        {
+            var e = _error;
+            _error = Errno.None;
+            return e;
+        }
+    }
+
+    public override long Ioctl(Task t, uint cmd, ulong arg)
+    {
+        int v;
+        switch (cmd)
+        {
+            case Sock.SIOCINQ:
+                if (_listening) return -(long)Errno.EINVAL;
+                lock (Rx) v = Type == Sock.SOCK_STREAM ? Rx.Bytes : Rx.Messages.First?.Value.Left ?? 0;
+                break;
+            case Sock.SIOCOUTQ:
+                if (_listening) return -(long)Errno.EINVAL;
+                var peer = _peer;
+                v = Type == Sock.SOCK_STREAM ? peer?.Rx.Bytes ?? 0 : Volatile.Read(ref _inFlight);
+                break;
+            default:
+                return base.Ioctl(t, cmd, arg);
+        }
+        return t.Mem.Write(arg, v) ? 0 : -(long)Errno.EFAULT;
+    }
+
+    /// <summary>The last reference is gone: unbind, hang up on the peer (a reset if we leave data unread), drop
+    /// the files still in flight and the connections never accepted.</summary>
+    protected override void Release()
+    {
+        UnixSocket? peer;
+        List<UnixMessage> unread;
+        List<UnixSocket> embryos;
+        lock (_state)
+        {
+            peer = _peer;
+            if (!_local.IsUnnamed && _local.Abstract) _ns.Unbind(_local, this);
+            if (_boundNode != null && _boundNode.BoundSocket == this) _boundNode.BoundSocket = null;
+            if (peer != null) Disconnect();
+            _peer = peer; // kept for the peer's last look (getpeername after close is not asked; readiness is)
+        }
+        lock (Rx)
+        {
+            _closed = _recvShut = _sendShut = true;
+            unread = Rx.Drain();
+            embryos = new List<UnixSocket>(_backlog);
+            _backlog.Clear();
+            _listening = false;
+            Monitor.PulseAll(Rx);
+        }
+        Rx.Room.Notify();
+        if (peer != null && ConnectionBased)
+        {
+            lock (peer.Rx)
+            {
+                peer._recvShut = peer._sendShut = true;
+                if (unread.Count > 0 || embryos.Count > 0) peer._error = Errno.ECONNRESET;
+                Monitor.PulseAll(peer.Rx);
+            }
+            peer.Queue.Notify();
+        }
+        foreach (var m in unread)
+        {
+            if (m.Sender != null && m.Sender != this) Interlocked.Add(ref m.Sender._inFlight, -m.Left);
+            if (m.Fds != null) foreach (var f in m.Fds) f.DecRef();
+        }
+        foreach (var s in embryos) s.DecRef();
+    }
+}
+
+/// <summary>AF_UNIX's provider: stream, datagram (SOCK_RAW is one too, as Linux) and seqpacket; socketpair.</summary>
+public sealed class UnixFamily : ISocketFamily
+{
+    readonly UnixNamespace _ns;
+    public UnixFamily(UnixNamespace ns) => _ns = ns;
+
+    static Errno Check(ref int type, int protocol)
+    {
+        if (protocol != 0 && protocol != Sock.AF_UNIX) return Errno.EPROTONOSUPPORT;
+        if (type == Sock.SOCK_RAW) type = Sock.SOCK_DGRAM;
+        return type is Sock.SOCK_STREAM or Sock.SOCK_DGRAM or Sock.SOCK_SEQPACKET ? Errno.None : Errno.ESOCKTNOSUPPORT;
+    }
+
+    public Errno Create(Task t, int type, int protocol, int flags, out Socket? socket)
+    {
+        socket = null;
+        var e = Check(ref type, protocol);
+        if (e == Errno.None) socket = new UnixSocket(_ns, type, flags);
+        return e;
+    }
+
+    public Errno Pair(Task t, int type, int protocol, int flags, out Socket? a, out Socket? b)
+    {
+        a = b = null;
+        var e = Check(ref type, protocol);
+        if (e != Errno.None) return e;
+        var x = new UnixSocket(_ns, type, flags);
+        var y = new UnixSocket(_ns, type, flags);
+        var me = UCred.Of(t);
+        UnixSocket.Join(x, y, me, me);
+        a = x;
+        b = y;
+        return Errno.None;
+    }
+}
