@@ -18,7 +18,7 @@ namespace AppKernel.Platform.Confinement;
 public static class SentryPolicy
 {
     public static uint DefaultAction => SeccompAction.Errno(Errno.EPERM);
-    const ulong AF_UNIX = 1;
+    const ulong AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_TYPE_MASK = 0xf;
 
     static readonly int[] Platform =
     {
@@ -38,9 +38,12 @@ public static class SentryPolicy
         Nr.umask, Nr.setrlimit, Nr.getrlimit, Nr.get_mempolicy, Nr.poll, Nr.link, Nr.chown, Nr.lchown,
     };
 
-    public static SeccompFilter Create() => Create(DefaultAction);
+    public static SeccompFilter Create(bool hostNetwork = false) => Create(DefaultAction, hostNetwork);
 
-    public static SeccompFilter Create(uint defaultAction)
+    /// <summary>With hostNetwork (`--network=host`) the guest's TCP/UDP sockets are host sockets the Sentry holds:
+    /// socket() may also make AF_INET/AF_INET6 stream and datagram sockets (no raw, no packet, no netlink), and
+    /// connect and setsockopt are allowed.</summary>
+    public static SeccompFilter Create(uint defaultAction, bool hostNetwork = false)
     {
         var f = new SeccompFilter(defaultAction);
         foreach (var nr in GoferPolicy.Syscalls.Concat(Platform).Distinct()) f.Allow(nr);
@@ -49,6 +52,13 @@ public static class SentryPolicy
         f.Allow(Nr.clone3);
         // Unix sockets only (the control socket; the gofer's are socketpairs): the Sentry has no host network.
         f.AllowIf(Nr.socket, new ArgMatch(0, AF_UNIX, 0xffffffff));
+        if (hostNetwork)
+        {
+            foreach (var family in new[] { AF_INET, AF_INET6 })
+                foreach (var type in new[] { SOCK_STREAM, SOCK_DGRAM })
+                    f.AllowIf(Nr.socket, new ArgMatch(0, family, 0xffffffff), new ArgMatch(1, type, SOCK_TYPE_MASK));
+            f.Allow(Nr.connect, Nr.setsockopt);
+        }
         f.Add(Nr.socket, SeccompAction.Errno(Errno.EAFNOSUPPORT));
         return f;
     }

@@ -9,7 +9,7 @@ public static class SysNr
         sched_yield = 24, mremap = 25, msync = 26, mincore = 27, madvise = 28, dup = 32, dup2 = 33, pause = 34,
         nanosleep = 35, getitimer = 36, alarm = 37, setitimer = 38, getpid = 39, sendfile = 40, socket = 41,
         connect = 42, accept = 43, sendto = 44, recvfrom = 45, sendmsg = 46, recvmsg = 47, shutdown = 48,
-        bind = 49, listen = 50, getsockname = 51, getpeername = 52, socketpair = 53, getsockopt = 55, clone = 56,
+        bind = 49, listen = 50, getsockname = 51, getpeername = 52, socketpair = 53, setsockopt = 54, getsockopt = 55, clone = 56,
         fork = 57, vfork = 58, execve = 59, exit = 60, wait4 = 61, kill = 62, uname = 63, fcntl = 72, flock = 73,
         fsync = 74, fdatasync = 75, truncate = 76, ftruncate = 77, getdents = 78, getcwd = 79, chdir = 80,
         fchdir = 81, rename = 82, mkdir = 83, rmdir = 84, creat = 85, link = 86, unlink = 87, symlink = 88,

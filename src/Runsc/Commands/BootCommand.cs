@@ -52,18 +52,19 @@ public static class BootCommand
             var bundle = Bundle.Load(bundleDir);
             JoinCgroup(bundle);
             bool strace = p.GetValue(GlobalOptions.Strace);
-            var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null);
+            bool hostNetwork = p.GetValue(GlobalOptions.Network) == "host";
+            var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null, hostNetwork);
             SpecTranslation.CheckMounts(bundle);
             SpecTranslation.MakeMountPoints(bundle);
             // The host-facing work first (the gofer on the host's paths, the state directory as an fd), then the
             // jail; the kernel, the guest and the control socket are made inside it.
             var gofer = SandboxBuilder.StartGofer(config);
             stateDir = StateStore.OpenDirFd(StateStore.Dir(ctx.Root, id));
-            SentryJail.Enter(bundle.Spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "network")?.Path is { Length: > 0 } net ? net : null);
+            SentryJail.Enter(bundle.Spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "network")?.Path is { Length: > 0 } net ? net : null, hostNetwork);
             kernel = SandboxBuilder.Build(config, gofer, log);
             SpecTranslation.Mount(bundle, kernel);
             SpecTranslation.MaskPaths(bundle, kernel);
-            SentryJail.InstallFilter(); // before the init's stub is spawned: every stub inherits it
+            SentryJail.InstallFilter(hostNetwork); // before the init's stub is spawned: every stub inherits it
             var initSpec = SpecTranslation.Process(bundle);
             init = GuestProcess.Load(kernel, initSpec);
             if (init.LoadError is { } le) throw new RuntimeException(LoadMessage(bundle.Spec.Process!.Args![0], le));

@@ -14,24 +14,28 @@ public static class DoCommand
     static readonly Option<bool> StraceOpt = new("--strace") { Description = "print the guest's system calls to stderr (or the debug log)" };
     static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };
     static readonly Option<bool> Debug = new("--debug") { Description = "log at debug level" };
+    static readonly Option<string> Network = new("--network") { Description = "none: the sandbox's own loopback only; host: TCP/UDP sockets are the host's", DefaultValueFactory = _ => "none" };
     static readonly Argument<string[]> Program = new("command") { Description = "program and its arguments", Arity = ArgumentArity.OneOrMore };
 
     /// <summary>Options that take a value; used to find where the guest's command starts.</summary>
-    public static readonly HashSet<string> ValueOptions = new() { "--rootfs", "--cwd", "--debug-log" };
+    public static readonly HashSet<string> ValueOptions = new() { "--rootfs", "--cwd", "--debug-log", "--network" };
     public static readonly HashSet<string> SwitchOptions = new() { "--strace", "--debug", "--rootfs-writable", "-h", "--help", "-?" };
 
     public static Command Create()
     {
         var cmd = new Command("do", "Run a program in a new sandbox, like gVisor's `runsc do`.")
         {
-            RootFs, RootWritable, Cwd, StraceOpt, DebugLog, Debug, Program,
+            RootFs, RootWritable, Cwd, StraceOpt, DebugLog, Debug, Network, Program,
         };
+        Network.AcceptOnlyFromAmong("none", "sandbox", "host");
+        // `runsc --network=host do` (gVisor's spelling, a global flag) or `runsc do --network=host`.
         cmd.SetAction(parse => Run(parse.GetValue(RootFs)!, parse.GetValue(RootWritable), parse.GetValue(Cwd), parse.GetValue(StraceOpt),
-            parse.GetValue(DebugLog), parse.GetValue(Debug), parse.GetValue(Program)!));
+            parse.GetValue(DebugLog), parse.GetValue(Debug),
+            parse.GetValue(Network) == "host" || parse.GetValue(GlobalOptions.Network) == "host", parse.GetValue(Program)!));
         return cmd;
     }
 
-    static unsafe int Run(string rootfs, bool writable, string? cwd, bool strace, string? debugLog, bool debug, string[] program)
+    static unsafe int Run(string rootfs, bool writable, string? cwd, bool strace, string? debugLog, bool debug, bool hostNetwork, string[] program)
     {
         if (!Directory.Exists(rootfs))
         {
@@ -67,9 +71,10 @@ public static class DoCommand
                 Root = writable ? RootMode.Writable : RootMode.Overlay,
                 Strace = strace,
                 StraceWriter = strace ? (logFile ?? Console.Error) : null,
+                HostNetwork = hostNetwork,
             };
             var gofer = SandboxBuilder.StartGofer(config);
-            SentryJail.Enter(null);
+            SentryJail.Enter(null, hostNetwork);
             kernel = SandboxBuilder.Build(config, gofer, log);
         }
         catch (RuntimeException e)
@@ -85,7 +90,7 @@ public static class DoCommand
         var forwarded = new SignalForwarding(nr => kernel.FindTask(1)?.SendSignal(nr, AppKernel.Sentry.Kernel.Task.UserInfo(nr, AppKernel.Sentry.Kernel.Task.SI_USER, 0, 0)));
         // SIGUSR2 logs every task's state (gVisor's `runsc debug --stacks`, for a sandbox that seems stuck).
         forwarded.Also(AppKernel.Sentry.Kernel.Task.SIGUSR2, kernel.DescribeTasks);
-        try { SentryJail.InstallFilter(); } // before the init's stub is spawned: every stub inherits it
+        try { SentryJail.InstallFilter(hostNetwork); } // before the init's stub is spawned: every stub inherits it
         catch (RuntimeException e)
         {
             Console.Error.WriteLine($"runsc: {e.Message}");

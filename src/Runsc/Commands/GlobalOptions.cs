@@ -13,7 +13,7 @@ public static class GlobalOptions
     public static readonly Option<bool> Debug = new("--debug") { Description = "log at debug level" };
     public static readonly Option<bool> SystemdCgroup = new("--systemd-cgroup") { Description = "manage cgroups through systemd (not supported: an error)" };
     public static readonly Option<string> Platform = new("--platform") { Description = "how guest syscalls are trapped: ptrace", DefaultValueFactory = _ => "ptrace" };
-    public static readonly Option<string> Network = new("--network") { Description = "network: none (sockets arrive with a later release)", DefaultValueFactory = _ => "none" };
+    public static readonly Option<string> Network = new("--network") { Description = "network: none (the sandbox's own loopback only; `sandbox` is the same until it has a network stack) or host (TCP/UDP sockets are the host's)", DefaultValueFactory = _ => "none" };
     public static readonly Option<bool> Strace = new("--strace") { Description = "log the guest's system calls" };
     public static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };
 
@@ -27,7 +27,7 @@ public static class GlobalOptions
         foreach (var o in All) root.Options.Add(o);
         LogFormat.AcceptOnlyFromAmong("text", "json");
         Platform.AcceptOnlyFromAmong("ptrace");
-        Network.AcceptOnlyFromAmong("none", "sandbox");
+        Network.AcceptOnlyFromAmong("none", "sandbox", "host");
     }
 
     /// <summary>The flags again, to hand to the `runsc boot` a command starts.</summary>

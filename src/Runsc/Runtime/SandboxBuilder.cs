@@ -16,6 +16,8 @@ public sealed class SandboxConfig
     public TextWriter? StraceWriter { get; init; }
     /// <summary>Host directories and files shown at a path inside (OCI bind mounts), served by the same gofer.</summary>
     public IReadOnlyList<BindMount> Binds { get; init; } = [];
+    /// <summary>--network=host: the guest's TCP/UDP sockets are the host's (the Sentry keeps its network namespace).</summary>
+    public bool HostNetwork { get; init; }
 }
 
 /// <summary>A started gofer: its connection for the root and one per bind mount, and the host's memory size.</summary>
@@ -64,6 +66,7 @@ public static class SandboxBuilder
             StraceWriter = config.StraceWriter,
             Hostname = config.Hostname,
             CommitLimit = g.HostMemory,
+            HostNetwork = config.HostNetwork,
         };
         Kernel kernel;
         try { kernel = new Kernel(options, log, rootInode!); }

@@ -16,8 +16,9 @@ namespace AppKernel.Runsc.Runtime;
 public static class SentryJail
 {
     /// <summary>netnsPath: the spec's network namespace to join (linux.namespaces network with a path); without one
-    /// the Sentry gets an empty network namespace of its own (its network is its own netstack or none).</summary>
-    public static unsafe void Enter(string? netnsPath)
+    /// the Sentry gets an empty network namespace of its own (its network is its own loopback), unless hostNetwork
+    /// (`--network=host`): then it keeps the one it runs in, whose sockets it makes for the guest.</summary>
+    public static unsafe void Enter(string? netnsPath, bool hostNetwork = false)
     {
         int netFd = -1;
         if (netnsPath != null)
@@ -30,7 +31,7 @@ public static class SentryJail
             var options = new MountJailOptions
             {
                 EmptyRoot = true, Proc = true, DevNull = true, ReadOnly = true, Recursive = false,
-                ExtraNamespaces = MountJailOptions.NewIpc | MountJailOptions.NewUts | (netFd < 0 ? MountJailOptions.NewNet : 0),
+                ExtraNamespaces = MountJailOptions.NewIpc | MountJailOptions.NewUts | (netFd < 0 && !hostNetwork ? MountJailOptions.NewNet : 0),
                 JoinNetFd = netFd,
             };
             if (MountJail.PivotInto("/", options, out var why) != Errno.None) throw new RuntimeException($"confining the sandbox: {why}");
@@ -44,9 +45,9 @@ public static class SentryJail
 
     /// <summary>The last step, once the kernel is built and before the first stub is spawned: the Sentry's seccomp
     /// filter on every thread (threads and stubs started later inherit it). Denials are logged by the kernel.</summary>
-    public static void InstallFilter()
+    public static void InstallFilter(bool hostNetwork = false)
     {
-        if (SentryPolicy.Create().Install(logDenials: true, out var why) != Errno.None)
+        if (SentryPolicy.Create(hostNetwork).Install(logDenials: true, out var why) != Errno.None)
             throw new RuntimeException($"confining the sandbox: seccomp: {why}");
     }
 }

@@ -62,6 +62,7 @@ public sealed class Kernel
         MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");
         MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff), "tmpfs");
+        if (options.HostNetwork) AppKernel.Sentry.Net.Host.HostInetFamily.Install(Net, HostFds);
     }
 
     void MountSynthetic(Task t, string path, Inode root, string type)

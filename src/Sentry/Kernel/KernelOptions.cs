@@ -13,6 +13,8 @@ public sealed class KernelOptions
     public string Hostname { get; set; } = "appkernel";
     /// <summary>Most writable private memory one guest address space may commit.</summary>
     public ulong CommitLimit { get; set; } = 16UL << 30;
+    /// <summary>--network=host: AF_INET/AF_INET6 sockets are the host's (else the sandbox's own loopback).</summary>
+    public bool HostNetwork { get; set; }
 }
 
 /// <summary>How the container's root is mounted.</summary>
