@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+using static AppKernel.Tests.EndToEnd.RunscHarness;
+
+namespace AppKernel.Tests.EndToEnd;
+
+/// <summary>
+/// `--network=host`: the guest's TCP sockets are the host's, so a guest server is reachable from a host client and a
+/// host server from the guest; with the default (`none`) the host's servers are out of the guest's reach.
+/// </summary>
+public sealed class HostNetworkTests
+{
+    const string Python = "/usr/bin/python3";
+
+    static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    [Fact]
+    public void Guest_server_is_reachable_from_a_host_client()
+    {
+        int port = FreePort();
+        // One connection: read a line, answer it with the guest's view of the peer's address family, and exit.
+        string server = $$"""
+            import socket
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(('127.0.0.1', {{port}})); s.listen(1)
+            print('listening', flush=True)
+            c, addr = s.accept()
+            line = c.makefile('rb').readline()
+            c.sendall(b'guest got ' + line)
+            c.close()
+            """;
+        var guest = System.Threading.Tasks.Task.Run(() => Sandboxed(new[] { Python, "-c", server }, new[] { "--network=host" }, 60_000));
+        string reply = "";
+        for (int i = 0; i < 200 && reply == "" && !guest.IsCompleted; i++)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                c.Connect(IPAddress.Loopback, port);
+                var st = c.GetStream();
+                st.Write(Encoding.ASCII.GetBytes("hello from the host\n"));
+                reply = new StreamReader(st).ReadToEnd();
+            }
+            catch (SocketException) { Thread.Sleep(100); }
+        }
+        var r = guest.GetAwaiter().GetResult();
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("guest got hello from the host\n", reply);
+    }
+
+    [Fact]
+    public void Host_server_is_reachable_from_the_guest()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        var host = System.Threading.Tasks.Task.Run(() =>
+        {
+            using var c = l.AcceptTcpClient();
+            var st = c.GetStream();
+            var line = new StreamReader(st).ReadLine();
+            st.Write(Encoding.ASCII.GetBytes($"host got {line}\n"));
+        });
+        string client = $$"""
+            import socket
+            c = socket.create_connection(('127.0.0.1', {{port}}))
+            c.sendall(b'hello from the guest\n')
+            print(c.makefile('rb').readline().decode(), end='')
+            """;
+        var r = Sandboxed(new[] { Python, "-c", client }, new[] { "--network=host" });
+        Assert.True(host.Wait(10_000), "the host server never finished");
+        l.Stop();
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("host got hello from the guest\n", r.Stdout);
+    }
+
+    [Fact]
+    public void Without_host_network_the_hosts_servers_are_out_of_reach()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        string client = $$"""
+            import socket
+            try:
+                socket.create_connection(('127.0.0.1', {{port}}), timeout=5)
+                print('connected')
+            except OSError as e:
+                print('refused' if e.errno in (111, 97) else f'error {e.errno}')
+            """;
+        var r = Sandboxed(Python, "-c", client);
+        bool reached = l.Pending();
+        l.Stop();
+        Assert.False(reached, "a host listener got a connection from the sandbox");
+        Assert.Equal("refused\n", r.Stdout);
+    }
+}
