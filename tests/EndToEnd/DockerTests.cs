@@ -29,6 +29,10 @@ public sealed class DockerDaemon : IDisposable
         var r = Run(RunscPath, ["install", "--config-file", config, "--", "--debug-log", Path.Combine(Dir, "sentry.log")]);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("\"iptables\": false", File.ReadAllText(config)); // other keys are kept
+        // A second runtime whose sandboxes use the host's network (gVisor's hostinet), as users register one.
+        r = Run(RunscPath, ["install", "--config-file", config, "--runtime", "runsc-host", "--", "--network=host",
+            "--debug-log", Path.Combine(Dir, "sentry-host.log")]);
+        Assert.True(r.ExitCode == 0, r.ToString());
 
         var psi = new ProcessStartInfo(Dockerd) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add("--config-file");
@@ -262,6 +266,35 @@ public class DockerTests : IClassFixture<DockerDaemon>
 
     /// <summary>Docker's default seccomp profile reaches the Sentry and holds the guest (unshare is one of the calls
     /// it refuses); --security-opt seccomp=unconfined runs without one.</summary>
+    [Fact]
+    public async System.Threading.Tasks.Task WithTheHostNetworkAContainersServerIsReachableAndReachesTheHost()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop(); // a free port for the container's server
+        string name = "ak-httpd-" + Environment.ProcessId;
+        var r = _d.Docker("run", "-d", "--name", name, "--runtime=runsc-host", "--network=host", DockerDaemon.Image, "sh", "-c",
+            $"mkdir /www && echo served-by-the-container > /www/index.html && exec busybox httpd -f -p 127.0.0.1:{port} -h /www");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        try
+        {
+            using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            string body = "";
+            for (int i = 0; i < 100 && body == ""; i++)
+            {
+                try { body = await http.GetStringAsync($"http://127.0.0.1:{port}/index.html"); }
+                catch (Exception e) when (e is System.Net.Http.HttpRequestException or TaskCanceledException) { await System.Threading.Tasks.Task.Delay(200); }
+            }
+            Assert.Equal("served-by-the-container\n", body);
+            // And the other way: a second container fetches from the first through the host's loopback.
+            r = _d.Docker("run", "--rm", "--runtime=runsc-host", "--network=host", DockerDaemon.Image, "busybox", "wget", "-qO-", $"http://127.0.0.1:{port}/index.html");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("served-by-the-container\n", r.Stdout);
+        }
+        finally { _d.Docker("rm", "-f", name); }
+    }
+
     [Fact]
     public void DockersSeccompProfileIsEnforced()
     {

@@ -24,7 +24,7 @@ public sealed class HostNetworkTests
     }
 
     [Fact]
-    public void Guest_server_is_reachable_from_a_host_client()
+    public async System.Threading.Tasks.Task Guest_server_is_reachable_from_a_host_client()
     {
         int port = FreePort();
         // One connection: read a line, answer it with the guest's view of the peer's address family, and exit.
@@ -50,15 +50,15 @@ public sealed class HostNetworkTests
                 st.Write(Encoding.ASCII.GetBytes("hello from the host\n"));
                 reply = new StreamReader(st).ReadToEnd();
             }
-            catch (SocketException) { Thread.Sleep(100); }
+            catch (SocketException) { await System.Threading.Tasks.Task.Delay(100); }
         }
-        var r = guest.GetAwaiter().GetResult();
+        var r = await guest;
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("guest got hello from the host\n", reply);
     }
 
     [Fact]
-    public void Host_server_is_reachable_from_the_guest()
+    public async System.Threading.Tasks.Task Host_server_is_reachable_from_the_guest()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
@@ -77,7 +77,7 @@ public sealed class HostNetworkTests
             print(c.makefile('rb').readline().decode(), end='')
             """;
         var r = Sandboxed(new[] { Python, "-c", client }, new[] { "--network=host" });
-        Assert.True(host.Wait(10_000), "the host server never finished");
+        await host.WaitAsync(TimeSpan.FromSeconds(10));
         l.Stop();
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("host got hello from the guest\n", r.Stdout);
