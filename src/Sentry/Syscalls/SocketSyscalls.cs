@@ -536,6 +536,9 @@ static class SocketSyscalls
         }
         if (total > (ulong)GuestIO.MaxRw) total = (ulong)GuestIO.MaxRw;
         if (room > total) room = total;
+        // TCP's MSG_TRUNC discards what it counts: the buffer is never written, so it need not be there.
+        bool discard = s.DiscardsOnTrunc && (msg.Flags & Sock.MSG_TRUNC) != 0;
+        if (discard) room = total;
         if (room == 0 && total > 0) return Err(Errno.EFAULT);
         bool stream = IsStream(s);
         int chunk = (int)Math.Min(room, (ulong)(stream ? StreamChunk : MaxMessage));
@@ -551,7 +554,7 @@ static class SocketSyscalls
                 long n = s.Recv(t, buf.AsSpan(0, want), msg);
                 if (n < 0) return done > 0 ? (long)done : n;
                 int copied = (int)Math.Min(n, want);
-                Scatter(t, iovs, ref iov, ref inIov, buf.AsSpan(0, copied));
+                if (!discard) Scatter(t, iovs, ref iov, ref inIov, buf.AsSpan(0, copied));
                 done += (ulong)copied;
                 if (!stream) return msg.FullLength >= 0 && (msg.Flags & Sock.MSG_TRUNC) != 0 ? msg.FullLength : copied;
                 if ((msg.Flags & Sock.MSG_TRUNC) != 0 && n > copied) return n; // TCP's MSG_TRUNC: discarded, counted
