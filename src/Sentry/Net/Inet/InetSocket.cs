@@ -138,11 +138,16 @@ public abstract class InetSocket : Socket
         if (Local.Addr.IsAny) LocalBox = new(new InetEndpoint(SourceFor(dst), Local.Port));
     }
 
-    /// <summary>A disconnect (or a failed connect) gives back what bind did not choose.</summary>
-    internal void ResetName()
+    /// <summary>A disconnect (or a failed connect) gives back what bind did not choose. UDP also forgets the port
+    /// number (inet_sport); TCP's name keeps it, as Linux's getsockname shows.</summary>
+    internal void ResetName(bool forgetPort = false)
     {
         if (!UserBoundAddr) LocalBox = new(new InetEndpoint(AnyAddr, Local.Port));
-        if (!UserBoundPort && Bound) Table.Unbind(this);
+        if (!UserBoundPort && Bound)
+        {
+            Table.Unbind(this);
+            if (forgetPort) LocalBox = new(new InetEndpoint(Local.Addr, 0));
+        }
         RemoteBox = new(default);
     }
 
@@ -267,7 +272,7 @@ public abstract class InetSocket : Socket
         if (name == IpOpt.IP_MTU)
         {
             if (!HasPeer) return Errno.ENOTCONN;
-            i = IpOpt.LoopbackMtu;
+            i = IpOpt.LoopbackMtu4;
         }
         if (name == IpOpt.IP_OPTIONS) return Errno.None; // no options: empty
         if (i == null) return Errno.ENOPROTOOPT;
@@ -351,7 +356,7 @@ public abstract class InetSocket : Socket
         if (name == IpOpt.IPV6_MTU)
         {
             if (!HasPeer) return Errno.ENOTCONN;
-            i = IpOpt.LoopbackMtu;
+            i = IpOpt.LoopbackMtu6;
         }
         if (i == null) return Errno.ENOPROTOOPT;
         v = Int(i.Value);

@@ -21,8 +21,8 @@ public static class IpOpt
     public const int PmtuDiscWant = 1, PmtuDiscOmit = 5;
     /// <summary>The low two bits of the TOS byte are ECN, which TCP keeps for itself.</summary>
     public const int EcnMask = 3;
-    /// <summary>The loopback device's MTU, as IP_MTU reports on a connected socket.</summary>
-    public const int LoopbackMtu = 65536;
+    /// <summary>The loopback device's MTU as IP_MTU reports it (capped at IP_MAX_MTU) and as IPV6_MTU does.</summary>
+    public const int LoopbackMtu4 = 65535, LoopbackMtu6 = 65536;
 
     public const int IPPROTO_IP = 0, IPPROTO_ICMP = 1, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_ICMPV6 = 58,
         IPPROTO_RAW = 255;

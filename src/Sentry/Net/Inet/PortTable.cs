@@ -24,7 +24,7 @@ public sealed class PortTable
             if (port == 0) return BindEphemeral(s, addr);
             if (_ports.TryGetValue(port, out var holders))
                 foreach (var other in holders)
-                    if (other != s && Conflicts(s, addr, listening, other)) return Errno.EADDRINUSE;
+                    if (other != s && Conflicts(s, addr, other)) return Errno.EADDRINUSE;
             Add(s, addr, port);
             return Errno.None;
         }
@@ -65,7 +65,7 @@ public sealed class PortTable
         {
             if (!_ports.TryGetValue(s.Local.Port, out var holders)) return Errno.None;
             foreach (var other in holders)
-                if (other != s && Conflicts(s, s.Local.Addr, true, other)) return Errno.EADDRINUSE;
+                if (other != s && Conflicts(s, s.Local.Addr, other)) return Errno.EADDRINUSE;
             return Errno.None;
         }
     }
@@ -100,10 +100,11 @@ public sealed class PortTable
         }
     }
 
-    static bool Conflicts(InetSocket s, InetAddr addr, bool listening, InetSocket other)
+    static bool Conflicts(InetSocket s, InetAddr addr, InetSocket other)
     {
-        bool reuse = s.Options.ReuseAddr && !listening;
-        if (reuse && other.Options.ReuseAddr && !other.ListeningForTable) return false;
+        // Both SO_REUSEADDR and the holder not listening: no conflict (listen's second check too, so of two such
+        // sockets the first to listen wins and the second's listen fails).
+        if (s.Options.ReuseAddr && other.Options.ReuseAddr && !other.ListeningForTable) return false;
         if (s.Options.ReusePort && other.Options.ReusePort && s.OwnerUid == other.OwnerUid) return false;
         return Overlap(s.IsV6, addr, s.V6Only, other);
     }

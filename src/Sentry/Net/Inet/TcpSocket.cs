@@ -25,8 +25,9 @@ public sealed class TcpSocket : InetSocket
     /// <summary>Linux's defaults for a fresh TCP socket: SO_SNDBUF (tcp_wmem[1]) and SO_RCVBUF (tcp_rmem[1]).</summary>
     public const int DefaultSendBuffer = 16384, DefaultRecvBuffer = 131072;
     /// <summary>TCP_MSS_DEFAULT: the MSS before a connection; on loopback (MTU 65536) an established connection's
-    /// MSS is the MTU less the IP and TCP headers and the timestamp option.</summary>
-    public const int DefaultMss = 536, LoopbackMss = 65483, MinUserMss = 88, MaxUserMss = 32767;
+    /// MSS is the MTU less the headers and timestamps (65483), bounded by half the largest window seen before window
+    /// scaling (tcp_bound_to_half_wnd): 32741.</summary>
+    public const int DefaultMss = 536, LoopbackMss = 32741, MinUserMss = 88, MaxUserMss = 32767;
     const int MaxKeepIdle = 32767, MaxKeepIntvl = 32767, MaxKeepCnt = 127, MaxSynCnt = 127;
     const int DefaultKeepIdle = 7200, DefaultKeepIntvl = 75, DefaultKeepCnt = 9, DefaultSynCnt = 6;
     /// <summary>net.ipv4.tcp_fin_timeout, and TCP_LINGER2's cap (TCP_FIN_TIMEOUT_MAX).</summary>
@@ -376,9 +377,24 @@ public sealed class TcpSocket : InetSocket
             }
             Monitor.PulseAll(_listenLock);
         }
-        foreach (var c in children) c.DecRef();
+        foreach (var c in children) c.Abort(); // inet_child_forget: tcp_disconnect, a reset
         foreach (var c in waiting) Refuse(c);
         Notify();
+    }
+
+    /// <summary>Drops a connection never accepted: the connector gets a reset.</summary>
+    void Abort()
+    {
+        TcpSocket? peer;
+        lock (_gate)
+        {
+            peer = _peer;
+            ResetPeerLocked();
+            EnterCloseLocked();
+            Monitor.PulseAll(_gate);
+        }
+        peer?.Notify();
+        DecRef();
     }
 
     /// <summary>connect(AF_UNSPEC): tcp_disconnect — a listener stops, a connection is reset, the socket is fresh.</summary>

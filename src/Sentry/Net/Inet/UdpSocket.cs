@@ -43,7 +43,7 @@ public sealed class UdpSocket : InetSocket
             lock (_gate)
             {
                 _connected = false;
-                ResetName();
+                ResetName(forgetPort: true);
             }
             Queue.Notify();
             return Errno.None;
