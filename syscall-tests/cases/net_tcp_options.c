@@ -2,6 +2,7 @@
  * (NODELAY, CORK, MAXSEG, keepalive, USER_TIMEOUT, CONGESTION, INFO),
  * IPPROTO_IP / IPPROTO_IPV6, and the errors of wrong levels. */
 #include "net_common.h"
+#include <linux/capability.h>
 
 #define GET(fd, level, name) printf("%s = %d\n", #name, sockopt_int(fd, level, name))
 #define SET(fd, level, name, v) ({ int _v = (v); CHECK(setsockopt(fd, level, name, &_v, sizeof _v)); })
@@ -158,6 +159,39 @@ int main(void)
     SET(s6, IPPROTO_IPV6, IPV6_V6ONLY, 0);
     GET(s6, IPPROTO_IPV6, 9999);
     close(s6);
+
+    /* SOL_SOCKET options Unix sockets own */
+    struct ucred uc;
+    memset(&uc, 0x55, sizeof uc);
+    len = sizeof uc;
+    CHECK(getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len));
+    printf("peercred %d %d %d len %d\n", uc.pid, (int)uc.uid, (int)uc.gid, (int)len);
+    len = sizeof cc;
+    CHECK(getsockopt(s, SOL_SOCKET, SO_PEERNAME, cc, &len));
+    GET(s, SOL_SOCKET, SO_PASSCRED);
+    CHECK(setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3));
+    CHECK(setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "eth9", 5));
+    CHECK(recv(s, cc, 1, MSG_ERRQUEUE | MSG_DONTWAIT));
+    CHECK(recv(s, cc, 1, MSG_OOB | MSG_DONTWAIT));
+    tcp_pair(&c, &a);
+    struct sockaddr_storage pn;
+    memset(&pn, 0, sizeof pn);
+    len = sizeof(struct sockaddr_in); /* Linux wants no more room than the address takes */
+    CHECK(getsockopt(c, SOL_SOCKET, SO_PEERNAME, &pn, &len));
+    show_addr("SO_PEERNAME", &pn, len);
+    close(c);
+    close(a);
     close(s);
+
+    /* raw sockets need CAP_NET_RAW (and are not served by the sandbox) */
+    struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct d[2];
+    CHECK(syscall(SYS_capget, &h, d));
+    d[0].effective &= ~(1u << CAP_NET_RAW);
+    CHECK(syscall(SYS_capset, &h, d));
+    CHECK(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+    CHECK(socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6));
+    CHECK(socket(AF_INET, SOCK_RAW, IPPROTO_RAW));
+    CHECK(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
     return 0;
 }

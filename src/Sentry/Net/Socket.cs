@@ -163,7 +163,12 @@ public sealed class RecvMessage
     public long FullLength = -1;
     /// <summary>Whether the receiver wants SCM_CREDENTIALS (SO_PASSCRED), so the family fills Creds.</summary>
     public bool WantCreds;
+    /// <summary>Other control messages, in order (IP_PKTINFO, IP_TTL, SCM_TIMESTAMP …): each written as put_cmsg does.</summary>
+    public List<ControlMessage>? Control;
 }
+
+/// <summary>One control message a receive gives back: its level, type and data (without the cmsghdr).</summary>
+public readonly record struct ControlMessage(int Level, int Type, byte[] Data);
 
 /// <summary>struct ucred: the sandbox's pid and ids.</summary>
 public readonly record struct UCred(int Pid, uint Uid, uint Gid)

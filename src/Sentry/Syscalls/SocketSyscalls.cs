@@ -419,6 +419,8 @@ static class SocketSyscalls
     static ulong WriteControl(Task t, ulong addr, ulong room, RecvMessage msg)
     {
         ulong used = 0;
+        if (msg.Control != null)
+            foreach (var cm in msg.Control) used += PutCmsg(t, addr + used, room - used, cm, msg);
         if (msg.Creds is { } c)
         {
             const int len = CmsgHdrSize + 12, space = CmsgHdrSize + 16;
@@ -461,6 +463,30 @@ static class SocketSyscalls
             }
         }
         return used;
+    }
+
+    /// <summary>Linux's put_cmsg: no room for a header sets MSG_CTRUNC and writes nothing; too little for the data
+    /// writes a truncated message (its cmsg_len says so) and sets MSG_CTRUNC. Returns the room used.</summary>
+    static ulong PutCmsg(Task t, ulong addr, ulong room, ControlMessage cm, RecvMessage msg)
+    {
+        if (addr == 0 || room < CmsgHdrSize)
+        {
+            msg.OutFlags |= Sock.MSG_CTRUNC;
+            return 0;
+        }
+        ulong len = (ulong)(CmsgHdrSize + cm.Data.Length);
+        if (room < len)
+        {
+            msg.OutFlags |= Sock.MSG_CTRUNC;
+            len = room;
+        }
+        var b = new byte[len];
+        BitConverter.TryWriteBytes(b.AsSpan(0), len);
+        BitConverter.TryWriteBytes(b.AsSpan(8), cm.Level);
+        BitConverter.TryWriteBytes(b.AsSpan(12), cm.Type);
+        cm.Data.AsSpan(0, (int)len - CmsgHdrSize).CopyTo(b.AsSpan(CmsgHdrSize));
+        if (!t.Mem.Write(addr, b)) return 0;
+        return Math.Min((ulong)((CmsgHdrSize + cm.Data.Length + 7) & ~7), room);
     }
 
     static bool IsStream(Net.Socket s) => s.Type == Sock.SOCK_STREAM;

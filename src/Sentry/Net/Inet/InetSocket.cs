@@ -57,7 +57,7 @@ public abstract class InetSocket : Socket
         lock (BindGate)
         {
             if (Bound || !CanBind) return Errno.EINVAL;
-            e = Table.Bind(this, ep.Addr, ep.Port, listening: false);
+            e = Table.Bind(this, ep.Addr, ep.Port);
             if (e != Errno.None) return e;
             UserBoundAddr = !ep.Addr.IsAny;
             UserBoundPort = ep.Port != 0;
@@ -121,15 +121,14 @@ public abstract class InetSocket : Socket
         return dst.IsV4 || Local.Addr.IsV4 ? InetAddr.LoopbackV4 : InetAddr.Loopback6;
     }
 
-    /// <summary>Binds an ephemeral port and the route's source address before a connect or send (caller holds BindGate).</summary>
-    internal Errno AutoBind(InetAddr dst)
+    /// <summary>Binds an ephemeral port before a connect or send (caller holds BindGate). With none left, Linux's
+    /// TCP connect fails with EADDRNOTAVAIL and UDP's inet_autobind with EAGAIN.</summary>
+    internal Errno AutoBind()
     {
-        if (!Bound)
-        {
-            var e = Table.Bind(this, Local.Addr, 0, listening: false);
-            if (e != Errno.None) return e == Errno.EADDRINUSE ? Errno.EAGAIN : e;
-        }
-        return Errno.None;
+        if (Bound) return Errno.None;
+        var e = Table.Bind(this, Local.Addr, 0);
+        if (e == Errno.EADDRINUSE) return Type == Sock.SOCK_STREAM ? Errno.EADDRNOTAVAIL : Errno.EAGAIN;
+        return e;
     }
 
     /// <summary>A connect fixes a wildcard local address to the route's source.</summary>
@@ -164,6 +163,7 @@ public abstract class InetSocket : Socket
     /// <summary>setsockopt: SOL_SOCKET, IPPROTO_IP and (AF_INET6) IPPROTO_IPV6; the protocol level is the subclass's.</summary>
     public override Errno SetOption(Task t, int level, int name, byte[] val)
     {
+        if (level == Sock.SOL_SOCKET && name == Sock.SO_PASSCRED) return Errno.EOPNOTSUPP; // Unix and netlink only
         if (level == Sock.SOL_SOCKET) return base.SetOption(t, level, name, val);
         if (level == Sock.SOL_IP) return SetIp(t, name, val);
         if (level == Sock.SOL_IPV6 && IsV6) return SetIpv6(t, name, val);
@@ -173,7 +173,19 @@ public abstract class InetSocket : Socket
     public override Errno GetOption(Task t, int level, int name, out byte[] val)
     {
         val = Array.Empty<byte>();
-        if (level == Sock.SOL_SOCKET) return base.GetOption(t, level, name, out val);
+        if (level == Sock.SOL_SOCKET)
+        {
+            switch (name)
+            {
+                case Sock.SO_PASSCRED: return Errno.EOPNOTSUPP;
+                case Sock.SO_PEERCRED:
+                    val = NoPeerCred.ToBytes(); // only Unix sockets carry credentials
+                    return Errno.None;
+                case Sock.SO_PEERNAME:
+                    return GetPeerName(out val);
+            }
+            return base.GetOption(t, level, name, out val);
+        }
         if (level == Sock.SOL_IP) return GetIp(name, out val);
         if (level == Sock.SOL_IPV6 && IsV6) return GetIpv6(name, out val);
         return IsV6 ? Errno.ENOPROTOOPT : Errno.EOPNOTSUPP; // as Linux's ip_getsockopt / ipv6_getsockopt
@@ -362,6 +374,9 @@ public abstract class InetSocket : Socket
         v = Int(i.Value);
         return Errno.None;
     }
+
+    /// <summary>SO_PEERCRED of a socket that has no credentials: no pid, uid and gid -1.</summary>
+    static readonly UCred NoPeerCred = new(0, uint.MaxValue, uint.MaxValue);
 
     protected bool DontWait(int flags) => NonBlocking || (flags & Sock.MSG_DONTWAIT) != 0;
 

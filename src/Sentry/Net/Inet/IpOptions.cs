@@ -13,6 +13,8 @@ public static class IpOpt
         IPV6_MULTICAST_LOOP = 19, IPV6_JOIN_GROUP = 20, IPV6_LEAVE_GROUP = 21, IPV6_MTU_DISCOVER = 23, IPV6_MTU = 24,
         IPV6_RECVERR = 25, IPV6_V6ONLY = 26, IPV6_RECVPKTINFO = 49, IPV6_RECVHOPLIMIT = 51, IPV6_RECVTCLASS = 66,
         IPV6_TCLASS = 67, IPV6_FREEBIND = 78;
+    /// <summary>The control message types an IPv6 receive carries (IPV6_RECVPKTINFO etc. ask for them).</summary>
+    public const int IPV6_PKTINFO = 50, IPV6_HOPLIMIT = 52;
 
     /// <summary>sysctl net.ipv4.ip_default_ttl and net.ipv6.conf.all.hop_limit.</summary>
     public const int DefaultTtl = 64;

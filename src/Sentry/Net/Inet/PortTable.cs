@@ -17,7 +17,7 @@ public sealed class PortTable
     int _next = Random.Shared.Next(EphemeralLow, EphemeralHigh + 1);
 
     /// <summary>Binds s to addr:port (port 0: an ephemeral one) unless a holder of the port conflicts.</summary>
-    public Errno Bind(InetSocket s, InetAddr addr, int port, bool listening)
+    public Errno Bind(InetSocket s, InetAddr addr, int port)
     {
         lock (_lock)
         {

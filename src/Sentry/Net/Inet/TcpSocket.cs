@@ -144,7 +144,7 @@ public sealed class TcpSocket : InetSocket
                 if (IsV6 && dst.Addr.IsV4 && V6Only) return Errno.ENETUNREACH;
                 dst = new InetEndpoint(ConnectTarget(dst.Addr), dst.Port);
                 if (!Reachable(dst.Addr)) return Errno.ENETUNREACH;
-                e = AutoBind(dst.Addr);
+                e = AutoBind();
                 if (e != Errno.None) return e;
                 FixSource(dst.Addr);
                 RemoteBox = new(dst);
@@ -308,7 +308,7 @@ public sealed class TcpSocket : InetSocket
                 {
                     if (!Bound)
                     {
-                        var e = Table.Bind(this, Local.Addr, 0, listening: true);
+                        var e = Table.Bind(this, Local.Addr, 0);
                         if (e != Errno.None) return e;
                     }
                     else
@@ -424,8 +424,7 @@ public sealed class TcpSocket : InetSocket
         addr = Array.Empty<byte>();
         lock (_gate)
         {
-            if (_sock != Conn.Connected && !(_sock == Conn.Connecting && _state != TcpState.SynSent && _state != TcpState.Close))
-                return Errno.ENOTCONN;
+            // inet_getname: no peer before the handshake completes, after the connection ends, or while listening.
             if (_state is TcpState.Close or TcpState.Listen or TcpState.SynSent) return Errno.ENOTCONN;
             addr = Format(Remote);
         }
@@ -628,6 +627,7 @@ public sealed class TcpSocket : InetSocket
     {
         int flags = msg.Flags;
         if ((flags & Sock.MSG_OOB) != 0) return -(long)Errno.EINVAL; // no urgent data is ever pending
+        if ((flags & Sock.MSG_ERRQUEUE) != 0) return -(long)Errno.EAGAIN; // nor a queued error (IP_RECVERR)
         if (_state == TcpState.Listen) return -(long)Errno.ENOTCONN;
         bool peek = (flags & Sock.MSG_PEEK) != 0, trunc = (flags & Sock.MSG_TRUNC) != 0;
         bool waitAll = (flags & Sock.MSG_WAITALL) != 0 && !peek;

@@ -17,7 +17,10 @@ public sealed class UdpSocket : InetSocket
     const int UDP_CORK = 1, UDP_SEGMENT = 103, UDP_GRO = 104;
 
     readonly object _gate = new();
-    readonly LinkedList<(byte[] Data, InetEndpoint From)> _queue = new();
+    /// <summary>A queued datagram: what the receiver's control messages report comes with it.</summary>
+    sealed record Datagram(byte[] Data, InetEndpoint From, InetAddr To, int Ttl, int Tos, DateTime Arrived);
+
+    readonly LinkedList<Datagram> _queue = new();
     int _queuedBytes;
     bool _connected, _rcvShut, _sndShut, _cork;
     Errno _err;
@@ -56,7 +59,7 @@ public sealed class UdpSocket : InetSocket
         {
             dst = new InetEndpoint(ConnectTarget(dst.Addr), dst.Port);
             if (!Reachable(dst.Addr)) return Errno.ENETUNREACH;
-            e = AutoBind(dst.Addr);
+            e = AutoBind();
             if (e != Errno.None) return e;
             FixSource(dst.Addr);
             RemoteBox = new(dst);
@@ -122,7 +125,7 @@ public sealed class UdpSocket : InetSocket
             if (data.Length > (dst.Addr.IsV4 ? MaxPayload4 : MaxPayload6)) return -(long)Errno.EMSGSIZE;
             if (_err != Errno.None) return -(long)TakeErrorLocked();
             if (_sndShut) return -(long)Errno.EPIPE;
-            var e = AutoBind(dst.Addr);
+            var e = AutoBind();
             if (e != Errno.None) return -(long)e;
             src = new InetEndpoint(Local.Addr.IsAny ? SourceFor(dst.Addr) : Local.Addr, Local.Port);
         }
@@ -138,7 +141,9 @@ public sealed class UdpSocket : InetSocket
             Queue.Notify();
             return data.Length;
         }
-        to.Deliver(data, src);
+        int ttl = dst.Addr.IsV4 ? (Ip.Ttl == -1 ? IpOpt.DefaultTtl : Ip.Ttl) : (Ip.HopLimit == -1 ? IpOpt.DefaultTtl : Ip.HopLimit);
+        int tos = dst.Addr.IsV4 ? Ip.Tos : Math.Max(Ip.TClass, 0);
+        to.Deliver(new Datagram(data.ToArray(), src, dst.Addr, ttl, tos, DateTime.UtcNow));
         return data.Length;
     }
 
@@ -197,13 +202,13 @@ public sealed class UdpSocket : InetSocket
         return best;
     }
 
-    void Deliver(ReadOnlySpan<byte> data, InetEndpoint from)
+    void Deliver(Datagram d)
     {
         lock (_gate)
         {
-            int cost = data.Length + DatagramOverhead;
+            int cost = d.Data.Length + DatagramOverhead;
             if (_queuedBytes > 0 && _queuedBytes + cost > Options.RecvBuffer) return; // dropped, as a full buffer does
-            _queue.AddLast((data.ToArray(), from));
+            _queue.AddLast(d);
             _queuedBytes += cost;
             Monitor.PulseAll(_gate);
         }
@@ -225,7 +230,7 @@ public sealed class UdpSocket : InetSocket
         bool peek = (flags & Sock.MSG_PEEK) != 0;
         bool nonblock = DontWait(flags);
         long deadline = Deadline(send: false);
-        (byte[] Data, InetEndpoint From) d;
+        Datagram d;
         lock (_gate)
         {
             while (true)
@@ -249,7 +254,59 @@ public sealed class UdpSocket : InetSocket
         if (d.Data.Length > dst.Length) msg.OutFlags |= Sock.MSG_TRUNC;
         msg.FullLength = d.Data.Length;
         msg.From = Format(d.From);
+        msg.Control = ControlFor(d);
         return n;
+    }
+
+    /// <summary>The control messages the receiver asked for, in Linux's order: timestamps (sock_recv_cmsgs), then
+    /// IPV6_PKTINFO, then IPv4's (ip_cmsg_recv: PKTINFO, TTL, TOS) or IPv6's (HOPLIMIT, TCLASS).</summary>
+    List<ControlMessage>? ControlFor(Datagram d)
+    {
+        List<ControlMessage>? c = null;
+        void Add(int level, int type, byte[] data) => (c ??= new()).Add(new ControlMessage(level, type, data));
+        long ticks = d.Arrived.Ticks - DateTime.UnixEpoch.Ticks;
+        long sec = ticks / TimeSpan.TicksPerSecond, sub = ticks % TimeSpan.TicksPerSecond;
+        if (Options.TimestampNs) Add(Sock.SOL_SOCKET, Sock.SCM_TIMESTAMPNS, Pair(sec, sub * NsPerTick));
+        else if (Options.Timestamp) Add(Sock.SOL_SOCKET, Sock.SCM_TIMESTAMP, Pair(sec, sub / TicksPerUs));
+        bool v4 = d.To.IsV4;
+        if (IsV6 && Ip.V6RecvPktInfo)
+        {
+            var info = new byte[InPktInfo6Size];
+            d.To.WriteBytes6(info);
+            BitConverter.TryWriteBytes(info.AsSpan(16), NetInterface.Loopback.Index);
+            Add(Sock.SOL_IPV6, IpOpt.IPV6_PKTINFO, info);
+        }
+        if (v4)
+        {
+            if (Ip.PktInfo)
+            {
+                var info = new byte[InPktInfoSize];
+                BitConverter.TryWriteBytes(info.AsSpan(0), NetInterface.Loopback.Index);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(info.AsSpan(4), d.To.V4Value);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(info.AsSpan(8), d.To.V4Value);
+                Add(Sock.SOL_IP, IpOpt.IP_PKTINFO, info);
+            }
+            if (Ip.RecvTtl) Add(Sock.SOL_IP, IpOpt.IP_TTL, Int(d.Ttl));
+            if (Ip.RecvTos) Add(Sock.SOL_IP, IpOpt.IP_TOS, new[] { (byte)d.Tos });
+        }
+        else if (IsV6)
+        {
+            if (Ip.V6RecvHopLimit) Add(Sock.SOL_IPV6, IpOpt.IPV6_HOPLIMIT, Int(d.Ttl));
+            if (Ip.V6RecvTClass) Add(Sock.SOL_IPV6, IpOpt.IPV6_TCLASS, Int(d.Tos));
+        }
+        return c;
+    }
+
+    /// <summary>struct in_pktinfo (ifindex, spec_dst, addr) and struct in6_pktinfo (addr, ifindex).</summary>
+    const int InPktInfoSize = 12, InPktInfo6Size = 20;
+    const long NsPerTick = 100, TicksPerUs = 10;
+
+    static byte[] Pair(long a, long b)
+    {
+        var v = new byte[16];
+        BitConverter.TryWriteBytes(v.AsSpan(0), a);
+        BitConverter.TryWriteBytes(v.AsSpan(8), b);
+        return v;
     }
 
     // ---- readiness, options, ioctls ----
