@@ -1,4 +1,5 @@
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Net.Inet;
 using AppKernel.Sentry.Net.Unix;
 
 namespace AppKernel.Sentry.Net;
@@ -28,12 +29,17 @@ public sealed class NetStack
 
     public UnixNamespace Unix { get; } = new();
 
+    /// <summary>The loopback TCP/UDP stack AF_INET and AF_INET6 are served by (its Snapshot feeds /proc/net).</summary>
+    public InetStack Inet { get; } = new();
+
     /// <summary>The interfaces netlink, the SIOCGIF* ioctls and /proc/net show.</summary>
     public List<NetInterface> Interfaces { get; } = new() { NetInterface.Loopback };
 
     public NetStack()
     {
         Register(Sock.AF_UNIX, new UnixFamily(Unix));
+        Register(Sock.AF_INET, new InetFamily(Inet, Sock.AF_INET));
+        Register(Sock.AF_INET6, new InetFamily(Inet, Sock.AF_INET6));
     }
 
     public void Register(int family, ISocketFamily provider) => _families[family] = provider;

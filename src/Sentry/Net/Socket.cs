@@ -55,10 +55,16 @@ public abstract class Socket : FileDescription
     public long Send(Task t, ReadOnlySpan<byte> data, SendMessage msg)
     {
         long n = SendCore(t, data, msg);
-        if (n == -(long)Errno.EPIPE && (msg.Flags & Sock.MSG_NOSIGNAL) == 0)
+        if (n == -(long)Errno.EPIPE && SignalsPipe && (msg.Flags & Sock.MSG_NOSIGNAL) == 0)
             t.SendSignal(Task.SIGPIPE, Task.UserInfo(Task.SIGPIPE, Task.SI_USER, t.Tgid, t.Creds.Uid), shared: false);
         return n;
     }
+
+    /// <summary>Whether EPIPE raises SIGPIPE (stream and seqpacket sockets; Linux's UDP returns EPIPE silently).</summary>
+    protected virtual bool SignalsPipe => true;
+
+    /// <summary>Whether MSG_TRUNC on a receive discards the bytes instead of copying them (TCP's meaning).</summary>
+    public virtual bool DiscardsOnTrunc => false;
 
     protected abstract long SendCore(Task t, ReadOnlySpan<byte> data, SendMessage msg);
 
@@ -157,7 +163,12 @@ public sealed class RecvMessage
     public long FullLength = -1;
     /// <summary>Whether the receiver wants SCM_CREDENTIALS (SO_PASSCRED), so the family fills Creds.</summary>
     public bool WantCreds;
+    /// <summary>Other control messages, in order (IP_PKTINFO, IP_TTL, SCM_TIMESTAMP …): each written as put_cmsg does.</summary>
+    public List<ControlMessage>? Control;
 }
+
+/// <summary>One control message a receive gives back: its level, type and data (without the cmsghdr).</summary>
+public readonly record struct ControlMessage(int Level, int Type, byte[] Data);
 
 /// <summary>struct ucred: the sandbox's pid and ids.</summary>
 public readonly record struct UCred(int Pid, uint Uid, uint Gid)

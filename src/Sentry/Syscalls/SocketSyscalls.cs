@@ -419,6 +419,8 @@ static class SocketSyscalls
     static ulong WriteControl(Task t, ulong addr, ulong room, RecvMessage msg)
     {
         ulong used = 0;
+        if (msg.Control != null)
+            foreach (var cm in msg.Control) used += PutCmsg(t, addr + used, room - used, cm, msg);
         if (msg.Creds is { } c)
         {
             const int len = CmsgHdrSize + 12, space = CmsgHdrSize + 16;
@@ -461,6 +463,30 @@ static class SocketSyscalls
             }
         }
         return used;
+    }
+
+    /// <summary>Linux's put_cmsg: no room for a header sets MSG_CTRUNC and writes nothing; too little for the data
+    /// writes a truncated message (its cmsg_len says so) and sets MSG_CTRUNC. Returns the room used.</summary>
+    static ulong PutCmsg(Task t, ulong addr, ulong room, ControlMessage cm, RecvMessage msg)
+    {
+        if (addr == 0 || room < CmsgHdrSize)
+        {
+            msg.OutFlags |= Sock.MSG_CTRUNC;
+            return 0;
+        }
+        ulong len = (ulong)(CmsgHdrSize + cm.Data.Length);
+        if (room < len)
+        {
+            msg.OutFlags |= Sock.MSG_CTRUNC;
+            len = room;
+        }
+        var b = new byte[len];
+        BitConverter.TryWriteBytes(b.AsSpan(0), len);
+        BitConverter.TryWriteBytes(b.AsSpan(8), cm.Level);
+        BitConverter.TryWriteBytes(b.AsSpan(12), cm.Type);
+        cm.Data.AsSpan(0, (int)len - CmsgHdrSize).CopyTo(b.AsSpan(CmsgHdrSize));
+        if (!t.Mem.Write(addr, b)) return 0;
+        return Math.Min((ulong)((CmsgHdrSize + cm.Data.Length + 7) & ~7), room);
     }
 
     static bool IsStream(Net.Socket s) => s.Type == Sock.SOCK_STREAM;
@@ -536,6 +562,9 @@ static class SocketSyscalls
         }
         if (total > (ulong)GuestIO.MaxRw) total = (ulong)GuestIO.MaxRw;
         if (room > total) room = total;
+        // TCP's MSG_TRUNC discards what it counts: the buffer is never written, so it need not be there.
+        bool discard = s.DiscardsOnTrunc && (msg.Flags & Sock.MSG_TRUNC) != 0;
+        if (discard) room = total;
         if (room == 0 && total > 0) return Err(Errno.EFAULT);
         bool stream = IsStream(s);
         int chunk = (int)Math.Min(room, (ulong)(stream ? StreamChunk : MaxMessage));
@@ -551,7 +580,7 @@ static class SocketSyscalls
                 long n = s.Recv(t, buf.AsSpan(0, want), msg);
                 if (n < 0) return done > 0 ? (long)done : n;
                 int copied = (int)Math.Min(n, want);
-                Scatter(t, iovs, ref iov, ref inIov, buf.AsSpan(0, copied));
+                if (!discard) Scatter(t, iovs, ref iov, ref inIov, buf.AsSpan(0, copied));
                 done += (ulong)copied;
                 if (!stream) return msg.FullLength >= 0 && (msg.Flags & Sock.MSG_TRUNC) != 0 ? msg.FullLength : copied;
                 if ((msg.Flags & Sock.MSG_TRUNC) != 0 && n > copied) return n; // TCP's MSG_TRUNC: discarded, counted
