@@ -63,6 +63,7 @@ public static class Ifla
         XDP = 43, CARRIER_UP_COUNT = 47, CARRIER_DOWN_COUNT = 48, MIN_MTU = 50, MAX_MTU = 51, GRO_MAX_SIZE = 58,
         TSO_MAX_SIZE = 59, TSO_MAX_SEGS = 60, ALLMULTI = 61, STATS64 = 23;
     public const ushort XDP_ATTACHED = 2;
+    public const ushort PROTINFO = 12;
     public const ushort INET6_FLAGS = 1, INET6_ADDR_GEN_MODE = 8;
     public const byte IF_OPER_UNKNOWN = 0, IN6_ADDR_GEN_MODE_EUI64 = 0;
     /// <summary>IF_READY: inet6 on the device is up.</summary>
@@ -97,4 +98,12 @@ public static class Rta
     public const ushort FRA_PRIORITY = 6, FRA_SUPPRESS_PREFIXLEN = 14, FRA_TABLE = 15, FRA_PROTOCOL = 21;
     public const byte FR_ACT_TO_TBL = 1;
     public const int RTNL_FAMILY_IPMR = 128, RTNL_FAMILY_IP6MR = 129;
+}
+
+/// <summary>RTM_NEWNETCONF attributes: a device's (or all's, or the default's) forwarding configuration.</summary>
+public static class Netconf
+{
+    public const ushort IFINDEX = 1, FORWARDING = 2, RP_FILTER = 3, MC_FORWARDING = 4, PROXY_NEIGH = 5,
+        IGNORE_ROUTES_WITH_LINKDOWN = 6, BC_FORWARDING = 8;
+    public const int IFINDEX_ALL = -1, IFINDEX_DEFAULT = -2;
 }

@@ -84,7 +84,7 @@ public sealed class NetlinkSocket : Socket
         }
         var e = ParseAddr(addr, out uint pid, out uint groups);
         if (e != Errno.None) return e;
-        if (groups != 0 && !t.Creds.Has(Credentials.CAP_NET_ADMIN)) return Errno.EPERM;
+        if ((groups != 0 || pid != 0) && !MaySendToUsers(t)) return Errno.EPERM;
         e = EnsureBound(t);
         if (e != Errno.None) return e;
         lock (_gate) (_dstPid, _dstGroups) = (pid, groups);
@@ -107,6 +107,9 @@ public sealed class NetlinkSocket : Socket
 
     // ---- data ----
 
+    /// <summary>rtnetlink lacks NL_CFG_F_NONROOT_SEND: only CAP_NET_ADMIN sends to another socket or a group.</summary>
+    static bool MaySendToUsers(Task t) => t.Creds.Has(Credentials.CAP_NET_ADMIN);
+
     bool DontWait(int flags) => NonBlocking || (flags & Sock.MSG_DONTWAIT) != 0;
 
     protected override long SendCore(Task t, ReadOnlySpan<byte> data, SendMessage msg)
@@ -118,7 +121,7 @@ public sealed class NetlinkSocket : Socket
         {
             var e = ParseAddr(msg.To, out dstPid, out dstGroups);
             if (e != Errno.None) return -(long)e;
-            if (dstGroups != 0 && !t.Creds.Has(Credentials.CAP_NET_ADMIN)) return -(long)Errno.EPERM;
+            if ((dstGroups != 0 || dstPid != 0) && !MaySendToUsers(t)) return -(long)Errno.EPERM;
         }
         var be = EnsureBound(t);
         if (be != Errno.None) return -(long)be;

@@ -45,8 +45,14 @@ public sealed class RouteProtocol
         }
         switch (h.Type)
         {
+            case Rtm.GETLINK when family == Sock.AF_INET6:
+                foreach (var i in _net.Interfaces) Inet6Link(w, i, h.Seq, portId); // IPv6's own dumpit
+                break;
             case Rtm.GETLINK:
                 foreach (var i in _net.Interfaces) Link(w, i, Nl.NLM_F_MULTI, h.Seq, portId);
+                break;
+            case Rtm.GETNETCONF:
+                DumpNetconf(w, h, family, portId);
                 break;
             case Rtm.GETADDR:
                 filtered = DumpAddresses(w, h, payload, family, portId, strict);
@@ -58,7 +64,7 @@ public sealed class RouteProtocol
                 DumpRules(w, h, family, portId);
                 break;
             case Rtm.GETNEIGH or Rtm.GETQDISC or Rtm.GETTCLASS or Rtm.GETTFILTER or Rtm.GETACTION or Rtm.GETCHAIN
-                or Rtm.GETNEIGHTBL or Rtm.GETADDRLABEL or Rtm.GETMULTICAST or Rtm.GETANYCAST or Rtm.GETNETCONF
+                or Rtm.GETNEIGHTBL or Rtm.GETADDRLABEL or Rtm.GETMULTICAST or Rtm.GETANYCAST
                 or Rtm.GETMDB or Rtm.GETNSID or Rtm.GETSTATS or Rtm.GETNEXTHOP or Rtm.GETNEXTHOPBUCKET or Rtm.GETVLAN
                 or Rtm.GETTUNNEL:
                 break; // a table the sandbox has nothing in
@@ -160,6 +166,27 @@ public sealed class RouteProtocol
         w.EndNest(inet6);
         w.EndNest(spec);
         w.Zeros(Ifla.MAP, Ifla.IfMapLen);
+        w.End();
+    }
+
+    /// <summary>RTM_NEWLINK as IPv6 dumps links (an AF_INET6 request): name, address, MTU, state and IPv6's protinfo.</summary>
+    static void Inet6Link(NlWriter w, NetInterface i, uint seq, uint portId)
+    {
+        w.Begin(Rtm.NEWLINK, Nl.NLM_F_MULTI, seq, portId);
+        Span<byte> ifi = stackalloc byte[Rtm.IfInfoMsgLen];
+        ifi[0] = Sock.AF_INET6;
+        BinaryPrimitives.WriteUInt16LittleEndian(ifi[2..], i.HardwareType);
+        BinaryPrimitives.WriteInt32LittleEndian(ifi[4..], i.Index);
+        BinaryPrimitives.WriteUInt32LittleEndian(ifi[8..], i.Flags);
+        w.Raw(ifi);
+        w.Str(Ifla.IFNAME, i.Name);
+        w.Attr(Ifla.ADDRESS, i.HardwareAddress);
+        w.U32(Ifla.MTU, (uint)i.Mtu);
+        w.U8(Ifla.OPERSTATE, Ifla.IF_OPER_UNKNOWN);
+        int info = w.BeginNest(Ifla.PROTINFO);
+        w.U32(Ifla.INET6_FLAGS, Ifla.IF_READY);
+        w.U8(Ifla.INET6_ADDR_GEN_MODE, Ifla.IN6_ADDR_GEN_MODE_EUI64);
+        w.EndNest(info);
         w.End();
     }
 
@@ -328,6 +355,33 @@ public sealed class RouteProtocol
             w.U8(Rta.PREF, Rta.ICMPV6_ROUTER_PREF_MEDIUM);
         }
         w.End();
+    }
+
+    // ---- netconf ----
+
+    /// <summary>Forwarding is off everywhere: per interface, then "all" and "default", IPv4 before IPv6.</summary>
+    void DumpNetconf(NlWriter w, NlHeader h, int family, uint portId)
+    {
+        var ids = _net.Interfaces.Select(i => i.Index).Append(Netconf.IFINDEX_ALL).Append(Netconf.IFINDEX_DEFAULT).ToList();
+        var ncm = new byte[Rtm.NetconfMsgLen];
+        foreach (bool v4 in new[] { true, false })
+        {
+            if (family != Sock.AF_UNSPEC && family != (v4 ? Sock.AF_INET : Sock.AF_INET6)) continue;
+            ncm[0] = (byte)(v4 ? Sock.AF_INET : Sock.AF_INET6);
+            foreach (int id in ids)
+            {
+                w.Begin(Rtm.NEWNETCONF, Nl.NLM_F_MULTI, h.Seq, portId);
+                w.Raw(ncm);
+                w.U32(Netconf.IFINDEX, (uint)id);
+                w.U32(Netconf.FORWARDING, 0);
+                if (v4) w.U32(Netconf.RP_FILTER, 0);
+                w.U32(Netconf.MC_FORWARDING, 0);
+                if (v4) w.U32(Netconf.BC_FORWARDING, 0);
+                w.U32(Netconf.PROXY_NEIGH, 0);
+                w.U32(Netconf.IGNORE_ROUTES_WITH_LINKDOWN, 0);
+                w.End();
+            }
+        }
     }
 
     // ---- rules ----
