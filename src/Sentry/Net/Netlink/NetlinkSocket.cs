@@ -50,7 +50,7 @@ public sealed class NetlinkSocket : Socket
         if (e != Errno.None) return e;
         lock (_gate)
         {
-            if (_bound && pid != 0 && pid != _portId) return Errno.EINVAL;
+            if (_bound && pid != _portId) return Errno.EINVAL; // even pid 0: Linux compares with the port held
             if (!_bound)
             {
                 e = pid == 0 ? _family.AutoBind(t, this, out _portId) : _family.Bind(pid, this);
@@ -148,8 +148,8 @@ public sealed class NetlinkSocket : Socket
         return data.Length;
     }
 
-    /// <summary>Linux's netlink_rcv_skb: each complete request in turn; control types and non-requests are skipped,
-    /// an error or NLM_F_ACK is acked (a dump is not: its NLMSG_DONE ends it).</summary>
+    /// <summary>Linux's netlink_rcv_skb: each complete message in turn; control types and non-requests are not
+    /// handled; an error or NLM_F_ACK is acked (a dump is not: its NLMSG_DONE ends it).</summary>
     void ProcessRequests(Task t, ReadOnlySpan<byte> data, List<byte[]> replies)
     {
         while (data.Length >= Nl.HdrLen)
@@ -157,17 +157,14 @@ public sealed class NetlinkSocket : Socket
             var h = NlHeader.Read(data);
             if (h.Length < Nl.HdrLen || h.Length > data.Length) return;
             var req = data[..(int)h.Length];
-            if ((h.Flags & Nl.NLM_F_REQUEST) != 0)
-            {
-                var err = Errno.None;
-                bool dumped = false;
-                if (h.Type >= Nl.NLMSG_MIN_TYPE)
-                    err = Protocol == Nl.NETLINK_ROUTE
-                        ? _family.Route.Handle(t, h, req[Nl.HdrLen..], _portId, _strict, replies, out dumped)
-                        : Errno.EOPNOTSUPP;
-                if (!dumped && (err != Errno.None || (h.Flags & Nl.NLM_F_ACK) != 0))
-                    replies.Add(RouteProtocol.Ack(err, req, _portId, _capAck));
-            }
+            var err = Errno.None;
+            bool dumped = false;
+            if ((h.Flags & Nl.NLM_F_REQUEST) != 0 && h.Type >= Nl.NLMSG_MIN_TYPE)
+                err = Protocol == Nl.NETLINK_ROUTE
+                    ? _family.Route.Handle(t, h, req[Nl.HdrLen..], _portId, _strict, replies, out dumped)
+                    : Errno.EOPNOTSUPP;
+            if (!dumped && (err != Errno.None || (h.Flags & Nl.NLM_F_ACK) != 0))
+                replies.Add(RouteProtocol.Ack(err, req, _portId, _capAck));
             int next = ((int)h.Length + Nl.Align - 1) & ~(Nl.Align - 1);
             if (next >= data.Length) return;
             data = data[next..];
@@ -224,8 +221,7 @@ public sealed class NetlinkSocket : Socket
     public override Errno SetOption(Task t, int level, int name, byte[] val)
     {
         if (level != Sock.SOL_NETLINK) return base.SetOption(t, level, name, val);
-        if (val.Length < sizeof(int)) return Errno.EINVAL;
-        int v = BitConverter.ToInt32(val);
+        int v = val.Length >= sizeof(int) ? BitConverter.ToInt32(val) : 0; // Linux reads a short value as 0
         lock (_gate)
         {
             switch (name)
