@@ -27,20 +27,23 @@ public static class ProcNet
     {
         var net = k.Net;
         var d = new SynthDir()
-            .Add("dev", new SynthFile(_ => Dev(net)))
-            .Add("route", new SynthFile(_ => Route(net)))
-            .Add("if_inet6", new SynthFile(_ => IfInet6(net)))
-            .Add("unix", new SynthFile(_ => Unix(net)))
-            .Add("tcp", new SynthFile(_ => Inet(net, Sock.AF_INET, IPPROTO_TCP)))
-            .Add("tcp6", new SynthFile(_ => Inet(net, Sock.AF_INET6, IPPROTO_TCP)))
-            .Add("udp", new SynthFile(_ => Inet(net, Sock.AF_INET, IPPROTO_UDP)))
-            .Add("udp6", new SynthFile(_ => Inet(net, Sock.AF_INET6, IPPROTO_UDP)))
-            .Add("snmp", new SynthFile(Snmp))
-            .Add("netstat", new SynthFile(Netstat))
-            .Add("sockstat", new SynthFile(_ => SockStat(net)))
-            .Add("sockstat6", new SynthFile(_ => SockStat6(net)));
+            .Add("dev", File(_ => Dev(net)))
+            .Add("route", File(_ => Route(net)))
+            .Add("if_inet6", File(_ => IfInet6(net)))
+            .Add("unix", File(_ => Unix(net)))
+            .Add("tcp", File(_ => Inet(net, Sock.AF_INET, IPPROTO_TCP)))
+            .Add("tcp6", File(_ => Inet(net, Sock.AF_INET6, IPPROTO_TCP)))
+            .Add("udp", File(_ => Inet(net, Sock.AF_INET, IPPROTO_UDP)))
+            .Add("udp6", File(_ => Inet(net, Sock.AF_INET6, IPPROTO_UDP)))
+            .Add("snmp", File(Snmp))
+            .Add("netstat", File(Netstat))
+            .Add("sockstat", File(_ => SockStat(net)))
+            .Add("sockstat6", File(_ => SockStat6(net)));
         return d.ProcStyle();
     }
+
+    /// <summary>A read-only /proc/net file: opening it for writing is EACCES even for root, as Linux's.</summary>
+    static SynthFile File(Func<Kernel.Task, string> content) => new(content) { WriteOpenError = Errno.EACCES };
 
     static string Dev(NetStack net)
     {
