@@ -101,7 +101,8 @@ public abstract class Socket : FileDescription
     public virtual Errno TakeError() => Errno.None;
     public virtual bool IsListening => false;
 
-    public override long Ioctl(Task t, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
+    /// <summary>What no family answers goes to the interface ioctls (Linux's dev_ioctl), else ENOTTY.</summary>
+    public override long Ioctl(Task t, uint cmd, ulong arg) => InterfaceIoctls.Handle(t, this, cmd, arg);
 
     public static byte[] Int(int v) => BitConverter.GetBytes(v);
 

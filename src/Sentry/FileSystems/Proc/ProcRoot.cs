@@ -27,6 +27,7 @@ public sealed class ProcRoot : SynthDir
         Add("loadavg", new SynthFile(_ => SystemInfo.LoadAvg(k)));
         Add("filesystems", new SynthFile("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\n"));
         Add("mounts", new SynthSymlink("self/mounts"));
+        Add("net", new SynthSymlink("self/net"));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
                 .Add("hostname", Sysctl(_ => k.Options.Hostname + "\n"))

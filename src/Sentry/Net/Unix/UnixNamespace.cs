@@ -10,6 +10,28 @@ public sealed class UnixNamespace
 {
     readonly Dictionary<string, UnixSocket> _names = new();
     int _nextAuto = Random.Shared.Next(0x100000);
+    /// <summary>Every live socket, for /proc/net/unix: weak, so the list never keeps one alive; released ones leave.</summary>
+    readonly List<WeakReference<UnixSocket>> _live = new();
+
+    public void Track(UnixSocket s)
+    {
+        lock (_live) _live.Add(new WeakReference<UnixSocket>(s));
+    }
+
+    public void Untrack(UnixSocket s)
+    {
+        lock (_live) _live.RemoveAll(w => !w.TryGetTarget(out var x) || x == s);
+    }
+
+    /// <summary>The live sockets, oldest first.</summary>
+    public List<UnixSocket> Live()
+    {
+        var all = new List<UnixSocket>();
+        lock (_live)
+            foreach (var w in _live)
+                if (w.TryGetTarget(out var s)) all.Add(s);
+        return all;
+    }
 
     public Errno Bind(UnixAddress a, UnixSocket s)
     {

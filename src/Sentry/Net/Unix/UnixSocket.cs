@@ -36,6 +36,15 @@ public sealed class UnixSocket : Socket
     {
         _ns = ns;
         _roomRelay = new Relay(Queue);
+        ns.Track(this);
+    }
+
+    /// <summary>What /proc/net/unix shows of a socket: a read-only snapshot.</summary>
+    public readonly record struct Info(int Type, bool Listening, bool Connected, ulong Inode, byte[]? Name, bool Abstract);
+
+    public Info Snapshot()
+    {
+        lock (_state) return new Info(Type, _listening, _connected, Ino, _local.Name, _local.Abstract);
     }
 
     bool ConnectionBased => Type != Sock.SOCK_DGRAM;
@@ -610,6 +619,7 @@ public sealed class UnixSocket : Socket
         UnixSocket? peer;
         List<UnixMessage> unread;
         List<UnixSocket> embryos;
+        _ns.Untrack(this);
         lock (_state)
         {
             peer = _peer;
