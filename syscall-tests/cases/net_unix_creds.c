@@ -67,8 +67,16 @@ int main(void)
         recv_creds(sv[1], "explicit own");
         CHECK(send_creds(sv[0], getpid(), 1234, 5678));
         recv_creds(sv[1], "explicit other ids as root");
-        CHECK(send_creds(sv[0], 1, 0, 0));
-        recv_creds(sv[1], "explicit pid 1 as root");
+        /* Another process's pid (a child's: pid 1 is the case itself in a sandbox). */
+        pid_t other = fork();
+        if (other == 0) {
+            pause();
+            _exit(0);
+        }
+        printf("explicit other pid as root: %d\n", send_creds(sv[0], other, 0, 0));
+        recv_creds(sv[1], "explicit other pid as root");
+        kill(other, SIGKILL);
+        waitpid(other, NULL, 0);
         /* A message sent before SO_PASSCRED was set carries no credentials... */
         int pr[2];
         socketpair(AF_UNIX, type, 0, pr);
@@ -116,9 +124,9 @@ int main(void)
         struct ucred cr;
         socklen_t cl = sizeof cr;
         getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl);
-        printf("child sees listener: uid=%d gid=%d pid==getppid %d\n", (int)cr.uid, (int)cr.gid, cr.pid == getppid());
         char b;
-        read(c, &b, 1);
+        read(c, &b, 1); /* printed after the parent's line */
+        printf("child sees listener: uid=%d gid=%d pid==getppid %d\n", (int)cr.uid, (int)cr.gid, cr.pid == getppid());
         _exit(0);
     }
     int s = accept(l, NULL, NULL);
