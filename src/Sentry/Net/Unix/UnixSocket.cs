@@ -326,17 +326,19 @@ public sealed class UnixSocket : Socket
         bool nonblock = DontWait(msg.Flags);
         long deadline = Deadline(send: true);
         int done = 0;
+        bool waited = false, broken = false;
         lock (peer.Rx)
         {
             while (done < data.Length)
             {
-                if (peer._recvShut || _sendShut) return done > 0 ? done : -(long)Errno.EPIPE;
+                if (peer._recvShut || _sendShut) { broken = true; break; }
                 int free = Options.SendBuffer - peer.Rx.Bytes;
                 if (free <= 0)
                 {
                     if (nonblock) return done > 0 ? done : -(long)Errno.EAGAIN;
                     long r = Block(t, peer.Rx, deadline);
                     if (r != 0) return done > 0 ? done : r;
+                    waited = true;
                     continue;
                 }
                 int n = Math.Min(free, data.Length - done);
@@ -347,7 +349,17 @@ public sealed class UnixSocket : Socket
                 peer.Queue.Notify();
             }
         }
+        if (broken && done == 0) return -(long)BrokenError(waited);
         return done;
+    }
+
+    /// <summary>The error of a send that found the connection gone: EPIPE, or — when it had waited for room and the
+    /// peer's close dropped unread data — the ECONNRESET that close left, taken (Linux's sock_alloc_send_pskb looks
+    /// at sk_err before the shutdown).</summary>
+    Errno BrokenError(bool waited)
+    {
+        var e = waited ? TakeError() : Errno.None;
+        return e != Errno.None ? e : Errno.EPIPE;
     }
 
     /// <summary>What a message carries as SCM_CREDENTIALS: those sent explicitly, else the sender's when either end
@@ -396,7 +408,8 @@ public sealed class UnixSocket : Socket
                 }
             }
         }
-        if (_sendShut) return -(long)Errno.EPIPE;
+        // A seqpacket send looks at a pending reset before the shutdown, as Linux's (sock_alloc_send_pskb).
+        if (_sendShut) return -(long)BrokenError(Type == Sock.SOCK_SEQPACKET);
         if (data.Length > Options.SendBuffer - 32) return -(long)Errno.EMSGSIZE;
         if (Type == Sock.SOCK_DGRAM && target != this && target!._peer != null && target._peer != this)
             return -(long)Errno.EPERM; // Linux's unix_may_send: it is connected to another
@@ -408,11 +421,13 @@ public sealed class UnixSocket : Socket
         };
         bool nonblock = DontWait(msg.Flags);
         long deadline = Deadline(send: true);
+        bool waited = false;
         lock (target!.Rx)
         {
             while (true)
             {
-                if (target._closed) return -(long)(Type == Sock.SOCK_SEQPACKET ? Errno.EPIPE : Errno.ECONNREFUSED);
+                if (target._closed && Type == Sock.SOCK_SEQPACKET) break;
+                if (target._closed) return -(long)Errno.ECONNREFUSED;
                 if (target._recvShut || (Type == Sock.SOCK_SEQPACKET && _sendShut)) return -(long)Errno.EPIPE;
                 bool queueFull = Type == Sock.SOCK_DGRAM && target != this && target._peer != this
                     && target.Rx.Messages.Count > MaxDgramQueue;
@@ -422,7 +437,9 @@ public sealed class UnixSocket : Socket
                 if (nonblock) return -(long)Errno.EAGAIN;
                 long r = Block(t, target.Rx, deadline);
                 if (r != 0) return r;
+                waited = true;
             }
+            if (target._closed) goto Broken;
             msg.Fds = null;
             Interlocked.Add(ref _inFlight, data.Length);
             target.Rx.Add(m);
@@ -430,6 +447,8 @@ public sealed class UnixSocket : Socket
         }
         target.Queue.Notify();
         return data.Length;
+    Broken:
+        return -(long)BrokenError(waited || Type == Sock.SOCK_SEQPACKET);
     }
 
     public override long Recv(Task t, Span<byte> dst, RecvMessage msg)
@@ -464,6 +483,10 @@ public sealed class UnixSocket : Socket
                         m.Data.AsSpan(m.Offset, n).CopyTo(dst[copied..]);
                         copied += n;
                         if (msg.WantCreds && !sawCreds) { msg.Creds = m.Creds; sawCreds = true; }
+                        // recvfrom on a stream names the sender when it is bound (Linux's unix_copy_addr).
+                        // (The sender's name is read without its lock: a reference read is atomic, and its _state lock
+                        // comes before our queue's in the lock order.)
+                        if (copied == n && Volatile.Read(ref m.Sender!._local) is { IsUnnamed: false } from) msg.From = from.ToSockaddr();
                         if (m.Fds != null)
                         {
                             msg.Fds = TakeFds(m, peek);
@@ -651,6 +674,19 @@ public sealed class UnixSocket : Socket
             if (peer != null) Disconnect();
             _peer = peer; // kept for the peer's last look (getpeername after close is not asked; readiness is)
         }
+        bool lostData;
+        lock (Rx) lostData = Rx.Messages.Count > 0 || _backlog.Count > 0;
+        // The peer's reset is set before this queue wakes the peer's senders waiting on it for room, so they see it.
+        if (peer != null && ConnectionBased)
+        {
+            lock (peer.Rx)
+            {
+                peer._recvShut = peer._sendShut = true;
+                if (lostData) peer._error = Errno.ECONNRESET;
+                Monitor.PulseAll(peer.Rx);
+            }
+            peer.Queue.Notify();
+        }
         lock (Rx)
         {
             _closed = _recvShut = _sendShut = true;
@@ -661,16 +697,6 @@ public sealed class UnixSocket : Socket
             Monitor.PulseAll(Rx);
         }
         Rx.Room.Notify();
-        if (peer != null && ConnectionBased)
-        {
-            lock (peer.Rx)
-            {
-                peer._recvShut = peer._sendShut = true;
-                if (unread.Count > 0 || embryos.Count > 0) peer._error = Errno.ECONNRESET;
-                Monitor.PulseAll(peer.Rx);
-            }
-            peer.Queue.Notify();
-        }
         foreach (var m in unread)
         {
             if (m.Sender != null && m.Sender != this) Interlocked.Add(ref m.Sender._inFlight, -m.Left);
