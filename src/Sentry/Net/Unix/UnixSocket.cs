@@ -97,13 +97,17 @@ public sealed class UnixSocket : Socket
         if (e != Errno.None) return e;
         e = PathWalker.ResolveParent(t, start, path, out var parent, out var name);
         if (e != Errno.None) return e;
-        return PathWalker.Child(t, parent, name, out _) == Errno.None ? Errno.EADDRINUSE : null;
+        if (name is "" or "." or ".." || PathWalker.Child(t, parent, name, out _) == Errno.None) return Errno.EADDRINUSE;
+        return path.EndsWith('/') ? Errno.ENOENT : null;
     }
 
     Errno MakeNode(Task t, VfsPath parent, string name, string path)
     {
-        if (name is "" or "." or ".." || path.EndsWith('/')) return Errno.EINVAL;
+        // As Linux's mknod path: ".", ".." or the root name something that exists; a trailing slash is
+        // EADDRINUSE on an existing name and ENOENT on a new one.
+        if (name is "" or "." or "..") return Errno.EADDRINUSE;
         if (PathWalker.Child(t, parent, name, out _) == Errno.None) return Errno.EADDRINUSE;
+        if (path.EndsWith('/')) return Errno.ENOENT;
         var e = ChangeSyscalls.CheckWritableDir(t, parent);
         if (e != Errno.None) return e;
         e = parent.Inode.Create(t, name, InodeMode.S_IFSOCK | (0x1ffu & ~(uint)t.Fs.Umask), out _);
@@ -201,7 +205,8 @@ public sealed class UnixSocket : Socket
             {
                 while (true)
                 {
-                    if (target._closed || !target._listening) { server.DecRef(); return Errno.ECONNREFUSED; }
+                    // A listener shut for reading takes no more connections (Linux: ECONNREFUSED).
+                    if (target._closed || !target._listening || target._recvShut) { server.DecRef(); return Errno.ECONNREFUSED; }
                     if (target._backlog.Count <= target._backlogMax) break;
                     if (nonblock) { server.DecRef(); return Errno.EAGAIN; }
                     long r = Block(t, target.Rx, deadline);
@@ -262,6 +267,8 @@ public sealed class UnixSocket : Socket
             {
                 if (!_listening || _closed) return Errno.EINVAL;
                 if (nonblock) return Errno.EAGAIN;
+                if (_recvShut) return Errno.EINVAL; // a shut listener's blocking accept ends, as Linux's
+
                 long r = Block(t, Rx, deadline);
                 if (r != 0) return (Errno)(-r);
             }
