@@ -80,5 +80,9 @@ done
         n=${result[$mode,native]} g=${result[$mode,gvisor]} o=${result[$mode,ours]}
         echo "| $(label "$mode") | $n | $g | $o | $(ratio "$n" "$o") | $(ratio "$g" "$o") |"
     done
+    echo
+    echo "bench/sock_pingpong.c: ping-pong is two processes over one socketpair, 1 byte each way, for"
+    echo "${SECONDS_PP} s; throughput is a child writing $MB MB in 64 KiB writes to its parent, timed to the last read."
+    echo "Ours: \`$OUR_RUNSC do\`; gVisor: \`$GVISOR --network=none --platform=ptrace do\` (stdout through cat)."
 } | tee "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
