@@ -470,6 +470,8 @@ public sealed class UnixSocket : Socket
     {
         if (!_connected) return -(long)Errno.EINVAL;
         bool peek = (msg.Flags & Sock.MSG_PEEK) != 0, waitAll = (msg.Flags & Sock.MSG_WAITALL) != 0 && !peek;
+        // Linux's sock_rcvlowat: a blocking read returns once SO_RCVLOWAT bytes (or all asked, or MSG_WAITALL's) came.
+        int target = waitAll ? dst.Length : peek ? 1 : Math.Clamp(Options.RecvLowat, 1, Math.Max(dst.Length, 1));
         bool nonblock = DontWait(msg.Flags);
         long deadline = Deadline(send: false);
         int copied = 0;
@@ -510,7 +512,7 @@ public sealed class UnixSocket : Socket
                         }
                         node = next;
                     }
-                    if (copied > 0 && (copied == dst.Length || !waitAll || tookFds)) break;
+                    if (copied > 0 && (copied >= target || tookFds)) break;
                     if (dst.Length == 0) break;
                     if (_error != Errno.None && copied == 0)
                     {
