@@ -55,18 +55,21 @@ public abstract class Socket : FileDescription
     public long Send(Task t, ReadOnlySpan<byte> data, SendMessage msg)
     {
         long n = SendCore(t, data, msg);
-        if (n == -(long)Errno.EPIPE && SignalsPipe && (msg.Flags & Sock.MSG_NOSIGNAL) == 0)
+        if (n == -(long)Errno.EPIPE && (msg.Flags & Sock.MSG_NOSIGNAL) == 0 && RaisesSigPipe)
             t.SendSignal(Task.SIGPIPE, Task.UserInfo(Task.SIGPIPE, Task.SI_USER, t.Tgid, t.Creds.Uid), shared: false);
         return n;
     }
-
-    /// <summary>Whether EPIPE raises SIGPIPE (stream and seqpacket sockets; Linux's UDP returns EPIPE silently).</summary>
-    protected virtual bool SignalsPipe => true;
 
     /// <summary>Whether MSG_TRUNC on a receive discards the bytes instead of copying them (TCP's meaning).</summary>
     public virtual bool DiscardsOnTrunc => false;
 
     protected abstract long SendCore(Task t, ReadOnlySpan<byte> data, SendMessage msg);
+
+    /// <summary>Whether EPIPE comes with SIGPIPE (Linux: Unix datagram and seqpacket sockets and UDP send none).</summary>
+    protected virtual bool RaisesSigPipe => true;
+
+    /// <summary>The largest datagram or record one send takes: larger is EMSGSIZE, before the data is read.</summary>
+    public virtual long MaxRecord => 1 << 22;
 
     /// <summary>Receives into dst; msg gets the sender's address, control data, flags and the full datagram length.</summary>
     public abstract long Recv(Task t, Span<byte> dst, RecvMessage msg);
@@ -176,6 +179,8 @@ public readonly record struct UCred(int Pid, uint Uid, uint Gid)
 {
     /// <summary>What Linux reports when no credentials were sent: no pid, the overflow ids.</summary>
     public static readonly UCred Unknown = new(0, 65534, 65534);
+    /// <summary>SO_PEERCRED of a socket that has no peer: no pid, Linux's invalid ids (-1).</summary>
+    public static readonly UCred NoPeer = new(0, uint.MaxValue, uint.MaxValue);
     public static UCred Of(Task t) => new(t.Tgid, t.Creds.Euid, t.Creds.Egid);
 
     public byte[] ToBytes()

@@ -37,6 +37,7 @@ static class FileSyscalls
             if (offset < 0) return Err(Errno.EINVAL);
             if (!f.Seekable) return Err(Errno.ESPIPE);
         }
+        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, OneIov(buf, count), write: false);
         return GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1);
     }
 
@@ -50,8 +51,12 @@ static class FileSyscalls
             if (offset < 0) return Err(Errno.EINVAL);
             if (!f.Seekable) return Err(Errno.ESPIPE);
         }
+        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, OneIov(buf, count), write: true);
         return GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1);
     }
+
+    static IoVec[] OneIov(ulong buf, ulong count) =>
+        new[] { new IoVec { Base = (nint)buf, Len = (nuint)Math.Min(count, (ulong)GuestIO.MaxRw) } };
 
     static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
     {
@@ -65,6 +70,7 @@ static class FileSyscalls
         }
         var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
         if (e != Errno.None) return Err(e);
+        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, iovs, write); // one message across the iovecs
         if (!write && !f.Seekable && GuestIO.ReadFaults(t, f, iovs)) return Err(Errno.EFAULT);
         long total = 0;
         foreach (var v in iovs)

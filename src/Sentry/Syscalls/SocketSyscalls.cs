@@ -408,7 +408,7 @@ static class SocketSyscalls
             if (copy > 0 && !t.Mem.Write(h.Name, msg.From.AsSpan(0, copy))) { DropFds(msg.Fds); return Err(Errno.EFAULT); }
         }
         ulong controlLen = WriteControl(t, h.Control, h.ControlLen, msg);
-        int outFlags = msg.OutFlags;
+        int outFlags = msg.OutFlags | (flags & Sock.MSG_CMSG_CLOEXEC); // Linux echoes MSG_CMSG_CLOEXEC in msg_flags
         if (!t.Mem.Write(msgAddr + 8, nameLen) || !t.Mem.Write(msgAddr + 40, controlLen) || !t.Mem.Write(msgAddr + 48, outFlags))
             return Err(Errno.EFAULT);
         return n;
@@ -507,8 +507,14 @@ static class SocketSyscalls
         }
         if (total > (ulong)GuestIO.MaxRw) total = (ulong)GuestIO.MaxRw;
         if (readable > total) readable = total;
-        if (readable < total && (readable == 0 || !IsStream(s))) return Err(Errno.EFAULT);
-        if (!IsStream(s) && readable > MaxMessage) return Err(Errno.EMSGSIZE);
+        // The size is judged before the data is read (EMSGSIZE, not EFAULT, for a huge bad buffer).
+        if (!IsStream(s) && total > (ulong)Math.Min(s.MaxRecord, MaxMessage)) return Err(Errno.EMSGSIZE);
+        if (readable < total)
+        {
+            // A partly unreadable buffer sends the family's whole units before the fault (a record: none).
+            readable -= readable % (ulong)s.WriteUnit;
+            if (readable == 0) return Err(Errno.EFAULT);
+        }
         int chunk = IsStream(s) ? (int)Math.Min(readable, StreamChunk) : (int)readable;
         var buf = ArrayPool<byte>.Shared.Rent(Math.Max(chunk, 1));
         try
@@ -565,8 +571,14 @@ static class SocketSyscalls
         // TCP's MSG_TRUNC discards what it counts: the buffer is never written, so it need not be there.
         bool discard = s.DiscardsOnTrunc && (msg.Flags & Sock.MSG_TRUNC) != 0;
         if (discard) room = total;
-        if (room == 0 && total > 0) return Err(Errno.EFAULT);
         bool stream = IsStream(s);
+        if (room < total)
+        {
+            // Linux copies a stream's queued segment whole or not at all: data a bad buffer cannot take stays
+            // queued (EFAULT); a record is taken and lost (EFAULT) when it does not fit the good part.
+            if (stream && !StreamFits(t, s, room, msg.Flags)) return Err(Errno.EFAULT);
+            if (!stream) return RecvRecordFaulting(t, s, iovs, room, total, msg);
+        }
         int chunk = (int)Math.Min(room, (ulong)(stream ? StreamChunk : MaxMessage));
         var buf = ArrayPool<byte>.Shared.Rent(Math.Max(chunk, 1));
         try
@@ -588,6 +600,57 @@ static class SocketSyscalls
             }
         }
         finally { ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    /// <summary>Whether a stream receive into room good bytes takes nothing the buffer cannot hold: it peeks (waiting as
+    /// the receive would) at up to one byte more than room.</summary>
+    static bool StreamFits(Task t, Net.Socket s, ulong room, int flags)
+    {
+        int want = (int)Math.Min(room + 1, (ulong)StreamChunk);
+        var peek = new RecvMessage { Flags = (flags | Sock.MSG_PEEK) & ~Sock.MSG_WAITALL };
+        var buf = ArrayPool<byte>.Shared.Rent(Math.Max(want, 1));
+        try
+        {
+            long n = s.Recv(t, buf.AsSpan(0, want), peek);
+            DropFds(peek.Fds);
+            return n < 0 || (ulong)n <= room; // an error is the real receive's to report
+        }
+        finally { ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    /// <summary>A record received into partly bad buffers: taken whole; EFAULT unless it fits the good part.</summary>
+    static long RecvRecordFaulting(Task t, Net.Socket s, IoVec[] iovs, ulong room, ulong total, RecvMessage msg)
+    {
+        int want = (int)Math.Min(total, MaxMessage);
+        var buf = ArrayPool<byte>.Shared.Rent(Math.Max(want, 1));
+        try
+        {
+            long n = s.Recv(t, buf.AsSpan(0, want), msg);
+            if (n < 0) return n;
+            int copied = (int)Math.Min(n, want);
+            if ((ulong)copied > room)
+            {
+                DropFds(msg.Fds);
+                msg.Fds = null;
+                return Err(Errno.EFAULT);
+            }
+            int iov = 0;
+            ulong inIov = 0;
+            Scatter(t, iovs, ref iov, ref inIov, buf.AsSpan(0, copied));
+            return msg.FullLength >= 0 && (msg.Flags & Sock.MSG_TRUNC) != 0 ? msg.FullLength : copied;
+        }
+        finally { ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    /// <summary>read/write/readv/writev on a socket: recv/send without flags, so records and faults follow the
+    /// socket's rules (a readv takes one datagram across its iovecs). A read of nothing takes nothing (Linux's
+    /// sock_read_iter); a write of nothing still sends an empty record.</summary>
+    public static long Transfer(Task t, Net.Socket s, IoVec[] iovs, bool write)
+    {
+        if (write) return SendData(t, s, iovs, new SendMessage());
+        ulong total = 0;
+        foreach (var v in iovs) total += v.Len;
+        return total == 0 ? 0 : RecvData(t, s, iovs, new RecvMessage());
     }
 
     static void Scatter(Task t, IoVec[] iovs, ref int iov, ref ulong inIov, ReadOnlySpan<byte> src)

@@ -40,6 +40,11 @@ public sealed class ReopenInode : Inode
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
+        if (_file is Net.Socket)
+        {
+            fd = null;
+            return Errno.ENXIO; // as Linux: a socket is not opened through its /proc fd link
+        }
         if (_file is PipeEnd pe)
         {
             bool writer = OpenFlags.CanWrite(flags);

@@ -34,7 +34,7 @@ public sealed class UdpSocket : InetSocket
     internal override int StateNumber => _connected ? (int)TcpState.Established : (int)TcpState.Close;
     internal override int RxQueueBytes { get { lock (_gate) return _queuedBytes; } }
     internal override int TxQueueBytes => 0;
-    protected override bool SignalsPipe => false;
+    protected override bool RaisesSigPipe => false;
 
     // ---- connecting ----
 

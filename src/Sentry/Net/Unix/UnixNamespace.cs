@@ -4,7 +4,9 @@ namespace AppKernel.Sentry.Net.Unix;
 
 /// <summary>
 /// The sandbox's abstract Unix names. Private to the sandbox: a host process listening on an abstract name is in
-/// another world (the Sentry never makes a host Unix socket for the guest).
+/// another world (the Sentry never makes a host Unix socket for the guest). Names are per socket type, as Linux
+/// hashes them with the type: a stream and a datagram socket may hold the same name, and a connect to a name of
+/// another type finds nobody (ECONNREFUSED).
 /// </summary>
 public sealed class UnixNamespace
 {
@@ -35,7 +37,7 @@ public sealed class UnixNamespace
 
     public Errno Bind(UnixAddress a, UnixSocket s)
     {
-        lock (_names) return _names.TryAdd(a.Key, s) ? Errno.None : Errno.EADDRINUSE;
+        lock (_names) return _names.TryAdd(Key(a, s.Type), s) ? Errno.None : Errno.EADDRINUSE;
     }
 
     /// <summary>Linux's autobind: a free abstract name of five hex digits.</summary>
@@ -47,21 +49,23 @@ public sealed class UnixNamespace
             {
                 int n = _nextAuto++ & 0xfffff;
                 a = UnixAddress.AbstractName(System.Text.Encoding.ASCII.GetBytes(n.ToString("x5")));
-                if (_names.TryAdd(a.Key, s)) return Errno.None;
+                if (_names.TryAdd(Key(a, s.Type), s)) return Errno.None;
             }
         }
         a = UnixAddress.Unnamed;
         return Errno.ENOSPC;
     }
 
-    public UnixSocket? Lookup(UnixAddress a)
+    public UnixSocket? Lookup(UnixAddress a, int type)
     {
-        lock (_names) return _names.GetValueOrDefault(a.Key);
+        lock (_names) return _names.GetValueOrDefault(Key(a, type));
     }
+
+    static string Key(UnixAddress a, int type) => $"{type}:{a.Key}";
 
     public void Unbind(UnixAddress a, UnixSocket s)
     {
         lock (_names)
-            if (_names.TryGetValue(a.Key, out var cur) && cur == s) _names.Remove(a.Key);
+            if (_names.TryGetValue(Key(a, s.Type), out var cur) && cur == s) _names.Remove(Key(a, s.Type));
     }
 }

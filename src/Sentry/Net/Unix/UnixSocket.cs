@@ -26,7 +26,7 @@ public sealed class UnixSocket : Socket
     bool _connected, _listening;
     readonly LinkedList<UnixSocket> _backlog = new();
     int _backlogMax;
-    UCred _peerCred = UCred.Unknown, _listenCred;
+    UCred _peerCred = UCred.NoPeer, _listenCred;
     volatile bool _recvShut, _sendShut, _closed;
     Errno _error;
     /// <summary>Bytes this socket has sent that no receiver has read yet (datagrams): bounded by SO_SNDBUF.</summary>
@@ -66,10 +66,12 @@ public sealed class UnixSocket : Socket
     {
         lock (_state)
         {
-            if (!_local.IsUnnamed) return Errno.EINVAL;
-            if (addr.Length == 2 && BitConverter.ToUInt16(addr) == Sock.AF_UNIX) return AutoBindLocked();
+            if (addr.Length == 2 && BitConverter.ToUInt16(addr) == Sock.AF_UNIX)
+                return _local.IsUnnamed ? AutoBindLocked() : Errno.None; // Linux's unix_autobind: bound already is fine
             var e = UnixAddress.Parse(addr, out var a);
             if (e != Errno.None) return e;
+            // A path is made before Linux looks at the socket: an existing file is EADDRINUSE even then.
+            if (!_local.IsUnnamed) return a.Abstract ? Errno.EINVAL : PathInUse(t, a) ?? Errno.EINVAL;
             e = a.Abstract ? _ns.Bind(a, this) : BindPath(t, a);
             if (e == Errno.None) _local = a;
             return e;
@@ -96,10 +98,25 @@ public sealed class UnixSocket : Socket
         return e;
     }
 
+    /// <summary>Why binding a path would fail before the socket's own state is looked at, or null.</summary>
+    static Errno? PathInUse(Task t, UnixAddress a)
+    {
+        string path = a.Path;
+        var e = t.StartDir(PathSyscalls.AT_FDCWD, path, out var start);
+        if (e != Errno.None) return e;
+        e = PathWalker.ResolveParent(t, start, path, out var parent, out var name);
+        if (e != Errno.None) return e;
+        if (name is "" or "." or ".." || PathWalker.Child(t, parent, name, out _) == Errno.None) return Errno.EADDRINUSE;
+        return path.EndsWith('/') ? Errno.ENOENT : null;
+    }
+
     Errno MakeNode(Task t, VfsPath parent, string name, string path)
     {
-        if (name is "" or "." or ".." || path.EndsWith('/')) return Errno.EINVAL;
+        // As Linux's mknod path: ".", ".." or the root name something that exists; a trailing slash is
+        // EADDRINUSE on an existing name and ENOENT on a new one.
+        if (name is "" or "." or "..") return Errno.EADDRINUSE;
         if (PathWalker.Child(t, parent, name, out _) == Errno.None) return Errno.EADDRINUSE;
+        if (path.EndsWith('/')) return Errno.ENOENT;
         var e = ChangeSyscalls.CheckWritableDir(t, parent);
         if (e != Errno.None) return e;
         e = parent.Inode.Create(t, name, InodeMode.S_IFSOCK | (0x1ffu & ~(uint)t.Fs.Umask), out _);
@@ -118,7 +135,7 @@ public sealed class UnixSocket : Socket
         s = null;
         if (a.Abstract)
         {
-            s = _ns.Lookup(a);
+            s = _ns.Lookup(a, Type);
             return s == null || s._closed ? Errno.ECONNREFUSED : Errno.None;
         }
         string path = a.Path;
@@ -165,6 +182,7 @@ public sealed class UnixSocket : Socket
             if (!ConnectionBased) return Errno.EOPNOTSUPP;
             if (_connected || _local.IsUnnamed) return Errno.EINVAL;
             _listenCred = UCred.Of(t);
+            _peerCred = _listenCred; // as Linux's listen: a listener's SO_PEERCRED is its own
             lock (Rx)
             {
                 _listening = true;
@@ -183,12 +201,11 @@ public sealed class UnixSocket : Socket
         if (e != Errno.None) return e;
         lock (_state)
         {
-            if (_connected) return Errno.EISCONN;
-            if (_listening) return Errno.EINVAL;
+            // Linux's order: autobind, the target and its backlog, and only then this socket's own state.
+            if (_local.IsUnnamed && Options.PassCred) AutoBindLocked();
             e = Find(t, a, out var target);
             if (e != Errno.None) return e;
             if (target!.Type != Type) return Errno.EPROTOTYPE;
-            if (_local.IsUnnamed && Options.PassCred) AutoBindLocked();
             var server = new UnixSocket(_ns, Type, 0);
             server._local = target.LocalName();
             server.Options.PassCred = target.Options.PassCred;
@@ -197,13 +214,16 @@ public sealed class UnixSocket : Socket
             {
                 while (true)
                 {
-                    if (target._closed || !target._listening) { server.DecRef(); return Errno.ECONNREFUSED; }
+                    // A listener shut for reading takes no more connections (Linux: ECONNREFUSED).
+                    if (target._closed || !target._listening || target._recvShut) { server.DecRef(); return Errno.ECONNREFUSED; }
                     if (target._backlog.Count <= target._backlogMax) break;
                     if (nonblock) { server.DecRef(); return Errno.EAGAIN; }
                     long r = Block(t, target.Rx, deadline);
                     if (r != 0) { server.DecRef(); return (Errno)(-r); }
                 }
-                Join(this, server, target._listenCred, UCred.Of(t));
+                if (_connected || _listening) { server.DecRef(); return _connected ? Errno.EISCONN : Errno.EINVAL; }
+                // Each end's SO_PEERCRED is the other's: the connecting task's, the listener's (from listen).
+                Join(this, server, UCred.Of(t), target._listenCred);
                 target._backlog.AddLast(server);
                 Monitor.PulseAll(target.Rx);
             }
@@ -224,10 +244,10 @@ public sealed class UnixSocket : Socket
         if (e != Errno.None) return e;
         lock (_state)
         {
+            if (_local.IsUnnamed && Options.PassCred) AutoBindLocked(); // before the lookup, as Linux
             e = Find(t, a, out var target);
             if (e != Errno.None) return e;
             if (target!.Type != Type) return Errno.EPROTOTYPE;
-            if (_local.IsUnnamed && Options.PassCred) AutoBindLocked();
             if (target != this && target._peer != null && target._peer != this) return Errno.EPERM;
             Disconnect();
             _peer = target;
@@ -256,6 +276,8 @@ public sealed class UnixSocket : Socket
             {
                 if (!_listening || _closed) return Errno.EINVAL;
                 if (nonblock) return Errno.EAGAIN;
+                if (_recvShut) return Errno.EINVAL; // a shut listener's blocking accept ends, as Linux's
+
                 long r = Block(t, Rx, deadline);
                 if (r != 0) return (Errno)(-r);
             }
@@ -316,21 +338,23 @@ public sealed class UnixSocket : Socket
         if (peer == null) return -(long)Errno.ENOTCONN;
         if (_sendShut) return -(long)Errno.EPIPE;
         if (data.Length == 0) return 0;
-        var creds = msg.Creds ?? UCred.Of(t);
+        var creds = CredsFor(t, peer, msg);
         bool nonblock = DontWait(msg.Flags);
         long deadline = Deadline(send: true);
         int done = 0;
+        bool waited = false, broken = false;
         lock (peer.Rx)
         {
             while (done < data.Length)
             {
-                if (peer._recvShut || _sendShut) return done > 0 ? done : -(long)Errno.EPIPE;
+                if (peer._recvShut || _sendShut) { broken = true; break; }
                 int free = Options.SendBuffer - peer.Rx.Bytes;
                 if (free <= 0)
                 {
                     if (nonblock) return done > 0 ? done : -(long)Errno.EAGAIN;
                     long r = Block(t, peer.Rx, deadline);
                     if (r != 0) return done > 0 ? done : r;
+                    waited = true;
                     continue;
                 }
                 int n = Math.Min(free, data.Length - done);
@@ -341,8 +365,32 @@ public sealed class UnixSocket : Socket
                 peer.Queue.Notify();
             }
         }
+        if (broken && done == 0) return -(long)BrokenError(waited);
         return done;
     }
+
+    /// <summary>The error of a send that found the connection gone: EPIPE, or — when it had waited for room and the
+    /// peer's close dropped unread data — the ECONNRESET that close left, taken (Linux's sock_alloc_send_pskb looks
+    /// at sk_err before the shutdown).</summary>
+    Errno BrokenError(bool waited)
+    {
+        var e = waited ? TakeError() : Errno.None;
+        return e != Errno.None ? e : Errno.EPIPE;
+    }
+
+    /// <summary>What a message carries as SCM_CREDENTIALS: those sent explicitly, else the sender's when either end
+    /// has SO_PASSCRED at send time (Linux's unix_maybe_add_creds), else none (the receiver sees pid 0, overflow ids).</summary>
+    UCred CredsFor(Task t, UnixSocket receiver, SendMessage msg) =>
+        msg.Creds ?? (Options.PassCred || receiver.Options.PassCred ? UCred.Of(t) : UCred.Unknown);
+
+    protected override bool RaisesSigPipe => Type == Sock.SOCK_STREAM;
+
+    /// <summary>Linux's unix_dgram_sendmsg: a record may use all of SO_SNDBUF but 32 bytes.</summary>
+    public override long MaxRecord => Options.SendBuffer - 32;
+
+    /// <summary>A stream send copies whole segments of (SO_SNDBUF / 2 - 64) bytes, each all or nothing (a partly
+    /// unreadable buffer sends the whole segments before the fault); a record is whole or nothing.</summary>
+    public override int WriteUnit => Type == Sock.SOCK_STREAM ? Math.Max(Options.SendBuffer / 2 - 64, 1) : int.MaxValue;
 
     /// <summary>A datagram or seqpacket record: queued whole at its receiver, or not at all.</summary>
     long SendRecord(Task t, ReadOnlySpan<byte> data, SendMessage msg)
@@ -350,6 +398,8 @@ public sealed class UnixSocket : Socket
         UnixSocket? target;
         lock (_state)
         {
+            // Autobound before the lookup, as Linux: the receiver sees a name even when the send fails.
+            if (_local.IsUnnamed && Options.PassCred && Type == Sock.SOCK_DGRAM) AutoBindLocked();
             if (Type == Sock.SOCK_SEQPACKET)
             {
                 if (!_connected) return -(long)Errno.ENOTCONN; // a seqpacket send ignores any address
@@ -373,33 +423,39 @@ public sealed class UnixSocket : Socket
                     return -(long)Errno.ECONNREFUSED;
                 }
             }
-            if (_local.IsUnnamed && Options.PassCred && Type == Sock.SOCK_DGRAM) AutoBindLocked();
         }
-        if (_sendShut) return -(long)Errno.EPIPE;
+        // A seqpacket send looks at a pending reset before the shutdown, as Linux's (sock_alloc_send_pskb).
+        if (_sendShut) return -(long)BrokenError(Type == Sock.SOCK_SEQPACKET);
         if (data.Length > Options.SendBuffer - 32) return -(long)Errno.EMSGSIZE;
         if (Type == Sock.SOCK_DGRAM && target != this && target!._peer != null && target._peer != this)
             return -(long)Errno.EPERM; // Linux's unix_may_send: it is connected to another
         var m = new UnixMessage
         {
-            Data = data.ToArray(), Fds = msg.Fds, Creds = msg.Creds ?? UCred.Of(t), Sender = this,
-            From = Type == Sock.SOCK_DGRAM ? LocalName() : null,
+            Data = data.ToArray(), Fds = msg.Fds, Creds = CredsFor(t, target!, msg), Sender = this,
+            // An unnamed sender gives no address at all (recvfrom's length 0), as Linux's unix_copy_addr.
+            From = Type == Sock.SOCK_DGRAM && !LocalName().IsUnnamed ? LocalName() : null,
         };
         bool nonblock = DontWait(msg.Flags);
         long deadline = Deadline(send: true);
+        bool waited = false;
         lock (target!.Rx)
         {
             while (true)
             {
-                if (target._closed) return -(long)(Type == Sock.SOCK_SEQPACKET ? Errno.EPIPE : Errno.ECONNREFUSED);
+                if (target._closed && Type == Sock.SOCK_SEQPACKET) break;
+                if (target._closed) return -(long)Errno.ECONNREFUSED;
                 if (target._recvShut || (Type == Sock.SOCK_SEQPACKET && _sendShut)) return -(long)Errno.EPIPE;
                 bool queueFull = Type == Sock.SOCK_DGRAM && target != this && target._peer != this
                     && target.Rx.Messages.Count > MaxDgramQueue;
-                bool noRoom = Volatile.Read(ref _inFlight) > 0 && Volatile.Read(ref _inFlight) + data.Length > Options.SendBuffer;
+                // sock_alloc_send_pskb: a send waits while what is in flight has reached SO_SNDBUF.
+                bool noRoom = Volatile.Read(ref _inFlight) >= Options.SendBuffer;
                 if (!queueFull && !noRoom) break;
                 if (nonblock) return -(long)Errno.EAGAIN;
                 long r = Block(t, target.Rx, deadline);
                 if (r != 0) return r;
+                waited = true;
             }
+            if (target._closed) goto Broken;
             msg.Fds = null;
             Interlocked.Add(ref _inFlight, data.Length);
             target.Rx.Add(m);
@@ -407,13 +463,14 @@ public sealed class UnixSocket : Socket
         }
         target.Queue.Notify();
         return data.Length;
+    Broken:
+        return -(long)BrokenError(waited || Type == Sock.SOCK_SEQPACKET);
     }
 
     public override long Recv(Task t, Span<byte> dst, RecvMessage msg)
     {
         if ((msg.Flags & Sock.MSG_OOB) != 0) return -(long)Errno.EOPNOTSUPP;
-        if (_listening) return -(long)Errno.EINVAL;
-        if (Type == Sock.SOCK_STREAM) return RecvStream(t, dst, msg);
+        if (Type == Sock.SOCK_STREAM) return _listening ? -(long)Errno.EINVAL : RecvStream(t, dst, msg);
         if (Type == Sock.SOCK_SEQPACKET && !_connected) return -(long)Errno.ENOTCONN;
         return RecvRecord(t, dst, msg);
     }
@@ -422,6 +479,8 @@ public sealed class UnixSocket : Socket
     {
         if (!_connected) return -(long)Errno.EINVAL;
         bool peek = (msg.Flags & Sock.MSG_PEEK) != 0, waitAll = (msg.Flags & Sock.MSG_WAITALL) != 0 && !peek;
+        // Linux's sock_rcvlowat: a blocking read returns once SO_RCVLOWAT bytes (or all asked, or MSG_WAITALL's) came.
+        int target = waitAll ? dst.Length : peek ? 1 : Math.Clamp(Options.RecvLowat, 1, Math.Max(dst.Length, 1));
         bool nonblock = DontWait(msg.Flags);
         long deadline = Deadline(send: false);
         int copied = 0;
@@ -437,12 +496,15 @@ public sealed class UnixSocket : Socket
                     while (node != null && copied < dst.Length && !tookFds)
                     {
                         var m = node.Value;
-                        if (copied > 0 && m.Fds != null) break; // files start a new read
                         if (msg.WantCreds && sawCreds && m.Creds != msg.Creds) break; // never glue different writers
                         int n = Math.Min(m.Left, dst.Length - copied);
                         m.Data.AsSpan(m.Offset, n).CopyTo(dst[copied..]);
                         copied += n;
                         if (msg.WantCreds && !sawCreds) { msg.Creds = m.Creds; sawCreds = true; }
+                        // recvfrom on a stream names the sender when it is bound (Linux's unix_copy_addr).
+                        // (The sender's name is read without its lock: a reference read is atomic, and its _state lock
+                        // comes before our queue's in the lock order.)
+                        if (copied == n && Volatile.Read(ref m.Sender!._local) is { IsUnnamed: false } from) msg.From = from.ToSockaddr();
                         if (m.Fds != null)
                         {
                             msg.Fds = TakeFds(m, peek);
@@ -459,7 +521,7 @@ public sealed class UnixSocket : Socket
                         }
                         node = next;
                     }
-                    if (copied > 0 && (copied == dst.Length || !waitAll || tookFds)) break;
+                    if (copied > 0 && (copied >= target || tookFds)) break;
                     if (dst.Length == 0) break;
                     if (_error != Errno.None && copied == 0)
                     {
@@ -491,15 +553,17 @@ public sealed class UnixSocket : Socket
         UnixMessage m;
         lock (Rx)
         {
+            // A pending error (a seqpacket peer closed with data unread) comes before queued records, as Linux.
+            if (_error != Errno.None)
+            {
+                var e = _error;
+                _error = Errno.None;
+                return -(long)e;
+            }
             while (Rx.Messages.Count == 0)
             {
-                if (_error != Errno.None)
-                {
-                    var e = _error;
-                    _error = Errno.None;
-                    return -(long)e;
-                }
-                if (_recvShut) return 0;
+                // EOF is seqpacket's; a datagram socket shut for reading just has nothing (EAGAIN non-blocking).
+                if (_recvShut && (Type == Sock.SOCK_SEQPACKET || !nonblock)) return 0;
                 if (nonblock) return -(long)Errno.EAGAIN;
                 long r = Block(t, Rx, deadline);
                 if (r != 0) return r;
@@ -599,7 +663,8 @@ public sealed class UnixSocket : Socket
         {
             case Sock.SIOCINQ:
                 if (_listening) return -(long)Errno.EINVAL;
-                lock (Rx) v = Type == Sock.SOCK_STREAM ? Rx.Bytes : Rx.Messages.First?.Value.Left ?? 0;
+                // Linux's unix_inq_len: all queued bytes for stream and seqpacket, the next datagram's for datagrams.
+                lock (Rx) v = Type != Sock.SOCK_DGRAM ? Rx.Bytes : Rx.Messages.First?.Value.Left ?? 0;
                 break;
             case Sock.SIOCOUTQ:
                 if (_listening) return -(long)Errno.EINVAL;
@@ -628,6 +693,19 @@ public sealed class UnixSocket : Socket
             if (peer != null) Disconnect();
             _peer = peer; // kept for the peer's last look (getpeername after close is not asked; readiness is)
         }
+        bool lostData;
+        lock (Rx) lostData = Rx.Messages.Count > 0 || _backlog.Count > 0;
+        // The peer's reset is set before this queue wakes the peer's senders waiting on it for room, so they see it.
+        if (peer != null && ConnectionBased)
+        {
+            lock (peer.Rx)
+            {
+                peer._recvShut = peer._sendShut = true;
+                if (lostData) peer._error = Errno.ECONNRESET;
+                Monitor.PulseAll(peer.Rx);
+            }
+            peer.Queue.Notify();
+        }
         lock (Rx)
         {
             _closed = _recvShut = _sendShut = true;
@@ -638,16 +716,6 @@ public sealed class UnixSocket : Socket
             Monitor.PulseAll(Rx);
         }
         Rx.Room.Notify();
-        if (peer != null && ConnectionBased)
-        {
-            lock (peer.Rx)
-            {
-                peer._recvShut = peer._sendShut = true;
-                if (unread.Count > 0 || embryos.Count > 0) peer._error = Errno.ECONNRESET;
-                Monitor.PulseAll(peer.Rx);
-            }
-            peer.Queue.Notify();
-        }
         foreach (var m in unread)
         {
             if (m.Sender != null && m.Sender != this) Interlocked.Add(ref m.Sender._inFlight, -m.Left);
