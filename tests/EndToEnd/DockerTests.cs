@@ -269,13 +269,15 @@ public class DockerTests : IClassFixture<DockerDaemon>
     [Fact]
     public async System.Threading.Tasks.Task WithTheHostNetworkAContainersServerIsReachableAndReachesTheHost()
     {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        var at = HostNetworkTests.HostAddress();
+        string host = HostNetworkTests.UrlHost(at);
+        var l = new System.Net.Sockets.TcpListener(at, 0);
         l.Start();
         int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
         l.Stop(); // a free port for the container's server
         string name = "ak-httpd-" + Environment.ProcessId;
         var r = _d.Docker("run", "-d", "--name", name, "--runtime=runsc-host", "--network=host", DockerDaemon.Image, "sh", "-c",
-            $"mkdir /www && echo served-by-the-container > /www/index.html && exec busybox httpd -f -p 127.0.0.1:{port} -h /www");
+            $"mkdir /www && echo served-by-the-container > /www/index.html && exec busybox httpd -f -p {host}:{port} -h /www");
         Assert.True(r.ExitCode == 0, r.ToString());
         try
         {
@@ -283,12 +285,12 @@ public class DockerTests : IClassFixture<DockerDaemon>
             string body = "";
             for (int i = 0; i < 100 && body == ""; i++)
             {
-                try { body = await http.GetStringAsync($"http://127.0.0.1:{port}/index.html"); }
+                try { body = await http.GetStringAsync($"http://{host}:{port}/index.html"); }
                 catch (Exception e) when (e is System.Net.Http.HttpRequestException or TaskCanceledException) { await System.Threading.Tasks.Task.Delay(200); }
             }
             Assert.Equal("served-by-the-container\n", body);
             // And the other way: a second container fetches from the first through the host's loopback.
-            r = _d.Docker("run", "--rm", "--runtime=runsc-host", "--network=host", DockerDaemon.Image, "busybox", "wget", "-qO-", $"http://127.0.0.1:{port}/index.html");
+            r = _d.Docker("run", "--rm", "--runtime=runsc-host", "--network=host", DockerDaemon.Image, "busybox", "wget", "-qO-", $"http://{host}:{port}/index.html");
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.Equal("served-by-the-container\n", r.Stdout);
         }

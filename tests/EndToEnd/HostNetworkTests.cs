@@ -14,9 +14,24 @@ public sealed class HostNetworkTests
 {
     const string Python = "/usr/bin/python3";
 
-    static int FreePort()
+    /// <summary>An address of this host to serve on: 127.0.0.1 when lo has it (a host's lo may not), else another
+    /// IPv4 address of an interface that is up, else ::1.</summary>
+    internal static IPAddress HostAddress()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
+        var all = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(i => i.OperationalStatus is System.Net.NetworkInformation.OperationalStatus.Up or System.Net.NetworkInformation.OperationalStatus.Unknown)
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses.Select(u => u.Address)).ToList();
+        return all.FirstOrDefault(a => a.Equals(IPAddress.Loopback))
+            ?? all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? IPAddress.IPv6Loopback;
+    }
+
+    /// <summary>How Python and URLs name the address (IPv6 in brackets in a URL).</summary>
+    internal static string UrlHost(IPAddress a) => a.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{a}]" : a.ToString();
+
+    static int FreePort(IPAddress at)
+    {
+        var l = new TcpListener(at, 0);
         l.Start();
         int port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
@@ -26,12 +41,14 @@ public sealed class HostNetworkTests
     [Fact]
     public async System.Threading.Tasks.Task Guest_server_is_reachable_from_a_host_client()
     {
-        int port = FreePort();
+        var at = HostAddress();
+        int port = FreePort(at);
+        string family = at.AddressFamily == AddressFamily.InterNetworkV6 ? "socket.AF_INET6" : "socket.AF_INET";
         // One connection: read a line, answer it with the guest's view of the peer's address family, and exit.
         string server = $$"""
             import socket
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(('127.0.0.1', {{port}})); s.listen(1)
+            s = socket.socket({{family}}); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(('{{at}}', {{port}})); s.listen(1)
             print('listening', flush=True)
             c, addr = s.accept()
             line = c.makefile('rb').readline()
@@ -45,7 +62,7 @@ public sealed class HostNetworkTests
             try
             {
                 using var c = new TcpClient();
-                c.Connect(IPAddress.Loopback, port);
+                c.Connect(at, port);
                 var st = c.GetStream();
                 st.Write(Encoding.ASCII.GetBytes("hello from the host\n"));
                 reply = new StreamReader(st).ReadToEnd();
@@ -60,7 +77,8 @@ public sealed class HostNetworkTests
     [Fact]
     public async System.Threading.Tasks.Task Host_server_is_reachable_from_the_guest()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
+        var at = HostAddress();
+        var l = new TcpListener(at, 0);
         l.Start();
         int port = ((IPEndPoint)l.LocalEndpoint).Port;
         var host = System.Threading.Tasks.Task.Run(() =>
@@ -72,7 +90,7 @@ public sealed class HostNetworkTests
         });
         string client = $$"""
             import socket
-            c = socket.create_connection(('127.0.0.1', {{port}}))
+            c = socket.create_connection(('{{at}}', {{port}}))
             c.sendall(b'hello from the guest\n')
             print(c.makefile('rb').readline().decode(), end='')
             """;
@@ -86,16 +104,18 @@ public sealed class HostNetworkTests
     [Fact]
     public void Without_host_network_the_hosts_servers_are_out_of_reach()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
+        var at = HostAddress();
+        var l = new TcpListener(at, 0);
         l.Start();
         int port = ((IPEndPoint)l.LocalEndpoint).Port;
         string client = $$"""
             import socket
             try:
-                socket.create_connection(('127.0.0.1', {{port}}), timeout=5)
+                socket.create_connection(('{{at}}', {{port}}), timeout=5)
                 print('connected')
             except OSError as e:
-                print('refused' if e.errno in (111, 97) else f'error {e.errno}')
+                # refused by the sandbox's own loopback, or no route off it
+                print('refused' if e.errno in (111, 101, 99) else f'error {e.errno}')
             """;
         var r = Sandboxed(Python, "-c", client);
         bool reached = l.Pending();

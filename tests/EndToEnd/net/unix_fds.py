@@ -1,0 +1,23 @@
+# A Unix-socket server and client in two processes; the server passes an open file and a pipe with SCM_RIGHTS.
+import os, socket, tempfile
+path = os.path.join(tempfile.mkdtemp(), "sock")
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path); srv.listen(1)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    srv.close()
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)
+    msg, fds, flags, addr = socket.recv_fds(c, 100, 4)
+    f = os.fdopen(fds[0], "rb")
+    os.write(fds[1], b"written through a passed pipe\n")
+    print("child got", msg, len(fds), f.read().decode().strip(), flush=True)
+    os._exit(0)
+conn, _ = srv.accept()
+tmp = tempfile.TemporaryFile(); tmp.write(b"contents of a passed file\n"); tmp.seek(0)
+socket.send_fds(conn, [b"here are two fds"], [tmp.fileno(), w])
+os.close(w)
+_, status = os.waitpid(pid, 0)
+print("parent read", os.read(r, 100).decode().strip(), "status", status)
+print("peer", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED) != b"")
