@@ -10,7 +10,10 @@ public sealed class KernelOptions
     public bool Strace { get; set; }
     /// <summary>Where --strace output goes; stderr by default.</summary>
     public TextWriter? StraceWriter { get; set; }
+    /// <summary>The UTS names uname shows; sethostname/setdomainname change them for the whole sandbox (its own UTS
+    /// namespace).</summary>
     public string Hostname { get; set; } = "appkernel";
+    public string Domainname { get; set; } = "(none)";
     /// <summary>Most writable private memory one guest address space may commit.</summary>
     public ulong CommitLimit { get; set; } = 16UL << 30;
     /// <summary>--network=host: AF_INET/AF_INET6 sockets are the host's (else the sandbox's own loopback).</summary>

@@ -12,6 +12,8 @@ static class InfoSyscalls
     public static void Register(SyscallHandler?[] t)
     {
         t[Nr.uname] = (k, buf, _, _, _, _, _) => Uname(k, buf);
+        t[Nr.sethostname] = (k, name, len, _, _, _, _) => SetUtsName(k, name, (long)len, domain: false);
+        t[Nr.setdomainname] = (k, name, len, _, _, _, _) => SetUtsName(k, name, (long)len, domain: true);
         t[Nr.sysinfo] = (k, buf, _, _, _, _, _) => Sysinfo(k, buf);
         t[Nr.getrandom] = (k, buf, len, flags, _, _, _) => Getrandom(k, buf, len, (uint)flags);
         t[Nr.sched_getaffinity] = (k, pid, len, mask, _, _, _) => GetAffinity(k, (int)pid, len, mask);
@@ -43,9 +45,22 @@ static class InfoSyscalls
             Put(u.Release, KernelT.Release);
             Put(u.Version, KernelT.Version);
             Put(u.Machine, "x86_64");
-            Put(u.Domainname, "(none)");
+            Put(u.Domainname, t.Kernel.Options.Domainname);
         }
         return t.Mem.Write(buf, u) ? 0 : Err(Errno.EFAULT);
+    }
+
+    /// <summary>sethostname/setdomainname: at most 64 bytes (__NEW_UTS_LEN), CAP_SYS_ADMIN.</summary>
+    static long SetUtsName(Task t, ulong name, long len, bool domain)
+    {
+        if (len < 0 || len > UtsName.FieldLength - 1) return Err(Errno.EINVAL);
+        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        var bytes = new byte[len];
+        if (len > 0 && !t.Mem.Read(name, bytes)) return Err(Errno.EFAULT);
+        string s = LinuxText.Decode(bytes);
+        if (domain) t.Kernel.Options.Domainname = s;
+        else t.Kernel.Options.Hostname = s;
+        return 0;
     }
 
     static long Sysinfo(Task t, ulong buf)

@@ -31,7 +31,7 @@ public sealed class ProcRoot : SynthDir
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
                 .Add("hostname", Sysctl(_ => k.Options.Hostname + "\n"))
-                .Add("domainname", Sysctl("(none)\n"))
+                .Add("domainname", Sysctl(_ => k.Options.Domainname + "\n"))
                 .Add("ostype", Sysctl("Linux\n"))
                 .Add("osrelease", Sysctl(KernelT.Release + "\n"))
                 .Add("version", Sysctl(KernelT.Version + "\n"))
