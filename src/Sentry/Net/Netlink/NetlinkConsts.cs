@@ -87,12 +87,18 @@ public static class Ifa
 /// <summary>Route attributes (RTA_*) and rtmsg's values.</summary>
 public static class Rta
 {
-    public const ushort DST = 1, OIF = 4, PRIORITY = 6, PREFSRC = 7, CACHEINFO = 12, TABLE = 15, PREF = 20;
+    public const ushort DST = 1, SRC = 2, OIF = 4, UID = 25, PRIORITY = 6, PREFSRC = 7, CACHEINFO = 12, TABLE = 15, PREF = 20;
     public const byte RT_TABLE_MAIN = 254, RT_TABLE_LOCAL = 255, RT_TABLE_DEFAULT = 253;
     public const byte RTPROT_KERNEL = 2;
     public const byte RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254;
     public const byte RTN_UNICAST = 1, RTN_LOCAL = 2, RTN_BROADCAST = 3;
     public const int RtaCacheInfoLen = 32;
+    /// <summary>rtm_flags: a route made for one lookup (ip route get's "cache"), and a dump of the route cache.</summary>
+    public const uint RTM_F_CLONED = 0x200;
+    /// <summary>The cached route's RTCF_LOCAL, which an IPv4 lookup copies into rtm_flags (ip shows "cache &lt;local&gt;").</summary>
+    public const uint RTCF_LOCAL = 0x80000000;
+    /// <summary>struct rta_cacheinfo's rta_clntref: the lookup's own reference and the route's.</summary>
+    public const uint LookupRefs = 2;
     public const byte ICMPV6_ROUTER_PREF_MEDIUM = 0;
     /// <summary>fib rules: FRA_* and the rule actions.</summary>
     public const ushort FRA_PRIORITY = 6, FRA_SUPPRESS_PREFIXLEN = 14, FRA_TABLE = 15, FRA_PROTOCOL = 21;

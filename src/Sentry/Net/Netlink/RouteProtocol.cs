@@ -38,8 +38,8 @@ public sealed class RouteProtocol
         bool filtered = false;
         if (!dump)
         {
-            if (h.Type != Rtm.GETLINK) return Errno.EOPNOTSUPP;
-            var e = GetLink(w, h, payload, portId);
+            if (h.Type != Rtm.GETLINK && h.Type != Rtm.GETROUTE) return Errno.EOPNOTSUPP;
+            var e = h.Type == Rtm.GETLINK ? GetLink(w, h, payload, portId) : GetRoute(t, w, h, payload, portId);
             if (e == Errno.None) datagrams.Add(w.ToArray());
             return e;
         }
@@ -309,11 +309,10 @@ public sealed class RouteProtocol
     /// <summary>The routes (of one table, if a strict request names it); true if so filtered.</summary>
     bool DumpRoutes(NlWriter w, NlHeader h, ReadOnlySpan<byte> payload, int family, uint portId, bool strict)
     {
-        const uint RTM_F_CLONED = 0x200;
         int table = -1;
         if (payload.Length >= Rtm.RtMsgLen)
         {
-            if ((BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]) & RTM_F_CLONED) != 0) return false; // no route cache
+            if ((BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]) & Rta.RTM_F_CLONED) != 0) return false; // no route cache
             if (strict && NlAttrs.Parse(payload[Rtm.RtMsgLen..]).TryGetValue(Rta.TABLE, out var tb) && tb.Length >= 4)
                 table = BinaryPrimitives.ReadInt32LittleEndian(tb);
         }
@@ -355,6 +354,69 @@ public sealed class RouteProtocol
             w.U8(Rta.PREF, Rta.ICMPV6_ROUTER_PREF_MEDIUM);
         }
         w.End();
+    }
+
+    /// <summary>ip route get: a destination on a loopback interface's subnet (IPv4) or one of its addresses (IPv6)
+    /// is local, answered as Linux's lookup answers it; anything else is unreachable (there is no other route).</summary>
+    Errno GetRoute(Task t, NlWriter w, NlHeader h, ReadOnlySpan<byte> payload, uint portId)
+    {
+        if (payload.Length < Rtm.RtMsgLen) return Errno.EINVAL;
+        int family = payload[0];
+        if (family != Sock.AF_INET && family != Sock.AF_INET6) return Errno.EAFNOSUPPORT;
+        bool v4 = family == Sock.AF_INET;
+        var attrs = NlAttrs.Parse(payload[Rtm.RtMsgLen..]);
+        var dst = attrs.TryGetValue(Rta.DST, out var d) && d.Length == (v4 ? 4 : 16) ? d : new byte[v4 ? 4 : 16];
+        NetInterface? dev = null;
+        byte[]? src = null;
+        foreach (var i in _net.Interfaces)
+        {
+            if (!IsLoopback(i) || (i.Flags & NetInterface.IFF_UP) == 0) continue;
+            foreach (var (a, plen) in i.Addresses)
+            {
+                if (IsV4(a) != v4) continue;
+                bool hit = v4 ? (V4(a) & V4Mask(plen)) == (V4(dst) & V4Mask(plen)) : a.AsSpan().SequenceEqual(dst);
+                if (hit) { dev = i; src = a; break; }
+            }
+            if (dev != null) break;
+        }
+        if (dev == null) return Errno.ENETUNREACH;
+        w.Begin(Rtm.NEWROUTE, 0, h.Seq, portId);
+        Span<byte> rtm = stackalloc byte[Rtm.RtMsgLen];
+        rtm[0] = (byte)family;
+        rtm[1] = (byte)(v4 ? 32 : 128);
+        rtm[7] = Rta.RTN_LOCAL;
+        Span<byte> cache = stackalloc byte[Rta.RtaCacheInfoLen];
+        BinaryPrimitives.WriteUInt32LittleEndian(cache, Rta.LookupRefs);
+        if (v4)
+        {
+            // A cloned route of the lookup, reported in the main table as Linux's fib lookup does.
+            rtm[4] = Rta.RT_TABLE_MAIN;
+            BinaryPrimitives.WriteUInt32LittleEndian(rtm[8..], Rta.RTM_F_CLONED | Rta.RTCF_LOCAL);
+            w.Raw(rtm);
+            w.U32(Rta.TABLE, Rta.RT_TABLE_MAIN);
+            w.Attr(Rta.DST, dst);
+            w.U32(Rta.OIF, (uint)dev.Index);
+            w.Attr(Rta.PREFSRC, src!);
+            w.U32(Rta.UID, t.Creds.Uid);
+            w.Attr(Rta.CACHEINFO, cache);
+        }
+        else
+        {
+            rtm[2] = 128; // the source the lookup used: unspecified
+            rtm[4] = Rta.RT_TABLE_LOCAL;
+            rtm[5] = Rta.RTPROT_KERNEL;
+            w.Raw(rtm);
+            w.U32(Rta.TABLE, Rta.RT_TABLE_LOCAL);
+            w.Attr(Rta.DST, dst);
+            w.Attr(Rta.SRC, new byte[16]);
+            w.Attr(Rta.PREFSRC, src!);
+            w.U32(Rta.PRIORITY, 0);
+            w.U32(Rta.OIF, (uint)dev.Index);
+            w.Attr(Rta.CACHEINFO, cache);
+            w.U8(Rta.PREF, Rta.ICMPV6_ROUTER_PREF_MEDIUM);
+        }
+        w.End();
+        return Errno.None;
     }
 
     // ---- netconf ----
