@@ -41,7 +41,7 @@ public static class Rtm
         NEWNEIGH = 28, DELNEIGH = 29, GETNEIGH = 30,
         NEWRULE = 32, DELRULE = 33, GETRULE = 34,
         NEWQDISC = 36, GETQDISC = 38, GETTCLASS = 42, GETTFILTER = 46, GETACTION = 50,
-        GETMULTICAST = 58, GETANYCAST = 62, GETNEIGHTBL = 66, GETADDRLABEL = 74,
+        GETMULTICAST = 58, GETANYCAST = 62, GETNEIGHTBL = 66, NEWADDRLABEL = 72, GETADDRLABEL = 74,
         NEWNETCONF = 80, GETNETCONF = 82, GETMDB = 86, GETNSID = 90, GETSTATS = 94,
         GETNEXTHOP = 106, GETCHAIN = 102, GETLINKPROP = 110, GETVLAN = 114, GETNEXTHOPBUCKET = 118,
         GETTUNNEL = 122;
@@ -50,7 +50,7 @@ public static class Rtm
     public const int KIND_NEW = 0, KIND_DEL = 1, KIND_GET = 2, KIND_SET = 3;
 
     // struct ifinfomsg (16), ifaddrmsg (8), rtmsg (12), fib_rule_hdr (12), netconfmsg (4): sizes.
-    public const int IfInfoMsgLen = 16, IfAddrMsgLen = 8, RtMsgLen = 12, FibRuleHdrLen = 12, NetconfMsgLen = 4,
+    public const int IfAddrLblMsgLen = 12, IfInfoMsgLen = 16, IfAddrMsgLen = 8, RtMsgLen = 12, FibRuleHdrLen = 12, NetconfMsgLen = 4,
         RtGenMsgLen = 1;
 }
 
@@ -112,4 +112,17 @@ public static class Netconf
     public const ushort IFINDEX = 1, FORWARDING = 2, RP_FILTER = 3, MC_FORWARDING = 4, PROXY_NEIGH = 5,
         IGNORE_ROUTES_WITH_LINKDOWN = 6, BC_FORWARDING = 8;
     public const int IFINDEX_ALL = -1, IFINDEX_DEFAULT = -2;
+}
+
+/// <summary>IPv6 address labels (RFC 6724's policy table, as Linux's ip6addrlbl_init_table fills it).</summary>
+public static class AddrLabel
+{
+    public const ushort IFAL_ADDRESS = 1, IFAL_LABEL = 2;
+
+    /// <summary>The default table in Linux's dump order: (prefix, length, label).</summary>
+    public static readonly (string Prefix, int Length, uint Label)[] Defaults =
+    {
+        ("::1", 128, 0), ("::", 96, 3), ("::ffff:0.0.0.0", 96, 4), ("2001::", 32, 6), ("2001:10::", 28, 7),
+        ("3ffe::", 16, 12), ("2002::", 16, 2), ("fec0::", 10, 11), ("fc00::", 7, 5), ("::", 0, 1),
+    };
 }

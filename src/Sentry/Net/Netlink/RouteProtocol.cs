@@ -54,6 +54,9 @@ public sealed class RouteProtocol
             case Rtm.GETNETCONF:
                 DumpNetconf(w, h, family, portId);
                 break;
+            case Rtm.GETADDRLABEL:
+                DumpAddrLabels(w, h, family, portId);
+                break;
             case Rtm.GETADDR:
                 filtered = DumpAddresses(w, h, payload, family, portId, strict);
                 break;
@@ -64,7 +67,7 @@ public sealed class RouteProtocol
                 DumpRules(w, h, family, portId);
                 break;
             case Rtm.GETNEIGH or Rtm.GETQDISC or Rtm.GETTCLASS or Rtm.GETTFILTER or Rtm.GETACTION or Rtm.GETCHAIN
-                or Rtm.GETNEIGHTBL or Rtm.GETADDRLABEL or Rtm.GETMULTICAST or Rtm.GETANYCAST
+                or Rtm.GETNEIGHTBL or Rtm.GETMULTICAST or Rtm.GETANYCAST
                 or Rtm.GETMDB or Rtm.GETNSID or Rtm.GETSTATS or Rtm.GETNEXTHOP or Rtm.GETNEXTHOPBUCKET or Rtm.GETVLAN
                 or Rtm.GETTUNNEL:
                 break; // a table the sandbox has nothing in
@@ -443,6 +446,26 @@ public sealed class RouteProtocol
                 w.U32(Netconf.IGNORE_ROUTES_WITH_LINKDOWN, 0);
                 w.End();
             }
+        }
+    }
+
+    // ---- address labels ----
+
+    static void DumpAddrLabels(NlWriter w, NlHeader h, int family, uint portId)
+    {
+        if (family != Sock.AF_UNSPEC && family != Sock.AF_INET6) return;
+        var msg = new byte[Rtm.IfAddrLblMsgLen];
+        msg[0] = Sock.AF_INET6;
+        // ifal_seq: the table's change count, one per default entry added at boot.
+        BinaryPrimitives.WriteUInt32LittleEndian(msg.AsSpan(8), (uint)AddrLabel.Defaults.Length);
+        foreach (var (prefix, len, label) in AddrLabel.Defaults)
+        {
+            w.Begin(Rtm.NEWADDRLABEL, Nl.NLM_F_MULTI, h.Seq, portId);
+            msg[2] = (byte)len;
+            w.Raw(msg);
+            w.Attr(AddrLabel.IFAL_ADDRESS, System.Net.IPAddress.Parse(prefix).MapToIPv6().GetAddressBytes());
+            w.U32(AddrLabel.IFAL_LABEL, label);
+            w.End();
         }
     }
 
