@@ -231,6 +231,37 @@ static void unicast(void)
     close(a), close(b);
 }
 
+#include <pthread.h>
+
+static void *reader(void *arg)
+{
+    char buf[8192];
+    long n = recv(*(int *)arg, buf, sizeof buf, 0); /* blocks until the main thread's request is answered */
+    printf("reader woke: %s type %d\n", n > 0 ? "data" : errname(errno), ((struct nlmsghdr *)buf)->nlmsg_type);
+    return NULL;
+}
+
+/* A blocked receive and a poll wake when a reply arrives. */
+static void blocking(void)
+{
+    printf("-- blocking\n");
+    int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    pthread_t th;
+    pthread_create(&th, NULL, reader, &fd);
+    usleep(100000);
+    struct nlreq r;
+    int len = mkreq(&r, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, 60, 0, 4);
+    long sent = send(fd, &r, len, 0); /* printed after the join: the reader may print first */
+    pthread_join(th, NULL);
+    SHOW(sent == len);
+    struct pollfd p = {fd, POLLIN, 0};
+    CHECK(poll(&p, 1, 0));
+    CHECK(send(fd, &r, len, 0) == len);
+    CHECK(poll(&p, 1, 1000));
+    printf("revents %#x\n", p.revents);
+    close(fd);
+}
+
 int main(void)
 {
     fresh_netns();
@@ -241,5 +272,6 @@ int main(void)
     options();
     unprivileged();
     unicast();
+    blocking();
     return 0;
 }

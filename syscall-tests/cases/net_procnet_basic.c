@@ -1,5 +1,5 @@
 /* /proc/net of a fresh network namespace with lo up: the link to self/net, interfaces (dev, if_inet6), the main
- * table's header (route), the inet tables' headers, sockstat and the counters that do not vary. */
+ * table's header (route), multicast groups (igmp, igmp6), the inet tables' headers, sockstat and the counters that do not vary. */
 #include "net_netlink.h"
 #include <sys/stat.h>
 
@@ -40,6 +40,9 @@ int main(void)
     cat("/proc/net/sockstat", "RAW");
     cat("/proc/net/sockstat", "FRAG");
     cat("/proc/net/sockstat6", NULL);
+    cat("/proc/net/igmp", NULL);
+    cat("/proc/net/igmp6", NULL);
+    cat("/proc/net/dev_mcast", NULL);
     cat("/proc/net/snmp", "Tcp:");
     cat("/proc/net/snmp", "Udp");
     cat("/proc/net/netstat", "IpExt:");

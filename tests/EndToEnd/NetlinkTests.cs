@@ -23,6 +23,14 @@ public class NetlinkTests
         "ip -s link",
         "ip rule",
         "ip neigh",
+        "ip maddr",
+        "ip addrlabel",
+        "ip -br a; ip -o addr; ip -j addr",
+        "hostname -I",
+        "ip route get 127.0.0.1",
+        "ip route get 127.1.2.3",
+        "ip route get ::1",
+        "ip route get 8.8.8.8",
         "python3 -c 'import socket; print(socket.if_nameindex())'",
         "cat /proc/net/dev /proc/net/if_inet6 /proc/net/route",
     };
@@ -43,9 +51,10 @@ public class NetlinkTests
     static void Compare(string command)
     {
         if (!File.Exists("/usr/sbin/ip")) return; // iproute2 is not installed: nothing to compare
-        var native = Native("/usr/bin/unshare", "-n", "/bin/sh", "-c", $"ip link set lo up && {command}");
+        string script = $"{command}; echo status $?";
+        var native = Native("/usr/bin/unshare", "-n", "/bin/sh", "-c", $"ip link set lo up || exit 99; {script}");
         Assert.True(native.ExitCode == 0, $"native run failed (needs root for unshare -n): {native}");
-        var sandboxed = Sandboxed("/bin/sh", "-c", command);
+        var sandboxed = Sandboxed("/bin/sh", "-c", script);
         Assert.Equal(native.ExitCode, sandboxed.ExitCode);
         Assert.Equal(native.Stdout, sandboxed.Stdout);
         Assert.Equal(native.Stderr, sandboxed.Stderr);

@@ -38,7 +38,10 @@ public static class ProcNet
             .Add("snmp", File(Snmp))
             .Add("netstat", File(Netstat))
             .Add("sockstat", File(_ => SockStat(net)))
-            .Add("sockstat6", File(_ => SockStat6(net)));
+            .Add("sockstat6", File(_ => SockStat6(net)))
+            .Add("igmp", File(_ => Igmp(net)))
+            .Add("igmp6", File(_ => Igmp6(net)))
+            .Add("dev_mcast", File(_ => ""));
         return d.ProcStyle();
     }
 
@@ -104,6 +107,33 @@ public static class ProcNet
                 foreach (byte b in x.Name) sb.Append(b == 0 ? "@" : LinuxText.Decode(new[] { b }));
             }
             sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The IPv4 groups each interface joined: all-hosts (224.0.0.1), IGMPv3.</summary>
+    static string Igmp(NetStack net)
+    {
+        var sb = new StringBuilder("Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n");
+        foreach (var i in net.Interfaces)
+        {
+            if ((i.Flags & NetInterface.IFF_UP) == 0 || !i.Addresses.Any(a => RouteProtocol.IsV4(a.Address))) continue;
+            sb.Append($"{i.Index}\t{i.Name,-10}: {1,5} {"V3",7}\n");
+            sb.Append($"\t\t\t\t{Be32(new byte[] { 224, 0, 0, 1 })} {1,5} 0:{0:X8}\t\t0\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The IPv6 groups: link- and interface-local all-nodes (ff02::1, ff01::1), with their MLD flags.</summary>
+    static string Igmp6(NetStack net)
+    {
+        const int MAF_NOREPORT = 0x08, MAF_LOADED = 0x04; // ff01::1 is never reported; ff02::1 is loaded too
+        var sb = new StringBuilder();
+        foreach (var i in net.Interfaces)
+        {
+            if ((i.Flags & NetInterface.IFF_UP) == 0 || i.Addresses.All(a => RouteProtocol.IsV4(a.Address))) continue;
+            sb.Append($"{i.Index,-4} {i.Name,-15} ff020000000000000000000000000001 {1,5} {MAF_NOREPORT | MAF_LOADED:X8} 0\n");
+            sb.Append($"{i.Index,-4} {i.Name,-15} ff010000000000000000000000000001 {1,5} {MAF_NOREPORT:X8} 0\n");
         }
         return sb.ToString();
     }

@@ -41,7 +41,7 @@ public static class Rtm
         NEWNEIGH = 28, DELNEIGH = 29, GETNEIGH = 30,
         NEWRULE = 32, DELRULE = 33, GETRULE = 34,
         NEWQDISC = 36, GETQDISC = 38, GETTCLASS = 42, GETTFILTER = 46, GETACTION = 50,
-        GETMULTICAST = 58, GETANYCAST = 62, GETNEIGHTBL = 66, GETADDRLABEL = 74,
+        GETMULTICAST = 58, GETANYCAST = 62, GETNEIGHTBL = 66, NEWADDRLABEL = 72, GETADDRLABEL = 74,
         NEWNETCONF = 80, GETNETCONF = 82, GETMDB = 86, GETNSID = 90, GETSTATS = 94,
         GETNEXTHOP = 106, GETCHAIN = 102, GETLINKPROP = 110, GETVLAN = 114, GETNEXTHOPBUCKET = 118,
         GETTUNNEL = 122;
@@ -50,7 +50,7 @@ public static class Rtm
     public const int KIND_NEW = 0, KIND_DEL = 1, KIND_GET = 2, KIND_SET = 3;
 
     // struct ifinfomsg (16), ifaddrmsg (8), rtmsg (12), fib_rule_hdr (12), netconfmsg (4): sizes.
-    public const int IfInfoMsgLen = 16, IfAddrMsgLen = 8, RtMsgLen = 12, FibRuleHdrLen = 12, NetconfMsgLen = 4,
+    public const int IfAddrLblMsgLen = 12, IfInfoMsgLen = 16, IfAddrMsgLen = 8, RtMsgLen = 12, FibRuleHdrLen = 12, NetconfMsgLen = 4,
         RtGenMsgLen = 1;
 }
 
@@ -87,12 +87,18 @@ public static class Ifa
 /// <summary>Route attributes (RTA_*) and rtmsg's values.</summary>
 public static class Rta
 {
-    public const ushort DST = 1, OIF = 4, PRIORITY = 6, PREFSRC = 7, CACHEINFO = 12, TABLE = 15, PREF = 20;
+    public const ushort DST = 1, SRC = 2, OIF = 4, UID = 25, PRIORITY = 6, PREFSRC = 7, CACHEINFO = 12, TABLE = 15, PREF = 20;
     public const byte RT_TABLE_MAIN = 254, RT_TABLE_LOCAL = 255, RT_TABLE_DEFAULT = 253;
     public const byte RTPROT_KERNEL = 2;
     public const byte RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254;
     public const byte RTN_UNICAST = 1, RTN_LOCAL = 2, RTN_BROADCAST = 3;
     public const int RtaCacheInfoLen = 32;
+    /// <summary>rtm_flags: a route made for one lookup (ip route get's "cache"), and a dump of the route cache.</summary>
+    public const uint RTM_F_CLONED = 0x200;
+    /// <summary>The cached route's RTCF_LOCAL, which an IPv4 lookup copies into rtm_flags (ip shows "cache &lt;local&gt;").</summary>
+    public const uint RTCF_LOCAL = 0x80000000;
+    /// <summary>struct rta_cacheinfo's rta_clntref: the lookup's own reference and the route's.</summary>
+    public const uint LookupRefs = 2;
     public const byte ICMPV6_ROUTER_PREF_MEDIUM = 0;
     /// <summary>fib rules: FRA_* and the rule actions.</summary>
     public const ushort FRA_PRIORITY = 6, FRA_SUPPRESS_PREFIXLEN = 14, FRA_TABLE = 15, FRA_PROTOCOL = 21;
@@ -106,4 +112,17 @@ public static class Netconf
     public const ushort IFINDEX = 1, FORWARDING = 2, RP_FILTER = 3, MC_FORWARDING = 4, PROXY_NEIGH = 5,
         IGNORE_ROUTES_WITH_LINKDOWN = 6, BC_FORWARDING = 8;
     public const int IFINDEX_ALL = -1, IFINDEX_DEFAULT = -2;
+}
+
+/// <summary>IPv6 address labels (RFC 6724's policy table, as Linux's ip6addrlbl_init_table fills it).</summary>
+public static class AddrLabel
+{
+    public const ushort IFAL_ADDRESS = 1, IFAL_LABEL = 2;
+
+    /// <summary>The default table in Linux's dump order: (prefix, length, label).</summary>
+    public static readonly (string Prefix, int Length, uint Label)[] Defaults =
+    {
+        ("::1", 128, 0), ("::", 96, 3), ("::ffff:0.0.0.0", 96, 4), ("2001::", 32, 6), ("2001:10::", 28, 7),
+        ("3ffe::", 16, 12), ("2002::", 16, 2), ("fec0::", 10, 11), ("fc00::", 7, 5), ("::", 0, 1),
+    };
 }

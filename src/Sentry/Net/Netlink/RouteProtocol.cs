@@ -38,8 +38,8 @@ public sealed class RouteProtocol
         bool filtered = false;
         if (!dump)
         {
-            if (h.Type != Rtm.GETLINK) return Errno.EOPNOTSUPP;
-            var e = GetLink(w, h, payload, portId);
+            if (h.Type != Rtm.GETLINK && h.Type != Rtm.GETROUTE) return Errno.EOPNOTSUPP;
+            var e = h.Type == Rtm.GETLINK ? GetLink(w, h, payload, portId) : GetRoute(t, w, h, payload, portId);
             if (e == Errno.None) datagrams.Add(w.ToArray());
             return e;
         }
@@ -54,6 +54,9 @@ public sealed class RouteProtocol
             case Rtm.GETNETCONF:
                 DumpNetconf(w, h, family, portId);
                 break;
+            case Rtm.GETADDRLABEL:
+                DumpAddrLabels(w, h, family, portId);
+                break;
             case Rtm.GETADDR:
                 filtered = DumpAddresses(w, h, payload, family, portId, strict);
                 break;
@@ -64,7 +67,7 @@ public sealed class RouteProtocol
                 DumpRules(w, h, family, portId);
                 break;
             case Rtm.GETNEIGH or Rtm.GETQDISC or Rtm.GETTCLASS or Rtm.GETTFILTER or Rtm.GETACTION or Rtm.GETCHAIN
-                or Rtm.GETNEIGHTBL or Rtm.GETADDRLABEL or Rtm.GETMULTICAST or Rtm.GETANYCAST
+                or Rtm.GETNEIGHTBL or Rtm.GETMULTICAST or Rtm.GETANYCAST
                 or Rtm.GETMDB or Rtm.GETNSID or Rtm.GETSTATS or Rtm.GETNEXTHOP or Rtm.GETNEXTHOPBUCKET or Rtm.GETVLAN
                 or Rtm.GETTUNNEL:
                 break; // a table the sandbox has nothing in
@@ -309,11 +312,10 @@ public sealed class RouteProtocol
     /// <summary>The routes (of one table, if a strict request names it); true if so filtered.</summary>
     bool DumpRoutes(NlWriter w, NlHeader h, ReadOnlySpan<byte> payload, int family, uint portId, bool strict)
     {
-        const uint RTM_F_CLONED = 0x200;
         int table = -1;
         if (payload.Length >= Rtm.RtMsgLen)
         {
-            if ((BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]) & RTM_F_CLONED) != 0) return false; // no route cache
+            if ((BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]) & Rta.RTM_F_CLONED) != 0) return false; // no route cache
             if (strict && NlAttrs.Parse(payload[Rtm.RtMsgLen..]).TryGetValue(Rta.TABLE, out var tb) && tb.Length >= 4)
                 table = BinaryPrimitives.ReadInt32LittleEndian(tb);
         }
@@ -357,6 +359,69 @@ public sealed class RouteProtocol
         w.End();
     }
 
+    /// <summary>ip route get: a destination on a loopback interface's subnet (IPv4) or one of its addresses (IPv6)
+    /// is local, answered as Linux's lookup answers it; anything else is unreachable (there is no other route).</summary>
+    Errno GetRoute(Task t, NlWriter w, NlHeader h, ReadOnlySpan<byte> payload, uint portId)
+    {
+        if (payload.Length < Rtm.RtMsgLen) return Errno.EINVAL;
+        int family = payload[0];
+        if (family != Sock.AF_INET && family != Sock.AF_INET6) return Errno.EAFNOSUPPORT;
+        bool v4 = family == Sock.AF_INET;
+        var attrs = NlAttrs.Parse(payload[Rtm.RtMsgLen..]);
+        var dst = attrs.TryGetValue(Rta.DST, out var d) && d.Length == (v4 ? 4 : 16) ? d : new byte[v4 ? 4 : 16];
+        NetInterface? dev = null;
+        byte[]? src = null;
+        foreach (var i in _net.Interfaces)
+        {
+            if (!IsLoopback(i) || (i.Flags & NetInterface.IFF_UP) == 0) continue;
+            foreach (var (a, plen) in i.Addresses)
+            {
+                if (IsV4(a) != v4) continue;
+                bool hit = v4 ? (V4(a) & V4Mask(plen)) == (V4(dst) & V4Mask(plen)) : a.AsSpan().SequenceEqual(dst);
+                if (hit) { dev = i; src = a; break; }
+            }
+            if (dev != null) break;
+        }
+        if (dev == null) return Errno.ENETUNREACH;
+        w.Begin(Rtm.NEWROUTE, 0, h.Seq, portId);
+        Span<byte> rtm = stackalloc byte[Rtm.RtMsgLen];
+        rtm[0] = (byte)family;
+        rtm[1] = (byte)(v4 ? 32 : 128);
+        rtm[7] = Rta.RTN_LOCAL;
+        Span<byte> cache = stackalloc byte[Rta.RtaCacheInfoLen];
+        BinaryPrimitives.WriteUInt32LittleEndian(cache, Rta.LookupRefs);
+        if (v4)
+        {
+            // A cloned route of the lookup, reported in the main table as Linux's fib lookup does.
+            rtm[4] = Rta.RT_TABLE_MAIN;
+            BinaryPrimitives.WriteUInt32LittleEndian(rtm[8..], Rta.RTM_F_CLONED | Rta.RTCF_LOCAL);
+            w.Raw(rtm);
+            w.U32(Rta.TABLE, Rta.RT_TABLE_MAIN);
+            w.Attr(Rta.DST, dst);
+            w.U32(Rta.OIF, (uint)dev.Index);
+            w.Attr(Rta.PREFSRC, src!);
+            w.U32(Rta.UID, t.Creds.Uid);
+            w.Attr(Rta.CACHEINFO, cache);
+        }
+        else
+        {
+            rtm[2] = 128; // the source the lookup used: unspecified
+            rtm[4] = Rta.RT_TABLE_LOCAL;
+            rtm[5] = Rta.RTPROT_KERNEL;
+            w.Raw(rtm);
+            w.U32(Rta.TABLE, Rta.RT_TABLE_LOCAL);
+            w.Attr(Rta.DST, dst);
+            w.Attr(Rta.SRC, new byte[16]);
+            w.Attr(Rta.PREFSRC, src!);
+            w.U32(Rta.PRIORITY, 0);
+            w.U32(Rta.OIF, (uint)dev.Index);
+            w.Attr(Rta.CACHEINFO, cache);
+            w.U8(Rta.PREF, Rta.ICMPV6_ROUTER_PREF_MEDIUM);
+        }
+        w.End();
+        return Errno.None;
+    }
+
     // ---- netconf ----
 
     /// <summary>Forwarding is off everywhere: per interface, then "all" and "default", IPv4 before IPv6.</summary>
@@ -381,6 +446,26 @@ public sealed class RouteProtocol
                 w.U32(Netconf.IGNORE_ROUTES_WITH_LINKDOWN, 0);
                 w.End();
             }
+        }
+    }
+
+    // ---- address labels ----
+
+    static void DumpAddrLabels(NlWriter w, NlHeader h, int family, uint portId)
+    {
+        if (family != Sock.AF_UNSPEC && family != Sock.AF_INET6) return;
+        var msg = new byte[Rtm.IfAddrLblMsgLen];
+        msg[0] = Sock.AF_INET6;
+        // ifal_seq: the table's change count, one per default entry added at boot.
+        BinaryPrimitives.WriteUInt32LittleEndian(msg.AsSpan(8), (uint)AddrLabel.Defaults.Length);
+        foreach (var (prefix, len, label) in AddrLabel.Defaults)
+        {
+            w.Begin(Rtm.NEWADDRLABEL, Nl.NLM_F_MULTI, h.Seq, portId);
+            msg[2] = (byte)len;
+            w.Raw(msg);
+            w.Attr(AddrLabel.IFAL_ADDRESS, System.Net.IPAddress.Parse(prefix).MapToIPv6().GetAddressBytes());
+            w.U32(AddrLabel.IFAL_LABEL, label);
+            w.End();
         }
     }
 
