@@ -44,12 +44,6 @@ public sealed class NetStack
         Register(Sock.AF_NETLINK, new NetlinkFamily(this));
     }
 
-    /// <summary>
-    /// The inet sockets /proc/net/{tcp,tcp6,udp,udp6} list: family (AF_INET or AF_INET6) and protocol
-    /// (IPPROTO_TCP 6 or IPPROTO_UDP 17) to rows. Set by the AF_INET/AF_INET6 provider; null lists none.
-    /// </summary>
-    public Func<int, int, IEnumerable<InetSocketRow>>? InetTable { get; set; }
-
     public void Register(int family, ISocketFamily provider) => _families[family] = provider;
 
     public Errno Create(Task t, int family, int type, int protocol, int flags, out Socket? socket)
@@ -79,9 +73,3 @@ public sealed record NetInterface(int Index, string Name, uint Flags, int Mtu, b
         new byte[6], ARPHRD_LOOPBACK,
         new (byte[], int)[] { (new byte[] { 127, 0, 0, 1 }, 8), (System.Net.IPAddress.IPv6Loopback.GetAddressBytes(), 128) });
 }
-
-/// <summary>One row of /proc/net/tcp|udp(6): addresses in network byte order (4 or 16 bytes), ports in host order,
-/// State as Linux's TCP_* numbers (TCP_ESTABLISHED 1 … TCP_LISTEN 10; a UDP socket is 7, TCP_CLOSE, or 1 when
-/// connected), TxQueue/RxQueue in bytes, the owner's uid and the socket's inode (<see cref="Socket.Ino"/>).</summary>
-public readonly record struct InetSocketRow(byte[] LocalAddress, ushort LocalPort, byte[] RemoteAddress, ushort RemotePort,
-    int State, long TxQueue, long RxQueue, uint Uid, ulong Inode);

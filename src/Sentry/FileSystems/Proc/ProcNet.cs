@@ -9,7 +9,7 @@ namespace AppKernel.Sentry.FileSystems.Proc;
 /// <summary>
 /// /proc/[pid]/net (and /proc/net, a link to self/net): the sandbox's one network namespace in Linux 6.1's formats —
 /// interfaces (dev, if_inet6), the main table's IPv4 routes (route), the sandbox's Unix sockets (unix), the inet
-/// sockets the AF_INET provider lists through <see cref="NetStack.InetTable"/> (tcp, tcp6, udp, udp6), and counters
+/// sockets of the loopback stack (<see cref="Net.Inet.InetStack.Snapshot"/>: tcp, tcp6, udp, udp6), and counters
 /// (snmp, netstat, sockstat), which are zeros: nothing here counts packets.
 /// </summary>
 public static class ProcNet
@@ -158,7 +158,7 @@ public static class ProcNet
         int width = v6 ? 0 : tcp ? TcpWidth : UdpWidth;
         sb.Append(Pad(head, width));
         int n = 0;
-        foreach (var r in net.InetTable?.Invoke(family, protocol) ?? Enumerable.Empty<InetSocketRow>())
+        foreach (var r in Rows(net, family, protocol))
         {
             string common = $"{Addr(r.LocalAddress)}:{r.LocalPort:X4} {Addr(r.RemoteAddress)}:{r.RemotePort:X4} {r.State:X2} "
                 + $"{r.TxQueue:X8}:{r.RxQueue:X8} 00:00000000 00000000 {r.Uid,5} {0,8} {r.Inode} ";
@@ -172,8 +172,19 @@ public static class ProcNet
         return sb.ToString();
     }
 
+    /// <summary>One row of /proc/net/tcp|udp(6): addresses as the kernel holds them (4 or 16 bytes, network order).</summary>
+    readonly record struct Row(byte[] LocalAddress, ushort LocalPort, byte[] RemoteAddress, ushort RemotePort,
+        int State, long TxQueue, long RxQueue, uint Uid, ulong Inode);
+
+    /// <summary>The sandbox's loopback stack's sockets of one family and protocol (tcp lists AF_INET sockets,
+    /// tcp6 AF_INET6 ones, IPv4 peers IPv4-mapped).</summary>
+    static IEnumerable<Row> Rows(NetStack net, int family, int protocol) =>
+        net.Inet.Snapshot().Where(s => s.Family == family && s.Protocol == protocol).Select(s => new Row(
+            s.Local.Addr.ToBytes(family == Sock.AF_INET), s.Local.Port, s.Remote.Addr.ToBytes(family == Sock.AF_INET), s.Remote.Port,
+            s.State, s.TxQueue, s.RxQueue, s.Uid, s.Inode));
+
     static int Count(NetStack net, int family, int protocol, bool withTimeWait = true) =>
-        net.InetTable?.Invoke(family, protocol).Count(r => withTimeWait || r.State != TCP_TIME_WAIT) ?? 0;
+        Rows(net, family, protocol).Count(r => withTimeWait || r.State != TCP_TIME_WAIT);
 
     static string SockStat(NetStack net)
     {

@@ -32,6 +32,15 @@ public readonly record struct InetAddr(ulong Hi, ulong Lo)
     /// <summary>The IPv4 address Linux keeps in sk_rcv_saddr: 0 for a wildcard, the v4 address, or 127.0.0.6.</summary>
     public uint RcvSaddr4 => IsV4 ? V4Value : this == Any6 ? 0 : Loopback4Ipv6;
 
+    /// <summary>The address in network byte order: 4 bytes (v4) or the 16 of its IPv6 form.</summary>
+    public byte[] ToBytes(bool v4)
+    {
+        var b = new byte[v4 ? 4 : 16];
+        if (v4) System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, V4Value);
+        else WriteBytes6(b);
+        return b;
+    }
+
     public static InetAddr FromBytes6(ReadOnlySpan<byte> b) =>
         new(BinaryPrimitives.ReadUInt64BigEndian(b), BinaryPrimitives.ReadUInt64BigEndian(b[8..]));
 
