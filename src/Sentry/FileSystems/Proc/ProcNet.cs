@@ -181,7 +181,7 @@ public static class ProcNet
     static IEnumerable<Row> Rows(NetStack net, int family, int protocol) =>
         net.Inet.Snapshot().Where(s => s.Family == family && s.Protocol == protocol).Select(s => new Row(
             s.Local.Addr.ToBytes(family == Sock.AF_INET), s.Local.Port, s.Remote.Addr.ToBytes(family == Sock.AF_INET), s.Remote.Port,
-            s.State, s.TxQueue, s.RxQueue, s.Uid, s.Inode));
+            s.State, s.State == TCP_LISTEN ? 0 : s.TxQueue, s.RxQueue, s.Uid, s.Inode)); // a listener has nothing unsent
 
     static int Count(NetStack net, int family, int protocol, bool withTimeWait = true) =>
         Rows(net, family, protocol).Count(r => withTimeWait || r.State != TCP_TIME_WAIT);
