@@ -718,7 +718,8 @@ public sealed class UnixSocket : Socket
         Rx.Room.Notify();
         foreach (var m in unread)
         {
-            if (m.Sender != null && m.Sender != this) Interlocked.Add(ref m.Sender._inFlight, -m.Left);
+            // Only records count in their sender's _inFlight (a stream's bytes are counted by the queue).
+            if (m.Sender != null && m.Sender != this && Type != Sock.SOCK_STREAM) Interlocked.Add(ref m.Sender._inFlight, -m.Left);
             if (m.Fds != null) foreach (var f in m.Fds) f.DecRef();
         }
         foreach (var s in embryos) s.DecRef();
