@@ -36,6 +36,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/netlink.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,7 +47,7 @@
 
 #define NSYS 464          /* numbers 0..463 cover the x86-64 table (mseal is 462) */
 #define MAX_THREADS 16
-#define POOL 16           /* fds in a child's pool */
+#define POOL 26           /* fds in a child's pool */
 #define PAGE 4096UL
 #define ARENA_PAGES 32
 #define MAX_FORKS 24      /* forks per batch (forked children keep fuzzing) */
@@ -171,6 +174,20 @@ static void setup_pool(void)
     pool[n++] = open("/proc/self/maps", O_RDONLY);
     pool[n++] = open("/etc/passwd", O_RDONLY);
     pool[n++] = open("/dev/urandom", O_RDONLY);
+    /* Sockets: Unix stream and datagram pairs, a TCP listener with one connection (both ends), UDP, netlink. */
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0) { pool[n++] = p[0]; pool[n++] = p[1]; }
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, p) == 0) { pool[n++] = p[0]; pool[n++] = p[1]; }
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t inlen = sizeof in;
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    if (l >= 0 && bind(l, (struct sockaddr *)&in, sizeof in) == 0 && listen(l, 4) == 0 &&
+        getsockname(l, (struct sockaddr *)&in, &inlen) == 0) {
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        pool[n++] = l;
+        if (c >= 0 && connect(c, (struct sockaddr *)&in, sizeof in) == 0) { pool[n++] = c; pool[n++] = accept(l, NULL, NULL); }
+    }
+    pool[n++] = socket(AF_INET6, SOCK_DGRAM, 0);
+    pool[n++] = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
     while (n < POOL) pool[n++] = open("/dev/null", O_WRONLY);
 }
 
@@ -367,6 +384,19 @@ static const char *kinds(long nr)
     case SYS_get_robust_list: return "Ppp";
     case SYS_set_robust_list: return "pl";
     case SYS_close_range: return "ffF";
+    case SYS_socket: return "iii";
+    case SYS_socketpair: return "iiip";
+    case SYS_bind: case SYS_connect: return "fpl";
+    case SYS_listen: case SYS_shutdown: return "fi";
+    case SYS_accept: case SYS_getsockname: case SYS_getpeername: return "fpp";
+    case SYS_accept4: return "fppF";
+    case SYS_sendto: return "fplFpl";
+    case SYS_recvfrom: return "fplFpp";
+    case SYS_sendmsg: case SYS_recvmsg: return "fpF";
+    case SYS_sendmmsg: return "fpiF";
+    case SYS_recvmmsg: return "fpiFt";
+    case SYS_setsockopt: return "fiipl";
+    case SYS_getsockopt: return "fiipp";
     default: return "";
     }
 }
