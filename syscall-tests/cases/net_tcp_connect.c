@@ -86,7 +86,7 @@ int main(void)
 
     /* unreachable / unavailable */
     c = CHECK_OK(socket(AF_INET, SOCK_STREAM, 0));
-    struct sockaddr_in far = sin4("10.1.2.3", 80);
+    struct sockaddr_in far = sin4("192.0.2.77", 80);
     CHECK(bind(c, SA(far), sizeof far));
     struct sockaddr_in low = sin4("127.0.0.1", 80);
     CHECK(bind(c, SA(low), sizeof low) == 0 || errno == EACCES);

@@ -83,9 +83,9 @@ int main(void)
 
     /* bind errors of AF_INET6 */
     s = CHECK_OK(socket(AF_INET6, SOCK_STREAM, 0));
-    struct sockaddr_in6 far = sin6("2001:db8::1", 20023);
+    struct sockaddr_in6 far = sin6("fd00:1234:5678::9", 20023);
     CHECK(bind(s, SA(far), sizeof far));
-    struct sockaddr_in6 mfar = sin6("::ffff:10.0.0.1", 20023);
+    struct sockaddr_in6 mfar = sin6("::ffff:192.0.2.77", 20023);
     CHECK(bind(s, SA(mfar), sizeof mfar));
     CHECK(bind(s, SA(far), 20));
     struct sockaddr_in wrong = sin4("127.0.0.1", 20023);

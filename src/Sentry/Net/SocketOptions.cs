@@ -13,8 +13,14 @@ public sealed class SocketOptions
     public int LingerSeconds, Priority, RecvLowat = 1, Mark;
     public int PeekOffset = -1;
     string _boundDevice = "";
+    bool _filterAttached;
 
     static bool Flag(byte[] v) => BitConverter.ToInt32(v) != 0;
+
+    /// <summary>A buffer size as Linux reads it: SO_SNDBUF/SO_RCVBUF compare it as unsigned with wmem_max/rmem_max (so
+    /// -1 is the maximum); the FORCE variants take a negative as 0.</summary>
+    static int Capped(int v, bool force) =>
+        force ? Math.Min(Math.Max(v, 0), int.MaxValue / 2) : (int)Math.Min((uint)v, (uint)Sock.MaxBuffer);
 
     public Errno Set(Task t, Socket s, int name, byte[] v)
     {
@@ -40,18 +46,23 @@ public sealed class SocketOptions
                 _boundDevice = System.Text.Encoding.ASCII.GetString(v, 0, end < 0 ? Math.Min(v.Length, 16) : end);
                 return _boundDevice is "" or "lo" ? Errno.None : Errno.ENODEV;
             }
-            case Sock.SO_ATTACH_FILTER or Sock.SO_DETACH_FILTER:
+            case Sock.SO_ATTACH_FILTER:
+                _filterAttached = true;
                 return Errno.None; // no packets pass through a filter here: accepted without effect
+            case Sock.SO_DETACH_FILTER:
+                if (!_filterAttached) return Errno.ENOENT; // as Linux: nothing to detach
+                _filterAttached = false;
+                return Errno.None;
         }
         if (v.Length < 4) return Errno.EINVAL;
         int i = BitConverter.ToInt32(v);
         switch (name)
         {
             case Sock.SO_SNDBUF or Sock.SO_SNDBUFFORCE:
-                SendBuffer = Math.Max(Math.Min(Math.Max(i, 0), Sock.MaxBuffer) * 2, Sock.MinSendBuffer);
+                SendBuffer = Math.Max(Capped(i, name == Sock.SO_SNDBUFFORCE) * 2, Sock.MinSendBuffer);
                 return Errno.None;
             case Sock.SO_RCVBUF or Sock.SO_RCVBUFFORCE:
-                RecvBuffer = Math.Max(Math.Min(Math.Max(i, 0), Sock.MaxBuffer) * 2, Sock.MinRecvBuffer);
+                RecvBuffer = Math.Max(Capped(i, name == Sock.SO_RCVBUFFORCE) * 2, Sock.MinRecvBuffer);
                 return Errno.None;
             case Sock.SO_REUSEADDR: ReuseAddr = i != 0; return Errno.None;
             case Sock.SO_REUSEPORT: ReusePort = i != 0; return Errno.None;

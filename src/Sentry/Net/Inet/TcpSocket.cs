@@ -598,7 +598,11 @@ public sealed class TcpSocket : InetSocket
                         if (r != 0) return done > 0 ? done : r;
                         continue;
                     }
+                    // A non-blocking write moves at most a send buffer's worth: Linux copies into its send queue until
+                    // SO_SNDBUF is used, and the receiver's ACKs free it only after the call returns.
                     int n = Math.Min(room, data.Length - done);
+                    if (nonblock) n = Math.Min(n, Math.Max(Options.SendBuffer - done, 0));
+                    if (n == 0) return done;
                     p._rx.Append(data.Slice(done, n));
                     done += n;
                     notify = p;
@@ -742,6 +746,14 @@ public sealed class TcpSocket : InetSocket
 
     public override Errno SetOption(Task t, int level, int name, byte[] val)
     {
+        if (level == Sock.SOL_SOCKET && name is Sock.SO_SNDBUF or Sock.SO_RCVBUF or Sock.SO_SNDBUFFORCE or Sock.SO_RCVBUFFORCE)
+        {
+            var e = base.SetOption(t, level, name, val);
+            lock (_gate) Monitor.PulseAll(_gate); // a writer waiting for room looks again
+            Notify();
+            _peer?.Notify();
+            return e;
+        }
         if (level != Sock.SOL_TCP) return base.SetOption(t, level, name, val);
         if (name == TcpOpt.TCP_CONGESTION)
         {

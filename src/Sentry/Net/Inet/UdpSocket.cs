@@ -23,6 +23,8 @@ public sealed class UdpSocket : InetSocket
     readonly LinkedList<Datagram> _queue = new();
     int _queuedBytes;
     bool _connected, _rcvShut, _sndShut, _cork;
+    /// <summary>When the last datagram read arrived (SIOCGSTAMP); null before any.</summary>
+    DateTime? _lastArrival;
     Errno _err;
 
     public UdpSocket(InetStack stack, int family, int flags, uint uid)
@@ -74,7 +76,7 @@ public sealed class UdpSocket : InetSocket
         addr = Array.Empty<byte>();
         lock (_gate)
         {
-            if (!_connected) return Errno.ENOTCONN;
+            if (!_connected || Remote.Port == 0) return Errno.ENOTCONN; // inet_getname: no peer port, no peer
             addr = Format(Remote);
         }
         return Errno.None;
@@ -243,6 +245,7 @@ public sealed class UdpSocket : InetSocket
                 if (r != 0) return r;
             }
             d = _queue.First!.Value;
+            _lastArrival = d.Arrived;
             if (!peek)
             {
                 _queue.RemoveFirst();
@@ -343,6 +346,16 @@ public sealed class UdpSocket : InetSocket
             case Sock.SIOCOUTQ:
                 v = 0; // sent at once
                 break;
+            case Sock.SIOCGSTAMP or Sock.SIOCGSTAMPNS:
+            {
+                DateTime? at;
+                lock (_gate) at = _lastArrival;
+                if (at == null) return -(long)Errno.ENOENT;
+                long ticks = at.Value.Ticks - DateTime.UnixEpoch.Ticks;
+                long sec = ticks / TimeSpan.TicksPerSecond, sub = ticks % TimeSpan.TicksPerSecond;
+                var ts = Pair(sec, cmd == Sock.SIOCGSTAMP ? sub / TicksPerUs : sub * NsPerTick);
+                return t.Mem.Write(arg, ts) ? 0 : -(long)Errno.EFAULT;
+            }
             default:
                 return base.Ioctl(t, cmd, arg);
         }
