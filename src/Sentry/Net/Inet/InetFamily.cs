@@ -33,8 +33,8 @@ public sealed class InetFamily : ISocketFamily
             case Sock.SOCK_DGRAM:
                 // ICMP echo ("ping") sockets: net.ipv4.ping_group_range is empty by default.
                 if (protocol == (_family == Sock.AF_INET ? IpOpt.IPPROTO_ICMP : IpOpt.IPPROTO_ICMPV6)) return Errno.EACCES;
-                if (protocol != 0 && protocol != IpOpt.IPPROTO_UDP) return Errno.EPROTONOSUPPORT;
-                socket = new UdpSocket(_stack, _family, flags, uid);
+                if (protocol != 0 && protocol != IpOpt.IPPROTO_UDP && protocol != IpOpt.IPPROTO_UDPLITE) return Errno.EPROTONOSUPPORT;
+                socket = new UdpSocket(_stack, _family, flags, uid, lite: protocol == IpOpt.IPPROTO_UDPLITE);
                 return Errno.None;
             case Sock.SOCK_RAW or Sock.SOCK_PACKET:
                 return Errno.EPERM; // raw sockets are not served (as without CAP_NET_RAW)

@@ -18,6 +18,8 @@ public sealed class InetStack
 {
     public PortTable Tcp { get; } = new();
     public PortTable Udp { get; } = new();
+    /// <summary>UDP-Lite's ports: a protocol of its own, so a port of its own space.</summary>
+    public PortTable UdpLite { get; } = new();
 
     /// <summary>
     /// The sockets /proc/net/tcp, tcp6, udp and udp6 show: TCP sockets that listen or are connected, UDP sockets that

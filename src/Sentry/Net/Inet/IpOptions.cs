@@ -26,7 +26,7 @@ public static class IpOpt
     /// <summary>The loopback device's MTU as IP_MTU reports it (capped at IP_MAX_MTU) and as IPV6_MTU does.</summary>
     public const int LoopbackMtu4 = 65535, LoopbackMtu6 = 65536;
 
-    public const int IPPROTO_IP = 0, IPPROTO_ICMP = 1, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_ICMPV6 = 58,
+    public const int IPPROTO_IP = 0, IPPROTO_ICMP = 1, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_UDPLITE = 136, IPPROTO_ICMPV6 = 58,
         IPPROTO_RAW = 255;
 }
 

@@ -27,10 +27,18 @@ public sealed class UdpSocket : InetSocket
     DateTime? _lastArrival;
     Errno _err;
 
-    public UdpSocket(InetStack stack, int family, int flags, uint uid)
-        : base(stack, family, Sock.SOCK_DGRAM, IpOpt.IPPROTO_UDP, flags, uid) { }
+    /// <summary>UDP-Lite (RFC 3828): UDP whose checksum may cover only a prefix. On the loopback nothing is corrupted,
+    /// so it is UDP in its own port space with the coverage options kept and reported.</summary>
+    readonly bool _lite;
+    const int SOL_UDPLITE = 136, UDPLITE_SEND_CSCOV = 10, UDPLITE_RECV_CSCOV = 11;
+    /// <summary>Linux's rule for a coverage: 0 is the whole datagram, else at least the 8-byte header, at most 65535.</summary>
+    static int Coverage(int v) => v == 0 ? 0 : Math.Clamp(v, 8, 0xffff);
+    int _sendCoverage, _recvCoverage;
 
-    internal override PortTable Table => Stack.Udp;
+    public UdpSocket(InetStack stack, int family, int flags, uint uid, bool lite = false)
+        : base(stack, family, Sock.SOCK_DGRAM, lite ? IpOpt.IPPROTO_UDPLITE : IpOpt.IPPROTO_UDP, flags, uid) => _lite = lite;
+
+    internal override PortTable Table => _lite ? Stack.UdpLite : Stack.Udp;
     protected override object BindGate => _gate;
     protected override bool HasPeer => _connected;
     internal override int StateNumber => _connected ? (int)TcpState.Established : (int)TcpState.Close;
@@ -190,7 +198,7 @@ public sealed class UdpSocket : InetSocket
     {
         UdpSocket? best = null;
         int bestScore = 0;
-        foreach (var s in Stack.Udp.At(dst.Port))
+        foreach (var s in Table.At(dst.Port))
         {
             if (s is not UdpSocket u || !PortTable.Accepts(u, dst.Addr)) continue;
             int score = PortTable.Score(u, dst.Addr);
@@ -364,12 +372,14 @@ public sealed class UdpSocket : InetSocket
 
     public override Errno SetOption(Task t, int level, int name, byte[] val)
     {
-        if (level != Sock.SOL_UDP) return base.SetOption(t, level, name, val);
+        if (level != Sock.SOL_UDP && !(_lite && level == SOL_UDPLITE)) return base.SetOption(t, level, name, val);
         if (val.Length < 4) return Errno.EINVAL;
         int i = BitConverter.ToInt32(val);
         switch (name)
         {
             case UDP_CORK: _cork = i != 0; return Errno.None;
+            case UDPLITE_SEND_CSCOV when _lite: _sendCoverage = Coverage(i); return Errno.None;
+            case UDPLITE_RECV_CSCOV when _lite: _recvCoverage = Coverage(i); return Errno.None;
             case UDP_SEGMENT or UDP_GRO: return Errno.None;
         }
         return Errno.ENOPROTOOPT;
@@ -377,11 +387,13 @@ public sealed class UdpSocket : InetSocket
 
     public override Errno GetOption(Task t, int level, int name, out byte[] val)
     {
-        if (level != Sock.SOL_UDP) return base.GetOption(t, level, name, out val);
+        if (level != Sock.SOL_UDP && !(_lite && level == SOL_UDPLITE)) return base.GetOption(t, level, name, out val);
         val = Array.Empty<byte>();
         switch (name)
         {
             case UDP_CORK: val = Int(_cork ? 1 : 0); return Errno.None;
+            case UDPLITE_SEND_CSCOV when _lite: val = Int(_sendCoverage); return Errno.None;
+            case UDPLITE_RECV_CSCOV when _lite: val = Int(_recvCoverage); return Errno.None;
             case UDP_SEGMENT or UDP_GRO: val = Int(0); return Errno.None;
         }
         return Errno.ENOPROTOOPT;
