@@ -150,6 +150,8 @@ public sealed class SendMessage
     public List<FileDescription>? Fds;
     /// <summary>SCM_CREDENTIALS, checked against the sender's own ids.</summary>
     public UCred? Creds;
+    /// <summary>Control messages of other levels (IP_TTL, IPV6_HOPLIMIT …), for the family to use or refuse.</summary>
+    public List<ControlMessage>? Control;
 }
 
 /// <summary>What a receive gives back besides its bytes.</summary>

@@ -385,6 +385,7 @@ static class SocketSyscalls
                         return Errno.EINVAL;
                 }
             }
+            else (msg.Control ??= new List<ControlMessage>()).Add(new ControlMessage(level, type, buf[(off + CmsgHdrSize)..(off + (int)clen)]));
             off += (int)((clen + 7) & ~7UL);
         }
         return Errno.None;

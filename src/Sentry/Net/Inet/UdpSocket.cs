@@ -46,6 +46,40 @@ public sealed class UdpSocket : InetSocket
     internal override int TxQueueBytes => 0;
     protected override bool RaisesSigPipe => false;
 
+    /// <summary>sendmsg's IP_TTL/IP_TOS and IPV6_HOPLIMIT/IPV6_TCLASS for this datagram alone, checked as Linux's
+    /// ip_cmsg_send and ip6_datagram_send_ctl (an int each; -1 is the socket's value for the IPv6 ones). Other
+    /// IP-level control messages (IP_PKTINFO, IPV6_PKTINFO …) are accepted without effect: the loopback has one route.</summary>
+    static Errno PerMessage(List<ControlMessage>? control, ref int ttl, ref int tos)
+    {
+        if (control == null) return Errno.None;
+        foreach (var c in control)
+        {
+            bool isInt = c.Data.Length == sizeof(int);
+            int v = isInt ? BitConverter.ToInt32(c.Data) : 0;
+            switch ((c.Level, c.Type))
+            {
+                case (Sock.SOL_IP, IpOpt.IP_TTL):
+                    if (!isInt || v is < 1 or > 255) return Errno.EINVAL;
+                    ttl = v;
+                    break;
+                case (Sock.SOL_IP, IpOpt.IP_TOS):
+                    if (c.Data.Length == 1) v = c.Data[0];
+                    else if (!isInt || v is < 0 or > 255) return Errno.EINVAL;
+                    tos = v;
+                    break;
+                case (Sock.SOL_IPV6, IpOpt.IPV6_HOPLIMIT):
+                    if (!isInt || v is < -1 or > 255) return Errno.EINVAL;
+                    if (v != -1) ttl = v;
+                    break;
+                case (Sock.SOL_IPV6, IpOpt.IPV6_TCLASS):
+                    if (!isInt || v is < -1 or > 255) return Errno.EINVAL;
+                    if (v != -1) tos = v;
+                    break;
+            }
+        }
+        return Errno.None;
+    }
+
     // ---- connecting ----
 
     public override Errno Connect(Task t, byte[] addr, bool nonblock)
@@ -153,6 +187,8 @@ public sealed class UdpSocket : InetSocket
         }
         int ttl = dst.Addr.IsV4 ? (Ip.Ttl == -1 ? IpOpt.DefaultTtl : Ip.Ttl) : (Ip.HopLimit == -1 ? IpOpt.DefaultTtl : Ip.HopLimit);
         int tos = dst.Addr.IsV4 ? Ip.Tos : Math.Max(Ip.TClass, 0);
+        var ce = PerMessage(msg.Control, ref ttl, ref tos);
+        if (ce != Errno.None) return -(long)ce;
         to.Deliver(new Datagram(data.ToArray(), src, dst.Addr, ttl, tos, DateTime.UtcNow));
         return data.Length;
     }
