@@ -2,6 +2,7 @@
 #ifndef NET_IFIOCTL_H
 #define NET_IFIOCTL_H
 #include "common.h"
+#include "net_fresh_netns.h"
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sched.h>
@@ -10,18 +11,6 @@
 #include <sys/wait.h>
 #include <linux/netlink.h>
 
-static void fresh_netns(void)
-{
-    if (unshare(CLONE_NEWNET) != 0)
-        return; /* the sandbox: its network already is a fresh namespace */
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq r = {0};
-    strcpy(r.ifr_name, "lo");
-    ioctl(s, SIOCGIFFLAGS, &r);
-    r.ifr_flags |= IFF_UP;
-    ioctl(s, SIOCSIFFLAGS, &r);
-    close(s);
-}
 
 static const char *addr(struct sockaddr *sa)
 {

@@ -3,6 +3,7 @@
 #ifndef NET_NETLINK_H
 #define NET_NETLINK_H
 #include "common.h"
+#include "net_fresh_netns.h"
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -14,18 +15,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-static void fresh_netns(void)
-{
-    if (unshare(CLONE_NEWNET) != 0)
-        return; /* the sandbox: its network already is a fresh namespace */
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq r = {0};
-    strcpy(r.ifr_name, "lo");
-    ioctl(s, SIOCGIFFLAGS, &r);
-    r.ifr_flags |= IFF_UP;
-    ioctl(s, SIOCSIFFLAGS, &r);
-    close(s);
-}
 
 struct nlreq {
     struct nlmsghdr h;

@@ -131,6 +131,19 @@ public abstract class InetSocket : Socket
         return e;
     }
 
+    /// <summary>connect's part TCP and UDP share, under the socket's gate: the target as this socket reaches it (a
+    /// wildcard is the loopback), an ephemeral port when unbound, the source address fixed, the peer recorded.</summary>
+    internal Errno SetRemote(ref InetEndpoint dst)
+    {
+        dst = new InetEndpoint(ConnectTarget(dst.Addr), dst.Port);
+        if (!Reachable(dst.Addr)) return Errno.ENETUNREACH;
+        var e = AutoBind();
+        if (e != Errno.None) return e;
+        FixSource(dst.Addr);
+        RemoteBox = new(dst);
+        return Errno.None;
+    }
+
     /// <summary>A connect fixes a wildcard local address to the route's source.</summary>
     internal void FixSource(InetAddr dst)
     {

@@ -142,12 +142,8 @@ public sealed class TcpSocket : InetSocket
                 var e = InetSockaddr.Parse(addr, Family, out dst);
                 if (e != Errno.None) return e;
                 if (IsV6 && dst.Addr.IsV4 && V6Only) return Errno.ENETUNREACH;
-                dst = new InetEndpoint(ConnectTarget(dst.Addr), dst.Port);
-                if (!Reachable(dst.Addr)) return Errno.ENETUNREACH;
-                e = AutoBind();
+                e = SetRemote(ref dst);
                 if (e != Errno.None) return e;
-                FixSource(dst.Addr);
-                RemoteBox = new(dst);
                 _state = TcpState.SynSent;
                 _sock = Conn.Connecting;
                 _rcvShut = _sndShut = _done = false;

@@ -101,12 +101,8 @@ public sealed class UdpSocket : InetSocket
             return InetSockaddr.FamilyOf(addr) == Sock.AF_INET ? Errno.EAFNOSUPPORT : Errno.ENETUNREACH;
         lock (_gate)
         {
-            dst = new InetEndpoint(ConnectTarget(dst.Addr), dst.Port);
-            if (!Reachable(dst.Addr)) return Errno.ENETUNREACH;
-            e = AutoBind();
+            e = SetRemote(ref dst);
             if (e != Errno.None) return e;
-            FixSource(dst.Addr);
-            RemoteBox = new(dst);
             _connected = true;
         }
         Queue.Notify();
