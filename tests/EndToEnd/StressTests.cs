@@ -138,6 +138,9 @@ public sealed class StressTests : IClassFixture<TempDirFixture>
         File.Delete(log);
         using var r = new WatchedRunsc("do", "--debug-log", log, bin, mode, n.ToString());
         Assert.Equal("start", r.ReadLine());
+        // Counted once the guest waits for "go": its first wait on stdin starts the kernel's host epoll (one fd), which
+        // must not be taken for a leak of the phase.
+        WaitUntilGuestBlocks(r.Pid);
         int fdsBefore = FdCount(r.Pid);
         r.Go();
         Assert.Equal($"{mode} {n}/{n}", r.ReadLine(timeoutMs));
