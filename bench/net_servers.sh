@@ -12,6 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ours=$(realpath "${1:-$here/../out/runsc}")
 gvisor=${GVISOR:-/usr/bin/runsc}
 work=$(mktemp -d /tmp/aknet.XXXXXX)
+chmod 755 "$work" # nginx workers run as www-data
 trap 'rm -rf "$work"' EXIT
 for p in redis-server redis-benchmark nginx wrk; do
     command -v $p >/dev/null || { echo "missing $p: apt-get install redis-server redis-tools nginx-light wrk" >&2; exit 1; }

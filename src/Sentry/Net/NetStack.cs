@@ -49,6 +49,8 @@ public sealed class NetStack
     public Errno Create(Task t, int family, int type, int protocol, int flags, out Socket? socket)
     {
         socket = null;
+        // Packet sockets are never served; EPERM as to a process without CAP_NET_RAW (gVisor's answer too).
+        if (family == Sock.AF_PACKET) return Errno.EPERM;
         if (!_families.TryGetValue(family, out var f)) return Errno.EAFNOSUPPORT;
         return f.Create(t, type, protocol, flags, out socket);
     }

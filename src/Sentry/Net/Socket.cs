@@ -115,7 +115,7 @@ public abstract class Socket : FileDescription
     public long Deadline(bool send)
     {
         long ms = send ? Options.SendTimeoutMs : Options.RecvTimeoutMs;
-        return ms == 0 ? long.MaxValue : Environment.TickCount64 + ms;
+        return ms == 0 ? long.MaxValue : ms == SocketOptions.Immediate ? Environment.TickCount64 : Environment.TickCount64 + ms;
     }
 
     /// <summary>

@@ -6,7 +6,11 @@ namespace AppKernel.Sentry.Net;
 /// buffers, timeouts, SO_PASSCRED) used.</summary>
 public sealed class SocketOptions
 {
+    /// <summary>SO_RCVTIMEO/SO_SNDTIMEO in ms: 0 waits forever, <see cref="Immediate"/> not at all.</summary>
     public long RecvTimeoutMs, SendTimeoutMs;
+    /// <summary>A negative timeout: Linux's sock_set_timeout makes it 0 jiffies, so a blocking call fails at once
+    /// with EAGAIN (and getsockopt reads back 0).</summary>
+    public const long Immediate = -1;
     public int SendBuffer = Sock.DefaultBuffer, RecvBuffer = Sock.DefaultBuffer;
     public bool ReuseAddr, ReusePort, KeepAlive, PassCred, OobInline, Broadcast, Timestamp, TimestampNs, DontRoute;
     public bool LingerOn;
@@ -31,7 +35,7 @@ public sealed class SocketOptions
                 if (v.Length < 16) return Errno.EINVAL;
                 long sec = BitConverter.ToInt64(v, 0), usec = BitConverter.ToInt64(v, 8);
                 if (usec < 0 || usec >= 1_000_000) return Errno.EDOM;
-                long ms = sec < 0 ? 0 : sec > int.MaxValue / 1000 ? int.MaxValue : sec * 1000 + (usec + 999) / 1000;
+                long ms = sec < 0 ? Immediate : sec > int.MaxValue / 1000 ? int.MaxValue : sec * 1000 + (usec + 999) / 1000;
                 if (name == Sock.SO_RCVTIMEO) RecvTimeoutMs = ms; else SendTimeoutMs = ms;
                 return Errno.None;
             }
@@ -97,7 +101,7 @@ public sealed class SocketOptions
         {
             case Sock.SO_RCVTIMEO or Sock.SO_SNDTIMEO:
             {
-                long ms = name == Sock.SO_RCVTIMEO ? RecvTimeoutMs : SendTimeoutMs;
+                long ms = Math.Max(name == Sock.SO_RCVTIMEO ? RecvTimeoutMs : SendTimeoutMs, 0);
                 v = new byte[16];
                 BitConverter.TryWriteBytes(v.AsSpan(0), ms / 1000);
                 BitConverter.TryWriteBytes(v.AsSpan(8), ms % 1000 * 1000);

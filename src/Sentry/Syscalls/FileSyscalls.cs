@@ -115,6 +115,11 @@ static class FileSyscalls
                 if (!t.Mem.Read(arg, out int on)) return Err(Errno.EFAULT);
                 f.Flags = on != 0 ? f.Flags | OpenFlags.O_NONBLOCK : f.Flags & ~OpenFlags.O_NONBLOCK;
                 return 0;
+            case FIOASYNC:
+                // The flag only, as fcntl(F_SETFL, O_ASYNC): no SIGIO is sent (nginx sets it on its channels).
+                if (!t.Mem.Read(arg, out int async)) return Err(Errno.EFAULT);
+                f.Flags = async != 0 ? f.Flags | OpenFlags.O_ASYNC : f.Flags & ~OpenFlags.O_ASYNC;
+                return 0;
             default:
                 return f.Ioctl(t, cmd, arg);
         }
