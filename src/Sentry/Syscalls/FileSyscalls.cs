@@ -37,7 +37,7 @@ static class FileSyscalls
             if (offset < 0) return Err(Errno.EINVAL);
             if (!f.Seekable) return Err(Errno.ESPIPE);
         }
-        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, OneIov(buf, count), write: false);
+        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: false);
         return GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1);
     }
 
@@ -51,12 +51,9 @@ static class FileSyscalls
             if (offset < 0) return Err(Errno.EINVAL);
             if (!f.Seekable) return Err(Errno.ESPIPE);
         }
-        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, OneIov(buf, count), write: true);
+        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: true);
         return GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1);
     }
-
-    static IoVec[] OneIov(ulong buf, ulong count) =>
-        new[] { new IoVec { Base = (nint)buf, Len = (nuint)Math.Min(count, (ulong)GuestIO.MaxRw) } };
 
     static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
     {

@@ -64,15 +64,31 @@ static class GuestIO
     /// when the iovecs' accessible prefix cannot take what it would give.</summary>
     public static bool ReadFaults(Task t, FileDescription f, IoVec[] iovs)
     {
-        ulong room = 0;
+        ulong room = AccessiblePrefix(t, iovs, forWrite: true, out ulong total);
+        return room < total && f.ReadFaultsWithRoom(room);
+    }
+
+    /// <summary>How many bytes from the start of the iovecs the guest can have written into (read) or read from
+    /// (write): the accessible part up to the first iovec that is cut short. total: the iovecs' whole length.</summary>
+    public static ulong AccessiblePrefix(Task t, IoVec[] iovs, bool forWrite, out ulong total)
+    {
+        ulong prefix = 0;
+        bool cut = false;
+        total = 0;
         foreach (var v in iovs)
         {
-            ulong ok = Accessible(t, (ulong)v.Base, (ulong)v.Len, forWrite: true);
-            if (ok < (ulong)v.Len) return f.ReadFaultsWithRoom(room + ok);
-            room += ok;
+            total += v.Len;
+            if (cut) continue;
+            ulong ok = Accessible(t, (ulong)v.Base, v.Len, forWrite);
+            prefix += ok;
+            if (ok < v.Len) cut = true;
         }
-        return false;
+        return prefix;
     }
+
+    /// <summary>One guest buffer as an iovec, at most MaxRw long (read, write, sendto, recvfrom on a socket).</summary>
+    public static IoVec[] OneIov(ulong buf, ulong count) =>
+        new[] { new IoVec { Base = (nint)buf, Len = (nuint)Math.Min(count, (ulong)MaxRw) } };
 
     public static long WriteFrom(Task t, FileDescription f, ulong buf, ulong count, long offset)
     {

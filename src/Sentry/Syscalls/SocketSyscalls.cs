@@ -206,7 +206,7 @@ static class SocketSyscalls
             if (e != Errno.None) return Err(e);
             msg.To = to;
         }
-        var iov = new[] { new IoVec { Base = (nint)buf, Len = (nuint)Math.Min(len, (ulong)GuestIO.MaxRw) } };
+        var iov = GuestIO.OneIov(buf, len);
         return SendData(t, r.Socket!, iov, msg);
     }
 
@@ -215,7 +215,7 @@ static class SocketSyscalls
         using var r = Get(t, fd);
         if (r.Error != Errno.None) return Err(r.Error);
         var msg = new RecvMessage { Flags = flags };
-        var iov = new[] { new IoVec { Base = (nint)buf, Len = (nuint)Math.Min(len, (ulong)GuestIO.MaxRw) } };
+        var iov = GuestIO.OneIov(buf, len);
         long n = RecvData(t, r.Socket!, iov, msg);
         if (n < 0) return n;
         if (addr != 0 && msg.From != null)
@@ -496,16 +496,7 @@ static class SocketSyscalls
     /// message whole. A partly unreadable buffer sends its readable prefix, or fails with EFAULT.</summary>
     static long SendData(Task t, Net.Socket s, IoVec[] iovs, SendMessage msg)
     {
-        ulong total = 0, readable = 0;
-        bool cut = false;
-        foreach (var v in iovs)
-        {
-            total += v.Len;
-            if (cut) continue;
-            ulong ok = GuestIO.Accessible(t, (ulong)v.Base, v.Len, forWrite: false);
-            readable += ok;
-            if (ok < v.Len) cut = true;
-        }
+        ulong readable = GuestIO.AccessiblePrefix(t, iovs, forWrite: false, out ulong total);
         if (total > (ulong)GuestIO.MaxRw) total = (ulong)GuestIO.MaxRw;
         if (readable > total) readable = total;
         // The size is judged before the data is read (EMSGSIZE, not EFAULT, for a huge bad buffer).
@@ -557,16 +548,7 @@ static class SocketSyscalls
     /// <summary>Receives into the guest's iovecs, asking for no more than their writable prefix can take.</summary>
     static long RecvData(Task t, Net.Socket s, IoVec[] iovs, RecvMessage msg)
     {
-        ulong total = 0, room = 0;
-        bool cut = false;
-        foreach (var v in iovs)
-        {
-            total += v.Len;
-            if (cut) continue;
-            ulong ok = GuestIO.Accessible(t, (ulong)v.Base, v.Len, forWrite: true);
-            room += ok;
-            if (ok < v.Len) cut = true;
-        }
+        ulong room = GuestIO.AccessiblePrefix(t, iovs, forWrite: true, out ulong total);
         if (total > (ulong)GuestIO.MaxRw) total = (ulong)GuestIO.MaxRw;
         if (room > total) room = total;
         // TCP's MSG_TRUNC discards what it counts: the buffer is never written, so it need not be there.

@@ -123,15 +123,22 @@ public sealed class RouteProtocol
 
     static bool IsLoopback(NetInterface i) => (i.Flags & NetInterface.IFF_LOOPBACK) != 0;
 
-    /// <summary>RTM_NEWLINK for one interface, its attributes in rtnl_fill_ifinfo's order.</summary>
-    static void Link(NlWriter w, NetInterface i, ushort flags, uint seq, uint portId)
+    /// <summary>struct ifinfomsg of an interface: family, type, index, flags (no change mask).</summary>
+    static void IfInfo(NlWriter w, NetInterface i, int family)
     {
-        w.Begin(Rtm.NEWLINK, flags, seq, portId);
         Span<byte> ifi = stackalloc byte[Rtm.IfInfoMsgLen];
+        ifi[0] = (byte)family;
         BinaryPrimitives.WriteUInt16LittleEndian(ifi[2..], i.HardwareType);
         BinaryPrimitives.WriteInt32LittleEndian(ifi[4..], i.Index);
         BinaryPrimitives.WriteUInt32LittleEndian(ifi[8..], i.Flags);
         w.Raw(ifi);
+    }
+
+    /// <summary>RTM_NEWLINK for one interface, its attributes in rtnl_fill_ifinfo's order.</summary>
+    static void Link(NlWriter w, NetInterface i, ushort flags, uint seq, uint portId)
+    {
+        w.Begin(Rtm.NEWLINK, flags, seq, portId);
+        IfInfo(w, i, Sock.AF_UNSPEC);
         w.Str(Ifla.IFNAME, i.Name);
         w.U32(Ifla.TXQLEN, Ifla.LoTxQueueLen);
         w.U8(Ifla.OPERSTATE, Ifla.IF_OPER_UNKNOWN);
@@ -176,12 +183,7 @@ public sealed class RouteProtocol
     static void Inet6Link(NlWriter w, NetInterface i, uint seq, uint portId)
     {
         w.Begin(Rtm.NEWLINK, Nl.NLM_F_MULTI, seq, portId);
-        Span<byte> ifi = stackalloc byte[Rtm.IfInfoMsgLen];
-        ifi[0] = Sock.AF_INET6;
-        BinaryPrimitives.WriteUInt16LittleEndian(ifi[2..], i.HardwareType);
-        BinaryPrimitives.WriteInt32LittleEndian(ifi[4..], i.Index);
-        BinaryPrimitives.WriteUInt32LittleEndian(ifi[8..], i.Flags);
-        w.Raw(ifi);
+        IfInfo(w, i, Sock.AF_INET6);
         w.Str(Ifla.IFNAME, i.Name);
         w.Attr(Ifla.ADDRESS, i.HardwareAddress);
         w.U32(Ifla.MTU, (uint)i.Mtu);
