@@ -1,3 +1,4 @@
+using AppKernel.Sentry.FileSystems.DevPts;
 using AppKernel.Sentry.FileSystems.Host;
 using AppKernel.Sentry.Loader;
 using AppKernel.Sentry.Vfs;
@@ -114,9 +115,21 @@ public sealed class GuestProcess
             t.Fs.Cwd = dir;
         }
         var terminal = new HostTerminal(t.Group.Pgid, t.Group.Sid);
+        var console = spec.Console ? ConsoleFor(t, stdio, spec) : null;
         for (int fd = 0; fd < 3 && fd < stdio.Count; fd++)
-            if (stdio[fd] >= 0 && Tmds.Linux.LibC.fcntl(stdio[fd], Tmds.Linux.LibC.F_GETFD) >= 0)
-                t.Fds.InstallAt(fd, new HostStdio(stdio[fd], fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal, t.Kernel.HostFds), false);
+        {
+            if (stdio[fd] < 0 || Tmds.Linux.LibC.fcntl(stdio[fd], Tmds.Linux.LibC.F_GETFD) < 0) continue;
+            if (console != null && console.Value.Console.Is(stdio[fd]))
+            {
+                var (con, ptsPath) = console.Value;
+                if (DevPtsFs.OpenReplica(t, con.Terminal, OpenFlags.O_RDWR, ptsPath, ptsPath.Inode, out var replica) == Errno.None)
+                {
+                    t.Fds.InstallAt(fd, replica!, false);
+                    continue;
+                }
+            }
+            t.Fds.InstallAt(fd, new HostStdio(stdio[fd], fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY, terminal, t.Kernel.HostFds), false);
+        }
 
         string prog = spec.Argv[0];
         string path = prog.Contains('/') ? prog : SearchPath(t, prog, spec.Env);
@@ -131,6 +144,16 @@ public sealed class GuestProcess
         if (t.TermSignal != 0)
             _k.Log.LogInformation("guest killed by signal {Sig}{Core}", t.TermSignal, t.CoreDumped ? " (core dumped)" : "");
         return new InitResult(t.ShellStatus, t.TermSignal != 0 ? SignalMessage(t.TermSignal, t.CoreDumped) : null);
+    }
+
+    /// <summary>The kernel's console over the first stdio fd that is a host terminal, and its replica's path
+    /// (/dev/pts/N); the init opens it first, so it becomes its controlling terminal.</summary>
+    static (HostConsole Console, VfsPath Path)? ConsoleFor(Task t, IReadOnlyList<int> stdio, ProcessSpec spec)
+    {
+        var console = t.Kernel.Console ??= HostConsole.Attach(t.Kernel, stdio, spec.Uid, spec.Gid);
+        if (console == null) return null;
+        var e = PathWalker.Resolve(t, t.Fs.Root, $"/dev/pts/{console.Terminal.Index}", true, out var path);
+        return e == Errno.None ? (console, path) : null;
     }
 
     InitResult Failed(int status, string message)

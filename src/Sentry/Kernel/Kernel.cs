@@ -1,3 +1,4 @@
+using AppKernel.Sentry.FileSystems.DevPts;
 using System.Diagnostics;
 using AppKernel.Sentry.FileSystems.Dev;
 using AppKernel.Sentry.FileSystems.Proc;
@@ -48,6 +49,11 @@ public sealed class Kernel
     int _nextPid = 1;
     readonly HashSet<long> _loggedUnimplemented = new();
 
+    /// <summary>The sandbox's pseudo-terminals (/dev/pts, /dev/ptmx).</summary>
+    public DevPtsFs DevPts { get; }
+    /// <summary>runsc's own terminal bridged to a Sentry terminal (the init's), if runsc has one.</summary>
+    public FileSystems.Host.HostConsole? Console { get; set; }
+
     /// <summary>rootFs: the container's root directory (the gofer's); unless options say it is writable or
     /// read-only, an in-memory overlay keeps every change, so the host's files are never written.</summary>
     public Kernel(KernelOptions options, ILogger log, Inode rootFs)
@@ -59,7 +65,9 @@ public sealed class Kernel
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly));
         var dummyTask = Task.ForSetup(this);
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
-        MountSynthetic(dummyTask, "/dev", DevFs.Create(), "devtmpfs");
+        DevPts = new DevPtsFs(this);
+        MountSynthetic(dummyTask, "/dev", DevFs.Create(DevPts), "devtmpfs");
+        MountSynthetic(dummyTask, "/dev/pts", DevPts.Root, "devpts");
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");
         MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff), "tmpfs");
         if (options.HostNetwork) AppKernel.Sentry.Net.Host.HostInetFamily.Install(Net, HostFds);

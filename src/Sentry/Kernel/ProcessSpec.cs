@@ -18,6 +18,9 @@ public sealed record ProcessSpec
     public bool NoNewPrivileges { get; init; }
     /// <summary>Its capability sets before its first exec (which moves them as capabilities(7) says); null: root's all.</summary>
     public CapabilitySets? Capabilities { get; init; }
+    /// <summary>Whether the process's stdio that is a host terminal becomes a Sentry terminal bridged to it
+    /// (<see cref="FileSystems.Host.HostConsole"/>), its controlling terminal; the container's init and `runsc do`.</summary>
+    public bool Console { get; init; }
     /// <summary>The seccomp profile the process runs under (after its first exec, as runc installs it).</summary>
     public SyscallFilter? Filter { get; init; }
 }

@@ -195,7 +195,13 @@ public sealed partial class Task
             if (sig == SIGKILL || act.Handler == SIG_DFL)
             {
                 if (DefaultIgnored(sig)) continue;
-                if (DefaultStop(sig)) { Group.BeginStop(this, sig); continue; }
+                if (DefaultStop(sig))
+                {
+                    // Nobody could continue an orphaned group: terminal stops are dropped there (SIGSTOP is not).
+                    if (sig != SIGSTOP && JobControl.Orphaned(Kernel, Pgid)) continue;
+                    Group.BeginStop(this, sig);
+                    continue;
+                }
                 Terminate(sig, DefaultCore(sig));
                 return;
             }

@@ -63,6 +63,7 @@ public sealed partial class Task
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Pgid = Pgid,
             Sid = Sid,
+            Tty = Tty,
             // A CLONE_PARENT child is its grandparent's as the caller is, so it tells it with the caller's own exit signal (Linux's copy_process).
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
@@ -319,6 +320,8 @@ public sealed partial class Task
     /// <summary>The end of Run: become a zombie for the parent to reap; children go to pid 1.</summary>
     void ExitTree()
     {
+        // A session leader's end takes the terminal from its session (its foreground group hears SIGHUP).
+        if (Sid == Tgid && Tty != null) JobControl.Disassociate(this, onExit: true);
         var orphans = new List<Task>();
         lock (Kernel.TreeLock)
         {
@@ -351,6 +354,7 @@ public sealed partial class Task
             Monitor.PulseAll(Kernel.TreeLock);
         }
         ExitWaiters.Notify();
+        JobControl.HangUpOrphans(this, orphans);
         // PR_SET_PDEATHSIG: each child that asked is told its parent is gone (Linux ties it to the parent thread;
         // here children belong to the process, so it is the process's end).
         foreach (var c in orphans)
@@ -470,6 +474,7 @@ public sealed partial class Task
         {
             if (Kernel.Tasks().Exists(p => p.Pgid == Tgid)) return -(long)Errno.EPERM;
             Sid = Pgid = Tgid;
+            Tty = null; // a new session starts without a controlling terminal
             return Tgid;
         }
     }

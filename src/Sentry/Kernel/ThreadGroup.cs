@@ -12,6 +12,8 @@ public sealed partial class ThreadGroup
     Task? _execTask;
     /// <summary>The process group and session (pid 1 leads both), and PR_SET_CHILD_SUBREAPER: per process in Linux.</summary>
     public int Pgid = 1, Sid = 1;
+    /// <summary>The controlling terminal (Linux's signal->tty); changed under the tree lock (<see cref="JobControl"/>).</summary>
+    public volatile AppKernel.Sentry.FileSystems.DevPts.Terminal? Tty;
     public bool ChildSubreaper;
 
     public ThreadGroup(Task leader)

@@ -1,3 +1,4 @@
+using AppKernel.Sentry.FileSystems.DevPts;
 using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.Kernel;
 using AppKernel.Sentry.Memory;
@@ -8,7 +9,7 @@ namespace AppKernel.Sentry.FileSystems.Dev;
 /// <summary>/dev: the Sentry's own devices; never the host's.</summary>
 public static class DevFs
 {
-    public static Inode Create()
+    public static Inode Create(DevPtsFs devpts)
     {
         var shm = new SynthDir { Perm = 0x3ff, Dev = 0x6 }; // 01777; tmpfs comes with the VFS issue
         return new SynthDir { Perm = 0x1ed, Dev = 0x6 }
@@ -22,7 +23,8 @@ public static class DevFs
             .Add("stdout", new SynthSymlink("/proc/self/fd/1"))
             .Add("stderr", new SynthSymlink("/proc/self/fd/2"))
             .Add("tty", new TtyDevice { Rdev = (5UL << 8) | 0, Perm = 0x1b6, Dev = 0x6 })
-            .Add("pts", new SynthDir { Perm = 0x1ed, Dev = 0x6 })
+            .Add("ptmx", new PtmxNode(devpts) { Rdev = DevPtsFs.PtmxRdev, Perm = 0x1b6, Dev = 0x6 })
+            .Add("pts", new SynthDir { Perm = 0x1ed, Dev = 0x6 }) // devpts is mounted here
             .Add("shm", shm);
     }
 
@@ -30,8 +32,8 @@ public static class DevFs
         new(kind) { Rdev = (1UL << 8) | minor, Perm = 0x1b6, Dev = 0x6 };
 }
 
-/// <summary>/dev/tty: the task's controlling terminal. Sandboxed tasks have none (they start in a session
-/// of their own with no terminal acquired), so opening it fails with ENXIO as Linux does then.</summary>
+/// <summary>/dev/tty: the opener's controlling terminal (ENXIO without one), opened as its replica would be but
+/// never acquiring it; the file keeps /dev/tty's own node and path, as Linux's.</summary>
 public sealed class TtyDevice : SynthInode
 {
     protected override uint TypeBits => InodeMode.S_IFCHR;
@@ -39,7 +41,9 @@ public sealed class TtyDevice : SynthInode
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
         fd = null;
-        return Errno.ENXIO;
+        var tty = t.Tty;
+        if (tty == null) return Errno.ENXIO;
+        return DevPtsFs.OpenReplica(t, tty, flags | OpenFlags.O_NOCTTY, path, this, out fd);
     }
 }
 
