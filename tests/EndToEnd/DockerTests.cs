@@ -14,7 +14,7 @@ public sealed class DockerDaemon : IDisposable
     const string DockerCli = "/usr/bin/docker", Dockerd = "/usr/sbin/dockerd";
     readonly Process _dockerd;
     public string Dir { get; }
-    string Socket => Path.Combine(Dir, "docker.sock");
+    public string Socket => Path.Combine(Dir, "docker.sock");
 
     public DockerDaemon()
     {

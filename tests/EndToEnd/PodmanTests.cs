@@ -4,36 +4,19 @@ using static AppKernel.Tests.EndToEnd.RunscHarness;
 namespace AppKernel.Tests.EndToEnd;
 
 /// <summary>
-/// Podman (rootful, daemonless; apt-get install podman) with `--runtime runsc`: its own root, runroot and cgroupfs
-/// manager under a temporary directory, a busybox image imported from a tar (nothing pulled). conmon drives
-/// runsc's create, start, state, exec, kill and delete.
+/// Podman (rootful, daemonless) with `--runtime runsc`, in a store of its own (<see cref="PodmanStore"/>). conmon
+/// drives runsc's create, start, state, exec, kill and delete.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-public sealed class PodmanTests : IDisposable
+public sealed class PodmanTests : IClassFixture<PodmanStore>
 {
-    const string Podman = "/usr/bin/podman", Image = "localhost/busybox:latest";
-    readonly string _dir;
+    const string Image = PodmanStore.Image;
+    static readonly string[] RunFlags = PodmanStore.RunFlags;
+    readonly PodmanStore _store;
 
-    public PodmanTests()
-    {
-        Assert.True(File.Exists(Podman), "apt-get install podman");
-        _dir = Directory.CreateTempSubdirectory("akp").FullName;
-        var rootfs = Directory.CreateDirectory(Path.Combine(_dir, "rootfs")).FullName;
-        foreach (var d in new[] { "bin", "proc", "dev", "sys", "tmp", "etc" }) Directory.CreateDirectory(Path.Combine(rootfs, d));
-        File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
-        foreach (var app in new[] { "sh", "echo", "cat", "sleep", "ls" }) File.CreateSymbolicLink(Path.Combine(rootfs, "bin", app), "busybox");
-        var tar = Path.Combine(_dir, "busybox.tar");
-        Assert.Equal(0, Run("tar", ["-C", rootfs, "-cf", tar, "."]).ExitCode);
-        var r = P("import", tar, Image);
-        Assert.True(r.ExitCode == 0, r.ToString());
-    }
+    public PodmanTests(PodmanStore store) => _store = store;
 
-    ProcResult P(params string[] args) => Run(Podman,
-        new[] { "--root", Path.Combine(_dir, "root"), "--runroot", Path.Combine(_dir, "runroot"), "--cgroup-manager=cgroupfs",
-            "--events-backend=file", "--runtime", RunscPath }.Concat(args), 120_000);
-
-    // These ulimits: root here lacks CAP_SYS_RESOURCE to raise them to podman's defaults (ECOSYSTEM.md).
-    static readonly string[] RunFlags = ["--network=none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"];
+    ProcResult P(params string[] args) => _store.P(args);
 
     [Fact]
     public void PodmanRunsExecsAndStopsContainersInAppKernel()
@@ -58,12 +41,5 @@ public sealed class PodmanTests : IDisposable
         r = P(["run", "--rm", .. RunFlags, Image, "no-such-program"]);
         Assert.True(r.ExitCode == 127, r.ToString());
         Assert.Contains("executable file not found", r.Stderr);
-    }
-
-    public void Dispose()
-    {
-        P("rm", "-af");
-        Run("/bin/sh", ["-c", $"grep -o ' {_dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l"]);
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
