@@ -32,6 +32,11 @@ public sealed unsafe class HostConsole : IDisposable
         _saved = t;
         if (_restore)
         {
+            // The guest's terminal starts with the user's modes (erase character, iutf8 …), as the terminal it is.
+            var k = new Termios2 { Iflag = t.Iflag, Oflag = t.Oflag, Cflag = t.Cflag, Lflag = t.Lflag, Line = t.Line,
+                Ispeed = term.Ld.Termios.Ispeed, Ospeed = term.Ld.Termios.Ospeed };
+            for (int i = 0; i < Termios.NCCS; i++) k.Cc[i] = t.Cc[i];
+            lock (term.Gate) term.Ld.SetTermios(k);
             MakeRaw(ref t);
             ioctl(_hfd, (int)TtyIoctl.TCSETS, &t);
         }
