@@ -41,7 +41,8 @@ public static class CreateCommand
         SeccompProfile.From(bundle);
         SpecTranslation.CheckMounts(bundle);
         Hooks.Check(bundle);
-        if (consoleSocket != null) throw new RuntimeException("--console-socket: a terminal for the container is not supported yet");
+        bool terminal = bundle.Spec.Process!.Terminal == true;
+        if (consoleSocket != null && !terminal) throw new RuntimeException("--console-socket: given, but process.terminal is not true");
         var cgroup = Cgroup.At(bundle.Spec.Linux?.CgroupsPath);
         CgroupResources.Check(bundle.Spec.Linux?.Resources, cgroup?.V2 ?? false);
 
@@ -66,7 +67,11 @@ public static class CreateCommand
                     }
                     catch (IOException e) { throw new RuntimeException(e.Message); }
                 }
-                record.Pid = StartSandbox(ctx, bundle.Dir, id);
+                // process.terminal: the sandbox's stdio is a host pty whose master the engine gets (without a socket,
+                // `run`'s own terminal is the console).
+                int console = consoleSocket != null ? HostPty.Allocate(consoleSocket) : -1;
+                try { record.Pid = StartSandbox(ctx, bundle.Dir, id, console); }
+                finally { if (console >= 0) Tmds.Linux.LibC.close(console); }
                 record.PidStartTime = HostProcess.StartTime(record.Pid);
                 StateStore.Write(dirLock.Dir, record);
                 // The sandbox exists and the process waits: the hooks that may prepare it run now (runc's order).
@@ -90,6 +95,6 @@ public static class CreateCommand
 
     /// <summary>Spawns `runsc boot` with our stdio (the container's) and waits until it reports that the init is
     /// loaded and the control socket listens — or why not. Returns its pid.</summary>
-    static int StartSandbox(RuntimeContext ctx, string bundleDir, string id) =>
-        ReadyHelper.Start(ctx.Parse, ["boot", "--bundle", bundleDir], id, "the sandbox exited before it was ready");
+    static int StartSandbox(RuntimeContext ctx, string bundleDir, string id, int console) =>
+        ReadyHelper.Start(ctx.Parse, ["boot", "--bundle", bundleDir], id, "the sandbox exited before it was ready", console);
 }

@@ -98,11 +98,10 @@ public static class DoCommand
         }
         var init = GuestProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd, Console = true });
         // A resize of runsc's terminal reaches the guest's (SIGWINCH to its foreground group).
-        forwarded.Also(AppKernel.Sentry.Kernel.Task.SIGWINCH, () => kernel.Console?.SyncSize());
+        forwarded.Also(AppKernel.Sentry.Kernel.Task.SIGWINCH, () => init.Console?.SyncSize());
         init.Start();
         var result = init.Wait();
         forwarded.Dispose();
-        kernel.Console?.Dispose(); // the guest's last output, then the terminal's own modes back
         if (result.Error != null) Console.Error.WriteLine($"runsc: {result.Error}");
         Console.Out.Flush();
         logFile?.Flush();

@@ -19,7 +19,7 @@ public static class ExecCommand
     static readonly Option<string?> Cwd = new("--cwd") { Description = "working directory inside the container" };
     static readonly Option<string?> User = new("--user", "-u") { Description = "UID[:GID]" };
     static readonly Option<string[]> Gids = new("--additional-gids", "-g") { Description = "additional group ids" };
-    static readonly Option<bool> Tty = new("--tty", "-t") { Description = "allocate a terminal (not supported yet)" };
+    static readonly Option<bool> Tty = new("--tty", "-t") { Description = "allocate a terminal for the process" };
     static readonly Option<string?> ConsoleSocket = new("--console-socket") { Description = "socket for the terminal's master fd (with --tty)" };
     static readonly Option<bool> NoNewPrivs = new("--no-new-privs") { Description = "set no_new_privs for the process" };
     static readonly Option<string[]> Caps = new("--cap", "-c") { Description = "accepted for runc compatibility" };
@@ -47,7 +47,7 @@ public static class ExecCommand
     static int Run(RuntimeContext ctx, ParseResult p)
     {
         string id = p.GetValue(Id)!;
-        if (p.GetValue(Tty) || p.GetValue(ConsoleSocket) != null) throw new RuntimeException("exec --tty: a terminal for the process is not supported yet");
+        if (p.GetValue(ConsoleSocket) != null && !p.GetValue(Tty)) throw new RuntimeException("--console-socket: given without --tty");
         if (p.GetValue(PreserveFds) != 0) throw new RuntimeException("--preserve-fds: passing extra fds is not supported");
         string dir;
         ExecProcess proc;
@@ -60,7 +60,14 @@ public static class ExecCommand
                 ? JsonSerializer.Deserialize(json, RuntimeJson.Default.ExecProcess) ?? throw new RuntimeException("--exec-spec: null")
                 : Resolve(p, c.Record.Bundle);
         }
-        return p.GetValue(Detach) ? StartHelper(ctx, p, id, proc) : RunAttached(dir, proc, p.GetValue(ReadyFd));
+        if (p.GetValue(Tty)) proc.Terminal = true;
+        // --tty with a socket: a host pty whose master the engine gets; its replica is the process's stdio.
+        int console = p.GetValue(ConsoleSocket) is { } sock ? HostPty.Allocate(sock) : -1;
+        try
+        {
+            return p.GetValue(Detach) ? StartHelper(ctx, p, id, proc, console) : RunAttached(dir, proc, p.GetValue(ReadyFd), console);
+        }
+        finally { if (console >= 0) Tmds.Linux.LibC.close(console); }
     }
 
     /// <summary>The process to run: --process's file, else the command and flags over the container's own process
@@ -104,9 +111,10 @@ public static class ExecCommand
 
     /// <summary>Sends the process with our stdio and waits: returns its exit status. readyFd (the detached form's
     /// helper) is told "ok" or the error once it started.</summary>
-    static int RunAttached(string dir, ExecProcess proc, int readyFd)
+    static int RunAttached(string dir, ExecProcess proc, int readyFd, int console = -1)
     {
-        using var session = ControlChannel.Open(dir, new ControlRequest { Op = ControlOps.Exec, Process = proc }, [0, 1, 2])
+        int[] stdio = console >= 0 ? [console, console, console] : [0, 1, 2];
+        using var session = ControlChannel.Open(dir, new ControlRequest { Op = ControlOps.Exec, Process = proc }, stdio)
             ?? throw new RuntimeException("the container's sandbox is gone");
         var started = session.Next() ?? throw new RuntimeException("the container's sandbox is gone");
         if (started.Error != null)
@@ -124,10 +132,10 @@ public static class ExecCommand
 
     /// <summary>--detach: a helper `runsc exec` with our stdio runs and waits for the process; its pid goes to
     /// --pid-file once the process has started.</summary>
-    static int StartHelper(RuntimeContext ctx, ParseResult p, string id, ExecProcess proc)
+    static int StartHelper(RuntimeContext ctx, ParseResult p, string id, ExecProcess proc, int console)
     {
         int pid = ReadyHelper.Start(p, ["exec", "--exec-spec", JsonSerializer.Serialize(proc, RuntimeJson.Default.ExecProcess)], id,
-            "exec: the helper exited before the process started");
+            "exec: the helper exited before the process started", console);
         if (p.GetValue(PidFile) is { } pf) StateStore.WriteAtomically(Path.GetFullPath(pf), System.Text.Encoding.ASCII.GetBytes(pid.ToString()));
         return 0;
     }

@@ -14,9 +14,10 @@ static class ReadyHelper
 {
     public const int Fd = 3;
 
-    /// <summary>Spawns `runsc GLOBAL-FLAGS command... --ready-fd 3 id` and returns its pid once it said "ok"; otherwise
+    /// <summary>Spawns `runsc GLOBAL-FLAGS command... --ready-fd 3 id` (with stdio as its fds 0–2 when given, else ours)
+    /// and returns its pid once it said "ok"; otherwise
     /// kills and reaps it and throws its report (or fallback when it said nothing).</summary>
-    public static unsafe int Start(ParseResult p, IEnumerable<string> command, string id, string fallback)
+    public static unsafe int Start(ParseResult p, IEnumerable<string> command, string id, string fallback, int stdio = -1)
     {
         int* fds = stackalloc int[2];
         if (pipe2(fds, O_CLOEXEC) != 0) throw new RuntimeException($"pipe: errno {errno}");
@@ -29,7 +30,8 @@ static class ReadyHelper
             args.AddRange(["--ready-fd", Fd.ToString(), id]);
             var options = new ProcessSpawner.Options { CloseFrom = Fd + 1 };
             for (int fd = 0; fd < 3; fd++)
-                if (fcntl(fd, F_GETFD) >= 0) options.Dup2.Add((fd, fd));
+                if (stdio >= 0) options.Dup2.Add((stdio, fd)); // a console: its replica is all three
+                else if (fcntl(fd, F_GETFD) >= 0) options.Dup2.Add((fd, fd));
                 else options.Open.Add((fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY));
             options.Dup2.Add((fds[1], Fd));
             pid = ProcessSpawner.Spawn(args, options);

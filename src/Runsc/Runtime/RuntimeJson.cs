@@ -67,11 +67,13 @@ public sealed class ExecProcess
     [JsonPropertyName("umask")] public uint? Umask { get; set; }
     [JsonPropertyName("noNewPrivileges")] public bool NoNewPrivileges { get; set; }
     [JsonPropertyName("capabilities")] public Oci.SpecCapabilities? Capabilities { get; set; }
+    /// <summary>exec --tty: the process's stdio terminal is bridged to a Sentry terminal of its own.</summary>
+    [JsonPropertyName("terminal")] public bool Terminal { get; set; }
 
     public Sentry.Kernel.ProcessSpec ToProcessSpec() => new()
     {
         Argv = Argv, Env = Env, Cwd = Cwd, Uid = Uid, Gid = Gid, Groups = Groups, Umask = Umask, NoNewPrivileges = NoNewPrivileges,
-        Capabilities = CapabilityNames.ToSets(Capabilities, "capabilities"),
+        Capabilities = CapabilityNames.ToSets(Capabilities, "capabilities"), Console = Terminal,
     };
 }
 

@@ -23,8 +23,6 @@ public static class SpecTranslation
     public static SandboxConfig Sandbox(Bundle b, bool strace, TextWriter? straceWriter, bool hostNetwork = false)
     {
         var spec = b.Spec;
-        if (spec.Process!.Terminal == true)
-            throw Field(b, "process.terminal", "a terminal for the container is not supported yet; set it to false");
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
             if (!SandboxSysctls.Contains(key))
                 throw Field(b, $"linux.sysctl.{key}", $"{value}: setting sysctls inside the sandbox is not supported yet");
@@ -147,6 +145,7 @@ public static class SpecTranslation
             NoNewPrivileges = p.NoNewPrivileges == true,
             Filter = SeccompProfile.From(b),
             Capabilities = Caps(b, p.Capabilities),
+            Console = p.Terminal == true,
         };
     }
 

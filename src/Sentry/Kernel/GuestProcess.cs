@@ -87,6 +87,9 @@ public sealed class GuestProcess
         }
     }
 
+    /// <summary>The host terminal bridged to this process's Sentry terminal (<see cref="ProcessSpec.Console"/>).</summary>
+    public HostConsole? Console { get; private set; }
+
     InitResult RunLoaded(ProcessSpec spec, IReadOnlyList<int> stdio)
     {
         var t = Task.CreateInit(_k);
@@ -141,6 +144,7 @@ public sealed class GuestProcess
         // Killed before it ran: Run then only tears the process down.
         if (_killedBeforeStart is var sig and not 0) t.Stop(0, sig, false);
         t.Run();
+        Console?.Dispose(); // the process's last output, then the host terminal's own modes back
         if (t.TermSignal != 0)
             _k.Log.LogInformation("guest killed by signal {Sig}{Core}", t.TermSignal, t.CoreDumped ? " (core dumped)" : "");
         return new InitResult(t.ShellStatus, t.TermSignal != 0 ? SignalMessage(t.TermSignal, t.CoreDumped) : null);
@@ -148,12 +152,18 @@ public sealed class GuestProcess
 
     /// <summary>The kernel's console over the first stdio fd that is a host terminal, and its replica's path
     /// (/dev/pts/N); the init opens it first, so it becomes its controlling terminal.</summary>
-    static (HostConsole Console, VfsPath Path)? ConsoleFor(Task t, IReadOnlyList<int> stdio, ProcessSpec spec)
+    (HostConsole Console, VfsPath Path)? ConsoleFor(Task t, IReadOnlyList<int> stdio, ProcessSpec spec)
     {
-        var console = t.Kernel.Console ??= HostConsole.Attach(t.Kernel, stdio, spec.Uid, spec.Gid);
+        var console = HostConsole.Attach(t.Kernel, stdio, spec.Uid, spec.Gid);
         if (console == null) return null;
         var e = PathWalker.Resolve(t, t.Fs.Root, $"/dev/pts/{console.Terminal.Index}", true, out var path);
-        return e == Errno.None ? (console, path) : null;
+        if (e != Errno.None)
+        {
+            console.Dispose();
+            return null;
+        }
+        Console = console;
+        return (console, path);
     }
 
     InitResult Failed(int status, string message)

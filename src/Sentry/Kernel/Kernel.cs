@@ -51,8 +51,6 @@ public sealed class Kernel
 
     /// <summary>The sandbox's pseudo-terminals (/dev/pts, /dev/ptmx).</summary>
     public DevPtsFs DevPts { get; }
-    /// <summary>runsc's own terminal bridged to a Sentry terminal (the init's), if runsc has one.</summary>
-    public FileSystems.Host.HostConsole? Console { get; set; }
 
     /// <summary>rootFs: the container's root directory (the gofer's); unless options say it is writable or
     /// read-only, an in-memory overlay keeps every change, so the host's files are never written.</summary>

@@ -19,6 +19,7 @@ public sealed unsafe class HostConsole : IDisposable
     readonly Kernel.Kernel _kernel;
     volatile bool _closed;
     readonly Thread _output;
+    const int SizePollMs = 250;
     public Terminal Terminal { get; }
 
     HostConsole(Kernel.Kernel kernel, int hostFd, Terminal term)
@@ -112,8 +113,14 @@ public sealed unsafe class HostConsole : IDisposable
         var buf = new byte[16384];
         while (true)
         {
-            int n = Terminal.HostOutput(buf, 200);
-            if (n == 0) { if (_closed) return; continue; }
+            int n = Terminal.HostOutput(buf, SizePollMs);
+            if (n == 0)
+            {
+                if (_closed) return;
+                // A container's console gets no SIGWINCH here (the engine resizes the host pty): its size is polled.
+                SyncSize();
+                continue;
+            }
             int off = 0;
             while (off < n)
             {
