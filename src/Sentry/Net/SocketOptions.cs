@@ -12,6 +12,8 @@ public sealed class SocketOptions
     /// with EAGAIN (and getsockopt reads back 0).</summary>
     public const long Immediate = -1;
     public int SendBuffer = Sock.DefaultBuffer, RecvBuffer = Sock.DefaultBuffer;
+    /// <summary>SOCK_SNDBUF_LOCK of sk_userlocks: the user chose SO_SNDBUF, so TCP no longer sizes it itself.</summary>
+    public bool SendBufferLocked;
     public bool ReuseAddr, ReusePort, KeepAlive, PassCred, OobInline, Broadcast, Timestamp, TimestampNs, DontRoute;
     public bool LingerOn;
     public int LingerSeconds, Priority, RecvLowat = 1, Mark;
@@ -64,6 +66,7 @@ public sealed class SocketOptions
         {
             case Sock.SO_SNDBUF or Sock.SO_SNDBUFFORCE:
                 SendBuffer = Math.Max(Capped(i, name == Sock.SO_SNDBUFFORCE) * 2, Sock.MinSendBuffer);
+                SendBufferLocked = true;
                 return Errno.None;
             case Sock.SO_RCVBUF or Sock.SO_RCVBUFFORCE:
                 RecvBuffer = Math.Max(Capped(i, name == Sock.SO_RCVBUFFORCE) * 2, Sock.MinRecvBuffer);

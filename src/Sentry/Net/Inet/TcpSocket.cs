@@ -230,6 +230,9 @@ public sealed class TcpSocket : InetSocket
             client._peer = child;
             child._state = client._state = TcpState.Established;
             child._sock = Conn.Connected;
+            int mssClamp = MssClamp(client, child);
+            child.InitSendBuffer(mssClamp);
+            client.InitSendBuffer(mssClamp);
             Monitor.PulseAll(client._gate);
         }
         _acceptQueue.AddLast(child);
@@ -242,6 +245,7 @@ public sealed class TcpSocket : InetSocket
     {
         var o = l.Options;
         Options.SendBuffer = o.SendBuffer;
+        Options.SendBufferLocked = o.SendBufferLocked;
         Options.RecvBuffer = o.RecvBuffer;
         Options.KeepAlive = o.KeepAlive;
         Options.ReuseAddr = o.ReuseAddr;
@@ -267,6 +271,22 @@ public sealed class TcpSocket : InetSocket
         _congestion = l._congestion;
         _linger2 = l._linger2;
         _notSentLowat = l._notSentLowat;
+    }
+
+    /// <summary>The connection's MSS clamp, the same at both ends: each side's TCP_MAXSEG bounds what it advertises
+    /// in its SYN, and each clamps to what the other advertised.</summary>
+    static int MssClamp(TcpSocket a, TcpSocket b)
+    {
+        int clamp = TcpSendBuffer.LoopbackMssClamp;
+        if (a._userMss != 0) clamp = Math.Min(clamp, a._userMss);
+        if (b._userMss != 0) clamp = Math.Min(clamp, b._userMss);
+        return clamp;
+    }
+
+    /// <summary>tcp_init_buffer_space: an established connection's send buffer grows unless SO_SNDBUF was set.</summary>
+    void InitSendBuffer(int mssClamp)
+    {
+        if (!Options.SendBufferLocked) Options.SendBuffer = TcpSendBuffer.Expanded(Options.SendBuffer, mssClamp);
     }
 
     /// <summary>Nothing listens (or the listener went away): the connector gets a reset in SYN_SENT.</summary>
