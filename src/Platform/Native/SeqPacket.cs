@@ -88,7 +88,9 @@ public static unsafe class SeqPacket
                 m.msg_control = ctl;
                 m.msg_controllen = (int)CMSG_SPACE(sizeof(int) * fds.Length);
                 cmsghdr* c = CMSG_FIRSTHDR(&m);
-                c->cmsg_len = CMSG_LEN(sizeof(int) * fds.Length);
+                // cmsg_len is the header plus exactly the fds (Tmds' CMSG_LEN rounds up to 8 bytes, which the
+                // receiver's kernel reads as one more fd — containerd refuses a console sent with two).
+                c->cmsg_len = (socklen_t)(nuint)(sizeof(cmsghdr) + sizeof(int) * fds.Length);
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
                 for (int i = 0; i < fds.Length; i++) ((int*)CMSG_DATA(c))[i] = fds[i];

@@ -47,7 +47,6 @@ public static class ExecCommand
     static int Run(RuntimeContext ctx, ParseResult p)
     {
         string id = p.GetValue(Id)!;
-        if (p.GetValue(ConsoleSocket) != null && !p.GetValue(Tty)) throw new RuntimeException("--console-socket: given without --tty");
         if (p.GetValue(PreserveFds) != 0) throw new RuntimeException("--preserve-fds: passing extra fds is not supported");
         string dir;
         ExecProcess proc;
@@ -61,6 +60,7 @@ public static class ExecCommand
                 : Resolve(p, c.Record.Bundle);
         }
         if (p.GetValue(Tty)) proc.Terminal = true;
+        if (p.GetValue(ConsoleSocket) != null && !proc.Terminal) throw new RuntimeException("--console-socket: given without --tty or the process's terminal");
         // --tty with a socket: a host pty whose master the engine gets; its replica is the process's stdio.
         int console = p.GetValue(ConsoleSocket) is { } sock ? HostPty.Allocate(sock) : -1;
         try
@@ -105,7 +105,7 @@ public static class ExecCommand
         {
             Argv = sp.Args!, Env = sp.Env ?? [], Cwd = sp.Cwd ?? "/", Uid = sp.User?.Uid ?? 0, Gid = sp.User?.Gid ?? 0,
             Groups = sp.User?.AdditionalGids ?? [], Umask = sp.User?.Umask, NoNewPrivileges = sp.NoNewPrivileges == true,
-            Capabilities = sp.Capabilities,
+            Capabilities = sp.Capabilities, Terminal = sp.Terminal == true,
         };
     }
 
