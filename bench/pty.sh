@@ -33,7 +33,7 @@ BIN="$BUILD/pty_bench"
 label() {
     case $1 in
         raw-throughput) echo "pty throughput, raw: $MB MB written to the slave, read from the master (MB/s, higher is better)" ;;
-        cooked-throughput) echo "pty throughput, cooked (OPOST|ONLCR, a newline every 80 bytes): $MB MB (MB/s, higher is better)" ;;
+        cooked-throughput) echo "pty throughput, cooked (OPOST+ONLCR, a newline every 80 bytes): $MB MB (MB/s, higher is better)" ;;
         echo) echo "keystroke echo: 1 byte to the master, its echo read back, canonical+ECHO (median µs, lower is better)" ;;
     esac
 }
