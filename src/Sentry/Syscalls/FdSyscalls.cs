@@ -82,7 +82,7 @@ static class FdSyscalls
                 return Dup(t, fd, (int)arg, cmd == F_DUPFD_CLOEXEC);
             case F_GETFD: return t.Fds.GetCloexec(fd) ? 1 : 0;
             case F_SETFD: t.Fds.SetCloexec(fd, (arg & 1) != 0); return 0;
-            case F_GETFL: return f.Flags;
+            case F_GETFL: return f.Flags & ~OpenFlags.O_NOCTTY; // open-time only (a file system may have kept it)
             case F_SETFL:
                 if (pathOnly) return Err(Errno.EBADF);
                 const int changeable = OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_ASYNC | OpenFlags.O_DIRECT | OpenFlags.O_NOATIME;

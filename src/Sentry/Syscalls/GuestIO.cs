@@ -24,7 +24,7 @@ static class GuestIO
     /// <summary>Reads up to count bytes from f into guest memory at buf. offset &lt; 0 uses (and advances) the file offset.</summary>
     public static long ReadInto(Task t, FileDescription f, ulong buf, ulong count, long offset)
     {
-        if (count == 0) return 0;
+        if (count == 0) return f.ReadNothing(t);
         if ((long)count < 0) count = long.MaxValue;
         ulong room = Accessible(t, buf, count, forWrite: true);
         int record = f.ReadRecordSize;

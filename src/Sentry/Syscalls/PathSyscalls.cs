@@ -117,7 +117,8 @@ static class PathSyscalls
         // Status flags kept on the description; 64-bit Linux always adds O_LARGEFILE.
         int status = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_DSYNC |
                                OpenFlags.O_DIRECT | OpenFlags.O_NOATIME | OpenFlags.O_ASYNC | 0x100000)) | OpenFlags.O_LARGEFILE;
-        e = inode.Open(t, target, status, out var fd);
+        // O_NOCTTY is no status flag, but a terminal's open must see it (its file drops it).
+        e = inode.Open(t, target, status | (flags & OpenFlags.O_NOCTTY), out var fd);
         if (e != Errno.None) return Err(e);
         return Install(t, fd!, flags);
     }

@@ -90,6 +90,9 @@ public abstract class FileDescription
 
     public virtual long Ioctl(Task t, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
 
+    /// <summary>A read of 0 bytes: 0, but a terminal still applies job control first.</summary>
+    public virtual long ReadNothing(Task t) => 0;
+
     /// <summary>The unit a read hands out whole (eventfd 8, signalfd 128): a guest buffer with room for less gets EFAULT, not a record lost.</summary>
     public virtual int ReadRecordSize => 1;
 

@@ -45,7 +45,7 @@ public sealed class DevPtsFs
         fd = null;
         var term = NewTerminal(t.Creds.Fsuid, t.Creds.Fsgid);
         if (term == null) return Errno.ENOSPC;
-        fd = new PtyMaster(term, flags, path, node);
+        fd = new PtyMaster(term, flags & ~OpenFlags.O_NOCTTY, path, node);
         return Errno.None;
     }
 
@@ -75,7 +75,7 @@ public sealed class DevPtsFs
         fd = null;
         var e = term.OpenReplica(t);
         if (e != Errno.None) return e;
-        fd = new PtyReplica(term, flags, path, node);
+        fd = new PtyReplica(term, flags & ~OpenFlags.O_NOCTTY, path, node);
         if ((flags & OpenFlags.O_NOCTTY) == 0) JobControl.AcquireOnOpen(t, term, OpenFlags.CanRead(flags));
         return Errno.None;
     }
@@ -83,8 +83,6 @@ public sealed class DevPtsFs
     /// <summary>TIOCGPTPEER: the replica opened through this instance's own mount, whatever the caller's /dev/pts is.</summary>
     public long OpenPeer(Task t, Terminal term, int flags)
     {
-        const int allowed = OpenFlags.O_ACCMODE | OpenFlags.O_NOCTTY | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC;
-        if ((flags & ~allowed) != 0) return -(long)Errno.EINVAL;
         Mount? mount = null;
         foreach (var m in t.Kernel.Mounts.All)
             if (m.Root.Inode == Root) { mount = m; break; }

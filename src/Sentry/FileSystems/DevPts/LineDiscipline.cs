@@ -362,8 +362,12 @@ public sealed unsafe class LineDiscipline
         EchoRaw(c);
     }
 
-    /// <summary>Echoes through output processing (always, as n_tty's echoes, whatever OPOST says).</summary>
-    void EchoRaw(byte c) => OutputChar(c, _out.Capacity - _out.Count);
+    /// <summary>Echoes c as output (processed when OPOST, as n_tty's process_echoes).</summary>
+    void EchoRaw(byte c)
+    {
+        if (O(OPOST)) OutputChar(c, _out.Capacity - _out.Count);
+        else _out.Enqueue(c);
+    }
 
     /// <summary>n_tty_reset: drops the read buffer and the line being edited.</summary>
     void ResetInput()

@@ -30,6 +30,7 @@ public sealed class PtyReplica : FileDescription
     public override bool Seekable => false;
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
     public override long Read(Task t, Span<byte> buf) => Terminal.ReplicaRead(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+    public override long ReadNothing(Task t) => Terminal.HungUp ? 0 : Math.Min(0, t.TerminalAccess(Terminal, Task.SIGTTIN));
     public override long Write(Task t, ReadOnlySpan<byte> buf) => Terminal.ReplicaWrite(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
     public override short Readiness(short events) => Terminal.ReplicaReadiness(events);
     public override WaitQueue? Waiters => Terminal.ReplicaWaiters;

@@ -97,7 +97,8 @@ public sealed partial class Terminal
             {
                 if (!Ld.InputAvailable(false))
                 {
-                    if (HungUp) break;
+                    // A reader that was waiting when the master went sees EIO (TTY_OTHER_CLOSED); later reads see 0.
+                    if (HungUp) return copied > 0 ? copied : -(long)Errno.EIO;
                     if (timeout == 0) break;
                     if (nonblock) return copied > 0 ? copied : -(long)Errno.EAGAIN;
                     if (copied > 0 && t.SignalPending) break;

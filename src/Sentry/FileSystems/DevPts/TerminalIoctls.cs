@@ -81,7 +81,7 @@ public sealed unsafe partial class Terminal
             case TIOCSLCKTRMIOS or TIOCCONS or TIOCVHANGUP:
                 return t.Creds.Has(Credentials.CAP_SYS_ADMIN) ? 0 : -(long)Errno.EPERM;
         }
-        if (!master) return -(long)Errno.ENOTTY;
+        if (!master) return cmd == TIOCGPTPEER ? -(long)Errno.EIO : -(long)Errno.ENOTTY; // ptm_open_peer: not a master
         switch (cmd)
         {
             case TIOCGPTN: return t.Mem.Write(arg, (uint)Index) ? 0 : -(long)Errno.EFAULT;
@@ -141,6 +141,17 @@ public sealed unsafe partial class Terminal
         57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000,
         3500000, 4000000];
 
+    /// <summary>The speeds c_cflag names (tty_termios_baud_rate): BOTHER keeps the given one, input B0 follows output.</summary>
+    static Termios2 WithSpeeds(Termios2 k)
+    {
+        uint cbaud = k.Cflag & TermiosFlags.CBAUD;
+        if (cbaud != TermiosFlags.BOTHER) k.Ospeed = Baud(cbaud);
+        uint ibaud = (k.Cflag >> TermiosFlags.IBSHIFT) & TermiosFlags.CBAUD;
+        if (ibaud == 0) k.Ispeed = k.Ospeed;
+        else if (ibaud != TermiosFlags.BOTHER) k.Ispeed = Baud(ibaud);
+        return k;
+    }
+
     static uint Baud(uint cbaud)
     {
         int i = (int)(cbaud & 0xf);
@@ -159,7 +170,7 @@ public sealed unsafe partial class Terminal
                 Ld.FlushInput();
                 if (Ld.Packet) Ld.PacketStatus |= TIOCPKT_FLUSHREAD;
             }
-            Ld.SetTermios(k);
+            Ld.SetTermios(WithSpeeds(k));
             TakeMoreInput();
         }
         return 0;
@@ -191,8 +202,8 @@ public sealed unsafe partial class Terminal
             }
             else
             {
+                // Output already queued for the master sits in its read buffer, which a replica's flush leaves alone.
                 if (input) Ld.FlushInput();
-                if (output) Ld.FlushOutput();
                 if (Ld.Packet) Ld.PacketStatus |= (byte)((input ? TIOCPKT_FLUSHREAD : 0) | (output ? TIOCPKT_FLUSHWRITE : 0));
             }
             TakeMoreInput();
