@@ -14,6 +14,9 @@ public sealed unsafe class LineDiscipline
     public const int BufSize = 4096;
     /// <summary>tty_buffer_set_limit of a pty port: bytes a writer may queue for the other side's discipline.</summary>
     public const int FlipLimit = 8192;
+    /// <summary>The flip buffer checks its limit before allocating a chunk of up to this much (TTY_BUFFER_PAGE), so
+    /// a writer gets that far past it.</summary>
+    const int FlipOverAllocation = 2048;
     /// <summary>Echoes may go past a full output queue by this much (n_tty's separate echo buffer).</summary>
     const int EchoRoom = 4096;
     const byte DisabledChar = 0; // _POSIX_VDISABLE, and the mark an EOF leaves in a line
@@ -23,7 +26,7 @@ public sealed unsafe class LineDiscipline
 
     // Input: bytes the master wrote (the replica's flip buffer), then the read buffer. Positions grow without
     // bound and are masked into the ring, as n_tty's; _lineEnd marks a canonical line's last byte.
-    readonly ByteQueue _pending = new(FlipLimit);
+    readonly ByteQueue _pending = new(FlipLimit + FlipOverAllocation);
     readonly byte[] _rb = new byte[BufSize];
     readonly bool[] _lineEnd = new bool[BufSize];
     long _tail, _head, _canonHead;
