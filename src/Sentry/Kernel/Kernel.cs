@@ -14,7 +14,7 @@ namespace AppKernel.Sentry.Kernel;
 //   → a thread group's / task's signal queue (Signals.Queue)
 //   → a MemoryManager (lock (mm): VMAs, the stub's address space)
 //   → FutexTable bucket (two buckets: lower index first) → FutexTable.Waiter
-//   → a file's own lock (pipe buffer, eventfd, timerfd, epoll interest list, FileLocks of an inode)
+//   → a file's own lock (pipe buffer, eventfd, timerfd, epoll interest list, FileLocks of an inode, a terminal's Gate)
 //   → Kernel.LockWaits (the POSIX lock deadlock graph)
 //   → WaitQueue (a waitable object's waiters) → a poller's Waiter
 //   → FdTable._lock (never held while calling into a file; Borrow takes a reference instead)

@@ -87,8 +87,18 @@ public sealed unsafe class HostConsole : IDisposable
     public void SyncSize()
     {
         WinSize w;
-        if (ioctl(_hfd, (int)TtyIoctl.TIOCGWINSZ, &w) == 0) Terminal.Resize(w);
+        if (ioctl(_hfd, (int)TtyIoctl.TIOCGWINSZ, &w) != 0) return;
+        lock (_sizeLock)
+        {
+            // Only a change of the host's size: the guest may have set its own (stty cols), which stays until then.
+            if (_hostSize is { } last && last.Row == w.Row && last.Col == w.Col && last.Xpixel == w.Xpixel && last.Ypixel == w.Ypixel) return;
+            _hostSize = w;
+        }
+        Terminal.Resize(w);
     }
+
+    readonly object _sizeLock = new();
+    WinSize? _hostSize;
 
     void InputLoop()
     {
