@@ -18,6 +18,7 @@ public sealed class SandboxConfig
     public IReadOnlyList<BindMount> Binds { get; init; } = [];
     /// <summary>--network=host: the guest's TCP/UDP sockets are the host's (the Sentry keeps its network namespace).</summary>
     public bool HostNetwork { get; init; }
+    public DevPtsOptions DevPts { get; init; } = new();
 }
 
 /// <summary>A started gofer: its connection for the root and one per bind mount, and the host's memory size.</summary>
@@ -67,6 +68,7 @@ public static class SandboxBuilder
             Hostname = config.Hostname,
             CommitLimit = g.HostMemory,
             HostNetwork = config.HostNetwork,
+            DevPts = config.DevPts,
         };
         Kernel kernel;
         try { kernel = new Kernel(options, log, rootInode!); }

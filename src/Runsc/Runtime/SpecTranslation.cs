@@ -35,7 +35,37 @@ public static class SpecTranslation
             StraceWriter = straceWriter,
             Binds = Binds(b),
             HostNetwork = hostNetwork,
+            DevPts = DevPts(b),
         };
+    }
+
+    /// <summary>The devpts mount at /dev/pts: its mode=, gid= and ptmxmode= (others, such as newinstance, are
+    /// what the Sentry's devpts always is). No such mount: runc's defaults.</summary>
+    static DevPtsOptions DevPts(Bundle b)
+    {
+        var mounts = b.Spec.Mounts ?? [];
+        for (int i = 0; i < mounts.Count; i++)
+        {
+            var m = mounts[i];
+            if (m.Type != "devpts" || m.Destination?.TrimEnd('/') != "/dev/pts") continue;
+            // Linux's devpts defaults for what the options leave out: mode 0600, the opener's group, ptmx 0000.
+            uint mode = 0x180, ptmxMode = 0;
+            uint? gid = null;
+            foreach (var opt in m.Options ?? [])
+            {
+                var kv = opt.Split('=', 2);
+                if (kv.Length != 2 || kv[0] is not ("mode" or "ptmxmode" or "gid")) continue;
+                switch (kv[0])
+                {
+                    case "gid" when uint.TryParse(kv[1], out var g): gid = g; break;
+                    case "mode" when TryOctal(kv[1], out var md): mode = md; break;
+                    case "ptmxmode" when TryOctal(kv[1], out var pm): ptmxMode = pm; break;
+                    default: throw Field(b, $"mounts[{i}].options", $"{opt}: not a number");
+                }
+            }
+            return new DevPtsOptions(mode, gid, ptmxMode);
+        }
+        return new DevPtsOptions();
     }
 
     /// <summary>A read-only root cannot get mount points from inside the sandbox: make the missing ones on the host

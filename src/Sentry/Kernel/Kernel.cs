@@ -63,7 +63,7 @@ public sealed class Kernel
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly));
         var dummyTask = Task.ForSetup(this);
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
-        DevPts = new DevPtsFs(this);
+        DevPts = new DevPtsFs(this, options.DevPts);
         MountSynthetic(dummyTask, "/dev", DevFs.Create(DevPts), "devtmpfs");
         MountSynthetic(dummyTask, "/dev/pts", DevPts.Root, "devpts");
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");

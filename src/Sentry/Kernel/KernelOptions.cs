@@ -18,7 +18,13 @@ public sealed class KernelOptions
     public ulong CommitLimit { get; set; } = 16UL << 30;
     /// <summary>--network=host: AF_INET/AF_INET6 sockets are the host's (else the sandbox's own loopback).</summary>
     public bool HostNetwork { get; set; }
+    /// <summary>The devpts mount's options (OCI's devpts mount: mode=, gid=, ptmxmode=).</summary>
+    public DevPtsOptions DevPts { get; set; } = new();
 }
+
+/// <summary>A devpts instance's options: new replica nodes' mode and group (null: the opener's), ptmx's mode.
+/// The defaults are runc's spec (mode=0620, gid=5, ptmxmode=0666).</summary>
+public sealed record DevPtsOptions(uint Mode = 0x190, uint? Gid = 5, uint PtmxMode = 0x1b6);
 
 /// <summary>How the container's root is mounted.</summary>
 public enum RootMode

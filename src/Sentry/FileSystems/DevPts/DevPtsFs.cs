@@ -19,13 +19,16 @@ public sealed class DevPtsFs
     readonly SortedDictionary<int, Terminal> _ptys = new();
     public Kernel.Kernel Kernel { get; }
     public SynthDir Root { get; }
-    /// <summary>mode= (0620 with gid=5, docker's and runc's spec) and gid= (null: the opener's).</summary>
-    public uint Mode { get; init; } = 0x190;
-    public uint? Gid { get; init; } = 5;
+    /// <summary>mode= and gid= (null: the opener's) of new replica nodes.</summary>
+    public uint Mode { get; }
+    public uint? Gid { get; }
 
-    public DevPtsFs(Kernel.Kernel kernel, uint ptmxMode = 0x1b6)
+    public DevPtsFs(Kernel.Kernel kernel, DevPtsOptions options)
     {
         Kernel = kernel;
+        Mode = options.Mode & 0xfff;
+        Gid = options.Gid;
+        uint ptmxMode = options.PtmxMode & 0xfff;
         Root = new SynthDir
         {
             Perm = 0x1ed, Dev = DevptsDev,

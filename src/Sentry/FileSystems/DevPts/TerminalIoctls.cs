@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using AppKernel.Sentry.Kernel;
 using AppKernel.Sentry.Vfs;
 using static AppKernel.TtyIoctl;
@@ -81,7 +82,12 @@ public sealed unsafe partial class Terminal
             case TIOCSLCKTRMIOS or TIOCCONS or TIOCVHANGUP:
                 return t.Creds.Has(Credentials.CAP_SYS_ADMIN) ? 0 : -(long)Errno.EPERM;
         }
-        if (!master) return cmd == TIOCGPTPEER ? -(long)Errno.EIO : -(long)Errno.ENOTTY; // ptm_open_peer: not a master
+        if (!master) return cmd switch
+        {
+            TIOCGPTPEER => -(long)Errno.EIO, // ptm_open_peer: not a master
+            TIOCGPTN or TIOCSPTLCK or TIOCGPTLCK or TIOCPKT or TIOCGPKT or TIOCSIG => -(long)Errno.ENOTTY, // the master's
+            _ => Unknown(cmd),
+        };
         switch (cmd)
         {
             case TIOCGPTN: return t.Mem.Write(arg, (uint)Index) ? 0 : -(long)Errno.EFAULT;
@@ -111,6 +117,17 @@ public sealed unsafe partial class Terminal
             }
             case TIOCGPTPEER: return Fs.OpenPeer(t, this, (int)arg);
         }
+        return Unknown(cmd);
+    }
+
+    static readonly HashSet<uint> s_logged = new();
+
+    /// <summary>An ioctl no terminal answers here: ENOTTY, as Linux's tty_ioctl for one it does not know; logged once.</summary>
+    long Unknown(uint cmd)
+    {
+        bool first;
+        lock (s_logged) first = s_logged.Add(cmd);
+        if (first) Fs.Kernel.Log.LogInformation("terminal ioctl 0x{Cmd:x}: not implemented (ENOTTY)", cmd);
         return -(long)Errno.ENOTTY;
     }
 

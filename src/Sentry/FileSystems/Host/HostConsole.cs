@@ -66,6 +66,10 @@ public sealed unsafe class HostConsole : IDisposable
         foreach (int fd in stdio)
         {
             if (fd < 0 || isatty(fd) != 1) continue;
+            // runsc in the background of its controlling terminal leaves it alone (raw mode or a read would stop it
+            // with SIGTTOU/SIGTTIN); a terminal that is not its controlling one (a container's console) has no foreground.
+            int fg = tcgetpgrp(fd);
+            if (fg > 0 && fg != getpgrp()) return null;
             int h = dup(fd);
             if (h < 0) return null;
             fcntl(h, F_SETFD, FD_CLOEXEC);
