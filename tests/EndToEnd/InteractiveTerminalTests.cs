@@ -109,6 +109,23 @@ public class InteractiveTerminalTests
         }
     }
 
+    /// <summary>runsc started in the background of an interactive shell leaves the terminal alone (as a native
+    /// program that does not read it): it is not stopped by SIGTTOU or SIGTTIN, and its output still shows.</summary>
+    [Fact]
+    public void InTheBackgroundOfAShell_ItRunsToItsEnd_AsNative()
+    {
+        foreach (var (label, sandboxed) in Runs)
+        {
+            using var t = Start(label, $"{ShellEnv} {Bash}");
+            t.SendKeys("Enter");
+            WaitForPrompt(t);
+            t.SendLine($"{Program(sandboxed, "/bin/sh -c 'sleep 1; echo bg-$((2+3))'")} & wait; jobs; echo after");
+            t.WaitFor("^bg-5$");
+            t.WaitFor("^after$");
+            Assert.DoesNotContain("Stopped", t.Capture());
+        }
+    }
+
     [Fact]
     public void Bash_CtrlZ_StopsTheForegroundJob_AndBgAndFgResumeIt()
     {

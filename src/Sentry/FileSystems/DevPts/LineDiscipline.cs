@@ -68,8 +68,8 @@ public sealed unsafe class LineDiscipline
     public int Vmin => Termios.Cc[VMIN];
     public int Vtime => Termios.Cc[VTIME];
 
-    /// <summary>The kernel's iscntrl: C0, DEL and C1.</summary>
-    static bool IsCntrl(byte c) => c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0);
+    /// <summary>The kernel's iscntrl: C0 and DEL (its ctype table gives bytes from 0x80 no class).</summary>
+    static bool IsCntrl(byte c) => c < 0x20 || c == 0x7f;
     bool IsContinuation(byte c) => I(IUTF8) && (c & 0xc0) == 0x80;
     int ReadCount => (int)(_head - _tail);
 
