@@ -324,6 +324,46 @@ __attribute__((unused)) static void catch_sig(int sig, int restart)
     sigaction(sig, &sa, NULL);
 }
 
+/* block_on(fd): waits until every writer of fd is gone (read gives EOF). */
+__attribute__((unused)) static void block_on(int fd)
+{
+    char c;
+    while (read(fd, &c, 1) != 0)
+        ;
+}
+
+/* start_groups(fg, bg): the session leader's two other processes, each tells
+ * 'r' once ready and lives until the returned fd is closed: F (*fg) in the
+ * leader's (foreground) group and B (*bg) in a background group of its own. */
+__attribute__((unused)) static int start_groups(pid_t *fg, pid_t *bg)
+{
+    int life[2];
+    if (pipe(life) < 0)
+        return -1;
+    pid_t f = fork();
+    if (f == 0) {
+        sig_tag = 'F';
+        close(life[1]);
+        tell('r');
+        block_on(life[0]);
+        _exit(0);
+    }
+    pid_t b = fork();
+    if (b == 0) {
+        sig_tag = 'B';
+        setpgid(0, 0);
+        close(life[1]);
+        tell('r');
+        block_on(life[0]);
+        _exit(0);
+    }
+    setpgid(b, b);
+    close(life[0]);
+    *fg = f;
+    *bg = b;
+    return life[1];
+}
+
 static int cmp_pair(const void *a, const void *b)
 {
     return memcmp(a, b, 2);

@@ -6,13 +6,6 @@
 
 static int m, s, cmd[2];
 
-static void block_on(int fd)
-{
-    char c;
-    while (read(fd, &c, 1) != 0)
-        ;
-}
-
 static void leader(void)
 {
     sig_tag = 'L';
@@ -20,27 +13,8 @@ static void leader(void)
     setsid();
     ioctl(s, TIOCSCTTY, 0);
     catch_sig(SIGWINCH, 1);
-    int life[2];
-    pipe(life);
-    pid_t f = fork();
-    if (f == 0) {
-        sig_tag = 'F';
-        close(life[1]);
-        tell('r');
-        block_on(life[0]);
-        _exit(0);
-    }
-    pid_t b = fork();
-    if (b == 0) {
-        sig_tag = 'B';
-        setpgid(0, 0);
-        close(life[1]);
-        tell('r');
-        block_on(life[0]);
-        _exit(0);
-    }
-    setpgid(b, b);
-    close(life[0]);
+    pid_t f, b;
+    int life_w = start_groups(&f, &b);
     tell('r');
     for (;;) {
         char c;
@@ -52,7 +26,7 @@ static void leader(void)
         if (c == 'f')
             tell(tcsetpgrp(s, b) == 0 ? 'k' : 'e');
     }
-    close(life[1]);
+    close(life_w);
     waitpid(f, NULL, 0);
     waitpid(b, NULL, 0);
     _exit(0);
