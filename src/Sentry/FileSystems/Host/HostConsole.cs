@@ -69,7 +69,7 @@ public sealed unsafe class HostConsole : IDisposable
             // runsc in the background of its controlling terminal leaves it alone (raw mode or a read would stop it
             // with SIGTTOU/SIGTTIN); a terminal that is not its controlling one (a container's console) has no foreground.
             int fg = tcgetpgrp(fd);
-            if (fg > 0 && fg != getpgrp()) return null;
+            if (fg > 0 && fg != getpgid(0)) return null; // getpgid: the Sentry's seccomp policy has no getpgrp
             int h = dup(fd);
             if (h < 0) return null;
             fcntl(h, F_SETFD, FD_CLOEXEC);
