@@ -8,7 +8,7 @@ namespace AppKernel.Platform.Ptrace;
 /// One stub process traced with PTRACE_SYSEMU: a guest address space and (for now) its one thread.
 /// All calls must come from the OS thread that created it (ptrace's rule).
 /// </summary>
-public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
+public sealed unsafe class PtraceStub : IGuestContext
 {
     static readonly object s_imageLock = new();
     static int s_imageFd = -1;
@@ -275,6 +275,8 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
         if (!_dead && Pid > 0) Host.syscall(234 /* tgkill */, HostTgid, Pid, 23 /* SIGURG */);
     }
 
+    public void ExitThreadOnly() => Inject(60 /* exit */, 0);
+
     /// <summary>SIGKILL to the whole host process of this stub (all its threads), whatever we believe of its state.</summary>
     public void KillHostProcess()
     {
@@ -297,4 +299,4 @@ public sealed unsafe class PtraceStub : IAddressSpace, IDisposable
     }
 }
 
-public sealed class PlatformException(string message) : Exception(message);
+

@@ -53,7 +53,8 @@ public static class BootCommand
             JoinCgroup(bundle);
             bool strace = p.GetValue(GlobalOptions.Strace);
             bool hostNetwork = p.GetValue(GlobalOptions.Network) == "host";
-            var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null, hostNetwork);
+            var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null, hostNetwork,
+                p.GetValue(GlobalOptions.Platform)!);
             SpecTranslation.CheckMounts(bundle);
             SpecTranslation.MakeMountPoints(bundle);
             // The host-facing work first (the gofer on the host's paths, the state directory as an fd), then the

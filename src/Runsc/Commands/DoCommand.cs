@@ -31,11 +31,12 @@ public static class DoCommand
         // `runsc --network=host do` (gVisor's spelling, a global flag) or `runsc do --network=host`.
         cmd.SetAction(parse => Run(parse.GetValue(RootFs)!, parse.GetValue(RootWritable), parse.GetValue(Cwd), parse.GetValue(StraceOpt),
             parse.GetValue(DebugLog), parse.GetValue(Debug),
-            parse.GetValue(Network) == "host" || parse.GetValue(GlobalOptions.Network) == "host", parse.GetValue(Program)!));
+            parse.GetValue(Network) == "host" || parse.GetValue(GlobalOptions.Network) == "host", parse.GetValue(GlobalOptions.Platform)!,
+            parse.GetValue(Program)!));
         return cmd;
     }
 
-    static unsafe int Run(string rootfs, bool writable, string? cwd, bool strace, string? debugLog, bool debug, bool hostNetwork, string[] program)
+    static unsafe int Run(string rootfs, bool writable, string? cwd, bool strace, string? debugLog, bool debug, bool hostNetwork, string platform, string[] program)
     {
         if (!Directory.Exists(rootfs))
         {
@@ -72,6 +73,7 @@ public static class DoCommand
                 Strace = strace,
                 StraceWriter = strace ? (logFile ?? Console.Error) : null,
                 HostNetwork = hostNetwork,
+                Platform = platform,
             };
             var gofer = SandboxBuilder.StartGofer(config);
             SentryJail.Enter(null, hostNetwork);

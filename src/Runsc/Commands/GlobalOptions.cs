@@ -26,7 +26,7 @@ public static class GlobalOptions
     {
         foreach (var o in All) root.Options.Add(o);
         LogFormat.AcceptOnlyFromAmong("text", "json");
-        Platform.AcceptOnlyFromAmong("ptrace");
+        Platform.AcceptOnlyFromAmong(AppKernel.Platform.Platforms.Names);
         Network.AcceptOnlyFromAmong("none", "sandbox", "host");
     }
 

@@ -19,6 +19,8 @@ public sealed class SandboxConfig
     /// <summary>--network=host: the guest's TCP/UDP sockets are the host's (the Sentry keeps its network namespace).</summary>
     public bool HostNetwork { get; init; }
     public DevPtsOptions DevPts { get; init; } = new();
+    /// <summary>`--platform`: how guest code is trapped.</summary>
+    public string Platform { get; init; } = "ptrace";
 }
 
 /// <summary>A started gofer: its connection for the root and one per bind mount, and the host's memory size.</summary>
@@ -69,6 +71,7 @@ public static class SandboxBuilder
             CommitLimit = g.HostMemory,
             HostNetwork = config.HostNetwork,
             DevPts = config.DevPts,
+            Platform = AppKernel.Platform.Platforms.Get(config.Platform, out var why) ?? throw new RuntimeException(why!),
         };
         Kernel kernel;
         try { kernel = new Kernel(options, log, rootInode!); }

@@ -1,5 +1,6 @@
 using AppKernel.Sentry.FileSystems.DevPts;
 using System.Diagnostics;
+using AppKernel.Platform;
 using AppKernel.Sentry.FileSystems.Dev;
 using AppKernel.Sentry.FileSystems.Proc;
 using AppKernel.Sentry.FileSystems.Synthetic;
@@ -49,6 +50,8 @@ public sealed class Kernel
     int _nextPid = 1;
     readonly HashSet<long> _loggedUnimplemented = new();
 
+    /// <summary>How guest code runs and traps: the kernel knows no more of it than <see cref="IPlatform"/> says.</summary>
+    public IPlatform Platform => Options.Platform;
     /// <summary>The sandbox's pseudo-terminals (/dev/pts, /dev/ptmx).</summary>
     public DevPtsFs DevPts { get; }
 

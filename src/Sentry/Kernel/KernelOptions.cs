@@ -18,6 +18,8 @@ public sealed class KernelOptions
     public ulong CommitLimit { get; set; } = 16UL << 30;
     /// <summary>--network=host: AF_INET/AF_INET6 sockets are the host's (else the sandbox's own loopback).</summary>
     public bool HostNetwork { get; set; }
+    /// <summary>How guest code runs and traps (`--platform`).</summary>
+    public AppKernel.Platform.IPlatform Platform { get; set; } = AppKernel.Platform.Ptrace.PtracePlatform.Instance;
     /// <summary>The devpts mount's options (OCI's devpts mount: mode=, gid=, ptmxmode=).</summary>
     public DevPtsOptions DevPts { get; set; } = new();
 }

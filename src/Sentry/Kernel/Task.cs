@@ -1,5 +1,4 @@
 using AppKernel.Platform;
-using AppKernel.Platform.Ptrace;
 using AppKernel.Sentry.Memory;
 using AppKernel.Sentry.Syscalls;
 using AppKernel.Sentry.Vfs;
@@ -22,7 +21,7 @@ public sealed partial class Task
     /// <summary>The parent's pid as the child sees it (0 for pid 1, whose parent is outside the sandbox).</summary>
     public int Ppid => Parent?.Tgid ?? 0;
     public Registers Regs;
-    public PtraceStub? Stub { get; private set; }
+    public IGuestContext? Stub { get; private set; }
     public MemoryManager MM { get; private set; } = null!;
     public FdTable Fds { get; private set; } = new();
 
@@ -101,7 +100,7 @@ public sealed partial class Task
     }
 
     /// <summary>A guest thread's own stub thread, in its process's shared address space.</summary>
-    internal void AdoptThreadStub(PtraceStub stub, MemoryManager mm)
+    internal void AdoptThreadStub(IGuestContext stub, MemoryManager mm)
     {
         Stub = stub;
         MM = mm;
@@ -120,7 +119,7 @@ public sealed partial class Task
     }
 
     /// <summary>Swaps in an address space prepared by exec.</summary>
-    public void InstallAddressSpace(PtraceStub stub, MemoryManager mm)
+    public void InstallAddressSpace(IGuestContext stub, MemoryManager mm)
     {
         var old = Stub;
         Stub = stub;

@@ -1,5 +1,4 @@
 using AppKernel.Platform;
-using AppKernel.Platform.Ptrace;
 using AppKernel.Sentry.Memory;
 using Microsoft.Extensions.Logging;
 
@@ -93,7 +92,7 @@ public sealed partial class Task
             ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}")
             : StartTaskThread(child, () =>
             {
-                var stub = PtraceStub.Adopt((int)hostPid);
+                var stub = Kernel.Platform.Adopt(hostPid);
                 if (!sharedVm) childMM.Space = stub;
                 child.InstallAddressSpace(stub, childMM);
                 if ((flags & CLONE_CHILD_SETTID) != 0) stub.Memory.Write(ctid, child.Tid);
@@ -180,7 +179,7 @@ public sealed partial class Task
         Group.Add(child);
         Kernel.Register(child);
         int hostTgid = Stub.HostTgid;
-        var failed = StartTaskThread(child, () => child.AdoptThreadStub(PtraceStub.AdoptThread((int)hostTid, hostTgid), MM));
+        var failed = StartTaskThread(child, () => child.AdoptThreadStub(Kernel.Platform.AdoptThread(hostTid, hostTgid), MM));
         if (failed != null)
         {
             Kernel.Unregister(child);
@@ -246,7 +245,7 @@ public sealed partial class Task
             // on until the exec'ing thread has left it, and the host reports this exit only then), so the group
             // hears first that it is gone.
             Group.Remove(this);
-            main.Inject(60 /* exit */, 0);
+            main.ExitThreadOnly();
             return;
         }
         Stub?.Dispose();

@@ -1,6 +1,5 @@
 using System.Text;
 using AppKernel.Platform;
-using AppKernel.Platform.Ptrace;
 using AppKernel.Sentry.Kernel;
 using AppKernel.Sentry.Memory;
 using AppKernel.Sentry.Vfs;
@@ -125,10 +124,11 @@ public static class ElfLoader
             if (interpImg!.Interpreter != null) { interp!.File.DecRef(); return Errno.ELIBBAD; }
         }
 
-        PtraceStub stub;
-        try { stub = PtraceStub.Create(); }
+        var platform = t.Kernel.Platform;
+        IGuestContext stub;
+        try { stub = platform.NewProcess(); }
         catch (PlatformException) { interp?.File.DecRef(); return Errno.ENOMEM; }
-        var mm = new MemoryManager(stub, t.Kernel.Options.CommitLimit);
+        var mm = new MemoryManager(stub, t.Kernel.Options.CommitLimit, platform.ReservedBase, platform.ReservedSize);
         bool ok = false;
         try
         {

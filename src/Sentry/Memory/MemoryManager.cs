@@ -1,6 +1,5 @@
 using System.Text;
 using AppKernel.Platform;
-using AppKernel.Platform.Ptrace;
 
 namespace AppKernel.Sentry.Memory;
 
@@ -65,10 +64,15 @@ public sealed class MemoryManager
     /// <summary>Called before mappings go away, so VmPeak remembers the high-water mark.</summary>
     void NotePeak() => _peakVm = PeakVm;
 
-    public MemoryManager(IAddressSpace space, ulong commitLimit)
+    /// <summary>The platform's own range (its stub): never mapped, never crossed by a new mapping.</summary>
+    readonly ulong _reservedBase, _reservedEnd;
+
+    public MemoryManager(IAddressSpace space, ulong commitLimit, ulong reservedBase, ulong reservedSize)
     {
         Space = space;
         CommitLimit = commitLimit;
+        _reservedBase = reservedBase;
+        _reservedEnd = reservedBase + reservedSize;
     }
 
     public VmaSet Vmas => _vmas;
@@ -79,7 +83,7 @@ public sealed class MemoryManager
     /// </summary>
     public MemoryManager ForkFor(IAddressSpace? child)
     {
-        var mm = new MemoryManager(child!, CommitLimit)
+        var mm = new MemoryManager(child!, CommitLimit, _reservedBase, _reservedEnd - _reservedBase)
         {
             BrkStart = BrkStart, Brk = Brk, StackStart = StackStart, ArgStart = ArgStart, ArgEnd = ArgEnd,
             EnvStart = EnvStart, EnvEnd = EnvEnd, StartCode = StartCode, EndCode = EndCode, StartData = StartData,
@@ -93,7 +97,7 @@ public sealed class MemoryManager
     static bool Aligned(ulong x) => (x & (PageSize - 1)) == 0;
     static Prot ToProt(int p) => (Prot)(p & 7);
 
-    static bool HitsStub(ulong start, ulong end) => start < StubImage.Base + StubImage.Size && end > StubImage.Base;
+    bool HitsStub(ulong start, ulong end) => start < _reservedEnd && end > _reservedBase;
 
     bool RangeUsable(ulong start, ulong len) =>
         start >= MinAddr && start + len <= TaskSize && start + len > start && !HitsStub(start, start + len);
@@ -107,12 +111,12 @@ public sealed class MemoryManager
             if (RangeUsable(hint, len) && !_vmas.Overlaps(hint, hint + len)) return hint;
         }
         // The stub's page lies below MmapBase and is no VMA: search above it, then below it, never across it.
-        ulong a = _vmas.FindGapTopDown(len, StubImage.Base + StubImage.Size, MmapBase);
+        ulong a = _vmas.FindGapTopDown(len, _reservedEnd, MmapBase);
         if (a != 0) return a;
-        a = _vmas.FindGapTopDown(len, MinAddr, StubImage.Base);
+        a = _vmas.FindGapTopDown(len, MinAddr, _reservedBase);
         if (a != 0) return a;
         // Fall back to the space above the stack area (below the stub).
-        return _vmas.FindGapTopDown(len, StackTop, StubImage.Base);
+        return _vmas.FindGapTopDown(len, StackTop, _reservedBase);
     }
 
     long CheckCommit(ulong extra) =>

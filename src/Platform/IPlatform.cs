@@ -1,0 +1,76 @@
+namespace AppKernel.Platform;
+
+/// <summary>
+/// How guest code is run and trapped (gVisor's platform.Platform): the kernel asks it for address spaces and
+/// execution contexts and never learns the mechanism. One per sandbox, chosen by `--platform`
+/// (<see cref="Platforms"/>).
+/// </summary>
+public interface IPlatform
+{
+    string Name { get; }
+    /// <summary>Guest addresses the platform keeps for itself (its stub): the memory manager never maps there.</summary>
+    ulong ReservedBase { get; }
+    ulong ReservedSize { get; }
+    /// <summary>Whether every call on a context must come from the one OS thread that made it (ptrace's rule).</summary>
+    bool OneThreadPerContext { get; }
+    /// <summary>A new, empty address space with its first context (for execve and the init).</summary>
+    IGuestContext NewProcess();
+    /// <summary>Takes over the process a context's <see cref="IGuestContext.ForkStub"/> or CloneVm made.</summary>
+    IGuestContext Adopt(long handle);
+    /// <summary>Takes over the thread a context's <see cref="IGuestContext.CloneThread"/> made in process hostTgid.</summary>
+    IGuestContext AdoptThread(long handle, int hostTgid);
+}
+
+/// <summary>
+/// One guest thread's execution context and the address space it runs in (gVisor's Context and AddressSpace, one
+/// object here because each platform thread is one host thread of the process that holds the address space).
+/// </summary>
+public interface IGuestContext : IAddressSpace, IDisposable
+{
+    /// <summary>The host thread and process that run this context (for CPU clocks, ps and diagnostics).</summary>
+    int Pid { get; }
+    int HostTgid { get; }
+    bool IsThread { get; }
+    /// <summary>Registers a fresh context starts from: valid segment selectors and flags for building guest states.</summary>
+    Registers Template { get; }
+    /// <summary>Runs the guest with regs until it traps (a syscall, a fault, or a <see cref="Kick"/>); regs are updated.</summary>
+    void Switch(ref Registers regs, out StopInfo stop);
+    /// <summary>Makes a running guest trap soon; any thread may call it.</summary>
+    void Kick();
+    /// <summary>The guest's FP/SSE state in fxsave layout (512 bytes).</summary>
+    bool GetFpRegs(Span<byte> fxsave512);
+    bool SetFpRegs(ReadOnlySpan<byte> fxsave512);
+    /// <summary>A copy-on-write copy of the address space with a context of its own (fork); a handle for
+    /// <see cref="IPlatform.Adopt"/>, or a negative errno.</summary>
+    long ForkStub();
+    /// <summary>A context sharing this address space in a process of its own (vfork, CLONE_VM); as ForkStub.</summary>
+    long CloneVm();
+    /// <summary>Another context in this address space (a guest thread); a handle for <see cref="IPlatform.AdoptThread"/>.</summary>
+    long CloneThread();
+    /// <summary>Ends this context's host thread alone, the process living on (an exec'ing thread's old leader).</summary>
+    void ExitThreadOnly();
+    /// <summary>Ends every context of the address space at once (exit_group, kill -9), whatever their state.</summary>
+    void KillHostProcess();
+}
+
+/// <summary>The platform could not make or take over a context (the host refused: limits, a dead stub).</summary>
+public sealed class PlatformException(string message) : Exception(message);
+
+/// <summary>The platforms runsc knows, by `--platform` name.</summary>
+public static class Platforms
+{
+    public static readonly string[] Names = ["ptrace"];
+
+    /// <summary>The platform named; null with why for one that is not available here.</summary>
+    public static IPlatform? Get(string name, out string? why)
+    {
+        why = null;
+        switch (name)
+        {
+            case "ptrace": return Ptrace.PtracePlatform.Instance;
+            default:
+                why = $"--platform={name}: unknown platform (known: {string.Join(", ", Names)})";
+                return null;
+        }
+    }
+}
