@@ -18,7 +18,7 @@ public sealed unsafe class HostConsole : IDisposable
     readonly bool _restore;
     readonly Kernel.Kernel _kernel;
     volatile bool _closed;
-    readonly Thread _output;
+    readonly Thread _input, _output;
     const int SizePollMs = 250;
     public Terminal Terminal { get; }
 
@@ -42,7 +42,8 @@ public sealed unsafe class HostConsole : IDisposable
             ioctl(_hfd, (int)TtyIoctl.TCSETS, &t);
         }
         SyncSize();
-        new Thread(InputLoop) { IsBackground = true, Name = "console-in" }.Start();
+        _input = new Thread(InputLoop) { IsBackground = true, Name = "console-in" };
+        _input.Start();
         _output = new Thread(OutputLoop) { IsBackground = true, Name = "console-out" };
         _output.Start();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
@@ -109,6 +110,11 @@ public sealed unsafe class HostConsole : IDisposable
         var buf = new byte[4096];
         while (!_closed)
         {
+            // A bounded wait, so Dispose finds the thread out of the fd before closing it.
+            var pfd = new Tmds.Linux.pollfd { fd = _hfd, events = POLLIN };
+            int ready = poll(&pfd, 1, SizePollMs);
+            if (ready < 0 && errno != EINTR) return;
+            if (ready <= 0) continue;
             long n;
             fixed (byte* p = buf) n = (long)read(_hfd, p, buf.Length);
             if (n < 0 && errno == EINTR) continue;
@@ -161,6 +167,8 @@ public sealed unsafe class HostConsole : IDisposable
             var t = _saved;
             ioctl(_hfd, (int)TtyIoctl.TCSETSW, &t);
         }
+        // The fd goes only once both threads are out of it (a container's exec consoles come and go in one boot).
+        if (_input.Join(2 * SizePollMs) && !_output.IsAlive) close(_hfd);
         _kernel.Log.LogDebug("console restored");
     }
 }
