@@ -36,6 +36,7 @@ public static class SyscallTable
         ProcessVmSyscalls.Register(t);
         PtraceSyscalls.Register(t);
         SocketSyscalls.Register(t);
+        MountSyscalls.Register(t);
         return t;
     }
 

@@ -33,6 +33,36 @@ public sealed class MountNamespace
         return m;
     }
 
+    /// <summary>
+    /// umount2: takes away the mount whose root p is (EINVAL if p is no mount's root, or the namespace's root).
+    /// Mounts below it make it EBUSY unless detach (MNT_DETACH) takes them too; open files inside keep working,
+    /// as Linux's lazy unmount leaves them.
+    /// </summary>
+    public Errno Unmount(VfsPath p, bool detach)
+    {
+        var m = p.Mount;
+        if (p.Dentry != m.Root || m == Root || m.Parent == null || m.MountPoint == null) return Errno.EINVAL;
+        lock (_mounted)
+        {
+            var below = _all.Where(c => c != m && Under(c, m)).ToList();
+            if (below.Count > 0 && !detach) return Errno.EBUSY;
+            foreach (var c in below.Append(m))
+            {
+                if (c.Parent != null && c.MountPoint != null && _mounted.TryGetValue((c.Parent, c.MountPoint.Inode), out var cur) && cur == c)
+                    _mounted.Remove((c.Parent, c.MountPoint.Inode));
+                _all.Remove(c);
+            }
+        }
+        return Errno.None;
+    }
+
+    static bool Under(Mount c, Mount ancestor)
+    {
+        for (var p = c.Parent; p != null; p = p.Parent)
+            if (p == ancestor) return true;
+        return false;
+    }
+
     /// <summary>Follows mounts stacked on p down to the topmost.</summary>
     public VfsPath CrossDown(VfsPath p)
     {
