@@ -138,7 +138,10 @@ public sealed class GuestProcess
         string path = prog.Contains('/') ? prog : SearchPath(t, prog, spec.Env);
         var err = ElfLoader.Exec(t, -100, path, new List<string>(spec.Argv), new List<string>(spec.Env), 0);
         if (err != Errno.None)
+        {
+            Console?.Dispose(); // the host terminal's modes back at once: nothing ran
             return Failed(err is Errno.ENOENT or Errno.ENOTDIR ? 127 : 126, $"{prog}: {Describe(err)}");
+        }
         _loaded.Set();
         _gate.Wait();
         // Killed before it ran: Run then only tears the process down.
@@ -150,8 +153,8 @@ public sealed class GuestProcess
         return new InitResult(t.ShellStatus, t.TermSignal != 0 ? SignalMessage(t.TermSignal, t.CoreDumped) : null);
     }
 
-    /// <summary>The kernel's console over the first stdio fd that is a host terminal, and its replica's path
-    /// (/dev/pts/N); the init opens it first, so it becomes its controlling terminal.</summary>
+    /// <summary>A console over the first stdio fd that is a host terminal, and its replica's path (/dev/pts/N). The
+    /// process, a session leader with no terminal yet, opens the replica first, so it becomes its controlling terminal.</summary>
     (HostConsole Console, VfsPath Path)? ConsoleFor(Task t, IReadOnlyList<int> stdio, ProcessSpec spec)
     {
         var console = HostConsole.Attach(t.Kernel, stdio, spec.Uid, spec.Gid);
