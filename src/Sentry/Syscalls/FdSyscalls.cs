@@ -6,7 +6,7 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>The fd table: close, dup*, fcntl, pipe2, getdents64.</summary>
+/// <summary>The fd table: close, dup*, fcntl, pipe2, getdents64 and the old getdents.</summary>
 static class FdSyscalls
 {
     public static void Register(SyscallHandler?[] t)
@@ -22,7 +22,8 @@ static class FdSyscalls
         t[Nr.flock] = (k, fd, op, _, _, _, _) => FlockCall(k, (int)fd, (int)op);
         t[Nr.eventfd] = (k, init, _, _, _, _, _) => EventFd(k, (uint)init, 0);
         t[Nr.eventfd2] = (k, init, flags, _, _, _, _) => EventFd(k, (uint)init, (int)flags);
-        t[Nr.getdents64] = (k, fd, buf, count, _, _, _) => Getdents64(k, (int)fd, buf, (uint)count);
+        t[Nr.getdents64] = (k, fd, buf, count, _, _, _) => Getdents(k, (int)fd, buf, (uint)count, old: false);
+        t[Nr.getdents] = (k, fd, buf, count, _, _, _) => Getdents(k, (int)fd, buf, (uint)count, old: true);
     }
 
     static long FlockCall(Task t, int fd, int op)
@@ -183,7 +184,11 @@ static class FdSyscalls
         return 0;
     }
 
-    static long Getdents64(Task t, int fd, ulong buf, uint count)
+    /// <summary>struct linux_dirent's fixed part (d_ino, d_off, d_reclen); d_type is the record's last byte.</summary>
+    const int OldDirentHead = 18;
+
+    /// <summary>getdents64, or the old getdents (old: linux_dirent records, which end with a pad and d_type).</summary>
+    static long Getdents(Task t, int fd, ulong buf, uint count, bool old)
     {
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
@@ -208,7 +213,7 @@ static class FdSyscalls
         {
             var d = entries[(int)idx];
             int nameLen = LinuxText.ByteCount(d.Name);
-            int reclen = (DirentHead + nameLen + 1 + 7) & ~7;
+            int reclen = old ? (OldDirentHead + nameLen + 2 + 7) & ~7 : (DirentHead + nameLen + 1 + 7) & ~7;
             if (pos + reclen > outBuf.Length)
             {
                 if (pos == 0) return Err(Errno.EINVAL);
@@ -216,9 +221,20 @@ static class FdSyscalls
             }
             var s = outBuf.AsSpan(pos, reclen);
             s.Clear();
-            var head = new Dirent64Head { Ino = d.Ino, Off = idx + 1, Reclen = (ushort)reclen, Type = d.Type };
-            System.Runtime.InteropServices.MemoryMarshal.Write(s, in head);
-            LinuxText.Encode(d.Name, s[DirentHead..]);
+            if (old)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(s, d.Ino);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(s[8..], idx + 1);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(s[16..], (ushort)reclen);
+                LinuxText.Encode(d.Name, s[OldDirentHead..]);
+                s[reclen - 1] = d.Type;
+            }
+            else
+            {
+                var head = new Dirent64Head { Ino = d.Ino, Off = idx + 1, Reclen = (ushort)reclen, Type = d.Type };
+                System.Runtime.InteropServices.MemoryMarshal.Write(s, in head);
+                LinuxText.Encode(d.Name, s[DirentHead..]);
+            }
             pos += reclen;
             idx++;
         }

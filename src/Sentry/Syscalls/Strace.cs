@@ -17,7 +17,7 @@ public sealed class Strace
         ["close"] = "i", ["stat"] = "sp", ["fstat"] = "ip", ["lstat"] = "sp", ["newfstatat"] = "fspx", ["statx"] = "fsxxp",
         ["lseek"] = "iii", ["mmap"] = "pxxxii", ["mprotect"] = "pxx", ["munmap"] = "px", ["brk"] = "p", ["ioctl"] = "ixp",
         ["readv"] = "ipi", ["writev"] = "ipi", ["access"] = "sx", ["faccessat"] = "fsx", ["faccessat2"] = "fsxx", ["pipe2"] = "px",
-        ["dup"] = "i", ["dup2"] = "ii", ["dup3"] = "iix", ["getdents64"] = "ipu", ["fcntl"] = "iix", ["getcwd"] = "pu",
+        ["dup"] = "i", ["dup2"] = "ii", ["dup3"] = "iix", ["getdents64"] = "ipu", ["getdents"] = "ipu", ["fcntl"] = "iix", ["getcwd"] = "pu",
         ["chdir"] = "s", ["fchdir"] = "i", ["readlink"] = "spu", ["readlinkat"] = "fspu", ["execve"] = "spp", ["exit_group"] = "i",
         ["exit"] = "i", ["arch_prctl"] = "xp", ["set_tid_address"] = "p", ["set_robust_list"] = "pu", ["rseq"] = "puxx",
         ["prlimit64"] = "iipp", ["getrandom"] = "pux", ["rt_sigaction"] = "ippu", ["rt_sigprocmask"] = "ippu",
