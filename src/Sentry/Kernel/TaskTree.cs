@@ -16,6 +16,8 @@ public sealed partial class Task
         CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
 
     public Task? Parent { get; private set; }
+    /// <summary>personality(2)'s persona (PER_LINUX and its flags); per task, as Linux's.</summary>
+    public uint Personality;
     /// <summary>Process group and session: the process's (its thread group keeps them), so every thread sees a change.</summary>
     public int Pgid { get => Group.Pgid; set => Group.Pgid = value; }
     public int Sid { get => Group.Sid; set => Group.Sid = value; }
@@ -63,6 +65,7 @@ public sealed partial class Task
             Pgid = Pgid,
             Sid = Sid,
             Tty = Tty,
+            Personality = Personality,
             // A CLONE_PARENT child is its grandparent's as the caller is, so it tells it with the caller's own exit signal (Linux's copy_process).
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };

@@ -15,6 +15,13 @@ static class ProcessSyscalls
         t[Nr.gettid] = (k, _, _, _, _, _, _) => k.Tid;
         t[Nr.getppid] = (k, _, _, _, _, _, _) => k.Ppid;
         t[Nr.getpgrp] = (k, _, _, _, _, _, _) => k.Pgid;
+        // personality(2): 0xffffffff asks; anything else is the new persona (inherited by fork, kept by exec).
+        t[Nr.personality] = (k, p, _, _, _, _, _) =>
+        {
+            uint old = k.Personality;
+            if ((uint)p != 0xffffffff) k.Personality = (uint)p;
+            return old;
+        };
         t[Nr.getpgid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? p.Pgid : Err(Errno.ESRCH);
         t[Nr.getsid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? p.Sid : Err(Errno.ESRCH);
         t[Nr.setpgid] = (k, pid, pg, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Err(k.SetPgid((int)pid, (int)pg));
