@@ -18,6 +18,8 @@ public sealed partial class Task
     public Task? Parent { get; private set; }
     /// <summary>personality(2)'s persona (PER_LINUX and its flags); per task, as Linux's.</summary>
     public uint Personality;
+    /// <summary>ioprio_set's class and data (0: none set); per task, inherited by fork and clone.</summary>
+    public ushort IoPriority;
     /// <summary>Process group and session: the process's (its thread group keeps them), so every thread sees a change.</summary>
     public int Pgid { get => Group.Pgid; set => Group.Pgid = value; }
     public int Sid { get => Group.Sid; set => Group.Sid = value; }
@@ -66,6 +68,7 @@ public sealed partial class Task
             Sid = Sid,
             Tty = Tty,
             Personality = Personality,
+            IoPriority = IoPriority,
             // A CLONE_PARENT child is its grandparent's as the caller is, so it tells it with the caller's own exit signal (Linux's copy_process).
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
@@ -172,6 +175,8 @@ public sealed partial class Task
             Filter = Filter,
             Nice = Nice,
             Affinity = Affinity,
+            Personality = Personality,
+            IoPriority = IoPriority,
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Parent = Parent,
             _group = Group,
