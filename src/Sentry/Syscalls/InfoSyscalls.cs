@@ -24,6 +24,9 @@ static class InfoSyscalls
         // Every task runs under SCHED_OTHER: the host schedules the stubs.
         t[Nr.sched_getscheduler] = (k, pid, _, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) != null ? 0 : Err(Errno.ESRCH);
         t[Nr.sched_setscheduler] = (k, pid, pol, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : pol is 0 or 3 or 5 ? 0 : Err(Errno.EPERM);
+        // Every task is SCHED_OTHER, whose time slice reads as 0 (as the host's EEVDF scheduler reports it).
+        t[Nr.sched_rr_get_interval] = (k, pid, tp, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL)
+            : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Write(tp, default(Timespec)) ? 0 : Err(Errno.EFAULT);
         t[Nr.sched_getparam] = (k, pid, p, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Write(p, 0) ? 0 : Err(Errno.EFAULT);
         t[Nr.sched_setparam] = (k, pid, p, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Read(p, out int prio) ? (prio == 0 ? 0 : Err(Errno.EINVAL)) : Err(Errno.EFAULT);
         t[Nr.sched_get_priority_max] = (k, pol, _, _, _, _, _) => pol is 1 or 2 ? 99 : pol is 0 or 3 or 5 ? 0 : Err(Errno.EINVAL);

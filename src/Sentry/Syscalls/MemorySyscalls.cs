@@ -19,12 +19,15 @@ static class MemorySyscalls
         t[Nr.msync] = (k, addr, len, flags, _, _, _) => Locked(k, mm => mm.Msync(addr, len, (int)flags));
         t[Nr.mincore] = (k, addr, len, vec, _, _, _) => Mincore(k, addr, len, vec);
         t[Nr.mlock] = (k, _, _, _, _, _, _) => 0;
+        t[Nr.mlock2] = (k, _, _, flags, _, _, _) => (flags & ~MLOCK_ONFAULT) != 0 ? Err(Errno.EINVAL) : 0;
         t[Nr.munlock] = (k, _, _, _, _, _, _) => 0;
         t[Nr.mlockall] = (k, _, _, _, _, _, _) => 0;
         t[Nr.munlockall] = (k, _, _, _, _, _, _) => 0;
     }
 
     /// <summary>Threads share the memory manager: one change at a time, carried out by the caller's own stub thread.</summary>
+    const ulong MLOCK_ONFAULT = 1;
+
     static long Locked(Task t, Func<MemoryManager, long> op)
     {
         lock (t.MM)
