@@ -28,6 +28,9 @@ public unsafe struct Termios2
 public struct WinSize
 {
     public ushort Row, Col, Xpixel, Ypixel;
+
+    /// <summary>Every field equal (a size change, pixels included, is what SIGWINCH reports).</summary>
+    public readonly bool Same(WinSize o) => Row == o.Row && Col == o.Col && Xpixel == o.Xpixel && Ypixel == o.Ypixel;
 }
 
 /// <summary>The terminal ioctl numbers of x86-64 (asm-generic/ioctls.h).</summary>

@@ -198,7 +198,7 @@ public sealed unsafe partial class Terminal
     {
         lock (Gate)
         {
-            if (w.Row == Size.Row && w.Col == Size.Col && w.Xpixel == Size.Xpixel && w.Ypixel == Size.Ypixel) return;
+            if (w.Same(Size)) return;
             Size = w;
         }
         SignalForeground([Task.SIGWINCH]);

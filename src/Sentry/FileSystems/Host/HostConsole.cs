@@ -96,7 +96,7 @@ public sealed unsafe class HostConsole : IDisposable
         lock (_sizeLock)
         {
             // Only a change of the host's size: the guest may have set its own (stty cols), which stays until then.
-            if (_hostSize is { } last && last.Row == w.Row && last.Col == w.Col && last.Xpixel == w.Xpixel && last.Ypixel == w.Ypixel) return;
+            if (_hostSize is { } last && last.Same(w)) return;
             _hostSize = w;
         }
         Terminal.Resize(w);

@@ -789,22 +789,10 @@ public sealed class TcpSocket : InetSocket
                 if (i != 0 && (i < MinUserMss || i > MaxUserMss)) return Errno.EINVAL;
                 _userMss = i;
                 return Errno.None;
-            case TcpOpt.TCP_KEEPIDLE:
-                if (i < 1 || i > MaxKeepIdle) return Errno.EINVAL;
-                _keepIdle = i;
-                return Errno.None;
-            case TcpOpt.TCP_KEEPINTVL:
-                if (i < 1 || i > MaxKeepIntvl) return Errno.EINVAL;
-                _keepIntvl = i;
-                return Errno.None;
-            case TcpOpt.TCP_KEEPCNT:
-                if (i < 1 || i > MaxKeepCnt) return Errno.EINVAL;
-                _keepCnt = i;
-                return Errno.None;
-            case TcpOpt.TCP_SYNCNT:
-                if (i < 1 || i > MaxSynCnt) return Errno.EINVAL;
-                _synCnt = i;
-                return Errno.None;
+            case TcpOpt.TCP_KEEPIDLE: return SetInRange(ref _keepIdle, i, 1, MaxKeepIdle);
+            case TcpOpt.TCP_KEEPINTVL: return SetInRange(ref _keepIntvl, i, 1, MaxKeepIntvl);
+            case TcpOpt.TCP_KEEPCNT: return SetInRange(ref _keepCnt, i, 1, MaxKeepCnt);
+            case TcpOpt.TCP_SYNCNT: return SetInRange(ref _synCnt, i, 1, MaxSynCnt);
             case TcpOpt.TCP_LINGER2:
                 _linger2 = i < 0 ? -1 : Math.Min(i, FinTimeoutMax);
                 return Errno.None;
@@ -823,6 +811,14 @@ public sealed class TcpSocket : InetSocket
             case TcpOpt.TCP_FASTOPEN_CONNECT: _fastOpenConnect = i != 0; return Errno.None;
         }
         return Errno.ENOPROTOOPT;
+    }
+
+    /// <summary>An option whose value must lie in [min, max] (EINVAL otherwise, the field unchanged).</summary>
+    static Errno SetInRange(ref int field, int value, int min, int max)
+    {
+        if (value < min || value > max) return Errno.EINVAL;
+        field = value;
+        return Errno.None;
     }
 
     public override Errno GetOption(Task t, int level, int name, out byte[] val)
