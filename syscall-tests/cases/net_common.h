@@ -3,6 +3,7 @@
 #ifndef NET_COMMON_H
 #define NET_COMMON_H
 #include "common.h"
+#include "net_fresh_netns.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,6 +32,13 @@ static inline struct sockaddr_in6 sin6(const char *ip, int port)
     return a;
 }
 
+/* Natively each case runs in a network namespace of its own, as the sandbox's is: the host's ports in use
+ * and its ip_local_port_range (which reaches into the cases' fixed ports on some hosts) stay out of it. */
+__attribute__((constructor)) static void net_case_netns(void)
+{
+    fresh_netns();
+}
+
 #define SA(x) ((struct sockaddr *)&(x))
 
 /* Prints a sockaddr: family, address, and the port unless the kernel chose it. */
@@ -50,8 +58,8 @@ __attribute__((unused)) static void show_addr(const char *what, const struct soc
         port = ntohs(a->sin6_port);
         fam = "AF_INET6";
     }
-    /* The cases' fixed ports are 20000-20099; any other nonzero port is one the kernel chose (the host's
-     * ip_local_port_range may be changed by others while the cases run, so it is not checked here). */
+    /* The cases' fixed ports are 20000-20099; any other nonzero port is one the kernel chose (from a fresh
+     * namespace's ip_local_port_range, 32768-60999, as the sandbox's). */
     if (port >= 1024 && (port < 20000 || port > 20099))
         printf("%s: len %d %s %s port ephemeral\n", what, (int)len, fam, ip);
     else
