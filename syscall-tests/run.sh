@@ -14,6 +14,7 @@
 #
 # Environment:
 #   TIMEOUT  per-run timeout in seconds (default 20)
+#   PLATFORM the sandbox's platform (`runsc --platform=PLATFORM do`; default: runsc's default)
 #   CFLAGS   extra compiler flags
 #   VERBOSE  if 1, also print the sandbox's stderr on failure (default: the
 #            first 20 lines are printed)
@@ -86,7 +87,7 @@ run_one() {
         (cd / && timeout -k 5 "$timeout_s" "$bin" </dev/null >"$prefix.out" 2>"$prefix.err")
     else
         rm -f "$prefix.log"
-        (cd / && timeout -k 5 "$timeout_s" "$runsc" do --debug-log "$prefix.log" "$bin" </dev/null >"$prefix.out" 2>"$prefix.err")
+        (cd / && timeout -k 5 "$timeout_s" "$runsc" ${PLATFORM:+--platform="$PLATFORM"} do --debug-log "$prefix.log" "$bin" </dev/null >"$prefix.out" 2>"$prefix.err")
     fi
     rc=$?
     if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then

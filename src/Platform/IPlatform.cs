@@ -59,15 +59,22 @@ public sealed class PlatformException(string message) : Exception(message);
 /// <summary>The platforms runsc knows, by `--platform` name.</summary>
 public static class Platforms
 {
-    public static readonly string[] Names = ["ptrace"];
+    public static readonly string[] Names = ["systrap", "ptrace"];
+    public const string Default = "systrap";
 
-    /// <summary>The platform named; null with why for one that is not available here.</summary>
-    public static IPlatform? Get(string name, out string? why)
+    /// <summary>The platform named; null with why for one that is not known. systrap falls back to ptrace where
+    /// seccomp cannot trap, with <paramref name="fallback"/> saying why (for one log line).</summary>
+    public static IPlatform? Get(string name, out string? why, out string? fallback)
     {
         why = null;
+        fallback = null;
         switch (name)
         {
             case "ptrace": return Ptrace.PtracePlatform.Instance;
+            case "systrap":
+                if (Systrap.SystrapPlatform.Available(out var no)) return Systrap.SystrapPlatform.Instance;
+                fallback = $"platform systrap is not available ({no}); using ptrace";
+                return Ptrace.PtracePlatform.Instance;
             default:
                 why = $"--platform={name}: unknown platform (known: {string.Join(", ", Names)})";
                 return null;

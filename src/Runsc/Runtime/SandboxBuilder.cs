@@ -61,6 +61,8 @@ public static class SandboxBuilder
         bool writable = config.Root == RootMode.Writable;
         var ge = GoferFs.Attach(g.Root, writable, overlaid: config.Root == RootMode.Overlay, out var rootInode);
         if (ge != Errno.None) throw new RuntimeException($"the gofer cannot serve {config.RootFs}: {ge}");
+        var platform = AppKernel.Platform.Platforms.Get(config.Platform, out var why, out var fallback) ?? throw new RuntimeException(why!);
+        if (fallback != null) log.LogWarning("{Fallback}", fallback);
         var options = new KernelOptions
         {
             RootFs = config.RootFs,
@@ -71,7 +73,7 @@ public static class SandboxBuilder
             CommitLimit = g.HostMemory,
             HostNetwork = config.HostNetwork,
             DevPts = config.DevPts,
-            Platform = AppKernel.Platform.Platforms.Get(config.Platform, out var why) ?? throw new RuntimeException(why!),
+            Platform = platform,
         };
         Kernel kernel;
         try { kernel = new Kernel(options, log, rootInode!); }

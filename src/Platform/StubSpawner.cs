@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using AppKernel.Platform.Native;
 
-namespace AppKernel.Platform.Ptrace;
+namespace AppKernel.Platform;
 
 /// <summary>
 /// Spawns every stub from one thread that lives as long as runsc. A stub asks to be killed when its parent dies,
@@ -14,6 +14,7 @@ static unsafe class StubSpawner
     sealed class Request
     {
         public required int ImageFd;
+        public int Fd0 = -1, Fd1 = -1;
         public int Pid;
         public Exception? Failed;
         public readonly ManualResetEventSlim Done = new();
@@ -27,7 +28,7 @@ static unsafe class StubSpawner
         {
             foreach (var r in s_requests.GetConsumingEnumerable())
             {
-                try { r.Pid = SpawnHere(r.ImageFd); }
+                try { r.Pid = SpawnHere(r.ImageFd, r.Fd0, r.Fd1); }
                 catch (Exception e) { r.Failed = e; }
                 r.Done.Set();
             }
@@ -35,10 +36,11 @@ static unsafe class StubSpawner
         t.Start();
     }
 
-    /// <summary>Spawns a stub from the image fd (on the spawner thread) and returns its pid.</summary>
-    public static int Spawn(int imageFd)
+    /// <summary>Spawns a stub from the image fd (on the spawner thread) and returns its pid. fd0 and fd1, if given,
+    /// become the stub's fds 0 and 1 (else those are closed).</summary>
+    public static int Spawn(int imageFd, int fd0 = -1, int fd1 = -1)
     {
-        var r = new Request { ImageFd = imageFd };
+        var r = new Request { ImageFd = imageFd, Fd0 = fd0, Fd1 = fd1 };
         s_requests.Add(r);
         r.Done.Wait();
         r.Done.Dispose();
@@ -46,7 +48,7 @@ static unsafe class StubSpawner
         return r.Pid;
     }
 
-    static int SpawnHere(int imageFd)
+    static int SpawnHere(int imageFd, int fd0, int fd1)
     {
         int pid;
         var attr = stackalloc byte[1024];
@@ -61,8 +63,10 @@ static unsafe class StubSpawner
             // POSIX_SPAWN_SETSIGDEF 0x04 | SETSIGMASK 0x08 | SETSID 0x80: no signals from our terminal reach the stub.
             Host.posix_spawnattr_setflags(attr, 0x04 | 0x08 | 0x80);
             Host.posix_spawn_file_actions_adddup2(fa, imageFd, 3);
-            Host.posix_spawn_file_actions_addclose(fa, 0);
-            Host.posix_spawn_file_actions_addclose(fa, 1);
+            if (fd0 >= 0) Host.posix_spawn_file_actions_adddup2(fa, fd0, 0);
+            else Host.posix_spawn_file_actions_addclose(fa, 0);
+            if (fd1 >= 0) Host.posix_spawn_file_actions_adddup2(fa, fd1, 1);
+            else Host.posix_spawn_file_actions_addclose(fa, 1);
             Host.posix_spawn_file_actions_addclose(fa, 2);
             Host.posix_spawn_file_actions_addclosefrom_np(fa, 4);
             var path = "/proc/self/fd/3\0"u8;

@@ -1,0 +1,429 @@
+using System.Collections.Concurrent;
+using AppKernel.Platform.Native;
+using static AppKernel.Platform.Systrap.SysmsgLayout;
+
+namespace AppKernel.Platform.Systrap;
+
+/// <summary>
+/// One guest thread on the systrap platform: a host thread of a stub process that runs the guest freely until its
+/// seccomp filter, a fault or a kick sends it into the stub's signal handler, which hands the frame over in the
+/// thread's message area (<see cref="SysmsgArea"/>). While it waits there the Sentry may ask it to make syscalls
+/// (the address-space changes) and finally resumes it. Any Sentry thread may drive a context.
+/// </summary>
+public sealed unsafe class SystrapContext : IGuestContext
+{
+    const int SIGTRAP = 5, SIGSYS = 31, SYS_SECCOMP = 1;
+    const int SpinIterations = 2000;
+    /// <summary>How often a wait for a running guest checks that its host process still lives.</summary>
+    const int LivenessMs = 100;
+
+    readonly SysmsgArea _area;
+    readonly SystrapSpace _space;
+    readonly StubProcess _process;
+    GuestMemory? _memory;
+    ulong _fsBase, _gsBase;
+    bool _disposed;
+
+    public int Pid { get; }
+    public int HostTgid => _process.Tgid;
+    public bool IsThread { get; }
+    public Registers Template { get; private set; }
+    public GuestMemory Memory => _memory ??= new GuestMemory(HostTgid);
+
+    SystrapContext(int tid, bool isThread, SysmsgArea area, SystrapSpace space, StubProcess process)
+    {
+        Pid = tid;
+        IsThread = isThread;
+        _area = area;
+        _space = space;
+        _process = process;
+        process.Watch(area);
+    }
+
+    static readonly object s_imageLock = new();
+    static int s_imageFd = -1;
+
+    static int ImageFd()
+    {
+        lock (s_imageLock)
+        {
+            if (s_imageFd >= 0) return s_imageFd;
+            fixed (byte* name = "appkernel-systrap-stub\0"u8)
+            {
+                int fd = Tmds.Linux.LibC.memfd_create(name, 1 /* MFD_CLOEXEC */);
+                if (fd < 0) throw new PlatformException($"memfd_create: errno {Host.Errno}");
+                var img = SystrapImage.Elf;
+                fixed (byte* p = img)
+                    if ((long)Tmds.Linux.LibC.write(fd, p, img.Length) != img.Length)
+                        throw new PlatformException("writing the systrap stub image failed");
+                s_imageFd = fd;
+                return fd;
+            }
+        }
+    }
+
+    /// <summary>A fresh stub process (exec, the init): its first thread in slot 0, ready at its first trap.</summary>
+    public static SystrapContext Create()
+    {
+        var area = SysmsgArea.Create(0);
+        var (sentrySock, stubSock) = SystrapSpace.NewSocketPair();
+        int pid;
+        try { pid = StubSpawner.Spawn(ImageFd(), stubSock, area.Fd); }
+        catch
+        {
+            area.Dispose();
+            Tmds.Linux.LibC.close(sentrySock);
+            Tmds.Linux.LibC.close(stubSock);
+            throw;
+        }
+        Tmds.Linux.LibC.close(stubSock);
+        area.CloseFd();
+        var ctx = new SystrapContext(pid, false, area, new SystrapSpace(sentrySock, 0, 0), new StubProcess(pid));
+        ctx.AwaitReady();
+        return ctx;
+    }
+
+    // Children made by ForkStub, CloneVm and CloneThread, until their task thread adopts them.
+    sealed record Pending(SysmsgArea Area, SystrapSpace Space, StubProcess? Process);
+    static readonly ConcurrentDictionary<long, Pending> s_pending = new();
+
+    public static SystrapContext Adopt(long pid)
+    {
+        if (!s_pending.TryRemove(pid, out var p)) throw new PlatformException($"no systrap child {pid} to adopt");
+        var ctx = new SystrapContext((int)pid, false, p.Area, p.Space, new StubProcess((int)pid));
+        ctx.AwaitReady();
+        return ctx;
+    }
+
+    public static SystrapContext AdoptThread(long tid, int hostTgid)
+    {
+        if (!s_pending.TryRemove(tid, out var p) || p.Process == null || p.Process.Tgid != hostTgid)
+            throw new PlatformException($"no systrap thread {tid} to adopt");
+        var ctx = new SystrapContext((int)tid, true, p.Area, p.Space, p.Process);
+        ctx.AwaitReady();
+        return ctx;
+    }
+
+    // The stub's first trap (its int3) says it is ready; its frame becomes the template for guest registers.
+    void AwaitReady()
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        while (_area.State != State.Trapped)
+        {
+            if (_process.Exited() || Environment.TickCount64 > deadline)
+            {
+                Dispose();
+                throw new PlatformException("the systrap stub did not start (is seccomp available?)");
+            }
+            _area.WaitWhile(_area.State, 50);
+        }
+        byte* uc = _area.Context;
+        if (uc == null || (int)_area.Field(OffSigno) != SIGTRAP)
+        {
+            Dispose();
+            throw new PlatformException("the systrap stub's first trap is not its own");
+        }
+        var r = default(Registers);
+        ReadFrame(uc, ref r);
+        r.Rax = r.Rbx = r.Rcx = r.Rdx = r.Rsi = r.Rdi = r.Rbp = r.Rsp = r.Rip = 0;
+        r.R8 = r.R9 = r.R10 = r.R11 = r.R12 = r.R13 = r.R14 = r.R15 = 0;
+        r.Eflags = 0x202;
+        r.OrigRax = ulong.MaxValue;
+        Template = r;
+    }
+
+    // mcontext offsets (struct sigcontext): r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags, cs/gs/fs/ss.
+    static void ReadFrame(byte* uc, ref Registers r)
+    {
+        ulong* g = (ulong*)(uc + UcMcontext);
+        r.R8 = g[0]; r.R9 = g[1]; r.R10 = g[2]; r.R11 = g[3]; r.R12 = g[4]; r.R13 = g[5]; r.R14 = g[6]; r.R15 = g[7];
+        r.Rdi = g[8]; r.Rsi = g[9]; r.Rbp = g[10]; r.Rbx = g[11]; r.Rdx = g[12]; r.Rax = g[13]; r.Rcx = g[14];
+        r.Rsp = g[15]; r.Rip = g[16]; r.Eflags = g[17];
+        ushort* seg = (ushort*)(uc + UcMcontext + 144);
+        r.Cs = seg[0]; r.Ss = seg[3];
+    }
+
+    static void WriteFrame(byte* uc, in Registers r)
+    {
+        ulong* g = (ulong*)(uc + UcMcontext);
+        g[0] = r.R8; g[1] = r.R9; g[2] = r.R10; g[3] = r.R11; g[4] = r.R12; g[5] = r.R13; g[6] = r.R14; g[7] = r.R15;
+        g[8] = r.Rdi; g[9] = r.Rsi; g[10] = r.Rbp; g[11] = r.Rbx; g[12] = r.Rdx; g[13] = r.Rax; g[14] = r.Rcx;
+        g[15] = r.Rsp; g[16] = r.Rip; g[17] = r.Eflags;
+        *(ulong*)(uc + UcSigmask) = 0; // the guest runs with every host signal open (its mask is the Sentry's)
+    }
+
+    bool Lost()
+    {
+        _process.Kill();
+        return false;
+    }
+
+    // Waits until the stub reports (a trap, or a command done). False if its process is gone.
+    bool AwaitTrap()
+    {
+        for (int i = 0; i < SpinIterations; i++)
+        {
+            if (_area.State == State.Trapped) return true;
+            Thread.SpinWait(1);
+        }
+        while (true)
+        {
+            int s = _area.State;
+            if (s == State.Trapped) return true;
+            if (_process.Dead) return false;
+            long before = Environment.TickCount64;
+            _area.WaitWhile(s, LivenessMs);
+            if (_area.State != State.Trapped && Environment.TickCount64 - before >= LivenessMs - 5 && _process.Exited())
+                return Lost();
+        }
+    }
+
+    /// <summary>Has the trapped stub thread make one syscall; the raw result.</summary>
+    long Command(int state, long nr, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
+    {
+        if (_disposed || _process.Dead) return -(long)Errno.ESRCH;
+        _area.Field(OffNr) = nr;
+        _area.Field(OffArgs) = (long)a0; _area.Field(OffArgs + 8) = (long)a1; _area.Field(OffArgs + 16) = (long)a2;
+        _area.Field(OffArgs + 24) = (long)a3; _area.Field(OffArgs + 32) = (long)a4; _area.Field(OffArgs + 40) = (long)a5;
+        _area.Field(OffResult) = -(long)Errno.ENOSYS;
+        _area.State = state;
+        _area.WakeStub();
+        if (!AwaitTrap()) return -(long)Errno.ESRCH;
+        return _area.Field(OffResult);
+    }
+
+    long Syscall(long nr, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) =>
+        Command(State.Syscall, nr, a0, a1, a2, a3, a4, a5);
+
+    public void Switch(ref Registers regs, out StopInfo stop)
+    {
+        stop = default;
+        byte* uc = _area.Context;
+        if (_disposed || _process.Dead || uc == null)
+        {
+            if (uc == null && !_disposed) _process.Kill(); // a frame we cannot find: the guest broke its own stub
+            stop.Kind = StopKind.Exited;
+            return;
+        }
+        WriteFrame(uc, regs);
+        if (regs.FsBase != _fsBase) { _area.Field(OffFsValue) = (long)regs.FsBase; _area.Field(OffSetFs) = 1; _fsBase = regs.FsBase; }
+        if (regs.GsBase != _gsBase) { _area.Field(OffGsValue) = (long)regs.GsBase; _area.Field(OffSetGs) = 1; _gsBase = regs.GsBase; }
+        _area.State = State.Resume;
+        _area.WakeStub();
+        if (!AwaitTrap())
+        {
+            stop.Kind = StopKind.Exited;
+            return;
+        }
+        uc = _area.Context;
+        if (uc == null)
+        {
+            _process.Kill();
+            stop.Kind = StopKind.Exited;
+            return;
+        }
+        ReadFrame(uc, ref regs);
+        int signo = (int)_area.Field(OffSigno);
+        byte* info = _area.Local((ulong)_area.Field(OffInfo), SigInfo.Size);
+        if (info != null) stop.Info = *(SigInfo*)info;
+        if (signo == SIGSYS && info != null && stop.Info.Code == SYS_SECCOMP)
+        {
+            stop.Kind = StopKind.Syscall;
+            regs.OrigRax = regs.Rax;
+            regs.Rax = unchecked((ulong)-(long)Errno.ENOSYS);
+            return;
+        }
+        regs.OrigRax = ulong.MaxValue;
+        stop.Kind = StopKind.Signal;
+        stop.Signal = signo;
+    }
+
+    public void Kick()
+    {
+        if (!_disposed && !_process.Dead) Host.syscall(234 /* tgkill */, HostTgid, Pid, SystrapImage.KickSignal);
+    }
+
+    public bool GetFpRegs(Span<byte> fxsave512)
+    {
+        byte* fp = _area.FpState(_area.Context);
+        if (fp == null || fxsave512.Length < 512) return false;
+        new ReadOnlySpan<byte>(fp, 512).CopyTo(fxsave512);
+        return true;
+    }
+
+    public bool SetFpRegs(ReadOnlySpan<byte> fxsave512)
+    {
+        byte* fp = _area.FpState(_area.Context);
+        if (fp == null || fxsave512.Length < 512) return false;
+        fxsave512[..512].CopyTo(new Span<byte>(fp, 512));
+        // MXCSR's reserved bits would make the host's sigreturn refuse the frame (and kill the thread).
+        *(uint*)(fp + 24) &= 0xffff;
+        return true;
+    }
+
+    // --- the address space: syscalls made by this (trapped) stub thread for the Sentry.
+    public long MapAnonymous(ulong addr, ulong len, int prot, int flags)
+        => Syscall(9, addr, len, (ulong)prot, (ulong)(flags | 0x20 /* MAP_ANONYMOUS */ | 0x10 /* MAP_FIXED */), ulong.MaxValue, 0);
+    public long Unmap(ulong addr, ulong len) => Syscall(11, addr, len);
+    public long Protect(ulong addr, ulong len, int prot) => Syscall(10, addr, len, (ulong)prot);
+    public long Remap(ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr)
+        => newAddr == oldAddr
+            ? Syscall(25, oldAddr, oldLen, newLen, 0)
+            : Syscall(25, oldAddr, oldLen, newLen, 1 | 2 /* MREMAP_MAYMOVE|MREMAP_FIXED */, newAddr);
+    public long Advise(ulong addr, ulong len, int advice) => Syscall(28, addr, len, (ulong)advice);
+
+    /// <summary>The Sentry's fd reaches the stub over its socket; the stub maps it and closes its copy.</summary>
+    public long MapFile(ulong addr, ulong len, int prot, int flags, int hostFd, ulong offset)
+    {
+        Span<int> fds = stackalloc int[1];
+        long r = Receive([hostFd], fds);
+        if (r < 0) return r;
+        long m = Syscall(9, addr, len, (ulong)prot, (ulong)(flags | 0x10 /* MAP_FIXED */), (ulong)fds[0], offset);
+        Syscall(3, (ulong)fds[0]);
+        return m;
+    }
+
+    // Sends the Sentry's fds to the stub and has this thread receive them; their numbers in the stub.
+    long Receive(ReadOnlySpan<int> send, Span<int> received)
+    {
+        if (!SeqPacket.Send(_space.SentrySocket, "f"u8, send, out var err)) return -(long)err;
+        long r = Syscall(47 /* recvmsg */, (ulong)_space.StubSocketFd, _area.PrepareReceive(), 0);
+        if (r < 0) return r;
+        if (!_area.ReceivedFds(received)) return Lost() ? 0 : -(long)Errno.ESRCH;
+        return 0;
+    }
+
+    // A new area in this address space, mapped in the stub at its slot (for a thread or a CLONE_VM child).
+    SysmsgArea? NewSharedArea(out long error)
+    {
+        error = 0;
+        int slot = _space.AllocateSlot();
+        if (slot < 0) { error = -(long)Errno.EAGAIN; return null; }
+        SysmsgArea area;
+        try { area = SysmsgArea.Create(slot); }
+        catch (PlatformException) { _space.FreeSlot(slot); error = -(long)Errno.ENOMEM; return null; }
+        long m = MapFile(area.StubAddress, SlotSize, 3, 1 /* MAP_SHARED */, area.Fd, 0);
+        area.CloseFd();
+        if (m < 0)
+        {
+            area.Dispose();
+            _space.FreeSlot(slot);
+            error = m;
+            return null;
+        }
+        return area;
+    }
+
+    static readonly ulong RunscPid = (ulong)Environment.ProcessId;
+
+    public long ForkStub()
+    {
+        if (_disposed || _process.Dead) return -(long)Errno.ESRCH;
+        // The child gets its own area in the slot this thread has, and its own socket.
+        SysmsgArea area;
+        try { area = SysmsgArea.Create(_area.Slot); }
+        catch (PlatformException) { return -(long)Errno.ENOMEM; }
+        var (sentrySock, stubSock) = SystrapSpace.NewSocketPair();
+        Span<int> fds = stackalloc int[2];
+        long r = Receive([area.Fd, stubSock], fds);
+        Tmds.Linux.LibC.close(stubSock);
+        area.CloseFd();
+        if (r < 0)
+        {
+            area.Dispose();
+            Tmds.Linux.LibC.close(sentrySock);
+            return r;
+        }
+        long pid = Command(State.Clone, 56, SystrapImage.ForkFlags, 0, CloneKind.Fork, (ulong)fds[0], (ulong)_space.StubSocketFd, RunscPid);
+        Syscall(3, (ulong)fds[0]);
+        if (pid <= 0)
+        {
+            Syscall(3, (ulong)fds[1]);
+            area.Dispose();
+            Tmds.Linux.LibC.close(sentrySock);
+            return pid < 0 ? pid : -(long)Errno.EAGAIN;
+        }
+        // The child's socket keeps the number it had here; the parent's copy goes.
+        Syscall(3, (ulong)fds[1]);
+        s_pending[pid] = new Pending(area, new SystrapSpace(sentrySock, fds[1], _area.Slot), null);
+        return pid;
+    }
+
+    public long CloneVm() => CloneShared(SystrapImage.SharedMemoryFlags, CloneKind.SharedMemory);
+
+    public long CloneThread() => CloneShared(SystrapImage.ThreadFlags, CloneKind.Thread);
+
+    long CloneShared(ulong flags, ulong kind)
+    {
+        if (_disposed || _process.Dead) return -(long)Errno.ESRCH;
+        var area = NewSharedArea(out long err);
+        if (area == null) return err;
+        long id = Command(State.Clone, 56, flags, area.StubAddress + SlotSize, kind, 0, 0, RunscPid);
+        if (id <= 0)
+        {
+            area.Dispose();
+            _space.FreeSlot(area.Slot);
+            return id < 0 ? id : -(long)Errno.EAGAIN;
+        }
+        _space.AddRef();
+        s_pending[id] = new Pending(area, _space, kind == CloneKind.Thread ? _process : null);
+        return id;
+    }
+
+    public void ExitThreadOnly()
+    {
+        if (_disposed || _process.Dead) return;
+        PostExit();
+    }
+
+    // exit(2) for this stub thread alone: it never reports back.
+    void PostExit()
+    {
+        _area.Field(OffNr) = 60;
+        _area.Field(OffArgs) = 0;
+        _area.State = State.Syscall;
+        _area.WakeStub();
+    }
+
+    public void KillHostProcess() => _process.Kill();
+
+    bool AwaitThreadGone()
+    {
+        for (int i = 0; i < 2000; i++)
+        {
+            if (Host.syscall(234 /* tgkill */, HostTgid, Pid, 0) < 0) return true;
+            if (i < 100) Thread.Yield(); else Thread.Sleep(1);
+        }
+        return false;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _process.Unwatch(_area);
+        if (IsThread)
+        {
+            if (!_process.Dead && _area.State == State.Trapped)
+            {
+                PostExit();
+                // The slot may be reused only once the thread is gone: a new area mapped over it would be the
+                // stack it exits on. A thread that lingers keeps its slot.
+                if (!AwaitThreadGone())
+                {
+                    _area.Dispose();
+                    _space.Dispose();
+                    return;
+                }
+            }
+        }
+        else
+        {
+            _process.Kill();
+            _process.Reap();
+        }
+        _space.FreeSlot(_area.Slot);
+        _area.Dispose();
+        _space.Dispose();
+    }
+}

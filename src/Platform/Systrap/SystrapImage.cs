@@ -1,0 +1,343 @@
+using System.Buffers.Binary;
+using AppKernel.Platform.Confinement;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+using static AppKernel.Platform.Systrap.SysmsgLayout;
+
+namespace AppKernel.Platform.Systrap;
+
+/// <summary>
+/// The systrap stub: a one-page static ELF. At start it maps its first message area (fd 1), installs its signal
+/// handler on that area's stack and a seccomp filter that traps every syscall not made from one of its own syscall
+/// instructions, and traps once (int3) to say it is ready. From then on each guest thread is a host thread of it:
+/// a guest syscall (SIGSYS), fault or kick lands in the handler, which publishes the frame in the thread's area,
+/// wakes the Sentry and waits; the Sentry either asks it to make a syscall for it (mmap, clone ...) or edits the
+/// frame and lets it rt_sigreturn to the guest.
+///
+/// Each syscall instruction in the page is a "site" the filter allows for the one purpose (and number) it serves,
+/// so a guest that jumps into the page can do nothing it could not do through the Sentry.
+/// </summary>
+public static class SystrapImage
+{
+    const int CodeOffset = 0x80;
+    // Data after the code: the sigaction (32 bytes), the filter's sock_fprog (16), the handled signals (8 bytes),
+    // then the filter.
+    const int DataOffset = 0x800;
+    const ulong SigactionAddr = CodeBase + DataOffset;
+    const ulong FprogAddr = SigactionAddr + 32;
+    const ulong SignalListAddr = SigactionAddr + 48;
+    const ulong FilterAddr = SigactionAddr + 56;
+    const int SpinCount = 4000;
+
+    const int SYS_close = 3, SYS_rt_sigprocmask = 14, SIG_SETMASK = 2, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11, SYS_rt_sigaction = 13,
+        SYS_rt_sigreturn = 15, SYS_mremap = 25, SYS_madvise = 28, SYS_recvmsg = 47, SYS_clone = 56, SYS_exit = 60,
+        SYS_getppid = 110, SYS_sigaltstack = 131, SYS_prctl = 157, SYS_arch_prctl = 158, SYS_futex = 202,
+        SYS_exit_group = 231;
+    const int FUTEX_WAIT = 0, FUTEX_WAKE = 1;
+    const int PR_SET_PDEATHSIG = 1, PR_SET_NO_NEW_PRIVS = 38, PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2;
+    const int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002;
+    const int SIGKILL = 9;
+    const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x0800_0000, SA_RESTORER = 0x0400_0000;
+    const int MAP_SHARED = 1, MAP_FIXED = 0x10, PROT_RW = 3;
+
+    /// <summary>The signals the handler takes: seccomp's trap, the faults, and the Sentry's kick.</summary>
+    public static readonly int[] HandledSignals = [31 /* SIGSYS */, 11, 7, 8, 4, 5, 23 /* SIGURG */];
+    public const int KickSignal = 23;
+
+    /// <summary>clone flags the stub may use, one per <see cref="CloneKind"/>.</summary>
+    public const ulong ForkFlags = 0x8000 | 17;                                  // CLONE_PARENT | SIGCHLD
+    public const ulong SharedMemoryFlags = 0x100 | 0x8000 | 17;                  // CLONE_VM | CLONE_PARENT | SIGCHLD
+    public const ulong ThreadFlags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
+
+    public static byte[] Elf { get; }
+
+    /// <summary>The filter's (site, syscall) pairs, for tests and diagnostics.</summary>
+    public static IReadOnlyList<(ulong Ip, int Nr)> Sites { get; }
+
+    static SystrapImage()
+    {
+        var a = new Assembler(64);
+        var sites = new List<(Label Site, int[] Nrs)>();
+        // A syscall instruction at a site the filter allows for nrs.
+        void Sys(params int[] nrs)
+        {
+            var l = a.CreateLabel();
+            a.Label(ref l);
+            a.syscall();
+            sites.Add((l, nrs));
+        }
+        // The handler and the children find their area from the stack they run on.
+        void AreaFromStack(AssemblerRegister64 r)
+        {
+            a.mov(r, rsp); a.sub(r, 1); a.and(r, unchecked((int)~(SlotSize - 1)));
+        }
+        // sigaltstack on the area in rbx (the stack_t is written into the area's header).
+        void AltStack()
+        {
+            a.lea(rax, __[rbx + StackOffset]);
+            a.mov(__[rbx + OffAltStack], rax);
+            a.mov(__dword_ptr[rbx + OffAltStack + 8], 0);
+            a.mov(__qword_ptr[rbx + OffAltStack + 16], (int)(SlotSize - StackOffset));
+            a.lea(rdi, __[rbx + OffAltStack]); a.xor(esi, esi); a.mov(eax, SYS_sigaltstack); Sys(SYS_sigaltstack);
+        }
+
+        var handler = a.CreateLabel();
+        var trapped = a.CreateLabel();
+        var wait = a.CreateLabel();
+        var spin = a.CreateLabel();
+        var got = a.CreateLabel();
+        var doSyscall = a.CreateLabel();
+        var doClone = a.CreateLabel();
+        var doResume = a.CreateLabel();
+        var childCommon = a.CreateLabel();
+        var childReady = a.CreateLabel();
+        var sharedChild = a.CreateLabel();
+        var noFs = a.CreateLabel();
+        var noGs = a.CreateLabel();
+        var die = a.CreateLabel();
+        var sigLoop = a.CreateLabel();
+
+        // --- start: fd 1 is the first area's memfd, fd 0 the socket fds arrive on, fd 3 this image.
+        a.mov(edi, 3); a.mov(eax, SYS_close); a.syscall();
+        a.mov(edi, PR_SET_PDEATHSIG); a.mov(esi, SIGKILL); a.mov(eax, SYS_prctl); a.syscall();
+        // Leave only our own range: below it and above it is the guest's, laid out by the Sentry.
+        a.xor(edi, edi); a.mov(rsi, CodeBase); a.mov(eax, SYS_munmap); a.syscall();
+        a.mov(rdi, CodeBase + ReservedSize); a.mov(rsi, 0x7fff_ffff_f000 - (CodeBase + ReservedSize)); a.mov(eax, SYS_munmap); a.syscall();
+        a.mov(rdi, SlotAddress(0)); a.mov(esi, (int)SlotSize); a.mov(edx, PROT_RW); a.mov(r10d, MAP_SHARED | MAP_FIXED);
+        a.mov(r8d, 1); a.xor(r9d, r9d); a.mov(eax, SYS_mmap); a.syscall();
+        a.test(rax, rax); a.js(die);
+        a.mov(edi, 1); a.mov(eax, SYS_close); a.syscall();
+        a.mov(rbx, SlotAddress(0));
+        a.lea(rsp, __[rbx + (int)SlotSize]);
+        AltStack();
+        a.xor(r12d, r12d);
+        a.Label(ref sigLoop);
+        a.mov(rax, SignalListAddr);
+        a.movzx(edi, __byte_ptr[rax + r12]);
+        a.mov(rsi, SigactionAddr); a.xor(edx, edx); a.mov(r10d, 8); a.mov(eax, SYS_rt_sigaction); a.syscall();
+        a.inc(r12d); a.cmp(r12d, HandledSignals.Length); a.jb(sigLoop);
+        a.mov(edi, PR_SET_NO_NEW_PRIVS); a.mov(esi, 1); a.xor(edx, edx); a.xor(r10d, r10d); a.xor(r8d, r8d); a.mov(eax, SYS_prctl); a.syscall();
+        a.mov(edi, PR_SET_SECCOMP); a.mov(esi, SECCOMP_MODE_FILTER); a.mov(rdx, FprogAddr); a.mov(eax, SYS_prctl); a.syscall();
+        a.test(rax, rax); a.jnz(die);
+        a.int3(); // ready: the handler reports this first trap, and the Sentry's first resume starts the guest
+        a.Label(ref die);
+        a.mov(edi, 127); a.mov(eax, SYS_exit_group); Sys(SYS_exit_group);
+
+        // --- the handler: rdi signal, rsi siginfo, rdx ucontext, on the area's stack.
+        a.Label(ref handler);
+        AreaFromStack(rbx);
+        a.mov(r12, rdx);
+        a.mov(__dword_ptr[rbx + OffSigno], edi);
+        a.mov(__[rbx + OffInfo], rsi);
+        a.mov(__[rbx + OffContext], rdx);
+        a.Label(ref trapped);
+        a.mov(__dword_ptr[rbx + OffState], State.Trapped);
+        a.lea(rdi, __[rbx + OffState]); a.mov(esi, FUTEX_WAKE); a.mov(edx, 1); a.mov(eax, SYS_futex); Sys(SYS_futex);
+        a.Label(ref wait);
+        a.mov(ecx, SpinCount);
+        a.Label(ref spin);
+        a.mov(eax, __dword_ptr[rbx + OffState]);
+        a.cmp(eax, State.Trapped); a.jne(got);
+        a.pause(); a.dec(ecx); a.jnz(spin);
+        a.lea(rdi, __[rbx + OffState]); a.mov(esi, FUTEX_WAIT); a.mov(edx, State.Trapped); a.xor(r10d, r10d);
+        a.mov(eax, SYS_futex); Sys(SYS_futex);
+        a.jmp(wait);
+        a.Label(ref got);
+        a.cmp(eax, State.Syscall); a.je(doSyscall);
+        a.cmp(eax, State.Clone); a.je(doClone);
+        a.cmp(eax, State.Resume); a.je(doResume);
+        a.jmp(trapped); // anything else (the guest wrote it): say again that we wait
+
+        // A syscall for the Sentry: address-space changes, fds arriving, a thread's exit.
+        a.Label(ref doSyscall);
+        a.mov(rax, __[rbx + OffNr]);
+        a.mov(rdi, __[rbx + OffArgs]); a.mov(rsi, __[rbx + OffArgs + 8]); a.mov(rdx, __[rbx + OffArgs + 16]);
+        a.mov(r10, __[rbx + OffArgs + 24]); a.mov(r8, __[rbx + OffArgs + 32]); a.mov(r9, __[rbx + OffArgs + 40]);
+        Sys(SYS_mmap, SYS_munmap, SYS_mprotect, SYS_mremap, SYS_madvise, SYS_close, SYS_recvmsg, SYS_exit);
+        a.mov(__[rbx + OffResult], rax);
+        a.jmp(trapped);
+
+        // clone(flags = arg0, stack = arg1); arg2 the child's kind, arg3 a fork child's new area fd, arg4 the socket
+        // fd it drops, arg5 runsc's pid. All are taken into registers first: the parent's area is shared.
+        a.Label(ref doClone);
+        a.mov(rdi, __[rbx + OffArgs]); a.mov(rsi, __[rbx + OffArgs + 8]); a.mov(r13, __[rbx + OffArgs + 16]);
+        a.mov(r14, __[rbx + OffArgs + 24]); a.mov(r15, __[rbx + OffArgs + 32]); a.mov(rbp, __[rbx + OffArgs + 40]);
+        a.xor(edx, edx); a.xor(r10d, r10d); a.xor(r8d, r8d); a.xor(r9d, r9d);
+        a.mov(eax, SYS_clone); Sys(SYS_clone);
+        a.test(rax, rax);
+        var child = a.CreateLabel();
+        a.jz(child);
+        a.mov(__[rbx + OffResult], rax);
+        a.jmp(trapped);
+        a.Label(ref child);
+        a.cmp(r13, (int)CloneKind.Fork);
+        a.jne(sharedChild);
+        // A fork child: its memory is a copy, but the areas are shared memfds. Map its own area over the slot it was
+        // forked in (it runs on no stack meanwhile), drop the other slots and the parent's socket.
+        a.mov(rdi, rbx); a.mov(esi, (int)SlotSize); a.mov(edx, PROT_RW); a.mov(r10d, MAP_SHARED | MAP_FIXED);
+        a.mov(r8, r14); a.xor(r9d, r9d); a.mov(eax, SYS_mmap); Sys(SYS_mmap);
+        a.test(rax, rax); a.js(die);
+        a.mov(rdi, r14); a.mov(eax, SYS_close); Sys(SYS_close);
+        a.mov(rdi, r15); a.mov(eax, SYS_close); Sys(SYS_close);
+        a.mov(rdi, SlotsBase); a.mov(rsi, rbx); a.sub(rsi, rdi); a.mov(eax, SYS_munmap); Sys(SYS_munmap);
+        a.lea(rdi, __[rbx + (int)SlotSize]); a.mov(rsi, SlotsBase + MaxSlots * SlotSize); a.sub(rsi, rdi); a.mov(eax, SYS_munmap); Sys(SYS_munmap);
+        a.lea(rsp, __[rbx + (int)SlotSize]);
+        a.jmp(childCommon);
+        // A thread, or a process sharing the memory: it starts on its own (new) area's stack.
+        a.Label(ref sharedChild);
+        AreaFromStack(rbx);
+        AltStack();
+        a.cmp(r13, (int)CloneKind.Thread);
+        a.je(childReady);
+        // A child process: die with runsc (a fork does not inherit this), and if runsc is already gone, now.
+        a.Label(ref childCommon);
+        a.mov(edi, PR_SET_PDEATHSIG); a.mov(esi, SIGKILL); a.mov(eax, SYS_prctl); Sys(SYS_prctl);
+        a.mov(eax, SYS_getppid); Sys(SYS_getppid);
+        a.cmp(rax, rbp); a.jne(die);
+        // Born inside the handler, the child has every signal blocked, and a blocked int3 would kill it.
+        a.Label(ref childReady);
+        a.mov(__qword_ptr[rbx + OffZeroMask], 0);
+        a.mov(edi, SIG_SETMASK); a.lea(rsi, __[rbx + OffZeroMask]); a.xor(edx, edx); a.mov(r10d, 8);
+        a.mov(eax, SYS_rt_sigprocmask); Sys(SYS_rt_sigprocmask);
+        a.int3();
+        a.jmp(die);
+
+        // Back to the guest with the frame the Sentry left (and the TLS bases it asked for).
+        a.Label(ref doResume);
+        a.cmp(__qword_ptr[rbx + OffSetFs], 0); a.je(noFs);
+        a.mov(__qword_ptr[rbx + OffSetFs], 0);
+        a.mov(edi, ARCH_SET_FS); a.mov(rsi, __[rbx + OffFsValue]); a.mov(eax, SYS_arch_prctl); Sys(SYS_arch_prctl);
+        a.Label(ref noFs);
+        a.cmp(__qword_ptr[rbx + OffSetGs], 0); a.je(noGs);
+        a.mov(__qword_ptr[rbx + OffSetGs], 0);
+        a.mov(edi, ARCH_SET_GS); a.mov(rsi, __[rbx + OffGsValue]); a.mov(eax, SYS_arch_prctl); Sys(SYS_arch_prctl);
+        a.Label(ref noGs);
+        a.mov(__dword_ptr[rbx + OffState], State.Running);
+        a.mov(rsp, r12);
+        var sigreturn = a.CreateLabel();
+        a.Label(ref sigreturn);
+        a.mov(eax, SYS_rt_sigreturn); Sys(SYS_rt_sigreturn);
+
+        var ms = new MemoryStream();
+        var res = a.Assemble(new StreamCodeWriter(ms), CodeBase + CodeOffset, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        var code = ms.ToArray();
+        if (CodeOffset + code.Length > DataOffset) throw new InvalidOperationException("systrap stub code overflows its page");
+
+        var siteList = new List<(ulong, int)>();
+        foreach (var (label, nrs) in sites)
+            foreach (var nr in nrs) siteList.Add((res.GetLabelRIP(label) + 2, nr));
+        Sites = siteList;
+        var filter = BuildFilter(siteList);
+
+        var elf = new byte[DataOffset + 56 + filter.Length * 8];
+        if (elf.Length > (int)SysmsgLayout.CodeSize) throw new InvalidOperationException("systrap stub data overflows its page");
+        var s = elf.AsSpan();
+        WriteElfHeader(s, CodeBase + CodeOffset, (ulong)elf.Length);
+        code.CopyTo(s[CodeOffset..]);
+        var d = s[DataOffset..];
+        // struct k_sigaction: handler, flags, restorer, mask (everything blocked while the handler runs).
+        BinaryPrimitives.WriteUInt64LittleEndian(d, res.GetLabelRIP(handler));
+        BinaryPrimitives.WriteUInt64LittleEndian(d[8..], SA_SIGINFO | SA_ONSTACK | SA_RESTORER);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[16..], res.GetLabelRIP(sigreturn));
+        BinaryPrimitives.WriteUInt64LittleEndian(d[24..], ulong.MaxValue);
+        // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+        BinaryPrimitives.WriteUInt16LittleEndian(d[32..], (ushort)filter.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[40..], FilterAddr);
+        for (int i = 0; i < HandledSignals.Length; i++) d[48 + i] = (byte)HandledSignals[i];
+        for (int i = 0; i < filter.Length; i++)
+        {
+            var f = d[(56 + i * 8)..];
+            BinaryPrimitives.WriteUInt16LittleEndian(f, filter[i].Code);
+            f[2] = filter[i].Jt; f[3] = filter[i].Jf;
+            BinaryPrimitives.WriteUInt32LittleEndian(f[4..], filter[i].K);
+        }
+        Elf = elf;
+    }
+
+    // classic BPF
+    const ushort LdAbsW = 0x20, JeqK = 0x15, Ja = 0x05, RetK = 0x06;
+    const uint SeccompDataNr = 0, SeccompDataArch = 4, SeccompDataIpLo = 8, SeccompDataIpHi = 12, SeccompDataArg0 = 16;
+
+    /// <summary>
+    /// The stub's filter: another architecture kills the process; a syscall from anywhere but a stub site traps
+    /// (SIGSYS to the handler: the guest's syscalls); at a site, only the numbers that site makes are allowed, and
+    /// clone only with the flags the stub uses. (The Sentry's own filter, inherited, still applies on top.)
+    /// </summary>
+    static SockFilter[] BuildFilter(List<(ulong Ip, int Nr)> sites)
+    {
+        var p = new List<SockFilter>();
+        var fixups = new List<(int At, string Target, bool True)>();
+        var labels = new Dictionary<string, int>();
+        void Emit(ushort code, uint k, string? jt = null, string? jf = null)
+        {
+            if (jt != null) fixups.Add((p.Count, jt, true));
+            if (jf != null) fixups.Add((p.Count, jf, false));
+            p.Add(new SockFilter(code, 0, 0, k));
+        }
+        void Label(string name) => labels[name] = p.Count;
+
+        Emit(LdAbsW, SeccompDataArch);
+        Emit(JeqK, SeccompFilter.AuditArchX86_64, jt: "arch-ok", jf: "kill");
+        Label("arch-ok");
+        Emit(LdAbsW, SeccompDataIpHi);
+        Emit(JeqK, (uint)(CodeBase >> 32), jt: "page", jf: "trap");
+        Label("page");
+        Emit(LdAbsW, SeccompDataIpLo);
+        var ips = sites.Select(x => x.Ip).Distinct().ToList();
+        foreach (var ip in ips) Emit(JeqK, (uint)ip, jt: $"site{ip:x}", jf: null);
+        Emit(RetK, SeccompAction.Trap);
+        foreach (var ip in ips)
+        {
+            Label($"site{ip:x}");
+            Emit(LdAbsW, SeccompDataNr);
+            foreach (var (_, nr) in sites.Where(x => x.Ip == ip))
+                Emit(JeqK, (uint)nr, jt: nr == SYS_clone ? "clone" : "allow", jf: null);
+            Emit(RetK, SeccompAction.Trap);
+        }
+        Label("clone");
+        Emit(LdAbsW, SeccompDataArg0 + 4);
+        Emit(JeqK, 0, jt: "clone-lo", jf: "trap");
+        Label("clone-lo");
+        Emit(LdAbsW, SeccompDataArg0);
+        Emit(JeqK, (uint)ForkFlags, jt: "allow", jf: null);
+        Emit(JeqK, (uint)SharedMemoryFlags, jt: "allow", jf: null);
+        Emit(JeqK, (uint)ThreadFlags, jt: "allow", jf: null);
+        Label("trap");
+        Emit(RetK, SeccompAction.Trap);
+        Label("allow");
+        Emit(RetK, SeccompAction.Allow);
+        Label("kill");
+        Emit(RetK, SeccompAction.KillProcess);
+
+        var arr = p.ToArray();
+        foreach (var (at, target, isTrue) in fixups)
+        {
+            int off = labels[target] - (at + 1);
+            if (off < 0 || off > 255) throw new InvalidOperationException($"systrap filter jump to {target} out of range");
+            if (isTrue) arr[at].Jt = (byte)off; else arr[at].Jf = (byte)off;
+        }
+        return arr;
+    }
+
+    static void WriteElfHeader(Span<byte> s, ulong entry, ulong length)
+    {
+        s[0] = 0x7f; s[1] = (byte)'E'; s[2] = (byte)'L'; s[3] = (byte)'F';
+        s[4] = 2; s[5] = 1; s[6] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(s[16..], 2);      // ET_EXEC
+        BinaryPrimitives.WriteUInt16LittleEndian(s[18..], 62);     // EM_X86_64
+        BinaryPrimitives.WriteUInt32LittleEndian(s[20..], 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(s[24..], entry);
+        BinaryPrimitives.WriteUInt64LittleEndian(s[32..], 64);     // e_phoff
+        BinaryPrimitives.WriteUInt16LittleEndian(s[52..], 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[54..], 56);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[56..], 1);
+        var ph = s[64..];
+        BinaryPrimitives.WriteUInt32LittleEndian(ph, 1);           // PT_LOAD
+        BinaryPrimitives.WriteUInt32LittleEndian(ph[4..], 5);      // r-x
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[16..], CodeBase);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[24..], CodeBase);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[32..], length);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[40..], length);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[48..], 0x1000);
+    }
+}

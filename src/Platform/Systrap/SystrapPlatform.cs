@@ -1,0 +1,30 @@
+namespace AppKernel.Platform.Systrap;
+
+/// <summary>The systrap platform: guest threads are free-running host threads of a stub whose seccomp filter traps
+/// their syscalls into a signal handler that hands them to the Sentry through shared memory
+/// (<see cref="SystrapContext"/>, <see cref="SystrapImage"/>).</summary>
+public sealed class SystrapPlatform : IPlatform
+{
+    public static readonly SystrapPlatform Instance = new();
+    SystrapPlatform() { }
+
+    public string Name => "systrap";
+    public ulong ReservedBase => SysmsgLayout.CodeBase;
+    public ulong ReservedSize => SysmsgLayout.ReservedSize;
+    public bool OneThreadPerContext => false;
+    public IGuestContext NewProcess() => SystrapContext.Create();
+    public IGuestContext Adopt(long handle) => SystrapContext.Adopt(handle);
+    public IGuestContext AdoptThread(long handle, int hostTgid) => SystrapContext.AdoptThread(handle, hostTgid);
+
+    /// <summary>Whether the host lets a process trap its own syscalls with seccomp (SECCOMP_RET_TRAP); why not if not.</summary>
+    public static unsafe bool Available(out string? why)
+    {
+        why = null;
+        uint action = Confinement.SeccompAction.Trap;
+        const int SECCOMP_GET_ACTION_AVAIL = 2;
+        long r = Native.Host.syscall(317 /* seccomp */, SECCOMP_GET_ACTION_AVAIL, 0, (long)&action);
+        if (r == 0) return true;
+        why = $"seccomp cannot trap here (errno {Native.Host.Errno})";
+        return false;
+    }
+}

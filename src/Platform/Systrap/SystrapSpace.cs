@@ -1,0 +1,103 @@
+using AppKernel.Platform.Native;
+using static AppKernel.Platform.Systrap.SysmsgLayout;
+
+namespace AppKernel.Platform.Systrap;
+
+/// <summary>
+/// What the contexts of one guest address space share: the slots of its message areas, and the socket its stub
+/// threads receive fds on (areas for new threads and children, host files to map). Processes made with
+/// CLONE_VM (vfork) share it with their parent, as they share the memory.
+/// </summary>
+sealed class SystrapSpace : IDisposable
+{
+    readonly bool[] _used = new bool[MaxSlots];
+    /// <summary>The Sentry's end of the socket, and the fd number of the stub's end in the stub.</summary>
+    public int SentrySocket { get; }
+    public int StubSocketFd { get; }
+    int _refs = 1;
+
+    public SystrapSpace(int sentrySocket, int stubSocketFd, int firstSlot)
+    {
+        SentrySocket = sentrySocket;
+        StubSocketFd = stubSocketFd;
+        _used[firstSlot] = true;
+    }
+
+    public int AllocateSlot()
+    {
+        lock (_used)
+        {
+            for (int i = 0; i < MaxSlots; i++)
+                if (!_used[i]) { _used[i] = true; return i; }
+        }
+        return -1;
+    }
+
+    public void FreeSlot(int slot)
+    {
+        lock (_used) _used[slot] = false;
+    }
+
+    public void AddRef() => Interlocked.Increment(ref _refs);
+
+    public void Dispose()
+    {
+        if (Interlocked.Decrement(ref _refs) == 0) Tmds.Linux.LibC.close(SentrySocket);
+    }
+
+    /// <summary>A SEQPACKET pair: (the Sentry's end, the end for a stub).</summary>
+    public static (int Sentry, int Stub) NewSocketPair()
+    {
+        unsafe
+        {
+            int* sv = stackalloc int[2];
+            if (Tmds.Linux.LibC.socketpair(Tmds.Linux.LibC.AF_UNIX, Tmds.Linux.LibC.SOCK_SEQPACKET | Tmds.Linux.LibC.SOCK_CLOEXEC, 0, sv) != 0)
+                throw new PlatformException($"socketpair for a stub: errno {Host.Errno}");
+            return (sv[0], sv[1]);
+        }
+    }
+}
+
+/// <summary>One host process of stub threads: its pid, and whether it is known to be gone.</summary>
+sealed class StubProcess
+{
+    public int Tgid { get; }
+    readonly int _pidfd;
+    volatile bool _dead;
+    readonly List<SysmsgArea> _waiting = new();
+
+    public StubProcess(int tgid)
+    {
+        Tgid = tgid;
+        _pidfd = (int)Host.syscall(434 /* pidfd_open */, tgid, 0, 0);
+    }
+
+    public bool Dead => _dead;
+
+    /// <summary>True once the host process has ended (checked when a wait for its thread times out).</summary>
+    public unsafe bool Exited()
+    {
+        if (_dead) return true;
+        if (_pidfd < 0) return Tmds.Linux.LibC.kill(Tgid, 0) != 0;
+        var p = new Tmds.Linux.pollfd { fd = _pidfd, events = Tmds.Linux.LibC.POLLIN };
+        return Tmds.Linux.LibC.poll(&p, 1, 0) > 0;
+    }
+
+    /// <summary>SIGKILL to the whole process; threads waiting for one of its stubs are woken to see it.</summary>
+    public void Kill()
+    {
+        _dead = true;
+        Tmds.Linux.LibC.kill(Tgid, 9);
+        lock (_waiting) foreach (var a in _waiting) a.WakeStub();
+    }
+
+    public void Watch(SysmsgArea a) { lock (_waiting) _waiting.Add(a); }
+    public void Unwatch(SysmsgArea a) { lock (_waiting) _waiting.Remove(a); }
+
+    public void Reap()
+    {
+        _dead = true;
+        Host.Reap(Tgid);
+        if (_pidfd >= 0) Tmds.Linux.LibC.close(_pidfd);
+    }
+}
