@@ -60,7 +60,10 @@ public sealed class PlatformException(string message) : Exception(message);
 public static class Platforms
 {
     public static readonly string[] Names = ["systrap", "ptrace"];
-    public const string Default = "systrap";
+    /// <summary>systrap, unless the environment's RUNSC_PLATFORM names another (how the tests run every engine's
+    /// containers on each platform without editing their configuration).</summary>
+    public static string DefaultName =>
+        Environment.GetEnvironmentVariable("RUNSC_PLATFORM") is { Length: > 0 } p && Names.Contains(p) ? p : "systrap";
 
     /// <summary>The platform named; null with why for one that is not known. systrap falls back to ptrace where
     /// seccomp cannot trap, with <paramref name="fallback"/> saying why (for one log line).</summary>

@@ -119,9 +119,9 @@ public static class RunscHarness
     }
 
     /// <summary>
-    /// A handshake with a guest that blocks (sleep, read, wait): returns once every stub of the sandbox under
-    /// runscPid is in ptrace stop ('t': trapped in a syscall, not running guest code) and every task thread of
-    /// runsc ("task-N") sleeps ('S': the Sentry waits for that syscall), three polls in a row. Fails after ms.
+    /// A handshake with a guest that blocks (sleep, read, wait): returns once no thread of a stub of the sandbox under
+    /// runscPid runs guest code (each is in ptrace stop, 't', or on systrap sleeps in its handler, 'S') and every task
+    /// thread of runsc ("task-N") sleeps ('S': the Sentry waits for that syscall), three polls in a row. Fails after ms.
     /// </summary>
     public static void WaitUntilGuestBlocks(int runscPid, int minStubs = 1, int ms = 20_000)
     {
@@ -131,14 +131,14 @@ public static class RunscHarness
         {
             Assert.True(sw.ElapsedMilliseconds < ms, $"the guest under runsc {runscPid} did not block within {ms} ms");
             var stubs = Descendants(runscPid).Where(IsStub).ToList();
-            bool blocked = stubs.Count >= minStubs && stubs.All(s => ThreadStates(s).All(st => st == 't'))
+            bool blocked = stubs.Count >= minStubs && stubs.All(s => ThreadStates(s).All(st => st is 't' or 'S'))
                 && ThreadStates(runscPid, "task-").All(st => st == 'S');
             stable = blocked ? stable + 1 : 0;
             Thread.Sleep(20);
         }
     }
 
-    /// <summary>Whether pid is a stub (its executable is runsc's memfd "appkernel-stub").</summary>
+    /// <summary>Whether pid is a stub (its executable is runsc's memfd "appkernel-stub" or "appkernel-stub-systrap").</summary>
     public static bool IsStub(int pid)
     {
         try { return (new FileInfo($"/proc/{pid}/exe").LinkTarget ?? "").Contains("appkernel-stub"); }

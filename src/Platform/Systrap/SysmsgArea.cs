@@ -73,13 +73,25 @@ sealed unsafe class SysmsgArea : IDisposable
     /// <summary>The fxsave area the frame points at, if sound.</summary>
     public byte* FpState(byte* uc) => uc == null ? null : Local(*(ulong*)(uc + UcFpState), 512);
 
-    public void WakeStub() => Host.syscall4(202 /* futex */, (long)StateWord, 1 /* FUTEX_WAKE */, int.MaxValue, 0);
+    /// <summary>Hands the turn to the stub: the state is written with a full barrier before reading whether the
+    /// stub sleeps, and it is woken only if so (it spins a while first, so mostly it does not).</summary>
+    public void Post(int state)
+    {
+        Interlocked.Exchange(ref *StateWord, state);
+        if (Volatile.Read(ref *(int*)(_base + OffStubSleeps)) != 0) Wake();
+    }
 
-    /// <summary>Waits while the state word holds value, at most timeoutMs.</summary>
+    /// <summary>Wakes whoever sleeps on the state word (the stub, or Sentry threads waiting for it).</summary>
+    public void Wake() => Host.syscall4(202 /* futex */, (long)StateWord, 1 /* FUTEX_WAKE */, int.MaxValue, 0);
+
+    /// <summary>Sleeps while the state word holds value, at most timeoutMs; the stub wakes us only when told we sleep.</summary>
     public void WaitWhile(int value, int timeoutMs)
     {
         var ts = new Timespec { Sec = timeoutMs / 1000, Nsec = (timeoutMs % 1000) * 1_000_000L };
+        ref int sleeps = ref *(int*)(_base + OffSentrySleeps);
+        Interlocked.Exchange(ref sleeps, 1);
         Host.syscall4(202 /* futex */, (long)StateWord, 0 /* FUTEX_WAIT */, value, (long)&ts);
+        Volatile.Write(ref sleeps, 0);
     }
 
     /// <summary>A msghdr in the header for receiving up to four fds (stub addresses), for recvmsg in the stub.</summary>

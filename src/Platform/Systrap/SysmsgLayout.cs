@@ -23,6 +23,9 @@ public static class SysmsgLayout
     // The header (offsets in the slot).
     /// <summary>The futex word: whose turn it is (<see cref="State"/>).</summary>
     public const int OffState = 0x00;
+    /// <summary>Set while the stub's handler, or the Sentry, sleeps on the futex word: the other side wakes it only then.</summary>
+    public const int OffStubSleeps = 0x04;
+    public const int OffSentrySleeps = 0x0c;
     public const int OffSigno = 0x08;
     public const int OffInfo = 0x10;     // the handler's siginfo pointer (stub address)
     public const int OffContext = 0x18;  // the handler's ucontext pointer (stub address)

@@ -48,7 +48,7 @@ public sealed unsafe class SystrapContext : IGuestContext
         lock (s_imageLock)
         {
             if (s_imageFd >= 0) return s_imageFd;
-            fixed (byte* name = "appkernel-systrap-stub\0"u8)
+            fixed (byte* name = "appkernel-stub-systrap\0"u8)
             {
                 int fd = Tmds.Linux.LibC.memfd_create(name, 1 /* MFD_CLOEXEC */);
                 if (fd < 0) throw new PlatformException($"memfd_create: errno {Host.Errno}");
@@ -186,8 +186,7 @@ public sealed unsafe class SystrapContext : IGuestContext
         _area.Field(OffArgs) = (long)a0; _area.Field(OffArgs + 8) = (long)a1; _area.Field(OffArgs + 16) = (long)a2;
         _area.Field(OffArgs + 24) = (long)a3; _area.Field(OffArgs + 32) = (long)a4; _area.Field(OffArgs + 40) = (long)a5;
         _area.Field(OffResult) = -(long)Errno.ENOSYS;
-        _area.State = state;
-        _area.WakeStub();
+        _area.Post(state);
         if (!AwaitTrap()) return -(long)Errno.ESRCH;
         return _area.Field(OffResult);
     }
@@ -208,8 +207,7 @@ public sealed unsafe class SystrapContext : IGuestContext
         WriteFrame(uc, regs);
         if (regs.FsBase != _fsBase) { _area.Field(OffFsValue) = (long)regs.FsBase; _area.Field(OffSetFs) = 1; _fsBase = regs.FsBase; }
         if (regs.GsBase != _gsBase) { _area.Field(OffGsValue) = (long)regs.GsBase; _area.Field(OffSetGs) = 1; _gsBase = regs.GsBase; }
-        _area.State = State.Resume;
-        _area.WakeStub();
+        _area.Post(State.Resume);
         if (!AwaitTrap())
         {
             stop.Kind = StopKind.Exited;
@@ -381,8 +379,7 @@ public sealed unsafe class SystrapContext : IGuestContext
     {
         _area.Field(OffNr) = 60;
         _area.Field(OffArgs) = 0;
-        _area.State = State.Syscall;
-        _area.WakeStub();
+        _area.Post(State.Syscall);
     }
 
     public void KillHostProcess() => _process.Kill();

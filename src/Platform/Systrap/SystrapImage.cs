@@ -130,8 +130,11 @@ public static class SystrapImage
         a.mov(__dword_ptr[rbx + OffSigno], edi);
         a.mov(__[rbx + OffInfo], rsi);
         a.mov(__[rbx + OffContext], rdx);
+        // Publish (xchg: a full barrier before reading whether the Sentry sleeps), and wake it only if it does.
         a.Label(ref trapped);
-        a.mov(__dword_ptr[rbx + OffState], State.Trapped);
+        a.mov(eax, State.Trapped);
+        a.xchg(__dword_ptr[rbx + OffState], eax);
+        a.cmp(__dword_ptr[rbx + OffSentrySleeps], 0); a.je(wait);
         a.lea(rdi, __[rbx + OffState]); a.mov(esi, FUTEX_WAKE); a.mov(edx, 1); a.mov(eax, SYS_futex); Sys(SYS_futex);
         a.Label(ref wait);
         a.mov(ecx, SpinCount);
@@ -139,8 +142,12 @@ public static class SystrapImage
         a.mov(eax, __dword_ptr[rbx + OffState]);
         a.cmp(eax, State.Trapped); a.jne(got);
         a.pause(); a.dec(ecx); a.jnz(spin);
+        // Say we sleep (xchg: before the futex's own check of the word), sleep, and say we are awake.
+        a.mov(eax, 1);
+        a.xchg(__dword_ptr[rbx + OffStubSleeps], eax);
         a.lea(rdi, __[rbx + OffState]); a.mov(esi, FUTEX_WAIT); a.mov(edx, State.Trapped); a.xor(r10d, r10d);
         a.mov(eax, SYS_futex); Sys(SYS_futex);
+        a.mov(__dword_ptr[rbx + OffStubSleeps], 0);
         a.jmp(wait);
         a.Label(ref got);
         a.cmp(eax, State.Syscall); a.je(doSyscall);

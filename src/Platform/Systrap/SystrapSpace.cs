@@ -88,7 +88,7 @@ sealed class StubProcess
     {
         _dead = true;
         Tmds.Linux.LibC.kill(Tgid, 9);
-        lock (_waiting) foreach (var a in _waiting) a.WakeStub();
+        lock (_waiting) foreach (var a in _waiting) a.Wake();
     }
 
     public void Watch(SysmsgArea a) { lock (_waiting) _waiting.Add(a); }

@@ -28,7 +28,7 @@ public static class FeaturesCommand
                     Apparmor = new Enabled { On = false },
                     Selinux = new Enabled { On = false },
                 },
-                Annotations = new() { ["org.appkernel.platform"] = "ptrace" },
+                Annotations = new() { ["org.appkernel.platform"] = AppKernel.Platform.Platforms.DefaultName },
             };
             Console.WriteLine(JsonSerializer.Serialize(f, FeaturesJson.Default.Features));
             return 0;

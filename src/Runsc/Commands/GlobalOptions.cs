@@ -12,7 +12,7 @@ public static class GlobalOptions
     public static readonly Option<string> LogFormat = new("--log-format") { Description = "log format: text or json", DefaultValueFactory = _ => "text" };
     public static readonly Option<bool> Debug = new("--debug") { Description = "log at debug level" };
     public static readonly Option<bool> SystemdCgroup = new("--systemd-cgroup") { Description = "manage cgroups through systemd (not supported: an error)" };
-    public static readonly Option<string> Platform = new("--platform") { Description = "how guest syscalls are trapped: systrap (seccomp traps into the stub; ptrace where seccomp cannot) or ptrace", DefaultValueFactory = _ => "ptrace" };
+    public static readonly Option<string> Platform = new("--platform") { Description = "how guest syscalls are trapped: systrap (seccomp traps into the stub; ptrace where seccomp cannot) or ptrace; the default can be set with RUNSC_PLATFORM", DefaultValueFactory = _ => AppKernel.Platform.Platforms.DefaultName };
     public static readonly Option<string> Network = new("--network") { Description = "network: none (the sandbox's own loopback only; `sandbox` is the same until it has a network stack) or host (TCP/UDP sockets are the host's)", DefaultValueFactory = _ => "none" };
     public static readonly Option<bool> Strace = new("--strace") { Description = "log the guest's system calls" };
     public static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };

@@ -20,7 +20,7 @@ public sealed class SandboxConfig
     public bool HostNetwork { get; init; }
     public DevPtsOptions DevPts { get; init; } = new();
     /// <summary>`--platform`: how guest code is trapped.</summary>
-    public string Platform { get; init; } = "ptrace";
+    public string Platform { get; init; } = AppKernel.Platform.Platforms.DefaultName;
 }
 
 /// <summary>A started gofer: its connection for the root and one per bind mount, and the host's memory size.</summary>
@@ -63,6 +63,7 @@ public static class SandboxBuilder
         if (ge != Errno.None) throw new RuntimeException($"the gofer cannot serve {config.RootFs}: {ge}");
         var platform = AppKernel.Platform.Platforms.Get(config.Platform, out var why, out var fallback) ?? throw new RuntimeException(why!);
         if (fallback != null) log.LogWarning("{Fallback}", fallback);
+        log.LogDebug("platform {Platform}", platform.Name);
         var options = new KernelOptions
         {
             RootFs = config.RootFs,

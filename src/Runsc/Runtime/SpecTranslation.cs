@@ -20,7 +20,7 @@ public static class SpecTranslation
     /// sockets; issue 10). Any other is refused by key.</summary>
     static readonly HashSet<string> SandboxSysctls = ["net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range"];
 
-    public static SandboxConfig Sandbox(Bundle b, bool strace, TextWriter? straceWriter, bool hostNetwork = false, string platform = "ptrace")
+    public static SandboxConfig Sandbox(Bundle b, bool strace, TextWriter? straceWriter, bool hostNetwork = false, string platform = "systrap")
     {
         var spec = b.Spec;
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
