@@ -9,7 +9,7 @@ public sealed class PtracePlatform : IPlatform
 
     public string Name => "ptrace";
     public ulong ReservedBase => StubImage.Base;
-    public ulong ReservedSize => StubImage.Size;
+    public ulong ReservedSize => StubImage.ReservedSize;
     public bool OneThreadPerContext => true;
     public IGuestContext NewProcess() => PtraceStub.Create();
     public IGuestContext Adopt(long handle) => PtraceStub.Adopt((int)handle);

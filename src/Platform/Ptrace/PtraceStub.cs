@@ -56,9 +56,17 @@ public sealed unsafe class PtraceStub : IGuestContext
     {
         int pid = StubSpawner.Spawn(ImageFd());
         var stub = Seize(pid, true);
-        // Leave only the stub page: the guest's address space is ours to lay out.
+        // The host's vDSO moves into its window (HostVdso); then only the stub's range is left: the guest's address
+        // space is ours to lay out.
+        ulong ehdr = HostVdso.GuestAddress != 0 ? HostVdso.OfProcess(pid) : 0;
+        if (ehdr != 0)
+            for (int i = 0; i < HostVdso.Mappings.Count; i++)
+            {
+                var (off, size) = HostVdso.Mappings[i];
+                stub.Inject(25 /* mremap */, (ulong)((long)ehdr + off), size, size, 3 /* MREMAP_MAYMOVE|MREMAP_FIXED */, HostVdso.Target(i));
+            }
         stub.Inject(11, 0, StubImage.Base);
-        stub.Inject(11, StubImage.Base + StubImage.Size, 0x7fff_ffff_f000 - (StubImage.Base + StubImage.Size));
+        stub.Inject(11, StubImage.Base + StubImage.ReservedSize, 0x7fff_ffff_f000 - (StubImage.Base + StubImage.ReservedSize));
         // The stub's only fd: a pidfd of the Sentry, for MapFile (forked stubs and threads have it too). The stub
         // has no other fd, so it is fd 0; elsewhere (no pidfds on the host) MapFile fails and mappings are copies.
         long pidfd = stub.Inject(434 /* pidfd_open */, (ulong)Environment.ProcessId, 0);

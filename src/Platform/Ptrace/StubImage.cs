@@ -15,6 +15,8 @@ public static class StubImage
     /// <summary>Where the stub's only page lives in every guest address space; the guest may not map it.</summary>
     public const ulong Base = 0x7ff0_0000_0000;
     public const ulong Size = 0x1000;
+    /// <summary>The stub page and the vDSO's window after it (<see cref="HostVdso"/>): kept from the guest.</summary>
+    public const ulong ReservedSize = 0x10000;
     const int CodeOffset = 0x80; // after the ELF header (64) and one program header (56)
 
     public static ulong InjectAddress { get; }

@@ -98,6 +98,33 @@ public static class SystrapImage
         var sigLoop = a.CreateLabel();
 
         // --- start: fd 1 is the first area's memfd, fd 0 the socket fds arrive on, fd 3 this image.
+        // The host's vDSO moves into its window (HostVdso): find AT_SYSINFO_EHDR past argv and envp on the stack.
+        if (HostVdso.GuestAddress != 0)
+        {
+            var envLoop = a.CreateLabel();
+            var auxLoop = a.CreateLabel();
+            var found = a.CreateLabel();
+            var noVdso = a.CreateLabel();
+            a.mov(rax, __qword_ptr[rsp]);
+            a.lea(rdx, __[rsp + rax * 8 + 16]);
+            a.Label(ref envLoop);
+            a.mov(rax, __qword_ptr[rdx]); a.add(rdx, 8); a.test(rax, rax); a.jnz(envLoop);
+            a.Label(ref auxLoop);
+            a.mov(rax, __qword_ptr[rdx]);
+            a.test(rax, rax); a.jz(noVdso);
+            a.cmp(rax, 33 /* AT_SYSINFO_EHDR */); a.je(found);
+            a.add(rdx, 16); a.jmp(auxLoop);
+            a.Label(ref found);
+            a.mov(r12, __qword_ptr[rdx + 8]);
+            for (int i = 0; i < HostVdso.Mappings.Count; i++)
+            {
+                var (off, size) = HostVdso.Mappings[i];
+                a.mov(rdi, r12); a.mov(rax, off); a.add(rdi, rax);
+                a.mov(rsi, size); a.mov(rdx, size); a.mov(r10d, 3 /* MREMAP_MAYMOVE|MREMAP_FIXED */);
+                a.mov(r8, HostVdso.Target(i)); a.mov(eax, SYS_mremap); a.syscall();
+            }
+            a.Label(ref noVdso);
+        }
         a.mov(edi, 3); a.mov(eax, SYS_close); a.syscall();
         a.mov(edi, PR_SET_PDEATHSIG); a.mov(esi, SIGKILL); a.mov(eax, SYS_prctl); a.syscall();
         // Leave only our own range: below it and above it is the guest's, laid out by the Sentry.
