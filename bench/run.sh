@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# AppKernel benchmarks: native vs ours (`OUR_RUNSC do`) vs Debian's gVisor, in one run.
+# AppKernel benchmarks, in one run, in four environments:
+#   native        the program run directly on the host
+#   ours          `OUR_RUNSC --platform=systrap do` (seccomp traps into the stub)
+#   ours_ptrace   `OUR_RUNSC --platform=ptrace do`
+#   gvisor        Debian's gVisor, `GVISOR --network=none --platform=ptrace do` (output piped through cat)
 #
 #   bench/run.sh [OUR_RUNSC]        (default /work/main/out/runsc)
 #
-# Prints a markdown table and writes it (plus raw numbers) to bench/results.md.
-# Tunables (environment): RUNS=3 (repeats of in-guest benchmarks, median reported),
-#   START_RUNS=10 (start-up runs), N_NATIVE=200000, N_SANDBOX=20000 (getpid calls),
-#   N_FS_NATIVE=100000, N_FS_SANDBOX=10000 (stat / open+close calls), STAT_FILE=/etc/services,
-#   READ_MS=200 (minimum timed read loop), FIND_DIR=/usr, FIND_RUNS=3 (timed find runs),
-#   TIMEOUT=300 (seconds per command), GVISOR=/usr/bin/runsc, BENCHES="syscall startup"
-#   (subset), NO_HYPERFINE=1 (time wall-clock benches with a bash $EPOCHREALTIME loop).
+# Prints a markdown table (native | ours (systrap) | ours (ptrace) | gVisor (ptrace) | ours/native |
+# ours/gVisor | ours/ours-ptrace) and writes it (plus raw numbers) to $RESULTS (bench/results.md).
+# Tunables (environment): RUNS=3 (repeats of in-guest benchmarks and of idlecpu, median reported),
+#   START_RUNS=10 (runs of the wall-clock start-up, python and gcc benches), N_NATIVE=200000,
+#   N_SANDBOX=20000 (getpid calls), N_FS_NATIVE=100000, N_FS_SANDBOX=10000 (stat / open+close
+#   calls), STAT_FILE=/etc/services, READ_MS=200 (minimum timed read loop), CLOCK_MS=200 (minimum
+#   timed clock_gettime loop), PIPE_MIB=256 (MiB through the pipe per pipetp run), FIND_DIR=/usr,
+#   FIND_RUNS=3 (timed find runs), IDLE_SECS=10 (length of idlecpu's `do sleep`; CPU is measured
+#   from 1 s in to 1 s before the end), TIMEOUT=300 (seconds per command), GVISOR=/usr/bin/runsc,
+#   BENCHES="syscall startup" (subset), NO_HYPERFINE=1 (time wall-clock benches with a bash
+#   $EPOCHREALTIME loop), RESULTS=bench/results.md (where the report is written).
 #
 # Memory after walking a tree of a million entries (minutes; not part of this table): bench/tree_walk.sh.
 #
@@ -21,8 +29,9 @@
 #   3. add `NAME|label (unit)` to the BENCH_LIST below; append `|higher` if a bigger
 #      number is better (a throughput).
 #   Wall-clock benches (a whole `do CMD` timed from outside) can use `wall_ms`.
-# The ratio columns are slowdowns: ours' cost over the other's (>1x = ours slower), i.e.
-# ours/other for lower-is-better benches and other/ours for `higher` ones.
+# The ratio columns are slowdowns of ours (systrap): ours' cost over the other's (>1x = ours
+# slower), i.e. ours/other for lower-is-better benches and other/ours for `higher` ones; so
+# ours/ours-ptrace < 1x means systrap beats our ptrace platform.
 set -u -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,12 +50,18 @@ READ_MS=${READ_MS:-200}
 [[ -e $STAT_FILE ]] || STAT_FILE=$READ_FILE   # (created by build)
 FIND_DIR=${FIND_DIR:-/usr}
 FIND_RUNS=${FIND_RUNS:-3}
+CLOCK_MS=${CLOCK_MS:-200}
+PIPE_MIB=${PIPE_MIB:-256}
+IDLE_SECS=${IDLE_SECS:-10}
+HELLO_C="$BUILD/hello.c"         # gcc bench's source; under the repo like READ_FILE
 TIMEOUT=${TIMEOUT:-300}
-ENVS=(native ours gvisor)
+RESULTS=${RESULTS:-$BENCH_DIR/results.md}
+ENVS=(native ours ours_ptrace gvisor)
 
 # name|label shown in the table[|higher]. Order = table order.
 BENCH_LIST=(
     "syscall|syscall round trip, getpid (ns/call)"
+    "clock|clock_gettime(CLOCK_MONOTONIC) through libc (ns/call)"
     "startup|start-up, \`do /bin/true\` (ms)"
     "ptrace|getpid vs the raw ptrace floor: native column = a C SYSEMU tracer (ns/call)"
     "stat|stat() of \`$STAT_FILE\` (ns/call)"
@@ -56,13 +71,17 @@ BENCH_LIST=(
     "fork|fork + _exit + waitpid (ns/op)"
     "forkexec|fork + exec /bin/true + waitpid (ns/op)"
     "pipepp|pipe ping-pong between two processes, one round trip (ns/op)"
+    "pipetp|pipe throughput, $PIPE_MIB MiB in 64 KiB writes to a child (MB/s, higher is better)|higher"
     "thread|pthread_create + pthread_join (ns/op)"
     "futexpp|futex ping-pong between two threads, one round trip (ns/op)"
     "futexring|32 threads pass a baton round a ring, each on its own futex (ns per hand-off)"
     "pollmany|poll() of 1,000 idle pipe fds + 1 a thread answers on, one round trip (ns/op)"
     "epollmany|epoll_wait over the same 1,001 fds, one round trip (ns/op)"
     "queue50|python3 queue.SimpleQueue, 25 producers x 400 items + 25 consumers (ms)"
+    "python|start-up, \`do /usr/bin/python3 -c pass\` (ms)"
+    "gcc|\`do /bin/sh -c 'gcc -o /tmp/hello_bench hello.c'\`, a hello world (ms)"
     "rss|idle sandbox memory: RSS of every process of \`do sleep\` (KiB; native = the sleep alone)"
+    "idlecpu|idle sandbox CPU: utime+stime of every process of \`do sleep $IDLE_SECS\` over $((IDLE_SECS - 2)) s (ms; native = the sleep alone)"
 )
 [[ -n "${BENCHES:-}" ]] && { sel=(); for b in "${BENCH_LIST[@]}"; do
     [[ " $BENCHES " == *" ${b%%|*} "* ]] && sel+=("$b"); done; BENCH_LIST=("${sel[@]}"); }
@@ -74,7 +93,8 @@ log() { echo "[bench] $*" >&2; }
 env_prefix() {
     case $1 in
         native) PREFIX=() ;;
-        ours)   PREFIX=("$OUR_RUNSC" do) ;;
+        ours)   PREFIX=("$OUR_RUNSC" --platform=systrap do) ;;
+        ours_ptrace) PREFIX=("$OUR_RUNSC" --platform=ptrace do) ;;
         gvisor) PREFIX=("$GVISOR" --network=none --platform=ptrace do) ;;
     esac
 }
@@ -126,6 +146,9 @@ build() {
         head -c 1048576 /dev/urandom > "$READ_FILE.part" && mv "$READ_FILE.part" "$READ_FILE" || {
             log "cannot create $READ_FILE"; exit 1; }
     fi
+    # the gcc benchmark's source (under the repo for the same reason)
+    printf '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n' > "$HELLO_C.part" &&
+        mv "$HELLO_C.part" "$HELLO_C" || { log "cannot create $HELLO_C"; exit 1; }
 }
 
 # ---------------------------------------------------------------- benchmarks
@@ -174,8 +197,9 @@ wall_ms() {
         json=$(mktemp)
         [[ -n ${WALL_IGNORE_FAIL:-} ]] && ign=(-i)
         # -N: no intermediate shell; stdout goes to /dev/null (not a regular file)
+        # (hyperfine -N splits the command line shell-style: quote each word, e.g. for sh -c '...')
         if timeout -k 5 "$TIMEOUT" hyperfine -N "${ign[@]}" --warmup "$warmup" --runs "$runs" \
-                --export-json "$json" --style none "${cmd[*]}" >/dev/null 2>&1; then
+                --export-json "$json" --style none "$(printf '%q ' "${cmd[@]}")" >/dev/null 2>&1; then
             record "$bench" "$env" "$(jq '.results[0].median * 1000 * 100 | round / 100' "$json")" \
                 "hyperfine: $(jq -r '.results[0].times | map(.*1000*100|round/100) | join(" ")' "$json") ms"
         else
@@ -209,6 +233,27 @@ bench_startup() {
     done
 }
 
+# python: wall time of `do /usr/bin/python3 -c pass`, median of START_RUNS.
+bench_python() {
+    local env
+    [[ -x /usr/bin/python3 ]] || { log "/usr/bin/python3 not installed"; return; }
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        wall_ms python "$env" "$START_RUNS" 1 /usr/bin/python3 -c pass
+    done
+}
+
+# gcc: wall time of `do /bin/sh -c 'gcc -o /tmp/hello_bench HELLO_C'` (compile + link a hello
+# world; /tmp is the sandbox's own), median of START_RUNS.
+bench_gcc() {
+    local env gcc_bin
+    gcc_bin=$(command -v gcc) || { log "gcc not installed"; return; }
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        wall_ms gcc "$env" "$START_RUNS" 1 /bin/sh -c "$gcc_bin -o /tmp/hello_bench $HELLO_C"
+    done
+}
+
 # in_guest BENCH ENV REGEX CMD... : RUNS runs of CMD in ENV, each printing "... X UNIT";
 # REGEX is a sed pattern whose group 1 is X. Records the median.
 in_guest() {
@@ -222,14 +267,20 @@ in_guest() {
 }
 
 # Idle memory: start `do /bin/sleep 3`, and after 1.5 s sum VmRSS over the started process and all its
-# descendants (ours: runsc + gofer + stub; gVisor: runsc, its gofer and sandbox).
-tree_rss_kib() {
-    local root=$1 pids=("$1") total=0 p i=0 child
-    while (( i < ${#pids[@]} )); do
-        p=${pids[i]}; i=$((i + 1))
-        for child in $(cat /proc/"$p"/task/*/children 2>/dev/null); do pids+=("$child"); done
+# descendants (ours and ours_ptrace: runsc + gofer + stub; gVisor: runsc, its gofer and sandbox).
+# tree_pids PID: PID and all its descendants, into TREE_PIDS.
+tree_pids() {
+    local p i=0 child
+    TREE_PIDS=("$1")
+    while (( i < ${#TREE_PIDS[@]} )); do
+        p=${TREE_PIDS[i]}; i=$((i + 1))
+        for child in $(cat /proc/"$p"/task/*/children 2>/dev/null); do TREE_PIDS+=("$child"); done
     done
-    for p in "${pids[@]}"; do
+}
+tree_rss_kib() {
+    local total=0 p
+    tree_pids "$1"
+    for p in "${TREE_PIDS[@]}"; do
         total=$((total + $(awk '/^VmRSS:/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0)))
     done
     echo "$total"
@@ -250,6 +301,51 @@ bench_rss() {
             vals+=("$v")
         done
         record rss "$env" "$(median "${vals[@]}")" "${vals[*]} KiB"
+    done
+}
+
+# Idle CPU: start `do /bin/sleep IDLE_SECS`; 1 s in and 1 s before the end, read utime+stime
+# (/proc/PID/stat fields 14, 15; clock ticks, all threads) of the started process and all its
+# descendants (found as for rss). Records the CPU ms used in between: per process, the
+# difference (a process that appeared in between counts whole; one that vanished, not at all).
+# Ticks are coarse (10 ms at CLK_TCK=100), so the raw numbers also give the on-CPU time summed
+# over the processes' threads from /proc/PID/task/*/schedstat (ns; field 1), same method.
+# tree_ticks PID: "pid ticks schedstat_ns" lines for PID and its descendants.
+tree_ticks() {
+    local p t
+    tree_pids "$1"
+    for p in "${TREE_PIDS[@]}"; do
+        # strip "pid (comm) " first: comm may hold spaces; field 14 is then the 12th
+        t=$(sed -n 's/^.*) //p' /proc/"$p"/stat 2>/dev/null | awk '{print $12 + $13}')
+        [[ -n $t ]] || continue
+        echo "$p $t $(cat /proc/"$p"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}')"
+    done
+}
+bench_idlecpu() {
+    local env i vals ns v s pid t1 t2 hz=$(getconf CLK_TCK) secs=$((IDLE_SECS > 3 ? IDLE_SECS : 3))
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        env_prefix "$env"
+        vals=() ns=()
+        for ((i = 0; i < RUNS; i++)); do
+            timeout -k 5 "$TIMEOUT" "${PREFIX[@]}" /bin/sleep "$secs" </dev/null >/dev/null 2>&1 &
+            pid=$!
+            sleep 1
+            # the sandbox's root process is timeout's child
+            t1=$(tree_ticks "$pid")
+            sleep $((secs - 2))
+            t2=$(tree_ticks "$pid")
+            if [[ -n $t1 && -n $t2 ]] && wait "$pid" 2>/dev/null; then
+                read -r v s < <(awk -v hz="$hz" 'NR == FNR { a[$1] = $2; b[$1] = $3; next }
+                    { d += $2 - a[$1]; e += $3 - b[$1] } END { printf "%.0f %.1f\n", d * 1000 / hz, e / 1e6 }' \
+                    <(echo "$t1") <(echo "$t2"))
+            else
+                wait "$pid" 2>/dev/null; v=fail s=fail
+            fi
+            vals+=("$v"); ns+=("$s")
+        done
+        record idlecpu "$env" "$(median "${vals[@]}")" \
+            "${vals[*]} ms of CPU over $((secs - 2)) s (ticks, CLK_TCK=$hz); schedstat: ${ns[*]} ms"
     done
 }
 
@@ -291,6 +387,26 @@ bench_queue50() {
         env_ok "$env" || continue
         in_guest queue50 "$env" '.* \([0-9.]*\) ms$' "$py" "$BENCH_DIR/queue50.py"
         RAW[queue50,$env]="${RAW[queue50,$env]} ms"
+    done
+}
+
+# clock_gettime(CLOCK_MONOTONIC) through libc, >= CLOCK_MS ms of calls per run (build/clock).
+bench_clock() {
+    local env
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        in_guest clock "$env" '.* \([0-9.]*\) ns\/call.*' "$BUILD/clock" "$CLOCK_MS"
+        RAW[clock,$env]="${CLOCK_MS} ms loops: ${RAW[clock,$env]} ns/call"
+    done
+}
+
+# Pipe throughput: PIPE_MIB MiB from a parent to a child in 64 KiB writes (build/pipetp).
+bench_pipetp() {
+    local env
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        in_guest pipetp "$env" '.* \([0-9.]*\) MB\/s.*' "$BUILD/pipetp" "$PIPE_MIB"
+        RAW[pipetp,$env]="$PIPE_MIB MiB: ${RAW[pipetp,$env]} MB/s"
     done
 }
 
@@ -347,33 +463,36 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/
 fmt() { awk -v a="$1" 'BEGIN{ if (a ~ /^[0-9.]+$/) printf (a >= 100 ? "%.0f" : "%.2f"), a; else print "n/a" }'; }
 
 table() {
-    local b name label dir n o g
-    echo "| benchmark | native | ours | gVisor | ours slowdown vs native | ours slowdown vs gVisor |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    local b name label dir n o p g
+    echo "| benchmark | native | ours (systrap) | ours (ptrace) | gVisor (ptrace) | ours/native | ours/gVisor | ours/ours-ptrace |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for b in "${BENCH_LIST[@]}"; do
         IFS='|' read -r name label dir <<<"$b"
-        n=${RESULT[$name,native]:-n/a}; o=${RESULT[$name,ours]:-n/a}; g=${RESULT[$name,gvisor]:-n/a}
+        n=${RESULT[$name,native]:-n/a}; o=${RESULT[$name,ours]:-n/a}
+        p=${RESULT[$name,ours_ptrace]:-n/a}; g=${RESULT[$name,gvisor]:-n/a}
+        echo -n "| $label | $(fmt "$n") | $(fmt "$o") | $(fmt "$p") | $(fmt "$g") | "
         if [[ $dir == higher ]]; then   # throughput: slowdown = other/ours
-            echo "| $label | $(fmt "$n") | $(fmt "$o") | $(fmt "$g") | $(ratio "$n" "$o") | $(ratio "$g" "$o") |"
+            echo "$(ratio "$n" "$o") | $(ratio "$g" "$o") | $(ratio "$p" "$o") |"
         else
-            echo "| $label | $(fmt "$n") | $(fmt "$o") | $(fmt "$g") | $(ratio "$o" "$n") | $(ratio "$o" "$g") |"
+            echo "$(ratio "$o" "$n") | $(ratio "$o" "$g") | $(ratio "$o" "$p") |"
         fi
     done
     echo
-    echo "Slowdown = ours' cost ÷ the other's (>1x: ours is slower): ours/other for times,"
-    echo "other/ours for higher-is-better throughputs."
+    echo "Ratios are slowdowns of ours (systrap) = ours' cost ÷ the other's (>1x: ours is slower):"
+    echo "ours/other for times, other/ours for higher-is-better throughputs."
 }
 
 details() {
     local b name env
     echo "Host: $(uname -sr), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')."
     echo "gVisor: \`$GVISOR --network=none --platform=ptrace do\` ($("$GVISOR" --version 2>/dev/null | head -n1))."
-    echo "Ours: \`$OUR_RUNSC do\`."
+    echo "Ours: \`$OUR_RUNSC --platform=systrap do\` and \`$OUR_RUNSC --platform=ptrace do\`."
     for env in "${ENVS[@]}"; do env_ok "$env" || echo "**$env unavailable**: ${ENV_WHY[$env]:-?}"; done
     echo
-    echo "Raw runs (syscall, ptrace, stat, open, read: median of $RUNS in-guest runs, clock_gettime"
-    echo "inside the guest; start-up: median of $START_RUNS runs, find: median of $FIND_RUNS runs"
-    echo "after one untimed counting run, wall time outside):"
+    echo "Raw runs (syscall, clock, ptrace, stat, open, read, pipetp and the other in-guest benches: median"
+    echo "of $RUNS runs, clock_gettime inside the guest; start-up, python, gcc: median of $START_RUNS runs,"
+    echo "find: median of $FIND_RUNS runs after one untimed counting run, wall time outside; idlecpu:"
+    echo "median of $RUNS runs):"
     echo
     for b in "${BENCH_LIST[@]}"; do
         name=${b%%|*}
@@ -403,11 +522,11 @@ main() {
         table
         echo
         details
-    } > "$BENCH_DIR/results.md"
+    } > "$RESULTS"
     echo
     table
     echo
-    log "written to $BENCH_DIR/results.md"
+    log "written to $RESULTS"
 }
 
 main "$@"

@@ -7,7 +7,9 @@ namespace AppKernel.Platform.Confinement;
 /// calls of the NativeAOT runtime (<see cref="GoferPolicy.Syscalls"/>), of the ptrace platform (tracing, reading and
 /// writing stubs, spawning them from memfds, waiting for them) and of the stubs themselves: a stub is exec'd by the
 /// filtered Sentry and inherits the filter, and the calls the Sentry injects into it (mmap, mprotect, clone, ...) pass
-/// through it. A guest's own syscalls never do: PTRACE_SYSEMU stops them before seccomp runs.
+/// through it. A guest's own syscalls never run: PTRACE_SYSEMU stops them before seccomp, and on systrap the stub's
+/// own filter, stacked on this one, answers TRAP for them, which wins over this filter's ALLOW and ERRNO (only a KILL
+/// here would win, and there is none).
 ///
 /// The list was found by running the test suites under <see cref="SeccompAction.Log"/> and reading the kernel's
 /// audit records. Default action: EPERM, logged (SECCOMP_FILTER_FLAG_LOG). Refused, among the rest:

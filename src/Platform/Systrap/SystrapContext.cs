@@ -16,6 +16,8 @@ public sealed unsafe class SystrapContext : IGuestContext
     const int SpinIterations = 2000;
     /// <summary>How often a wait for a running guest checks that its host process still lives.</summary>
     const int LivenessMs = 100;
+    /// <summary>How long a stub thread may take to finish a command, or to trap after a kick (see AwaitTrap).</summary>
+    const int CommandLimitMs = 10_000, KickLimitMs = 3_000;
 
     readonly SysmsgArea _area;
     readonly SystrapSpace _space;
@@ -23,6 +25,8 @@ public sealed unsafe class SystrapContext : IGuestContext
     GuestMemory? _memory;
     ulong _fsBase, _gsBase;
     bool _disposed;
+    /// <summary>When Kick last asked the running guest to trap (0: no kick outstanding).</summary>
+    long _kickedAt;
 
     public int Pid { get; }
     public int HostTgid => _process.Tgid;
@@ -158,24 +162,38 @@ public sealed unsafe class SystrapContext : IGuestContext
         return false;
     }
 
-    // Waits until the stub reports (a trap, or a command done). False if its process is gone.
-    bool AwaitTrap()
+    // Waits until the stub reports (a trap, or a command done). False if its process is gone, or if the stub thread
+    // stopped keeping the protocol: the guest can write the state word too, and a guest that keeps overwriting it
+    // must not hold a Sentry thread forever. So a command that has not finished in CommandLimitMs, or a running
+    // guest that has not trapped KickLimitMs after a kick (re-sent every check), counts as a broken stub: its
+    // process is killed, as a guest that breaks its own stub deserves, and the task sees it gone.
+    bool AwaitTrap(bool command)
     {
         for (int i = 0; i < SpinIterations; i++)
         {
-            if (_area.State == State.Trapped) return true;
+            if (_area.State == State.Trapped) return Trapped();
             Thread.SpinWait(1);
         }
+        long start = Environment.TickCount64;
         while (true)
         {
             int s = _area.State;
-            if (s == State.Trapped) return true;
+            if (s == State.Trapped) return Trapped();
             if (_process.Dead) return false;
-            long before = Environment.TickCount64;
             _area.WaitWhile(s, LivenessMs);
-            if (_area.State != State.Trapped && Environment.TickCount64 - before >= LivenessMs - 5 && _process.Exited())
-                return Lost();
+            if (_area.State == State.Trapped) return Trapped();
+            long now = Environment.TickCount64;
+            if (_process.Exited()) return Lost();
+            long kicked = Volatile.Read(ref _kickedAt);
+            if (command ? now - start > CommandLimitMs : kicked != 0 && now - kicked > KickLimitMs) return Lost();
+            if (kicked != 0) SendKick();
         }
+    }
+
+    bool Trapped()
+    {
+        Volatile.Write(ref _kickedAt, 0);
+        return true;
     }
 
     /// <summary>Has the trapped stub thread make one syscall; the raw result.</summary>
@@ -187,7 +205,7 @@ public sealed unsafe class SystrapContext : IGuestContext
         _area.Field(OffArgs + 24) = (long)a3; _area.Field(OffArgs + 32) = (long)a4; _area.Field(OffArgs + 40) = (long)a5;
         _area.Field(OffResult) = -(long)Errno.ENOSYS;
         _area.Post(state);
-        if (!AwaitTrap()) return -(long)Errno.ESRCH;
+        if (!AwaitTrap(command: true)) return -(long)Errno.ESRCH;
         return _area.Field(OffResult);
     }
 
@@ -207,8 +225,10 @@ public sealed unsafe class SystrapContext : IGuestContext
         WriteFrame(uc, regs);
         if (regs.FsBase != _fsBase) { _area.Field(OffFsValue) = (long)regs.FsBase; _area.Field(OffSetFs) = 1; _fsBase = regs.FsBase; }
         if (regs.GsBase != _gsBase) { _area.Field(OffGsValue) = (long)regs.GsBase; _area.Field(OffSetGs) = 1; _gsBase = regs.GsBase; }
+        // A kick that came while the task was in the Sentry is still pending in the stub thread: its time runs from now.
+        if (Volatile.Read(ref _kickedAt) != 0) Volatile.Write(ref _kickedAt, Environment.TickCount64);
         _area.Post(State.Resume);
-        if (!AwaitTrap())
+        if (!AwaitTrap(command: false))
         {
             stop.Kind = StopKind.Exited;
             return;
@@ -237,6 +257,12 @@ public sealed unsafe class SystrapContext : IGuestContext
     }
 
     public void Kick()
+    {
+        Interlocked.CompareExchange(ref _kickedAt, Environment.TickCount64, 0);
+        SendKick();
+    }
+
+    void SendKick()
     {
         if (!_disposed && !_process.Dead) Host.syscall(234 /* tgkill */, HostTgid, Pid, SystrapImage.KickSignal);
     }
