@@ -23,7 +23,9 @@ public sealed unsafe class SystrapContext : IGuestContext
     readonly SystrapSpace _space;
     readonly StubProcess _process;
     GuestMemory? _memory;
-    ulong _fsBase, _gsBase;
+    // The TLS bases the host thread has, as far as we set them: unknown at first (a new thread has its creator's), so
+    // the first Switch sets both.
+    ulong _fsBase = ulong.MaxValue, _gsBase = ulong.MaxValue;
     bool _disposed;
     /// <summary>When Kick last asked the running guest to trap (0: no kick outstanding).</summary>
     long _kickedAt;

@@ -4,7 +4,9 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>Clocks and sleeping. Clocks come from the host's clocks (no vDSO: every read is a syscall).</summary>
+/// <summary>Clocks and sleeping. Clocks come from the host's clocks (as the vDSO's do, which the guest reads without a
+/// trap). The sandbox cannot set or steer them: setting answers EPERM after Linux's own checks, as to a container
+/// without CAP_SYS_TIME, and adjtimex only reads (an unsynchronized clock).</summary>
 static unsafe class TimeSyscalls
 {
     public static void Register(SyscallHandler?[] t)
@@ -15,7 +17,73 @@ static unsafe class TimeSyscalls
         t[Nr.time] = (k, tloc, _, _, _, _, _) => Time(k, tloc);
         t[Nr.nanosleep] = (k, req, rem, _, _, _, _) => Sleep(k, 1, 0, req, rem);
         t[Nr.clock_nanosleep] = (k, clk, flags, req, rem, _, _) => Sleep(k, (int)clk, (int)flags, req, rem);
+        t[Nr.clock_settime] = (k, clk, tp, _, _, _, _) => ClockSettime(k, (int)clk, tp);
+        t[Nr.settimeofday] = (k, tv, tz, _, _, _, _) => Settimeofday(k, tv, tz);
+        t[Nr.adjtimex] = (k, tx, _, _, _, _, _) => Adjtimex(k, tx);
+        t[Nr.clock_adjtime] = (k, clk, tx, _, _, _, _) => (int)clk switch
+        {
+            0 => Adjtimex(k, tx),
+            _ when !Resolve(k, (int)clk, out _, out _, out _) => Err(Errno.EINVAL),
+            _ => Err(Errno.EOPNOTSUPP), // only CLOCK_REALTIME can be adjusted
+        };
     }
+
+    // timespec64_valid_settod: a time settimeofday and clock_settime accept (below Linux's TIME_SETTOD_SEC_MAX).
+    const long TimeSettodSecMax = long.MaxValue / 1_000_000_000 - 31_536_000 * 30;
+
+    static long ClockSettime(Task t, int clk, ulong tp)
+    {
+        // Only CLOCK_REALTIME can be set (the CPU clocks' set operation answers EINVAL too, as the host shows).
+        if (clk != 0) return Err(Errno.EINVAL);
+        if (!t.Mem.Read(tp, out Timespec ts)) return Err(Errno.EFAULT);
+        if (ts.Sec < 0 || ts.Sec >= TimeSettodSecMax || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
+        return Err(Errno.EPERM);
+    }
+
+    static long Settimeofday(Task t, ulong tv, ulong tz)
+    {
+        if (tv != 0)
+        {
+            if (!t.Mem.Read(tv, out Timeval v)) return Err(Errno.EFAULT);
+            if (v.Usec is < 0 or >= 1_000_000 || v.Sec < 0 || v.Sec >= TimeSettodSecMax) return Err(Errno.EINVAL);
+        }
+        if (tz != 0 && !t.Mem.Read(tz, out long _)) return Err(Errno.EFAULT);
+        return Err(Errno.EPERM);
+    }
+
+    const int ADJ_OFFSET_SINGLESHOT = 0x0001, ADJ_OFFSET_READONLY = 0x2000, ADJ_ADJTIME = 0x8000;
+    const int STA_UNSYNC = 0x0040, TIME_ERROR = 5;
+    const int TimexSize = 208;
+
+    /// <summary>adjtimex: reading is allowed (modes 0, or ADJ_OFFSET_SS_READ); any change needs CAP_SYS_TIME, which
+    /// a sandbox never has over the host's clock. The state read is that of a clock no one synchronizes.</summary>
+    static long Adjtimex(Task t, ulong tx)
+    {
+        Span<byte> b = stackalloc byte[TimexSize];
+        if (!t.Mem.Read(tx, b)) return Err(Errno.EFAULT);
+        int modes = BitConverter.ToInt32(b);
+        if ((modes & ADJ_ADJTIME) != 0)
+        {
+            if ((modes & ADJ_OFFSET_SINGLESHOT) == 0) return Err(Errno.EINVAL);
+            if ((modes & ADJ_OFFSET_READONLY) == 0) return Err(Errno.EPERM);
+        }
+        else if (modes != 0) return Err(Errno.EPERM);
+        var now = Now(0);
+        Put(b, 8, 0);                   // offset
+        Put(b, 16, 0);                  // freq
+        Put(b, 24, 16_000_000);         // maxerror (us): NTP_PHASE_LIMIT, unsynchronized
+        Put(b, 32, 16_000_000);         // esterror
+        BitConverter.TryWriteBytes(b[40..], STA_UNSYNC);
+        Put(b, 48, 2);                  // constant
+        Put(b, 56, 1);                  // precision (us)
+        Put(b, 64, 32_768_000);         // tolerance (ppm << 16)
+        Put(b, 72, now.Sec);            // time
+        Put(b, 80, now.Nsec / 1000);
+        Put(b, 88, 10_000);             // tick (us): USER_HZ 100
+        return t.Mem.Write(tx, b) ? TIME_ERROR : Err(Errno.EFAULT);
+    }
+
+    static void Put(Span<byte> b, int off, long v) => BitConverter.TryWriteBytes(b[off..], v);
 
     const int CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
     // A CPU clock of another thread or process, as Linux encodes it (clock_getcpuclockid, pthread_getcpuclockid):

@@ -1,0 +1,42 @@
+using AppKernel.Sentry.Kernel;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>
+/// Calls that administer the host (modules, kexec, reboot, swap, accounting, the kernel log, port I/O, io_uring,
+/// bpf, file handles): a container cannot make them on Linux either, so each answers as Linux does to a process
+/// without the capability — EPERM after the checks Linux makes first — never ENOSYS, and never reaches the host.
+/// </summary>
+static class RefusedSyscalls
+{
+    const int SYSLOG_ACTION_CLOSE = 0, SYSLOG_ACTION_OPEN = 1;
+    const int AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
+    const ulong IO_BITMAP_BITS = 65536;
+
+    public static void Register(SyscallHandler?[] t)
+    {
+        foreach (var nr in new[] { Nr.vhangup, Nr.acct, Nr.swapon, Nr.swapoff, Nr.reboot, Nr.init_module,
+                     Nr.finit_module, Nr.delete_module, Nr.kexec_load, Nr.kexec_file_load, Nr.lookup_dcookie, Nr.bpf,
+                     Nr.open_by_handle_at, Nr.io_uring_setup })
+            t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
+        // The log: open and close are no-ops anyone may do; reading it needs CAP_SYSLOG (dmesg_restrict).
+        t[Nr.syslog] = (_, type, _, _, _, _, _) => (int)type is SYSLOG_ACTION_CLOSE or SYSLOG_ACTION_OPEN ? 0 : Err(Errno.EPERM);
+        // Port I/O: lowering to level 0 or turning ports off is allowed, anything more needs CAP_SYS_RAWIO.
+        t[Nr.iopl] = (_, level, _, _, _, _, _) => level > 3 ? Err(Errno.EINVAL) : level == 0 ? 0 : Err(Errno.EPERM);
+        t[Nr.ioperm] = (_, from, num, on, _, _, _) =>
+            from + num <= from || from + num > IO_BITMAP_BITS ? Err(Errno.EINVAL) : on != 0 ? Err(Errno.EPERM) : 0;
+        // io_uring is disabled (as kernel.io_uring_disabled=2): no ring fd can exist to enter or register.
+        t[Nr.io_uring_enter] = (k, fd, _, _, _, _, _) => NotARing(k, (int)fd);
+        t[Nr.io_uring_register] = (k, fd, _, _, _, _, _) => NotARing(k, (int)fd);
+        // No file system of the sandbox exports file handles.
+        t[Nr.name_to_handle_at] = (_, _, _, _, _, flags, _) =>
+            ((int)flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0 ? Err(Errno.EINVAL) : Err(Errno.EOPNOTSUPP);
+    }
+
+    static long NotARing(Task t, int fd)
+    {
+        using var fRef = t.Fds.Borrow(fd);
+        return fRef.File == null ? Err(Errno.EBADF) : Err(Errno.EOPNOTSUPP);
+    }
+}
