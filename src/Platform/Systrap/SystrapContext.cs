@@ -13,7 +13,7 @@ namespace AppKernel.Platform.Systrap;
 public sealed unsafe class SystrapContext : IGuestContext
 {
     const int SIGTRAP = 5, SIGSYS = 31, SYS_SECCOMP = 1;
-    const int SpinIterations = 2000;
+    const int SpinIterations = 150;
     /// <summary>How often a wait for a running guest checks that its host process still lives.</summary>
     const int LivenessMs = 100;
     /// <summary>How long a stub thread may take to finish a command, or to trap after a kick (see AwaitTrap).</summary>
@@ -412,16 +412,6 @@ public sealed unsafe class SystrapContext : IGuestContext
 
     public void KillHostProcess() => _process.Kill();
 
-    bool AwaitThreadGone()
-    {
-        for (int i = 0; i < 2000; i++)
-        {
-            if (Host.syscall(234 /* tgkill */, HostTgid, Pid, 0) < 0) return true;
-            if (i < 100) Thread.Yield(); else Thread.Sleep(1);
-        }
-        return false;
-    }
-
     public void Dispose()
     {
         if (_disposed) return;
@@ -429,25 +419,17 @@ public sealed unsafe class SystrapContext : IGuestContext
         _process.Unwatch(_area);
         if (IsThread)
         {
-            if (!_process.Dead && _area.State == State.Trapped)
-            {
-                PostExit();
-                // The slot may be reused only once the thread is gone: a new area mapped over it would be the
-                // stack it exits on. A thread that lingers keeps its slot.
-                if (!AwaitThreadGone())
-                {
-                    _area.Dispose();
-                    _space.Dispose();
-                    return;
-                }
-            }
+            // The slot is reused only once the thread is gone: a new area mapped over it would be the stack it
+            // exits on (SystrapSpace checks before reuse).
+            if (!_process.Dead && _area.State == State.Trapped) PostExit();
+            _space.FreeSlotWhenGone(_area.Slot, HostTgid, Pid);
         }
         else
         {
             _process.Kill();
             _process.Reap();
+            _space.FreeSlot(_area.Slot);
         }
-        _space.FreeSlot(_area.Slot);
         _area.Dispose();
         _space.Dispose();
     }

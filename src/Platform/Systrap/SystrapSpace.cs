@@ -23,10 +23,19 @@ sealed class SystrapSpace : IDisposable
         _used[firstSlot] = true;
     }
 
+    // Slots of threads told to exit, freed once the host thread is gone.
+    readonly List<(int Slot, int Tgid, int Tid)> _exiting = new();
+
     public int AllocateSlot()
     {
         lock (_used)
         {
+            for (int k = _exiting.Count - 1; k >= 0; k--)
+                if (Host.syscall(234 /* tgkill */, _exiting[k].Tgid, _exiting[k].Tid, 0) < 0)
+                {
+                    _used[_exiting[k].Slot] = false;
+                    _exiting.RemoveAt(k);
+                }
             for (int i = 0; i < MaxSlots; i++)
                 if (!_used[i]) { _used[i] = true; return i; }
         }
@@ -36,6 +45,12 @@ sealed class SystrapSpace : IDisposable
     public void FreeSlot(int slot)
     {
         lock (_used) _used[slot] = false;
+    }
+
+    /// <summary>Frees a thread's slot once that host thread has ended (checked when a slot is next needed).</summary>
+    public void FreeSlotWhenGone(int slot, int tgid, int tid)
+    {
+        lock (_used) _exiting.Add((slot, tgid, tid));
     }
 
     public void AddRef() => Interlocked.Increment(ref _refs);
