@@ -37,6 +37,9 @@ public interface IGuestContext : IAddressSpace, IDisposable
     void Switch(ref Registers regs, out StopInfo stop);
     /// <summary>Makes a running guest trap soon; any thread may call it.</summary>
     void Kick();
+    /// <summary>The trapped guest's syscall is about to block in the Sentry: a platform that spins while it waits
+    /// for the Sentry can stop spinning (it matters on few cores).</summary>
+    void WillBlock() { }
     /// <summary>The guest's FP/SSE state in fxsave layout (512 bytes).</summary>
     bool GetFpRegs(Span<byte> fxsave512);
     bool SetFpRegs(ReadOnlySpan<byte> fxsave512);

@@ -77,9 +77,13 @@ sealed unsafe class SysmsgArea : IDisposable
     /// stub sleeps, and it is woken only if so (it spins a while first, so mostly it does not).</summary>
     public void Post(int state)
     {
+        *(int*)(_base + OffSentryBlocks) = 0;
         Interlocked.Exchange(ref *StateWord, state);
         if (Volatile.Read(ref *(int*)(_base + OffStubSleeps)) != 0) Wake();
     }
+
+    /// <summary>Tells the waiting handler that the Sentry will be a while (a blocking syscall): it stops spinning.</summary>
+    public void SentryBlocks() => Volatile.Write(ref *(int*)(_base + OffSentryBlocks), 1);
 
     /// <summary>Wakes whoever sleeps on the state word (the stub, or Sentry threads waiting for it).</summary>
     public void Wake() => Host.syscall4(202 /* futex */, (long)StateWord, 1 /* FUTEX_WAKE */, int.MaxValue, 0);

@@ -26,6 +26,8 @@ public static class SysmsgLayout
     /// <summary>Set while the stub's handler, or the Sentry, sleeps on the futex word: the other side wakes it only then.</summary>
     public const int OffStubSleeps = 0x04;
     public const int OffSentrySleeps = 0x0c;
+    /// <summary>Set by the Sentry while the trapped syscall blocks: the handler stops spinning and sleeps at once.</summary>
+    public const int OffSentryBlocks = 0xa0;
     public const int OffSigno = 0x08;
     public const int OffInfo = 0x10;     // the handler's siginfo pointer (stub address)
     public const int OffContext = 0x18;  // the handler's ucontext pointer (stub address)

@@ -13,7 +13,9 @@ namespace AppKernel.Platform.Systrap;
 public sealed unsafe class SystrapContext : IGuestContext
 {
     const int SIGTRAP = 5, SIGSYS = 31, SYS_SECCOMP = 1;
-    const int SpinIterations = 150;
+    const int SpinIterations = 1000;
+    static int s_spinners;
+    static readonly int s_maxSpinners = Math.Max(1, Environment.ProcessorCount - 1);
     /// <summary>How often a wait for a running guest checks that its host process still lives.</summary>
     const int LivenessMs = 100;
     /// <summary>How long a stub thread may take to finish a command, or to trap after a kick (see AwaitTrap).</summary>
@@ -171,11 +173,21 @@ public sealed unsafe class SystrapContext : IGuestContext
     // process is killed, as a guest that breaks its own stub deserves, and the task sees it gone.
     bool AwaitTrap(bool command)
     {
-        for (int i = 0; i < SpinIterations; i++)
+        // Spin only while fewer Sentry threads spin than there are other cores: a spinner more would take the CPU
+        // from the very thread (a stub's, another task's) that must run for the wait to end.
+        if (Interlocked.Increment(ref s_spinners) <= s_maxSpinners)
         {
-            if (_area.State == State.Trapped) return Trapped();
-            Thread.SpinWait(1);
+            for (int i = 0; i < SpinIterations; i++)
+            {
+                if (_area.State == State.Trapped)
+                {
+                    Interlocked.Decrement(ref s_spinners);
+                    return Trapped();
+                }
+                Thread.SpinWait(1);
+            }
         }
+        Interlocked.Decrement(ref s_spinners);
         long start = Environment.TickCount64;
         while (true)
         {
@@ -262,6 +274,11 @@ public sealed unsafe class SystrapContext : IGuestContext
     {
         Interlocked.CompareExchange(ref _kickedAt, Environment.TickCount64, 0);
         SendKick();
+    }
+
+    public void WillBlock()
+    {
+        if (!_disposed) _area.SentryBlocks();
     }
 
     void SendKick()

@@ -168,7 +168,10 @@ public static class SystrapImage
         a.Label(ref spin);
         a.mov(eax, __dword_ptr[rbx + OffState]);
         a.cmp(eax, State.Trapped); a.jne(got);
+        var sleep = a.CreateLabel();
+        a.cmp(__dword_ptr[rbx + OffSentryBlocks], 0); a.jne(sleep);
         a.pause(); a.dec(ecx); a.jnz(spin);
+        a.Label(ref sleep);
         // Say we sleep (xchg: before the futex's own check of the word), sleep, and say we are awake.
         a.mov(eax, 1);
         a.xchg(__dword_ptr[rbx + OffStubSleeps], eax);

@@ -41,6 +41,8 @@ public sealed partial class Task
         try
         {
             if (SignalPending || Exited) return false;
+            // The guest thread will wait a while: its platform need not keep a CPU busy for it.
+            Stub?.WillBlock();
             // A group stop catches a sleeping thread where it sleeps; the caller then looks at its condition again.
             if (!Group.StopPending) Monitor.Wait(obj, timeoutMs);
             if (Group.StopPending) Group.ParkWhileBlocked(this, obj);
