@@ -36,6 +36,27 @@ static unsafe class StubSpawner
         t.Start();
     }
 
+    static readonly Dictionary<string, int> s_images = new();
+
+    /// <summary>A memfd holding a stub image, made once per name (spawned from /proc/self/fd: no file on disk).
+    /// The name shows as the stub's executable ("/memfd:NAME").</summary>
+    public static unsafe int ImageFd(string name, byte[] image)
+    {
+        lock (s_images)
+        {
+            if (s_images.TryGetValue(name, out int have)) return have;
+            var bytes = System.Text.Encoding.ASCII.GetBytes(name + "\0");
+            int fd;
+            fixed (byte* n = bytes) fd = Tmds.Linux.LibC.memfd_create(n, 1 /* MFD_CLOEXEC */);
+            if (fd < 0) throw new PlatformException($"memfd_create: errno {Host.Errno}");
+            fixed (byte* p = image)
+                if ((long)Tmds.Linux.LibC.write(fd, p, image.Length) != image.Length)
+                    throw new PlatformException($"writing the stub image {name} failed");
+            s_images[name] = fd;
+            return fd;
+        }
+    }
+
     /// <summary>Spawns a stub from the image fd (on the spawner thread) and returns its pid. fd0 and fd1, if given,
     /// become the stub's fds 0 and 1 (else those are closed).</summary>
     public static int Spawn(int imageFd, int fd0 = -1, int fd1 = -1)

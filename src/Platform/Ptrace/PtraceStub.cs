@@ -10,9 +10,6 @@ namespace AppKernel.Platform.Ptrace;
 /// </summary>
 public sealed unsafe class PtraceStub : IGuestContext
 {
-    static readonly object s_imageLock = new();
-    static int s_imageFd = -1;
-
     public int Pid { get; }
     GuestMemory? _memory;
     /// <summary>Guest memory through the process (HostTgid), so it outlives any one stub thread.</summary>
@@ -32,24 +29,7 @@ public sealed unsafe class PtraceStub : IGuestContext
         Template = template;
     }
 
-    static int ImageFd()
-    {
-        lock (s_imageLock)
-        {
-            if (s_imageFd >= 0) return s_imageFd;
-            fixed (byte* name = "appkernel-stub\0"u8)
-            {
-                int fd = Tmds.Linux.LibC.memfd_create(name, 1 /* MFD_CLOEXEC */);
-                if (fd < 0) throw new PlatformException($"memfd_create: errno {Host.Errno}");
-                var img = StubImage.Elf;
-                fixed (byte* p = img)
-                    if ((long)Tmds.Linux.LibC.write(fd, p, img.Length) != img.Length)
-                        throw new PlatformException("writing the stub image failed");
-                s_imageFd = fd;
-                return fd;
-            }
-        }
-    }
+    static int ImageFd() => StubSpawner.ImageFd("appkernel-stub", StubImage.Elf);
 
     /// <summary>Spawns and seizes a new stub with an empty address space (only the stub page remains).</summary>
     public static PtraceStub Create()

@@ -48,27 +48,7 @@ public sealed unsafe class SystrapContext : IGuestContext
         process.Watch(area);
     }
 
-    static readonly object s_imageLock = new();
-    static int s_imageFd = -1;
-
-    static int ImageFd()
-    {
-        lock (s_imageLock)
-        {
-            if (s_imageFd >= 0) return s_imageFd;
-            fixed (byte* name = "appkernel-stub-systrap\0"u8)
-            {
-                int fd = Tmds.Linux.LibC.memfd_create(name, 1 /* MFD_CLOEXEC */);
-                if (fd < 0) throw new PlatformException($"memfd_create: errno {Host.Errno}");
-                var img = SystrapImage.Elf;
-                fixed (byte* p = img)
-                    if ((long)Tmds.Linux.LibC.write(fd, p, img.Length) != img.Length)
-                        throw new PlatformException("writing the systrap stub image failed");
-                s_imageFd = fd;
-                return fd;
-            }
-        }
-    }
+    static int ImageFd() => StubSpawner.ImageFd("appkernel-stub-systrap", SystrapImage.Elf);
 
     /// <summary>A fresh stub process (exec, the init): its first thread in slot 0, ready at its first trap.</summary>
     public static SystrapContext Create()

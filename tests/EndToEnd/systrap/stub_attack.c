@@ -51,6 +51,17 @@ static const char *in_child(void (*fn)(void *), void *arg, int ms)
 }
 
 static const char *hostpath, *hostfile;
+
+/* Waits up to ms for child p, then kills it: an attack may leave it hanging in the stub. */
+static void reap_within(pid_t p, int ms)
+{
+    for (int t = 0; t < ms / 10; t++) {
+        if (waitpid(p, NULL, WNOHANG) == p) return;
+        usleep(10000);
+    }
+    kill(p, SIGKILL);
+    waitpid(p, NULL, 0);
+}
 static long runsc_pid;
 
 static void site_attack(void *arg)
@@ -70,11 +81,7 @@ static void site_attack(void *arg)
             jump();
             _exit(0);
         }
-        for (int t = 0; t < 30; t++) {
-            if (waitpid(p, NULL, WNOHANG) == p) { p = 0; break; }
-            usleep(10000);
-        }
-        if (p) { kill(p, SIGKILL); waitpid(p, NULL, 0); }
+        reap_within(p, 300);
     }
 }
 
@@ -122,11 +129,7 @@ static void mapping_attack(void *arg)
             jump();
             _exit(0);
         }
-        for (int t = 0; t < 30; t++) {
-            if (waitpid(p, NULL, WNOHANG) == p) { p = 0; break; }
-            usleep(10000);
-        }
-        if (p) { kill(p, SIGKILL); waitpid(p, NULL, 0); }
+        reap_within(p, 300);
     }
 }
 
