@@ -8,14 +8,13 @@ namespace AppKernel.Sentry.FileSystems.Pipe;
 public sealed class PipeBuffer
 {
     public const int PipeBuf = 4096;
-    byte[] _ring = new byte[65536];
-    int _head, _count;
+    readonly ByteQueue _q = new(65536);
     public int Readers, Writers;
     public readonly PipeInode Inode = new();
     /// <summary>Pollers of either end.</summary>
     public readonly WaitQueue Waiters = new();
 
-    public int Capacity => _ring.Length;
+    public int Capacity => _q.Capacity;
 
     public static (PipeEnd Read, PipeEnd Write) Create(int flags)
     {
@@ -31,15 +30,12 @@ public sealed class PipeBuffer
         while (cap < size) cap <<= 1;
         lock (this)
         {
-            if (cap < _count) return -(long)Errno.EBUSY;
-            var n = new byte[cap];
-            for (int i = 0; i < _count; i++) n[i] = _ring[(_head + i) % _ring.Length];
-            _ring = n; _head = 0;
+            if (!_q.Resize(cap)) return -(long)Errno.EBUSY;
         }
         return cap;
     }
 
-    public int Available { get { lock (this) return _count; } }
+    public int Available { get { lock (this) return _q.Count; } }
 
     public short Readiness(bool writer, short events)
     {
@@ -49,11 +45,11 @@ public sealed class PipeBuffer
             if (writer)
             {
                 if (Readers == 0) r |= FileDescription.POLLERR;
-                else if (_ring.Length - _count >= PipeBuf) r |= (short)(events & (FileDescription.POLLOUT | FileDescription.POLLWRNORM));
+                else if (_q.Free >= PipeBuf) r |= (short)(events & (FileDescription.POLLOUT | FileDescription.POLLWRNORM));
             }
             else
             {
-                if (_count > 0) r |= (short)(events & (FileDescription.POLLIN | FileDescription.POLLRDNORM));
+                if (_q.Count > 0) r |= (short)(events & (FileDescription.POLLIN | FileDescription.POLLRDNORM));
                 if (Writers == 0) r |= FileDescription.POLLHUP;
             }
             return r;
@@ -65,17 +61,14 @@ public sealed class PipeBuffer
         lock (this)
         {
             bool interrupted = false;
-            while (_count == 0)
+            while (_q.Count == 0)
             {
                 if (Writers == 0) return 0;
                 if (nonblock) return -(long)Errno.EAGAIN;
                 if (interrupted) return Task.RestartSys; // data that came meanwhile is read first
                 interrupted = !t.Sleep(this);
             }
-            int n = Math.Min(dst.Length, _count);
-            for (int i = 0; i < n; i++) dst[i] = _ring[(_head + i) % _ring.Length];
-            _head = (_head + n) % _ring.Length;
-            _count -= n;
+            int n = _q.Dequeue(dst);
             Monitor.PulseAll(this);
             Waiters.Notify();
             return n;
@@ -95,7 +88,7 @@ public sealed class PipeBuffer
                     t.SendSignal(Task.SIGPIPE, Task.UserInfo(Task.SIGPIPE, Task.SI_USER, t.Tgid, t.Creds.Uid), shared: false);
                     return -(long)Errno.EPIPE;
                 }
-                int free = _ring.Length - _count;
+                int free = _q.Free;
                 int left = src.Length - (int)done;
                 // PIPE_BUF atomicity: a small write waits until it fits whole.
                 if (free == 0 || (left <= PipeBuf && free < left))
@@ -105,8 +98,7 @@ public sealed class PipeBuffer
                     continue;
                 }
                 int n = Math.Min(free, left);
-                for (int i = 0; i < n; i++) _ring[(_head + _count + i) % _ring.Length] = src[(int)done + i];
-                _count += n;
+                _q.Enqueue(src.Slice((int)done, n));
                 done += n;
                 Monitor.PulseAll(this);
                 Waiters.Notify();
@@ -128,7 +120,7 @@ public sealed class PipeBuffer
         {
             while (true)
             {
-                int free = _ring.Length / Page - (_count + Page - 1) / Page;
+                int free = _q.Capacity / Page - (_q.Count + Page - 1) / Page;
                 if (free > 0 || Readers == 0) return Math.Max(free, 1) * (long)Page; // no reader: the write says EPIPE
                 if (nonblock) return -(long)Errno.EAGAIN;
                 if (!t.Sleep(this)) return Task.RestartSys;
@@ -170,7 +162,7 @@ public sealed class PipeBuffer
         lock (this)
         {
             if (writer) Writers--; else Readers--;
-            if (Readers == 0 && Writers == 0) _head = _count = 0; // a FIFO forgets its data when the last end closes
+            if (Readers == 0 && Writers == 0) _q.Clear(); // a FIFO forgets its data when the last end closes
             Monitor.PulseAll(this);
             Waiters.Notify();
         }

@@ -1,9 +1,10 @@
-namespace AppKernel.Sentry.FileSystems.DevPts;
+namespace AppKernel.Sentry.FileSystems;
 
-/// <summary>A bounded FIFO of bytes (a ring); the terminal's lock guards it.</summary>
+/// <summary>A bounded FIFO of bytes (a ring) for pipes and terminals; its owner's lock guards it. Bytes move in at
+/// most two block copies (the ring's wrap), never one at a time.</summary>
 public sealed class ByteQueue
 {
-    readonly byte[] _ring;
+    byte[] _ring;
     int _head, _count;
 
     public ByteQueue(int capacity) => _ring = new byte[capacity];
@@ -16,9 +17,25 @@ public sealed class ByteQueue
     public int Enqueue(ReadOnlySpan<byte> src)
     {
         int n = Math.Min(src.Length, Free);
-        for (int i = 0; i < n; i++) _ring[(_head + _count + i) % _ring.Length] = src[i];
+        int tail = (_head + _count) % _ring.Length;
+        int first = Math.Min(n, _ring.Length - tail);
+        src[..first].CopyTo(_ring.AsSpan(tail));
+        src[first..n].CopyTo(_ring);
         _count += n;
         return n;
+    }
+
+    /// <summary>A new capacity keeping the bytes queued; false if they would not fit.</summary>
+    public bool Resize(int capacity)
+    {
+        if (capacity < _count) return false;
+        int count = _count;
+        var n = new byte[capacity];
+        Dequeue(n);
+        _ring = n;
+        _head = 0;
+        _count = count;
+        return true;
     }
 
     public bool Enqueue(byte b)
