@@ -8,7 +8,7 @@ namespace AppKernel.Platform.Ptrace;
 /// One stub process traced with PTRACE_SYSEMU: a guest address space and (for now) its one thread.
 /// All calls must come from the OS thread that created it (ptrace's rule).
 /// </summary>
-public sealed unsafe class PtraceStub : IGuestContext
+public sealed unsafe class PtraceStub : StubAddressSpace, IGuestContext
 {
     public int Pid { get; }
     GuestMemory? _memory;
@@ -172,8 +172,9 @@ public sealed unsafe class PtraceStub : IGuestContext
         }
     }
 
-    public long MapAnonymous(ulong addr, ulong len, int prot, int flags)
-        => Inject(9, addr, len, (ulong)prot, (ulong)(flags | 0x20 /* MAP_ANONYMOUS */ | 0x10 /* MAP_FIXED */), ulong.MaxValue, 0);
+    protected override long StubSyscall(long nr, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5) =>
+        Inject(nr, a0, a1, a2, a3, a4, a5);
+
     // The stub takes its own copy of the Sentry's fd (pidfd_getfd through its pidfd, fd 0), maps it and closes it,
     // in one round trip: no path is involved, so no guest-writable memory can steer what is opened.
     public long MapFile(ulong addr, ulong len, int prot, int flags, int hostFd, ulong offset)
@@ -184,13 +185,6 @@ public sealed unsafe class PtraceStub : IGuestContext
         r.R12 = addr; r.R13 = len; r.R14 = (ulong)prot; r.R15 = (ulong)(flags | 0x10 /* MAP_FIXED */); r.Rbx = offset;
         return RunAt(r, StubImage.MapFdAddress, StubImage.MapFdTrapAddress);
     }
-    public long Unmap(ulong addr, ulong len) => Inject(11, addr, len);
-    public long Protect(ulong addr, ulong len, int prot) => Inject(10, addr, len, (ulong)prot);
-    public long Remap(ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr)
-        => newAddr == oldAddr
-            ? Inject(25, oldAddr, oldLen, newLen, 0)
-            : Inject(25, oldAddr, oldLen, newLen, 1 | 2 /* MREMAP_MAYMOVE|MREMAP_FIXED */, newAddr);
-    public long Advise(ulong addr, ulong len, int advice) => Inject(28, addr, len, (ulong)advice);
 
     long Lost()
     {

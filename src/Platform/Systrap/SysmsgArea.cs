@@ -51,11 +51,7 @@ sealed unsafe class SysmsgArea : IDisposable
     }
 
     public int* StateWord => (int*)(_base + OffState);
-    public int State
-    {
-        get => Volatile.Read(ref *StateWord);
-        set => Volatile.Write(ref *StateWord, value);
-    }
+    public int State => Volatile.Read(ref *StateWord);
 
     public ref long Field(int offset) => ref *(long*)(_base + offset);
 

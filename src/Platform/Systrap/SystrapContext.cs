@@ -10,7 +10,7 @@ namespace AppKernel.Platform.Systrap;
 /// thread's message area (<see cref="SysmsgArea"/>). While it waits there the Sentry may ask it to make syscalls
 /// (the address-space changes) and finally resumes it. Any Sentry thread may drive a context.
 /// </summary>
-public sealed unsafe class SystrapContext : IGuestContext
+public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
 {
     const int SIGTRAP = 5, SIGSYS = 31, SYS_SECCOMP = 1;
     const int SpinIterations = 1000;
@@ -284,16 +284,9 @@ public sealed unsafe class SystrapContext : IGuestContext
         return true;
     }
 
-    // --- the address space: syscalls made by this (trapped) stub thread for the Sentry.
-    public long MapAnonymous(ulong addr, ulong len, int prot, int flags)
-        => Syscall(9, addr, len, (ulong)prot, (ulong)(flags | 0x20 /* MAP_ANONYMOUS */ | 0x10 /* MAP_FIXED */), ulong.MaxValue, 0);
-    public long Unmap(ulong addr, ulong len) => Syscall(11, addr, len);
-    public long Protect(ulong addr, ulong len, int prot) => Syscall(10, addr, len, (ulong)prot);
-    public long Remap(ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr)
-        => newAddr == oldAddr
-            ? Syscall(25, oldAddr, oldLen, newLen, 0)
-            : Syscall(25, oldAddr, oldLen, newLen, 1 | 2 /* MREMAP_MAYMOVE|MREMAP_FIXED */, newAddr);
-    public long Advise(ulong addr, ulong len, int advice) => Syscall(28, addr, len, (ulong)advice);
+    // --- the address space: syscalls made by this (trapped) stub thread for the Sentry (StubAddressSpace).
+    protected override long StubSyscall(long nr, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5) =>
+        Syscall(nr, a0, a1, a2, a3, a4, a5);
 
     /// <summary>The Sentry's fd reaches the stub over its socket; the stub maps it and closes its copy.</summary>
     public long MapFile(ulong addr, ulong len, int prot, int flags, int hostFd, ulong offset)
@@ -312,7 +305,11 @@ public sealed unsafe class SystrapContext : IGuestContext
         if (!SeqPacket.Send(_space.SentrySocket, "f"u8, send, out var err)) return -(long)err;
         long r = Syscall(47 /* recvmsg */, (ulong)_space.StubSocketFd, _area.PrepareReceive(), 0);
         if (r < 0) return r;
-        if (!_area.ReceivedFds(received)) return Lost() ? 0 : -(long)Errno.ESRCH;
+        if (!_area.ReceivedFds(received))
+        {
+            Lost(); // the stub received something other than what we sent: it is no longer ours to trust
+            return -(long)Errno.ESRCH;
+        }
         return 0;
     }
 
