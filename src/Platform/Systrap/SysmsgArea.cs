@@ -44,6 +44,9 @@ sealed unsafe class SysmsgArea : IDisposable
         return new SysmsgArea(slot, (byte*)p, fd);
     }
 
+    /// <summary>Clears the header, as a new area's: for reuse once the thread that had it is gone.</summary>
+    public void Reset() => new Span<byte>(_base, StackOffset).Clear();
+
     public void CloseFd()
     {
         if (Fd >= 0) Tmds.Linux.LibC.close(Fd);

@@ -376,7 +376,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     long CloneShared(ulong flags, ulong kind)
     {
         if (_disposed || _process.Dead) return -(long)Errno.ESRCH;
-        var area = NewSharedArea(out long err);
+        long err = 0;
+        var area = (kind == CloneKind.Thread ? _space.TakeSpare() : null) ?? NewSharedArea(out err);
         if (area == null) return err;
         long id = Command(State.Clone, 56, flags, area.StubAddress + SlotSize, kind, 0, 0, RunscPid);
         if (id <= 0)
@@ -413,18 +414,17 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         _process.Unwatch(_area);
         if (IsThread)
         {
-            // The slot is reused only once the thread is gone: a new area mapped over it would be the stack it
-            // exits on (SystrapSpace checks before reuse).
+            // The area is reused only once the thread is gone: it is the stack the thread exits on.
             if (!_process.Dead && _area.State == State.Trapped) PostExit();
-            _space.FreeSlotWhenGone(_area.Slot, HostTgid, Pid);
+            _space.Retire(_area, HostTgid, Pid);
         }
         else
         {
             _process.Kill();
             _process.Reap();
             _space.FreeSlot(_area.Slot);
+            _area.Dispose();
         }
-        _area.Dispose();
         _space.Dispose();
     }
 }

@@ -27,7 +27,9 @@ public static class SystrapImage
     const ulong FprogAddr = SigactionAddr + 32;
     const ulong SignalListAddr = SigactionAddr + 48;
     const ulong FilterAddr = SigactionAddr + 56;
-    const int SpinCount = 300; // about 6 us of `pause` here: a fast syscall's turn-around, no more (2 cores)
+    // About 30 us of `pause` here: long enough to cover a syscall served without blocking (a path lookup with its
+    // copies takes ~10 us); a blocking one sets OffSentryBlocks and the handler sleeps at once.
+    const int SpinCount = 1500;
 
     const int SYS_close = 3, SYS_rt_sigprocmask = 14, SIG_SETMASK = 2, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11, SYS_rt_sigaction = 13,
         SYS_rt_sigreturn = 15, SYS_mremap = 25, SYS_madvise = 28, SYS_recvmsg = 47, SYS_clone = 56, SYS_exit = 60,

@@ -23,23 +23,52 @@ sealed class SystrapSpace : IDisposable
         _used[firstSlot] = true;
     }
 
-    // Slots of threads told to exit, freed once the host thread is gone.
-    readonly List<(int Slot, int Tgid, int Tid)> _exiting = new();
+    // Areas of threads told to exit, until the host thread is gone; then they become spares: still mapped in the
+    // stub and here, so the next thread takes one instead of making, sending and mapping a memfd (and the Sentry's
+    // munmap of an area is dear: it shoots down every Sentry thread's TLB).
+    readonly List<(SysmsgArea Area, int Tgid, int Tid)> _exiting = new();
+    readonly Stack<SysmsgArea> _spares = new();
+    const int MaxSpares = 64;
+    bool _disposed;
 
     public int AllocateSlot()
     {
         lock (_used)
         {
-            for (int k = _exiting.Count - 1; k >= 0; k--)
-                if (Host.syscall(234 /* tgkill */, _exiting[k].Tgid, _exiting[k].Tid, 0) < 0)
-                {
-                    _used[_exiting[k].Slot] = false;
-                    _exiting.RemoveAt(k);
-                }
+            CollectExited();
             for (int i = 0; i < MaxSlots; i++)
                 if (!_used[i]) { _used[i] = true; return i; }
         }
         return -1;
+    }
+
+    // Under the lock: the areas of threads that have ended become spares (or are let go beyond MaxSpares).
+    void CollectExited()
+    {
+        for (int k = _exiting.Count - 1; k >= 0; k--)
+        {
+            var (area, tgid, tid) = _exiting[k];
+            if (Host.syscall(234 /* tgkill */, tgid, tid, 0) >= 0) continue;
+            _exiting.RemoveAt(k);
+            if (_spares.Count < MaxSpares && !_disposed) _spares.Push(area);
+            else
+            {
+                _used[area.Slot] = false;
+                area.Dispose();
+            }
+        }
+    }
+
+    /// <summary>An area left by a thread that has ended, mapped in the stub at its slot and reset; or null.</summary>
+    public SysmsgArea? TakeSpare()
+    {
+        lock (_used)
+        {
+            CollectExited();
+            if (!_spares.TryPop(out var area)) return null;
+            area.Reset();
+            return area;
+        }
     }
 
     public void FreeSlot(int slot)
@@ -47,17 +76,26 @@ sealed class SystrapSpace : IDisposable
         lock (_used) _used[slot] = false;
     }
 
-    /// <summary>Frees a thread's slot once that host thread has ended (checked when a slot is next needed).</summary>
-    public void FreeSlotWhenGone(int slot, int tgid, int tid)
+    /// <summary>Takes back the area of a thread told to exit: a spare once that host thread has ended.</summary>
+    public void Retire(SysmsgArea area, int tgid, int tid)
     {
-        lock (_used) _exiting.Add((slot, tgid, tid));
+        lock (_used) _exiting.Add((area, tgid, tid));
     }
 
     public void AddRef() => Interlocked.Increment(ref _refs);
 
     public void Dispose()
     {
-        if (Interlocked.Decrement(ref _refs) == 0) Tmds.Linux.LibC.close(SentrySocket);
+        if (Interlocked.Decrement(ref _refs) != 0) return;
+        Tmds.Linux.LibC.close(SentrySocket);
+        lock (_used)
+        {
+            _disposed = true;
+            foreach (var a in _spares) a.Dispose();
+            _spares.Clear();
+            foreach (var e in _exiting) e.Area.Dispose();
+            _exiting.Clear();
+        }
     }
 
     /// <summary>A SEQPACKET pair: (the Sentry's end, the end for a stub).</summary>
