@@ -38,7 +38,13 @@ static class PathSyscalls
     {
         result = default;
         var e = ReadPath(t, pathAddr, out var path);
-        if (e != Errno.None) return e;
+        return e != Errno.None ? e : Resolve(t, dirfd, path, atFlags, out result);
+    }
+
+    /// <summary>Resolves dirfd + a path already read from the guest (read once: another thread may change it).</summary>
+    public static Errno Resolve(Task t, int dirfd, string path, int atFlags, out VfsPath result)
+    {
+        result = default;
         if (path.Length == 0)
         {
             if ((atFlags & AT_EMPTY_PATH) == 0) return Errno.ENOENT;
@@ -49,7 +55,7 @@ static class PathSyscalls
             result = f.Path;
             return Errno.None;
         }
-        e = t.StartDir(dirfd, path, out var start);
+        var e = t.StartDir(dirfd, path, out var start);
         if (e != Errno.None) return e;
         return PathWalker.Resolve(t, start, path, (atFlags & AT_SYMLINK_NOFOLLOW) == 0, out result);
     }

@@ -35,7 +35,7 @@ static class StatSyscalls
         var e = ReadPath(t, pathAddr, out var path);
         if (e != Errno.None) return Err(e);
         if (path.Length == 0 && (flags & AT_EMPTY_PATH) != 0 && dirfd != AT_FDCWD) return Fstat(t, dirfd, buf);
-        e = Resolve(t, dirfd, pathAddr, flags, out var p);
+        e = Resolve(t, dirfd, path, flags, out var p);
         if (e != Errno.None) return Err(e);
         e = p.Inode.Stat(out var st);
         if (e != Errno.None) return Err(e);
@@ -62,7 +62,7 @@ static class StatSyscalls
         }
         else
         {
-            e = Resolve(t, dirfd, pathAddr, flags, out var p);
+            e = Resolve(t, dirfd, path, flags, out var p);
             if (e != Errno.None) return Err(e);
             e = p.Inode.Stat(out st);
             mnt = p.Mount.Id;
