@@ -34,6 +34,11 @@ public class NativeComparisonTests
         new[] { "/bin/bash", "-c", "find /usr/lib/python3 | wc -l" },
         new[] { "/usr/bin/python3", "-c", "import os; print(sum(len(f) for _,_,f in os.walk('/usr/lib/python3')))" },
         new[] { "/usr/bin/du", "-s", "--apparent-size", "/usr/share/perl5" },
+        // inotify: inotifywait reports what another process does in the directory it watches (set up, then
+        // changes, then a last file whose event says all the others have been printed).
+        new[] { "/bin/bash", "-c", "d=$(mktemp -d); inotifywait -m -e create,modify,close_write,moved_to,delete --format '%e %f' \"$d\" >$d.out 2>$d.err & p=$!; " +
+            "until grep -q established $d.err; do sleep 0.01; done; echo hi >$d/x; mv $d/x $d/y; rm $d/y; mkdir $d/sub; touch $d/end; " +
+            "until grep -q 'CREATE end' $d.out; do sleep 0.01; done; kill $p; wait $p; cat $d.out; rm -r $d $d.out $d.err" },
     };
 
     [Theory]

@@ -33,7 +33,7 @@ static class ChangeSyscalls
         t[Nr.lchown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchownat] = (k, dirfd, path, u, g, flags, _) => OnPath(k, (int)dirfd, path, (int)flags, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchown] = (k, fd, u, g, _, _, _) => OnFd(k, (int)fd, i => Chown(k, i, (uint)u, (uint)g));
-        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Permissions.Check(k, i, 2) is var pe && pe != Errno.None ? pe : Truncate(i, (long)len));
+        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Permissions.Check(k, i, 2) is var pe && pe != Errno.None ? pe : Truncate(i, (long)len), InotifyMask.IN_MODIFY);
         t[Nr.ftruncate] = (k, fd, len, _, _, _, _) => Ftruncate(k, (int)fd, (long)len);
         t[Nr.utimensat] = (k, dirfd, path, times, flags, _, _) => Utimensat(k, (int)dirfd, path, times, (int)flags);
         t[Nr.utimes] = (k, path, tv, _, _, _, _) => Utimes(k, AT_FDCWD, path, tv, false);
@@ -60,7 +60,7 @@ static class ChangeSyscalls
         return PathWalker.ResolveParent(t, start, path, out parent, out name);
     }
 
-    static long CreateCommon(Task t, int dirfd, ulong pathAddr, bool allowTrailingSlash, Func<VfsPath, string, Errno> make)
+    static long CreateCommon(Task t, int dirfd, ulong pathAddr, bool allowTrailingSlash, Func<VfsPath, string, Errno> make, bool isDir = false)
     {
         var e = Parent(t, dirfd, pathAddr, out var parent, out var name, out var path);
         if (e != Errno.None) return Err(e);
@@ -70,11 +70,14 @@ static class ChangeSyscalls
         if (parent.Inode.IsDeleted) return Err(Errno.ENOENT);
         e = CheckWritableDir(t, parent);
         if (e != Errno.None) return Err(e);
-        return Err(make(parent, name));
+        e = make(parent, name);
+        if (e != Errno.None) return Err(e);
+        Fsnotify.InDir(parent.Inode, name, InotifyMask.IN_CREATE, isDir);
+        return 0;
     }
 
     static long Mkdir(Task t, int dirfd, ulong path, uint mode) =>
-        CreateCommon(t, dirfd, path, true, (p, n) => p.Inode.Mkdir(t, n, mode & 0xfff & ~(uint)t.Fs.Umask));
+        CreateCommon(t, dirfd, path, true, (p, n) => p.Inode.Mkdir(t, n, mode & 0xfff & ~(uint)t.Fs.Umask), isDir: true);
 
     static long Mknod(Task t, int dirfd, ulong path, uint mode)
     {
@@ -109,7 +112,12 @@ static class ChangeSyscalls
         e = CheckWritableDir(t, parent);
         if (e == Errno.None) e = Permissions.CheckSticky(t, parent.Inode, victim.Inode);
         if (e != Errno.None) return Err(e);
-        return Err(parent.Inode.Unlink(t, name, dir));
+        e = parent.Inode.Unlink(t, name, dir);
+        if (e != Errno.None) return Err(e);
+        if (!dir) Fsnotify.OnInode(victim.Inode, InotifyMask.IN_ATTRIB);
+        if (dir || NoLinks(victim.Inode)) Fsnotify.Gone(victim.Inode);
+        Fsnotify.InDir(parent.Inode, name, InotifyMask.IN_DELETE, dir);
+        return 0;
     }
 
     static long Link(Task t, int oldDirfd, ulong oldAddr, int newDirfd, ulong newAddr, int flags)
@@ -118,7 +126,13 @@ static class ChangeSyscalls
         var e = Resolve(t, oldDirfd, oldAddr, (flags & AT_SYMLINK_FOLLOW) != 0 ? flags & AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW | (flags & AT_EMPTY_PATH), out var src);
         if (e != Errno.None) return Err(e);
         if (src.Inode.IsDir) return Err(Errno.EPERM);
-        return CreateCommon(t, newDirfd, newAddr, false, (p, n) => p.Mount != src.Mount ? Errno.EXDEV : p.Inode.Link(t, n, src.Inode));
+        return CreateCommon(t, newDirfd, newAddr, false, (p, n) =>
+        {
+            if (p.Mount != src.Mount) return Errno.EXDEV;
+            var le = p.Inode.Link(t, n, src.Inode);
+            if (le == Errno.None) Fsnotify.OnInode(src.Inode, InotifyMask.IN_ATTRIB); // its link count, before the name's CREATE
+            return le;
+        });
     }
 
     static long Rename(Task t, int oldDirfd, ulong oldAddr, int newDirfd, ulong newAddr, uint flags)
@@ -147,8 +161,21 @@ static class ChangeSyscalls
         if (src.Inode.IsDir && IsUnder(np.Dentry, src.Inode)) return Err(Errno.EINVAL);
         if ((flags & EXCHANGE) != 0 && dst.Inode.IsDir && IsUnder(op.Dentry, dst.Inode)) return Err(Errno.EINVAL);
         if (exists && (flags & EXCHANGE) == 0 && dst.Inode.IsDir && IsUnder(op.Dentry, dst.Inode)) return Err(Errno.ENOTEMPTY);
-        return Err(op.Inode.Rename(t, on, np.Inode, nn, flags));
+        if (exists && dst.Inode == src.Inode) return 0; // two names of one file: Linux does nothing, and says so
+        e = op.Inode.Rename(t, on, np.Inode, nn, flags);
+        if (e != Errno.None) return Err(e);
+        if ((flags & EXCHANGE) != 0)
+        {
+            Fsnotify.Moved(op.Inode, on, np.Inode, nn, src.Inode, null);
+            Fsnotify.Moved(np.Inode, nn, op.Inode, on, dst.Inode, null);
+            return 0;
+        }
+        Fsnotify.Moved(op.Inode, on, np.Inode, nn, src.Inode, exists ? dst.Inode : null);
+        if (exists && (dst.Inode.IsDir || NoLinks(dst.Inode))) Fsnotify.Gone(dst.Inode);
+        return 0;
     }
+
+    static bool NoLinks(Inode i) => i.Watches != null && i.Stat(out var st) == Errno.None && st.Nlink == 0;
 
     static bool IsUnder(Dentry? d, Inode dir)
     {
@@ -157,13 +184,14 @@ static class ChangeSyscalls
         return false;
     }
 
-    static long OnPath(Task t, int dirfd, ulong path, int flags, Func<Inode, Errno> change)
+    /// <summary>A change to the inode at path; on success inotify sees ev (attributes unless told otherwise).</summary>
+    static long OnPath(Task t, int dirfd, ulong path, int flags, Func<Inode, Errno> change, uint ev = InotifyMask.IN_ATTRIB)
     {
         if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return Err(Errno.EINVAL);
         var e = Resolve(t, dirfd, path, flags, out var p);
         if (e != Errno.None) return Err(e);
         if (p.Mount.ReadOnly) return Err(Errno.EROFS);
-        return Err(change(p.Inode));
+        return Notified(change(p.Inode), p, ev);
     }
 
     static long OnFd(Task t, int fd, Func<Inode, Errno> change)
@@ -171,7 +199,14 @@ static class ChangeSyscalls
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
-        return Err(change(f.Inode));
+        return Notified(change(f.Inode), f.Path, InotifyMask.IN_ATTRIB);
+    }
+
+    static long Notified(Errno e, VfsPath p, uint ev)
+    {
+        if (e != Errno.None) return Err(e);
+        Fsnotify.OnFile(p, ev);
+        return 0;
     }
 
     static long Fchmodat2(Task t, int dirfd, ulong path, uint mode, int flags) =>
@@ -230,7 +265,7 @@ static class ChangeSyscalls
         if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (len < 0) return Err(Errno.EINVAL);
         if (!OpenFlags.CanWrite(f.Flags) || !InodeMode.IsReg(f.Inode.Mode)) return Err(Errno.EINVAL);
-        return Err(f.Inode.Truncate(len));
+        return Notified(f.Inode.Truncate(len), f.Path, InotifyMask.IN_MODIFY);
     }
 
     static long Fallocate(Task t, int fd, int mode, long off, long len)
@@ -247,7 +282,7 @@ static class ChangeSyscalls
         if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
         if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
         // Memory files have no holes to fill: only the size can change.
-        return (mode & KEEP_SIZE) == 0 && off + len > st.Size ? Err(f.Inode.Truncate(off + len)) : 0;
+        return Notified((mode & KEEP_SIZE) == 0 && off + len > st.Size ? f.Inode.Truncate(off + len) : Errno.None, f.Path, InotifyMask.IN_MODIFY);
     }
 
     const long UTIME_NOW = (1L << 30) - 1, UTIME_OMIT = (1L << 30) - 2;

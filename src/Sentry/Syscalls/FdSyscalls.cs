@@ -192,6 +192,13 @@ static class FdSyscalls
     {
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+        long n = ReadEntries(t, f, buf, count, old);
+        if (n >= 0) Fsnotify.OnFile(f.Path, InotifyMask.IN_ACCESS); // every listing, even at the end (Linux's iterate_dir)
+        return n;
+    }
+
+    static long ReadEntries(Task t, FileDescription f, ulong buf, uint count, bool old)
+    {
         var cur = f.Directory;
         if (cur == null) return Err(Errno.ENOTDIR);
         if (f.Inode!.IsDeleted) return Err(Errno.ENOENT);

@@ -38,7 +38,7 @@ static class FileSyscalls
             if (!f.Seekable) return Err(Errno.ESPIPE);
         }
         if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: false);
-        return GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1);
+        return Notify(f, GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1), write: false);
     }
 
     static long Write(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
@@ -52,7 +52,7 @@ static class FileSyscalls
             if (!f.Seekable) return Err(Errno.ESPIPE);
         }
         if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: true);
-        return GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1);
+        return Notify(f, GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1), write: true);
     }
 
     static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
@@ -77,11 +77,18 @@ static class FileSyscalls
             long n = write
                 ? GuestIO.WriteFrom(t, f, (ulong)v.Base, v.Len, at)
                 : GuestIO.ReadInto(t, f, (ulong)v.Base, v.Len, at);
-            if (n < 0) return total > 0 ? total : n;
+            if (n < 0) return Notify(f, total > 0 ? total : n, write);
             total += n;
             if ((ulong)n < v.Len) break;
         }
-        return total;
+        return Notify(f, total, write);
+    }
+
+    /// <summary>inotify's IN_ACCESS or IN_MODIFY for a read or write that moved bytes; the count unchanged.</summary>
+    public static long Notify(FileDescription f, long n, bool write)
+    {
+        if (n > 0) Fsnotify.OnFile(f.Path, write ? InotifyMask.IN_MODIFY : InotifyMask.IN_ACCESS);
+        return n;
     }
 
     static long Lseek(Task t, int fd, long off, int whence)

@@ -85,6 +85,7 @@ static class PathSyscalls
                 if (e != Errno.None) return Err(e);
                 e = parent.Inode.Create(t, name, InodeMode.S_IFREG | (mode & 0xfff & ~(uint)t.Fs.Umask), out _);
                 if (e != Errno.None) return Err(e);
+                Fsnotify.InDir(parent.Inode, name, InotifyMask.IN_CREATE, isDir: false);
                 e = PathWalker.Child(t, parent, name, out target);
                 if (e != Errno.None) return Err(e);
                 created = true;
@@ -126,7 +127,11 @@ static class PathSyscalls
         // O_NOCTTY is no status flag, but a terminal's open must see it (its file drops it).
         e = inode.Open(t, target, status | (flags & OpenFlags.O_NOCTTY), out var fd);
         if (e != Errno.None) return Err(e);
-        return Install(t, fd!, flags);
+        long r = Install(t, fd!, flags);
+        if (r < 0) return r;
+        Fsnotify.OnFile(target, InotifyMask.IN_OPEN);
+        if (trunc && !created) Fsnotify.OnFile(target, InotifyMask.IN_MODIFY); // Linux truncates after the open
+        return r;
     }
 
     /// <summary>O_TMPFILE: an unnamed regular file in the directory at path.</summary>

@@ -37,6 +37,7 @@ public static class SyscallTable
         PtraceSyscalls.Register(t);
         SocketSyscalls.Register(t);
         MountSyscalls.Register(t);
+        InotifySyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }

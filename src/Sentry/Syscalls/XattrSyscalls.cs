@@ -111,7 +111,10 @@ static class XattrSyscalls
         if (size > 0 && !t.Mem.Read(valAddr, value)) return Err(Errno.EFAULT);
         e = CheckChange(t, p, name);
         if (e != Errno.None) return Err(e);
-        return Err(p.Inode.SetXattr(name, value, flags));
+        e = p.Inode.SetXattr(name, value, flags);
+        if (e != Errno.None) return Err(e);
+        Fsnotify.OnFile(p, InotifyMask.IN_ATTRIB);
+        return 0;
     }
 
     static long Remove(Task t, VfsPath p, ulong nameAddr)
@@ -120,6 +123,9 @@ static class XattrSyscalls
         if (e != Errno.None) return Err(e);
         e = CheckChange(t, p, name);
         if (e != Errno.None) return Err(e);
-        return Err(p.Inode.RemoveXattr(name));
+        e = p.Inode.RemoveXattr(name);
+        if (e != Errno.None) return Err(e);
+        Fsnotify.OnFile(p, InotifyMask.IN_ATTRIB);
+        return 0;
     }
 }

@@ -154,6 +154,8 @@ public abstract class FileDescription
     {
         if (Interlocked.Decrement(ref _refs) != 0) return;
         if (Inode != null) FileLocks.Release(Inode, this); // OFD and flock locks belong to the description
+        if ((Flags & OpenFlags.O_PATH) == 0)
+            Fsnotify.OnFile(Path, OpenFlags.CanWrite(Flags) ? InotifyMask.IN_CLOSE_WRITE : InotifyMask.IN_CLOSE_NOWRITE);
         Release();
     }
 

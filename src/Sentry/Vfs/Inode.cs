@@ -13,6 +13,9 @@ public abstract class Inode
     /// <summary>A FIFO's pipe, shared by every open of the node (created at the first open).</summary>
     public FileSystems.Pipe.PipeBuffer? Fifo;
 
+    /// <summary>inotify watches on this inode (created at the first watch; see <see cref="Fsnotify"/>).</summary>
+    public List<InotifyWatch>? Watches;
+
     /// <summary>The Unix socket bound at this node (a socket file made by bind), while it is open.</summary>
     public Net.Unix.UnixSocket? BoundSocket;
 
