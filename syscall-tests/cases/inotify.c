@@ -161,9 +161,8 @@ int main(void)
     int cw = inotify_add_watch(cfd, dir, IN_CREATE);
     pthread_t th;
     pthread_create(&th, NULL, late_create, NULL);
-    struct inotify_event *ev = (struct inotify_event *)buf;
     char big[256] __attribute__((aligned(8)));
-    ev = (struct inotify_event *)big;
+    struct inotify_event *ev = (struct inotify_event *)big;
     ssize_t n = read(cfd, big, sizeof big);
     printf("blocking read: %zd bytes, wd %s, %s \"%s\"\n", n, ev->wd == cw ? "ok" : "wrong",
            ev->mask == IN_CREATE ? "CREATE" : "?", ev->name);

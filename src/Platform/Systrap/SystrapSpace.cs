@@ -29,7 +29,6 @@ sealed class SystrapSpace : IDisposable
     readonly List<(SysmsgArea Area, int Tgid, int Tid)> _exiting = new();
     readonly Stack<SysmsgArea> _spares = new();
     const int MaxSpares = 64;
-    bool _disposed;
 
     public int AllocateSlot()
     {
@@ -50,7 +49,7 @@ sealed class SystrapSpace : IDisposable
             var (area, tgid, tid) = _exiting[k];
             if (Host.syscall(234 /* tgkill */, tgid, tid, 0) >= 0) continue;
             _exiting.RemoveAt(k);
-            if (_spares.Count < MaxSpares && !_disposed) _spares.Push(area);
+            if (_spares.Count < MaxSpares) _spares.Push(area);
             else
             {
                 _used[area.Slot] = false;
@@ -90,7 +89,6 @@ sealed class SystrapSpace : IDisposable
         Tmds.Linux.LibC.close(SentrySocket);
         lock (_used)
         {
-            _disposed = true;
             foreach (var a in _spares) a.Dispose();
             _spares.Clear();
             foreach (var e in _exiting) e.Area.Dispose();

@@ -115,7 +115,7 @@ static class ChangeSyscalls
         e = parent.Inode.Unlink(t, name, dir);
         if (e != Errno.None) return Err(e);
         if (!dir) Fsnotify.OnInode(victim.Inode, InotifyMask.IN_ATTRIB);
-        if (dir || NoLinks(victim.Inode)) Fsnotify.Gone(victim.Inode);
+        Fsnotify.LinkRemoved(victim.Inode);
         Fsnotify.InDir(parent.Inode, name, InotifyMask.IN_DELETE, dir);
         return 0;
     }
@@ -171,11 +171,9 @@ static class ChangeSyscalls
             return 0;
         }
         Fsnotify.Moved(op.Inode, on, np.Inode, nn, src.Inode, exists ? dst.Inode : null);
-        if (exists && (dst.Inode.IsDir || NoLinks(dst.Inode))) Fsnotify.Gone(dst.Inode);
+        if (exists) Fsnotify.LinkRemoved(dst.Inode);
         return 0;
     }
-
-    static bool NoLinks(Inode i) => i.Watches != null && i.Stat(out var st) == Errno.None && st.Nlink == 0;
 
     static bool IsUnder(Dentry? d, Inode dir)
     {

@@ -77,11 +77,12 @@ public static class Fsnotify
         if (moved.Watches != null) Deliver(moved, InotifyMask.IN_MOVE_SELF, null, 0);
     }
 
-    /// <summary>The inode's last name is gone: DELETE_SELF, then every watch on it ends (IN_IGNORED).</summary>
-    public static void Gone(Inode inode)
+    /// <summary>A name of the inode was removed (unlink, rmdir, replaced by a rename): if that was its last (a
+    /// directory has one), DELETE_SELF, then every watch on it ends (IN_IGNORED).</summary>
+    public static void LinkRemoved(Inode inode)
     {
-        var ws = inode.Watches;
-        if (ws == null) return;
+        if (inode.Watches == null) return;
+        if (!inode.IsDir && (inode.Stat(out var st) != Errno.None || st.Nlink != 0)) return;
         Deliver(inode, InotifyMask.IN_DELETE_SELF, null, 0);
         foreach (var w in Snapshot(inode)) w.Owner.RemoveWatch(w, ignored: true);
     }

@@ -87,9 +87,9 @@ public sealed class InotifyFile : FileDescription
         lock (this)
         {
             var e = new Event(wd, mask, cookie, name == null ? null : LinuxText.Encode(name));
+            // (_tail is null whenever the queue is empty.)
             if (_tail is { } last && last.Wd == e.Wd && last.Mask == e.Mask && last.Cookie == e.Cookie &&
-                (last.Name == null ? e.Name == null : e.Name != null && last.Name.AsSpan().SequenceEqual(e.Name)) &&
-                _events.Count > 0)
+                (last.Name == null ? e.Name == null : e.Name != null && last.Name.AsSpan().SequenceEqual(e.Name)))
                 return;
             if (_events.Count >= MaxQueuedEvents)
             {
