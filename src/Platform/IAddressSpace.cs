@@ -16,4 +16,7 @@ public interface IAddressSpace
     /// <summary>Moves or resizes [oldAddr, oldAddr+oldLen) to exactly newAddr with newLen.</summary>
     long Remap(ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr);
     long Advise(ulong addr, ulong len, int advice);
+    /// <summary>The host's membarrier(cmd) made by the stub: the guest's threads are the stub process's host
+    /// threads, so the host's barrier over them is the guest's. The Sentry has checked cmd and the registrations.</summary>
+    long Membarrier(int cmd);
 }

@@ -28,6 +28,9 @@ public sealed class MemoryManager
     /// <summary>The stub that carries out changes: threads share one manager, and each must use its own stub
     /// thread (ptrace's tracer rule), so callers set it under the manager's lock (see MemorySyscalls).</summary>
     public IAddressSpace Space { get; set; }
+    /// <summary>The membarrier REGISTER_* commands this address space has made: a fork's copy keeps them (so does
+    /// the host's copy of the stub), an exec's new address space starts with none.</summary>
+    public int MembarrierRegistered;
     public GuestMemory Memory => Space.Memory;
     /// <summary>Most bytes of writable private memory the guest may commit (ENOMEM past it).</summary>
     public ulong CommitLimit { get; set; }
@@ -88,6 +91,7 @@ public sealed class MemoryManager
             BrkStart = BrkStart, Brk = Brk, StackStart = StackStart, ArgStart = ArgStart, ArgEnd = ArgEnd,
             EnvStart = EnvStart, EnvEnd = EnvEnd, StartCode = StartCode, EndCode = EndCode, StartData = StartData,
             EndData = EndData, StartStack = StartStack, SavedAuxv = SavedAuxv, _peakVm = _peakVm,
+            MembarrierRegistered = MembarrierRegistered,
         };
         foreach (var v in _vmas.All) mm._vmas.Insert(v.Clone());
         return mm;

@@ -17,6 +17,7 @@ static class MemorySyscalls
         t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => Locked(k, mm => mm.Mremap(a, ol, nl, (int)flags, na));
         t[Nr.madvise] = (k, addr, len, adv, _, _, _) => Locked(k, mm => mm.Madvise(addr, len, (int)adv));
         t[Nr.msync] = (k, addr, len, flags, _, _, _) => Locked(k, mm => mm.Msync(addr, len, (int)flags));
+        t[Nr.membarrier] = (k, cmd, flags, _, _, _, _) => Membarrier(k, (int)cmd, (uint)flags);
         t[Nr.mincore] = (k, addr, len, vec, _, _, _) => Mincore(k, addr, len, vec);
         t[Nr.mlock] = (k, _, _, _, _, _, _) => 0;
         t[Nr.mlock2] = (k, _, _, flags, _, _, _) => (flags & ~MLOCK_ONFAULT) != 0 ? Err(Errno.EINVAL) : 0;
@@ -27,6 +28,47 @@ static class MemorySyscalls
 
     /// <summary>Threads share the memory manager: one change at a time, carried out by the caller's own stub thread.</summary>
     const ulong MLOCK_ONFAULT = 1;
+
+    const int MEMBARRIER_CMD_QUERY = 0, MEMBARRIER_CMD_GLOBAL = 1, MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
+        MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4, MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
+        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 32,
+        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64, MEMBARRIER_CMD_GET_REGISTRATIONS = 512;
+    /// <summary>What QUERY answers: every command but the rseq ones (the guest's rseq is the Sentry's, which the
+    /// host's barrier cannot restart).</summary>
+    const int MembarrierSupported = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |
+        MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED |
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE |
+        MEMBARRIER_CMD_GET_REGISTRATIONS;
+
+    /// <summary>membarrier: the Sentry answers QUERY and GET_REGISTRATIONS and keeps the registrations (EPERM for an
+    /// expedited barrier not registered for); the barrier itself is the host's, made by the caller's stub thread
+    /// with the same command, since the guest's threads are that host process's threads.</summary>
+    static long Membarrier(Task t, int cmd, uint flags)
+    {
+        if (flags != 0) return Err(Errno.EINVAL);
+        switch (cmd)
+        {
+            case MEMBARRIER_CMD_QUERY:
+                return MembarrierSupported;
+            case MEMBARRIER_CMD_GET_REGISTRATIONS:
+                lock (t.MM) return t.MM.MembarrierRegistered;
+            case MEMBARRIER_CMD_GLOBAL or MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+                return Locked(t, mm => mm.Space.Membarrier(cmd));
+            case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED or MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED
+                or MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+                return Locked(t, mm =>
+                {
+                    long r = mm.Space.Membarrier(cmd);
+                    if (r == 0) mm.MembarrierRegistered |= cmd;
+                    return r;
+                });
+            case MEMBARRIER_CMD_PRIVATE_EXPEDITED or MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
+                // Each expedited kind needs its own registration (the REGISTER command is the kind's bit doubled).
+                return Locked(t, mm => (mm.MembarrierRegistered & (cmd << 1)) == 0 ? Err(Errno.EPERM) : mm.Space.Membarrier(cmd));
+            default:
+                return Err(Errno.EINVAL);
+        }
+    }
 
     static long Locked(Task t, Func<MemoryManager, long> op)
     {
