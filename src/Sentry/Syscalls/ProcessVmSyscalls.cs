@@ -19,7 +19,7 @@ static class ProcessVmSyscalls
 
     /// <summary>Linux's ptrace_may_access with PTRACE_MODE_REALCREDS: the same process, root, or a target whose
     /// real, effective and saved ids all are the caller's real ones.</summary>
-    static bool MayAccess(Task t, Task target)
+    internal static bool MayAccess(Task t, Task target)
     {
         if (target.Tgid == t.Tgid || t.Creds.Has(Credentials.CAP_SYS_PTRACE)) return true;
         Credentials c = t.Creds, d = target.Creds;

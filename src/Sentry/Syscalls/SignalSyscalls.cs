@@ -25,6 +25,7 @@ static class SignalSyscalls
         t[Nr.sigaltstack] = (k, ss, oss, _, _, _, _) => Sigaltstack(k, ss, oss);
         t[Nr.pidfd_open] = (k, pid, flags, _, _, _, _) => PidfdOpen(k, (int)pid, flags);
         t[Nr.pidfd_send_signal] = (k, fd, sig, info, flags, _, _) => PidfdSendSignal(k, (int)fd, (int)sig, info, flags);
+        t[Nr.pidfd_getfd] = (k, fd, targetFd, flags, _, _, _) => PidfdGetfd(k, (int)fd, (int)targetFd, flags);
     }
 
     /// <summary>pidfd_open(2): an fd naming a process (its leader's pid), always close-on-exec.</summary>
@@ -58,6 +59,25 @@ static class SignalSyscalls
         if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
         if (sig != 0) p.SendSignal(sig, info);
         return 0;
+    }
+
+    /// <summary>pidfd_getfd(2): a close-on-exec copy of another process's fd, given ptrace-attach permission over it
+    /// (a process that is exiting or has exited has no fds left: ESRCH, as Linux).</summary>
+    static long PidfdGetfd(Task t, int fd, int targetFd, ulong flags)
+    {
+        if (flags != 0) return Err(Errno.EINVAL);
+        using var pfRef = t.Fds.Borrow(fd);
+        if (pfRef.File is not FileSystems.Anon.PidFd pf) return Err(Errno.EBADF);
+        var p = pf.Target;
+        if (t.Kernel.FindTask(p.Tid) != p) return Err(Errno.ESRCH);
+        if (!ProcessVmSyscalls.MayAccess(t, p)) return Err(Errno.EPERM);
+        using var fRef = p.Fds.Borrow(targetFd);
+        if (fRef.File is not { } f) return Err(pf.Gone ? Errno.ESRCH : Errno.EBADF); // an exiting process has no fds
+
+        f.IncRef();
+        int nfd = t.Fds.Install(f, cloexec: true, 0, t.Limits.NoFile);
+        if (nfd < 0) f.DecRef();
+        return nfd;
     }
 
     /// <summary>Linux's check_kill_permission for a signal a process sends: its own process, matching
