@@ -95,7 +95,8 @@ static class InfoSyscalls
     }
 
     /// <summary>The live thread a sched_* call names: 0 is the caller, else any thread of the sandbox by tid.</summary>
-    static Task? Named(Task t, int pid) => t.Named(pid) is { Zombie: false } p ? p : null;
+    /// <summary>The live task a sched_* call names (0: the caller), or null (ESRCH).</summary>
+    internal static Task? Named(Task t, int pid) => t.Named(pid) is { Zombie: false } p ? p : null;
 
     static long GetAffinity(Task t, int pid, ulong len, ulong mask)
     {

@@ -110,18 +110,21 @@ static class PrioritySyscalls
         return 20 - found.Min(p => p.Nice);
     }
 
+    /// <summary>Whether t may set a nice value below a task's current one: CAP_SYS_NICE, or RLIMIT_NICE (Linux's can_nice).</summary>
+    internal static bool MayLowerNiceTo(Task t, int nice) =>
+        t.Creds.Has(Credentials.CAP_SYS_NICE) || 20 - nice <= (long)Math.Min(t.Limits.Values[RLIMIT_NICE].Cur, 40);
+
     static long Set(Task t, int which, int who, int prio)
     {
         var e = Targets(t, which, who, out var found);
         if (e != Errno.None) return Err(e);
         int nice = Math.Clamp(prio, -20, 19);
-        bool privileged = t.Creds.Has(Credentials.CAP_SYS_NICE);
         e = Errno.None;
         foreach (var p in found)
         {
             // Another user's task needs privilege; a lower nice than now needs privilege or RLIMIT_NICE.
             if (!t.Creds.MayManage(p.Creds)) { e = Errno.EPERM; continue; }
-            if (!privileged && nice < p.Nice && 20 - nice > (long)Math.Min(t.Limits.Values[RLIMIT_NICE].Cur, 40)) { e = Errno.EACCES; continue; }
+            if (nice < p.Nice && !MayLowerNiceTo(t, nice)) { e = Errno.EACCES; continue; }
             p.Nice = nice;
         }
         return Err(e);

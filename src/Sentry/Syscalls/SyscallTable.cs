@@ -38,6 +38,7 @@ public static class SyscallTable
         SocketSyscalls.Register(t);
         MountSyscalls.Register(t);
         InotifySyscalls.Register(t);
+        SchedAttrSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }

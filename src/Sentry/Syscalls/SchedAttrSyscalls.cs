@@ -1,0 +1,86 @@
+using System.Buffers.Binary;
+using AppKernel.Sentry.Kernel;
+using static AppKernel.Sentry.Syscalls.SyscallTable;
+
+namespace AppKernel.Sentry.Syscalls;
+
+/// <summary>
+/// sched_getattr and sched_setattr over the one policy the sandbox runs (SCHED_OTHER, as sched_setscheduler): the
+/// extensible struct sched_attr with Linux's size rules (a size below the first version or past a page is E2BIG
+/// and the kernel's size is written back; bytes past the kernel's struct must be zero), the fair policies' nice
+/// value with its permission rule, and the checks of the other policies' arguments before they are refused (EPERM).
+/// Utilization clamping is answered as by a kernel built without it (EOPNOTSUPP; no clamp values reported).
+/// </summary>
+static class SchedAttrSyscalls
+{
+    const int SizeVer0 = 48, KernelSize = 56, PageSize = 4096;
+    const uint SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
+    const ulong SCHED_FLAG_KEEP_POLICY = 0x08, SCHED_FLAG_KEEP_PARAMS = 0x10, SCHED_FLAG_UTIL_CLAMP_MIN = 0x20,
+        SCHED_FLAG_UTIL_CLAMP_MAX = 0x40, SCHED_FLAG_ALL = 0x7f;
+    // Offsets in struct sched_attr.
+    const int OffSize = 0, OffPolicy = 4, OffFlags = 8, OffNice = 16, OffPriority = 20;
+
+    public static void Register(SyscallHandler?[] t)
+    {
+        t[Nr.sched_getattr] = (k, pid, attr, size, flags, _, _) => Get(k, (int)pid, attr, (uint)size, (uint)flags);
+        t[Nr.sched_setattr] = (k, pid, attr, flags, _, _, _) => Set(k, (int)pid, attr, (uint)flags);
+    }
+
+    static long Get(Task t, int pid, ulong attr, uint size, uint flags)
+    {
+        if (attr == 0 || pid < 0 || flags != 0) return Err(Errno.EINVAL);
+        if (size > PageSize || size < SizeVer0) return Err(Errno.EINVAL);
+        var p = InfoSyscalls.Named(t, pid);
+        if (p == null) return Err(Errno.ESRCH);
+        Span<byte> a = stackalloc byte[KernelSize];
+        a.Clear();
+        int n = (int)Math.Min(size, KernelSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(a[OffSize..], (uint)n);
+        BinaryPrimitives.WriteUInt32LittleEndian(a[OffPolicy..], SCHED_OTHER);
+        BinaryPrimitives.WriteInt32LittleEndian(a[OffNice..], p.Nice);
+        return t.Mem.Write(attr, a[..n]) ? 0 : Err(Errno.EFAULT);
+    }
+
+    static long Set(Task t, int pid, ulong attr, uint flags)
+    {
+        if (attr == 0 || pid < 0 || flags != 0) return Err(Errno.EINVAL);
+        if (!t.Mem.Read(attr, out uint size)) return Err(Errno.EFAULT);
+        if (size == 0) size = SizeVer0;
+        if (size < SizeVer0 || size > PageSize) return TooBig(t, attr);
+        Span<byte> a = stackalloc byte[KernelSize];
+        a.Clear();
+        if (!t.Mem.Read(attr, a[..(int)Math.Min(size, KernelSize)])) return Err(Errno.EFAULT);
+        if (size > KernelSize)
+        {
+            // A newer program's fields this kernel does not know must be zero.
+            Span<byte> rest = stackalloc byte[(int)size - KernelSize];
+            if (!t.Mem.Read(attr + KernelSize, rest)) return Err(Errno.EFAULT);
+            if (rest.ContainsAnyExcept((byte)0)) return TooBig(t, attr);
+        }
+        uint policy = BinaryPrimitives.ReadUInt32LittleEndian(a[OffPolicy..]);
+        ulong schedFlags = BinaryPrimitives.ReadUInt64LittleEndian(a[OffFlags..]);
+        int nice = Math.Clamp(BinaryPrimitives.ReadInt32LittleEndian(a[OffNice..]), -20, 19);
+        uint priority = BinaryPrimitives.ReadUInt32LittleEndian(a[OffPriority..]);
+        if ((int)policy < 0) return Err(Errno.EINVAL);
+        if ((schedFlags & SCHED_FLAG_KEEP_POLICY) != 0) policy = SCHED_OTHER;
+        var p = InfoSyscalls.Named(t, pid);
+        if (p == null) return Err(Errno.ESRCH);
+        if (policy is not (SCHED_OTHER or SCHED_FIFO or SCHED_RR or SCHED_BATCH or SCHED_IDLE or SCHED_DEADLINE))
+            return Err(Errno.EINVAL);
+        if ((schedFlags & ~SCHED_FLAG_ALL) != 0) return Err(Errno.EINVAL);
+        bool fair = policy is SCHED_OTHER or SCHED_BATCH or SCHED_IDLE;
+        // Only the real-time policies take a priority (1..99).
+        if (policy is SCHED_FIFO or SCHED_RR ? priority is < 1 or > 99 : priority != 0) return Err(Errno.EINVAL);
+        if (!fair) return Err(Errno.EPERM); // real-time and deadline scheduling are the host's to give, and it does not
+        if (!t.Creds.Has(Credentials.CAP_SYS_NICE) && !t.Creds.MayManage(p.Creds)) return Err(Errno.EPERM);
+        // Utilization clamping is not kept: answered as a kernel built without it (CONFIG_UCLAMP_TASK).
+        if ((schedFlags & (SCHED_FLAG_UTIL_CLAMP_MIN | SCHED_FLAG_UTIL_CLAMP_MAX)) != 0) return Err(Errno.EOPNOTSUPP);
+        if ((schedFlags & SCHED_FLAG_KEEP_PARAMS) != 0) return 0;
+        if (nice < p.Nice && !PrioritySyscalls.MayLowerNiceTo(t, nice)) return Err(Errno.EPERM);
+        p.Nice = nice;
+        return 0;
+    }
+
+    // Linux writes the size it knows back into the caller's struct before refusing.
+    static long TooBig(Task t, ulong attr) => t.Mem.Write(attr, (uint)KernelSize) ? Err(Errno.E2BIG) : Err(Errno.EFAULT);
+}
