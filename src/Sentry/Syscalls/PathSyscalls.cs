@@ -16,6 +16,7 @@ static class PathSyscalls
     {
         t[Nr.open] = (k, path, flags, mode, _, _, _) => Open(k, AT_FDCWD, path, (int)flags, (uint)mode);
         t[Nr.openat] = (k, dirfd, path, flags, mode, _, _) => Open(k, (int)dirfd, path, (int)flags, (uint)mode);
+        t[Nr.openat2] = (k, dirfd, path, how, size, _, _) => Openat2(k, (int)dirfd, path, how, size);
         t[Nr.creat] = (k, path, mode, _, _, _, _) =>
             Open(k, AT_FDCWD, path, OpenFlags.O_CREAT | OpenFlags.O_WRONLY | OpenFlags.O_TRUNC, (uint)mode);
         t[Nr.readlink] = (k, path, buf, size, _, _, _) => ReadLink(k, AT_FDCWD, path, buf, (long)size);
@@ -60,14 +61,60 @@ static class PathSyscalls
         return PathWalker.Resolve(t, start, path, (atFlags & AT_SYMLINK_NOFOLLOW) == 0, out result);
     }
 
-    static long Open(Task t, int dirfd, ulong pathAddr, int flags, uint mode)
+    const int OpenHowSizeVer0 = 24, PageSize = 4096;
+    /// <summary>Every flag openat2 accepts (Linux's VALID_OPEN_FLAGS); openat ignores the others, openat2 refuses them.</summary>
+    const ulong ValidOpenFlags = 0x7f_ffc3;
+    /// <summary>What O_PATH may come with in openat2.</summary>
+    const int OPathFlags = OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW | OpenFlags.O_PATH | OpenFlags.O_CLOEXEC;
+    const ulong ValidResolve = 0x3f;
+
+    /// <summary>openat2: struct open_how (flags, mode, resolve) with Linux's size rules and strict checks, then the
+    /// open itself walked within the RESOLVE_* rules.</summary>
+    static long Openat2(Task t, int dirfd, ulong pathAddr, ulong howAddr, ulong size)
+    {
+        if (size < OpenHowSizeVer0) return Err(Errno.EINVAL);
+        if (size > PageSize) return Err(Errno.E2BIG);
+        Span<ulong> how = stackalloc ulong[3];
+        if (!t.Mem.Read(howAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(how))) return Err(Errno.EFAULT);
+        if (size > OpenHowSizeVer0)
+        {
+            // A newer program's fields this kernel does not know must be zero.
+            var rest = new byte[size - OpenHowSizeVer0];
+            if (!t.Mem.Read(howAddr + OpenHowSizeVer0, rest)) return Err(Errno.EFAULT);
+            if (rest.AsSpan().ContainsAnyExcept((byte)0)) return Err(Errno.E2BIG);
+        }
+        ulong flags = how[0], mode = how[1], resolve = how[2];
+        if ((flags & ~ValidOpenFlags) != 0 || (resolve & ~ValidResolve) != 0) return Err(Errno.EINVAL);
+        bool creates = (flags & OpenFlags.O_CREAT) != 0 || (flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE;
+        if (creates ? (mode & ~0xfffUL) != 0 : mode != 0) return Err(Errno.EINVAL);
+        if ((flags & OpenFlags.O_PATH) != 0 && (flags & ~(ulong)OPathFlags) != 0) return Err(Errno.EINVAL);
+        if ((resolve & (ResolveRules.RESOLVE_BENEATH | ResolveRules.RESOLVE_IN_ROOT)) == (ResolveRules.RESOLVE_BENEATH | ResolveRules.RESOLVE_IN_ROOT))
+            return Err(Errno.EINVAL);
+        // A cached-only lookup is never tried for what would write; any other walk here blocks on nothing.
+        if ((resolve & ResolveRules.RESOLVE_CACHED) != 0 && ((flags & OpenFlags.O_TRUNC) != 0 || creates))
+            return Err(Errno.EAGAIN);
+        return Open(t, dirfd, pathAddr, (int)flags, (uint)mode, new ResolveRules(resolve, default));
+    }
+
+    static long Open(Task t, int dirfd, ulong pathAddr, int flags, uint mode, ResolveRules rules = default)
     {
         var e = ReadPath(t, pathAddr, out var path);
         if (e != Errno.None) return Err(e);
-        e = t.StartDir(dirfd, path, out var start);
-        if (e != Errno.None) return Err(e);
+        VfsPath start;
+        if (rules.Beneath || rules.InRoot)
+        {
+            // A scoped walk starts at dirfd (its anchor) whatever the path: an absolute one is judged by the rules.
+            e = t.StartDir(dirfd, ".", out start);
+            if (e != Errno.None) return Err(e);
+            rules = rules with { Anchor = start };
+        }
+        else
+        {
+            e = t.StartDir(dirfd, path, out start);
+            if (e != Errno.None) return Err(e);
+        }
         if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)
-            return (flags & OpenFlags.O_CREAT) != 0 ? Err(Errno.EINVAL) : OpenTmpfile(t, start, path, flags, mode);
+            return (flags & OpenFlags.O_CREAT) != 0 ? Err(Errno.EINVAL) : OpenTmpfile(t, start, path, flags, mode, rules);
         bool creat = (flags & OpenFlags.O_CREAT) != 0, excl = creat && (flags & OpenFlags.O_EXCL) != 0;
         bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0 && !excl;
         VfsPath target;
@@ -75,7 +122,7 @@ static class PathSyscalls
         if (creat)
         {
             if (path.EndsWith('/')) return Err(Errno.EISDIR);
-            e = PathWalker.ResolveForCreate(t, start, path, follow, out var parent, out var name, out target);
+            e = PathWalker.ResolveForCreate(t, start, path, follow, out var parent, out var name, out target, rules);
             if (e != Errno.None) return Err(e);
             if (target.IsValid && excl) return Err(Errno.EEXIST);
             if (!target.IsValid)
@@ -93,7 +140,7 @@ static class PathSyscalls
         }
         else
         {
-            e = PathWalker.Resolve(t, start, path, follow, out target);
+            e = PathWalker.Resolve(t, start, path, follow, out target, rules);
             if (e != Errno.None) return Err(e);
         }
         var inode = target.Inode;
@@ -135,10 +182,10 @@ static class PathSyscalls
     }
 
     /// <summary>O_TMPFILE: an unnamed regular file in the directory at path.</summary>
-    static long OpenTmpfile(Task t, VfsPath start, string path, int flags, uint mode)
+    static long OpenTmpfile(Task t, VfsPath start, string path, int flags, uint mode, ResolveRules rules)
     {
         if (!OpenFlags.CanWrite(flags)) return Err(Errno.EINVAL);
-        var e = PathWalker.Resolve(t, start, path, true, out var dir);
+        var e = PathWalker.Resolve(t, start, path, true, out var dir, rules);
         if (e != Errno.None) return Err(e);
         if (!dir.Inode.IsDir) return Err(Errno.ENOTDIR);
         e = ChangeSyscalls.CheckWritableDir(t, dir);

@@ -3,8 +3,36 @@ using AppKernel.Sentry.Kernel;
 namespace AppKernel.Sentry.Vfs;
 
 /// <summary>
+/// openat2's RESOLVE_* restrictions on a walk; the default restricts nothing. Anchor is the directory a scoped
+/// walk (BENEATH, IN_ROOT) stays in.
+/// </summary>
+public readonly record struct ResolveRules(ulong Flags, VfsPath Anchor)
+{
+    public const ulong RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04,
+        RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10, RESOLVE_CACHED = 0x20;
+    public bool NoXdev => (Flags & RESOLVE_NO_XDEV) != 0;
+    public bool NoSymlinks => (Flags & RESOLVE_NO_SYMLINKS) != 0;
+    public bool NoMagiclinks => (Flags & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)) != 0;
+    public bool Beneath => (Flags & RESOLVE_BENEATH) != 0;
+    public bool InRoot => (Flags & RESOLVE_IN_ROOT) != 0;
+
+    /// <summary>The root of the walk: the anchor for IN_ROOT, else the task's.</summary>
+    public VfsPath Root(Task t) => InRoot ? Anchor : t.Fs.Root;
+
+    /// <summary>Whether following a symlink is refused: ELOOP without symlinks (or magic links), EXDEV for a magic
+    /// link in a scoped walk or one leading to another mount under NO_XDEV.</summary>
+    public Errno CheckFollow(bool magic, VfsPath from, VfsPath magicTarget)
+    {
+        if (NoSymlinks || (magic && NoMagiclinks)) return Errno.ELOOP;
+        if (magic && (Beneath || InRoot || (NoXdev && magicTarget.Mount != from.Mount))) return Errno.EXDEV;
+        return Errno.None;
+    }
+}
+
+/// <summary>
 /// The one path walker: resolves a path component by component from a start directory,
-/// following symlinks (at most 40), handling "..", mount crossings and the task's root.
+/// following symlinks (at most 40), handling "..", mount crossings and the task's root, within openat2's
+/// <see cref="ResolveRules"/> when given.
 /// </summary>
 public static class PathWalker
 {
@@ -13,30 +41,35 @@ public static class PathWalker
     public const int NameMax = 255;
 
     /// <summary>Resolves path fully. followFinal: whether a symlink as the last component is followed.</summary>
-    public static Errno Resolve(Task t, VfsPath start, string path, bool followFinal, out VfsPath result)
+    public static Errno Resolve(Task t, VfsPath start, string path, bool followFinal, out VfsPath result, ResolveRules rules = default)
     {
         int links = 0;
-        return Walk(t, start, path, followFinal, ref links, out result);
+        return Walk(t, start, path, followFinal, ref links, out result, rules);
     }
 
     /// <summary>Whether s stands for more than max bytes (a char is 1 to 3 bytes, so the count is only needed near the limit).</summary>
     static bool LongerThan(ReadOnlySpan<char> s, int max) => s.Length > max || (s.Length * 3 > max && LinuxText.ByteCount(s) > max);
 
     /// <summary>Resolves all but the last component; name is the last component ("" for "/" or a path ending in "." or "..").</summary>
-    public static Errno ResolveParent(Task t, VfsPath start, string path, out VfsPath parent, out string name)
+    public static Errno ResolveParent(Task t, VfsPath start, string path, out VfsPath parent, out string name, ResolveRules rules = default)
     {
         name = "";
         parent = default;
         if (path.Length == 0) return Errno.ENOENT;
         if (LongerThan(path, PathMax - 1)) return Errno.ENAMETOOLONG;
         string trimmed = path.TrimEnd('/');
-        if (trimmed.Length == 0) { parent = t.Fs.Root; return Errno.None; }
+        if (trimmed.Length == 0)
+        {
+            if (rules.Beneath) return Errno.EXDEV;
+            parent = rules.Root(t);
+            return Errno.None;
+        }
         int slash = trimmed.LastIndexOf('/');
         string dir = slash < 0 ? "." : slash == 0 ? "/" : trimmed[..slash];
         name = slash < 0 ? trimmed : trimmed[(slash + 1)..];
         if (LongerThan(name, NameMax)) return Errno.ENAMETOOLONG;
         int links = 0;
-        var e = Walk(t, start, dir, true, ref links, out parent);
+        var e = Walk(t, start, dir, true, ref links, out parent, rules);
         if (e != Errno.None) return e;
         if (!parent.Inode.IsDir) return Errno.ENOTDIR;
         return Errno.None;
@@ -46,18 +79,18 @@ public static class PathWalker
     /// Resolves path for O_CREAT. existing is the file when the name exists (through symlinks if follow);
     /// otherwise parent and name say where to create it, a dangling final symlink leading to its target's place.
     /// </summary>
-    public static Errno ResolveForCreate(Task t, VfsPath start, string path, bool follow, out VfsPath parent, out string name, out VfsPath existing)
+    public static Errno ResolveForCreate(Task t, VfsPath start, string path, bool follow, out VfsPath parent, out string name, out VfsPath existing, ResolveRules rules = default)
     {
         int links = 0;
-        return CreateWalk(t, start, path, follow, ref links, out parent, out name, out existing);
+        return CreateWalk(t, start, path, follow, ref links, out parent, out name, out existing, rules);
     }
 
-    static Errno CreateWalk(Task t, VfsPath start, string path, bool follow, ref int links, out VfsPath parent, out string name, out VfsPath existing)
+    static Errno CreateWalk(Task t, VfsPath start, string path, bool follow, ref int links, out VfsPath parent, out string name, out VfsPath existing, ResolveRules rules)
     {
         existing = default;
-        var e = ResolveParent(t, start, path, out parent, out name);
+        var e = ResolveParent(t, start, path, out parent, out name, rules);
         if (e != Errno.None) return e;
-        if (name is "" or "." or "..") return Resolve(t, start, path, true, out existing);
+        if (name is "" or "." or "..") return Resolve(t, start, path, true, out existing, rules);
         e = Permissions.CheckSearch(t, parent.Inode);
         if (e != Errno.None) return e;
         e = Child(t, parent, name, out var child);
@@ -69,19 +102,22 @@ public static class PathWalker
             return Errno.None;
         }
         if (++links > MaxSymlinks) return Errno.ELOOP;
-        if (child.Inode.FollowMagic(t, out existing)) return Errno.None;
+        if (child.Inode.FollowMagic(t, out existing)) return rules.CheckFollow(true, child, existing);
+        e = rules.CheckFollow(false, child, default);
+        if (e != Errno.None) return e;
         e = child.Inode.ReadLink(t, out var target);
         if (e != Errno.None) return e;
         if (target.Length == 0) return Errno.ENOENT;
-        return CreateWalk(t, parent, target, true, ref links, out parent, out name, out existing);
+        return CreateWalk(t, parent, target, true, ref links, out parent, out name, out existing, rules);
     }
 
-    static Errno Walk(Task t, VfsPath start, string path, bool followFinal, ref int links, out VfsPath result)
+    static Errno Walk(Task t, VfsPath start, string path, bool followFinal, ref int links, out VfsPath result, ResolveRules rules)
     {
         result = default;
         if (path.Length == 0) return Errno.ENOENT;
         if (LongerThan(path, PathMax - 1)) return Errno.ENAMETOOLONG;
-        var root = t.Fs.Root;
+        var root = rules.Root(t);
+        if (path[0] == '/' && rules.Beneath) return Errno.EXDEV; // an absolute path (or symlink) leaves the scope
         var cur = path[0] == '/' ? root : start;
         bool trailingSlash = path[^1] == '/';
         int i = 0;
@@ -101,23 +137,31 @@ public static class PathWalker
             if (name is ".") continue;
             if (name is "..")
             {
-                cur = Parent(cur, root);
+                if (rules.Beneath && cur.Mount == rules.Anchor.Mount && cur.Dentry == rules.Anchor.Dentry) return Errno.EXDEV;
+                var up = Parent(cur, root);
+                if (rules.NoXdev && up.Mount != cur.Mount) return Errno.EXDEV;
+                cur = up;
                 continue;
             }
             var e = Child(t, cur, name.ToString(), out var next);
             if (e != Errno.None) return e;
+            if (rules.NoXdev && next.Mount != cur.Mount) return Errno.EXDEV;
             if (next.Inode.IsSymlink && (!last || followFinal || trailingSlash))
             {
                 if (++links > MaxSymlinks) return Errno.ELOOP;
                 if (next.Inode.FollowMagic(t, out var magic))
                 {
+                    e = rules.CheckFollow(true, cur, magic);
+                    if (e != Errno.None) return e;
                     cur = magic;
                     continue;
                 }
+                e = rules.CheckFollow(false, cur, default);
+                if (e != Errno.None) return e;
                 e = next.Inode.ReadLink(t, out var target);
                 if (e != Errno.None) return e;
                 if (target.Length == 0) return Errno.ENOENT;
-                e = Walk(t, cur, target, true, ref links, out next);
+                e = Walk(t, cur, target, true, ref links, out next, rules);
                 if (e != Errno.None) return e;
             }
             cur = next;
