@@ -39,7 +39,8 @@ public sealed class SignalState
     }
 
     public const int NSig = 64;
-    public readonly SigAction[] Actions;
+    /// <summary>The dispositions: shared by the threads of a process and by processes made with CLONE_SIGHAND.</summary>
+    public SigAction[] Actions { get; private set; }
 
     public SignalState() { Actions = new SigAction[NSig + 1]; Queue = new(); Waiters = new(); }
     SignalState(SigAction[] shared, List<(int, byte[], SignalState?)> queue, Vfs.WaitQueue waiters)
@@ -54,12 +55,19 @@ public sealed class SignalState
 
     public const int SIGKILL = 9, SIGSTOP = 19;
 
-    /// <summary>fork: the child inherits dispositions, mask and alternate stack.</summary>
-    public SignalState Fork()
+    /// <summary>fork: the child inherits dispositions (a copy, or the same table with CLONE_SIGHAND), mask and
+    /// alternate stack; its pending list is its own.</summary>
+    public SignalState Fork(bool shareActions)
     {
-        var s = new SignalState { Mask = Mask, AltStack = AltStack };
-        Array.Copy(Actions, s.Actions, Actions.Length);
+        var s = shareActions ? new SignalState(Actions, new(), new()) : new SignalState();
+        s.Mask = Mask;
+        s.AltStack = AltStack;
+        if (!shareActions) Array.Copy(Actions, s.Actions, Actions.Length);
         return s;
     }
+
+    /// <summary>exec: the dispositions become this process's own before exec resets them (Linux's unshare_sighand),
+    /// so a process that shares them through CLONE_SIGHAND keeps its handlers.</summary>
+    public void UnshareActions() => Actions = (SigAction[])Actions.Clone();
     public static readonly ulong Unblockable = (1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1));
 }

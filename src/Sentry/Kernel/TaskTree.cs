@@ -53,7 +53,7 @@ public sealed partial class Task
             Regs = Regs,
             Fds = (flags & CLONE_FILES) != 0 ? Fds.Share() : Fds.Fork(),
             Fs = (flags & CLONE_FS) != 0 ? Fs : new FsContext { Root = Fs.Root, Cwd = Fs.Cwd, Umask = Fs.Umask },
-            Signals = Signals.Fork(),
+            Signals = Signals.Fork(shareActions: (flags & CLONE_SIGHAND) != 0),
             Creds = Creds.Fork(),
             Limits = Limits.Fork(),
             Comm = Comm,

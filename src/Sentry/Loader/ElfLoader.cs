@@ -191,6 +191,7 @@ public static class ElfLoader
             t.Creds.OnExec();
             t.UnshareFds();
             t.Fds.CloseOnExec();
+            t.Signals.UnshareActions();
             for (int s = 1; s <= SignalState.NSig; s++)
                 if (t.Signals.Actions[s].Handler != 1 /* SIG_IGN stays ignored */) t.Signals.Actions[s] = default;
             t.Signals.AltStack = new SigAltStack { Flags = 2 };
