@@ -28,6 +28,8 @@ public sealed class Kernel
 {
     /// <summary>futex wait queues of this sandbox.</summary>
     public FutexTable Futexes { get; } = new();
+    /// <summary>The ordering keys kcmp(2) gives the objects it compares.</summary>
+    public Syscalls.KcmpKeys KcmpKeys { get; } = new();
     /// <summary>Who waits for whose POSIX record lock (the deadlock check).</summary>
     public LockWaits LockWaits { get; } = new();
     /// <summary>memfds live in this kernel's hidden tmpfs, mounted nowhere.</summary>

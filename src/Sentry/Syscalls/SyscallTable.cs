@@ -39,6 +39,7 @@ public static class SyscallTable
         MountSyscalls.Register(t);
         InotifySyscalls.Register(t);
         SchedAttrSyscalls.Register(t);
+        KcmpSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }

@@ -47,6 +47,14 @@ public sealed class Epoll : FileDescription
     public override long Read(Task t, Span<byte> buf) => -(long)Errno.EINVAL;
     public override long Write(Task t, ReadOnlySpan<byte> buf) => -(long)Errno.EINVAL;
 
+    /// <summary>The nth file registered under fd (kcmp's KCMP_EPOLL_TFD; a number can name several files after a dup
+    /// and close), or null.</summary>
+    public FileDescription? Target(int fd, int nth)
+    {
+        lock (_entries)
+            return _entries.Keys.Where(k => k.Fd == fd).Select(k => k.File).Skip(nth).FirstOrDefault();
+    }
+
     public Errno Ctl(int op, int fd, FileDescription file, uint events, ulong data)
     {
         if (file == this) return Errno.EINVAL;
