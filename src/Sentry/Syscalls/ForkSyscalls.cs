@@ -65,11 +65,10 @@ static class ForkSyscalls
     {
         int known = System.Runtime.CompilerServices.Unsafe.SizeOf<CloneArgs>(); // up to cgroup (VER2), which is refused below
         if (size < CloneArgs.SizeVer0 || size > 4096) return Err(Errno.EINVAL);
-        var raw = new byte[Math.Max((int)size, known)];
-        if (!t.Mem.Read(addr, raw.AsSpan(0, (int)size))) return Err(Errno.EFAULT);
-        // A newer caller's struct may be longer: its extra fields must be zero (Linux's copy_struct_from_user).
-        for (int i = known; i < (int)size; i++) if (raw[i] != 0) return Err(Errno.E2BIG);
-        var a = System.Runtime.InteropServices.MemoryMarshal.Read<CloneArgs>(raw); // an older, shorter struct reads as zeros after its end
+        Span<byte> raw = stackalloc byte[known];
+        var e = GuestIO.CopyStructFromUser(t, addr, size, raw); // an older, shorter struct reads as zeros after its end
+        if (e != Errno.None) return Err(e);
+        var a = System.Runtime.InteropServices.MemoryMarshal.Read<CloneArgs>(raw);
         ulong flags = a.Flags, childTid = a.ChildTid, parentTid = a.ParentTid, exitSignal = a.ExitSignal, stack = a.Stack, stackSize = a.StackSize, tls = a.Tls;
         ulong setTidSize = a.SetTidSize;
         if ((flags & CSIGNAL) != 0 || exitSignal > 64 || (flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EINVAL);

@@ -120,4 +120,22 @@ static class GuestIO
         }
         finally { ArrayPool<byte>.Shared.Return(tmp); }
     }
+
+    /// <summary>
+    /// Linux's copy_struct_from_user for the extensible structs (clone_args, open_how, sched_attr): the guest's
+    /// struct of usize bytes into the Sentry's of kernel.Length. A shorter guest struct leaves the rest zero; a
+    /// longer one must have only zeros past the Sentry's (E2BIG), checked first as Linux does; EFAULT if unreadable.
+    /// The caller has bounded usize (at most a page).
+    /// </summary>
+    public static Errno CopyStructFromUser(Task t, ulong addr, ulong usize, Span<byte> kernel)
+    {
+        kernel.Clear();
+        if (usize > (ulong)kernel.Length)
+        {
+            var rest = new byte[usize - (ulong)kernel.Length];
+            if (!t.Mem.Read(addr + (ulong)kernel.Length, rest)) return Errno.EFAULT;
+            if (rest.AsSpan().ContainsAnyExcept((byte)0)) return Errno.E2BIG;
+        }
+        return t.Mem.Read(addr, kernel[..(int)Math.Min(usize, (ulong)kernel.Length)]) ? Errno.None : Errno.EFAULT;
+    }
 }

@@ -75,14 +75,8 @@ static class PathSyscalls
         if (size < OpenHowSizeVer0) return Err(Errno.EINVAL);
         if (size > PageSize) return Err(Errno.E2BIG);
         Span<ulong> how = stackalloc ulong[3];
-        if (!t.Mem.Read(howAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(how))) return Err(Errno.EFAULT);
-        if (size > OpenHowSizeVer0)
-        {
-            // A newer program's fields this kernel does not know must be zero.
-            var rest = new byte[size - OpenHowSizeVer0];
-            if (!t.Mem.Read(howAddr + OpenHowSizeVer0, rest)) return Err(Errno.EFAULT);
-            if (rest.AsSpan().ContainsAnyExcept((byte)0)) return Err(Errno.E2BIG);
-        }
+        var e = GuestIO.CopyStructFromUser(t, howAddr, size, System.Runtime.InteropServices.MemoryMarshal.AsBytes(how));
+        if (e != Errno.None) return Err(e);
         ulong flags = how[0], mode = how[1], resolve = how[2];
         if ((flags & ~ValidOpenFlags) != 0 || (resolve & ~ValidResolve) != 0) return Err(Errno.EINVAL);
         bool creates = (flags & OpenFlags.O_CREAT) != 0 || (flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE;

@@ -48,15 +48,9 @@ static class SchedAttrSyscalls
         if (size == 0) size = SizeVer0;
         if (size < SizeVer0 || size > PageSize) return TooBig(t, attr);
         Span<byte> a = stackalloc byte[KernelSize];
-        a.Clear();
-        if (!t.Mem.Read(attr, a[..(int)Math.Min(size, KernelSize)])) return Err(Errno.EFAULT);
-        if (size > KernelSize)
-        {
-            // A newer program's fields this kernel does not know must be zero.
-            Span<byte> rest = stackalloc byte[(int)size - KernelSize];
-            if (!t.Mem.Read(attr + KernelSize, rest)) return Err(Errno.EFAULT);
-            if (rest.ContainsAnyExcept((byte)0)) return TooBig(t, attr);
-        }
+        var e = GuestIO.CopyStructFromUser(t, attr, size, a);
+        if (e == Errno.E2BIG) return TooBig(t, attr);
+        if (e != Errno.None) return Err(e);
         uint policy = BinaryPrimitives.ReadUInt32LittleEndian(a[OffPolicy..]);
         ulong schedFlags = BinaryPrimitives.ReadUInt64LittleEndian(a[OffFlags..]);
         int nice = Math.Clamp(BinaryPrimitives.ReadInt32LittleEndian(a[OffNice..]), -20, 19);
