@@ -44,11 +44,13 @@ public sealed class ProcessLifecycleTests
             Assert.Equal("ready", r.ReadLine());
             WaitUntilGuestBlocks(r.Pid);
             r.Signal("USR2");
+            // The header and the task's line are two log writes: wait for the line, not just the header.
+            var taskLine = new System.Text.RegularExpressions.Regex(@"task 1 \(process 1, sh\): live, in read, sleeping on \w+");
             var sw = Stopwatch.StartNew();
             string text = "";
-            while (sw.ElapsedMilliseconds < 10_000 && !(text = File.ReadAllText(log)).Contains("task dump")) Thread.Sleep(20);
+            while (sw.ElapsedMilliseconds < 10_000 && !taskLine.IsMatch(text = File.ReadAllText(log))) Thread.Sleep(20);
             Assert.Contains("task dump: 1 tasks", text);
-            Assert.Matches(@"task 1 \(process 1, sh\): live, in read, sleeping on \w+", text);
+            Assert.Matches(taskLine, text);
             r.Go(); // the guest was not disturbed: it reads its line and goes on to sleep
             r.Stdin.WriteLine();
             r.Stdin.Flush();

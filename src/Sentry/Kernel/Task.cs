@@ -253,12 +253,12 @@ public sealed partial class Task
     /// <summary>The guest's status as a shell reports it: the exit code, or 128+signal.</summary>
     public int ShellStatus => TermSignal != 0 ? 128 + TermSignal : ExitCode;
 
-    /// <summary>Resolves a guest path relative to dirfd (AT_FDCWD = -100).</summary>
+    /// <summary>Resolves a guest path relative to dirfd (or the cwd for AT_FDCWD).</summary>
     public Errno StartDir(int dirfd, string path, out VfsPath start)
     {
         start = Fs.Cwd;
         if (path.Length > 0 && path[0] == '/') { start = Fs.Root; return Errno.None; }
-        if (dirfd == -100) return Errno.None;
+        if (dirfd == PathSyscalls.AT_FDCWD) return Errno.None;
         using var fRef = Fds.Borrow(dirfd); var f = fRef.File;
         if (f == null) return Errno.EBADF;
         if (!f.Path.IsValid) return Errno.ENOTDIR;
