@@ -19,6 +19,8 @@ public sealed class FutexTable
         // Boxed so a reader outside the bucket locks sees one whole key; changed only under both buckets' locks (requeue).
         volatile object _key = null!;
         public (object, ulong) Key { get => ((object, ulong))_key; set => _key = value; }
+        /// <summary>What the sleeper waits on: the waiter itself, or one object for all of futex_waitv's waiters.</summary>
+        public object SleepsOn = null!;
     }
 
     sealed class Bucket
@@ -71,9 +73,10 @@ public sealed class FutexTable
     }
 
     /// <summary>Queues a waiter on key; the caller holds the key's bucket (Lock) and has checked the value.</summary>
-    public Waiter Enqueue((object, ulong) key)
+    public Waiter Enqueue((object, ulong) key, object? sleepsOn = null)
     {
         var w = new Waiter { Key = key };
+        w.SleepsOn = sleepsOn ?? w;
         var q = _buckets[IndexOf(key)].Queues;
         if (!q.TryGetValue(key, out var list)) q[key] = list = new List<Waiter>();
         list.Add(w);
@@ -81,22 +84,25 @@ public sealed class FutexTable
     }
 
     /// <summary>
-    /// Sleeps until woken, deadlineMs (Environment.TickCount64, -1 for none) or a signal. 0, or ETIMEDOUT/EINTR
-    /// after taking the waiter off whichever queue a requeue has moved it to.
+    /// Sleeps until woken, the deadline or a signal. 0, or ETIMEDOUT/EINTR after taking the waiter off whichever
+    /// queue a requeue has moved it to.
     /// </summary>
-    public Errno Sleep(Task t, Waiter w, long deadlineMs)
+    public Errno Sleep(Task t, Waiter w, Deadline deadline)
     {
         bool interrupted = false;
         lock (w)
         {
-            while (!w.Woken)
-            {
-                long left = deadlineMs < 0 ? Timeout.Infinite : deadlineMs - Environment.TickCount64;
-                if (deadlineMs >= 0 && left <= 0) break;
-                if (!t.Sleep(w, (int)Math.Min(left, int.MaxValue))) { interrupted = true; break; }
-            }
+            while (!w.Woken && !deadline.Passed)
+                if (!t.Sleep(w, deadline.WaitMs)) { interrupted = true; break; }
         }
-        if (w.Woken) return Errno.None;
+        if (w.Woken || !Unqueue(w)) return Errno.None;
+        return interrupted ? Errno.EINTR : Errno.ETIMEDOUT;
+    }
+
+    /// <summary>Takes a waiter off whichever queue a requeue has moved it to; false if a wake took it first (and
+    /// counted it).</summary>
+    bool Unqueue(Waiter w)
+    {
         while (true)
         {
             var key = w.Key;
@@ -104,11 +110,36 @@ public sealed class FutexTable
             lock (b)
             {
                 if (w.Key != key) continue; // requeued meanwhile: look again
-                if (w.Woken) return Errno.None; // a wake came first: it counted us
+                if (w.Woken) return false;
                 if (b.Queues.TryGetValue(key, out var q)) { q.Remove(w); if (q.Count == 0) b.Queues.Remove(key); }
-                return interrupted ? Errno.EINTR : Errno.ETIMEDOUT;
+                return true;
             }
         }
+    }
+
+    /// <summary>
+    /// futex_waitv: sleeps on every waiter (all enqueued with one sleepsOn object) until one is woken, the deadline
+    /// or a signal; takes the others off their queues. The index of a woken waiter (the last, as Linux), else
+    /// ETIMEDOUT/EINTR as a negative errno.
+    /// </summary>
+    public long SleepAny(Task t, Waiter[] ws, object sleepsOn, Deadline deadline)
+    {
+        bool interrupted = false;
+        lock (sleepsOn)
+        {
+            while (!Array.Exists(ws, w => w.Woken) && !deadline.Passed)
+                if (!t.Sleep(sleepsOn, deadline.WaitMs)) { interrupted = true; break; }
+        }
+        return UnqueueAll(ws) is int i and >= 0 ? i : -(long)(interrupted ? Errno.EINTR : Errno.ETIMEDOUT);
+    }
+
+    /// <summary>Takes every waiter off its queue; the index of the last one a wake had already taken, or -1.</summary>
+    public int UnqueueAll(Waiter[] ws)
+    {
+        int woken = -1;
+        for (int i = 0; i < ws.Length; i++)
+            if (ws[i] != null && (ws[i].Woken || !Unqueue(ws[i]))) woken = i;
+        return woken;
     }
 
     /// <summary>Wakes up to n waiters of key.</summary>
@@ -128,7 +159,7 @@ public sealed class FutexTable
             var w = q[0];
             q.RemoveAt(0);
             w.Woken = true;
-            lock (w) Monitor.Pulse(w);
+            lock (w.SleepsOn) Monitor.Pulse(w.SleepsOn);
             woken++;
         }
         if (q.Count == 0) b.Queues.Remove(key);

@@ -63,14 +63,14 @@ static class EpollSyscalls
         if (max <= 0 || max > int.MaxValue / System.Runtime.CompilerServices.Unsafe.SizeOf<EpollEvent>()) return Err(Errno.EINVAL);
         using var epRef = t.Fds.Borrow(epfd);
         if (epRef.File is not Epoll ep) return Err(epRef.File == null ? Errno.EBADF : Errno.EINVAL);
-        long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        var deadline = Deadline.AfterMs(timeoutMs);
         var ready = new List<(uint Events, ulong Data)>();
         using var poller = new Poller();
         if (timeoutMs != 0) poller.Watch(ep.Waiters);
         while (true)
         {
             ep.Collect(t, max, ready);
-            if (ready.Count > 0 || timeoutMs == 0 || Environment.TickCount64 >= deadline) break;
+            if (ready.Count > 0 || timeoutMs == 0 || deadline.Passed) break;
             if (!poller.Wait(t, deadline)) return Err(Errno.EINTR);
         }
         var evs = new EpollEvent[ready.Count];

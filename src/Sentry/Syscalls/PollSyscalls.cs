@@ -28,15 +28,12 @@ static class PollSyscalls
         return Poll(t, fds, n, timeoutNs);
     }
 
-    /// <summary>A nanosecond deadline in whole milliseconds, rounded up (long.MaxValue stays).</summary>
-    internal static long CeilMs(long deadlineNs) => deadlineNs == long.MaxValue ? long.MaxValue : (deadlineNs + 999_999) / 1_000_000;
-
     static long Poll(Task t, ulong addr, ulong n, long timeoutNs)
     {
         if (n > (ulong)t.Limits.NoFile) return Err(Errno.EINVAL);
         var fds = new PollFd[n];
         if (n > 0 && !t.Mem.Read(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
-        long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
+        var deadline = timeoutNs < 0 ? Deadline.None : Deadline.After(timeoutNs);
         using var poller = new Poller(fds.Length);
         while (true)
         {
@@ -52,12 +49,12 @@ static class PollSyscalls
                     : (short)(f.Readiness((short)(p.Events | FileDescription.POLLERR | FileDescription.POLLHUP)) & (p.Events | FileDescription.POLLERR | FileDescription.POLLHUP));
                 if (p.Revents != 0) ready++;
             }
-            if (ready > 0 || Environment.TickCount64 * 1_000_000 >= deadline || timeoutNs == 0)
+            if (ready > 0 || timeoutNs == 0 || deadline.Passed)
             {
                 if (n > 0 && !t.Mem.Write(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
                 return ready;
             }
-            if (!poller.Wait(t, CeilMs(deadline))) return Err(Errno.EINTR);
+            if (!poller.Wait(t, deadline)) return Err(Errno.EINTR);
         }
     }
 }

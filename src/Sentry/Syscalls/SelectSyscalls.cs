@@ -73,7 +73,7 @@ static class SelectSyscalls
         // The fds asked about, each must be open.
         for (int fd = 0; fd < nfds; fd++)
             if (Asked(sets, fd) && !t.Fds.IsOpen(fd)) return Err(Errno.EBADF);
-        long deadline = timeoutNs < 0 ? long.MaxValue : Environment.TickCount64 * 1_000_000 + timeoutNs;
+        var deadline = timeoutNs < 0 ? Deadline.None : Deadline.After(timeoutNs);
         var outSets = new ulong[3][];
         using var poller = new Poller();
         while (true)
@@ -99,14 +99,14 @@ static class SelectSyscalls
                         ready++;
                     }
             }
-            if (ready > 0 || timeoutNs == 0 || Environment.TickCount64 * 1_000_000 >= deadline)
+            if (ready > 0 || timeoutNs == 0 || deadline.Passed)
             {
                 for (int i = 0; i < 3; i++)
                     if (addrs[i] != 0 && words > 0 && !t.Mem.Write(addrs[i], System.Runtime.InteropServices.MemoryMarshal.AsBytes(outSets[i].AsSpan())))
                         return Err(Errno.EFAULT);
                 return ready;
             }
-            if (!poller.Wait(t, PollSyscalls.CeilMs(deadline))) return Err(Errno.EINTR);
+            if (!poller.Wait(t, deadline)) return Err(Errno.EINTR);
         }
     }
 

@@ -145,14 +145,13 @@ static class SignalSyscalls
         if (size != 8) return Err(Errno.EINVAL);
         if (!t.Mem.Read(setAddr, out ulong set)) return Err(Errno.EFAULT);
         set &= ~SignalState.Unblockable;
-        long timeoutMs = -1;
+        var deadline = Deadline.None;
         if (timeoutAddr != 0)
         {
             if (!t.Mem.Read(timeoutAddr, out Timespec ts)) return Err(Errno.EFAULT);
             if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
-            timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
+            deadline = Deadline.After(ts.Sec >= long.MaxValue / 1_000_000_000 ? long.MaxValue : ts.Sec * 1_000_000_000 + ts.Nsec);
         }
-        var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         lock (t.Signals.Queue)
         {
             while (true)
@@ -165,9 +164,8 @@ static class SignalSyscalls
                 }
                 // Another signal that is not blocked (or death) ends the wait; one of set arriving pulses the queue.
                 if (t.SignalPending || t.Exited) return Err(Errno.EINTR);
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0) return Err(Errno.EAGAIN);
-                t.Sleep(t.Signals.Queue, (int)Math.Min(left, int.MaxValue));
+                if (deadline.Passed) return Err(Errno.EAGAIN);
+                t.Sleep(t.Signals.Queue, deadline.WaitMs);
             }
         }
     }

@@ -68,17 +68,15 @@ public sealed class Poller : IWaiter, IDisposable
         }
     }
 
-    /// <summary>Sleeps until a watched queue is notified or deadlineMs (TickCount64; long.MaxValue: none). False on a signal.</summary>
-    public bool Wait(Task t, long deadlineMs)
+    /// <summary>Sleeps until a watched queue is notified or the deadline. False on a signal.</summary>
+    public bool Wait(Task t, Deadline deadline)
     {
         _slept = true;
         lock (this)
         {
             if (!_woken)
             {
-                int ms = deadlineMs == long.MaxValue ? Timeout.Infinite
-                    : (int)Math.Clamp(deadlineMs - Environment.TickCount64, 0, int.MaxValue);
-                if (!t.Sleep(this, ms)) return false;
+                if (!t.Sleep(this, deadline.WaitMs)) return false;
             }
             _woken = false;
             return !t.SignalPending;

@@ -48,7 +48,7 @@ public sealed unsafe class HostStdio : FileDescription
             if (r > 0 || (r < 0 && errno != EINTR)) return 0; // ready, hung up or failed: the call itself says which
             if (nonblock) return -(long)Errno.EAGAIN;
             _watcher.Arm(_hfd, events, _waiters);
-            if (!poller.Wait(t, long.MaxValue) || t.Exited) return Task.RestartSys;
+            if (!poller.Wait(t, Deadline.None) || t.Exited) return Task.RestartSys;
         }
     }
 
