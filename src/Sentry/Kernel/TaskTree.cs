@@ -20,6 +20,8 @@ public sealed partial class Task
     public uint Personality;
     /// <summary>ioprio_set's class and data (0: none set); per task, inherited by fork and clone.</summary>
     public ushort IoPriority;
+    /// <summary>set_mempolicy's policy (null: MPOL_DEFAULT); per task, inherited by fork and clone.</summary>
+    public MemPolicy? MemPolicy;
     /// <summary>Process group and session: the process's (its thread group keeps them), so every thread sees a change.</summary>
     public int Pgid { get => Group.Pgid; set => Group.Pgid = value; }
     public int Sid { get => Group.Sid; set => Group.Sid = value; }
@@ -69,6 +71,7 @@ public sealed partial class Task
             Tty = Tty,
             Personality = Personality,
             IoPriority = IoPriority,
+            MemPolicy = MemPolicy,
             // A CLONE_PARENT child is its grandparent's as the caller is, so it tells it with the caller's own exit signal (Linux's copy_process).
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
@@ -177,6 +180,7 @@ public sealed partial class Task
             Affinity = Affinity,
             Personality = Personality,
             IoPriority = IoPriority,
+            MemPolicy = MemPolicy,
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Parent = Parent,
             _group = Group,

@@ -21,6 +21,8 @@ public sealed class Vma
     public bool MayWrite = true;
     /// <summary>"[heap]", "[stack]" or null.</summary>
     public string? Name;
+    /// <summary>mbind's policy for this range (null: the task's).</summary>
+    public MemPolicy? Policy;
 
     public ulong Length => End - Start;
 
