@@ -34,6 +34,33 @@ static class InfoSyscalls
         t[Nr.getrlimit] = (k, res, old, _, _, _, _) => Prlimit(k, 0, (int)res, 0, old);
         t[Nr.setrlimit] = (k, res, nw, _, _, _, _) => Prlimit(k, 0, (int)res, nw, 0);
         t[Nr.prlimit64] = (k, pid, res, nw, old, _, _) => Prlimit(k, (int)pid, (int)res, nw, old);
+        t[Nr.sysfs] = (k, option, a1, a2, _, _, _) => Sysfs(k, (int)option, a1, a2);
+    }
+
+    const int SYSFS_INDEX_OF = 1, SYSFS_NAME_OF = 2, SYSFS_COUNT = 3;
+
+    /// <summary>sysfs(2), the old query of the kernel's file system types: an index for a name, a name for an
+    /// index, or how many there are.</summary>
+    static long Sysfs(Task t, int option, ulong a1, ulong a2)
+    {
+        var names = Vfs.FilesystemTypes.Names;
+        switch (option)
+        {
+            case SYSFS_INDEX_OF:
+            {
+                var e = t.Mem.ReadString(a1, Vfs.PathWalker.PathMax, out var name);
+                if (e != Errno.None) return Err(e);
+                int i = Array.IndexOf(names, name);
+                return i >= 0 ? i : Err(Errno.EINVAL);
+            }
+            case SYSFS_NAME_OF:
+                if (a1 >= (ulong)names.Length) return Err(Errno.EINVAL);
+                return t.Mem.Write(a2, Encoding.ASCII.GetBytes(names[a1] + "\0")) ? 0 : Err(Errno.EFAULT);
+            case SYSFS_COUNT:
+                return names.Length;
+            default:
+                return Err(Errno.EINVAL);
+        }
     }
 
     static long Uname(Task t, ulong buf)

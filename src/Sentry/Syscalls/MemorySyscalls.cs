@@ -24,7 +24,15 @@ static class MemorySyscalls
         t[Nr.munlock] = (k, _, _, _, _, _, _) => 0;
         t[Nr.mlockall] = (k, _, _, _, _, _, _) => 0;
         t[Nr.munlockall] = (k, _, _, _, _, _, _) => 0;
+        // Memory protection keys: the sandbox is a machine without them (the guest's PKRU register is not the
+        // Sentry's to give out), so no key can be allocated and only "no key" (-1) may be named.
+        t[Nr.pkey_alloc] = (_, _, _, _, _, _, _) => Err(Errno.EINVAL);
+        t[Nr.pkey_free] = (_, _, _, _, _, _, _) => Err(Errno.EINVAL);
+        t[Nr.pkey_mprotect] = (k, addr, len, prot, pkey, _, _) =>
+            (int)pkey != NoProtectionKey ? Err(Errno.EINVAL) : Locked(k, mm => mm.Mprotect(addr, len, (int)prot));
     }
+
+    const int NoProtectionKey = -1;
 
     /// <summary>Threads share the memory manager: one change at a time, carried out by the caller's own stub thread.</summary>
     const ulong MLOCK_ONFAULT = 1;

@@ -15,6 +15,48 @@ static class ProcessVmSyscalls
     {
         t[Nr.process_vm_readv] = (k, pid, liov, lcnt, riov, rcnt, flags) => Copy(k, (int)pid, liov, lcnt, riov, rcnt, flags, false);
         t[Nr.process_vm_writev] = (k, pid, liov, lcnt, riov, rcnt, flags) => Copy(k, (int)pid, liov, lcnt, riov, rcnt, flags, true);
+        t[Nr.process_madvise] = (k, pidfd, iov, n, advice, flags, _) => ProcessMadvise(k, (int)pidfd, iov, n, (int)advice, flags);
+        t[Nr.process_mrelease] = (k, pidfd, flags, _, _, _, _) => ProcessMrelease(k, (int)pidfd, flags);
+    }
+
+    const int MADV_WILLNEED = 3, MADV_COLD = 20, MADV_PAGEOUT = 21, MADV_COLLAPSE = 25;
+
+    /// <summary>
+    /// process_madvise(2): the non-destructive hints on another process's ranges, in order, stopping at the first
+    /// failure; the bytes advised, else that failure. Needs read access to the process and CAP_SYS_NICE.
+    /// </summary>
+    static long ProcessMadvise(Task t, int pidfd, ulong iovAddr, ulong count, int advice, ulong flags)
+    {
+        if (flags != 0) return Err(Errno.EINVAL);
+        var e = t.Mem.ReadIovecs(iovAddr, count, out var iovs);
+        if (e != Errno.None) return Err(e);
+        using var pfRef = t.Fds.Borrow(pidfd);
+        if (pfRef.File is not FileSystems.Anon.PidFd pf) return Err(Errno.EBADF);
+        var target = pf.Target;
+        if (target.Zombie || t.Kernel.FindTask(target.Tid) != target) return Err(Errno.ESRCH);
+        if (advice is not (MADV_COLD or MADV_PAGEOUT or MADV_WILLNEED or MADV_COLLAPSE)) return Err(Errno.EINVAL);
+        if (!MayAccess(t, target)) return Err(Errno.EPERM);
+        if (!t.Creds.Has(Credentials.CAP_SYS_NICE)) return Err(Errno.EPERM);
+        long done = 0, r = 0;
+        foreach (var v in iovs)
+        {
+            lock (target.MM) r = target.MM.Madvise((ulong)v.Base, v.Len, advice);
+            if (r < 0) break;
+            done += (long)v.Len;
+        }
+        return done > 0 ? done : r;
+    }
+
+    /// <summary>process_mrelease(2): frees a dying process's memory early. Only a process that is exiting may be
+    /// reaped (EINVAL for a live one); one whose memory is already gone is ESRCH.</summary>
+    static long ProcessMrelease(Task t, int pidfd, ulong flags)
+    {
+        if (flags != 0) return Err(Errno.EINVAL);
+        using var pfRef = t.Fds.Borrow(pidfd);
+        if (pfRef.File is not FileSystems.Anon.PidFd pf) return Err(Errno.EBADF);
+        var target = pf.Target;
+        if (target.Zombie || t.Kernel.FindTask(target.Tid) != target) return Err(Errno.ESRCH);
+        return target.Exited ? 0 : Err(Errno.EINVAL);
     }
 
     /// <summary>Linux's ptrace_may_access with PTRACE_MODE_REALCREDS: the same process, root, or a target whose

@@ -20,6 +20,16 @@ static class RefusedSyscalls
                      Nr.finit_module, Nr.delete_module, Nr.kexec_load, Nr.kexec_file_load, Nr.lookup_dcookie, Nr.bpf,
                      Nr.open_by_handle_at, Nr.io_uring_setup })
             t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
+        // What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): the kernel
+        // keyrings, performance counters, fanotify, userfaultfd, quotas, the old ustat, LDT changes and the new
+        // mount API. None is the sandbox's to emulate for now, and none may reach the host.
+        foreach (var nr in new[] { Nr.add_key, Nr.request_key, Nr.keyctl, Nr.perf_event_open, Nr.fanotify_init,
+                     Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt,
+                     Nr.open_tree, Nr.move_mount, Nr.fsopen, Nr.fsconfig, Nr.fsmount, Nr.fspick, Nr.mount_setattr })
+            t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
+        // Landlock answers as a kernel built with it but booted without it in its LSM list.
+        foreach (var nr in new[] { Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self })
+            t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EOPNOTSUPP);
         // The log: open and close are no-ops anyone may do; reading it needs CAP_SYSLOG (dmesg_restrict).
         t[Nr.syslog] = (_, type, _, _, _, _, _) => (int)type is SYSLOG_ACTION_CLOSE or SYSLOG_ACTION_OPEN ? 0 : Err(Errno.EPERM);
         // Port I/O: lowering to level 0 or turning ports off is allowed, anything more needs CAP_SYS_RAWIO.

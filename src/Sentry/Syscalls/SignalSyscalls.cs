@@ -22,6 +22,9 @@ static class SignalSyscalls
         t[Nr.rt_sigsuspend] = (k, set, size, _, _, _, _) => Suspend(k, set, size);
         t[Nr.pause] = (k, _, _, _, _, _, _) => Suspend(k, 0, 8);
         t[Nr.rt_sigreturn] = (k, _, _, _, _, _, _) => k.SigReturn();
+        // The Sentry restarts interrupted calls itself and never leaves a restart block for the guest to resume:
+        // a direct call finds none, and Linux then answers EINTR.
+        t[Nr.restart_syscall] = (_, _, _, _, _, _, _) => Err(Errno.EINTR);
         t[Nr.sigaltstack] = (k, ss, oss, _, _, _, _) => Sigaltstack(k, ss, oss);
         t[Nr.pidfd_open] = (k, pid, flags, _, _, _, _) => PidfdOpen(k, (int)pid, flags);
         t[Nr.pidfd_send_signal] = (k, fd, sig, info, flags, _, _) => PidfdSendSignal(k, (int)fd, (int)sig, info, flags);

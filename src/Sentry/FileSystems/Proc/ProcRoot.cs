@@ -25,7 +25,7 @@ public sealed class ProcRoot : SynthDir
         Add("stat", new SynthFile(_ => SystemInfo.Stat(k, boot)));
         Add("uptime", new SynthFile(_ => SystemInfo.UptimeText(k)));
         Add("loadavg", new SynthFile(_ => SystemInfo.LoadAvg(k)));
-        Add("filesystems", new SynthFile("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\n"));
+        Add("filesystems", new SynthFile(_ => Vfs.FilesystemTypes.ProcText()));
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
         Add("sys", new SynthDir()
