@@ -20,6 +20,8 @@ public struct SigInfo
     [FieldOffset(20)] public int Overrun;
     [FieldOffset(24)] public int Syscall; // SIGSYS from seccomp: the call, and its AUDIT_ARCH
     [FieldOffset(28)] public uint Arch;
+    [FieldOffset(16)] public long Band; // SIGIO/SIGPOLL: the poll events, and the fd
+    [FieldOffset(24)] public int Fd;
 
     /// <summary>The 128 bytes the signal queues keep.</summary>
     public readonly byte[] ToArray()

@@ -67,8 +67,8 @@ static class FdSyscalls
     }
 
     const int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7,
-        F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38,
-        F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+        F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16,
+        F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38, F_NOTIFY = 1026, F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
 
     static long Fcntl(Task t, int fd, int cmd, ulong arg)
     {
@@ -92,10 +92,30 @@ static class FdSyscalls
             case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
                 if (pathOnly || f.Inode == null) return Err(Errno.EBADF);
                 return RecordLock(t, f, cmd, arg);
-            case F_GETOWN: return 0;
-            case F_SETOWN: return 0;
-            case F_GETSIG: return 0;
-            case F_SETSIG: return arg > 64 ? Err(Errno.EINVAL) : 0;
+            case F_GETOWN:
+                return f.Async is { } owner ? (owner.OwnerType == FileAsync.F_OWNER_PGRP ? -owner.OwnerId : owner.OwnerId) : 0;
+            case F_SETOWN:
+                return (int)arg == int.MinValue ? Err(Errno.EINVAL)
+                    : Err(SetOwner(t, f, (int)arg < 0 ? FileAsync.F_OWNER_PGRP : FileAsync.F_OWNER_PID, Math.Abs((int)arg)));
+            case F_SETOWN_EX:
+            {
+                if (!t.Mem.Read(arg, out OwnerEx ex)) return Err(Errno.EFAULT);
+                if (ex.Type is < FileAsync.F_OWNER_TID or > FileAsync.F_OWNER_PGRP) return Err(Errno.EINVAL);
+                return Err(SetOwner(t, f, ex.Type, ex.Pid));
+            }
+            case F_GETOWN_EX:
+            {
+                var ex = new OwnerEx { Type = f.Async?.OwnerType ?? FileAsync.F_OWNER_TID, Pid = f.Async?.OwnerId ?? 0 };
+                return t.Mem.Write(arg, ex) ? 0 : Err(Errno.EFAULT);
+            }
+            case F_GETSIG: return f.Async?.Signal ?? 0;
+            case F_SETSIG:
+                if (arg > SignalState.NSig) return Err(Errno.EINVAL);
+                FileAsync.Of(f).Signal = (int)arg;
+                return 0;
+            case F_NOTIFY:
+                if (pathOnly) return Err(Errno.EBADF);
+                return Err(Dnotify.Set(t, f, fd, (uint)arg));
             case F_GETPIPE_SZ: return f is PipeEnd pe ? pe.Pipe.Capacity : Err(Errno.EINVAL);
             case F_SETPIPE_SZ: return f is PipeEnd pe2 ? pe2.Pipe.SetCapacity((long)arg) : Err(Errno.EINVAL);
             case F_GET_SEALS:
@@ -107,6 +127,28 @@ static class FdSyscalls
                 return Err(sf.AddSeals((int)arg));
             default: return Err(Errno.EINVAL);
         }
+    }
+
+    /// <summary>struct f_owner_ex.</summary>
+    struct OwnerEx { public int Type; public int Pid; }
+
+    /// <summary>F_SETOWN/F_SETOWN_EX: the owner must exist (ESRCH), 0 clears it; the setter's ids are kept for
+    /// the check when a signal is sent.</summary>
+    static Errno SetOwner(Task t, FileDescription f, int type, int id)
+    {
+        if (id != 0)
+        {
+            bool exists = type == FileAsync.F_OWNER_PGRP
+                ? t.Kernel.Tasks().Exists(p => !p.Zombie && p.Pgid == id)
+                : t.Kernel.FindTask(id) != null;
+            if (!exists) return Errno.ESRCH;
+        }
+        var a = FileAsync.Of(f);
+        a.OwnerType = type;
+        a.OwnerId = id;
+        a.Uid = t.Creds.Uid;
+        a.Euid = t.Creds.Euid;
+        return Errno.None;
     }
 
     /// <summary>sizeof the fixed head of struct linux_dirent64: where d_name starts.</summary>

@@ -113,7 +113,7 @@ public sealed class FdTable
             _files[fd] = f;
             _cloexec[fd] = cloexec;
         }
-        if (old != null) ReleaseLocks(old);
+        if (old != null) { ReleaseLocks(old); Dnotify.Flush(old, this); }
         old?.DecRef();
     }
 
@@ -128,6 +128,7 @@ public sealed class FdTable
             _cloexec[fd] = false;
         }
         ReleaseLocks(f!);
+        Dnotify.Flush(f!, this);
         f!.DecRef();
         return Errno.None;
     }

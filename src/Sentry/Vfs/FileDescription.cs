@@ -13,6 +13,10 @@ public abstract class FileDescription
     public long Offset;
     public VfsPath Path;
     public Inode? Inode;
+    /// <summary>F_SETOWN/F_SETSIG (null until set).</summary>
+    public FileAsync? Async;
+    /// <summary>dnotify registrations made through this description (null when none).</summary>
+    public List<Dnotify>? Dnotifies;
     int _refs = 1;
     readonly object _posLock = new();
 

@@ -15,10 +15,18 @@ public static class InotifyMask
     public const uint Valid = IN_ALL_EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ONESHOT;
 }
 
-/// <summary>One inotify watch: an instance watching an inode for the events in Mask.</summary>
-public sealed class InotifyWatch(InotifyFile owner, int wd, Inode target, uint mask)
+/// <summary>What a watch reports to: an inotify instance (events in its queue) or a dnotify registration (a signal).</summary>
+public interface IWatchOwner
 {
-    public InotifyFile Owner { get; } = owner;
+    void Queue(int wd, uint mask, uint cookie, string? name);
+    /// <summary>Ends the watch (IN_ONESHOT, its inode gone, removed by its owner); ignored: say so (IN_IGNORED).</summary>
+    void RemoveWatch(InotifyWatch w, bool ignored);
+}
+
+/// <summary>One watch on an inode for the events in Mask (inotify's, or dnotify's mapped onto them).</summary>
+public sealed class InotifyWatch(IWatchOwner owner, int wd, Inode target, uint mask)
+{
+    public IWatchOwner Owner { get; } = owner;
     public int Wd { get; } = wd;
     public Inode Target { get; } = target;
     public uint Mask = mask;

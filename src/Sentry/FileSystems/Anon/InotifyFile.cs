@@ -10,7 +10,7 @@ namespace AppKernel.Sentry.FileSystems.Anon;
 /// (wd, mask, cookie, len, then the name NUL-padded to a multiple of 16). As Linux: an event equal to the one at
 /// the queue's tail is merged into it, and past max_queued_events one IN_Q_OVERFLOW takes the place of the rest.
 /// </summary>
-public sealed class InotifyFile : FileDescription
+public sealed class InotifyFile : FileDescription, IWatchOwner
 {
     public const int MaxQueuedEvents = 16384;
     const int HeaderSize = 16;
