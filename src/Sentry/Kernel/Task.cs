@@ -276,7 +276,7 @@ public sealed class Credentials
     // capability(7) numbers the Sentry checks; CAP_LAST_CAP is Linux 6.1's.
     public const int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2, CAP_FOWNER = 3, CAP_FSETID = 4,
         CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_NET_BIND_SERVICE = 10, CAP_NET_BROADCAST = 11,
-        CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
+        CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_IPC_LOCK = 14, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
         CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24, CAP_LAST_CAP = 40;
     public const ulong AllCaps = (1UL << (CAP_LAST_CAP + 1)) - 1;
     /// <summary>What an fsuid change to or from 0 drops or raises (Linux's CAP_FS_MASK).</summary>
@@ -338,7 +338,7 @@ public sealed class Credentials
 public sealed class RLimits
 {
     public const int Count = 16;
-    public const int RLIMIT_CPU = 0, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_AS = 9;
+    public const int RLIMIT_CPU = 0, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
     public const ulong Infinity = ulong.MaxValue;
     public readonly (ulong Cur, ulong Max)[] Values = new (ulong, ulong)[Count];
 
@@ -349,7 +349,7 @@ public sealed class RLimits
         Values[4] = (0, Infinity);              // RLIMIT_CORE
         Values[6] = (63459, 63459);             // RLIMIT_NPROC
         Values[RLIMIT_NOFILE] = (1024, 1048576);
-        Values[8] = (8UL << 20, 8UL << 20);     // RLIMIT_MEMLOCK
+        Values[RLIMIT_MEMLOCK] = (8UL << 20, 8UL << 20);
         Values[11] = (63459, 63459);            // RLIMIT_SIGPENDING
         Values[12] = (819200, 819200);          // RLIMIT_MSGQUEUE
         Values[13] = (0, 0);                    // RLIMIT_NICE

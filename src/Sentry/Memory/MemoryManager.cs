@@ -31,6 +31,8 @@ public sealed class MemoryManager
     /// <summary>The membarrier REGISTER_* commands this address space has made: a fork's copy keeps them (so does
     /// the host's copy of the stub), an exec's new address space starts with none.</summary>
     public int MembarrierRegistered;
+    /// <summary>mlockall(MCL_FUTURE): how new mappings are locked (Linux's def_flags); not inherited by fork.</summary>
+    public VmLock DefaultLock;
     public GuestMemory Memory => Space.Memory;
     /// <summary>Most bytes of writable private memory the guest may commit (ENOMEM past it).</summary>
     public ulong CommitLimit { get; set; }
@@ -93,7 +95,12 @@ public sealed class MemoryManager
             EndData = EndData, StartStack = StartStack, SavedAuxv = SavedAuxv, _peakVm = _peakVm,
             MembarrierRegistered = MembarrierRegistered,
         };
-        foreach (var v in _vmas.All) mm._vmas.Insert(v.Clone());
+        foreach (var v in _vmas.All)
+        {
+            var c = v.Clone();
+            c.Lock = VmLock.None; // a child's pages are not locked (Linux clears VM_LOCKED at fork)
+            mm._vmas.Insert(c);
+        }
         return mm;
     }
 
@@ -367,6 +374,14 @@ public sealed class MemoryManager
         _vmas.Insert(new Vma { Start = start, End = StackTop, Prot = Prot.Read | Prot.Write, Name = "[stack]" });
         StackStart = start;
         return Errno.None;
+    }
+
+    /// <summary>Bytes under mlock (Linux's locked_vm, /proc's VmLck).</summary>
+    public ulong LockedBytes()
+    {
+        ulong n = 0;
+        foreach (var v in _vmas.All) if (v.Lock != VmLock.None) n += v.Length;
+        return n;
     }
 
     /// <summary>The mappings as they are now, copied under the lock: /proc readers are other threads, and the

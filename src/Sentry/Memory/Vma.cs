@@ -21,6 +21,8 @@ public sealed class Vma
     public bool MayWrite = true;
     /// <summary>"[heap]", "[stack]" or null.</summary>
     public string? Name;
+    /// <summary>mlock's state: locked (VmLck), and whether only as pages fault in (MLOCK_ONFAULT).</summary>
+    public VmLock Lock;
     /// <summary>mbind's policy for this range (null: the task's).</summary>
     public MemPolicy? Policy;
 
@@ -33,5 +35,8 @@ public sealed class Vma
 
     public override string ToString() => $"{Start:x}-{End:x} {Prot}";
 }
+
+[Flags]
+public enum VmLock { None = 0, Locked = 1, OnFault = 2 }
 
 public sealed record MappedFile(string Path, ulong Dev, ulong Ino);

@@ -10,7 +10,7 @@ static class MemorySyscalls
 {
     public static void Register(SyscallHandler?[] t)
     {
-        t[Nr.brk] = (k, addr, _, _, _, _, _) => Locked(k, mm => (long)mm.DoBrk(addr));
+        t[Nr.brk] = (k, addr, _, _, _, _, _) => Locked(k, mm => Brk(k, mm, addr));
         t[Nr.mmap] = (k, addr, len, prot, flags, fd, off) => Locked(k, _ => Mmap(k, addr, len, (int)prot, (int)flags, (int)fd, off));
         t[Nr.munmap] = (k, addr, len, _, _, _, _) => Locked(k, mm => mm.Munmap(addr, len));
         t[Nr.mprotect] = (k, addr, len, prot, _, _, _) => Locked(k, mm => mm.Mprotect(addr, len, (int)prot));
@@ -19,11 +19,12 @@ static class MemorySyscalls
         t[Nr.msync] = (k, addr, len, flags, _, _, _) => Locked(k, mm => mm.Msync(addr, len, (int)flags));
         t[Nr.membarrier] = (k, cmd, flags, _, _, _, _) => Membarrier(k, (int)cmd, (uint)flags);
         t[Nr.mincore] = (k, addr, len, vec, _, _, _) => Mincore(k, addr, len, vec);
-        t[Nr.mlock] = (k, _, _, _, _, _, _) => 0;
-        t[Nr.mlock2] = (k, _, _, flags, _, _, _) => (flags & ~MLOCK_ONFAULT) != 0 ? Err(Errno.EINVAL) : 0;
-        t[Nr.munlock] = (k, _, _, _, _, _, _) => 0;
-        t[Nr.mlockall] = (k, _, _, _, _, _, _) => 0;
-        t[Nr.munlockall] = (k, _, _, _, _, _, _) => 0;
+        t[Nr.mlock] = (k, start, len, _, _, _, _) => Mlock(k, start, len, VmLock.Locked);
+        t[Nr.mlock2] = (k, start, len, flags, _, _, _) => (flags & ~MLOCK_ONFAULT) != 0 ? Err(Errno.EINVAL)
+            : Mlock(k, start, len, VmLock.Locked | ((flags & MLOCK_ONFAULT) != 0 ? VmLock.OnFault : 0));
+        t[Nr.munlock] = (k, start, len, _, _, _, _) => Mlock(k, start, len, VmLock.None);
+        t[Nr.mlockall] = (k, flags, _, _, _, _, _) => Mlockall(k, (int)flags);
+        t[Nr.munlockall] = (k, _, _, _, _, _, _) => Locked(k, mm => ApplyMlockall(mm, 0));
         // Memory protection keys: the sandbox is a machine without them (the guest's PKRU register is not the
         // Sentry's to give out), so no key can be allocated and only "no key" (-1) may be named.
         t[Nr.pkey_alloc] = (_, _, _, _, _, _, _) => Err(Errno.EINVAL);
@@ -78,6 +79,78 @@ static class MemorySyscalls
         }
     }
 
+    const int MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
+    const ulong PageSize = MemoryManager.PageSize;
+
+    /// <summary>Linux's can_do_mlock: a nonzero RLIMIT_MEMLOCK or CAP_IPC_LOCK.</summary>
+    static bool MayLock(Task t) => t.Limits.Values[RLimits.RLIMIT_MEMLOCK].Cur != 0 || t.Creds.Has(Credentials.CAP_IPC_LOCK);
+
+    /// <summary>Whether locking bytes more stays within RLIMIT_MEMLOCK (always, with CAP_IPC_LOCK).</summary>
+    static bool WithinLockLimit(Task t, ulong lockedAfter) =>
+        t.Creds.Has(Credentials.CAP_IPC_LOCK) || lockedAfter / PageSize <= t.Limits.Values[RLimits.RLIMIT_MEMLOCK].Cur / PageSize;
+
+    /// <summary>
+    /// mlock, mlock2 and munlock (mode None): the range (page-aligned outwards) must be mapped throughout (ENOMEM);
+    /// locking counts against RLIMIT_MEMLOCK, less what in the range is locked already. The Sentry never pages
+    /// guest memory out, so a lock is bookkeeping: VmLck, the limit, and what fork and munmap do to it.
+    /// </summary>
+    static long Mlock(Task t, ulong start, ulong len, VmLock mode)
+    {
+        ulong end = (start + len + PageSize - 1) & ~(PageSize - 1);
+        start &= ~(PageSize - 1);
+        if (mode != VmLock.None && !MayLock(t)) return Err(Errno.EPERM);
+        return Locked(t, mm =>
+        {
+            if (end < start || start + len < start) return Err(Errno.EINVAL);
+            if (end == start) return 0;
+            if (mode != VmLock.None)
+            {
+                ulong already = 0;
+                foreach (var v in mm.Vmas.Slice(start, end)) if (v.Lock != VmLock.None) already += v.Length;
+                if (!WithinLockLimit(t, mm.LockedBytes() + (end - start) - already)) return Err(Errno.ENOMEM);
+            }
+            if (!mm.Vmas.FullyMapped(start, end)) return Err(Errno.ENOMEM);
+            mm.Vmas.Update(start, end, v => v.Lock = mode);
+            return 0;
+        });
+    }
+
+    static long Mlockall(Task t, int flags)
+    {
+        if (flags == 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) != 0 || flags == MCL_ONFAULT) return Err(Errno.EINVAL);
+        if (!MayLock(t)) return Err(Errno.EPERM);
+        return Locked(t, mm =>
+        {
+            if ((flags & MCL_CURRENT) != 0 && !WithinLockLimit(t, mm.TotalVm())) return Err(Errno.ENOMEM);
+            return ApplyMlockall(mm, flags);
+        });
+    }
+
+    /// <summary>Linux's apply_mlockall_flags: MCL_FUTURE sets how new mappings are locked (else clears it);
+    /// MCL_CURRENT (or munlockall, flags 0) sets every mapping's lock state.</summary>
+    static long ApplyMlockall(MemoryManager mm, int flags)
+    {
+        var onFault = (flags & MCL_ONFAULT) != 0 ? VmLock.OnFault : VmLock.None;
+        mm.DefaultLock = (flags & MCL_FUTURE) != 0 ? VmLock.Locked | onFault : VmLock.None;
+        if (flags == MCL_FUTURE || flags == (MCL_FUTURE | MCL_ONFAULT)) return 0;
+        var mode = (flags & MCL_CURRENT) != 0 ? VmLock.Locked | onFault : VmLock.None;
+        var all = mm.Vmas.All;
+        if (all.Count > 0) mm.Vmas.Update(all[0].Start, all[^1].End, v => v.Lock = mode);
+        return 0;
+    }
+
+    /// <summary>brk: growth under mlockall(MCL_FUTURE) is locked too, and is refused past RLIMIT_MEMLOCK.</summary>
+    static long Brk(Task t, MemoryManager mm, ulong want)
+    {
+        ulong oldTop = (mm.Brk + PageSize - 1) & ~(PageSize - 1);
+        ulong newTop = (want + PageSize - 1) & ~(PageSize - 1);
+        bool lockGrowth = mm.DefaultLock != VmLock.None && want > mm.Brk && newTop > oldTop;
+        if (lockGrowth && !WithinLockLimit(t, mm.LockedBytes() + (newTop - oldTop))) return (long)mm.Brk;
+        long r = (long)mm.DoBrk(want);
+        if (lockGrowth && mm.Brk == want) mm.Vmas.Update(oldTop, newTop, v => v.Lock = mm.DefaultLock);
+        return r;
+    }
+
     static long Locked(Task t, Func<MemoryManager, long> op)
     {
         lock (t.MM)
@@ -115,6 +188,14 @@ static class MemorySyscalls
             if (file == null) return Err(Errno.ENODEV);
             mayWrite = OpenFlags.CanWrite(f.Flags);
         }
-        return t.MM.Mmap(addr, len, prot, flags, file, off, mayWrite);
+        // MAP_LOCKED, or mlockall(MCL_FUTURE): the new mapping is locked, within RLIMIT_MEMLOCK (EAGAIN past it).
+        var mm = t.MM;
+        var lockMode = (flags & MemoryManager.MAP_LOCKED) != 0 ? VmLock.Locked | mm.DefaultLock : mm.DefaultLock;
+        if ((flags & MemoryManager.MAP_LOCKED) != 0 && !MayLock(t)) return Err(Errno.EPERM);
+        ulong size = (len + PageSize - 1) & ~(PageSize - 1);
+        if (lockMode != VmLock.None && size >= len && !WithinLockLimit(t, mm.LockedBytes() + size)) return Err(Errno.EAGAIN);
+        long r = mm.Mmap(addr, len, prot, flags, file, off, mayWrite);
+        if (r >= 0 && lockMode != VmLock.None) mm.Vmas.Update((ulong)r, (ulong)r + size, v => v.Lock = lockMode);
+        return r;
     }
 }

@@ -14,7 +14,7 @@ public static class ProcPidFiles
 
     /// <summary>What a task's address space holds, in bytes, computed from its VMAs.</summary>
     public readonly record struct MemUsage(ulong Total, ulong Peak, ulong RssAnon, ulong RssFile, ulong Data, ulong Stack,
-        ulong Exe, ulong Lib, ulong PageTables)
+        ulong Exe, ulong Lib, ulong PageTables, ulong Locked)
     {
         public ulong Rss => RssAnon + RssFile;
     }
@@ -31,7 +31,7 @@ public static class ProcPidFiles
     public static MemUsage Usage(Task p)
     {
         if (MmOf(p) is not { } mm) return default;
-        ulong total = 0, rssAnon = 0, rssFile = 0, data = 0, stack = 0, execVm = 0;
+        ulong total = 0, rssAnon = 0, rssFile = 0, data = 0, stack = 0, execVm = 0, locked = 0;
         Vma[] vmas;
         ulong peakVm;
         lock (mm) // the owner may be mapping right now
@@ -43,6 +43,7 @@ public static class ProcPidFiles
         {
             ulong len = v.Length;
             total += len;
+            if (v.Lock != VmLock.None) locked += len;
             bool write = (v.Prot & Prot.Write) != 0, exec = (v.Prot & Prot.Exec) != 0;
             if (v.Name == "[stack]")
             {
@@ -60,7 +61,7 @@ public static class ProcPidFiles
         ulong peak = Math.Max(peakVm, total);
         // One page-table page maps 2 MB; a few upper-level pages besides.
         ulong pte = (total / (512 * Page) + 4) * Page;
-        return new MemUsage(total, peak, rssAnon, rssFile, data, stack, exe, lib, pte);
+        return new MemUsage(total, peak, rssAnon, rssFile, data, stack, exe, lib, pte, locked);
     }
 
     static char StateOf(Task reader, Task p) => p.Exited ? 'Z' : p == reader ? 'R' : p.Group.Stopped ? 'T' : 'S';
@@ -198,7 +199,7 @@ public static class ProcPidFiles
         sb.Append($"NStgid:\t{p.Tgid}\nNSpid:\t{p.Tid}\nNSpgid:\t{p.Tgid}\nNSsid:\t{p.Tgid}\n");
         if (!p.Exited)
         {
-            sb.Append(Kb("VmPeak", u.Peak)).Append(Kb("VmSize", u.Total)).Append(Kb("VmLck", 0)).Append(Kb("VmPin", 0));
+            sb.Append(Kb("VmPeak", u.Peak)).Append(Kb("VmSize", u.Total)).Append(Kb("VmLck", u.Locked)).Append(Kb("VmPin", 0));
             sb.Append(Kb("VmHWM", u.Rss)).Append(Kb("VmRSS", u.Rss)).Append(Kb("RssAnon", u.RssAnon)).Append(Kb("RssFile", u.RssFile));
             sb.Append(Kb("RssShmem", 0)).Append(Kb("VmData", u.Data)).Append(Kb("VmStk", u.Stack)).Append(Kb("VmExe", u.Exe));
             sb.Append(Kb("VmLib", u.Lib)).Append(Kb("VmPTE", u.PageTables)).Append(Kb("VmSwap", 0));
