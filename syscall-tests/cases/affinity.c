@@ -56,6 +56,13 @@ int main(void)
     CHECK(sched_setaffinity(0, sizeof none, &none));
     CHECK(sched_getaffinity(999999, sizeof got, &got));
     CHECK(syscall(SYS_sched_getaffinity, 0, 4, &got));
+    /* the sizes are checked before the pid, and a negative pid names no process */
+    CHECK(sched_getaffinity(-1, sizeof got, &got));
+    CHECK(syscall(SYS_sched_getaffinity, -1, 4, &got));
+    CHECK(syscall(SYS_sched_getaffinity, 0, 12, &got));
+    CHECK(syscall(SYS_sched_getaffinity, 0, 8, &got));
+    CHECK(sched_setaffinity(-1, sizeof all, &all));
+    CHECK(syscall(SYS_sched_setaffinity, 0, sizeof all, (void *)8));
     CHECK(sched_setaffinity(0, sizeof all, &all));
     return 0;
 }

@@ -65,5 +65,16 @@ int main(void)
     CHECK(send_sig(cfd, SIGKILL, NULL));
     CHECK(waitpid(c, &st, 0) == c);
     SHOW(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+
+    /* a /proc/[pid] directory's fd is a pidfd for pidfd_send_signal; a task/[tid] one or another file is not */
+    int procfd = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    CHECK(send_sig(procfd, 0, NULL));
+    char tpath[64];
+    snprintf(tpath, sizeof tpath, "/proc/self/task/%d", (int)syscall(SYS_gettid));
+    int taskfd = open(tpath, O_RDONLY | O_DIRECTORY);
+    CHECK(send_sig(taskfd, 0, NULL));
+    int statfd = open("/proc/self/status", O_RDONLY);
+    CHECK(send_sig(statfd, 0, NULL));
+    CHECK(syscall(SYS_pidfd_getfd, procfd, 0, 0));
     return 0;
 }

@@ -125,24 +125,24 @@ static class InfoSyscalls
     /// <summary>The live task a sched_* call names (0: the caller), or null (ESRCH).</summary>
     internal static Task? Named(Task t, int pid) => t.Named(pid) is { Zombie: false } p ? p : null;
 
+    /// <summary>sched_getaffinity: the size checks come first, then the pid (a negative one names no process: ESRCH,
+    /// which python's os.sched_getaffinity(-1) relies on to stop growing its buffer).</summary>
     static long GetAffinity(Task t, int pid, ulong len, ulong mask)
     {
-        if (pid < 0) return Err(Errno.EINVAL);
-        var target = Named(t, pid);
-        if (target == null) return Err(Errno.ESRCH);
         int cpus = SystemInfo.Cpus;
         ulong size = (ulong)((cpus + 63) / 64 * 8);
-        if (len < size || (len & 7) != 0) return Err(Errno.EINVAL);
+        if (len * 8 < (ulong)cpus || (len & 7) != 0) return Err(Errno.EINVAL);
+        var target = pid < 0 ? null : Named(t, pid);
+        if (target == null) return Err(Errno.ESRCH);
         return t.Mem.Write(mask, BitConverter.GetBytes(target.Affinity)[..(int)Math.Min(size, 8)]) ? (long)size : Err(Errno.EFAULT);
     }
 
     static long SetAffinity(Task t, int pid, ulong len, ulong mask)
     {
-        if (pid < 0) return Err(Errno.EINVAL);
-        var target = Named(t, pid);
-        if (target == null) return Err(Errno.ESRCH);
         var b = new byte[8];
         if (!t.Mem.Read(mask, b.AsSpan(0, (int)Math.Min(len, 8)))) return Err(Errno.EFAULT);
+        var target = pid < 0 ? null : Named(t, pid);
+        if (target == null) return Err(Errno.ESRCH);
         ulong want = BitConverter.ToUInt64(b) & SystemInfo.AllCpus;
         if (want == 0) return Err(Errno.EINVAL);
         if (!t.Creds.MayManage(target.Creds)) return Err(Errno.EPERM);

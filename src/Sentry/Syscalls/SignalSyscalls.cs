@@ -46,8 +46,14 @@ static class SignalSyscalls
     {
         if (flags != 0 || sig < 0 || sig > SignalState.NSig) return Err(Errno.EINVAL);
         using var pfRef = t.Fds.Borrow(fd);
-        if (pfRef.File is not FileSystems.Anon.PidFd pf) return Err(Errno.EBADF);
-        var p = pf.Target;
+        // A /proc/[pid] directory's fd names its process too (Linux's tgid_pidfd_to_pid).
+        var p = pfRef.File switch
+        {
+            FileSystems.Anon.PidFd pf => pf.Target,
+            { Inode: FileSystems.Proc.ProcPidDir { Process: { } proc } } => proc,
+            _ => null,
+        };
+        if (p == null) return Err(Errno.EBADF);
         byte[] info;
         if (infoAddr != 0)
         {

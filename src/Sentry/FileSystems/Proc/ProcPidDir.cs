@@ -20,11 +20,16 @@ public sealed class ProcPidDir : SynthDir
     }
 
     readonly Task _p;
+    readonly bool _thread;
     int _oomScoreAdj;
+
+    /// <summary>The process of a /proc/[pid] directory (not a task/[tid] one): pidfd_send_signal takes its fd as a pidfd.</summary>
+    public Task? Process => _thread ? null : _p;
 
     ProcPidDir(Task p, bool thread)
     {
         _p = p;
+        _thread = thread;
         Owner = OwnerOf(p);
         if (!thread) Add("task", Own(new SynthDir { Dynamic = _ => Threads(p) }));
         Add("fd", Own(new SynthDir { Perm = 0x140, Dynamic = _ => Fds(p) }));            // 0500
