@@ -5,7 +5,8 @@ namespace AppKernel.Tests.EndToEnd;
 
 /// <summary>
 /// The host-administration calls (modules, kexec, reboot, swap, accounting, the kernel log, port I/O, io_uring, bpf,
-/// file handles) answer as Linux answers a container without the capability, never ENOSYS. Sandbox only: natively,
+/// file handles) answer as Linux answers a container without the capability, and the calls Docker's default profile
+/// refuses (keyrings, perf, fanotify, userfaultfd, quotas, ustat, LDT, the new mount API) as it does; never ENOSYS. Sandbox only: natively,
 /// as root, several of these would act on the machine.
 /// </summary>
 public sealed class RefusedSyscallsTests : IDisposable
@@ -54,6 +55,27 @@ public sealed class RefusedSyscallsTests : IDisposable
             T("name_to_handle_at", syscall(SYS_name_to_handle_at, AT_FDCWD, "/", buf, &mid, 0));
             T("name_to_handle_at flags", syscall(SYS_name_to_handle_at, AT_FDCWD, "/", buf, &mid, 1));
             T("open_by_handle_at", syscall(SYS_open_by_handle_at, AT_FDCWD, buf, 0));
+            T("add_key", syscall(SYS_add_key, "user", "k", "v", 1, -3));
+            T("request_key", syscall(SYS_request_key, "user", "k", NULL, 0));
+            T("keyctl", syscall(SYS_keyctl, 0, -3, 0));
+            T("perf_event_open", syscall(SYS_perf_event_open, buf, 0, -1, -1, 0));
+            T("fanotify_init", syscall(SYS_fanotify_init, 0, 0));
+            T("fanotify_mark", syscall(SYS_fanotify_mark, 0, 0, 0, AT_FDCWD, "/"));
+            T("userfaultfd", syscall(SYS_userfaultfd, 0));
+            T("quotactl", syscall(SYS_quotactl, 0, NULL, 0, NULL));
+            T("quotactl_fd", syscall(SYS_quotactl_fd, 0, 0, 0, NULL));
+            T("ustat", syscall(SYS_ustat, 0, buf));
+            T("modify_ldt", syscall(SYS_modify_ldt, 1, buf, 16));
+            T("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
+            T("fsmount", syscall(SYS_fsmount, 0, 0, 0));
+            T("fsconfig", syscall(SYS_fsconfig, 0, 0, NULL, NULL, 0));
+            T("fspick", syscall(SYS_fspick, AT_FDCWD, "/", 0));
+            T("open_tree", syscall(SYS_open_tree, AT_FDCWD, "/", 0));
+            T("move_mount", syscall(SYS_move_mount, AT_FDCWD, "/", AT_FDCWD, "/tmp", 0));
+            T("mount_setattr", syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, NULL, 0));
+            T("landlock_create_ruleset", syscall(SYS_landlock_create_ruleset, NULL, 0, 1));
+            T("landlock_add_rule", syscall(SYS_landlock_add_rule, -1, 1, buf, 0));
+            T("landlock_restrict_self", syscall(SYS_landlock_restrict_self, -1, 0));
             return 0;
         }
         """;
@@ -69,7 +91,9 @@ public sealed class RefusedSyscallsTests : IDisposable
             .ToDictionary(l => l[..l.LastIndexOf(' ', l.LastIndexOf(' ') - 1)], l => l[(l.LastIndexOf(' ', l.LastIndexOf(' ') - 1) + 1)..]);
         string[] eperm = ["vhangup", "acct", "swapon", "swapoff", "reboot", "init_module", "finit_module", "delete_module",
             "kexec_load", "kexec_file_load", "bpf", "lookup_dcookie", "io_uring_setup", "syslog read", "iopl 3", "ioperm on",
-            "open_by_handle_at"];
+            "open_by_handle_at", "add_key", "request_key", "keyctl", "perf_event_open", "fanotify_init", "fanotify_mark",
+            "userfaultfd", "quotactl", "quotactl_fd", "ustat", "modify_ldt", "fsopen", "fsmount", "fsconfig", "fspick",
+            "open_tree", "move_mount", "mount_setattr"];
         foreach (var name in eperm) Assert.True(got[name] == "-1 EPERM", $"{name}: {got[name]}");
         Assert.Equal("-1 EBADF", got["io_uring_enter bad fd"]);
         Assert.Equal("-1 EOPNOTSUPP", got["io_uring_enter not a ring"]);
@@ -81,6 +105,8 @@ public sealed class RefusedSyscallsTests : IDisposable
         Assert.Equal("-1 EINVAL", got["ioperm range"]);
         Assert.Equal("-1 EOPNOTSUPP", got["name_to_handle_at"]);
         Assert.Equal("-1 EINVAL", got["name_to_handle_at flags"]);
+        foreach (var name in new[] { "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self" })
+            Assert.True(got[name] == "-1 EOPNOTSUPP", $"{name}: {got[name]}");
         Assert.DoesNotContain(File.ReadAllLines(log), l => l.Contains("unimplemented") || l.Contains("ENOSYS"));
     }
 }

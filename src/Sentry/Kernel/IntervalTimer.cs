@@ -15,6 +15,7 @@ public sealed class IntervalTimer
     /// <summary>(ns left, interval ns); (0, x) when disarmed.</summary>
     public (long Left, long Interval) Get()
     {
+        Poll();
         lock (this) return (_deadlineNs == 0 ? 0 : Math.Max(1, _deadlineNs - NowNs), _intervalNs);
     }
 
@@ -45,24 +46,41 @@ public sealed class IntervalTimer
     /// <summary>a + b for non-negative b, stopping at long.MaxValue (a guest may ask for a timer centuries away).</summary>
     public static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
 
+    /// <summary>The expirations due by now (0 if none), moving the deadline on; the caller holds the lock.</summary>
+    int DueLocked(long now)
+    {
+        if (_deadlineNs == 0 || now < _deadlineNs) return 0;
+        int n = 1;
+        if (_intervalNs > 0)
+        {
+            long late = now - _deadlineNs;
+            n += (int)Math.Min(late / _intervalNs, int.MaxValue - 1);
+            _deadlineNs = SaturatingAdd(_deadlineNs, (long)Math.Min((double)n * _intervalNs, long.MaxValue));
+        }
+        else _deadlineNs = 0;
+        return n;
+    }
+
+    /// <summary>
+    /// Fires what is due now. The host timer wakes at millisecond granularity, but Linux's expires on time: a timer
+    /// armed in the past, or for a few nanoseconds, has expired by the next read, poll or gettime. Those call this.
+    /// </summary>
+    public void Poll()
+    {
+        int n;
+        lock (this) n = DueLocked(NowNs);
+        if (n > 0) _fire(n);
+    }
+
     void Tick()
     {
         int n;
         lock (this)
         {
-            if (_deadlineNs == 0) return;
             long now = NowNs;
-            if (now < _deadlineNs) { _timer?.Change(Ms(_deadlineNs - now), Timeout.Infinite); return; }
-            n = 1;
-            if (_intervalNs > 0)
-            {
-                long late = now - _deadlineNs;
-                n += (int)Math.Min(late / _intervalNs, int.MaxValue - 1);
-                _deadlineNs = SaturatingAdd(_deadlineNs, (long)Math.Min((double)n * _intervalNs, long.MaxValue));
-                _timer?.Change(Ms(_deadlineNs - now), Timeout.Infinite);
-            }
-            else _deadlineNs = 0;
+            n = DueLocked(now);
+            if (_deadlineNs != 0) _timer?.Change(Ms(_deadlineNs - now), Timeout.Infinite);
         }
-        _fire(n);
+        if (n > 0) _fire(n);
     }
 }

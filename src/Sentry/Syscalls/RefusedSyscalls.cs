@@ -4,32 +4,37 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 namespace AppKernel.Sentry.Syscalls;
 
 /// <summary>
-/// Calls that administer the host (modules, kexec, reboot, swap, accounting, the kernel log, port I/O, io_uring,
-/// bpf, file handles): a container cannot make them on Linux either, so each answers as Linux does to a process
-/// without the capability — EPERM after the checks Linux makes first — never ENOSYS, and never reaches the host.
+/// Calls a container cannot make on Linux either, answered as Linux answers it, never ENOSYS, never reaching the
+/// host: those that administer the host (modules, kexec, reboot, swap, accounting, the kernel log, port I/O,
+/// io_uring, bpf, file handles) as to a process without the capability — EPERM after the checks Linux makes first —
+/// and those Docker's default seccomp profile refuses. SyscallStates lists them in the syscall table.
 /// </summary>
-static class RefusedSyscalls
+public static class RefusedSyscalls
 {
+    /// <summary>Host administration: EPERM as for a process without the capability.</summary>
+    public static readonly int[] HostAdministration = { Nr.vhangup, Nr.acct, Nr.swapon, Nr.swapoff, Nr.reboot,
+        Nr.init_module, Nr.finit_module, Nr.delete_module, Nr.kexec_load, Nr.kexec_file_load, Nr.lookup_dcookie, Nr.bpf,
+        Nr.open_by_handle_at, Nr.io_uring_setup };
+
+    /// <summary>What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): the kernel
+    /// keyrings, performance counters, fanotify, userfaultfd, quotas, the old ustat, LDT changes and the new mount API.
+    /// None is the sandbox's to emulate for now, and none may reach the host.</summary>
+    public static readonly int[] DockerRefused = { Nr.add_key, Nr.request_key, Nr.keyctl, Nr.perf_event_open,
+        Nr.fanotify_init, Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt,
+        Nr.open_tree, Nr.move_mount, Nr.fsopen, Nr.fsconfig, Nr.fsmount, Nr.fspick, Nr.mount_setattr };
+
+    /// <summary>Landlock answers EOPNOTSUPP, as a kernel built with it but booted without it in its LSM list.</summary>
+    public static readonly int[] Landlock = { Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self };
+
     const int SYSLOG_ACTION_CLOSE = 0, SYSLOG_ACTION_OPEN = 1;
     const int AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
     const ulong IO_BITMAP_BITS = 65536;
 
     public static void Register(SyscallHandler?[] t)
     {
-        foreach (var nr in new[] { Nr.vhangup, Nr.acct, Nr.swapon, Nr.swapoff, Nr.reboot, Nr.init_module,
-                     Nr.finit_module, Nr.delete_module, Nr.kexec_load, Nr.kexec_file_load, Nr.lookup_dcookie, Nr.bpf,
-                     Nr.open_by_handle_at, Nr.io_uring_setup })
-            t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
-        // What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): the kernel
-        // keyrings, performance counters, fanotify, userfaultfd, quotas, the old ustat, LDT changes and the new
-        // mount API. None is the sandbox's to emulate for now, and none may reach the host.
-        foreach (var nr in new[] { Nr.add_key, Nr.request_key, Nr.keyctl, Nr.perf_event_open, Nr.fanotify_init,
-                     Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt,
-                     Nr.open_tree, Nr.move_mount, Nr.fsopen, Nr.fsconfig, Nr.fsmount, Nr.fspick, Nr.mount_setattr })
-            t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
-        // Landlock answers as a kernel built with it but booted without it in its LSM list.
-        foreach (var nr in new[] { Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self })
-            t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EOPNOTSUPP);
+        foreach (var nr in HostAdministration) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
+        foreach (var nr in DockerRefused) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
+        foreach (var nr in Landlock) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EOPNOTSUPP);
         // The log: open and close are no-ops anyone may do; reading it needs CAP_SYSLOG (dmesg_restrict).
         t[Nr.syslog] = (_, type, _, _, _, _, _) => (int)type is SYSLOG_ACTION_CLOSE or SYSLOG_ACTION_OPEN ? 0 : Err(Errno.EPERM);
         // Port I/O: lowering to level 0 or turning ports off is allowed, anything more needs CAP_SYS_RAWIO.

@@ -104,10 +104,21 @@ static class SelectSyscalls
                 for (int i = 0; i < 3; i++)
                     if (addrs[i] != 0 && words > 0 && !t.Mem.Write(addrs[i], System.Runtime.InteropServices.MemoryMarshal.AsBytes(outSets[i].AsSpan())))
                         return Err(Errno.EFAULT);
+                WriteRemaining(t, timeAddr, nanos, deadline);
                 return ready;
             }
-            if (!poller.Wait(t, deadline)) return Err(Errno.EINTR);
+            if (!poller.Wait(t, deadline)) { WriteRemaining(t, timeAddr, nanos, deadline); return Err(Errno.EINTR); }
         }
+    }
+
+    /// <summary>select and pselect6 write back the time not slept, as Linux's poll_select_finish (a timeout in
+    /// read-only memory is left as it was, without failing the call).</summary>
+    static void WriteRemaining(Task t, ulong timeAddr, bool nanos, Deadline deadline)
+    {
+        if (timeAddr == 0 || deadline.IsNone) return;
+        long left = Math.Max(0, deadline.Ns - Deadline.NowNs);
+        if (nanos) t.Mem.Write(timeAddr, new Timespec { Sec = left / 1_000_000_000, Nsec = left % 1_000_000_000 });
+        else t.Mem.Write(timeAddr, new Timeval { Sec = left / 1_000_000_000, Usec = left % 1_000_000_000 / 1000 });
     }
 
     static bool Asked(ulong[][] sets, int fd) =>

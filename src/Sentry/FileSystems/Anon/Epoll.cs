@@ -14,6 +14,8 @@ public sealed class Epoll : FileDescription
     public const uint EPOLLIN = 1, EPOLLPRI = 2, EPOLLOUT = 4, EPOLLERR = 8, EPOLLHUP = 0x10, EPOLLRDNORM = 0x40,
         EPOLLWRNORM = 0x100, EPOLLRDHUP = 0x2000, EPOLLEXCLUSIVE = 1u << 28, EPOLLWAKEUP = 1u << 29,
         EPOLLONESHOT = 1u << 30, EPOLLET = 1u << 31;
+    /// <summary>What EPOLLEXCLUSIVE may come with (Linux's EPOLLEXCLUSIVE_OK_BITS).</summary>
+    const uint ExclusiveOk = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     /// <summary>Linux's EP_MAX_NESTS: how deep epoll instances may watch each other.</summary>
     const int MaxNests = 4;
@@ -57,8 +59,12 @@ public sealed class Epoll : FileDescription
 
     public Errno Ctl(int op, int fd, FileDescription file, uint events, ulong data)
     {
-        if (file == this) return Errno.EINVAL;
         if (file.Inode != null && (InodeMode.IsReg(file.Inode.Mode) || file.Inode.IsDir)) return Errno.EPERM; // always ready: Linux refuses them
+        if (file == this) return Errno.EINVAL;
+        // EPOLLEXCLUSIVE joins the wait queue at ADD: never with MOD, nor with other bits, nor on an epoll instance.
+        if (op != EPOLL_CTL_DEL && (events & EPOLLEXCLUSIVE) != 0 &&
+            (op == EPOLL_CTL_MOD || file is Epoll || (events & ~ExclusiveOk) != 0))
+            return Errno.EINVAL;
         if (op == EPOLL_CTL_ADD && file is Epoll inner && (inner.Reaches(this, 1) || inner.Depth(1) + 1 > MaxNests))
             return Errno.ELOOP;
         Errno result;

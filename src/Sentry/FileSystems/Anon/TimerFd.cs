@@ -31,6 +31,7 @@ public sealed class TimerFd : FileDescription
         lock (this)
         {
             bool interrupted = false;
+            _timer.Poll();
             while (_expirations == 0)
             {
                 if ((Flags & OpenFlags.O_NONBLOCK) != 0) return -(long)Errno.EAGAIN;
@@ -51,6 +52,7 @@ public sealed class TimerFd : FileDescription
 
     public override short Readiness(short events)
     {
+        _timer.Poll();
         lock (this) return _expirations > 0 ? (short)(events & (POLLIN | POLLRDNORM)) : (short)0;
     }
 

@@ -8,6 +8,8 @@ namespace AppKernel.Sentry.FileSystems.Pipe;
 public sealed class PipeBuffer
 {
     public const int PipeBuf = 4096;
+    /// <summary>/proc/sys/fs/pipe-max-size: the largest capacity F_SETPIPE_SZ gives without CAP_SYS_RESOURCE.</summary>
+    public const int PipeMaxSize = 1 << 20;
     readonly ByteQueue _q = new(65536);
     public int Readers, Writers;
     public readonly PipeInode Inode = new();
@@ -24,8 +26,10 @@ public sealed class PipeBuffer
 
     public long SetCapacity(long size)
     {
-        // 0 rounds up to one page, as Linux's round_pipe_size.
-        if (size < 0 || size > 1 << 20) return -(long)Errno.EINVAL;
+        // 0 rounds up to one page, as Linux's round_pipe_size; past 2 GiB (a negative int) nothing rounds: EINVAL.
+        // Past pipe-max-size needs CAP_SYS_RESOURCE, which a container lacks (Docker's, this host's root): EPERM.
+        if (size < 0 || size > 1L << 31) return -(long)Errno.EINVAL;
+        if (size > PipeMaxSize) return -(long)Errno.EPERM;
         int cap = 4096;
         while (cap < size) cap <<= 1;
         lock (this)
@@ -44,8 +48,9 @@ public sealed class PipeBuffer
             short r = 0;
             if (writer)
             {
+                // Room is reported even with no reader left (the write will fail with EPIPE), as Linux's pipe_poll.
+                if (_q.Free >= PipeBuf) r |= (short)(events & (FileDescription.POLLOUT | FileDescription.POLLWRNORM));
                 if (Readers == 0) r |= FileDescription.POLLERR;
-                else if (_q.Free >= PipeBuf) r |= (short)(events & (FileDescription.POLLOUT | FileDescription.POLLWRNORM));
             }
             else
             {
