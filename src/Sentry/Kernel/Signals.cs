@@ -17,7 +17,7 @@ public sealed partial class Task
         SIGVTALRM = 26, SIGPROF = 27, SIGWINCH = 28, SIGIO = 29, SIGSYS = 31;
     public const int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_SIGIO = -5, SI_TKILL = -6;
     const ulong SIG_DFL = 0, SIG_IGN = 1;
-    const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
+    const ulong SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
         SA_RESETHAND = 0x80000000, SA_RESTORER = 0x04000000;
 
     /// <summary>What a blocking syscall returns when a signal interrupts it: restarted after the handler when it

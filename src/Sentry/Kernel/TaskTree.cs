@@ -325,8 +325,15 @@ public sealed partial class Task
         old.Signals.DropOwn();
     }
 
+    /// <summary>Whether this process has exec'd since fork: its parent may no longer move it to another group.</summary>
+    bool _execed;
+
     /// <summary>exec succeeded: a vfork parent may go on.</summary>
-    public void ExecDone() => _vforkDone?.Set();
+    public void ExecDone()
+    {
+        _execed = true;
+        _vforkDone?.Set();
+    }
 
     /// <summary>The end of Run: become a zombie for the parent to reap; children go to pid 1.</summary>
     void ExitTree()
@@ -353,8 +360,17 @@ public sealed partial class Task
             _gone = true;
             if (Parent != null && !Parent._gone)
             {
-                Zombie = true;
-                if (ExitSignal is > 0 and <= 64)
+                // A parent ignoring SIGCHLD, or with SA_NOCLDWAIT, never sees a zombie: the child is reaped at once
+                // (its wait ends in ECHILD), and only a handler still hears of it (Linux's do_notify_parent).
+                var act = Parent.Signals.Actions[SIGCHLD];
+                bool autoreap = ExitSignal == SIGCHLD && (act.Handler == SIG_IGN || (act.Flags & SA_NOCLDWAIT) != 0);
+                if (autoreap)
+                {
+                    Parent._children.Remove(this);
+                    Kernel.Unregister(this);
+                }
+                else Zombie = true;
+                if (ExitSignal is > 0 and <= 64 && !(autoreap && act.Handler == SIG_IGN))
                 {
                     var info = UserInfo(ExitSignal, ExitReport.Code, Tgid, Creds.Uid, ExitReport.Status);
                     Parent.SendSignal(ExitSignal, info);
@@ -469,8 +485,13 @@ public sealed partial class Task
         {
             var target = pid == 0 || pid == Tgid ? this : Group.Leader._children.Find(c => c.Tgid == pid);
             if (target == null) return Errno.ESRCH;
+            if (target != this)
+            {
+                // A child: in our session, and only until it has exec'd (Linux's PF_FORKNOEXEC).
+                if (target.Sid != Sid) return Errno.EPERM;
+                if (target._execed) return Errno.EACCES;
+            }
             if (target.Sid == target.Tgid) return Errno.EPERM; // a session leader stays in its group
-            if (target.Sid != Sid) return Errno.EPERM;
             if (pgid == 0) pgid = target.Tgid;
             if (pgid != target.Tgid && !Kernel.Tasks().Exists(p => p.Pgid == pgid && p.Sid == Sid)) return Errno.EPERM;
             target.Pgid = pgid;
