@@ -21,6 +21,9 @@ public sealed class Vma
     public bool MayWrite = true;
     /// <summary>"[heap]", "[stack]" or null.</summary>
     public string? Name;
+    /// <summary>The System V shared memory segment this mapping attaches (shmat), or null. Such mappings never
+    /// merge (Linux's shm VMAs have a close operation), and each counts as one attach.</summary>
+    public ISharedSegment? Shm;
 
     public ulong Length => End - Start;
 
@@ -30,6 +33,12 @@ public sealed class Vma
     public bool Committed => !NoReserve && (Prot & Prot.Write) != 0 && !(Shared && File != null);
 
     public override string ToString() => $"{Start:x}-{End:x} {Prot}";
+}
+
+/// <summary>A System V shared memory segment as the memory manager sees it: told when mappings of it come and go.</summary>
+public interface ISharedSegment
+{
+    void Attached(int delta, int pid);
 }
 
 public sealed record MappedFile(string Path, ulong Dev, ulong Ino);

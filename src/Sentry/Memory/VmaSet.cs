@@ -80,7 +80,7 @@ public sealed class VmaSet
     }
 
     static bool Mergeable(Vma a, Vma b) =>
-        a.End == b.Start && a.Prot == b.Prot && a.Shared == b.Shared && a.NoReserve == b.NoReserve &&
+        a.End == b.Start && a.Shm == null && b.Shm == null && a.Prot == b.Prot && a.Shared == b.Shared && a.NoReserve == b.NoReserve &&
         a.Name == b.Name && Equals(a.File, b.File) && Equals(a.ShareKey, b.ShareKey) && a.MayWrite == b.MayWrite &&
         (a.File == null && a.ShareKey == null || a.Offset + a.Length == b.Offset);
 

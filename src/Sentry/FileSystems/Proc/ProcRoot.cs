@@ -28,6 +28,10 @@ public sealed class ProcRoot : SynthDir
         Add("filesystems", new SynthFile("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\n"));
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
+        Add("sysvipc", new SynthDir()
+            .Add("shm", new SynthFile(_ => SysvIpcFiles.Shm(k)))
+            .Add("sem", new SynthFile(_ => SysvIpcFiles.Sem(k)))
+            .Add("msg", new SynthFile(_ => SysvIpcFiles.Msg(k))));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
                 .Add("hostname", Sysctl(_ => k.Options.Hostname + "\n"))
@@ -43,9 +47,13 @@ public sealed class ProcRoot : SynthDir
                 .Add("overflowgid", Sysctl("65534\n"))
                 // Guests are laid out at fixed addresses (PIE at 0x555555554000, mmap below the stack).
                 .Add("randomize_va_space", Sysctl("0\n"))
-                .Add("shmmax", Sysctl("18446744073692774399\n"))
-                .Add("shmall", Sysctl("18446744073692774399\n"))
-                .Add("shmmni", Sysctl("4096\n"))
+                .Add("shmmax", Sysctl($"{Ipc.ShmRegistry.ShmMax}\n"))
+                .Add("shmall", Sysctl($"{Ipc.ShmRegistry.ShmAll}\n"))
+                .Add("shmmni", Sysctl($"{Ipc.ShmRegistry.ShmMni}\n"))
+                .Add("sem", Sysctl(SysvIpcFiles.SemLimits))
+                .Add("msgmax", Sysctl($"{Ipc.MsgRegistry.MsgMax}\n"))
+                .Add("msgmnb", Sysctl($"{Ipc.MsgRegistry.MsgMnb}\n"))
+                .Add("msgmni", Sysctl($"{Ipc.MsgRegistry.MsgMni}\n"))
                 .Add("random", new SynthDir()
                     .Add("boot_id", Sysctl(Guid.NewGuid() + "\n"))
                     .Add("uuid", Sysctl(_ => Guid.NewGuid() + "\n"))
