@@ -14,6 +14,7 @@ namespace AppKernel.Sentry.Kernel;
 //   Kernel.TreeLock (process tree, wait4)
 //   → a thread group's / task's signal queue (Signals.Queue)
 //   → a MemoryManager (lock (mm): VMAs, the stub's address space)
+//   → a System V IPC registry (Ipc: shm, sem, msg — a segment's attach count changes under the mm's lock) → its waiter
 //   → FutexTable bucket (two buckets: lower index first) → FutexTable.Waiter
 //   → a file's own lock (pipe buffer, eventfd, timerfd, epoll interest list, FileLocks of an inode, a terminal's Gate)
 //   → Kernel.LockWaits (the POSIX lock deadlock graph)
