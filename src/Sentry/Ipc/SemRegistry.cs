@@ -66,9 +66,9 @@ public sealed class SemRegistry
         {
             var op = ops[i];
             int cur = s.Values[op.Num];
-            if (op.Op == 0 && cur != 0) { blocking = i; result = (op.Flg & IpcNamespace.IPC_NOWAIT) != 0 ? -(long)Errno.EAGAIN : 1; break; }
+            if (op.Op == 0 && cur != 0) { blocking = i; result = (op.Flg & SysvIpc.IPC_NOWAIT) != 0 ? -(long)Errno.EAGAIN : 1; break; }
             int next = cur + op.Op;
-            if (next < 0) { blocking = i; result = (op.Flg & IpcNamespace.IPC_NOWAIT) != 0 ? -(long)Errno.EAGAIN : 1; break; }
+            if (next < 0) { blocking = i; result = (op.Flg & SysvIpc.IPC_NOWAIT) != 0 ? -(long)Errno.EAGAIN : 1; break; }
             if (next > SemVmx) { result = -(long)Errno.ERANGE; break; }
             if ((op.Flg & SEM_UNDO) != 0)
             {

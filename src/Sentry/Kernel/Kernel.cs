@@ -40,7 +40,7 @@ public sealed class Kernel
     /// <summary>Sockets: the families, the abstract Unix names, the interfaces.</summary>
     public Net.NetStack Net { get; } = new();
     /// <summary>System V shared memory, semaphores and message queues (segments live in the memfd file system).</summary>
-    public AppKernel.Sentry.Ipc.IpcNamespace Ipc { get; }
+    public Ipc.SysvIpc SysvIpc { get; }
 
     public const string Release = "6.1.0-appkernel";
     public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";
@@ -66,7 +66,7 @@ public sealed class Kernel
     {
         Options = options;
         Log = log;
-        Ipc = new AppKernel.Sentry.Ipc.IpcNamespace(MemfdMount);
+        SysvIpc = new Ipc.SysvIpc(MemfdMount);
         var root = options.Root == RootMode.Overlay ? TmpfsFs.Overlay(rootFs) : rootFs;
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly));

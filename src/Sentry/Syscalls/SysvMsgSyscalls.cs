@@ -26,8 +26,8 @@ static class SysvMsgSyscalls
 
     static long Msgget(Task t, int key, int flg)
     {
-        var reg = t.Kernel.Ipc.Msg;
-        lock (reg) return IpcNamespace.Get(t, reg.Ids, key, flg, null, () => reg.Create(t, key, flg));
+        var reg = t.SysvIpc.Msg;
+        lock (reg) return SysvIpc.Get(t, reg.Ids, key, flg, null, () => reg.Create(t, key, flg));
     }
 
     static long Msgsnd(Task t, int msqid, ulong msgp, ulong msgsz, int flg)
@@ -37,7 +37,7 @@ static class SysvMsgSyscalls
         if (mtype < 1) return Err(Errno.EINVAL);
         var text = new byte[msgsz];
         if (!t.Mem.Read(msgp + sizeof(long), text)) return Err(Errno.EFAULT);
-        var reg = t.Kernel.Ipc.Msg;
+        var reg = t.SysvIpc.Msg;
         MsgQueue q;
         lock (reg)
         {
@@ -63,7 +63,7 @@ static class SysvMsgSyscalls
                     q.WakeAll();
                     return 0;
                 }
-                if ((flg & IpcNamespace.IPC_NOWAIT) != 0) return Err(Errno.EAGAIN);
+                if ((flg & SysvIpc.IPC_NOWAIT) != 0) return Err(Errno.EAGAIN);
                 w = new IpcWaiter();
                 q.Waiters.Add(w);
             }
@@ -80,14 +80,14 @@ static class SysvMsgSyscalls
     static long Msgrcv(Task t, int msqid, ulong msgp, ulong bufsz, long msgtyp, int flg)
     {
         if (msqid < 0 || (long)bufsz < 0) return Err(Errno.EINVAL);
-        if ((flg & MSG_COPY) != 0 && ((flg & MSG_EXCEPT) != 0 || (flg & IpcNamespace.IPC_NOWAIT) == 0)) return Err(Errno.EINVAL);
+        if ((flg & MSG_COPY) != 0 && ((flg & MSG_EXCEPT) != 0 || (flg & SysvIpc.IPC_NOWAIT) == 0)) return Err(Errno.EINVAL);
         Search mode;
         if ((flg & MSG_COPY) != 0) mode = Search.Number;
         else if (msgtyp == 0) mode = Search.Any;
         else if (msgtyp < 0) { msgtyp = msgtyp == long.MinValue ? long.MaxValue : -msgtyp; mode = Search.LessEqual; }
         else mode = (flg & MSG_EXCEPT) != 0 ? Search.NotEqual : Search.Equal;
 
-        var reg = t.Kernel.Ipc.Msg;
+        var reg = t.SysvIpc.Msg;
         MsgQueue q;
         lock (reg)
         {
@@ -123,7 +123,7 @@ static class SysvMsgSyscalls
                     q.WakeAll();
                     break;
                 }
-                if ((flg & IpcNamespace.IPC_NOWAIT) != 0) return Err(Errno.ENOMSG);
+                if ((flg & SysvIpc.IPC_NOWAIT) != 0) return Err(Errno.ENOMSG);
                 w = new IpcWaiter();
                 q.Waiters.Add(w);
             }
@@ -169,10 +169,10 @@ static class SysvMsgSyscalls
     static long Msgctl(Task t, int msqid, int cmd, ulong buf)
     {
         if (msqid < 0 || cmd < 0) return Err(Errno.EINVAL);
-        var reg = t.Kernel.Ipc.Msg;
+        var reg = t.SysvIpc.Msg;
         switch (cmd)
         {
-            case IpcNamespace.IPC_INFO or MSG_INFO:
+            case SysvIpc.IPC_INFO or MSG_INFO:
             {
                 MsgInfo info;
                 int maxIdx;
@@ -190,13 +190,13 @@ static class SysvMsgSyscalls
                 }
                 return t.Mem.Write(buf, info) ? Math.Max(maxIdx, 0) : Err(Errno.EFAULT);
             }
-            case IpcNamespace.IPC_STAT or MSG_STAT or MSG_STAT_ANY:
+            case SysvIpc.IPC_STAT or MSG_STAT or MSG_STAT_ANY:
             {
                 MsqidDs ds;
                 long ret;
                 lock (reg)
                 {
-                    var q = cmd == IpcNamespace.IPC_STAT ? reg.Ids.ById(msqid) : reg.Ids.ByIndex(msqid);
+                    var q = cmd == SysvIpc.IPC_STAT ? reg.Ids.ById(msqid) : reg.Ids.ByIndex(msqid);
                     if (q == null) return Err(Errno.EINVAL);
                     if (cmd != MSG_STAT_ANY && !q.MayAccess(t, IpcObject.S_IRUGO)) return Err(Errno.EACCES);
                     ds = new MsqidDs
@@ -204,20 +204,20 @@ static class SysvMsgSyscalls
                         Perm = q.Perm(), Stime = q.Stime, Rtime = q.Rtime, Ctime = q.Ctime, Cbytes = q.Cbytes,
                         Qnum = (ulong)q.Messages.Count, Qbytes = q.Qbytes, Lspid = q.Lspid, Lrpid = q.Lrpid,
                     };
-                    ret = cmd == IpcNamespace.IPC_STAT ? 0 : q.Id;
+                    ret = cmd == SysvIpc.IPC_STAT ? 0 : q.Id;
                 }
                 return t.Mem.Write(buf, ds) ? ret : Err(Errno.EFAULT);
             }
-            case IpcNamespace.IPC_SET or IpcNamespace.IPC_RMID:
+            case SysvIpc.IPC_SET or SysvIpc.IPC_RMID:
             {
                 MsqidDs ds = default;
-                if (cmd == IpcNamespace.IPC_SET && !t.Mem.Read(buf, out ds)) return Err(Errno.EFAULT);
+                if (cmd == SysvIpc.IPC_SET && !t.Mem.Read(buf, out ds)) return Err(Errno.EFAULT);
                 lock (reg)
                 {
                     var q = reg.Ids.ById(msqid);
                     if (q == null) return Err(Errno.EINVAL);
                     if (!q.MayControl(t)) return Err(Errno.EPERM);
-                    if (cmd == IpcNamespace.IPC_RMID) { reg.Remove(q); return 0; }
+                    if (cmd == SysvIpc.IPC_RMID) { reg.Remove(q); return 0; }
                     if (ds.Qbytes > MsgRegistry.MsgMnb && !t.Creds.Has(Credentials.CAP_SYS_RESOURCE)) return Err(Errno.EPERM);
                     var e = q.UpdatePerm(ds.Perm);
                     if (e != Errno.None) return Err(e);

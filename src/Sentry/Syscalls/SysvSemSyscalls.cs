@@ -26,9 +26,9 @@ static class SysvSemSyscalls
     static long Semget(Task t, int key, int nsems, int flg)
     {
         if (nsems < 0 || nsems > SemRegistry.SemMsl) return Err(Errno.EINVAL);
-        var reg = t.Kernel.Ipc.Sem;
+        var reg = t.SysvIpc.Sem;
         lock (reg)
-            return IpcNamespace.Get(t, reg.Ids, key, flg, s => nsems > s.Count ? Errno.EINVAL : Errno.None,
+            return SysvIpc.Get(t, reg.Ids, key, flg, s => nsems > s.Count ? Errno.EINVAL : Errno.None,
                 () => reg.Create(t, key, flg, nsems));
     }
 
@@ -54,7 +54,7 @@ static class SysvSemSyscalls
             if ((op.Flg & SemRegistry.SEM_UNDO) != 0) undos = true;
             if (op.Op != 0) alter = true;
         }
-        var reg = t.Kernel.Ipc.Sem;
+        var reg = t.SysvIpc.Sem;
         SemWaiter w;
         SemSet s;
         lock (reg)
@@ -96,10 +96,10 @@ static class SysvSemSyscalls
     static long Semctl(Task t, int semid, int num, int cmd, ulong arg)
     {
         if (semid < 0) return Err(Errno.EINVAL);
-        var reg = t.Kernel.Ipc.Sem;
+        var reg = t.SysvIpc.Sem;
         switch (cmd)
         {
-            case IpcNamespace.IPC_INFO or SEM_INFO:
+            case SysvIpc.IPC_INFO or SEM_INFO:
             {
                 SemInfo info;
                 int maxIdx;
@@ -118,17 +118,17 @@ static class SysvSemSyscalls
                 if (!t.Mem.Write(arg, info)) return Err(Errno.EFAULT);
                 return Math.Max(maxIdx, 0);
             }
-            case IpcNamespace.IPC_STAT or SEM_STAT or SEM_STAT_ANY:
+            case SysvIpc.IPC_STAT or SEM_STAT or SEM_STAT_ANY:
             {
                 SemidDs ds;
                 long ret;
                 lock (reg)
                 {
-                    var s = cmd == IpcNamespace.IPC_STAT ? reg.Ids.ById(semid) : reg.Ids.ByIndex(semid);
+                    var s = cmd == SysvIpc.IPC_STAT ? reg.Ids.ById(semid) : reg.Ids.ByIndex(semid);
                     if (s == null) return Err(Errno.EINVAL);
                     if (cmd != SEM_STAT_ANY && !s.MayAccess(t, IpcObject.S_IRUGO)) return Err(Errno.EACCES);
                     ds = new SemidDs { Perm = s.Perm(), Otime = s.Otime, Ctime = s.Ctime, Nsems = (ulong)s.Count };
-                    ret = cmd == IpcNamespace.IPC_STAT ? 0 : s.Id;
+                    ret = cmd == SysvIpc.IPC_STAT ? 0 : s.Id;
                 }
                 return t.Mem.Write(arg, ds) ? ret : Err(Errno.EFAULT);
             }
@@ -152,16 +152,16 @@ static class SysvSemSyscalls
                     return 0;
                 }
             }
-            case IpcNamespace.IPC_SET or IpcNamespace.IPC_RMID:
+            case SysvIpc.IPC_SET or SysvIpc.IPC_RMID:
             {
                 SemidDs ds = default;
-                if (cmd == IpcNamespace.IPC_SET && !t.Mem.Read(arg, out ds)) return Err(Errno.EFAULT);
+                if (cmd == SysvIpc.IPC_SET && !t.Mem.Read(arg, out ds)) return Err(Errno.EFAULT);
                 lock (reg)
                 {
                     var s = reg.Ids.ById(semid);
                     if (s == null) return Err(Errno.EINVAL);
                     if (!s.MayControl(t)) return Err(Errno.EPERM);
-                    if (cmd == IpcNamespace.IPC_RMID) { reg.Remove(s); return 0; }
+                    if (cmd == SysvIpc.IPC_RMID) { reg.Remove(s); return 0; }
                     return Err(s.UpdatePerm(ds.Perm));
                 }
             }

@@ -27,9 +27,9 @@ static class SysvShmSyscalls
 
     static long Shmget(Task t, int key, ulong size, int flg)
     {
-        var reg = t.Kernel.Ipc.Shm;
+        var reg = t.SysvIpc.Shm;
         lock (reg)
-            return IpcNamespace.Get(t, reg.Ids, key, flg, s => s.Size < size ? Errno.EINVAL : Errno.None,
+            return SysvIpc.Get(t, reg.Ids, key, flg, s => s.Size < size ? Errno.EINVAL : Errno.None,
                 () => reg.Create(t, key, flg, size));
     }
 
@@ -54,7 +54,7 @@ static class SysvShmSyscalls
         int access = rdonly ? IpcObject.S_IRUGO : IpcObject.S_IRUGO | IpcObject.S_IWUGO;
         if ((flg & SHM_EXEC) != 0) { prot |= MemoryManager.PROT_EXEC; access |= S_IXUGO; }
 
-        var reg = t.Kernel.Ipc.Shm;
+        var reg = t.SysvIpc.Shm;
         ShmSegment seg;
         lock (reg)
         {
@@ -123,10 +123,10 @@ static class SysvShmSyscalls
     static long Shmctl(Task t, int shmid, int cmd, ulong buf)
     {
         if (cmd < 0 || shmid < 0) return Err(Errno.EINVAL);
-        var reg = t.Kernel.Ipc.Shm;
+        var reg = t.SysvIpc.Shm;
         switch (cmd)
         {
-            case IpcNamespace.IPC_INFO:
+            case SysvIpc.IPC_INFO:
             {
                 int maxIdx;
                 lock (reg) maxIdx = reg.Ids.MaxIdx;
@@ -148,13 +148,13 @@ static class SysvShmSyscalls
                 }
                 return t.Mem.Write(buf, info) ? Math.Max(maxIdx, 0) : Err(Errno.EFAULT);
             }
-            case IpcNamespace.IPC_STAT or SHM_STAT or SHM_STAT_ANY:
+            case SysvIpc.IPC_STAT or SHM_STAT or SHM_STAT_ANY:
             {
                 ShmidDs ds;
                 long ret;
                 lock (reg)
                 {
-                    var s = cmd == IpcNamespace.IPC_STAT ? reg.Ids.ById(shmid) : reg.Ids.ByIndex(shmid);
+                    var s = cmd == SysvIpc.IPC_STAT ? reg.Ids.ById(shmid) : reg.Ids.ByIndex(shmid);
                     if (s == null) return Err(Errno.EINVAL);
                     if (cmd != SHM_STAT_ANY && !s.MayAccess(t, IpcObject.S_IRUGO)) return Err(Errno.EACCES);
                     ds = new ShmidDs
@@ -162,20 +162,20 @@ static class SysvShmSyscalls
                         Perm = s.Perm(), Segsz = s.Size, Atime = s.Atime, Dtime = s.Dtime, Ctime = s.Ctime,
                         Cpid = s.Cpid, Lpid = s.Lpid, Nattch = (ulong)s.Nattch,
                     };
-                    ret = cmd == IpcNamespace.IPC_STAT ? 0 : s.Id;
+                    ret = cmd == SysvIpc.IPC_STAT ? 0 : s.Id;
                 }
                 return t.Mem.Write(buf, ds) ? ret : Err(Errno.EFAULT);
             }
-            case IpcNamespace.IPC_SET or IpcNamespace.IPC_RMID:
+            case SysvIpc.IPC_SET or SysvIpc.IPC_RMID:
             {
                 ShmidDs ds = default;
-                if (cmd == IpcNamespace.IPC_SET && !t.Mem.Read(buf, out ds)) return Err(Errno.EFAULT);
+                if (cmd == SysvIpc.IPC_SET && !t.Mem.Read(buf, out ds)) return Err(Errno.EFAULT);
                 lock (reg)
                 {
                     var s = reg.Ids.ById(shmid);
                     if (s == null) return Err(Errno.EINVAL);
                     if (!s.MayControl(t)) return Err(Errno.EPERM);
-                    if (cmd == IpcNamespace.IPC_RMID) { reg.Remove(s); return 0; }
+                    if (cmd == SysvIpc.IPC_RMID) { reg.Remove(s); return 0; }
                     return Err(s.UpdatePerm(ds.Perm));
                 }
             }

@@ -29,9 +29,9 @@ public sealed class ProcRoot : SynthDir
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
         Add("sysvipc", new SynthDir()
-            .Add("shm", new SynthFile(_ => SysvIpcFiles.Shm(k)))
-            .Add("sem", new SynthFile(_ => SysvIpcFiles.Sem(k)))
-            .Add("msg", new SynthFile(_ => SysvIpcFiles.Msg(k))));
+            .Add("shm", new SynthFile(t => SysvIpcFiles.Shm(t.SysvIpc)))
+            .Add("sem", new SynthFile(t => SysvIpcFiles.Sem(t.SysvIpc)))
+            .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc))));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
                 .Add("hostname", Sysctl(_ => k.Options.Hostname + "\n"))

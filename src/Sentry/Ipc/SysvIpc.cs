@@ -3,16 +3,17 @@ using AppKernel.Sentry.Kernel;
 namespace AppKernel.Sentry.Ipc;
 
 /// <summary>
-/// The System V IPC objects one sandbox shares (Linux's ipc_namespace): shared memory segments, semaphore sets and
-/// message queues, each kind with its own ids, lock and limits. The Kernel holds one; an IPC namespace would be another.
+/// The System V IPC objects of one IPC namespace (the System V part of Linux's ipc_namespace): shared memory
+/// segments, semaphore sets and message queues, each kind with its own ids, lock and limits. The Kernel holds the
+/// sandbox's (tasks reach it through Task.SysvIpc); another IPC namespace would hold another.
 /// </summary>
-public sealed class IpcNamespace
+public sealed class SysvIpc
 {
     public ShmRegistry Shm { get; }
     public SemRegistry Sem { get; } = new();
     public MsgRegistry Msg { get; } = new();
 
-    public IpcNamespace(Vfs.Mount memoryMount) => Shm = new ShmRegistry(memoryMount);
+    public SysvIpc(Vfs.Mount memoryMount) => Shm = new ShmRegistry(memoryMount);
 
     public const int IPC_CREAT = 0x200, IPC_EXCL = 0x400, IPC_NOWAIT = 0x800;
     public const int IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, IPC_INFO = 3;

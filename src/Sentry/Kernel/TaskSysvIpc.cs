@@ -1,9 +1,12 @@
 namespace AppKernel.Sentry.Kernel;
 
-/// <summary>A task's System V semaphore undo list (SEM_UNDO): shared by CLONE_SYSVSEM (threads), applied when the
-/// last task sharing it exits or unshares it.</summary>
+/// <summary>A task's System V IPC: the objects it sees, and its semaphore undo list (SEM_UNDO) — shared by
+/// CLONE_SYSVSEM (threads), applied when the last task sharing it exits or unshares it.</summary>
 public sealed partial class Task
 {
+    /// <summary>The System V IPC objects this task sees (its IPC namespace's; the one place to look them up).</summary>
+    public Ipc.SysvIpc SysvIpc => Kernel.SysvIpc;
+
     public const ulong CLONE_SYSVSEM = 0x40000;
 
     /// <summary>The undo list, null until a SEM_UNDO operation or a CLONE_SYSVSEM clone needs one.</summary>
@@ -23,6 +26,6 @@ public sealed partial class Task
     {
         var u = SemUndo;
         SemUndo = null;
-        if (u != null && Interlocked.Decrement(ref u.Users) == 0) Kernel.Ipc.Sem.ApplyUndo(u, Tgid);
+        if (u != null && Interlocked.Decrement(ref u.Users) == 0) SysvIpc.Sem.ApplyUndo(u, Tgid);
     }
 }
