@@ -37,6 +37,20 @@ public class SysvIpcTests
         Assert.Contains("default max size of queue (bytes) = 16384", r.Stdout);
     }
 
+    /// <summary>The sandbox's own limits: root may change them (the host's stay as they are), others may not.</summary>
+    [Fact]
+    public void SysctlsAreWritableByRootInTheSandbox()
+    {
+        var r = Sandboxed("/bin/sh", "-c",
+            "printf '250 32000 32 128' > /proc/sys/kernel/sem && echo 100 > /proc/sys/kernel/msgmax && cat /proc/sys/kernel/sem /proc/sys/kernel/msgmax; " +
+            "echo 40000 > /proc/sys/kernel/shmmni 2>/dev/null || echo refused; " +
+            "ipcs -l | grep -E 'ops per semop|max size of message'; " +
+            "su nobody -s /bin/sh -c 'echo 5 > /proc/sys/kernel/msgmax' 2>/dev/null || echo denied");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("250\t32000\t32\t128\n100\nrefused\nmax size of message (bytes) = 100\nmax ops per semop call = 32\ndenied\n", r.Stdout);
+        Assert.Equal("32000\t1024000000\t500\t32000", File.ReadAllText("/proc/sys/kernel/sem").Trim());
+    }
+
     [Fact]
     public void IpcrmRemovesWhatIpcmkMade()
     {

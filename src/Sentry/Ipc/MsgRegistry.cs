@@ -9,14 +9,16 @@ public sealed class MsgRegistry
         MsgMap = MsgMnb, MsgTql = MsgMnb;
 
     public readonly IpcIds<MsgQueue> Ids = new();
+    /// <summary>kernel.msgmax, msgmnb and msgmni: the defaults above until root writes the sysctl.</summary>
+    public int CtlMax = MsgMax, CtlMnb = MsgMnb, CtlMni = MsgMni;
     /// <summary>Messages and bytes in all queues (MSG_INFO's msgmap and msgtql).</summary>
     public long Messages, Bytes;
 
     /// <summary>msgget's newque. Caller holds the lock.</summary>
     public long Create(Task t, int key, int flags)
     {
-        var q = new MsgQueue(t, key, flags, MsgMnb);
-        var e = Ids.Add(q, MsgMni);
+        var q = new MsgQueue(t, key, flags, (ulong)CtlMnb);
+        var e = Ids.Add(q, CtlMni);
         return e != Errno.None ? -(long)e : q.Id;
     }
 

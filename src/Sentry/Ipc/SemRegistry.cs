@@ -15,6 +15,8 @@ public sealed class SemRegistry
     public const short SEM_UNDO = 0x1000;
 
     public readonly IpcIds<SemSet> Ids = new();
+    /// <summary>kernel.sem (SEMMSL, SEMMNS, SEMOPM, SEMMNI): the defaults above until root writes the sysctl.</summary>
+    public int CtlMsl = SemMsl, CtlMns = SemMns, CtlOpm = SemOpm, CtlMni = SemMni;
     /// <summary>Semaphores in all sets (used_sems).</summary>
     public int UsedSems;
 
@@ -22,9 +24,9 @@ public sealed class SemRegistry
     public long Create(Task t, int key, int flags, int nsems)
     {
         if (nsems == 0) return -(long)Errno.EINVAL;
-        if ((long)UsedSems + nsems > SemMns) return -(long)Errno.ENOSPC;
+        if ((long)UsedSems + nsems > CtlMns) return -(long)Errno.ENOSPC;
         var s = new SemSet(t, key, flags, nsems);
-        var e = Ids.Add(s, SemMni);
+        var e = Ids.Add(s, CtlMni);
         if (e != Errno.None) return -(long)e;
         UsedSems += nsems;
         return s.Id;

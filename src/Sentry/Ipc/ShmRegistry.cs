@@ -13,6 +13,9 @@ public sealed class ShmRegistry
     public const int ShmMni = 4096;
 
     public readonly IpcIds<ShmSegment> Ids = new();
+    /// <summary>kernel.shmmax, shmall and shmmni: the defaults above until root writes the sysctl.</summary>
+    public ulong CtlMax = ShmMax, CtlAll = ShmAll;
+    public int CtlMni = ShmMni;
     readonly Mount _memory;
     /// <summary>Pages of all segments (shm_tot).</summary>
     public ulong TotalPages;
@@ -22,17 +25,17 @@ public sealed class ShmRegistry
     /// <summary>shmget's newseg: the size rules, then a memory file of the size. Caller holds the lock.</summary>
     public long Create(Task t, int key, int flags, ulong size)
     {
-        if (size < ShmMin || size > ShmMax) return -(long)Errno.EINVAL;
+        if (size < ShmMin || size > CtlMax) return -(long)Errno.EINVAL;
         ulong pages = (size + MemoryManager.PageSize - 1) / MemoryManager.PageSize;
         if (pages * MemoryManager.PageSize < size) return -(long)Errno.ENOSPC;
-        if (TotalPages + pages < TotalPages || TotalPages + pages > ShmAll) return -(long)Errno.ENOSPC;
-        if (Ids.InUse >= ShmMni) return -(long)Errno.ENOSPC;
+        if (TotalPages + pages < TotalPages || TotalPages + pages > CtlAll) return -(long)Errno.ENOSPC;
+        if (Ids.InUse >= CtlMni) return -(long)Errno.ENOSPC;
         ((TmpfsDir)_memory.Root.Inode).CreateUnnamed(t, InodeMode.S_IFREG | 0x180, false, out var inode);
         var file = (TmpfsFile)inode!;
         var e = file.Truncate((long)Math.Min(size, long.MaxValue));
         if (e != Errno.None) return -(long)(e == Errno.EFBIG ? Errno.ENOSPC : e);
         var seg = new ShmSegment(t, this, key, flags, size, file);
-        e = Ids.Add(seg, ShmMni);
+        e = Ids.Add(seg, CtlMni);
         if (e != Errno.None) return -(long)e;
         TotalPages += pages;
         return seg.Id;

@@ -33,7 +33,7 @@ static class SysvMsgSyscalls
     static long Msgsnd(Task t, int msqid, ulong msgp, ulong msgsz, int flg)
     {
         if (!t.Mem.Read(msgp, out long mtype)) return Err(Errno.EFAULT);
-        if (msgsz > MsgRegistry.MsgMax || (long)msgsz < 0 || msqid < 0) return Err(Errno.EINVAL);
+        if (msgsz > (ulong)t.SysvIpc.Msg.CtlMax || (long)msgsz < 0 || msqid < 0) return Err(Errno.EINVAL);
         if (mtype < 1) return Err(Errno.EINVAL);
         var text = new byte[msgsz];
         if (!t.Mem.Read(msgp + sizeof(long), text)) return Err(Errno.EFAULT);
@@ -111,7 +111,7 @@ static class SysvMsgSyscalls
                     if (mode == Search.Number)
                     {
                         // The copy is made in a buffer of min(bufsz, MSGMAX) bytes, which must hold the whole message.
-                        if ((ulong)msg.Text.Length > Math.Min(bufsz, MsgRegistry.MsgMax)) return Err(Errno.EINVAL);
+                        if ((ulong)msg.Text.Length > Math.Min(bufsz, (ulong)reg.CtlMax)) return Err(Errno.EINVAL);
                         break;
                     }
                     q.Messages.RemoveAt(i);
@@ -180,7 +180,7 @@ static class SysvMsgSyscalls
                 {
                     info = new MsgInfo
                     {
-                        Msgmni = MsgRegistry.MsgMni, Msgmax = MsgRegistry.MsgMax, Msgmnb = MsgRegistry.MsgMnb,
+                        Msgmni = reg.CtlMni, Msgmax = reg.CtlMax, Msgmnb = reg.CtlMnb,
                         Msgssz = MsgRegistry.MsgSsz, Msgseg = MsgRegistry.MsgSeg,
                         Msgpool = cmd == MSG_INFO ? reg.Ids.InUse : MsgRegistry.MsgPool,
                         Msgmap = cmd == MSG_INFO ? (int)Math.Min(reg.Messages, int.MaxValue) : MsgRegistry.MsgMap,
@@ -218,7 +218,7 @@ static class SysvMsgSyscalls
                     if (q == null) return Err(Errno.EINVAL);
                     if (!q.MayControl(t)) return Err(Errno.EPERM);
                     if (cmd == SysvIpc.IPC_RMID) { reg.Remove(q); return 0; }
-                    if (ds.Qbytes > MsgRegistry.MsgMnb && !t.Creds.Has(Credentials.CAP_SYS_RESOURCE)) return Err(Errno.EPERM);
+                    if (ds.Qbytes > (ulong)reg.CtlMnb && !t.Creds.Has(Credentials.CAP_SYS_RESOURCE)) return Err(Errno.EPERM);
                     var e = q.UpdatePerm(ds.Perm);
                     if (e != Errno.None) return Err(e);
                     q.Qbytes = ds.Qbytes;

@@ -25,8 +25,8 @@ static class SysvSemSyscalls
 
     static long Semget(Task t, int key, int nsems, int flg)
     {
-        if (nsems < 0 || nsems > SemRegistry.SemMsl) return Err(Errno.EINVAL);
         var reg = t.SysvIpc.Sem;
+        if (nsems < 0 || nsems > reg.CtlMsl) return Err(Errno.EINVAL);
         lock (reg)
             return SysvIpc.Get(t, reg.Ids, key, flg, s => nsems > s.Count ? Errno.EINVAL : Errno.None,
                 () => reg.Create(t, key, flg, nsems));
@@ -35,7 +35,7 @@ static class SysvSemSyscalls
     static long Semtimedop(Task t, int semid, ulong sopsAddr, uint nsops, ulong timeoutAddr)
     {
         if (nsops < 1 || semid < 0) return Err(Errno.EINVAL);
-        if (nsops > SemRegistry.SemOpm) return Err(Errno.E2BIG);
+        if (nsops > t.SysvIpc.Sem.CtlOpm) return Err(Errno.E2BIG);
         var ops = new SemBuf[nsops];
         if (!t.Mem.Read(sopsAddr, MemoryMarshal.AsBytes(ops.AsSpan()))) return Err(Errno.EFAULT);
         long deadline = -1;
@@ -107,9 +107,8 @@ static class SysvSemSyscalls
                 {
                     info = new SemInfo
                     {
-                        Semmni = SemRegistry.SemMni, Semmns = SemRegistry.SemMns, Semmsl = SemRegistry.SemMsl,
-                        Semopm = SemRegistry.SemOpm, Semvmx = SemRegistry.SemVmx, Semmnu = SemRegistry.SemMnu,
-                        Semmap = SemRegistry.SemMap, Semume = SemRegistry.SemUme,
+                        Semmni = reg.CtlMni, Semmns = reg.CtlMns, Semmsl = reg.CtlMsl, Semopm = reg.CtlOpm,
+                        Semvmx = SemRegistry.SemVmx, Semmnu = SemRegistry.SemMnu, Semmap = SemRegistry.SemMap, Semume = SemRegistry.SemUme,
                         Semusz = cmd == SEM_INFO ? reg.Ids.InUse : SemRegistry.SemUsz,
                         Semaem = cmd == SEM_INFO ? reg.UsedSems : SemRegistry.SemAem,
                     };

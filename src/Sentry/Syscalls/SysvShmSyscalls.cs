@@ -128,13 +128,17 @@ static class SysvShmSyscalls
         {
             case SysvIpc.IPC_INFO:
             {
+                ShmInfoLimits info;
                 int maxIdx;
-                lock (reg) maxIdx = reg.Ids.MaxIdx;
-                var info = new ShmInfoLimits
+                lock (reg)
                 {
-                    Shmmax = ShmRegistry.ShmMax, Shmmin = ShmRegistry.ShmMin, Shmmni = ShmRegistry.ShmMni,
-                    Shmseg = ShmRegistry.ShmMni, Shmall = ShmRegistry.ShmAll,
-                };
+                    maxIdx = reg.Ids.MaxIdx;
+                    info = new ShmInfoLimits
+                    {
+                        Shmmax = reg.CtlMax, Shmmin = ShmRegistry.ShmMin, Shmmni = (ulong)reg.CtlMni,
+                        Shmseg = (ulong)reg.CtlMni, Shmall = reg.CtlAll,
+                    };
+                }
                 return t.Mem.Write(buf, info) ? Math.Max(maxIdx, 0) : Err(Errno.EFAULT);
             }
             case SHM_INFO:

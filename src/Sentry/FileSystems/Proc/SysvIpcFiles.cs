@@ -1,4 +1,5 @@
 using System.Text;
+using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.Ipc;
 
 namespace AppKernel.Sentry.FileSystems.Proc;
@@ -39,6 +40,59 @@ static class SysvIpcFiles
 
     static string Octal(uint mode) => Convert.ToString(mode, 8);
 
-    /// <summary>/proc/sys/kernel/sem: SEMMSL, SEMMNS, SEMOPM, SEMMNI, tab-separated.</summary>
-    public const string SemLimits = "32000\t1024000000\t500\t32000\n";
+    /// <summary>
+    /// The System V IPC sysctls of /proc/sys/kernel, showing the reader's namespace's values; root may write them
+    /// (Linux's proc_dointvec/proc_doulongvec_minmax: whitespace-separated numbers, EINVAL outside the range, the
+    /// ids' limits at most 32768). kernel.sem is SEMMSL, SEMMNS, SEMOPM, SEMMNI, tab-separated.
+    /// </summary>
+    public static SynthDir AddSysvIpcSysctls(this SynthDir dir)
+    {
+        foreach (var (name, file) in Sysctls()) dir.Add(name, file);
+        return dir;
+    }
+
+    static IEnumerable<(string Name, SynthFile File)> Sysctls()
+    {
+        const ulong IntMax = int.MaxValue, Mni = IpcIds<IpcObject>.IpcMni;
+        yield return ("shmmax", Tunable(i => $"{i.Shm.CtlMax}", ulong.MaxValue, (i, v) => i.Shm.CtlMax = v[0]));
+        yield return ("shmall", Tunable(i => $"{i.Shm.CtlAll}", ulong.MaxValue, (i, v) => i.Shm.CtlAll = v[0]));
+        yield return ("shmmni", Tunable(i => $"{i.Shm.CtlMni}", Mni, (i, v) => i.Shm.CtlMni = (int)v[0]));
+        yield return ("sem", Tunable(i => $"{i.Sem.CtlMsl}\t{i.Sem.CtlMns}\t{i.Sem.CtlOpm}\t{i.Sem.CtlMni}", IntMax, (i, v) =>
+        {
+            var s = i.Sem;
+            if (v.Length > 3 && v[3] > Mni) return Errno.EINVAL;
+            s.CtlMsl = (int)v[0];
+            if (v.Length > 1) s.CtlMns = (int)v[1];
+            if (v.Length > 2) s.CtlOpm = (int)v[2];
+            if (v.Length > 3) s.CtlMni = (int)v[3];
+            return Errno.None;
+        }));
+        yield return ("msgmax", Tunable(i => $"{i.Msg.CtlMax}", IntMax, (i, v) => i.Msg.CtlMax = (int)v[0]));
+        yield return ("msgmnb", Tunable(i => $"{i.Msg.CtlMnb}", IntMax, (i, v) => i.Msg.CtlMnb = (int)v[0]));
+        yield return ("msgmni", Tunable(i => $"{i.Msg.CtlMni}", Mni, (i, v) => i.Msg.CtlMni = (int)v[0]));
+    }
+
+    static SynthFile Tunable(Func<SysvIpc, string> read, ulong max, Action<SysvIpc, ulong[]> write) =>
+        Tunable(read, max, (i, v) => { write(i, v); return Errno.None; });
+
+    static SynthFile Tunable(Func<SysvIpc, string> read, ulong max, Func<SysvIpc, ulong[], Errno> write) =>
+        new(t => read(t.SysvIpc) + "\n")
+        {
+            Perm = 0x1a4,
+            Write = (t, bytes) =>
+            {
+                var words = System.Text.Encoding.ASCII.GetString(bytes).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length == 0) return bytes.Length;
+                var v = new ulong[words.Length];
+                for (int i = 0; i < words.Length; i++)
+                    if (!ulong.TryParse(words[i], out v[i]) || v[i] > max) return -(long)Errno.EINVAL;
+                var ipc = t.SysvIpc;
+                // Each kind's values change under its lock, as the calls that read them run under it.
+                lock (ipc.Shm) lock (ipc.Sem) lock (ipc.Msg)
+                {
+                    var e = write(ipc, v);
+                    return e != Errno.None ? -(long)e : bytes.Length;
+                }
+            },
+        };
 }
