@@ -28,10 +28,13 @@ static void proc_line(int id)
             header = 0;
         } else {
             int key, sid, cpid, lpid;
-            unsigned mode;
-            unsigned long size, n;
-            if (sscanf(line, "%d %d %o %lu %d %d %lu", &key, &sid, &mode, &size, &cpid, &lpid, &n) == 7 && sid == id)
-                printf("proc: key=%d perms=%o size=%lu nattch=%lu cpid_is_me=%d\n", key, mode, size, n, cpid == getpid());
+            unsigned mode, uid, gid, cuid, cgid;
+            unsigned long size, n, rss, swap;
+            long long at, dt, ct;
+            if (sscanf(line, "%d %d %o %lu %d %d %lu %u %u %u %u %lld %lld %lld %lu %lu", &key, &sid, &mode, &size, &cpid,
+                       &lpid, &n, &uid, &gid, &cuid, &cgid, &at, &dt, &ct, &rss, &swap) == 16 && sid == id)
+                printf("proc: key=%d perms=%o size=%lu nattch=%lu cpid_is_me=%d uid=%u rss=%lu swap=%lu\n", key, mode, size,
+                       n, cpid == getpid(), uid, rss, swap);
         }
         line = strtok(NULL, "\n");
     }

@@ -35,6 +35,8 @@ public sealed class ShmSegment : IpcObject, IMappable, ISharedSegment
     }
 
     public ulong Pages => (Size + MemoryManager.PageSize - 1) / MemoryManager.PageSize;
+    /// <summary>Pages that hold memory now (shm_rss): untouched pages of a segment cost nothing, as in Linux.</summary>
+    public ulong ResidentPages => (ulong)File.ResidentBytes / MemoryManager.PageSize;
 
     public MappedFile Identity => _identity;
 

@@ -147,7 +147,9 @@ static class SysvShmSyscalls
                 int maxIdx;
                 lock (reg)
                 {
-                    info = new ShmInfoUsage { UsedIds = reg.Ids.InUse, ShmTot = reg.TotalPages, ShmRss = reg.TotalPages };
+                    ulong rss = 0;
+                    foreach (var s in reg.Ids.All) rss += s.ResidentPages;
+                    info = new ShmInfoUsage { UsedIds = reg.Ids.InUse, ShmTot = reg.TotalPages, ShmRss = rss };
                     maxIdx = reg.Ids.MaxIdx;
                 }
                 return t.Mem.Write(buf, info) ? Math.Max(maxIdx, 0) : Err(Errno.EFAULT);

@@ -14,7 +14,7 @@ static class SysvIpcFiles
         var reg = ipc.Shm;
         lock (reg)
             foreach (var s in reg.Ids.All)
-                sb.Append($"{s.Key,10} {s.Id,10}  {Octal(s.Mode),4} {s.Size,21} {s.Cpid,5} {s.Lpid,5}  {s.Nattch,5} {s.Uid,5} {s.Gid,5} {s.Cuid,5} {s.Cgid,5} {s.Atime,10} {s.Dtime,10} {s.Ctime,10} {s.Pages * 4096,21} {0,21}\n");
+                sb.Append($"{s.Key,10} {s.Id,10}  {Octal(s.Mode),4} {s.Size,21} {s.Cpid,5} {s.Lpid,5}  {s.Nattch,5} {s.Uid,5} {s.Gid,5} {s.Cuid,5} {s.Cgid,5} {s.Atime,10} {s.Dtime,10} {s.Ctime,10} {s.ResidentPages * 4096,21} {0,21}\n");
         return sb.ToString();
     }
 
