@@ -74,6 +74,7 @@ BENCH_LIST=(
     "pipetp|pipe throughput, $PIPE_MIB MiB in 64 KiB writes to a child (MB/s, higher is better)|higher"
     "thread|pthread_create + pthread_join (ns/op)"
     "futexpp|futex ping-pong between two threads, one round trip (ns/op)"
+    "sempp|System V semop ping-pong between two processes, one round trip (us/op)"
     "futexring|32 threads pass a baton round a ring, each on its own futex (ns per hand-off)"
     "pollmany|poll() of 1,000 idle pipe fds + 1 a thread answers on, one round trip (ns/op)"
     "epollmany|epoll_wait over the same 1,001 fds, one round trip (ns/op)"
@@ -364,6 +365,17 @@ bench_forkexec() { bench_procs_mode forkexec forkexec; }
 bench_pipepp() { bench_procs_mode pipepp pipe; }
 bench_thread() { bench_procs_mode thread thread; }
 bench_futexpp() { bench_procs_mode futexpp futex; }
+
+# System V semaphores (build/sempingpong): semop ping-pong between two processes; N_SEM_NATIVE / N_SEM_SANDBOX.
+bench_sempp() {
+    local env n
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        [[ $env == native ]] && n=${N_SEM_NATIVE:-20000} || n=${N_SEM_SANDBOX:-2000}
+        in_guest sempp "$env" '.* \([0-9.]*\) us\/op.*' "$BUILD/sempingpong" "$n"
+        RAW[sempp,$env]="N=$n: ${RAW[sempp,$env]} us/op"
+    done
+}
 
 # Waits and wakes (build/waits): many futexes, poll/epoll over many idle fds; N_WAIT_NATIVE / N_WAIT_SANDBOX.
 bench_waits_mode() {

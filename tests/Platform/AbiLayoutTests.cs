@@ -68,6 +68,20 @@ public class AbiLayoutTests
             "exit_signal", "ExitSignal", "stack", "Stack", "stack_size", "StackSize", "tls", "Tls", "set_tid", "SetTid", "set_tid_size", "SetTidSize", "cgroup", "Cgroup")),
         new("struct __user_cap_header_struct", typeof(CapUserHeader), F("version", "Version", "pid", "Pid")),
         new("struct __user_cap_data_struct", typeof(CapUserData), F("effective", "Effective", "permitted", "Permitted", "inheritable", "Inheritable")),
+        new("struct ipc_perm", typeof(IpcPerm64), F("__key", "Key", "uid", "Uid", "gid", "Gid", "cuid", "Cuid", "cgid", "Cgid", "mode", "Mode", "__seq", "Seq")),
+        new("struct shmid_ds", typeof(ShmidDs), F("shm_perm", "Perm", "shm_segsz", "Segsz", "shm_atime", "Atime", "shm_dtime", "Dtime", "shm_ctime", "Ctime",
+            "shm_cpid", "Cpid", "shm_lpid", "Lpid", "shm_nattch", "Nattch")),
+        new("struct semid_ds", typeof(SemidDs), F("sem_perm", "Perm", "sem_otime", "Otime", "sem_ctime", "Ctime", "sem_nsems", "Nsems")),
+        new("struct msqid_ds", typeof(MsqidDs), F("msg_perm", "Perm", "msg_stime", "Stime", "msg_rtime", "Rtime", "msg_ctime", "Ctime", "__msg_cbytes", "Cbytes",
+            "msg_qnum", "Qnum", "msg_qbytes", "Qbytes", "msg_lspid", "Lspid", "msg_lrpid", "Lrpid")),
+        new("struct shminfo", typeof(ShmInfoLimits), F("shmmax", "Shmmax", "shmmin", "Shmmin", "shmmni", "Shmmni", "shmseg", "Shmseg", "shmall", "Shmall")),
+        new("struct shm_info", typeof(ShmInfoUsage), F("used_ids", "UsedIds", "shm_tot", "ShmTot", "shm_rss", "ShmRss", "shm_swp", "ShmSwp",
+            "swap_attempts", "SwapAttempts", "swap_successes", "SwapSuccesses")),
+        new("struct seminfo", typeof(SemInfo), F("semmap", "Semmap", "semmni", "Semmni", "semmns", "Semmns", "semmnu", "Semmnu", "semmsl", "Semmsl",
+            "semopm", "Semopm", "semume", "Semume", "semusz", "Semusz", "semvmx", "Semvmx", "semaem", "Semaem")),
+        new("struct msginfo", typeof(MsgInfo), F("msgpool", "Msgpool", "msgmap", "Msgmap", "msgmax", "Msgmax", "msgmnb", "Msgmnb", "msgmni", "Msgmni",
+            "msgssz", "Msgssz", "msgtql", "Msgtql", "msgseg", "Msgseg")),
+        new("struct sembuf", typeof(SemBuf), F("sem_num", "Num", "sem_op", "Op", "sem_flg", "Flg")),
         new("struct user_regs_struct", typeof(Registers), F("r15", "R15", "r14", "R14", "rbp", "Rbp", "rax", "Rax", "rdi", "Rdi", "orig_rax", "OrigRax",
             "rip", "Rip", "eflags", "Eflags", "rsp", "Rsp", "fs_base", "FsBase", "gs_base", "GsBase", "ds", "Ds", "gs", "Gs")),
         new("struct sigaction", typeof(SigAction), F("sa_handler", "Handler", "sa_flags", "Flags", "sa_restorer", "Restorer", "sa_mask", "Mask"), Kernel: true),
@@ -103,6 +117,10 @@ public class AbiLayoutTests
         #include <sys/user.h>
         #include <linux/sched.h>
         #include <linux/capability.h>
+        #include <sys/ipc.h>
+        #include <sys/shm.h>
+        #include <sys/sem.h>
+        #include <sys/msg.h>
         """;
 
     const string KernelHeaders = """

@@ -14,6 +14,7 @@ namespace AppKernel.Sentry.Kernel;
 //   Kernel.TreeLock (process tree, wait4)
 //   → a thread group's / task's signal queue (Signals.Queue)
 //   → a MemoryManager (lock (mm): VMAs, the stub's address space)
+//   → a System V IPC registry (Ipc: shm, sem, msg — a segment's attach count changes under the mm's lock) → its waiter
 //   → FutexTable bucket (two buckets: lower index first) → FutexTable.Waiter
 //   → a file's own lock (pipe buffer, eventfd, timerfd, epoll interest list, FileLocks of an inode, a terminal's Gate)
 //   → Kernel.LockWaits (the POSIX lock deadlock graph)
@@ -38,6 +39,8 @@ public sealed class Kernel
     public HostFdWatcher HostFds { get; } = new();
     /// <summary>Sockets: the families, the abstract Unix names, the interfaces.</summary>
     public Net.NetStack Net { get; } = new();
+    /// <summary>System V shared memory, semaphores and message queues (segments live in the memfd file system).</summary>
+    public Ipc.SysvIpc SysvIpc { get; }
 
     public const string Release = "6.1.0-appkernel";
     public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";
@@ -63,6 +66,7 @@ public sealed class Kernel
     {
         Options = options;
         Log = log;
+        SysvIpc = new Ipc.SysvIpc(MemfdMount);
         var root = options.Root == RootMode.Overlay ? TmpfsFs.Overlay(rootFs) : rootFs;
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly));

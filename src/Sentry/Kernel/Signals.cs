@@ -23,6 +23,9 @@ public sealed partial class Task
     /// <summary>What a blocking syscall returns when a signal interrupts it: restarted after the handler when it
     /// has SA_RESTART (or when no handler runs), else EINTR (Linux's ERESTARTSYS).</summary>
     public const long RestartSys = -512;
+    /// <summary>Restarted only when no handler runs, else EINTR whatever SA_RESTART says (Linux's ERESTARTNOHAND:
+    /// msgsnd, msgrcv).</summary>
+    public const long RestartNoHand = -514;
 
     object? _waitingOn;
 
@@ -167,10 +170,10 @@ public sealed partial class Task
     /// <summary>Delivers pending unblocked signals (called on the task's thread between guest runs).</summary>
     void DeliverSignals()
     {
-        bool restart = (long)Regs.Rax == RestartSys;
+        bool restart = (long)Regs.Rax is RestartSys or RestartNoHand;
         DeliverOne(restart);
         // Nothing (or only an ignored signal) came in the way: the interrupted syscall simply runs again.
-        if ((long)Regs.Rax == RestartSys) Restart();
+        if ((long)Regs.Rax is RestartSys or RestartNoHand) Restart();
     }
 
     void Restart()
@@ -190,7 +193,7 @@ public sealed partial class Task
             if (restart && act.Handler is not (SIG_DFL or SIG_IGN))
             {
                 // A handler runs: SA_RESTART makes the syscall go again after it, else it fails with EINTR.
-                if ((act.Flags & SA_RESTART) != 0) Restart();
+                if ((act.Flags & SA_RESTART) != 0 && (long)Regs.Rax != RestartNoHand) Restart();
                 else Regs.Rax = unchecked((ulong)-(long)Errno.EINTR);
                 restart = false;
             }

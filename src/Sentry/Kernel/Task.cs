@@ -122,9 +122,11 @@ public sealed partial class Task
     public void InstallAddressSpace(IGuestContext stub, MemoryManager mm)
     {
         var old = Stub;
+        var oldMM = MM;
         Stub = stub;
         MM = mm;
         if (old != null && old != stub) old.Dispose();
+        if (oldMM != null && oldMM != mm) oldMM.ReleaseUser(Tgid); // exec: the old image's segments are detached
     }
 
     public void Run()
@@ -160,6 +162,7 @@ public sealed partial class Task
             }
             DeliverSignals();
         }
+        ExitSem();
         if (Group.ExitsAlone(this))
         {
             ThreadExit();
@@ -168,6 +171,7 @@ public sealed partial class Task
         Group.WaitOthers(this);
         ExitTicks = CpuTicks(false);
         ExitCpuNs = ProcessCpuNs();
+        MM?.ReleaseUser(Tgid);
         Stub?.Dispose();
         Fds.Release();
         ExitTree();

@@ -96,7 +96,10 @@ public sealed partial class Task
         {
             hostPid = sharedVm ? Stub!.CloneVm() : Stub!.ForkStub();
             childMM = sharedVm ? MM : MM.ForkFor(null);
+            // The child's copies of System V segments are attaches of their own; a CLONE_VM child is one more user.
+            if (sharedVm) MM.AddUser(); else childMM.SyncShm(Tgid);
         }
+        child.SemUndo = ShareSemUndo(flags);
         Exception? failed = hostPid < 0
             ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}")
             : StartTaskThread(child, () =>
@@ -121,6 +124,8 @@ public sealed partial class Task
             lock (Kernel.TreeLock) parent._children.Remove(child);
             Kernel.Unregister(child);
             child.Fds.Release();
+            childMM.ReleaseUser(Tgid);
+            child.ExitSem();
             return -(long)(hostPid < 0 && (Errno)(-hostPid) != Errno.EAGAIN ? Errno.ENOMEM : Errno.EAGAIN);
         }
         // CLONE_PIDFD: the pidfd goes into our table only (the child's copy was made before), close-on-exec.
@@ -184,6 +189,7 @@ public sealed partial class Task
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Parent = Parent,
             _group = Group,
+            SemUndo = ShareSemUndo(flags),
         };
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.Tid);
@@ -196,6 +202,7 @@ public sealed partial class Task
         {
             Kernel.Unregister(child);
             child.Fds.Release();
+            child.ExitSem();
             Group.Remove(child);
             return -(long)Errno.EAGAIN;
         }

@@ -101,7 +101,45 @@ public sealed class MemoryManager
             c.Lock = VmLock.None; // a child's pages are not locked (Linux clears VM_LOCKED at fork)
             mm._vmas.Insert(c);
         }
+        if (_shmVmas != null) mm._shmVmas = new(); // the caller counts the child's attaches (SyncShm)
         return mm;
+    }
+
+    /// <summary>How many mappings of each System V segment this address space has, as last told to the segments.</summary>
+    Dictionary<ISharedSegment, int>? _shmVmas;
+    /// <summary>Processes using this address space (a CLONE_VM child shares it until it execs or exits).</summary>
+    int _users = 1;
+
+    public void AddUser() => Interlocked.Increment(ref _users);
+
+    /// <summary>A process stopped using the address space (exit, exec): the last one detaches its segments.</summary>
+    public void ReleaseUser(int pid)
+    {
+        if (Interlocked.Decrement(ref _users) != 0) return;
+        lock (this)
+        {
+            if (_shmVmas == null) return;
+            foreach (var (s, n) in _shmVmas) s.Attached(-n, pid);
+            _shmVmas = null;
+        }
+    }
+
+    /// <summary>Tells each System V segment how many mappings of it came or went since the last call (shmat, shmdt,
+    /// munmap, mprotect splits, fork's copy). Caller holds the lock; cheap when no segment was ever attached.</summary>
+    public void SyncShm(int pid)
+    {
+        if (_shmVmas == null) return;
+        var now = new Dictionary<ISharedSegment, int>();
+        foreach (var v in _vmas.All)
+            if (v.Shm != null) now[v.Shm] = now.GetValueOrDefault(v.Shm) + 1;
+        foreach (var (s, n) in now)
+        {
+            int old = _shmVmas.GetValueOrDefault(s);
+            if (n != old) s.Attached(n - old, pid);
+        }
+        foreach (var (s, old) in _shmVmas)
+            if (!now.ContainsKey(s)) s.Attached(-old, pid);
+        _shmVmas = now;
     }
 
     static ulong PageUp(ulong x) => (x + PageSize - 1) & ~(PageSize - 1);
@@ -135,7 +173,9 @@ public sealed class MemoryManager
 
     /// <summary>mmap(2). file supplies the bytes of a file mapping (null for anonymous).</summary>
     /// <param name="mayWriteShared">The file was opened for writing, so a shared mapping may become writable later.</param>
-    public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset, bool mayWriteShared = false)
+    /// <param name="shm">The System V segment the mapping attaches (shmat).</param>
+    public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset, bool mayWriteShared = false,
+        ISharedSegment? shm = null)
     {
         int type = flags & 3;
         if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)) return -(long)Errno.EINVAL;
@@ -178,7 +218,9 @@ public sealed class MemoryManager
             NoReserve = (flags & MAP_NORESERVE) != 0, Offset = anon ? 0 : offset,
             File = anon ? null : file!.Identity,
             MayWrite = !shared || anon || mayWriteShared,
+            Shm = shm,
         };
+        if (shm != null) _shmVmas ??= new();
         // Futex keys of shared memory: the file (its device and inode) or, for anonymous memory, the mapping itself.
         if (shared) vma.ShareKey = anon ? new object() : (vma.File!.Dev, vma.File.Ino);
         if (vma.Committed && CheckCommit(size) < 0) return -(long)Errno.ENOMEM;

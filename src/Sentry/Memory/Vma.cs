@@ -25,6 +25,9 @@ public sealed class Vma
     public VmLock Lock;
     /// <summary>mbind's policy for this range (null: the task's).</summary>
     public MemPolicy? Policy;
+    /// <summary>The System V shared memory segment this mapping attaches (shmat), or null. Such mappings never
+    /// merge (Linux's shm VMAs have a close operation), and each counts as one attach.</summary>
+    public ISharedSegment? Shm;
 
     public ulong Length => End - Start;
 
@@ -38,5 +41,11 @@ public sealed class Vma
 
 [Flags]
 public enum VmLock { None = 0, Locked = 1, OnFault = 2 }
+
+/// <summary>A System V shared memory segment as the memory manager sees it: told when mappings of it come and go.</summary>
+public interface ISharedSegment
+{
+    void Attached(int delta, int pid);
+}
 
 public sealed record MappedFile(string Path, ulong Dev, ulong Ino);

@@ -46,6 +46,7 @@ static class ForkSyscalls
         if ((flags & Namespaces) != 0) return Err(Errno.EINVAL);
         if ((flags & Task.CLONE_FS) != 0) t.UnshareFs();
         if ((flags & Task.CLONE_FILES) != 0) t.UnshareFds();
+        if ((flags & CLONE_SYSVSEM) != 0) t.ExitSem(); // as Linux: leaving the shared undo list is exit_sem
         return 0;
     }
 

@@ -9,7 +9,7 @@ namespace AppKernel.Sentry.Syscalls;
 /// kcmp(2): whether two processes share a kernel object — an open file, the address space, the fd table, the fs
 /// context, the signal handlers — or whether a file is registered in an epoll instance. As Linux, objects are
 /// ordered (1 or 2) by a stable but meaningless key, 0 when the same; both processes need ptrace-read permission.
-/// The I/O context is the task's own (no CLONE_IO), and with no SEM_UNDO lists every pair of those is equal.
+/// The I/O context is the task's own (no CLONE_IO); SEM_UNDO lists are compared as the others (two tasks without one are equal).
 /// </summary>
 static class KcmpSyscalls
 {
@@ -40,7 +40,7 @@ static class KcmpSyscalls
             case KCMP_FS: return Order(t, a.Fs, b.Fs);
             case KCMP_SIGHAND: return Order(t, a.Signals.Actions, b.Signals.Actions);
             case KCMP_IO: return Order(t, a, b);
-            case KCMP_SYSVSEM: return 0;
+            case KCMP_SYSVSEM: return a.SemUndo == b.SemUndo ? 0 : Order(t, a.SemUndo ?? NoUndoList, b.SemUndo ?? NoUndoList);
             case KCMP_EPOLL_TFD: return EpollTarget(t, a, b, idx1, idx2);
             default: return Err(Errno.EINVAL);
         }
@@ -60,6 +60,9 @@ static class KcmpSyscalls
         var target = epoll.Target((int)slot[1], (int)slot[2]);
         return target == null ? Err(Errno.ENOENT) : Order(t, f.File, target);
     }
+
+    /// <summary>Stands for "no undo list" in the order (Linux compares the NULL pointer too).</summary>
+    static readonly object NoUndoList = new();
 
     static long Order(Task t, object x, object y)
     {

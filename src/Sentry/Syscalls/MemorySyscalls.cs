@@ -156,7 +156,9 @@ static class MemorySyscalls
         lock (t.MM)
         {
             t.MM.Space = t.Stub!;
-            return op(t.MM);
+            long r = op(t.MM);
+            t.MM.SyncShm(t.Tgid); // an unmap or split may have changed a System V segment's attaches
+            return r;
         }
     }
 

@@ -38,6 +38,9 @@ public static class SyscallTable
         SocketSyscalls.Register(t);
         MountSyscalls.Register(t);
         InotifySyscalls.Register(t);
+        SysvShmSyscalls.Register(t);
+        SysvSemSyscalls.Register(t);
+        SysvMsgSyscalls.Register(t);
         SchedAttrSyscalls.Register(t);
         KcmpSyscalls.Register(t);
         NumaSyscalls.Register(t);

@@ -28,6 +28,10 @@ public sealed class ProcRoot : SynthDir
         Add("filesystems", new SynthFile(_ => Vfs.FilesystemTypes.ProcText()));
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
+        Add("sysvipc", new SynthDir()
+            .Add("shm", new SynthFile(t => SysvIpcFiles.Shm(t.SysvIpc)))
+            .Add("sem", new SynthFile(t => SysvIpcFiles.Sem(t.SysvIpc)))
+            .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc))));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
                 .Add("hostname", Sysctl(_ => k.Options.Hostname + "\n"))
@@ -43,9 +47,7 @@ public sealed class ProcRoot : SynthDir
                 .Add("overflowgid", Sysctl("65534\n"))
                 // Guests are laid out at fixed addresses (PIE at 0x555555554000, mmap below the stack).
                 .Add("randomize_va_space", Sysctl("0\n"))
-                .Add("shmmax", Sysctl("18446744073692774399\n"))
-                .Add("shmall", Sysctl("18446744073692774399\n"))
-                .Add("shmmni", Sysctl("4096\n"))
+                .AddSysvIpcSysctls()
                 .Add("random", new SynthDir()
                     .Add("boot_id", Sysctl(Guid.NewGuid() + "\n"))
                     .Add("uuid", Sysctl(_ => Guid.NewGuid() + "\n"))

@@ -11,6 +11,8 @@ abstract class FileData
     public abstract Errno Write(ReadOnlySpan<byte> data, long off);
     /// <summary>truncate: bytes at and past size are gone (they read as zeros if the file grows again).</summary>
     public abstract Errno Resize(long size);
+    /// <summary>Bytes of memory the data holds now (what counts as resident: System V shm_rss).</summary>
+    public abstract long AllocatedBytes { get; }
 }
 
 /// <summary>Sparse 64 KiB chunks in Sentry memory, allocated when first written: holes cost nothing.</summary>
@@ -56,6 +58,8 @@ sealed class ChunkData : FileData
             Array.Clear(last, (int)(size & (ChunkSize - 1)), ChunkSize - (int)(size & (ChunkSize - 1)));
         return Errno.None;
     }
+
+    public override long AllocatedBytes => (long)_chunks.Count * ChunkSize;
 
     /// <summary>The written chunks, for moving the data to a host memfd.</summary>
     public IEnumerable<(long Offset, byte[] Bytes)> Chunks => _chunks.Select(kv => (kv.Key << ChunkShift, kv.Value));
@@ -123,6 +127,15 @@ sealed unsafe class MemfdData : FileData
                 done += (int)n;
             }
         return Errno.None;
+    }
+
+    public override long AllocatedBytes
+    {
+        get
+        {
+            LinuxStat st;
+            return fstat(Fd, (Tmds.Linux.stat*)&st) == 0 ? st.Blocks * 512 : 0;
+        }
     }
 
     // The host size matters too: a mapped page past it is SIGBUS, as past a Linux file's end.

@@ -126,6 +126,12 @@ public sealed class TmpfsFile : TmpfsNode
 
     public long CurrentSize => Size;
 
+    /// <summary>Bytes of memory the file's data holds now, at most its size rounded to pages.</summary>
+    public long ResidentBytes
+    {
+        get { lock (Lock) return Math.Min(_data.AllocatedBytes, (_size + 4095) & ~4095L); }
+    }
+
     /// <summary>The host memfd a mapping maps; the data moves there on the first shared mapping.</summary>
     public Errno HostPages(bool shared, bool writable, out int hostFd)
     {
