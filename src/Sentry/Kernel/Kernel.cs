@@ -38,6 +38,8 @@ public sealed class Kernel
     public HostFdWatcher HostFds { get; } = new();
     /// <summary>Sockets: the families, the abstract Unix names, the interfaces.</summary>
     public Net.NetStack Net { get; } = new();
+    /// <summary>The POSIX message queues (mq_open's file system; `mount -t mqueue` shows it).</summary>
+    public FileSystems.Mqueue.MqueueFs Mqueue { get; } = new();
 
     public const string Release = "6.1.0-appkernel";
     public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";

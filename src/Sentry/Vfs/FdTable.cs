@@ -135,10 +135,11 @@ public sealed class FdTable
     /// <summary>The owner of POSIX record locks taken through this table (one process).</summary>
     public readonly object LockOwner = new();
 
-    // POSIX locks go away when their process closes any fd of the file.
+    // POSIX locks go away when their process closes any fd of the file (and an mq_notify registration).
     void ReleaseLocks(FileDescription f)
     {
         if (f.Inode != null) FileLocks.Release(f.Inode, LockOwner);
+        f.OnClose(this);
     }
 
     public void CloseOnExec()

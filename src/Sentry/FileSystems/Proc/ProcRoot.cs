@@ -25,7 +25,7 @@ public sealed class ProcRoot : SynthDir
         Add("stat", new SynthFile(_ => SystemInfo.Stat(k, boot)));
         Add("uptime", new SynthFile(_ => SystemInfo.UptimeText(k)));
         Add("loadavg", new SynthFile(_ => SystemInfo.LoadAvg(k)));
-        Add("filesystems", new SynthFile("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\n"));
+        Add("filesystems", new SynthFile("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tmqueue\n"));
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
         Add("sys", new SynthDir()
@@ -59,7 +59,8 @@ public sealed class ProcRoot : SynthDir
             .Add("fs", new SynthDir()
                 .Add("file-max", Sysctl("9223372036854775807\n"))
                 .Add("nr_open", Sysctl("1048576\n"))
-                .Add("pipe-max-size", Sysctl("1048576\n"))));
+                .Add("pipe-max-size", Sysctl("1048576\n"))
+                .Add("mqueue", FileSystems.Mqueue.MqueueSysctls.Dir(k.Mqueue))));
         ProcStyle();
     }
 
