@@ -58,7 +58,7 @@ public sealed class Epoll : FileDescription
     public Errno Ctl(int op, int fd, FileDescription file, uint events, ulong data)
     {
         if (file == this) return Errno.EINVAL;
-        if (file.Inode != null && (InodeMode.IsReg(file.Inode.Mode) || file.Inode.IsDir)) return Errno.EPERM; // always ready: Linux refuses them
+        if (file.Waiters == null && file.Inode != null && (InodeMode.IsReg(file.Inode.Mode) || file.Inode.IsDir)) return Errno.EPERM; // always ready (no poll): Linux refuses them; a queue file polls
         if (op == EPOLL_CTL_ADD && file is Epoll inner && (inner.Reaches(this, 1) || inner.Depth(1) + 1 > MaxNests))
             return Errno.ELOOP;
         Errno result;
