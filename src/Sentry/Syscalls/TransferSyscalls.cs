@@ -97,14 +97,14 @@ static class TransferSyscalls
         {
             if (inPipe != null || !src.Seekable) return Err(Errno.ESPIPE);
             if (!t.Mem.Read(inOffAddr, out long o)) return Err(Errno.EFAULT);
-            if (o < 0) return Err(Errno.EINVAL);
+            if (o < 0 || o > long.MaxValue - Math.Min(len, GuestIO.MaxRw)) return Err(Errno.EINVAL); // rw_verify_area
             inOff = o;
         }
         if (outOffAddr != 0)
         {
             if (outPipe != null || !dst.Seekable) return Err(Errno.ESPIPE);
             if (!t.Mem.Read(outOffAddr, out long o)) return Err(Errno.EFAULT);
-            if (o < 0) return Err(Errno.EINVAL);
+            if (o < 0 || o > long.MaxValue - Math.Min(len, GuestIO.MaxRw)) return Err(Errno.EINVAL);
             outOff = o;
         }
         if (len == 0) return 0;
