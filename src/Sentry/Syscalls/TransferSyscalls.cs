@@ -37,7 +37,9 @@ static class TransferSyscalls
             long done = 0;
             while (done < count)
             {
-                var span = buf.AsSpan(0, (int)Math.Min(Chunk, count - done));
+                long allowed = GuestIO.LimitFileWrite(t, dst, outOff != null ? outEnd : -1, Math.Min(Chunk, count - done));
+                if (allowed <= 0) return done > 0 ? done : allowed;
+                var span = buf.AsSpan(0, (int)allowed);
                 long n = inOff != null ? src.ReadAt(t, span, inEnd) : src.Read(t, span);
                 if (n < 0) return done > 0 ? done : n;
                 if (n == 0) break;
@@ -116,6 +118,13 @@ static class TransferSyscalls
             long room = outPipe.Pipe.WaitSpliceRoom(t, nonblock || (dst.Flags & OpenFlags.O_NONBLOCK) != 0);
             if (room < 0) return room;
             max = (int)Math.Min(max, room);
+        }
+        if (outPipe == null)
+        {
+            // A file's size limit is checked before anything is taken from the pipe, so EFBIG loses nothing.
+            long allowed = GuestIO.LimitFileWrite(t, dst, outOff ?? -1, max);
+            if (allowed < 0) return allowed;
+            max = (int)allowed;
         }
         var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
         try
