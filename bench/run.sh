@@ -13,7 +13,8 @@
 #   START_RUNS=10 (runs of the wall-clock start-up, python and gcc benches), N_NATIVE=200000,
 #   N_SANDBOX=20000 (getpid calls), N_FS_NATIVE=100000, N_FS_SANDBOX=10000 (stat / open+close
 #   calls), STAT_FILE=/etc/services, READ_MS=200 (minimum timed read loop), CLOCK_MS=200 (minimum
-#   timed clock_gettime loop), PIPE_MIB=256 (MiB through the pipe per pipetp run), FIND_DIR=/usr,
+#   timed clock_gettime loop), PIPE_MIB=256 (MiB through the pipe per pipetp run), SPLICE_MIB=64 (MiB
+#   spliced per splice64 run), N_INOTIFY=5000 (inotify round trips per inotifylat run), FIND_DIR=/usr,
 #   FIND_RUNS=3 (timed find runs), IDLE_SECS=10 (length of idlecpu's `do sleep`; CPU is measured
 #   from 1 s in to 1 s before the end), TIMEOUT=300 (seconds per command), GVISOR=/usr/bin/runsc,
 #   BENCHES="syscall startup" (subset), NO_HYPERFINE=1 (time wall-clock benches with a bash
@@ -52,6 +53,8 @@ FIND_DIR=${FIND_DIR:-/usr}
 FIND_RUNS=${FIND_RUNS:-3}
 CLOCK_MS=${CLOCK_MS:-200}
 PIPE_MIB=${PIPE_MIB:-256}
+SPLICE_MIB=${SPLICE_MIB:-64}
+N_INOTIFY=${N_INOTIFY:-5000}
 IDLE_SECS=${IDLE_SECS:-10}
 HELLO_C="$BUILD/hello.c"         # gcc bench's source; under the repo like READ_FILE
 TIMEOUT=${TIMEOUT:-300}
@@ -72,6 +75,8 @@ BENCH_LIST=(
     "forkexec|fork + exec /bin/true + waitpid (ns/op)"
     "pipepp|pipe ping-pong between two processes, one round trip (ns/op)"
     "pipetp|pipe throughput, $PIPE_MIB MiB in 64 KiB writes to a child (MB/s, higher is better)|higher"
+    "splice64|splice throughput, $SPLICE_MIB MiB /dev/zero -> pipe -> /dev/null, 64 KiB splices (MB/s, higher is better)|higher"
+    "inotifylat|inotify round trip: a child writes a watched file, the watcher reads the event and answers through a pipe (us/op)"
     "thread|pthread_create + pthread_join (ns/op)"
     "futexpp|futex ping-pong between two threads, one round trip (ns/op)"
     "sempp|System V semop ping-pong between two processes, one round trip (us/op)"
@@ -419,6 +424,24 @@ bench_pipetp() {
         env_ok "$env" || continue
         in_guest pipetp "$env" '.* \([0-9.]*\) MB\/s.*' "$BUILD/pipetp" "$PIPE_MIB"
         RAW[pipetp,$env]="$PIPE_MIB MiB: ${RAW[pipetp,$env]} MB/s"
+    done
+}
+
+# splice through a pipe (build/splice64) and inotify event latency (build/inotify_lat), timed in the guest.
+bench_splice64() {
+    local env
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        in_guest splice64 "$env" '.* \([0-9.]*\) MB\/s.*' "$BUILD/splice64" "$SPLICE_MIB"
+        RAW[splice64,$env]="$SPLICE_MIB MiB: ${RAW[splice64,$env]} MB/s"
+    done
+}
+bench_inotifylat() {
+    local env
+    for env in "${ENVS[@]}"; do
+        env_ok "$env" || continue
+        in_guest inotifylat "$env" '.* \([0-9.]*\) us\/round trip.*' "$BUILD/inotify_lat" "$N_INOTIFY"
+        RAW[inotifylat,$env]="N=$N_INOTIFY: ${RAW[inotifylat,$env]} us"
     done
 }
 

@@ -11,8 +11,8 @@ namespace AppKernel.Runsc.Runtime;
 /// </summary>
 public static class SpecTranslation
 {
-    /// <summary>Mount types the Sentry provides itself. proc, sysfs and /dev come with every kernel; devpts, mqueue and
-    /// cgroup are accepted where runc's default spec puts them (their file systems arrive with later issues).</summary>
+    /// <summary>Mount types the Sentry provides itself. proc, sysfs and /dev come with every kernel; mqueue is the kernel's
+    /// one instance, mounted where the spec says; devpts and cgroup are accepted where runc's default spec puts them.</summary>
     static readonly HashSet<string> OwnTypes = ["proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2"];
 
     /// <summary>Sysctls accepted without effect: Docker and Podman set them on every container with a network
@@ -114,13 +114,19 @@ public static class SpecTranslation
         }
     }
 
-    /// <summary>Makes the bundle's mounts in the kernel: tmpfs mounts get a file system of their own; the Sentry's own
-    /// file systems are there already (proc, sysfs and /dev) or not yet provided.</summary>
+    /// <summary>Makes the bundle's mounts in the kernel: tmpfs mounts get a file system of their own, mqueue mounts show
+    /// the kernel's queues; the Sentry's other file systems are there already (proc, sysfs and /dev) or not yet provided.</summary>
     public static void Mount(Bundle b, Kernel k)
     {
         for (int i = 0; i < (b.Spec.Mounts?.Count ?? 0); i++)
         {
             var m = b.Spec.Mounts![i];
+            if (m.Type == "mqueue")
+            {
+                var me = k.MountAt(m.Destination!, k.Mqueue.Root, "mqueue", m.Source ?? "mqueue", m.Options?.Contains("ro") == true);
+                if (me != Errno.None) throw Field(b, $"mounts[{i}].destination", $"cannot mount mqueue on {m.Destination}: {me}");
+                continue;
+            }
             if (m.Type != "tmpfs" || m.Destination is "/dev" or "/dev/shm") continue;
             uint mode = 0x3ff; // 1777, Linux's default for tmpfs
             foreach (var o in m.Options ?? [])

@@ -48,6 +48,16 @@ public sealed class ByteQueue
 
     public byte Peek() => _ring[_head];
 
+    /// <summary>Copies up to dst.Length bytes from the front without taking them (tee).</summary>
+    public int Peek(Span<byte> dst)
+    {
+        int n = Math.Min(dst.Length, _count);
+        int first = Math.Min(n, _ring.Length - _head);
+        _ring.AsSpan(_head, first).CopyTo(dst);
+        _ring.AsSpan(0, n - first).CopyTo(dst[first..]);
+        return n;
+    }
+
     /// <summary>Takes up to dst.Length bytes from the front.</summary>
     public int Dequeue(Span<byte> dst)
     {

@@ -41,6 +41,8 @@ public sealed class Kernel
     public Net.NetStack Net { get; } = new();
     /// <summary>System V shared memory, semaphores and message queues (segments live in the memfd file system).</summary>
     public Ipc.SysvIpc SysvIpc { get; }
+    /// <summary>The POSIX message queues (mq_open's file system; `mount -t mqueue` shows it).</summary>
+    public FileSystems.Mqueue.MqueueFs Mqueue { get; } = new();
 
     public const string Release = "6.1.0-appkernel";
     public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";

@@ -342,7 +342,7 @@ public sealed class Credentials
 public sealed class RLimits
 {
     public const int Count = 16;
-    public const int RLIMIT_CPU = 0, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
+    public const int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
     public const ulong Infinity = ulong.MaxValue;
     public readonly (ulong Cur, ulong Max)[] Values = new (ulong, ulong)[Count];
 

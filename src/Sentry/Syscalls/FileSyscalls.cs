@@ -75,7 +75,7 @@ static class FileSyscalls
             if (v.Len == 0) continue;
             long at = positional ? offset + total : -1;
             long n = write
-                ? GuestIO.WriteFrom(t, f, (ulong)v.Base, v.Len, at)
+                ? GuestIO.WriteFrom(t, f, (ulong)v.Base, v.Len, at, laterIov: total > 0)
                 : GuestIO.ReadInto(t, f, (ulong)v.Base, v.Len, at);
             if (n < 0) return Notify(f, total > 0 ? total : n, write);
             total += n;

@@ -90,10 +90,34 @@ static class GuestIO
     public static IoVec[] OneIov(ulong buf, ulong count) =>
         new[] { new IoVec { Base = (nint)buf, Len = (nuint)Math.Min(count, (ulong)MaxRw) } };
 
-    public static long WriteFrom(Task t, FileDescription f, ulong buf, ulong count, long offset)
+    /// <summary>
+    /// RLIMIT_FSIZE for a write of count bytes to a regular file at offset (&lt; 0: the file's offset, or its end
+    /// with O_APPEND), as Linux's generic_write_check_limits: at or past the limit SIGXFSZ and EFBIG, else the count
+    /// cut to what fits. Other files are not limited.
+    /// </summary>
+    public static long LimitFileWrite(Task t, FileDescription f, long offset, long count, bool signal = true)
+    {
+        ulong limit = t.Limits.Values[RLimits.RLIMIT_FSIZE].Cur;
+        if (limit == RLimits.Infinity || f.Inode == null || !InodeMode.IsReg(f.Inode.Mode)) return count;
+        long pos = offset;
+        if (pos < 0) pos = (f.Flags & OpenFlags.O_APPEND) != 0 && f.Stat(out var st) == Errno.None ? st.Size : f.Offset;
+        if ((ulong)pos >= limit)
+        {
+            if (!signal) return 0; // a later iovec of a vector write: Linux checked the whole vector once
+            t.SendSignal(Task.SIGXFSZ, Task.UserInfo(Task.SIGXFSZ, 0, 0, 0), shared: false);
+            return SyscallTable.Err(Errno.EFBIG);
+        }
+        return (long)Math.Min((ulong)count, limit - (ulong)pos);
+    }
+
+    /// <summary>laterIov: a write of a vector's later iovec, which the file size limit cuts to 0 without a signal.</summary>
+    public static long WriteFrom(Task t, FileDescription f, ulong buf, ulong count, long offset, bool laterIov = false)
     {
         if (count == 0) return 0;
         if ((long)count < 0) count = long.MaxValue;
+        long allowed = LimitFileWrite(t, f, offset, (long)Math.Min(count, (ulong)MaxRw), signal: !laterIov);
+        if (allowed <= 0) return allowed;
+        count = Math.Min(count, (ulong)allowed);
         if (f.DiscardsWrites) return (long)Math.Min(count, (ulong)MaxRw);
         ulong readable = Accessible(t, buf, count, forWrite: false);
         if (readable < count)

@@ -11,7 +11,7 @@ namespace AppKernel.Sentry.Syscalls;
 
 /// <summary>
 /// mount(2) and umount2(2) inside the sandbox, for the file systems the Sentry makes itself: devpts (a new
-/// instance, with its mode=, gid= and ptmxmode=), tmpfs (mode=), proc and sysfs. Propagation changes are
+/// instance, with its mode=, gid= and ptmxmode=), tmpfs (mode=), proc, sysfs and mqueue (the kernel's one instance). Propagation changes are
 /// accepted and do nothing (the sandbox has one mount namespace). Bind, move and remount, and every other type,
 /// are refused: nothing of the host is ever mounted from inside.
 /// </summary>
@@ -66,6 +66,7 @@ static class MountSyscalls
                 break;
             case "proc": root = new ProcRoot(t.Kernel); break;
             case "sysfs": root = SysFs.Create(); break;
+            case "mqueue": root = t.Kernel.Mqueue.Root; break; // the one instance, as Linux's per IPC namespace
             default: return Err(Errno.ENODEV);
         }
         t.Kernel.Mounts.MountAt(at, root, type, source, (flags & MS_RDONLY) != 0);

@@ -101,7 +101,7 @@ static class StatSyscalls
         }
         long magic = p.Mount.FsType switch
         {
-            "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" or "tmpfs" => 0x01021994, "overlay" => 0x794c7630, _ => 0xef53,
+            "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" or "tmpfs" => 0x01021994, "overlay" => 0x794c7630, "mqueue" => 0x19800202, _ => 0xef53,
         };
         var s = new LinuxStatFs
         {

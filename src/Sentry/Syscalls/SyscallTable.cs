@@ -44,6 +44,7 @@ public static class SyscallTable
         SchedAttrSyscalls.Register(t);
         KcmpSyscalls.Register(t);
         NumaSyscalls.Register(t);
+        MqueueSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }

@@ -4,7 +4,8 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
-/// <summary>Copies between files inside the Sentry: sendfile, copy_file_range, splice, plus the sync family.</summary>
+/// <summary>Copies between files inside the Sentry: sendfile, copy_file_range, splice, tee, vmsplice, plus the sync
+/// family.</summary>
 static class TransferSyscalls
 {
     const int Chunk = 1 << 16;
@@ -16,6 +17,8 @@ static class TransferSyscalls
             CopyFileRange(k, (int)inFd, inOff, (int)outFd, outOff, (long)len, (uint)flags);
         t[Nr.splice] = (k, inFd, inOff, outFd, outOff, len, flags) =>
             Splice(k, (int)inFd, inOff, (int)outFd, outOff, (long)Math.Min(len, long.MaxValue), (uint)flags);
+        t[Nr.tee] = (k, inFd, outFd, len, flags, _, _) => Tee(k, (int)inFd, (int)outFd, len, (uint)flags);
+        t[Nr.vmsplice] = (k, fd, iov, nrSegs, flags, _, _) => Vmsplice(k, (int)fd, iov, nrSegs, (uint)flags);
         t[Nr.sync] = (k, _, _, _, _, _, _) => 0;
         t[Nr.syncfs] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
         t[Nr.sync_file_range] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
@@ -34,7 +37,9 @@ static class TransferSyscalls
             long done = 0;
             while (done < count)
             {
-                var span = buf.AsSpan(0, (int)Math.Min(Chunk, count - done));
+                long allowed = GuestIO.LimitFileWrite(t, dst, outOff != null ? outEnd : -1, Math.Min(Chunk, count - done));
+                if (allowed <= 0) return done > 0 ? done : allowed;
+                var span = buf.AsSpan(0, (int)allowed);
                 long n = inOff != null ? src.ReadAt(t, span, inEnd) : src.Read(t, span);
                 if (n < 0) return done > 0 ? done : n;
                 if (n == 0) break;
@@ -94,14 +99,14 @@ static class TransferSyscalls
         {
             if (inPipe != null || !src.Seekable) return Err(Errno.ESPIPE);
             if (!t.Mem.Read(inOffAddr, out long o)) return Err(Errno.EFAULT);
-            if (o < 0) return Err(Errno.EINVAL);
+            if (o < 0 || o > long.MaxValue - Math.Min(len, GuestIO.MaxRw)) return Err(Errno.EINVAL); // rw_verify_area
             inOff = o;
         }
         if (outOffAddr != 0)
         {
             if (outPipe != null || !dst.Seekable) return Err(Errno.ESPIPE);
             if (!t.Mem.Read(outOffAddr, out long o)) return Err(Errno.EFAULT);
-            if (o < 0) return Err(Errno.EINVAL);
+            if (o < 0 || o > long.MaxValue - Math.Min(len, GuestIO.MaxRw)) return Err(Errno.EINVAL);
             outOff = o;
         }
         if (len == 0) return 0;
@@ -113,6 +118,13 @@ static class TransferSyscalls
             long room = outPipe.Pipe.WaitSpliceRoom(t, nonblock || (dst.Flags & OpenFlags.O_NONBLOCK) != 0);
             if (room < 0) return room;
             max = (int)Math.Min(max, room);
+        }
+        if (outPipe == null)
+        {
+            // A file's size limit is checked before anything is taken from the pipe, so EFBIG loses nothing.
+            long allowed = GuestIO.LimitFileWrite(t, dst, outOff ?? -1, max);
+            if (allowed < 0) return allowed;
+            max = (int)allowed;
         }
         var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
         try
@@ -127,6 +139,117 @@ static class TransferSyscalls
             if (inOff != null && !t.Mem.Write(inOffAddr, inOff.Value + n)) return Err(Errno.EFAULT);
             if (outOff != null && !t.Mem.Write(outOffAddr, outOff.Value + w)) return Err(Errno.EFAULT);
             return w;
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    const int Page = 4096;
+
+    /// <summary>
+    /// tee(2): copies what one pipe holds into another without taking it (Linux's link_pipe, here a copy). Both must
+    /// be pipes, and different ones; it waits for data in the input (0 once it has no writers) and then for a free
+    /// slot in the output, unless SPLICE_F_NONBLOCK or either file is O_NONBLOCK; no more than the output's free
+    /// slots take moves.
+    /// </summary>
+    static long Tee(Task t, int inFd, int outFd, ulong len, uint flags)
+    {
+        if ((flags & ~SpliceFlags) != 0) return Err(Errno.EINVAL);
+        if (len == 0) return 0;
+        using var srcRef = t.Fds.Borrow(inFd);
+        if (srcRef.File is not { } src) return Err(Errno.EBADF);
+        using var dstRef = t.Fds.Borrow(outFd);
+        if (dstRef.File is not { } dst) return Err(Errno.EBADF);
+        if (!OpenFlags.CanRead(src.Flags) || !OpenFlags.CanWrite(dst.Flags)) return Err(Errno.EBADF);
+        if (src is not FileSystems.Pipe.PipeEnd inPipe || dst is not FileSystems.Pipe.PipeEnd outPipe || inPipe.Pipe == outPipe.Pipe)
+            return Err(Errno.EINVAL);
+        bool nonblock = (flags & SPLICE_F_NONBLOCK) != 0 || ((src.Flags | dst.Flags) & OpenFlags.O_NONBLOCK) != 0;
+        long r = inPipe.Pipe.WaitReadable(t, nonblock);
+        if (r <= 0) return r;
+        long slots = outPipe.Pipe.WaitSlots(t, nonblock);
+        if (slots < 0) return slots;
+        int max = (int)Math.Min(Math.Min(len, (ulong)(slots * Page)), (ulong)inPipe.Pipe.Capacity);
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            int n = inPipe.Pipe.Peek(buf.AsSpan(0, max));
+            return n == 0 ? 0 : outPipe.Pipe.Write(t, buf.AsSpan(0, n), nonblock: true);
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    /// <summary>
+    /// vmsplice(2): a file open for writing takes the guest's iovecs into its pipe (each page-bounded piece a slot,
+    /// as many as are free; a piece that cannot be read ends it, EFAULT if it is the first); one open only for
+    /// reading gives its pipe's bytes to the iovecs (no more than they can take: a bad buffer takes nothing from the
+    /// pipe). Only SPLICE_F_NONBLOCK keeps it from waiting, as Linux's (the file's O_NONBLOCK does not).
+    /// </summary>
+    static long Vmsplice(Task t, int fd, ulong iovAddr, ulong nrSegs, uint flags)
+    {
+        if ((flags & ~SpliceFlags) != 0) return Err(Errno.EINVAL);
+        using var fRef = t.Fds.Borrow(fd);
+        if (fRef.File is not { } f) return Err(Errno.EBADF);
+        bool toPipe = OpenFlags.CanWrite(f.Flags);
+        if (!toPipe && !OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
+        var e = t.Mem.ReadIovecs(iovAddr, nrSegs, out var iovs);
+        if (e != Errno.None) return Err(e);
+        ulong total = 0;
+        foreach (var v in iovs) total += v.Len;
+        if (total == 0) return 0;
+        if (f is not FileSystems.Pipe.PipeEnd p) return Err(Errno.EBADF);
+        bool nonblock = (flags & SPLICE_F_NONBLOCK) != 0;
+        return toPipe ? VmspliceToPipe(t, p.Pipe, iovs, nonblock) : VmspliceToUser(t, p.Pipe, iovs, nonblock);
+    }
+
+    static long VmspliceToPipe(Task t, FileSystems.Pipe.PipeBuffer pipe, IoVec[] iovs, bool nonblock)
+    {
+        long slots = pipe.WaitSlots(t, nonblock);
+        if (slots < 0) return slots;
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent((int)slots * Page);
+        try
+        {
+            int filled = 0, used = 0;
+            foreach (var v in iovs)
+            {
+                ulong addr = (ulong)v.Base, left = v.Len;
+                while (left > 0 && used < slots)
+                {
+                    int piece = (int)Math.Min(left, Page - addr % Page);
+                    if (t.Mem.ReadPartial(addr, buf.AsSpan(filled, piece)) < piece) goto done;
+                    filled += piece;
+                    used++;
+                    addr += (ulong)piece;
+                    left -= (ulong)piece;
+                }
+                if (used == slots) break;
+            }
+        done:
+            if (filled == 0) return Err(Errno.EFAULT);
+            return pipe.Write(t, buf.AsSpan(0, filled), nonblock: true);
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    static long VmspliceToUser(Task t, FileSystems.Pipe.PipeBuffer pipe, IoVec[] iovs, bool nonblock)
+    {
+        long r = pipe.WaitReadable(t, nonblock);
+        if (r <= 0) return r;
+        ulong room = GuestIO.AccessiblePrefix(t, iovs, forWrite: true, out ulong total);
+        if (room == 0) return Err(Errno.EFAULT);
+        int max = (int)Math.Min(Math.Min(room, total), (ulong)pipe.Capacity);
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            long n = pipe.Read(t, buf.AsSpan(0, max), nonblock: true);
+            if (n <= 0) return n;
+            int done = 0;
+            foreach (var v in iovs)
+            {
+                if (done == n) break;
+                int part = (int)Math.Min(v.Len, (ulong)(n - done));
+                if (!t.Mem.Write((ulong)v.Base, buf.AsSpan(done, part))) break; // the prefix was checked writable
+                done += part;
+            }
+            return n;
         }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
     }

@@ -113,7 +113,7 @@ public sealed class FdTable
             _files[fd] = f;
             _cloexec[fd] = cloexec;
         }
-        if (old != null) { ReleaseLocks(old); Dnotify.Flush(old, this); }
+        if (old != null) Flush(old);
         old?.DecRef();
     }
 
@@ -127,8 +127,7 @@ public sealed class FdTable
             _files[fd] = null;
             _cloexec[fd] = false;
         }
-        ReleaseLocks(f!);
-        Dnotify.Flush(f!, this);
+        Flush(f!);
         f!.DecRef();
         return Errno.None;
     }
@@ -136,10 +135,13 @@ public sealed class FdTable
     /// <summary>The owner of POSIX record locks taken through this table (one process).</summary>
     public readonly object LockOwner = new();
 
-    // POSIX locks go away when their process closes any fd of the file.
-    void ReleaseLocks(FileDescription f)
+    /// <summary>Every close of an fd (Linux's filp_close): what the process holds through any fd of the file ends —
+    /// its POSIX locks, its dnotify registration, an mq_notify registration.</summary>
+    void Flush(FileDescription f)
     {
         if (f.Inode != null) FileLocks.Release(f.Inode, LockOwner);
+        Dnotify.Flush(f, this);
+        f.OnClose(this);
     }
 
     public void CloseOnExec()

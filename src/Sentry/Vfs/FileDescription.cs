@@ -163,6 +163,9 @@ public abstract class FileDescription
         Release();
     }
 
+    /// <summary>Called at every close of an fd naming this description (Linux's flush), with the table it was in.</summary>
+    public virtual void OnClose(FdTable fds) { }
+
     /// <summary>Called when the last fd referring to this description is closed.</summary>
     protected virtual void Release() { }
 }

@@ -59,7 +59,8 @@ public sealed class Epoll : FileDescription
 
     public Errno Ctl(int op, int fd, FileDescription file, uint events, ulong data)
     {
-        if (file.Inode != null && (InodeMode.IsReg(file.Inode.Mode) || file.Inode.IsDir)) return Errno.EPERM; // always ready: Linux refuses them
+        // Files that cannot poll are always ready: Linux refuses them (a queue file polls).
+        if (file.Waiters == null && file.Inode != null && (InodeMode.IsReg(file.Inode.Mode) || file.Inode.IsDir)) return Errno.EPERM;
         if (file == this) return Errno.EINVAL;
         // EPOLLEXCLUSIVE joins the wait queue at ADD: never with MOD, nor with other bits, nor on an epoll instance.
         if (op != EPOLL_CTL_DEL && (events & EPOLLEXCLUSIVE) != 0 &&

@@ -25,6 +25,7 @@ public static class DevFs
             .Add("tty", new TtyDevice { Rdev = (5UL << 8) | 0, Perm = 0x1b6, Dev = 0x6 })
             .Add("ptmx", new PtmxNode(devpts) { Rdev = DevPtsFs.PtmxRdev, Perm = 0x1b6, Dev = 0x6 })
             .Add("pts", new SynthDir { Perm = 0x1ed, Dev = 0x6 }) // devpts is mounted here
+            .Add("mqueue", new SynthDir { Perm = 0x1ed, Dev = 0x6 }) // a mount point for mqueue (OCI specs, `mount -t mqueue`)
             .Add("shm", shm);
     }
 

@@ -133,6 +133,54 @@ public sealed class PipeBuffer
         }
     }
 
+    /// <summary>The pipe's free page slots (Linux keeps a pipe's data in page-sized buffers, one per slot).</summary>
+    int FreeSlots => _q.Capacity / Page - (_q.Count + Page - 1) / Page;
+
+    /// <summary>
+    /// The output side of tee and vmsplice (Linux's wait_for_space and opipe_prep): without readers SIGPIPE and
+    /// EPIPE; else waits (interruptibly, unless nonblock: EAGAIN) for a free slot and returns how many are free.
+    /// </summary>
+    public long WaitSlots(Task t, bool nonblock)
+    {
+        lock (this)
+        {
+            while (true)
+            {
+                if (Readers == 0)
+                {
+                    t.SendSignal(Task.SIGPIPE, Task.UserInfo(Task.SIGPIPE, Task.SI_USER, t.Tgid, t.Creds.Uid), shared: false);
+                    return -(long)Errno.EPIPE;
+                }
+                int free = FreeSlots;
+                if (free > 0) return free;
+                if (nonblock) return -(long)Errno.EAGAIN;
+                if (!t.Sleep(this)) return Task.RestartSys;
+            }
+        }
+    }
+
+    /// <summary>The input side of tee and vmsplice (Linux's ipipe_prep): waits while the pipe is empty; 1 when
+    /// there is data, 0 at end of file (no writers), EAGAIN if nonblock.</summary>
+    public long WaitReadable(Task t, bool nonblock)
+    {
+        lock (this)
+        {
+            while (_q.Count == 0)
+            {
+                if (Writers == 0) return 0;
+                if (nonblock) return -(long)Errno.EAGAIN;
+                if (!t.Sleep(this)) return Task.RestartSys;
+            }
+            return 1;
+        }
+    }
+
+    /// <summary>tee: up to dst.Length of the queued bytes, left in the pipe.</summary>
+    public int Peek(Span<byte> dst)
+    {
+        lock (this) return _q.Peek(dst);
+    }
+
     /// <summary>Opens ever made of each end (Linux's r_counter/w_counter): a blocked FIFO open waits for the other
     /// side's count to move, so a partner that came (even one that has gone again) ends the wait.</summary>
     int _readerOpens, _writerOpens;

@@ -61,7 +61,8 @@ public sealed class ProcRoot : SynthDir
             .Add("fs", new SynthDir()
                 .Add("file-max", Sysctl("9223372036854775807\n"))
                 .Add("nr_open", Sysctl("1048576\n"))
-                .Add("pipe-max-size", Sysctl($"{FileSystems.Pipe.PipeBuffer.PipeMaxSize}\n"))));
+                .Add("pipe-max-size", Sysctl($"{FileSystems.Pipe.PipeBuffer.PipeMaxSize}\n"))
+                .Add("mqueue", FileSystems.Mqueue.MqueueSysctls.Dir(k.Mqueue))));
         ProcStyle();
     }
 

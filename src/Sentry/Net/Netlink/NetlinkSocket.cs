@@ -171,6 +171,9 @@ public sealed class NetlinkSocket : Socket
         }
     }
 
+    /// <summary>A datagram from the kernel side (an mq_notify SIGEV_THREAD cookie), as Linux's netlink_sendskb.</summary>
+    public void DeliverFromKernel(byte[] data) => Deliver(data, 0);
+
     /// <summary>A datagram from another netlink socket of the sandbox.</summary>
     void Deliver(byte[] data, uint from)
     {
