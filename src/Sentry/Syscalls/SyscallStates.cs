@@ -52,6 +52,9 @@ public static class SyscallStates
             Nr.set_thread_area, Nr.get_thread_area);
         Set(SyscallState.Absent, "ENOSYS, as Linux 6.1 with secretmem off (its default)", Nr.memfd_secret);
         Set(SyscallState.Absent, "ENOSYS: newer than Linux 6.1", Nr.cachestat, Nr.mseal);
+        Set(SyscallState.Absent, "ENOSYS, as gVisor: deprecated since Linux 3.16 (emulated there with mmap)", Nr.remap_file_pages);
+        // Answered ENOSYS on purpose (a handler keeps it out of the unimplemented-call log).
+        Set(SyscallState.Absent, "ENOSYS: neither platform can abort a critical section on preemption; glibc goes on without it", Nr.rseq);
         return n;
     }
 
@@ -71,7 +74,8 @@ public static class SyscallStates
 
     /// <summary>Numbers with a handler that the notes call absent: a note left behind by a change.</summary>
     public static IEnumerable<int> Stale() =>
-        Notes.Where(kv => kv.Value.State == SyscallState.Absent && SyscallTable.Handlers[kv.Key] != null).Select(kv => kv.Key);
+        Notes.Where(kv => kv.Value.State == SyscallState.Absent && SyscallTable.Handlers[kv.Key] != null && kv.Key != Nr.rseq)
+            .Select(kv => kv.Key);
 
     /// <summary>SYSCALLS.md: every number with its state and note, and the counts.</summary>
     public static string Markdown()
