@@ -359,19 +359,29 @@ public sealed class MemoryManager
         if (addr + size < addr) return -(long)Errno.EINVAL;
         switch (advice)
         {
-            case 4: // MADV_DONTNEED: the pages read back as zeros (private anon) — let the host do it.
-            case 8: // MADV_FREE
+            case MADV_DONTNEED: // the pages read back as zeros (private anon): let the host do it
+            case MADV_FREE:
                 if (!_vmas.FullyMapped(addr, addr + size)) return -(long)Errno.ENOMEM;
                 foreach (var v in _vmas.Slice(addr, addr + size))
-                    if (v.File == null) Space.Advise(v.Start, v.Length, 4);
+                    if (v.File == null) Space.Advise(v.Start, v.Length, MADV_DONTNEED);
                 return 0;
-            case 0: case 1: case 2: case 3: case 9: case 10: case 11: case 12: case 13: case 14: case 15: case 16: case 17:
-            case 18: case 19: case 20: case 21: case 22: case 23: case 100: case 101:
+            case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_REMOVE:
+            case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE:
+            case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+            case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE: case MADV_HWPOISON:
+            case MADV_SOFT_OFFLINE:
+                // Hints the Sentry has no use for: accepted for a mapped range, as Linux.
                 return _vmas.FullyMapped(addr, addr + size) ? 0 : -(long)Errno.ENOMEM;
             default:
                 return -(long)Errno.EINVAL;
         }
     }
+
+    public const int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4,
+        MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11, MADV_MERGEABLE = 12, MADV_UNMERGEABLE = 13,
+        MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_DONTDUMP = 16, MADV_DODUMP = 17, MADV_WIPEONFORK = 18,
+        MADV_KEEPONFORK = 19, MADV_COLD = 20, MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23,
+        MADV_HWPOISON = 100, MADV_SOFT_OFFLINE = 101;
 
     public long Msync(ulong addr, ulong len, int flags)
     {

@@ -19,7 +19,7 @@ static class ProcessVmSyscalls
         t[Nr.process_mrelease] = (k, pidfd, flags, _, _, _, _) => ProcessMrelease(k, (int)pidfd, flags);
     }
 
-    const int MADV_WILLNEED = 3, MADV_COLD = 20, MADV_PAGEOUT = 21, MADV_COLLAPSE = 25;
+    const int MADV_COLLAPSE = 25;
 
     /// <summary>
     /// process_madvise(2): the non-destructive hints on another process's ranges, in order, stopping at the first
@@ -34,7 +34,8 @@ static class ProcessVmSyscalls
         if (pfRef.File is not FileSystems.Anon.PidFd pf) return Err(Errno.EBADF);
         var target = pf.Target;
         if (target.Zombie || t.Kernel.FindTask(target.Tid) != target) return Err(Errno.ESRCH);
-        if (advice is not (MADV_COLD or MADV_PAGEOUT or MADV_WILLNEED or MADV_COLLAPSE)) return Err(Errno.EINVAL);
+        if (advice is not (Memory.MemoryManager.MADV_COLD or Memory.MemoryManager.MADV_PAGEOUT or Memory.MemoryManager.MADV_WILLNEED or MADV_COLLAPSE))
+            return Err(Errno.EINVAL);
         if (!MayAccess(t, target)) return Err(Errno.EPERM);
         if (!t.Creds.Has(Credentials.CAP_SYS_NICE)) return Err(Errno.EPERM);
         long done = 0, r = 0;
