@@ -146,8 +146,8 @@ static class ProcessSyscalls
                 t.Creds.CapBounding &= ~(1UL << (int)a2);
                 return 0;
             case PR_CAP_AMBIENT: return Ambient(t, a2, a3, a4, a5);
-            case PR_SET_NO_NEW_PRIVS: if (a2 != 1) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
-            case PR_GET_NO_NEW_PRIVS: return t.NoNewPrivs ? 1 : 0;
+            case PR_SET_NO_NEW_PRIVS: if (a2 != 1 || a3 != 0 || a4 != 0 || a5 != 0) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
+            case PR_GET_NO_NEW_PRIVS: return a2 != 0 || a3 != 0 || a4 != 0 || a5 != 0 ? Err(Errno.EINVAL) : t.NoNewPrivs ? 1 : 0;
             case PR_SET_CHILD_SUBREAPER: t.ChildSubreaper = a2 != 0; return 0;
             case PR_GET_CHILD_SUBREAPER: return t.Mem.Write(a2, t.ChildSubreaper ? 1 : 0) ? 0 : Err(Errno.EFAULT);
             default: return Err(Errno.EINVAL);
