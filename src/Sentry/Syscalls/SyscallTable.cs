@@ -41,6 +41,7 @@ public static class SyscallTable
         SchedAttrSyscalls.Register(t);
         KcmpSyscalls.Register(t);
         SeccompSyscalls.Register(t);
+        AioSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }
