@@ -191,10 +191,13 @@ static class AioSyscalls
                 {
                     var e = t.Mem.ReadIovecs(cb.Buf, cb.Nbytes, out iovs);
                     if (e != Errno.None) return Err(e);
+                    // import_iovec: every segment must lie in user space (access_ok).
+                    foreach (var v in iovs)
+                        if (!InUserSpace((ulong)v.Base, v.Len)) return Err(Errno.EFAULT);
                 }
                 else
                 {
-                    if (cb.Buf + cb.Nbytes < cb.Buf || cb.Buf + cb.Nbytes > MemoryManager.TaskSize) return Err(Errno.EFAULT);
+                    if (!InUserSpace(cb.Buf, cb.Nbytes)) return Err(Errno.EFAULT);
                     iovs = GuestIO.OneIov(cb.Buf, cb.Nbytes);
                 }
                 if (cb.Offset < 0) return Err(Errno.EINVAL);
@@ -230,6 +233,8 @@ static class AioSyscalls
                 return Err(Errno.EINVAL);
         }
     }
+
+    static bool InUserSpace(ulong addr, ulong len) => addr + len >= addr && addr + len <= MemoryManager.TaskSize;
 
     /// <summary>The read or write, as preadv/pwritev would do it (offset -1: a stream, which has no position).</summary>
     static long Transfer(Task t, FileDescription f, IoVec[] iovs, long offset, bool write)
