@@ -226,6 +226,8 @@ int main(void)
         struct iocb cc = mk(IOCB_CMD_FSYNC, fd, 0, 0, 0, 60), *pcc = &cc;
         printf("child: ");
         CHECK(io_submit(ctx, 1, &pcc));
+        slurp("/proc/self/maps");
+        printf("child: maps shows /[aio]: %d\n", strstr(buf, "/[aio]") != NULL);
         _exit(0);
     }
     int st;

@@ -108,7 +108,7 @@ static class AioSyscalls
 
     static long Kill(Task t, AioTable table, AioContext ctx, ulong ring)
     {
-        if (!ctx.Kill()) return Err(Errno.EINVAL);
+        if (!ctx.Kill(t)) return Err(Errno.EINVAL);
         table.Remove(ctx);
         AioTable.Uncharge(ctx.MaxReqs);
         Unmap(t, ring, ctx.RingSize);

@@ -165,7 +165,7 @@ public sealed class AioContext
 
     /// <summary>kill_ioctx: dead (waiters wake and see it), waiting polls cancelled, then running requests awaited.
     /// False if another io_destroy came first.</summary>
-    public bool Kill()
+    public bool Kill(Task t)
     {
         List<AioPoll> polls;
         lock (this)
@@ -176,8 +176,9 @@ public sealed class AioContext
             Monitor.PulseAll(this);
         }
         foreach (var p in polls) p.Finish(0);
+        // Another thread's read may block for long (a pipe): the wait ends with the caller's own end too.
         lock (this)
-            while (_inflight > 0) Monitor.Wait(this);
+            while (_inflight > 0 && !t.Exited) Monitor.Wait(this, 100);
         return true;
     }
 }
