@@ -61,12 +61,16 @@ static void *late_writer(void *a)
     return NULL;
 }
 
+static long waiter_result;
+static int waiter_errno;
+
 static void *waiter(void *a)
 {
     (void)a;
     struct io_event ev[1];
     long r = io_getevents(ctx, 1, 1, ev, NULL);
-    printf("  waiter: %ld %s\n", r, r < 0 ? errname(errno) : "");
+    waiter_errno = r < 0 ? errno : 0;
+    waiter_result = r;
     return NULL;
 }
 
@@ -250,6 +254,7 @@ int main(void)
     usleep(50000);
     CHECK(io_destroy(ctx));
     pthread_join(th, NULL);
+    printf("  waiter: %ld %s\n", waiter_result, errname(waiter_errno));
     CHECK(io_destroy(ctx));
     CHECK(io_submit(ctx, 1, &pf));
     slurp("/proc/self/maps");
