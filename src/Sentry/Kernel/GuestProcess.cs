@@ -101,7 +101,7 @@ public sealed class GuestProcess
         if (spec.Umask is { } umask) t.Fs.Umask = (int)(umask & 0x1ff);
         foreach (var (res, soft, hard) in spec.Limits) t.Limits.Values[res] = (soft, hard);
         t.NoNewPrivs = spec.NoNewPrivileges;
-        t.Filter = spec.Filter;
+        t.Seccomp = spec.Filter != null ? Seccomp.SeccompState.FromProfile(spec.Filter) : null;
         if (spec.Capabilities is { } caps)
         {
             c.CapEffective = caps.Effective & Credentials.AllCaps;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace AppKernel.Sentry.Kernel;
 
 /// <summary>What a <see cref="SyscallFilter"/> does with a call, in precedence order (the most restrictive of the
@@ -33,8 +31,6 @@ public sealed record FilterRule(FilterAction Action, int Errno, FilterArg[] Args
 /// </summary>
 public sealed class SyscallFilter
 {
-    public const int SYS_SECCOMP = 1;          // SIGSYS's si_code
-    const uint AuditArchX86_64 = 0xC000003E;
     readonly FilterAction _default;
     readonly int _defaultErrno;
     readonly List<FilterRule>?[] _rules = new List<FilterRule>?[Syscalls.SyscallNames.Count];
@@ -66,32 +62,19 @@ public sealed class SyscallFilter
         return best ?? (_default, _defaultErrno);
     }
 
-    /// <summary>Applies the profile to t's call: null to run it, else the value it returns (the call is not made).
-    /// The kill actions end the process with SIGSYS (KILL_THREAD, when other threads remain, ends only t);
-    /// TRAP queues SIGSYS with the call's number; TRACE, with no tracer, is ENOSYS.</summary>
-    public long? Check(Task t, long nr, ReadOnlySpan<ulong> args)
+    /// <summary>The decision as a seccomp filter's return value (the profile is the first filter of the chain).</summary>
+    public uint Ret(long nr, ReadOnlySpan<ulong> args)
     {
         var (action, errno) = Decide(nr, args);
-        switch (action)
+        return action switch
         {
-            case FilterAction.Allow:
-                return null;
-            case FilterAction.Log:
-                t.Kernel.Log.LogInformation("seccomp: pid {Pid} {Name} allowed by a log rule", t.Tgid, Syscalls.SyscallNames.Of(nr));
-                return null;
-            case FilterAction.Errno:
-                return -(long)errno;
-            case FilterAction.Trace:
-                return -(long)Errno.ENOSYS;
-            case FilterAction.Trap:
-                t.SendSignal(Task.SIGSYS, new SigInfo { Signo = Task.SIGSYS, Code = SYS_SECCOMP, Addr = t.Regs.Rip, Syscall = (int)nr, Arch = AuditArchX86_64 }.ToArray(), shared: false);
-                return -(long)Errno.ENOSYS;
-            case FilterAction.KillThread when t.Group.Threads().Count > 1:
-                t.Stop(0, Task.SIGSYS, false);
-                return -(long)Errno.ENOSYS;
-            default:
-                t.Terminate(Task.SIGSYS, true);
-                return -(long)Errno.ENOSYS;
-        }
+            FilterAction.KillProcess => Seccomp.SeccompRet.KILL_PROCESS,
+            FilterAction.KillThread => Seccomp.SeccompRet.KILL_THREAD,
+            FilterAction.Trap => Seccomp.SeccompRet.TRAP,
+            FilterAction.Errno => Seccomp.SeccompRet.ERRNO | ((uint)errno & Seccomp.SeccompRet.DATA),
+            FilterAction.Trace => Seccomp.SeccompRet.TRACE,
+            FilterAction.Log => Seccomp.SeccompRet.LOG,
+            _ => Seccomp.SeccompRet.ALLOW,
+        };
     }
 }

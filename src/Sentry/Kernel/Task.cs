@@ -43,8 +43,6 @@ public sealed partial class Task
     /// <summary>sched_setaffinity's CPU set (bit i: CPU i), kept and reported (the host schedules the stubs).</summary>
     public ulong Affinity = FileSystems.Proc.SystemInfo.AllCpus;
     public bool NoNewPrivs, KeepCaps;
-    /// <summary>The container's seccomp profile, checked before every call; inherited by children, kept across exec.</summary>
-    public SyscallFilter? Filter;
 
     public bool Exited { get; internal set; }
     public int ExitCode { get; private set; }
@@ -179,11 +177,7 @@ public sealed partial class Task
 
     long Dispatch(SyscallHandler?[] table, long nr)
     {
-        if (Filter != null)
-        {
-            ReadOnlySpan<ulong> args = [Regs.Rdi, Regs.Rsi, Regs.Rdx, Regs.R10, Regs.R8, Regs.R9];
-            if (Filter.Check(this, nr, args) is { } refused) return refused;
-        }
+        if (Seccomp is { } s && CheckSeccomp(s, nr) is { } refused) return refused;
         var h = nr >= 0 && nr < table.Length ? table[nr] : null;
         if (h == null)
         {

@@ -61,7 +61,7 @@ public sealed partial class Task
             Comm = Comm,
             Exe = Exe,
             NoNewPrivs = NoNewPrivs,
-            Filter = Filter,
+            Seccomp = Seccomp,
             Nice = Nice,
             Affinity = Affinity,
             KeepCaps = KeepCaps,
@@ -180,7 +180,7 @@ public sealed partial class Task
             Comm = Comm,
             Exe = Exe,
             NoNewPrivs = NoNewPrivs,
-            Filter = Filter,
+            Seccomp = Seccomp,
             Nice = Nice,
             Affinity = Affinity,
             Personality = Personality,
@@ -194,6 +194,7 @@ public sealed partial class Task
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.Tid);
         if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.Tid);
+        if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         Group.Add(child);
         Kernel.Register(child);
         int hostTgid = Stub.HostTgid;
@@ -206,6 +207,9 @@ public sealed partial class Task
             Group.Remove(child);
             return -(long)Errno.EAGAIN;
         }
+        // CLONE_VFORK with CLONE_THREAD: the caller waits for the thread's exit (or exec) all the same.
+        if (child._vforkDone is { } done)
+            while (!done.Wait(20) && !Exited) { }
         return child.Tid;
     }
 
@@ -257,6 +261,7 @@ public sealed partial class Task
             Syscalls.FutexSyscalls.Wake(this, ClearChildTid, 1);
         }
         Kernel.Unregister(this);
+        _vforkDone?.Set();
         Fds.Release(); // before the group hears: an exec waiting for us then finds the table unshared
         if (Stub is { IsThread: false } main)
         {

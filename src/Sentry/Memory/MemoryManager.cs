@@ -310,6 +310,7 @@ public sealed class MemoryManager
         var pieces = _vmas.Slice(oldAddr, oldAddr + oldLen);
         if (pieces.Count != 1) return -(long)Errno.EFAULT; // Linux requires a single VMA
         var vma = pieces[0];
+        if (vma.DontExpand && size > oldLen) return -(long)Errno.EFAULT;
 
         if ((flags & MREMAP_FIXED) != 0)
         {

@@ -19,6 +19,8 @@ public sealed class Vma
     public object? ShareKey;
     /// <summary>Whether mprotect may add PROT_WRITE: false for a shared mapping of a file opened read-only.</summary>
     public bool MayWrite = true;
+    /// <summary>VM_DONTEXPAND: mremap may move or shrink the mapping, not grow it (EFAULT), as AIO's ring.</summary>
+    public bool DontExpand;
     /// <summary>"[heap]", "[stack]" or null.</summary>
     public string? Name;
     /// <summary>mlock's state: locked (VmLck), and whether only as pages fault in (MLOCK_ONFAULT).</summary>

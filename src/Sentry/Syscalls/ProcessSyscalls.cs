@@ -110,7 +110,7 @@ static class ProcessSyscalls
     }
 
     const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16,
-        PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_CAP_AMBIENT = 47, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
+        PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_CAP_AMBIENT = 47, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
 
     static long Prctl(Task t, int op, ulong a2, ulong a3, ulong a4, ulong a5)
     {
@@ -137,7 +137,8 @@ static class ProcessSyscalls
             case PR_GET_PDEATHSIG: return t.Mem.Write(a2, t.PdeathSig) ? 0 : Err(Errno.EFAULT);
             case PR_GET_KEEPCAPS: return t.KeepCaps ? 1 : 0;
             case PR_SET_KEEPCAPS: if (a2 > 1) return Err(Errno.EINVAL); t.KeepCaps = a2 == 1; return 0;
-            case PR_GET_SECCOMP: return t.Filter != null ? 2 : 0;
+            case PR_GET_SECCOMP: return SeccompSyscalls.PrctlGet(t);
+            case PR_SET_SECCOMP: return SeccompSyscalls.PrctlSet(t, a2, a3);
             case PR_CAPBSET_READ: return a2 <= Credentials.CAP_LAST_CAP ? (long)(t.Creds.CapBounding >> (int)a2 & 1) : Err(Errno.EINVAL);
             case PR_CAPBSET_DROP:
                 if (a2 > Credentials.CAP_LAST_CAP) return Err(Errno.EINVAL);
@@ -145,8 +146,8 @@ static class ProcessSyscalls
                 t.Creds.CapBounding &= ~(1UL << (int)a2);
                 return 0;
             case PR_CAP_AMBIENT: return Ambient(t, a2, a3, a4, a5);
-            case PR_SET_NO_NEW_PRIVS: if (a2 != 1) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
-            case PR_GET_NO_NEW_PRIVS: return t.NoNewPrivs ? 1 : 0;
+            case PR_SET_NO_NEW_PRIVS: if (a2 != 1 || a3 != 0 || a4 != 0 || a5 != 0) return Err(Errno.EINVAL); t.NoNewPrivs = true; return 0;
+            case PR_GET_NO_NEW_PRIVS: return a2 != 0 || a3 != 0 || a4 != 0 || a5 != 0 ? Err(Errno.EINVAL) : t.NoNewPrivs ? 1 : 0;
             case PR_SET_CHILD_SUBREAPER: t.ChildSubreaper = a2 != 0; return 0;
             case PR_GET_CHILD_SUBREAPER: return t.Mem.Write(a2, t.ChildSubreaper ? 1 : 0) ? 0 : Err(Errno.EFAULT);
             default: return Err(Errno.EINVAL);

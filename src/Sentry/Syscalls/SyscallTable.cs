@@ -45,6 +45,8 @@ public static class SyscallTable
         KcmpSyscalls.Register(t);
         NumaSyscalls.Register(t);
         MqueueSyscalls.Register(t);
+        SeccompSyscalls.Register(t);
+        AioSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }

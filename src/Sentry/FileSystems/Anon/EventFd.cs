@@ -65,6 +65,17 @@ public sealed class EventFd : FileDescription
         }
     }
 
+    /// <summary>eventfd_signal: adds n without blocking (a kernel producer: AIO's IOCB_FLAG_RESFD), saturating.</summary>
+    public void Signal(ulong n)
+    {
+        lock (this)
+        {
+            _count = Max - _count < n ? Max : _count + n;
+            Monitor.PulseAll(this);
+            _waiters.Notify();
+        }
+    }
+
     public override short Readiness(short events)
     {
         lock (this)

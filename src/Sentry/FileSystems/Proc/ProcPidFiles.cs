@@ -213,7 +213,8 @@ public static class ProcPidFiles
         sb.Append($"SigBlk:\t{p.Signals.Mask:x16}\nSigIgn:\t{Ignored(p):x16}\nSigCgt:\t{Caught(p):x16}\n");
         sb.Append($"CapInh:\t{c.CapInheritable:x16}\nCapPrm:\t{c.CapPermitted:x16}\nCapEff:\t{c.CapEffective:x16}\nCapBnd:\t{c.CapBounding:x16}\nCapAmb:\t{c.CapAmbient:x16}\n");
         sb.Append($"NoNewPrivs:\t{(p.NoNewPrivs ? 1 : 0)}\n");
-        sb.Append(p.Filter != null ? "Seccomp:\t2\nSeccomp_filters:\t1\n" : "Seccomp:\t0\nSeccomp_filters:\t0\n");
+        var sc = p.Seccomp;
+        sb.Append($"Seccomp:\t{Kernel.Seccomp.SeccompState.ModeOf(sc)}\nSeccomp_filters:\t{sc?.Count ?? 0}\n");
         sb.Append("Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n");
         int cpus = SystemInfo.Cpus;
         sb.Append($"Cpus_allowed:\t{CpuMask(cpus, p.Affinity)}\nCpus_allowed_list:\t{CpuList(cpus, p.Affinity)}\n");

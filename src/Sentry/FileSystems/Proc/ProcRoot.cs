@@ -59,6 +59,8 @@ public sealed class ProcRoot : SynthDir
                 .Add("max_map_count", Sysctl("65530\n"))
                 .Add("mmap_min_addr", Sysctl("65536\n")))
             .Add("fs", new SynthDir()
+                .Add("aio-max-nr", Sysctl($"{AppKernel.Sentry.Kernel.Aio.AioTable.AioMaxNr}\n"))
+                .Add("aio-nr", Sysctl(_ => $"{AppKernel.Sentry.Kernel.Aio.AioTable.AioNr}\n"))
                 .Add("file-max", Sysctl("9223372036854775807\n"))
                 .Add("nr_open", Sysctl("1048576\n"))
                 .Add("pipe-max-size", Sysctl($"{FileSystems.Pipe.PipeBuffer.PipeMaxSize}\n"))
