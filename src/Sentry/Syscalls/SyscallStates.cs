@@ -42,6 +42,8 @@ public static class SyscallStates
             Nr.socket, Nr.socketpair);
         Set(SyscallState.Partial, "EINTR: the Sentry restarts calls itself and leaves no restart block", Nr.restart_syscall);
         Set(SyscallState.Partial, "the sandbox's own file system types", Nr.sysfs);
+        Set(SyscallState.Partial, "SECCOMP_RET_TRACE answers ENOSYS (no tracer asks for seccomp stops)", Nr.seccomp);
+        Set(SyscallState.Partial, "reads, writes and syncs run at submit; POLL waits; no IOCB_CMD_* beyond those", Nr.io_submit);
 
         Set(SyscallState.Absent, "ENOSYS on Linux too: never implemented", Nr.getpmsg, Nr.putpmsg, Nr.afs_syscall,
             Nr.tuxcall, Nr.security, Nr.vserver, Nr.epoll_ctl_old, Nr.epoll_wait_old);
@@ -51,7 +53,10 @@ public static class SyscallStates
         Set(SyscallState.Absent, "ENOSYS, as a kernel without 32-bit emulation (this host, gVisor): 32-bit TLS segments",
             Nr.set_thread_area, Nr.get_thread_area);
         Set(SyscallState.Absent, "ENOSYS, as Linux 6.1 with secretmem off (its default)", Nr.memfd_secret);
+        // cachestat (6.5), map_shadow_stack (6.6), futex_wake/wait/requeue (6.7), statmount, listmount and the LSM
+        // calls (6.8), mseal (6.10): Nr names only those the Sentry uses.
         Set(SyscallState.Absent, "ENOSYS: newer than Linux 6.1", Nr.cachestat, Nr.mseal);
+        Set(SyscallState.Absent, "ENOSYS: newer than Linux 6.1", Enumerable.Range(Nr.fchmodat2 + 1, Nr.mseal - Nr.fchmodat2 - 1).ToArray());
         Set(SyscallState.Absent, "ENOSYS, as gVisor: deprecated since Linux 3.16 (emulated there with mmap)", Nr.remap_file_pages);
         // Answered ENOSYS on purpose (a handler keeps it out of the unimplemented-call log).
         Set(SyscallState.Absent, "ENOSYS: neither platform can abort a critical section on preemption; glibc goes on without it", Nr.rseq);

@@ -67,14 +67,22 @@ static class SysvMsgSyscalls
                 w = new IpcWaiter();
                 q.Waiters.Add(w);
             }
-            var e = w.Sleep(t);
-            lock (reg)
-            {
-                q.Waiters.Remove(w);
-                if (q.Deleted) return Err(Errno.EIDRM);
-                if (e != Errno.None) return Task.RestartNoHand;
-            }
+            if (Wait(t, reg, q, w) is long r) return r;
         }
+    }
+
+    /// <summary>Sleeps as a queued sender or receiver, then leaves the queue: null to look again, else what the call
+    /// returns (EIDRM once the queue is gone, ERESTARTNOHAND on a signal).</summary>
+    static long? Wait(Task t, MsgRegistry reg, MsgQueue q, IpcWaiter w)
+    {
+        var e = w.Sleep(t);
+        lock (reg)
+        {
+            q.Waiters.Remove(w);
+            if (q.Deleted) return Err(Errno.EIDRM);
+            if (e != Errno.None) return Task.RestartNoHand;
+        }
+        return null;
     }
 
     static long Msgrcv(Task t, int msqid, ulong msgp, ulong bufsz, long msgtyp, int flg)
@@ -127,13 +135,7 @@ static class SysvMsgSyscalls
                 w = new IpcWaiter();
                 q.Waiters.Add(w);
             }
-            var e = w.Sleep(t);
-            lock (reg)
-            {
-                q.Waiters.Remove(w);
-                if (q.Deleted) return Err(Errno.EIDRM);
-                if (e != Errno.None) return Task.RestartNoHand;
-            }
+            if (Wait(t, reg, q, w) is long r) return r;
         }
         int n = (int)Math.Min(bufsz, (ulong)msg.Text.Length);
         if (!t.Mem.Write(msgp, msg.Type) || !t.Mem.Write(msgp + sizeof(long), msg.Text.AsSpan(0, n))) return Err(Errno.EFAULT);
