@@ -44,11 +44,11 @@ static class InfoSyscalls
             // Each field is a C string of at most 64 bytes (and its NUL).
             static void Put(byte* field, string s) => LinuxText.Encode(LinuxText.Truncate(s, UtsName.FieldLength - 1), new Span<byte>(field, UtsName.FieldLength));
             Put(u.Sysname, "Linux");
-            Put(u.Nodename, t.Kernel.Options.Hostname);
+            var uts = t.Ns.Uts;
+            lock (uts) { Put(u.Nodename, uts.Hostname); Put(u.Domainname, uts.Domainname); }
             Put(u.Release, KernelT.Release);
             Put(u.Version, KernelT.Version);
             Put(u.Machine, "x86_64");
-            Put(u.Domainname, t.Kernel.Options.Domainname);
         }
         return t.Mem.Write(buf, u) ? 0 : Err(Errno.EFAULT);
     }
@@ -61,8 +61,12 @@ static class InfoSyscalls
         var bytes = new byte[len];
         if (len > 0 && !t.Mem.Read(name, bytes)) return Err(Errno.EFAULT);
         string s = LinuxText.Decode(bytes);
-        if (domain) t.Kernel.Options.Domainname = s;
-        else t.Kernel.Options.Hostname = s;
+        var uts = t.Ns.Uts;
+        lock (uts)
+        {
+            if (domain) uts.Domainname = s;
+            else uts.Hostname = s;
+        }
         return 0;
     }
 

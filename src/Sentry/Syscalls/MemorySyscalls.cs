@@ -103,6 +103,8 @@ static class MemorySyscalls
             if (!OpenFlags.CanRead(f.Flags)) return Err(Errno.EACCES);
             if ((flags & 3) != MemoryManager.MAP_PRIVATE && (prot & MemoryManager.PROT_WRITE) != 0 && !OpenFlags.CanWrite(f.Flags))
                 return Err(Errno.EACCES);
+            // A file of a noexec mount is never mapped executable (path_noexec).
+            if ((prot & MemoryManager.PROT_EXEC) != 0 && f.Path.IsValid && f.Path.Mount.NoExec) return Err(Errno.EPERM);
             file = f.Mappable;
             if (file == null) return Err(Errno.ENODEV);
             mayWrite = OpenFlags.CanWrite(f.Flags);

@@ -40,6 +40,7 @@ public static class SyscallTable
         InotifySyscalls.Register(t);
         SchedAttrSyscalls.Register(t);
         KcmpSyscalls.Register(t);
+        SetnsSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }
