@@ -103,6 +103,7 @@ static class ChangeSyscalls
         if (dir && name == ".") return Err(Errno.EINVAL);
         if (dir && (name == ".." || name == "")) return Err(Errno.ENOTEMPTY);
         if (!dir && name == "") return Err(Errno.EISDIR);
+        if (parent.Mount.ReadOnly) return Err(Errno.EROFS); // Linux's mnt_want_write comes before the lookup
         e = PathWalker.Child(t, parent, name, out var victim);
         if (e != Errno.None) return Err(e);
         if (!dir && path.EndsWith('/')) return Err(victim.Inode.IsDir ? Errno.EISDIR : Errno.ENOTDIR);

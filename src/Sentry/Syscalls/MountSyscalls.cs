@@ -113,7 +113,7 @@ static class MountSyscalls
     static Errno Reconfigure(Task t, VfsPath at, int mntFlags)
     {
         var m = at.Mount;
-        if (!Mine(t, m) || at.Dentry != m.Root) return Errno.EINVAL;
+        if (!Mine(t, m) || !m.IsRoot(at.Dentry)) return Errno.EINVAL;
         lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
         return Errno.None;
     }
@@ -122,7 +122,7 @@ static class MountSyscalls
     static Errno Remount(Task t, VfsPath at, ulong flags, int mntFlags, string? data)
     {
         var m = at.Mount;
-        if (!Mine(t, m) || at.Dentry != m.Root) return Errno.EINVAL;
+        if (!Mine(t, m) || !m.IsRoot(at.Dentry)) return Errno.EINVAL;
         var options = Options(data);
         bool ro = (flags & MS_RDONLY) != 0;
         if (options.Remove("ro")) ro = true;
@@ -176,7 +176,7 @@ static class MountSyscalls
     static Errno ChangeType(Task t, VfsPath at, ulong flags)
     {
         var m = at.Mount;
-        if (at.Dentry != m.Root) return Errno.EINVAL;
+        if (!m.IsRoot(at.Dentry)) return Errno.EINVAL;
         ulong type = flags & ~(MS_REC | MS_SILENT);
         if (type == 0 || (type & (type - 1)) != 0 || (type & Propagation) == 0) return Errno.EINVAL;
         var all = new List<Vfs.Mount> { m };
@@ -227,7 +227,7 @@ static class MountSyscalls
         if (e != Errno.None) return e;
         var m = src.Mount;
         if (!Mine(t, m) || !Mine(t, at.Mount)) return Errno.EINVAL;
-        if (src.Dentry != m.Root || m.Parent == null || m.Parent == t.Ns.Mnt.Anchor) return Errno.EINVAL;
+        if (!m.IsRoot(src.Dentry) || m.Parent == null || m.Parent == t.Ns.Mnt.Anchor) return Errno.EINVAL;
         if (at.Inode.IsDir != src.Inode.IsDir) return Errno.ENOTDIR;
         // Not into itself (ELOOP as Linux's do_move_mount).
         for (var p = at.Mount; p != null; p = p.Parent)
@@ -371,7 +371,7 @@ static class MountSyscalls
         if (e != Errno.None) return Err(e);
         if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
         var m = at.Mount;
-        if (at.Dentry != m.Root || !Mine(t, m) || m.Parent == null) return Err(Errno.EINVAL);
+        if (!m.IsRoot(at.Dentry) || !Mine(t, m) || m.Parent == null) return Err(Errno.EINVAL);
         bool detach = (flags & MNT_DETACH) != 0;
         if ((flags & MNT_EXPIRE) != 0)
         {
@@ -428,8 +428,8 @@ static class MountSyscalls
         if (!Mine(t, rootMnt) || !Mine(t, newMnt)) return Err(Errno.EINVAL);
         if (nw.Inode.IsDeleted) return Err(Errno.ENOENT);
         if (newMnt == rootMnt || oldMnt == rootMnt) return Err(Errno.EBUSY);
-        if (root.Dentry != rootMnt.Root || rootMnt.Parent == null) return Err(Errno.EINVAL);
-        if (nw.Dentry != newMnt.Root || newMnt.Parent == null) return Err(Errno.EINVAL);
+        if (!rootMnt.IsRoot(root.Dentry) || rootMnt.Parent == null) return Err(Errno.EINVAL);
+        if (!newMnt.IsRoot(nw.Dentry) || newMnt.Parent == null) return Err(Errno.EINVAL);
         if (!MountNamespace.IsUnder(old, nw) || !MountNamespace.IsUnder(nw, root)) return Err(Errno.EINVAL);
         var ns = t.Ns.Mnt;
         var rootPlace = new VfsPath(rootMnt.Parent, rootMnt.MountPoint!);

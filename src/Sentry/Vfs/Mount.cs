@@ -54,6 +54,10 @@ public sealed class Mount
         Id = Interlocked.Increment(ref s_nextId);
     }
 
+    /// <summary>Whether d is this mount's root (a dentry of another walk to the same directory counts: memory and
+    /// gofer file systems keep no dentry cache).</summary>
+    public bool IsRoot(Dentry d) => d == Root || d.Inode == Root.Inode;
+
     /// <summary>Writes are refused when the mount or its file system is read-only (Linux's mnt_is_readonly).</summary>
     public bool ReadOnly => (Flags & MNT_READONLY) != 0 || Super.ReadOnly;
     public bool NoExec => (Flags & MNT_NOEXEC) != 0;

@@ -181,7 +181,7 @@ public sealed class MountNamespace
         while (guard++ < 4096)
         {
             if (cur.SameAs(root)) { reachable = true; break; }
-            if (cur.Dentry == cur.Mount.Root)
+            if (cur.Mount.IsRoot(cur.Dentry))
             {
                 if (cur.Mount.Parent == null) break;
                 cur = new VfsPath(cur.Mount.Parent, cur.Mount.MountPoint!);

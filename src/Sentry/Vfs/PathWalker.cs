@@ -178,7 +178,7 @@ public static class PathWalker
         while (true)
         {
             if (cur.SameAs(root)) return cur;
-            if (cur.Dentry == cur.Mount.Root)
+            if (cur.Mount.IsRoot(cur.Dentry))
             {
                 if (cur.Mount.Parent == null) return cur;
                 cur = new VfsPath(cur.Mount.Parent, cur.Mount.MountPoint!);
