@@ -175,7 +175,9 @@ public sealed partial class Task
             Fs = Fs,
             Ns = Ns,
             Signals = Signals.ShareActions(),
-            Creds = Creds,
+            // Credentials are per thread as in Linux (glibc's setuid makes every thread call it); a thread's
+            // capset is its own (gVisor's tests drop a capability in one thread and keep it in another).
+            Creds = Creds.Fork(),
             Limits = Limits,
             Comm = Comm,
             Exe = Exe,

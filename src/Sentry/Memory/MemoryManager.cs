@@ -128,7 +128,8 @@ public sealed class MemoryManager
 
     /// <summary>mmap(2). file supplies the bytes of a file mapping (null for anonymous).</summary>
     /// <param name="mayWriteShared">The file was opened for writing, so a shared mapping may become writable later.</param>
-    public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset, bool mayWriteShared = false)
+    /// <param name="noExec">The file is on a noexec mount: the mapping may never become executable.</param>
+    public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset, bool mayWriteShared = false, bool noExec = false)
     {
         int type = flags & 3;
         if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)) return -(long)Errno.EINVAL;
@@ -171,6 +172,7 @@ public sealed class MemoryManager
             NoReserve = (flags & MAP_NORESERVE) != 0, Offset = anon ? 0 : offset,
             File = anon ? null : file!.Identity,
             MayWrite = !shared || anon || mayWriteShared,
+            MayExec = anon || !noExec,
         };
         // Futex keys of shared memory: the file (its device and inode) or, for anonymous memory, the mapping itself.
         if (shared) vma.ShareKey = anon ? new object() : (vma.File!.Dev, vma.File.Ino);
@@ -232,6 +234,8 @@ public sealed class MemoryManager
         ulong size = PageUp(len);
         if (addr + size < addr) return -(long)Errno.ENOMEM;
         if (!_vmas.FullyMapped(addr, addr + size) || HitsStub(addr, addr + size)) return -(long)Errno.ENOMEM;
+        if ((prot & PROT_EXEC) != 0)
+            foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.MayExec) return -(long)Errno.EACCES;
         if ((prot & PROT_WRITE) != 0)
         {
             foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.MayWrite) return -(long)Errno.EACCES;

@@ -19,6 +19,8 @@ public sealed class Vma
     public object? ShareKey;
     /// <summary>Whether mprotect may add PROT_WRITE: false for a shared mapping of a file opened read-only.</summary>
     public bool MayWrite = true;
+    /// <summary>Whether mprotect may add PROT_EXEC: false for a file of a noexec mount (Linux's VM_MAYEXEC).</summary>
+    public bool MayExec = true;
     /// <summary>"[heap]", "[stack]" or null.</summary>
     public string? Name;
 

@@ -95,7 +95,7 @@ static class MemorySyscalls
     static long Mmap(Task t, ulong addr, ulong len, int prot, int flags, int fd, ulong off)
     {
         IMappable? file = null;
-        bool mayWrite = false;
+        bool mayWrite = false, noExec = false;
         if ((flags & MemoryManager.MAP_ANONYMOUS) == 0)
         {
             using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
@@ -108,7 +108,8 @@ static class MemorySyscalls
             file = f.Mappable;
             if (file == null) return Err(Errno.ENODEV);
             mayWrite = OpenFlags.CanWrite(f.Flags);
+            noExec = f.Path.IsValid && f.Path.Mount.NoExec;
         }
-        return t.MM.Mmap(addr, len, prot, flags, file, off, mayWrite);
+        return t.MM.Mmap(addr, len, prot, flags, file, off, mayWrite, noExec);
     }
 }

@@ -370,6 +370,7 @@ static class MountSyscalls
             (flags & UMOUNT_NOFOLLOW) != 0 ? PathSyscalls.AT_SYMLINK_NOFOLLOW : 0, out var at);
         if (e != Errno.None) return Err(e);
         if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        at = MountNamespace.CrossDown(at); // LOOKUP_MOUNTPOINT: "." under a mount names the topmost one
         var m = at.Mount;
         if (!m.IsRoot(at.Dentry) || !Mine(t, m) || m.Parent == null) return Err(Errno.EINVAL);
         bool detach = (flags & MNT_DETACH) != 0;
