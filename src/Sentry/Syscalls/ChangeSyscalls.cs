@@ -152,6 +152,8 @@ static class ChangeSyscalls
         bool exists = PathWalker.Child(t, np, nn, out var dst) == Errno.None;
         if (exists && (flags & NOREPLACE) != 0) return Err(Errno.EEXIST);
         if (!exists && (flags & EXCHANGE) != 0) return Err(Errno.ENOENT);
+        // A mount point (a name another mount covers) is not renamed, nor replaced (vfs_rename's EBUSY).
+        if (src.Mount != op.Mount || (exists && dst.Mount != np.Mount)) return Err(Errno.EBUSY);
         if (op.Mount != np.Mount) return Err(Errno.EXDEV);
         e = CheckWritableDir(t, op);
         if (e == Errno.None) e = CheckWritableDir(t, np);

@@ -150,24 +150,37 @@ static class MountSyscalls
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (at.Inode.IsDir != src.Inode.IsDir) return Errno.ENOTDIR;
         var ns = t.Ns.Mnt;
+        var all = ns.All;
+        // What will be copied, counted first: a namespace holds at most MountMax mounts (ENOSPC, count_mounts).
+        var children = new Dictionary<Vfs.Mount, List<Vfs.Mount>>();
+        foreach (var c in all)
+            if (c.Parent != null) { if (!children.TryGetValue(c.Parent, out var l)) children[c.Parent] = l = new(); l.Add(c); }
+        var plan = new List<(Vfs.Mount Child, Vfs.Mount Parent)>();
+        if (recursive) PlanBelow(children, src.Mount, src, plan);
+        if (all.Count + 1 + plan.Count > MountNamespace.MountMax) return Errno.ENOSPC;
         var top = src.Mount.Clone(src.Dentry, makePrivate: false);
         ns.Attach(top, at);
-        if (recursive) CopyBelow(ns, src.Mount, src, top);
+        var copies = new Dictionary<Vfs.Mount, Vfs.Mount> { [src.Mount] = top };
+        foreach (var (child, parent) in plan)
+        {
+            var c = child.Clone(child.Root, makePrivate: false);
+            copies[child] = c;
+            ns.Attach(c, new VfsPath(copies[parent], child.MountPoint!));
+        }
         return Errno.None;
     }
 
-    /// <summary>MS_REC: copies the mounts hanging below 'from' (within its directory 'within') onto copy, skipping
+    /// <summary>MS_REC: the mounts hanging below 'from' (within its directory 'within'), parents first, skipping
     /// unbindable ones and what is under them (Linux's copy_tree).</summary>
-    static void CopyBelow(MountNamespace ns, Vfs.Mount from, VfsPath within, Vfs.Mount copy)
+    static void PlanBelow(Dictionary<Vfs.Mount, List<Vfs.Mount>> children, Vfs.Mount from, VfsPath within, List<(Vfs.Mount, Vfs.Mount)> plan)
     {
-        foreach (var child in ns.All.Where(c => c.Parent == from))
+        if (!children.TryGetValue(from, out var list)) return;
+        foreach (var child in list)
         {
             if (child.Unbindable) continue;
-            var point = new VfsPath(from, child.MountPoint!);
-            if (!MountNamespace.IsUnder(point, within)) continue;
-            var c = child.Clone(child.Root, makePrivate: false);
-            ns.Attach(c, new VfsPath(copy, child.MountPoint!));
-            CopyBelow(ns, child, new VfsPath(child, child.Root), c);
+            if (!MountNamespace.IsUnder(new VfsPath(from, child.MountPoint!), within)) continue;
+            plan.Add((child, from));
+            PlanBelow(children, child, new VfsPath(child, child.Root), plan);
         }
     }
 
@@ -276,6 +289,7 @@ static class MountSyscalls
         if (!Mine(t, at.Mount)) return Errno.EINVAL;
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (!at.Inode.IsDir) return Errno.ENOTDIR;
+        if (t.Ns.Mnt.All.Count + 1 > MountNamespace.MountMax) return Errno.ENOSPC;
         var m = new Vfs.Mount(new Dentry("/", null, root), null, null, type, source ?? "none", super, mntFlags);
         t.Ns.Mnt.Attach(m, at);
         return Errno.None;

@@ -16,6 +16,8 @@ public sealed class MountNamespace
     readonly object _lock = new();
     /// <summary>The anchor: no parent, never listed, covered by "/".</summary>
     public Mount Anchor { get; }
+    /// <summary>Most mounts a namespace holds (Linux's fs.mount-max is 100000; the sandbox keeps gVisor's 10000).</summary>
+    public const int MountMax = 10000;
     /// <summary>The namespace's inode number on nsfs (what /proc/pid/ns/mnt names).</summary>
     public uint Inum { get; }
 
