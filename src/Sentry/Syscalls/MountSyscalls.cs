@@ -157,7 +157,8 @@ static class MountSyscalls
             if (c.Parent != null) { if (!children.TryGetValue(c.Parent, out var l)) children[c.Parent] = l = new(); l.Add(c); }
         var plan = new List<(Vfs.Mount Child, Vfs.Mount Parent)>();
         if (recursive) PlanBelow(children, src.Mount, src, plan);
-        if (all.Count + 1 + plan.Count > MountNamespace.MountMax) return Errno.ENOSPC;
+        long adding = (1L + plan.Count) * (1 + Vfs.Propagation.Receivers(at.Mount, at.Dentry));
+        if (all.Count + adding > MountNamespace.MountMax) return Errno.ENOSPC;
         var top = src.Mount.Clone(src.Dentry, makePrivate: false);
         ns.Attach(top, at);
         var copies = new Dictionary<Vfs.Mount, Vfs.Mount> { [src.Mount] = top };
@@ -167,6 +168,7 @@ static class MountSyscalls
             copies[child] = c;
             ns.Attach(c, new VfsPath(copies[parent], child.MountPoint!));
         }
+        Vfs.Propagation.Mounted(at.Mount, at.Dentry, top);
         return Errno.None;
     }
 
@@ -213,7 +215,7 @@ static class MountSyscalls
         m.Peers = null;
         if (type == MS_SLAVE)
         {
-            if (oldPeers != null && AnyPeer(t, oldPeers, m)) m.Master = oldPeers;
+            if (oldPeers != null && oldPeers.Members.Length > 0) m.Master = oldPeers;
             m.Unbindable = false;
         }
         else
@@ -221,15 +223,6 @@ static class MountSyscalls
             m.Master = null;
             m.Unbindable = type == MS_UNBINDABLE;
         }
-    }
-
-    /// <summary>Whether another mount, in any namespace, is in the peer group.</summary>
-    static bool AnyPeer(Task t, PeerGroup g, Vfs.Mount except)
-    {
-        foreach (var task in t.Kernel.Tasks())
-            foreach (var m in task.Ns.Mnt.All)
-                if (m != except && m.Peers == g) return true;
-        return false;
     }
 
     /// <summary>MS_MOVE: a mount (the source must be one's root) hung elsewhere in the same namespace.</summary>
@@ -289,9 +282,10 @@ static class MountSyscalls
         if (!Mine(t, at.Mount)) return Errno.EINVAL;
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (!at.Inode.IsDir) return Errno.ENOTDIR;
-        if (t.Ns.Mnt.All.Count + 1 > MountNamespace.MountMax) return Errno.ENOSPC;
+        if (t.Ns.Mnt.All.Count + 1L + Vfs.Propagation.Receivers(at.Mount, at.Dentry) > MountNamespace.MountMax) return Errno.ENOSPC;
         var m = new Vfs.Mount(new Dentry("/", null, root), null, null, type, source ?? "none", super, mntFlags);
         t.Ns.Mnt.Attach(m, at);
+        Vfs.Propagation.Mounted(at.Mount, at.Dentry, m);
         return Errno.None;
     }
 
@@ -401,7 +395,9 @@ static class MountSyscalls
             return 0;
         }
         if (!detach && Busy(t, m)) return Err(Errno.EBUSY);
+        var propagated = Vfs.Propagation.Unmounted(m.Parent, m.MountPoint!, m);
         t.Ns.Mnt.Detach(m);
+        foreach (var c in propagated) c.Ns?.Detach(c);
         return 0;
     }
 

@@ -35,10 +35,19 @@ public sealed class Mount
     public string Source { get; }
     public Super Super { get; }
     public int Flags;
+    PeerGroup? _peers, _master;
     /// <summary>Shared: the peer group this mount propagates to and receives from (null: not shared).</summary>
-    public PeerGroup? Peers;
+    public PeerGroup? Peers
+    {
+        get => _peers;
+        set { if (_peers == value) return; _peers?.Leave(this, slave: false); _peers = value; value?.Join(this, slave: false); }
+    }
     /// <summary>Slave: the peer group it receives from (null: not a slave).</summary>
-    public PeerGroup? Master;
+    public PeerGroup? Master
+    {
+        get => _master;
+        set { if (_master == value) return; _master?.Leave(this, slave: true); _master = value; value?.Join(this, slave: true); }
+    }
     public bool Unbindable;
     /// <summary>umount2's MNT_EXPIRE mark: set by the first call, the second unmounts.</summary>
     public bool ExpiryMark;
@@ -84,6 +93,14 @@ public sealed class PeerGroup
 {
     public int Id { get; }
     PeerGroup(int id) => Id = id;
+    readonly HashSet<Mount> _members = new(), _slaves = new();
+
+    internal void Join(Mount m, bool slave) { lock (this) (slave ? _slaves : _members).Add(m); }
+    internal void Leave(Mount m, bool slave) { lock (this) (slave ? _slaves : _members).Remove(m); }
+    /// <summary>The mounts of the group, in every namespace.</summary>
+    public Mount[] Members { get { lock (this) return _members.ToArray(); } }
+    /// <summary>The mounts that receive from the group.</summary>
+    public Mount[] Slaves { get { lock (this) return _slaves.ToArray(); } }
 
     static readonly SortedSet<int> s_used = new();
 

@@ -93,8 +93,17 @@ public sealed class MountNamespace
                     _mounted.Remove((c.Parent, c.MountPoint.Inode));
                 _all.Remove(c);
                 c.Ns = null;
+                // An unmounted mount propagates no more (umount_tree makes it private).
+                c.Peers = null;
+                c.Master = null;
             }
         }
+    }
+
+    /// <summary>The mount hanging directly on (m, at), if any.</summary>
+    public Mount? ChildAt(Mount m, Dentry at)
+    {
+        lock (_lock) return _mounted.TryGetValue((m, at.Inode), out var c) ? c : null;
     }
 
     /// <summary>pivot_root's move: takes m out of where it hangs and hangs it over 'at' (both in this tree).</summary>
