@@ -151,8 +151,10 @@ static class PathSyscalls
         trunc &= InodeMode.IsReg(inode.Mode);
         // O_TRUNC truncates even with O_RDONLY, given write permission (Linux's behaviour).
         bool writes = OpenFlags.CanWrite(flags) || trunc;
-        // A device node on a nodev mount cannot be opened (may_open_dev).
-        if ((inode.Mode & InodeMode.S_IFMT) is InodeMode.S_IFCHR or InodeMode.S_IFBLK && target.Mount.NoDev) return Err(Errno.EACCES);
+        // A device node on a nodev mount cannot be opened (may_open_dev); a /proc fd link's reopen of a pathless
+        // file is no node of that mount.
+        if ((inode.Mode & InodeMode.S_IFMT) is InodeMode.S_IFCHR or InodeMode.S_IFBLK && target.Mount.NoDev
+            && inode is not FileSystems.Proc.ReopenInode) return Err(Errno.EACCES);
         if (!created)
         {
             e = Permissions.Check(t, inode, (OpenFlags.CanRead(flags) || (flags & OpenFlags.O_ACCMODE) == 3 ? 4 : 0) | (writes ? 2 : 0));
