@@ -109,6 +109,10 @@ static class MountSyscalls
     /// <summary>Whether m is in the caller's namespace (Linux's check_mnt).</summary>
     static bool Mine(Task t, Vfs.Mount m) => m.Ns == t.Ns.Mnt;
 
+    /// <summary>Whether 'at' is a place in the caller's namespace: a /proc fd link to a pathless file (an eventfd,
+    /// a pipe) leads into an internal mount, never a mount point (EINVAL as check_mnt).</summary>
+    static bool MinePlace(Task t, VfsPath at) => Mine(t, at.Mount) && at.Inode is not ReopenInode;
+
     /// <summary>MS_REMOUNT|MS_BIND: one mount's flags, the file system untouched.</summary>
     static Errno Reconfigure(Task t, VfsPath at, int mntFlags)
     {
@@ -145,7 +149,7 @@ static class MountSyscalls
         if (string.IsNullOrEmpty(sourcePath)) return Errno.EINVAL;
         var e = PathWalker.Resolve(t, sourcePath[0] == '/' ? t.Fs.Root : t.Fs.Cwd, sourcePath, true, out var src);
         if (e != Errno.None) return e;
-        if (!Mine(t, at.Mount) || !Mine(t, src.Mount)) return Errno.EINVAL;
+        if (!MinePlace(t, at) || !Mine(t, src.Mount)) return Errno.EINVAL;
         if (src.Mount.Unbindable) return Errno.EINVAL;
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (at.Inode.IsDir != src.Inode.IsDir) return Errno.ENOTDIR;
@@ -279,7 +283,7 @@ static class MountSyscalls
             case "sysfs": root = SysFs.Create(); break;
             default: return Errno.ENODEV;
         }
-        if (!Mine(t, at.Mount)) return Errno.EINVAL;
+        if (!MinePlace(t, at)) return Errno.EINVAL;
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (!at.Inode.IsDir) return Errno.ENOTDIR;
         if (t.Ns.Mnt.All.Count + 1L + Vfs.Propagation.Receivers(at.Mount, at.Dentry) > MountNamespace.MountMax) return Errno.ENOSPC;
