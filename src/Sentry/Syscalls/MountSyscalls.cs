@@ -216,7 +216,12 @@ static class MountSyscalls
         // Slave, private and unbindable first leave the peer group: a slave then receives from its former peers
         // (or its master, when it had no peers); with neither it is private (do_make_slave).
         var oldPeers = m.Peers;
+        var oldMaster = m.Master;
         m.Peers = null;
+        // The last of a group takes its slaves with it: they receive from its own master from now on, or
+        // from nothing (do_make_slave hands them over).
+        if (oldPeers != null && oldPeers.Members.Length == 0)
+            foreach (var s in oldPeers.Slaves) s.Master = oldMaster;
         if (type == MS_SLAVE)
         {
             if (oldPeers != null && oldPeers.Members.Length > 0) m.Master = oldPeers;
