@@ -95,8 +95,26 @@ public sealed class PeerGroup
     PeerGroup(int id) => Id = id;
     readonly HashSet<Mount> _members = new(), _slaves = new();
 
-    internal void Join(Mount m, bool slave) { lock (this) (slave ? _slaves : _members).Add(m); }
-    internal void Leave(Mount m, bool slave) { lock (this) (slave ? _slaves : _members).Remove(m); }
+    bool _released;
+
+    internal void Join(Mount m, bool slave)
+    {
+        lock (this)
+        {
+            (slave ? _slaves : _members).Add(m);
+            if (!slave && _released) { lock (s_used) s_used.Add(Id); _released = false; }
+        }
+    }
+
+    /// <summary>The id is free again once the group has no member (Linux's mnt_release_group_id).</summary>
+    internal void Leave(Mount m, bool slave)
+    {
+        lock (this)
+        {
+            (slave ? _slaves : _members).Remove(m);
+            if (!slave && _members.Count == 0 && !_released) { lock (s_used) s_used.Remove(Id); _released = true; }
+        }
+    }
     /// <summary>The mounts of the group, in every namespace.</summary>
     public Mount[] Members { get { lock (this) return _members.ToArray(); } }
     /// <summary>The mounts that receive from the group.</summary>
@@ -116,8 +134,4 @@ public sealed class PeerGroup
         }
     }
 
-    ~PeerGroup()
-    {
-        lock (s_used) s_used.Remove(Id);
-    }
 }
