@@ -49,7 +49,10 @@ public sealed class Kernel
 
     public KernelOptions Options { get; }
     public ILogger Log { get; }
+    /// <summary>The sandbox's first mount namespace (its setup's; tasks may be in others: Task.Ns).</summary>
     public MountNamespace Mounts { get; }
+    /// <summary>The namespaces pid 1 starts in.</summary>
+    public Namespaces InitNamespaces { get; }
     public Stopwatch Uptime { get; } = Stopwatch.StartNew();
     readonly Dictionary<int, Task> _tasks = new();
     /// <summary>Guards the process tree (parents, children, zombies); wait4 sleeps on it.</summary>
@@ -71,18 +74,21 @@ public sealed class Kernel
         SysvIpc = new Ipc.SysvIpc(MemfdMount);
         var root = options.Root == RootMode.Overlay ? TmpfsFs.Overlay(rootFs) : rootFs;
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
-            options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly));
+            options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly), TmpfsFs.Create(0x1ed));
+        InitNamespaces = new Namespaces(Mounts, new UtsNamespace(options.Hostname, options.Domainname, NsInodes.UtsInit),
+            new IpcNamespace(NsInodes.IpcInit) { SysvIpc = SysvIpc });
         var dummyTask = Task.ForSetup(this);
-        MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc");
+        const int nosuid = Mount.MNT_NOSUID, nodev = Mount.MNT_NODEV, noexec = Mount.MNT_NOEXEC, relatime = Mount.MNT_RELATIME;
+        MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc", nosuid | nodev | noexec | relatime);
         DevPts = new DevPtsFs(this, options.DevPts);
-        MountSynthetic(dummyTask, "/dev", DevFs.Create(DevPts), "devtmpfs");
-        MountSynthetic(dummyTask, "/dev/pts", DevPts.Root, "devpts");
-        MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs");
-        MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff), "tmpfs");
+        MountSynthetic(dummyTask, "/dev", DevFs.Create(DevPts), "devtmpfs", nosuid | relatime, ",mode=755");
+        MountSynthetic(dummyTask, "/dev/pts", DevPts.Root, "devpts", nosuid | noexec | relatime);
+        MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs", nosuid | nodev | noexec | relatime);
+        MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff), "tmpfs", nosuid | nodev | relatime);
         if (options.HostNetwork) AppKernel.Sentry.Net.Host.HostInetFamily.Install(Net, HostFds);
     }
 
-    void MountSynthetic(Task t, string path, Inode root, string type)
+    void MountSynthetic(Task t, string path, Inode root, string type, int flags, string superOptions = "")
     {
         // A rootfs without the directory still gets the mount: there is nothing to cover.
         if (PathWalker.Resolve(t, Mounts.RootPath, path, true, out var at) != Errno.None || !at.Inode.IsDir)
@@ -90,7 +96,7 @@ public sealed class Kernel
             Log.LogDebug("{Path} is missing in the root; {Type} not mounted", path, type);
             return;
         }
-        Mounts.MountAt(at, root, type, type, false);
+        Mounts.MountAt(at, root, type, type, false, flags).Super.Options = superOptions;
     }
 
     /// <summary>Mounts root at path (an OCI mount: tmpfs, a bind mount's gofer tree …), making what is missing of

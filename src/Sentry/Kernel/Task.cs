@@ -31,6 +31,8 @@ public sealed partial class Task
     /// <summary>unshare(CLONE_FS): root, cwd and umask become the caller's own.</summary>
     public void UnshareFs() => Fs = new FsContext { Root = Fs.Root, Cwd = Fs.Cwd, Umask = Fs.Umask };
     public FsContext Fs { get; private set; } = new();
+    /// <summary>The task's namespaces (mount, UTS, IPC …); replaced whole by unshare and setns.</summary>
+    public Namespaces Ns = null!;
     public SignalState Signals { get; private set; } = new();
     public Credentials Creds { get; private set; } = new();
     public RLimits Limits { get; private set; } = new();
@@ -71,7 +73,7 @@ public sealed partial class Task
     /// <summary>A task with no address space, used while the kernel builds its mounts.</summary>
     internal static Task ForSetup(Kernel k)
     {
-        var t = new Task(k);
+        var t = new Task(k) { Ns = k.InitNamespaces };
         t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
         return t;
     }
@@ -79,7 +81,7 @@ public sealed partial class Task
     /// <summary>The first guest task (pid 1). Must be called on the thread that will run it.</summary>
     public static Task CreateInit(Kernel k)
     {
-        var t = new Task(k) { Tid = k.AllocatePid() };
+        var t = new Task(k) { Tid = k.AllocatePid(), Ns = k.InitNamespaces };
         t.Tgid = t.Tid;
         t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
         k.Register(t);
@@ -274,7 +276,7 @@ public sealed class Credentials
     // capability(7) numbers the Sentry checks; CAP_LAST_CAP is Linux 6.1's.
     public const int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2, CAP_FOWNER = 3, CAP_FSETID = 4,
         CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_NET_BIND_SERVICE = 10, CAP_NET_BROADCAST = 11,
-        CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_IPC_LOCK = 14, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
+        CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_IPC_LOCK = 14, CAP_SYS_CHROOT = 18, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
         CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24, CAP_LAST_CAP = 40;
     public const ulong AllCaps = (1UL << (CAP_LAST_CAP + 1)) - 1;
     /// <summary>What an fsuid change to or from 0 drops or raises (Linux's CAP_FS_MASK).</summary>

@@ -5,7 +5,15 @@ namespace AppKernel.Sentry.Kernel;
 public sealed partial class Task
 {
     /// <summary>The System V IPC objects this task sees (its IPC namespace's; the one place to look them up).</summary>
-    public Ipc.SysvIpc SysvIpc => Kernel.SysvIpc;
+    public Ipc.SysvIpc SysvIpc
+    {
+        get
+        {
+            var ns = Ns.Ipc;
+            if (ns.SysvIpc == null) Interlocked.CompareExchange(ref ns.SysvIpc, new Ipc.SysvIpc(Kernel.MemfdMount), null);
+            return ns.SysvIpc;
+        }
+    }
 
     public const ulong CLONE_SYSVSEM = 0x40000;
 

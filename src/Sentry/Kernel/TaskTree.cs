@@ -47,9 +47,11 @@ public sealed partial class Task
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
         // process sharing our stub's address space, and it shares our memory manager.
         bool sharedVm = (flags & CLONE_VM) != 0;
+        var ns = Ns.CopyFor(flags, out var mountMap);
         int tid = Kernel.AllocatePid();
         var child = new Task(Kernel)
         {
+            Ns = ns,
             Tid = tid,
             Tgid = tid,
             Regs = Regs,
@@ -75,6 +77,7 @@ public sealed partial class Task
             // A CLONE_PARENT child is its grandparent's as the caller is, so it tells it with the caller's own exit signal (Linux's copy_process).
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
+        if (mountMap != null) child.Fs.MoveTo(mountMap);
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, child.Tid)) return -(long)Errno.EFAULT;
@@ -147,9 +150,13 @@ public sealed partial class Task
     /// (non-canonical) is EPERM as arch_prctl's: it must never reach the registers of a new stub.</summary>
     Errno CheckCloneFlags(ulong flags, ulong tls)
     {
-        const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUSER = 0x10000000;
+        const ulong CLONE_NEWNS = Namespaces.CLONE_NEWNS, CLONE_NEWUSER = Namespaces.CLONE_NEWUSER;
         if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) return Errno.EINVAL;
         if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS)) return Errno.EINVAL;
+        // Namespaces this kernel cannot make are refused as by a kernel built without them; the others need
+        // CAP_SYS_ADMIN (copy_namespaces).
+        if ((flags & Namespaces.Unsupported) != 0 && (flags & CLONE_THREAD) == 0) return Errno.EINVAL;
+        if ((flags & Namespaces.Supported) != 0 && (flags & CLONE_THREAD) == 0 && !Creds.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return Errno.EINVAL;
         if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return Errno.EINVAL;
         if ((flags & CLONE_PARENT) != 0 && Tgid == 1) return Errno.EINVAL; // init has no parent to share
@@ -174,8 +181,11 @@ public sealed partial class Task
             Regs = Regs,
             Fds = Fds.Share(),
             Fs = Fs,
+            Ns = Ns,
             Signals = Signals.ShareActions(),
-            Creds = Creds,
+            // Credentials are per thread as in Linux (glibc's setuid makes every thread call it); a thread's
+            // capset is its own (gVisor's tests drop a capability in one thread and keep it in another).
+            Creds = Creds.Fork(),
             Limits = Limits,
             Comm = Comm,
             Exe = Exe,

@@ -95,7 +95,7 @@ public static class ElfLoader
             if (e1 != Errno.None) return e1;
         }
         if (p.Inode.IsSymlink) return Errno.ELOOP;
-        if (!InodeMode.IsReg(p.Inode.Mode)) return Errno.EACCES;
+        if (!InodeMode.IsReg(p.Inode.Mode) || p.Mount.NoExec) return Errno.EACCES;
         var e = Vfs.Permissions.Check(t, p.Inode, 1);
         if (e != Errno.None) return e;
         e = p.Inode.Open(t, p, OpenFlags.O_RDONLY | OpenFlags.O_LARGEFILE, out var file);

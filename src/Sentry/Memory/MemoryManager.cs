@@ -174,8 +174,9 @@ public sealed class MemoryManager
     /// <summary>mmap(2). file supplies the bytes of a file mapping (null for anonymous).</summary>
     /// <param name="mayWriteShared">The file was opened for writing, so a shared mapping may become writable later.</param>
     /// <param name="shm">The System V segment the mapping attaches (shmat).</param>
+    /// <param name="noExec">The file is on a noexec mount: the mapping may never become executable.</param>
     public long Mmap(ulong addr, ulong len, int prot, int flags, IMappable? file, ulong offset, bool mayWriteShared = false,
-        ISharedSegment? shm = null)
+        ISharedSegment? shm = null, bool noExec = false)
     {
         int type = flags & 3;
         if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)) return -(long)Errno.EINVAL;
@@ -219,6 +220,7 @@ public sealed class MemoryManager
             File = anon ? null : file!.Identity,
             MayWrite = !shared || anon || mayWriteShared,
             Shm = shm,
+            MayExec = anon || !noExec,
         };
         if (shm != null) _shmVmas ??= new();
         // Futex keys of shared memory: the file (its device and inode) or, for anonymous memory, the mapping itself.
@@ -281,6 +283,8 @@ public sealed class MemoryManager
         ulong size = PageUp(len);
         if (addr + size < addr) return -(long)Errno.ENOMEM;
         if (!_vmas.FullyMapped(addr, addr + size) || HitsStub(addr, addr + size)) return -(long)Errno.ENOMEM;
+        if ((prot & PROT_EXEC) != 0)
+            foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.MayExec) return -(long)Errno.EACCES;
         if ((prot & PROT_WRITE) != 0)
         {
             foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.MayWrite) return -(long)Errno.EACCES;

@@ -21,6 +21,8 @@ public sealed class Vma
     public bool MayWrite = true;
     /// <summary>VM_DONTEXPAND: mremap may move or shrink the mapping, not grow it (EFAULT), as AIO's ring.</summary>
     public bool DontExpand;
+    /// <summary>Whether mprotect may add PROT_EXEC: false for a file of a noexec mount (Linux's VM_MAYEXEC).</summary>
+    public bool MayExec = true;
     /// <summary>"[heap]", "[stack]" or null.</summary>
     public string? Name;
     /// <summary>mlock's state: locked (VmLck), and whether only as pages fault in (MLOCK_ONFAULT).</summary>

@@ -82,7 +82,7 @@ public sealed class VmaSet
     static bool Mergeable(Vma a, Vma b) =>
         a.End == b.Start && a.Shm == null && b.Shm == null && a.Prot == b.Prot && a.Shared == b.Shared &&
         a.NoReserve == b.NoReserve && a.Name == b.Name && a.Policy == b.Policy && a.Lock == b.Lock &&
-        Equals(a.File, b.File) && Equals(a.ShareKey, b.ShareKey) && a.MayWrite == b.MayWrite &&
+        Equals(a.File, b.File) && Equals(a.ShareKey, b.ShareKey) && a.MayWrite == b.MayWrite && a.MayExec == b.MayExec &&
         (a.File == null && a.ShareKey == null || a.Offset + a.Length == b.Offset);
 
     /// <summary>Joins neighbouring VMAs that Linux would keep as one (so mremap sees a single VMA).</summary>

@@ -103,6 +103,7 @@ static class ChangeSyscalls
         if (dir && name == ".") return Err(Errno.EINVAL);
         if (dir && (name == ".." || name == "")) return Err(Errno.ENOTEMPTY);
         if (!dir && name == "") return Err(Errno.EISDIR);
+        if (parent.Mount.ReadOnly) return Err(Errno.EROFS); // Linux's mnt_want_write comes before the lookup
         e = PathWalker.Child(t, parent, name, out var victim);
         if (e != Errno.None) return Err(e);
         if (!dir && path.EndsWith('/')) return Err(victim.Inode.IsDir ? Errno.EISDIR : Errno.ENOTDIR);
@@ -151,6 +152,8 @@ static class ChangeSyscalls
         bool exists = PathWalker.Child(t, np, nn, out var dst) == Errno.None;
         if (exists && (flags & NOREPLACE) != 0) return Err(Errno.EEXIST);
         if (!exists && (flags & EXCHANGE) != 0) return Err(Errno.ENOENT);
+        // A mount point (a name another mount covers) is not renamed, nor replaced (vfs_rename's EBUSY).
+        if (src.Mount != op.Mount || (exists && dst.Mount != np.Mount)) return Err(Errno.EBUSY);
         if (op.Mount != np.Mount) return Err(Errno.EXDEV);
         e = CheckWritableDir(t, op);
         if (e == Errno.None) e = CheckWritableDir(t, np);

@@ -25,28 +25,36 @@ static class ForkSyscalls
     const ulong CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
         CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000,
         CLONE_NEWTIME = 0x80;
-    const ulong Namespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+    const ulong AllNamespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
 
     /// <summary>unshare(2): the fd table (CLONE_FILES) and fs context (CLONE_FS) become the caller's own. Thread,
     /// signal-handler and memory sharing can only be "unshared" by a single-threaded process, where they are
-    /// already its own (Linux's check_unshare_flags); namespaces are not supported (EINVAL, as a kernel built
+    /// already its own (Linux's check_unshare_flags); new mount, UTS and IPC namespaces
+    /// (CAP_SYS_ADMIN) are the caller's from then on; other namespaces are not supported (EINVAL, as a kernel built
     /// without them answers).</summary>
     static long Unshare(Task t, ulong flags)
     {
         const ulong allowed = Task.CLONE_THREAD | Task.CLONE_FS | Task.CLONE_SIGHAND | Task.CLONE_VM | Task.CLONE_FILES
-            | CLONE_SYSVSEM | Namespaces;
+            | CLONE_SYSVSEM | AllNamespaces;
         if ((flags & ~allowed) != 0) return Err(Errno.EINVAL);
         // Linux's implied flags: a new user namespace unshares the thread and fs; memory implies handlers,
         // handlers imply the thread; a new mount namespace needs its own fs context.
         if ((flags & CLONE_NEWUSER) != 0) flags |= Task.CLONE_THREAD | Task.CLONE_FS;
+        if ((flags & Namespaces.CLONE_NEWIPC) != 0) flags |= CLONE_SYSVSEM; // undo lists belong to the old namespace
         if ((flags & Task.CLONE_VM) != 0) flags |= Task.CLONE_SIGHAND;
         if ((flags & Task.CLONE_SIGHAND) != 0) flags |= Task.CLONE_THREAD;
         if ((flags & CLONE_NEWNS) != 0) flags |= Task.CLONE_FS;
         if ((flags & (Task.CLONE_THREAD | Task.CLONE_SIGHAND | Task.CLONE_VM)) != 0 && t.Group.Count > 1) return Err(Errno.EINVAL);
-        if ((flags & Namespaces) != 0) return Err(Errno.EINVAL);
+        if ((flags & Namespaces.Unsupported) != 0) return Err(Errno.EINVAL);
+        if ((flags & Namespaces.Supported) != 0 && !t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
         if ((flags & Task.CLONE_FS) != 0) t.UnshareFs();
         if ((flags & Task.CLONE_FILES) != 0) t.UnshareFds();
         if ((flags & CLONE_SYSVSEM) != 0) t.ExitSem(); // as Linux: leaving the shared undo list is exit_sem
+        if ((flags & Namespaces.Supported) != 0)
+        {
+            t.Ns = t.Ns.CopyFor(flags, out var map);
+            if (map != null) t.Fs.MoveTo(map);
+        }
         return 0;
     }
 

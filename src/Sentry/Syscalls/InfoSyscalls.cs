@@ -71,25 +71,29 @@ static class InfoSyscalls
             // Each field is a C string of at most 64 bytes (and its NUL).
             static void Put(byte* field, string s) => LinuxText.Encode(LinuxText.Truncate(s, UtsName.FieldLength - 1), new Span<byte>(field, UtsName.FieldLength));
             Put(u.Sysname, "Linux");
-            Put(u.Nodename, t.Kernel.Options.Hostname);
+            var uts = t.Ns.Uts;
+            lock (uts) { Put(u.Nodename, uts.Hostname); Put(u.Domainname, uts.Domainname); }
             Put(u.Release, KernelT.Release);
             Put(u.Version, KernelT.Version);
             Put(u.Machine, "x86_64");
-            Put(u.Domainname, t.Kernel.Options.Domainname);
         }
         return t.Mem.Write(buf, u) ? 0 : Err(Errno.EFAULT);
     }
 
-    /// <summary>sethostname/setdomainname: at most 64 bytes (__NEW_UTS_LEN), CAP_SYS_ADMIN.</summary>
+    /// <summary>sethostname/setdomainname: CAP_SYS_ADMIN first, then at most 64 bytes (__NEW_UTS_LEN); the caller's UTS namespace.</summary>
     static long SetUtsName(Task t, ulong name, long len, bool domain)
     {
-        if (len < 0 || len > UtsName.FieldLength - 1) return Err(Errno.EINVAL);
         if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        if (len < 0 || len > UtsName.FieldLength - 1) return Err(Errno.EINVAL);
         var bytes = new byte[len];
         if (len > 0 && !t.Mem.Read(name, bytes)) return Err(Errno.EFAULT);
         string s = LinuxText.Decode(bytes);
-        if (domain) t.Kernel.Options.Domainname = s;
-        else t.Kernel.Options.Hostname = s;
+        var uts = t.Ns.Uts;
+        lock (uts)
+        {
+            if (domain) uts.Domainname = s;
+            else uts.Hostname = s;
+        }
         return 0;
     }
 

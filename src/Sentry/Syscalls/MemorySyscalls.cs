@@ -178,7 +178,7 @@ static class MemorySyscalls
     static long Mmap(Task t, ulong addr, ulong len, int prot, int flags, int fd, ulong off)
     {
         IMappable? file = null;
-        bool mayWrite = false;
+        bool mayWrite = false, noExec = false;
         if ((flags & MemoryManager.MAP_ANONYMOUS) == 0)
         {
             using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
@@ -186,9 +186,12 @@ static class MemorySyscalls
             if (!OpenFlags.CanRead(f.Flags)) return Err(Errno.EACCES);
             if ((flags & 3) != MemoryManager.MAP_PRIVATE && (prot & MemoryManager.PROT_WRITE) != 0 && !OpenFlags.CanWrite(f.Flags))
                 return Err(Errno.EACCES);
+            // A file of a noexec mount is never mapped executable (path_noexec).
+            if ((prot & MemoryManager.PROT_EXEC) != 0 && f.Path.IsValid && f.Path.Mount.NoExec) return Err(Errno.EPERM);
             file = f.Mappable;
             if (file == null) return Err(Errno.ENODEV);
             mayWrite = OpenFlags.CanWrite(f.Flags);
+            noExec = f.Path.IsValid && f.Path.Mount.NoExec;
         }
         // MAP_LOCKED, or mlockall(MCL_FUTURE): the new mapping is locked, within RLIMIT_MEMLOCK (EAGAIN past it).
         var mm = t.MM;
@@ -196,7 +199,7 @@ static class MemorySyscalls
         if ((flags & MemoryManager.MAP_LOCKED) != 0 && !MayLock(t)) return Err(Errno.EPERM);
         ulong size = (len + PageSize - 1) & ~(PageSize - 1);
         if (lockMode != VmLock.None && size >= len && !WithinLockLimit(t, mm.LockedBytes() + size)) return Err(Errno.EAGAIN);
-        long r = mm.Mmap(addr, len, prot, flags, file, off, mayWrite);
+        long r = mm.Mmap(addr, len, prot, flags, file, off, mayWrite, noExec: noExec);
         if (r >= 0 && lockMode != VmLock.None) mm.Vmas.Update((ulong)r, (ulong)r + size, v => v.Lock = lockMode);
         return r;
     }

@@ -4,75 +4,383 @@ using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.FileSystems.Tmpfs;
 using AppKernel.Sentry.Kernel;
 using AppKernel.Sentry.Vfs;
-using Microsoft.Extensions.Logging;
 using static AppKernel.Sentry.Syscalls.SyscallTable;
 
 namespace AppKernel.Sentry.Syscalls;
 
 /// <summary>
-/// mount(2) and umount2(2) inside the sandbox, for the file systems the Sentry makes itself: devpts (a new
-/// instance, with its mode=, gid= and ptmxmode=), tmpfs (mode=), proc, sysfs and mqueue (the kernel's one instance). Propagation changes are
-/// accepted and do nothing (the sandbox has one mount namespace). Bind, move and remount, and every other type,
-/// are refused: nothing of the host is ever mounted from inside.
+/// mount(2), umount2(2) and pivot_root(2) on the caller's mount namespace, in Linux's order (path_mount): new
+/// mounts of the file systems the Sentry makes itself (devpts, tmpfs, proc, sysfs, and mqueue: the kernel's one instance), bind mounts (MS_REC copies
+/// the mounts below), remounts (flags of one mount with MS_BIND, or of the file system too), propagation types
+/// and moves. Nothing of the host is ever mounted from inside.
 /// </summary>
 static class MountSyscalls
 {
-    const ulong MS_RDONLY = 1, MS_REMOUNT = 32, MS_BIND = 4096, MS_MOVE = 8192, MS_UNBINDABLE = 1 << 17,
-        MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
+    const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16, MS_REMOUNT = 32,
+        MS_MANDLOCK = 64, MS_DIRSYNC = 128, MS_NOSYMFOLLOW = 256, MS_NOATIME = 1024, MS_NODIRATIME = 2048,
+        MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_SILENT = 32768, MS_POSIXACL = 1 << 16,
+        MS_UNBINDABLE = 1 << 17, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20, MS_RELATIME = 1 << 21,
+        MS_I_VERSION = 1 << 23, MS_STRICTATIME = 1 << 24, MS_LAZYTIME = 1 << 25, MS_NOUSER = 1UL << 31,
+        MS_MGC_VAL = 0xC0ED0000, MS_MGC_MSK = 0xffff0000;
     const ulong Propagation = MS_UNBINDABLE | MS_PRIVATE | MS_SLAVE | MS_SHARED;
+    const ulong AtimeFlags = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
     const int MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
-    const int DataMax = 4096;
+    const int PageSize = 4096;
 
     public static void Register(SyscallHandler?[] t)
     {
         t[Nr.mount] = (k, src, target, type, flags, data, _) => Mount(k, src, target, type, flags, data);
         t[Nr.umount2] = (k, target, flags, _, _, _, _) => Unmount(k, target, (int)flags);
+        t[Nr.pivot_root] = (k, newRoot, putOld, _, _, _, _) => PivotRoot(k, newRoot, putOld);
+    }
+
+    /// <summary>A string argument of mount (Linux's copy_mount_string: NULL stays null, a fault is EFAULT).</summary>
+    static Errno ReadArg(Task t, ulong addr, int max, out string? s)
+    {
+        s = null;
+        if (addr == 0) return Errno.None;
+        var e = t.Mem.ReadString(addr, max, out var v);
+        if (e == Errno.ENAMETOOLONG) return Errno.EINVAL;
+        s = v;
+        return e;
     }
 
     static long Mount(Task t, ulong srcAddr, ulong targetAddr, ulong typeAddr, ulong flags, ulong dataAddr)
     {
-        var e = PathSyscalls.Resolve(t, PathSyscalls.AT_FDCWD, targetAddr, 0, out var at);
+        // Linux copies type, source and data before it walks the target.
+        var e = ReadArg(t, typeAddr, PageSize - 1, out var type);
         if (e != Errno.None) return Err(e);
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM); // after the path, as Linux's may_mount
-        if ((flags & Propagation) != 0) return 0; // one namespace: nothing to propagate to
-        if ((flags & (MS_REMOUNT | MS_BIND | MS_MOVE)) != 0)
+        e = ReadArg(t, srcAddr, PathWalker.PathMax - 1, out var source);
+        if (e != Errno.None) return Err(e);
+        string? data = null;
+        if (dataAddr != 0)
         {
-            t.Kernel.Log.LogInformation("mount: flags 0x{Flags:x} (remount, bind or move) are not supported", flags);
-            return Err(Errno.EINVAL);
+            e = ReadData(t, dataAddr, out data);
+            if (e != Errno.None) return Err(e);
         }
-        e = t.Mem.ReadString(typeAddr, 256, out var type);
+        e = PathSyscalls.Resolve(t, PathSyscalls.AT_FDCWD, targetAddr, 0, out var at);
         if (e != Errno.None) return Err(e);
-        string source = "none";
-        if (srcAddr != 0 && t.Mem.ReadString(srcAddr, PathWalker.PathMax - 1, out var s) == Errno.None) source = s;
-        string data = "";
-        if (dataAddr != 0 && t.Mem.ReadString(dataAddr, DataMax, out var d) == Errno.None) data = d;
-        if (!at.Inode.IsDir) return Err(Errno.ENOTDIR);
+        if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
+        if ((flags & MS_NOUSER) != 0) return Err(Errno.EINVAL);
+        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM); // may_mount, after the path
+        int mntFlags = MountFlags(flags, at.Mount);
+        if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) return Err(Reconfigure(t, at, mntFlags));
+        if ((flags & MS_REMOUNT) != 0) return Err(Remount(t, at, flags, mntFlags, data));
+        if ((flags & MS_BIND) != 0) return Err(Bind(t, at, source, (flags & MS_REC) != 0));
+        if ((flags & Propagation) != 0) return Err(ChangeType(t, at, flags));
+        if ((flags & MS_MOVE) != 0) return Err(Move(t, at, source));
+        return Err(NewMount(t, at, type, source, flags, mntFlags, data));
+    }
+
+    /// <summary>The options page: up to a page, a fault only if nothing at all can be read (copy_mount_options).</summary>
+    static Errno ReadData(Task t, ulong addr, out string data)
+    {
+        data = "";
+        var buf = new byte[PageSize];
+        int n = 0;
+        // Read up to the page end first, then the next page: the string may end before a hole.
+        int first = (int)Math.Min((ulong)PageSize, PageSize - (addr & (PageSize - 1)));
+        if (!t.Mem.Read(addr, buf.AsSpan(0, first))) return Errno.EFAULT;
+        n = first;
+        if (n < PageSize && Array.IndexOf(buf, (byte)0, 0, n) < 0 && t.Mem.Read(addr + (ulong)n, buf.AsSpan(n))) n = PageSize;
+        int end = Array.IndexOf(buf, (byte)0, 0, n);
+        data = LinuxText.Decode(buf.AsSpan(0, end < 0 ? Math.Min(n, PageSize - 1) : end));
+        return Errno.None;
+    }
+
+    /// <summary>The per-mount flags mount's flags ask for (path_mount): relatime unless told otherwise; a remount
+    /// that names no atime flag keeps the mount's.</summary>
+    static int MountFlags(ulong flags, Vfs.Mount current)
+    {
+        int m = (flags & MS_NOATIME) == 0 ? Vfs.Mount.MNT_RELATIME : 0;
+        if ((flags & MS_NOSUID) != 0) m |= Vfs.Mount.MNT_NOSUID;
+        if ((flags & MS_NODEV) != 0) m |= Vfs.Mount.MNT_NODEV;
+        if ((flags & MS_NOEXEC) != 0) m |= Vfs.Mount.MNT_NOEXEC;
+        if ((flags & MS_NOATIME) != 0) m |= Vfs.Mount.MNT_NOATIME;
+        if ((flags & MS_NODIRATIME) != 0) m |= Vfs.Mount.MNT_NODIRATIME;
+        if ((flags & MS_STRICTATIME) != 0) m &= ~(Vfs.Mount.MNT_RELATIME | Vfs.Mount.MNT_NOATIME);
+        if ((flags & MS_RDONLY) != 0) m |= Vfs.Mount.MNT_READONLY;
+        if ((flags & MS_NOSYMFOLLOW) != 0) m |= Vfs.Mount.MNT_NOSYMFOLLOW;
+        if ((flags & MS_REMOUNT) != 0 && (flags & AtimeFlags) == 0)
+            m = (m & ~Vfs.Mount.AtimeMask) | (current.Flags & Vfs.Mount.AtimeMask);
+        return m;
+    }
+
+    /// <summary>Whether m is in the caller's namespace (Linux's check_mnt).</summary>
+    static bool Mine(Task t, Vfs.Mount m) => m.Ns == t.Ns.Mnt;
+
+    /// <summary>Whether 'at' is a place in the caller's namespace: a /proc fd link to a pathless file (an eventfd,
+    /// a pipe) leads into an internal mount, never a mount point (EINVAL as check_mnt).</summary>
+    static bool MinePlace(Task t, VfsPath at) => Mine(t, at.Mount) && at.Inode is not ReopenInode;
+
+    /// <summary>MS_REMOUNT|MS_BIND: one mount's flags, the file system untouched.</summary>
+    static Errno Reconfigure(Task t, VfsPath at, int mntFlags)
+    {
+        var m = at.Mount;
+        if (!Mine(t, m) || !m.IsRoot(at.Dentry)) return Errno.EINVAL;
+        lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
+        return Errno.None;
+    }
+
+    /// <summary>MS_REMOUNT: the file system's read-only state and options, and the mount's flags.</summary>
+    static Errno Remount(Task t, VfsPath at, ulong flags, int mntFlags, string? data)
+    {
+        var m = at.Mount;
+        if (!Mine(t, m) || !m.IsRoot(at.Dentry)) return Errno.EINVAL;
         var options = Options(data);
+        bool ro = (flags & MS_RDONLY) != 0;
+        if (options.Remove("ro")) ro = true;
+        if (options.Remove("rw")) ro = false;
+        if (m.FsType == "tmpfs")
+        {
+            var e = ParseTmpfs(t, options, out var size, out _, out _, out _);
+            if (e != Errno.None) return e;
+            if (size is { } s) m.Super.Options = TmpfsOptions(m.Root.Inode, s);
+        }
+        m.Super.ReadOnly = ro;
+        lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
+        return Errno.None;
+    }
+
+    /// <summary>MS_BIND: the source's mount seen from its directory (with MS_REC, with the mounts below it),
+    /// hung over the target. The copy keeps the source mount's flags (a bind's own MS_RDONLY needs a remount).</summary>
+    static Errno Bind(Task t, VfsPath at, string? sourcePath, bool recursive)
+    {
+        if (string.IsNullOrEmpty(sourcePath)) return Errno.EINVAL;
+        var e = PathWalker.Resolve(t, sourcePath[0] == '/' ? t.Fs.Root : t.Fs.Cwd, sourcePath, true, out var src);
+        if (e != Errno.None) return e;
+        if (!MinePlace(t, at) || !Mine(t, src.Mount)) return Errno.EINVAL;
+        if (src.Mount.Unbindable) return Errno.EINVAL;
+        if (at.Inode.IsDeleted) return Errno.ENOENT;
+        if (at.Inode.IsDir != src.Inode.IsDir) return Errno.ENOTDIR;
+        var ns = t.Ns.Mnt;
+        var all = ns.All;
+        // What will be copied, counted first: a namespace holds at most MountMax mounts (ENOSPC, count_mounts).
+        var children = new Dictionary<Vfs.Mount, List<Vfs.Mount>>();
+        foreach (var c in all)
+            if (c.Parent != null) { if (!children.TryGetValue(c.Parent, out var l)) children[c.Parent] = l = new(); l.Add(c); }
+        var plan = new List<(Vfs.Mount Child, Vfs.Mount Parent)>();
+        if (recursive) PlanBelow(children, src.Mount, src, plan);
+        long adding = (1L + plan.Count) * (1 + Vfs.Propagation.Receivers(at.Mount, at.Dentry));
+        if (all.Count + adding > MountNamespace.MountMax) return Errno.ENOSPC;
+        var top = src.Mount.Clone(src.Dentry, makePrivate: false);
+        ns.Attach(top, at);
+        var copies = new Dictionary<Vfs.Mount, Vfs.Mount> { [src.Mount] = top };
+        foreach (var (child, parent) in plan)
+        {
+            var c = child.Clone(child.Root, makePrivate: false);
+            copies[child] = c;
+            ns.Attach(c, new VfsPath(copies[parent], child.MountPoint!));
+        }
+        Vfs.Propagation.Mounted(at.Mount, at.Dentry, top);
+        return Errno.None;
+    }
+
+    /// <summary>MS_REC: the mounts hanging below 'from' (within its directory 'within'), parents first, skipping
+    /// unbindable ones and what is under them (Linux's copy_tree).</summary>
+    static void PlanBelow(Dictionary<Vfs.Mount, List<Vfs.Mount>> children, Vfs.Mount from, VfsPath within, List<(Vfs.Mount, Vfs.Mount)> plan)
+    {
+        if (!children.TryGetValue(from, out var list)) return;
+        foreach (var child in list)
+        {
+            if (child.Unbindable) continue;
+            if (!MountNamespace.IsUnder(new VfsPath(from, child.MountPoint!), within)) continue;
+            plan.Add((child, from));
+            PlanBelow(children, child, new VfsPath(child, child.Root), plan);
+        }
+    }
+
+    /// <summary>MS_SHARED, MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE (exactly one, with MS_REC and MS_SILENT at most) on a
+    /// mount and, with MS_REC, every mount below it (Linux's do_change_type).</summary>
+    static Errno ChangeType(Task t, VfsPath at, ulong flags)
+    {
+        var m = at.Mount;
+        if (!m.IsRoot(at.Dentry)) return Errno.EINVAL;
+        ulong type = flags & ~(MS_REC | MS_SILENT);
+        if (type == 0 || (type & (type - 1)) != 0 || (type & Propagation) == 0) return Errno.EINVAL;
+        var all = new List<Vfs.Mount> { m };
+        if ((flags & MS_REC) != 0 && m.Ns != null) all.AddRange(m.Ns.Below(m));
+        foreach (var c in all)
+            lock (c) SetPropagation(t, c, type);
+        return Errno.None;
+    }
+
+    static void SetPropagation(Task t, Vfs.Mount m, ulong type)
+    {
+        if (type == MS_SHARED)
+        {
+            m.Peers ??= PeerGroup.New();
+            m.Unbindable = false;
+            return;
+        }
+        // Slave, private and unbindable first leave the peer group: a slave then receives from its former peers
+        // (or its master, when it had no peers); with neither it is private (do_make_slave).
+        var oldPeers = m.Peers;
+        var oldMaster = m.Master;
+        m.Peers = null;
+        // The last of a group takes its slaves with it: they receive from its own master from now on, or
+        // from nothing (do_make_slave hands them over).
+        if (oldPeers != null && oldPeers.Members.Length == 0)
+            foreach (var s in oldPeers.Slaves) s.Master = oldMaster;
+        if (type == MS_SLAVE)
+        {
+            if (oldPeers != null && oldPeers.Members.Length > 0) m.Master = oldPeers;
+            m.Unbindable = false;
+        }
+        else
+        {
+            m.Master = null;
+            m.Unbindable = type == MS_UNBINDABLE;
+        }
+    }
+
+    /// <summary>MS_MOVE: a mount (the source must be one's root) hung elsewhere in the same namespace.</summary>
+    static Errno Move(Task t, VfsPath at, string? sourcePath)
+    {
+        if (string.IsNullOrEmpty(sourcePath)) return Errno.EINVAL;
+        var e = PathWalker.Resolve(t, sourcePath[0] == '/' ? t.Fs.Root : t.Fs.Cwd, sourcePath, true, out var src);
+        if (e != Errno.None) return e;
+        var m = src.Mount;
+        if (!Mine(t, m) || !Mine(t, at.Mount)) return Errno.EINVAL;
+        if (!m.IsRoot(src.Dentry) || m.Parent == null || m.Parent == t.Ns.Mnt.Anchor) return Errno.EINVAL;
+        if (at.Inode.IsDir != src.Inode.IsDir) return Errno.ENOTDIR;
+        // Not into itself (ELOOP as Linux's do_move_mount).
+        for (var p = at.Mount; p != null; p = p.Parent)
+            if (p == m) return Errno.ELOOP;
+        t.Ns.Mnt.Move(m, at);
+        return Errno.None;
+    }
+
+    static Errno NewMount(Task t, VfsPath at, string? type, string? source, ulong flags, int mntFlags, string? data)
+    {
+        if (type == null) return Errno.EINVAL;
+        var options = Options(data);
+        bool ro = (flags & MS_RDONLY) != 0;
+        if (options.Remove("ro")) ro = true;
+        if (options.Remove("rw")) ro = false;
+        foreach (var generic in new[] { "sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime", "silent", "loud", "posixacl", "noacl", "iversion", "noiversion" })
+            options.Remove(generic);
         Inode root;
+        var super = new Super { ReadOnly = ro };
         switch (type)
         {
             case "devpts":
             {
                 // A new instance (newinstance is what every devpts here is): its own terminals, numbered from 0.
-                if (!Octal(options, "mode", 0x180, out var mode) || !Octal(options, "ptmxmode", 0, out var ptmx)) return Err(Errno.EINVAL);
+                if (!Octal(options, "mode", 0x180, out var mode) || !Octal(options, "ptmxmode", 0, out var ptmx)) return Errno.EINVAL;
                 uint? gid = null;
-                if (options.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv)) return Err(Errno.EINVAL); gid = gv; }
+                if (options.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv)) return Errno.EINVAL; gid = gv; }
                 root = new DevPtsFs(t.Kernel, new DevPtsOptions(mode, gid, ptmx)).Root;
                 break;
             }
             case "tmpfs":
-                if (!Octal(options, "mode", 0x3ff, out var tmode)) return Err(Errno.EINVAL);
-                root = TmpfsFs.Create(tmode & 0xfff);
+            {
+                var e = ParseTmpfs(t, options, out var size, out var mode, out var uid, out var gid);
+                if (e != Errno.None) return e;
+                var dir = TmpfsFs.Create(mode ?? 0x3ff);
+                dir.Uid = uid ?? t.Creds.Fsuid;
+                dir.Gid = gid ?? t.Creds.Fsgid;
+                root = dir;
+                super.Options = TmpfsOptions(dir, size ?? 0);
                 break;
+            }
             case "proc": root = new ProcRoot(t.Kernel); break;
             case "sysfs": root = SysFs.Create(); break;
             case "mqueue": root = t.Kernel.Mqueue.Root; break; // the one instance, as Linux's per IPC namespace
-            default: return Err(Errno.ENODEV);
+            default: return Errno.ENODEV;
         }
-        t.Kernel.Mounts.MountAt(at, root, type, source, (flags & MS_RDONLY) != 0);
-        return 0;
+        if (!MinePlace(t, at)) return Errno.EINVAL;
+        if (at.Inode.IsDeleted) return Errno.ENOENT;
+        if (!at.Inode.IsDir) return Errno.ENOTDIR;
+        if (t.Ns.Mnt.All.Count + 1L + Vfs.Propagation.Receivers(at.Mount, at.Dentry) > MountNamespace.MountMax) return Errno.ENOSPC;
+        var m = new Vfs.Mount(new Dentry("/", null, root), null, null, type, source ?? "none", super, mntFlags);
+        t.Ns.Mnt.Attach(m, at);
+        Vfs.Propagation.Mounted(at.Mount, at.Dentry, m);
+        return Errno.None;
     }
 
+    /// <summary>tmpfs's options (shmem_parse_one): size (bytes with k/m/g/t/p/e, or % of memory), nr_blocks,
+    /// nr_inodes, mode (octal), uid, gid, huge, mpol, inode32/64, noswap; anything else is EINVAL.</summary>
+    static Errno ParseTmpfs(Task t, Dictionary<string, string> o, out ulong? size, out uint? mode, out uint? uid, out uint? gid)
+    {
+        size = null; mode = null; uid = null; gid = null;
+        foreach (var (key, value) in o)
+        {
+            switch (key)
+            {
+                case "size":
+                    if (value.EndsWith('%'))
+                    {
+                        if (!ulong.TryParse(value[..^1], out var pct)) return Errno.EINVAL;
+                        size = SystemInfo.TotalMemory(t.Kernel) / 100 * pct;
+                    }
+                    else if (!MemParse(value, out var s)) return Errno.EINVAL;
+                    else size = s;
+                    break;
+                case "nr_blocks":
+                    if (!MemParse(value, out var b)) return Errno.EINVAL;
+                    size = b * PageSize;
+                    break;
+                case "nr_inodes":
+                    if (!MemParse(value, out _)) return Errno.EINVAL;
+                    break;
+                case "mode":
+                    try { mode = Convert.ToUInt32(value, 8) & 0xfff; }
+                    catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException) { return Errno.EINVAL; }
+                    break;
+                case "uid":
+                    if (!uint.TryParse(value, out var u) || u == uint.MaxValue) return Errno.EINVAL;
+                    uid = u;
+                    break;
+                case "gid":
+                    if (!uint.TryParse(value, out var g) || g == uint.MaxValue) return Errno.EINVAL;
+                    gid = g;
+                    break;
+                case "huge":
+                    if (value is not ("never" or "always" or "within_size" or "advise" or "deny" or "force")) return Errno.EINVAL;
+                    break;
+                case "mpol": case "inode32": case "inode64": case "noswap": case "source": break;
+                default: return Errno.EINVAL;
+            }
+        }
+        return Errno.None;
+    }
+
+    /// <summary>Linux's memparse: a number (0x and 0 prefixes too) with an optional k, m, g, t, p or e.</summary>
+    static bool MemParse(string s, out ulong v)
+    {
+        v = 0;
+        if (s.Length == 0) return false;
+        int shift = char.ToLowerInvariant(s[^1]) switch { 'k' => 10, 'm' => 20, 'g' => 30, 't' => 40, 'p' => 50, 'e' => 60, _ => 0 };
+        var num = shift > 0 ? s[..^1] : s;
+        try
+        {
+            v = num.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? Convert.ToUInt64(num[2..], 16)
+                : num.Length > 1 && num[0] == '0' ? Convert.ToUInt64(num, 8) : ulong.Parse(num);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException) { return false; }
+        v <<= shift;
+        return true;
+    }
+
+    /// <summary>What mountinfo shows of a tmpfs (shmem_show_options): its size when one was given, a mode other than
+    /// 1777, an owner other than root.</summary>
+    static string TmpfsOptions(Inode root, ulong size)
+    {
+        var s = "";
+        if (size != 0) s += $",size={(size + PageSize - 1) / PageSize * (PageSize / 1024)}k";
+        if (root.Stat(out var st) == Errno.None)
+        {
+            if ((st.Mode & 0xfff) != 0x3ff) s += $",mode={Convert.ToString(st.Mode & 0xfff, 8)}";
+            if (st.Uid != 0) s += $",uid={st.Uid}";
+            if (st.Gid != 0) s += $",gid={st.Gid}";
+        }
+        return s;
+    }
+
+    /// <summary>umount2: the path (following a final symlink unless UMOUNT_NOFOLLOW) must be a mount's root in the
+    /// caller's namespace. Busy (mounts below it, open files, a task's root or cwd in it) is EBUSY unless
+    /// MNT_DETACH, which takes it and what is below it away and leaves them to whoever holds them.</summary>
     static long Unmount(Task t, ulong targetAddr, int flags)
     {
         if ((flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) != 0) return Err(Errno.EINVAL);
@@ -80,14 +388,101 @@ static class MountSyscalls
             (flags & UMOUNT_NOFOLLOW) != 0 ? PathSyscalls.AT_SYMLINK_NOFOLLOW : 0, out var at);
         if (e != Errno.None) return Err(e);
         if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
-        return Err(t.Kernel.Mounts.Unmount(at, detach: (flags & MNT_DETACH) != 0));
+        at = MountNamespace.CrossDown(at); // LOOKUP_MOUNTPOINT: "." under a mount names the topmost one
+        var m = at.Mount;
+        if (!m.IsRoot(at.Dentry) || !Mine(t, m) || m.Parent == null) return Err(Errno.EINVAL);
+        bool detach = (flags & MNT_DETACH) != 0;
+        if ((flags & MNT_EXPIRE) != 0)
+        {
+            if (m == t.Fs.Root.Mount || (flags & (MNT_FORCE | MNT_DETACH)) != 0) return Err(Errno.EINVAL);
+            if (Busy(t, m)) return Err(Errno.EBUSY);
+            if (!m.ExpiryMark) { m.ExpiryMark = true; return Err(Errno.EAGAIN); }
+        }
+        if (m == t.Fs.Root.Mount && !detach)
+        {
+            // Linux's "unmount" of the caller's root remounts its file system read-only.
+            m.Super.ReadOnly = true;
+            return 0;
+        }
+        if (!detach && Busy(t, m)) return Err(Errno.EBUSY);
+        var propagated = Vfs.Propagation.Unmounted(m.Parent, m.MountPoint!, m);
+        t.Ns.Mnt.Detach(m);
+        foreach (var c in propagated) c.Ns?.Detach(c);
+        return 0;
+    }
+
+    /// <summary>Whether anything holds m (Linux's reference count over 2): a mount on it, a task's root or cwd, an
+    /// open file.</summary>
+    static bool Busy(Task t, Vfs.Mount m)
+    {
+        if (m.Ns != null && m.Ns.HasChildren(m)) return true;
+        foreach (var task in t.Kernel.Tasks())
+        {
+            if (task.Exited) continue;
+            if (task.Fs.Root.Mount == m || task.Fs.Cwd.Mount == m) return true;
+            foreach (int fd in task.Fds.OpenFds())
+            {
+                using var fRef = task.Fds.Borrow(fd);
+                if (fRef.File is { } f && f.Path.IsValid && f.Path.Mount == m) return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// pivot_root: new_root (a mount's root, below the caller's root) becomes the namespace's "/" and the old root
+    /// hangs at put_old (at or below new_root); the tasks whose root or cwd was the old root move to the new one.
+    /// Linux's checks in its order: EINVAL for shared mounts around, ENOENT, EBUSY for the old root's own mount,
+    /// EINVAL for non-mount points and an unreachable put_old.
+    /// </summary>
+    static long PivotRoot(Task t, ulong newAddr, ulong oldAddr)
+    {
+        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        var e = ResolveDir(t, newAddr, out var nw);
+        if (e != Errno.None) return Err(e);
+        e = ResolveDir(t, oldAddr, out var old);
+        if (e != Errno.None) return Err(e);
+        var root = t.Fs.Root;
+        if (old.Inode.IsDeleted) return Err(Errno.ENOENT);
+        Vfs.Mount newMnt = nw.Mount, rootMnt = root.Mount, oldMnt = old.Mount;
+        if (oldMnt.Peers != null || newMnt.Parent?.Peers != null || rootMnt.Parent?.Peers != null) return Err(Errno.EINVAL);
+        if (!Mine(t, rootMnt) || !Mine(t, newMnt)) return Err(Errno.EINVAL);
+        if (nw.Inode.IsDeleted) return Err(Errno.ENOENT);
+        if (newMnt == rootMnt || oldMnt == rootMnt) return Err(Errno.EBUSY);
+        if (!rootMnt.IsRoot(root.Dentry) || rootMnt.Parent == null) return Err(Errno.EINVAL);
+        if (!newMnt.IsRoot(nw.Dentry) || newMnt.Parent == null) return Err(Errno.EINVAL);
+        if (!MountNamespace.IsUnder(old, nw) || !MountNamespace.IsUnder(nw, root)) return Err(Errno.EINVAL);
+        var ns = t.Ns.Mnt;
+        var rootPlace = new VfsPath(rootMnt.Parent, rootMnt.MountPoint!);
+        ns.Move(rootMnt, old);
+        ns.Move(newMnt, rootPlace);
+        // chroot_fs_refs: every task rooted (or working) at the old root now is at the new one.
+        var newRoot = new VfsPath(newMnt, newMnt.Root);
+        foreach (var task in t.Kernel.Tasks())
+        {
+            var fs = task.Fs;
+            lock (fs)
+            {
+                if (fs.Root.SameAs(root)) fs.Root = newRoot;
+                if (fs.Cwd.SameAs(root)) fs.Cwd = newRoot;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>A directory argument (LOOKUP_FOLLOW | LOOKUP_DIRECTORY).</summary>
+    static Errno ResolveDir(Task t, ulong addr, out VfsPath p)
+    {
+        var e = PathSyscalls.Resolve(t, PathSyscalls.AT_FDCWD, addr, 0, out p);
+        if (e == Errno.None && !p.Inode.IsDir) e = Errno.ENOTDIR;
+        return e;
     }
 
     /// <summary>A mount's data string: comma-separated key=value options.</summary>
-    static Dictionary<string, string> Options(string data)
+    static Dictionary<string, string> Options(string? data)
     {
         var o = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var part in data.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in (data ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = part.Split('=', 2);
             o[kv[0]] = kv.Length == 2 ? kv[1] : "";

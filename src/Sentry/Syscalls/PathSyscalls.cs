@@ -27,7 +27,7 @@ static class PathSyscalls
         t[Nr.getcwd] = (k, buf, size, _, _, _, _) => Getcwd(k, buf, size);
         t[Nr.chdir] = (k, path, _, _, _, _, _) => Chdir(k, path);
         t[Nr.fchdir] = (k, fd, _, _, _, _, _) => Fchdir(k, (int)fd);
-        t[Nr.chroot] = (k, _, _, _, _, _, _) => Err(Errno.EPERM);
+        t[Nr.chroot] = (k, path, _, _, _, _, _) => Chroot(k, path);
     }
 
     /// <summary>Reads a path argument (EFAULT, ENAMETOOLONG).</summary>
@@ -151,6 +151,10 @@ static class PathSyscalls
         trunc &= InodeMode.IsReg(inode.Mode);
         // O_TRUNC truncates even with O_RDONLY, given write permission (Linux's behaviour).
         bool writes = OpenFlags.CanWrite(flags) || trunc;
+        // A device node on a nodev mount cannot be opened (may_open_dev); a /proc fd link's reopen of a pathless
+        // file is no node of that mount.
+        if ((inode.Mode & InodeMode.S_IFMT) is InodeMode.S_IFCHR or InodeMode.S_IFBLK && target.Mount.NoDev
+            && inode is not FileSystems.Proc.ReopenInode) return Err(Errno.EACCES);
         if (!created)
         {
             e = Permissions.Check(t, inode, (OpenFlags.CanRead(flags) || (flags & OpenFlags.O_ACCMODE) == 3 ? 4 : 0) | (writes ? 2 : 0));
@@ -231,7 +235,9 @@ static class PathSyscalls
     static long Getcwd(Task t, ulong buf, ulong size)
     {
         if (t.Fs.Cwd.Inode.IsDeleted) return Err(Errno.ENOENT);
-        var s = MountNamespace.PathOf(t.Fs.Cwd, t.Fs.Root);
+        // A cwd outside the root (after chroot, or pivot_root) shows its path from the top of the tree, marked.
+        var s = MountNamespace.PathOf(t.Fs.Cwd, t.Fs.Root, out bool reachable);
+        if (!reachable) s = "(unreachable)" + s;
         var bytes = LinuxText.EncodeZ(s);
         if ((ulong)bytes.Length > size) return Err(Errno.ERANGE);
         return t.Mem.Write(buf, bytes) ? bytes.Length : Err(Errno.EFAULT);
@@ -245,6 +251,20 @@ static class PathSyscalls
         e = Permissions.Check(t, p.Inode, 1);
         if (e != Errno.None) return Err(e);
         t.Fs.Cwd = p;
+        return 0;
+    }
+
+    /// <summary>chroot: the directory (search permission, EACCES) becomes the task's root for its walks and '..';
+    /// CAP_SYS_CHROOT (EPERM) is asked last, as Linux does. The cwd stays where it is.</summary>
+    static long Chroot(Task t, ulong pathAddr)
+    {
+        var e = Resolve(t, AT_FDCWD, pathAddr, 0, out var p);
+        if (e != Errno.None) return Err(e);
+        if (!p.Inode.IsDir) return Err(Errno.ENOTDIR);
+        e = Permissions.Check(t, p.Inode, 1);
+        if (e != Errno.None) return Err(e);
+        if (!t.Creds.Has(Credentials.CAP_SYS_CHROOT)) return Err(Errno.EPERM);
+        lock (t.Fs) t.Fs.Root = p;
         return 0;
     }
 

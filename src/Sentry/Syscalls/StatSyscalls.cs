@@ -106,8 +106,26 @@ static class StatSyscalls
         var s = new LinuxStatFs
         {
             Type = magic, Bsize = 4096, Blocks = 1 << 20, Bfree = 1 << 19, Bavail = 1 << 19, Files = 1 << 20, Ffree = 1 << 19,
-            Namelen = 255, Frsize = 4096, Flags = p.Mount.ReadOnly ? 1 : 0,
+            Namelen = 255, Frsize = 4096, Flags = StatFsFlags(p.Mount),
         };
         return t.Mem.Write(buf, s) ? 0 : Err(Errno.EFAULT);
+    }
+
+    const long ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_VALID = 0x20, ST_NOSYMFOLLOW = 0x100,
+        ST_NOATIME = 0x400, ST_NODIRATIME = 0x800, ST_RELATIME = 0x1000;
+
+    /// <summary>statfs's f_flags: the mount's flags (Linux's flags_by_mnt) and ST_VALID.</summary>
+    static long StatFsFlags(Mount m)
+    {
+        long f = ST_VALID;
+        if (m.ReadOnly) f |= ST_RDONLY;
+        if (m.NoSuid) f |= ST_NOSUID;
+        if (m.NoDev) f |= ST_NODEV;
+        if (m.NoExec) f |= ST_NOEXEC;
+        if ((m.Flags & Mount.MNT_NOATIME) != 0) f |= ST_NOATIME;
+        if ((m.Flags & Mount.MNT_NODIRATIME) != 0) f |= ST_NODIRATIME;
+        if ((m.Flags & Mount.MNT_RELATIME) != 0) f |= ST_RELATIME;
+        if (m.NoSymFollow) f |= ST_NOSYMFOLLOW;
+        return f;
     }
 }

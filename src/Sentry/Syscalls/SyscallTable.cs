@@ -47,6 +47,7 @@ public static class SyscallTable
         MqueueSyscalls.Register(t);
         SeccompSyscalls.Register(t);
         AioSyscalls.Register(t);
+        SetnsSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }

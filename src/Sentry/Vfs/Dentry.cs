@@ -34,28 +34,13 @@ public sealed class Dentry
     }
 }
 
-/// <summary>A mounted file system: its root dentry and where it hangs in its parent.</summary>
-public sealed class Mount
-{
-    public Dentry Root { get; }
-    public Mount? Parent { get; }
-    public Dentry? MountPoint { get; }
-    public string FsType { get; }
-    public string Source { get; }
-    public bool ReadOnly { get; }
-    public int Id { get; }
-    static int s_nextId = 1;
-
-    public Mount(Dentry root, Mount? parent, Dentry? mountPoint, string fsType, string source, bool readOnly)
-    {
-        Root = root; Parent = parent; MountPoint = mountPoint; FsType = fsType; Source = source; ReadOnly = readOnly;
-        Id = Interlocked.Increment(ref s_nextId);
-    }
-}
-
 /// <summary>A position in the mount tree: a dentry seen through a mount.</summary>
 public readonly record struct VfsPath(Mount Mount, Dentry Dentry)
 {
     public bool IsValid => Mount != null;
     public Inode Inode => Dentry.Inode;
+
+    /// <summary>The same directory of the same mount. Memory and gofer file systems keep no dentry cache, so two
+    /// walks to one directory may make two dentries: the inode decides.</summary>
+    public bool SameAs(VfsPath o) => Mount == o.Mount && (Dentry == o.Dentry || Dentry.Inode == o.Dentry.Inode);
 }

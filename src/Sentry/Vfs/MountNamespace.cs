@@ -2,58 +2,121 @@ using System.Text;
 
 namespace AppKernel.Sentry.Vfs;
 
-/// <summary>The mount tree: which mount covers which dentry.</summary>
+/// <summary>
+/// A mount namespace: its tree of mounts, which mount covers which dentry. As in Linux the tree hangs from an
+/// invisible anchor (rootfs) whose root the sandbox's "/" covers, so "/" itself has a parent (pivot_root moves it).
+/// </summary>
 public sealed class MountNamespace
 {
     // Keyed by the covered inode, not the dentry: directories of memory file systems are not kept in the
     // dentry cache, so a later walk reaches the same inode through a new dentry.
     readonly Dictionary<(Mount, Inode), Mount> _mounted = new();
+    // Every mount but the anchor, in mount order (what mountinfo lists).
     readonly List<Mount> _all = new();
-    public Mount Root { get; }
+    readonly object _lock = new();
+    /// <summary>The anchor: no parent, never listed, covered by "/".</summary>
+    public Mount Anchor { get; }
+    /// <summary>Most mounts a namespace holds (Linux's fs.mount-max is 100000; the sandbox keeps gVisor's 10000).</summary>
+    public const int MountMax = 10000;
+    /// <summary>The namespace's inode number on nsfs (what /proc/pid/ns/mnt names).</summary>
+    public uint Inum { get; }
 
-    public MountNamespace(Mount root)
+    /// <summary>A namespace whose "/" is root, hung on an anchor of anchorFs (an empty directory).</summary>
+    public MountNamespace(Mount root, Inode anchorFs)
     {
-        Root = root;
-        _all.Add(root);
+        Anchor = new Mount(new Dentry("/", null, anchorFs), null, null, "rootfs", "rootfs", false);
+        Anchor.Ns = this;
+        Inum = NsInodes.Next();
+        Attach(root, new VfsPath(Anchor, Anchor.Root));
     }
 
-    public IReadOnlyList<Mount> All => _all;
-
-    public VfsPath RootPath => new(Root, Root.Root);
-
-    /// <summary>Mounts fsRoot over the directory at 'at'.</summary>
-    public Mount MountAt(VfsPath at, Inode fsRoot, string fsType, string source, bool readOnly)
+    MountNamespace(Mount anchor)
     {
-        var m = new Mount(new Dentry("/", null, fsRoot), at.Mount, at.Dentry, fsType, source, readOnly);
-        lock (_mounted)
-        {
-            _mounted[(at.Mount, at.Inode)] = m;
-            _all.Add(m);
-        }
+        Anchor = anchor;
+        Anchor.Ns = this;
+        Inum = NsInodes.Next();
+    }
+
+    /// <summary>A snapshot of the mounts, in mount order.</summary>
+    public IReadOnlyList<Mount> All
+    {
+        get { lock (_lock) return _all.ToArray(); }
+    }
+
+    /// <summary>"/": the topmost mount on the anchor.</summary>
+    public VfsPath RootPath => CrossDown(new VfsPath(Anchor, Anchor.Root));
+
+    /// <summary>Mounts fsRoot over the directory at 'at' with default flags (the kernel's own mounts).</summary>
+    public Mount MountAt(VfsPath at, Inode fsRoot, string fsType, string source, bool readOnly, int flags = Mount.MNT_RELATIME)
+    {
+        var m = new Mount(new Dentry("/", null, fsRoot), null, null, fsType, source, new Super { ReadOnly = readOnly }, flags);
+        Attach(m, at);
         return m;
     }
 
-    /// <summary>
-    /// umount2: takes away the mount whose root p is (EINVAL if p is no mount's root, or the namespace's root).
-    /// Mounts below it make it EBUSY unless detach (MNT_DETACH) takes them too; open files inside keep working,
-    /// as Linux's lazy unmount leaves them.
-    /// </summary>
-    public Errno Unmount(VfsPath p, bool detach)
+    /// <summary>Hangs m (not yet in any tree) over at. Under a shared parent it becomes shared too, in a group of
+    /// its own (Linux's invent_group_ids on attach).</summary>
+    public void Attach(Mount m, VfsPath at)
     {
-        var m = p.Mount;
-        if (p.Dentry != m.Root || m == Root || m.Parent == null || m.MountPoint == null) return Errno.EINVAL;
-        lock (_mounted)
+        lock (_lock)
         {
-            var below = _all.Where(c => c != m && Under(c, m)).ToList();
-            if (below.Count > 0 && !detach) return Errno.EBUSY;
-            foreach (var c in below.Append(m))
+            m.Parent = at.Mount;
+            m.MountPoint = at.Dentry;
+            m.Ns = this;
+            if (at.Mount.Peers != null && m.Peers == null) m.Peers = PeerGroup.New();
+            _mounted[(at.Mount, at.Inode)] = m;
+            _all.Add(m);
+        }
+    }
+
+    /// <summary>Mounts hanging directly or indirectly below m, in mount order.</summary>
+    public List<Mount> Below(Mount m)
+    {
+        lock (_lock) return _all.Where(c => c != m && Under(c, m)).ToList();
+    }
+
+    /// <summary>Whether any mount hangs on m.</summary>
+    public bool HasChildren(Mount m)
+    {
+        lock (_lock) return _all.Any(c => c.Parent == m);
+    }
+
+    /// <summary>Takes m and everything below it out of the tree (umount; MNT_DETACH leaves them usable by whoever
+    /// still holds them, as Linux's lazy unmount does).</summary>
+    public void Detach(Mount m)
+    {
+        lock (_lock)
+        {
+            foreach (var c in _all.Where(c => c != m && Under(c, m)).Append(m).ToList())
             {
                 if (c.Parent != null && c.MountPoint != null && _mounted.TryGetValue((c.Parent, c.MountPoint.Inode), out var cur) && cur == c)
                     _mounted.Remove((c.Parent, c.MountPoint.Inode));
                 _all.Remove(c);
+                c.Ns = null;
+                // An unmounted mount propagates no more (umount_tree makes it private).
+                c.Peers = null;
+                c.Master = null;
             }
         }
-        return Errno.None;
+    }
+
+    /// <summary>The mount hanging directly on (m, at), if any.</summary>
+    public Mount? ChildAt(Mount m, Dentry at)
+    {
+        lock (_lock) return _mounted.TryGetValue((m, at.Inode), out var c) ? c : null;
+    }
+
+    /// <summary>pivot_root's move: takes m out of where it hangs and hangs it over 'at' (both in this tree).</summary>
+    public void Move(Mount m, VfsPath at)
+    {
+        lock (_lock)
+        {
+            if (m.Parent != null && m.MountPoint != null && _mounted.TryGetValue((m.Parent, m.MountPoint.Inode), out var cur) && cur == m)
+                _mounted.Remove((m.Parent, m.MountPoint.Inode));
+            m.Parent = at.Mount;
+            m.MountPoint = at.Dentry;
+            _mounted[(at.Mount, at.Inode)] = m;
+        }
     }
 
     static bool Under(Mount c, Mount ancestor)
@@ -63,11 +126,47 @@ public sealed class MountNamespace
         return false;
     }
 
-    /// <summary>Follows mounts stacked on p down to the topmost.</summary>
-    public VfsPath CrossDown(VfsPath p)
+    /// <summary>
+    /// A copy of the whole tree for unshare/clone(CLONE_NEWNS) (Linux's copy_mnt_ns): each mount cloned with its
+    /// flags; shared mounts' copies are their peers. map says which copy stands for which mount, so the caller
+    /// moves its root and cwd over.
+    /// </summary>
+    public MountNamespace Copy(out Dictionary<Mount, Mount> map)
     {
-        lock (_mounted)
-            while (_mounted.TryGetValue((p.Mount, p.Inode), out var m)) p = new VfsPath(m, m.Root);
+        map = new Dictionary<Mount, Mount>();
+        lock (_lock)
+        {
+            var anchor = Anchor.Clone(Anchor.Root, makePrivate: false);
+            var ns = new MountNamespace(anchor);
+            map[Anchor] = anchor;
+            foreach (var m in _all)
+            {
+                var c = m.Clone(m.Root, makePrivate: false);
+                c.Unbindable = m.Unbindable;
+                map[m] = c;
+            }
+            foreach (var m in _all)
+            {
+                var c = map[m];
+                c.Parent = map[m.Parent!];
+                c.MountPoint = m.MountPoint;
+                c.Ns = ns;
+                ns._mounted[(c.Parent, c.MountPoint!.Inode)] = c;
+                ns._all.Add(c);
+            }
+            // Stacked mounts: the key of an overmount is its parent's root inode, already remapped above.
+            return ns;
+        }
+    }
+
+    /// <summary>Follows mounts stacked on p down to the topmost (in p's own mount's namespace: Linux's lookup_mnt is
+    /// keyed by the parent mount; a detached mount has none).</summary>
+    public static VfsPath CrossDown(VfsPath p)
+    {
+        var ns = p.Mount.Ns;
+        if (ns == null) return p;
+        lock (ns._lock)
+            while (ns._mounted.TryGetValue((p.Mount, p.Inode), out var m)) p = new VfsPath(m, m.Root);
         return p;
     }
 
@@ -80,26 +179,50 @@ public sealed class MountNamespace
     }
 
     /// <summary>The absolute path of p as seen from root (Linux's d_path).</summary>
-    public static string PathOf(VfsPath p, VfsPath root)
+    public static string PathOf(VfsPath p, VfsPath root) => PathOf(p, root, out _);
+
+    /// <summary>The absolute path of p as seen from root; reachable says whether root was met on the way up (else
+    /// the path is from the top of p's tree, which getcwd marks "(unreachable)").</summary>
+    public static string PathOf(VfsPath p, VfsPath root, out bool reachable)
     {
         var parts = new List<string>();
         var cur = p;
         int guard = 0;
+        reachable = false;
         while (guard++ < 4096)
         {
-            if (cur.Mount == root.Mount && cur.Dentry == root.Dentry) break;
-            if (cur.Dentry == cur.Mount.Root)
+            if (cur.SameAs(root)) { reachable = true; break; }
+            if (cur.Mount.IsRoot(cur.Dentry))
             {
                 if (cur.Mount.Parent == null) break;
                 cur = new VfsPath(cur.Mount.Parent, cur.Mount.MountPoint!);
                 continue;
             }
+            if (cur.Dentry.Parent == null) break;
             parts.Add(cur.Dentry.Name);
-            cur = new VfsPath(cur.Mount, cur.Dentry.Parent!);
+            cur = new VfsPath(cur.Mount, cur.Dentry.Parent);
         }
         if (parts.Count == 0) return "/";
         var sb = new StringBuilder();
         for (int i = parts.Count - 1; i >= 0; i--) sb.Append('/').Append(parts[i]);
         return sb.ToString();
     }
+
+    /// <summary>Whether p is at or below root in the tree (Linux's is_path_reachable).</summary>
+    public static bool IsUnder(VfsPath p, VfsPath root)
+    {
+        PathOf(p, root, out bool reachable);
+        return reachable;
+    }
+}
+
+/// <summary>Inode numbers of namespaces on nsfs: Linux's init namespaces have fixed ones (PROC_*_INIT_INO); the
+/// others come from proc's inode allocator, whose first two go to the init network and mount namespaces.</summary>
+public static class NsInodes
+{
+    public const uint IpcInit = 0xEFFFFFFF, UtsInit = 0xEFFFFFFE, UserInit = 0xEFFFFFFD, PidInit = 0xEFFFFFFC,
+        CgroupInit = 0xEFFFFFFB, TimeInit = 0xEFFFFFFA;
+    public const uint NetInit = 0xF0000000;
+    static uint s_next = NetInit + 1;
+    public static uint Next() => Interlocked.Increment(ref s_next) - 1;
 }

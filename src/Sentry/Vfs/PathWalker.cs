@@ -105,6 +105,7 @@ public static class PathWalker
         if (child.Inode.FollowMagic(t, out existing)) return rules.CheckFollow(true, child, existing);
         e = rules.CheckFollow(false, child, default);
         if (e != Errno.None) return e;
+        if (child.Mount.NoSymFollow) return Errno.ELOOP;
         e = child.Inode.ReadLink(t, out var target);
         if (e != Errno.None) return e;
         if (target.Length == 0) return Errno.ENOENT;
@@ -137,7 +138,7 @@ public static class PathWalker
             if (name is ".") continue;
             if (name is "..")
             {
-                if (rules.Beneath && cur.Mount == rules.Anchor.Mount && cur.Dentry == rules.Anchor.Dentry) return Errno.EXDEV;
+                if (rules.Beneath && cur.SameAs(rules.Anchor)) return Errno.EXDEV;
                 var up = Parent(cur, root);
                 if (rules.NoXdev && up.Mount != cur.Mount) return Errno.EXDEV;
                 cur = up;
@@ -158,6 +159,7 @@ public static class PathWalker
                 }
                 e = rules.CheckFollow(false, cur, default);
                 if (e != Errno.None) return e;
+                if (next.Mount.NoSymFollow) return Errno.ELOOP;
                 e = next.Inode.ReadLink(t, out var target);
                 if (e != Errno.None) return e;
                 if (target.Length == 0) return Errno.ENOENT;
@@ -175,8 +177,8 @@ public static class PathWalker
     {
         while (true)
         {
-            if (cur.Mount == root.Mount && cur.Dentry == root.Dentry) return cur;
-            if (cur.Dentry == cur.Mount.Root)
+            if (cur.SameAs(root)) return cur;
+            if (cur.Mount.IsRoot(cur.Dentry))
             {
                 if (cur.Mount.Parent == null) return cur;
                 cur = new VfsPath(cur.Mount.Parent, cur.Mount.MountPoint!);
@@ -197,7 +199,7 @@ public static class PathWalker
             if (e != Errno.None) return e;
             d = dir.Dentry.AddChild(name, inode!);
         }
-        child = t.Kernel.Mounts.CrossDown(new VfsPath(dir.Mount, d));
+        child = MountNamespace.CrossDown(new VfsPath(dir.Mount, d));
         return Errno.None;
     }
 }

@@ -87,7 +87,7 @@ public sealed class DevPtsFs
     public long OpenPeer(Task t, Terminal term, int flags)
     {
         Mount? mount = null;
-        foreach (var m in t.Kernel.Mounts.All)
+        foreach (var m in t.Ns.Mnt.All)
             if (m.Root.Inode == Root) { mount = m; break; }
         if (mount == null) return -(long)Errno.EIO;
         var path = new VfsPath(mount, new Dentry(term.Index.ToString(), mount.Root, term.Node));

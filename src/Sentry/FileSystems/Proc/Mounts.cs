@@ -4,58 +4,47 @@ using AppKernel.Sentry.Vfs;
 
 namespace AppKernel.Sentry.FileSystems.Proc;
 
-/// <summary>/proc/[pid]/mounts and mountinfo, from the kernel's mount namespace.</summary>
+/// <summary>/proc/[pid]/mounts and mountinfo: the task's mount namespace as seen from its root.</summary>
 public static class Mounts
 {
-    /// <summary>A mount as the task sees it: where, and its per-mount and file-system options.</summary>
-    readonly record struct View(Mount M, string Point, string MountOpts, string SuperOpts);
+    /// <summary>A mount as the task sees it: where, and its per-mount options (ro/rw first).</summary>
+    readonly record struct View(Mount M, string Point, string MountOpts);
 
     static IEnumerable<View> Visible(Task p)
     {
         var root = p.Fs.Root;
-        foreach (var m in p.Kernel.Mounts.All)
+        foreach (var m in p.Ns.Mnt.All)
         {
-            string point;
-            if (m.MountPoint == null || m.Parent == null) point = "/";
-            else
-            {
-                var at = new VfsPath(m.Parent, m.MountPoint);
-                if (!IsUnder(at, root)) continue; // outside the task's root: Linux leaves it out
-                point = MountNamespace.PathOf(at, root);
-            }
-            string ro = m.ReadOnly ? "ro" : "rw";
-            string flags = m.FsType switch
-            {
-                "proc" or "sysfs" => ",nosuid,nodev,noexec,relatime",
-                "devtmpfs" => ",nosuid,relatime",
-                "tmpfs" => ",nosuid,nodev,relatime",
-                _ => ",relatime",
-            };
-            string super = m.FsType switch
-            {
-                "devtmpfs" => ",mode=755",
-                "tmpfs" when m.Root.Inode.Stat(out var st) == Errno.None => $",mode={Convert.ToString(st.Mode & 0xfff, 8)}",
-                _ => "",
-            };
-            yield return new View(m, point, ro + flags, ro + super);
+            // Linux shows a mount by its root's path from the task's root, and leaves out what is not under it.
+            string point = MountNamespace.PathOf(new VfsPath(m, m.Root), root, out bool reachable);
+            if (!reachable) continue;
+            yield return new View(m, point, (m.Flags & Mount.MNT_READONLY) != 0 ? "ro" : "rw");
         }
     }
 
-    static bool IsUnder(VfsPath p, VfsPath root)
+    /// <summary>The per-mount flags after rw/ro, in Linux's order (show_mnt_opts).</summary>
+    static string FlagNames(Mount m)
     {
-        var cur = p;
-        for (int guard = 0; guard < 4096; guard++)
-        {
-            if (cur.Mount == root.Mount && cur.Dentry == root.Dentry) return true;
-            if (cur.Dentry == cur.Mount.Root)
-            {
-                if (cur.Mount.Parent == null) return false;
-                cur = new VfsPath(cur.Mount.Parent, cur.Mount.MountPoint!);
-            }
-            else if (cur.Dentry.Parent == null) return false;
-            else cur = new VfsPath(cur.Mount, cur.Dentry.Parent);
-        }
-        return false;
+        var sb = new StringBuilder();
+        int f = m.Flags;
+        if ((f & Mount.MNT_NOSUID) != 0) sb.Append(",nosuid");
+        if ((f & Mount.MNT_NODEV) != 0) sb.Append(",nodev");
+        if ((f & Mount.MNT_NOEXEC) != 0) sb.Append(",noexec");
+        if ((f & Mount.MNT_NOATIME) != 0) sb.Append(",noatime");
+        if ((f & Mount.MNT_NODIRATIME) != 0) sb.Append(",nodiratime");
+        if ((f & Mount.MNT_RELATIME) != 0) sb.Append(",relatime");
+        if ((f & Mount.MNT_NOSYMFOLLOW) != 0) sb.Append(",nosymfollow");
+        return sb.ToString();
+    }
+
+    /// <summary>Where a mount's root is in its file system (a bind mount's directory; "/" for a whole one).</summary>
+    static string RootInFs(Mount m)
+    {
+        var parts = new List<string>();
+        for (var d = m.Root; d.Parent != null; d = d.Parent) parts.Add(d.Name);
+        if (parts.Count == 0) return "/";
+        parts.Reverse();
+        return "/" + string.Join('/', parts);
     }
 
     /// <summary>Linux's mangle(): space, tab, newline and backslash as octal escapes.</summary>
@@ -68,21 +57,22 @@ public static class Mounts
         return sb.ToString();
     }
 
-    /// <summary>/proc/[pid]/mounts (fstab format).</summary>
+    /// <summary>/proc/[pid]/mounts (fstab format): ro if the mount or its file system is.</summary>
     public static string Text(Task p)
     {
         if (p.Exited) return "";
         var sb = new StringBuilder();
         foreach (var v in Visible(p))
         {
-            // Per-mount and file-system options together, the rw/ro once.
-            string opts = v.MountOpts + v.SuperOpts[2..];
-            sb.Append($"{Mangle(v.M.Source)} {Mangle(v.Point)} {v.M.FsType} {opts} 0 0\n");
+            var m = v.M;
+            string opts = (m.ReadOnly ? "ro" : "rw") + FlagNames(m) + m.Super.Options;
+            sb.Append($"{Mangle(m.Source)} {Mangle(v.Point)} {m.FsType} {opts} 0 0\n");
         }
         return sb.ToString();
     }
 
-    /// <summary>/proc/[pid]/mountinfo: id parent major:minor root point options - type source super-options.</summary>
+    /// <summary>/proc/[pid]/mountinfo: id parent major:minor root point options [shared:N] [master:N] [unbindable]
+    /// - type source super-options.</summary>
     public static string Info(Task p)
     {
         if (p.Exited) return "";
@@ -92,9 +82,12 @@ public static class Mounts
             var m = v.M;
             ulong dev = m.Root.Inode.Stat(out var st) == Errno.None ? st.Dev : 0;
             ulong major = ((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000), minor = (dev & 0xff) | ((dev >> 12) & 0xffffff00);
-            // The root mount's parent is outside the namespace: Linux shows an id no mount here has.
-            int parent = m.Parent?.Id ?? 1;
-            sb.Append($"{m.Id} {parent} {major}:{minor} / {Mangle(v.Point)} {v.MountOpts} - {m.FsType} {Mangle(m.Source)} {v.SuperOpts}\n");
+            int parent = m.Parent?.Id ?? m.Id;
+            sb.Append($"{m.Id} {parent} {major}:{minor} {Mangle(RootInFs(m))} {Mangle(v.Point)} {v.MountOpts}{FlagNames(m)}");
+            if (m.Peers is { } peers) sb.Append($" shared:{peers.Id}");
+            if (m.Master is { } master) sb.Append($" master:{master.Id}");
+            if (m.Unbindable) sb.Append(" unbindable");
+            sb.Append($" - {m.FsType} {Mangle(m.Source)} {(m.Super.ReadOnly ? "ro" : "rw")}{m.Super.Options}\n");
         }
         return sb.ToString();
     }

@@ -51,6 +51,7 @@ public sealed class ProcPidDir : SynthDir
         Add("mounts", Own(new SynthFile(_ => Mounts.Text(p))));
         Add("mountinfo", Own(new SynthFile(_ => Mounts.Info(p))));
         Add("net", ProcNet.Dir(p.Kernel));
+        Add("ns", ProcNs.Dir(p, OwnerOf(p)));
         Add("oom_score", Own(new SynthFile("0\n")));
         var process = thread ? For(p) : this; // oom_score_adj belongs to the process, not the thread
         Add("oom_adj", Own(new SynthFile(_ => $"{(process._oomScoreAdj == 1000 ? 15 : process._oomScoreAdj * 17 / 1000)}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomAdj(b) }));

@@ -34,8 +34,8 @@ public sealed class ProcRoot : SynthDir
             .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc))));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
-                .Add("hostname", Sysctl(_ => k.Options.Hostname + "\n"))
-                .Add("domainname", Sysctl(_ => k.Options.Domainname + "\n"))
+                .Add("hostname", Sysctl(t => t.Ns.Uts.Hostname + "\n"))
+                .Add("domainname", Sysctl(t => t.Ns.Uts.Domainname + "\n"))
                 .Add("ostype", Sysctl("Linux\n"))
                 .Add("osrelease", Sysctl(KernelT.Release + "\n"))
                 .Add("version", Sysctl(KernelT.Version + "\n"))

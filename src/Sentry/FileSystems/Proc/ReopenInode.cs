@@ -18,7 +18,7 @@ public sealed class ReopenInode : Inode
     public static VfsPath? PathFor(Task t, FileDescription f)
     {
         Mount? proc = null;
-        foreach (var m in t.Kernel.Mounts.All)
+        foreach (var m in t.Ns.Mnt.All)
             if (m.Root.Inode is ProcRoot) { proc = m; break; }
         if (proc == null) return null;
         return new VfsPath(proc, new Dentry(f.DisplayName(t), proc.Root, new ReopenInode(f)));

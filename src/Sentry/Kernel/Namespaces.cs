@@ -1,0 +1,57 @@
+using AppKernel.Sentry.Vfs;
+
+namespace AppKernel.Sentry.Kernel;
+
+/// <summary>A UTS namespace: the host and domain names uname shows, changed by sethostname/setdomainname.</summary>
+public sealed class UtsNamespace
+{
+    public string Hostname, Domainname;
+    public uint Inum { get; }
+
+    public UtsNamespace(string hostname, string domainname, uint inum)
+    {
+        Hostname = hostname; Domainname = domainname; Inum = inum;
+    }
+
+    public UtsNamespace Copy()
+    {
+        lock (this) return new UtsNamespace(Hostname, Domainname, NsInodes.Next());
+    }
+}
+
+/// <summary>An IPC namespace: its identity, on which System V IPC and POSIX message queues hang their registries
+/// (Registry: whatever those keep per namespace, made on first use).</summary>
+public sealed class IpcNamespace
+{
+    public uint Inum { get; }
+    /// <summary>Its System V objects: the kernel's first for the initial namespace, made on first use for a new one
+    /// (Task.SysvIpc). POSIX message queues stay the kernel's one instance.</summary>
+    public Ipc.SysvIpc? SysvIpc;
+    public IpcNamespace(uint inum) => Inum = inum;
+}
+
+/// <summary>
+/// The namespaces a task is in (Linux's nsproxy): mount, UTS and IPC ones can be new (unshare, clone, setns);
+/// PID, user, network, cgroup and time are the sandbox's one each. Never changed in place: a task given other
+/// namespaces gets a new Namespaces, so tasks sharing one are unaffected.
+/// </summary>
+public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespace Ipc)
+{
+    public const ulong CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
+        CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
+    /// <summary>What this kernel can make new.</summary>
+    public const ulong Supported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+    public const ulong Unsupported = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+
+    /// <summary>The namespaces a task moves into for the CLONE_NEW* flags (mount namespace copy's map: how to move
+    /// the task's root and cwd, null when the mount namespace stays).</summary>
+    public Namespaces CopyFor(ulong flags, out Dictionary<Mount, Mount>? mountMap)
+    {
+        mountMap = null;
+        var n = this;
+        if ((flags & CLONE_NEWNS) != 0) n = n with { Mnt = Mnt.Copy(out mountMap) };
+        if ((flags & CLONE_NEWUTS) != 0) n = n with { Uts = Uts.Copy() };
+        if ((flags & CLONE_NEWIPC) != 0) n = n with { Ipc = new IpcNamespace(NsInodes.Next()) };
+        return n;
+    }
+}
