@@ -15,10 +15,16 @@ public readonly record struct Deadline(long Ns)
     public static readonly Deadline None = new(long.MaxValue);
 
     /// <summary>Stopwatch is CLOCK_MONOTONIC on Linux, the clock the guest reads as CLOCK_MONOTONIC.</summary>
-    public static long NowNs => (long)(Stopwatch.GetTimestamp() * (NsPerSec / (double)Stopwatch.Frequency));
+    public static long NowNs => Stopwatch.Frequency == NsPerSec
+        ? Stopwatch.GetTimestamp()
+        : (long)(Stopwatch.GetTimestamp() * (NsPerSec / (double)Stopwatch.Frequency));
 
     /// <summary>ns from now (a negative or zero span has already passed).</summary>
     public static Deadline After(long ns) => new(ns >= long.MaxValue - NowNs ? long.MaxValue : NowNs + Math.Max(0, ns));
+
+    /// <summary>A relative timespec's span from now (a span past long's nanoseconds is no deadline at all).</summary>
+    public static Deadline AfterSpan(long sec, long nsec) =>
+        sec >= long.MaxValue / NsPerSec ? None : After(sec * NsPerSec + nsec);
 
     public static Deadline AfterMs(long ms) => ms < 0 ? None : After(ms >= long.MaxValue / NsPerMs ? long.MaxValue : ms * NsPerMs);
 

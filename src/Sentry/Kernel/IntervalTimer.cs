@@ -10,7 +10,7 @@ public sealed class IntervalTimer
 
     public IntervalTimer(Action<int> fire) => _fire = fire;
 
-    static long NowNs => System.Diagnostics.Stopwatch.GetTimestamp() * (1_000_000_000 / System.Diagnostics.Stopwatch.Frequency);
+    static long NowNs => Deadline.NowNs;
 
     /// <summary>(ns left, interval ns); (0, x) when disarmed.</summary>
     public (long Left, long Interval) Get()

@@ -142,7 +142,8 @@ public sealed class MemoryManager
         _shmVmas = now;
     }
 
-    static ulong PageUp(ulong x) => (x + PageSize - 1) & ~(PageSize - 1);
+    /// <summary>x rounded up to a page (wraps to 0 past the top, which callers check as Linux's PAGE_ALIGN users do).</summary>
+    public static ulong PageUp(ulong x) => (x + PageSize - 1) & ~(PageSize - 1);
     static bool Aligned(ulong x) => (x & (PageSize - 1)) == 0;
     static Prot ToProt(int p) => (Prot)(p & 7);
 

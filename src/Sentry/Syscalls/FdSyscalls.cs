@@ -143,11 +143,7 @@ static class FdSyscalls
                 : t.Kernel.FindTask(id) != null;
             if (!exists) return Errno.ESRCH;
         }
-        var a = FileAsync.Of(f);
-        a.OwnerType = type;
-        a.OwnerId = id;
-        a.Uid = t.Creds.Uid;
-        a.Euid = t.Creds.Euid;
+        FileAsync.Of(f).SetOwner(type, id, t.Creds);
         return Errno.None;
     }
 

@@ -102,7 +102,7 @@ static class FutexSyscalls
                     // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's an absolute time on its clock.
                     deadline = cmd == FUTEX_WAIT_BITSET
                         ? Deadline.At((op & FUTEX_CLOCK_REALTIME) != 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, ts.Sec, ts.Nsec)
-                        : Deadline.After(ts.Sec >= long.MaxValue / NsPerSec ? long.MaxValue : ts.Sec * NsPerSec + ts.Nsec);
+                        : Deadline.AfterSpan(ts.Sec, ts.Nsec);
                 }
                 var key = KeyOf(t.MM, uaddr, priv);
                 var futexes = t.Kernel.Futexes;

@@ -96,7 +96,7 @@ static class MemorySyscalls
     /// </summary>
     static long Mlock(Task t, ulong start, ulong len, VmLock mode)
     {
-        ulong end = (start + len + PageSize - 1) & ~(PageSize - 1);
+        ulong end = MemoryManager.PageUp(start + len);
         start &= ~(PageSize - 1);
         if (mode != VmLock.None && !MayLock(t)) return Err(Errno.EPERM);
         return Locked(t, mm =>
@@ -142,8 +142,7 @@ static class MemorySyscalls
     /// <summary>brk: growth under mlockall(MCL_FUTURE) is locked too, and is refused past RLIMIT_MEMLOCK.</summary>
     static long Brk(Task t, MemoryManager mm, ulong want)
     {
-        ulong oldTop = (mm.Brk + PageSize - 1) & ~(PageSize - 1);
-        ulong newTop = (want + PageSize - 1) & ~(PageSize - 1);
+        ulong oldTop = MemoryManager.PageUp(mm.Brk), newTop = MemoryManager.PageUp(want);
         bool lockGrowth = mm.DefaultLock != VmLock.None && want > mm.Brk && newTop > oldTop;
         if (lockGrowth && !WithinLockLimit(t, mm.LockedBytes() + (newTop - oldTop))) return (long)mm.Brk;
         long r = (long)mm.DoBrk(want);
@@ -197,7 +196,7 @@ static class MemorySyscalls
         var mm = t.MM;
         var lockMode = (flags & MemoryManager.MAP_LOCKED) != 0 ? VmLock.Locked | mm.DefaultLock : mm.DefaultLock;
         if ((flags & MemoryManager.MAP_LOCKED) != 0 && !MayLock(t)) return Err(Errno.EPERM);
-        ulong size = (len + PageSize - 1) & ~(PageSize - 1);
+        ulong size = MemoryManager.PageUp(len);
         if (lockMode != VmLock.None && size >= len && !WithinLockLimit(t, mm.LockedBytes() + size)) return Err(Errno.EAGAIN);
         long r = mm.Mmap(addr, len, prot, flags, file, off, mayWrite, noExec: noExec);
         if (r >= 0 && lockMode != VmLock.None) mm.Vmas.Update((ulong)r, (ulong)r + size, v => v.Lock = lockMode);

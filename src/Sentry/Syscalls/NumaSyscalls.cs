@@ -125,7 +125,7 @@ static class NumaSyscalls
         if ((flags & ~(ulong)(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)) != 0) return Err(Errno.EINVAL);
         if ((flags & MPOL_MF_MOVE_ALL) != 0 && !t.Creds.Has(Credentials.CAP_SYS_NICE)) return Err(Errno.EPERM);
         if ((start & (PageSize - 1)) != 0) return Err(Errno.EINVAL);
-        ulong end = start + ((len + PageSize - 1) & ~(PageSize - 1));
+        ulong end = start + MemoryManager.PageUp(len);
         if (end < start || len > ulong.MaxValue - PageSize) return Err(Errno.EINVAL);
         if (end == start) return 0;
         e = MemPolicy.Create(mode, mflags, nodes, out var policy);
@@ -189,7 +189,7 @@ static class NumaSyscalls
     {
         if ((start & (PageSize - 1)) != 0 || flags != 0) return Err(Errno.EINVAL);
         if (home >= MaxNumNodes || !Online((long)home)) return Err(Errno.EINVAL);
-        ulong end = start + ((len + PageSize - 1) & ~(PageSize - 1));
+        ulong end = start + MemoryManager.PageUp(len);
         if (end < start || len > ulong.MaxValue - PageSize) return Err(Errno.EINVAL);
         lock (t.MM)
             foreach (var v in t.MM.Vmas.Slice(start, end))

@@ -159,7 +159,7 @@ static class SignalSyscalls
         {
             if (!t.Mem.Read(timeoutAddr, out Timespec ts)) return Err(Errno.EFAULT);
             if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
-            deadline = Deadline.After(ts.Sec >= long.MaxValue / 1_000_000_000 ? long.MaxValue : ts.Sec * 1_000_000_000 + ts.Nsec);
+            deadline = Deadline.AfterSpan(ts.Sec, ts.Nsec);
         }
         lock (t.Signals.Queue)
         {

@@ -38,13 +38,9 @@ static class SysvMsgSyscalls
         var text = new byte[msgsz];
         if (!t.Mem.Read(msgp + sizeof(long), text)) return Err(Errno.EFAULT);
         var reg = t.SysvIpc.Msg;
-        MsgQueue q;
-        lock (reg)
-        {
-            var found = reg.Ids.ById(msqid);
-            if (found == null) return Err(Errno.EINVAL);
-            q = found;
-        }
+        MsgQueue? q;
+        lock (reg) q = reg.Ids.ById(msqid);
+        if (q == null) return Err(Errno.EINVAL);
         while (true)
         {
             IpcWaiter w;
@@ -96,13 +92,9 @@ static class SysvMsgSyscalls
         else mode = (flg & MSG_EXCEPT) != 0 ? Search.NotEqual : Search.Equal;
 
         var reg = t.SysvIpc.Msg;
-        MsgQueue q;
-        lock (reg)
-        {
-            var found = reg.Ids.ById(msqid);
-            if (found == null) return Err(Errno.EINVAL);
-            q = found;
-        }
+        MsgQueue? q;
+        lock (reg) q = reg.Ids.ById(msqid);
+        if (q == null) return Err(Errno.EINVAL);
         (long Type, byte[] Text) msg;
         while (true)
         {

@@ -51,11 +51,7 @@ public sealed class Dnotify : IWatchOwner
                 else dn._watch.Mask = ToInotify(dn._dnMask);
             }
         }
-        var owner = FileAsync.Of(f);
-        owner.OwnerType = FileAsync.F_OWNER_PID;
-        owner.OwnerId = t.Tgid;
-        owner.Uid = t.Creds.Uid;
-        owner.Euid = t.Creds.Euid;
+        FileAsync.Of(f).SetOwner(FileAsync.F_OWNER_PID, t.Tgid, t.Creds);
         return Errno.None;
     }
 

@@ -26,6 +26,15 @@ public sealed class FileAsync
         return f.Async;
     }
 
+    /// <summary>Names the owner (0: none), keeping the setter's ids for the permission check at send time.</summary>
+    public void SetOwner(int type, int id, Credentials setter)
+    {
+        OwnerType = type;
+        OwnerId = id;
+        Uid = setter.Uid;
+        Euid = setter.Euid;
+    }
+
     /// <summary>Linux's send_sigio: the owner's signal to each task it names that the setter may signal.</summary>
     public static void SendSigio(Kernel.Kernel k, FileDescription f, int fd, int reason)
     {
