@@ -63,6 +63,23 @@ int main(void)
     FD_ZERO(&rs);
     FD_SET(100, &rs);
     struct timeval tv = { 0, 0 };
+    // select looks only below the fd table's size, which depends on the highest fd ever open: make it known.
+    pid_t small = fork();
+    if (small == 0) {
+        // A forked table is sized by the highest open fd: with none above 63 it has 64 slots, and fd 100 is ignored.
+        syscall(SYS_close_range, 3, ~0U, 0);
+        pid_t g = fork();
+        if (g == 0) {
+            CHECK(select(101, &rs, NULL, NULL, &tv));
+            CHECK(select(1 << 20, NULL, NULL, NULL, &tv));
+            _exit(0);
+        }
+        waitpid(g, NULL, 0);
+        _exit(0);
+    }
+    waitpid(small, NULL, 0);
+    dup2(1, 200);
+    close(200);
     CHECK(select(101, &rs, NULL, NULL, &tv));
     struct pollfd pf[2] = { { -1, POLLIN, 5 }, { 100, POLLIN, 0 } };
     CHECK(poll(pf, 2, 0));

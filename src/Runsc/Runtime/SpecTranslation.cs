@@ -129,10 +129,20 @@ public static class SpecTranslation
             }
             if (m.Type != "tmpfs" || m.Destination is "/dev" or "/dev/shm") continue;
             uint mode = 0x3ff; // 1777, Linux's default for tmpfs
+            long pages = TmpfsSpace.DefaultPages(k.Options.CommitLimit);
             foreach (var o in m.Options ?? [])
+            {
                 if (o.StartsWith("mode=") && !TryOctal(o[5..], out mode)) throw Field(b, $"mounts[{i}].options", $"{o}: not an octal mode");
+                var kv = o.Split('=', 2);
+                if (kv.Length == 2 && kv[0] is "size" or "nr_blocks")
+                {
+                    if (!TmpfsSpace.TryParseSize(kv[0], kv[1], k.Options.CommitLimit, out var bytes))
+                        throw Field(b, $"mounts[{i}].options", $"{o}: not a size");
+                    pages = TmpfsSpace.PagesOf(bytes);
+                }
+            }
             bool ro = m.Options?.Contains("ro") == true;
-            var e = k.MountAt(m.Destination!, TmpfsFs.Create(mode & 0xfff), "tmpfs", m.Source ?? "tmpfs", ro);
+            var e = k.MountAt(m.Destination!, TmpfsFs.Create(mode & 0xfff, new TmpfsSpace(pages)), "tmpfs", m.Source ?? "tmpfs", ro);
             if (e != Errno.None) throw Field(b, $"mounts[{i}].destination", $"cannot mount tmpfs on {m.Destination}: {e}");
         }
     }

@@ -84,7 +84,8 @@ public sealed class Kernel
         MountSynthetic(dummyTask, "/dev", DevFs.Create(DevPts), "devtmpfs", nosuid | relatime, ",mode=755");
         MountSynthetic(dummyTask, "/dev/pts", DevPts.Root, "devpts", nosuid | noexec | relatime);
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs", nosuid | nodev | noexec | relatime);
-        MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff), "tmpfs", nosuid | nodev | relatime);
+        MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff, new TmpfsSpace(TmpfsSpace.DefaultPages(options.CommitLimit))),
+            "tmpfs", nosuid | nodev | relatime);
         if (options.HostNetwork) AppKernel.Sentry.Net.Host.HostInetFamily.Install(Net, HostFds);
     }
 

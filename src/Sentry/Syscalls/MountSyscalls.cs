@@ -135,7 +135,11 @@ static class MountSyscalls
         {
             var e = ParseTmpfs(t, options, out var size, out _, out _, out _);
             if (e != Errno.None) return e;
-            if (size is { } s) m.Super.Options = TmpfsOptions(m.Root.Inode, s);
+            if (size is { } bytes && m.Root.Inode is TmpfsDir { Fs.Space: { } space })
+            {
+                if ((e = space.Resize(TmpfsSpace.PagesOf(bytes))) != Errno.None) return e;
+                m.Super.Options = TmpfsOptions(t, m.Root.Inode);
+            }
         }
         m.Super.ReadOnly = ro;
         lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
@@ -277,11 +281,12 @@ static class MountSyscalls
             {
                 var e = ParseTmpfs(t, options, out var size, out var mode, out var uid, out var gid);
                 if (e != Errno.None) return e;
-                var dir = TmpfsFs.Create(mode ?? 0x3ff);
+                var space = new TmpfsSpace(size is { } bytes ? TmpfsSpace.PagesOf(bytes) : DefaultTmpfsPages(t));
+                var dir = TmpfsFs.Create(mode ?? 0x3ff, space);
                 dir.Uid = uid ?? t.Creds.Fsuid;
                 dir.Gid = gid ?? t.Creds.Fsgid;
                 root = dir;
-                super.Options = TmpfsOptions(dir, size ?? 0);
+                super.Options = TmpfsOptions(t, dir);
                 break;
             }
             case "proc": root = new ProcRoot(t.Kernel); break;
@@ -308,21 +313,12 @@ static class MountSyscalls
         {
             switch (key)
             {
-                case "size":
-                    if (value.EndsWith('%'))
-                    {
-                        if (!ulong.TryParse(value[..^1], out var pct)) return Errno.EINVAL;
-                        size = SystemInfo.TotalMemory(t.Kernel) / 100 * pct;
-                    }
-                    else if (!MemParse(value, out var s)) return Errno.EINVAL;
-                    else size = s;
-                    break;
-                case "nr_blocks":
-                    if (!MemParse(value, out var b)) return Errno.EINVAL;
-                    size = b * PageSize;
+                case "size": case "nr_blocks":
+                    if (!TmpfsSpace.TryParseSize(key, value, SystemInfo.TotalMemory(t.Kernel), out var bytes)) return Errno.EINVAL;
+                    size = bytes;
                     break;
                 case "nr_inodes":
-                    if (!MemParse(value, out _)) return Errno.EINVAL;
+                    if (!TmpfsSpace.MemParse(value, out _)) return Errno.EINVAL;
                     break;
                 case "mode":
                     try { mode = Convert.ToUInt32(value, 8) & 0xfff; }
@@ -346,29 +342,15 @@ static class MountSyscalls
         return Errno.None;
     }
 
-    /// <summary>Linux's memparse: a number (0x and 0 prefixes too) with an optional k, m, g, t, p or e.</summary>
-    static bool MemParse(string s, out ulong v)
-    {
-        v = 0;
-        if (s.Length == 0) return false;
-        int shift = char.ToLowerInvariant(s[^1]) switch { 'k' => 10, 'm' => 20, 'g' => 30, 't' => 40, 'p' => 50, 'e' => 60, _ => 0 };
-        var num = shift > 0 ? s[..^1] : s;
-        try
-        {
-            v = num.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? Convert.ToUInt64(num[2..], 16)
-                : num.Length > 1 && num[0] == '0' ? Convert.ToUInt64(num, 8) : ulong.Parse(num);
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException) { return false; }
-        v <<= shift;
-        return true;
-    }
+    static long DefaultTmpfsPages(Task t) => TmpfsSpace.DefaultPages(SystemInfo.TotalMemory(t.Kernel));
 
-    /// <summary>What mountinfo shows of a tmpfs (shmem_show_options): its size when one was given, a mode other than
-    /// 1777, an owner other than root.</summary>
-    static string TmpfsOptions(Inode root, ulong size)
+    /// <summary>What mountinfo shows of a tmpfs (shmem_show_options): a size other than the default, a mode other
+    /// than 1777, an owner other than root.</summary>
+    static string TmpfsOptions(Task t, Inode root)
     {
         var s = "";
-        if (size != 0) s += $",size={(size + PageSize - 1) / PageSize * (PageSize / 1024)}k";
+        if (root is TmpfsDir { Fs.Space: { } space } && space.MaxPages != DefaultTmpfsPages(t))
+            s += $",size={space.MaxPages * (PageSize / 1024)}k";
         if (root.Stat(out var st) == Errno.None)
         {
             if ((st.Mode & 0xfff) != 0x3ff) s += $",mode={Convert.ToString(st.Mode & 0xfff, 8)}";

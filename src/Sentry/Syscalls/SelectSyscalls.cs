@@ -43,7 +43,9 @@ static class SelectSyscalls
 
     static long Select(Task t, int nfds, ulong rAddr, ulong wAddr, ulong eAddr, ulong timeAddr, bool nanos)
     {
-        if (nfds < 0 || nfds > t.Limits.NoFile) return Err(Errno.EINVAL);
+        if (nfds < 0) return Err(Errno.EINVAL);
+        // Linux looks only at fds below the table's size: bits above it are neither read nor checked.
+        nfds = Math.Min(nfds, t.Fds.Size);
         int words = (nfds + 63) / 64;
         var sets = new ulong[3][];
         ulong[] addrs = { rAddr, wAddr, eAddr };

@@ -108,6 +108,14 @@ static class StatSyscalls
             Type = magic, Bsize = 4096, Blocks = 1 << 20, Bfree = 1 << 19, Bavail = 1 << 19, Files = 1 << 20, Ffree = 1 << 19,
             Namelen = 255, Frsize = 4096, Flags = StatFsFlags(p.Mount),
         };
+        if (p.Mount.Root.Inode is FileSystems.Tmpfs.TmpfsDir { Fs.Space: { } space })
+        {
+            // A tmpfs's own numbers (shmem_statfs); its inode limit is always Linux's default (no nr_inodes here).
+            long max = space.MaxPages, free = max == 0 ? 0 : max - space.UsedPages;
+            long inodes = FileSystems.Tmpfs.TmpfsSpace.DefaultPages(FileSystems.Proc.SystemInfo.TotalMemory(t.Kernel));
+            (s.Blocks, s.Bfree, s.Bavail) = (max, free, free);
+            (s.Files, s.Ffree) = (inodes, Math.Max(0, inodes - space.Inodes));
+        }
         return t.Mem.Write(buf, s) ? 0 : Err(Errno.EFAULT);
     }
 

@@ -3,8 +3,10 @@ namespace AppKernel.Sentry.Vfs;
 /// <summary>A task's file descriptor table: fd → (description, close-on-exec).</summary>
 public sealed class FdTable
 {
-    FileDescription?[] _files = new FileDescription?[64];
-    bool[] _cloexec = new bool[64];
+    /// <summary>A new table's size (Linux's NR_OPEN_DEFAULT); it grows as Linux's does (<see cref="TableSize"/>).</summary>
+    const int FirstSize = 64;
+    FileDescription?[] _files = new FileDescription?[FirstSize];
+    bool[] _cloexec = new bool[FirstSize];
     readonly object _lock = new();
     /// <summary>Tasks using this table (clone with CLONE_FILES, threads included, adds one): execve and unshare
     /// copy a shared table first, and the last task out closes the fds.</summary>
@@ -39,8 +41,14 @@ public sealed class FdTable
         var t = new FdTable();
         lock (_lock)
         {
-            t._files = (FileDescription?[])_files.Clone();
-            t._cloexec = (bool[])_cloexec.Clone();
+            // Linux's dup_fd sizes the copy by the highest open fd, not by the parent's table: select's nfds
+            // is cut to that size, so a program can see the difference.
+            int highest = Array.FindLastIndex(_files, f => f != null);
+            int size = highest < FirstSize ? FirstSize : TableSize((highest / 64 + 1) * 64 - 1);
+            t._files = new FileDescription?[size];
+            t._cloexec = new bool[size];
+            Array.Copy(_files, t._files, Math.Min(size, _files.Length));
+            Array.Copy(_cloexec, t._cloexec, Math.Min(size, _cloexec.Length));
             foreach (var f in t._files) f?.IncRef();
         }
         return t;
@@ -164,11 +172,25 @@ public sealed class FdTable
         return r;
     }
 
+    /// <summary>The table's size (Linux's max_fds): select looks at no fd at or above it.</summary>
+    public int Size
+    {
+        get { lock (_lock) return _files.Length; }
+    }
+
     void Grow(int min)
     {
-        int n = Math.Max(min, _files.Length * 2);
+        int n = TableSize(min - 1);
         Array.Resize(ref _files, n);
         Array.Resize(ref _cloexec, n);
+    }
+
+    /// <summary>Linux's alloc_fdtable: a table that holds <paramref name="fd"/> has a power of two times 128
+    /// slots (1 KiB of pointers).</summary>
+    static int TableSize(int fd)
+    {
+        const int perKiB = 128;
+        return (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(fd / perKiB + 1)) * perKiB;
     }
 }
 

@@ -175,11 +175,14 @@ public sealed class TmpfsDir : TmpfsNode
             else _children.Remove(name);
             if (c is TmpfsDir) Nlink--;
         }
+        bool gone;
         lock (c.LockObject)
         {
             if (c is TmpfsDir) c.Nlink = 0;
             else if (c.Nlink > 0) c.Nlink--;
+            gone = c.Nlink == 0;
         }
+        if (gone) c.Unlinked();
         c.Touch(false);
     }
 

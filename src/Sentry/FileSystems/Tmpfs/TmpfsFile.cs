@@ -11,6 +11,11 @@ public sealed class TmpfsFile : TmpfsNode
     // Chunks in Sentry memory until the file is first mapped MAP_SHARED; a host memfd from then on.
     FileData _data = new ChunkData();
     long _size;
+    // On a tmpfs that counts its space: the pages charged to it, a bit per page (64 per word), and the descriptors
+    // open on the file (a deleted file keeps its pages until the last one closes).
+    Dictionary<long, ulong>? _charged;
+    int _opens;
+    const int PageShift = 12;
 
     public const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 0x10;
     /// <summary>memfd seals (fcntl F_ADD_SEALS); null for files that cannot be sealed.</summary>
@@ -83,6 +88,7 @@ public sealed class TmpfsFile : TmpfsNode
             var re = _data.Resize(size);
             if (re != Errno.None) return re;
             _size = size;
+            UnchargeFrom((size + TmpfsSpace.PageSize - 1) >> PageShift);
         }
         Touch();
         return Errno.None;
@@ -117,11 +123,96 @@ public sealed class TmpfsFile : TmpfsNode
             if (Seals is { } seals && buf.Length > 0 &&
                 ((seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0 || ((seals & F_SEAL_GROW) != 0 && off + buf.Length > _size)))
                 return -(long)Errno.EPERM;
-            var e = Store(buf, off);
+            int n = Charge(off, buf.Length);
+            if (n == 0 && buf.Length > 0) return -(long)Errno.ENOSPC;
+            var e = Store(buf[..n], off);
             if (e != Errno.None) return -(long)e;
+            Touch();
+            return n;
         }
-        Touch();
-        return buf.Length;
+    }
+
+    /// <summary>Charges the file system for the pages of [off, off+len) that hold nothing yet; returns how many bytes
+    /// from off have pages (less than len when the space ran out, as a short write). Under Lock.</summary>
+    int Charge(long off, int len)
+    {
+        var space = Fs.Space;
+        if (space == null || len == 0) return len;
+        _charged ??= new();
+        long first = off >> PageShift, last = (off + len - 1) >> PageShift, missing = 0;
+        for (long p = first; p <= last; p++) if (!IsCharged(p)) missing++;
+        if (missing == 0) return len;
+        if (space.TryCharge(missing))
+        {
+            for (long p = first; p <= last; p++) MarkCharged(p);
+            return len;
+        }
+        for (long p = first; p <= last; p++)
+        {
+            if (IsCharged(p)) continue;
+            if (!space.TryCharge(1)) return (int)Math.Max(0, (p << PageShift) - off);
+            MarkCharged(p);
+        }
+        return len;
+    }
+
+    bool IsCharged(long page) => _charged!.TryGetValue(page >> 6, out var w) && (w & (1UL << (int)(page & 63))) != 0;
+
+    void MarkCharged(long page)
+    {
+        _charged!.TryGetValue(page >> 6, out var w);
+        _charged[page >> 6] = w | (1UL << (int)(page & 63));
+    }
+
+    /// <summary>Gives back the charged pages from page <paramref name="first"/> on (truncation, or all when freed). Under Lock.</summary>
+    void UnchargeFrom(long first)
+    {
+        if (_charged == null || Fs.Space == null) return;
+        long freed = 0;
+        foreach (var word in _charged.Keys.ToList())
+        {
+            ulong w = _charged[word];
+            long basePage = word << 6;
+            ulong keep = basePage >= first ? 0 : first - basePage >= 64 ? ulong.MaxValue : (1UL << (int)(first - basePage)) - 1;
+            ulong drop = w & ~keep;
+            if (drop == 0) continue;
+            freed += System.Numerics.BitOperations.PopCount(drop);
+            if ((w & keep) == 0) _charged.Remove(word);
+            else _charged[word] = w & keep;
+        }
+        Fs.Space.Uncharge(freed);
+    }
+
+    internal void Opened()
+    {
+        lock (Lock) _opens++;
+    }
+
+    internal void Closed()
+    {
+        bool free;
+        lock (Lock) free = --_opens == 0 && Nlink == 0; // an O_TMPFILE file can no longer get a name either
+        if (free) Free();
+    }
+
+    internal override void Unlinked()
+    {
+        bool free;
+        lock (Lock) free = _opens == 0;
+        if (free) Free();
+    }
+
+    // Nothing names the file or has it open: its pages and inode go back to the file system. The data stays for a
+    // shared mapping that may still map the memfd.
+    void Free()
+    {
+        lock (Lock)
+        {
+            if (_charged == null && Fs.Space == null) return;
+            UnchargeFrom(0);
+            _charged = null;
+        }
+        base.Unlinked();
     }
 
     public long CurrentSize => Size;
@@ -174,7 +265,13 @@ public sealed class TmpfsFile : TmpfsNode
 public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable
 {
     readonly TmpfsFile _file;
-    public TmpfsFileDescription(int flags, VfsPath path, TmpfsFile file) : base(flags, path, file) => _file = file;
+    public TmpfsFileDescription(int flags, VfsPath path, TmpfsFile file) : base(flags, path, file)
+    {
+        _file = file;
+        file.Opened();
+    }
+
+    protected override void Release() => _file.Closed();
 
     public override long ReadAt(Task t, Span<byte> buf, long offset) =>
         offset < 0 ? -(long)Errno.EINVAL : _file.ReadAt(buf, offset);

@@ -43,6 +43,7 @@ public abstract class TmpfsNode : Inode
         Uid = t?.Creds.Fsuid ?? 0;
         Gid = t?.Creds.Fsgid ?? 0;
         _atime = _mtime = _ctime = NowNs();
+        fs.Space?.AddInode(1);
     }
 
     /// <summary>A node that shows lower until changed; lowerStat is lower's stat.</summary>
@@ -80,6 +81,10 @@ public abstract class TmpfsNode : Inode
     }
 
     /// <summary>Marks the node as held where it is (a strong entry of a directory) or nameless: never dropped.</summary>
+    /// <summary>The last name went away: the node no longer counts in its file system's inodes (a file once its
+    /// last descriptor closes too).</summary>
+    internal virtual void Unlinked() => Fs.Space?.AddInode(-1);
+
     internal void Anchor()
     {
         lock (Lock) _anchored = true;
@@ -263,10 +268,14 @@ public sealed class TmpfsFs
     /// <summary>Bounds the unchanged lower entries an overlay keeps (null for a bare tmpfs, which has none).</summary>
     public EntryCache? Cache { get; }
 
-    TmpfsFs(EntryCache? cache = null) => Cache = cache;
+    /// <summary>The pages and inodes a mounted tmpfs may use; null for the overlay's upper layer and the Sentry's
+    /// internal ones, which count nothing.</summary>
+    public TmpfsSpace? Space { get; }
 
-    /// <summary>An empty tmpfs (/dev/shm) whose root has the given permissions.</summary>
-    public static TmpfsDir Create(uint perm) => new(new TmpfsFs(), perm, null);
+    TmpfsFs(EntryCache? cache = null, TmpfsSpace? space = null) => (Cache, Space) = (cache, space);
+
+    /// <summary>An empty tmpfs (/dev/shm, a mount) whose root has the given permissions.</summary>
+    public static TmpfsDir Create(uint perm, TmpfsSpace? space = null) => new(new TmpfsFs(null, space), perm, null);
 
     /// <summary>An overlay: a writable memory layer over the read-only lower directory.</summary>
     public static TmpfsDir Overlay(Inode lowerRoot)
