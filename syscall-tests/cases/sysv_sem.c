@@ -133,9 +133,11 @@ int main(void)
     CHECK(op(id, 1, 1, 0));
     usleep(20000);
     CHECK(semctl(id, 1, GETNCNT));
-    CHECK(op(id, 1, 1, 0));
+    // What wakes a child is printed after the child's own line (waitpid first): one order on every run.
+    int woke = op(id, 1, 1, 0);
     int st;
     waitpid(c, &st, 0);
+    printf("op(id, 1, 1, 0) = %d\n", woke);
     SHOW(semctl(id, 1, GETPID) == c);
 
     printf("-- wait for zero --\n");
@@ -148,8 +150,9 @@ int main(void)
     wait_cnt(id, 2, GETZCNT, 1);
     CHECK(semctl(id, 2, GETNCNT));
     CHECK(op(id, 2, -1, 0));
-    CHECK(semctl(id, 2, SETVAL, 0));
+    woke = semctl(id, 2, SETVAL, 0);
     waitpid(c, &st, 0);
+    printf("semctl(id, 2, SETVAL, 0) = %d\n", woke);
     CHECK(semctl(id, 2, GETZCNT));
 
     printf("-- signals --\n");
@@ -271,8 +274,10 @@ int main(void)
     }
     waitpid(u, &st, 0);
 
-    CHECK(semctl(id, 0, IPC_RMID));
+    // The woken child prints its EIDRM: print the removal's result after it, in one order on every run.
+    int removed = semctl(id, 0, IPC_RMID);
     waitpid(c, &st, 0);
+    printf("semctl(id, 0, IPC_RMID) = %d\n", removed);
     CHECK(semctl(id, 0, GETVAL));
     CHECK(op(id, 0, 1, 0));
     return 0;

@@ -41,7 +41,7 @@ public sealed class Kernel
     public Net.NetStack Net { get; } = new();
     /// <summary>System V shared memory, semaphores and message queues (segments live in the memfd file system).</summary>
     public Ipc.SysvIpc SysvIpc { get; }
-    /// <summary>The POSIX message queues (mq_open's file system; `mount -t mqueue` shows it).</summary>
+    /// <summary>The initial IPC namespace's POSIX message queues (what an OCI spec's mqueue mount shows).</summary>
     public FileSystems.Mqueue.MqueueFs Mqueue { get; } = new();
 
     public const string Release = "6.1.0-appkernel";
@@ -76,7 +76,7 @@ public sealed class Kernel
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly), TmpfsFs.Create(0x1ed));
         InitNamespaces = new Namespaces(Mounts, new UtsNamespace(options.Hostname, options.Domainname, NsInodes.UtsInit),
-            new IpcNamespace(NsInodes.IpcInit) { SysvIpc = SysvIpc });
+            new IpcNamespace(NsInodes.IpcInit) { SysvIpc = SysvIpc, Mqueue = Mqueue });
         var dummyTask = Task.ForSetup(this);
         const int nosuid = Mount.MNT_NOSUID, nodev = Mount.MNT_NODEV, noexec = Mount.MNT_NOEXEC, relatime = Mount.MNT_RELATIME;
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc", nosuid | nodev | noexec | relatime);

@@ -25,8 +25,10 @@ public sealed class IpcNamespace
 {
     public uint Inum { get; }
     /// <summary>Its System V objects: the kernel's first for the initial namespace, made on first use for a new one
-    /// (Task.SysvIpc). POSIX message queues stay the kernel's one instance.</summary>
+    /// (Task.SysvIpc).</summary>
     public Ipc.SysvIpc? SysvIpc;
+    /// <summary>Its POSIX message queues (the mqueue instance mq_open and `mount -t mqueue` use), made alike (Task.Mqueue).</summary>
+    public FileSystems.Mqueue.MqueueFs? Mqueue;
     public IpcNamespace(uint inum) => Inum = inum;
 }
 

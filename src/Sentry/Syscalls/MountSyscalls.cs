@@ -291,7 +291,7 @@ static class MountSyscalls
             }
             case "proc": root = new ProcRoot(t.Kernel); break;
             case "sysfs": root = SysFs.Create(); break;
-            case "mqueue": root = t.Kernel.Mqueue.Root; break; // the one instance, as Linux's per IPC namespace
+            case "mqueue": root = t.Mqueue.Root; break; // the mounter's IPC namespace's instance, as Linux's
             default: return Errno.ENODEV;
         }
         if (!MinePlace(t, at)) return Errno.EINVAL;

@@ -52,7 +52,7 @@ static class MqueueSyscalls
         }
         var e = ReadName(t, nameAddr, out var name);
         if (e != Errno.None) return Err(e);
-        var fs = t.Kernel.Mqueue;
+        var fs = t.Mqueue;
         int acc = oflag & OpenFlags.O_ACCMODE;
         MqueueInode? q;
         while (true)
@@ -86,7 +86,7 @@ static class MqueueSyscalls
     {
         var e = ReadName(t, nameAddr, out var name);
         if (e != Errno.None) return Err(e);
-        var root = t.Kernel.Mqueue.Root;
+        var root = t.Mqueue.Root;
         var q = root.Find(name);
         if (q == null) return Err(Errno.ENOENT);
         e = Permissions.CheckSticky(t, root, q);

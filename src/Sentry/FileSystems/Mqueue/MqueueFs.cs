@@ -6,7 +6,7 @@ using AppKernel.Sentry.Vfs;
 namespace AppKernel.Sentry.FileSystems.Mqueue;
 
 /// <summary>
-/// The sandbox's mqueue file system (one per kernel, as Linux's per IPC namespace): a sticky 01777 directory of
+/// An mqueue file system (one per IPC namespace, as Linux's): a sticky 01777 directory of
 /// queues. mq_open and mq_unlink work on it by name through a mount of their own; `mount -t mqueue` shows the same
 /// instance anywhere, where open, read (the QSIZE line), poll, chmod and unlink work on the queues as files. The
 /// limits are Linux's defaults, changed through /proc/sys/fs/mqueue.

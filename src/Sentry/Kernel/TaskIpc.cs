@@ -1,6 +1,6 @@
 namespace AppKernel.Sentry.Kernel;
 
-/// <summary>A task's System V IPC: the objects it sees, and its semaphore undo list (SEM_UNDO) — shared by
+/// <summary>A task's IPC: the System V objects and POSIX message queues it sees, and its semaphore undo list (SEM_UNDO) — shared by
 /// CLONE_SYSVSEM (threads), applied when the last task sharing it exits or unshares it.</summary>
 public sealed partial class Task
 {
@@ -12,6 +12,17 @@ public sealed partial class Task
             var ns = Ns.Ipc;
             if (ns.SysvIpc == null) Interlocked.CompareExchange(ref ns.SysvIpc, new Ipc.SysvIpc(Kernel.MemfdMount), null);
             return ns.SysvIpc;
+        }
+    }
+
+    /// <summary>The POSIX message queues this task sees (its IPC namespace's).</summary>
+    public FileSystems.Mqueue.MqueueFs Mqueue
+    {
+        get
+        {
+            var ns = Ns.Ipc;
+            if (ns.Mqueue == null) Interlocked.CompareExchange(ref ns.Mqueue, new FileSystems.Mqueue.MqueueFs(), null);
+            return ns.Mqueue;
         }
     }
 
