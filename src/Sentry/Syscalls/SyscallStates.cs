@@ -44,7 +44,7 @@ public static class SyscallStates
         Set(SyscallState.Partial, "the sandbox's own file system types", Nr.sysfs);
         Set(SyscallState.Partial, "mount, UTS and IPC namespaces; user, PID, network, cgroup and time ones EINVAL",
             Nr.unshare, Nr.setns);
-        Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, bind, remount, move and propagation; tmpfs size= is not enforced",
+        Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, bind, remount, move and propagation; no block-device or overlay file systems (ENODEV)",
             Nr.mount);
         Set(SyscallState.Partial, "SECCOMP_RET_TRACE answers ENOSYS (no tracer asks for seccomp stops)", Nr.seccomp);
         Set(SyscallState.Partial, "reads, writes and syncs run at submit; POLL waits; no IOCB_CMD_* beyond those", Nr.io_submit);
