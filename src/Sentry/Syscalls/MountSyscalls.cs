@@ -62,7 +62,7 @@ static class MountSyscalls
         if (e != Errno.None) return Err(e);
         if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
         if ((flags & MS_NOUSER) != 0) return Err(Errno.EINVAL);
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM); // may_mount, after the path
+        if (!MayMount(t)) return Err(Errno.EPERM); // may_mount, after the path
         int mntFlags = MountFlags(flags, at.Mount);
         if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) return Err(Reconfigure(t, at, mntFlags));
         if ((flags & MS_REMOUNT) != 0) return Err(Remount(t, at, flags, mntFlags, data));
@@ -251,6 +251,9 @@ static class MountSyscalls
         return Errno.None;
     }
 
+    /// <summary>Linux's may_mount: CAP_SYS_ADMIN in the user namespace that owns the caller's mount namespace.</summary>
+    static bool MayMount(Task t) => t.Creds.HasIn(t.Ns.Mnt.Owner, Credentials.CAP_SYS_ADMIN);
+
     static Errno NewMount(Task t, VfsPath at, string? type, string? source, ulong flags, int mntFlags, string? data)
     {
         if (type == null) return Errno.EINVAL;
@@ -289,6 +292,10 @@ static class MountSyscalls
             case "mqueue": root = t.Kernel.Mqueue.Root; break; // the one instance, as Linux's per IPC namespace
             default: return Errno.ENODEV;
         }
+        // mount_capable: proc and sysfs belong to the pid and network namespaces, the sandbox's initial ones, so
+        // they need CAP_SYS_ADMIN there; mqueue in its IPC namespace's owner; tmpfs and devpts in the caller's.
+        var over = type switch { "proc" or "sysfs" => UserNamespace.Initial, "mqueue" => t.Ns.Ipc.Owner, _ => t.Creds.UserNs };
+        if (!t.Creds.HasIn(over, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         if (!MinePlace(t, at)) return Errno.EINVAL;
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (!at.Inode.IsDir) return Errno.ENOTDIR;
@@ -387,7 +394,7 @@ static class MountSyscalls
         var e = PathSyscalls.Resolve(t, PathSyscalls.AT_FDCWD, targetAddr,
             (flags & UMOUNT_NOFOLLOW) != 0 ? PathSyscalls.AT_SYMLINK_NOFOLLOW : 0, out var at);
         if (e != Errno.None) return Err(e);
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        if (!MayMount(t)) return Err(Errno.EPERM);
         at = MountNamespace.CrossDown(at); // LOOKUP_MOUNTPOINT: "." under a mount names the topmost one
         var m = at.Mount;
         if (!m.IsRoot(at.Dentry) || !Mine(t, m) || m.Parent == null) return Err(Errno.EINVAL);
@@ -437,7 +444,7 @@ static class MountSyscalls
     /// </summary>
     static long PivotRoot(Task t, ulong newAddr, ulong oldAddr)
     {
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        if (!MayMount(t)) return Err(Errno.EPERM);
         var e = ResolveDir(t, newAddr, out var nw);
         if (e != Errno.None) return Err(e);
         e = ResolveDir(t, oldAddr, out var old);
