@@ -27,7 +27,7 @@ static long put(const char *path, const char *text)
 /* A whole small file, or the errno name. */
 static const char *contents(const char *path)
 {
-    static char out[4096];
+    static char out[16384];
     int fd = open(path, O_RDONLY);
     if (fd < 0) return errname(errno);
     long n = 0, r;
@@ -52,7 +52,7 @@ static const char *status_line(const char *key)
 }
 
 /* The link text of /proc/self/ns/user ("user:[N]"). */
-static const char *userns_link(char *out, size_t size)
+__attribute__((unused)) static const char *userns_link(char *out, size_t size)
 {
     ssize_t n = readlink("/proc/self/ns/user", out, size - 1);
     out[n < 0 ? 0 : n] = 0;
@@ -60,7 +60,7 @@ static const char *userns_link(char *out, size_t size)
 }
 
 /* Runs fn in a forked child and waits for it (its exit status is printed when not 0). */
-static void in_child(const char *what, void (*fn)(void))
+__attribute__((unused)) static void in_child(const char *what, void (*fn)(void))
 {
     printf("-- %s\n", what);
     fflush(stdout);

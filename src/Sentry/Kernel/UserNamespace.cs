@@ -148,6 +148,8 @@ public sealed class UserNamespace
 
     /// <summary>Largest write a map file takes (less than a page, at offset 0).</summary>
     public const int MaxMapWrite = 4096;
+    /// <summary>UID_GID_MAP_MAX_BASE_EXTENTS: a map longer than this is kept sorted.</summary>
+    const int SortedPast = 5;
 
     /// <summary>Linux's proc_uid_map_write/map_write: writer (the opener, whose namespace is this one or its parent)
     /// sets this namespace's uid or gid map from "first lower count" lines, lower in the writer's parent's terms.
@@ -173,6 +175,8 @@ public sealed class UserNamespace
                 if (lower == IdMap.Invalid) return Errno.EPERM;
                 extents[i] = extents[i] with { Lower = lower };
             }
+            // Past 5 extents Linux keeps them sorted by first id, which is the order a read shows.
+            if (extents.Length > SortedPast) Array.Sort(extents, (a, b) => a.First.CompareTo(b.First));
             return map.TrySet(extents) ? Errno.None : Errno.EPERM;
         }
     }

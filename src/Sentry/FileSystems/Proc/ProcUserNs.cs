@@ -50,6 +50,8 @@ public sealed class ProcUserNsFile : SynthInode
             _data = Text(opener);
         }
 
+        public override bool PositionalWrites => false;
+
         byte[] Text(Task reader) => LinuxText.Encode(_kind switch
         {
             Kind.UidMap => _ns.ShowMap(reader.Creds.UserNs, false),
