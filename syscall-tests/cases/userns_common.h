@@ -10,7 +10,7 @@
 #include <sys/fsuid.h>
 
 /* One write of text to path (as the map files want it: a single write at offset 0). */
-static long put(const char *path, const char *text)
+__attribute__((unused)) static long put(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY);
     if (fd < 0) return -1;
@@ -25,7 +25,7 @@ static long put(const char *path, const char *text)
 #define PUT(path, text) CHECK(put(path, text))
 
 /* A whole small file, or the errno name. */
-static const char *contents(const char *path)
+__attribute__((unused)) static const char *contents(const char *path)
 {
     static char out[16384];
     int fd = open(path, O_RDONLY);
@@ -38,7 +38,7 @@ static const char *contents(const char *path)
 }
 
 /* The line of /proc/self/status that starts with key ("Uid:"), without the newline. */
-static const char *status_line(const char *key)
+__attribute__((unused)) static const char *status_line(const char *key)
 {
     static char line[256];
     const char *s = contents("/proc/self/status");
