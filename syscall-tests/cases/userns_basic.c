@@ -3,6 +3,16 @@
  * getuid() 0; gid_map needs setgroups "deny" first from inside; each map is written once; stat shows an
  * unmapped owner as 65534; chown to an unmapped id is EINVAL; /proc/self/status shows the ids as seen inside. */
 #include "userns_common.h"
+#include <sys/msg.h>
+
+static int queue = -1;
+
+static void queue_owner(const char *when)
+{
+    struct msqid_ds ds;
+    if (msgctl(queue, IPC_STAT, &ds) != 0) { printf("IPC_STAT %s: %s\n", when, errname(errno)); return; }
+    printf("queue %s: uid %u gid %u cuid %u cgid %u\n", when, ds.msg_perm.uid, ds.msg_perm.gid, ds.msg_perm.cuid, ds.msg_perm.cgid);
+}
 
 static const char *file = "/tmp/appkernel-userns-basic";
 
@@ -34,6 +44,7 @@ static void body(void)
     printf("%s\n", status_line("CapBnd:"));
     printf("%s\n", status_line("CapInh:"));
     printf("uid_map before: [%s]\n", contents("/proc/self/uid_map"));
+    queue_owner("unmapped");
     printf("setgroups: %s", contents("/proc/self/setgroups"));
     CHECK(setuid(0));
     PUT("/proc/self/uid_map", "0 0 1\n");
@@ -54,6 +65,16 @@ static void body(void)
     printf("%s\n", status_line("Uid:"));
     printf("%s\n", status_line("Gid:"));
     CHECK(setgroups(0, NULL));
+    queue_owner("mapped");
+    struct msqid_ds ds;
+    if (msgctl(queue, IPC_STAT, &ds) == 0)
+    {
+        ds.msg_perm.uid = 5;
+        CHECK(msgctl(queue, IPC_SET, &ds));
+        ds.msg_perm.uid = 0;
+        CHECK(msgctl(queue, IPC_SET, &ds));
+    }
+    CHECK(msgctl(queue, IPC_RMID, NULL));
     CHECK(stat(file, &st));
     printf("unmapped owner: %u %u\n", st.st_uid, st.st_gid);
     CHECK(stat("/", &st));
@@ -72,7 +93,9 @@ int main(void)
     int fd = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0644);
     close(fd);
     chown(file, 1000, 1000);
+    queue = msgget(IPC_PRIVATE, 0600);
     in_child("unshare as root", body);
+    msgctl(queue, IPC_RMID, NULL); /* (the child removed it; in case it did not get there) */
     unlink(file);
     return 0;
 }

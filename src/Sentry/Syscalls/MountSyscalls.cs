@@ -335,12 +335,12 @@ static class MountSyscalls
                     try { mode = Convert.ToUInt32(value, 8) & 0xfff; }
                     catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException) { return Errno.EINVAL; }
                     break;
-                case "uid":
-                    if (!uint.TryParse(value, out var u) || u == uint.MaxValue) return Errno.EINVAL;
+                case "uid": // the mounter's namespace's ids (shmem_parse_one's make_kuid)
+                    if (!uint.TryParse(value, out var u) || (u = t.Creds.UserNs.UidFromUser(u)) == IdMap.Invalid) return Errno.EINVAL;
                     uid = u;
                     break;
                 case "gid":
-                    if (!uint.TryParse(value, out var g) || g == uint.MaxValue) return Errno.EINVAL;
+                    if (!uint.TryParse(value, out var g) || (g = t.Creds.UserNs.GidFromUser(g)) == IdMap.Invalid) return Errno.EINVAL;
                     gid = g;
                     break;
                 case "huge":
