@@ -134,6 +134,22 @@ int main(void)
     printf("lines %d, last: %s", lines, last);
     finish(c);
 
+    /* A map file keeps its opener's credentials: opened by root, written after dropping to uid 1000. */
+    struct waiter f = spawn(NULL);
+    fflush(stdout);
+    pid_t dropper = fork();
+    if (dropper == 0)
+    {
+        int fd = open(pp(f.pid, "uid_map"), O_WRONLY);
+        if (setresuid(1000, 1000, 1000) != 0) _exit(1);
+        CHECK(write(fd, "0 0 2", 5));
+        CHECK(write(fd, "0 0 1", 5));
+        _exit(0);
+    }
+    waitpid(dropper, NULL, 0);
+    printf("%s", contents(pp(f.pid, "uid_map")));
+    finish(f);
+
     /* A longer map reads back sorted by first id; a short one in the order written. */
     struct waiter e = spawn(NULL);
     PUT(pp(e.pid, "uid_map"), "50 50 1\n40 40 1\n30 30 1\n20 20 1\n10 10 1\n0 0 1\n");

@@ -151,11 +151,12 @@ public sealed class UserNamespace
     /// <summary>UID_GID_MAP_MAX_BASE_EXTENTS: a map longer than this is kept sorted.</summary>
     const int SortedPast = 5;
 
-    /// <summary>Linux's proc_uid_map_write/map_write: writer (the opener, whose namespace is this one or its parent)
-    /// sets this namespace's uid or gid map from "first lower count" lines, lower in the writer's parent's terms.
-    /// EPERM: initial namespace, written already, no CAP_SYS_ADMIN here, or ids the writer may not map; EINVAL: a
-    /// bad offset, size or line, overlapping extents, more than 340.</summary>
-    public Errno WriteMap(Credentials writer, bool gid, ReadOnlySpan<byte> text, long offset)
+    /// <summary>Linux's proc_uid_map_write/map_write: the file's opener (whose namespace is this one or its parent)
+    /// sets this namespace's uid or gid map from "first lower count" lines, lower in the parent's terms; the writer
+    /// (current) needs CAP_SETUID/CAP_SETGID over the parent as well unless the opener maps just itself.
+    /// EPERM: initial namespace, written already, no CAP_SYS_ADMIN here, or ids they may not map; EINVAL: a bad
+    /// offset, size or line, overlapping extents, more than 340.</summary>
+    public Errno WriteMap(Credentials writer, Credentials current, bool gid, ReadOnlySpan<byte> text, long offset)
     {
         if (Parent == null) return Errno.EPERM;
         if (writer.UserNs != this && writer.UserNs != Parent) return Errno.EPERM;
@@ -167,7 +168,7 @@ public sealed class UserNamespace
             if (!writer.HasIn(this, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
             var e = ParseMap(text, out var extents);
             if (e != Errno.None) return e;
-            if (!MayMap(writer, gid, extents)) return Errno.EPERM;
+            if (!MayMap(writer, current, gid, extents)) return Errno.EPERM;
             var parentMap = gid ? Parent.GidMap : Parent.UidMap;
             for (int i = 0; i < extents.Length; i++)
             {
@@ -233,7 +234,7 @@ public sealed class UserNamespace
 
     /// <summary>Linux's new_idmap_permitted: a map naming the parent's root needs CAP_SETFCAP (verify_root_map); the
     /// owner may map just its own euid (or egid, once setgroups is denied); else CAP_SETUID/CAP_SETGID over the parent.</summary>
-    bool MayMap(Credentials writer, bool gid, IdMap.Extent[] extents)
+    bool MayMap(Credentials writer, Credentials current, bool gid, IdMap.Extent[] extents)
     {
         if (!gid && Array.Exists(extents, x => x.Lower == 0))
         {
@@ -246,7 +247,8 @@ public sealed class UserNamespace
             if (!gid && Parent!.UidFromUser(id) == writer.Euid) return true;
             if (gid && !_setgroupsAllowed && Parent!.GidFromUser(id) == writer.Egid) return true;
         }
-        return writer.HasIn(Parent!, gid ? Credentials.CAP_SETGID : Credentials.CAP_SETUID);
+        int cap = gid ? Credentials.CAP_SETGID : Credentials.CAP_SETUID;
+        return current.HasIn(Parent!, cap) && writer.HasIn(Parent!, cap);
     }
 
     /// <summary>A map as a reader in namespace readerNs sees it (Linux's uid_m_show): first, then lower in the

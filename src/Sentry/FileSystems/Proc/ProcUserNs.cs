@@ -6,7 +6,8 @@ namespace AppKernel.Sentry.FileSystems.Proc;
 
 /// <summary>
 /// /proc/[pid]/uid_map, gid_map and setgroups: the task's user namespace as it was when the file was opened.
-/// Reads show it in the opener's view; a write is one write at offset 0 (UserNamespace.WriteMap, "allow"/"deny").
+/// Reads show it in the opener's view; a write is one write at offset 0 (UserNamespace.WriteMap, "allow"/"deny"),
+/// checked with the opener's credentials of the time of the open.
 /// </summary>
 public sealed class ProcUserNsFile : SynthInode
 {
@@ -40,6 +41,8 @@ public sealed class ProcUserNsFile : SynthInode
     {
         readonly UserNamespace _ns;
         readonly Kind _kind;
+        /// <summary>The opener's credentials as they were (Linux's file->f_cred): what map writes are checked with.</summary>
+        readonly Credentials _opener;
         byte[] _data;
         bool _fresh = true;
 
@@ -47,6 +50,7 @@ public sealed class ProcUserNsFile : SynthInode
         {
             _ns = ns;
             _kind = kind;
+            _opener = opener.Creds.Fork();
             _data = Text(opener);
         }
 
@@ -76,7 +80,7 @@ public sealed class ProcUserNsFile : SynthInode
         public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset)
         {
             if (!OpenFlags.CanWrite(Flags)) return -(long)Errno.EBADF;
-            var e = _kind == Kind.Setgroups ? WriteSetgroups(buf, offset) : _ns.WriteMap(t.Creds, _kind == Kind.GidMap, buf, offset);
+            var e = _kind == Kind.Setgroups ? WriteSetgroups(buf, offset) : _ns.WriteMap(_opener, t.Creds, _kind == Kind.GidMap, buf, offset);
             return e != Errno.None ? -(long)e : buf.Length;
         }
 
