@@ -7,6 +7,7 @@
 #include "userns_common.h"
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 /* Drops to uid and gid 1000 with no capabilities; dumpable again, so /proc/self stays its own. */
 static int drop(void)
@@ -62,6 +63,13 @@ static void body(void)
     CHECK(chown(f, 1, -1));
     CHECK(mount("proc", dir, "proc", 0, NULL));
     CHECK(umount(dir));
+    CHECK(mount("devpts", dir, "devpts", 0, "newinstance,gid=5"));
+    CHECK(mount("devpts", dir, "devpts", 0, "newinstance,gid=0"));
+    CHECK(umount(dir));
+    CHECK(mount("none", dir, "tmpfs", 0, "uid=5"));
+    CHECK(mount("none", dir, "tmpfs", 0, "uid=0,gid=0"));
+    CHECK(umount(dir));
+    CHECK(getpriority(PRIO_USER, 5));
     CHECK(sethostname("inside", 6));
     CHECK(setuid(0));
     CHECK(setuid(1000));

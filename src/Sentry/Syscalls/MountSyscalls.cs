@@ -272,7 +272,7 @@ static class MountSyscalls
                 // A new instance (newinstance is what every devpts here is): its own terminals, numbered from 0.
                 if (!Octal(options, "mode", 0x180, out var mode) || !Octal(options, "ptmxmode", 0, out var ptmx)) return Errno.EINVAL;
                 uint? gid = null;
-                if (options.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv)) return Errno.EINVAL; gid = gv; }
+                if (options.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv) || (gv = t.Creds.UserNs.GidFromUser(gv)) == IdMap.Invalid) return Errno.EINVAL; gid = gv; }
                 root = new DevPtsFs(t.Kernel, new DevPtsOptions(mode, gid, ptmx)).Root;
                 break;
             }
