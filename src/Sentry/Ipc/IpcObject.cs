@@ -44,23 +44,30 @@ public abstract class IpcObject
         var c = t.Creds;
         if (c.Euid == Cuid || c.Euid == Uid) granted >>= 6;
         else if (c.InGroup(Cgid) || c.InGroup(Gid)) granted >>= 3;
-        return (requested & ~granted & 7) == 0 || c.Has(CAP_IPC_OWNER);
+        return (requested & ~granted & 7) == 0 || c.HasIn(t.Ns.Ipc.Owner, CAP_IPC_OWNER);
     }
 
     /// <summary>IPC_SET and IPC_RMID: the owner, the creator, or CAP_SYS_ADMIN.</summary>
     public bool MayControl(Task t) =>
-        t.Creds.Euid == Cuid || t.Creds.Euid == Uid || t.Creds.Has(Credentials.CAP_SYS_ADMIN);
+        t.Creds.Euid == Cuid || t.Creds.Euid == Uid || t.Creds.HasIn(t.Ns.Ipc.Owner, Credentials.CAP_SYS_ADMIN);
 
-    /// <summary>IPC_SET's ipc_update_perm: owner and the permission bits; an id of -1 is EINVAL.</summary>
-    public Errno UpdatePerm(in IpcPerm64 p)
+    /// <summary>IPC_SET's ipc_update_perm: owner (ids of the caller's user namespace) and the permission bits; an
+    /// id with no mapping (-1 among them) is EINVAL.</summary>
+    public Errno UpdatePerm(Task t, in IpcPerm64 p)
     {
-        if (p.Uid == uint.MaxValue || p.Gid == uint.MaxValue) return Errno.EINVAL;
-        Uid = p.Uid;
-        Gid = p.Gid;
+        uint uid = t.Creds.UserNs.UidFromUser(p.Uid), gid = t.Creds.UserNs.GidFromUser(p.Gid);
+        if (uid == IdMap.Invalid || gid == IdMap.Invalid) return Errno.EINVAL;
+        Uid = uid;
+        Gid = gid;
         Mode = (Mode & ~S_IRWXUGO) | (p.Mode & S_IRWXUGO);
         Ctime = Now();
         return Errno.None;
     }
 
-    public IpcPerm64 Perm() => new() { Key = Key, Uid = Uid, Gid = Gid, Cuid = Cuid, Cgid = Cgid, Mode = Mode, Seq = Seq };
+    /// <summary>The ipc64_perm IPC_STAT shows, its ids as the caller's user namespace sees them.</summary>
+    public IpcPerm64 Perm(Task t)
+    {
+        var ns = t.Creds.UserNs;
+        return new() { Key = Key, Uid = ns.UidToUser(Uid), Gid = ns.GidToUser(Gid), Cuid = ns.UidToUser(Cuid), Cgid = ns.GidToUser(Cgid), Mode = Mode, Seq = Seq };
+    }
 }

@@ -7,6 +7,8 @@ public sealed class UtsNamespace
 {
     public string Hostname, Domainname;
     public uint Inum { get; }
+    /// <summary>The user namespace that owns it (sethostname needs CAP_SYS_ADMIN there).</summary>
+    public UserNamespace Owner = UserNamespace.Initial;
 
     public UtsNamespace(string hostname, string domainname, uint inum)
     {
@@ -29,6 +31,8 @@ public sealed class IpcNamespace
     public Ipc.SysvIpc? SysvIpc;
     /// <summary>Its POSIX message queues (the mqueue instance mq_open and `mount -t mqueue` use), made alike (Task.Mqueue).</summary>
     public FileSystems.Mqueue.MqueueFs? Mqueue;
+    /// <summary>The user namespace that owns it.</summary>
+    public UserNamespace Owner = UserNamespace.Initial;
     public IpcNamespace(uint inum) => Inum = inum;
 }
 
@@ -43,7 +47,8 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
         CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
     /// <summary>What this kernel can make new.</summary>
     public const ulong Supported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-    public const ulong Unsupported = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+    public const ulong Unsupported = CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+    // CLONE_NEWUSER is neither: any task may make a user namespace, which lives in its credentials (UserNamespace).
 
     /// <summary>The namespaces a task moves into for the CLONE_NEW* flags (mount namespace copy's map: how to move
     /// the task's root and cwd, null when the mount namespace stays).</summary>
@@ -55,5 +60,14 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
         if ((flags & CLONE_NEWUTS) != 0) n = n with { Uts = Uts.Copy() };
         if ((flags & CLONE_NEWIPC) != 0) n = n with { Ipc = new IpcNamespace(NsInodes.Next()) };
         return n;
+    }
+
+    /// <summary>Names owner as the owner of the namespaces just made for flags (the creator's user namespace, the
+    /// new one when CLONE_NEWUSER came with them).</summary>
+    public void Own(ulong flags, UserNamespace owner)
+    {
+        if ((flags & CLONE_NEWNS) != 0) Mnt.Owner = owner;
+        if ((flags & CLONE_NEWUTS) != 0) Uts.Owner = owner;
+        if ((flags & CLONE_NEWIPC) != 0) Ipc.Owner = owner;
     }
 }

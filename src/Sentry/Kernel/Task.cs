@@ -253,6 +253,16 @@ public sealed partial class Task
     /// <summary>The guest's status as a shell reports it: the exit code, or 128+signal.</summary>
     public int ShellStatus => TermSignal != 0 ? 128 + TermSignal : ExitCode;
 
+    /// <summary>Whether the task's root is not its mount namespace's (Linux's current_chrooted).</summary>
+    public bool Chrooted
+    {
+        get
+        {
+            var root = Ns.Mnt.RootPath;
+            return Fs.Root.Mount != root.Mount || Fs.Root.Dentry.Inode != root.Dentry.Inode;
+        }
+    }
+
     /// <summary>Resolves a guest path relative to dirfd (or the cwd for AT_FDCWD).</summary>
     public Errno StartDir(int dirfd, string path, out VfsPath start)
     {
@@ -270,14 +280,18 @@ public sealed partial class Task
 
 public sealed class Credentials
 {
+    /// <summary>Kernel ids (kuids/kgids): the ids themselves in the initial user namespace; syscalls show them
+    /// through <see cref="UserNs"/>'s maps.</summary>
     public uint Uid, Gid, Euid, Egid, Suid, Sgid, Fsuid, Fsgid;
     public uint[] Groups = Array.Empty<uint>();
+    /// <summary>The user namespace these credentials live in: where their capabilities count and ids are seen.</summary>
+    public UserNamespace UserNs = UserNamespace.Initial;
 
     // capability(7) numbers the Sentry checks; CAP_LAST_CAP is Linux 6.1's.
     public const int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2, CAP_FOWNER = 3, CAP_FSETID = 4,
         CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_NET_BIND_SERVICE = 10, CAP_NET_BROADCAST = 11,
         CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_IPC_LOCK = 14, CAP_SYS_CHROOT = 18, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
-        CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24, CAP_LAST_CAP = 40;
+        CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24, CAP_SETFCAP = 31, CAP_LAST_CAP = 40;
     public const ulong AllCaps = (1UL << (CAP_LAST_CAP + 1)) - 1;
     /// <summary>What an fsuid change to or from 0 drops or raises (Linux's CAP_FS_MASK).</summary>
     const ulong FsCaps = 1UL << CAP_CHOWN | 1UL << CAP_DAC_OVERRIDE | 1UL << CAP_DAC_READ_SEARCH | 1UL << CAP_FOWNER
@@ -286,31 +300,65 @@ public sealed class Credentials
     /// <summary>The capability sets (bit n = capability n). Root starts with all, as a process of the host's root.</summary>
     public ulong CapEffective = AllCaps, CapPermitted = AllCaps, CapInheritable, CapBounding = AllCaps, CapAmbient;
 
-    public bool Has(int cap) => (CapEffective >> cap & 1) != 0;
+    /// <summary>Linux's capable(): cap over the sandbox's initial user namespace (every global privilege).</summary>
+    public bool Has(int cap) => UserNs.Parent == null ? (CapEffective >> cap & 1) != 0 : HasIn(UserNamespace.Initial, cap);
+
+    /// <summary>Linux's cap_capable: cap in ns — held in our own namespace when ns is it or below it; or every
+    /// capability in a namespace whose creator we are, made from ours (and so in all its descendants).</summary>
+    public bool HasIn(UserNamespace ns, int cap)
+    {
+        for (var n = ns; n != null; n = n.Parent)
+        {
+            if (n == UserNs) return (CapEffective >> cap & 1) != 0;
+            if (n.Level <= UserNs.Level) return false;
+            if (n.Parent == UserNs && n.Owner == Euid) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Linux's capable_wrt_inode_uidgid: cap in our namespace, over a file whose owner and group map there.</summary>
+    public bool HasOver(int cap, uint kuid, uint kgid) =>
+        HasIn(UserNs, cap) && UserNs.UidMap.Up(kuid) != IdMap.Invalid && UserNs.GidMap.Up(kgid) != IdMap.Invalid;
+
+    /// <summary>The kernel id of uid 0 in our namespace (IdMap.Invalid while unmapped): who counts as root for
+    /// the capability rules of set*uid and execve.</summary>
+    uint RootUid => UserNs.UidFromUser(0);
+
+    /// <summary>Moving into user namespace ns (creating it, or setns): every capability there, none inheritable
+    /// (Linux's set_cred_user_ns).</summary>
+    public void EnterUserNs(UserNamespace ns)
+    {
+        UserNs = ns;
+        CapEffective = CapPermitted = CapBounding = AllCaps;
+        CapInheritable = CapAmbient = 0;
+    }
 
     /// <summary>Linux's cap_emulate_setxuid and the fsuid rule, after a set*uid changed the ids from these.</summary>
     public void AfterUidChange(uint oldUid, uint oldEuid, uint oldSuid, uint oldFsuid, bool keepCaps)
     {
-        if ((oldUid == 0 || oldEuid == 0 || oldSuid == 0) && Uid != 0 && Euid != 0 && Suid != 0)
+        uint root = RootUid;
+        if ((oldUid == root || oldEuid == root || oldSuid == root) && Uid != root && Euid != root && Suid != root)
         {
             if (!keepCaps) CapPermitted = 0;
             CapEffective = 0;
             CapAmbient = 0;
         }
-        if (oldEuid == 0 && Euid != 0) CapEffective = 0;
-        if (oldEuid != 0 && Euid == 0) CapEffective = CapPermitted;
-        if (oldFsuid == 0 && Fsuid != 0) CapEffective &= ~FsCaps;
-        if (oldFsuid != 0 && Fsuid == 0) CapEffective |= CapPermitted & FsCaps;
+        if (oldEuid == root && Euid != root) CapEffective = 0;
+        if (oldEuid != root && Euid == root) CapEffective = CapPermitted;
+        if (oldFsuid == root && Fsuid != root) CapEffective &= ~FsCaps;
+        if (oldFsuid != root && Fsuid == root) CapEffective |= CapPermitted & FsCaps;
     }
 
     /// <summary>execve's capability transition for a file without capabilities or set-id bits (capabilities(7)):
-    /// root gets its inheritable and bounding sets, effective if its euid is 0; others keep only the ambient set.</summary>
+    /// root (uid 0 of the task's user namespace) gets its inheritable and bounding sets, effective if its euid is
+    /// root; others keep only the ambient set.</summary>
     public void OnExec()
     {
-        if (Euid == 0 || Uid == 0)
+        uint root = RootUid;
+        if (Euid == root || Uid == root)
         {
             CapPermitted = (CapInheritable | CapBounding | CapAmbient) & AllCaps;
-            CapEffective = Euid == 0 ? CapPermitted : CapAmbient;
+            CapEffective = Euid == root ? CapPermitted : CapAmbient;
         }
         else CapPermitted = CapEffective = CapAmbient;
     }
@@ -326,9 +374,9 @@ public sealed class Credentials
     public bool MayManage(Credentials target) => Has(CAP_SYS_NICE) || Euid == target.Uid || Euid == target.Euid;
 
     /// <summary>Whether these credentials may send a signal to a process with target's (Linux's kill_ok_by_cred:
-    /// the real or effective uid is the target's real or saved uid; root's CAP_KILL passes).</summary>
+    /// the real or effective uid is the target's real or saved uid; CAP_KILL in the target's user namespace passes).</summary>
     public bool MaySignal(Credentials target) =>
-        Has(CAP_KILL) || Euid == target.Uid || Euid == target.Suid || Uid == target.Uid || Uid == target.Suid;
+        HasIn(target.UserNs, CAP_KILL) || Euid == target.Uid || Euid == target.Suid || Uid == target.Uid || Uid == target.Suid;
 
     /// <summary>Whether gid is the fs group or a supplementary group (what permission checks use).</summary>
     public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;

@@ -47,7 +47,14 @@ public sealed partial class Task
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
         // process sharing our stub's address space, and it shares our memory manager.
         bool sharedVm = (flags & CLONE_VM) != 0;
+        UserNamespace? userNs = null;
+        if ((flags & Namespaces.CLONE_NEWUSER) != 0)
+        {
+            var ue = UserNamespace.Create(Creds, Chrooted, out userNs);
+            if (ue != Errno.None) return -(long)ue;
+        }
         var ns = Ns.CopyFor(flags, out var mountMap);
+        ns.Own(flags, userNs ?? Creds.UserNs);
         int tid = Kernel.AllocatePid();
         var child = new Task(Kernel)
         {
@@ -77,6 +84,7 @@ public sealed partial class Task
             // A CLONE_PARENT child is its grandparent's as the caller is, so it tells it with the caller's own exit signal (Linux's copy_process).
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
+        if (userNs != null) child.Creds.EnterUserNs(userNs);
         if (mountMap != null) child.Fs.MoveTo(mountMap);
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
@@ -156,7 +164,10 @@ public sealed partial class Task
         // Namespaces this kernel cannot make are refused as by a kernel built without them; the others need
         // CAP_SYS_ADMIN (copy_namespaces).
         if ((flags & Namespaces.Unsupported) != 0 && (flags & CLONE_THREAD) == 0) return Errno.EINVAL;
-        if ((flags & Namespaces.Supported) != 0 && (flags & CLONE_THREAD) == 0 && !Creds.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
+        // A thread stays in its process's user namespace (copy_process).
+        if ((flags & (CLONE_THREAD | CLONE_NEWUSER)) == (CLONE_THREAD | CLONE_NEWUSER)) return Errno.EINVAL;
+        // With CLONE_NEWUSER the new namespaces belong to the child's new user namespace, where it holds every capability.
+        if ((flags & Namespaces.Supported) != 0 && (flags & (CLONE_THREAD | CLONE_NEWUSER)) == 0 && !Creds.HasIn(Creds.UserNs, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return Errno.EINVAL;
         if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return Errno.EINVAL;
         if ((flags & CLONE_PARENT) != 0 && Tgid == 1) return Errno.EINVAL; // init has no parent to share

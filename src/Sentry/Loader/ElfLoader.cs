@@ -159,8 +159,8 @@ public static class ElfLoader
                 (InitialStack.AT_HWCAP, HostAux.Hwcap), (InitialStack.AT_PAGESZ, PageSize), (InitialStack.AT_CLKTCK, 100),
                 (InitialStack.AT_PHDR, bias + img.PhdrVaddr()), (InitialStack.AT_PHENT, ElfImage.PhdrSize),
                 (InitialStack.AT_PHNUM, (ulong)img.Phdrs.Count), (InitialStack.AT_BASE, interpBase), (InitialStack.AT_FLAGS, 0),
-                (InitialStack.AT_ENTRY, bias + img.Entry), (InitialStack.AT_UID, t.Creds.Uid), (InitialStack.AT_EUID, t.Creds.Euid),
-                (InitialStack.AT_GID, t.Creds.Gid), (InitialStack.AT_EGID, t.Creds.Egid), (InitialStack.AT_SECURE, 0),
+                (InitialStack.AT_ENTRY, bias + img.Entry), (InitialStack.AT_UID, t.Creds.UserNs.UidToUser(t.Creds.Uid)), (InitialStack.AT_EUID, t.Creds.UserNs.UidToUser(t.Creds.Euid)),
+                (InitialStack.AT_GID, t.Creds.UserNs.GidToUser(t.Creds.Gid)), (InitialStack.AT_EGID, t.Creds.UserNs.GidToUser(t.Creds.Egid)), (InitialStack.AT_SECURE, 0),
                 (InitialStack.AT_HWCAP2, HostAux.Hwcap2),
             };
             // The vDSO, if the platform's stub brought the host's along: clocks without a trap.

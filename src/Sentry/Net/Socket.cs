@@ -185,6 +185,10 @@ public readonly record struct UCred(int Pid, uint Uid, uint Gid)
     public static readonly UCred NoPeer = new(0, uint.MaxValue, uint.MaxValue);
     public static UCred Of(Task t) => new(t.Tgid, t.Creds.Euid, t.Creds.Egid);
 
+    /// <summary>The kernel ids as t's user namespace sees them (the no-peer and unknown forms stay as they are).</summary>
+    public UCred SeenBy(Task t) => this == NoPeer || this == Unknown ? this
+        : this with { Uid = t.Creds.UserNs.UidToUser(Uid), Gid = t.Creds.UserNs.GidToUser(Gid) };
+
     public byte[] ToBytes()
     {
         var b = new byte[12];

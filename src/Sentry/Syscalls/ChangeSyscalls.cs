@@ -216,17 +216,21 @@ static class ChangeSyscalls
     static Errno Chmod(Task t, Inode i, uint mode)
     {
         if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
-        if (!t.Creds.Has(Credentials.CAP_FOWNER) && t.Creds.Fsuid != st.Uid) return Errno.EPERM;
+        if (!t.Creds.HasOver(Credentials.CAP_FOWNER, st.Uid, st.Gid) && t.Creds.Fsuid != st.Uid) return Errno.EPERM;
         mode &= 0xfff;
         // A non-member may not keep the set-group-ID bit (Linux clears it silently).
-        if (!t.Creds.Has(Credentials.CAP_FSETID) && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
+        if (!t.Creds.HasOver(Credentials.CAP_FSETID, st.Uid, st.Gid) && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
         return i.SetMode(mode);
     }
 
     static Errno Chown(Task t, Inode i, uint uid, uint gid)
     {
+        // The ids are the caller's namespace's: to kernel ids, EINVAL for one with no mapping (chown_common).
+        var ns = t.Creds.UserNs;
+        if (uid != uint.MaxValue && (uid = ns.UidFromUser(uid)) == IdMap.Invalid) return Errno.EINVAL;
+        if (gid != uint.MaxValue && (gid = ns.GidFromUser(gid)) == IdMap.Invalid) return Errno.EINVAL;
         if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
-        if (!t.Creds.Has(Credentials.CAP_CHOWN))
+        if (!t.Creds.HasOver(Credentials.CAP_CHOWN, st.Uid, st.Gid))
         {
             // The owner may only change the group, and only to one of its own.
             if (uid != uint.MaxValue && uid != st.Uid) return Errno.EPERM;
@@ -236,7 +240,7 @@ static class ChangeSyscalls
         var e = i.SetOwner(uid, gid);
         // chown clears set-user-ID and set-group-ID on regular files.
         if (e == Errno.None && InodeMode.IsReg(st.Mode) && (uid != uint.MaxValue || gid != uint.MaxValue) && (st.Mode & 0xc00) != 0)
-            i.SetMode(st.Mode & 0xfff & ~(t.Creds.Has(Credentials.CAP_FSETID) && (st.Mode & 0x8) == 0 ? 0x800u : 0xc00u));
+            i.SetMode(st.Mode & 0xfff & ~(t.Creds.HasOver(Credentials.CAP_FSETID, st.Uid, st.Gid) && (st.Mode & 0x8) == 0 ? 0x800u : 0xc00u));
         return e;
     }
 
@@ -244,7 +248,7 @@ static class ChangeSyscalls
     static Errno SetTimes(Task t, Inode i, long? a, long? m, bool bothNow)
     {
         if (i.Stat(out var st) != Errno.None) return Errno.ENOENT;
-        if (!t.Creds.Has(Credentials.CAP_FOWNER) && t.Creds.Fsuid != st.Uid)
+        if (!t.Creds.HasOver(Credentials.CAP_FOWNER, st.Uid, st.Gid) && t.Creds.Fsuid != st.Uid)
         {
             if (!bothNow) return Errno.EPERM;
             if (Permissions.Check(t, i, 2) != Errno.None) return Errno.EACCES;

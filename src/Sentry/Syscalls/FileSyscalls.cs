@@ -49,7 +49,7 @@ static class FileSyscalls
         if (positional)
         {
             if (offset < 0) return Err(Errno.EINVAL);
-            if (!f.Seekable) return Err(Errno.ESPIPE);
+            if (!f.Seekable || !f.PositionalWrites) return Err(Errno.ESPIPE);
         }
         if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: true);
         return Notify(f, GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1), write: true);
@@ -63,7 +63,7 @@ static class FileSyscalls
         if (positional)
         {
             if (offset < 0) return Err(Errno.EINVAL);
-            if (!f.Seekable) return Err(Errno.ESPIPE);
+            if (!f.Seekable || (write && !f.PositionalWrites)) return Err(Errno.ESPIPE);
         }
         var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
         if (e != Errno.None) return Err(e);

@@ -29,9 +29,9 @@ static class ForkSyscalls
 
     /// <summary>unshare(2): the fd table (CLONE_FILES) and fs context (CLONE_FS) become the caller's own. Thread,
     /// signal-handler and memory sharing can only be "unshared" by a single-threaded process, where they are
-    /// already its own (Linux's check_unshare_flags); new mount, UTS and IPC namespaces
-    /// (CAP_SYS_ADMIN) are the caller's from then on; other namespaces are not supported (EINVAL, as a kernel built
-    /// without them answers).</summary>
+    /// already its own (Linux's check_unshare_flags); a new user namespace (anyone; the caller gets every capability
+    /// there), new mount, UTS and IPC namespaces (CAP_SYS_ADMIN in the owning user namespace) are the caller's from
+    /// then on; other namespaces are not supported (EINVAL, as a kernel built without them answers).</summary>
     static long Unshare(Task t, ulong flags)
     {
         const ulong allowed = Task.CLONE_THREAD | Task.CLONE_FS | Task.CLONE_SIGHAND | Task.CLONE_VM | Task.CLONE_FILES
@@ -46,17 +46,31 @@ static class ForkSyscalls
         if ((flags & CLONE_NEWNS) != 0) flags |= Task.CLONE_FS;
         if ((flags & (Task.CLONE_THREAD | Task.CLONE_SIGHAND | Task.CLONE_VM)) != 0 && t.Group.Count > 1) return Err(Errno.EINVAL);
         if ((flags & Namespaces.Unsupported) != 0) return Err(Errno.EINVAL);
-        if ((flags & Namespaces.Supported) != 0 && !t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        // A new user namespace comes first: the other new namespaces are owned by it and checked in it.
+        UserNamespace? userNs = null;
+        if ((flags & CLONE_NEWUSER) != 0)
+        {
+            var ue = UserNamespace.Create(t.Creds, t.Chrooted, out userNs);
+            if (ue != Errno.None) return Err(ue);
+        }
+        if ((flags & Namespaces.Supported) != 0 && !MayMakeNamespaces(t.Creds, userNs)) return Err(Errno.EPERM);
+        if (userNs != null) t.Creds.EnterUserNs(userNs);
         if ((flags & Task.CLONE_FS) != 0) t.UnshareFs();
         if ((flags & Task.CLONE_FILES) != 0) t.UnshareFds();
         if ((flags & CLONE_SYSVSEM) != 0) t.ExitSem(); // as Linux: leaving the shared undo list is exit_sem
         if ((flags & Namespaces.Supported) != 0)
         {
             t.Ns = t.Ns.CopyFor(flags, out var map);
+            t.Ns.Own(flags, t.Creds.UserNs);
             if (map != null) t.Fs.MoveTo(map);
         }
         return 0;
     }
+
+    /// <summary>CAP_SYS_ADMIN in the user namespace that will own new mount, UTS or IPC namespaces: the caller's,
+    /// or the one being made with them, where the caller will hold every capability.</summary>
+    internal static bool MayMakeNamespaces(Credentials c, UserNamespace? newUserNs) =>
+        newUserNs != null || c.HasIn(c.UserNs, Credentials.CAP_SYS_ADMIN);
 
     const ulong CLONE_PIDFD = 0x1000, CLONE_INTO_CGROUP = 0x200000000, CSIGNAL = 0xff;
 

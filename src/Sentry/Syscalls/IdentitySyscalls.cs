@@ -9,7 +9,15 @@ static class Ids
 {
     const uint Keep = uint.MaxValue;
 
-    static bool Privileged(Task t, bool group) => t.Creds.Has(group ? Credentials.CAP_SETGID : Credentials.CAP_SETUID);
+    /// <summary>CAP_SETUID (CAP_SETGID) in the caller's own user namespace (Linux's ns_capable_setid).</summary>
+    static bool Privileged(Task t, bool group) => t.Creds.HasIn(t.Creds.UserNs, group ? Credentials.CAP_SETGID : Credentials.CAP_SETUID);
+
+    /// <summary>A user-space id to a kernel id in the caller's namespace (Keep stays Keep); false: unmapped (EINVAL).</summary>
+    static bool ToKernel(Task t, uint id, bool group, out uint kid)
+    {
+        kid = id == Keep ? Keep : group ? t.Creds.UserNs.GidFromUser(id) : t.Creds.UserNs.UidFromUser(id);
+        return id == Keep || kid != IdMap.Invalid;
+    }
 
     /// <summary>Runs a uid change and then the capability transition it implies.</summary>
     static long ChangingUids(Task t, Func<long> change)
@@ -21,27 +29,31 @@ static class Ids
         return r;
     }
 
-    public static long SetUid(Task t, uint id) => ChangingUids(t, () =>
+    public static long SetUid(Task t, uint uid) => ChangingUids(t, () =>
     {
         var c = t.Creds;
-        if (id == Keep) return Err(Errno.EINVAL);
+        if (uid == Keep || !ToKernel(t, uid, false, out uint id)) return Err(Errno.EINVAL);
         if (Privileged(t, false)) { c.Uid = c.Euid = c.Suid = c.Fsuid = id; return 0; }
         if (id != c.Uid && id != c.Suid) return Err(Errno.EPERM);
         c.Euid = c.Fsuid = id;
         return 0;
     });
 
-    public static long SetGid(Task t, uint id)
+    public static long SetGid(Task t, uint gid)
     {
         var c = t.Creds;
-        if (id == Keep) return Err(Errno.EINVAL);
+        if (gid == Keep || !ToKernel(t, gid, true, out uint id)) return Err(Errno.EINVAL);
         if (Privileged(t, true)) { c.Gid = c.Egid = c.Sgid = c.Fsgid = id; return 0; }
         if (id != c.Gid && id != c.Sgid) return Err(Errno.EPERM);
         c.Egid = c.Fsgid = id;
         return 0;
     }
 
-    public static long SetRes(Task t, uint r, uint e, uint s, bool group) => group ? SetResNow(t, r, e, s, true) : ChangingUids(t, () => SetResNow(t, r, e, s, false));
+    public static long SetRes(Task t, uint r, uint e, uint s, bool group)
+    {
+        if (!ToKernel(t, r, group, out r) || !ToKernel(t, e, group, out e) || !ToKernel(t, s, group, out s)) return Err(Errno.EINVAL);
+        return group ? SetResNow(t, r, e, s, true) : ChangingUids(t, () => SetResNow(t, r, e, s, false));
+    }
 
     static long SetResNow(Task t, uint r, uint e, uint s, bool group)
     {
@@ -57,26 +69,60 @@ static class Ids
         return 0;
     }
 
-    public static long SetFs(Task t, uint id, bool group) => group ? SetFsNow(t, id, true) : ChangingUids(t, () => SetFsNow(t, id, false));
+    /// <summary>setfsuid/setfsgid: the old id as the caller sees it, whether or not the change was made.</summary>
+    public static long SetFs(Task t, uint id, bool group)
+    {
+        var ns = t.Creds.UserNs;
+        uint old = group ? ns.GidToUser(t.Creds.Fsgid) : ns.UidToUser(t.Creds.Fsuid);
+        if (id == Keep || !ToKernel(t, id, group, out uint kid)) return old;
+        if (group) SetFsNow(t, kid, true); else ChangingUids(t, () => SetFsNow(t, kid, false));
+        return old;
+    }
 
     static long SetFsNow(Task t, uint id, bool group)
     {
         var c = t.Creds;
-        uint old = group ? c.Fsgid : c.Fsuid;
-        bool ok = id != Keep && (Privileged(t, group) || (group ? id == c.Gid || id == c.Egid || id == c.Sgid : id == c.Uid || id == c.Euid || id == c.Suid));
+        bool ok = Privileged(t, group) || (group ? id == c.Gid || id == c.Egid || id == c.Sgid : id == c.Uid || id == c.Euid || id == c.Suid);
         if (ok) { if (group) c.Fsgid = id; else c.Fsuid = id; }
-        return old;
+        return 0;
     }
 
+    /// <summary>setgroups: CAP_SETGID in the caller's namespace, where setgroups is allowed and a gid map exists
+    /// (Linux's may_setgroups, checked before the size); every gid must map; the list is kept sorted as Linux's.</summary>
     public static long SetGroups(Task t, long n, ulong list)
     {
-        if (n < 0 || n > 65536) return Err(Errno.EINVAL);
-        if (!Privileged(t, true)) return Err(Errno.EPERM);
+        if (!Privileged(t, true) || !t.Creds.UserNs.MaySetgroups) return Err(Errno.EPERM);
+        if ((uint)(int)n > 65536) return Err(Errno.EINVAL); // an int, as Linux's gidsetsize
         var g = new uint[n];
         for (int i = 0; i < n; i++)
-            if (!t.Mem.Read(list + (ulong)(4 * i), out g[i])) return Err(Errno.EFAULT);
+        {
+            if (!t.Mem.Read(list + (ulong)(4 * i), out uint gid)) return Err(Errno.EFAULT);
+            if (!ToKernel(t, gid, true, out g[i]) || gid == Keep) return Err(Errno.EINVAL);
+        }
+        Array.Sort(g);
         t.Creds.Groups = g;
         return 0;
+    }
+
+    /// <summary>getgroups: the supplementary groups as the caller's namespace sees them.</summary>
+    public static long GetGroups(Task t, long n, ulong list)
+    {
+        var g = t.Creds.Groups;
+        if (n < 0) return Err(Errno.EINVAL);
+        if (n == 0) return g.Length;
+        if (n < g.Length) return Err(Errno.EINVAL);
+        for (int i = 0; i < g.Length; i++)
+            if (!t.Mem.Write(list + (ulong)(4 * i), t.Creds.UserNs.GidToUser(g[i]))) return Err(Errno.EFAULT);
+        return g.Length;
+    }
+
+    /// <summary>getresuid/getresgid: the three ids as the caller's namespace sees them.</summary>
+    public static long GetRes(Task t, ulong r, ulong e, ulong s, bool group)
+    {
+        var c = t.Creds;
+        Func<uint, uint> show = group ? c.UserNs.GidToUser : c.UserNs.UidToUser;
+        return t.Mem.Write(r, show(group ? c.Gid : c.Uid)) && t.Mem.Write(e, show(group ? c.Egid : c.Euid))
+            && t.Mem.Write(s, show(group ? c.Sgid : c.Suid)) ? 0 : Err(Errno.EFAULT);
     }
 
     const uint CapV1 = 0x19980330, CapV2 = 0x20071026, CapV3 = 0x20080522;
@@ -131,7 +177,7 @@ static class Ids
         static ulong Join(uint lo, uint hi) => (lo | (ulong)hi << 32) & Credentials.AllCaps;
         ulong eff = Join(d[0].Effective, d[1].Effective), prm = Join(d[0].Permitted, d[1].Permitted), inh = Join(d[0].Inheritable, d[1].Inheritable);
         if ((prm & ~c.CapPermitted) != 0 || (eff & ~prm) != 0) return Err(Errno.EPERM);
-        if ((inh & ~(c.CapInheritable | c.CapPermitted)) != 0 && !c.Has(Credentials.CAP_SETPCAP)) return Err(Errno.EPERM);
+        if ((inh & ~(c.CapInheritable | c.CapPermitted)) != 0 && !c.HasIn(c.UserNs, Credentials.CAP_SETPCAP)) return Err(Errno.EPERM);
         if ((inh & ~(c.CapInheritable | c.CapBounding)) != 0) return Err(Errno.EPERM);
         c.CapEffective = eff;
         c.CapPermitted = prm;

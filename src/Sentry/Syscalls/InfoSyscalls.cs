@@ -80,10 +80,11 @@ static class InfoSyscalls
         return t.Mem.Write(buf, u) ? 0 : Err(Errno.EFAULT);
     }
 
-    /// <summary>sethostname/setdomainname: CAP_SYS_ADMIN first, then at most 64 bytes (__NEW_UTS_LEN); the caller's UTS namespace.</summary>
+    /// <summary>sethostname/setdomainname: CAP_SYS_ADMIN in the UTS namespace's owner first, then at most 64 bytes
+    /// (__NEW_UTS_LEN); the caller's UTS namespace.</summary>
     static long SetUtsName(Task t, ulong name, long len, bool domain)
     {
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        if (!t.Creds.HasIn(t.Ns.Uts.Owner, Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
         if (len < 0 || len > UtsName.FieldLength - 1) return Err(Errno.EINVAL);
         var bytes = new byte[len];
         if (len > 0 && !t.Mem.Read(name, bytes)) return Err(Errno.EFAULT);

@@ -62,7 +62,7 @@ static class MountSyscalls
         if (e != Errno.None) return Err(e);
         if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
         if ((flags & MS_NOUSER) != 0) return Err(Errno.EINVAL);
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM); // may_mount, after the path
+        if (!MayMount(t)) return Err(Errno.EPERM); // may_mount, after the path
         int mntFlags = MountFlags(flags, at.Mount);
         if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) return Err(Reconfigure(t, at, mntFlags));
         if ((flags & MS_REMOUNT) != 0) return Err(Remount(t, at, flags, mntFlags, data));
@@ -255,6 +255,9 @@ static class MountSyscalls
         return Errno.None;
     }
 
+    /// <summary>Linux's may_mount: CAP_SYS_ADMIN in the user namespace that owns the caller's mount namespace.</summary>
+    static bool MayMount(Task t) => t.Creds.HasIn(t.Ns.Mnt.Owner, Credentials.CAP_SYS_ADMIN);
+
     static Errno NewMount(Task t, VfsPath at, string? type, string? source, ulong flags, int mntFlags, string? data)
     {
         if (type == null) return Errno.EINVAL;
@@ -273,7 +276,7 @@ static class MountSyscalls
                 // A new instance (newinstance is what every devpts here is): its own terminals, numbered from 0.
                 if (!Octal(options, "mode", 0x180, out var mode) || !Octal(options, "ptmxmode", 0, out var ptmx)) return Errno.EINVAL;
                 uint? gid = null;
-                if (options.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv)) return Errno.EINVAL; gid = gv; }
+                if (options.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv) || (gv = t.Creds.UserNs.GidFromUser(gv)) == IdMap.Invalid) return Errno.EINVAL; gid = gv; }
                 root = new DevPtsFs(t.Kernel, new DevPtsOptions(mode, gid, ptmx)).Root;
                 break;
             }
@@ -294,6 +297,10 @@ static class MountSyscalls
             case "mqueue": root = t.Mqueue.Root; break; // the mounter's IPC namespace's instance, as Linux's
             default: return Errno.ENODEV;
         }
+        // mount_capable: proc and sysfs belong to the pid and network namespaces, the sandbox's initial ones, so
+        // they need CAP_SYS_ADMIN there; mqueue in its IPC namespace's owner; tmpfs and devpts in the caller's.
+        var over = type switch { "proc" or "sysfs" => UserNamespace.Initial, "mqueue" => t.Ns.Ipc.Owner, _ => t.Creds.UserNs };
+        if (!t.Creds.HasIn(over, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         if (!MinePlace(t, at)) return Errno.EINVAL;
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (!at.Inode.IsDir) return Errno.ENOTDIR;
@@ -324,12 +331,12 @@ static class MountSyscalls
                     try { mode = Convert.ToUInt32(value, 8) & 0xfff; }
                     catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException) { return Errno.EINVAL; }
                     break;
-                case "uid":
-                    if (!uint.TryParse(value, out var u) || u == uint.MaxValue) return Errno.EINVAL;
+                case "uid": // the mounter's namespace's ids (shmem_parse_one's make_kuid)
+                    if (!uint.TryParse(value, out var u) || (u = t.Creds.UserNs.UidFromUser(u)) == IdMap.Invalid) return Errno.EINVAL;
                     uid = u;
                     break;
                 case "gid":
-                    if (!uint.TryParse(value, out var g) || g == uint.MaxValue) return Errno.EINVAL;
+                    if (!uint.TryParse(value, out var g) || (g = t.Creds.UserNs.GidFromUser(g)) == IdMap.Invalid) return Errno.EINVAL;
                     gid = g;
                     break;
                 case "huge":
@@ -369,7 +376,7 @@ static class MountSyscalls
         var e = PathSyscalls.Resolve(t, PathSyscalls.AT_FDCWD, targetAddr,
             (flags & UMOUNT_NOFOLLOW) != 0 ? PathSyscalls.AT_SYMLINK_NOFOLLOW : 0, out var at);
         if (e != Errno.None) return Err(e);
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        if (!MayMount(t)) return Err(Errno.EPERM);
         at = MountNamespace.CrossDown(at); // LOOKUP_MOUNTPOINT: "." under a mount names the topmost one
         var m = at.Mount;
         if (!m.IsRoot(at.Dentry) || !Mine(t, m) || m.Parent == null) return Err(Errno.EINVAL);
@@ -419,7 +426,7 @@ static class MountSyscalls
     /// </summary>
     static long PivotRoot(Task t, ulong newAddr, ulong oldAddr)
     {
-        if (!t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Err(Errno.EPERM);
+        if (!MayMount(t)) return Err(Errno.EPERM);
         var e = ResolveDir(t, newAddr, out var nw);
         if (e != Errno.None) return Err(e);
         e = ResolveDir(t, oldAddr, out var old);

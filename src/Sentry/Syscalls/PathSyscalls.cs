@@ -263,7 +263,7 @@ static class PathSyscalls
         if (!p.Inode.IsDir) return Err(Errno.ENOTDIR);
         e = Permissions.Check(t, p.Inode, 1);
         if (e != Errno.None) return Err(e);
-        if (!t.Creds.Has(Credentials.CAP_SYS_CHROOT)) return Err(Errno.EPERM);
+        if (!t.Creds.HasIn(t.Creds.UserNs, Credentials.CAP_SYS_CHROOT)) return Err(Errno.EPERM);
         lock (t.Fs) t.Fs.Root = p;
         return 0;
     }

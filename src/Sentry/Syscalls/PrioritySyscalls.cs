@@ -92,7 +92,9 @@ static class PrioritySyscalls
             }
             case PRIO_USER:
             {
-                uint uid = who == 0 ? t.Creds.Uid : (uint)who;
+                // who is a uid of the caller's namespace; one with no mapping names nobody (Linux's make_kuid).
+                uint uid = who == 0 ? t.Creds.Uid : t.Creds.UserNs.UidFromUser((uint)who);
+                if (uid == IdMap.Invalid) break;
                 foreach (var p in t.Kernel.Tasks()) if (!p.Zombie && p.Creds.Uid == uid) found.Add(p);
                 break;
             }

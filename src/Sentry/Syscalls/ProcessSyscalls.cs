@@ -26,13 +26,13 @@ static class ProcessSyscalls
         t[Nr.getsid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? p.Sid : Err(Errno.ESRCH);
         t[Nr.setpgid] = (k, pid, pg, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Err(k.SetPgid((int)pid, (int)pg));
         t[Nr.setsid] = (k, _, _, _, _, _, _) => k.SetSid();
-        t[Nr.getuid] = (k, _, _, _, _, _, _) => k.Creds.Uid;
-        t[Nr.geteuid] = (k, _, _, _, _, _, _) => k.Creds.Euid;
-        t[Nr.getgid] = (k, _, _, _, _, _, _) => k.Creds.Gid;
-        t[Nr.getegid] = (k, _, _, _, _, _, _) => k.Creds.Egid;
-        t[Nr.getresuid] = (k, r, e, s, _, _, _) => k.Mem.Write(r, k.Creds.Uid) && k.Mem.Write(e, k.Creds.Euid) && k.Mem.Write(s, k.Creds.Suid) ? 0 : Err(Errno.EFAULT);
-        t[Nr.getresgid] = (k, r, e, s, _, _, _) => k.Mem.Write(r, k.Creds.Gid) && k.Mem.Write(e, k.Creds.Egid) && k.Mem.Write(s, k.Creds.Sgid) ? 0 : Err(Errno.EFAULT);
-        t[Nr.getgroups] = (k, size, list, _, _, _, _) => Getgroups(k, (int)size, list);
+        t[Nr.getuid] = (k, _, _, _, _, _, _) => k.Creds.UserNs.UidToUser(k.Creds.Uid);
+        t[Nr.geteuid] = (k, _, _, _, _, _, _) => k.Creds.UserNs.UidToUser(k.Creds.Euid);
+        t[Nr.getgid] = (k, _, _, _, _, _, _) => k.Creds.UserNs.GidToUser(k.Creds.Gid);
+        t[Nr.getegid] = (k, _, _, _, _, _, _) => k.Creds.UserNs.GidToUser(k.Creds.Egid);
+        t[Nr.getresuid] = (k, r, e, s, _, _, _) => Ids.GetRes(k, r, e, s, false);
+        t[Nr.getresgid] = (k, r, e, s, _, _, _) => Ids.GetRes(k, r, e, s, true);
+        t[Nr.getgroups] = (k, size, list, _, _, _, _) => Ids.GetGroups(k, (int)size, list);
         t[Nr.exit] = (k, code, _, _, _, _, _) => { k.ExitThread((int)code); return 0; };
         t[Nr.exit_group] = (k, code, _, _, _, _, _) => { k.ExitGroup((int)code); return 0; };
         t[Nr.set_tid_address] = (k, addr, _, _, _, _, _) => { k.ClearChildTid = addr; return k.Tid; };
@@ -61,17 +61,6 @@ static class ProcessSyscalls
         t[Nr.capset] = (k, hdr, data, _, _, _, _) => Ids.Capset(k, hdr, data);
     }
 
-
-    static long Getgroups(Task t, int size, ulong list)
-    {
-        var g = t.Creds.Groups;
-        if (size < 0) return Err(Errno.EINVAL);
-        if (size == 0) return g.Length;
-        if (size < g.Length) return Err(Errno.EINVAL);
-        for (int i = 0; i < g.Length; i++)
-            if (!t.Mem.Write(list + (ulong)(4 * i), g[i])) return Err(Errno.EFAULT);
-        return g.Length;
-    }
 
     static long SetRobust(Task t, ulong head, ulong len)
     {
@@ -142,7 +131,7 @@ static class ProcessSyscalls
             case PR_CAPBSET_READ: return a2 <= Credentials.CAP_LAST_CAP ? (long)(t.Creds.CapBounding >> (int)a2 & 1) : Err(Errno.EINVAL);
             case PR_CAPBSET_DROP:
                 if (a2 > Credentials.CAP_LAST_CAP) return Err(Errno.EINVAL);
-                if (!t.Creds.Has(Credentials.CAP_SETPCAP)) return Err(Errno.EPERM);
+                if (!t.Creds.HasIn(t.Creds.UserNs, Credentials.CAP_SETPCAP)) return Err(Errno.EPERM);
                 t.Creds.CapBounding &= ~(1UL << (int)a2);
                 return 0;
             case PR_CAP_AMBIENT: return Ambient(t, a2, a3, a4, a5);

@@ -61,10 +61,10 @@ static class ProcessVmSyscalls
     }
 
     /// <summary>Linux's ptrace_may_access with PTRACE_MODE_REALCREDS: the same process, root, or a target whose
-    /// real, effective and saved ids all are the caller's real ones.</summary>
+    /// real, effective and saved ids all are the caller's real ones (CAP_SYS_PTRACE counts in the target's user namespace).</summary>
     internal static bool MayAccess(Task t, Task target)
     {
-        if (target.Tgid == t.Tgid || t.Creds.Has(Credentials.CAP_SYS_PTRACE)) return true;
+        if (target.Tgid == t.Tgid || t.Creds.HasIn(target.Creds.UserNs, Credentials.CAP_SYS_PTRACE)) return true;
         Credentials c = t.Creds, d = target.Creds;
         return c.Uid == d.Uid && c.Uid == d.Euid && c.Uid == d.Suid && c.Gid == d.Gid && c.Gid == d.Egid && c.Gid == d.Sgid;
     }

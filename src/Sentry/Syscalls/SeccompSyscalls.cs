@@ -101,7 +101,7 @@ static class SeccompSyscalls
         ulong addr = BitConverter.ToUInt64(fprog[8..]);
         if (len == 0 || len > ClassicBpf.BPF_MAXINSNS) return Errno.EINVAL;
         // Installing a filter takes no_new_privs or CAP_SYS_ADMIN: a filter could fool a set-uid program.
-        if (!t.NoNewPrivs && !t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EACCES;
+        if (!t.NoNewPrivs && !t.Creds.HasIn(t.Creds.UserNs, Credentials.CAP_SYS_ADMIN)) return Errno.EACCES;
         var insns = new SockFilter[len];
         if (!t.Mem.Read(addr, MemoryMarshal.AsBytes(insns.AsSpan()))) return Errno.EFAULT;
         if (!ClassicBpf.CheckForSeccomp(insns)) return Errno.EINVAL;

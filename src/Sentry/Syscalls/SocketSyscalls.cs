@@ -372,12 +372,14 @@ static class SocketSyscalls
                     case Sock.SCM_CREDENTIALS:
                     {
                         if (dataLen != 12) return Errno.EINVAL;
-                        var c = new UCred(BitConverter.ToInt32(buf, off + 16), BitConverter.ToUInt32(buf, off + 20),
-                            BitConverter.ToUInt32(buf, off + 24));
                         var me = t.Creds;
+                        // The ids are the sender's namespace's (Linux's scm_check_creds): kernel ids, EINVAL unmapped.
+                        var c = new UCred(BitConverter.ToInt32(buf, off + 16), me.UserNs.UidFromUser(BitConverter.ToUInt32(buf, off + 20)),
+                            me.UserNs.GidFromUser(BitConverter.ToUInt32(buf, off + 24)));
+                        if (c.Uid == IdMap.Invalid || c.Gid == IdMap.Invalid) return Errno.EINVAL;
                         if (c.Pid != t.Tgid && !me.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
-                        if (c.Uid != me.Uid && c.Uid != me.Euid && c.Uid != me.Suid && !me.Has(Credentials.CAP_SETUID)) return Errno.EPERM;
-                        if (c.Gid != me.Gid && c.Gid != me.Egid && c.Gid != me.Sgid && !me.Has(Credentials.CAP_SETGID)) return Errno.EPERM;
+                        if (c.Uid != me.Uid && c.Uid != me.Euid && c.Uid != me.Suid && !me.HasIn(me.UserNs, Credentials.CAP_SETUID)) return Errno.EPERM;
+                        if (c.Gid != me.Gid && c.Gid != me.Egid && c.Gid != me.Sgid && !me.HasIn(me.UserNs, Credentials.CAP_SETGID)) return Errno.EPERM;
                         msg.Creds = c;
                         break;
                     }
@@ -422,7 +424,7 @@ static class SocketSyscalls
         ulong used = 0;
         if (msg.Control != null)
             foreach (var cm in msg.Control) used += PutCmsg(t, addr + used, room - used, cm, msg);
-        if (msg.Creds is { } c)
+        if (msg.Creds?.SeenBy(t) is { } c)
         {
             const int len = CmsgHdrSize + 12, space = CmsgHdrSize + 16;
             if (addr == 0 || room < len) msg.OutFlags |= Sock.MSG_CTRUNC;

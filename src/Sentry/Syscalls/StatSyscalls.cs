@@ -26,7 +26,7 @@ static class StatSyscalls
         if (f == null) return Err(Errno.EBADF);
         var e = f.Stat(out var st);
         if (e != Errno.None) return Err(e);
-        return t.Mem.Write(buf, st) ? 0 : Err(Errno.EFAULT);
+        return t.Mem.Write(buf, AsSeenBy(t, st)) ? 0 : Err(Errno.EFAULT);
     }
 
     static long StatAt(Task t, int dirfd, ulong pathAddr, ulong buf, int flags)
@@ -39,7 +39,15 @@ static class StatSyscalls
         if (e != Errno.None) return Err(e);
         e = p.Inode.Stat(out var st);
         if (e != Errno.None) return Err(e);
-        return t.Mem.Write(buf, st) ? 0 : Err(Errno.EFAULT);
+        return t.Mem.Write(buf, AsSeenBy(t, st)) ? 0 : Err(Errno.EFAULT);
+    }
+
+    /// <summary>The owner and group in the caller's user namespace (an unmapped one is the overflow id).</summary>
+    static LinuxStat AsSeenBy(Task t, LinuxStat st)
+    {
+        st.Uid = t.Creds.UserNs.UidToUser(st.Uid);
+        st.Gid = t.Creds.UserNs.GidToUser(st.Gid);
+        return st;
     }
 
     const uint STATX_BASIC_STATS = 0x7ff, STATX_MNT_ID = 0x1000, STATX__RESERVED = 0x80000000;
@@ -68,6 +76,7 @@ static class StatSyscalls
             mnt = p.Mount.Id;
         }
         if (e != Errno.None) return Err(e);
+        st = AsSeenBy(t, st);
         var x = new LinuxStatx
         {
             Mask = STATX_BASIC_STATS | STATX_MNT_ID, Blksize = (uint)st.Blksize, Nlink = (uint)st.Nlink, Uid = st.Uid, Gid = st.Gid,

@@ -195,7 +195,7 @@ static class SysvMsgSyscalls
                     if (cmd != MSG_STAT_ANY && !q.MayAccess(t, IpcObject.S_IRUGO)) return Err(Errno.EACCES);
                     ds = new MsqidDs
                     {
-                        Perm = q.Perm(), Stime = q.Stime, Rtime = q.Rtime, Ctime = q.Ctime, Cbytes = q.Cbytes,
+                        Perm = q.Perm(t), Stime = q.Stime, Rtime = q.Rtime, Ctime = q.Ctime, Cbytes = q.Cbytes,
                         Qnum = (ulong)q.Messages.Count, Qbytes = q.Qbytes, Lspid = q.Lspid, Lrpid = q.Lrpid,
                     };
                     ret = cmd == SysvIpc.IPC_STAT ? 0 : q.Id;
@@ -213,7 +213,7 @@ static class SysvMsgSyscalls
                     if (!q.MayControl(t)) return Err(Errno.EPERM);
                     if (cmd == SysvIpc.IPC_RMID) { reg.Remove(q); return 0; }
                     if (ds.Qbytes > (ulong)reg.CtlMnb && !t.Creds.Has(Credentials.CAP_SYS_RESOURCE)) return Err(Errno.EPERM);
-                    var e = q.UpdatePerm(ds.Perm);
+                    var e = q.UpdatePerm(t, ds.Perm);
                     if (e != Errno.None) return Err(e);
                     q.Qbytes = ds.Qbytes;
                     q.WakeAll(); // senders may fit now, and everyone re-checks the new permissions

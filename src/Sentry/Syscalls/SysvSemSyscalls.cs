@@ -126,7 +126,7 @@ static class SysvSemSyscalls
                     var s = cmd == SysvIpc.IPC_STAT ? reg.Ids.ById(semid) : reg.Ids.ByIndex(semid);
                     if (s == null) return Err(Errno.EINVAL);
                     if (cmd != SEM_STAT_ANY && !s.MayAccess(t, IpcObject.S_IRUGO)) return Err(Errno.EACCES);
-                    ds = new SemidDs { Perm = s.Perm(), Otime = s.Otime, Ctime = s.Ctime, Nsems = (ulong)s.Count };
+                    ds = new SemidDs { Perm = s.Perm(t), Otime = s.Otime, Ctime = s.Ctime, Nsems = (ulong)s.Count };
                     ret = cmd == SysvIpc.IPC_STAT ? 0 : s.Id;
                 }
                 return t.Mem.Write(arg, ds) ? ret : Err(Errno.EFAULT);
@@ -161,7 +161,7 @@ static class SysvSemSyscalls
                     if (s == null) return Err(Errno.EINVAL);
                     if (!s.MayControl(t)) return Err(Errno.EPERM);
                     if (cmd == SysvIpc.IPC_RMID) { reg.Remove(s); return 0; }
-                    return Err(s.UpdatePerm(ds.Perm));
+                    return Err(s.UpdatePerm(t, ds.Perm));
                 }
             }
             default:

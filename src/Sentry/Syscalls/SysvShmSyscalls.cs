@@ -165,7 +165,7 @@ static class SysvShmSyscalls
                     if (cmd != SHM_STAT_ANY && !s.MayAccess(t, IpcObject.S_IRUGO)) return Err(Errno.EACCES);
                     ds = new ShmidDs
                     {
-                        Perm = s.Perm(), Segsz = s.Size, Atime = s.Atime, Dtime = s.Dtime, Ctime = s.Ctime,
+                        Perm = s.Perm(t), Segsz = s.Size, Atime = s.Atime, Dtime = s.Dtime, Ctime = s.Ctime,
                         Cpid = s.Cpid, Lpid = s.Lpid, Nattch = (ulong)s.Nattch,
                     };
                     ret = cmd == SysvIpc.IPC_STAT ? 0 : s.Id;
@@ -182,7 +182,7 @@ static class SysvShmSyscalls
                     if (s == null) return Err(Errno.EINVAL);
                     if (!s.MayControl(t)) return Err(Errno.EPERM);
                     if (cmd == SysvIpc.IPC_RMID) { reg.Remove(s); return 0; }
-                    return Err(s.UpdatePerm(ds.Perm));
+                    return Err(s.UpdatePerm(t, ds.Perm));
                 }
             }
             case SHM_LOCK or SHM_UNLOCK:

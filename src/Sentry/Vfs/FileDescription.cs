@@ -29,6 +29,8 @@ public abstract class FileDescription
 
     /// <summary>Whether read/write use and advance Offset (regular files, directories) or not (pipes, devices).</summary>
     public virtual bool Seekable => true;
+    /// <summary>Whether pwrite/pwritev are taken (false: ESPIPE, as a seq_file's missing FMODE_PWRITE).</summary>
+    public virtual bool PositionalWrites => true;
 
     public virtual long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EINVAL;
     public virtual long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EINVAL;

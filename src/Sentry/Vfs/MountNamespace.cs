@@ -20,6 +20,8 @@ public sealed class MountNamespace
     public const int MountMax = 10000;
     /// <summary>The namespace's inode number on nsfs (what /proc/pid/ns/mnt names).</summary>
     public uint Inum { get; }
+    /// <summary>The user namespace that owns it: mounting and unmounting need CAP_SYS_ADMIN there (may_mount).</summary>
+    public AppKernel.Sentry.Kernel.UserNamespace Owner = AppKernel.Sentry.Kernel.UserNamespace.Initial;
 
     /// <summary>A namespace whose "/" is root, hung on an anchor of anchorFs (an empty directory).</summary>
     public MountNamespace(Mount root, Inode anchorFs)

@@ -12,30 +12,32 @@ public static class Permissions
     {
         if (mode == 0) return Errno.None;
         var c = t.Creds;
-        if ((mode & 1) == 0 && c.Has(Credentials.CAP_DAC_OVERRIDE)) return Errno.None;
+        if ((mode & 1) == 0 && c.UserNs.Parent == null && c.Has(Credentials.CAP_DAC_OVERRIDE)) return Errno.None;
         if (inode.Stat(out var st) != Errno.None) return Errno.EACCES;
+        if ((mode & 1) == 0 && c.HasOver(Credentials.CAP_DAC_OVERRIDE, st.Uid, st.Gid)) return Errno.None;
         uint perm = st.Mode & 0x1ff;
         uint bits = st.Uid == c.Fsuid ? (perm >> 6) & 7
             : c.InGroup(st.Gid) ? (perm >> 3) & 7
             : perm & 7;
         if (((uint)mode & ~bits) == 0) return Errno.None;
         bool dir = InodeMode.IsDir(st.Mode);
-        if (c.Has(Credentials.CAP_DAC_OVERRIDE) && ((mode & 1) == 0 || dir || (perm & 0x49) != 0)) return Errno.None;
-        if (c.Has(Credentials.CAP_DAC_READ_SEARCH) && (mode & 2) == 0 && ((mode & 1) == 0 || dir)) return Errno.None;
+        if (c.HasOver(Credentials.CAP_DAC_OVERRIDE, st.Uid, st.Gid) && ((mode & 1) == 0 || dir || (perm & 0x49) != 0)) return Errno.None;
+        if (c.HasOver(Credentials.CAP_DAC_READ_SEARCH, st.Uid, st.Gid) && (mode & 2) == 0 && ((mode & 1) == 0 || dir)) return Errno.None;
         return Errno.EACCES;
     }
 
     /// <summary>Search permission on a directory being walked through (free with CAP_DAC_OVERRIDE or
-    /// CAP_DAC_READ_SEARCH).</summary>
+    /// CAP_DAC_READ_SEARCH; in a child user namespace only over a directory whose owner maps there, which Check asks).</summary>
     public static Errno CheckSearch(Task t, Inode dir) =>
-        t.Creds.Has(Credentials.CAP_DAC_OVERRIDE) || t.Creds.Has(Credentials.CAP_DAC_READ_SEARCH) ? Errno.None : Check(t, dir, 1);
+        t.Creds.UserNs.Parent == null && (t.Creds.Has(Credentials.CAP_DAC_OVERRIDE) || t.Creds.Has(Credentials.CAP_DAC_READ_SEARCH)) ? Errno.None : Check(t, dir, 1);
 
     /// <summary>In a sticky directory only the owner of an entry (or of the directory, or CAP_FOWNER) may remove or
     /// rename it.</summary>
     public static Errno CheckSticky(Task t, Inode dir, Inode victim)
     {
-        if (t.Creds.Has(Credentials.CAP_FOWNER) || dir.Stat(out var ds) != Errno.None || (ds.Mode & 0x200) == 0) return Errno.None;
+        if (dir.Stat(out var ds) != Errno.None || (ds.Mode & 0x200) == 0) return Errno.None;
         if (ds.Uid == t.Creds.Fsuid) return Errno.None;
-        return victim.Stat(out var vs) == Errno.None && vs.Uid == t.Creds.Fsuid ? Errno.None : Errno.EPERM;
+        if (victim.Stat(out var vs) != Errno.None) return Errno.None;
+        return vs.Uid == t.Creds.Fsuid || t.Creds.HasOver(Credentials.CAP_FOWNER, vs.Uid, vs.Gid) ? Errno.None : Errno.EPERM;
     }
 }

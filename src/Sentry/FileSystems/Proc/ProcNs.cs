@@ -14,7 +14,8 @@ public sealed class NsInode : Inode
     /// <summary>mnt, uts, ipc, pid, user, net, cgroup or time.</summary>
     public string Kind { get; }
     public uint Inum { get; }
-    /// <summary>The namespace object for the kinds a task can change (MountNamespace, UtsNamespace, IpcNamespace).</summary>
+    /// <summary>The namespace object for the kinds a task can change (MountNamespace, UtsNamespace, IpcNamespace,
+    /// UserNamespace).</summary>
     public object? Target { get; }
     /// <summary>The CLONE_NEW* flag of the kind (setns's nstype).</summary>
     public ulong Type => Kind switch
@@ -57,6 +58,39 @@ public sealed class NsFile : FileDescription
     public NsInode Ns => (NsInode)Inode!;
     public override bool Seekable => false;
     public override string DisplayName(Task t) => Ns.Name;
+
+    // ioctl_ns(2): _IO(0xb7, n).
+    const uint NS_GET_USERNS = 0xb701, NS_GET_PARENT = 0xb702, NS_GET_NSTYPE = 0xb703, NS_GET_OWNER_UID = 0xb704;
+
+    public override long Ioctl(Task t, uint cmd, ulong arg)
+    {
+        var user = Ns.Target as UserNamespace;
+        switch (cmd)
+        {
+            case NS_GET_NSTYPE: return (long)Ns.Type;
+            case NS_GET_USERNS: return OpenVisible(t, user != null ? user.Parent : OwnerOf(Ns.Target));
+            case NS_GET_PARENT: return user == null ? -(long)Errno.EINVAL : OpenVisible(t, user.Parent);
+            case NS_GET_OWNER_UID:
+                if (user == null) return -(long)Errno.EINVAL;
+                return t.Mem.Write(arg, t.Creds.UserNs.UidToUser(user.Owner)) ? 0 : -(long)Errno.EFAULT;
+            default: return -(long)Errno.ENOTTY;
+        }
+    }
+
+    /// <summary>The user namespace owning a mount, UTS or IPC namespace (the initial one for the sandbox's others).</summary>
+    static UserNamespace OwnerOf(object? ns) => ns switch
+    {
+        MountNamespace m => m.Owner, UtsNamespace u => u.Owner, IpcNamespace i => i.Owner, _ => UserNamespace.Initial,
+    };
+
+    /// <summary>A new close-on-exec fd of user namespace ns, if the caller's namespace is it or an ancestor of it
+    /// (Linux's ns_get_owner: EPERM for one outside the caller's view).</summary>
+    static long OpenVisible(Task t, UserNamespace? ns)
+    {
+        if (ns == null || !t.Creds.UserNs.IsAncestorOf(ns)) return -(long)Errno.EPERM;
+        var inode = ProcNs.Of(ns);
+        return t.Fds.Install(new NsFile(OpenFlags.O_RDONLY, ProcNs.PathOf(inode), inode), true, 0, t.Limits.NoFile);
+    }
 }
 
 /// <summary>/proc/[pid]/ns: a magic link per namespace kind to the task's namespace on nsfs.</summary>
@@ -76,7 +110,7 @@ public static class ProcNs
         ("pid_for_children", _ => new NsInode("pid", NsInodes.PidInit, null)),
         ("time", _ => new NsInode("time", NsInodes.TimeInit, null)),
         ("time_for_children", _ => new NsInode("time", NsInodes.TimeInit, null)),
-        ("user", _ => new NsInode("user", NsInodes.UserInit, null)),
+        ("user", p => Of(p.Creds.UserNs)),
         ("uts", p => new NsInode("uts", p.Ns.Uts.Inum, p.Ns.Uts)),
     };
 
@@ -92,5 +126,7 @@ public static class ProcNs
         return dir;
     }
 
-    static VfsPath PathOf(NsInode ns) => new(s_nsfs, new Dentry(ns.Name, s_nsfs.Root, ns));
+    internal static VfsPath PathOf(NsInode ns) => new(s_nsfs, new Dentry(ns.Name, s_nsfs.Root, ns));
+
+    internal static NsInode Of(UserNamespace ns) => new("user", ns.Inum, ns);
 }

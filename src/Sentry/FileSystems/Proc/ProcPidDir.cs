@@ -61,9 +61,9 @@ public sealed class ProcPidDir : SynthDir
         Add("cgroup", Own(new SynthFile("0::/\n")));
         Add("wchan", Own(new SynthFile("0")));
         Add("io", Own(new SynthFile("rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n") { Perm = 0x100 }));
-        Add("uid_map", Own(new SynthFile("         0          0 4294967295\n")));
-        Add("gid_map", Own(new SynthFile("         0          0 4294967295\n")));
-        Add("setgroups", Own(new SynthFile("allow\n")));
+        Add("uid_map", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.UidMap)));
+        Add("gid_map", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.GidMap)));
+        Add("setgroups", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.Setgroups)));
         ProcStyle();
     }
 

@@ -190,11 +190,12 @@ public static class ProcPidFiles
         sb.Append($"Umask:\t{Convert.ToString(p.Fs.Umask, 8).PadLeft(4, '0')}\n");
         sb.Append($"State:\t{StateName(StateOf(reader, p))}\n");
         sb.Append($"Tgid:\t{p.Tgid}\nNgid:\t0\nPid:\t{p.Tid}\nPPid:\t{p.Ppid}\nTracerPid:\t0\n");
-        sb.Append($"Uid:\t{c.Uid}\t{c.Euid}\t{c.Suid}\t{c.Fsuid}\n");
-        sb.Append($"Gid:\t{c.Gid}\t{c.Egid}\t{c.Sgid}\t{c.Fsgid}\n");
+        var ns = reader.Creds.UserNs; // ids as the reader's namespace sees them
+        sb.Append($"Uid:\t{ns.UidToUser(c.Uid)}\t{ns.UidToUser(c.Euid)}\t{ns.UidToUser(c.Suid)}\t{ns.UidToUser(c.Fsuid)}\n");
+        sb.Append($"Gid:\t{ns.GidToUser(c.Gid)}\t{ns.GidToUser(c.Egid)}\t{ns.GidToUser(c.Sgid)}\t{ns.GidToUser(c.Fsgid)}\n");
         sb.Append($"FDSize:\t{FdSize(p)}\n");
         sb.Append("Groups:\t");
-        for (int i = 0; i < c.Groups.Length; i++) sb.Append(i > 0 ? " " : "").Append(c.Groups[i]);
+        for (int i = 0; i < c.Groups.Length; i++) sb.Append(i > 0 ? " " : "").Append(ns.GidToUser(c.Groups[i]));
         sb.Append(" \n");
         sb.Append($"NStgid:\t{p.Tgid}\nNSpid:\t{p.Tid}\nNSpgid:\t{p.Tgid}\nNSsid:\t{p.Tgid}\n");
         if (!p.Exited)
