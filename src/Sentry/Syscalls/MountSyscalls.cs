@@ -284,7 +284,7 @@ static class MountSyscalls
                 super.Options = TmpfsOptions(dir, size ?? 0);
                 break;
             }
-            case "proc": root = new ProcRoot(t.Kernel); break;
+            case "proc": root = new ProcRoot(t.Kernel, t.PidNs); break;
             case "sysfs": root = SysFs.Create(); break;
             case "mqueue": root = t.Kernel.Mqueue.Root; break; // the one instance, as Linux's per IPC namespace
             default: return Errno.ENODEV;

@@ -8,7 +8,7 @@ namespace AppKernel.Sentry.Syscalls;
 
 /// <summary>
 /// setns(2): join the namespace an nsfs file (/proc/[pid]/ns/*) names, or with a pidfd the namespaces of that
-/// process chosen by CLONE_NEW* flags. Mount, UTS and IPC namespaces change; the sandbox has one of each other
+/// process chosen by CLONE_NEW* flags. Mount, UTS and IPC namespaces change, and the PID namespace of the caller's children; the sandbox has one of each other
 /// kind, so joining it is accepted as Linux accepts re-joining one's own (but for the user namespace: EINVAL).
 /// </summary>
 static class SetnsSyscalls
@@ -40,7 +40,7 @@ static class SetnsSyscalls
             var other = pf.Target.Ns;
             if ((flags & Namespaces.CLONE_NEWUSER) != 0) return Err(Errno.EINVAL); // the same user namespace
             foreach (var (type, target) in new (ulong, object?)[] { (Namespaces.CLONE_NEWNS, other.Mnt), (Namespaces.CLONE_NEWUTS, other.Uts),
-                         (Namespaces.CLONE_NEWIPC, other.Ipc), (Namespaces.CLONE_NEWPID, null), (Namespaces.CLONE_NEWNET, null),
+                         (Namespaces.CLONE_NEWIPC, other.Ipc), (Namespaces.CLONE_NEWPID, pf.Target.PidNs), (Namespaces.CLONE_NEWNET, null),
                          (Namespaces.CLONE_NEWCGROUP, null), (Namespaces.CLONE_NEWTIME, null) })
             {
                 if ((flags & type) == 0) continue;
@@ -73,6 +73,11 @@ static class SetnsSyscalls
                 ns = ns with { Mnt = mnt };
                 break;
             case UtsNamespace uts: ns = ns with { Uts = uts }; break;
+            case PidNamespace pid:
+                // Only the caller's own namespace or one below it; its children go there (Linux's pidns_install).
+                if (!t.PidNs.IsAncestorOf(pid)) return Errno.EINVAL;
+                ns = ns with { PidForChildren = pid };
+                break;
             case IpcNamespace ipc:
                 t.ExitSem(); // the undo list belongs to the namespace left (Linux's ipcns_install)
                 ns = ns with { Ipc = ipc };

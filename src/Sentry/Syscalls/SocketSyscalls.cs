@@ -375,7 +375,8 @@ static class SocketSyscalls
                         var c = new UCred(BitConverter.ToInt32(buf, off + 16), BitConverter.ToUInt32(buf, off + 20),
                             BitConverter.ToUInt32(buf, off + 24));
                         var me = t.Creds;
-                        if (c.Pid != t.Tgid && !me.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
+                        if (c.Pid != t.OwnTgid && !me.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
+                        c = c with { Pid = t.PidNs.GlobalOf(c.Pid) }; // kept global, received in the receiver's namespace
                         if (c.Uid != me.Uid && c.Uid != me.Euid && c.Uid != me.Suid && !me.Has(Credentials.CAP_SETUID)) return Errno.EPERM;
                         if (c.Gid != me.Gid && c.Gid != me.Egid && c.Gid != me.Sgid && !me.Has(Credentials.CAP_SETGID)) return Errno.EPERM;
                         msg.Creds = c;
@@ -432,7 +433,7 @@ static class SocketSyscalls
                 BitConverter.TryWriteBytes(b.AsSpan(0), (ulong)len);
                 BitConverter.TryWriteBytes(b.AsSpan(8), Sock.SOL_SOCKET);
                 BitConverter.TryWriteBytes(b.AsSpan(12), Sock.SCM_CREDENTIALS);
-                c.ToBytes().CopyTo(b, CmsgHdrSize);
+                (c with { Pid = t.PidNs.IdOf(c.Pid) }).ToBytes().CopyTo(b, CmsgHdrSize);
                 if (t.Mem.Write(addr, b)) used = Math.Min((ulong)space, room);
             }
         }

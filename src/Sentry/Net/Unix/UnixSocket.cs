@@ -640,7 +640,7 @@ public sealed class UnixSocket : Socket
         if (level != Sock.SOL_SOCKET) return Errno.EOPNOTSUPP;
         if (name == Sock.SO_PEERCRED)
         {
-            lock (_state) val = _peerCred.ToBytes();
+            lock (_state) val = (_peerCred with { Pid = t.PidNs.IdOf(_peerCred.Pid) }).ToBytes();
             return Errno.None;
         }
         return base.GetOption(t, level, name, out val);
