@@ -79,11 +79,12 @@ public sealed class ProcRoot : SynthDir
 
     static IEnumerable<(string, Func<Inode>)> Pids(KernelT k, PidNamespace ns)
     {
-        foreach (var task in k.Tasks())
-        {
-            var tt = task;
-            // One directory per process (its leader) that the namespace sees; threads are under task/.
-            if (!tt.Exited && tt.Tid == tt.Tgid && ns.IdOf(tt.Tgid) is > 0 and var pid) yield return (pid.ToString(), () => ProcPidDir.For(tt, ns));
-        }
+        // One directory per process (its leader) that the namespace sees, in pid order as Linux lists them (ps
+        // prints in this order); threads are under task/.
+        var seen = new List<(int Pid, Task Task)>();
+        foreach (var tt in k.Tasks())
+            if (!tt.Exited && tt.Tid == tt.Tgid && ns.IdOf(tt.Tgid) is > 0 and var pid) seen.Add((pid, tt));
+        seen.Sort((a, b) => a.Pid.CompareTo(b.Pid));
+        foreach (var (pid, tt) in seen) yield return (pid.ToString(), () => ProcPidDir.For(tt, ns));
     }
 }
