@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -48,6 +50,46 @@ static void in_init(pid_t outer_parent)
     printf("init: after setpgid getpgrp %d getsid %d getpgid(0) %d\n", getpgrp(), getsid(0), getpgid(0));
     CHECK(setsid());
     printf("init: after setsid getpgrp %d getsid %d\n", getpgrp(), getsid(0));
+    CHECK(kill(-1, 0));
+
+    /* Ids kept by the kernel come back in the namespace's numbers. */
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    printf("SO_PEERCRED pid %d\n", cred.pid);
+    CHECK(fcntl(sv[0], F_SETOWN, getpid()));
+    CHECK(fcntl(sv[0], F_GETOWN));
+    close(sv[0]);
+    close(sv[1]);
+    int sem = semget(IPC_PRIVATE, 1, 0600);
+    struct sembuf op = {0, 1, 0};
+    semop(sem, &op, 1);
+    CHECK(semctl(sem, 0, GETPID));
+    semctl(sem, 0, IPC_RMID);
+
+    /* SIGCHLD's si_pid is the child's number here. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    c = fork();
+    if (c == 0) _exit(0);
+    memset(&si, 0, sizeof si);
+    sigwaitinfo(&set, &si);
+    printf("SIGCHLD si_pid is the child: %d (%d)\n", si.si_pid == c, si.si_pid);
+    waitpid(c, NULL, 0);
+    /* A child's kill: si_pid is its number. */
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    c = fork();
+    if (c == 0) { kill(getppid(), SIGUSR1); _exit(0); }
+    sigdelset(&set, SIGCHLD);
+    memset(&si, 0, sizeof si);
+    sigwaitinfo(&set, &si);
+    printf("SIGUSR1 si_pid is the child: %d, code SI_USER %d\n", si.si_pid == c, si.si_code == SI_USER);
+    waitpid(c, NULL, 0);
 }
 
 int main(void)
@@ -83,7 +125,7 @@ int main(void)
         int st = 0;
         pid_t w = waitpid(init, &st, 0);
         printf("parent: waitpid matches fork %d, status %#x\n", w == init, st);
-        char pfc[64], child_pid[64];
+        char pfc[64];
         ns_link("pid_for_children", pfc, sizeof pfc);
         printf("pid_for_children now differs: %d\n", strcmp(pfc, pid0) != 0);
         _exit(0);

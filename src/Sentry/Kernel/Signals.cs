@@ -102,8 +102,9 @@ public sealed partial class Task
         var handler = Signals.Actions[sig].Handler;
         bool forced = false;
         if (!asWritten) info = ReceivedInfo(sig, info, out forced);
-        if (handler == SIG_DFL && InitIgnores(sig, forced)) return;
         bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
+        // A blocked signal is kept whatever its action (sigwaitinfo may take it); delivery drops it then.
+        if (!blocked && handler == SIG_DFL && InitIgnores(sig, forced)) return;
         // An ignored signal is dropped at once unless blocked (the handler may change before it is unblocked).
         if (sig == SIGCONT) Group.Continue();
         if (DefaultStop(sig)) Group.DiscardContinue();
