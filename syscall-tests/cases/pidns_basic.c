@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -68,6 +69,12 @@ static void in_init(pid_t outer_parent)
     semop(sem, &op, 1);
     CHECK(semctl(sem, 0, GETPID));
     semctl(sem, 0, IPC_RMID);
+    int shm = shmget(IPC_PRIVATE, 4096, 0600);
+    struct shmid_ds ds;
+    memset(&ds, 0, sizeof ds);
+    shmctl(shm, IPC_STAT, &ds);
+    printf("shm_cpid %d\n", ds.shm_cpid);
+    shmctl(shm, IPC_RMID, NULL);
 
     /* SIGCHLD's si_pid is the child's number here. */
     sigset_t set;

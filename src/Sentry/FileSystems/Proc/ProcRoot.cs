@@ -34,9 +34,9 @@ public sealed class ProcRoot : SynthDir
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
         Add("sysvipc", new SynthDir()
-            .Add("shm", new SynthFile(t => SysvIpcFiles.Shm(t.SysvIpc)))
+            .Add("shm", new SynthFile(t => SysvIpcFiles.Shm(t.SysvIpc, t.PidNs)))
             .Add("sem", new SynthFile(t => SysvIpcFiles.Sem(t.SysvIpc)))
-            .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc))));
+            .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc, t.PidNs))));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
                 .Add("hostname", Sysctl(t => t.Ns.Uts.Hostname + "\n"))
