@@ -455,7 +455,7 @@ public sealed partial class Task
         // pid and process group are the caller's namespace's numbers: one it cannot see matches no child.
         if (pid > 0 || pid < -1)
         {
-            int g = PidNs.GlobalOf(Math.Abs(pid));
+            int g = pid == int.MinValue ? 0 : PidNs.GlobalOf(Math.Abs(pid));
             if (g == 0) return Errno.ECHILD;
             pid = pid > 0 ? g : -g;
         }
