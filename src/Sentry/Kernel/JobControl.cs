@@ -156,6 +156,7 @@ public static class JobControl
         if (jc < 0) return jc;
         if (!t.Mem.Read(arg, out int pgrp)) return -(long)Errno.EFAULT;
         if (pgrp < 0) return -(long)Errno.EINVAL;
+        pgrp = t.PidNs.GlobalOf(pgrp); // 0 (none seen) matches no process: ESRCH
         lock (t.Kernel.TreeLock)
         {
             if (t.Group.Tty != tty || tty.Session != t.Sid) return -(long)Errno.ENOTTY;

@@ -75,11 +75,12 @@ public sealed class Kernel
         var root = options.Root == RootMode.Overlay ? TmpfsFs.Overlay(rootFs) : rootFs;
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly), TmpfsFs.Create(0x1ed));
+        RootPidNs = new PidNamespace(this, NsInodes.PidInit);
         InitNamespaces = new Namespaces(Mounts, new UtsNamespace(options.Hostname, options.Domainname, NsInodes.UtsInit),
-            new IpcNamespace(NsInodes.IpcInit) { SysvIpc = SysvIpc, Mqueue = Mqueue });
+            new IpcNamespace(NsInodes.IpcInit) { SysvIpc = SysvIpc, Mqueue = Mqueue }) { PidForChildren = RootPidNs };
         var dummyTask = Task.ForSetup(this);
         const int nosuid = Mount.MNT_NOSUID, nodev = Mount.MNT_NODEV, noexec = Mount.MNT_NOEXEC, relatime = Mount.MNT_RELATIME;
-        MountSynthetic(dummyTask, "/proc", new ProcRoot(this), "proc", nosuid | nodev | noexec | relatime);
+        MountSynthetic(dummyTask, "/proc", new ProcRoot(this, RootPidNs), "proc", nosuid | nodev | noexec | relatime);
         DevPts = new DevPtsFs(this, options.DevPts);
         MountSynthetic(dummyTask, "/dev", DevFs.Create(DevPts), "devtmpfs", nosuid | relatime, ",mode=755");
         MountSynthetic(dummyTask, "/dev/pts", DevPts.Root, "devpts", nosuid | noexec | relatime);
@@ -134,9 +135,22 @@ public sealed class Kernel
         return Errno.None;
     }
 
-    public int AllocatePid()
+    /// <summary>The sandbox's root PID namespace (the first task's).</summary>
+    public PidNamespace RootPidNs { get; }
+
+    public int AllocatePid() => AllocatePid(RootPidNs);
+
+    /// <summary>A new task's global number, numbered too in ns and every namespace above it; -1 when ns's init has
+    /// exited (only the task's own namespace is asked, as Linux's alloc_pid).</summary>
+    public int AllocatePid(PidNamespace ns)
     {
-        lock (_tasks) return _nextPid++;
+        lock (_tasks)
+        {
+            if (ns.Dying) return -1;
+            int id = _nextPid++;
+            for (var n = ns; n is { IsRoot: false }; n = n.Parent) n.Add(id);
+            return id;
+        }
     }
 
     public void Register(Task t)

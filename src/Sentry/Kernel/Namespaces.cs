@@ -37,8 +37,8 @@ public sealed class IpcNamespace
 }
 
 /// <summary>
-/// The namespaces a task is in (Linux's nsproxy): mount, UTS and IPC ones can be new (unshare, clone, setns);
-/// PID, user, network, cgroup and time are the sandbox's one each. Never changed in place: a task given other
+/// The namespaces a task is in (Linux's nsproxy): mount, UTS, IPC and its children's PID ones can be new (unshare,
+/// clone, setns); the user namespace lives in the credentials; network, cgroup and time are the sandbox's one each. Never changed in place: a task given other
 /// namespaces gets a new Namespaces, so tasks sharing one are unaffected.
 /// </summary>
 public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespace Ipc)
@@ -46,9 +46,12 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
     public const ulong CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
         CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
     /// <summary>What this kernel can make new.</summary>
-    public const ulong Supported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-    public const ulong Unsupported = CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+    public const ulong Supported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+    public const ulong Unsupported = CLONE_NEWCGROUP | CLONE_NEWNET | CLONE_NEWTIME;
     // CLONE_NEWUSER is neither: any task may make a user namespace, which lives in its credentials (UserNamespace).
+
+    /// <summary>Where the task's next children go (Linux's pid_ns_for_children); its own is Task.PidNs.</summary>
+    public PidNamespace PidForChildren { get; init; } = null!;
 
     /// <summary>The namespaces a task moves into for the CLONE_NEW* flags (mount namespace copy's map: how to move
     /// the task's root and cwd, null when the mount namespace stays).</summary>
@@ -59,6 +62,8 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
         if ((flags & CLONE_NEWNS) != 0) n = n with { Mnt = Mnt.Copy(out mountMap) };
         if ((flags & CLONE_NEWUTS) != 0) n = n with { Uts = Uts.Copy() };
         if ((flags & CLONE_NEWIPC) != 0) n = n with { Ipc = new IpcNamespace(NsInodes.Next()) };
+        // The caller checked the level first (Task.CheckNewPidNs).
+        if ((flags & CLONE_NEWPID) != 0) n = n with { PidForChildren = PidForChildren.NewChild() };
         return n;
     }
 

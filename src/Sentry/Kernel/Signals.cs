@@ -94,12 +94,17 @@ public sealed partial class Task
     static bool DefaultCore(int sig) => sig is SIGQUIT or SIGILL or SIGTRAP or SIGABRT or SIGBUS or SIGFPE or SIGSEGV or SIGXCPU or SIGXFSZ or SIGSYS;
     static bool DefaultStop(int sig) => sig is SIGSTOP or SIGTSTP or SIGTTIN or SIGTTOU;
 
-    /// <summary>Queues sig on this task (any thread may call it) and makes the task look at it soon.</summary>
-    public void SendSignal(int sig, byte[] info, bool shared = true)
+    /// <summary>Queues sig on this task (any thread may call it) and makes the task look at it soon. info's si_pid
+    /// is a global number, made the receiver's (<see cref="ReceivedInfo"/>), unless asWritten (a guest's own siginfo).</summary>
+    public void SendSignal(int sig, byte[] info, bool shared = true, bool asWritten = false)
     {
         if (Exited || Zombie) return;
         var handler = Signals.Actions[sig].Handler;
+        bool forced = false;
+        if (!asWritten) info = ReceivedInfo(sig, info, out forced);
         bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
+        // A blocked signal is kept whatever its action (sigwaitinfo may take it); delivery drops it then.
+        if (!blocked && handler == SIG_DFL && InitIgnores(sig, forced)) return;
         // An ignored signal is dropped at once unless blocked (the handler may change before it is unblocked).
         if (sig == SIGCONT) Group.Continue();
         if (DefaultStop(sig)) Group.DiscardContinue();
@@ -200,6 +205,8 @@ public sealed partial class Task
             if (sig == SIGKILL || act.Handler == SIG_DFL)
             {
                 if (DefaultIgnored(sig)) continue;
+                // A namespace's init never takes a default action but SIGKILL's and SIGSTOP's (get_signal).
+                if (sig is not (SIGKILL or SIGSTOP) && !PidNs.IsRoot && IsPidNsInit) continue;
                 if (DefaultStop(sig))
                 {
                     // Nobody could continue an orphaned group: terminal stops are dropped there (SIGSTOP is not).

@@ -55,8 +55,9 @@ public sealed partial class Task
     /// <summary>The syscall being served (-1: none), for the task dump (Kernel.DescribeTasks).</summary>
     long _inSyscall = -1;
 
-    /// <summary>The task a pid argument names: 0 is the caller; else a live or zombie task (null: ESRCH).</summary>
-    public Task? Named(int pid) => pid == 0 ? this : pid < 0 ? null : Kernel.FindTask(pid);
+    /// <summary>The task a pid argument names in the caller's PID namespace: 0 is the caller; else a live or zombie
+    /// task (null: ESRCH).</summary>
+    public Task? Named(int pid) => pid == 0 ? this : pid < 0 ? null : PidNs.Lookup(pid);
 
     /// <summary>Guest memory through this task's own stub (a vfork child's stub shares, not owns, its memory).</summary>
     public GuestMemory Mem => Stub?.Memory ?? MM.Memory;
@@ -73,7 +74,7 @@ public sealed partial class Task
     /// <summary>A task with no address space, used while the kernel builds its mounts.</summary>
     internal static Task ForSetup(Kernel k)
     {
-        var t = new Task(k) { Ns = k.InitNamespaces };
+        var t = new Task(k) { Ns = k.InitNamespaces, PidNs = k.RootPidNs };
         t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
         return t;
     }
@@ -81,7 +82,7 @@ public sealed partial class Task
     /// <summary>The first guest task (pid 1). Must be called on the thread that will run it.</summary>
     public static Task CreateInit(Kernel k)
     {
-        var t = new Task(k) { Tid = k.AllocatePid(), Ns = k.InitNamespaces };
+        var t = new Task(k) { Tid = k.AllocatePid(), Ns = k.InitNamespaces, PidNs = k.RootPidNs };
         t.Tgid = t.Tid;
         t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
         k.Register(t);

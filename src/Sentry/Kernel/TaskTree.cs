@@ -53,12 +53,16 @@ public sealed partial class Task
             var ue = UserNamespace.Create(Creds, Chrooted, out userNs);
             if (ue != Errno.None) return -(long)ue;
         }
+        if ((flags & Namespaces.CLONE_NEWPID) != 0 && CheckNewPidNs() is var pidNsErr and not Errno.None) return -(long)pidNsErr;
         var ns = Ns.CopyFor(flags, out var mountMap);
         ns.Own(flags, userNs ?? Creds.UserNs);
-        int tid = Kernel.AllocatePid();
+        // The child is numbered in our children's PID namespace and every one above; a namespace whose init is gone takes no one.
+        int tid = Kernel.AllocatePid(ns.PidForChildren);
+        if (tid < 0) return -(long)Errno.ENOMEM;
         var child = new Task(Kernel)
         {
             Ns = ns,
+            PidNs = ns.PidForChildren,
             Tid = tid,
             Tgid = tid,
             Regs = Regs,
@@ -88,7 +92,8 @@ public sealed partial class Task
         if (mountMap != null) child.Fs.MoveTo(mountMap);
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
-        if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, child.Tid)) return -(long)Errno.EFAULT;
+        // The parent's tid word has the child's pid as we see it; the child's word (CLONE_CHILD_SETTID) as it sees itself.
+        if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, PidNs.IdOf(child.Tid))) return -(long)Errno.EFAULT;
 
         // Children belong to the process (any of its threads may wait for them), so the leader keeps them.
         var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : Group.Leader;
@@ -118,7 +123,7 @@ public sealed partial class Task
                 var stub = Kernel.Platform.Adopt(hostPid);
                 if (!sharedVm) childMM.Space = stub;
                 child.InstallAddressSpace(stub, childMM);
-                if ((flags & CLONE_CHILD_SETTID) != 0) stub.Memory.Write(ctid, child.Tid);
+                if ((flags & CLONE_CHILD_SETTID) != 0) stub.Memory.Write(ctid, child.OwnTid);
             });
         if (failed != null)
         {
@@ -151,7 +156,7 @@ public sealed partial class Task
         // parent's own end (SIGKILL, exit_group from another thread) stops it.
         if (child._vforkDone is { } done)
             while (!done.Wait(20) && !Exited) { }
-        return child.Tid;
+        return PidNs.IdOf(child.Tid);
     }
 
     /// <summary>Linux's copy_process checks, made before anything is created. A TLS base the host would refuse
@@ -161,6 +166,9 @@ public sealed partial class Task
         const ulong CLONE_NEWNS = Namespaces.CLONE_NEWNS, CLONE_NEWUSER = Namespaces.CLONE_NEWUSER;
         if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) return Errno.EINVAL;
         if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS)) return Errno.EINVAL;
+        // A thread stays in its process's PID namespace: none new, and not after unshare(CLONE_NEWPID).
+        if ((flags & CLONE_THREAD) != 0 && ((flags & (CLONE_NEWUSER | Namespaces.CLONE_NEWPID)) != 0 || Ns.PidForChildren != PidNs))
+            return Errno.EINVAL;
         // Namespaces this kernel cannot make are refused as by a kernel built without them; the others need
         // CAP_SYS_ADMIN (copy_namespaces).
         if ((flags & Namespaces.Unsupported) != 0 && (flags & CLONE_THREAD) == 0) return Errno.EINVAL;
@@ -170,7 +178,7 @@ public sealed partial class Task
         if ((flags & Namespaces.Supported) != 0 && (flags & (CLONE_THREAD | CLONE_NEWUSER)) == 0 && !Creds.HasIn(Creds.UserNs, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return Errno.EINVAL;
         if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return Errno.EINVAL;
-        if ((flags & CLONE_PARENT) != 0 && Tgid == 1) return Errno.EINVAL; // init has no parent to share
+        if ((flags & CLONE_PARENT) != 0 && IsPidNsInit) return Errno.EINVAL; // an init (of any PID namespace) makes no siblings
         if ((flags & CLONE_SETTLS) != 0 && tls >= MemoryManager.TaskSize) return Errno.EPERM;
         return Errno.None;
     }
@@ -182,13 +190,18 @@ public sealed partial class Task
     long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
     {
         if ((flags & CLONE_VM) == 0 || (flags & CLONE_SIGHAND) == 0) return -(long)Errno.EINVAL;
+        if (PidNs.Dying) return -(long)Errno.ENOMEM; // the namespace's init is gone (alloc_pid)
         long hostTid;
         lock (MM) hostTid = Stub!.CloneThread();
         if (hostTid < 0) return -(long)Errno.EAGAIN;
+        // Closed in between: the host thread stays parked in its stub until the process ends.
+        int tid = Kernel.AllocatePid(PidNs);
+        if (tid < 0) return -(long)Errno.ENOMEM;
         var child = new Task(Kernel)
         {
-            Tid = Kernel.AllocatePid(),
+            Tid = tid,
             Tgid = Tgid,
+            PidNs = PidNs,
             Regs = Regs,
             Fds = Fds.Share(),
             Fs = Fs,
@@ -213,8 +226,8 @@ public sealed partial class Task
             SemUndo = ShareSemUndo(flags),
         };
         child.StartRegs(flags, stack, tls);
-        if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.Tid);
-        if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.Tid);
+        if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.OwnTid);
+        if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.OwnTid);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         Group.Add(child);
         Kernel.Register(child);
@@ -231,7 +244,7 @@ public sealed partial class Task
         // CLONE_VFORK with CLONE_THREAD: the caller waits for the thread's exit (or exec) all the same.
         if (child._vforkDone is { } done)
             while (!done.Wait(20) && !Exited) { }
-        return child.Tid;
+        return child.OwnTid;
     }
 
     /// <summary>The registers a new process or thread starts with: the parent's, clone returning 0, and the stack and TLS asked for.</summary>
@@ -310,7 +323,7 @@ public sealed partial class Task
         void Death(ulong e)
         {
             ulong uaddr = (ulong)((long)(e & ~1UL) + offset);
-            if (!Mem.Read(uaddr, out uint v) || (v & FUTEX_TID_MASK) != (uint)Tid) return;
+            if (!Mem.Read(uaddr, out uint v) || (v & FUTEX_TID_MASK) != (uint)OwnTid) return;
             uint nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
             if (!Mem.Write(uaddr, nv)) return;
             if ((nv & FUTEX_WAITERS) != 0) Syscalls.FutexSyscalls.Wake(this, uaddr, 1);
@@ -373,13 +386,12 @@ public sealed partial class Task
     {
         // A session leader's end takes the terminal from its session (its foreground group hears SIGHUP).
         if (Sid == Tgid && Tty != null) JobControl.Disassociate(this, onExit: true);
+        if (!PidNs.IsRoot && IsPidNsInit) ZapPidNs();
         var orphans = new List<Task>();
         lock (Kernel.TreeLock)
         {
-            // Orphans go to the nearest living subreaper among our ancestors, else to pid 1.
-            var heir = Parent;
-            while (heir != null && (heir._gone || !heir.ChildSubreaper)) heir = heir.Parent;
-            heir ??= Kernel.FindTask(1);
+            // Orphans go to the nearest living subreaper among our ancestors, else to our namespace's init.
+            var heir = Reaper();
             orphans.AddRange(_children);
             foreach (var c in _children)
             {
@@ -451,6 +463,13 @@ public sealed partial class Task
     {
         reaped = null;
         status = code = info = 0;
+        // pid and process group are the caller's namespace's numbers: one it cannot see matches no child.
+        if (pid > 0 || pid < -1)
+        {
+            int g = pid == int.MinValue ? 0 : PidNs.GlobalOf(Math.Abs(pid));
+            if (g == 0) return Errno.ECHILD;
+            pid = pid > 0 ? g : -g;
+        }
         lock (Kernel.TreeLock)
         {
             bool interrupted = false;
@@ -514,9 +533,11 @@ public sealed partial class Task
     public Errno SetPgid(int pid, int pgid)
     {
         if (pgid < 0) return Errno.EINVAL;
+        // Both numbers are the caller's namespace's; a group it cannot see is none (EPERM below).
+        if (pgid > 0 && (pgid = PidNs.GlobalOf(pgid)) == 0) return Errno.EPERM;
         lock (Kernel.TreeLock)
         {
-            var target = pid == 0 || pid == Tgid ? this : Group.Leader._children.Find(c => c.Tgid == pid);
+            var target = pid == 0 || pid == OwnTgid ? this : Group.Leader._children.Find(c => PidNs.IdOf(c.Tgid) == pid);
             if (target == null) return Errno.ESRCH;
             if (target != this)
             {
@@ -540,7 +561,7 @@ public sealed partial class Task
             if (Kernel.Tasks().Exists(p => p.Pgid == Tgid)) return -(long)Errno.EPERM;
             Sid = Pgid = Tgid;
             Tty = null; // a new session starts without a controlling terminal
-            return Tgid;
+            return OwnTgid;
         }
     }
 

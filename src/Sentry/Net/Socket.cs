@@ -187,7 +187,7 @@ public readonly record struct UCred(int Pid, uint Uid, uint Gid)
 
     /// <summary>The kernel ids as t's user namespace sees them (the no-peer and unknown forms stay as they are).</summary>
     public UCred SeenBy(Task t) => this == NoPeer || this == Unknown ? this
-        : this with { Uid = t.Creds.UserNs.UidToUser(Uid), Gid = t.Creds.UserNs.GidToUser(Gid) };
+        : this with { Pid = t.PidNs.IdOf(Pid), Uid = t.Creds.UserNs.UidToUser(Uid), Gid = t.Creds.UserNs.GidToUser(Gid) };
 
     public byte[] ToBytes()
     {

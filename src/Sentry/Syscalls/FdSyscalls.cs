@@ -93,7 +93,7 @@ static class FdSyscalls
                 if (pathOnly || f.Inode == null) return Err(Errno.EBADF);
                 return RecordLock(t, f, cmd, arg);
             case F_GETOWN:
-                return f.Async is { } owner ? (owner.OwnerType == FileAsync.F_OWNER_PGRP ? -owner.OwnerId : owner.OwnerId) : 0;
+                return f.Async is { } owner ? (owner.OwnerType == FileAsync.F_OWNER_PGRP ? -t.PidNs.IdOf(owner.OwnerId) : t.PidNs.IdOf(owner.OwnerId)) : 0;
             case F_SETOWN:
                 return (int)arg == int.MinValue ? Err(Errno.EINVAL)
                     : Err(SetOwner(t, f, (int)arg < 0 ? FileAsync.F_OWNER_PGRP : FileAsync.F_OWNER_PID, Math.Abs((int)arg)));
@@ -105,7 +105,7 @@ static class FdSyscalls
             }
             case F_GETOWN_EX:
             {
-                var ex = new OwnerEx { Type = f.Async?.OwnerType ?? FileAsync.F_OWNER_TID, Pid = f.Async?.OwnerId ?? 0 };
+                var ex = new OwnerEx { Type = f.Async?.OwnerType ?? FileAsync.F_OWNER_TID, Pid = t.PidNs.IdOf(f.Async?.OwnerId ?? 0) };
                 return t.Mem.Write(arg, ex) ? 0 : Err(Errno.EFAULT);
             }
             case F_GETSIG: return f.Async?.Signal ?? 0;
@@ -138,9 +138,12 @@ static class FdSyscalls
     {
         if (id != 0)
         {
-            bool exists = type == FileAsync.F_OWNER_PGRP
-                ? t.Kernel.Tasks().Exists(p => !p.Zombie && p.Pgid == id)
-                : t.Kernel.FindTask(id) != null;
+            // The owner is kept by its global number, so F_GETOWN gives it as the asker's namespace sees it.
+            id = t.PidNs.GlobalOf(id);
+            int g = id;
+            bool exists = g != 0 && (type == FileAsync.F_OWNER_PGRP
+                ? t.Kernel.Tasks().Exists(p => !p.Zombie && p.Pgid == g)
+                : t.Kernel.FindTask(g) != null);
             if (!exists) return Errno.ESRCH;
         }
         FileAsync.Of(f).SetOwner(type, id, t.Creds);

@@ -55,6 +55,8 @@ static class ForkSyscalls
         }
         if ((flags & Namespaces.Supported) != 0 && !MayMakeNamespaces(t.Creds, userNs)) return Err(Errno.EPERM);
         if (userNs != null) t.Creds.EnterUserNs(userNs);
+        // CLONE_NEWPID: the caller stays where it is; its next children start the new namespace.
+        if ((flags & CLONE_NEWPID) != 0 && t.CheckNewPidNs() is var pidNsErr and not Errno.None) return Err(pidNsErr);
         if ((flags & Task.CLONE_FS) != 0) t.UnshareFs();
         if ((flags & Task.CLONE_FILES) != 0) t.UnshareFds();
         if ((flags & CLONE_SYSVSEM) != 0) t.ExitSem(); // as Linux: leaving the shared undo list is exit_sem
@@ -151,7 +153,7 @@ static class ForkSyscalls
         if (statusAddr != 0 && !t.Mem.Write(statusAddr, status)) return Err(Errno.EFAULT);
         var total = (child.ExitTicks.User + child.ChildrenTicks.User, child.ExitTicks.Sys + child.ChildrenTicks.Sys);
         if (rusage != 0 && !WriteRusage(t, rusage, total)) return Err(Errno.EFAULT);
-        return child.Tid;
+        return t.PidNs.IdOf(child.Tid);
     }
 
     const int P_ALL = 0, P_PID = 1, P_PGID = 2;
@@ -178,7 +180,7 @@ static class ForkSyscalls
             : WaitNoExit(t, pid, opts, out child, out code, out cldStatus);
         if (e != Errno.None) return Err(e);
         var si = child == null ? default
-            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = child.Tid, Uid = (int)child.Creds.Uid, Status = cldStatus };
+            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = t.PidNs.IdOf(child.Tid), Uid = (int)child.Creds.Uid, Status = cldStatus };
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
         if (rusage != 0 && !t.Mem.Write(rusage, default(RUsage))) return Err(Errno.EFAULT);
         return 0;

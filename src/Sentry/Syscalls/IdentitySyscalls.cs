@@ -138,9 +138,9 @@ static class Ids
             return Errno.EINVAL;
         }
         if (pid < 0) return Errno.EINVAL;
-        if (pid != 0 && pid != t.Tid)
+        if (pid != 0 && pid != t.OwnTid)
         {
-            if (t.Kernel.FindTask(pid) is not { } other) return Errno.ESRCH;
+            if (t.PidNs.Lookup(pid) is not { } other) return Errno.ESRCH;
             target = other;
         }
         return Errno.None;

@@ -292,7 +292,7 @@ static class MountSyscalls
                 super.Options = TmpfsOptions(t, dir);
                 break;
             }
-            case "proc": root = new ProcRoot(t.Kernel); break;
+            case "proc": root = new ProcRoot(t.Kernel, t.PidNs); break;
             case "sysfs": root = SysFs.Create(); break;
             case "mqueue": root = t.Mqueue.Root; break; // the mounter's IPC namespace's instance, as Linux's
             default: return Errno.ENODEV;

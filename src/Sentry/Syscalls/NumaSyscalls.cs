@@ -143,7 +143,7 @@ static class NumaSyscalls
     /// <summary>The task a pid names for migrate_pages/move_pages (0: the caller), with Linux's read-access check.</summary>
     static Errno Target(Task t, int pid, out Task target)
     {
-        target = pid == 0 ? t : t.Kernel.FindTask(pid)!;
+        target = pid == 0 ? t : t.PidNs.Lookup(pid)!;
         if (target == null) return Errno.ESRCH;
         return ProcessVmSyscalls.MayAccess(t, target) ? Errno.None : Errno.EPERM;
     }

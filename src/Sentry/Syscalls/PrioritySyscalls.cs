@@ -86,7 +86,7 @@ static class PrioritySyscalls
                 break;
             case PRIO_PGRP:
             {
-                int pgid = who == 0 ? t.Pgid : who;
+                int pgid = who == 0 ? t.Pgid : t.PidNs.GlobalOf(who);
                 foreach (var p in t.Kernel.Tasks()) if (!p.Zombie && p.Pgid == pgid) found.Add(p);
                 break;
             }

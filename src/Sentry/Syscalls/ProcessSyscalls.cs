@@ -11,10 +11,11 @@ static class ProcessSyscalls
 {
     public static void Register(SyscallHandler?[] t)
     {
-        t[Nr.getpid] = (k, _, _, _, _, _, _) => k.Tgid;
-        t[Nr.gettid] = (k, _, _, _, _, _, _) => k.Tid;
-        t[Nr.getppid] = (k, _, _, _, _, _, _) => k.Ppid;
-        t[Nr.getpgrp] = (k, _, _, _, _, _, _) => k.Pgid;
+        // Ids as the caller's PID namespace numbers them (0 for one outside it: an init's parent).
+        t[Nr.getpid] = (k, _, _, _, _, _, _) => k.OwnTgid;
+        t[Nr.gettid] = (k, _, _, _, _, _, _) => k.OwnTid;
+        t[Nr.getppid] = (k, _, _, _, _, _, _) => k.PidNs.IdOf(k.Ppid);
+        t[Nr.getpgrp] = (k, _, _, _, _, _, _) => k.PidNs.IdOf(k.Pgid);
         // personality(2): 0xffffffff asks; anything else is the new persona (inherited by fork, kept by exec).
         t[Nr.personality] = (k, p, _, _, _, _, _) =>
         {
@@ -22,8 +23,8 @@ static class ProcessSyscalls
             if ((uint)p != 0xffffffff) k.Personality = (uint)p;
             return old;
         };
-        t[Nr.getpgid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? p.Pgid : Err(Errno.ESRCH);
-        t[Nr.getsid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? p.Sid : Err(Errno.ESRCH);
+        t[Nr.getpgid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? k.PidNs.IdOf(p.Pgid) : Err(Errno.ESRCH);
+        t[Nr.getsid] = (k, pid, _, _, _, _, _) => k.Named((int)pid) is { } p ? k.PidNs.IdOf(p.Sid) : Err(Errno.ESRCH);
         t[Nr.setpgid] = (k, pid, pg, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Err(k.SetPgid((int)pid, (int)pg));
         t[Nr.setsid] = (k, _, _, _, _, _, _) => k.SetSid();
         t[Nr.getuid] = (k, _, _, _, _, _, _) => k.Creds.UserNs.UidToUser(k.Creds.Uid);
@@ -35,7 +36,7 @@ static class ProcessSyscalls
         t[Nr.getgroups] = (k, size, list, _, _, _, _) => Ids.GetGroups(k, (int)size, list);
         t[Nr.exit] = (k, code, _, _, _, _, _) => { k.ExitThread((int)code); return 0; };
         t[Nr.exit_group] = (k, code, _, _, _, _, _) => { k.ExitGroup((int)code); return 0; };
-        t[Nr.set_tid_address] = (k, addr, _, _, _, _, _) => { k.ClearChildTid = addr; return k.Tid; };
+        t[Nr.set_tid_address] = (k, addr, _, _, _, _, _) => { k.ClearChildTid = addr; return k.OwnTid; };
         t[Nr.set_robust_list] = (k, head, len, _, _, _, _) => len != 24 ? Err(Errno.EINVAL) : SetRobust(k, head, len);
         t[Nr.get_robust_list] = (k, pid, head, len, _, _, _) => GetRobust(k, (int)pid, head, len);
         // Restartable sequences need the kernel to abort a critical section when the thread is preempted or
@@ -71,7 +72,7 @@ static class ProcessSyscalls
 
     static long GetRobust(Task t, int pid, ulong head, ulong len)
     {
-        if (pid != 0 && pid != t.Tid) return Err(Errno.ESRCH);
+        if (pid != 0 && pid != t.OwnTid) return Err(Errno.ESRCH);
         if (!t.Mem.Write(head, t.RobustList) || !t.Mem.Write(len, 24UL)) return Err(Errno.EFAULT);
         return 0;
     }

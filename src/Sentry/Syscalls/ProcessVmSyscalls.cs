@@ -79,7 +79,7 @@ static class ProcessVmSyscalls
         if (total == 0) return 0;
         e = t.Mem.ReadIovecs(remoteAddr, remoteCount, out var remote);
         if (e != Errno.None) return Err(e);
-        var target = pid > 0 ? t.Kernel.FindTask(pid) : null;
+        var target = pid > 0 ? t.PidNs.Lookup(pid) : null;
         if (target == null) return Err(Errno.ESRCH);
         if (!MayAccess(t, target)) return Err(Errno.EPERM);
         if (target.Zombie || target.Stub == null) return Err(Errno.ESRCH); // no memory left to reach

@@ -38,7 +38,7 @@ static class PtraceSyscalls
         }
         if (req is not (PTRACE_CONT or PTRACE_KILL or PTRACE_GETREGS or PTRACE_DETACH or PTRACE_GETREGSET)) return Err(Errno.EIO);
         // Every other request names a tracee of ours that is stopped (PTRACE_KILL: any tracee), else ESRCH.
-        var c = pid > 0 ? t.Kernel.FindTask(pid) : null;
+        var c = pid > 0 ? t.PidNs.Lookup(pid) : null;
         if (c == null || c.Group.Tracer != t.Group) return Err(Errno.ESRCH);
         if (req == PTRACE_KILL) { c.SendSignal(Task.SIGKILL, Task.UserInfo(Task.SIGKILL, Task.SI_USER, t.Tgid, t.Creds.Uid)); return 0; }
         if (!c.Group.Stopped) return Err(Errno.ESRCH);

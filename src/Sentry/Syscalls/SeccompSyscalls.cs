@@ -128,7 +128,7 @@ static class SeccompSyscalls
                     if (o == t || o.Exited) continue;
                     var os = o.Seccomp;
                     if (os == null || (os.Mode == SeccompState.MODE_FILTER && (cur?.Extends(os.Top) ?? false))) continue;
-                    return (flags & FLAG_TSYNC_ESRCH) != 0 ? Err(Errno.ESRCH) : o.Tid;
+                    return (flags & FLAG_TSYNC_ESRCH) != 0 ? Err(Errno.ESRCH) : t.PidNs.IdOf(o.Tid);
                 }
             var f = new BpfFilter(prog) { Prev = cur?.Top, Log = (flags & FLAG_LOG) != 0, Listener = listener };
             var next = SeccompState.Push(cur, f);

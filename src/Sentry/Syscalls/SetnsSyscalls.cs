@@ -9,8 +9,8 @@ namespace AppKernel.Sentry.Syscalls;
 /// <summary>
 /// setns(2): join the namespace an nsfs file (/proc/[pid]/ns/*) names, or with a pidfd the namespaces of that
 /// process chosen by CLONE_NEW* flags. User, mount, UTS and IPC namespaces change (a user namespace first: the
-/// others are checked with the capabilities held there); the sandbox has one of each other kind, so joining it is
-/// accepted as Linux accepts re-joining one's own.
+/// others are checked with the capabilities held there), and the PID namespace of the caller's children; the
+/// sandbox has one of each other kind, so joining it is accepted as Linux accepts re-joining one's own.
 /// </summary>
 static class SetnsSyscalls
 {
@@ -48,7 +48,7 @@ static class SetnsSyscalls
                 if (e != Errno.None) return Err(e);
             }
             foreach (var (type, target) in new (ulong, object?)[] { (Namespaces.CLONE_NEWNS, other.Mnt), (Namespaces.CLONE_NEWUTS, other.Uts),
-                         (Namespaces.CLONE_NEWIPC, other.Ipc), (Namespaces.CLONE_NEWPID, null), (Namespaces.CLONE_NEWNET, null),
+                         (Namespaces.CLONE_NEWIPC, other.Ipc), (Namespaces.CLONE_NEWPID, pf.Target.PidNs), (Namespaces.CLONE_NEWNET, null),
                          (Namespaces.CLONE_NEWCGROUP, null), (Namespaces.CLONE_NEWTIME, null) })
             {
                 if ((flags & type) == 0) continue;
@@ -102,6 +102,11 @@ static class SetnsSyscalls
                 ns = ns with { Mnt = mnt };
                 break;
             case UtsNamespace uts: ns = ns with { Uts = uts }; break;
+            case PidNamespace pid:
+                // Only the caller's own namespace or one below it; its children go there (Linux's pidns_install).
+                if (!t.PidNs.IsAncestorOf(pid)) return Errno.EINVAL;
+                ns = ns with { PidForChildren = pid };
+                break;
             case IpcNamespace ipc: ns = ns with { Ipc = ipc }; break;
         }
         return Errno.None;

@@ -35,7 +35,7 @@ static class SignalSyscalls
     static long PidfdOpen(Task t, int pid, ulong flags)
     {
         if ((flags & ~(ulong)OpenFlags.O_NONBLOCK) != 0 || pid <= 0) return Err(Errno.EINVAL);
-        var p = t.Kernel.FindTask(pid);
+        var p = t.PidNs.Lookup(pid);
         if (p == null) return Err(Errno.ESRCH);
         if (p.Tid != p.Tgid) return Err(Errno.EINVAL);
         return t.Fds.Install(new FileSystems.Anon.PidFd(p, (int)flags), true, 0, t.Limits.NoFile);
@@ -54,6 +54,7 @@ static class SignalSyscalls
             _ => null,
         };
         if (p == null) return Err(Errno.EBADF);
+        if (!t.PidNs.Sees(p.Tid)) return Err(Errno.EINVAL); // a process outside the caller's PID namespace (access_pidfd_pidns)
         byte[] info;
         if (infoAddr != 0)
         {
@@ -66,7 +67,7 @@ static class SignalSyscalls
         else info = Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid);
         if (t.Kernel.FindTask(p.Tid) != p) return Err(Errno.ESRCH); // reaped (a zombie still takes signals)
         if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
-        if (sig != 0) p.SendSignal(sig, info);
+        if (sig != 0) p.SendSignal(sig, info, asWritten: infoAddr != 0);
         return 0;
     }
 
@@ -100,12 +101,13 @@ static class SignalSyscalls
         if (pid == int.MinValue) return Err(Errno.ESRCH);
         // pid > 0 that process; 0 our process group; -1 every process but pid 1 and ourselves; < -1 that group.
         var targets = new List<Task>();
-        if (pid > 0) { if (t.Kernel.FindTask(pid) is { Zombie: false } p) targets.Add(p); }
+        if (pid > 0) { if (t.PidNs.Lookup(pid) is { Zombie: false } p) targets.Add(p); }
         else
             foreach (var p in t.Kernel.Tasks())
             {
                 if (p.Zombie || p.Tid != p.Tgid) continue; // one signal per process, through its leader
-                bool hit = pid == -1 ? p.Tgid != 1 && p.Tgid != t.Tgid : p.Pgid == (pid == 0 ? t.Pgid : -pid);
+                // -1: what the caller's namespace sees, but its init; a group: its number in that namespace.
+                bool hit = pid == -1 ? t.PidNs.IdOf(p.Tgid) > 1 && p.Tgid != t.Tgid : p.Pgid == (pid == 0 ? t.Pgid : t.PidNs.GlobalOf(-pid));
                 if (hit) targets.Add(p);
             }
         if (targets.Count == 0) return Err(Errno.ESRCH);
@@ -123,8 +125,8 @@ static class SignalSyscalls
     static long TKill(Task t, int tgid, int tid, int sig)
     {
         if (sig < 0 || sig > SignalState.NSig || tid <= 0) return Err(Errno.EINVAL);
-        var p = t.Kernel.FindTask(tid);
-        if (p == null || p.Zombie || (tgid > 0 && p.Tgid != tgid)) return Err(Errno.ESRCH);
+        var p = t.PidNs.Lookup(tid);
+        if (p == null || p.Zombie || (tgid > 0 && p.Tgid != t.PidNs.GlobalOf(tgid))) return Err(Errno.ESRCH);
         if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
         if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_TKILL, t.Tgid, t.Creds.Uid), shared: false);
         return 0;
@@ -139,13 +141,13 @@ static class SignalSyscalls
         if (!t.Mem.Read(infoAddr, info)) return Err(Errno.EFAULT);
         int code = System.Runtime.InteropServices.MemoryMarshal.Read<SigInfo>(info).Code;
         // A process may not forge kernel-made signals (si_code >= 0) or tkill's, except to itself.
-        if ((code >= 0 || code == Task.SI_TKILL) && (toThread ? tgid : pid) != t.Tgid) return Err(Errno.EPERM);
+        if ((code >= 0 || code == Task.SI_TKILL) && (toThread ? tgid : pid) != t.OwnTgid) return Err(Errno.EPERM);
         BitConverter.TryWriteBytes(info.AsSpan(0), sig);
-        var p = t.Kernel.FindTask(pid);
-        if (p == null || p.Zombie || (toThread && p.Tgid != tgid)) return Err(Errno.ESRCH);
+        var p = t.PidNs.Lookup(pid);
+        if (p == null || p.Zombie || (toThread && p.Tgid != t.PidNs.GlobalOf(tgid))) return Err(Errno.ESRCH);
         if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
         if (sig == 0) return 0;
-        p.SendSignal(sig, info, shared: !toThread);
+        p.SendSignal(sig, info, shared: !toThread, asWritten: true);
         return 0;
     }
 

@@ -377,7 +377,8 @@ static class SocketSyscalls
                         var c = new UCred(BitConverter.ToInt32(buf, off + 16), me.UserNs.UidFromUser(BitConverter.ToUInt32(buf, off + 20)),
                             me.UserNs.GidFromUser(BitConverter.ToUInt32(buf, off + 24)));
                         if (c.Uid == IdMap.Invalid || c.Gid == IdMap.Invalid) return Errno.EINVAL;
-                        if (c.Pid != t.Tgid && !me.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
+                        if (c.Pid != t.OwnTgid && !me.Has(Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
+                        c = c with { Pid = t.PidNs.GlobalOf(c.Pid) }; // kept global, received in the receiver's namespace
                         if (c.Uid != me.Uid && c.Uid != me.Euid && c.Uid != me.Suid && !me.HasIn(me.UserNs, Credentials.CAP_SETUID)) return Errno.EPERM;
                         if (c.Gid != me.Gid && c.Gid != me.Egid && c.Gid != me.Sgid && !me.HasIn(me.UserNs, Credentials.CAP_SETGID)) return Errno.EPERM;
                         msg.Creds = c;
@@ -434,7 +435,7 @@ static class SocketSyscalls
                 BitConverter.TryWriteBytes(b.AsSpan(0), (ulong)len);
                 BitConverter.TryWriteBytes(b.AsSpan(8), Sock.SOL_SOCKET);
                 BitConverter.TryWriteBytes(b.AsSpan(12), Sock.SCM_CREDENTIALS);
-                c.ToBytes().CopyTo(b, CmsgHdrSize);
+                c.ToBytes().CopyTo(b, CmsgHdrSize); // SeenBy: pid and ids in the receiver's namespaces
                 if (t.Mem.Write(addr, b)) used = Math.Min((ulong)space, room);
             }
         }

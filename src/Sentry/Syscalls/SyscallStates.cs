@@ -42,7 +42,7 @@ public static class SyscallStates
             Nr.socket, Nr.socketpair);
         Set(SyscallState.Partial, "EINTR: the Sentry restarts calls itself and leaves no restart block", Nr.restart_syscall);
         Set(SyscallState.Partial, "the sandbox's own file system types", Nr.sysfs);
-        Set(SyscallState.Partial, "user, mount, UTS and IPC namespaces; PID, network, cgroup and time ones EINVAL",
+        Set(SyscallState.Partial, "user, mount, UTS, IPC and PID namespaces; network, cgroup and time ones EINVAL",
             Nr.unshare, Nr.setns);
         Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, bind, remount, move and propagation; no block-device or overlay file systems (ENODEV)",
             Nr.mount);

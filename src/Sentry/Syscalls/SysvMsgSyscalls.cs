@@ -196,7 +196,7 @@ static class SysvMsgSyscalls
                     ds = new MsqidDs
                     {
                         Perm = q.Perm(t), Stime = q.Stime, Rtime = q.Rtime, Ctime = q.Ctime, Cbytes = q.Cbytes,
-                        Qnum = (ulong)q.Messages.Count, Qbytes = q.Qbytes, Lspid = q.Lspid, Lrpid = q.Lrpid,
+                        Qnum = (ulong)q.Messages.Count, Qbytes = q.Qbytes, Lspid = t.PidNs.IdOf(q.Lspid), Lrpid = t.PidNs.IdOf(q.Lrpid),
                     };
                     ret = cmd == SysvIpc.IPC_STAT ? 0 : q.Id;
                 }

@@ -210,7 +210,7 @@ static class SysvSemSyscalls
             return cmd switch
             {
                 GETVAL => s.Values[num],
-                GETPID => s.Pids[num],
+                GETPID => t.PidNs.IdOf(s.Pids[num]),
                 GETNCNT => SemRegistry.CountWaiters(s, num, false),
                 _ => SemRegistry.CountWaiters(s, num, true),
             };

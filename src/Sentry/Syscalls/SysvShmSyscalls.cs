@@ -166,7 +166,7 @@ static class SysvShmSyscalls
                     ds = new ShmidDs
                     {
                         Perm = s.Perm(t), Segsz = s.Size, Atime = s.Atime, Dtime = s.Dtime, Ctime = s.Ctime,
-                        Cpid = s.Cpid, Lpid = s.Lpid, Nattch = (ulong)s.Nattch,
+                        Cpid = t.PidNs.IdOf(s.Cpid), Lpid = t.PidNs.IdOf(s.Lpid), Nattch = (ulong)s.Nattch,
                     };
                     ret = cmd == SysvIpc.IPC_STAT ? 0 : s.Id;
                 }

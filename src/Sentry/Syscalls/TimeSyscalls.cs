@@ -116,7 +116,7 @@ static unsafe class TimeSyscalls
     {
         host = 0;
         thread = null;
-        var target = pid == 0 ? t : t.Kernel.FindTask(pid);
+        var target = pid == 0 ? t : t.PidNs.Lookup(pid);
         if (target == null) return false;
         if (perThread)
         {

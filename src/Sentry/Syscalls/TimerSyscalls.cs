@@ -120,7 +120,7 @@ static class TimerSyscalls
             if (notify == PosixTimers.SIGEV_THREAD_ID)
             {
                 if (!t.Mem.Read(sevAddr + 16, out int tid)) return Err(Errno.EFAULT);
-                target = t.Kernel.FindTask(tid) is { } tt && tt.Tgid == t.Tgid ? tt : null!;
+                target = t.PidNs.Lookup(tid) is { } tt && tt.Tgid == t.Tgid ? tt : null!;
                 if (target == null) return Err(Errno.EINVAL);
             }
         }

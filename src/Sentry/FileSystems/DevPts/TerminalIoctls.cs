@@ -56,12 +56,12 @@ public sealed unsafe partial class Terminal
             case TIOCNOTTY: return master ? -(long)Errno.ENOTTY : -(long)JobControl.NoTty(t, this);
             case TIOCGPGRP:
                 if (!master && t.Tty != this) return -(long)Errno.ENOTTY;
-                return t.Mem.Write(arg, ForegroundGroup) ? 0 : -(long)Errno.EFAULT;
+                return t.Mem.Write(arg, t.PidNs.IdOf(ForegroundGroup)) ? 0 : -(long)Errno.EFAULT;
             case TIOCSPGRP: return JobControl.SetForeground(t, this, arg);
             case TIOCGSID:
                 if (!master && t.Tty != this) return -(long)Errno.ENOTTY;
                 if (Session == 0) return -(long)Errno.ENOTTY;
-                return t.Mem.Write(arg, Session) ? 0 : -(long)Errno.EFAULT;
+                return t.Mem.Write(arg, t.PidNs.IdOf(Session)) ? 0 : -(long)Errno.EFAULT;
             case TIOCSTI:
             {
                 if (t.Tty != this && !t.Creds.Has(Credentials.CAP_SYS_ADMIN)) return -(long)Errno.EPERM;

@@ -67,14 +67,14 @@ public sealed class MessageQueue
         }
     }
 
-    /// <summary>The text read(2) gives (Linux's mqueue_read_file).</summary>
-    public string Status()
+    /// <summary>The text read(2) gives (Linux's mqueue_read_file); NOTIFY_PID as the reader's PID namespace sees it.</summary>
+    public string Status(PidNamespace readerNs)
     {
         lock (this)
         {
             bool owned = _notifyOwner != null;
             int kind = owned ? _notifyKind : 0, signo = owned && _notifyKind == SIGEV_SIGNAL ? _notifySigno : 0;
-            return $"QSIZE:{_qsize,-10} NOTIFY:{kind,-5} SIGNO:{signo,-5} NOTIFY_PID:{(owned ? _notifyTgid : 0),-6}\n";
+            return $"QSIZE:{_qsize,-10} NOTIFY:{kind,-5} SIGNO:{signo,-5} NOTIFY_PID:{(owned ? readerNs.IdOf(_notifyTgid) : 0),-6}\n";
         }
     }
 

@@ -265,7 +265,7 @@ public sealed class MqueueFile : FileDescription
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
         if (offset < 0) return -(long)Errno.EINVAL;
-        var text = Encoding.ASCII.GetBytes(Queue.Status());
+        var text = Encoding.ASCII.GetBytes(Queue.Status(t.PidNs));
         if (offset >= text.Length) return 0;
         int n = (int)Math.Min(buf.Length, text.Length - offset);
         text.AsSpan((int)offset, n).CopyTo(buf);

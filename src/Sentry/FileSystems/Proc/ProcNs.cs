@@ -15,7 +15,7 @@ public sealed class NsInode : Inode
     public string Kind { get; }
     public uint Inum { get; }
     /// <summary>The namespace object for the kinds a task can change (MountNamespace, UtsNamespace, IpcNamespace,
-    /// UserNamespace).</summary>
+    /// UserNamespace, PidNamespace).</summary>
     public object? Target { get; }
     /// <summary>The CLONE_NEW* flag of the kind (setns's nstype).</summary>
     public ulong Type => Kind switch
@@ -100,14 +100,15 @@ public static class ProcNs
     static readonly Mount s_nsfs = new(new Dentry("/", null, TmpfsFs.Create(0x16d)), null, null, "nsfs", "nsfs", true);
 
     /// <summary>Kind and namespace of a task, in the order Linux lists them.</summary>
-    static readonly (string Name, Func<Task, NsInode> Of)[] s_kinds =
+    static readonly (string Name, Func<Task, NsInode?> Of)[] s_kinds =
     {
         ("cgroup", _ => new NsInode("cgroup", NsInodes.CgroupInit, null)),
         ("ipc", p => new NsInode("ipc", p.Ns.Ipc.Inum, p.Ns.Ipc)),
         ("mnt", p => new NsInode("mnt", p.Ns.Mnt.Inum, p.Ns.Mnt)),
         ("net", _ => new NsInode("net", NsInodes.NetInit, null)),
-        ("pid", _ => new NsInode("pid", NsInodes.PidInit, null)),
-        ("pid_for_children", _ => new NsInode("pid", NsInodes.PidInit, null)),
+        ("pid", p => new NsInode("pid", p.PidNs.Inum, p.PidNs)),
+        // A namespace nobody entered yet has no file (Linux's pidns_for_children_get: no child reaper).
+        ("pid_for_children", p => p.Ns.PidForChildren is { HasInit: true } n ? new NsInode("pid", n.Inum, n) : null),
         ("time", _ => new NsInode("time", NsInodes.TimeInit, null)),
         ("time_for_children", _ => new NsInode("time", NsInodes.TimeInit, null)),
         ("user", p => Of(p.Creds.UserNs)),
@@ -120,7 +121,7 @@ public static class ProcNs
         foreach (var (name, of) in s_kinds)
         {
             var kind = of;
-            dir.Add(name, new SynthSymlink(_ => p.Exited ? null : kind(p).Name, _ => p.Exited ? null : PathOf(kind(p))) { Owner = owner });
+            dir.Add(name, new SynthSymlink(_ => p.Exited ? null : kind(p)?.Name, _ => p.Exited || kind(p) is not { } n ? null : PathOf(n)) { Owner = owner });
         }
         dir.ProcStyle();
         return dir;

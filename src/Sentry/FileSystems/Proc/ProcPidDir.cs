@@ -12,36 +12,40 @@ namespace AppKernel.Sentry.FileSystems.Proc;
 /// </summary>
 public sealed class ProcPidDir : SynthDir
 {
-    /// <summary>The directory of task p (thread: the task/[tid] flavour, which has no task/ of its own), kept on the task.</summary>
-    public static ProcPidDir For(Task p, bool thread = false)
+    /// <summary>The directory of task p (thread: the task/[tid] flavour, which has no task/ of its own) in a proc
+    /// mounted in PID namespace ns (its ids are that namespace's), kept on the task for the root namespace, else by ns.</summary>
+    public static ProcPidDir For(Task p, PidNamespace ns, bool thread = false)
     {
+        if (!ns.IsRoot) return (ProcPidDir)(thread ? ns.ProcThreadDirs : ns.ProcDirs).GetValue(p, x => new ProcPidDir(x, ns, thread));
         ref object? slot = ref thread ? ref p.ProcThreadDir : ref p.ProcDir;
-        return (ProcPidDir)(Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new ProcPidDir(p, thread), null) ?? slot!);
+        return (ProcPidDir)(Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new ProcPidDir(p, ns, thread), null) ?? slot!);
     }
 
     readonly Task _p;
     readonly bool _thread;
+    readonly PidNamespace _ns;
     int _oomScoreAdj;
 
     /// <summary>The process of a /proc/[pid] directory (not a task/[tid] one): pidfd_send_signal takes its fd as a pidfd.</summary>
     public Task? Process => _thread ? null : _p;
 
-    ProcPidDir(Task p, bool thread)
+    ProcPidDir(Task p, PidNamespace ns, bool thread)
     {
         _p = p;
+        _ns = ns;
         _thread = thread;
         Owner = OwnerOf(p);
-        if (!thread) Add("task", Own(new SynthDir { Dynamic = _ => Threads(p) }));
+        if (!thread) Add("task", Own(new SynthDir { Dynamic = _ => Threads(p, ns) }));
         Add("fd", Own(new SynthDir { Perm = 0x140, Dynamic = _ => Fds(p) }));            // 0500
         Add("fdinfo", Own(new SynthDir { Perm = 0x140, Dynamic = _ => FdInfos(p) }));    // 0500
         Add("environ", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => Environ(p) })); // 0400
         Add("auxv", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => ProcPidFiles.MmOf(p)?.SavedAuxv ?? Array.Empty<byte>() }));
-        Add("status", Own(new SynthFile(t => ProcPidFiles.Status(t, p))));
+        Add("status", Own(new SynthFile(t => ProcPidFiles.Status(t, p, ns))));
         Add("personality", Own(new SynthFile("00000000\n") { Perm = 0x100 }));
         Add("limits", Own(new SynthFile(_ => ProcPidFiles.Limits(p))));
         Add("comm", Own(new SynthFile(_ => p.Comm + "\n") { Perm = 0x1a4, Write = (t, b) => WriteComm(t, p, b) }));
         Add("cmdline", Own(new SynthFile(_ => "") { Bytes = _ => Cmdline(p) }));
-        Add("stat", Own(new SynthFile(t => ProcPidFiles.Stat(t, p))));
+        Add("stat", Own(new SynthFile(t => ProcPidFiles.Stat(t, p, ns))));
         Add("statm", Own(new SynthFile(_ => ProcPidFiles.Statm(p))));
         Add("maps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps() ?? "")));
         Add("cwd", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Cwd, t.Fs.Root), _ => p.Fs.Cwd)));
@@ -53,7 +57,7 @@ public sealed class ProcPidDir : SynthDir
         Add("net", ProcNet.Dir(p.Kernel));
         Add("ns", ProcNs.Dir(p, OwnerOf(p)));
         Add("oom_score", Own(new SynthFile("0\n")));
-        var process = thread ? For(p) : this; // oom_score_adj belongs to the process, not the thread
+        var process = thread ? For(p, ns) : this; // oom_score_adj belongs to the process, not the thread
         Add("oom_adj", Own(new SynthFile(_ => $"{(process._oomScoreAdj == 1000 ? 15 : process._oomScoreAdj * 17 / 1000)}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomAdj(b) }));
         Add("oom_score_adj", Own(new SynthFile(_ => $"{process._oomScoreAdj}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomScoreAdj(b) }));
         Add("loginuid", Own(new SynthFile("4294967295") { Perm = 0x1a4, Write = (_, _) => -(long)Errno.EPERM }));
@@ -77,12 +81,12 @@ public sealed class ProcPidDir : SynthDir
         return inode;
     }
 
-    static IEnumerable<(string, Func<Inode>)> Threads(Task p)
+    static IEnumerable<(string, Func<Inode>)> Threads(Task p, PidNamespace ns)
     {
         foreach (var th in p.Group.Threads())
         {
             var x = th;
-            if (!x.Exited) yield return (x.Tid.ToString(), () => For(x, thread: true));
+            if (!x.Exited && ns.IdOf(x.Tid) is > 0 and var id) yield return (id.ToString(), () => For(x, ns, thread: true));
         }
     }
 

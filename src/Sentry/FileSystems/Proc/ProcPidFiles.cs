@@ -85,16 +85,16 @@ public static class ProcPidFiles
     static ulong StartTicks(Task p) => (ulong)(p.StartTime.Ticks / (TimeSpan.TicksPerSecond / ClockTicks));
 
     /// <summary>/proc/[pid]/stat: 52 fields (fs/proc/array.c do_task_stat).</summary>
-    public static string Stat(Task reader, Task p)
+    public static string Stat(Task reader, Task p, PidNamespace ns)
     {
         var u = Usage(p);
         var mm = MmOf(p);
         char state = StateOf(reader, p);
         ulong rsslim = p.Limits.Values[5].Cur;
         var sb = new StringBuilder(256);
-        sb.Append(p.Tgid).Append(" (").Append(p.Comm).Append(") ").Append(state);
+        sb.Append(ns.IdOf(p.Tgid)).Append(" (").Append(p.Comm).Append(") ").Append(state);
         void F(object v) => sb.Append(' ').Append(v);
-        F(p.Ppid); F(p.Tgid); F(p.Tgid);            // ppid, pgrp, session
+        F(ns.IdOf(p.Ppid)); F(ns.IdOf(p.Pgid)); F(ns.IdOf(p.Sid)); // ppid, pgrp, session
         F(0); F(-1);                                 // tty_nr, tpgid: no controlling terminal
         F(0x400000u);                                // flags: PF_RANDOMIZE
         F(0); F(0); F(0); F(0);                      // minflt cminflt majflt cmajflt
@@ -180,8 +180,22 @@ public static class ProcPidFiles
         return string.Join(",", parts);
     }
 
+    /// <summary>A global id as each namespace from ns down to p's own sees it, each after a tab.</summary>
+    static string NsIds(PidNamespace ns, Task p, int globalId)
+    {
+        var chain = new List<PidNamespace>();
+        for (var n = p.PidNs; n != null; n = n.Parent)
+        {
+            chain.Add(n);
+            if (n == ns) break;
+        }
+        var sb = new StringBuilder();
+        for (int i = chain.Count - 1; i >= 0; i--) sb.Append('\t').Append(chain[i].IdOf(globalId));
+        return sb.ToString();
+    }
+
     /// <summary>/proc/[pid]/status (fs/proc/array.c proc_pid_status).</summary>
-    public static string Status(Task reader, Task p)
+    public static string Status(Task reader, Task p, PidNamespace ns)
     {
         var c = p.Creds;
         var u = Usage(p);
@@ -189,15 +203,16 @@ public static class ProcPidFiles
         sb.Append($"Name:\t{EscapeName(p.Comm)}\n");
         sb.Append($"Umask:\t{Convert.ToString(p.Fs.Umask, 8).PadLeft(4, '0')}\n");
         sb.Append($"State:\t{StateName(StateOf(reader, p))}\n");
-        sb.Append($"Tgid:\t{p.Tgid}\nNgid:\t0\nPid:\t{p.Tid}\nPPid:\t{p.Ppid}\nTracerPid:\t0\n");
-        var ns = reader.Creds.UserNs; // ids as the reader's namespace sees them
-        sb.Append($"Uid:\t{ns.UidToUser(c.Uid)}\t{ns.UidToUser(c.Euid)}\t{ns.UidToUser(c.Suid)}\t{ns.UidToUser(c.Fsuid)}\n");
-        sb.Append($"Gid:\t{ns.GidToUser(c.Gid)}\t{ns.GidToUser(c.Egid)}\t{ns.GidToUser(c.Sgid)}\t{ns.GidToUser(c.Fsgid)}\n");
+        sb.Append($"Tgid:\t{ns.IdOf(p.Tgid)}\nNgid:\t0\nPid:\t{ns.IdOf(p.Tid)}\nPPid:\t{ns.IdOf(p.Ppid)}\nTracerPid:\t0\n");
+        var uns = reader.Creds.UserNs; // ids as the reader's namespace sees them
+        sb.Append($"Uid:\t{uns.UidToUser(c.Uid)}\t{uns.UidToUser(c.Euid)}\t{uns.UidToUser(c.Suid)}\t{uns.UidToUser(c.Fsuid)}\n");
+        sb.Append($"Gid:\t{uns.GidToUser(c.Gid)}\t{uns.GidToUser(c.Egid)}\t{uns.GidToUser(c.Sgid)}\t{uns.GidToUser(c.Fsgid)}\n");
         sb.Append($"FDSize:\t{FdSize(p)}\n");
         sb.Append("Groups:\t");
-        for (int i = 0; i < c.Groups.Length; i++) sb.Append(i > 0 ? " " : "").Append(ns.GidToUser(c.Groups[i]));
+        for (int i = 0; i < c.Groups.Length; i++) sb.Append(i > 0 ? " " : "").Append(uns.GidToUser(c.Groups[i]));
         sb.Append(" \n");
-        sb.Append($"NStgid:\t{p.Tgid}\nNSpid:\t{p.Tid}\nNSpgid:\t{p.Tgid}\nNSsid:\t{p.Tgid}\n");
+        // Each id in every namespace from this proc's down to the task's own (Linux's proc_pid_status).
+        sb.Append($"NStgid:{NsIds(ns, p, p.Tgid)}\nNSpid:{NsIds(ns, p, p.Tid)}\nNSpgid:{NsIds(ns, p, p.Pgid)}\nNSsid:{NsIds(ns, p, p.Sid)}\n");
         if (!p.Exited)
         {
             sb.Append(Kb("VmPeak", u.Peak)).Append(Kb("VmSize", u.Total)).Append(Kb("VmLck", u.Locked)).Append(Kb("VmPin", 0));

@@ -11,13 +11,18 @@ public sealed class ProcRoot : SynthDir
     /// <summary>The kernel command line we show: fixed, ours.</summary>
     public const string KernelCmdline = "BOOT_IMAGE=/boot/vmlinuz-" + KernelT.Release + " root=/dev/root ro quiet\n";
 
-    public ProcRoot(KernelT k) : base()
+    /// <summary>The PID namespace of the task that mounted it: its pids are the ones listed and shown.</summary>
+    public PidNamespace PidNs { get; }
+
+    public ProcRoot(KernelT k, PidNamespace pidNs) : base()
     {
+        PidNs = pidNs;
         // Wall-clock boot time, fixed once so that btime never moves between reads.
         long boot = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (long)k.Uptime.Elapsed.TotalSeconds;
-        Dynamic = t => Pids(k);
-        Add("self", new SynthSymlink(t => t.Tgid.ToString()));
-        Add("thread-self", new SynthSymlink(t => $"{t.Tgid}/task/{t.Tid}"));
+        Dynamic = t => Pids(k, pidNs);
+        // The reader's ids in this proc's namespace; none (ENOENT) for a reader it does not see.
+        Add("self", new SynthSymlink(t => pidNs.IdOf(t.Tgid) is > 0 and var pid ? pid.ToString() : null));
+        Add("thread-self", new SynthSymlink(t => pidNs.IdOf(t.Tid) is > 0 and var tid ? $"{pidNs.IdOf(t.Tgid)}/task/{tid}" : null));
         Add("version", new SynthFile($"Linux version {KernelT.Release} (appkernel@appkernel) (gcc) {KernelT.Version}\n"));
         Add("cmdline", new SynthFile(KernelCmdline));
         Add("cpuinfo", new SynthFile(_ => SystemInfo.CpuInfo()));
@@ -29,9 +34,9 @@ public sealed class ProcRoot : SynthDir
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
         Add("sysvipc", new SynthDir()
-            .Add("shm", new SynthFile(t => SysvIpcFiles.Shm(t.SysvIpc)))
+            .Add("shm", new SynthFile(t => SysvIpcFiles.Shm(t.SysvIpc, t.PidNs)))
             .Add("sem", new SynthFile(t => SysvIpcFiles.Sem(t.SysvIpc)))
-            .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc))));
+            .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc, t.PidNs))));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
                 .Add("hostname", Sysctl(t => t.Ns.Uts.Hostname + "\n"))
@@ -72,13 +77,14 @@ public sealed class ProcRoot : SynthDir
     static SynthFile Sysctl(string value) => new(value) { WriteOpenError = Errno.EACCES };
     static SynthFile Sysctl(Func<Task, string> value) => new(value) { WriteOpenError = Errno.EACCES };
 
-    static IEnumerable<(string, Func<Inode>)> Pids(KernelT k)
+    static IEnumerable<(string, Func<Inode>)> Pids(KernelT k, PidNamespace ns)
     {
-        foreach (var task in k.Tasks())
-        {
-            var tt = task;
-            // One directory per process (its leader); threads are under task/.
-            if (!tt.Exited && tt.Tid == tt.Tgid) yield return (tt.Tgid.ToString(), () => ProcPidDir.For(tt));
-        }
+        // One directory per process (its leader) that the namespace sees, in pid order as Linux lists them (ps
+        // prints in this order); threads are under task/.
+        var seen = new List<(int Pid, Task Task)>();
+        foreach (var tt in k.Tasks())
+            if (!tt.Exited && tt.Tid == tt.Tgid && ns.IdOf(tt.Tgid) is > 0 and var pid) seen.Add((pid, tt));
+        seen.Sort((a, b) => a.Pid.CompareTo(b.Pid));
+        foreach (var (pid, tt) in seen) yield return (pid.ToString(), () => ProcPidDir.For(tt, ns));
     }
 }

@@ -1,20 +1,21 @@
 using System.Text;
 using AppKernel.Sentry.FileSystems.Synthetic;
 using AppKernel.Sentry.Ipc;
+using AppKernel.Sentry.Kernel;
 
 namespace AppKernel.Sentry.FileSystems.Proc;
 
 /// <summary>/proc/sysvipc/{shm,sem,msg} in Linux's formats (ipc/shm.c, sem.c, msg.c *_proc_show), one line per
-/// object of the reader's IPC namespace, in index order; ipcs reads them.</summary>
+/// object of the reader's IPC namespace, in index order, pids as its PID namespace sees them; ipcs reads them.</summary>
 static class SysvIpcFiles
 {
-    public static string Shm(SysvIpc ipc)
+    public static string Shm(SysvIpc ipc, PidNamespace ns)
     {
         var sb = new StringBuilder("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n");
         var reg = ipc.Shm;
         lock (reg)
             foreach (var s in reg.Ids.All)
-                sb.Append($"{s.Key,10} {s.Id,10}  {Octal(s.Mode),4} {s.Size,21} {s.Cpid,5} {s.Lpid,5}  {s.Nattch,5} {s.Uid,5} {s.Gid,5} {s.Cuid,5} {s.Cgid,5} {s.Atime,10} {s.Dtime,10} {s.Ctime,10} {s.ResidentPages * 4096,21} {0,21}\n");
+                sb.Append($"{s.Key,10} {s.Id,10}  {Octal(s.Mode),4} {s.Size,21} {ns.IdOf(s.Cpid),5} {ns.IdOf(s.Lpid),5}  {s.Nattch,5} {s.Uid,5} {s.Gid,5} {s.Cuid,5} {s.Cgid,5} {s.Atime,10} {s.Dtime,10} {s.Ctime,10} {s.ResidentPages * 4096,21} {0,21}\n");
         return sb.ToString();
     }
 
@@ -28,13 +29,13 @@ static class SysvIpcFiles
         return sb.ToString();
     }
 
-    public static string Msg(SysvIpc ipc)
+    public static string Msg(SysvIpc ipc, PidNamespace ns)
     {
         var sb = new StringBuilder("       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n");
         var reg = ipc.Msg;
         lock (reg)
             foreach (var q in reg.Ids.All)
-                sb.Append($"{q.Key,10} {q.Id,10}  {Octal(q.Mode),4}  {q.Cbytes,10} {q.Messages.Count,10} {q.Lspid,5} {q.Lrpid,5} {q.Uid,5} {q.Gid,5} {q.Cuid,5} {q.Cgid,5} {q.Stime,10} {q.Rtime,10} {q.Ctime,10}\n");
+                sb.Append($"{q.Key,10} {q.Id,10}  {Octal(q.Mode),4}  {q.Cbytes,10} {q.Messages.Count,10} {ns.IdOf(q.Lspid),5} {ns.IdOf(q.Lrpid),5} {q.Uid,5} {q.Gid,5} {q.Cuid,5} {q.Cgid,5} {q.Stime,10} {q.Rtime,10} {q.Ctime,10}\n");
         return sb.ToString();
     }
 
