@@ -189,7 +189,7 @@ public static class ProcPidFiles
         sb.Append($"Name:\t{EscapeName(p.Comm)}\n");
         sb.Append($"Umask:\t{Convert.ToString(p.Fs.Umask, 8).PadLeft(4, '0')}\n");
         sb.Append($"State:\t{StateName(StateOf(reader, p))}\n");
-        sb.Append($"Tgid:\t{p.Tgid}\nNgid:\t0\nPid:\t{p.Tid}\nPPid:\t{p.Ppid}\nTracerPid:\t0\n");
+        sb.Append($"Tgid:\t{p.Tgid}\nNgid:\t0\nPid:\t{p.Tid}\nPPid:\t{p.Ppid}\nTracerPid:\t{p.TracerPid}\n");
         sb.Append($"Uid:\t{c.Uid}\t{c.Euid}\t{c.Suid}\t{c.Fsuid}\n");
         sb.Append($"Gid:\t{c.Gid}\t{c.Egid}\t{c.Sgid}\t{c.Fsgid}\n");
         sb.Append($"FDSize:\t{FdSize(p)}\n");
