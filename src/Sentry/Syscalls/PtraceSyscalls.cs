@@ -20,8 +20,8 @@ static class PtraceSyscalls
         PTRACE_SETSIGINFO = 0x4203, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
         PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208, PTRACE_GET_SYSCALL_INFO = 0x420e;
     const ulong NT_PRSTATUS = 1, NT_PRFPREG = 2;
-    /// <summary>struct user (sys/user.h): the registers first, u_debugreg[8] at its end.</summary>
-    const ulong UserDebugRegOffset = 848, UserSize = 912;
+    /// <summary>The kernel's struct user: the registers first, u_debugreg[8] near its end (then error_code, fault_address).</summary>
+    const ulong UserDebugRegOffset = 848, UserSize = 928;
     static readonly int RegsSize = Marshal.SizeOf<Registers>();
     const int FpSize = 512;
     /// <summary>The flags a tracer may set (Linux's FLAG_MASK: no IOPL, no IF, no VM).</summary>
