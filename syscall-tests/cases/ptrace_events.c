@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     printf("first: %s\n", what(st));
     CHECK(ptrace(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACEFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT));
     CHECK(ptrace(PTRACE_CONT, c, 0, 0));
-    pid_t g = 0;
+    pid_t other = 0, forkmsg = 0;
     for (;;) {
         pid_t w = waitpid(-1, &st, __WALL);
         if (w < 0)
@@ -62,17 +62,22 @@ int main(int argc, char **argv)
         if (WIFSTOPPED(st))
             ptrace(PTRACE_GETEVENTMSG, w, 0, &msg);
         int ev = st >> 16;
+        if (ev == PTRACE_EVENT_FORK)
+            forkmsg = msg;
+        if (w != c)
+            other = w;
         snprintf(line, sizeof line, "%s%s%s%s\n", what(st),
-                 ev == PTRACE_EVENT_FORK ? ((g = msg), ", new child") : "",
+                 ev == PTRACE_EVENT_FORK ? (msg > 0 ? ", new child" : ", no pid") : "",
                  ev == PTRACE_EVENT_EXEC ? (msg == (unsigned long)c ? ", msg: own tid" : ", msg: other") : "",
                  ev == PTRACE_EVENT_EXIT ? (WIFEXITED((int)msg) ? ", msg: exit status" : ", msg: other") : "");
-        strcat(w == c ? clog : w == g ? glog : clog, line);
+        strcat(w == c ? clog : glog, line); /* a new child may stop before its parent's fork event */
         if (WIFSTOPPED(st))
             ptrace(PTRACE_CONT, w, 0, ev == 0 && WSTOPSIG(st) == SIGSTOP ? 0 : 0);
         if (!WIFSTOPPED(st) && w == c)
             break;
     }
     printf("traced child:\n%sgrandchild:\n%s", clog, glog);
+    SHOW(forkmsg == other);
 
     /* Without PTRACE_O_TRACEEXEC: SIGTRAP after the exec. TRACECLONE: the new thread. */
     c = fork();
@@ -86,18 +91,13 @@ int main(int argc, char **argv)
     CHECK(ptrace(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACECLONE));
     CHECK(ptrace(PTRACE_CONT, c, 0, 0));
     clog[0] = glog[0] = 0;
-    g = 0;
     for (;;) {
         pid_t w = waitpid(-1, &st, __WALL);
         if (w < 0)
             break;
-        unsigned long msg = 0;
         int ev = st >> 16;
-        if (ev == PTRACE_EVENT_CLONE) {
-            ptrace(PTRACE_GETEVENTMSG, w, 0, &msg);
-            g = msg;
-        }
-        snprintf(line, sizeof line, "%s\n", what(st));
+        /* A thread reaped after its group's exit reports the group's code (wait_task_zombie): only "exited". */
+        snprintf(line, sizeof line, "%s\n", w != c && WIFEXITED(st) ? "exited" : what(st));
         strcat(w == c ? clog : glog, line);
         if (WIFSTOPPED(st))
             ptrace(PTRACE_CONT, w, 0, 0);
