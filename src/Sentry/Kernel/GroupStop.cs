@@ -104,19 +104,6 @@ public sealed partial class ThreadGroup
         if (was) Leader.NotifyParent(6 /* CLD_CONTINUED */, Task.SIGCONT, () => { StopReport = 0; ContinueReport = true; });
     }
 
-    /// <summary>The tracer lets a stopped tracee go on (PTRACE_CONT, PTRACE_DETACH): no SIGCONT, no CLD_CONTINUED.</summary>
-    public void Resume()
-    {
-        lock (_stopLock)
-        {
-            _stopSig = 0;
-            _stopped = false;
-            StopReport = 0;
-            Monitor.PulseAll(_stopLock);
-        }
-        foreach (var t in Threads()) t.WakeUp();
-    }
-
     /// <summary>A dying thread leaves a stopped group (SIGKILL): wake the parked ones to see it.</summary>
     public void PulseStop()
     {

@@ -125,7 +125,7 @@ public sealed partial class Task
                 Tmds.Linux.LibC.kill((int)hostPid, SIGKILL);
                 Platform.Native.Host.Reap((int)hostPid);
             }
-            lock (Kernel.TreeLock) parent._children.Remove(child);
+            lock (Kernel.TreeLock) { parent._children.Remove(child); child.PtraceUnlink(); }
             Kernel.Unregister(child);
             child.Fds.Release();
             childMM.ReleaseUser(Tgid);
@@ -217,6 +217,7 @@ public sealed partial class Task
         var failed = StartTaskThread(child, () => child.AdoptThreadStub(Kernel.Platform.AdoptThread(hostTid, hostTgid), MM));
         if (failed != null)
         {
+            lock (Kernel.TreeLock) child.PtraceUnlink();
             Kernel.Unregister(child);
             child.Fds.Release();
             child.ExitSem();
