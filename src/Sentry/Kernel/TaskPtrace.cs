@@ -97,6 +97,8 @@ public sealed partial class Task
     /// <summary>The tracer lets a stopped tracee go on; false if it is not in a stop.</summary>
     public bool PtraceResumeFrom(PtraceResume mode, int sig)
     {
+        // An unreported stop is not reported once resumed; cleared first, as the tracee's next stop may come at once.
+        if (mode != PtraceResume.Listen) lock (Kernel.TreeLock) _ptraceReport = 0;
         lock (_ptraceLock)
         {
             if (!_ptraceStopped || _ptraceResumed) return false;
@@ -105,7 +107,6 @@ public sealed partial class Task
             _ptraceResumed = true;
             Monitor.PulseAll(_ptraceLock);
         }
-        if (mode != PtraceResume.Listen) lock (Kernel.TreeLock) _ptraceReport = 0;
         return true;
     }
 
