@@ -17,6 +17,18 @@ static void stopinfo(const char *what, int st)
         printf("%s: killed %d\n", what, WTERMSIG(st));
 }
 
+static char state(pid_t p)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", p);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(buf, sizeof buf, f))
+        return '?';
+    fclose(f);
+    char *e = strrchr(buf, ')');
+    return e ? e[2] : '?';
+}
+
 static pid_t sleeper(void)
 {
     pid_t c = fork();
@@ -86,5 +98,21 @@ int main(void)
     CHECK(ptrace(PTRACE_KILL, c, 0, 0));
     SHOW(waitpid(c, &st, 0) == c);
     stopinfo("kill", st);
+
+    /* Detached in a group stop: the process stays stopped until SIGCONT. */
+    c = sleeper();
+    CHECK(ptrace(PTRACE_ATTACH, c, 0, 0));
+    SHOW(waitpid(c, &st, 0) == c);
+    CHECK(ptrace(PTRACE_CONT, c, 0, SIGSTOP));
+    SHOW(waitpid(c, &st, 0) == c);
+    stopinfo("group stop", st);
+    CHECK(ptrace(PTRACE_DETACH, c, 0, 0));
+    usleep(100000);
+    printf("state after detach: %c\n", state(c));
+    kill(c, SIGCONT);
+    usleep(100000);
+    printf("state after SIGCONT: %c\n", state(c));
+    kill(c, SIGKILL);
+    waitpid(c, &st, 0);
     return 0;
 }

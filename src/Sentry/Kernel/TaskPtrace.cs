@@ -235,7 +235,8 @@ public sealed partial class Task
         Group.PtraceParked(this, true);
         PtraceStop(PtraceStopKind.Group, PtraceSeized ? sig | EVENT_STOP << 8 : sig, null);
         Group.PtraceParked(this, false);
-        return true;
+        // Detached while the group is still stopped: back to the group stop (Linux's __ptrace_detach).
+        return Tracer != null || !Group.StopPending;
     }
 
     /// <summary>PTRACE_INTERRUPT's or a seized new child's stop (PTRACE_EVENT_STOP).</summary>
