@@ -13,6 +13,14 @@
 static char msg[16] = "original";
 static volatile double fpval = 1.5;
 
+/* The child prints once resumed: say what is done before doing it, so the lines keep one order. */
+static void resume(pid_t c, int sig)
+{
+    printf("resume with %d\n", sig);
+    if (ptrace(PTRACE_CONT, c, 0, sig) != 0)
+        printf("resume failed: %s\n", errname(errno));
+}
+
 static void on_sig(int s)
 {
     printf("child: handler for %d\n", s);
@@ -75,11 +83,11 @@ int main(void)
     siginfo_t si;
     CHECK(ptrace(PTRACE_GETSIGINFO, c, 0, &si));
     printf("siginfo signo %d code %d from child %d\n", si.si_signo, si.si_code, si.si_pid == c);
-    CHECK(ptrace(PTRACE_CONT, c, 0, 0));
+    resume(c, 0);
 
     SHOW(waitpid(c, &st, 0) == c && WIFSTOPPED(st));
     printf("stop %d\n", WSTOPSIG(st));
-    CHECK(ptrace(PTRACE_CONT, c, 0, 0)); /* suppress SIGUSR1 */
+    resume(c, 0); /* suppress SIGUSR1 */
     SHOW(waitpid(c, &st, 0) == c && WIFSTOPPED(st));
     printf("stop %d\n", WSTOPSIG(st));
     CHECK(ptrace(PTRACE_GETSIGINFO, c, 0, &si));
@@ -87,11 +95,11 @@ int main(void)
     si.si_code = SI_QUEUE;
     si.si_value.sival_int = 7;
     CHECK(ptrace(PTRACE_SETSIGINFO, c, 0, &si));
-    CHECK(ptrace(PTRACE_CONT, c, 0, SIGUSR1)); /* deliver SIGUSR1 instead */
+    resume(c, SIGUSR1); /* deliver SIGUSR1 instead */
     SHOW(waitpid(c, &st, 0) == c && WIFSTOPPED(st));
     printf("stop %d\n", WSTOPSIG(st));
     CHECK(ptrace(PTRACE_CONT, c, 0, 99999)); /* not a signal */
-    CHECK(ptrace(PTRACE_CONT, c, 0, SIGTERM));
+    resume(c, SIGTERM);
     SHOW(waitpid(c, &st, 0) == c);
     printf("signaled %d sig %d\n", WIFSIGNALED(st), WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     return 0;
