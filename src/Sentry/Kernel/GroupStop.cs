@@ -18,8 +18,6 @@ public sealed partial class ThreadGroup
     public int StopReport;
     /// <summary>For the parent's wait: continued by SIGCONT, not yet reported (WCONTINUED).</summary>
     public bool ContinueReport;
-    /// <summary>The process that traces this one (PTRACE_TRACEME: the parent), whose waits see every stop.</summary>
-    public ThreadGroup? Tracer;
 
     public bool StopPending => Volatile.Read(ref _stopSig) != 0;
     public bool Stopped { get { lock (_stopLock) return _stopped; } }
@@ -31,6 +29,7 @@ public sealed partial class ThreadGroup
         {
             if (_stopSig != 0) return;
             _stopSig = sig;
+            StopSeq++;
         }
         foreach (var t in Threads())
             if (t != from) t.WakeUp(); // a running guest traps, a sleeping one parks where it sleeps
@@ -41,7 +40,7 @@ public sealed partial class ThreadGroup
     {
         SetParked(t, true);
         lock (_stopLock)
-            while (_stopSig != 0 && !t.Exited) Monitor.Wait(_stopLock, 200);
+            while (_stopSig != 0 && !t.Exited && t.Tracer == null) Monitor.Wait(_stopLock, 200);
         SetParked(t, false);
     }
 
@@ -103,19 +102,6 @@ public sealed partial class ThreadGroup
             if (pending) t.WakeUp();
         }
         if (was) Leader.NotifyParent(6 /* CLD_CONTINUED */, Task.SIGCONT, () => { StopReport = 0; ContinueReport = true; });
-    }
-
-    /// <summary>The tracer lets a stopped tracee go on (PTRACE_CONT, PTRACE_DETACH): no SIGCONT, no CLD_CONTINUED.</summary>
-    public void Resume()
-    {
-        lock (_stopLock)
-        {
-            _stopSig = 0;
-            _stopped = false;
-            StopReport = 0;
-            Monitor.PulseAll(_stopLock);
-        }
-        foreach (var t in Threads()) t.WakeUp();
     }
 
     /// <summary>A dying thread leaves a stopped group (SIGKILL): wake the parked ones to see it.</summary>

@@ -43,13 +43,13 @@ public sealed partial class Task
         Interlocked.Exchange(ref _waitingOn, obj);
         try
         {
-            if (SignalPending || Exited) return false;
+            if (SignalPending || Exited || PtraceWantsStop) return false;
             // The guest thread will wait a while: its platform need not keep a CPU busy for it.
             Stub?.WillBlock();
             // A group stop catches a sleeping thread where it sleeps; the caller then looks at its condition again.
-            if (!Group.StopPending) Monitor.Wait(obj, timeoutMs);
-            if (Group.StopPending) Group.ParkWhileBlocked(this, obj);
-            return !SignalPending && !Exited;
+            if (!GroupStopParks) Monitor.Wait(obj, timeoutMs);
+            if (GroupStopParks) Group.ParkWhileBlocked(this, obj);
+            return !SignalPending && !Exited && !PtraceWantsStop;
         }
         finally { Volatile.Write(ref _waitingOn, null); }
     }
@@ -108,7 +108,7 @@ public sealed partial class Task
         // An ignored signal is dropped at once unless blocked (the handler may change before it is unblocked).
         if (sig == SIGCONT) Group.Continue();
         if (DefaultStop(sig)) Group.DiscardContinue();
-        if (!blocked && sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && DefaultIgnored(sig)))) return;
+        if (!blocked && sig != SIGKILL && Tracer == null && (handler == SIG_IGN || (handler == SIG_DFL && DefaultIgnored(sig)))) return;
         var target = shared ? null : Signals;
         lock (Signals.Queue)
         {
@@ -117,7 +117,7 @@ public sealed partial class Task
             Monitor.PulseAll(Signals.Queue);
         }
         Signals.Waiters.Notify(); // signalfd pollers
-        if (sig == SIGKILL) { Terminate(SIGKILL, false); WakeUp(); Group.PulseStop(); }
+        if (sig == SIGKILL) { PtraceKillStops(); Terminate(SIGKILL, false); WakeUp(); Group.PulseStop(); }
         else if (!blocked) WakeUp();
         else if (shared)
         {
@@ -192,8 +192,14 @@ public sealed partial class Task
         while (!Exited)
         {
             // Job control: every thread of a stopping process stops here, before it takes another signal.
-            if (Group.StopPending) Group.Park(this);
+            if (Group.StopPending && !PtraceGroupStop())
+            {
+                Group.Park(this);
+                if (Tracer != null) continue; // attached while stopped: the tracer hears of the stop
+            }
+            if (_ptraceTrap) { PtraceTrapStop(); continue; }
             if (Exited || !TakeSignal(Signals.Mask, out int sig, out var info)) break;
+            if (Tracer != null && sig != SIGKILL && !PtraceSignalStop(ref sig, ref info)) continue;
             var act = Signals.Actions[sig];
             if (restart && act.Handler is not (SIG_DFL or SIG_IGN))
             {
@@ -333,6 +339,8 @@ public sealed partial class Task
     /// has one and does not block it, else the default action (terminate with a core).</summary>
     void Fault(int sig, int code, ulong addr)
     {
+        // A tracee's fault goes through its signal-delivery-stop like any signal.
+        if (Tracer != null) { ForceSignal(sig, new SigInfo { Signo = sig, Code = code, Addr = addr }.ToArray()); return; }
         var act = Signals.Actions[sig];
         bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
         if (act.Handler is SIG_DFL or SIG_IGN || blocked)

@@ -134,6 +134,7 @@ public sealed partial class Task
     {
         var table = SyscallTable.Handlers;
         var strace = Kernel.Options.Strace ? new Strace(this) : null;
+        if (Tracer != null) DeliverSignals(); // a traced new child stops before it runs
         while (!Exited)
         {
             Kernel.WaitWhilePaused(this);
@@ -144,11 +145,13 @@ public sealed partial class Task
                     long nr = (long)Regs.OrigRax;
                     strace?.Enter(nr);
                     RegsReplaced = false;
+                    bool skip = PtraceTracesSyscalls && PtraceSyscallEnter(ref nr);
                     _inSyscall = nr;
-                    long ret = Dispatch(table, nr);
+                    long ret = skip ? (long)Regs.Rax : Dispatch(table, nr);
                     _inSyscall = -1;
                     if (!RegsReplaced) Regs.Rax = (ulong)ret;
                     strace?.Exit(nr, ret);
+                    if (Tracer != null) PtraceSyscallExit();
                     break;
                 case StopKind.Signal:
                     OnSignal(stop);
@@ -163,9 +166,11 @@ public sealed partial class Task
             }
             DeliverSignals();
         }
+        if (Tracer != null && TermSignal != SIGKILL) PtraceEvent(Ptrace.EVENT_EXIT, (ulong)WaitStatus);
         ExitSem();
         if (Group.ExitsAlone(this))
         {
+            PtraceExitNotify(leader: false);
             ThreadExit();
             return;
         }
@@ -175,12 +180,13 @@ public sealed partial class Task
         MM?.ReleaseUser(Tgid);
         Stub?.Dispose();
         Fds.Release();
+        PtraceExitNotify(leader: true);
         ExitTree();
     }
 
     long Dispatch(SyscallHandler?[] table, long nr)
     {
-        if (Seccomp is { } s && CheckSeccomp(s, nr) is { } refused) return refused;
+        if (Seccomp is { } s && CheckSeccomp(s, ref nr) is { } refused) return refused;
         var h = nr >= 0 && nr < table.Length ? table[nr] : null;
         if (h == null)
         {

@@ -97,6 +97,7 @@ public sealed partial class Task
 
         // Children belong to the process (any of its threads may wait for them), so the leader keeps them.
         var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : Group.Leader;
+        int ptraceEvent = PtraceForkChild(child, flags);
         lock (Kernel.TreeLock)
         {
             child.Parent = parent;
@@ -137,7 +138,7 @@ public sealed partial class Task
                 Tmds.Linux.LibC.kill((int)hostPid, SIGKILL);
                 Platform.Native.Host.Reap((int)hostPid);
             }
-            lock (Kernel.TreeLock) parent._children.Remove(child);
+            lock (Kernel.TreeLock) { parent._children.Remove(child); child.PtraceUnlink(); }
             Kernel.Unregister(child);
             child.Fds.Release();
             childMM.ReleaseUser(Tgid);
@@ -152,10 +153,14 @@ public sealed partial class Task
         }
         // RLIMIT_CPU is inherited and counts the child's own CPU time (interval timers are not inherited).
         if (child.Limits.Values[RLimits.RLIMIT_CPU].Cur != RLimits.Infinity) child.CpuTimers.LimitChanged();
+        if (ptraceEvent != 0) PtraceEvent(ptraceEvent, PidForTracer(child.Tid));
         // The vfork parent waits until the child execs or exits; as in Linux the wait is killable only: the
         // parent's own end (SIGKILL, exit_group from another thread) stops it.
         if (child._vforkDone is { } done)
+        {
             while (!done.Wait(20) && !Exited) { }
+            PtraceEvent(Ptrace.EVENT_VFORK_DONE, PidForTracer(child.Tid));
+        }
         return PidNs.IdOf(child.Tid);
     }
 
@@ -231,16 +236,19 @@ public sealed partial class Task
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         Group.Add(child);
         Kernel.Register(child);
+        int ptraceEvent = PtraceForkChild(child, flags);
         int hostTgid = Stub.HostTgid;
         var failed = StartTaskThread(child, () => child.AdoptThreadStub(Kernel.Platform.AdoptThread(hostTid, hostTgid), MM));
         if (failed != null)
         {
+            lock (Kernel.TreeLock) child.PtraceUnlink();
             Kernel.Unregister(child);
             child.Fds.Release();
             child.ExitSem();
             Group.Remove(child);
             return -(long)Errno.EAGAIN;
         }
+        if (ptraceEvent != 0) PtraceEvent(ptraceEvent, PidForTracer(child.Tid));
         // CLONE_VFORK with CLONE_THREAD: the caller waits for the thread's exit (or exec) all the same.
         if (child._vforkDone is { } done)
             while (!done.Wait(20) && !Exited) { }
@@ -386,6 +394,7 @@ public sealed partial class Task
     {
         // A session leader's end takes the terminal from its session (its foreground group hears SIGHUP).
         if (Sid == Tgid && Tty != null) JobControl.Disassociate(this, onExit: true);
+        PtraceTracerGone();
         if (!PidNs.IsRoot && IsPidNsInit) ZapPidNs();
         var orphans = new List<Task>();
         lock (Kernel.TreeLock)
@@ -395,7 +404,6 @@ public sealed partial class Task
             orphans.AddRange(_children);
             foreach (var c in _children)
             {
-                if (c.Group.Tracer == Group) c.Group.Tracer = null; // a tracer's end detaches its tracees
                 if (heir == null || heir == this || heir._gone) { c.Parent = null; continue; }
                 c.Parent = heir;
                 c.ExitSignal = SIGCHLD; // as Linux's reparenting: the new parent is told with SIGCHLD
@@ -500,8 +508,9 @@ public sealed partial class Task
                         reaped = c;
                         return Errno.None;
                     }
-                    // A tracee's stops are reported to its tracer without WUNTRACED.
-                    if (((options & WUNTRACED) != 0 || c.Group.Tracer == me.Group) && c.Group.StopReport != 0)
+                    // A child we trace reports its ptrace-stops instead (WaitTracees).
+                    if (c.Tracer == me.Group) continue;
+                    if ((options & WUNTRACED) != 0 && c.Group.StopReport != 0)
                     {
                         status = (c.Group.StopReport << 8) | 0x7f;
                         code = 5; // CLD_STOPPED
@@ -520,6 +529,8 @@ public sealed partial class Task
                         return Errno.None;
                     }
                 }
+                if (WaitTracees(pid, options, ref reaped, ref status, ref code, ref info, out bool found)) any = true;
+                if (found) return Errno.None;
                 if (!any) return Errno.ECHILD;
                 if ((options & WNOHANG) != 0) return Errno.None;
                 // A child that exited while we were interrupted is still reported (it was looked at first).

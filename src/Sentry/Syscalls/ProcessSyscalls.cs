@@ -172,10 +172,13 @@ static class ProcessSyscalls
         if (e != Errno.None) return Err(e);
         e = ReadStringArray(t, envpAddr, out var envp);
         if (e != Errno.None) return Err(e);
+        int oldTid = t.Tid;
         e = ElfLoader.Exec(t, dirfd, path, argv, envp, flags);
         if (e != Errno.None) return Err(e);
         t.ExecDone();
         t.RegsReplaced = true;
+        t.Regs.Rax = 0; // what the tracer of an exec event sees, as execve's result
+        t.PtraceExec(oldTid);
         return 0;
     }
 

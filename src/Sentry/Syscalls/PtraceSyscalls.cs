@@ -6,19 +6,26 @@ using static AppKernel.Sentry.Syscalls.SyscallTable;
 namespace AppKernel.Sentry.Syscalls;
 
 /// <summary>
-/// ptrace(2), the part a process asks for itself: PTRACE_TRACEME makes the parent its tracer, so the parent's
-/// wait reports the child's stops without WUNTRACED and may read its registers while it is stopped
-/// (PTRACE_GETREGS, PTRACE_GETREGSET NT_PRSTATUS), resume it (PTRACE_CONT, with a signal), detach or kill it.
-/// The stops are the group stops of job control (a stop signal); Linux's tracee also stops for every other
-/// signal and after execve (SIGTRAP), which is not done here. Attaching to another process, changing a tracee
-/// (POKE*, SETREGS) and syscall stops are not implemented: those requests answer EIO, as Linux's for a request
-/// it does not know.
+/// ptrace(2) with Linux 6.1's rules: a thread is traced by a process (TRACEME, ATTACH with its SIGSTOP, SEIZE
+/// with options and no stop); the tracee's stops (Kernel/TaskPtrace.cs) are reported to the tracer's wait, which
+/// then reads and changes its registers, FP state, memory and siginfo, and resumes it (CONT, SYSCALL, SYSEMU,
+/// LISTEN, DETACH) with a signal or none. SINGLESTEP answers EIO: neither platform can step one instruction.
 /// </summary>
 static class PtraceSyscalls
 {
-    const long PTRACE_TRACEME = 0, PTRACE_CONT = 7, PTRACE_KILL = 8, PTRACE_GETREGS = 12, PTRACE_DETACH = 17,
-        PTRACE_GETREGSET = 0x4204;
-    const ulong NT_PRSTATUS = 1;
+    const long PTRACE_TRACEME = 0, PTRACE_PEEKTEXT = 1, PTRACE_PEEKDATA = 2, PTRACE_PEEKUSER = 3, PTRACE_POKETEXT = 4,
+        PTRACE_POKEDATA = 5, PTRACE_POKEUSER = 6, PTRACE_CONT = 7, PTRACE_KILL = 8, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13,
+        PTRACE_GETFPREGS = 14, PTRACE_SETFPREGS = 15, PTRACE_ATTACH = 16, PTRACE_DETACH = 17, PTRACE_SYSCALL = 24,
+        PTRACE_SYSEMU = 31, PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201, PTRACE_GETSIGINFO = 0x4202,
+        PTRACE_SETSIGINFO = 0x4203, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
+        PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208, PTRACE_GET_SYSCALL_INFO = 0x420e;
+    const ulong NT_PRSTATUS = 1, NT_PRFPREG = 2;
+    /// <summary>The kernel's struct user: the registers first, u_debugreg[8] near its end (then error_code, fault_address).</summary>
+    const ulong UserDebugRegOffset = 848, UserSize = 928;
+    static readonly int RegsSize = Marshal.SizeOf<Registers>();
+    const int FpSize = 512;
+    /// <summary>The flags a tracer may set (Linux's FLAG_MASK: no IOPL, no IF, no VM).</summary>
+    const ulong UserFlags = 0x40dd5 | 0x100 /* TF */;
 
     public static void Register(SyscallHandler?[] t)
     {
@@ -27,45 +34,221 @@ static class PtraceSyscalls
 
     static long Ptrace(Task t, long req, int pid, ulong addr, ulong data)
     {
-        if (req == PTRACE_TRACEME)
-        {
-            lock (t.Kernel.TreeLock)
-            {
-                if (t.Group.Tracer != null || t.Parent == null) return Err(Errno.EPERM);
-                t.Group.Tracer = t.Parent.Group;
-            }
-            return 0;
-        }
-        if (req is not (PTRACE_CONT or PTRACE_KILL or PTRACE_GETREGS or PTRACE_DETACH or PTRACE_GETREGSET)) return Err(Errno.EIO);
-        // Every other request names a tracee of ours that is stopped (PTRACE_KILL: any tracee), else ESRCH.
-        var c = pid > 0 ? t.PidNs.Lookup(pid) : null;
-        if (c == null || c.Group.Tracer != t.Group) return Err(Errno.ESRCH);
-        if (req == PTRACE_KILL) { c.SendSignal(Task.SIGKILL, Task.UserInfo(Task.SIGKILL, Task.SI_USER, t.Tgid, t.Creds.Uid)); return 0; }
-        if (!c.Group.Stopped) return Err(Errno.ESRCH);
         switch (req)
         {
+            case PTRACE_TRACEME: return TraceMe(t);
+            case PTRACE_ATTACH: return Attach(t, pid, seize: false, 0);
+            case PTRACE_SEIZE:
+                if (addr != 0 || (data & ~(ulong)Kernel.Ptrace.OptionMask) != 0) return Err(Errno.EIO);
+                return Attach(t, pid, seize: true, (int)data);
+        }
+        var c = pid > 0 ? t.PidNs.Lookup(pid) : null;
+        if (c == null || c.Tracer != t.Group || c.Zombie) return Err(Errno.ESRCH);
+        if (req == PTRACE_KILL)
+        {
+            c.SendSignal(Task.SIGKILL, Task.UserInfo(Task.SIGKILL, Task.SI_KERNEL, 0, 0));
+            return 0;
+        }
+        if (req == PTRACE_INTERRUPT)
+        {
+            if (!c.PtraceSeized) return Err(Errno.EIO);
+            c.PtraceInterrupt();
+            return 0;
+        }
+        // Everything else needs the tracee in a ptrace-stop.
+        if (!c.PtraceStoppedNow) return Err(Errno.ESRCH);
+        switch (req)
+        {
+            case PTRACE_PEEKTEXT or PTRACE_PEEKDATA:
+                if (!c.Mem.Read(addr, out ulong word)) return Err(Errno.EIO);
+                return t.Mem.Write(data, word) ? 0 : Err(Errno.EFAULT);
+            case PTRACE_POKETEXT or PTRACE_POKEDATA:
+                return c.Mem.Write(addr, data) ? 0 : Err(Errno.EIO);
+            case PTRACE_PEEKUSER:
+            {
+                if ((addr & 7) != 0 || addr >= UserSize) return Err(Errno.EIO);
+                ulong v = addr < (ulong)RegsSize ? RegAt(ref c.Regs, (int)addr / 8) : 0; // no debug registers are set
+                return t.Mem.Write(data, v) ? 0 : Err(Errno.EFAULT);
+            }
+            case PTRACE_POKEUSER:
+            {
+                if ((addr & 7) != 0 || addr >= UserSize) return Err(Errno.EIO);
+                if (addr < (ulong)RegsSize)
+                {
+                    var regs = c.Regs;
+                    RegAt(ref regs, (int)addr / 8) = data;
+                    return SetRegs(c, regs);
+                }
+                // Debug registers: only clearing them is possible here (no hardware breakpoints).
+                return addr >= UserDebugRegOffset && data == 0 ? 0 : Err(Errno.EIO);
+            }
             case PTRACE_GETREGS:
                 return t.Mem.Write(data, c.Regs) ? 0 : Err(Errno.EFAULT);
-            case PTRACE_GETREGSET:
+            case PTRACE_SETREGS:
+                return t.Mem.Read(data, out Registers nr) ? SetRegs(c, nr) : Err(Errno.EFAULT);
+            case PTRACE_GETFPREGS:
+                return t.Mem.Write(data, c.PtraceFp) ? 0 : Err(Errno.EFAULT);
+            case PTRACE_SETFPREGS:
             {
-                if (addr != NT_PRSTATUS) return Err(Errno.EINVAL);
-                if (!t.Mem.Read(data, out IoVec iov)) return Err(Errno.EFAULT);
-                var regs = c.Regs;
-                var bytes = MemoryMarshal.AsBytes(new ReadOnlySpan<Registers>(in regs));
-                int n = (int)Math.Min((ulong)iov.Len, (ulong)bytes.Length);
-                if (!t.Mem.Write((ulong)iov.Base, bytes[..n])) return Err(Errno.EFAULT);
-                iov.Len = (nuint)n;
-                return t.Mem.Write(data, iov) ? 0 : Err(Errno.EFAULT);
-            }
-            default: // PTRACE_CONT, PTRACE_DETACH: resume, delivering data's signal (0: none)
-            {
-                int sig = (int)data;
-                if (sig < 0 || sig > SignalState.NSig) return Err(Errno.EIO);
-                if (req == PTRACE_DETACH) c.Group.Tracer = null;
-                c.Group.Resume();
-                if (sig != 0) c.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid));
+                var fx = new byte[FpSize];
+                if (!t.Mem.Read(data, fx)) return Err(Errno.EFAULT);
+                SetFp(c, fx);
                 return 0;
             }
+            case PTRACE_GETREGSET or PTRACE_SETREGSET:
+                return RegSet(t, c, addr, data, req == PTRACE_SETREGSET);
+            case PTRACE_GETSIGINFO:
+                return t.Mem.Write(data, c.PtraceSigInfo.AsSpan(0, SigInfo.Size)) ? 0 : Err(Errno.EFAULT);
+            case PTRACE_SETSIGINFO:
+            {
+                var si = new byte[SigInfo.Size];
+                if (!t.Mem.Read(data, si)) return Err(Errno.EFAULT);
+                c.PtraceSigInfo = si;
+                return 0;
+            }
+            case PTRACE_GETEVENTMSG:
+                return t.Mem.Write(data, c.PtraceEventMsg) ? 0 : Err(Errno.EFAULT);
+            case PTRACE_SETOPTIONS:
+                if ((data & ~(ulong)Kernel.Ptrace.OptionMask) != 0) return Err(Errno.EINVAL);
+                c.PtraceOptions = (int)data;
+                return 0;
+            case PTRACE_GET_SYSCALL_INFO:
+                return SyscallInfo(t, c, addr, data);
+            case PTRACE_CONT or PTRACE_SYSCALL or PTRACE_SYSEMU:
+                if (data > SignalState.NSig) return Err(Errno.EIO);
+                c.PtraceResumeFrom(req switch { PTRACE_SYSCALL => PtraceResume.Syscall, PTRACE_SYSEMU => PtraceResume.Sysemu, _ => PtraceResume.Cont }, (int)data);
+                return 0;
+            case PTRACE_LISTEN:
+                // Only a seized tracee in a group stop (PTRACE_EVENT_STOP) listens.
+                if (!c.PtraceSeized || c.PtraceExitCode >> 8 != Kernel.Ptrace.EVENT_STOP) return Err(Errno.EIO);
+                c.PtraceResumeFrom(PtraceResume.Listen, 0);
+                return 0;
+            case PTRACE_DETACH:
+            {
+                if (data > SignalState.NSig) return Err(Errno.EIO);
+                lock (t.Kernel.TreeLock) c.PtraceUnlink();
+                c.PtraceResumeFrom(PtraceResume.Cont, (int)data);
+                c.PtraceWake();
+                return 0;
+            }
+            default:
+                return Err(Errno.EIO); // PTRACE_SINGLESTEP among them: no platform can step one instruction
         }
+    }
+
+    static long TraceMe(Task t)
+    {
+        lock (t.Kernel.TreeLock)
+        {
+            if (t.Tracer != null || t.Parent == null) return Err(Errno.EPERM);
+            t.PtraceLink(t.Parent.Group, seized: false, 0);
+        }
+        return 0;
+    }
+
+    /// <summary>PTRACE_ATTACH and PTRACE_SEIZE, with ptrace_attach's checks in Linux's order.</summary>
+    static long Attach(Task t, int pid, bool seize, int options)
+    {
+        var c = pid > 0 ? t.PidNs.Lookup(pid) : null;
+        if (c == null) return Err(Errno.ESRCH);
+        if (c.Tgid == t.Tgid) return Err(Errno.EPERM);
+        if (!ProcessVmSyscalls.MayAccess(t, c)) return Err(Errno.EPERM);
+        lock (t.Kernel.TreeLock)
+        {
+            if (c.Zombie || c.Exited || c.Tracer != null) return Err(Errno.EPERM);
+            c.PtraceLink(t.Group, seize, options);
+        }
+        if (!seize) c.SendSignal(Task.SIGSTOP, Task.UserInfo(Task.SIGSTOP, Task.SI_KERNEL, 0, 0), shared: false);
+        c.PtraceWake(); // a group-stopped tracee now reports its stop
+        return 0;
+    }
+
+    static ref ulong RegAt(ref Registers r, int i) => ref MemoryMarshal.CreateSpan(ref r.R15, RegsSize / 8)[i];
+
+    /// <summary>putreg's rules for a whole register set: segments stay what they are, a TLS base must be a user
+    /// address, only the user flags change.</summary>
+    static long SetRegs(Task c, Registers n)
+    {
+        var o = c.Regs;
+        if (n.FsBase >= Memory.MemoryManager.TaskSize || n.GsBase >= Memory.MemoryManager.TaskSize) return Err(Errno.EIO);
+        if (n.Cs != o.Cs || n.Ss != o.Ss || n.Ds != o.Ds || n.Es != o.Es || n.Fs != o.Fs || n.Gs != o.Gs) return Err(Errno.EIO);
+        n.Eflags = (o.Eflags & ~UserFlags) | (n.Eflags & UserFlags);
+        c.Regs = n;
+        return 0;
+    }
+
+    static void SetFp(Task c, ReadOnlySpan<byte> fx)
+    {
+        fx.CopyTo(c.PtraceFp);
+        // MXCSR's reserved bits would make the restore fail (Linux masks them with mxcsr_feature_mask).
+        uint mxcsr = BitConverter.ToUInt32(c.PtraceFp, 24) & 0xffff;
+        BitConverter.TryWriteBytes(c.PtraceFp.AsSpan(24), mxcsr);
+        c.PtraceFpDirty = true;
+    }
+
+    /// <summary>GETREGSET/SETREGSET: NT_PRSTATUS (user_regs_struct) and NT_PRFPREG (fxsave); the iovec's length is
+    /// cut to the set's size and says how much was moved.</summary>
+    static long RegSet(Task t, Task c, ulong type, ulong data, bool set)
+    {
+        if (type is not (NT_PRSTATUS or NT_PRFPREG)) return Err(Errno.EINVAL);
+        if (!t.Mem.Read(data, out IoVec iov)) return Err(Errno.EFAULT);
+        if ((ulong)iov.Len % 8 != 0) return Err(Errno.EINVAL);
+        var regs = c.Regs;
+        var bytes = type == NT_PRSTATUS ? MemoryMarshal.AsBytes(new Span<Registers>(ref regs)).ToArray() : (byte[])c.PtraceFp.Clone();
+        int n = (int)Math.Min((ulong)iov.Len, (ulong)bytes.Length);
+        if (set)
+        {
+            if (!t.Mem.Read((ulong)iov.Base, bytes.AsSpan(0, n))) return Err(Errno.EFAULT);
+            if (type == NT_PRFPREG) SetFp(c, bytes);
+            else if (SetRegs(c, MemoryMarshal.Read<Registers>(bytes)) is var r && r != 0) return r;
+        }
+        else if (!t.Mem.Write((ulong)iov.Base, bytes.AsSpan(0, n))) return Err(Errno.EFAULT);
+        iov.Len = (nuint)n;
+        return t.Mem.Write(data, iov) ? 0 : Err(Errno.EFAULT);
+    }
+
+    /// <summary>PTRACE_GET_SYSCALL_INFO: struct ptrace_syscall_info for the stop (entry, exit, seccomp, or none),
+    /// at most size bytes written; returns the whole structure's size for that kind.</summary>
+    static long SyscallInfo(Task t, Task c, ulong size, ulong data)
+    {
+        const byte OpNone = 0, OpEntry = 1, OpExit = 2, OpSeccomp = 3;
+        const int HeadSize = 24;
+        var b = new byte[88];
+        var r = c.Regs;
+        int code = c.PtraceExitCode;
+        byte op = OpNone;
+        int len = HeadSize;
+        void Entry()
+        {
+            BitConverter.TryWriteBytes(b.AsSpan(HeadSize), r.OrigRax);
+            for (int i = 0; i < 6; i++) BitConverter.TryWriteBytes(b.AsSpan(HeadSize + 8 + 8 * i), r.Arg(i));
+        }
+        if (code == (Task.SIGTRAP | 0x80) && c.PtraceEventMsg == Kernel.Ptrace.EVENTMSG_SYSCALL_ENTRY)
+        {
+            op = OpEntry;
+            Entry();
+            len = HeadSize + 56;
+        }
+        else if (code == (Task.SIGTRAP | 0x80) && c.PtraceEventMsg == Kernel.Ptrace.EVENTMSG_SYSCALL_EXIT)
+        {
+            op = OpExit;
+            long rv = (long)r.Rax;
+            BitConverter.TryWriteBytes(b.AsSpan(HeadSize), rv);
+            b[HeadSize + 8] = (byte)(rv < 0 && rv >= -4095 ? 1 : 0);
+            len = HeadSize + 9;
+        }
+        else if (code == (Task.SIGTRAP | Kernel.Ptrace.EVENT_SECCOMP << 8))
+        {
+            op = OpSeccomp;
+            Entry();
+            BitConverter.TryWriteBytes(b.AsSpan(HeadSize + 56), (uint)c.PtraceEventMsg);
+            len = HeadSize + 60;
+        }
+        b[0] = op;
+        BitConverter.TryWriteBytes(b.AsSpan(4), Task.AUDIT_ARCH_X86_64);
+        BitConverter.TryWriteBytes(b.AsSpan(8), r.Rip);
+        BitConverter.TryWriteBytes(b.AsSpan(16), r.Rsp);
+        int n = (int)Math.Min(size, (ulong)len);
+        return t.Mem.Write(data, b.AsSpan(0, n)) ? len : Err(Errno.EFAULT);
     }
 }

@@ -203,7 +203,7 @@ public static class ProcPidFiles
         sb.Append($"Name:\t{EscapeName(p.Comm)}\n");
         sb.Append($"Umask:\t{Convert.ToString(p.Fs.Umask, 8).PadLeft(4, '0')}\n");
         sb.Append($"State:\t{StateName(StateOf(reader, p))}\n");
-        sb.Append($"Tgid:\t{ns.IdOf(p.Tgid)}\nNgid:\t0\nPid:\t{ns.IdOf(p.Tid)}\nPPid:\t{ns.IdOf(p.Ppid)}\nTracerPid:\t0\n");
+        sb.Append($"Tgid:\t{ns.IdOf(p.Tgid)}\nNgid:\t0\nPid:\t{ns.IdOf(p.Tid)}\nPPid:\t{ns.IdOf(p.Ppid)}\nTracerPid:\t{ns.IdOf(p.TracerPid)}\n");
         var uns = reader.Creds.UserNs; // ids as the reader's namespace sees them
         sb.Append($"Uid:\t{uns.UidToUser(c.Uid)}\t{uns.UidToUser(c.Euid)}\t{uns.UidToUser(c.Suid)}\t{uns.UidToUser(c.Fsuid)}\n");
         sb.Append($"Gid:\t{uns.GidToUser(c.Gid)}\t{uns.GidToUser(c.Egid)}\t{uns.GidToUser(c.Sgid)}\t{uns.GidToUser(c.Fsgid)}\n");

@@ -16,7 +16,7 @@ public sealed partial class Task
     public const int SYS_SECCOMP = 1, MAX_ERRNO = 4095;
 
     /// <summary>Applies the task's seccomp state to call nr: null to run it, else the value rax gets (the call is skipped).</summary>
-    long? CheckSeccomp(SeccompState s, long nr)
+    long? CheckSeccomp(SeccompState s, ref long nr)
     {
         if (s.Mode == SeccompState.MODE_STRICT)
         {
@@ -46,8 +46,7 @@ public sealed partial class Task
                 ForceSignal(SIGSYS, new SigInfo { Signo = SIGSYS, Errno = (int)data, Code = SYS_SECCOMP, Addr = Regs.Rip, Syscall = (int)nr, Arch = AUDIT_ARCH_X86_64 }.ToArray());
                 return nr;
             case SeccompRet.TRACE:
-                // No tracer here can ask for PTRACE_O_TRACESECCOMP, and without one the call fails as Linux's.
-                return -(long)Errno.ENOSYS;
+                return PtraceSeccomp(data, ref nr);
             case SeccompRet.USER_NOTIF:
                 return match?.Listener is { } l ? l.Notify(this, d) : -(long)Errno.ENOSYS;
             case SeccompRet.KILL_THREAD when Group.Threads().Count(x => !x.Exited) > 1:
