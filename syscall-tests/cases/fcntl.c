@@ -45,6 +45,11 @@ int main(void)
     /* O_PATH descriptors support F_GETFD/F_GETFL but not I/O */
     int pfd = CHECK_OK(open("/etc/passwd", O_PATH));
     CHECK((fcntl(pfd, F_GETFL) & O_PATH) != 0);
+    CHECK(fcntl(pfd, F_SETOWN, 0));
+    CHECK(fcntl(pfd, F_GETOWN));
+    int dpfd = CHECK_OK(open("/tmp", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_APPEND));
+    printf("O_PATH dir flags: %#x\n", fcntl(dpfd, F_GETFL));
+    close(dpfd);
     char c;
     CHECK(read(pfd, &c, 1));
     return 0;

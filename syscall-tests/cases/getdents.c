@@ -3,6 +3,8 @@
 #include "common.h"
 #include <dirent.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 struct linux_dirent64 {
     uint64_t d_ino;
@@ -95,5 +97,35 @@ int main(void)
         n++;
     closedir(d);
     printf("readdir /usr/bin: %d\n", n);
+
+    /* A buffer that claims a page but has 256 writable bytes: each call returns the whole entries that fit;
+     * a count past INT_MAX fits none (EINVAL). */
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/getdents.%d", (int)getpid());
+    mkdir(dir, 0755);
+    char name[128];
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "%s/entry-with-a-longish-name-%03d", dir, i);
+        close(open(name, O_CREAT | O_WRONLY, 0644));
+    }
+    char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    mprotect(pages + 4096, 4096, PROT_NONE);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    int total = 0, calls = 0;
+    long r;
+    while ((r = syscall(SYS_getdents64, dfd, pages + 4096 - 256, 4096)) > 0) {
+        calls++;
+        for (long off = 0; off < r; off += ((struct linux_dirent64 *)(pages + 4096 - 256 + off))->d_reclen) total++;
+    }
+    printf("through 256 bytes: %d entries, last %ld %s, more than one call %d\n", total, r, r < 0 ? errname(errno) : "", calls > 1);
+    CHECK(lseek(dfd, 0, SEEK_SET));
+    CHECK(syscall(SYS_getdents64, dfd, pages, 0x80000000u));
+    CHECK(syscall(SYS_getdents64, dfd, pages + 4096, 4096));
+    close(dfd);
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "%s/entry-with-a-longish-name-%03d", dir, i);
+        unlink(name);
+    }
+    rmdir(dir);
     return 0;
 }

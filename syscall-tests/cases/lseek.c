@@ -63,5 +63,15 @@ int main(void)
     struct stat st;
     fstat(pw, &st);
     SHOW(end == st.st_size);
+
+    /* /proc's seq files take only SEEK_SET and SEEK_CUR; /proc/sys files and proc/sys directories seek from 0 */
+    const char *paths[] = { "/proc/self", "/proc/meminfo", "/proc/self/status", "/proc/sys/kernel/ostype", "/sys/devices" };
+    for (int i = 0; i < 5; i++) {
+        int fd = open(paths[i], O_RDONLY);
+        long cur = lseek(fd, 0, SEEK_CUR);
+        long e = lseek(fd, 10, SEEK_END);
+        printf("%s: cur %ld end+10 %ld %s\n", paths[i], cur, e, e < 0 ? errname(errno) : "");
+        close(fd);
+    }
     return 0;
 }

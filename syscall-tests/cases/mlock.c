@@ -114,5 +114,24 @@ int main(void)
         _exit(0);
     }
     waitpid(pid, NULL, 0);
+
+    puts("-- what a lock refuses");
+    char *lk = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(msync(lk, 4096, MS_ASYNC | MS_INVALIDATE));
+    CHECK(mlock(lk, 4096));
+    CHECK(msync(lk, 4096, MS_ASYNC | MS_INVALIDATE));
+    CHECK(msync(lk, 2 * 4096, MS_SYNC | MS_INVALIDATE));
+    CHECK(msync(lk, 4096, MS_SYNC));
+    CHECK(madvise(lk, 4096, MADV_DONTNEED));
+    CHECK(madvise(lk + 4096, 4096, MADV_DONTNEED));
+    CHECK(munlock(lk, 4096));
+    CHECK(madvise(lk, 4096, MADV_DONTNEED));
+    char *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(mlock(none, 4096));
+    CHECK(msync(none, 4096, MS_ASYNC | MS_INVALIDATE));
+    CHECK(munlock(none, 4096));
+    CHECK(mlock2(none, 4096, MLOCK_ONFAULT));
+    CHECK(munmap(none, 4096));
+    CHECK(munmap(lk, 2 * 4096));
     return 0;
 }

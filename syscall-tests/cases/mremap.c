@@ -62,5 +62,21 @@ int main(void)
     munmap(un, pg);
     CHECK_PTR(mremap(un, pg, 2 * pg, MREMAP_MAYMOVE));
     CHECK(munmap(f, 3 * pg));
+    /* old_size 0 duplicates a shared mapping (both show the same pages); a private one is EINVAL; without
+     * MREMAP_MAYMOVE it is ENOMEM */
+    char *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    sh[0] = 'a';
+    CHECK_PTR(mremap(sh, 0, 4096, 0));
+    char *dup = mremap(sh, 0, 4096, MREMAP_MAYMOVE);
+    printf("duplicate: %s\n", dup == MAP_FAILED ? errname(errno) : dup == sh ? "same address" : "new address");
+    if (dup != MAP_FAILED) {
+        dup[1] = 'b';
+        printf("shared pages: %c%c %c\n", sh[0], sh[1], dup[0]);
+        munmap(dup, 4096);
+    }
+    munmap(sh, 4096);
+    char *pv = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_PTR(mremap(pv, 0, 4096, MREMAP_MAYMOVE));
+    munmap(pv, 4096);
     return 0;
 }

@@ -5,6 +5,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 static int pidfd_open(pid_t pid, unsigned flags) { return syscall(SYS_pidfd_open, pid, flags); }
 static int send_sig(int fd, int sig, siginfo_t *info) { return syscall(SYS_pidfd_send_signal, fd, sig, info, 0); }
@@ -65,6 +72,38 @@ int main(void)
     CHECK(send_sig(cfd, SIGKILL, NULL));
     CHECK(waitpid(c, &st, 0) == c);
     SHOW(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+
+    /* clone3 whose pidfd slot is not writable fails with EFAULT and makes no child */
+    void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ca.pidfd = (unsigned long)ro;
+    c = syscall(SYS_clone3, &ca, sizeof ca);
+    if (c == 0) _exit(0);
+    printf("clone3 read-only pidfd slot: %s\n", c < 0 ? errname(errno) : "child made");
+    CHECK(waitpid(-1, &st, WNOHANG));
+    munmap(ro, 4096);
+
+    /* waitid(P_PIDFD): exits and stops of the pidfd's child; a non-blocking pidfd answers EAGAIN */
+    ca.pidfd = (unsigned long)&cfd;
+    c = syscall(SYS_clone3, &ca, sizeof ca);
+    if (c == 0) {
+        kill(getpid(), SIGSTOP);
+        _exit(66);
+    }
+    siginfo_t wi;
+    memset(&wi, 0, sizeof wi);
+    CHECK(waitid(P_PIDFD, cfd, &wi, WSTOPPED));
+    printf("stopped: code %d status %d pid ok %d\n", wi.si_code, wi.si_status, wi.si_pid == c);
+    int nb = CHECK_OK(syscall(SYS_pidfd_open, c, PIDFD_NONBLOCK));
+    CHECK(waitid(P_PIDFD, nb, &wi, WEXITED));
+    CHECK(kill(c, SIGCONT));
+    memset(&wi, 0, sizeof wi);
+    CHECK(waitid(P_PIDFD, cfd, &wi, WEXITED));
+    printf("exited: code %d status %d pid ok %d\n", wi.si_code, wi.si_status, wi.si_pid == c);
+    CHECK(waitid(P_PIDFD, cfd, &wi, WEXITED));
+    CHECK(waitid(P_PIDFD, 1000, &wi, WEXITED));
+    CHECK(waitid(P_PIDFD, 0, &wi, WEXITED | WNOHANG));
+    close(nb);
+    close(cfd);
 
     /* a /proc/[pid] directory's fd is a pidfd for pidfd_send_signal; a task/[tid] one or another file is not */
     int procfd = open("/proc/self", O_RDONLY | O_DIRECTORY);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 
 int main(void)
 {
@@ -71,5 +72,27 @@ int main(void)
     /* the scheduler calls name any process too */
     CHECK(sched_getscheduler(getpid()));
     CHECK(sched_getscheduler(999999));
+
+    /* RLIMIT_DATA bounds the heap (brk), RLIMIT_AS every mapping; in a child, whose limits go with it */
+    fflush(stdout);
+    c = fork();
+    if (c == 0) {
+        struct rlimit data = { 0, RLIM_INFINITY };
+        void *before = sbrk(0);
+        CHECK(setrlimit(RLIMIT_DATA, &data));
+        printf("sbrk(8192) past RLIMIT_DATA 0: %s\n", sbrk(8192) == (void *)-1 ? errname(errno) : "grew");
+        SHOW(sbrk(0) == before);
+        data.rlim_cur = RLIM_INFINITY;
+        CHECK(setrlimit(RLIMIT_DATA, &data));
+        printf("sbrk(8192) without it: %s\n", sbrk(8192) == (void *)-1 ? errname(errno) : "grew");
+        struct rlimit as = { 256 << 20, RLIM_INFINITY };
+        CHECK(setrlimit(RLIMIT_AS, &as));
+        void *big = mmap(NULL, 512 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        printf("mmap 512 MiB past RLIMIT_AS: %s\n", big == MAP_FAILED ? errname(errno) : "mapped");
+        void *small = mmap(NULL, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        printf("mmap 1 MiB within it: %s\n", small == MAP_FAILED ? errname(errno) : "mapped");
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
     return 0;
 }

@@ -356,6 +356,27 @@ public sealed class Credentials
         if (oldFsuid != root && Fsuid == root) CapEffective |= CapPermitted & FsCaps;
     }
 
+    /// <summary>The effective ids an execve of a file with this mode and owner gives (Linux's bprm_fill_uid): a
+    /// set-user-ID file's owner, a set-group-ID (and group-executable) file's group — when the owner is mapped in the
+    /// task's user namespace and nothing forbids it (a nosuid mount, no_new_privs, a tracer).</summary>
+    public (uint Euid, uint Egid) ExecIds(uint mode, uint fileUid, uint fileGid, bool ignoreSetIds)
+    {
+        const uint S_ISUID = 0x800, S_ISGID = 0x400, S_IXGRP = 0x8;
+        uint euid = Euid, egid = Egid;
+        if (ignoreSetIds) return (euid, egid);
+        if ((mode & S_ISUID) != 0 && UserNs.UidMap.Up(fileUid) != IdMap.Invalid) euid = fileUid;
+        if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && UserNs.GidMap.Up(fileGid) != IdMap.Invalid) egid = fileGid;
+        return (euid, egid);
+    }
+
+    /// <summary>execve's new ids: the effective ones (ExecIds) become the saved and file-system ones too, as Linux's
+    /// cap_bprm_creds_from_file does on every exec.</summary>
+    public void SetExecIds(uint euid, uint egid)
+    {
+        Euid = Suid = Fsuid = euid;
+        Egid = Sgid = Fsgid = egid;
+    }
+
     /// <summary>execve's capability transition for a file without capabilities or set-id bits (capabilities(7)):
     /// root (uid 0 of the task's user namespace) gets its inheritable and bounding sets, effective if its euid is
     /// root; others keep only the ambient set.</summary>
@@ -393,7 +414,7 @@ public sealed class Credentials
 public sealed class RLimits
 {
     public const int Count = 16;
-    public const int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
+    public const int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
     public const ulong Infinity = ulong.MaxValue;
     public readonly (ulong Cur, ulong Max)[] Values = new (ulong, ulong)[Count];
 

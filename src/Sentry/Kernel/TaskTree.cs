@@ -44,6 +44,8 @@ public sealed partial class Task
         var bad = CheckCloneFlags(flags, tls);
         if (bad != Errno.None) return -(long)bad;
         if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls);
+        // CLONE_PIDFD's slot must take the fd before any child exists (Linux fails the clone with EFAULT).
+        if (pidfdAddr != 0 && !Mem.Write(pidfdAddr, -1)) return -(long)Errno.EFAULT;
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
         // process sharing our stub's address space, and it shares our memory manager.
         bool sharedVm = (flags & CLONE_VM) != 0;

@@ -18,11 +18,18 @@ public static class ElfLoader
     public const ulong DynBase = 0x5555_5555_4000;
     const int MaxScriptDepth = 4;
 
-    sealed record Opened(VfsPath Path, FileDescription File, long Size);
+    sealed record Opened(VfsPath Path, FileDescription File, long Size, uint Mode, uint Uid, uint Gid);
 
     public static Errno Exec(Task t, int dirfd, string path, List<string> argv, List<string> envp, int flags)
     {
-        string execfn = path;
+        const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+        if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
+        // A file named through a directory fd is /dev/fd/N[/path] to the program (Linux's bprm filename); a script
+        // named so through a close-on-exec fd could not be opened by its interpreter: ENOENT.
+        bool viaFd = dirfd != AT_FDCWD && (path.Length == 0 ? (flags & AT_EMPTY_PATH) != 0 : path[0] != '/');
+        bool fdGoesAway = viaFd && t.Fds.GetCloexec(dirfd);
+        string execfn = !viaFd ? path : path.Length == 0 ? $"/dev/fd/{dirfd}" : $"/dev/fd/{dirfd}/{path}";
+        string name = execfn;
         Opened? exe = null;
         for (int depth = 0; ; depth++)
         {
@@ -35,15 +42,16 @@ public static class ElfLoader
             if (n >= 2 && head[0] == '#' && head[1] == '!')
             {
                 exe.File.DecRef();
+                if (depth == 0 && fdGoesAway) return Errno.ENOENT;
                 e = ParseShebang(head.AsSpan(0, n), out var interp, out var arg);
                 if (e != Errno.None) return e;
                 var nargv = new List<string> { interp };
                 if (arg != null) nargv.Add(arg);
-                nargv.Add(path);
+                nargv.Add(name);
                 nargv.AddRange(argv.Skip(1));
                 argv = nargv;
-                path = interp;
-                dirfd = -100;
+                path = name = interp;
+                dirfd = AT_FDCWD;
                 flags = 0;
                 continue;
             }
@@ -102,7 +110,7 @@ public static class ElfLoader
         if (e != Errno.None) return e;
         e = file!.Stat(out var st);
         if (e != Errno.None) { file.DecRef(); return e; }
-        opened = new Opened(p, file, st.Size);
+        opened = new Opened(p, file, st.Size, st.Mode, st.Uid, st.Gid);
         return Errno.None;
     }
 
@@ -153,14 +161,17 @@ public static class ElfLoader
             e = mm.MapStack();
             if (e != Errno.None) return e;
 
+            // A set-id file runs with its owner's ids (not on a nosuid mount, under no_new_privs or traced).
+            var (euid, egid) = t.Creds.ExecIds(exe.Mode, exe.Uid, exe.Gid, exe.Path.Mount.NoSuid || t.NoNewPrivs || t.Tracer != null);
+            bool secure = euid != t.Creds.Uid || egid != t.Creds.Gid;
             var auxv = new List<(ulong, ulong)>
             {
                 (InitialStack.AT_MINSIGSTKSZ, HostAux.MinSigStkSz),
                 (InitialStack.AT_HWCAP, HostAux.Hwcap), (InitialStack.AT_PAGESZ, PageSize), (InitialStack.AT_CLKTCK, 100),
                 (InitialStack.AT_PHDR, bias + img.PhdrVaddr()), (InitialStack.AT_PHENT, ElfImage.PhdrSize),
                 (InitialStack.AT_PHNUM, (ulong)img.Phdrs.Count), (InitialStack.AT_BASE, interpBase), (InitialStack.AT_FLAGS, 0),
-                (InitialStack.AT_ENTRY, bias + img.Entry), (InitialStack.AT_UID, t.Creds.UserNs.UidToUser(t.Creds.Uid)), (InitialStack.AT_EUID, t.Creds.UserNs.UidToUser(t.Creds.Euid)),
-                (InitialStack.AT_GID, t.Creds.UserNs.GidToUser(t.Creds.Gid)), (InitialStack.AT_EGID, t.Creds.UserNs.GidToUser(t.Creds.Egid)), (InitialStack.AT_SECURE, 0),
+                (InitialStack.AT_ENTRY, bias + img.Entry), (InitialStack.AT_UID, t.Creds.UserNs.UidToUser(t.Creds.Uid)), (InitialStack.AT_EUID, t.Creds.UserNs.UidToUser(euid)),
+                (InitialStack.AT_GID, t.Creds.UserNs.GidToUser(t.Creds.Gid)), (InitialStack.AT_EGID, t.Creds.UserNs.GidToUser(egid)), (InitialStack.AT_SECURE, secure ? 1UL : 0),
                 (InitialStack.AT_HWCAP2, HostAux.Hwcap2),
             };
             // The vDSO, if the platform's stub brought the host's along: clocks without a trap.
@@ -188,6 +199,7 @@ public static class ElfLoader
             if (!t.Group.KillOthersForExec(t, t.Kernel.Log)) return Errno.EAGAIN;
             t.InstallAddressSpace(stub, mm);
             t.Regs = regs;
+            t.Creds.SetExecIds(euid, egid);
             t.Creds.OnExec();
             t.UnshareFds();
             t.Fds.CloseOnExec();

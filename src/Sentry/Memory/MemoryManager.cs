@@ -309,7 +309,7 @@ public sealed class MemoryManager
         oldLen = PageUp(oldLen);
         ulong size = PageUp(newLen);
         if (size == 0) return -(long)Errno.EINVAL;
-        if (oldLen == 0) return -(long)Errno.EINVAL; // duplicating shared mappings is not supported
+        if (oldLen == 0) return Duplicate(oldAddr, size, flags, newAddr);
         var first = _vmas.Find(oldAddr);
         if (first == null || !_vmas.FullyMapped(oldAddr, oldAddr + oldLen)) return -(long)Errno.EFAULT;
         var pieces = _vmas.Slice(oldAddr, oldAddr + oldLen);
@@ -345,6 +345,28 @@ public sealed class MemoryManager
         return MoveTo(vma, oldAddr, oldLen, size, dest, replace: false);
     }
 
+    /// <summary>mremap with old_size 0: a second mapping of a shared mapping's pages (the old one stays); only
+    /// moving, as nothing can grow in place from nothing (ENOMEM), and only for shared mappings (EINVAL).</summary>
+    long Duplicate(ulong oldAddr, ulong size, int flags, ulong newAddr)
+    {
+        var vma = _vmas.Find(oldAddr);
+        if (vma == null) return -(long)Errno.EFAULT;
+        if (!vma.Shared) return -(long)Errno.EINVAL;
+        if ((flags & MREMAP_MAYMOVE) == 0) return -(long)Errno.ENOMEM;
+        bool fixedDest = (flags & MREMAP_FIXED) != 0;
+        if (fixedDest && (!Aligned(newAddr) || !RangeUsable(newAddr, size))) return -(long)Errno.EINVAL;
+        ulong dest = fixedDest ? newAddr : ChooseAddress(0, size);
+        if (dest == 0) return -(long)Errno.ENOMEM;
+        if (fixedDest) NotePeak();
+        long r = Space.Remap(oldAddr, 0, size, dest);
+        if (r < 0) return r;
+        if (fixedDest) _vmas.Remove(dest, dest + size);
+        var copy = vma.Clone(); copy.Start = dest; copy.End = dest + size;
+        copy.Offset += oldAddr - vma.Start;
+        _vmas.Insert(copy);
+        return (long)dest;
+    }
+
     long MoveTo(Vma vma, ulong oldAddr, ulong oldLen, ulong size, ulong dest, bool replace)
     {
         if (replace) NotePeak();
@@ -367,6 +389,8 @@ public sealed class MemoryManager
         {
             case MADV_DONTNEED: // the pages read back as zeros (private anon): let the host do it
             case MADV_FREE:
+                // Locked pages cannot be dropped (Linux's can_madv_lru_vma).
+                foreach (var v in _vmas.Slice(addr, addr + size)) if (v.Lock != VmLock.None) return -(long)Errno.EINVAL;
                 if (!_vmas.FullyMapped(addr, addr + size)) return -(long)Errno.ENOMEM;
                 foreach (var v in _vmas.Slice(addr, addr + size))
                     if (v.File == null) Space.Advise(v.Start, v.Length, MADV_DONTNEED);
@@ -393,8 +417,13 @@ public sealed class MemoryManager
     {
         if (!Aligned(addr) || (flags & ~7) != 0 || (flags & 5) == 5) return -(long)Errno.EINVAL;
         ulong size = PageUp(len);
+        // Invalidating locked pages is EBUSY, ahead of a hole in the range (Linux's msync loop).
+        if ((flags & MS_INVALIDATE) != 0)
+            foreach (var v in _vmas.Slice(addr, addr + size)) if (v.Lock != VmLock.None) return -(long)Errno.EBUSY;
         return _vmas.FullyMapped(addr, addr + size) ? 0 : -(long)Errno.ENOMEM;
     }
+
+    const int MS_INVALIDATE = 2;
 
     public void SetBrkStart(ulong start)
     {

@@ -92,6 +92,8 @@ static class FdSyscalls
             case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
                 if (pathOnly || f.Inode == null) return Err(Errno.EBADF);
                 return RecordLock(t, f, cmd, arg);
+            case F_GETOWN or F_SETOWN or F_GETOWN_EX or F_SETOWN_EX when pathOnly:
+                return Err(Errno.EBADF); // an O_PATH file has no owner (Linux's fcntl refuses these on it)
             case F_GETOWN:
                 return f.Async is { } owner ? (owner.OwnerType == FileAsync.F_OWNER_PGRP ? -t.PidNs.IdOf(owner.OwnerId) : t.PidNs.IdOf(owner.OwnerId)) : 0;
             case F_SETOWN:
@@ -254,9 +256,11 @@ static class FdSyscalls
             cur.Entries = list;
         }
         var entries = cur.Entries;
-        var outBuf = new byte[Math.Min(count, 1u << 20)];
+        // Linux keeps the room in an int: a count past INT_MAX is negative there, so no entry fits (EINVAL).
+        var outBuf = new byte[count > int.MaxValue ? 0 : Math.Min(count, 1u << 20)];
         int pos = 0;
         long idx = f.Offset;
+        var ends = new List<int>();
         while (idx < entries.Count)
         {
             var d = entries[(int)idx];
@@ -284,9 +288,18 @@ static class FdSyscalls
                 LinuxText.Encode(d.Name, s[DirentHead..]);
             }
             pos += reclen;
+            ends.Add(pos);
             idx++;
         }
-        if (pos > 0 && !t.Mem.Write(buf, outBuf.AsSpan(0, pos))) return Err(Errno.EFAULT);
+        // Entries go out one by one in Linux (filldir): a fault after some whole entries returns those.
+        int written = pos == 0 ? 0 : t.Mem.WritePartial(buf, outBuf.AsSpan(0, pos));
+        if (written < pos)
+        {
+            int whole = ends.FindLastIndex(end => end <= written);
+            if (whole < 0) return Err(Errno.EFAULT);
+            idx -= ends.Count - 1 - whole;
+            pos = ends[whole];
+        }
         f.Offset = idx;
         return pos;
     }

@@ -100,8 +100,13 @@ static class FileSyscalls
             // Directory offsets index the getdents snapshot.
             if (whence == 0 && off >= 0) { f.Offset = off; if (off == 0) f.Directory.Entries = null; return off; }
             if (whence == 1 && f.Offset + off >= 0) { f.Offset += off; return f.Offset; }
+            // proc and sysfs directories seek from their size, 0 (generic_file_llseek); others refuse SEEK_END.
+            if (whence == 2 && off >= 0 && f.Path.IsValid && f.Path.Mount.FsType is "proc" or "sysfs") { f.Offset = off; return off; }
             return Err(Errno.EINVAL);
         }
+        // A /proc file outside /proc/sys is a seq_file: only SEEK_SET and SEEK_CUR (seq_lseek).
+        if (whence >= 2 && f.Path.IsValid && f.Path.Mount.FsType == "proc" && !MountNamespace.PathOf(f.Path, new VfsPath(f.Path.Mount, f.Path.Mount.Root)).StartsWith("/sys/"))
+            return Err(Errno.EINVAL);
         return f.Seek(off, whence);
     }
 

@@ -156,7 +156,7 @@ static class ForkSyscalls
         return t.PidNs.IdOf(child.Tid);
     }
 
-    const int P_ALL = 0, P_PID = 1, P_PGID = 2;
+    const int P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
 
     /// <summary>waitid without WEXITED: only stops and continues are looked for (exits stay for a later wait).</summary>
     static Errno WaitNoExit(Task t, int pid, int opts, out Task? child, out int code, out int info)
@@ -172,6 +172,19 @@ static class ForkSyscalls
             return Err(Errno.EINVAL);
         if ((options & (Task.WEXITED | Task.WUNTRACED | Task.WCONTINUED)) == 0) return Err(Errno.EINVAL);
         int pid = idtype switch { P_ALL => -1, P_PID => id, P_PGID => id == 0 ? 0 : -id, _ => int.MinValue };
+        bool nonblockingPidfd = false;
+        if (idtype == P_PIDFD)
+        {
+            // The pidfd's process, by its number in our namespace (Linux's pidfd_get_pid); a non-blocking pidfd
+            // waits as with WNOHANG, and EAGAIN when nothing is there yet.
+            using var fRef = t.Fds.Borrow(id);
+            if (fRef.File == null) return Err(Errno.EBADF);
+            if (fRef.File is not FileSystems.Anon.PidFd pidfd) return Err(Errno.EBADF); // as pidfd_pid's answer for another file
+            pid = t.PidNs.IdOf(pidfd.Target.Tgid);
+            if (pid == 0) return Err(Errno.ECHILD);
+            nonblockingPidfd = (pidfd.Flags & Vfs.OpenFlags.O_NONBLOCK) != 0;
+            if (nonblockingPidfd) options |= Task.WNOHANG;
+        }
         if (pid == int.MinValue || (idtype == P_PID && id <= 0)) return Err(Errno.EINVAL);
         // waitid's WSTOPPED is wait4's WUNTRACED; without WEXITED, exits are not reported.
         int opts = options & (Task.WNOHANG | Task.WNOWAIT | Task.WUNTRACED | Task.WCONTINUED | Task.__WALL | Task.__WCLONE);
@@ -179,6 +192,7 @@ static class ForkSyscalls
             ? t.WaitChild(pid, opts, out var child, out _, out int code, out int cldStatus)
             : WaitNoExit(t, pid, opts, out child, out code, out cldStatus);
         if (e != Errno.None) return Err(e);
+        if (child == null && nonblockingPidfd) return Err(Errno.EAGAIN);
         var si = child == null ? default
             : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = t.PidNs.IdOf(child.Tid), Uid = (int)child.Creds.Uid, Status = cldStatus };
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);

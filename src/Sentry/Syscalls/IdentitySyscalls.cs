@@ -92,9 +92,10 @@ static class Ids
     public static long SetGroups(Task t, long n, ulong list)
     {
         if (!Privileged(t, true) || !t.Creds.UserNs.MaySetgroups) return Err(Errno.EPERM);
-        if ((uint)(int)n > 65536) return Err(Errno.EINVAL); // an int, as Linux's gidsetsize
-        var g = new uint[n];
-        for (int i = 0; i < n; i++)
+        int count = (int)n; // an int, as Linux's gidsetsize: the register's upper half is not looked at
+        if ((uint)count > 65536) return Err(Errno.EINVAL);
+        var g = new uint[count];
+        for (int i = 0; i < count; i++)
         {
             if (!t.Mem.Read(list + (ulong)(4 * i), out uint gid)) return Err(Errno.EFAULT);
             if (!ToKernel(t, gid, true, out g[i]) || gid == Keep) return Err(Errno.EINVAL);
@@ -108,9 +109,10 @@ static class Ids
     public static long GetGroups(Task t, long n, ulong list)
     {
         var g = t.Creds.Groups;
-        if (n < 0) return Err(Errno.EINVAL);
-        if (n == 0) return g.Length;
-        if (n < g.Length) return Err(Errno.EINVAL);
+        int count = (int)n; // an int, as Linux's gidsetsize
+        if (count < 0) return Err(Errno.EINVAL);
+        if (count == 0) return g.Length;
+        if (count < g.Length) return Err(Errno.EINVAL);
         for (int i = 0; i < g.Length; i++)
             if (!t.Mem.Write(list + (ulong)(4 * i), t.Creds.UserNs.GidToUser(g[i]))) return Err(Errno.EFAULT);
         return g.Length;

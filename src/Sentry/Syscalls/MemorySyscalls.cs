@@ -111,6 +111,9 @@ static class MemorySyscalls
             }
             if (!mm.Vmas.FullyMapped(start, end)) return Err(Errno.ENOMEM);
             mm.Vmas.Update(start, end, v => v.Lock = mode);
+            // Locking populates the pages: an inaccessible page cannot be, so ENOMEM, though the range stays locked.
+            if (mode == VmLock.Locked)
+                foreach (var v in mm.Vmas.Slice(start, end)) if (v.Prot == Prot.None) return Err(Errno.ENOMEM);
             return 0;
         });
     }
@@ -139,10 +142,21 @@ static class MemorySyscalls
         return 0;
     }
 
-    /// <summary>brk: growth under mlockall(MCL_FUTURE) is locked too, and is refused past RLIMIT_MEMLOCK.</summary>
+    /// <summary>Whether bytes stay within a resource limit (RLIMIT_AS, RLIMIT_DATA: Linux's may_expand_vm and
+    /// check_data_rlimit).</summary>
+    static bool WithinLimit(Task t, int resource, ulong bytes)
+    {
+        ulong cur = t.Limits.Values[resource].Cur;
+        return cur == RLimits.Infinity || bytes <= cur;
+    }
+
+    /// <summary>brk: refused (the old break answered) past RLIMIT_DATA — the heap's size — or RLIMIT_AS; growth under
+    /// mlockall(MCL_FUTURE) is locked too, and is refused past RLIMIT_MEMLOCK.</summary>
     static long Brk(Task t, MemoryManager mm, ulong want)
     {
         ulong oldTop = MemoryManager.PageUp(mm.Brk), newTop = MemoryManager.PageUp(want);
+        if (want >= mm.BrkStart && !WithinLimit(t, RLimits.RLIMIT_DATA, want - mm.BrkStart)) return (long)mm.Brk;
+        if (newTop > oldTop && !WithinLimit(t, RLimits.RLIMIT_AS, mm.TotalVm() + (newTop - oldTop))) return (long)mm.Brk;
         bool lockGrowth = mm.DefaultLock != VmLock.None && want > mm.Brk && newTop > oldTop;
         if (lockGrowth && !WithinLockLimit(t, mm.LockedBytes() + (newTop - oldTop))) return (long)mm.Brk;
         long r = (long)mm.DoBrk(want);
@@ -197,6 +211,7 @@ static class MemorySyscalls
         var lockMode = (flags & MemoryManager.MAP_LOCKED) != 0 ? VmLock.Locked | mm.DefaultLock : mm.DefaultLock;
         if ((flags & MemoryManager.MAP_LOCKED) != 0 && !MayLock(t)) return Err(Errno.EPERM);
         ulong size = MemoryManager.PageUp(len);
+        if (size >= len && !WithinLimit(t, RLimits.RLIMIT_AS, mm.TotalVm() + size)) return Err(Errno.ENOMEM);
         if (lockMode != VmLock.None && size >= len && !WithinLockLimit(t, mm.LockedBytes() + size)) return Err(Errno.EAGAIN);
         long r = mm.Mmap(addr, len, prot, flags, file, off, mayWrite, noExec: noExec);
         if (r >= 0 && lockMode != VmLock.None) mm.Vmas.Update((ulong)r, (ulong)r + size, v => v.Lock = lockMode);

@@ -141,7 +141,7 @@ static class PathSyscalls
         if ((flags & OpenFlags.O_PATH) != 0)
         {
             if ((flags & OpenFlags.O_DIRECTORY) != 0 && !inode.IsDir) return Err(Errno.ENOTDIR);
-            var pf = new FileSystems.Host.PathOnlyFile(OpenFlags.O_PATH | (flags & OpenFlags.O_NOFOLLOW), target, inode);
+            var pf = new FileSystems.Host.PathOnlyFile(OpenFlags.O_PATH | (flags & (OpenFlags.O_NOFOLLOW | OpenFlags.O_DIRECTORY)), target, inode);
             return Install(t, pf, flags);
         }
         if ((flags & OpenFlags.O_DIRECTORY) != 0 && !inode.IsDir) return Err(Errno.ENOTDIR);
