@@ -29,6 +29,9 @@ public sealed partial class Task
 
     object? _waitingOn;
 
+    /// <summary>Whether the task waits in the Sentry now (/proc's 'S').</summary>
+    public bool Sleeping => Volatile.Read(ref _waitingOn) != null;
+
     /// <summary>Whether a signal is pending that the task does not block (it must go back to deliver it).</summary>
     public bool SignalPending => (Signals.PendingMask() & ~(Signals.Mask & ~SignalState.Unblockable)) != 0;
 

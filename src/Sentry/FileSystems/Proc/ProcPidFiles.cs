@@ -64,9 +64,15 @@ public static class ProcPidFiles
         return new MemUsage(total, peak, rssAnon, rssFile, data, stack, exe, lib, pte, locked);
     }
 
-    static char StateOf(Task reader, Task p) => p.Exited ? 'Z' : p == reader ? 'R' : p.Group.Stopped ? 'T' : 'S';
+    /// <summary>A task's state letter: sleeping only while it waits in the Sentry (Task.Sleep), so that a program
+    /// that waits for another thread to block (its /proc state) knows the wait has begun; running otherwise.</summary>
+    static char StateOf(Task reader, Task p) =>
+        p.Exited ? 'Z' : p == reader ? 'R' : p.PtraceStoppedNow ? 't' : p.Group.Stopped ? 'T' : p.Sleeping ? 'S' : 'R';
 
-    static string StateName(char s) => s switch { 'R' => "R (running)", 'S' => "S (sleeping)", 'T' => "T (stopped)", _ => "Z (zombie)" };
+    static string StateName(char s) => s switch
+    {
+        'R' => "R (running)", 'S' => "S (sleeping)", 'T' => "T (stopped)", 't' => "t (tracing stop)", _ => "Z (zombie)",
+    };
 
     static ulong SigBits(SignalState s, ulong handler, bool caught)
     {
