@@ -19,9 +19,9 @@ public sealed unsafe class GoferClient : IDisposable
     const int MaxClunkMessagesPerCall = 8;
 
     readonly object _lock = new();
-    readonly byte[] _tx = new byte[Wire.MaxMessage];
-    readonly byte[] _clunkTx = new byte[Wire.MaxMessage];
-    readonly byte[] _rx = new byte[Wire.MaxMessage];
+    readonly byte[] _tx = GC.AllocateUninitializedArray<byte>(Wire.MaxMessage);
+    readonly byte[] _clunkTx = GC.AllocateUninitializedArray<byte>(Wire.MaxMessage);
+    readonly byte[] _rx = GC.AllocateUninitializedArray<byte>(Wire.MaxMessage);
     readonly ConcurrentQueue<ulong> _clunks = new();
     readonly List<ulong> _clunkBatch = new();
     int _sock;

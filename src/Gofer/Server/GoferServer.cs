@@ -21,9 +21,9 @@ public sealed unsafe partial class GoferServer : IDisposable
     readonly bool _writable;
     readonly ILogger _log;
     readonly FidTable _fids = new();
-    readonly byte[] _in = new byte[Wire.MaxMessage];
-    readonly byte[] _out = new byte[Wire.MaxMessage];
-    readonly byte[] _scratch = new byte[Wire.MaxMessage];
+    readonly byte[] _in = GC.AllocateUninitializedArray<byte>(Wire.MaxMessage);
+    readonly byte[] _out = GC.AllocateUninitializedArray<byte>(Wire.MaxMessage);
+    readonly byte[] _scratch = GC.AllocateUninitializedArray<byte>(Wire.MaxMessage);
     bool _disposed;
 
     /// <param name="rootDirFd">an fd (O_PATH is enough) of the directory to serve (or the file, for a bind-mounted

@@ -161,7 +161,9 @@ public static unsafe class ProcessThreads
             for (int attempt = 0; attempt < 10 && !Volatile.Read(ref FinalizerVisit.Ran); attempt++)
             {
                 AllocateVisit();
-                GC.Collect();
+                // The visit is the newest object: a young, non-compacting collection finds it dead; a full compacting
+                // one also moved the whole start-up heap, a few milliseconds of each confined process's start.
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: false);
                 GC.WaitForPendingFinalizers();
             }
             FinalizerVisit.Action = null;

@@ -19,19 +19,25 @@ public static class StubImage
     public const ulong ReservedSize = 0x10000;
     const int CodeOffset = 0x80; // after the ELF header (64) and one program header (56)
 
-    public static ulong InjectAddress { get; }
+    public static ulong InjectAddress => StubImagesPrebuilt.PtraceStub.InjectAddress;
     /// <summary>`syscall` for an injected fork: the parent traps (int3) with the child's pid in rax; the child
     /// (rax 0) spins, untraced, until its own tracer seizes it. <see cref="ForkTrapAddress"/> is where the parent stops.</summary>
-    public static ulong ForkAddress { get; }
-    public static ulong ForkTrapAddress { get; }
+    public static ulong ForkAddress => StubImagesPrebuilt.PtraceStub.ForkAddress;
+    public static ulong ForkTrapAddress => StubImagesPrebuilt.PtraceStub.ForkTrapAddress;
     /// <summary>Maps one of the Sentry's fds in a single round trip: pidfd_getfd(rdi = the stub's pidfd of the Sentry,
     /// rsi = the Sentry's fd), mmap(r12 addr, r13 len, r14 prot, r15 flags, that fd, rbx offset), close; the result
     /// (the mmap's, or pidfd_getfd's error) is in rax when it traps at <see cref="MapFdTrapAddress"/>.</summary>
-    public static ulong MapFdAddress { get; }
-    public static ulong MapFdTrapAddress { get; }
-    public static byte[] Elf { get; }
+    public static ulong MapFdAddress => StubImagesPrebuilt.PtraceStub.MapFdAddress;
+    public static ulong MapFdTrapAddress => StubImagesPrebuilt.PtraceStub.MapFdTrapAddress;
+    /// <summary>The image, as <see cref="Assemble"/> makes it (kept prebuilt: see <see cref="StubImagesPrebuilt"/>).</summary>
+    public static byte[] Elf => StubImagesPrebuilt.PtraceStub.Elf;
 
-    static StubImage()
+    /// <summary>The assembled image and its entry points.</summary>
+    public sealed record Image(byte[] Elf, ulong InjectAddress, ulong ForkAddress, ulong ForkTrapAddress,
+        ulong MapFdAddress, ulong MapFdTrapAddress);
+
+    /// <summary>Assembles the image: the source of <see cref="StubImagesPrebuilt"/>, which a test keeps equal to it.</summary>
+    public static Image Assemble()
     {
         var a = new Assembler(64);
         var spin = a.CreateLabel();
@@ -88,11 +94,11 @@ public static class StubImage
         a.int3();
         var ms = new MemoryStream();
         var res = a.Assemble(new StreamCodeWriter(ms), Base + CodeOffset, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        InjectAddress = res.GetLabelRIP(inject);
-        ForkAddress = res.GetLabelRIP(fork);
-        ForkTrapAddress = res.GetLabelRIP(forkTrap);
-        MapFdAddress = res.GetLabelRIP(mapFd);
-        MapFdTrapAddress = res.GetLabelRIP(mapDone) + 1;
+        ulong injectAddress = res.GetLabelRIP(inject);
+        ulong forkAddress = res.GetLabelRIP(fork);
+        ulong forkTrapAddress = res.GetLabelRIP(forkTrap);
+        ulong mapFdAddress = res.GetLabelRIP(mapFd);
+        ulong mapFdTrapAddress = res.GetLabelRIP(mapDone) + 1;
         var code = ms.ToArray();
 
         var elf = new byte[CodeOffset + code.Length];
@@ -119,6 +125,6 @@ public static class StubImage
         BinaryPrimitives.WriteUInt64LittleEndian(ph[40..], (ulong)elf.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(ph[48..], 0x1000);
         code.CopyTo(s[CodeOffset..]);
-        Elf = elf;
+        return new Image(elf, injectAddress, forkAddress, forkTrapAddress, mapFdAddress, mapFdTrapAddress);
     }
 }

@@ -51,12 +51,15 @@ public static class SystrapImage
     public const ulong SharedMemoryFlags = 0x100 | 0x8000 | 17;                  // CLONE_VM | CLONE_PARENT | SIGCHLD
     public const ulong ThreadFlags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
 
-    public static byte[] Elf { get; }
+    /// <summary>The image, as <see cref="Assemble"/> makes it (kept prebuilt: see <see cref="StubImagesPrebuilt"/>).</summary>
+    public static byte[] Elf => StubImagesPrebuilt.SystrapElf;
 
     /// <summary>The filter's (site, syscall) pairs, for tests and diagnostics.</summary>
-    public static IReadOnlyList<(ulong Ip, int Nr)> Sites { get; }
+    public static IReadOnlyList<(ulong Ip, int Nr)> Sites => StubImagesPrebuilt.SystrapSites;
 
-    static SystrapImage()
+    /// <summary>Assembles the image and lists its sites: the source of <see cref="StubImagesPrebuilt"/>, which a test
+    /// keeps equal to it.</summary>
+    public static (byte[] Elf, List<(ulong Ip, int Nr)> Sites) Assemble()
     {
         var a = new Assembler(64);
         var sites = new List<(Label Site, int[] Nrs)>();
@@ -265,7 +268,6 @@ public static class SystrapImage
         var siteList = new List<(ulong, int)>();
         foreach (var (label, nrs) in sites)
             foreach (var nr in nrs) siteList.Add((res.GetLabelRIP(label) + 2, nr));
-        Sites = siteList;
         var filter = BuildFilter(siteList);
 
         var elf = new byte[DataOffset + 56 + filter.Length * 8];
@@ -290,7 +292,7 @@ public static class SystrapImage
             f[2] = filter[i].Jt; f[3] = filter[i].Jf;
             BinaryPrimitives.WriteUInt32LittleEndian(f[4..], filter[i].K);
         }
-        Elf = elf;
+        return (elf, siteList);
     }
 
     // classic BPF

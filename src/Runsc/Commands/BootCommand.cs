@@ -37,11 +37,8 @@ public static class BootCommand
         {
             debugLog = new StreamWriter(dl, append: true) { AutoFlush = true };
             bool verbose = p.GetValue(GlobalOptions.Debug) || p.GetValue(GlobalOptions.Strace);
-            debugFactory = LoggerFactory.Create(b =>
-            {
-                b.SetMinimumLevel(LogLevel.Trace);
-                b.AddProvider(new Logging.TextLoggerProvider(debugLog, verbose ? LogLevel.Debug : LogLevel.Information, false));
-            });
+            debugFactory = Logging.Loggers.Create(
+                new Logging.TextLoggerProvider(debugLog, verbose ? LogLevel.Debug : LogLevel.Information, false));
             log = debugFactory.CreateLogger("sentry");
         }
         GuestProcess init;

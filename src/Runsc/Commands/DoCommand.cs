@@ -53,12 +53,9 @@ public static class DoCommand
             Console.Error.WriteLine($"runsc: --debug-log {debugLog}: {e.Message}");
             return 125;
         }
-        using var factory = LoggerFactory.Create(b =>
-        {
-            b.SetMinimumLevel(LogLevel.Trace);
-            if (logFile != null) b.AddProvider(new Logging.TextLoggerProvider(logFile, debug || strace ? LogLevel.Debug : LogLevel.Information, false));
-            else b.AddProvider(new Logging.TextLoggerProvider(Console.Error, debug ? LogLevel.Debug : LogLevel.Error, false));
-        });
+        using var factory = Logging.Loggers.Create(logFile != null
+            ? new Logging.TextLoggerProvider(logFile, debug || strace ? LogLevel.Debug : LogLevel.Information, false)
+            : new Logging.TextLoggerProvider(Console.Error, debug ? LogLevel.Debug : LogLevel.Error, false));
         var log = factory.CreateLogger("sentry");
         // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too (asked before
         // the jail, where the host's tree is gone).

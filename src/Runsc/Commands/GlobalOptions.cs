@@ -63,11 +63,8 @@ public sealed class RuntimeContext : IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Console.Error.WriteLine($"runsc: --log {path}: {e.Message}"); }
         }
         var logFile = _logFile;
-        _factory = LoggerFactory.Create(b =>
-        {
-            b.SetMinimumLevel(LogLevel.Trace);
-            if (logFile != null) b.AddProvider(new Logging.TextLoggerProvider(logFile, debug ? LogLevel.Debug : LogLevel.Information, json));
-        });
+        _factory = Logging.Loggers.Create(
+            logFile != null ? new Logging.TextLoggerProvider(logFile, debug ? LogLevel.Debug : LogLevel.Information, json) : null);
         Log = _factory.CreateLogger(category);
     }
 

@@ -36,11 +36,7 @@ public static class GoferCommand
             }
             mounts.Add(new GoferMount(parts[2], parts[1] == "rw", fd));
         }
-        using var factory = LoggerFactory.Create(b =>
-        {
-            b.SetMinimumLevel(LogLevel.Trace);
-            b.AddProvider(new Logging.TextLoggerProvider(Console.Error, LogLevel.Warning, false));
-        });
+        using var factory = Logging.Loggers.Create(new Logging.TextLoggerProvider(Console.Error, LogLevel.Warning, false));
         return GoferMain.Run(root, writable, sockFd, mounts, factory.CreateLogger("gofer"));
     }
 }
