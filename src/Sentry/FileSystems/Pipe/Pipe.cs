@@ -89,9 +89,9 @@ public sealed class PipeBuffer
             {
                 if (Readers == 0)
                 {
-                    if (done > 0) return done;
+                    // SIGPIPE even after a partial write (Linux's pipe_write): the count is returned, the signal sent.
                     t.SendSignal(Task.SIGPIPE, Task.UserInfo(Task.SIGPIPE, Task.SI_USER, t.Tgid, t.Creds.Uid), shared: false);
-                    return -(long)Errno.EPIPE;
+                    return done > 0 ? done : -(long)Errno.EPIPE;
                 }
                 int free = _q.Free;
                 int left = src.Length - (int)done;
