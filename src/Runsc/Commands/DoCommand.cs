@@ -60,6 +60,7 @@ public static class DoCommand
         // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too (asked before
         // the jail, where the host's tree is gone).
         cwd ??= rootfs == "/" ? Directory.GetCurrentDirectory() : "/";
+        var limits = HostLimits.Read();
         Kernel kernel;
         try
         {
@@ -95,7 +96,7 @@ public static class DoCommand
             Console.Error.WriteLine($"runsc: {e.Message}");
             return 125;
         }
-        var init = GuestProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd, Console = true });
+        var init = GuestProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd, Console = true, Limits = limits });
         // A resize of runsc's terminal reaches the guest's (SIGWINCH to its foreground group).
         forwarded.Also(AppKernel.Sentry.Kernel.Task.SIGWINCH, () => init.Console?.SyncSize());
         init.Start();

@@ -160,7 +160,38 @@ public sealed class Kernel
 
     public void Unregister(Task t)
     {
-        lock (_tasks) _tasks.Remove(t.Tid);
+        lock (_tasks)
+        {
+            // A process leaves: its CPU time stays in the sandbox's total (a thread's is its process's).
+            if (_tasks.Remove(t.Tid) && t.Tid == t.Tgid)
+            {
+                _goneTicks.User += t.ExitTicks.User;
+                _goneTicks.Sys += t.ExitTicks.Sys;
+            }
+        }
+    }
+
+    (long User, long Sys) _goneTicks;
+
+    /// <summary>The guest's CPU time in clock ticks (user, system): every process's, those gone included
+    /// (/proc/stat's cpu lines).</summary>
+    public (long User, long Sys) GuestCpuTicks()
+    {
+        List<Task> live;
+        (long User, long Sys) total;
+        lock (_tasks)
+        {
+            live = new List<Task>(_tasks.Values);
+            total = _goneTicks;
+        }
+        foreach (var p in live)
+            if (p.Tid == p.Tgid)
+            {
+                var (u, s) = p.CpuTicks(thread: false);
+                total.User += u;
+                total.Sys += s;
+            }
+        return total;
     }
 
     public Task? FindTask(int tid)

@@ -493,7 +493,8 @@ public sealed class MemoryManager
             ulong dev = v.File?.Dev ?? 0;
             ulong major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
             sb.Append($" {(v.File != null ? v.Offset : 0):x8} {major:x2}:{minor:x2} {v.File?.Ino ?? 0} ");
-            string? name = v.File?.Path ?? v.Name;
+            // Linux backs shared anonymous memory with a deleted shmem file it names after /dev/zero.
+            string? name = v.File?.Path ?? v.Name ?? (v.Shared && v.Shm == null ? "/dev/zero (deleted)" : null);
             if (name != null)
             {
                 while (sb.Length - len0 < 73) sb.Append(' ');

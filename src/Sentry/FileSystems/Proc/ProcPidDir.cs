@@ -50,8 +50,9 @@ public sealed class ProcPidDir : SynthDir
         Add("maps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps() ?? "")));
         Add("cwd", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Cwd, t.Fs.Root), _ => p.Fs.Cwd)));
         Add("root", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Root, t.Fs.Root), _ => p.Fs.Root)));
-        Add("exe", Own(new SynthSymlink(t => p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, t.Fs.Root) : null,
-            _ => p.Exe.IsValid ? p.Exe : null)));
+        // A zombie has no memory, so no exe (ENOENT).
+        Add("exe", Own(new SynthSymlink(t => !p.Exited && p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, t.Fs.Root) : null,
+            _ => !p.Exited && p.Exe.IsValid ? p.Exe : null)));
         Add("mounts", Own(new SynthFile(_ => Mounts.Text(p))));
         Add("mountinfo", Own(new SynthFile(_ => Mounts.Info(p))));
         Add("net", ProcNet.Dir(p.Kernel));
@@ -63,12 +64,33 @@ public sealed class ProcPidDir : SynthDir
         Add("loginuid", Own(new SynthFile("4294967295") { Perm = 0x1a4, Write = (_, _) => -(long)Errno.EPERM }));
         Add("sessionid", Own(new SynthFile("4294967295")));
         Add("cgroup", Own(new SynthFile("0::/\n")));
+        // Which mappings a core dump would include (Linux's default: anonymous and ELF headers); no dump is made.
+        Add("coredump_filter", Own(new SynthFile("00000033\n") { Perm = 0x1a4, Write = (_, b) => b.Length }));
         Add("wchan", Own(new SynthFile("0")));
         Add("io", Own(new SynthFile("rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n") { Perm = 0x100 }));
         Add("uid_map", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.UidMap)));
         Add("gid_map", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.GidMap)));
         Add("setgroups", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.Setgroups)));
         ProcStyle();
+        Gone = () => Reaped;
+    }
+
+    /// <summary>A reaped task's directory, still reachable through an open fd, has nothing left: every lookup in it
+    /// is ESRCH, and a listing of it (or of its subdirectories) ENOENT, as Linux's.</summary>
+    bool Reaped => _p.Exited && !_p.Zombie;
+
+    /// <summary>Every lookup reaches <see cref="Lookup"/>, so one after the task is reaped fails (Linux revalidates
+    /// /proc/[pid] dentries).</summary>
+    public override bool CacheChildren => false;
+
+    public override Errno Lookup(Task t, string name, out Inode? child)
+    {
+        if (Reaped)
+        {
+            child = null;
+            return Errno.ESRCH;
+        }
+        return base.Lookup(t, name, out child);
     }
 
     static Func<(uint, uint)> OwnerOf(Task p) => () => (p.Creds.Euid, p.Creds.Egid);
@@ -76,8 +98,16 @@ public sealed class ProcPidDir : SynthDir
     T Own<T>(T inode) where T : SynthInode
     {
         inode.Owner = Owner;
-        if (inode is SynthFile f) f.WriteError = Errno.EINVAL;
-        if (inode is SynthDir d) d.ProcStyle();
+        if (inode is SynthFile f)
+        {
+            f.WriteError = Errno.EINVAL;
+            f.Gone = () => Reaped ? Errno.ESRCH : Errno.None;
+        }
+        if (inode is SynthDir d)
+        {
+            d.ProcStyle();
+            d.Gone = () => Reaped;
+        }
         return inode;
     }
 

@@ -11,12 +11,16 @@ public sealed class ProcRoot : SynthDir
     /// <summary>The kernel command line we show: fixed, ours.</summary>
     public const string KernelCmdline = "BOOT_IMAGE=/boot/vmlinuz-" + KernelT.Release + " root=/dev/root ro quiet\n";
 
+    /// <summary>/proc's root directory is inode 1, as Linux's PROC_ROOT_INO.</summary>
+    const ulong ProcRootIno = 1;
+
     /// <summary>The PID namespace of the task that mounted it: its pids are the ones listed and shown.</summary>
     public PidNamespace PidNs { get; }
 
     public ProcRoot(KernelT k, PidNamespace pidNs) : base()
     {
         PidNs = pidNs;
+        Ino = ProcRootIno;
         // Wall-clock boot time, fixed once so that btime never moves between reads.
         long boot = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (long)k.Uptime.Elapsed.TotalSeconds;
         Dynamic = t => Pids(k, pidNs);
@@ -30,6 +34,7 @@ public sealed class ProcRoot : SynthDir
         Add("stat", new SynthFile(_ => SystemInfo.Stat(k, boot)));
         Add("uptime", new SynthFile(_ => SystemInfo.UptimeText(k)));
         Add("loadavg", new SynthFile(_ => SystemInfo.LoadAvg(k)));
+        Add("devices", new SynthFile(DevicesText));
         Add("filesystems", new SynthFile(_ => Vfs.FilesystemTypes.ProcText()));
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
@@ -73,17 +78,34 @@ public sealed class ProcRoot : SynthDir
         ProcStyle();
     }
 
+    /// <summary>/proc/devices: the majors of the devices the sandbox has (Linux's "%3d %s" lines).</summary>
+    const string DevicesText = "Character devices:\n  1 mem\n  4 tty\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n" +
+        " 10 misc\n136 pts\n\nBlock devices:\n";
+
     /// <summary>A read-only sysctl: even root may not open it for writing (EACCES), as on Linux.</summary>
     static SynthFile Sysctl(string value) => new(value) { WriteOpenError = Errno.EACCES };
     static SynthFile Sysctl(Func<Task, string> value) => new(value) { WriteOpenError = Errno.EACCES };
 
+    /// <summary>A thread's id names a directory too, though only processes are listed (Linux's proc_pid_lookup).</summary>
+    public override Errno Lookup(Task t, string name, out Inode? child)
+    {
+        var e = base.Lookup(t, name, out child);
+        if (e == Errno.ENOENT && int.TryParse(name, out int id) && id > 0 && name == id.ToString() &&
+            PidNs.Lookup(id) is { Exited: false } thread)
+        {
+            child = ProcPidDir.For(thread, PidNs);
+            return Errno.None;
+        }
+        return e;
+    }
+
     static IEnumerable<(string, Func<Inode>)> Pids(KernelT k, PidNamespace ns)
     {
-        // One directory per process (its leader) that the namespace sees, in pid order as Linux lists them (ps
-        // prints in this order); threads are under task/.
+        // One directory per process (its leader) that the namespace sees, zombies too until they are reaped, in pid
+        // order as Linux lists them (ps prints in this order); threads are under task/.
         var seen = new List<(int Pid, Task Task)>();
         foreach (var tt in k.Tasks())
-            if (!tt.Exited && tt.Tid == tt.Tgid && ns.IdOf(tt.Tgid) is > 0 and var pid) seen.Add((pid, tt));
+            if ((!tt.Exited || tt.Zombie) && tt.Tid == tt.Tgid && ns.IdOf(tt.Tgid) is > 0 and var pid) seen.Add((pid, tt));
         seen.Sort((a, b) => a.Pid.CompareTo(b.Pid));
         foreach (var (pid, tt) in seen) yield return (pid.ToString(), () => ProcPidDir.For(tt, ns));
     }

@@ -21,7 +21,7 @@ public static class SystemInfo
         {
             sb.Append($"processor\t: {i}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 0\nmodel name\t: AppKernel virtual CPU\n");
             sb.Append("stepping\t: 0\ncpu MHz\t\t: 2000.000\ncache size\t: 0 KB\n");
-            sb.Append($"physical id\t: 0\nsiblings\t: {Cpus}\ncore id\t\t: {i}\ncpu cores\t: {Cpus}\napicid\t\t: {i}\n");
+            sb.Append($"physical id\t: 0\nsiblings\t: {Cpus}\ncore id\t\t: {i}\ncpu cores\t: {Cpus}\napicid\t\t: {i}\ninitial apicid\t: {i}\n");
             sb.Append("fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: 13\nwp\t\t: yes\n");
             sb.Append("flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ht syscall nx lm constant_tsc rep_good nopl pni ssse3 cx16 sse4_1 sse4_2 popcnt aes xsave avx\n");
             sb.Append("bogomips\t: 4000.00\nclflush size\t: 64\ncache_alignment\t: 64\naddress sizes\t: 46 bits physical, 48 bits virtual\npower management:\n\n");
@@ -77,13 +77,16 @@ public static class SystemInfo
         return last;
     }
 
-    /// <summary>/proc/stat. Guest CPU time is not measured yet: every CPU is shown idle since boot.</summary>
+    /// <summary>/proc/stat: the guest's CPU time (its processes' user and system ticks, spread evenly over the
+    /// CPUs), the rest of each CPU's time since boot idle.</summary>
     public static string Stat(KernelT k, long btime)
     {
-        long idle = (long)(k.Uptime.Elapsed.TotalSeconds * ProcPidFiles.ClockTicks);
+        long uptime = (long)(k.Uptime.Elapsed.TotalSeconds * ProcPidFiles.ClockTicks);
+        var (user, sys) = k.GuestCpuTicks();
+        long idle = Math.Max(0, uptime * Cpus - user - sys);
         var sb = new StringBuilder();
-        sb.Append($"cpu  0 0 0 {idle * Cpus} 0 0 0 0 0 0\n");
-        for (int i = 0; i < Cpus; i++) sb.Append($"cpu{i} 0 0 0 {idle} 0 0 0 0 0 0\n");
+        sb.Append($"cpu  {user} 0 {sys} {idle} 0 0 0 0 0 0\n");
+        for (int i = 0; i < Cpus; i++) sb.Append($"cpu{i} {user / Cpus} 0 {sys / Cpus} {idle / Cpus} 0 0 0 0 0 0\n");
         var tasks = k.Tasks();
         sb.Append($"intr 0\nctxt 0\nbtime {btime}\nprocesses {LastPid(k)}\nprocs_running {tasks.Count(t => !t.Exited)}\nprocs_blocked 0\n");
         sb.Append("softirq 0 0 0 0 0 0 0 0 0 0 0\n");

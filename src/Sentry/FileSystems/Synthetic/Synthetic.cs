@@ -9,7 +9,7 @@ public abstract class SynthInode : Inode
 {
     static long s_nextIno = 1000;
     static readonly long s_boot = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    public ulong Ino { get; } = (ulong)Interlocked.Increment(ref s_nextIno);
+    public ulong Ino { get; init; } = (ulong)Interlocked.Increment(ref s_nextIno);
     public ulong Dev { get; init; } = 0x14;
     public ulong Rdev { get; init; }
     public uint Perm { get; init; } = 0x1a4; // 0644
@@ -40,6 +40,9 @@ public class SynthDir : SynthInode
     readonly List<string> _order = new();
     /// <summary>Extra, live children (e.g. /proc/[pid]); consulted after the fixed ones.</summary>
     public Func<Task, IEnumerable<(string Name, Func<Inode> Make)>>? Dynamic { get; init; }
+    /// <summary>If set and true, the directory's object is gone (a reaped task's /proc dirs): lookups and listings
+    /// find nothing (ENOENT).</summary>
+    public Func<bool>? Gone { get; set; }
 
     public SynthDir() => Perm = 0x16d; // 0555
 
@@ -84,6 +87,8 @@ public class SynthDir : SynthInode
 
     public override Errno Lookup(Task t, string name, out Inode? child)
     {
+        child = null;
+        if (Gone?.Invoke() == true) return Errno.ENOENT;
         if (_fixed.TryGetValue(name, out child)) return Errno.None;
         if (Dynamic != null)
             foreach (var (n, make) in Dynamic(t))
@@ -94,6 +99,7 @@ public class SynthDir : SynthInode
 
     public override Errno ReadDir(Task t, List<DirEntry> into)
     {
+        if (Gone?.Invoke() == true) return Errno.ENOENT;
         foreach (var n in _order)
         {
             var c = _fixed[n];
@@ -146,14 +152,16 @@ public sealed class SynthFile : SynthInode
     public Errno WriteError { get; set; } = Errno.EIO;
     /// <summary>If set, opening for writing without a Write handler fails with this (sysctl files: EACCES even for root).</summary>
     public Errno WriteOpenError { get; init; }
+    /// <summary>If set and not None, what a read fails with: a /proc/[pid] file whose task was reaped (ESRCH).</summary>
+    public Func<Errno>? Gone { get; set; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
         fd = null;
         if (Write == null && WriteOpenError != Errno.None && OpenFlags.CanWrite(flags)) return WriteOpenError;
-        // A write-only open does not generate the content (it may be costly or have no meaning).
-        var data = OpenFlags.CanRead(flags) || !OpenFlags.CanWrite(flags) ? Generate(t) : Array.Empty<byte>();
-        fd = new BufferFile(flags, path, this, data) { Writer = Write, WriteError = WriteError, Regenerate = Generate };
+        // The content is made at the first read, as seq_file's (a file opened while its process ran and read once it is
+        // a zombie shows the zombie); a write-only open never makes it.
+        fd = new BufferFile(flags, path, this, null) { Writer = Write, WriteError = WriteError, Regenerate = Generate, Gone = Gone };
         return Errno.None;
     }
 
@@ -164,15 +172,15 @@ public sealed class SynthFile : SynthInode
 }
 
 /// <summary>
-/// An open file over a byte snapshot. With Regenerate, a read from offset 0 after the first takes a new
-/// snapshot, as seq_file does: programs like top keep /proc/stat open and rewind it to refresh.
+/// An open file over a byte snapshot. With Regenerate, the snapshot is taken at the first read and again at each read
+/// from offset 0, as seq_file does: programs like top keep /proc/stat open and rewind it to refresh.
 /// </summary>
 public sealed class BufferFile : FileDescription
 {
-    byte[] _data;
-    bool _fresh = true;
-    public BufferFile(int flags, VfsPath path, Inode inode, byte[] data) : base(flags, path, inode) => _data = data;
+    byte[]? _data;
+    public BufferFile(int flags, VfsPath path, Inode inode, byte[]? data) : base(flags, path, inode) => _data = data;
     public Func<Task, byte[]>? Regenerate { get; init; }
+    public Func<Errno>? Gone { get; init; }
     /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
     public Func<Task, byte[], long>? Writer { get; init; }
     public Errno WriteError { get; init; } = Errno.EIO;
@@ -180,12 +188,9 @@ public sealed class BufferFile : FileDescription
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
         if (offset < 0) return -(long)Errno.EINVAL;
-        var data = _data;
-        if (offset == 0 && buf.Length > 0 && Regenerate != null)
-        {
-            if (!_fresh) _data = data = Regenerate(t);
-            _fresh = false;
-        }
+        if (Gone?.Invoke() is { } gone && gone != Errno.None) return -(long)gone;
+        if (Regenerate != null && (_data == null || (offset == 0 && buf.Length > 0))) _data = Regenerate(t);
+        var data = _data ?? [];
         if (offset >= data.Length) return 0;
         int n = (int)Math.Min(buf.Length, data.Length - offset);
         data.AsSpan((int)offset, n).CopyTo(buf);

@@ -1,0 +1,146 @@
+/* /proc/[pid] through a process's life: listed and readable as a zombie (state Z, no exe, empty maps), files opened
+ * while it ran read as the zombie; once reaped, lookups in its directory are ESRCH, listings ENOENT, reads of files
+ * opened earlier ESRCH. A thread's id names a directory though only processes are listed. Also /proc's root inode,
+ * coredump_filter, /proc/devices, shared anonymous memory's name in maps, cpuinfo's fields, /proc/stat's CPU time
+ * and the resource limits a program gets from its caller. */
+#include "common.h"
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static int listed(int id)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int found = 0;
+    while ((e = readdir(d)) != NULL)
+        if (atoi(e->d_name) == id) found = 1;
+    closedir(d);
+    return found;
+}
+
+static long read_len(int fd)
+{
+    char buf[8192];
+    long n = pread(fd, buf, sizeof buf, 0);
+    return n < 0 ? -errno : n;
+}
+
+static int has_line(int fd, const char *want)
+{
+    static char buf[65536];
+    long n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n < 0) return -errno;
+    buf[n] = 0;
+    return strstr(buf, want) != NULL;
+}
+
+static volatile int thread_tid;
+static void *thread_main(void *arg)
+{
+    (void)arg;
+    thread_tid = gettid();
+    pause();
+    return NULL;
+}
+
+static unsigned long long busy_ticks(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long user, nice, sys;
+    if (fscanf(f, "cpu %llu %llu %llu", &user, &nice, &sys) != 3) user = nice = sys = 0;
+    fclose(f);
+    return user + nice + sys;
+}
+
+int main(void)
+{
+    struct stat st;
+    stat("/proc", &st);
+    printf("/proc inode: %lu\n", (unsigned long)st.st_ino);
+
+    int p[2];
+    CHECK(pipe(p));
+    pid_t child = fork();
+    if (child == 0) {
+        write(p[1], "x", 1);
+        for (;;) pause();
+    }
+    char c, path[64];
+    read(p[0], &c, 1);
+    snprintf(path, sizeof path, "/proc/%d", child);
+    int dir = open(path, O_RDONLY | O_DIRECTORY);
+    int task = openat(dir, "task", O_RDONLY | O_DIRECTORY);
+    int status = openat(dir, "status", O_RDONLY);
+    int statf = openat(dir, "stat", O_RDONLY);
+    int maps = openat(dir, "maps", O_RDONLY);
+    int filter = openat(dir, "coredump_filter", O_RDONLY);
+    printf("running: listed %d, coredump_filter has 33: %d\n", listed(child), has_line(filter, "33"));
+
+    kill(child, SIGKILL);
+    siginfo_t si;
+    CHECK(waitid(P_PID, child, &si, WEXITED | WNOWAIT));
+    char link[256];
+    printf("zombie: listed %d, state Z %d, maps bytes %ld\n", listed(child), has_line(status, "State:\tZ"),
+           read_len(maps));
+    CHECK(readlinkat(dir, "exe", link, sizeof link));
+    CHECK(faccessat(dir, "cmdline", R_OK, 0));
+
+    printf("reap: %d\n", waitpid(child, NULL, 0) == child);
+    printf("reaped: listed %d\n", listed(child));
+    CHECK(readlinkat(dir, "exe", link, sizeof link));
+    CHECK(readlinkat(dir, "ns/pid", link, sizeof link));
+    CHECK(faccessat(dir, "status", R_OK, 0));
+    CHECK(read_len(status));
+    CHECK(read_len(statf));
+    char dents[1024];
+    CHECK(syscall(SYS_getdents64, task, dents, sizeof dents));
+    CHECK(syscall(SYS_getdents64, dir, dents, sizeof dents));
+    close(dir); close(task); close(status); close(statf); close(maps); close(filter);
+
+    /* a thread: its own directory, not listed */
+    pthread_t t;
+    pthread_create(&t, NULL, thread_main, NULL);
+    while (!thread_tid) usleep(1000);
+    snprintf(path, sizeof path, "/proc/%d/status", thread_tid);
+    CHECK(access(path, R_OK));
+    printf("thread listed: %d\n", listed(thread_tid));
+
+    int devices = open("/proc/devices", O_RDONLY);
+    printf("devices: starts with header %d, has mem %d, has block header %d\n",
+           has_line(devices, "Character devices:\n") && has_line(devices, "Character devices:\n  1 mem\n"),
+           has_line(devices, "  1 mem\n"), has_line(devices, "\n\nBlock devices:\n"));
+    close(devices);
+
+    char *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    shared[0] = 1;
+    int self_maps = open("/proc/self/maps", O_RDONLY);
+    printf("shared anonymous memory named /dev/zero (deleted): %d\n", has_line(self_maps, " /dev/zero (deleted)\n"));
+    close(self_maps);
+
+    int cpuinfo = open("/proc/cpuinfo", O_RDONLY);
+    printf("cpuinfo: initial apicid %d, apicid %d, power management %d\n", has_line(cpuinfo, "initial apicid"),
+           has_line(cpuinfo, "\napicid\t\t:"), has_line(cpuinfo, "power management"));
+    close(cpuinfo);
+
+    unsigned long long before = busy_ticks();
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    volatile unsigned long sink = 0;
+    do {
+        for (int i = 0; i < 100000; i++) sink += i;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < 300);
+    printf("/proc/stat busy time grows: %d\n", busy_ticks() > before);
+
+    /* the caller's limits: fd numbers up to its RLIMIT_NOFILE */
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int high = fcntl(0, F_DUPFD, 1024);
+    printf("F_DUPFD 1024 within the caller's limit: %d\n", rl.rlim_cur > 1024 ? high >= 1024 : high < 0);
+    return 0;
+}
