@@ -1,7 +1,9 @@
 /* prctl: task name (also via /proc/self/comm), no_new_privs, pdeathsig. */
 #include "common.h"
 #include <signal.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 
 int main(void)
 {
@@ -26,6 +28,29 @@ int main(void)
     CHECK(prctl(PR_SET_PDEATHSIG, 999));
     CHECK(prctl(PR_SET_DUMPABLE, 1));
     CHECK(prctl(PR_GET_DUMPABLE));
+    /* dumpable is remembered and inherited by fork; SUID_DUMP_ROOT is not the caller's to set */
+    CHECK(prctl(PR_SET_DUMPABLE, 0));
+    CHECK(prctl(PR_GET_DUMPABLE));
+    CHECK(prctl(PR_SET_DUMPABLE, 2));
+    pid_t dc = fork();
+    if (dc == 0) _exit(prctl(PR_GET_DUMPABLE));
+    int dst;
+    waitpid(dc, &dst, 0);
+    printf("child's dumpable: %d\n", WEXITSTATUS(dst));
+    CHECK(prctl(PR_SET_DUMPABLE, 1));
+    /* PR_SET_MM needs CAP_SYS_RESOURCE (a child without it: EPERM) */
+    dc = fork();
+    if (dc == 0) {
+        prctl(PR_CAPBSET_DROP, 24 /* CAP_SYS_RESOURCE */);
+        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct d[2];
+        syscall(SYS_capget, &h, d);
+        d[0].effective &= ~(1u << 24);
+        syscall(SYS_capset, &h, d);
+        _exit(prctl(PR_SET_MM, 0, 0, 0, 0) == -1 ? errno : 0);
+    }
+    waitpid(dc, &dst, 0);
+    printf("PR_SET_MM without CAP_SYS_RESOURCE: %s\n", errname(WEXITSTATUS(dst)));
     CHECK(prctl(PR_GET_KEEPCAPS));
     CHECK(prctl(0x7fff));
     CHECK(prctl(PR_GET_NAME, (char *)1));

@@ -2,7 +2,7 @@
  * while it ran read as the zombie; once reaped, lookups in its directory are ESRCH, listings ENOENT, reads of files
  * opened earlier ESRCH. A thread's id names a directory though only processes are listed. Also /proc's root inode,
  * coredump_filter, /proc/devices, shared anonymous memory's name in maps, cpuinfo's fields, /proc/stat's CPU time
- * and the resource limits a program gets from its caller. */
+ * and the resource limits a program gets from its caller; a zombie takes signals until it is reaped. */
 #include "common.h"
 #include <dirent.h>
 #include <pthread.h>
@@ -89,9 +89,13 @@ int main(void)
            read_len(maps));
     CHECK(readlinkat(dir, "exe", link, sizeof link));
     CHECK(faccessat(dir, "cmdline", R_OK, 0));
+    /* a zombie still takes signals (ignored) until reaped */
+    CHECK(kill(child, SIGTERM));
+    CHECK(kill(child, 0));
 
     printf("reap: %d\n", waitpid(child, NULL, 0) == child);
     printf("reaped: listed %d\n", listed(child));
+    CHECK(kill(child, 0));
     CHECK(readlinkat(dir, "exe", link, sizeof link));
     CHECK(readlinkat(dir, "ns/pid", link, sizeof link));
     CHECK(faccessat(dir, "status", R_OK, 0));

@@ -9,6 +9,24 @@ public sealed partial class Task
     /// <summary>(user, system) in clock ticks of reaped children, and of this process when it has exited.</summary>
     public (long User, long Sys) ChildrenTicks, ExitTicks;
 
+    /// <summary>The peak resident set in KiB of this process when it exited, and the largest of its reaped
+    /// descendants' (getrusage's ru_maxrss).</summary>
+    public long ExitMaxRssKb, ChildrenMaxRssKb;
+
+    /// <summary>The process's peak resident set in KiB: its stub's (the host's VmHWM); once it exited, the one kept.</summary>
+    public long MaxRssKb()
+    {
+        if (Stub == null || Zombie) return ExitMaxRssKb;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{Stub.HostTgid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim());
+        }
+        catch (Exception e) when (e is IOException or FormatException) { }
+        return ExitMaxRssKb;
+    }
+
     const long NsPerTick = 10_000_000; // USER_HZ 100
     const int CPUCLOCK_SCHED = 2;
 

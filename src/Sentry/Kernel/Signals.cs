@@ -101,7 +101,13 @@ public sealed partial class Task
     /// is a global number, made the receiver's (<see cref="ReceivedInfo"/>), unless asWritten (a guest's own siginfo).</summary>
     public void SendSignal(int sig, byte[] info, bool shared = true, bool asWritten = false)
     {
-        if (Exited || Zombie) return;
+        if (Exited || Zombie)
+        {
+            // A leader that ended alone (exit(2)) while its threads run: a signal to the process goes to one of them.
+            if (shared && !Zombie && Group.Leader == this && Group.Threads().Find(x => !x.Exited) is { } live)
+                live.SendSignal(sig, info, shared, asWritten);
+            return;
+        }
         var handler = Signals.Actions[sig].Handler;
         bool forced = false;
         if (!asWritten) info = ReceivedInfo(sig, info, out forced);

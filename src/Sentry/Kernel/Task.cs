@@ -42,6 +42,9 @@ public sealed partial class Task
     public int PdeathSig;
     /// <summary>setpriority's nice value (-20..19); fork and clone copy it.</summary>
     public int Nice;
+    /// <summary>sched_setscheduler's policy: one of the fair ones (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE), with
+    /// SCHED_RESET_ON_FORK's bit; the host schedules the stubs the same whatever it is.</summary>
+    public uint SchedPolicy;
     /// <summary>sched_setaffinity's CPU set (bit i: CPU i), kept and reported (the host schedules the stubs).</summary>
     public ulong Affinity = FileSystems.Proc.SystemInfo.AllCpus;
     public bool NoNewPrivs, KeepCaps;
@@ -175,7 +178,12 @@ public sealed partial class Task
             return;
         }
         Group.WaitOthers(this);
+        // After the leader's own exit(2) the parent hears the group's end (exit_group or a fatal signal), else the
+        // code of the thread that ended last.
+        if (Group.GroupExit is { } end) (ExitCode, TermSignal, CoreDumped) = end;
+        else if (Group.LastExitCode is { } last) ExitCode = last;
         ExitTicks = CpuTicks(false);
+        ExitMaxRssKb = MaxRssKb();
         ExitCpuNs = ProcessCpuNs();
         MM?.ReleaseUser(Tgid);
         Stub?.Dispose();
@@ -219,11 +227,11 @@ public sealed partial class Task
         }
     }
 
-    /// <summary>exit(2): ends this thread only. The leader's exit ends the process (a main thread that exits
-    /// while others run is not kept as a zombie thread).</summary>
+    /// <summary>exit(2): ends this thread only. A leader that exits while its threads run waits for them (its
+    /// run loop's end waits in <see cref="ThreadGroup.WaitOthers"/>), and the process reports the leader's code
+    /// unless one of them ends the group.</summary>
     public void ExitThread(int code)
     {
-        if (Group.Leader == this) { ExitGroup(code); return; }
         ExitCode = code & 0xff;
         Exited = true;
     }

@@ -77,7 +77,9 @@ public sealed partial class Task
             Exe = Exe,
             NoNewPrivs = NoNewPrivs,
             Seccomp = Seccomp,
-            Nice = Nice,
+            // SCHED_RESET_ON_FORK is not inherited, and resets a raised priority (the fair policies stay).
+            Nice = (SchedPolicy & Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK) != 0 ? Math.Max(Nice, 0) : Nice,
+            SchedPolicy = SchedPolicy & ~Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK,
             Affinity = Affinity,
             KeepCaps = KeepCaps,
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
@@ -103,6 +105,8 @@ public sealed partial class Task
         lock (Kernel.TreeLock)
         {
             child.Parent = parent;
+            child.ParentThread = parent == Group.Leader ? this : parent;
+            child.Group.Dumpable = Group.Dumpable; // Linux keeps it in the mm, which the child copies
             parent._children.Add(child);
         }
         Kernel.Register(child);
@@ -222,7 +226,9 @@ public sealed partial class Task
             Exe = Exe,
             NoNewPrivs = NoNewPrivs,
             Seccomp = Seccomp,
-            Nice = Nice,
+            // SCHED_RESET_ON_FORK is not inherited, and resets a raised priority (the fair policies stay).
+            Nice = (SchedPolicy & Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK) != 0 ? Math.Max(Nice, 0) : Nice,
+            SchedPolicy = SchedPolicy & ~Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK,
             Affinity = Affinity,
             Personality = Personality,
             IoPriority = IoPriority,
@@ -296,8 +302,13 @@ public sealed partial class Task
 
     /// <summary>A thread's run loop ended while its process goes on: CLONE_CHILD_CLEARTID (what pthread_join
     /// waits on), then its host thread ends.</summary>
+    /// <summary>The thread that made this process (its real_parent, a thread in Linux): its exit is what
+    /// PR_SET_PDEATHSIG reports.</summary>
+    public Task? ParentThread;
+
     void ThreadExit()
     {
+        OrphanThreadChildren();
         ExitRobustList();
         if (ClearChildTid != 0)
         {
@@ -361,6 +372,7 @@ public sealed partial class Task
             StartTime = old.StartTime;
             ExitSignal = old.ExitSignal;
             ChildrenTicks = (ChildrenTicks.User + old.ChildrenTicks.User, ChildrenTicks.Sys + old.ChildrenTicks.Sys);
+            ChildrenMaxRssKb = Math.Max(ChildrenMaxRssKb, old.ChildrenMaxRssKb);
             foreach (var c in old._children)
             {
                 c.Parent = this;
@@ -437,10 +449,25 @@ public sealed partial class Task
         }
         ExitWaiters.Notify();
         JobControl.HangUpOrphans(this, orphans);
-        // PR_SET_PDEATHSIG: each child that asked is told its parent is gone (Linux ties it to the parent thread;
-        // here children belong to the process, so it is the process's end).
+        // PR_SET_PDEATHSIG: each child that asked is told its parent is gone (children made by a thread that ended
+        // earlier were told then: OrphanThreadChildren).
         foreach (var c in orphans)
             if (c.PdeathSig != 0) c.SendSignal(c.PdeathSig, UserInfo(c.PdeathSig, SI_USER, Tgid, Creds.Uid));
+    }
+
+    /// <summary>A thread that ends while its process lives hands the children it made to the leader, and each that
+    /// asked (PR_SET_PDEATHSIG) is told, as Linux's forget_original_parent does within a thread group.</summary>
+    void OrphanThreadChildren()
+    {
+        var told = new List<Task>();
+        lock (Kernel.TreeLock)
+            foreach (var c in Group.Leader._children)
+                if (c.ParentThread == this)
+                {
+                    c.ParentThread = Group.Leader;
+                    if (c.PdeathSig != 0) told.Add(c);
+                }
+        foreach (var c in told) c.SendSignal(c.PdeathSig, UserInfo(c.PdeathSig, SI_USER, Tgid, Creds.Uid));
     }
 
     /// <summary>The signal the parent gets when this process ends (clone's low byte; 0 for none).</summary>
@@ -503,6 +530,7 @@ public sealed partial class Task
                         if ((options & WNOWAIT) == 0)
                         {
                             me.ChildrenTicks = (me.ChildrenTicks.User + c.ExitTicks.User + c.ChildrenTicks.User, me.ChildrenTicks.Sys + c.ExitTicks.Sys + c.ChildrenTicks.Sys);
+                            me.ChildrenMaxRssKb = Math.Max(me.ChildrenMaxRssKb, Math.Max(c.ExitMaxRssKb, c.ChildrenMaxRssKb));
                             me._children.Remove(c);
                             c.Zombie = false;
                             Kernel.Unregister(c);

@@ -50,21 +50,27 @@ public sealed partial class ThreadGroup
         lock (_threads)
         {
             _threads.Remove(t);
+            if (t != Leader && Leader.Exited) LastExitCode = t.ExitCode;
             Monitor.PulseAll(_threads);
         }
         t.Signals.DropOwn();
         StopCheck();
     }
 
-    /// <summary>The leader's run loop ended: it waits for its threads (they were told to stop), so the process
-    /// exits and is reaped last. A thread stuck in a wait that cannot be interrupted does not hold the process
-    /// forever: the leader's stub then goes down with the whole host process.</summary>
+    /// <summary>The leader's run loop ended: it waits for its threads, so the process exits and is reaped last. After
+    /// a leader's exit(2) they run on as long as they like; once they were told to stop (the group is ending), a
+    /// thread stuck in a wait that cannot be interrupted does not hold the process forever: the leader's stub then
+    /// goes down with the whole host process.</summary>
     public void WaitOthers(Task leader)
     {
         lock (_threads)
         {
-            var deadline = Environment.TickCount64 + 5000;
-            while (_threads.Exists(x => x != leader) && Environment.TickCount64 < deadline) Monitor.Wait(_threads, 100);
+            long deadline = long.MaxValue;
+            while (_threads.Exists(x => x != leader) && Environment.TickCount64 < deadline)
+            {
+                if (deadline == long.MaxValue && GroupExit != null) deadline = Environment.TickCount64 + 5000;
+                Monitor.Wait(_threads, 100);
+            }
             // A thread that did not end in 5 s is stuck somewhere a kill does not reach: say where (issue 8's rare hang).
             foreach (var x in _threads)
                 if (x != leader) leader.Kernel.Log.LogWarning("exit: thread {Tid} of process {Pid} did not end: {State}", x.Tid, leader.Tgid, x.Describe());
@@ -72,9 +78,28 @@ public sealed partial class ThreadGroup
         }
     }
 
+    public const int SUID_DUMP_DISABLE = 0, SUID_DUMP_USER = 1;
+
+    /// <summary>PR_SET_DUMPABLE's value for the process (Linux keeps it in the mm): reset by exec.</summary>
+    public int Dumpable = SUID_DUMP_USER;
+
+    /// <summary>The code of the last thread to end by exit(2) after the leader did: what the process reports then, as
+    /// on Linux.</summary>
+    public int? LastExitCode { get; private set; }
+
+    /// <summary>How the whole group ended (exit_group's code, or a fatal signal), once one of them happened: the
+    /// first wins, as Linux's SIGNAL_GROUP_EXIT.</summary>
+    public (int Code, int Sig, bool Core)? GroupExit { get; private set; }
+
+    void SetGroupExit(int code, int sig, bool core)
+    {
+        lock (_threads) GroupExit ??= (code, sig, core);
+    }
+
     /// <summary>exit_group: every thread ends; the leader reports code.</summary>
     public void ExitAll(Task from, int code)
     {
+        SetGroupExit(code, 0, false);
         foreach (var t in Threads())
             if (t != from) t.Stop(code, 0, false);
     }
@@ -82,6 +107,7 @@ public sealed partial class ThreadGroup
     /// <summary>A fatal signal ends every thread; the leader reports it.</summary>
     public void TerminateAll(Task from, int sig, bool core)
     {
+        SetGroupExit(0, sig, core);
         foreach (var t in Threads())
             if (t != from) t.Stop(0, sig, core);
     }

@@ -201,6 +201,8 @@ public static class ElfLoader
             t.Regs = regs;
             t.Creds.SetExecIds(euid, egid);
             t.Creds.OnExec();
+            // A new image is dumpable again, unless it gained privilege (suid_dumpable 0: set-id exec).
+            t.Group.Dumpable = secure ? ThreadGroup.SUID_DUMP_DISABLE : ThreadGroup.SUID_DUMP_USER;
             t.UnshareFds();
             t.Fds.CloseOnExec();
             t.Signals.UnshareActions();

@@ -28,43 +28,38 @@ static class FileSyscalls
 
     static long Read(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
     {
+        // Linux's order: a negative offset, the fd, a file without positions (ESPIPE), then the access mode.
+        if (positional && offset < 0) return Err(Errno.EINVAL);
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
-        if (f == null || !OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF); // an O_PATH fd is no fd to fdget
+        if (positional && !f.Seekable) return Err(Errno.ESPIPE);
+        if (!OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
         if (f.Directory != null) return Err(Errno.EISDIR);
         if ((long)count < 0) return Err(Errno.EINVAL);
-        if (positional)
-        {
-            if (offset < 0) return Err(Errno.EINVAL);
-            if (!f.Seekable) return Err(Errno.ESPIPE);
-        }
         if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: false);
         return Notify(f, GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1), write: false);
     }
 
     static long Write(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
     {
+        if (positional && offset < 0) return Err(Errno.EINVAL);
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
-        if (f == null || !OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF); // an O_PATH fd is no fd to fdget
+        if (positional && (!f.Seekable || !f.PositionalWrites)) return Err(Errno.ESPIPE);
+        if (!OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
         if ((long)count < 0) return Err(Errno.EINVAL);
-        if (positional)
-        {
-            if (offset < 0) return Err(Errno.EINVAL);
-            if (!f.Seekable || !f.PositionalWrites) return Err(Errno.ESPIPE);
-        }
         if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: true);
         return Notify(f, GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1), write: true);
     }
 
     static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
     {
+        if (positional && offset < 0) return Err(Errno.EINVAL);
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
-        if (f == null || !(write ? OpenFlags.CanWrite(f.Flags) : OpenFlags.CanRead(f.Flags))) return Err(Errno.EBADF);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF); // an O_PATH fd is no fd to fdget
+        if (positional && (!f.Seekable || (write && !f.PositionalWrites))) return Err(Errno.ESPIPE);
+        if (!(write ? OpenFlags.CanWrite(f.Flags) : OpenFlags.CanRead(f.Flags))) return Err(Errno.EBADF);
         if (!write && f.Directory != null) return Err(Errno.EISDIR);
-        if (positional)
-        {
-            if (offset < 0) return Err(Errno.EINVAL);
-            if (!f.Seekable || (write && !f.PositionalWrites)) return Err(Errno.ESPIPE);
-        }
         var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
         if (e != Errno.None) return Err(e);
         if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, iovs, write); // one message across the iovecs

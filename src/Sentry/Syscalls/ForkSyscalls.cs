@@ -117,14 +117,23 @@ static class ForkSyscalls
             _ => (-1, -1),
         };
         if (ticks.User < 0) return Err(Errno.EINVAL);
-        return WriteRusage(t, addr, ticks) ? 0 : Err(Errno.EFAULT);
+        // A thread's peak is its memory's, which is the process's.
+        long maxRss = who == -1 ? t.Group.Leader.ChildrenMaxRssKb : t.Group.Leader.MaxRssKb();
+        return WriteRusage(t, addr, ticks, maxRss) ? 0 : Err(Errno.EFAULT);
     }
 
-    /// <summary>A struct rusage with the user and system times (clock ticks); the other fields are not kept.</summary>
-    static bool WriteRusage(Task t, ulong addr, (long User, long Sys) ticks)
+    /// <summary>A reaped child's rusage (wait4, waitid): its own and its descendants' times and peak memory.</summary>
+    static bool WriteChildRusage(Task t, ulong addr, Task child) => WriteRusage(t, addr,
+        (child.ExitTicks.User + child.ChildrenTicks.User, child.ExitTicks.Sys + child.ChildrenTicks.Sys),
+        Math.Max(child.ExitMaxRssKb, child.ChildrenMaxRssKb));
+
+    /// <summary>A struct rusage with the user and system times (clock ticks) and the peak resident set (KiB); the
+    /// other fields are not kept.</summary>
+    static bool WriteRusage(Task t, ulong addr, (long User, long Sys) ticks, long maxRssKb)
     {
         var ru = new RUsage
         {
+            Maxrss = maxRssKb,
             Utime = new Timeval { Sec = ticks.User / TicksPerSec, Usec = ticks.User % TicksPerSec * (1_000_000 / TicksPerSec) },
             Stime = new Timeval { Sec = ticks.Sys / TicksPerSec, Usec = ticks.Sys % TicksPerSec * (1_000_000 / TicksPerSec) },
         };
@@ -151,8 +160,7 @@ static class ForkSyscalls
         if (e != Errno.None) return Err(e);
         if (child == null) return 0;
         if (statusAddr != 0 && !t.Mem.Write(statusAddr, status)) return Err(Errno.EFAULT);
-        var total = (child.ExitTicks.User + child.ChildrenTicks.User, child.ExitTicks.Sys + child.ChildrenTicks.Sys);
-        if (rusage != 0 && !WriteRusage(t, rusage, total)) return Err(Errno.EFAULT);
+        if (rusage != 0 && !WriteChildRusage(t, rusage, child)) return Err(Errno.EFAULT);
         return t.PidNs.IdOf(child.Tid);
     }
 
@@ -196,7 +204,8 @@ static class ForkSyscalls
         var si = child == null ? default
             : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = t.PidNs.IdOf(child.Tid), Uid = (int)child.Creds.Uid, Status = cldStatus };
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
-        if (rusage != 0 && !t.Mem.Write(rusage, default(RUsage))) return Err(Errno.EFAULT);
+        // The reported child's usage (nothing when none was reported), as Linux's waitid fills it.
+        if (rusage != 0 && !(child == null ? t.Mem.Write(rusage, default(RUsage)) : WriteChildRusage(t, rusage, child))) return Err(Errno.EFAULT);
         return 0;
     }
 }

@@ -21,14 +21,14 @@ static class InfoSyscalls
         t[Nr.sched_yield] = (k, _, _, _, _, _, _) => { Thread.Yield(); return 0; };
         t[Nr.getcpu] = (k, cpu, node, _, _, _, _) =>
             (cpu == 0 || k.Mem.Write(cpu, 0u)) && (node == 0 || k.Mem.Write(node, 0u)) ? 0 : Err(Errno.EFAULT);
-        // Every task runs under SCHED_OTHER: the host schedules the stubs.
-        t[Nr.sched_getscheduler] = (k, pid, _, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) != null ? 0 : Err(Errno.ESRCH);
-        t[Nr.sched_setscheduler] = (k, pid, pol, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : pol is 0 or 3 or 5 ? 0 : Err(Errno.EPERM);
+        // A task keeps a fair policy of its own (SchedPolicy); the host schedules the stubs the same whatever it is.
+        t[Nr.sched_getscheduler] = (k, pid, _, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) is { } p ? p.SchedPolicy : Err(Errno.ESRCH);
+        t[Nr.sched_setscheduler] = (k, pid, pol, param, _, _, _) => SchedAttrSyscalls.SetScheduler(k, (int)pid, (int)pol, param, keepPolicy: false);
         // Every task is SCHED_OTHER, whose time slice reads as 0 (as the host's EEVDF scheduler reports it).
         t[Nr.sched_rr_get_interval] = (k, pid, tp, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL)
             : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Write(tp, default(Timespec)) ? 0 : Err(Errno.EFAULT);
-        t[Nr.sched_getparam] = (k, pid, p, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Write(p, 0) ? 0 : Err(Errno.EFAULT);
-        t[Nr.sched_setparam] = (k, pid, p, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Read(p, out int prio) ? (prio == 0 ? 0 : Err(Errno.EINVAL)) : Err(Errno.EFAULT);
+        t[Nr.sched_getparam] = (k, pid, p, _, _, _, _) => (int)pid < 0 || p == 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) == null ? Err(Errno.ESRCH) : k.Mem.Write(p, 0) ? 0 : Err(Errno.EFAULT);
+        t[Nr.sched_setparam] = (k, pid, p, _, _, _, _) => SchedAttrSyscalls.SetScheduler(k, (int)pid, 0, p, keepPolicy: true);
         t[Nr.sched_get_priority_max] = (k, pol, _, _, _, _, _) => pol is 1 or 2 ? 99 : pol is 0 or 3 or 5 ? 0 : Err(Errno.EINVAL);
         t[Nr.sched_get_priority_min] = (k, pol, _, _, _, _, _) => pol is 1 or 2 ? 1 : pol is 0 or 3 or 5 ? 0 : Err(Errno.EINVAL);
         t[Nr.getrlimit] = (k, res, old, _, _, _, _) => Prlimit(k, 0, (int)res, 0, old);

@@ -99,7 +99,7 @@ static class ProcessSyscalls
         }
     }
 
-    const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16,
+    const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_MM = 35,
         PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_CAP_AMBIENT = 47, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
 
     static long Prctl(Task t, int op, ulong a2, ulong a3, ulong a4, ulong a5)
@@ -121,8 +121,16 @@ static class ProcessSyscalls
                 LinuxText.Encode(LinuxText.Truncate(t.Comm, 15), buf);
                 return t.Mem.Write(a2, buf) ? 0 : Err(Errno.EFAULT);
             }
-            case PR_GET_DUMPABLE: return 1;
-            case PR_SET_DUMPABLE: return a2 <= 1 ? 0 : Err(Errno.EINVAL);
+            case PR_GET_DUMPABLE: return t.Group.Dumpable;
+            case PR_SET_DUMPABLE:
+                // SUID_DUMP_ROOT (2) is only the sysctl's to choose.
+                if (a2 > ThreadGroup.SUID_DUMP_USER) return Err(Errno.EINVAL);
+                t.Group.Dumpable = (int)a2;
+                return 0;
+            case PR_SET_MM:
+                // Rewriting the memory map's bounds is CAP_SYS_RESOURCE's; with it, answered as a kernel without
+                // CONFIG_CHECKPOINT_RESTORE's map changes.
+                return t.Creds.Has(Credentials.CAP_SYS_RESOURCE) ? Err(Errno.EINVAL) : Err(Errno.EPERM);
             case PR_SET_PDEATHSIG: if (a2 > 64) return Err(Errno.EINVAL); t.PdeathSig = (int)a2; return 0;
             case PR_GET_PDEATHSIG: return t.Mem.Write(a2, t.PdeathSig) ? 0 : Err(Errno.EFAULT);
             case PR_GET_KEEPCAPS: return t.KeepCaps ? 1 : 0;

@@ -14,7 +14,9 @@ namespace AppKernel.Sentry.Syscalls;
 static class SchedAttrSyscalls
 {
     const int SizeVer0 = 48, KernelSize = 56, PageSize = 4096;
-    const uint SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
+    public const uint SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
+    public const uint SCHED_RESET_ON_FORK = 0x40000000;
+    const ulong SCHED_FLAG_RESET_ON_FORK = 0x01;
     const ulong SCHED_FLAG_KEEP_POLICY = 0x08, SCHED_FLAG_KEEP_PARAMS = 0x10, SCHED_FLAG_UTIL_CLAMP_MIN = 0x20,
         SCHED_FLAG_UTIL_CLAMP_MAX = 0x40, SCHED_FLAG_ALL = 0x7f;
     // Offsets in struct sched_attr.
@@ -36,7 +38,8 @@ static class SchedAttrSyscalls
         a.Clear();
         int n = (int)Math.Min(size, KernelSize);
         BinaryPrimitives.WriteUInt32LittleEndian(a[OffSize..], (uint)n);
-        BinaryPrimitives.WriteUInt32LittleEndian(a[OffPolicy..], SCHED_OTHER);
+        BinaryPrimitives.WriteUInt32LittleEndian(a[OffPolicy..], p.SchedPolicy & ~SCHED_RESET_ON_FORK);
+        if ((p.SchedPolicy & SCHED_RESET_ON_FORK) != 0) BinaryPrimitives.WriteUInt64LittleEndian(a[OffFlags..], SCHED_FLAG_RESET_ON_FORK);
         BinaryPrimitives.WriteInt32LittleEndian(a[OffNice..], p.Nice);
         return t.Mem.Write(attr, a[..n]) ? 0 : Err(Errno.EFAULT);
     }
@@ -56,9 +59,9 @@ static class SchedAttrSyscalls
         int nice = Math.Clamp(BinaryPrimitives.ReadInt32LittleEndian(a[OffNice..]), -20, 19);
         uint priority = BinaryPrimitives.ReadUInt32LittleEndian(a[OffPriority..]);
         if ((int)policy < 0) return Err(Errno.EINVAL);
-        if ((schedFlags & SCHED_FLAG_KEEP_POLICY) != 0) policy = SCHED_OTHER;
         var p = InfoSyscalls.Named(t, pid);
         if (p == null) return Err(Errno.ESRCH);
+        if ((schedFlags & SCHED_FLAG_KEEP_POLICY) != 0) policy = p.SchedPolicy & ~SCHED_RESET_ON_FORK;
         if (policy is not (SCHED_OTHER or SCHED_FIFO or SCHED_RR or SCHED_BATCH or SCHED_IDLE or SCHED_DEADLINE))
             return Err(Errno.EINVAL);
         if ((schedFlags & ~SCHED_FLAG_ALL) != 0) return Err(Errno.EINVAL);
@@ -69,9 +72,32 @@ static class SchedAttrSyscalls
         if (!t.Creds.Has(Credentials.CAP_SYS_NICE) && !t.Creds.MayManage(p.Creds)) return Err(Errno.EPERM);
         // Utilization clamping is not kept: answered as a kernel built without it (CONFIG_UCLAMP_TASK).
         if ((schedFlags & (SCHED_FLAG_UTIL_CLAMP_MIN | SCHED_FLAG_UTIL_CLAMP_MAX)) != 0) return Err(Errno.EOPNOTSUPP);
-        if ((schedFlags & SCHED_FLAG_KEEP_PARAMS) != 0) return 0;
-        if (nice < p.Nice && !PrioritySyscalls.MayLowerNiceTo(t, nice)) return Err(Errno.EPERM);
-        p.Nice = nice;
+        if ((schedFlags & SCHED_FLAG_KEEP_PARAMS) == 0)
+        {
+            if (nice < p.Nice && !PrioritySyscalls.MayLowerNiceTo(t, nice)) return Err(Errno.EPERM);
+            p.Nice = nice;
+        }
+        p.SchedPolicy = policy | ((schedFlags & SCHED_FLAG_RESET_ON_FORK) != 0 ? SCHED_RESET_ON_FORK : 0);
+        return 0;
+    }
+
+    /// <summary>sched_setscheduler (setParams false: sched_setparam, which keeps the policy): Linux's
+    /// do_sched_setscheduler checks (NULL or a negative pid EINVAL, the param read, an unknown policy or a priority
+    /// that does not fit it EINVAL); the fair policies are kept, real-time ones refused (EPERM).</summary>
+    public static long SetScheduler(Task t, int pid, int policyArg, ulong param, bool keepPolicy)
+    {
+        if (!keepPolicy && policyArg < 0) return Err(Errno.EINVAL);
+        if (param == 0 || pid < 0) return Err(Errno.EINVAL);
+        if (!t.Mem.Read(param, out int priority)) return Err(Errno.EFAULT);
+        var p = InfoSyscalls.Named(t, pid);
+        if (p == null) return Err(Errno.ESRCH);
+        uint policy = keepPolicy ? p.SchedPolicy & ~SCHED_RESET_ON_FORK : (uint)policyArg & ~SCHED_RESET_ON_FORK;
+        bool resetOnFork = keepPolicy ? (p.SchedPolicy & SCHED_RESET_ON_FORK) != 0 : (policyArg & (int)SCHED_RESET_ON_FORK) != 0;
+        if (policy is not (SCHED_OTHER or SCHED_FIFO or SCHED_RR or SCHED_BATCH or SCHED_IDLE)) return Err(Errno.EINVAL);
+        if (policy is SCHED_FIFO or SCHED_RR ? priority is < 1 or > 99 : priority != 0) return Err(Errno.EINVAL);
+        if (policy is SCHED_FIFO or SCHED_RR) return Err(Errno.EPERM);
+        if (!t.Creds.Has(Credentials.CAP_SYS_NICE) && !t.Creds.MayManage(p.Creds)) return Err(Errno.EPERM);
+        p.SchedPolicy = policy | (resetOnFork ? SCHED_RESET_ON_FORK : 0);
         return 0;
     }
 

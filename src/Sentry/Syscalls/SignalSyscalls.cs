@@ -101,7 +101,8 @@ static class SignalSyscalls
         if (pid == int.MinValue) return Err(Errno.ESRCH);
         // pid > 0 that process; 0 our process group; -1 every process but pid 1 and ourselves; < -1 that group.
         var targets = new List<Task>();
-        if (pid > 0) { if (t.PidNs.Lookup(pid) is { Zombie: false } p) targets.Add(p); }
+        // A zombie still takes a signal (it is ignored) until it is reaped, as on Linux.
+        if (pid > 0) { if (t.PidNs.Lookup(pid) is { } p) targets.Add(p); }
         else
             foreach (var p in t.Kernel.Tasks())
             {

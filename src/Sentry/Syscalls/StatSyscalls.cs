@@ -93,6 +93,8 @@ static class StatSyscalls
     static uint Major(ulong dev) => (uint)(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000));
     static uint Minor(ulong dev) => (uint)((dev & 0xff) | ((dev >> 12) & 0xffffff00));
 
+    const long PIPEFS_MAGIC = 0x50495045, SOCKFS_MAGIC = 0x534F434B, ANON_INODE_FS_MAGIC = 0x09041934;
+
     static long Statfs(Task t, ulong pathAddr, int? fd, ulong buf)
     {
         VfsPath p;
@@ -100,7 +102,12 @@ static class StatSyscalls
         {
             using var fRef = t.Fds.Borrow(fd.Value); var f = fRef.File;
             if (f == null) return Err(Errno.EBADF);
-            if (!f.Path.IsValid) return Err(Errno.ENOSYS);
+            if (!f.Path.IsValid)
+            {
+                // A pipe, socket or anonymous-inode file: its pseudo file system's simple_statfs.
+                long pseudo = f switch { FileSystems.Pipe.PipeEnd => PIPEFS_MAGIC, Net.Socket => SOCKFS_MAGIC, _ => ANON_INODE_FS_MAGIC };
+                return t.Mem.Write(buf, new LinuxStatFs { Type = pseudo, Bsize = 4096, Frsize = 4096, Namelen = 255, Flags = ST_VALID }) ? 0 : Err(Errno.EFAULT);
+            }
             p = f.Path;
         }
         else
