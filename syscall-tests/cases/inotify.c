@@ -1,13 +1,14 @@
 /* inotify: argument checks, the events of creating, writing, reading, closing, renaming, linking and removing
  * (on a watched directory and a watched file, in Linux's order), merging of equal events, IN_MASK_ADD,
  * IN_MASK_CREATE, IN_ONESHOT, rm_watch's IN_IGNORED, a read buffer too small, FIONREAD, poll, non-blocking
- * reads, a blocking read woken by another thread, and the queue's overflow. */
+ * reads, a blocking read woken by another thread, the queue's overflow; utimensat's and sendfile's events. */
 #include "common.h"
 #include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 static char dir[64], paths[4][160];
@@ -117,6 +118,27 @@ int main(void)
     chown(P("f"), 0, 0);
     truncate(P("a"), 1);
     drain(fd, "chmod, chown, truncate");
+
+    /* utimensat: both times are ATTRIB, the access time alone ACCESS, the modification time alone MODIFY */
+    struct timespec both[2] = { { 1, 0 }, { 2, 0 } }, atime_only[2] = { { 3, 0 }, { 0, UTIME_OMIT } },
+                    mtime_only[2] = { { 0, UTIME_OMIT }, { 4, 0 } };
+    utimensat(AT_FDCWD, P("f"), both, 0);
+    utimensat(AT_FDCWD, P("f"), atime_only, 0);
+    utimensat(AT_FDCWD, P("f"), mtime_only, 0);
+    drain(fd, "utimensat: both times, atime only, mtime only");
+
+    /* sendfile and copy_file_range: ACCESS on the source, MODIFY on the destination */
+    int refill = open(P("f"), O_WRONLY);
+    write(refill, "data", 4);
+    close(refill);
+    drain(fd, "refill f");
+    int in = open(P("f"), O_RDONLY), out = open(P("a"), O_WRONLY);
+    off_t zero = 0;
+    sendfile(out, in, &zero, 2);
+    copy_file_range(in, NULL, out, NULL, 2, 0);
+    close(in);
+    close(out);
+    drain(fd, "sendfile, copy_file_range from f into a");
 
     int nq = -1;
     struct pollfd pfd = { fd, POLLIN, 0 };

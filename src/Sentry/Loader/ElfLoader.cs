@@ -111,6 +111,10 @@ public static class ElfLoader
         e = file!.Stat(out var st);
         if (e != Errno.None) { file.DecRef(); return e; }
         opened = new Opened(p, file, st.Size, st.Mode, st.Uid, st.Gid);
+        // inotify sees the exec's open and its read of the image (Linux's do_open_execat and kernel_read); its
+        // close comes with the file's.
+        Fsnotify.OnFile(p, InotifyMask.IN_OPEN);
+        Fsnotify.OnFile(p, InotifyMask.IN_ACCESS);
         return Errno.None;
     }
 

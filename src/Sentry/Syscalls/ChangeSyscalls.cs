@@ -195,12 +195,12 @@ static class ChangeSyscalls
         return Notified(change(p.Inode), p, ev);
     }
 
-    static long OnFd(Task t, int fd, Func<Inode, Errno> change)
+    static long OnFd(Task t, int fd, Func<Inode, Errno> change, uint ev = InotifyMask.IN_ATTRIB)
     {
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
-        return Notified(change(f.Inode), f.Path, InotifyMask.IN_ATTRIB);
+        return Notified(change(f.Inode), f.Path, ev);
     }
 
     static long Notified(Errno e, VfsPath p, uint ev)
@@ -330,9 +330,12 @@ static class ChangeSyscalls
             bothNow = ts[1] == UTIME_NOW && ts[3] == UTIME_NOW;
             if (ts[1] == UTIME_OMIT && ts[3] == UTIME_OMIT) return 0; // Linux does nothing, not even look up the path
         }
+        // inotify as Linux's fsnotify_change: both times are a change of attributes, the access time alone an access,
+        // the modification time alone a modification.
+        uint ev = a != null && m != null ? InotifyMask.IN_ATTRIB : a != null ? InotifyMask.IN_ACCESS : InotifyMask.IN_MODIFY;
         if (path == 0)
-            return OnFd(t, dirfd, i => SetTimes(t, i, a, m, bothNow));
-        return OnPath(t, dirfd, path, flags, i => SetTimes(t, i, a, m, bothNow));
+            return OnFd(t, dirfd, i => SetTimes(t, i, a, m, bothNow), ev);
+        return OnPath(t, dirfd, path, flags, i => SetTimes(t, i, a, m, bothNow), ev);
     }
 
     static long? Time(long sec, long nsec, out bool bad)

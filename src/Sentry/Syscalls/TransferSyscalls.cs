@@ -74,7 +74,15 @@ static class TransferSyscalls
         }
         long r = Copy(t, src, off, dst, null, count, out var inEnd, out _);
         if (off != null && r >= 0 && !t.Mem.Write(offAddr, inEnd)) return Err(Errno.EFAULT);
-        return r;
+        return Notified(src, dst, r);
+    }
+
+    /// <summary>inotify's IN_ACCESS on the source and IN_MODIFY on the destination for bytes moved between two
+    /// files (sendfile, splice, copy_file_range); the count unchanged.</summary>
+    static long Notified(FileDescription src, FileDescription dst, long n)
+    {
+        FileSyscalls.Notify(src, n, write: false);
+        return FileSyscalls.Notify(dst, n, write: true);
     }
 
     const uint SPLICE_F_NONBLOCK = 2, SpliceFlags = 0xf; // MOVE, NONBLOCK, MORE, GIFT
@@ -138,7 +146,7 @@ static class TransferSyscalls
             if (w < 0) return w;
             if (inOff != null && !t.Mem.Write(inOffAddr, inOff.Value + n)) return Err(Errno.EFAULT);
             if (outOff != null && !t.Mem.Write(outOffAddr, outOff.Value + w)) return Err(Errno.EFAULT);
-            return w;
+            return Notified(src, dst, w);
         }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
     }
@@ -290,6 +298,6 @@ static class TransferSyscalls
             if (inOff != null && !t.Mem.Write(inOffAddr, inEnd)) return Err(Errno.EFAULT);
             if (outOff != null && !t.Mem.Write(outOffAddr, outEnd)) return Err(Errno.EFAULT);
         }
-        return r;
+        return Notified(src, dst, r);
     }
 }
