@@ -1,8 +1,9 @@
 /* A tmpfs's space as Linux counts it: size= limits the data pages (charged when first written, holes free), a write
  * that runs out stops short and then fails with ENOSPC, truncation and the last close of a deleted file give pages
  * back, statfs reports blocks and inodes in use, and remount can grow or shrink the limit but not below what is used
- * nor put one on a size=0 (unlimited) tmpfs. */
+ * nor put one on a size=0 (unlimited) tmpfs; fallocate charges its pages all or none. */
 #include "mount_common.h"
+#include <sys/stat.h>
 #include <sys/statfs.h>
 
 static void show(const char *what)
@@ -71,6 +72,37 @@ static void body(void)
     CHECK(mount("none", sp("t"), "tmpfs", 0, "nr_blocks=3"));
     printf("write 20000: %ld\n", put("t/a", 0, 20000));
     show("nr_blocks=3");
+    CHECK(umount2(sp("t"), 0));
+
+    /* fallocate charges its pages all at once or not at all; KEEP_SIZE keeps the size */
+    CHECK(mount("none", sp("t"), "tmpfs", 0, "size=16k"));
+    fd = CHECK_OK(open(sp("t/f"), O_RDWR | O_CREAT, 0644));
+    CHECK(fallocate(fd, 0, 0, 4096 + 1));
+    show("fallocate 2 pages");
+    CHECK(fallocate(fd, 0, 0, 5 * 4096));
+    show("fallocate past the limit");
+    CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 4096, 2 * 4096));
+    struct stat st;
+    CHECK(fstat(fd, &st));
+    printf("size after KEEP_SIZE: %ld\n", (long)st.st_size);
+    show("fallocate KEEP_SIZE to 3 pages");
+    CHECK(write(fd, "x", 1));
+    CHECK(close(fd));
+    CHECK(unlink(sp("t/f")));
+    CHECK(umount2(sp("t"), 0));
+
+    /* a symlink target of 128 bytes or more takes a page (shorter ones none), given back by unlink */
+    CHECK(mount("none", sp("t"), "tmpfs", 0, "size=4k"));
+    char target[129];
+    memset(target, 'a', 128);
+    target[128] = 0;
+    CHECK(symlink(target, sp("t/long1")));
+    show("a 128-byte link");
+    CHECK(symlink(target, sp("t/long2")));
+    target[127] = 0;
+    CHECK(symlink(target, sp("t/short")));
+    CHECK(unlink(sp("t/long1")));
+    show("unlinked");
     CHECK(umount2(sp("t"), 0));
     CHECK(mount("none", sp("t"), "tmpfs", 0, "size=25%"));
     struct statfs s;

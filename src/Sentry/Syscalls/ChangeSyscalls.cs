@@ -286,7 +286,10 @@ static class ChangeSyscalls
         if ((mode & ~KEEP_SIZE) != 0) return Err(Errno.EOPNOTSUPP);
         if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
         if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
-        // Memory files have no holes to fill: only the size can change.
+        // A tmpfs file's pages are charged to its file system's size; other memory files have no holes to fill, so
+        // only the size can change.
+        if (f.Inode is FileSystems.Tmpfs.TmpfsFile tf)
+            return Notified(tf.Allocate(off, len, (mode & KEEP_SIZE) != 0), f.Path, InotifyMask.IN_MODIFY);
         return Notified((mode & KEEP_SIZE) == 0 && off + len > st.Size ? f.Inode.Truncate(off + len) : Errno.None, f.Path, InotifyMask.IN_MODIFY);
     }
 

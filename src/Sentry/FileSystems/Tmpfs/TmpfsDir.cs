@@ -131,7 +131,16 @@ public sealed class TmpfsDir : TmpfsNode
 
     public override Errno Mkdir(Task t, string name, uint mode) => Add(t, name, new TmpfsDir(Fs, mode, t));
 
-    public override Errno Symlink(Task t, string name, string target) => Add(t, name, new TmpfsSymlink(Fs, target, t));
+    public override Errno Symlink(Task t, string name, string target)
+    {
+        // A long target takes a page of the file system's space, as shmem_symlink's (shorter ones live in the inode).
+        bool page = LinuxText.ByteCount(target) + 1 > TmpfsSymlink.ShortSymlinkLen;
+        if (page && Fs.Space is { } space && !space.TryCharge(1)) return Errno.ENOSPC;
+        var link = new TmpfsSymlink(Fs, target, t) { OwnsPage = page };
+        var e = Add(t, name, link);
+        if (e != Errno.None) link.Unlinked();
+        return e;
+    }
 
     public override Errno Link(Task t, string name, Inode target)
     {

@@ -94,6 +94,37 @@ public sealed class TmpfsFile : TmpfsNode
         return Errno.None;
     }
 
+    /// <summary>fallocate(2) without holes to punch: the pages of [off, off+len) are charged to the file system
+    /// all at once or not at all (ENOSPC, nothing changed, as shmem_fallocate), and the size grows unless keepSize.</summary>
+    public Errno Allocate(long off, long len, bool keepSize)
+    {
+        if (off + len > MaxSize) return Errno.EFBIG;
+        var e = CopyUp();
+        if (e != Errno.None) return e;
+        lock (Lock)
+        {
+            bool grows = !keepSize && off + len > _size;
+            // F_SEAL_GROW refuses any range past the end, even with FALLOC_FL_KEEP_SIZE (shmem_fallocate).
+            if (Seals is { } seals && (seals & F_SEAL_GROW) != 0 && off + len > _size) return Errno.EPERM;
+            if (Fs.Space is { } space)
+            {
+                _charged ??= new();
+                long first = off >> PageShift, last = (off + len - 1) >> PageShift, missing = 0;
+                for (long p = first; p <= last; p++) if (!IsCharged(p)) missing++;
+                if (missing > 0 && !space.TryCharge(missing)) return Errno.ENOSPC;
+                for (long p = first; p <= last; p++) MarkCharged(p);
+            }
+            if (grows)
+            {
+                var re = _data.Resize(off + len);
+                if (re != Errno.None) return re;
+                _size = off + len;
+            }
+        }
+        Touch();
+        return Errno.None;
+    }
+
     public long ReadAt(Span<byte> buf, long off)
     {
         lock (Lock)

@@ -80,11 +80,11 @@ public abstract class TmpfsNode : Inode
         _lookedUpAs = name;
     }
 
-    /// <summary>Marks the node as held where it is (a strong entry of a directory) or nameless: never dropped.</summary>
     /// <summary>The last name went away: the node no longer counts in its file system's inodes (a file once its
     /// last descriptor closes too).</summary>
     internal virtual void Unlinked() => Fs.Space?.AddInode(-1);
 
+    /// <summary>Marks the node as held where it is (a strong entry of a directory) or nameless: never dropped.</summary>
     internal void Anchor()
     {
         lock (Lock) _anchored = true;
