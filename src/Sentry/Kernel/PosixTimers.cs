@@ -8,6 +8,9 @@ public sealed class PosixTimers
     {
         public required IntervalTimer Clock;
         public int Overrun;
+        /// <summary>Expiries that could not be queued (their standard signal was already pending from elsewhere): the
+        /// next signal that is queued counts them as overruns.</summary>
+        public long Missed;
     }
 
     readonly Dictionary<int, Timer> _timers = new();
@@ -26,13 +29,41 @@ public sealed class PosixTimers
             timer.Clock = new IntervalTimer(n =>
             {
                 if (notify == SIGEV_NONE) return;
-                var si = new SigInfo { Signo = signo, Code = SI_TIMER, TimerId = id, Overrun = n - 1, Value = value ?? (ulong)id }.ToArray();
-                timer.Overrun = n - 1;
+                if (AddOverrun(timer, target, signo, id, n)) return;
+                int overrun = (int)Math.Min(int.MaxValue, timer.Missed + n - 1);
+                timer.Missed = 0;
+                var si = new SigInfo { Signo = signo, Code = SI_TIMER, TimerId = id, Overrun = overrun, Value = value ?? (ulong)id }.ToArray();
+                timer.Overrun = overrun;
                 target.SendSignal(signo, si, shared: notify != SIGEV_THREAD_ID);
             });
             _timers[id] = timer;
             return id;
         }
+    }
+
+    /// <summary>A timer's signal is queued once (Linux preallocates its sigqueue): expiries while it is still pending
+    /// add to its si_overrun instead of queueing another, even for a real-time signal; while the same standard
+    /// signal is pending from elsewhere, they wait for the timer's next signal.</summary>
+    static bool AddOverrun(Timer timer, Task target, int signo, int id, int expiries)
+    {
+        var queue = target.Signals.Queue;
+        lock (queue)
+            foreach (var (sig, info, _) in queue)
+            {
+                if (sig != signo) continue;
+                var pending = System.Runtime.InteropServices.MemoryMarshal.Read<SigInfo>(info);
+                if (pending.Code != SI_TIMER || pending.TimerId != id)
+                {
+                    if (signo >= 32) continue; // real-time signals queue behind it
+                    timer.Missed += expiries;
+                    return true;
+                }
+                pending.Overrun = (int)Math.Min(int.MaxValue, (long)pending.Overrun + expiries);
+                System.Runtime.InteropServices.MemoryMarshal.Write(info, in pending);
+                timer.Overrun = pending.Overrun;
+                return true;
+            }
+        return false;
     }
 
     public Timer? Get(int id)
