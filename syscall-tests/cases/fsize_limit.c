@@ -1,7 +1,9 @@
 /* RLIMIT_FSIZE: a write to a regular file is cut at the limit; one at or past
  * it is EFBIG with SIGXFSZ (pwrite, O_APPEND, writev, splice from a pipe — which
- * then keeps its data —, sendfile); pipes are not limited. */
+ * then keeps its data —, sendfile); pipes are not limited; truncate, ftruncate and fallocate past it are EFBIG
+ * with SIGXFSZ too. */
 #include "common.h"
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -69,6 +71,23 @@ static int body(void)
     struct stat st;
     fstat(fd, &st);
     printf("size %ld\n", (long)st.st_size);
+    /* growing past it by truncate, ftruncate or fallocate: EFBIG and SIGXFSZ, as from the caller itself */
+    signal(SIGXFSZ, SIG_DFL);
+    sigset_t xm;
+    sigemptyset(&xm);
+    sigaddset(&xm, SIGXFSZ);
+    sigprocmask(SIG_BLOCK, &xm, NULL);
+    struct timespec zero = { 0, 0 };
+    siginfo_t si;
+    CHECK(ftruncate(fd, 1 << 20));
+    CHECK(sigtimedwait(&xm, &si, &zero));
+    printf("si_code SI_USER %d, si_pid ours %d\n", si.si_code == SI_USER, si.si_pid == getpid());
+    CHECK(truncate(path, 1 << 20));
+    CHECK(sigtimedwait(&xm, &si, &zero));
+    CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1 << 20));
+    CHECK(sigtimedwait(&xm, &si, &zero));
+    CHECK(ftruncate(fd, 10));
+    CHECK(sigtimedwait(&xm, &si, &zero));
     close(fd);
     close(p[0]);
     close(p[1]);

@@ -114,6 +114,22 @@ int main(void)
     CHECK(access(path, R_OK));
     printf("thread listed: %d\n", listed(thread_tid));
 
+    /* coredump_filter: written as kstrtouint reads (base 0), its 9 bits kept, inherited by fork */
+    int cf = open("/proc/self/coredump_filter", O_RDWR);
+    CHECK(write(cf, "100", 3));
+    printf("coredump_filter 100 reads as 00000064: %d\n", has_line(cf, "00000064\n"));
+    CHECK(write(cf, "0x1ff0", 6));
+    printf("0x1ff0 keeps 9 bits (000001f0): %d\n", has_line(cf, "000001f0\n"));
+    CHECK(write(cf, "zz", 2));
+    CHECK(write(cf, "7\0", 2));
+    pid_t fc = fork();
+    if (fc == 0) _exit(has_line(cf, "00000007\n"));
+    int fst;
+    waitpid(fc, &fst, 0);
+    printf("child's coredump_filter is 7: %d\n", WEXITSTATUS(fst));
+    CHECK(write(cf, "0x33", 4));
+    close(cf);
+
     int devices = open("/proc/devices", O_RDONLY);
     printf("devices: starts with header %d, has mem %d, has block header %d\n",
            has_line(devices, "Character devices:\n") && has_line(devices, "Character devices:\n  1 mem\n"),

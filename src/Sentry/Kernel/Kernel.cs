@@ -54,6 +54,9 @@ public sealed class Kernel
     /// <summary>The namespaces pid 1 starts in.</summary>
     public Namespaces InitNamespaces { get; }
     public Stopwatch Uptime { get; } = Stopwatch.StartNew();
+
+    /// <summary>Whether syslog's READ_CLEAR or CLEAR emptied the kernel log (Syscalls/SyslogSyscalls).</summary>
+    public bool LogCleared;
     readonly Dictionary<int, Task> _tasks = new();
     /// <summary>Guards the process tree (parents, children, zombies); wait4 sleeps on it.</summary>
     public readonly object TreeLock = new();

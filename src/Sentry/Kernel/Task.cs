@@ -306,7 +306,7 @@ public sealed class Credentials
     public const int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2, CAP_FOWNER = 3, CAP_FSETID = 4,
         CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_NET_BIND_SERVICE = 10, CAP_NET_BROADCAST = 11,
         CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_IPC_LOCK = 14, CAP_SYS_CHROOT = 18, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
-        CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24, CAP_SETFCAP = 31, CAP_LAST_CAP = 40;
+        CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24, CAP_SETFCAP = 31, CAP_SYSLOG = 34, CAP_LAST_CAP = 40;
     public const ulong AllCaps = (1UL << (CAP_LAST_CAP + 1)) - 1;
     /// <summary>What an fsuid change to or from 0 drops or raises (Linux's CAP_FS_MASK).</summary>
     const ulong FsCaps = 1UL << CAP_CHOWN | 1UL << CAP_DAC_OVERRIDE | 1UL << CAP_DAC_READ_SEARCH | 1UL << CAP_FOWNER

@@ -106,7 +106,8 @@ public sealed partial class Task
         {
             child.Parent = parent;
             child.ParentThread = parent == Group.Leader ? this : parent;
-            child.Group.Dumpable = Group.Dumpable; // Linux keeps it in the mm, which the child copies
+            child.Group.Dumpable = Group.Dumpable; // Linux keeps these in the mm, which the child copies
+            child.Group.CoredumpFilter = Group.CoredumpFilter;
             parent._children.Add(child);
         }
         Kernel.Register(child);

@@ -83,6 +83,9 @@ public sealed partial class ThreadGroup
     /// <summary>PR_SET_DUMPABLE's value for the process (Linux keeps it in the mm): reset by exec.</summary>
     public int Dumpable = SUID_DUMP_USER;
 
+    /// <summary>/proc/[pid]/coredump_filter's bits (Linux's default 0x33; kept by fork and exec). No dump is made.</summary>
+    public uint CoredumpFilter = 0x33;
+
     /// <summary>The code of the last thread to end by exit(2) after the leader did: what the process reports then, as
     /// on Linux.</summary>
     public int? LastExitCode { get; private set; }

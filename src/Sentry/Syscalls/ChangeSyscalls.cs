@@ -33,7 +33,7 @@ static class ChangeSyscalls
         t[Nr.lchown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchownat] = (k, dirfd, path, u, g, flags, _) => OnPath(k, (int)dirfd, path, (int)flags, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchown] = (k, fd, u, g, _, _, _) => OnFd(k, (int)fd, i => Chown(k, i, (uint)u, (uint)g));
-        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Permissions.Check(k, i, 2) is var pe && pe != Errno.None ? pe : Truncate(i, (long)len), InotifyMask.IN_MODIFY);
+        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Permissions.Check(k, i, 2) is var pe && pe != Errno.None ? pe : Truncate(k, i, (long)len), InotifyMask.IN_MODIFY);
         t[Nr.ftruncate] = (k, fd, len, _, _, _, _) => Ftruncate(k, (int)fd, (long)len);
         t[Nr.utimensat] = (k, dirfd, path, times, flags, _, _) => Utimensat(k, (int)dirfd, path, times, (int)flags);
         t[Nr.utimes] = (k, path, tv, _, _, _, _) => Utimes(k, AT_FDCWD, path, tv, false);
@@ -256,12 +256,14 @@ static class ChangeSyscalls
         return i.SetTimes(a, m);
     }
 
-    static Errno Truncate(Inode i, long len)
+    static Errno Truncate(Task t, Inode i, long len)
     {
         if (len < 0) return Errno.EINVAL;
         if (i.IsDir) return Errno.EISDIR;
         if (!InodeMode.IsReg(i.Mode)) return Errno.EINVAL;
-        return i.Truncate(len);
+        var e = i.Stat(out var st);
+        if (e == Errno.None) e = GuestIO.LimitNewSize(t, st.Size, len);
+        return e != Errno.None ? e : i.Truncate(len);
     }
 
     static long Ftruncate(Task t, int fd, long len)
@@ -270,7 +272,9 @@ static class ChangeSyscalls
         if (f == null || f.Inode == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         if (len < 0) return Err(Errno.EINVAL);
         if (!OpenFlags.CanWrite(f.Flags) || !InodeMode.IsReg(f.Inode.Mode)) return Err(Errno.EINVAL);
-        return Notified(f.Inode.Truncate(len), f.Path, InotifyMask.IN_MODIFY);
+        if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
+        var e = GuestIO.LimitNewSize(t, st.Size, len);
+        return Notified(e != Errno.None ? e : f.Inode.Truncate(len), f.Path, InotifyMask.IN_MODIFY);
     }
 
     static long Fallocate(Task t, int fd, int mode, long off, long len)
@@ -286,6 +290,14 @@ static class ChangeSyscalls
         if ((mode & ~KEEP_SIZE) != 0) return Err(Errno.EOPNOTSUPP);
         if (f.Path.IsValid && f.Path.Mount.ReadOnly) return Err(Errno.EROFS);
         if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
+        // RLIMIT_FSIZE: a tmpfs checks it even with KEEP_SIZE (shmem_fallocate's inode_newsize_ok), disk file systems
+        // only when the size grows.
+        bool keep = (mode & KEEP_SIZE) != 0;
+        if (!keep || (f.Path.IsValid && f.Path.Mount.FsType == "tmpfs"))
+        {
+            var le = GuestIO.LimitNewSize(t, st.Size, off + len);
+            if (le != Errno.None) return Err(le);
+        }
         // A tmpfs file's pages are charged to its file system's size; other memory files have no holes to fill, so
         // only the size can change.
         if (f.Inode is FileSystems.Tmpfs.TmpfsFile tf)

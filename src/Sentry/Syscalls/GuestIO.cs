@@ -104,10 +104,24 @@ static class GuestIO
         if ((ulong)pos >= limit)
         {
             if (!signal) return 0; // a later iovec of a vector write: Linux checked the whole vector once
-            t.SendSignal(Task.SIGXFSZ, Task.UserInfo(Task.SIGXFSZ, 0, 0, 0), shared: false);
-            return SyscallTable.Err(Errno.EFBIG);
+            return SyscallTable.Err(FileTooLarge(t));
         }
         return (long)Math.Min((ulong)count, limit - (ulong)pos);
+    }
+
+    /// <summary>RLIMIT_FSIZE for a file growing to newSize by truncate or fallocate (Linux's inode_newsize_ok): past the
+    /// limit SIGXFSZ and EFBIG.</summary>
+    public static Errno LimitNewSize(Task t, long oldSize, long newSize)
+    {
+        ulong limit = t.Limits.Values[RLimits.RLIMIT_FSIZE].Cur;
+        return newSize > oldSize && limit != RLimits.Infinity && (ulong)newSize > limit ? FileTooLarge(t) : Errno.None;
+    }
+
+    /// <summary>SIGXFSZ to the caller (as from itself: SI_USER with its pid and uid, Linux's send_sig), and EFBIG.</summary>
+    static Errno FileTooLarge(Task t)
+    {
+        t.SendSignal(Task.SIGXFSZ, Task.UserInfo(Task.SIGXFSZ, Task.SI_USER, t.Tgid, t.Creds.Uid), shared: false);
+        return Errno.EFBIG;
     }
 
     /// <summary>laterIov: a write of a vector's later iovec, which the file size limit cuts to 0 without a signal.</summary>

@@ -26,7 +26,6 @@ public static class RefusedSyscalls
     /// <summary>Landlock answers EOPNOTSUPP, as a kernel built with it but booted without it in its LSM list.</summary>
     public static readonly int[] Landlock = { Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self };
 
-    const int SYSLOG_ACTION_CLOSE = 0, SYSLOG_ACTION_OPEN = 1;
     const int AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
     const ulong IO_BITMAP_BITS = 65536;
 
@@ -35,8 +34,6 @@ public static class RefusedSyscalls
         foreach (var nr in HostAdministration) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
         foreach (var nr in DockerRefused) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
         foreach (var nr in Landlock) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EOPNOTSUPP);
-        // The log: open and close are no-ops anyone may do; reading it needs CAP_SYSLOG (dmesg_restrict).
-        t[Nr.syslog] = (_, type, _, _, _, _, _) => (int)type is SYSLOG_ACTION_CLOSE or SYSLOG_ACTION_OPEN ? 0 : Err(Errno.EPERM);
         // Port I/O: lowering to level 0 or turning ports off is allowed, anything more needs CAP_SYS_RAWIO.
         t[Nr.iopl] = (_, level, _, _, _, _, _) => level > 3 ? Err(Errno.EINVAL) : level == 0 ? 0 : Err(Errno.EPERM);
         t[Nr.ioperm] = (_, from, num, on, _, _, _) =>

@@ -43,6 +43,7 @@ public static class SyscallTable
         SysvMsgSyscalls.Register(t);
         SchedAttrSyscalls.Register(t);
         KcmpSyscalls.Register(t);
+        SyslogSyscalls.Register(t);
         NumaSyscalls.Register(t);
         MqueueSyscalls.Register(t);
         SeccompSyscalls.Register(t);

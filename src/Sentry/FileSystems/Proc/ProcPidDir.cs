@@ -64,8 +64,8 @@ public sealed class ProcPidDir : SynthDir
         Add("loginuid", Own(new SynthFile("4294967295") { Perm = 0x1a4, Write = (_, _) => -(long)Errno.EPERM }));
         Add("sessionid", Own(new SynthFile("4294967295")));
         Add("cgroup", Own(new SynthFile("0::/\n")));
-        // Which mappings a core dump would include (Linux's default: anonymous and ELF headers); no dump is made.
-        Add("coredump_filter", Own(new SynthFile("00000033\n") { Perm = 0x1a4, Write = (_, b) => b.Length }));
+        // Which mappings a core dump would include; no dump is made.
+        Add("coredump_filter", Own(new SynthFile(_ => $"{p.Group.CoredumpFilter:x8}\n") { Perm = 0x1a4, Write = (_, b) => WriteCoredumpFilter(p, b) }));
         Add("wchan", Own(new SynthFile("0")));
         Add("io", Own(new SynthFile("rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n") { Perm = 0x100 }));
         Add("uid_map", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.UidMap)));
@@ -91,6 +91,31 @@ public sealed class ProcPidDir : SynthDir
             return Errno.ESRCH;
         }
         return base.Lookup(t, name, out child);
+    }
+
+    /// <summary>A number as kstrtouint with base 0 reads it (0x hex, 0 octal, else decimal); the filter's 9 bits kept.</summary>
+    static long WriteCoredumpFilter(Task p, byte[] b)
+    {
+        const uint FilterBits = 0x1ff;
+        var s = LinuxText.Decode(b).TrimEnd('\0').Trim();
+        uint v;
+        bool ok = s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? uint.TryParse(s.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out v)
+            : s.Length > 1 && s[0] == '0' ? TryOctal(s, out v) : uint.TryParse(s, System.Globalization.NumberStyles.None, null, out v);
+        if (!ok) return -(long)Errno.EINVAL;
+        p.Group.CoredumpFilter = v & FilterBits;
+        return b.Length;
+    }
+
+    static bool TryOctal(string s, out uint v)
+    {
+        v = 0;
+        foreach (char c in s)
+        {
+            if (c is < '0' or > '7' || v > uint.MaxValue / 8) return false;
+            v = v * 8 + (uint)(c - '0');
+        }
+        return true;
     }
 
     static Func<(uint, uint)> OwnerOf(Task p) => () => (p.Creds.Euid, p.Creds.Egid);
