@@ -204,8 +204,7 @@ public static class ElfLoader
             t.UnshareFds();
             t.Fds.CloseOnExec();
             t.Signals.UnshareActions();
-            for (int s = 1; s <= SignalState.NSig; s++)
-                if (t.Signals.Actions[s].Handler != 1 /* SIG_IGN stays ignored */) t.Signals.Actions[s] = default;
+            t.Signals.ResetHandlers();
             t.Signals.AltStack = new SigAltStack { Flags = 2 };
             t.Exe = exe.Path;
             // comm is the last component of the name given to execve, as Linux's kbasename(bprm->filename):
