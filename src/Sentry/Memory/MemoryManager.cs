@@ -343,7 +343,14 @@ public sealed class MemoryManager
         if (size == 0) return -(long)Errno.EINVAL;
         if (oldLen == 0) return Duplicate(oldAddr, size, flags, newAddr);
         var first = _vmas.Find(oldAddr);
-        if (first == null || !_vmas.FullyMapped(oldAddr, oldAddr + oldLen)) return -(long)Errno.EFAULT;
+        if (first == null) return -(long)Errno.EFAULT;
+        // Shrinking in place unmaps the tail, whatever VMAs the old range spans (Linux does it before vma_to_resize).
+        if ((flags & MREMAP_FIXED) == 0 && size <= oldLen)
+        {
+            if (size < oldLen) { long r = Munmap(oldAddr + size, oldLen - size); if (r < 0) return r; }
+            return (long)oldAddr;
+        }
+        if (!_vmas.FullyMapped(oldAddr, oldAddr + oldLen)) return -(long)Errno.EFAULT;
         var pieces = _vmas.Slice(oldAddr, oldAddr + oldLen);
         if (pieces.Count != 1) return -(long)Errno.EFAULT; // Linux requires a single VMA
         var vma = pieces[0];
@@ -354,11 +361,6 @@ public sealed class MemoryManager
             if (!Aligned(newAddr) || !RangeUsable(newAddr, size)) return -(long)Errno.EINVAL;
             if (newAddr < oldAddr + oldLen && oldAddr < newAddr + size) return -(long)Errno.EINVAL;
             return MoveTo(vma, oldAddr, oldLen, size, newAddr, replace: true);
-        }
-        if (size <= oldLen)
-        {
-            if (size < oldLen) { long r = Munmap(oldAddr + size, oldLen - size); if (r < 0) return r; }
-            return (long)oldAddr;
         }
         if (vma.Committed && CheckCommit(size - oldLen) < 0) return -(long)Errno.ENOMEM;
         ulong growEnd = oldAddr + size;
