@@ -72,8 +72,12 @@ static class ProcessSyscalls
 
     static long GetRobust(Task t, int pid, ulong head, ulong len)
     {
-        if (pid != 0 && pid != t.OwnTid) return Err(Errno.ESRCH);
-        if (!t.Mem.Write(head, t.RobustList) || !t.Mem.Write(len, 24UL)) return Err(Errno.EFAULT);
+        // Any thread the caller's PID namespace names, if the caller may read it as ptrace would (Linux's
+        // PTRACE_MODE_READ_REALCREDS).
+        var target = t.Named(pid);
+        if (target == null) return Err(Errno.ESRCH);
+        if (!ProcessVmSyscalls.MayAccess(t, target)) return Err(Errno.EPERM);
+        if (!t.Mem.Write(head, target.RobustList) || !t.Mem.Write(len, 24UL)) return Err(Errno.EFAULT);
         return 0;
     }
 
