@@ -162,6 +162,7 @@ public static class ElfLoader
             if (e != Errno.None) return e;
 
             // A set-id file runs with its owner's ids (not on a nosuid mount, under no_new_privs or traced).
+            bool readable = Vfs.Permissions.Check(t, exe.Path.Inode, 4) == Errno.None;
             var (euid, egid) = t.Creds.ExecIds(exe.Mode, exe.Uid, exe.Gid, exe.Path.Mount.NoSuid || t.NoNewPrivs || t.Tracer != null);
             bool secure = euid != t.Creds.Uid || egid != t.Creds.Gid;
             var auxv = new List<(ulong, ulong)>
@@ -200,6 +201,9 @@ public static class ElfLoader
             t.InstallAddressSpace(stub, mm);
             t.Regs = regs;
             t.Creds.SetExecIds(euid, egid);
+            // Dumpable unless the exec changed ids or the file could not be read (Linux's begin_new_exec: would_dump).
+            mm.Dumpable = !readable || t.Creds.Euid != t.Creds.Uid || t.Creds.Egid != t.Creds.Gid
+                ? MemoryManager.SuidDumpable : MemoryManager.SuidDumpUser;
             t.Creds.OnExec();
             t.UnshareFds();
             t.Fds.CloseOnExec();

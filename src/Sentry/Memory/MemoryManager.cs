@@ -38,6 +38,12 @@ public sealed class MemoryManager
     /// <summary>The membarrier REGISTER_* commands this address space has made: a fork's copy keeps them (so does
     /// the host's copy of the stub), an exec's new address space starts with none.</summary>
     public int MembarrierRegistered;
+    /// <summary>Linux's dumpable flag (PR_GET/SET_DUMPABLE), kept with the address space as Linux's mm flags: a fork
+    /// copies it, an exec sets it, and a change of effective or fs ids (or new capabilities) clears it.</summary>
+    public int Dumpable = SuidDumpUser;
+    public const int SuidDumpDisable = 0, SuidDumpUser = 1;
+    /// <summary>fs.suid_dumpable: what a process that changed credentials becomes.</summary>
+    public const int SuidDumpable = SuidDumpDisable;
     /// <summary>mlockall(MCL_FUTURE): how new mappings are locked (Linux's def_flags); not inherited by fork.</summary>
     public VmLock DefaultLock;
     public GuestMemory Memory => Space.Memory;
@@ -100,7 +106,7 @@ public sealed class MemoryManager
             BrkStart = BrkStart, Brk = Brk, StackStart = StackStart, ArgStart = ArgStart, ArgEnd = ArgEnd,
             EnvStart = EnvStart, EnvEnd = EnvEnd, StartCode = StartCode, EndCode = EndCode, StartData = StartData,
             EndData = EndData, StartStack = StartStack, SavedAuxv = SavedAuxv, _peakVm = _peakVm,
-            MembarrierRegistered = MembarrierRegistered,
+            MembarrierRegistered = MembarrierRegistered, Dumpable = Dumpable,
         };
         foreach (var v in _vmas.All)
         {

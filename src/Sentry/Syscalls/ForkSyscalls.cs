@@ -196,13 +196,13 @@ static class ForkSyscalls
         if (idtype == P_PIDFD)
         {
             // The pidfd's process, by its number in our namespace (Linux's pidfd_get_pid); a non-blocking pidfd
-            // waits as with WNOHANG, and EAGAIN when nothing is there yet.
+            // waits as with WNOHANG, and EAGAIN when nothing is there yet unless the caller asked for WNOHANG itself.
             using var fRef = t.Fds.Borrow(id);
             if (fRef.File == null) return Err(Errno.EBADF);
             if (fRef.File is not FileSystems.Anon.PidFd pidfd) return Err(Errno.EBADF); // as pidfd_pid's answer for another file
             pid = t.PidNs.IdOf(pidfd.Target.Tgid);
             if (pid == 0) return Err(Errno.ECHILD);
-            nonblockingPidfd = (pidfd.Flags & Vfs.OpenFlags.O_NONBLOCK) != 0;
+            nonblockingPidfd = (pidfd.Flags & Vfs.OpenFlags.O_NONBLOCK) != 0 && (options & Task.WNOHANG) == 0;
             if (nonblockingPidfd) options |= Task.WNOHANG;
         }
         if (pid == int.MinValue || (idtype == P_PID && id <= 0)) return Err(Errno.EINVAL);

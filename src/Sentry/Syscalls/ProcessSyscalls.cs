@@ -49,14 +49,14 @@ static class ProcessSyscalls
         t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3, a4, a5);
         t[Nr.execve] = (k, path, argv, envp, _, _, _) => Execve(k, -100, path, argv, envp, 0);
         t[Nr.execveat] = (k, dirfd, path, argv, envp, flags, _) => Execve(k, (int)dirfd, path, argv, envp, (int)flags);
-        t[Nr.setuid] = (k, id, _, _, _, _, _) => Ids.SetUid(k, (uint)id);
-        t[Nr.setgid] = (k, id, _, _, _, _, _) => Ids.SetGid(k, (uint)id);
-        t[Nr.setreuid] = (k, r, e, _, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, false);
-        t[Nr.setregid] = (k, r, e, _, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, true);
-        t[Nr.setresuid] = (k, r, e, s, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, false);
-        t[Nr.setresgid] = (k, r, e, s, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, true);
-        t[Nr.setfsuid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, false);
-        t[Nr.setfsgid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, true);
+        t[Nr.setuid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetUid(k, (uint)id));
+        t[Nr.setgid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetGid(k, (uint)id));
+        t[Nr.setreuid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, false));
+        t[Nr.setregid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, true));
+        t[Nr.setresuid] = (k, r, e, s, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, false));
+        t[Nr.setresgid] = (k, r, e, s, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, true));
+        t[Nr.setfsuid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetFs(k, (uint)id, false));
+        t[Nr.setfsgid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetFs(k, (uint)id, true));
         t[Nr.setgroups] = (k, n, list, _, _, _, _) => Ids.SetGroups(k, (long)n, list);
         t[Nr.capget] = (k, hdr, data, _, _, _, _) => Ids.Capget(k, hdr, data);
         t[Nr.capset] = (k, hdr, data, _, _, _, _) => Ids.Capset(k, hdr, data);
@@ -125,8 +125,11 @@ static class ProcessSyscalls
                 LinuxText.Encode(LinuxText.Truncate(t.Comm, 15), buf);
                 return t.Mem.Write(a2, buf) ? 0 : Err(Errno.EFAULT);
             }
-            case PR_GET_DUMPABLE: return 1;
-            case PR_SET_DUMPABLE: return a2 <= 1 ? 0 : Err(Errno.EINVAL);
+            case PR_GET_DUMPABLE: return t.MM.Dumpable;
+            case PR_SET_DUMPABLE:
+                if (a2 > MemoryManager.SuidDumpUser) return Err(Errno.EINVAL);
+                t.MM.Dumpable = (int)a2;
+                return 0;
             case PR_SET_PDEATHSIG: if (a2 > 64) return Err(Errno.EINVAL); t.PdeathSig = (int)a2; return 0;
             case PR_GET_PDEATHSIG: return t.Mem.Write(a2, t.PdeathSig) ? 0 : Err(Errno.EFAULT);
             case PR_GET_KEEPCAPS: return t.KeepCaps ? 1 : 0;
