@@ -2,9 +2,23 @@
  * effective or fs ids clear it (fs.suid_dumpable 0), plain re-sets of the same ids do not; exec makes it 1 again,
  * except a set-user-ID exec that changes the effective uid, or of a file the caller cannot read. */
 #include "common.h"
+#include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+static const char *copy_path;
+
+/* A process sharing its fs context (CLONE_FS) with another gains nothing from a set-user-ID exec (LSM_UNSAFE_SHARE). */
+static int shared_fs_exec(void *arg)
+{
+    (void)arg;
+    if (setresuid(1000, 1000, 1000) != 0)
+        _exit(98);
+    execl(copy_path, copy_path, "set-user-ID, fs shared", (char *)NULL);
+    _exit(99);
+}
 
 static void show(const char *what) { printf("%s: dumpable %d\n", what, prctl(PR_GET_DUMPABLE)); }
 
@@ -55,6 +69,10 @@ int main(int argc, char **argv)
         _exit(99);
     }
     int st;
+    waitpid(c, &st, 0);
+    copy_path = copy;
+    static char stack[1 << 16];
+    c = clone(shared_fs_exec, stack + sizeof stack, CLONE_FS | SIGCHLD, NULL);
     waitpid(c, &st, 0);
     chmod(copy, 0711); /* executable, not readable by others */
     c = fork();

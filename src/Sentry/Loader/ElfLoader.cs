@@ -161,9 +161,13 @@ public static class ElfLoader
             e = mm.MapStack();
             if (e != Errno.None) return e;
 
-            // A set-id file runs with its owner's ids (not on a nosuid mount, under no_new_privs or traced).
+            // A set-id file runs with its owner's ids (not on a nosuid mount, under no_new_privs, traced, or with the
+            // fs context shared with another process: Linux's LSM_UNSAFE_SHARE).
             bool readable = Vfs.Permissions.Check(t, exe.Path.Inode, 4) == Errno.None;
-            var (euid, egid) = t.Creds.ExecIds(exe.Mode, exe.Uid, exe.Gid, exe.Path.Mount.NoSuid || t.NoNewPrivs || t.Tracer != null);
+            const uint SetIdBits = 0xc00; // S_ISUID | S_ISGID
+            bool sharedFs = (exe.Mode & SetIdBits) != 0
+                && t.Kernel.Tasks().Exists(o => o.Fs == t.Fs && o.Tgid != t.Tgid && !o.Exited && !o.Zombie);
+            var (euid, egid) = t.Creds.ExecIds(exe.Mode, exe.Uid, exe.Gid, exe.Path.Mount.NoSuid || t.NoNewPrivs || t.Tracer != null || sharedFs);
             bool secure = euid != t.Creds.Uid || egid != t.Creds.Gid;
             var auxv = new List<(ulong, ulong)>
             {

@@ -214,7 +214,7 @@ static class ForkSyscalls
         if (e != Errno.None) return Err(e);
         if (child == null && nonblockingPidfd) return Err(Errno.EAGAIN);
         var si = child == null ? default
-            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = t.PidNs.IdOf(child.Tid), Uid = (int)child.Creds.Uid, Status = cldStatus };
+            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = t.PidNs.IdOf(child.Tid), Uid = (int)t.Creds.UserNs.UidToUser(child.Creds.Uid), Status = cldStatus };
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
         if (rusage != 0 && !t.Mem.Write(rusage, default(RUsage))) return Err(Errno.EFAULT);
         return 0;
