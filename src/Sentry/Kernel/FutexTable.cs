@@ -21,6 +21,8 @@ public sealed class FutexTable
         public (object, ulong) Key { get => ((object, ulong))_key; set => _key = value; }
         /// <summary>What the sleeper waits on: the waiter itself, or one object for all of futex_waitv's waiters.</summary>
         public object SleepsOn = null!;
+        /// <summary>FUTEX_WAIT_BITSET's bits: a wake wakes only waiters sharing one of its own (plain waits have all).</summary>
+        public uint Bitset = MatchAny;
     }
 
     sealed class Bucket
@@ -36,13 +38,19 @@ public sealed class FutexTable
         for (int i = 0; i < BucketCount; i++) _buckets[i] = new Bucket();
     }
 
+    /// <summary>FUTEX_BITSET_MATCH_ANY: what FUTEX_WAIT and FUTEX_WAKE use.</summary>
+    public const uint MatchAny = uint.MaxValue;
+    /// <summary>Linux's FUT_OFF_MMSHARED: a shared futex in private memory is keyed by the address with this bit
+    /// (free, as futex words are aligned), so private and shared operations on one word never meet.</summary>
+    const ulong SharedInPrivate = 2;
+
     public static (object, ulong) KeyOf(MemoryManager mm, ulong uaddr, bool priv)
     {
         if (priv) return (mm, uaddr);
         lock (mm)
         {
             var v = mm.Vmas.Find(uaddr);
-            return v?.ShareKey is { } shared ? (shared, v.Offset + (uaddr - v.Start)) : (mm, uaddr);
+            return v?.ShareKey is { } shared ? (shared, v.Offset + (uaddr - v.Start)) : (mm, uaddr | SharedInPrivate);
         }
     }
 
@@ -73,9 +81,9 @@ public sealed class FutexTable
     }
 
     /// <summary>Queues a waiter on key; the caller holds the key's bucket (Lock) and has checked the value.</summary>
-    public Waiter Enqueue((object, ulong) key, object? sleepsOn = null)
+    public Waiter Enqueue((object, ulong) key, object? sleepsOn = null, uint bitset = MatchAny)
     {
-        var w = new Waiter { Key = key };
+        var w = new Waiter { Key = key, Bitset = bitset };
         w.SleepsOn = sleepsOn ?? w;
         var q = _buckets[IndexOf(key)].Queues;
         if (!q.TryGetValue(key, out var list)) q[key] = list = new List<Waiter>();
@@ -142,22 +150,23 @@ public sealed class FutexTable
         return woken;
     }
 
-    /// <summary>Wakes up to n waiters of key.</summary>
-    public int Wake((object, ulong) key, int n)
+    /// <summary>Wakes up to n waiters of key whose bitset shares a bit with bitset.</summary>
+    public int Wake((object, ulong) key, int n, uint bitset = MatchAny)
     {
-        using (Lock(key, key)) return WakeLocked(key, n);
+        using (Lock(key, key)) return WakeLocked(key, n, bitset);
     }
 
-    /// <summary>Wakes up to n waiters of key; the caller holds its bucket.</summary>
-    public int WakeLocked((object, ulong) key, int n)
+    /// <summary>Wakes up to n waiters of key (those sharing a bit with bitset), in queue order; the caller holds its bucket.</summary>
+    public int WakeLocked((object, ulong) key, int n, uint bitset = MatchAny)
     {
         var b = _buckets[IndexOf(key)];
         if (n <= 0 || !b.Queues.TryGetValue(key, out var q)) return 0;
         int woken = 0;
-        while (woken < n && q.Count > 0)
+        for (int i = 0; woken < n && i < q.Count;)
         {
-            var w = q[0];
-            q.RemoveAt(0);
+            var w = q[i];
+            if ((w.Bitset & bitset) == 0) { i++; continue; }
+            q.RemoveAt(i);
             w.Woken = true;
             lock (w.SleepsOn) Monitor.Pulse(w.SleepsOn);
             woken++;

@@ -150,8 +150,58 @@ public sealed class Kernel
         lock (_tasks)
         {
             if (ns.Dying) return -1;
-            int id = _nextPid++;
-            for (var n = ns; n is { IsRoot: false }; n = n.Parent) n.Add(id);
+            int id;
+            do id = _nextPid++; while (_chosenPids.Contains(id));
+            for (var n = ns; n is { IsRoot: false }; n = n.Parent) { n.Add(id); _nestedPids.Add(id); }
+            return id;
+        }
+    }
+
+    /// <summary>The largest pid plus one (/proc/sys/kernel/pid_max).</summary>
+    public const int PidMax = 4194304;
+    /// <summary>Global numbers set_tid chose: the counter never hands them out, as they may be named in namespaces
+    /// that never numbered them.</summary>
+    readonly HashSet<int> _chosenPids = new();
+    /// <summary>Global numbers a namespace below the root has numbered: set_tid cannot take them again in the root.</summary>
+    readonly HashSet<int> _nestedPids = new();
+
+    /// <summary>
+    /// clone3's set_tid (Linux's alloc_pid): setTid[0] is the number in ns, setTid[1] in its parent and so on; the
+    /// levels not named count on. Each named number is checked, innermost first: within 1..pid_max-1 and not a
+    /// number other than 1 in a namespace without an init (EINVAL), privilege over the namespace (EPERM, asked
+    /// through mayChoose), not in use by a task, process group or session (EEXIST).
+    /// </summary>
+    public int AllocatePid(PidNamespace ns, int[] setTid, Func<PidNamespace, bool> mayChoose, out Errno err)
+    {
+        lock (_tasks)
+        {
+            err = Errno.EINVAL;
+            if (setTid.Length > ns.Level + 1) return -1;
+            if (ns.Dying) { err = Errno.ENOMEM; return -1; }
+            var n = ns;
+            for (int i = 0; i < setTid.Length; i++, n = n.Parent!)
+            {
+                int want = setTid[i];
+                err = Errno.EINVAL;
+                if (want < 1 || want >= PidMax || (want != 1 && !n.HasInit)) return -1;
+                err = Errno.EPERM;
+                if (!mayChoose(n)) return -1;
+                err = Errno.EEXIST;
+                int g = n.GlobalOf(want);
+                if (g > 0 && _tasks.Values.Any(t => t.Tid == g || t.Pgid == g || t.Sid == g)) return -1;
+                if (n.IsRoot && (_nestedPids.Contains(want) || _chosenPids.Contains(want))) return -1;
+            }
+            err = Errno.None;
+            bool rootChosen = setTid.Length == ns.Level + 1;
+            int id;
+            if (rootChosen) _chosenPids.Add(id = setTid[^1]);
+            else do id = _nextPid++; while (_chosenPids.Contains(id));
+            n = ns;
+            for (int i = 0; n is { IsRoot: false }; i++, n = n.Parent!)
+            {
+                if (i < setTid.Length) n.AddAs(id, setTid[i]); else n.Add(id);
+                _nestedPids.Add(id);
+            }
             return id;
         }
     }

@@ -74,5 +74,6 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
         if ((flags & CLONE_NEWNS) != 0) Mnt.Owner = owner;
         if ((flags & CLONE_NEWUTS) != 0) Uts.Owner = owner;
         if ((flags & CLONE_NEWIPC) != 0) Ipc.Owner = owner;
+        if ((flags & CLONE_NEWPID) != 0) PidForChildren.Owner = owner;
     }
 }

@@ -14,6 +14,9 @@ public sealed class PidNamespace
 
     public PidNamespace? Parent { get; }
     public int Level { get; }
+    /// <summary>The user namespace it belongs to (its creator's, or the one made with it): clone3's set_tid asks
+    /// for privilege there.</summary>
+    public UserNamespace Owner = UserNamespace.Initial;
     public uint Inum { get; }
     readonly Kernel _kernel;
     // A namespace's numbers are handed out in order and never wrap, so both maps may keep an entry after its task is
@@ -77,7 +80,7 @@ public sealed class PidNamespace
     /// <summary>Whether a task ever got number 1 here (Linux's child_reaper: /proc's pid_for_children needs one).</summary>
     public bool HasInit
     {
-        get { lock (_local) return IsRoot || _next > 1; }
+        get { lock (_local) return IsRoot || _global.ContainsKey(1); }
     }
 
     /// <summary>Whether the init exited: nothing new may enter (fork's ENOMEM, Linux's disable_pid_allocation).</summary>
@@ -96,7 +99,19 @@ public sealed class PidNamespace
     {
         lock (_local)
         {
-            int id = _next++;
+            int id;
+            do id = _next++; while (_global.ContainsKey(id)); // skipping numbers set_tid chose ahead
+            _local[globalId] = id;
+            _global[id] = globalId;
+        }
+    }
+
+    /// <summary>clone3's set_tid: gives the new global number id the number chosen here (the caller checked it is free).</summary>
+    internal void AddAs(int globalId, int id)
+    {
+        lock (_local)
+        {
+            if (_global.TryGetValue(id, out int stale)) _local.Remove(stale); // a reaped task's number, free again
             _local[globalId] = id;
             _global[id] = globalId;
         }

@@ -66,6 +66,15 @@ public sealed class SignalState
         return s;
     }
 
+    /// <summary>Linux's flush_signal_handlers: every handler becomes SIG_DFL, an ignored signal stays ignored, and
+    /// flags and masks are cleared (exec, and clone3's CLONE_CLEAR_SIGHAND).</summary>
+    public void ResetHandlers()
+    {
+        const ulong SIG_IGN = 1;
+        for (int s = 1; s <= NSig; s++)
+            Actions[s] = new SigAction { Handler = Actions[s].Handler == SIG_IGN ? SIG_IGN : 0 };
+    }
+
     /// <summary>exec: the dispositions become this process's own before exec resets them (Linux's unshare_sighand),
     /// so a process that shares them through CLONE_SIGHAND keeps its handlers.</summary>
     public void UnshareActions() => Actions = (SigAction[])Actions.Clone();

@@ -111,6 +111,7 @@ public sealed partial class Task
         var handler = Signals.Actions[sig].Handler;
         bool forced = false;
         if (!asWritten) info = ReceivedInfo(sig, info, out forced);
+        info = UidSeen(sig, info);
         bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
         // A blocked signal is kept whatever its action (sigwaitinfo may take it); delivery drops it then.
         if (!blocked && handler == SIG_DFL && InitIgnores(sig, forced)) return;

@@ -59,6 +59,39 @@ public sealed partial class Task
         return copy;
     }
 
+    /// <summary>
+    /// A queued siginfo's si_uid is a kernel uid (a guest's own siginfo had its si_uid made one when sent); the
+    /// receiver reads it in its own user namespace (overflow uid when unmapped), as Linux's userns_fixup_signal_uid
+    /// for signals from user space and do_notify_parent for SIGCHLD.
+    /// </summary>
+    byte[] UidSeen(int sig, byte[] info)
+    {
+        if (info.Length < 24) return info;
+        int code = BinaryPrimitives.ReadInt32LittleEndian(info.AsSpan(8));
+        bool child = sig == SIGCHLD && code is >= CLD_EXITED and <= CLD_CONTINUED;
+        if (!child && code is not (SI_USER or SI_QUEUE or SI_TKILL or SI_MESGQ)) return info;
+        uint kuid = BinaryPrimitives.ReadUInt32LittleEndian(info.AsSpan(20)), seen = Creds.UserNs.UidToUser(kuid);
+        if (seen == kuid) return info;
+        var copy = (byte[])info.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(20), seen);
+        return copy;
+    }
+
+    /// <summary>The si_uid a signal this task sends carries, as a kernel uid: its uid as its own namespace shows it
+    /// and back (Linux's prepare_kill_siginfo, then make_kuid), so a uid unmapped there stays unmapped (overflow
+    /// uid) for every receiver.</summary>
+    public uint SignalUid => Creds.UserNs.UidFromUser(Creds.UserNs.UidToUser(Creds.Uid));
+
+    /// <summary>A guest's own siginfo (rt_sigqueueinfo, pidfd_send_signal): its si_uid, in the sender's user
+    /// namespace, becomes a kernel uid for the queue (UidSeen turns it into the receiver's).</summary>
+    public byte[] UidToKernel(byte[] info)
+    {
+        if (info.Length < 24) return info;
+        uint uid = BinaryPrimitives.ReadUInt32LittleEndian(info.AsSpan(20));
+        BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(20), Creds.UserNs.UidFromUser(uid));
+        return info;
+    }
+
     /// <summary>A namespace's init (not the sandbox's) ignores a signal it has no handler for, unless it is SIGKILL or
     /// SIGSTOP from an ancestor namespace or the kernel (Linux's sig_task_ignored).</summary>
     bool InitIgnores(int sig, bool forced) => !PidNs.IsRoot && IsPidNsInit && !(forced && sig is SIGKILL or SIGSTOP);

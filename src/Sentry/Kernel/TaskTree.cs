@@ -13,7 +13,8 @@ public sealed partial class Task
 {
     public const ulong CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_VFORK = 0x4000,
         CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000,
-        CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+        CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000, CLONE_CLEAR_SIGHAND = 0x100000000;
+    const int CAP_CHECKPOINT_RESTORE = 40;
 
     public Task? Parent { get; private set; }
     /// <summary>personality(2)'s persona (PER_LINUX and its flags); per task, as Linux's.</summary>
@@ -39,11 +40,11 @@ public sealed partial class Task
     ManualResetEventSlim? _vforkDone;
 
     /// <summary>fork, vfork and process-creating clone. Threads (CLONE_THREAD, or CLONE_VM without vfork) are not yet supported.</summary>
-    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0)
+    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0, int[]? setTid = null)
     {
         var bad = CheckCloneFlags(flags, tls);
         if (bad != Errno.None) return -(long)bad;
-        if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls);
+        if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls, setTid);
         // CLONE_PIDFD's slot must take the fd before any child exists (Linux fails the clone with EFAULT).
         if (pidfdAddr != 0 && !Mem.Write(pidfdAddr, -1)) return -(long)Errno.EFAULT;
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
@@ -59,7 +60,15 @@ public sealed partial class Task
         var ns = Ns.CopyFor(flags, out var mountMap);
         ns.Own(flags, userNs ?? Creds.UserNs);
         // The child is numbered in our children's PID namespace and every one above; a namespace whose init is gone takes no one.
-        int tid = Kernel.AllocatePid(ns.PidForChildren);
+        int tid;
+        if (setTid == null) tid = Kernel.AllocatePid(ns.PidForChildren);
+        else
+        {
+            // Choosing pids needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE over each namespace, as the child's
+            // credentials have them: in a user namespace made with it, all of them.
+            tid = Kernel.AllocatePid(ns.PidForChildren, setTid, n => MayChoosePid(n, userNs), out var pe);
+            if (tid < 0) return -(long)pe;
+        }
         if (tid < 0) return -(long)Errno.ENOMEM;
         var child = new Task(Kernel)
         {
@@ -93,6 +102,7 @@ public sealed partial class Task
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
         if (userNs != null) child.Creds.EnterUserNs(userNs);
+        if ((flags & CLONE_CLEAR_SIGHAND) != 0) child.Signals.ResetHandlers();
         if (mountMap != null) child.Fs.MoveTo(mountMap);
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
@@ -106,8 +116,7 @@ public sealed partial class Task
         {
             child.Parent = parent;
             child.ParentThread = parent == Group.Leader ? this : parent;
-            child.Group.Dumpable = Group.Dumpable; // Linux keeps these in the mm, which the child copies
-            child.Group.CoredumpFilter = Group.CoredumpFilter;
+            child.Group.CoredumpFilter = Group.CoredumpFilter; // Linux keeps it in the mm, which the child copies
             parent._children.Add(child);
         }
         Kernel.Register(child);
@@ -199,7 +208,11 @@ public sealed partial class Task
     /// A thread (CLONE_THREAD, with CLONE_VM and CLONE_SIGHAND): a new host thread in our stub process, seized by a
     /// new OS thread of ours; memory manager, fds, fs and dispositions are shared, the signal mask is its own.
     /// </summary>
-    long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
+    bool MayChoosePid(PidNamespace n, UserNamespace? childUserNs) =>
+        (childUserNs != null && n.Owner == childUserNs) ||
+        Creds.HasIn(n.Owner, Credentials.CAP_SYS_ADMIN) || Creds.HasIn(n.Owner, CAP_CHECKPOINT_RESTORE);
+
+    long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, int[]? setTid)
     {
         if ((flags & CLONE_VM) == 0 || (flags & CLONE_SIGHAND) == 0) return -(long)Errno.EINVAL;
         if (PidNs.Dying) return -(long)Errno.ENOMEM; // the namespace's init is gone (alloc_pid)
@@ -207,7 +220,13 @@ public sealed partial class Task
         lock (MM) hostTid = Stub!.CloneThread();
         if (hostTid < 0) return -(long)Errno.EAGAIN;
         // Closed in between: the host thread stays parked in its stub until the process ends.
-        int tid = Kernel.AllocatePid(PidNs);
+        int tid;
+        if (setTid == null) tid = Kernel.AllocatePid(PidNs);
+        else
+        {
+            tid = Kernel.AllocatePid(PidNs, setTid, n => MayChoosePid(n, null), out var pe);
+            if (tid < 0) return -(long)pe;
+        }
         if (tid < 0) return -(long)Errno.ENOMEM;
         var child = new Task(Kernel)
         {

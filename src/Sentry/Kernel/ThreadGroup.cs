@@ -78,11 +78,6 @@ public sealed partial class ThreadGroup
         }
     }
 
-    public const int SUID_DUMP_DISABLE = 0, SUID_DUMP_USER = 1;
-
-    /// <summary>PR_SET_DUMPABLE's value for the process (Linux keeps it in the mm): reset by exec.</summary>
-    public int Dumpable = SUID_DUMP_USER;
-
     /// <summary>/proc/[pid]/coredump_filter's bits (Linux's default 0x33; kept by fork and exec). No dump is made.</summary>
     public uint CoredumpFilter = 0x33;
 

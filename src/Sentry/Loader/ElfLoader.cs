@@ -165,8 +165,13 @@ public static class ElfLoader
             e = mm.MapStack();
             if (e != Errno.None) return e;
 
-            // A set-id file runs with its owner's ids (not on a nosuid mount, under no_new_privs or traced).
-            var (euid, egid) = t.Creds.ExecIds(exe.Mode, exe.Uid, exe.Gid, exe.Path.Mount.NoSuid || t.NoNewPrivs || t.Tracer != null);
+            // A set-id file runs with its owner's ids (not on a nosuid mount, under no_new_privs, traced, or with the
+            // fs context shared with another process: Linux's LSM_UNSAFE_SHARE).
+            bool readable = Vfs.Permissions.Check(t, exe.Path.Inode, 4) == Errno.None;
+            const uint SetIdBits = 0xc00; // S_ISUID | S_ISGID
+            bool sharedFs = (exe.Mode & SetIdBits) != 0
+                && t.Kernel.Tasks().Exists(o => o.Fs == t.Fs && o.Tgid != t.Tgid && !o.Exited && !o.Zombie);
+            var (euid, egid) = t.Creds.ExecIds(exe.Mode, exe.Uid, exe.Gid, exe.Path.Mount.NoSuid || t.NoNewPrivs || t.Tracer != null || sharedFs);
             bool secure = euid != t.Creds.Uid || egid != t.Creds.Gid;
             var auxv = new List<(ulong, ulong)>
             {
@@ -204,14 +209,14 @@ public static class ElfLoader
             t.InstallAddressSpace(stub, mm);
             t.Regs = regs;
             t.Creds.SetExecIds(euid, egid);
+            // Dumpable unless the exec changed ids or the file could not be read (Linux's begin_new_exec: would_dump).
+            mm.Dumpable = !readable || t.Creds.Euid != t.Creds.Uid || t.Creds.Egid != t.Creds.Gid
+                ? MemoryManager.SuidDumpable : MemoryManager.SuidDumpUser;
             t.Creds.OnExec();
-            // A new image is dumpable again, unless it gained privilege (suid_dumpable 0: set-id exec).
-            t.Group.Dumpable = secure ? ThreadGroup.SUID_DUMP_DISABLE : ThreadGroup.SUID_DUMP_USER;
             t.UnshareFds();
             t.Fds.CloseOnExec();
             t.Signals.UnshareActions();
-            for (int s = 1; s <= SignalState.NSig; s++)
-                if (t.Signals.Actions[s].Handler != 1 /* SIG_IGN stays ignored */) t.Signals.Actions[s] = default;
+            t.Signals.ResetHandlers();
             t.Signals.AltStack = new SigAltStack { Flags = 2 };
             t.Exe = exe.Path;
             // comm is the last component of the name given to execve, as Linux's kbasename(bprm->filename):

@@ -22,7 +22,14 @@ public sealed class MemoryManager
     public const int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
         MAP_GROWSDOWN = 0x100, MAP_DENYWRITE = 0x800, MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000,
         MAP_POPULATE = 0x8000, MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
-        MAP_FIXED_NOREPLACE = 0x100000;
+        MAP_FIXED_NOREPLACE = 0x100000, MAP_32BIT = 0x40, MAP_UNINITIALIZED = 0x4000000, MAP_HUGE_MASK = 0x3f << 26;
+    /// <summary>The flags every file takes under MAP_SHARED_VALIDATE (Linux's LEGACY_MAP_MASK: not MAP_SYNC, which
+    /// only DAX files take, nor MAP_FIXED_NOREPLACE).</summary>
+    const int LegacyMapMask = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |
+        MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK |
+        MAP_HUGETLB | MAP_32BIT | MAP_HUGE_MASK;
+    /// <summary>Where MAP_32BIT mappings go on x86-64 (the second gigabyte), searched bottom-up.</summary>
+    const ulong Map32Bottom = 0x4000_0000, Map32Top = 0x8000_0000;
 
     readonly VmaSet _vmas = new();
     /// <summary>The stub that carries out changes: threads share one manager, and each must use its own stub
@@ -31,6 +38,12 @@ public sealed class MemoryManager
     /// <summary>The membarrier REGISTER_* commands this address space has made: a fork's copy keeps them (so does
     /// the host's copy of the stub), an exec's new address space starts with none.</summary>
     public int MembarrierRegistered;
+    /// <summary>Linux's dumpable flag (PR_GET/SET_DUMPABLE), kept with the address space as Linux's mm flags: a fork
+    /// copies it, an exec sets it, and a change of effective or fs ids (or new capabilities) clears it.</summary>
+    public int Dumpable = SuidDumpUser;
+    public const int SuidDumpDisable = 0, SuidDumpUser = 1;
+    /// <summary>fs.suid_dumpable: what a process that changed credentials becomes.</summary>
+    public const int SuidDumpable = SuidDumpDisable;
     /// <summary>mlockall(MCL_FUTURE): how new mappings are locked (Linux's def_flags); not inherited by fork.</summary>
     public VmLock DefaultLock;
     public GuestMemory Memory => Space.Memory;
@@ -93,10 +106,11 @@ public sealed class MemoryManager
             BrkStart = BrkStart, Brk = Brk, StackStart = StackStart, ArgStart = ArgStart, ArgEnd = ArgEnd,
             EnvStart = EnvStart, EnvEnd = EnvEnd, StartCode = StartCode, EndCode = EndCode, StartData = StartData,
             EndData = EndData, StartStack = StartStack, SavedAuxv = SavedAuxv, _peakVm = _peakVm,
-            MembarrierRegistered = MembarrierRegistered,
+            MembarrierRegistered = MembarrierRegistered, Dumpable = Dumpable,
         };
         foreach (var v in _vmas.All)
         {
+            if (v.DontFork) continue;
             var c = v.Clone();
             c.Lock = VmLock.None; // a child's pages are not locked (Linux clears VM_LOCKED at fork)
             mm._vmas.Insert(c);
@@ -155,6 +169,7 @@ public sealed class MemoryManager
     /// <summary>Chooses an address for a new mapping of len bytes: the hint if it is free, else top-down below MmapBase.</summary>
     ulong ChooseAddress(ulong hint, ulong len)
     {
+        if (_below4G) return Choose32Bit(hint, len);
         if (hint != 0)
         {
             hint = hint & ~(PageSize - 1);
@@ -167,6 +182,18 @@ public sealed class MemoryManager
         if (a != 0) return a;
         // Fall back to the space above the stack area (below the stub).
         return _vmas.FindGapTopDown(len, StackTop, _reservedBase);
+    }
+
+    /// <summary>Set while a MAP_32BIT mapping chooses its address.</summary>
+    bool _below4G;
+
+    /// <summary>MAP_32BIT: the hint if it is free and ends below the second gigabyte's top, else the lowest gap there.</summary>
+    ulong Choose32Bit(ulong hint, ulong len)
+    {
+        hint &= ~(PageSize - 1);
+        if (hint != 0 && len <= Map32Top && hint <= Map32Top - len && RangeUsable(hint, len) && !_vmas.Overlaps(hint, hint + len))
+            return hint;
+        return _vmas.FindGapBottomUp(len, Map32Bottom, Map32Top);
     }
 
     long CheckCommit(ulong extra) =>
@@ -190,6 +217,13 @@ public sealed class MemoryManager
         if (offset + size < offset) return -(long)Errno.EOVERFLOW;
         bool shared = type != MAP_PRIVATE;
         bool anon = (flags & MAP_ANONYMOUS) != 0 || file == null;
+        if (type == MAP_SHARED_VALIDATE)
+        {
+            if (anon) return -(long)Errno.EINVAL;
+            if ((flags & ~LegacyMapMask) != 0) return -(long)Errno.EOPNOTSUPP;
+        }
+        // A regular file's mapping ends within the largest file size (Linux's file_mmap_ok).
+        if (!anon && file!.RegularFile && offset + size > long.MaxValue) return -(long)Errno.EOVERFLOW;
         // A file mapping maps the file's host pages (hostFd), or is anonymous memory (/dev/zero), or is a copy.
         int hostFd = -1;
         bool hostPages = false;
@@ -204,13 +238,15 @@ public sealed class MemoryManager
         if (fixedMap)
         {
             if (!RangeUsable(addr, size)) return -(long)Errno.ENOMEM;
-            if ((flags & MAP_FIXED_NOREPLACE) != 0 && (flags & MAP_FIXED) == 0 && _vmas.Overlaps(addr, addr + size))
+            if ((flags & MAP_FIXED_NOREPLACE) != 0 && _vmas.Overlaps(addr, addr + size))
                 return -(long)Errno.EEXIST;
             start = addr;
         }
         else
         {
-            start = ChooseAddress(addr, size);
+            _below4G = (flags & MAP_32BIT) != 0;
+            try { start = ChooseAddress(addr, size); }
+            finally { _below4G = false; }
             if (start == 0) return -(long)Errno.ENOMEM;
         }
 
@@ -222,6 +258,7 @@ public sealed class MemoryManager
             MayWrite = !shared || anon || mayWriteShared,
             Shm = shm,
             MayExec = anon || !noExec,
+            Copied = !anon && !hostPages,
         };
         if (shm != null) _shmVmas ??= new();
         // Futex keys of shared memory: the file (its device and inode) or, for anonymous memory, the mapping itself.
@@ -246,6 +283,7 @@ public sealed class MemoryManager
         int hostProt = anon ? prot : prot | PROT_WRITE;
         r = Space.MapAnonymous(start, size, hostProt, (shared && anon ? MAP_SHARED : MAP_PRIVATE) | (flags & MAP_NORESERVE));
         if (r < 0) return r == -(long)Errno.ENOMEM ? r : -(long)Errno.ENOMEM;
+        vma.Copied = !anon;
         _vmas.Remove(start, start + size);
         _vmas.Insert(vma);
         if (!anon)
@@ -282,7 +320,7 @@ public sealed class MemoryManager
         prot &= 7;
         if (len == 0) return 0;
         ulong size = PageUp(len);
-        if (addr + size < addr) return -(long)Errno.ENOMEM;
+        if (addr + size <= addr) return -(long)Errno.ENOMEM; // a length that rounds up past the top wraps to 0
         if (!_vmas.FullyMapped(addr, addr + size) || HitsStub(addr, addr + size)) return -(long)Errno.ENOMEM;
         if ((prot & PROT_EXEC) != 0)
             foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.MayExec) return -(long)Errno.EACCES;
@@ -311,7 +349,14 @@ public sealed class MemoryManager
         if (size == 0) return -(long)Errno.EINVAL;
         if (oldLen == 0) return Duplicate(oldAddr, size, flags, newAddr);
         var first = _vmas.Find(oldAddr);
-        if (first == null || !_vmas.FullyMapped(oldAddr, oldAddr + oldLen)) return -(long)Errno.EFAULT;
+        if (first == null) return -(long)Errno.EFAULT;
+        // Shrinking in place unmaps the tail, whatever VMAs the old range spans (Linux does it before vma_to_resize).
+        if ((flags & MREMAP_FIXED) == 0 && size <= oldLen)
+        {
+            if (size < oldLen) { long r = Munmap(oldAddr + size, oldLen - size); if (r < 0) return r; }
+            return (long)oldAddr;
+        }
+        if (!_vmas.FullyMapped(oldAddr, oldAddr + oldLen)) return -(long)Errno.EFAULT;
         var pieces = _vmas.Slice(oldAddr, oldAddr + oldLen);
         if (pieces.Count != 1) return -(long)Errno.EFAULT; // Linux requires a single VMA
         var vma = pieces[0];
@@ -322,11 +367,6 @@ public sealed class MemoryManager
             if (!Aligned(newAddr) || !RangeUsable(newAddr, size)) return -(long)Errno.EINVAL;
             if (newAddr < oldAddr + oldLen && oldAddr < newAddr + size) return -(long)Errno.EINVAL;
             return MoveTo(vma, oldAddr, oldLen, size, newAddr, replace: true);
-        }
-        if (size <= oldLen)
-        {
-            if (size < oldLen) { long r = Munmap(oldAddr + size, oldLen - size); if (r < 0) return r; }
-            return (long)oldAddr;
         }
         if (vma.Committed && CheckCommit(size - oldLen) < 0) return -(long)Errno.ENOMEM;
         ulong growEnd = oldAddr + size;
@@ -384,20 +424,22 @@ public sealed class MemoryManager
         if (!Aligned(addr)) return -(long)Errno.EINVAL;
         if (len == 0) return 0;
         ulong size = PageUp(len);
-        if (addr + size < addr) return -(long)Errno.EINVAL;
+        if (addr + size <= addr) return -(long)Errno.EINVAL; // a length that rounds up past the top wraps to 0
         switch (advice)
         {
-            case MADV_DONTNEED: // the pages read back as zeros (private anon): let the host do it
+            case MADV_DONTNEED: // private pages read back as the file's (or zeros), shared ones as they are: the host's
             case MADV_FREE:
                 // Locked pages cannot be dropped (Linux's can_madv_lru_vma).
                 foreach (var v in _vmas.Slice(addr, addr + size)) if (v.Lock != VmLock.None) return -(long)Errno.EINVAL;
                 if (!_vmas.FullyMapped(addr, addr + size)) return -(long)Errno.ENOMEM;
                 foreach (var v in _vmas.Slice(addr, addr + size))
-                    if (v.File == null) Space.Advise(v.Start, v.Length, MADV_DONTNEED);
+                    if (!v.Copied) Space.Advise(v.Start, v.Length, MADV_DONTNEED);
                 return 0;
+            case MADV_DONTFORK: case MADV_DOFORK: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+                return ForkAdvice(addr, addr + size, advice);
             case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_REMOVE:
-            case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE:
-            case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+            case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE:
+            case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
             case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE: case MADV_HWPOISON:
             case MADV_SOFT_OFFLINE:
                 // Hints the Sentry has no use for: accepted for a mapped range, as Linux.
@@ -405,6 +447,26 @@ public sealed class MemoryManager
             default:
                 return -(long)Errno.EINVAL;
         }
+    }
+
+    /// <summary>What a fork does with [start,end): the host's fork of the stub follows the same advice, and the
+    /// child's VMAs (ForkFor) agree. VMA by VMA as Linux's madvise_walk_vmas: wiping is only for private anonymous
+    /// memory (EINVAL at the first other VMA, the earlier ones changed); holes are ENOMEM after the rest is done.</summary>
+    long ForkAdvice(ulong start, ulong end, int advice)
+    {
+        long result = _vmas.FullyMapped(start, end) ? 0 : -(long)Errno.ENOMEM;
+        foreach (var v in _vmas.Slice(start, end))
+        {
+            if ((advice == MADV_WIPEONFORK) && (v.File != null || v.Shared || v.Copied)) return -(long)Errno.EINVAL;
+            long r = Space.Advise(v.Start, v.Length, advice);
+            if (r < 0) return r;
+            _vmas.Update(v.Start, v.End, x =>
+            {
+                if (advice is MADV_DONTFORK or MADV_DOFORK) x.DontFork = advice == MADV_DONTFORK;
+                else x.WipeOnFork = advice == MADV_WIPEONFORK;
+            });
+        }
+        return result;
     }
 
     public const int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4,
@@ -511,9 +573,11 @@ public interface IMappable
 {
     MappedFile Identity { get; }
     /// <summary>The host fd whose pages the mapping maps (copy-on-write when private), or -1 for anonymous memory
-    /// (/dev/zero). A shared mapping always gets host pages (a tmpfs file moves into a memfd); a private one only
-    /// when the file has them already. ENODEV: the bytes are copied (for a shared mapping, only if read-only).</summary>
+    /// (/dev/zero). A tmpfs file moves into a memfd at its first mapping. ENODEV: the bytes are copied (for a shared
+    /// mapping, only if read-only).</summary>
     Errno HostPages(bool shared, bool writable, out int hostFd);
     /// <summary>Copies len bytes of the file at offset into guest memory at addr (bytes past EOF stay zero).</summary>
     Errno CopyInto(GuestMemory mem, ulong addr, ulong offset, ulong len);
+    /// <summary>A regular file (a mapping must end within the largest file size), not a device.</summary>
+    bool RegularFile => true;
 }

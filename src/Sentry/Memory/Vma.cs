@@ -32,6 +32,13 @@ public sealed class Vma
     /// <summary>The System V shared memory segment this mapping attaches (shmat), or null. Such mappings never
     /// merge (Linux's shm VMAs have a close operation), and each counts as one attach.</summary>
     public ISharedSegment? Shm;
+    /// <summary>A file mapping whose pages are a copy of the file's bytes in anonymous memory (the file had no host
+    /// pages to map): dropping them would read zeros, not the file.</summary>
+    public bool Copied;
+    /// <summary>MADV_DONTFORK (VM_DONTCOPY): a fork child has no mapping here; the host's fork of the stub leaves it out too.</summary>
+    public bool DontFork;
+    /// <summary>MADV_WIPEONFORK: a fork child's pages here read as zeros (the host's fork does it).</summary>
+    public bool WipeOnFork;
 
     public ulong Length => End - Start;
 

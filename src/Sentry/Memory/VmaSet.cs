@@ -83,6 +83,7 @@ public sealed class VmaSet
         a.End == b.Start && a.Shm == null && b.Shm == null && a.Prot == b.Prot && a.Shared == b.Shared &&
         a.NoReserve == b.NoReserve && a.Name == b.Name && a.Policy == b.Policy && a.Lock == b.Lock &&
         Equals(a.File, b.File) && Equals(a.ShareKey, b.ShareKey) && a.MayWrite == b.MayWrite && a.MayExec == b.MayExec &&
+        a.Copied == b.Copied && a.DontFork == b.DontFork && a.WipeOnFork == b.WipeOnFork &&
         (a.File == null && a.ShareKey == null || a.Offset + a.Length == b.Offset);
 
     /// <summary>Joins neighbouring VMAs that Linux would keep as one (so mremap sees a single VMA).</summary>
@@ -149,6 +150,18 @@ public sealed class VmaSet
             if (end <= bottom) return 0;
             i--;
         }
+    }
+
+    /// <summary>Lowest free range of len bytes within [bottom, top); 0 if none.</summary>
+    public ulong FindGapBottomUp(ulong len, ulong bottom, ulong top)
+    {
+        ulong at = bottom;
+        for (int i = LowerBound(bottom); i < _vmas.Count && _vmas[i].Start < top; i++)
+        {
+            if (_vmas[i].Start >= at && _vmas[i].Start - at >= len) return at;
+            at = Math.Max(at, _vmas[i].End);
+        }
+        return top >= at && top - at >= len ? at : 0;
     }
 
     public ulong CommittedBytes()

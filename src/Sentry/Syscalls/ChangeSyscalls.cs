@@ -130,7 +130,8 @@ static class ChangeSyscalls
         return CreateCommon(t, newDirfd, newAddr, false, (p, n) =>
         {
             if (p.Mount != src.Mount) return Errno.EXDEV;
-            var le = p.Inode.Link(t, n, src.Inode);
+            var le = Permissions.CheckHardlinkSource(t, src.Inode);
+            if (le == Errno.None) le = p.Inode.Link(t, n, src.Inode);
             if (le == Errno.None) Fsnotify.OnInode(src.Inode, InotifyMask.IN_ATTRIB); // its link count, before the name's CREATE
             return le;
         });

@@ -86,8 +86,9 @@ static class FdSyscalls
             case F_GETFL: return f.Flags & ~OpenFlags.O_NOCTTY; // open-time only (a file system may have kept it)
             case F_SETFL:
                 if (pathOnly) return Err(Errno.EBADF);
-                const int changeable = OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_ASYNC | OpenFlags.O_DIRECT | OpenFlags.O_NOATIME;
+                const int changeable = OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT | OpenFlags.O_NOATIME;
                 f.Flags = (f.Flags & ~changeable) | ((int)arg & changeable);
+                FileAsync.SetFlag(t, f, fd, ((int)arg & OpenFlags.O_ASYNC) != 0);
                 return 0;
             case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
                 if (pathOnly || f.Inode == null) return Err(Errno.EBADF);
@@ -189,7 +190,7 @@ static class FdSyscalls
                 fl.Whence = 0;
                 fl.Start = r.Start;
                 fl.Len = r.End == long.MaxValue ? 0 : r.End - r.Start;
-                fl.Pid = r.Ofd ? -1 : r.Pid;
+                fl.Pid = r.Ofd ? -1 : t.PidNs.IdOf(r.Pid); // as the asker's PID namespace sees the holder (0: not at all)
             }
             else fl.Type = FileLocks.F_UNLCK;
             return t.Mem.Write(arg, fl) ? 0 : Err(Errno.EFAULT);

@@ -120,9 +120,8 @@ static class FileSyscalls
                 f.Flags = on != 0 ? f.Flags | OpenFlags.O_NONBLOCK : f.Flags & ~OpenFlags.O_NONBLOCK;
                 return 0;
             case FIOASYNC:
-                // The flag only, as fcntl(F_SETFL, O_ASYNC): no SIGIO is sent (nginx sets it on its channels).
                 if (!t.Mem.Read(arg, out int async)) return Err(Errno.EFAULT);
-                f.Flags = async != 0 ? f.Flags | OpenFlags.O_ASYNC : f.Flags & ~OpenFlags.O_ASYNC;
+                FileAsync.SetFlag(t, f, fd, async != 0);
                 return 0;
             default:
                 return f.Ioctl(t, cmd, arg);

@@ -13,7 +13,8 @@ static class ForkSyscalls
         t[Nr.fork] = (k, _, _, _, _, _, _) => k.Fork(SIGCHLD, 0, 0, 0, 0);
         t[Nr.vfork] = (k, _, _, _, _, _, _) => k.Fork(Task.CLONE_VM | Task.CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
         // clone(flags, stack, parent_tid, child_tid, tls) on x86-64.
-        t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => Clone(k, flags, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? ptid : 0);
+        // clone's flags are an int: bits above (clone3's own) do not exist for it.
+        t[Nr.clone] = (k, flags, stack, ptid, ctid, tls, _) => Clone(k, flags & LegacyFlags, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? ptid : 0);
         t[Nr.clone3] = (k, args, size, _, _, _, _) => Clone3(k, args, size);
         t[Nr.wait4] = (k, pid, status, options, rusage, _, _) => Wait4(k, (int)pid, status, (int)options, rusage);
         t[Nr.getrusage] = (k, who, addr, _, _, _, _) => Getrusage(k, (int)who, addr);
@@ -74,35 +75,54 @@ static class ForkSyscalls
     internal static bool MayMakeNamespaces(Credentials c, UserNamespace? newUserNs) =>
         newUserNs != null || c.HasIn(c.UserNs, Credentials.CAP_SYS_ADMIN);
 
-    const ulong CLONE_PIDFD = 0x1000, CLONE_INTO_CGROUP = 0x200000000, CSIGNAL = 0xff;
+    const ulong CLONE_PIDFD = 0x1000, CLONE_DETACHED = 0x400000, CLONE_CLEAR_SIGHAND = Task.CLONE_CLEAR_SIGHAND,
+        CLONE_INTO_CGROUP = 0x200000000, CSIGNAL = 0xff, LegacyFlags = 0xffffffff;
+    const int CloneArgsSizeVer2 = 88;
 
     /// <summary>clone and clone3: CLONE_PIDFD puts a pidfd of the child at pidfdAddr (clone's parent_tid), so it
     /// cannot go with CLONE_PARENT_SETTID in clone, nor with CLONE_THREAD (Linux 6.1).</summary>
-    static long Clone(Task t, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr)
+    static long Clone(Task t, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr, int[]? setTid = null)
     {
         if ((flags & CLONE_PIDFD) != 0 && ((flags & Task.CLONE_THREAD) != 0 || (pidfdAddr == ptid && (flags & Task.CLONE_PARENT_SETTID) != 0)))
             return Err(Errno.EINVAL);
-        return t.Fork(flags & ~CLONE_PIDFD, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? pidfdAddr : 0);
+        return t.Fork(flags & ~CLONE_PIDFD, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? pidfdAddr : 0, setTid);
     }
 
-    /// <summary>clone3(struct clone_args *, size): the same as clone, with the stack given as base and size.</summary>
+    /// <summary>clone3(struct clone_args *, size): the same as clone, with the stack given as base and size, the
+    /// exit signal a field of its own, CLONE_CLEAR_SIGHAND, and set_tid (the child's pids chosen, innermost
+    /// namespace first). Checked in the order of Linux's copy_clone_args_from_user and clone3_args_valid.</summary>
     static long Clone3(Task t, ulong addr, ulong size)
     {
-        int known = System.Runtime.CompilerServices.Unsafe.SizeOf<CloneArgs>(); // up to cgroup (VER2), which is refused below
-        if (size < CloneArgs.SizeVer0 || size > 4096) return Err(Errno.EINVAL);
+        int known = System.Runtime.CompilerServices.Unsafe.SizeOf<CloneArgs>();
+        if (size > 4096) return Err(Errno.E2BIG);
+        if (size < CloneArgs.SizeVer0) return Err(Errno.EINVAL);
         Span<byte> raw = stackalloc byte[known];
         var e = GuestIO.CopyStructFromUser(t, addr, size, raw); // an older, shorter struct reads as zeros after its end
         if (e != Errno.None) return Err(e);
         var a = System.Runtime.InteropServices.MemoryMarshal.Read<CloneArgs>(raw);
         ulong flags = a.Flags, childTid = a.ChildTid, parentTid = a.ParentTid, exitSignal = a.ExitSignal, stack = a.Stack, stackSize = a.StackSize, tls = a.Tls;
-        ulong setTidSize = a.SetTidSize;
-        if ((flags & CSIGNAL) != 0 || exitSignal > 64 || (flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EINVAL);
+        if (a.SetTidSize > PidNamespace.MaxLevel || (a.SetTid == 0) != (a.SetTidSize == 0)) return Err(Errno.EINVAL);
+        if (exitSignal > SignalState.NSig) return Err(Errno.EINVAL);
+        if ((flags & CLONE_INTO_CGROUP) != 0 && (a.Cgroup > int.MaxValue || size < CloneArgsSizeVer2)) return Err(Errno.EINVAL);
+        int[]? setTid = null;
+        if (a.SetTidSize != 0)
+        {
+            setTid = new int[a.SetTidSize];
+            if (!t.Mem.Read(a.SetTid, System.Runtime.InteropServices.MemoryMarshal.AsBytes(setTid.AsSpan()))) return Err(Errno.EFAULT);
+        }
+        // clone3_args_valid: only the legacy flags and clone3's own; the CSIGNAL bits and CLONE_DETACHED are not flags
+        // here (CLONE_NEWTIME is); CLONE_CLEAR_SIGHAND cannot go with shared handlers; a CLONE_PARENT child or a
+        // thread has no exit signal of its own to give; a stack is a base and a size, both or neither.
+        if ((flags & ~(LegacyFlags | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP)) != 0) return Err(Errno.EINVAL);
+        if ((flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) != 0) return Err(Errno.EINVAL);
+        if ((flags & (Task.CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) == (Task.CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) return Err(Errno.EINVAL);
+        if ((flags & (Task.CLONE_THREAD | Task.CLONE_PARENT)) != 0 && exitSignal != 0) return Err(Errno.EINVAL);
         if ((stack == 0) != (stackSize == 0)) return Err(Errno.EINVAL);
-        if (setTidSize != 0) return Err(Errno.EPERM); // choosing pids needs CAP_SYS_ADMIN over the pid namespace
-        if ((flags & Task.CLONE_THREAD) != 0 && exitSignal != 0) return Err(Errno.EINVAL);
         ulong pidfd = a.Pidfd;
         if ((flags & CLONE_PIDFD) != 0 && pidfd == 0) return Err(Errno.EINVAL);
-        return Clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls, pidfd);
+        // The sandbox has no cgroup2 hierarchy, so no fd names a cgroup to start in (Linux's cgroup_get_from_file).
+        if ((flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EBADF);
+        return Clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls, pidfd, setTid);
     }
 
     const long TicksPerSec = 100; // USER_HZ, what /proc's utime/stime count in
@@ -184,13 +204,13 @@ static class ForkSyscalls
         if (idtype == P_PIDFD)
         {
             // The pidfd's process, by its number in our namespace (Linux's pidfd_get_pid); a non-blocking pidfd
-            // waits as with WNOHANG, and EAGAIN when nothing is there yet.
+            // waits as with WNOHANG, and EAGAIN when nothing is there yet unless the caller asked for WNOHANG itself.
             using var fRef = t.Fds.Borrow(id);
             if (fRef.File == null) return Err(Errno.EBADF);
             if (fRef.File is not FileSystems.Anon.PidFd pidfd) return Err(Errno.EBADF); // as pidfd_pid's answer for another file
             pid = t.PidNs.IdOf(pidfd.Target.Tgid);
             if (pid == 0) return Err(Errno.ECHILD);
-            nonblockingPidfd = (pidfd.Flags & Vfs.OpenFlags.O_NONBLOCK) != 0;
+            nonblockingPidfd = (pidfd.Flags & Vfs.OpenFlags.O_NONBLOCK) != 0 && (options & Task.WNOHANG) == 0;
             if (nonblockingPidfd) options |= Task.WNOHANG;
         }
         if (pid == int.MinValue || (idtype == P_PID && id <= 0)) return Err(Errno.EINVAL);
@@ -202,7 +222,7 @@ static class ForkSyscalls
         if (e != Errno.None) return Err(e);
         if (child == null && nonblockingPidfd) return Err(Errno.EAGAIN);
         var si = child == null ? default
-            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = t.PidNs.IdOf(child.Tid), Uid = (int)child.Creds.Uid, Status = cldStatus };
+            : new SigInfo { Signo = Task.SIGCHLD, Code = code, Pid = t.PidNs.IdOf(child.Tid), Uid = (int)t.Creds.UserNs.UidToUser(child.Creds.Uid), Status = cldStatus };
         if (info != 0 && !t.Mem.Write(info, si)) return Err(Errno.EFAULT);
         // The reported child's usage (nothing when none was reported), as Linux's waitid fills it.
         if (rusage != 0 && !(child == null ? t.Mem.Write(rusage, default(RUsage)) : WriteChildRusage(t, rusage, child))) return Err(Errno.EFAULT);

@@ -111,13 +111,15 @@ static class FutexSyscalls
                 {
                     if (!t.Mem.Read(uaddr, out uint cur)) return Err(Errno.EFAULT);
                     if (cur != val) return Err(Errno.EAGAIN);
-                    w = futexes.Enqueue(key);
+                    w = futexes.Enqueue(key, bitset: cmd == FUTEX_WAIT_BITSET ? val3 : FutexTable.MatchAny);
                 }
                 return Err(futexes.Sleep(t, w, deadline));
             }
             case FUTEX_WAKE:
-            case FUTEX_WAKE_BITSET:
                 return t.Kernel.Futexes.Wake(KeyOf(t.MM, uaddr, priv), NrWake(val));
+            case FUTEX_WAKE_BITSET:
+                if (val3 == 0) return Err(Errno.EINVAL);
+                return t.Kernel.Futexes.Wake(KeyOf(t.MM, uaddr, priv), NrWake(val), val3);
             case FUTEX_REQUEUE:
             case FUTEX_CMP_REQUEUE:
             {

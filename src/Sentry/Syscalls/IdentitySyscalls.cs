@@ -19,6 +19,19 @@ static class Ids
         return id == Keep || kid != IdMap.Invalid;
     }
 
+    /// <summary>Runs a set*id call as Linux's commit_creds ends one: a process whose effective or fs ids changed, or
+    /// that gained permitted capabilities, is no longer dumpable (fs.suid_dumpable).</summary>
+    public static long Committing(Task t, Func<long> change)
+    {
+        var c = t.Creds;
+        uint e = c.Euid, eg = c.Egid, f = c.Fsuid, fg = c.Fsgid;
+        ulong permitted = c.CapPermitted;
+        long r = change();
+        if (c.Euid != e || c.Egid != eg || c.Fsuid != f || c.Fsgid != fg || (c.CapPermitted & ~permitted) != 0)
+            t.MM.Dumpable = Memory.MemoryManager.SuidDumpable;
+        return r;
+    }
+
     /// <summary>Runs a uid change and then the capability transition it implies.</summary>
     static long ChangingUids(Task t, Func<long> change)
     {

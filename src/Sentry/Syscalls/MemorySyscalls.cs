@@ -14,7 +14,7 @@ static class MemorySyscalls
         t[Nr.mmap] = (k, addr, len, prot, flags, fd, off) => Locked(k, _ => Mmap(k, addr, len, (int)prot, (int)flags, (int)fd, off));
         t[Nr.munmap] = (k, addr, len, _, _, _, _) => Locked(k, mm => mm.Munmap(addr, len));
         t[Nr.mprotect] = (k, addr, len, prot, _, _, _) => Locked(k, mm => mm.Mprotect(addr, len, (int)prot));
-        t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => Locked(k, mm => mm.Mremap(a, ol, nl, (int)flags, na));
+        t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => Locked(k, mm => Mremap(k, mm, a, ol, nl, (int)flags, na));
         t[Nr.madvise] = (k, addr, len, adv, _, _, _) => Locked(k, mm => mm.Madvise(addr, len, (int)adv));
         t[Nr.msync] = (k, addr, len, flags, _, _, _) => Locked(k, mm => mm.Msync(addr, len, (int)flags));
         t[Nr.membarrier] = (k, cmd, flags, _, _, _, _) => Membarrier(k, (int)cmd, (uint)flags);
@@ -162,6 +162,17 @@ static class MemorySyscalls
         long r = (long)mm.DoBrk(want);
         if (lockGrowth && mm.Brk == want) mm.Vmas.Update(oldTop, newTop, v => v.Lock = mm.DefaultLock);
         return r;
+    }
+
+    /// <summary>mremap: growing a locked mapping locks the growth too, within RLIMIT_MEMLOCK (EAGAIN past it, as
+    /// Linux's vma_to_resize asks mlock_future_check).</summary>
+    static long Mremap(Task t, MemoryManager mm, ulong addr, ulong oldLen, ulong newLen, int flags, ulong newAddr)
+    {
+        ulong oldSize = MemoryManager.PageUp(oldLen), newSize = MemoryManager.PageUp(newLen);
+        if (newSize > oldSize && oldSize != 0 && mm.Vmas.Find(addr) is { Lock: not VmLock.None }
+            && !WithinLockLimit(t, mm.LockedBytes() + (newSize - oldSize)))
+            return Err(Errno.EAGAIN);
+        return mm.Mremap(addr, oldLen, newLen, flags, newAddr);
     }
 
     static long Locked(Task t, Func<MemoryManager, long> op)

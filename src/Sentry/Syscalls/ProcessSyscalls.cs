@@ -49,14 +49,14 @@ static class ProcessSyscalls
         t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3, a4, a5);
         t[Nr.execve] = (k, path, argv, envp, _, _, _) => Execve(k, -100, path, argv, envp, 0);
         t[Nr.execveat] = (k, dirfd, path, argv, envp, flags, _) => Execve(k, (int)dirfd, path, argv, envp, (int)flags);
-        t[Nr.setuid] = (k, id, _, _, _, _, _) => Ids.SetUid(k, (uint)id);
-        t[Nr.setgid] = (k, id, _, _, _, _, _) => Ids.SetGid(k, (uint)id);
-        t[Nr.setreuid] = (k, r, e, _, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, false);
-        t[Nr.setregid] = (k, r, e, _, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, true);
-        t[Nr.setresuid] = (k, r, e, s, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, false);
-        t[Nr.setresgid] = (k, r, e, s, _, _, _) => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, true);
-        t[Nr.setfsuid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, false);
-        t[Nr.setfsgid] = (k, id, _, _, _, _, _) => Ids.SetFs(k, (uint)id, true);
+        t[Nr.setuid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetUid(k, (uint)id));
+        t[Nr.setgid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetGid(k, (uint)id));
+        t[Nr.setreuid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, false));
+        t[Nr.setregid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, true));
+        t[Nr.setresuid] = (k, r, e, s, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, false));
+        t[Nr.setresgid] = (k, r, e, s, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, true));
+        t[Nr.setfsuid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetFs(k, (uint)id, false));
+        t[Nr.setfsgid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetFs(k, (uint)id, true));
         t[Nr.setgroups] = (k, n, list, _, _, _, _) => Ids.SetGroups(k, (long)n, list);
         t[Nr.capget] = (k, hdr, data, _, _, _, _) => Ids.Capget(k, hdr, data);
         t[Nr.capset] = (k, hdr, data, _, _, _, _) => Ids.Capset(k, hdr, data);
@@ -72,8 +72,12 @@ static class ProcessSyscalls
 
     static long GetRobust(Task t, int pid, ulong head, ulong len)
     {
-        if (pid != 0 && pid != t.OwnTid) return Err(Errno.ESRCH);
-        if (!t.Mem.Write(head, t.RobustList) || !t.Mem.Write(len, 24UL)) return Err(Errno.EFAULT);
+        // Any thread the caller's PID namespace names, if the caller may read it as ptrace would (Linux's
+        // PTRACE_MODE_READ_REALCREDS).
+        var target = t.Named(pid);
+        if (target == null) return Err(Errno.ESRCH);
+        if (!ProcessVmSyscalls.MayAccess(t, target)) return Err(Errno.EPERM);
+        if (!t.Mem.Write(head, target.RobustList) || !t.Mem.Write(len, 24UL)) return Err(Errno.EFAULT);
         return 0;
     }
 
@@ -121,11 +125,10 @@ static class ProcessSyscalls
                 LinuxText.Encode(LinuxText.Truncate(t.Comm, 15), buf);
                 return t.Mem.Write(a2, buf) ? 0 : Err(Errno.EFAULT);
             }
-            case PR_GET_DUMPABLE: return t.Group.Dumpable;
+            case PR_GET_DUMPABLE: return t.MM.Dumpable;
             case PR_SET_DUMPABLE:
-                // SUID_DUMP_ROOT (2) is only the sysctl's to choose.
-                if (a2 > ThreadGroup.SUID_DUMP_USER) return Err(Errno.EINVAL);
-                t.Group.Dumpable = (int)a2;
+                if (a2 > MemoryManager.SuidDumpUser) return Err(Errno.EINVAL);
+                t.MM.Dumpable = (int)a2;
                 return 0;
             case PR_SET_MM:
                 // Rewriting the memory map's bounds is CAP_SYS_RESOURCE's; with it, answered as a kernel without

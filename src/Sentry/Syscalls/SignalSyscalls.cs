@@ -64,10 +64,10 @@ static class SignalSyscalls
             int code = BitConverter.ToInt32(info, 8);
             if ((code >= 0 || code == Task.SI_TKILL) && p.Tgid != t.Tgid) return Err(Errno.EPERM);
         }
-        else info = Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid);
+        else info = Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.SignalUid);
         if (t.Kernel.FindTask(p.Tid) != p) return Err(Errno.ESRCH); // reaped (a zombie still takes signals)
         if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
-        if (sig != 0) p.SendSignal(sig, info, asWritten: infoAddr != 0);
+        if (sig != 0) p.SendSignal(sig, infoAddr != 0 ? t.UidToKernel(info) : info, asWritten: infoAddr != 0);
         return 0;
     }
 
@@ -118,7 +118,7 @@ static class SignalSyscalls
         {
             if (!MaySignal(t, p, sig)) continue;
             allowed++;
-            if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.Creds.Uid));
+            if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_USER, t.Tgid, t.SignalUid));
         }
         return allowed > 0 || pid == -1 ? 0 : Err(Errno.EPERM);
     }
@@ -129,7 +129,7 @@ static class SignalSyscalls
         var p = t.PidNs.Lookup(tid);
         if (p == null || p.Zombie || (tgid > 0 && p.Tgid != t.PidNs.GlobalOf(tgid))) return Err(Errno.ESRCH);
         if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
-        if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_TKILL, t.Tgid, t.Creds.Uid), shared: false);
+        if (sig != 0) p.SendSignal(sig, Task.UserInfo(sig, Task.SI_TKILL, t.Tgid, t.SignalUid), shared: false);
         return 0;
     }
 
@@ -148,7 +148,7 @@ static class SignalSyscalls
         if (p == null || p.Zombie || (toThread && p.Tgid != t.PidNs.GlobalOf(tgid))) return Err(Errno.ESRCH);
         if (!MaySignal(t, p, sig)) return Err(Errno.EPERM);
         if (sig == 0) return 0;
-        p.SendSignal(sig, info, shared: !toThread, asWritten: true);
+        p.SendSignal(sig, t.UidToKernel(info), shared: !toThread, asWritten: true);
         return 0;
     }
 

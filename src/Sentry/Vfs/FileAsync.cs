@@ -57,6 +57,51 @@ public sealed class FileAsync
         }
     }
 
+    /// <summary>Sets or clears O_ASYNC (F_SETFL, FIOASYNC); a change registers or unregisters the file with what
+    /// signals it (Linux calls f_op->fasync only when the flag changes, so the fd recorded is the one that set it).</summary>
+    public static void SetFlag(Task t, FileDescription f, int fd, bool on)
+    {
+        lock (f)
+        {
+            bool was = (f.Flags & OpenFlags.O_ASYNC) != 0;
+            f.Flags = on ? f.Flags | OpenFlags.O_ASYNC : f.Flags & ~OpenFlags.O_ASYNC;
+            if (was != on) f.SetAsync(on ? fd : -1, t.Kernel, on);
+        }
+    }
+
     static bool HasOwnCodes(int sig) => sig is Task.SIGILL or Task.SIGFPE or Task.SIGSEGV or Task.SIGBUS or Task.SIGTRAP
         or Task.SIGCHLD or Task.SIGIO or Task.SIGSYS;
+}
+
+/// <summary>
+/// Linux's fasync list: the open files that asked (O_ASYNC) for SIGIO from one object — a pipe's readers or
+/// writers, a terminal — each with the fd it asked through (si_fd), which stays even if that fd is closed.
+/// </summary>
+public sealed class FasyncList
+{
+    readonly List<(FileDescription File, int Fd, Kernel.Kernel Kernel)> _entries = new();
+
+    /// <summary>Linux's fasync_helper: on adds the file (or, already there, takes the new fd), off removes it.</summary>
+    public void Set(FileDescription f, int fd, Kernel.Kernel k, bool on)
+    {
+        lock (_entries)
+        {
+            int i = _entries.FindIndex(e => e.File == f);
+            if (!on) { if (i >= 0) _entries.RemoveAt(i); }
+            else if (i >= 0) _entries[i] = (f, fd, k);
+            else _entries.Add((f, fd, k));
+        }
+    }
+
+    /// <summary>Linux's kill_fasync: each file's owner gets its signal. Called outside the object's own lock.</summary>
+    public void Kill(int reason)
+    {
+        (FileDescription File, int Fd, Kernel.Kernel Kernel)[] now;
+        lock (_entries)
+        {
+            if (_entries.Count == 0) return;
+            now = _entries.ToArray();
+        }
+        foreach (var (f, fd, k) in now) FileAsync.SendSigio(k, f, fd, reason);
+    }
 }

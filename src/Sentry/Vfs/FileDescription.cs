@@ -162,8 +162,13 @@ public abstract class FileDescription
         if (Inode != null) FileLocks.Release(Inode, this); // OFD and flock locks belong to the description
         if ((Flags & OpenFlags.O_PATH) == 0)
             Fsnotify.OnFile(Path, OpenFlags.CanWrite(Flags) ? InotifyMask.IN_CLOSE_WRITE : InotifyMask.IN_CLOSE_NOWRITE);
+        if ((Flags & OpenFlags.O_ASYNC) != 0) SetAsync(-1, null!, false);
         Release();
     }
+
+    /// <summary>Linux's f_op->fasync: O_ASYNC was set (through fd) or cleared; a file that signals readiness puts itself
+    /// on its object's FasyncList. The default sends nothing, as Linux's files without the operation.</summary>
+    public virtual void SetAsync(int fd, Kernel.Kernel k, bool on) { }
 
     /// <summary>Called at every close of an fd naming this description (Linux's flush), with the table it was in.</summary>
     public virtual void OnClose(FdTable fds) { }

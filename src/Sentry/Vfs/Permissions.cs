@@ -31,6 +31,22 @@ public static class Permissions
     public static Errno CheckSearch(Task t, Inode dir) =>
         t.Creds.UserNs.Parent == null && (t.Creds.Has(Credentials.CAP_DAC_OVERRIDE) || t.Creds.Has(Credentials.CAP_DAC_READ_SEARCH)) ? Errno.None : Check(t, dir, 1);
 
+    /// <summary>fs.protected_hardlinks, which is on (as distributions set it): /proc/sys/fs shows it.</summary>
+    public const bool ProtectedHardlinks = true;
+
+    /// <summary>Linux's may_linkat under protected_hardlinks: a file's owner (or CAP_FOWNER over it) may link it;
+    /// anyone else only a safe source — a regular file, not set-user-ID, not executable set-group-ID, that they
+    /// may read and write (EPERM otherwise).</summary>
+    public static Errno CheckHardlinkSource(Task t, Inode inode)
+    {
+        if (!ProtectedHardlinks || inode.Stat(out var st) != Errno.None) return Errno.None;
+        if (st.Uid == t.Creds.Fsuid || t.Creds.HasOver(Credentials.CAP_FOWNER, st.Uid, st.Gid)) return Errno.None;
+        const uint S_ISUID = 0x800, S_ISGID = 0x400, S_IXGRP = 0x8;
+        bool safe = InodeMode.IsReg(st.Mode) && (st.Mode & S_ISUID) == 0 && (st.Mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP)
+            && Check(t, inode, 4 | 2) == Errno.None;
+        return safe ? Errno.None : Errno.EPERM;
+    }
+
     /// <summary>In a sticky directory only the owner of an entry (or of the directory, or CAP_FOWNER) may remove or
     /// rename it.</summary>
     public static Errno CheckSticky(Task t, Inode dir, Inode victim)

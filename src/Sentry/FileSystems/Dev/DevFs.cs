@@ -93,4 +93,5 @@ public sealed class DeviceFile : FileDescription, IMappable
     public MappedFile Identity => new("/dev/zero", 6, 0);
     public Errno HostPages(bool shared, bool writable, out int hostFd) { hostFd = -1; return Errno.None; }
     public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => Errno.None;
+    public bool RegularFile => false;
 }

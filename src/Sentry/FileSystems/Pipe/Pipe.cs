@@ -15,6 +15,8 @@ public sealed class PipeBuffer
     public readonly PipeInode Inode = new();
     /// <summary>Pollers of either end.</summary>
     public readonly WaitQueue Waiters = new();
+    /// <summary>The ends that asked for SIGIO (O_ASYNC): readers hear of writes, writers of reads.</summary>
+    public readonly FasyncList AsyncReaders = new(), AsyncWriters = new();
 
     public int Capacity => _q.Capacity;
 
@@ -252,10 +254,30 @@ public sealed class PipeEnd : FileDescription
     public override WaitQueue? Waiters => Pipe.Waiters;
     public override bool ReadFaultsWithRoom(ulong room) => (ulong)Pipe.Available > room;
     public override int WriteUnit => PipeBuffer.PipeBuf;
-    public override long Read(Task t, Span<byte> buf) =>
-        !_reader ? -(long)Errno.EBADF : Pipe.Read(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
-    public override long Write(Task t, ReadOnlySpan<byte> buf) =>
-        !_writer ? -(long)Errno.EBADF : Pipe.Write(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+    // Every read and write ends by signalling the other side's O_ASYNC owners, whatever its result (Linux's pipe_read
+    // and pipe_write call kill_fasync on the way out).
+    public override long Read(Task t, Span<byte> buf)
+    {
+        if (!_reader) return -(long)Errno.EBADF;
+        long n = Pipe.Read(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+        Pipe.AsyncWriters.Kill(FileAsync.POLL_OUT);
+        return n;
+    }
+
+    public override long Write(Task t, ReadOnlySpan<byte> buf)
+    {
+        if (!_writer) return -(long)Errno.EBADF;
+        if (buf.Length == 0) return 0;
+        long n = Pipe.Write(t, buf, (Flags & OpenFlags.O_NONBLOCK) != 0);
+        Pipe.AsyncReaders.Kill(FileAsync.POLL_IN);
+        return n;
+    }
+
+    public override void SetAsync(int fd, Kernel.Kernel k, bool on)
+    {
+        if (_reader) Pipe.AsyncReaders.Set(this, fd, k, on);
+        if (_writer) Pipe.AsyncWriters.Set(this, fd, k, on);
+    }
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
     public override string DisplayName(Task t) => Path.IsValid ? base.DisplayName(t) : $"pipe:[{Pipe.Inode.Ino}]";
 
@@ -273,5 +295,11 @@ public sealed class PipeEnd : FileDescription
     {
         if (_reader) Pipe.Close(false);
         if (_writer) Pipe.Close(true);
+        // The last end of one side went: the other side hears (EOF, or EPIPE), as Linux's pipe_release.
+        if ((Pipe.Readers == 0) != (Pipe.Writers == 0))
+        {
+            Pipe.AsyncReaders.Kill(FileAsync.POLL_IN);
+            Pipe.AsyncWriters.Kill(FileAsync.POLL_OUT);
+        }
     }
 }

@@ -74,6 +74,7 @@ public sealed class ProcRoot : SynthDir
                 .Add("file-max", Sysctl("9223372036854775807\n"))
                 .Add("nr_open", Sysctl("1048576\n"))
                 .Add("pipe-max-size", Sysctl($"{FileSystems.Pipe.PipeBuffer.PipeMaxSize}\n"))
+                .Add("protected_hardlinks", Sysctl(Vfs.Permissions.ProtectedHardlinks ? "1\n" : "0\n"))
                 .Add("mqueue", FileSystems.Mqueue.MqueueSysctls.Dir())));
         ProcStyle();
     }

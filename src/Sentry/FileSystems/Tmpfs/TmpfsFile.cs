@@ -254,13 +254,14 @@ public sealed class TmpfsFile : TmpfsNode
         get { lock (Lock) return Math.Min(_data.AllocatedBytes, (_size + 4095) & ~4095L); }
     }
 
-    /// <summary>The host memfd a mapping maps; the data moves there on the first shared mapping.</summary>
+    /// <summary>The host memfd a mapping maps; the data moves there on the first mapping. Private mappings map it
+    /// too (copy-on-write), so they read the file's pages as Linux's do: later writes to the file show through
+    /// until a page is written, MADV_DONTNEED brings the file's back, and past the end of the file is SIGBUS.</summary>
     public Errno HostPages(bool shared, bool writable, out int hostFd)
     {
         hostFd = -1;
         lock (Lock)
         {
-            if (!shared && _data is not MemfdData) return Errno.ENODEV;
             if (shared && writable && Seals is { } seals && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0) return Errno.EPERM;
             if (_data is not MemfdData m)
             {
