@@ -45,6 +45,9 @@ public static class HostVdso
         catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException) { }
     }
 
+    /// <summary>The size of the vDSO's code mapping ([vdso], at <see cref="GuestAddress"/>).</summary>
+    public static ulong CodeSize => Mappings.FirstOrDefault(m => m.Offset == 0).Size;
+
     /// <summary>Where mapping i goes in the window.</summary>
     public static ulong Target(int i) => (ulong)((long)GuestAddress + Mappings[i].Offset);
 

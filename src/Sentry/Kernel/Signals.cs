@@ -233,6 +233,7 @@ public sealed partial class Task
                 Terminate(SIGSEGV, true);
                 return;
             }
+            PtraceSteppedIntoHandler();
             return; // one frame at a time; the next signal is delivered when the handler comes back
         }
         if (RestoreMaskAfterHandler is { } m) { Signals.Mask = m; RestoreMaskAfterHandler = null; }

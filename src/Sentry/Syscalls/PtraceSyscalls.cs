@@ -9,14 +9,15 @@ namespace AppKernel.Sentry.Syscalls;
 /// ptrace(2) with Linux 6.1's rules: a thread is traced by a process (TRACEME, ATTACH with its SIGSTOP, SEIZE
 /// with options and no stop); the tracee's stops (Kernel/TaskPtrace.cs) are reported to the tracer's wait, which
 /// then reads and changes its registers, FP state, memory and siginfo, and resumes it (CONT, SYSCALL, SYSEMU,
-/// LISTEN, DETACH) with a signal or none. SINGLESTEP answers EIO: neither platform can step one instruction.
+/// LISTEN, DETACH) with a signal or none; SINGLESTEP and SYSEMU_SINGLESTEP run one instruction (the trap flag, see
+/// Task.RunGuest). PEEK/POKE go through read-only and PROT_NONE private mappings as Linux's FOLL_FORCE.
 /// </summary>
 static class PtraceSyscalls
 {
     const long PTRACE_TRACEME = 0, PTRACE_PEEKTEXT = 1, PTRACE_PEEKDATA = 2, PTRACE_PEEKUSER = 3, PTRACE_POKETEXT = 4,
-        PTRACE_POKEDATA = 5, PTRACE_POKEUSER = 6, PTRACE_CONT = 7, PTRACE_KILL = 8, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13,
+        PTRACE_POKEDATA = 5, PTRACE_POKEUSER = 6, PTRACE_CONT = 7, PTRACE_KILL = 8, PTRACE_SINGLESTEP = 9, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13,
         PTRACE_GETFPREGS = 14, PTRACE_SETFPREGS = 15, PTRACE_ATTACH = 16, PTRACE_DETACH = 17, PTRACE_SYSCALL = 24,
-        PTRACE_SYSEMU = 31, PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201, PTRACE_GETSIGINFO = 0x4202,
+        PTRACE_SYSEMU = 31, PTRACE_SYSEMU_SINGLESTEP = 32, PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201, PTRACE_GETSIGINFO = 0x4202,
         PTRACE_SETSIGINFO = 0x4203, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
         PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208, PTRACE_GET_SYSCALL_INFO = 0x420e;
     const ulong NT_PRSTATUS = 1, NT_PRFPREG = 2;
@@ -60,10 +61,13 @@ static class PtraceSyscalls
         switch (req)
         {
             case PTRACE_PEEKTEXT or PTRACE_PEEKDATA:
-                if (!c.Mem.Read(addr, out ulong word)) return Err(Errno.EIO);
+            {
+                ulong word = 0;
+                if (c.MM.AccessForced(addr, MemoryMarshal.AsBytes(new Span<ulong>(ref word)), write: false) != 8) return Err(Errno.EIO);
                 return t.Mem.Write(data, word) ? 0 : Err(Errno.EFAULT);
+            }
             case PTRACE_POKETEXT or PTRACE_POKEDATA:
-                return c.Mem.Write(addr, data) ? 0 : Err(Errno.EIO);
+                return c.MM.AccessForced(addr, MemoryMarshal.AsBytes(new Span<ulong>(ref data)), write: true) == 8 ? 0 : Err(Errno.EIO);
             case PTRACE_PEEKUSER:
             {
                 if ((addr & 7) != 0 || addr >= UserSize) return Err(Errno.EIO);
@@ -114,9 +118,14 @@ static class PtraceSyscalls
                 return 0;
             case PTRACE_GET_SYSCALL_INFO:
                 return SyscallInfo(t, c, addr, data);
-            case PTRACE_CONT or PTRACE_SYSCALL or PTRACE_SYSEMU:
+            case PTRACE_CONT or PTRACE_SYSCALL or PTRACE_SYSEMU or PTRACE_SINGLESTEP or PTRACE_SYSEMU_SINGLESTEP:
                 if (data > SignalState.NSig) return Err(Errno.EIO);
-                c.PtraceResumeFrom(req switch { PTRACE_SYSCALL => PtraceResume.Syscall, PTRACE_SYSEMU => PtraceResume.Sysemu, _ => PtraceResume.Cont }, (int)data);
+                c.PtraceResumeFrom(req switch
+                {
+                    PTRACE_SYSCALL => PtraceResume.Syscall,
+                    PTRACE_SYSEMU or PTRACE_SYSEMU_SINGLESTEP => PtraceResume.Sysemu,
+                    _ => PtraceResume.Cont,
+                }, (int)data, step: req is PTRACE_SINGLESTEP or PTRACE_SYSEMU_SINGLESTEP);
                 return 0;
             case PTRACE_LISTEN:
                 // Only a seized tracee in a group stop (PTRACE_EVENT_STOP) listens.
@@ -132,7 +141,7 @@ static class PtraceSyscalls
                 return 0;
             }
             default:
-                return Err(Errno.EIO); // PTRACE_SINGLESTEP among them: no platform can step one instruction
+                return Err(Errno.EIO);
         }
     }
 
