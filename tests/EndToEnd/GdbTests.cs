@@ -6,8 +6,9 @@ namespace AppKernel.Tests.EndToEnd;
 
 /// <summary>gdb inside the sandbox, on each platform: breakpoints (POKETEXT into read-only code), stepping
 /// (PTRACE_SINGLESTEP), backtraces and variables (PEEK and /proc/PID/mem), changing a variable, a thread's
-/// breakpoint (libthread_db), software watchpoints (a step per instruction). Its output must read as the native
-/// one's once addresses, pids and thread ids are taken out.</summary>
+/// breakpoint (libthread_db), an AVX register written and read back across a step (NT_X86_XSTATE), software
+/// watchpoints (a step per instruction). Its output must read as the native one's once addresses, pids and thread
+/// ids are taken out.</summary>
 [Trait("Category", "EndToEnd")]
 public sealed class GdbTests : IDisposable
 {
@@ -47,7 +48,8 @@ public sealed class GdbTests : IDisposable
     static readonly string[] Breakpoints =
     [
         "break main", "run", "bt", "info registers rip", "next", "step", "bt", "finish", "p x", "p table",
-        "set var x = 7", "p x", "break worker", "continue", "bt", "p *(int*)arg", "next", "next", "p *p", "info frame", "delete",
+        "set var x = 7", "p x", "break worker", "continue", "bt", "p *(int*)arg", "next", "next", "p *p", "info frame",
+        "set var $ymm7.v8_int32 = {1, 2, 3, 4, 5, 6, 7, 8}", "stepi", "p $ymm7.v8_int32", "delete",
         "continue",
     ];
 

@@ -44,6 +44,13 @@ public sealed partial class Task
     /// back when the tracer changed it.</summary>
     internal byte[] PtraceFp = new byte[512];
     internal bool PtraceFpDirty;
+    /// <summary>The whole extended state read at the stop (NT_X86_XSTATE; PtraceXStateSize 0: the platform has
+    /// none), kept in step with PtraceFp; put back when the tracer changed either.</summary>
+    internal byte[]? PtraceXState;
+    internal int PtraceXStateSize;
+    internal bool PtraceXStateDirty;
+    /// <summary>Room for any host's XSAVE area (AMX's tiles make it about 11 KiB).</summary>
+    const int XStateMax = 16384;
 
     /// <summary>The tracer's pid (/proc's TracerPid).</summary>
     public int TracerPid => Tracer?.Leader.Tgid ?? 0;
@@ -141,7 +148,9 @@ public sealed partial class Task
         var tracer = Tracer;
         if (tracer == null || (exiting ? _ptraceKilled : Exited)) return 0;
         if (Stub != null && !Stub.GetFpRegs(PtraceFp)) Array.Clear(PtraceFp);
-        PtraceFpDirty = false;
+        PtraceXState ??= new byte[XStateMax];
+        PtraceXStateSize = Stub?.GetXState(PtraceXState) ?? 0;
+        PtraceFpDirty = PtraceXStateDirty = false;
         int sig = 0;
         while (true)
         {
@@ -193,7 +202,8 @@ public sealed partial class Task
             info = null;
         }
         lock (Kernel.TreeLock) if (Tracer != tracer || _ptraceReport == code) _ptraceReport = 0;
-        if (PtraceFpDirty && Stub != null) Stub.SetFpRegs(PtraceFp);
+        if (PtraceXStateDirty && Stub != null) Stub.SetXState(PtraceXState.AsSpan(0, PtraceXStateSize));
+        else if (PtraceFpDirty && Stub != null) Stub.SetFpRegs(PtraceFp);
         return sig;
     }
 
