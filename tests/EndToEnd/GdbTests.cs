@@ -7,7 +7,7 @@ namespace AppKernel.Tests.EndToEnd;
 /// <summary>gdb inside the sandbox, on each platform: breakpoints (POKETEXT into read-only code), stepping
 /// (PTRACE_SINGLESTEP), backtraces and variables (PEEK and /proc/PID/mem), changing a variable, a thread's
 /// breakpoint (libthread_db), an AVX register written and read back across a step (NT_X86_XSTATE), software
-/// watchpoints (a step per instruction). Its output must read as the native one's once addresses, pids and thread
+/// watchpoints (a step per instruction), a breakpoint in the vDSO (its extent from /proc/PID/maps). Its output must read as the native one's once addresses, pids and thread
 /// ids are taken out.</summary>
 [Trait("Category", "EndToEnd")]
 public sealed class GdbTests : IDisposable
@@ -20,6 +20,7 @@ public sealed class GdbTests : IDisposable
     // Prints nothing itself, so its output never interleaves with gdb's.
     const string Program = """
         #include <pthread.h>
+        #include <time.h>
         static const int table[3] = {1, 2, 3};
         int counter;
         int square(int v) { int r = v * v; return r; }
@@ -36,6 +37,8 @@ public sealed class GdbTests : IDisposable
             pthread_create(&t, 0, worker, &y);
             pthread_join(t, 0);
             for (int i = 0; i < 3; i++) counter += i + y;
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
             return x == 36 ? 0 : 1;
         }
         """;
@@ -43,6 +46,7 @@ public sealed class GdbTests : IDisposable
     public static TheoryData<string, string[]> Scripts => new()
     {
         { "systrap", Breakpoints }, { "ptrace", Breakpoints }, { "systrap", Watch }, { "ptrace", Watch },
+        { "systrap", Vdso }, { "ptrace", Vdso },
     };
 
     static readonly string[] Breakpoints =
@@ -56,8 +60,15 @@ public sealed class GdbTests : IDisposable
     // Without a shell to start the program; a watchpoint gdb checks by stepping (no debug registers here).
     static readonly string[] Watch =
     [
-        "set startup-with-shell off", "set can-use-hw-watchpoints 0", "break 17", "run", "watch counter", "continue",
+        "set startup-with-shell off", "set can-use-hw-watchpoints 0", "break 18", "run", "watch counter", "continue",
         "continue", "delete", "p counter", "continue",
+    ];
+
+    // The vDSO: found through /proc/PID/maps, its symbols and unwind tables read from memory, a breakpoint in it.
+    static readonly string[] Vdso =
+    [
+        "break main", "run", "info symbol __vdso_clock_gettime", "break __vdso_clock_gettime", "continue", "bt",
+        "finish", "continue",
     ];
 
     static string Normalize(string s) => Regex.Replace(Regex.Replace(Regex.Replace(s,

@@ -517,8 +517,14 @@ public sealed class MemoryManager
     public string Maps()
     {
         var sb = new StringBuilder();
+        bool vdsoShown = Vdso == 0;
         foreach (var v in VmaSnapshot())
         {
+            if (!vdsoShown && v.Start > Vdso)
+            {
+                AppendVdso(sb);
+                vdsoShown = true;
+            }
             int len0 = sb.Length;
             sb.Append($"{v.Start:x8}-{v.End:x8} ");
             sb.Append((v.Prot & Prot.Read) != 0 ? 'r' : '-');
@@ -536,7 +542,22 @@ public sealed class MemoryManager
             }
             sb.Append('\n');
         }
+        if (!vdsoShown) AppendVdso(sb);
         return sb.ToString();
+    }
+
+    /// <summary>The vDSO's lines, as Linux shows them: debuggers find its extent there (gdb loads its symbols and
+    /// unwind tables only then).</summary>
+    void AppendVdso(StringBuilder sb)
+    {
+        for (int i = 0; i < HostVdso.Mappings.Count; i++)
+        {
+            var (off, size) = HostVdso.Mappings[i];
+            ulong start = (ulong)((long)Vdso + off);
+            string name = HostVdso.Names[i];
+            string line = $"{start:x8}-{start + size:x8} {(name == "[vdso]" ? "r-xp" : "r--p")} 00000000 00:00 0 ";
+            sb.Append(line.PadRight(73)).Append(name).Append('\n');
+        }
     }
 }
 
