@@ -43,6 +43,36 @@ public sealed unsafe class GuestMemory
         }
     }
 
+    /// <summary>
+    /// ptrace's and /proc/PID/mem's access (Linux's FOLL_FORCE), through the host's /proc/PID/mem of the stub: it
+    /// reads pages whose protection hides them and writes into a read-only private mapping by breaking
+    /// copy-on-write (the tracee's own copy; the mapping's protection is unchanged), as the host refuses it for a
+    /// shared one. The caller decides which ranges may be forced (the guest's mappings, never the stub's).
+    /// Returns the bytes moved before the first failure.
+    /// </summary>
+    public int AccessForced(ulong addr, Span<byte> buf, bool write)
+    {
+        if (buf.Length == 0 || addr + (ulong)buf.Length < addr || (long)addr < 0) return 0;
+        int fd;
+        fixed (byte* path = System.Text.Encoding.ASCII.GetBytes($"/proc/{_pid}/mem\0"))
+            fd = Tmds.Linux.LibC.open(path, (write ? Tmds.Linux.LibC.O_RDWR : Tmds.Linux.LibC.O_RDONLY) | Tmds.Linux.LibC.O_CLOEXEC);
+        if (fd < 0) return 0;
+        try
+        {
+            int done = 0;
+            fixed (byte* p = buf)
+                while (done < buf.Length)
+                {
+                    long n = write ? Tmds.Linux.LibC.pwrite(fd, p + done, buf.Length - done, (long)addr + done)
+                        : Tmds.Linux.LibC.pread(fd, p + done, buf.Length - done, (long)addr + done);
+                    if (n <= 0) break;
+                    done += (int)n;
+                }
+            return done;
+        }
+        finally { Tmds.Linux.LibC.close(fd); }
+    }
+
     public bool Read(ulong addr, Span<byte> dst) => ReadPartial(addr, dst) == dst.Length;
     public bool Write(ulong addr, ReadOnlySpan<byte> src) => WritePartial(addr, src) == src.Length;
 

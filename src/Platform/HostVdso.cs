@@ -19,6 +19,8 @@ public static class HostVdso
 
     /// <summary>The host's vDSO mappings, as offsets from the vDSO's ELF header, and their sizes.</summary>
     public static IReadOnlyList<(long Offset, ulong Size)> Mappings { get; }
+    /// <summary>Their names in /proc/PID/maps ([vvar], [vvar_vclock], [vdso]), in the same order.</summary>
+    public static IReadOnlyList<string> Names { get; } = [];
     /// <summary>Where the guest finds the vDSO's ELF header (AT_SYSINFO_EHDR), or 0 if the host's does not fit.</summary>
     public static ulong GuestAddress { get; }
 
@@ -39,11 +41,16 @@ public static class HostVdso
             if (vdso.Name == null) return;
             ulong lo = found.Min(m => m.Start), hi = found.Max(m => m.End);
             if (hi - lo > WindowSize) return;
+            found.Sort((a, b) => a.Start.CompareTo(b.Start));
             Mappings = found.Select(m => ((long)(m.Start - vdso.Start), m.End - m.Start)).ToList();
+            Names = found.Select(m => m.Name).ToList();
             GuestAddress = Window + (vdso.Start - lo);
         }
         catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException) { }
     }
+
+    /// <summary>The size of the vDSO's code mapping ([vdso], at <see cref="GuestAddress"/>).</summary>
+    public static ulong CodeSize => Mappings.FirstOrDefault(m => m.Offset == 0).Size;
 
     /// <summary>Where mapping i goes in the window.</summary>
     public static ulong Target(int i) => (ulong)((long)GuestAddress + Mappings[i].Offset);

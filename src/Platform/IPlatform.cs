@@ -43,6 +43,11 @@ public interface IGuestContext : IAddressSpace, IDisposable
     /// <summary>The guest's FP/SSE state in fxsave layout (512 bytes).</summary>
     bool GetFpRegs(Span<byte> fxsave512);
     bool SetFpRegs(ReadOnlySpan<byte> fxsave512);
+    /// <summary>The guest's whole extended state in ptrace's NT_X86_XSTATE layout (XSAVE's standard format, XCR0 at
+    /// byte 464); its size, or 0 where the platform cannot read it.</summary>
+    int GetXState(Span<byte> buf) => 0;
+    /// <summary>Puts back a state GetXState read (and a debugger changed).</summary>
+    bool SetXState(ReadOnlySpan<byte> buf) => false;
     /// <summary>A copy-on-write copy of the address space with a context of its own (fork); a handle for
     /// <see cref="IPlatform.Adopt"/>, or a negative errno.</summary>
     long ForkStub();

@@ -250,6 +250,24 @@ public sealed unsafe class PtraceStub : StubAddressSpace, IGuestContext
         fixed (byte* p = fxsave512) return fxsave512.Length >= 512 && Host.ptrace(PTRACE_SETFPREGS, Pid, 0, (nint)p) == 0;
     }
 
+    public int GetXState(Span<byte> buf)
+    {
+        fixed (byte* p = buf)
+        {
+            var iov = new IoVec { Base = (nint)p, Len = (nuint)buf.Length };
+            return Host.ptrace(PTRACE_GETREGSET, Pid, (nint)NT_X86_XSTATE, (nint)(&iov)) == 0 ? (int)iov.Len : 0;
+        }
+    }
+
+    public bool SetXState(ReadOnlySpan<byte> buf)
+    {
+        fixed (byte* p = buf)
+        {
+            var iov = new IoVec { Base = (nint)p, Len = (nuint)buf.Length };
+            return Host.ptrace(PTRACE_SETREGSET, Pid, (nint)NT_X86_XSTATE, (nint)(&iov)) == 0;
+        }
+    }
+
     /// <summary>Makes a running guest trap soon (from any thread): a host SIGURG to the stub stops it at a
     /// signal-delivery-stop, which Switch reports and the next resume suppresses.</summary>
     public void Kick()

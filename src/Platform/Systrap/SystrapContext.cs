@@ -284,6 +284,52 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         return true;
     }
 
+    /// <summary>The frame's XSAVE area (the host puts the whole extended state there, its software bytes saying so):
+    /// its size, and XCR0 where ptrace's layout has it.</summary>
+    public int GetXState(Span<byte> buf)
+    {
+        byte* x = XSaveArea(out int size, out ulong xfeatures);
+        if (x == null || size > buf.Length) return 0;
+        new ReadOnlySpan<byte>(x, size).CopyTo(buf);
+        buf.Slice(SwBytes, SwBytesLength).Clear();
+        BitConverter.TryWriteBytes(buf[SwBytes..], xfeatures);
+        return size;
+    }
+
+    public bool SetXState(ReadOnlySpan<byte> buf)
+    {
+        byte* x = XSaveArea(out int size, out ulong xfeatures);
+        if (x == null || buf.Length < size) return false;
+        var dst = new Span<byte>(x, size);
+        buf[..SwBytes].CopyTo(dst);
+        buf[(SwBytes + SwBytesLength)..size].CopyTo(dst[(SwBytes + SwBytesLength)..]);
+        // What the host's sigreturn would refuse (and kill the thread for): MXCSR's reserved bits, features it lacks.
+        *(uint*)(x + 24) &= 0xffff;
+        *(ulong*)(x + XStateHeader) &= xfeatures;
+        return true;
+    }
+
+    const uint FpXStateMagic1 = 0x46505853;
+    /// <summary>The fxsave area's software bytes (struct _fpx_sw_bytes: magic1, extended_size, xfeatures,
+    /// xstate_size) and the XSAVE header's xstate_bv.</summary>
+    const int SwBytes = 464, SwBytesLength = 48, XStateHeader = 512, MinXState = 576;
+
+    byte* XSaveArea(out int size, out ulong xfeatures)
+    {
+        size = 0;
+        xfeatures = 0;
+        byte* uc = _area.Context;
+        byte* fp = _area.FpState(uc);
+        if (fp == null || *(uint*)(fp + SwBytes) != FpXStateMagic1) return null;
+        uint n = *(uint*)(fp + SwBytes + 16);
+        if (n < MinXState || n > SlotSize) return null;
+        byte* x = _area.Local(*(ulong*)(uc + UcFpState), (int)n);
+        if (x == null) return null;
+        size = (int)n;
+        xfeatures = *(ulong*)(fp + SwBytes + 8);
+        return x;
+    }
+
     // --- the address space: syscalls made by this (trapped) stub thread for the Sentry (StubAddressSpace).
     protected override long StubSyscall(long nr, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5) =>
         Syscall(nr, a0, a1, a2, a3, a4, a5);

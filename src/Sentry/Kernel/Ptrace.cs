@@ -15,6 +15,10 @@ public static class Ptrace
     public const ulong EVENTMSG_SYSCALL_ENTRY = 1, EVENTMSG_SYSCALL_EXIT = 2;
     /// <summary>clone's flag that keeps a child untraced whatever the options say.</summary>
     public const ulong CLONE_UNTRACED = 0x00800000;
+    /// <summary>EFLAGS' trap flag: the CPU traps after one instruction (how PTRACE_SINGLESTEP steps).</summary>
+    public const ulong TF = 0x100;
+    /// <summary>SIGTRAP's si_codes: a breakpoint (and a step out of a syscall), a single-step trap.</summary>
+    public const int TRAP_BRKPT = 1, TRAP_TRACE = 2;
 
     /// <summary>The option that makes a tracee's new child traced, for an event.</summary>
     public static int OptionFor(int ev) => ev switch

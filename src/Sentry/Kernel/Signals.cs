@@ -240,6 +240,7 @@ public sealed partial class Task
                 Terminate(SIGSEGV, true);
                 return;
             }
+            PtraceSteppedIntoHandler();
             return; // one frame at a time; the next signal is delivered when the handler comes back
         }
         if (RestoreMaskAfterHandler is { } m) { Signals.Mask = m; RestoreMaskAfterHandler = null; }
@@ -302,6 +303,10 @@ public sealed partial class Task
         Stub.SetFpRegs(InitialFpState);
         Regs.Rsp = frame;
         Regs.Rip = act.Handler;
+        // The handler starts without the direction, resume and trap flags (Linux's handle_signal): a program that
+        // single-steps itself takes its SIGTRAP in a handler that is not stepped; sigreturn brings the flag back.
+        const ulong DF = 0x400, RF = 0x10000;
+        Regs.Eflags &= ~(DF | RF | Ptrace.TF);
         Regs.Rdi = (ulong)sig;
         Regs.Rsi = frame + 8 + UcontextSize;
         Regs.Rdx = frame + 8;
@@ -325,7 +330,7 @@ public sealed partial class Task
         Regs.R8 = m.R8; Regs.R9 = m.R9; Regs.R10 = m.R10; Regs.R11 = m.R11; Regs.R12 = m.R12; Regs.R13 = m.R13;
         Regs.R14 = m.R14; Regs.R15 = m.R15; Regs.Rdi = m.Rdi; Regs.Rsi = m.Rsi; Regs.Rbp = m.Rbp; Regs.Rbx = m.Rbx;
         Regs.Rdx = m.Rdx; Regs.Rax = m.Rax; Regs.Rcx = m.Rcx; Regs.Rsp = m.Rsp; Regs.Rip = m.Rip;
-        // Only the flags a program may change (no TF/IF/IOPL games).
+        // Only the flags a program may change, its trap flag among them (no IF/IOPL games).
         const ulong userFlags = 0x40dd5;
         Regs.Eflags = (Regs.Eflags & ~userFlags) | (m.Eflags & userFlags);
         Regs.OrigRax = ulong.MaxValue; // not in a syscall: nothing to restart

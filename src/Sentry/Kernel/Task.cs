@@ -141,7 +141,7 @@ public sealed partial class Task
         while (!Exited)
         {
             Kernel.WaitWhilePaused(this);
-            Stub!.Switch(ref Regs, out var stop);
+            RunGuest(out var stop);
             switch (stop.Kind)
             {
                 case StopKind.Syscall:

@@ -35,12 +35,22 @@ public sealed partial class Task
     volatile bool _ptraceKilled;
     /// <summary>The group stop (ThreadGroup.StopSeq) this tracee already stopped for.</summary>
     int _ptraceGroupStopSeq = -1;
+    /// <summary>PTRACE_SINGLESTEP or SYSEMU_SINGLESTEP resumed it (Linux's TIF_SINGLESTEP): the guest runs one
+    /// instruction at a time (see RunGuest).</summary>
+    bool _ptraceStep;
     /// <summary>The entry of the current syscall was a PTRACE_SYSEMU stop: no exit stop.</summary>
     bool _ptraceEmuEntry;
     /// <summary>The FP state read at the stop (the platform's context is driven by the tracee's thread only); put
     /// back when the tracer changed it.</summary>
     internal byte[] PtraceFp = new byte[512];
     internal bool PtraceFpDirty;
+    /// <summary>The whole extended state read at the stop (NT_X86_XSTATE; PtraceXStateSize 0: the platform has
+    /// none), kept in step with PtraceFp; put back when the tracer changed either.</summary>
+    internal byte[]? PtraceXState;
+    internal int PtraceXStateSize;
+    internal bool PtraceXStateDirty;
+    /// <summary>Room for any host's XSAVE area (AMX's tiles make it about 11 KiB).</summary>
+    const int XStateMax = 16384;
 
     /// <summary>The tracer's pid (/proc's TracerPid).</summary>
     public int TracerPid => Tracer?.Leader.Tgid ?? 0;
@@ -73,6 +83,7 @@ public sealed partial class Task
         Tracer = null;
         PtraceSeized = false;
         PtraceOptions = 0;
+        _ptraceStep = false;
         _ptraceReport = 0;
         _ptraceTrap = false;
     }
@@ -94,8 +105,8 @@ public sealed partial class Task
         }
     }
 
-    /// <summary>The tracer lets a stopped tracee go on; false if it is not in a stop.</summary>
-    public bool PtraceResumeFrom(PtraceResume mode, int sig)
+    /// <summary>The tracer lets a stopped tracee go on (step: one instruction); false if it is not in a stop.</summary>
+    public bool PtraceResumeFrom(PtraceResume mode, int sig, bool step = false)
     {
         // An unreported stop is not reported once resumed; cleared first, as the tracee's next stop may come at once.
         if (mode != PtraceResume.Listen) lock (Kernel.TreeLock) _ptraceReport = 0;
@@ -103,6 +114,7 @@ public sealed partial class Task
         {
             if (!_ptraceStopped || _ptraceResumed) return false;
             _ptraceMode = mode;
+            if (mode != PtraceResume.Listen) _ptraceStep = step;
             _ptraceResumeSig = sig;
             _ptraceResumed = true;
             Monitor.PulseAll(_ptraceLock);
@@ -136,7 +148,9 @@ public sealed partial class Task
         var tracer = Tracer;
         if (tracer == null || (exiting ? _ptraceKilled : Exited)) return 0;
         if (Stub != null && !Stub.GetFpRegs(PtraceFp)) Array.Clear(PtraceFp);
-        PtraceFpDirty = false;
+        PtraceXState ??= new byte[XStateMax];
+        PtraceXStateSize = Stub?.GetXState(PtraceXState) ?? 0;
+        PtraceFpDirty = PtraceXStateDirty = false;
         int sig = 0;
         while (true)
         {
@@ -188,7 +202,8 @@ public sealed partial class Task
             info = null;
         }
         lock (Kernel.TreeLock) if (Tracer != tracer || _ptraceReport == code) _ptraceReport = 0;
-        if (PtraceFpDirty && Stub != null) Stub.SetFpRegs(PtraceFp);
+        if (PtraceXStateDirty && Stub != null) Stub.SetXState(PtraceXState.AsSpan(0, PtraceXStateSize));
+        else if (PtraceFpDirty && Stub != null) Stub.SetFpRegs(PtraceFp);
         return sig;
     }
 
@@ -252,6 +267,29 @@ public sealed partial class Task
         PtraceStop(PtraceStopKind.Group, (group ? Group.StopSignal : SIGTRAP) | EVENT_STOP << 8, null);
     }
 
+    /// <summary>
+    /// Runs the guest until it traps. A single-stepping tracee runs with the trap flag set, so the CPU traps after
+    /// one instruction (the platform reports the host's SIGTRAP, TRAP_TRACE, as a fault); the flag is taken off
+    /// again at once, so neither the tracer nor the guest sees it (Linux's TIF_FORCED_TF). A flag the guest set
+    /// itself stays.
+    /// </summary>
+    void RunGuest(out StopInfo stop)
+    {
+        bool forced = _ptraceStep && Tracer != null && (Regs.Eflags & TF) == 0;
+        if (forced) Regs.Eflags |= TF;
+        Stub!.Switch(ref Regs, out stop);
+        if (forced) Regs.Eflags &= ~TF;
+    }
+
+    /// <summary>A handler's frame was just pushed while single-stepping: stepping ends and the tracer hears of it
+    /// at the handler's first instruction (Linux's signal_setup_done: ptrace_notify(SIGTRAP)).</summary>
+    void PtraceSteppedIntoHandler()
+    {
+        if (!_ptraceStep || Tracer == null) return;
+        _ptraceStep = false;
+        PtraceStop(PtraceStopKind.Event, SIGTRAP, null);
+    }
+
     /// <summary>Whether the tracer asked for syscall stops (PTRACE_SYSCALL, PTRACE_SYSEMU).</summary>
     bool PtraceTracesSyscalls => Tracer != null && _ptraceMode is PtraceResume.Syscall or PtraceResume.Sysemu;
 
@@ -272,12 +310,20 @@ public sealed partial class Task
         return nr == -1;
     }
 
-    /// <summary>The syscall-exit stop (rax holds the result, which the tracer may change).</summary>
+    /// <summary>The syscall-exit stop (rax holds the result, which the tracer may change). A single-stepping tracee
+    /// instead traps right after the syscall instruction, before running another (Linux's user_single_step_report:
+    /// SIGTRAP with TRAP_BRKPT), unless the call was emulated (SYSEMU).</summary>
     void PtraceSyscallExit()
     {
         bool emu = _ptraceEmuEntry;
         _ptraceEmuEntry = false;
-        if (emu || Exited || Tracer == null || _ptraceMode != PtraceResume.Syscall) return;
+        if (emu || Exited || Tracer == null) return;
+        if (_ptraceStep)
+        {
+            ForceSignal(SIGTRAP, new SigInfo { Signo = SIGTRAP, Code = TRAP_BRKPT, Addr = Regs.Rip }.ToArray());
+            return;
+        }
+        if (_ptraceMode != PtraceResume.Syscall) return;
         PtraceEventMsg = EVENTMSG_SYSCALL_EXIT;
         int sig = PtraceStop(PtraceStopKind.SyscallExit, SyscallTrapCode, null);
         if (sig != 0) SendSignal(sig, UserInfo(sig, SI_USER, Tracer?.Leader.Tgid ?? 0, 0), shared: false);

@@ -184,7 +184,11 @@ public static class ElfLoader
                 (InitialStack.AT_HWCAP2, HostAux.Hwcap2),
             };
             // The vDSO, if the platform's stub brought the host's along: clocks without a trap.
-            if (HostVdso.Probe(mm.Memory) is var vdso and not 0) auxv.Add((InitialStack.AT_SYSINFO_EHDR, vdso));
+            if (HostVdso.Probe(mm.Memory) is var vdso and not 0)
+            {
+                auxv.Add((InitialStack.AT_SYSINFO_EHDR, vdso));
+                mm.Vdso = vdso;
+            }
             Span<byte> rnd = stackalloc byte[16];
             AppKernel.Platform.Native.Host.GetRandom(rnd);
             var stack = InitialStack.Build(MemoryManager.StackTop, argv, envp, execfn, auxv, rnd);

@@ -57,6 +57,9 @@ public sealed class MemoryManager
     public ulong StartCode, EndCode, StartData, EndData, StartStack;
     /// <summary>The auxiliary vector the process started with (/proc/[pid]/auxv; Linux's mm->saved_auxv).</summary>
     public byte[] SavedAuxv = Array.Empty<byte>();
+    /// <summary>The vDSO's code in this address space (0: none): outside the mappings, yet a debugger's to read and
+    /// patch (its breakpoints there land in this process's copy).</summary>
+    public ulong Vdso;
 
     ulong _peakVm;
     /// <summary>The most bytes of address space mapped at once (VmPeak).</summary>
@@ -105,7 +108,7 @@ public sealed class MemoryManager
         {
             BrkStart = BrkStart, Brk = Brk, StackStart = StackStart, ArgStart = ArgStart, ArgEnd = ArgEnd,
             EnvStart = EnvStart, EnvEnd = EnvEnd, StartCode = StartCode, EndCode = EndCode, StartData = StartData,
-            EndData = EndData, StartStack = StartStack, SavedAuxv = SavedAuxv, _peakVm = _peakVm,
+            EndData = EndData, StartStack = StartStack, SavedAuxv = SavedAuxv, Vdso = Vdso, _peakVm = _peakVm,
             MembarrierRegistered = MembarrierRegistered, Dumpable = Dumpable,
         };
         foreach (var v in _vmas.All)
@@ -125,6 +128,9 @@ public sealed class MemoryManager
     int _users = 1;
 
     public void AddUser() => Interlocked.Increment(ref _users);
+    /// <summary>Whether a process still uses the address space (a /proc/[pid]/mem opened before an exec or the end
+    /// moves nothing after it).</summary>
+    public bool Live => Volatile.Read(ref _users) > 0;
 
     /// <summary>A process stopped using the address space (exit, exec): the last one detaches its segments.</summary>
     public void ReleaseUser(int pid)
@@ -541,11 +547,46 @@ public sealed class MemoryManager
     }
 
     /// <summary>The text of /proc/[pid]/maps, from a snapshot.</summary>
+    /// <summary>
+    /// A debugger's access (ptrace PEEK/POKE, /proc/PID/mem; Linux's FOLL_FORCE): only inside the guest's mappings,
+    /// whatever their protection, but a write never goes through a shared mapping that is not writable (Linux
+    /// refuses to force those: the file's other users would see it). Returns the bytes moved before the first
+    /// address it may not touch.
+    /// </summary>
+    public int AccessForced(ulong addr, Span<byte> buf, bool write)
+    {
+        lock (this)
+        {
+            int done = 0;
+            while (done < buf.Length)
+            {
+                ulong at = addr + (ulong)done;
+                var v = _vmas.Find(at);
+                ulong end;
+                if (v != null) end = v.End;
+                else if (Vdso != 0 && at >= Vdso && at < Vdso + HostVdso.CodeSize) end = Vdso + HostVdso.CodeSize;
+                else break;
+                if (write && v != null && v.Shared && (v.Prot & Prot.Write) == 0) break;
+                int len = (int)Math.Min((ulong)(buf.Length - done), end - at);
+                int n = Memory.AccessForced(at, buf.Slice(done, len), write);
+                done += n;
+                if (n < len) break;
+            }
+            return done;
+        }
+    }
+
     public string Maps()
     {
         var sb = new StringBuilder();
+        bool vdsoShown = Vdso == 0;
         foreach (var v in VmaSnapshot())
         {
+            if (!vdsoShown && v.Start > Vdso)
+            {
+                AppendVdso(sb);
+                vdsoShown = true;
+            }
             int len0 = sb.Length;
             sb.Append($"{v.Start:x8}-{v.End:x8} ");
             sb.Append((v.Prot & Prot.Read) != 0 ? 'r' : '-');
@@ -564,7 +605,22 @@ public sealed class MemoryManager
             }
             sb.Append('\n');
         }
+        if (!vdsoShown) AppendVdso(sb);
         return sb.ToString();
+    }
+
+    /// <summary>The vDSO's lines, as Linux shows them: debuggers find its extent there (gdb loads its symbols and
+    /// unwind tables only then).</summary>
+    void AppendVdso(StringBuilder sb)
+    {
+        for (int i = 0; i < HostVdso.Mappings.Count; i++)
+        {
+            var (off, size) = HostVdso.Mappings[i];
+            ulong start = (ulong)((long)Vdso + off);
+            string name = HostVdso.Names[i];
+            string line = $"{start:x8}-{start + size:x8} {(name == "[vdso]" ? "r-xp" : "r--p")} 00000000 00:00 0 ";
+            sb.Append(line.PadRight(73)).Append(name).Append('\n');
+        }
     }
 }
 

@@ -60,14 +60,16 @@ static class ProcessVmSyscalls
         return target.Exited ? 0 : Err(Errno.EINVAL);
     }
 
-    /// <summary>Linux's ptrace_may_access with PTRACE_MODE_REALCREDS: the same process, or CAP_SYS_PTRACE in the
-    /// target's user namespace, or a target whose real, effective and saved ids all are the caller's real ones and
-    /// (commoncap's check) which lives in the caller's user namespace with no permitted capability the caller lacks.</summary>
-    internal static bool MayAccess(Task t, Task target)
+    /// <summary>Linux's ptrace_may_access with PTRACE_MODE_REALCREDS (or FSCREDS: the caller's fs ids instead of its
+    /// real ones, as /proc/[pid]/mem's open): the same process, or CAP_SYS_PTRACE in the target's user namespace, or a
+    /// target whose real, effective and saved ids all are the caller's and (commoncap's check) which lives in the
+    /// caller's user namespace with no permitted capability the caller lacks.</summary>
+    internal static bool MayAccess(Task t, Task target, bool fsCreds = false)
     {
         if (target.Tgid == t.Tgid || t.Creds.HasIn(target.Creds.UserNs, Credentials.CAP_SYS_PTRACE)) return true;
         Credentials c = t.Creds, d = target.Creds;
-        return c.Uid == d.Uid && c.Uid == d.Euid && c.Uid == d.Suid && c.Gid == d.Gid && c.Gid == d.Egid && c.Gid == d.Sgid
+        uint uid = fsCreds ? c.Fsuid : c.Uid, gid = fsCreds ? c.Fsgid : c.Gid;
+        return uid == d.Uid && uid == d.Euid && uid == d.Suid && gid == d.Gid && gid == d.Egid && gid == d.Sgid
             && c.UserNs == d.UserNs && (d.CapPermitted & ~c.CapPermitted) == 0;
     }
 

@@ -9,17 +9,22 @@ namespace AppKernel.Sentry.Syscalls;
 /// ptrace(2) with Linux 6.1's rules: a thread is traced by a process (TRACEME, ATTACH with its SIGSTOP, SEIZE
 /// with options and no stop); the tracee's stops (Kernel/TaskPtrace.cs) are reported to the tracer's wait, which
 /// then reads and changes its registers, FP state, memory and siginfo, and resumes it (CONT, SYSCALL, SYSEMU,
-/// LISTEN, DETACH) with a signal or none. SINGLESTEP answers EIO: neither platform can step one instruction.
+/// LISTEN, DETACH) with a signal or none; SINGLESTEP and SYSEMU_SINGLESTEP run one instruction (the trap flag, see
+/// Task.RunGuest). PEEK/POKE go through read-only and PROT_NONE private mappings as Linux's FOLL_FORCE.
 /// </summary>
 static class PtraceSyscalls
 {
     const long PTRACE_TRACEME = 0, PTRACE_PEEKTEXT = 1, PTRACE_PEEKDATA = 2, PTRACE_PEEKUSER = 3, PTRACE_POKETEXT = 4,
-        PTRACE_POKEDATA = 5, PTRACE_POKEUSER = 6, PTRACE_CONT = 7, PTRACE_KILL = 8, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13,
+        PTRACE_POKEDATA = 5, PTRACE_POKEUSER = 6, PTRACE_CONT = 7, PTRACE_KILL = 8, PTRACE_SINGLESTEP = 9, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13,
         PTRACE_GETFPREGS = 14, PTRACE_SETFPREGS = 15, PTRACE_ATTACH = 16, PTRACE_DETACH = 17, PTRACE_SYSCALL = 24,
-        PTRACE_SYSEMU = 31, PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201, PTRACE_GETSIGINFO = 0x4202,
+        PTRACE_SYSEMU = 31, PTRACE_SYSEMU_SINGLESTEP = 32, PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201, PTRACE_GETSIGINFO = 0x4202,
         PTRACE_SETSIGINFO = 0x4203, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
         PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208, PTRACE_GET_SYSCALL_INFO = 0x420e;
-    const ulong NT_PRSTATUS = 1, NT_PRFPREG = 2;
+    const ulong NT_PRSTATUS = 1, NT_PRFPREG = 2, NT_X86_XSTATE = 0x202;
+    /// <summary>In an XSAVE area: XCR0 (where ptrace puts it in the software bytes) and the header (xstate_bv, then
+    /// xcomp_bv and reserved words that must be 0 in the standard format).</summary>
+    const int XStateXcr0 = 464, XStateHeader = 512, XStateHeaderSize = 64;
+    const ulong XFeatureFpSse = 3;
     /// <summary>The kernel's struct user: the registers first, u_debugreg[8] near its end (then error_code, fault_address).</summary>
     const ulong UserDebugRegOffset = 848, UserSize = 928;
     static readonly int RegsSize = Marshal.SizeOf<Registers>();
@@ -60,10 +65,13 @@ static class PtraceSyscalls
         switch (req)
         {
             case PTRACE_PEEKTEXT or PTRACE_PEEKDATA:
-                if (!c.Mem.Read(addr, out ulong word)) return Err(Errno.EIO);
+            {
+                ulong word = 0;
+                if (c.MM.AccessForced(addr, MemoryMarshal.AsBytes(new Span<ulong>(ref word)), write: false) != 8) return Err(Errno.EIO);
                 return t.Mem.Write(data, word) ? 0 : Err(Errno.EFAULT);
+            }
             case PTRACE_POKETEXT or PTRACE_POKEDATA:
-                return c.Mem.Write(addr, data) ? 0 : Err(Errno.EIO);
+                return c.MM.AccessForced(addr, MemoryMarshal.AsBytes(new Span<ulong>(ref data)), write: true) == 8 ? 0 : Err(Errno.EIO);
             case PTRACE_PEEKUSER:
             {
                 if ((addr & 7) != 0 || addr >= UserSize) return Err(Errno.EIO);
@@ -114,9 +122,14 @@ static class PtraceSyscalls
                 return 0;
             case PTRACE_GET_SYSCALL_INFO:
                 return SyscallInfo(t, c, addr, data);
-            case PTRACE_CONT or PTRACE_SYSCALL or PTRACE_SYSEMU:
+            case PTRACE_CONT or PTRACE_SYSCALL or PTRACE_SYSEMU or PTRACE_SINGLESTEP or PTRACE_SYSEMU_SINGLESTEP:
                 if (data > SignalState.NSig) return Err(Errno.EIO);
-                c.PtraceResumeFrom(req switch { PTRACE_SYSCALL => PtraceResume.Syscall, PTRACE_SYSEMU => PtraceResume.Sysemu, _ => PtraceResume.Cont }, (int)data);
+                c.PtraceResumeFrom(req switch
+                {
+                    PTRACE_SYSCALL => PtraceResume.Syscall,
+                    PTRACE_SYSEMU or PTRACE_SYSEMU_SINGLESTEP => PtraceResume.Sysemu,
+                    _ => PtraceResume.Cont,
+                }, (int)data, step: req is PTRACE_SINGLESTEP or PTRACE_SYSEMU_SINGLESTEP);
                 return 0;
             case PTRACE_LISTEN:
                 // Only a seized tracee in a group stop (PTRACE_EVENT_STOP) listens.
@@ -132,7 +145,7 @@ static class PtraceSyscalls
                 return 0;
             }
             default:
-                return Err(Errno.EIO); // PTRACE_SINGLESTEP among them: no platform can step one instruction
+                return Err(Errno.EIO);
         }
     }
 
@@ -184,12 +197,52 @@ static class PtraceSyscalls
         uint mxcsr = BitConverter.ToUInt32(c.PtraceFp, 24) & 0xffff;
         BitConverter.TryWriteBytes(c.PtraceFp.AsSpan(24), mxcsr);
         c.PtraceFpDirty = true;
+        if (c.PtraceXStateSize == 0) return;
+        // The extended state's legacy part is the same registers, now in use (Linux's xfpregs_set).
+        var x = c.PtraceXState!;
+        c.PtraceFp.AsSpan(0, XStateXcr0).CopyTo(x);
+        BitConverter.TryWriteBytes(x.AsSpan(XStateHeader), BitConverter.ToUInt64(x, XStateHeader) | XFeatureFpSse);
+        c.PtraceXStateDirty = true;
     }
 
-    /// <summary>GETREGSET/SETREGSET: NT_PRSTATUS (user_regs_struct) and NT_PRFPREG (fxsave); the iovec's length is
-    /// cut to the set's size and says how much was moved.</summary>
+    /// <summary>SETREGSET NT_X86_XSTATE: the whole area, with Linux's checks (validate_user_xstate_header).</summary>
+    static long SetXState(Task c, ReadOnlySpan<byte> x)
+    {
+        var xcr0 = BitConverter.ToUInt64(c.PtraceXState!, XStateXcr0);
+        if ((BitConverter.ToUInt64(x[XStateHeader..]) & ~xcr0) != 0) return Err(Errno.EINVAL);
+        if (x.Slice(XStateHeader + 8, XStateHeaderSize - 8).IndexOfAnyExcept((byte)0) >= 0) return Err(Errno.EINVAL);
+        if ((BitConverter.ToUInt32(x[24..]) & ~0xffffu) != 0) return Err(Errno.EINVAL);
+        var keep = c.PtraceXState.AsSpan(XStateXcr0, XStateHeader - XStateXcr0).ToArray(); // the software bytes are the kernel's
+        x.CopyTo(c.PtraceXState);
+        keep.CopyTo(c.PtraceXState.AsSpan(XStateXcr0));
+        c.PtraceXState.AsSpan(0, XStateXcr0).CopyTo(c.PtraceFp);
+        c.PtraceXStateDirty = true;
+        return 0;
+    }
+
+    /// <summary>GETREGSET/SETREGSET: NT_PRSTATUS (user_regs_struct), NT_PRFPREG (fxsave) and NT_X86_XSTATE (the
+    /// XSAVE area, set only whole); the iovec's length is cut to the set's size and says how much was moved.</summary>
     static long RegSet(Task t, Task c, ulong type, ulong data, bool set)
     {
+        if (type == NT_X86_XSTATE && c.PtraceXStateSize > 0)
+        {
+            if (!t.Mem.Read(data, out IoVec xiov)) return Err(Errno.EFAULT);
+            int size = c.PtraceXStateSize;
+            if (set)
+            {
+                if ((int)xiov.Len != size) return Err(Errno.EFAULT);
+                var x = new byte[size];
+                if (!t.Mem.Read((ulong)xiov.Base, x)) return Err(Errno.EFAULT);
+                if (SetXState(c, x) is var e && e != 0) return e;
+            }
+            else
+            {
+                int len = (int)Math.Min((ulong)xiov.Len, (ulong)size);
+                if (!t.Mem.Write((ulong)xiov.Base, c.PtraceXState.AsSpan(0, len))) return Err(Errno.EFAULT);
+                xiov.Len = (nuint)len;
+            }
+            return t.Mem.Write(data, xiov) ? 0 : Err(Errno.EFAULT);
+        }
         if (type is not (NT_PRSTATUS or NT_PRFPREG)) return Err(Errno.EINVAL);
         if (!t.Mem.Read(data, out IoVec iov)) return Err(Errno.EFAULT);
         if ((ulong)iov.Len % 8 != 0) return Err(Errno.EINVAL);

@@ -37,7 +37,7 @@ public static class SyscallStates
         Set(SyscallState.Partial, "SCHED_OTHER/BATCH/IDLE only; real-time and deadline policies EPERM",
             Nr.sched_setscheduler, Nr.sched_setparam, Nr.sched_setattr);
         Set(SyscallState.Partial, "the rseq commands are EINVAL", Nr.membarrier);
-        Set(SyscallState.Partial, "no SINGLESTEP (EIO: neither platform steps one instruction), no hardware debug registers, POKETEXT only into writable pages, no PEEKSIGINFO or seccomp filter dumps", Nr.ptrace);
+        Set(SyscallState.Partial, "no hardware debug registers (enabling DR7 is EIO: gdb watches in software with can-use-hw-watchpoints 0), no PEEKSIGINFO or seccomp filter dumps", Nr.ptrace);
         Set(SyscallState.Partial, "AF_UNIX, AF_INET/AF_INET6 (loopback or the host's), AF_NETLINK route; others EAFNOSUPPORT",
             Nr.socket, Nr.socketpair);
         Set(SyscallState.Partial, "EINTR: the Sentry restarts calls itself and leaves no restart block", Nr.restart_syscall);
