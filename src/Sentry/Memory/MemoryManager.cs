@@ -576,7 +576,7 @@ public sealed class MemoryManager
         }
     }
 
-    public string Maps()
+    public string Maps(bool smaps = false)
     {
         var sb = new StringBuilder();
         bool vdsoShown = Vdso == 0;
@@ -584,7 +584,7 @@ public sealed class MemoryManager
         {
             if (!vdsoShown && v.Start > Vdso)
             {
-                AppendVdso(sb);
+                AppendVdso(sb, smaps);
                 vdsoShown = true;
             }
             int len0 = sb.Length;
@@ -604,14 +604,15 @@ public sealed class MemoryManager
                 sb.Append(name);
             }
             sb.Append('\n');
+            if (smaps) Smaps.AppendDetail(sb, v.Length, v.Lock != VmLock.None, Smaps.Flags(v));
         }
-        if (!vdsoShown) AppendVdso(sb);
+        if (!vdsoShown) AppendVdso(sb, smaps);
         return sb.ToString();
     }
 
     /// <summary>The vDSO's lines, as Linux shows them: debuggers find its extent there (gdb loads its symbols and
     /// unwind tables only then).</summary>
-    void AppendVdso(StringBuilder sb)
+    void AppendVdso(StringBuilder sb, bool smaps)
     {
         for (int i = 0; i < HostVdso.Mappings.Count; i++)
         {
@@ -620,6 +621,7 @@ public sealed class MemoryManager
             string name = HostVdso.Names[i];
             string line = $"{start:x8}-{start + size:x8} {(name == "[vdso]" ? "r-xp" : "r--p")} 00000000 00:00 0 ";
             sb.Append(line.PadRight(73)).Append(name).Append('\n');
+            if (smaps) Smaps.AppendDetail(sb, size, false, name == "[vdso]" ? "rd ex mr mw me de sd" : "rd mr mw me de sd");
         }
     }
 }

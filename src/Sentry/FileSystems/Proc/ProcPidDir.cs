@@ -48,6 +48,7 @@ public sealed class ProcPidDir : SynthDir
         Add("stat", Own(new SynthFile(t => ProcPidFiles.Stat(t, p, ns))));
         Add("statm", Own(new SynthFile(_ => ProcPidFiles.Statm(p))));
         Add("maps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps() ?? "")));
+        Add("smaps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps(smaps: true) ?? "")));
         Add("mem", Own(new ProcPidMem(p)));
         Add("cwd", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Cwd, t.Fs.Root), _ => p.Fs.Cwd)));
         Add("root", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Root, t.Fs.Root), _ => p.Fs.Root)));
