@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The cases pass bad pointers and sizes on purpose. */
@@ -129,6 +130,18 @@ __attribute__((unused)) static long slurp(const char *path)
     buf[n] = 0;
     close(fd);
     return n;
+}
+
+/* Keeps the CPU busy in user space for ms milliseconds (CPU-time accounting cases). */
+__attribute__((unused)) static void burn_cpu_ms(long ms)
+{
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    volatile unsigned long sink = 0;
+    do {
+        for (int i = 0; i < 100000; i++) sink += i;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 }
 
 #endif

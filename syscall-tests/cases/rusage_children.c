@@ -13,13 +13,7 @@ static void child_work(int spin_ms)
 {
     char *m = mmap(NULL, TOUCH_KB * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     for (long i = 0; i < TOUCH_KB * 1024L; i += 4096) m[i] = 1;
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    volatile unsigned long sink = 0;
-    do {
-        for (int i = 0; i < 100000; i++) sink += i;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-    } while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < spin_ms);
+    burn_cpu_ms(spin_ms);
     _exit(0);
 }
 
