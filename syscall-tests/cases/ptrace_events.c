@@ -101,8 +101,8 @@ int main(int argc, char **argv)
         strcat(w == c ? clog : glog, line);
         if (WIFSTOPPED(st))
             ptrace(PTRACE_CONT, w, 0, 0);
-        if (!WIFSTOPPED(st) && w == c)
-            break;
+        /* until ECHILD: both reports are collected whichever comes first (Linux holds the process's back until its
+         * traced thread is reaped; the Sentry does not, so the order is not compared) */
     }
     printf("process:\n%sthread:\n%s", clog, glog);
     return 0;
