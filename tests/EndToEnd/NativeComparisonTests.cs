@@ -37,7 +37,7 @@ public class NativeComparisonTests
         // inotify: inotifywait reports what another process does in the directory it watches (set up, then
         // changes, then a last file whose event says all the others have been printed).
         new[] { "/bin/bash", "-c", "d=$(mktemp -d); inotifywait -m -e create,modify,close_write,moved_to,delete --format '%e %f' \"$d\" >$d.out 2>$d.err & p=$!; " +
-            "until grep -q established $d.err; do sleep 0.01; done; echo hi >$d/x; mv $d/x $d/y; rm $d/y; mkdir $d/sub; touch $d/end; " +
+            "until grep -qs established $d.err; do sleep 0.01; done; echo hi >$d/x; mv $d/x $d/y; rm $d/y; mkdir $d/sub; touch $d/end; " +
             "until grep -q 'CREATE end' $d.out; do sleep 0.01; done; kill $p; wait $p; cat $d.out; rm -r $d $d.out $d.err" },
     };
 
