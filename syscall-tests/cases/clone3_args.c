@@ -93,8 +93,12 @@ int main(void)
     {
         tids[0] = 1;
         struct args a = {.flags = CLONE_NEWPID, .set_tid = (uintptr_t)tids, .set_tid_size = 1, .exit_signal = SIGCHLD};
+        int go[2]; /* the parent's line first, then the child's: their order is not left to the scheduler */
+        pipe(go);
         long r = clone3_(&a, sizeof a);
         if (r == 0) {
+            char g;
+            read(go[0], &g, 1);
             printf("init sees itself as %d\n", getpid());
             /* inside: choose 7, then 7 again while it lives (EEXIST) */
             pid_t in[1] = {7};
@@ -125,6 +129,9 @@ int main(void)
             _exit(0);
         }
         printf("NEWPID set_tid 1: %s\n", r < 0 ? errname(errno) : "ok");
+        write(go[1], "g", 1);
+        close(go[0]);
+        close(go[1]);
         reap(r, "namespace init");
     }
 
