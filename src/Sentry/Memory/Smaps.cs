@@ -9,6 +9,11 @@ namespace AppKernel.Sentry.Memory;
 /// </summary>
 public static class Smaps
 {
+    /// <summary>The page counts, in Linux's order.</summary>
+    static readonly string[] ResidencyKeys = ["Rss", "Pss", "Pss_Dirty", "Shared_Clean", "Shared_Dirty", "Private_Clean",
+        "Private_Dirty", "Referenced", "Anonymous", "KSM", "LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped",
+        "Shared_Hugetlb", "Private_Hugetlb", "Swap", "SwapPss"];
+
     public static void AppendDetail(StringBuilder sb, ulong bytes, bool locked, string vmFlags)
     {
         ulong kb = bytes / 1024;
@@ -16,10 +21,7 @@ public static class Smaps
         Line("Size", kb);
         Line("KernelPageSize", 4);
         Line("MMUPageSize", 4);
-        foreach (var key in new[] { "Rss", "Pss", "Pss_Dirty", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty",
-                     "Referenced", "Anonymous", "KSM", "LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped",
-                     "Shared_Hugetlb", "Private_Hugetlb", "Swap", "SwapPss" })
-            Line(key, 0);
+        foreach (var key in ResidencyKeys) Line(key, 0);
         Line("Locked", locked ? kb : 0);
         sb.Append("THPeligible:    0\n");
         sb.Append("VmFlags: ").Append(vmFlags).Append(" \n");

@@ -65,11 +65,8 @@ static class SchedAttrSyscalls
         if (policy is not (SCHED_OTHER or SCHED_FIFO or SCHED_RR or SCHED_BATCH or SCHED_IDLE or SCHED_DEADLINE))
             return Err(Errno.EINVAL);
         if ((schedFlags & ~SCHED_FLAG_ALL) != 0) return Err(Errno.EINVAL);
-        bool fair = policy is SCHED_OTHER or SCHED_BATCH or SCHED_IDLE;
-        // Only the real-time policies take a priority (1..99).
-        if (policy is SCHED_FIFO or SCHED_RR ? priority is < 1 or > 99 : priority != 0) return Err(Errno.EINVAL);
-        if (!fair) return Err(Errno.EPERM); // real-time and deadline scheduling are the host's to give, and it does not
-        if (!t.Creds.Has(Credentials.CAP_SYS_NICE) && !t.Creds.MayManage(p.Creds)) return Err(Errno.EPERM);
+        var refused = MayTake(t, p, policy, priority);
+        if (refused != Errno.None) return Err(refused);
         // Utilization clamping is not kept: answered as a kernel built without it (CONFIG_UCLAMP_TASK).
         if ((schedFlags & (SCHED_FLAG_UTIL_CLAMP_MIN | SCHED_FLAG_UTIL_CLAMP_MAX)) != 0) return Err(Errno.EOPNOTSUPP);
         if ((schedFlags & SCHED_FLAG_KEEP_PARAMS) == 0)
@@ -81,9 +78,20 @@ static class SchedAttrSyscalls
         return 0;
     }
 
-    /// <summary>sched_setscheduler (setParams false: sched_setparam, which keeps the policy): Linux's
-    /// do_sched_setscheduler checks (NULL or a negative pid EINVAL, the param read, an unknown policy or a priority
-    /// that does not fit it EINVAL); the fair policies are kept, real-time ones refused (EPERM).</summary>
+    /// <summary>Whether p may take policy with priority, set by t: only the real-time policies take a priority (1..99,
+    /// else EINVAL); only the fair ones are kept (real-time and deadline scheduling are the host's to give, and it
+    /// does not: EPERM); another user's task needs CAP_SYS_NICE (EPERM).</summary>
+    static Errno MayTake(Task t, Task p, uint policy, uint priority)
+    {
+        if (policy is SCHED_FIFO or SCHED_RR ? priority is < 1 or > 99 : priority != 0) return Errno.EINVAL;
+        if (policy is not (SCHED_OTHER or SCHED_BATCH or SCHED_IDLE)) return Errno.EPERM;
+        if (!t.Creds.Has(Credentials.CAP_SYS_NICE) && !t.Creds.MayManage(p.Creds)) return Errno.EPERM;
+        return Errno.None;
+    }
+
+    /// <summary>sched_setscheduler (keepPolicy: sched_setparam, which keeps the policy): Linux's
+    /// do_sched_setscheduler checks (NULL or a negative pid EINVAL, the param read, an unknown policy EINVAL), then
+    /// <see cref="MayTake"/>.</summary>
     public static long SetScheduler(Task t, int pid, int policyArg, ulong param, bool keepPolicy)
     {
         if (!keepPolicy && policyArg < 0) return Err(Errno.EINVAL);
@@ -94,9 +102,8 @@ static class SchedAttrSyscalls
         uint policy = keepPolicy ? p.SchedPolicy & ~SCHED_RESET_ON_FORK : (uint)policyArg & ~SCHED_RESET_ON_FORK;
         bool resetOnFork = keepPolicy ? (p.SchedPolicy & SCHED_RESET_ON_FORK) != 0 : (policyArg & (int)SCHED_RESET_ON_FORK) != 0;
         if (policy is not (SCHED_OTHER or SCHED_FIFO or SCHED_RR or SCHED_BATCH or SCHED_IDLE)) return Err(Errno.EINVAL);
-        if (policy is SCHED_FIFO or SCHED_RR ? priority is < 1 or > 99 : priority != 0) return Err(Errno.EINVAL);
-        if (policy is SCHED_FIFO or SCHED_RR) return Err(Errno.EPERM);
-        if (!t.Creds.Has(Credentials.CAP_SYS_NICE) && !t.Creds.MayManage(p.Creds)) return Err(Errno.EPERM);
+        var e = MayTake(t, p, policy, (uint)priority);
+        if (e != Errno.None) return Err(e);
         p.SchedPolicy = policy | (resetOnFork ? SCHED_RESET_ON_FORK : 0);
         return 0;
     }
