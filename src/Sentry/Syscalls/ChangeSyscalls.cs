@@ -77,7 +77,7 @@ static class ChangeSyscalls
     }
 
     static long Mkdir(Task t, int dirfd, ulong path, uint mode) =>
-        CreateCommon(t, dirfd, path, true, (p, n) => p.Inode.Mkdir(t, n, mode & 0xfff & ~(uint)t.Fs.Umask), isDir: true);
+        CreateCommon(t, dirfd, path, true, (p, n) => p.Inode.Mkdir(t, n, Permissions.CreationMode(t, p.Inode, mode)), isDir: true);
 
     static long Mknod(Task t, int dirfd, ulong path, uint mode)
     {
@@ -85,7 +85,7 @@ static class ChangeSyscalls
         if (type == 0) type = InodeMode.S_IFREG;
         if (type is InodeMode.S_IFCHR or InodeMode.S_IFBLK or InodeMode.S_IFDIR) return Err(Errno.EPERM); // no device nodes in the sandbox
         if (type is not (InodeMode.S_IFREG or InodeMode.S_IFIFO or InodeMode.S_IFSOCK)) return Err(Errno.EINVAL);
-        return CreateCommon(t, dirfd, path, false, (p, n) => p.Inode.Create(t, n, type | (mode & 0xfff & ~(uint)t.Fs.Umask), out _));
+        return CreateCommon(t, dirfd, path, false, (p, n) => p.Inode.Create(t, n, type | Permissions.CreationMode(t, p.Inode, mode), out _));
     }
 
     static long Symlink(Task t, ulong targetAddr, int dirfd, ulong path)

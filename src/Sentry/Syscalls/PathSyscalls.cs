@@ -124,7 +124,7 @@ static class PathSyscalls
                 if (parent.Inode.IsDeleted) return Err(Errno.ENOENT);
                 e = ChangeSyscalls.CheckWritableDir(t, parent);
                 if (e != Errno.None) return Err(e);
-                e = parent.Inode.Create(t, name, InodeMode.S_IFREG | (mode & 0xfff & ~(uint)t.Fs.Umask), out _);
+                e = parent.Inode.Create(t, name, InodeMode.S_IFREG | Permissions.CreationMode(t, parent.Inode, mode), out _);
                 if (e != Errno.None) return Err(e);
                 Fsnotify.InDir(parent.Inode, name, InotifyMask.IN_CREATE, isDir: false);
                 e = PathWalker.Child(t, parent, name, out target);
@@ -188,7 +188,7 @@ static class PathSyscalls
         if (!dir.Inode.IsDir) return Err(Errno.ENOTDIR);
         e = ChangeSyscalls.CheckWritableDir(t, dir);
         if (e != Errno.None) return Err(e);
-        e = dir.Inode.CreateUnnamed(t, InodeMode.S_IFREG | (mode & 0xfff & ~(uint)t.Fs.Umask), (flags & OpenFlags.O_EXCL) == 0, out var file);
+        e = dir.Inode.CreateUnnamed(t, InodeMode.S_IFREG | Permissions.CreationMode(t, dir.Inode, mode), (flags & OpenFlags.O_EXCL) == 0, out var file);
         if (e != Errno.None) return Err(e);
         file!.Stat(out var st);
         var at = new VfsPath(dir.Mount, new Dentry($"#{st.Ino}", dir.Dentry, file));

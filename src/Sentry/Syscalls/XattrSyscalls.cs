@@ -7,7 +7,8 @@ using static AppKernel.Sentry.Syscalls.PathSyscalls;
 namespace AppKernel.Sentry.Syscalls;
 
 /// <summary>Extended attributes: the user.* namespace for everyone, trusted.* and security.* for root.
-/// File systems store them (tmpfs and the overlay in memory, the gofer's on the host).</summary>
+/// File systems store them (tmpfs and the overlay in memory, the gofer's on the host). The two POSIX ACL names of
+/// system.* are not stored bytes but the inode's ACLs (<see cref="PosixAcl"/>), read and written here.</summary>
 static class XattrSyscalls
 {
     const int XATTR_CREATE = 1, XATTR_REPLACE = 2, NameMax = 255, SizeMax = 65536;
@@ -47,10 +48,12 @@ static class XattrSyscalls
         var e = t.Mem.ReadString(addr, NameMax + 1, out name);
         if (e == Errno.ENAMETOOLONG || (e == Errno.None && (name.Length == 0 || LinuxText.ByteCount(name) > NameMax))) return Errno.ERANGE;
         if (e != Errno.None) return e;
-        bool known = name.StartsWith("user.") || name.StartsWith("trusted.") || name.StartsWith("security.");
+        bool known = name.StartsWith("user.") || name.StartsWith("trusted.") || name.StartsWith("security.") || IsAcl(name);
         if (!known) return Errno.EOPNOTSUPP;
         return name.EndsWith('.') && name.IndexOf('.') == name.Length - 1 ? Errno.EINVAL : Errno.None; // a bare prefix
     }
+
+    static bool IsAcl(string name) => name is PosixAcl.AccessName or PosixAcl.DefaultName;
 
     static bool Privileged(Task t, string name) => !name.StartsWith("trusted.") || t.Creds.Has(Credentials.CAP_SYS_ADMIN);
 
@@ -58,6 +61,7 @@ static class XattrSyscalls
     {
         var e = ReadName(t, nameAddr, out var name);
         if (e != Errno.None) return Err(e);
+        if (IsAcl(name)) return GetAcl(t, p.Inode, name == PosixAcl.DefaultName, buf, size);
         if (!Privileged(t, name)) return Err(Errno.ENODATA);
         if (name.StartsWith("user.") && (e = Permissions.Check(t, p.Inode, 4)) != Errno.None) return Err(e);
         e = p.Inode.GetXattr(name, out var value);
@@ -77,6 +81,8 @@ static class XattrSyscalls
         var names = new List<string>();
         var e = p.Inode.ListXattr(names);
         if (e != Errno.None) return Err(e);
+        if (p.Inode.GetAcl(isDefault: false) != null) names.Add(PosixAcl.AccessName);
+        if (p.Inode.GetAcl(isDefault: true) != null) names.Add(PosixAcl.DefaultName);
         var bytes = new List<byte>();
         foreach (var n in names)
             if (Privileged(t, n))
@@ -109,6 +115,7 @@ static class XattrSyscalls
         if (size > SizeMax) return Err(Errno.E2BIG);
         var value = new byte[size];
         if (size > 0 && !t.Mem.Read(valAddr, value)) return Err(Errno.EFAULT);
+        if (IsAcl(name)) return ChangeAcl(t, p, name == PosixAcl.DefaultName, value);
         e = CheckChange(t, p, name);
         if (e != Errno.None) return Err(e);
         e = p.Inode.SetXattr(name, value, flags);
@@ -121,9 +128,52 @@ static class XattrSyscalls
     {
         var e = ReadName(t, nameAddr, out var name);
         if (e != Errno.None) return Err(e);
+        if (IsAcl(name)) return ChangeAcl(t, p, name == PosixAcl.DefaultName, null);
         e = CheckChange(t, p, name);
         if (e != Errno.None) return Err(e);
         e = p.Inode.RemoveXattr(name);
+        if (e != Errno.None) return Err(e);
+        Fsnotify.OnFile(p, InotifyMask.IN_ATTRIB);
+        return 0;
+    }
+
+    /// <summary>vfs_get_acl: no permission needed; EOPNOTSUPP where the file system keeps none (a symlink too),
+    /// ENODATA when there is none.</summary>
+    static long GetAcl(Task t, Inode inode, bool isDefault, ulong buf, ulong size)
+    {
+        if (!inode.SupportsAcl) return Err(Errno.EOPNOTSUPP);
+        var acl = inode.GetAcl(isDefault);
+        return acl == null ? Err(Errno.ENODATA) : CopyOut(t, acl.ToXattr(t.Creds.UserNs), buf, size);
+    }
+
+    /// <summary>setxattr or removexattr of an ACL (value null removes; so does a bare header; an empty value is
+    /// EINVAL as on Linux 6.1, which the sandbox reports — 6.2 made it a removal):
+    /// do_set_acl then set_posix_acl, in Linux's order — a read-only mount, the value's form, EOPNOTSUPP without
+    /// ACLs, a default ACL only on a directory (removing one elsewhere does nothing), the owner or CAP_FOWNER, the
+    /// entries' order. An access ACL that says no more than a mode becomes that mode; setting or removing one
+    /// drops set-group-ID for a caller outside the file's group without CAP_FSETID (posix_acl_update_mode).</summary>
+    static long ChangeAcl(Task t, VfsPath p, bool isDefault, byte[]? value)
+    {
+        if (p.Mount.ReadOnly) return Err(Errno.EROFS);
+        PosixAcl? acl = null;
+        if (value != null)
+        {
+            var pe = PosixAcl.FromXattr(value, t.Creds.UserNs, out acl);
+            if (pe != Errno.None) return Err(pe);
+        }
+        var inode = p.Inode;
+        if (!inode.SupportsAcl) return Err(Errno.EOPNOTSUPP);
+        if (isDefault && !inode.IsDir) return acl != null ? Err(Errno.EACCES) : 0;
+        if (inode.Stat(out var st) != Errno.None) return Err(Errno.ENOENT);
+        if (t.Creds.Fsuid != st.Uid && !t.Creds.HasOver(Credentials.CAP_FOWNER, st.Uid, st.Gid)) return Err(Errno.EPERM);
+        if (acl != null && !acl.Valid()) return Err(Errno.EINVAL);
+        uint mode = st.Mode;
+        if (!isDefault)
+        {
+            if (acl != null && !acl.EquivMode(ref mode)) acl = null;
+            if (!t.Creds.InGroup(st.Gid) && !t.Creds.HasOver(Credentials.CAP_FSETID, st.Uid, st.Gid)) mode &= ~InodeMode.S_ISGID;
+        }
+        var e = inode.SetAcl(isDefault, acl, mode);
         if (e != Errno.None) return Err(e);
         Fsnotify.OnFile(p, InotifyMask.IN_ATTRIB);
         return 0;

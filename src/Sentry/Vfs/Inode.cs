@@ -98,6 +98,14 @@ public abstract class Inode
     public virtual Errno SetXattr(string name, byte[] value, int flags) => Errno.EOPNOTSUPP;
     public virtual Errno RemoveXattr(string name) => Errno.EOPNOTSUPP;
 
+    // POSIX ACLs (system.posix_acl_access and _default). A file system that keeps them says so with SupportsAcl
+    // (Linux's set_acl inode operation: tmpfs has it for everything but symlinks).
+    public virtual bool SupportsAcl => false;
+    public virtual PosixAcl? GetAcl(bool isDefault) => null;
+    /// <summary>Replaces an ACL (null removes it) and changes ctime; for the access ACL also the permission bits
+    /// that go with it (the syscall layer has made acl and mode agree).</summary>
+    public virtual Errno SetAcl(bool isDefault, PosixAcl? acl, uint mode) => Errno.EOPNOTSUPP;
+
     public virtual Errno SetMode(uint perm) => Errno.EROFS;
     public virtual Errno SetOwner(uint uid, uint gid) => Errno.EROFS;
     public virtual Errno Truncate(long size) => Errno.EROFS;

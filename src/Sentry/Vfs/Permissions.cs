@@ -5,7 +5,10 @@ namespace AppKernel.Sentry.Vfs;
 /// <summary>Unix permission checks from the task's fs uid/gid and the file's mode.</summary>
 public static class Permissions
 {
-    /// <summary>mode: 4 read, 2 write, 1 execute/search. The owner, group and other bits first, then the
+    const uint S_IRWXG = 0x38;
+
+    /// <summary>mode: 4 read, 2 write, 1 execute/search. The owner's bits, an access ACL's entries for anyone else
+    /// (Linux's acl_permission_check), or the group and other bits; then the
     /// capabilities that override them (Linux's generic_permission): CAP_DAC_OVERRIDE reads and writes anything and
     /// executes a file with any execute bit; CAP_DAC_READ_SEARCH reads anything and searches any directory.</summary>
     public static Errno Check(Task t, Inode inode, int mode)
@@ -16,15 +19,21 @@ public static class Permissions
         if (inode.Stat(out var st) != Errno.None) return Errno.EACCES;
         if ((mode & 1) == 0 && c.HasOver(Credentials.CAP_DAC_OVERRIDE, st.Uid, st.Gid)) return Errno.None;
         uint perm = st.Mode & 0x1ff;
-        uint bits = st.Uid == c.Fsuid ? (perm >> 6) & 7
-            : c.InGroup(st.Gid) ? (perm >> 3) & 7
-            : perm & 7;
-        if (((uint)mode & ~bits) == 0) return Errno.None;
+        bool granted;
+        if (st.Uid == c.Fsuid) granted = ((uint)mode & ~((perm >> 6) & 7)) == 0;
+        else if ((perm & S_IRWXG) != 0 && inode.GetAcl(isDefault: false) is { } acl) granted = acl.Permits(c, st.Uid, st.Gid, mode);
+        else granted = ((uint)mode & ~(c.InGroup(st.Gid) ? (perm >> 3) & 7 : perm & 7)) == 0;
+        if (granted) return Errno.None;
         bool dir = InodeMode.IsDir(st.Mode);
         if (c.HasOver(Credentials.CAP_DAC_OVERRIDE, st.Uid, st.Gid) && ((mode & 1) == 0 || dir || (perm & 0x49) != 0)) return Errno.None;
         if (c.HasOver(Credentials.CAP_DAC_READ_SEARCH, st.Uid, st.Gid) && (mode & 2) == 0 && ((mode & 1) == 0 || dir)) return Errno.None;
         return Errno.EACCES;
     }
+
+    /// <summary>The permission bits a new file, directory or node in dir starts with: the umask's cut, except under
+    /// a default ACL, which takes its place (the file system meets the two, posix_acl_create).</summary>
+    public static uint CreationMode(Task t, Inode dir, uint mode) =>
+        mode & 0xfff & ~(dir.GetAcl(isDefault: true) != null ? 0u : (uint)t.Fs.Umask);
 
     /// <summary>Search permission on a directory being walked through (free with CAP_DAC_OVERRIDE or
     /// CAP_DAC_READ_SEARCH; in a child user namespace only over a directory whose owner maps there, which Check asks).</summary>

@@ -118,6 +118,7 @@ public sealed class TmpfsDir : TmpfsNode
     public override Errno Create(Task t, string name, uint mode, out Inode? child)
     {
         var f = new TmpfsFile(Fs, mode, t);
+        f.InheritAcl(this);
         child = f;
         return Add(t, name, f);
     }
@@ -125,11 +126,18 @@ public sealed class TmpfsDir : TmpfsNode
     /// <summary>An unnamed file for O_TMPFILE: it gets a name only through linkat.</summary>
     public override Errno CreateUnnamed(Task t, uint mode, bool linkable, out Inode? child)
     {
-        child = new TmpfsFile(Fs, mode, t) { Nlink = 0, Linkable = linkable };
+        var f = new TmpfsFile(Fs, mode, t) { Nlink = 0, Linkable = linkable };
+        f.InheritAcl(this);
+        child = f;
         return Errno.None;
     }
 
-    public override Errno Mkdir(Task t, string name, uint mode) => Add(t, name, new TmpfsDir(Fs, mode, t));
+    public override Errno Mkdir(Task t, string name, uint mode)
+    {
+        var d = new TmpfsDir(Fs, mode, t);
+        d.InheritAcl(this);
+        return Add(t, name, d);
+    }
 
     public override Errno Symlink(Task t, string name, string target)
     {

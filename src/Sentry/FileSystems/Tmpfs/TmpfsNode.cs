@@ -22,6 +22,7 @@ public abstract class TmpfsNode : Inode
     public ulong Nlink = 1;
     long _atime, _mtime, _ctime;
     Dictionary<string, byte[]>? _xattrs;
+    PosixAcl? _accessAcl, _defaultAcl;
     protected readonly object Lock = new();
     internal object LockObject => Lock;
     /// <summary>An O_TMPFILE file (without O_EXCL) that linkat may still give a name although Nlink is 0.</summary>
@@ -176,7 +177,11 @@ public abstract class TmpfsNode : Inode
     {
         var e = CopyUp();
         if (e != Errno.None) return e;
-        TypeAndPerm = (TypeAndPerm & InodeMode.S_IFMT) | (perm & 0xfff);
+        lock (Lock)
+        {
+            TypeAndPerm = (TypeAndPerm & InodeMode.S_IFMT) | (perm & 0xfff);
+            _accessAcl = _accessAcl?.Chmod(perm); // posix_acl_chmod: the ACL keeps the mode's bits
+        }
         Touch(false);
         return Errno.None;
     }
@@ -244,6 +249,46 @@ public abstract class TmpfsNode : Inode
             if (_xattrs?.Remove(name) != true) return Errno.ENODATA;
         Touch(false);
         return Errno.None;
+    }
+
+    public override bool SupportsAcl => !IsSymlink;
+
+    public override PosixAcl? GetAcl(bool isDefault)
+    {
+        lock (Lock) return isDefault ? _defaultAcl : _accessAcl; // a lower (the gofer's) inode has none
+    }
+
+    public override Errno SetAcl(bool isDefault, PosixAcl? acl, uint mode)
+    {
+        var e = CopyUp();
+        if (e != Errno.None) return e;
+        lock (Lock)
+        {
+            if (isDefault) _defaultAcl = acl;
+            else
+            {
+                _accessAcl = acl;
+                TypeAndPerm = (TypeAndPerm & InodeMode.S_IFMT) | (mode & 0xfff);
+            }
+        }
+        Touch(false);
+        return Errno.None;
+    }
+
+    /// <summary>posix_acl_create: a node made in a directory with a default ACL gets that ACL met with its mode as
+    /// its access ACL (unless the two say the same), and a directory the default ACL too. The syscall layer left
+    /// the umask out of such a mode (<see cref="Permissions.CreationMode"/>).</summary>
+    internal void InheritAcl(TmpfsNode parentDir)
+    {
+        var dflt = parentDir.GetAcl(isDefault: true);
+        if (dflt == null || IsSymlink) return;
+        lock (Lock)
+        {
+            uint mode = TypeAndPerm;
+            _accessAcl = dflt.CreateMasq(ref mode);
+            TypeAndPerm = mode;
+            if (IsDir) _defaultAcl = dflt;
+        }
     }
 
     /// <summary>Wraps a lower inode in the node type for its file type.</summary>

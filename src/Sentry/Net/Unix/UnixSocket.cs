@@ -85,7 +85,7 @@ public sealed class UnixSocket : Socket
         return e;
     }
 
-    /// <summary>Binds to a path: a socket node made in the sandbox's file system (mode 0777 less the umask).</summary>
+    /// <summary>Binds to a path: a socket node made in the sandbox's file system (mode 0777 less the umask, or met with a default ACL).</summary>
     Errno BindPath(Task t, UnixAddress a)
     {
         string path = a.Path;
@@ -119,7 +119,7 @@ public sealed class UnixSocket : Socket
         if (path.EndsWith('/')) return Errno.ENOENT;
         var e = ChangeSyscalls.CheckWritableDir(t, parent);
         if (e != Errno.None) return e;
-        e = parent.Inode.Create(t, name, InodeMode.S_IFSOCK | (0x1ffu & ~(uint)t.Fs.Umask), out _);
+        e = parent.Inode.Create(t, name, InodeMode.S_IFSOCK | Permissions.CreationMode(t, parent.Inode, 0x1ffu), out _);
         if (e == Errno.EEXIST) return Errno.EADDRINUSE;
         if (e != Errno.None) return e;
         e = PathWalker.Child(t, parent, name, out var node);
