@@ -14,8 +14,9 @@ public class PidNamespaceTests
     {
         new[] { Unshare, "-fpm", "--mount-proc", "/bin/sh", "-c", "echo $$; ls /proc | grep -c '^[0-9]'; grep -c . /proc/self/status >/dev/null; readlink /proc/self" },
         new[] { Unshare, "-fpm", "--mount-proc", "/usr/bin/ps", "-o", "pid,ppid,comm" },
-        // An orphan of the namespace goes to its init (the shell), and ps lists the namespace alone, in pid order.
-        new[] { Unshare, "-fpm", "--mount-proc", "/bin/sh", "-c", "sh -c 'sleep 1 & exit'; sleep 0.1; ps -o pid,ppid,comm; kill -0 2 2>/dev/null; echo $?" },
+        // An orphan of the namespace goes to its init (the shell), and ps lists the namespace alone, in pid order; the
+        // orphan outlives a slow ps and dies with the init.
+        new[] { Unshare, "-fpm", "--mount-proc", "/bin/sh", "-c", "sh -c 'sleep 30 & exit'; sleep 0.1; ps -o pid,ppid,comm; kill -0 2 2>/dev/null; echo $?" },
         // The init is pid 1 with no parent it can see; a pid of the parent namespace cannot be signalled.
         new[] { Unshare, "-fpm", "--mount-proc", "/bin/sh", "-c", "grep -E '^(Pid|PPid|NSpid):' /proc/self/status | tr '\\t' ' '; cut -d' ' -f1,4 /proc/1/stat" },
     };
