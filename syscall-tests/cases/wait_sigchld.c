@@ -13,7 +13,9 @@ static void on_chld(int s, siginfo_t *si, void *u) { (void)s; (void)u; chld++; l
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "exec-child") == 0) {
-        /* after exec: the parent moved us back into its group before we exec'd */
+        /* after exec: the parent made us a group leader before we exec'd; wait until it has tried again */
+        char ch;
+        read(3, &ch, 1);
         return getpgid(0) == getpid() ? 4 : 3;
     }
     puts("-- SIGCHLD SIG_IGN: children reaped at once, wait gets ECHILD");
@@ -65,11 +67,11 @@ int main(int argc, char **argv)
     usleep(10000);
     kill(c, SIGSTOP);
     waitpid(c, &st, WUNTRACED);
-    usleep(10000);
+    for (int i = 0; i < 5000 && chld < 1; i++) usleep(1000); /* the signal may trail the wait on a loaded machine */
     printf("after stop: calls %d code %d status %d\n", chld, last.si_code, last.si_status);
     kill(c, SIGCONT);
     waitpid(c, &st, WCONTINUED);
-    usleep(10000);
+    for (int i = 0; i < 5000 && chld < 2; i++) usleep(1000);
     printf("after cont: calls %d code %d status %d\n", chld, last.si_code, last.si_status);
     kill(c, SIGKILL);
     waitpid(c, &st, 0);
@@ -98,17 +100,29 @@ int main(int argc, char **argv)
     CHECK(waitpid(0, &st, 0x40000000));
 
     puts("-- process groups across exec");
+    /* ex's write end closes at the child's exec (O_CLOEXEC); go orders the rest */
+    int ex[2], go[2];
+    pipe2(ex, O_CLOEXEC);
+    pipe(go);
     c = fork();
     if (c == 0) {
-        setpgid(0, 0);
-        usleep(30000);
+        char ch;
+        close(ex[0]);
+        close(go[1]);
+        read(go[0], &ch, 1);
+        dup2(go[0], 3);
         execl("/proc/self/exe", "x", "exec-child", NULL);
         _exit(99);
     }
-    usleep(10000);
-    CHECK(setpgid(c, getpgrp()));
-    usleep(60000);
+    close(ex[1]);
+    close(go[0]);
     CHECK(setpgid(c, c));
+    write(go[1], "x", 1);
+    char ch;
+    CHECK(read(ex[0], &ch, 1));
+    CHECK(setpgid(c, getpgrp()));
+    close(go[1]);
+    close(ex[0]);
     waitpid(c, &st, 0);
     printf("exec child status %d\n", WEXITSTATUS(st));
     CHECK(setpgid(0, 999999));

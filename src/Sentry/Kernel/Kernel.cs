@@ -43,6 +43,10 @@ public sealed class Kernel
     public Ipc.SysvIpc SysvIpc { get; }
     /// <summary>The initial IPC namespace's POSIX message queues (what an OCI spec's mqueue mount shows).</summary>
     public FileSystems.Mqueue.MqueueFs Mqueue { get; } = new();
+    /// <summary>Changes of any UTS namespace's host or domain name, for /proc/sys/kernel/{hostname,domainname}'s poll
+    /// (one each for the whole kernel, as Linux's).</summary>
+    public FileSystems.Synthetic.ChangeEvent HostnameChanged { get; } = new();
+    public FileSystems.Synthetic.ChangeEvent DomainnameChanged { get; } = new();
 
     public const string Release = "6.1.0-appkernel";
     public const string Version = "#1 SMP PREEMPT_DYNAMIC AppKernel";

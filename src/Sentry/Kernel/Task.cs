@@ -36,6 +36,7 @@ public sealed partial class Task
     public SignalState Signals { get; private set; } = new();
     public Credentials Creds { get; private set; } = new();
     public RLimits Limits { get; private set; } = new();
+    public readonly IoAccounting Io = new();
     public string Comm = "";
     public VfsPath Exe;
     public ulong ClearChildTid, RobustList, RobustListLen;

@@ -475,6 +475,12 @@ public sealed partial class Task
             if (c.PdeathSig != 0) c.SendSignal(c.PdeathSig, UserInfo(c.PdeathSig, SI_USER, Tgid, Creds.Uid));
     }
 
+    /// <summary>The children this thread made (or was handed as its process's leader), for task/[tid]/children.</summary>
+    public List<Task> ChildrenOfThread()
+    {
+        lock (Kernel.TreeLock) return Group.Leader._children.FindAll(c => c.ParentThread == this);
+    }
+
     /// <summary>A thread that ends while its process lives hands the children it made to the leader, and each that
     /// asked (PR_SET_PDEATHSIG) is told, as Linux's forget_original_parent does within a thread group.</summary>
     void OrphanThreadChildren()

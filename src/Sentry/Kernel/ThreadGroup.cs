@@ -32,6 +32,20 @@ public sealed partial class ThreadGroup
         lock (_threads) return new List<Task>(_threads);
     }
 
+    readonly IoAccounting _exitedIo = new();
+
+    /// <summary>The process's I/O counts: its ended threads' and its live ones' (do_io_accounting's whole).</summary>
+    public IoAccounting IoTotals()
+    {
+        var sum = new IoAccounting();
+        lock (_threads)
+        {
+            sum.Add(_exitedIo);
+            foreach (var th in _threads) sum.Add(th.Io);
+        }
+        return sum;
+    }
+
     public int Count
     {
         get { lock (_threads) return _threads.Count; }
@@ -50,6 +64,7 @@ public sealed partial class ThreadGroup
         lock (_threads)
         {
             _threads.Remove(t);
+            _exitedIo.Add(t.Io);
             if (t != Leader && Leader.Exited) LastExitCode = t.ExitCode;
             Monitor.PulseAll(_threads);
         }

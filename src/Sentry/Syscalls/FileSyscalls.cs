@@ -36,8 +36,8 @@ static class FileSyscalls
         if (!OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
         if (f.Directory != null) return Err(Errno.EISDIR);
         if ((long)count < 0) return Err(Errno.EINVAL);
-        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: false);
-        return Notify(f, GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1), write: false);
+        if (f is Net.Socket s) return t.Io.Count(SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: false), write: false);
+        return t.Io.Count(Notify(f, GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1), write: false), write: false);
     }
 
     static long Write(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
@@ -48,8 +48,8 @@ static class FileSyscalls
         if (positional && (!f.Seekable || !f.PositionalWrites)) return Err(Errno.ESPIPE);
         if (!OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
         if ((long)count < 0) return Err(Errno.EINVAL);
-        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: true);
-        return Notify(f, GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1), write: true);
+        if (f is Net.Socket s) return t.Io.Count(SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: true), write: true);
+        return t.Io.Count(Notify(f, GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1), write: true), write: true);
     }
 
     static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
@@ -62,7 +62,12 @@ static class FileSyscalls
         if (!write && f.Directory != null) return Err(Errno.EISDIR);
         var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
         if (e != Errno.None) return Err(e);
-        if (f is Net.Socket s) return SocketSyscalls.Transfer(t, s, iovs, write); // one message across the iovecs
+        if (f is Net.Socket s) return t.Io.Count(SocketSyscalls.Transfer(t, s, iovs, write), write); // one message across the iovecs
+        return t.Io.Count(VectorFile(t, f, iovs, offset, positional, write), write);
+    }
+
+    static long VectorFile(Task t, FileDescription f, IoVec[] iovs, long offset, bool positional, bool write)
+    {
         if (!write && !f.Seekable && GuestIO.ReadFaults(t, f, iovs)) return Err(Errno.EFAULT);
         long total = 0;
         foreach (var v in iovs)

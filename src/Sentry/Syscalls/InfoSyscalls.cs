@@ -95,6 +95,7 @@ static class InfoSyscalls
             if (domain) uts.Domainname = s;
             else uts.Hostname = s;
         }
+        (domain ? t.Kernel.DomainnameChanged : t.Kernel.HostnameChanged).Changed();
         return 0;
     }
 

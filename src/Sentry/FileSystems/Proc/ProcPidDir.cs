@@ -35,7 +35,8 @@ public sealed class ProcPidDir : SynthDir
         _ns = ns;
         _thread = thread;
         Owner = OwnerOf(p);
-        if (!thread) Add("task", Own(new SynthDir { Dynamic = _ => Threads(p, ns) }));
+        if (!thread) Add("task", Own(new SynthDir { Dynamic = _ => Threads(p, ns), Links = () => 2 + (ulong)p.Group.Count }));
+        else Add("children", Own(new SynthFile(_ => ProcPidFiles.Children(p, ns))));
         Add("fd", Own(new SynthDir { Perm = 0x140, Dynamic = _ => Fds(p) }));            // 0500
         Add("fdinfo", Own(new SynthDir { Perm = 0x140, Dynamic = _ => FdInfos(p) }));    // 0500
         Add("environ", Own(new SynthFile(_ => "") { Perm = 0x100, Bytes = _ => Environ(p) })); // 0400
@@ -47,8 +48,9 @@ public sealed class ProcPidDir : SynthDir
         Add("cmdline", Own(new SynthFile(_ => "") { Bytes = _ => Cmdline(p) }));
         Add("stat", Own(new SynthFile(t => ProcPidFiles.Stat(t, p, ns))));
         Add("statm", Own(new SynthFile(_ => ProcPidFiles.Statm(p))));
-        Add("maps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps() ?? "")));
-        Add("smaps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps(smaps: true) ?? "")));
+        // The memory's layout needs ptrace read access (proc_maps_open's mm_access), checked at open.
+        Add("maps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps() ?? "") { MayOpen = t => MayRead(t, p) }));
+        Add("smaps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps(smaps: true) ?? "") { MayOpen = t => MayRead(t, p) }));
         Add("mem", Own(new ProcPidMem(p)));
         Add("cwd", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Cwd, t.Fs.Root), _ => p.Fs.Cwd)));
         Add("root", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Root, t.Fs.Root), _ => p.Fs.Root)));
@@ -69,7 +71,8 @@ public sealed class ProcPidDir : SynthDir
         // Which mappings a core dump would include; no dump is made.
         Add("coredump_filter", Own(new SynthFile(_ => $"{p.Group.CoredumpFilter:x8}\n") { Perm = 0x1a4, Write = (_, b) => WriteCoredumpFilter(p, b) }));
         Add("wchan", Own(new SynthFile("0")));
-        Add("io", Own(new SynthFile("rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n") { Perm = 0x100 }));
+        // The thread's own counts under task/, the whole process's at the top.
+        Add("io", Own(new SynthFile(_ => (thread ? p.Io : p.Group.IoTotals()).Text()) { Perm = 0x100, MayOpen = t => MayRead(t, p) }));
         Add("uid_map", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.UidMap)));
         Add("gid_map", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.GidMap)));
         Add("setgroups", Own(new ProcUserNsFile(p, ProcUserNsFile.Kind.Setgroups)));
@@ -119,6 +122,8 @@ public sealed class ProcPidDir : SynthDir
         }
         return true;
     }
+
+    static Errno MayRead(Task t, Task p) => p.Exited || Syscalls.ProcessVmSyscalls.MayAccess(t, p, fsCreds: true) ? Errno.None : Errno.EACCES;
 
     static Func<(uint, uint)> OwnerOf(Task p) => () => (p.Creds.Euid, p.Creds.Egid);
 

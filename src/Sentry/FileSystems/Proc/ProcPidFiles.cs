@@ -28,6 +28,17 @@ public static class ProcPidFiles
     /// <summary>The memory of a live task, or null: exited, or still being forked (no memory manager yet).</summary>
     internal static MemoryManager? MmOf(Task p) => p.Exited ? null : p.MM;
 
+    /// <summary>task/[tid]/children: the thread's children's pids as the reader's namespace numbers them, ascending,
+    /// each followed by a space.</summary>
+    internal static string Children(Task th, PidNamespace ns)
+    {
+        var ids = new List<int>();
+        foreach (var c in th.ChildrenOfThread())
+            if (ns.IdOf(c.Tid) is > 0 and var id) ids.Add(id);
+        ids.Sort();
+        return string.Concat(ids.Select(id => id + " "));
+    }
+
     public static MemUsage Usage(Task p)
     {
         if (MmOf(p) is not { } mm) return default;

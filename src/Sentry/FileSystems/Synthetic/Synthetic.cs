@@ -75,7 +75,9 @@ public class SynthDir : SynthInode
         return this;
     }
     protected override uint TypeBits => InodeMode.S_IFDIR;
-    protected override ulong Nlink => 2;
+    /// <summary>If set, the link count (/proc/[pid]/task: 2 and one per thread); else 2.</summary>
+    public Func<ulong>? Links { get; init; }
+    protected override ulong Nlink => Links?.Invoke() ?? 2;
     public override bool CacheChildren => Dynamic == null;
 
     public SynthDir Add(string name, Inode child)
@@ -154,16 +156,29 @@ public sealed class SynthFile : SynthInode
     public Errno WriteOpenError { get; init; }
     /// <summary>If set and not None, what a read fails with: a /proc/[pid] file whose task was reaped (ESRCH).</summary>
     public Func<Errno>? Gone { get; set; }
+    /// <summary>Whether poll and epoll take the file (Linux's sysctl files: proc_sys_poll); with Event, a change since
+    /// the open (or the last poll that saw one) reports POLLERR|POLLPRI once.</summary>
+    public bool Pollable { get; init; }
+    public ChangeEvent? Event { get; init; }
+    /// <summary>If set, a check at open beyond the mode bits (a /proc/[pid] file that needs ptrace read access).</summary>
+    public Func<Task, Errno>? MayOpen { get; init; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
         fd = null;
         if (Write == null && WriteOpenError != Errno.None && OpenFlags.CanWrite(flags)) return WriteOpenError;
+        if (MayOpen?.Invoke(t) is { } e && e != Errno.None) return e;
         // The content is made at the first read, as seq_file's (a file opened while its process ran and read once it is
         // a zombie shows the zombie); a write-only open never makes it.
-        fd = new BufferFile(flags, path, this, null) { Writer = Write, WriteError = WriteError, Regenerate = Generate, Gone = Gone };
+        fd = new BufferFile(flags, path, this, null)
+        {
+            Writer = Write, WriteError = WriteError, Regenerate = Generate, Gone = Gone,
+            PollQueue = Pollable ? Event?.Queue ?? s_neverChanges : null, Event = Event, SeenEvent = Event?.Count ?? 0,
+        };
         return Errno.None;
     }
+
+    static readonly WaitQueue s_neverChanges = new();
 
     byte[] Generate(Task t) => Bytes != null ? Bytes(t) : LinuxText.Encode(_content(t));
 
@@ -180,6 +195,21 @@ public sealed class BufferFile : FileDescription
     byte[]? _data;
     public BufferFile(int flags, VfsPath path, Inode inode, byte[]? data) : base(flags, path, inode) => _data = data;
     public Func<Task, byte[]>? Regenerate { get; init; }
+    /// <summary>Set for a pollable file (a sysctl): epoll takes it.</summary>
+    public WaitQueue? PollQueue { get; init; }
+    public ChangeEvent? Event { get; init; }
+    public int SeenEvent;
+
+    public override WaitQueue? Waiters => PollQueue;
+
+    /// <summary>proc_sys_poll: always readable and writable; a change of Event since this file last saw one is
+    /// POLLERR|POLLPRI with POLLIN, reported to one poll only.</summary>
+    public override short Readiness(short events)
+    {
+        if (Event is { } ev && Volatile.Read(ref ev.Count) is var now && Interlocked.Exchange(ref SeenEvent, now) != now)
+            return (short)((POLLIN | POLLRDNORM | POLLERR | POLLPRI) & (events | POLLERR | POLLHUP));
+        return base.Readiness(events);
+    }
     public Func<Errno>? Gone { get; init; }
     /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
     public Func<Task, byte[], long>? Writer { get; init; }
@@ -240,5 +270,18 @@ public sealed class SynthSymlink : SynthInode
     {
         fd = null;
         return Errno.ELOOP;
+    }
+}
+
+/// <summary>A count of changes with a queue to wake (the hostname's and domain name's: uts_proc_notify).</summary>
+public sealed class ChangeEvent
+{
+    public int Count;
+    public readonly WaitQueue Queue = new();
+
+    public void Changed()
+    {
+        Interlocked.Increment(ref Count);
+        Queue.Notify();
     }
 }
