@@ -48,7 +48,7 @@ public sealed partial class Task
     public uint SchedPolicy;
     /// <summary>sched_setaffinity's CPU set (bit i: CPU i), kept and reported (the host schedules the stubs).</summary>
     public ulong Affinity = FileSystems.Proc.SystemInfo.AllCpus;
-    public bool NoNewPrivs, KeepCaps;
+    public bool NoNewPrivs;
 
     public bool Exited { get; internal set; }
     public int ExitCode { get; private set; }
@@ -316,6 +316,14 @@ public sealed class Credentials
     /// <summary>The capability sets (bit n = capability n). Root starts with all, as a process of the host's root.</summary>
     public ulong CapEffective = AllCaps, CapPermitted = AllCaps, CapInheritable, CapBounding = AllCaps, CapAmbient;
 
+    /// <summary>securebits (prctl PR_SET_SECUREBITS): each flag's lock is the bit above it. KEEP_CAPS is also
+    /// PR_SET_KEEPCAPS's, and execve clears it.</summary>
+    public uint Securebits;
+    public const uint SECBIT_NOROOT = 1 << 0, SECBIT_NO_SETUID_FIXUP = 1 << 2, SECBIT_KEEP_CAPS = 1 << 4,
+        SECBIT_KEEP_CAPS_LOCKED = 1 << 5, SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6;
+    /// <summary>SECURE_ALL_BITS and SECURE_ALL_LOCKS.</summary>
+    public const uint SecureAllBits = 0x55, SecureAllLocks = 0xaa;
+
     /// <summary>Linux's capable(): cap over the sandbox's initial user namespace (every global privilege).</summary>
     public bool Has(int cap) => UserNs.Parent == null ? (CapEffective >> cap & 1) != 0 : HasIn(UserNamespace.Initial, cap);
 
@@ -340,18 +348,22 @@ public sealed class Credentials
     /// the capability rules of set*uid and execve.</summary>
     uint RootUid => UserNs.UidFromUser(0);
 
-    /// <summary>Moving into user namespace ns (creating it, or setns): every capability there, none inheritable
-    /// (Linux's set_cred_user_ns).</summary>
+    /// <summary>Moving into user namespace ns (creating it, or setns): every capability there, none inheritable,
+    /// default securebits (Linux's set_cred_user_ns).</summary>
     public void EnterUserNs(UserNamespace ns)
     {
         UserNs = ns;
         CapEffective = CapPermitted = CapBounding = AllCaps;
         CapInheritable = CapAmbient = 0;
+        Securebits = 0;
     }
 
-    /// <summary>Linux's cap_emulate_setxuid and the fsuid rule, after a set*uid changed the ids from these.</summary>
-    public void AfterUidChange(uint oldUid, uint oldEuid, uint oldSuid, uint oldFsuid, bool keepCaps)
+    /// <summary>Linux's cap_emulate_setxuid and the fsuid rule, after a set*uid changed the ids from these
+    /// (none with SECBIT_NO_SETUID_FIXUP; SECBIT_KEEP_CAPS keeps the permitted set when root is left).</summary>
+    public void AfterUidChange(uint oldUid, uint oldEuid, uint oldSuid, uint oldFsuid)
     {
+        if ((Securebits & SECBIT_NO_SETUID_FIXUP) != 0) return;
+        bool keepCaps = (Securebits & SECBIT_KEEP_CAPS) != 0;
         uint root = RootUid;
         if ((oldUid == root || oldEuid == root || oldSuid == root) && Uid != root && Euid != root && Suid != root)
         {
@@ -386,13 +398,16 @@ public sealed class Credentials
         Egid = Sgid = Fsgid = egid;
     }
 
-    /// <summary>execve's capability transition for a file without capabilities or set-id bits (capabilities(7)):
-    /// root (uid 0 of the task's user namespace) gets its inheritable and bounding sets, effective if its euid is
-    /// root; others keep only the ambient set.</summary>
+    /// <summary>execve's capability transition for a file without capabilities (capabilities(7)), after
+    /// SetExecIds: a set-id exec (new euid not the real uid, or egid not the real gid) loses the ambient set; root
+    /// (uid 0 of the task's user namespace, unless SECBIT_NOROOT) gets its inheritable and bounding sets, effective
+    /// if its euid is root; others keep only the ambient set. SECBIT_KEEP_CAPS ends here.</summary>
     public void OnExec()
     {
         uint root = RootUid;
-        if (Euid == root || Uid == root)
+        if (Euid != Uid || Egid != Gid) CapAmbient = 0;
+        Securebits &= ~SECBIT_KEEP_CAPS;
+        if ((Securebits & SECBIT_NOROOT) == 0 && (Euid == root || Uid == root))
         {
             CapPermitted = (CapInheritable | CapBounding | CapAmbient) & AllCaps;
             CapEffective = Euid == root ? CapPermitted : CapAmbient;

@@ -90,7 +90,6 @@ public sealed partial class Task
             Nice = (SchedPolicy & Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK) != 0 ? Math.Max(Nice, 0) : Nice,
             SchedPolicy = SchedPolicy & ~Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK,
             Affinity = Affinity,
-            KeepCaps = KeepCaps,
             ClearChildTid = (flags & CLONE_CHILD_CLEARTID) != 0 ? ctid : 0,
             Pgid = Pgid,
             Sid = Sid,

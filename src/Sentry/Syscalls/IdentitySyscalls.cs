@@ -38,7 +38,7 @@ static class Ids
         var c = t.Creds;
         uint u = c.Uid, e = c.Euid, s = c.Suid, f = c.Fsuid;
         long r = change();
-        c.AfterUidChange(u, e, s, f, t.KeepCaps);
+        c.AfterUidChange(u, e, s, f);
         return r;
     }
 

@@ -104,7 +104,7 @@ static class ProcessSyscalls
     }
 
     const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_MM = 35,
-        PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_CAP_AMBIENT = 47, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
+        PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_CAP_AMBIENT = 47, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28;
 
     static long Prctl(Task t, int op, ulong a2, ulong a3, ulong a4, ulong a5)
     {
@@ -136,8 +136,14 @@ static class ProcessSyscalls
                 return t.Creds.Has(Credentials.CAP_SYS_RESOURCE) ? Err(Errno.EINVAL) : Err(Errno.EPERM);
             case PR_SET_PDEATHSIG: if (a2 > 64) return Err(Errno.EINVAL); t.PdeathSig = (int)a2; return 0;
             case PR_GET_PDEATHSIG: return t.Mem.Write(a2, t.PdeathSig) ? 0 : Err(Errno.EFAULT);
-            case PR_GET_KEEPCAPS: return t.KeepCaps ? 1 : 0;
-            case PR_SET_KEEPCAPS: if (a2 > 1) return Err(Errno.EINVAL); t.KeepCaps = a2 == 1; return 0;
+            case PR_GET_KEEPCAPS: return (t.Creds.Securebits & Credentials.SECBIT_KEEP_CAPS) != 0 ? 1 : 0;
+            case PR_SET_KEEPCAPS:
+                if (a2 > 1) return Err(Errno.EINVAL);
+                if ((t.Creds.Securebits & Credentials.SECBIT_KEEP_CAPS_LOCKED) != 0) return Err(Errno.EPERM);
+                t.Creds.Securebits = a2 == 1 ? t.Creds.Securebits | Credentials.SECBIT_KEEP_CAPS : t.Creds.Securebits & ~Credentials.SECBIT_KEEP_CAPS;
+                return 0;
+            case PR_GET_SECUREBITS: return t.Creds.Securebits;
+            case PR_SET_SECUREBITS: return SetSecurebits(t.Creds, a2);
             case PR_GET_SECCOMP: return SeccompSyscalls.PrctlGet(t);
             case PR_SET_SECCOMP: return SeccompSyscalls.PrctlSet(t, a2, a3);
             case PR_CAPBSET_READ: return a2 <= Credentials.CAP_LAST_CAP ? (long)(t.Creds.CapBounding >> (int)a2 & 1) : Err(Errno.EINVAL);
@@ -155,6 +161,19 @@ static class ProcessSyscalls
         }
     }
 
+    /// <summary>cap_task_prctl's PR_SET_SECUREBITS: EPERM for a locked bit changed, a lock dropped, a bit Linux does
+    /// not know, or a caller without CAP_SETPCAP (even for no change).</summary>
+    static long SetSecurebits(Credentials c, ulong want)
+    {
+        ulong old = c.Securebits;
+        bool lockedChanged = (((old & Credentials.SecureAllLocks) >> 1) & (old ^ want)) != 0;
+        bool unlocked = (old & Credentials.SecureAllLocks & ~want) != 0;
+        bool unknown = (want & ~(ulong)(Credentials.SecureAllLocks | Credentials.SecureAllBits)) != 0;
+        if (lockedChanged || unlocked || unknown || !c.HasIn(c.UserNs, Credentials.CAP_SETPCAP)) return Err(Errno.EPERM);
+        c.Securebits = (uint)want;
+        return 0;
+    }
+
     /// <summary>PR_CAP_AMBIENT: IS_SET, RAISE (the capability must be permitted and inheritable), LOWER, CLEAR_ALL.</summary>
     static long Ambient(Task t, ulong op, ulong cap, ulong a4, ulong a5)
     {
@@ -167,7 +186,8 @@ static class ProcessSyscalls
         {
             case IsSet: return (c.CapAmbient & bit) != 0 ? 1 : 0;
             case Raise:
-                if ((c.CapPermitted & bit) == 0 || (c.CapInheritable & bit) == 0) return Err(Errno.EPERM);
+                if ((c.CapPermitted & bit) == 0 || (c.CapInheritable & bit) == 0 || (c.Securebits & Credentials.SECBIT_NO_CAP_AMBIENT_RAISE) != 0)
+                    return Err(Errno.EPERM);
                 c.CapAmbient |= bit;
                 return 0;
             case Lower: c.CapAmbient &= ~bit; return 0;
