@@ -66,8 +66,9 @@ public sealed class ElfImage
             if (p.Type == PT_LOAD)
             {
                 if (p.Filesz > p.Memsz) return Errno.ENOEXEC;
-                if (p.Offset > (ulong)fileSize || p.Filesz > (ulong)fileSize - p.Offset) return Errno.ENOEXEC;
-                if ((p.Vaddr % PageSize) != (p.Offset % PageSize)) return Errno.ENOEXEC;
+                // A segment with nothing from the file is all anonymous memory: its offset does not matter (Linux's elf_load).
+                if (p.Filesz > 0 && (p.Offset > (ulong)fileSize || p.Filesz > (ulong)fileSize - p.Offset)) return Errno.ENOEXEC;
+                if (p.Filesz > 0 && (p.Vaddr % PageSize) != (p.Offset % PageSize)) return Errno.ENOEXEC;
                 if (p.Vaddr >= TaskSize || p.Memsz >= TaskSize || p.Vaddr + p.Memsz >= TaskSize) return Errno.ENOEXEC;
                 min = Math.Min(min, p.Vaddr & ~(PageSize - 1));
                 max = Math.Max(max, (p.Vaddr + p.Memsz + PageSize - 1) & ~(PageSize - 1));

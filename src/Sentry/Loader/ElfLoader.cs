@@ -16,7 +16,8 @@ public static class ElfLoader
     const ulong PageSize = 4096;
     /// <summary>Where PIE executables go (Linux's ELF_ET_DYN_BASE without randomization).</summary>
     public const ulong DynBase = 0x5555_5555_4000;
-    const int MaxScriptDepth = 4;
+    /// <summary>exec_binprm's limit: the file named and up to five interpreters after it (#! lines); a sixth is ELOOP.</summary>
+    const int MaxScriptDepth = 5;
 
     sealed record Opened(VfsPath Path, FileDescription File, long Size, uint Mode, uint Uid, uint Gid);
 
@@ -287,7 +288,10 @@ public static class ElfLoader
             }
             if (memEnd > zeroStart)
             {
-                long r = mm.Mmap(zeroStart, memEnd - zeroStart, prot, fixedPrivate | MemoryManager.MAP_ANONYMOUS, null, 0);
+                // Whole pages past the file's are brk-like memory (vm_brk_flags): readable and writable whatever the
+                // segment says, executable if it is.
+                int anonProt = MemoryManager.PROT_READ | MemoryManager.PROT_WRITE | (prot & MemoryManager.PROT_EXEC);
+                long r = mm.Mmap(zeroStart, memEnd - zeroStart, anonProt, fixedPrivate | MemoryManager.MAP_ANONYMOUS, null, 0);
                 if (r < 0) return (Errno)(-r);
             }
         }
