@@ -207,7 +207,7 @@ static class ChangeSyscalls
     static long Notified(Errno e, VfsPath p, uint ev)
     {
         if (e != Errno.None) return Err(e);
-        Fsnotify.OnFile(p, ev);
+        Fsnotify.OnFile(p, ev, viaPath: false);
         return 0;
     }
 

@@ -175,7 +175,7 @@ static class PathSyscalls
         long r = Install(t, fd!, flags);
         if (r < 0) return r;
         Fsnotify.OnFile(target, InotifyMask.IN_OPEN);
-        if (trunc && !created) Fsnotify.OnFile(target, InotifyMask.IN_MODIFY); // Linux truncates after the open
+        if (trunc && !created) Fsnotify.OnFile(target, InotifyMask.IN_MODIFY, viaPath: false); // Linux truncates after the open
         return r;
     }
 

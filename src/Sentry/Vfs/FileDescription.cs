@@ -12,7 +12,7 @@ public abstract class FileDescription
     public int Flags;
     public long Offset;
     public VfsPath Path;
-    public Inode? Inode;
+    public Inode? Inode { get; private set; }
     /// <summary>F_SETOWN/F_SETSIG (null until set).</summary>
     public FileAsync? Async;
     /// <summary>dnotify registrations made through this description (null when none).</summary>
@@ -25,6 +25,7 @@ public abstract class FileDescription
         Flags = flags;
         Path = path;
         Inode = inode;
+        if (inode != null) Interlocked.Increment(ref inode.OpenFiles);
     }
 
     /// <summary>Whether read/write use and advance Offset (regular files, directories) or not (pipes, devices).</summary>
@@ -156,6 +157,15 @@ public abstract class FileDescription
 
     public void IncRef() => Interlocked.Increment(ref _refs);
 
+    /// <summary>The description stands for inode instead (an overlay node over its lower's open file); the open
+    /// count moves with it.</summary>
+    public void ShowAs(Inode inode)
+    {
+        if (Inode != null) Interlocked.Decrement(ref Inode.OpenFiles);
+        Inode = inode;
+        Interlocked.Increment(ref inode.OpenFiles);
+    }
+
     public void DecRef()
     {
         if (Interlocked.Decrement(ref _refs) != 0) return;
@@ -163,6 +173,7 @@ public abstract class FileDescription
         if ((Flags & OpenFlags.O_PATH) == 0)
             Fsnotify.OnFile(Path, OpenFlags.CanWrite(Flags) ? InotifyMask.IN_CLOSE_WRITE : InotifyMask.IN_CLOSE_NOWRITE);
         if ((Flags & OpenFlags.O_ASYNC) != 0) SetAsync(-1, null!, false);
+        if (Inode is { } inode && Interlocked.Decrement(ref inode.OpenFiles) == 0) Fsnotify.LastClose(inode);
         Release();
     }
 

@@ -45,18 +45,26 @@ public static class Fsnotify
 
     static uint IsDir(Inode i) => i.IsDir ? InotifyMask.IN_ISDIR : 0;
 
+    /// <summary>The events Linux reports with an open file's path (fsnotify_access/modify/open/close): a watch with
+    /// IN_EXCL_UNLINK ignores them once the file has no name left. Changes of the inode (truncate, attributes) are
+    /// reported whatever its names.</summary>
+    const uint PathEvents = InotifyMask.IN_ACCESS | InotifyMask.IN_MODIFY | InotifyMask.IN_OPEN |
+        InotifyMask.IN_CLOSE_WRITE | InotifyMask.IN_CLOSE_NOWRITE;
+
     /// <summary>An event on the file at d (open, read, write, close, attributes): its directory's watches see it
-    /// with its name, then its own watches.</summary>
-    public static void OnFile(Dentry? d, Inode inode, uint ev)
+    /// with its name — also after the name was removed, as Linux's dentry keeps its parent —, then its own
+    /// watches. viaPath: an event of an open file (false for an inode change, such as ftruncate's IN_MODIFY).</summary>
+    public static void OnFile(Dentry? d, Inode inode, uint ev, bool viaPath = true)
     {
+        bool unlinked = viaPath && (ev & PathEvents) != 0 && inode.IsDeleted;
         var dir = d?.Parent?.Inode;
-        if (dir?.Watches != null) Deliver(dir, ev | IsDir(inode), d!.Name, 0);
-        if (inode.Watches != null) Deliver(inode, ev | IsDir(inode), null, 0);
+        if (dir?.Watches != null) Deliver(dir, ev | IsDir(inode), d!.Name, 0, unlinked);
+        if (inode.Watches != null) Deliver(inode, ev | IsDir(inode), null, 0, unlinked);
     }
 
-    public static void OnFile(VfsPath p, uint ev)
+    public static void OnFile(VfsPath p, uint ev, bool viaPath = true)
     {
-        if (p.IsValid) OnFile(p.Dentry, p.Inode, ev);
+        if (p.IsValid) OnFile(p.Dentry, p.Inode, ev, viaPath);
     }
 
     /// <summary>An event on the inode alone (a link count change).</summary>
@@ -86,11 +94,38 @@ public static class Fsnotify
     }
 
     /// <summary>A name of the inode was removed (unlink, rmdir, replaced by a rename): if that was its last (a
-    /// directory has one), DELETE_SELF, then every watch on it ends (IN_IGNORED).</summary>
+    /// directory has one), DELETE_SELF, then every watch on it ends (IN_IGNORED) — once no open file holds it, as
+    /// Linux reports it when the last reference to the dentry goes (<see cref="LastClose"/>).</summary>
     public static void LinkRemoved(Inode inode)
     {
-        if (inode.Watches == null) return;
+        var ws = inode.Watches;
+        if (ws == null) return;
         if (!inode.IsDir && (inode.Stat(out var st) != Errno.None || st.Nlink != 0)) return;
+        lock (ws)
+            if (Volatile.Read(ref inode.OpenFiles) > 0)
+            {
+                inode.DeleteSelfPending = true;
+                return;
+            }
+        DeleteSelf(inode);
+    }
+
+    /// <summary>The last open file of inode closed (its count already dropped): a DELETE_SELF held back for it goes
+    /// now, after the close's own events.</summary>
+    public static void LastClose(Inode inode)
+    {
+        var ws = inode.Watches;
+        if (ws == null) return;
+        lock (ws)
+        {
+            if (!inode.DeleteSelfPending || Volatile.Read(ref inode.OpenFiles) > 0) return;
+            inode.DeleteSelfPending = false;
+        }
+        DeleteSelf(inode);
+    }
+
+    static void DeleteSelf(Inode inode)
+    {
         Deliver(inode, InotifyMask.IN_DELETE_SELF, null, 0);
         foreach (var w in Snapshot(inode)) w.Owner.RemoveWatch(w, ignored: true);
     }
@@ -102,11 +137,12 @@ public static class Fsnotify
         lock (ws) return ws.ToArray();
     }
 
-    static void Deliver(Inode inode, uint ev, string? name, uint cookie)
+    static void Deliver(Inode inode, uint ev, string? name, uint cookie, bool unlinked = false)
     {
         foreach (var w in Snapshot(inode))
         {
             if ((w.Mask & ev & InotifyMask.IN_ALL_EVENTS) == 0) continue;
+            if (unlinked && (w.Mask & InotifyMask.IN_EXCL_UNLINK) != 0) continue;
             w.Owner.Queue(w.Wd, ev, cookie, name);
             if ((w.Mask & InotifyMask.IN_ONESHOT) != 0) w.Owner.RemoveWatch(w, ignored: true);
         }

@@ -15,6 +15,10 @@ public abstract class Inode
 
     /// <summary>inotify watches on this inode (created at the first watch; see <see cref="Fsnotify"/>).</summary>
     public List<InotifyWatch>? Watches;
+    /// <summary>Open file descriptions of this inode (O_PATH ones too), and whether its watches' DELETE_SELF waits
+    /// for the last of them to close (Fsnotify.LinkRemoved).</summary>
+    public int OpenFiles;
+    public bool DeleteSelfPending;
 
     /// <summary>The Unix socket bound at this node (a socket file made by bind), while it is open.</summary>
     public Net.Unix.UnixSocket? BoundSocket;

@@ -66,7 +66,7 @@ public sealed class TmpfsFile : TmpfsNode
         {
             // Reads go straight to the lower file until the file is copied up.
             var e = Lower!.Open(t, path, flags, out fd);
-            if (fd != null) fd.Inode = this;
+            fd?.ShowAs(this);
             return e;
         }
         var ce = CopyUp();
