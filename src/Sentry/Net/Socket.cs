@@ -136,8 +136,21 @@ public abstract class Socket : FileDescription
         return 0;
     }
 
-    /// <summary>Tells pollers of this socket that its readiness may have changed.</summary>
-    public void NotifyWaiters() => Queue.Notify();
+    /// <summary>Tells pollers of this socket that its readiness may have changed, and the owners of its O_ASYNC
+    /// files that it is hung up (SIGIO with POLL_HUP: the peer closed, even with data left) or readable (POLL_IN),
+    /// as sk_wake_async does for state changes and data. Called outside the socket's locks.</summary>
+    public void NotifyWaiters()
+    {
+        Queue.Notify();
+        if (!_async.HasEntries) return;
+        short r = Readiness(POLLIN | POLLHUP);
+        if ((r & POLLHUP) != 0) _async.Kill(FileAsync.POLL_HUP);
+        else if ((r & POLLIN) != 0) _async.Kill(FileAsync.POLL_IN);
+    }
+
+    readonly FasyncList _async = new();
+
+    public override void SetAsync(int fd, Kernel.Kernel k, bool on) => _async.Set(this, fd, k, on);
 }
 
 /// <summary>What a send carries besides its bytes.</summary>

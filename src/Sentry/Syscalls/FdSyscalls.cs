@@ -66,11 +66,13 @@ static class FdSyscalls
         return 0;
     }
 
+    internal const int F_SETOWN = 8, F_GETOWN = 9;
     const int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7,
-        F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16,
+        F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16,
         F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38, F_NOTIFY = 1026, F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
 
-    static long Fcntl(Task t, int fd, int cmd, ulong arg)
+    /// <summary>fcntl(2); also a socket's FIOSETOWN/FIOGETOWN ioctls, which are F_SETOWN/F_GETOWN.</summary>
+    internal static long Fcntl(Task t, int fd, int cmd, ulong arg)
     {
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null) return Err(Errno.EBADF);

@@ -111,6 +111,8 @@ static class FileSyscalls
     }
 
     const uint FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450, FIOASYNC = 0x5452;
+    // sock_ioctl's owner requests, answered for every socket before its family's ioctls.
+    const uint FIOSETOWN = 0x8901, SIOCSPGRP = 0x8902, FIOGETOWN = 0x8903, SIOCGPGRP = 0x8904;
 
     static long Ioctl(Task t, int fd, uint cmd, ulong arg)
     {
@@ -128,6 +130,12 @@ static class FileSyscalls
                 if (!t.Mem.Read(arg, out int async)) return Err(Errno.EFAULT);
                 FileAsync.SetFlag(t, f, fd, async != 0);
                 return 0;
+            case FIOSETOWN or SIOCSPGRP when f is Net.Socket:
+                // f_setown: a negative id is a process group, as fcntl's F_SETOWN
+                if (!t.Mem.Read(arg, out int owner)) return Err(Errno.EFAULT);
+                return FdSyscalls.Fcntl(t, fd, FdSyscalls.F_SETOWN, (ulong)(long)owner);
+            case FIOGETOWN or SIOCGPGRP when f is Net.Socket:
+                return t.Mem.Write(arg, (int)FdSyscalls.Fcntl(t, fd, FdSyscalls.F_GETOWN, 0)) ? 0 : Err(Errno.EFAULT);
             default:
                 return f.Ioctl(t, cmd, arg);
         }

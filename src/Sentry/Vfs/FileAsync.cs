@@ -93,6 +93,11 @@ public sealed class FasyncList
         }
     }
 
+    public bool HasEntries
+    {
+        get { lock (_entries) return _entries.Count > 0; }
+    }
+
     /// <summary>Linux's kill_fasync: each file's owner gets its signal. Called outside the object's own lock.</summary>
     public void Kill(int reason)
     {

@@ -122,7 +122,7 @@ public sealed unsafe class HostSocket : Socket
     public override Errno Shutdown(Task t, int how)
     {
         var e = shutdown(_hfd, how) < 0 ? Fail() : Errno.None;
-        Queue.Notify();
+        NotifyWaiters();
         return e;
     }
 

@@ -108,7 +108,7 @@ public sealed class TcpSocket : InetSocket
 
     void Notify()
     {
-        Queue.Notify();
+        NotifyWaiters();
     }
 
     // ---- connecting ----

@@ -92,7 +92,7 @@ public sealed class UdpSocket : InetSocket
                 _connected = false;
                 ResetName(forgetPort: true);
             }
-            Queue.Notify();
+            NotifyWaiters();
             return Errno.None;
         }
         var e = InetSockaddr.Parse(addr, Family, out var dst, allowV4: true);
@@ -105,7 +105,7 @@ public sealed class UdpSocket : InetSocket
             if (e != Errno.None) return e;
             _connected = true;
         }
-        Queue.Notify();
+        NotifyWaiters();
         return Errno.None;
     }
 
@@ -131,7 +131,7 @@ public sealed class UdpSocket : InetSocket
             if (wr) _sndShut = true;
             Monitor.PulseAll(_gate);
         }
-        Queue.Notify();
+        NotifyWaiters();
         return result;
     }
 
@@ -178,7 +178,7 @@ public sealed class UdpSocket : InetSocket
                 if (_connected) _err = Errno.ECONNREFUSED;
                 Monitor.PulseAll(_gate);
             }
-            Queue.Notify();
+            NotifyWaiters();
             return data.Length;
         }
         int ttl = dst.Addr.IsV4 ? (Ip.Ttl == -1 ? IpOpt.DefaultTtl : Ip.Ttl) : (Ip.HopLimit == -1 ? IpOpt.DefaultTtl : Ip.HopLimit);
@@ -254,7 +254,7 @@ public sealed class UdpSocket : InetSocket
             _queuedBytes += cost;
             Monitor.PulseAll(_gate);
         }
-        Queue.Notify();
+        NotifyWaiters();
     }
 
     Errno TakeErrorLocked()

@@ -143,7 +143,7 @@ public sealed class NetlinkSocket : Socket
                 foreach (var r in replies) _rx.AddLast((r, 0u));
                 Monitor.PulseAll(_gate);
             }
-            Queue.Notify();
+            NotifyWaiters();
         }
         return data.Length;
     }
@@ -182,7 +182,7 @@ public sealed class NetlinkSocket : Socket
             _rx.AddLast((data, from));
             Monitor.PulseAll(_gate);
         }
-        Queue.Notify();
+        NotifyWaiters();
     }
 
     public override long Recv(Task t, Span<byte> dst, RecvMessage msg)

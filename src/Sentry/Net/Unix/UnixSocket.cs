@@ -190,7 +190,7 @@ public sealed class UnixSocket : Socket
                 Monitor.PulseAll(Rx);
             }
         }
-        Queue.Notify();
+        NotifyWaiters();
         return Errno.None;
     }
 
@@ -227,9 +227,9 @@ public sealed class UnixSocket : Socket
                 target._backlog.AddLast(server);
                 Monitor.PulseAll(target.Rx);
             }
-            target.Queue.Notify();
+            target.NotifyWaiters();
         }
-        Queue.Notify();
+        NotifyWaiters();
         return Errno.None;
     }
 
@@ -254,7 +254,7 @@ public sealed class UnixSocket : Socket
             _connected = true;
             target.Rx.Room.Add(_roomRelay);
         }
-        Queue.Notify();
+        NotifyWaiters();
         return Errno.None;
     }
 
@@ -307,9 +307,9 @@ public sealed class UnixSocket : Socket
                 if (wr) peer._recvShut = true;
                 Monitor.PulseAll(peer.Rx);
             }
-            peer.Queue.Notify();
+            peer.NotifyWaiters();
         }
-        Queue.Notify();
+        NotifyWaiters();
         return Errno.None;
     }
 
@@ -362,7 +362,7 @@ public sealed class UnixSocket : Socket
                 msg.Fds = null; // the first segment carries them; the queue owns the references now
                 done += n;
                 Monitor.PulseAll(peer.Rx);
-                peer.Queue.Notify();
+                peer.NotifyWaiters();
             }
         }
         if (broken && done == 0) return -(long)BrokenError(waited);
@@ -461,7 +461,7 @@ public sealed class UnixSocket : Socket
             target.Rx.Add(m);
             Monitor.PulseAll(target.Rx);
         }
-        target.Queue.Notify();
+        target.NotifyWaiters();
         return data.Length;
     Broken:
         return -(long)BrokenError(waited || Type == Sock.SOCK_SEQPACKET);
@@ -704,7 +704,7 @@ public sealed class UnixSocket : Socket
                 if (lostData) peer._error = Errno.ECONNRESET;
                 Monitor.PulseAll(peer.Rx);
             }
-            peer.Queue.Notify();
+            peer.NotifyWaiters();
         }
         lock (Rx)
         {
