@@ -101,7 +101,8 @@ static class ChangeSyscalls
         var e = Parent(t, dirfd, pathAddr, out var parent, out var name, out var path);
         if (e != Errno.None) return Err(e);
         if (dir && name == ".") return Err(Errno.EINVAL);
-        if (dir && (name == ".." || name == "")) return Err(Errno.ENOTEMPTY);
+        if (dir && name == "..") return Err(Errno.ENOTEMPTY);
+        if (dir && name == "") return Err(Errno.EBUSY); // the root (LAST_ROOT)
         if (!dir && name == "") return Err(Errno.EISDIR);
         if (parent.Mount.ReadOnly) return Err(Errno.EROFS); // Linux's mnt_want_write comes before the lookup
         e = PathWalker.Child(t, parent, name, out var victim);
@@ -146,7 +147,8 @@ static class ChangeSyscalls
         if (e != Errno.None) return Err(e);
         e = Parent(t, newDirfd, newAddr, out var np, out var nn, out var newPath);
         if (e != Errno.None) return Err(e);
-        if (on is "" or "." or ".." || nn is "" or "." or "..") return Err(Errno.EBUSY);
+        if (on is "" or "." or "..") return Err(Errno.EBUSY);
+        if (nn is "" or "." or "..") return Err((flags & NOREPLACE) != 0 ? Errno.EEXIST : Errno.EBUSY); // do_renameat2's new_type check
         e = PathWalker.Child(t, op, on, out var src);
         if (e != Errno.None) return Err(e);
         if (!src.Inode.IsDir && (oldPath.EndsWith('/') || newPath.EndsWith('/'))) return Err(Errno.ENOTDIR);

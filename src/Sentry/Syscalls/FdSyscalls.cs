@@ -239,7 +239,11 @@ static class FdSyscalls
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
         long n = ReadEntries(t, f, buf, count, old);
-        if (n >= 0) Fsnotify.OnFile(f.Path, InotifyMask.IN_ACCESS); // every listing, even at the end (Linux's iterate_dir)
+        if (n >= 0 && f.Path.IsValid)
+        {
+            f.Inode?.Accessed(f.Path.Mount);
+            Fsnotify.OnFile(f.Path, InotifyMask.IN_ACCESS); // every listing, even at the end (Linux's iterate_dir)
+        }
         return n;
     }
 

@@ -21,7 +21,7 @@ static class FileSyscalls
         t[Nr.pwritev2] = (k, fd, iov, cnt, off, _, _) => Vector(k, (int)fd, iov, cnt, (long)off, (long)off != -1, true);
         t[Nr.lseek] = (k, fd, off, whence, _, _, _) => Lseek(k, (int)fd, (long)off, (int)whence);
         t[Nr.ioctl] = (k, fd, cmd, arg, _, _, _) => Ioctl(k, (int)fd, (uint)cmd, arg);
-        t[Nr.fadvise64] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
+        t[Nr.fadvise64] = (k, fd, _, len, advice, _, _) => Fadvise(k, (int)fd, (long)len, (int)advice);
         t[Nr.fsync] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
         t[Nr.fdatasync] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
     }
@@ -82,6 +82,18 @@ static class FileSyscalls
             if ((ulong)n < v.Len) break;
         }
         return Notify(f, total, write);
+    }
+
+    /// <summary>fadvise64 (generic_fadvise): an O_PATH fd is no fd, a pipe ESPIPE, a negative length or unknown advice
+    /// EINVAL; the advice itself changes nothing here (no page cache to prime or drop).</summary>
+    static long Fadvise(Task t, int fd, long len, int advice)
+    {
+        const int POSIX_FADV_NOREUSE = 5;
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+        if (f is FileSystems.Pipe.PipeEnd || (f.Inode != null && (f.Inode.Mode & InodeMode.S_IFMT) == InodeMode.S_IFIFO)) return Err(Errno.ESPIPE);
+        if (len < 0 || advice is < 0 or > POSIX_FADV_NOREUSE) return Err(Errno.EINVAL);
+        return 0;
     }
 
     /// <summary>inotify's IN_ACCESS or IN_MODIFY for a read or write that moved bytes; the count unchanged.</summary>

@@ -82,6 +82,29 @@ static class Ids
         return 0;
     }
 
+    /// <summary>setreuid/setregid: the real id may become the old real or effective one, the effective id also the
+    /// saved one (anything with CAP_SETUID/CAP_SETGID); the saved id follows the new effective one when the real id
+    /// is set or the effective one changes to something other than the old real id.</summary>
+    public static long SetRe(Task t, uint r, uint e, bool group)
+    {
+        if (!ToKernel(t, r, group, out r) || !ToKernel(t, e, group, out e)) return Err(Errno.EINVAL);
+        return group ? SetReNow(t, r, e, true) : ChangingUids(t, () => SetReNow(t, r, e, false));
+    }
+
+    static long SetReNow(Task t, uint r, uint e, bool group)
+    {
+        var c = t.Creds;
+        uint cr = group ? c.Gid : c.Uid, ce = group ? c.Egid : c.Euid, cs = group ? c.Sgid : c.Suid;
+        bool priv = Privileged(t, group);
+        if (r != Keep && !priv && r != cr && r != ce) return Err(Errno.EPERM);
+        if (e != Keep && !priv && e != cr && e != ce && e != cs) return Err(Errno.EPERM);
+        uint nr = r != Keep ? r : cr, ne = e != Keep ? e : ce;
+        uint ns = r != Keep || (e != Keep && e != cr) ? ne : cs;
+        if (group) { c.Gid = nr; c.Egid = ne; c.Sgid = ns; c.Fsgid = ne; }
+        else { c.Uid = nr; c.Euid = ne; c.Suid = ns; c.Fsuid = ne; }
+        return 0;
+    }
+
     /// <summary>setfsuid/setfsgid: the old id as the caller sees it, whether or not the change was made.</summary>
     public static long SetFs(Task t, uint id, bool group)
     {

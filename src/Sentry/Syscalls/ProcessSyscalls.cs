@@ -51,8 +51,8 @@ static class ProcessSyscalls
         t[Nr.execveat] = (k, dirfd, path, argv, envp, flags, _) => Execve(k, (int)dirfd, path, argv, envp, (int)flags);
         t[Nr.setuid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetUid(k, (uint)id));
         t[Nr.setgid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetGid(k, (uint)id));
-        t[Nr.setreuid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, false));
-        t[Nr.setregid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, uint.MaxValue, true));
+        t[Nr.setreuid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRe(k, (uint)r, (uint)e, false));
+        t[Nr.setregid] = (k, r, e, _, _, _, _) => Ids.Committing(k, () => Ids.SetRe(k, (uint)r, (uint)e, true));
         t[Nr.setresuid] = (k, r, e, s, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, false));
         t[Nr.setresgid] = (k, r, e, s, _, _, _) => Ids.Committing(k, () => Ids.SetRes(k, (uint)r, (uint)e, (uint)s, true));
         t[Nr.setfsuid] = (k, id, _, _, _, _, _) => Ids.Committing(k, () => Ids.SetFs(k, (uint)id, false));

@@ -110,6 +110,9 @@ public abstract class Inode
     /// that go with it (the syscall layer has made acl and mode agree).</summary>
     public virtual Errno SetAcl(bool isDefault, PosixAcl? acl, uint mode) => Errno.EOPNOTSUPP;
 
+    /// <summary>The file was read or the directory listed through mount m: its access time may move (touch_atime).</summary>
+    public virtual void Accessed(Mount m) { }
+
     public virtual Errno SetMode(uint perm) => Errno.EROFS;
     public virtual Errno SetOwner(uint uid, uint gid) => Errno.EROFS;
     public virtual Errno Truncate(long size) => Errno.EROFS;

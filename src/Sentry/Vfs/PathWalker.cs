@@ -72,7 +72,9 @@ public static class PathWalker
         var e = Walk(t, start, dir, true, ref links, out parent, rules);
         if (e != Errno.None) return e;
         if (!parent.Inode.IsDir) return Errno.ENOTDIR;
-        return Errno.None;
+        // The last name is looked up in parent, so searching it is needed first (link_path_walk's may_lookup),
+        // whether or not the name exists.
+        return Permissions.CheckSearch(t, parent.Inode);
     }
 
     /// <summary>
@@ -91,8 +93,6 @@ public static class PathWalker
         var e = ResolveParent(t, start, path, out parent, out name, rules);
         if (e != Errno.None) return e;
         if (name is "" or "." or "..") return Resolve(t, start, path, true, out existing, rules);
-        e = Permissions.CheckSearch(t, parent.Inode);
-        if (e != Errno.None) return e;
         e = Child(t, parent, name, out var child);
         if (e == Errno.ENOENT) return Errno.None;
         if (e != Errno.None) return e;

@@ -305,8 +305,12 @@ public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable
 
     protected override void Release() => _file.Closed();
 
-    public override long ReadAt(Task t, Span<byte> buf, long offset) =>
-        offset < 0 ? -(long)Errno.EINVAL : _file.ReadAt(buf, offset);
+    public override long ReadAt(Task t, Span<byte> buf, long offset)
+    {
+        if (offset < 0) return -(long)Errno.EINVAL;
+        if (buf.Length > 0 && Path.IsValid) _file.Accessed(Path.Mount);
+        return _file.ReadAt(buf, offset);
+    }
 
     public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) =>
         offset < 0 ? -(long)Errno.EINVAL : _file.WriteAt(buf, offset, (Flags & OpenFlags.O_APPEND) != 0); // pwrite appends too, as in Linux

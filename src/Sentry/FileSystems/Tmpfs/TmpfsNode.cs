@@ -173,6 +173,20 @@ public abstract class TmpfsNode : Inode
         return Errno.None;
     }
 
+    const long DayNs = 24L * 3600 * 1_000_000_000;
+
+    /// <summary>touch_atime: nothing on a read-only or noatime mount (nodiratime for a directory); under relatime
+    /// (the default) only when the access time is not after the change and modification times or is a day old;
+    /// always under strictatime. A node still showing its lower keeps the lower's time.</summary>
+    public override void Accessed(Mount m)
+    {
+        int f = m.Flags;
+        if (!Own || m.ReadOnly || (f & Mount.MNT_NOATIME) != 0 || (IsDir && (f & Mount.MNT_NODIRATIME) != 0)) return;
+        long now = NowNs();
+        if ((f & Mount.MNT_RELATIME) != 0 && _atime > _mtime && _atime > _ctime && now - _atime < DayNs) return;
+        _atime = now;
+    }
+
     public override Errno SetMode(uint perm)
     {
         var e = CopyUp();
