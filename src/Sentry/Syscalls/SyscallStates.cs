@@ -23,8 +23,6 @@ public static class SyscallStates
             n[nr] = (SyscallState.Refused, "EPERM, as to a container without the capability");
         foreach (var nr in RefusedSyscalls.DockerRefused)
             n[nr] = (SyscallState.Refused, "EPERM, as Docker's default seccomp profile answers");
-        foreach (var nr in RefusedSyscalls.Landlock)
-            n[nr] = (SyscallState.Refused, "EOPNOTSUPP, as a kernel booted without Landlock");
         Set(SyscallState.Refused, "io_uring is disabled (kernel.io_uring_disabled=2): no ring exists", Nr.io_uring_enter, Nr.io_uring_register);
         Set(SyscallState.Partial, "the sandbox's own few boot lines; CAP_SYSLOG needed as with dmesg_restrict=1; READ never waits", Nr.syslog);
         Set(SyscallState.Refused, "only lowering to level 0 or turning ports off succeeds", Nr.iopl, Nr.ioperm);
