@@ -5,7 +5,9 @@
 #include "landlock_common.h"
 #include <dirent.h>
 #include <ftw.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -277,6 +279,30 @@ static void threads_share_nothing(void)
     printf("its parent: %d\n", try_open("a/f", O_RDONLY));
 }
 
+static void mounts(void)
+{
+    CHECK(unshare(CLONE_NEWNS)); /* a private mount namespace, should anything get through */
+    CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+    int rs = ruleset(FS_READ_FILE, 0, 0);
+    allow_path(rs, "/", FS_READ_FILE);
+    enforce(rs);
+    CHECK(mount("none", "a", "tmpfs", 0, NULL));
+    CHECK(umount2("/proc", MNT_DETACH));
+    CHECK(umount2("a", 0)); /* not a mount point: EINVAL comes first */
+    CHECK(syscall(SYS_pivot_root, "a", "a/sub"));
+    CHECK(chroot("a")); /* chroot is no mount change */
+}
+
+static void net_only_mounts(void)
+{
+    CHECK(unshare(CLONE_NEWNS));
+    CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+    int rs = ruleset(0, 0, SCOPE_SIGNAL);
+    enforce(rs);
+    CHECK(mount("none", "a", "tmpfs", 0, NULL)); /* no file system right handled: allowed */
+    CHECK(umount2("a", 0));
+}
+
 static int rm(const char *p, const struct stat *s, int flag, struct FTW *f)
 {
     (void)s; (void)flag; (void)f;
@@ -307,6 +333,8 @@ int main(void)
     run("other mounts, device ioctls", other_mounts);
     run("a device ioctl rule", dev_ioctl_rule);
     run("only the restricted task", threads_share_nothing);
+    run("mount changes", mounts);
+    run("mounts without file system rights", net_only_mounts);
     chdir("/");
     CHECK(rmdir(top));
     return 0;

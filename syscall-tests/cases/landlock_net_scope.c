@@ -4,7 +4,9 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 static struct sockaddr_in loop(int port)
@@ -97,6 +99,8 @@ static void signal_scope(void)
     pthread_create(&th, NULL, thread_kill, NULL);
     pthread_join(th, &r);
     printf("from a thread: %ld, handled %d\n", (long)r, got);
+    int ready[2];
+    pipe(ready);
     pid_t inside = fork();
     if (inside == 0) {
         /* a nested domain: its parent may signal it, it may not signal its parent */
@@ -104,10 +108,12 @@ static void signal_scope(void)
         enforce(rs2);
         int r = kill(getppid(), 0);
         printf("nested to parent: %d %s\n", r, errname(errno));
+        write(ready[1], "x", 1);
         pause();
         _exit(0);
     }
-    usleep(100000);
+    char c;
+    read(ready[0], &c, 1); /* it has printed and is in its domain */
     CHECK(kill(inside, SIGKILL));
     waitpid(inside, NULL, 0);
     signal(SIGUSR1, SIG_DFL);
@@ -118,14 +124,18 @@ static void signal_scope(void)
 static void signal_outer(void)
 {
     /* The parent outside any domain may signal a restricted child. */
+    int ready[2];
+    pipe(ready);
     pid_t p = fork();
     if (p == 0) {
         int rs = ruleset(0, 0, SCOPE_SIGNAL);
         enforce(rs);
+        write(ready[1], "x", 1);
         pause();
         _exit(0);
     }
-    usleep(100000);
+    char c;
+    read(ready[0], &c, 1);
     CHECK(kill(p, SIGTERM));
     int st;
     waitpid(p, &st, 0);
@@ -181,6 +191,44 @@ static void unix_scope(void)
     unlink(p.sun_path);
 }
 
+static void tracing(void)
+{
+    pid_t before = fork();
+    if (before == 0) { pause(); _exit(0); }
+    int rs = ruleset(FS_READ_FILE, 0, 0);
+    allow_path(rs, "/", FS_READ_FILE);
+    enforce(rs);
+    CHECK(ptrace(PTRACE_ATTACH, before, 0, 0)); /* outside the domain */
+    static char word[8];
+    struct iovec l = { word, sizeof word }, r = { word, sizeof word };
+    CHECK(process_vm_readv(before, &l, 1, &r, 1, 0));
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/status", before);
+    CHECK(close(open(p, O_RDONLY)));
+    pid_t inside = fork();
+    if (inside == 0) { pause(); _exit(0); }
+    CHECK(ptrace(PTRACE_SEIZE, inside, 0, 0)); /* in the domain */
+    kill(inside, SIGKILL);
+    waitpid(inside, NULL, 0);
+    /* a child forked before its parent's restriction may not ask to be traced by it */
+    int gate[2];
+    pipe(gate);
+    pid_t late = fork();
+    if (late == 0) {
+        char c;
+        read(gate[0], &c, 1);
+        long r = ptrace(PTRACE_TRACEME, 0, 0, 0);
+        printf("traceme under a more restricted parent: %ld %s\n", r, r ? errname(errno) : "0");
+        _exit(0);
+    }
+    rs = ruleset(FS_READ_FILE, 0, 0);
+    enforce(rs);
+    write(gate[1], "x", 1);
+    waitpid(late, NULL, 0);
+    kill(before, SIGKILL); /* a signal is no trace: no scope asked for */
+    waitpid(before, NULL, 0);
+}
+
 int main(void)
 {
     in_child("tcp port rules", tcp_rules);
@@ -188,5 +236,6 @@ int main(void)
     in_child("signal scope", signal_scope);
     in_child("signal into a domain", signal_outer);
     in_child("abstract unix scope", unix_scope);
+    in_child("tracing", tracing);
     return 0;
 }

@@ -193,6 +193,18 @@ public static class LandlockChecks
         return false;
     }
 
+    /// <summary>Whether tracer's domain is tracee's or an ancestor of it (Linux's domain_scope_le): a restricted task
+    /// may trace (or read through /proc, process_vm_*, kcmp …) only tasks at least as restricted.</summary>
+    public static bool MayTrace(Task tracer, Task tracee)
+    {
+        if (tracer.Landlock is not { } p) return true;
+        return tracee.Landlock is { } c && c.Depth >= p.Depth && c.AtDepth(p.Depth) == p;
+    }
+
+    /// <summary>mount, umount2 and pivot_root are refused (EPERM) to a task whose domain restricts the file system:
+    /// changing the tree would change what the rules mean.</summary>
+    public static bool MayChangeMounts(Task t) => FsDomain(t) == null;
+
     /// <summary>SCOPE_SIGNAL: a signal only to the sender's own process or a task in its domain or one nested in it.</summary>
     public static bool MaySignal(Task from, Task to) =>
         from.Landlock is not { } c || (c.Scoped & SCOPE_SIGNAL) == 0 || from.Tgid == to.Tgid || !IsScoped(c, to.Landlock, SCOPE_SIGNAL);
