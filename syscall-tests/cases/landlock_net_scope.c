@@ -229,6 +229,38 @@ static void tracing(void)
     waitpid(before, NULL, 0);
 }
 
+static volatile int sigios;
+static void on_sigio(int s) { (void)s; sigios++; }
+
+/* A child makes its parent the owner of an O_ASYNC pipe and writes to it: the parent gets SIGIO unless the
+ * child's domain scopes signals. */
+static void sigio_owner(int scoped)
+{
+    struct sigaction sa = { .sa_handler = on_sigio, .sa_flags = SA_RESTART };
+    sigaction(SIGIO, &sa, NULL);
+    sigios = 0;
+    pid_t c = fork();
+    if (c == 0) {
+        int p[2];
+        pipe(p);
+        if (scoped) enforce(ruleset(0, 0, SCOPE_SIGNAL));
+        fcntl(p[0], F_SETOWN, getppid());
+        fcntl(p[0], F_SETFL, O_ASYNC);
+        write(p[1], "x", 1);
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
+    /* the write and the writer's close may each send one, coalescing or not: whether any came is what counts */
+    printf("%s setter: SIGIO received: %s\n", scoped ? "scoped" : "unscoped", sigios ? "yes" : "no");
+    signal(SIGIO, SIG_DFL);
+}
+
+static void sigio_scope(void)
+{
+    sigio_owner(0);
+    sigio_owner(1);
+}
+
 int main(void)
 {
     in_child("tcp port rules", tcp_rules);
@@ -237,5 +269,6 @@ int main(void)
     in_child("signal into a domain", signal_outer);
     in_child("abstract unix scope", unix_scope);
     in_child("tracing", tracing);
+    in_child("SIGIO from a scoped owner", sigio_scope);
     return 0;
 }

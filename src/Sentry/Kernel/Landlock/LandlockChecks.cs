@@ -206,8 +206,11 @@ public static class LandlockChecks
     public static bool MayChangeMounts(Task t) => FsDomain(t) == null;
 
     /// <summary>SCOPE_SIGNAL: a signal only to the sender's own process or a task in its domain or one nested in it.</summary>
-    public static bool MaySignal(Task from, Task to) =>
-        from.Landlock is not { } c || (c.Scoped & SCOPE_SIGNAL) == 0 || from.Tgid == to.Tgid || !IsScoped(c, to.Landlock, SCOPE_SIGNAL);
+    public static bool MaySignal(Task from, Task to) => MaySignal(from.Landlock, from.Tgid, to);
+
+    /// <summary>The same for a sender known by its domain and process: F_SETOWN's SIGIO/SIGURG carry the setter's.</summary>
+    public static bool MaySignal(LandlockDomain? sender, int senderTgid, Task to) =>
+        sender == null || (sender.Scoped & SCOPE_SIGNAL) == 0 || senderTgid == to.Tgid || !IsScoped(sender, to.Landlock, SCOPE_SIGNAL);
 
     /// <summary>SCOPE_ABSTRACT_UNIX_SOCKET: connect or send to an abstract address only when its socket was made in
     /// the caller's domain or one nested in it (EPERM otherwise).</summary>
