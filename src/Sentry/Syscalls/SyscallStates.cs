@@ -45,6 +45,8 @@ public static class SyscallStates
         Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, bind, remount, move and propagation; no block-device or overlay file systems (ENODEV)",
             Nr.mount);
         Set(SyscallState.Partial, "SECCOMP_RET_TRACE answers ENOSYS (no tracer asks for seccomp stops)", Nr.seccomp);
+        Set(SyscallState.Full, "Landlock ABI 6 (Linux 6.12's): file system rights, TCP port rules, signal and abstract-socket scopes; the audit-log flags of ABI 7 are EINVAL",
+            Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self);
         Set(SyscallState.Partial, "reads, writes and syncs run at submit; POLL waits; no IOCB_CMD_* beyond those", Nr.io_submit);
 
         Set(SyscallState.Absent, "ENOSYS on Linux too: never implemented", Nr.getpmsg, Nr.putpmsg, Nr.afs_syscall,
