@@ -279,6 +279,26 @@ static void threads_share_nothing(void)
     printf("its parent: %d\n", try_open("a/f", O_RDONLY));
 }
 
+static int touch(const char *p, const struct stat *s, int flag, struct FTW *f)
+{
+    (void)p; (void)s; (void)flag; (void)f;
+    return 0;
+}
+
+static void rules_outlive_caches(void)
+{
+    /* A rule on a directory of the host's tree keeps holding after many other lookups (more than the sandbox's
+     * entry cache keeps) and a pause (when it collects what it dropped). */
+    int rs = ruleset(FS_READ_FILE, 0, 0);
+    allow_path(rs, "/usr/share/common-licenses", FS_READ_FILE);
+    enforce(rs);
+    CHECK(try_open("/usr/share/common-licenses/GPL-3", O_RDONLY));
+    CHECK(nftw("/usr/include", touch, 16, FTW_PHYS));
+    sleep(2);
+    CHECK(try_open("/usr/share/common-licenses/GPL-3", O_RDONLY));
+    CHECK(try_open("/usr/lib/os-release", O_RDONLY));
+}
+
 static void mounts(void)
 {
     CHECK(unshare(CLONE_NEWNS)); /* a private mount namespace, should anything get through */
@@ -334,6 +354,7 @@ int main(void)
     run("a device ioctl rule", dev_ioctl_rule);
     run("only the restricted task", threads_share_nothing);
     run("mount changes", mounts);
+    run("rules outlive the entry caches", rules_outlive_caches);
     run("mounts without file system rights", net_only_mounts);
     chdir("/");
     CHECK(rmdir(top));
