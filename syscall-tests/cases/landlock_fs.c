@@ -288,7 +288,7 @@ static int touch(const char *p, const struct stat *s, int flag, struct FTW *f)
 static void rules_outlive_caches(void)
 {
     /* A rule on a directory of the host's tree keeps holding after many other lookups (more than the sandbox's
-     * entry cache keeps) and a pause (when it collects what it dropped). */
+     * entry cache keeps) and a pause (when it collects what it dropped): the rule's inode is what lookups find. */
     int rs = ruleset(FS_READ_FILE, 0, 0);
     allow_path(rs, "/usr/share/common-licenses", FS_READ_FILE);
     enforce(rs);

@@ -86,7 +86,7 @@ static class LandlockSyscalls
         if (f is LandlockRulesetFile || !f.Path.IsValid) return Errno.EBADFD;
         var inode = f.Path.Inode;
         if (!inode.IsDir && (allowed & ~FsFileRights) != 0) return Errno.EINVAL;
-        policy.AddPath(f.Path.Dentry, allowed);
+        policy.AddPath(inode, allowed);
         return Errno.None;
     }
 

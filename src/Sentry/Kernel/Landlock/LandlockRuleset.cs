@@ -6,9 +6,9 @@ namespace AppKernel.Sentry.Kernel.Landlock;
 
 /// <summary>
 /// One layer's policy: what it handles (file system rights, TCP rights, scopes) and its rules. A rule's rights
-/// include every right the layer does not handle, so only handled rights are ever missing. Path rules are keyed by
-/// inode and hold the rule's dentry, so its inode and every directory above it stay reachable (Linux pins the inode
-/// too): the entry caches then hand a later lookup the same objects.
+/// include every right the layer does not handle, so only handled rights are ever missing. Path rules hold their
+/// inode (Linux pins the inode too), and a node holds the directory it was looked up in, so the entry caches hand a
+/// later lookup of the same file the same object.
 /// </summary>
 public sealed class LandlockPolicy
 {
@@ -18,30 +18,24 @@ public sealed class LandlockPolicy
     public ulong FsEnforced => HandledFs | FS_REFER;
     readonly Dictionary<Inode, ulong> _paths;
     readonly Dictionary<ushort, ulong> _ports;
-    /// <summary>The dentries the path rules were made at, held only to keep their chains alive.</summary>
-    readonly List<Dentry> _anchors;
 
-    LandlockPolicy(ulong fs, ulong net, ulong scoped, Dictionary<Inode, ulong> paths, Dictionary<ushort, ulong> ports, List<Dentry> anchors)
+    LandlockPolicy(ulong fs, ulong net, ulong scoped, Dictionary<Inode, ulong> paths, Dictionary<ushort, ulong> ports)
     {
-        HandledFs = fs; HandledNet = net; Scoped = scoped; _paths = paths; _ports = ports; _anchors = anchors;
+        HandledFs = fs; HandledNet = net; Scoped = scoped; _paths = paths; _ports = ports;
     }
 
     public LandlockPolicy(ulong fs, ulong net, ulong scoped)
-        : this(fs, net, scoped, new Dictionary<Inode, ulong>(ReferenceEqualityComparer.Instance), new Dictionary<ushort, ulong>(), new List<Dentry>()) { }
+        : this(fs, net, scoped, new Dictionary<Inode, ulong>(ReferenceEqualityComparer.Instance), new Dictionary<ushort, ulong>()) { }
 
     /// <summary>The rights a rule on this inode grants (0: no rule).</summary>
     public ulong PathRule(Inode i) { lock (_paths) return _paths.TryGetValue(i, out var a) ? a : 0; }
     public ulong PortRule(ushort port) { lock (_ports) return _ports.TryGetValue(port, out var a) ? a : 0; }
 
-    /// <summary>Adds rights to the rule on the dentry's inode (rules on one object merge, as Linux's).</summary>
-    public void AddPath(Dentry d, ulong allowed)
+    /// <summary>Adds rights to the inode's rule (rules on one object merge, as Linux's).</summary>
+    public void AddPath(Inode i, ulong allowed)
     {
         allowed |= FsMask & ~FsEnforced;
-        lock (_paths)
-        {
-            if (!_paths.ContainsKey(d.Inode)) _anchors.Add(d);
-            _paths[d.Inode] = _paths.GetValueOrDefault(d.Inode) | allowed;
-        }
+        lock (_paths) _paths[i] = _paths.GetValueOrDefault(i) | allowed;
     }
 
     public void AddPort(ushort port, ulong allowed)
@@ -54,7 +48,7 @@ public sealed class LandlockPolicy
     public LandlockPolicy Snapshot()
     {
         lock (_paths) lock (_ports)
-            return new(HandledFs, HandledNet, Scoped, new(_paths, ReferenceEqualityComparer.Instance), new(_ports), new(_anchors));
+            return new(HandledFs, HandledNet, Scoped, new(_paths, ReferenceEqualityComparer.Instance), new(_ports));
     }
 }
 
