@@ -86,6 +86,7 @@ public sealed partial class Task
             Exe = Exe,
             NoNewPrivs = NoNewPrivs,
             Seccomp = Seccomp,
+            Landlock = Landlock,
             // SCHED_RESET_ON_FORK is not inherited, and resets a raised priority (the fair policies stay).
             Nice = (SchedPolicy & Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK) != 0 ? Math.Max(Nice, 0) : Nice,
             SchedPolicy = SchedPolicy & ~Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK,
@@ -245,6 +246,7 @@ public sealed partial class Task
             Exe = Exe,
             NoNewPrivs = NoNewPrivs,
             Seccomp = Seccomp,
+            Landlock = Landlock,
             // SCHED_RESET_ON_FORK is not inherited, and resets a raised priority (the fair policies stay).
             Nice = (SchedPolicy & Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK) != 0 ? Math.Max(Nice, 0) : Nice,
             SchedPolicy = SchedPolicy & ~Syscalls.SchedAttrSyscalls.SCHED_RESET_ON_FORK,

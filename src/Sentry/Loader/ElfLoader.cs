@@ -107,6 +107,8 @@ public static class ElfLoader
         if (!InodeMode.IsReg(p.Inode.Mode) || p.Mount.NoExec) return Errno.EACCES;
         var e = Vfs.Permissions.Check(t, p.Inode, 1);
         if (e != Errno.None) return e;
+        e = Kernel.Landlock.LandlockChecks.Open(t, p, OpenFlags.O_RDONLY, exec: true, out _);
+        if (e != Errno.None) return e;
         e = p.Inode.Open(t, p, OpenFlags.O_RDONLY | OpenFlags.O_LARGEFILE, out var file);
         if (e != Errno.None) return e;
         e = file!.Stat(out var st);

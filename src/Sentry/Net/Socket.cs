@@ -15,6 +15,9 @@ public abstract class Socket : FileDescription
     /// <summary>SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET or SOCK_RAW (without SOCK_NONBLOCK/SOCK_CLOEXEC).</summary>
     public int Type { get; }
     public int Protocol { get; }
+    /// <summary>The Landlock domain of the task that made the socket (Linux reads its file's credentials): what an
+    /// abstract Unix address's scope compares against.</summary>
+    public Kernel.Landlock.LandlockDomain? Landlock;
 
     /// <summary>Told on every change of readiness (data, room, a connection, an error, a shutdown).</summary>
     protected readonly WaitQueue Queue = new();

@@ -1,4 +1,5 @@
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Kernel.Landlock;
 using AppKernel.Sentry.Vfs;
 using static AppKernel.Sentry.Syscalls.SyscallTable;
 using static AppKernel.Sentry.Syscalls.PathSyscalls;
@@ -33,7 +34,7 @@ static class ChangeSyscalls
         t[Nr.lchown] = (k, path, u, g, _, _, _) => OnPath(k, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchownat] = (k, dirfd, path, u, g, flags, _) => OnPath(k, (int)dirfd, path, (int)flags, i => Chown(k, i, (uint)u, (uint)g));
         t[Nr.fchown] = (k, fd, u, g, _, _, _) => OnFd(k, (int)fd, i => Chown(k, i, (uint)u, (uint)g));
-        t[Nr.truncate] = (k, path, len, _, _, _, _) => OnPath(k, AT_FDCWD, path, 0, i => Permissions.Check(k, i, 2) is var pe && pe != Errno.None ? pe : Truncate(k, i, (long)len), InotifyMask.IN_MODIFY);
+        t[Nr.truncate] = (k, path, len, _, _, _, _) => TruncatePath(k, path, (long)len);
         t[Nr.ftruncate] = (k, fd, len, _, _, _, _) => Ftruncate(k, (int)fd, (long)len);
         t[Nr.utimensat] = (k, dirfd, path, times, flags, _, _) => Utimensat(k, (int)dirfd, path, times, (int)flags);
         t[Nr.utimes] = (k, path, tv, _, _, _, _) => Utimes(k, AT_FDCWD, path, tv, false);
@@ -60,7 +61,8 @@ static class ChangeSyscalls
         return PathWalker.ResolveParent(t, start, path, out parent, out name);
     }
 
-    static long CreateCommon(Task t, int dirfd, ulong pathAddr, bool allowTrailingSlash, Func<VfsPath, string, Errno> make, bool isDir = false)
+    /// <summary>type: the new node's S_IFMT bits, for Landlock's MAKE_* right (0: a link, which checks its own).</summary>
+    static long CreateCommon(Task t, int dirfd, ulong pathAddr, bool allowTrailingSlash, uint type, Func<VfsPath, string, Errno> make)
     {
         var e = Parent(t, dirfd, pathAddr, out var parent, out var name, out var path);
         if (e != Errno.None) return Err(e);
@@ -68,16 +70,18 @@ static class ChangeSyscalls
         if (PathWalker.Child(t, parent, name, out _) == Errno.None) return Err(Errno.EEXIST);
         if (!allowTrailingSlash && path.EndsWith('/')) return Err(Errno.ENOENT);
         if (parent.Inode.IsDeleted) return Err(Errno.ENOENT);
-        e = CheckWritableDir(t, parent);
+        // Landlock's path hook comes after mnt_want_write and before the permission checks, as Linux's.
+        e = parent.Mount.ReadOnly || type == 0 ? Errno.None : LandlockChecks.Make(t, parent, type);
+        if (e == Errno.None) e = CheckWritableDir(t, parent);
         if (e != Errno.None) return Err(e);
         e = make(parent, name);
         if (e != Errno.None) return Err(e);
-        Fsnotify.InDir(parent.Inode, name, InotifyMask.IN_CREATE, isDir);
+        Fsnotify.InDir(parent.Inode, name, InotifyMask.IN_CREATE, InodeMode.IsDir(type));
         return 0;
     }
 
     static long Mkdir(Task t, int dirfd, ulong path, uint mode) =>
-        CreateCommon(t, dirfd, path, true, (p, n) => p.Inode.Mkdir(t, n, Permissions.CreationMode(t, p.Inode, mode)), isDir: true);
+        CreateCommon(t, dirfd, path, true, InodeMode.S_IFDIR, (p, n) => p.Inode.Mkdir(t, n, Permissions.CreationMode(t, p.Inode, mode)));
 
     static long Mknod(Task t, int dirfd, ulong path, uint mode)
     {
@@ -85,7 +89,7 @@ static class ChangeSyscalls
         if (type == 0) type = InodeMode.S_IFREG;
         if (type is InodeMode.S_IFCHR or InodeMode.S_IFBLK or InodeMode.S_IFDIR) return Err(Errno.EPERM); // no device nodes in the sandbox
         if (type is not (InodeMode.S_IFREG or InodeMode.S_IFIFO or InodeMode.S_IFSOCK)) return Err(Errno.EINVAL);
-        return CreateCommon(t, dirfd, path, false, (p, n) => p.Inode.Create(t, n, type | Permissions.CreationMode(t, p.Inode, mode), out _));
+        return CreateCommon(t, dirfd, path, false, type, (p, n) => p.Inode.Create(t, n, type | Permissions.CreationMode(t, p.Inode, mode), out _));
     }
 
     static long Symlink(Task t, ulong targetAddr, int dirfd, ulong path)
@@ -93,7 +97,7 @@ static class ChangeSyscalls
         var e = ReadPath(t, targetAddr, out var target);
         if (e != Errno.None) return Err(e);
         if (target.Length == 0) return Err(Errno.ENOENT);
-        return CreateCommon(t, dirfd, path, false, (p, n) => p.Inode.Symlink(t, n, target));
+        return CreateCommon(t, dirfd, path, false, InodeMode.S_IFLNK, (p, n) => p.Inode.Symlink(t, n, target));
     }
 
     static long Unlink(Task t, int dirfd, ulong pathAddr, bool dir)
@@ -111,7 +115,8 @@ static class ChangeSyscalls
         if (dir && !victim.Inode.IsDir) return Err(Errno.ENOTDIR);
         if (!dir && victim.Inode.IsDir) return Err(Errno.EISDIR);
         if (victim.Dentry == victim.Mount.Root) return Err(Errno.EBUSY);
-        e = CheckWritableDir(t, parent);
+        e = LandlockChecks.Remove(t, parent, victim.Inode);
+        if (e == Errno.None) e = CheckWritableDir(t, parent);
         if (e == Errno.None) e = Permissions.CheckSticky(t, parent.Inode, victim.Inode);
         if (e != Errno.None) return Err(e);
         e = parent.Inode.Unlink(t, name, dir);
@@ -128,10 +133,12 @@ static class ChangeSyscalls
         var e = Resolve(t, oldDirfd, oldAddr, (flags & AT_SYMLINK_FOLLOW) != 0 ? flags & AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW | (flags & AT_EMPTY_PATH), out var src);
         if (e != Errno.None) return Err(e);
         if (src.Inode.IsDir) return Err(Errno.EPERM);
-        return CreateCommon(t, newDirfd, newAddr, false, (p, n) =>
+        return CreateCommon(t, newDirfd, newAddr, false, 0, (p, n) =>
         {
             if (p.Mount != src.Mount) return Errno.EXDEV;
             var le = Permissions.CheckHardlinkSource(t, src.Inode);
+            if (le == Errno.None && src.Dentry.Parent is { } srcDir)
+                le = LandlockChecks.Refer(t, new VfsPath(src.Mount, srcDir), src, p, default, removable: false, exchange: false);
             if (le == Errno.None) le = p.Inode.Link(t, n, src.Inode);
             if (le == Errno.None) Fsnotify.OnInode(src.Inode, InotifyMask.IN_ATTRIB); // its link count, before the name's CREATE
             return le;
@@ -158,7 +165,8 @@ static class ChangeSyscalls
         // A mount point (a name another mount covers) is not renamed, nor replaced (vfs_rename's EBUSY).
         if (src.Mount != op.Mount || (exists && dst.Mount != np.Mount)) return Err(Errno.EBUSY);
         if (op.Mount != np.Mount) return Err(Errno.EXDEV);
-        e = CheckWritableDir(t, op);
+        e = LandlockChecks.Refer(t, op, src, np, exists ? dst : default, removable: true, exchange: (flags & EXCHANGE) != 0);
+        if (e == Errno.None) e = CheckWritableDir(t, op);
         if (e == Errno.None) e = CheckWritableDir(t, np);
         if (e == Errno.None) e = Permissions.CheckSticky(t, op.Inode, src.Inode);
         if (e == Errno.None && exists) e = Permissions.CheckSticky(t, np.Inode, dst.Inode);
@@ -259,6 +267,17 @@ static class ChangeSyscalls
         return i.SetTimes(a, m);
     }
 
+    /// <summary>truncate(2): write permission, then Landlock's TRUNCATE on the file (Linux's order).</summary>
+    static long TruncatePath(Task t, ulong path, long len)
+    {
+        var e = Resolve(t, AT_FDCWD, path, 0, out var p);
+        if (e != Errno.None) return Err(e);
+        if (p.Mount.ReadOnly) return Err(Errno.EROFS);
+        e = Permissions.Check(t, p.Inode, 2);
+        if (e == Errno.None && !p.Inode.IsDir) e = LandlockChecks.Path(t, p, LandlockAccess.FS_TRUNCATE);
+        return Notified(e != Errno.None ? e : Truncate(t, p.Inode, len), p, InotifyMask.IN_MODIFY);
+    }
+
     static Errno Truncate(Task t, Inode i, long len)
     {
         if (len < 0) return Errno.EINVAL;
@@ -276,7 +295,8 @@ static class ChangeSyscalls
         if (len < 0) return Err(Errno.EINVAL);
         if (!OpenFlags.CanWrite(f.Flags) || !InodeMode.IsReg(f.Inode.Mode)) return Err(Errno.EINVAL);
         if (f.Stat(out var st) != Errno.None) return Err(Errno.EBADF);
-        var e = GuestIO.LimitNewSize(t, st.Size, len);
+        var e = LandlockChecks.Truncate(f);
+        if (e == Errno.None) e = GuestIO.LimitNewSize(t, st.Size, len);
         return Notified(e != Errno.None ? e : f.Inode.Truncate(len), f.Path, InotifyMask.IN_MODIFY);
     }
 

@@ -151,7 +151,7 @@ static class FdSyscalls
                 : t.Kernel.FindTask(g) != null);
             if (!exists) return Errno.ESRCH;
         }
-        FileAsync.Of(f).SetOwner(type, id, t.Creds);
+        FileAsync.Of(f).SetOwner(type, id, t);
         return Errno.None;
     }
 

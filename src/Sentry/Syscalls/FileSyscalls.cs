@@ -130,6 +130,8 @@ static class FileSyscalls
     {
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF);
+        var e = Kernel.Landlock.LandlockChecks.Ioctl(f, cmd);
+        if (e != Errno.None) return Err(e);
         switch (cmd)
         {
             case FIOCLEX: t.Fds.SetCloexec(fd, true); return 0;

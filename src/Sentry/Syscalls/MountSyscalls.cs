@@ -62,7 +62,8 @@ static class MountSyscalls
         if (e != Errno.None) return Err(e);
         if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
         if ((flags & MS_NOUSER) != 0) return Err(Errno.EINVAL);
-        if (!MayMount(t)) return Err(Errno.EPERM); // may_mount, after the path
+        // Landlock's sb_mount hook, then may_mount, after the path.
+        if (!Kernel.Landlock.LandlockChecks.MayChangeMounts(t) || !MayMount(t)) return Err(Errno.EPERM);
         int mntFlags = MountFlags(flags, at.Mount);
         if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) return Err(Reconfigure(t, at, mntFlags));
         if ((flags & MS_REMOUNT) != 0) return Err(Remount(t, at, flags, mntFlags, data));
@@ -380,6 +381,7 @@ static class MountSyscalls
         at = MountNamespace.CrossDown(at); // LOOKUP_MOUNTPOINT: "." under a mount names the topmost one
         var m = at.Mount;
         if (!m.IsRoot(at.Dentry) || !Mine(t, m) || m.Parent == null) return Err(Errno.EINVAL);
+        if (!Kernel.Landlock.LandlockChecks.MayChangeMounts(t)) return Err(Errno.EPERM);
         bool detach = (flags & MNT_DETACH) != 0;
         if ((flags & MNT_EXPIRE) != 0)
         {
@@ -431,6 +433,7 @@ static class MountSyscalls
         if (e != Errno.None) return Err(e);
         e = ResolveDir(t, oldAddr, out var old);
         if (e != Errno.None) return Err(e);
+        if (!Kernel.Landlock.LandlockChecks.MayChangeMounts(t)) return Err(Errno.EPERM);
         var root = t.Fs.Root;
         if (old.Inode.IsDeleted) return Err(Errno.ENOENT);
         Vfs.Mount newMnt = nw.Mount, rootMnt = root.Mount, oldMnt = old.Mount;

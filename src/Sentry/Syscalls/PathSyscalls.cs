@@ -1,5 +1,6 @@
 using System.Text;
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Kernel.Landlock;
 using AppKernel.Sentry.Vfs;
 using static AppKernel.Sentry.Syscalls.SyscallTable;
 
@@ -122,7 +123,8 @@ static class PathSyscalls
             if (!target.IsValid)
             {
                 if (parent.Inode.IsDeleted) return Err(Errno.ENOENT);
-                e = ChangeSyscalls.CheckWritableDir(t, parent);
+                e = parent.Mount.ReadOnly ? Errno.EROFS : LandlockChecks.Make(t, parent, InodeMode.S_IFREG);
+                if (e == Errno.None) e = ChangeSyscalls.CheckWritableDir(t, parent);
                 if (e != Errno.None) return Err(e);
                 e = parent.Inode.Create(t, name, InodeMode.S_IFREG | Permissions.CreationMode(t, parent.Inode, mode), out _);
                 if (e != Errno.None) return Err(e);
@@ -161,8 +163,11 @@ static class PathSyscalls
             if (e != Errno.None) return Err(e);
         }
         if (writes && target.Mount.ReadOnly && !IsWritableOnRo(inode)) return Err(Errno.EROFS);
+        e = LandlockChecks.Open(t, target, flags, exec: false, out var landlockRights);
+        if (e != Errno.None) return Err(e);
         if (trunc && !created)
         {
+            if ((landlockRights & LandlockAccess.FS_TRUNCATE) == 0) return Err(Errno.EACCES);
             e = inode.Truncate(0);
             if (e != Errno.None) return Err(e);
         }
@@ -172,6 +177,7 @@ static class PathSyscalls
         // O_NOCTTY is no status flag, but a terminal's open must see it (its file drops it).
         e = inode.Open(t, target, status | (flags & OpenFlags.O_NOCTTY), out var fd);
         if (e != Errno.None) return Err(e);
+        fd!.LandlockRights = landlockRights;
         long r = Install(t, fd!, flags);
         if (r < 0) return r;
         Fsnotify.OnFile(target, InotifyMask.IN_OPEN);
@@ -193,8 +199,11 @@ static class PathSyscalls
         file!.Stat(out var st);
         var at = new VfsPath(dir.Mount, new Dentry($"#{st.Ino}", dir.Dentry, file));
         int status = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK)) | OpenFlags.O_LARGEFILE;
+        e = LandlockChecks.Open(t, at, flags, exec: false, out var landlockRights);
+        if (e != Errno.None) return Err(e);
         e = file.Open(t, at, status, out var fd);
         if (e != Errno.None) return Err(e);
+        fd!.LandlockRights = landlockRights;
         return Install(t, fd!, flags);
     }
 

@@ -63,14 +63,17 @@ static class ProcessVmSyscalls
     /// <summary>Linux's ptrace_may_access with PTRACE_MODE_REALCREDS (or FSCREDS: the caller's fs ids instead of its
     /// real ones, as /proc/[pid]/mem's open): the same process, or CAP_SYS_PTRACE in the target's user namespace, or a
     /// target whose real, effective and saved ids all are the caller's and (commoncap's check) which lives in the
-    /// caller's user namespace with no permitted capability the caller lacks.</summary>
+    /// caller's user namespace with no permitted capability the caller lacks; then Landlock's rule (a restricted
+    /// caller reaches only tasks in its domain or nested in it).</summary>
     internal static bool MayAccess(Task t, Task target, bool fsCreds = false)
     {
-        if (target.Tgid == t.Tgid || t.Creds.HasIn(target.Creds.UserNs, Credentials.CAP_SYS_PTRACE)) return true;
+        if (target.Tgid == t.Tgid) return true;
         Credentials c = t.Creds, d = target.Creds;
         uint uid = fsCreds ? c.Fsuid : c.Uid, gid = fsCreds ? c.Fsgid : c.Gid;
-        return uid == d.Uid && uid == d.Euid && uid == d.Suid && gid == d.Gid && gid == d.Egid && gid == d.Sgid
-            && c.UserNs == d.UserNs && (d.CapPermitted & ~c.CapPermitted) == 0;
+        bool creds = t.Creds.HasIn(target.Creds.UserNs, Credentials.CAP_SYS_PTRACE)
+            || (uid == d.Uid && uid == d.Euid && uid == d.Suid && gid == d.Gid && gid == d.Egid && gid == d.Sgid
+                && c.UserNs == d.UserNs && (d.CapPermitted & ~c.CapPermitted) == 0);
+        return creds && Kernel.Landlock.LandlockChecks.MayTrace(t, target);
     }
 
     static long Copy(Task t, int pid, ulong localAddr, ulong localCount, ulong remoteAddr, ulong remoteCount, ulong flags, bool write)

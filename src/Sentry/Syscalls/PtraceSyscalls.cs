@@ -154,6 +154,7 @@ static class PtraceSyscalls
         lock (t.Kernel.TreeLock)
         {
             if (t.Tracer != null || t.Parent == null) return Err(Errno.EPERM);
+            if (!Kernel.Landlock.LandlockChecks.MayTrace(t.Parent, t)) return Err(Errno.EPERM);
             t.PtraceLink(t.Parent.Group, seized: false, 0);
         }
         return 0;

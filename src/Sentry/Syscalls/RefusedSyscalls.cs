@@ -23,9 +23,6 @@ public static class RefusedSyscalls
         Nr.fanotify_init, Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt,
         Nr.open_tree, Nr.move_mount, Nr.fsopen, Nr.fsconfig, Nr.fsmount, Nr.fspick, Nr.mount_setattr };
 
-    /// <summary>Landlock answers EOPNOTSUPP, as a kernel built with it but booted without it in its LSM list.</summary>
-    public static readonly int[] Landlock = { Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self };
-
     const int AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
     const ulong IO_BITMAP_BITS = 65536;
 
@@ -33,7 +30,6 @@ public static class RefusedSyscalls
     {
         foreach (var nr in HostAdministration) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
         foreach (var nr in DockerRefused) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EPERM);
-        foreach (var nr in Landlock) t[nr] = (_, _, _, _, _, _, _) => Err(Errno.EOPNOTSUPP);
         // Port I/O: lowering to level 0 or turning ports off is allowed, anything more needs CAP_SYS_RAWIO.
         t[Nr.iopl] = (_, level, _, _, _, _, _) => level > 3 ? Err(Errno.EINVAL) : level == 0 ? 0 : Err(Errno.EPERM);
         t[Nr.ioperm] = (_, from, num, on, _, _, _) =>

@@ -91,9 +91,10 @@ static class SignalSyscalls
     }
 
     /// <summary>Linux's check_kill_permission for a signal a process sends: its own process, matching
-    /// credentials (or root), or SIGCONT within the session; else EPERM.</summary>
+    /// credentials (or root), or SIGCONT within the session; then Landlock's signal scope; else EPERM.</summary>
     static bool MaySignal(Task t, Task target, int sig) =>
-        target.Tgid == t.Tgid || t.Creds.MaySignal(target.Creds) || (sig == Task.SIGCONT && target.Sid == t.Sid);
+        (target.Tgid == t.Tgid || t.Creds.MaySignal(target.Creds) || (sig == Task.SIGCONT && target.Sid == t.Sid))
+        && Kernel.Landlock.LandlockChecks.MaySignal(t, target);
 
     static long Kill(Task t, int pid, int sig)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using AppKernel.Sentry.Kernel;
+using AppKernel.Sentry.Kernel.Landlock;
 using AppKernel.Sentry.Net;
 using AppKernel.Sentry.Vfs;
 using static AppKernel.Sentry.Syscalls.SyscallTable;
@@ -63,6 +64,7 @@ static class SocketSyscalls
         if ((type & ~(Sock.SOCK_TYPE_MASK | Sock.SOCK_NONBLOCK | Sock.SOCK_CLOEXEC)) != 0) return Err(Errno.EINVAL);
         var e = t.Kernel.Net.Create(t, domain, kind, protocol, type & Sock.SOCK_NONBLOCK, out var s);
         if (e != Errno.None) return Err(e);
+        s!.Landlock = t.Landlock;
         int fd = t.Fds.Install(s!, (type & Sock.SOCK_CLOEXEC) != 0, 0, t.Limits.NoFile);
         if (fd < 0) s!.DecRef();
         return fd;
@@ -74,6 +76,7 @@ static class SocketSyscalls
         if ((type & ~(Sock.SOCK_TYPE_MASK | Sock.SOCK_NONBLOCK | Sock.SOCK_CLOEXEC)) != 0) return Err(Errno.EINVAL);
         var e = t.Kernel.Net.Pair(t, domain, kind, protocol, type & Sock.SOCK_NONBLOCK, out var a, out var b);
         if (e != Errno.None) return Err(e);
+        a!.Landlock = b!.Landlock = t.Landlock;
         bool cloexec = (type & Sock.SOCK_CLOEXEC) != 0;
         int fa = t.Fds.Install(a!, cloexec, 0, t.Limits.NoFile);
         if (fa < 0) { a!.DecRef(); b!.DecRef(); return fa; }
@@ -114,6 +117,7 @@ static class SocketSyscalls
         using var r = Get(t, fd);
         if (r.Error != Errno.None) return Err(r.Error);
         var e = ReadAddress(t, addr, len, out var bytes);
+        if (e == Errno.None) e = LandlockChecks.Net(t, r.Socket!, bytes, LandlockAccess.NET_BIND_TCP);
         return Err(e != Errno.None ? e : r.Socket!.Bind(t, bytes));
     }
 
@@ -149,6 +153,7 @@ static class SocketSyscalls
         using var r = Get(t, fd);
         if (r.Error != Errno.None) return Err(r.Error);
         var e = ReadAddress(t, addr, len, out var bytes);
+        if (e == Errno.None) e = LandlockChecks.Net(t, r.Socket!, bytes, LandlockAccess.NET_CONNECT_TCP);
         return Err(e != Errno.None ? e : r.Socket!.Connect(t, bytes, r.Socket.NonBlocking));
     }
 

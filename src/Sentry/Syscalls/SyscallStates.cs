@@ -23,8 +23,6 @@ public static class SyscallStates
             n[nr] = (SyscallState.Refused, "EPERM, as to a container without the capability");
         foreach (var nr in RefusedSyscalls.DockerRefused)
             n[nr] = (SyscallState.Refused, "EPERM, as Docker's default seccomp profile answers");
-        foreach (var nr in RefusedSyscalls.Landlock)
-            n[nr] = (SyscallState.Refused, "EOPNOTSUPP, as a kernel booted without Landlock");
         Set(SyscallState.Refused, "io_uring is disabled (kernel.io_uring_disabled=2): no ring exists", Nr.io_uring_enter, Nr.io_uring_register);
         Set(SyscallState.Partial, "the sandbox's own few boot lines; CAP_SYSLOG needed as with dmesg_restrict=1; READ never waits", Nr.syslog);
         Set(SyscallState.Refused, "only lowering to level 0 or turning ports off succeeds", Nr.iopl, Nr.ioperm);
@@ -47,6 +45,8 @@ public static class SyscallStates
         Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, bind, remount, move and propagation; no block-device or overlay file systems (ENODEV)",
             Nr.mount);
         Set(SyscallState.Partial, "SECCOMP_RET_TRACE answers ENOSYS (no tracer asks for seccomp stops)", Nr.seccomp);
+        Set(SyscallState.Full, "Landlock ABI 6 (Linux 6.12's): file system rights, TCP port rules, signal and abstract-socket scopes; the audit-log flags of ABI 7 are EINVAL",
+            Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self);
         Set(SyscallState.Partial, "reads, writes and syncs run at submit; POLL waits; no IOCB_CMD_* beyond those", Nr.io_submit);
 
         Set(SyscallState.Absent, "ENOSYS on Linux too: never implemented", Nr.getpmsg, Nr.putpmsg, Nr.afs_syscall,

@@ -49,6 +49,7 @@ public static class SyscallTable
         SeccompSyscalls.Register(t);
         AioSyscalls.Register(t);
         SetnsSyscalls.Register(t);
+        LandlockSyscalls.Register(t);
         RefusedSyscalls.Register(t);
         return t;
     }

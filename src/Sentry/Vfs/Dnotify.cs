@@ -51,7 +51,7 @@ public sealed class Dnotify : IWatchOwner
                 else dn._watch.Mask = ToInotify(dn._dnMask);
             }
         }
-        FileAsync.Of(f).SetOwner(FileAsync.F_OWNER_PID, t.Tgid, t.Creds);
+        FileAsync.Of(f).SetOwner(FileAsync.F_OWNER_PID, t.Tgid, t);
         return Errno.None;
     }
 

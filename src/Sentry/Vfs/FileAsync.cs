@@ -26,13 +26,19 @@ public sealed class FileAsync
         return f.Async;
     }
 
-    /// <summary>Names the owner (0: none), keeping the setter's ids for the permission check at send time.</summary>
-    public void SetOwner(int type, int id, Credentials setter)
+    /// <summary>The setter's process and Landlock domain: its signal scope holds for the signals the file sends.</summary>
+    int _setterTgid;
+    Kernel.Landlock.LandlockDomain? _setterDomain;
+
+    /// <summary>Names the owner (0: none), keeping the setter's ids (and Landlock domain) for the checks at send time.</summary>
+    public void SetOwner(int type, int id, Task setter)
     {
         OwnerType = type;
         OwnerId = id;
-        Uid = setter.Uid;
-        Euid = setter.Euid;
+        Uid = setter.Creds.Uid;
+        Euid = setter.Creds.Euid;
+        _setterTgid = setter.Tgid;
+        _setterDomain = setter.Landlock;
     }
 
     /// <summary>Linux's send_sigio: the owner's signal to each task it names that the setter may signal.</summary>
@@ -47,6 +53,7 @@ public sealed class FileAsync
         {
             var c = p.Creds;
             if (!(a.Euid == 0 || a.Euid == c.Suid || a.Euid == c.Uid || a.Uid == c.Suid || a.Uid == c.Uid)) continue;
+            if (!Kernel.Landlock.LandlockChecks.MaySignal(a._setterDomain, a._setterTgid, p)) continue;
             int sig = a.Signal;
             byte[] info = sig == 0
                 ? Task.UserInfo(Task.SIGIO, Task.SI_KERNEL, 0, 0)

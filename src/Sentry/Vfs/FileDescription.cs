@@ -17,6 +17,9 @@ public abstract class FileDescription
     public FileAsync? Async;
     /// <summary>dnotify registrations made through this description (null when none).</summary>
     public List<Dnotify>? Dnotifies;
+    /// <summary>The Landlock rights the opener's domain granted at open that later calls ask (TRUNCATE, IOCTL_DEV);
+    /// all when no domain restricted it.</summary>
+    public ulong LandlockRights = ulong.MaxValue;
     int _refs = 1;
     readonly object _posLock = new();
 

@@ -117,7 +117,8 @@ public sealed class UnixSocket : Socket
         if (name is "" or "." or "..") return Errno.EADDRINUSE;
         if (PathWalker.Child(t, parent, name, out _) == Errno.None) return Errno.EADDRINUSE;
         if (path.EndsWith('/')) return Errno.ENOENT;
-        var e = ChangeSyscalls.CheckWritableDir(t, parent);
+        var e = parent.Mount.ReadOnly ? Errno.None : Kernel.Landlock.LandlockChecks.Make(t, parent, InodeMode.S_IFSOCK);
+        if (e == Errno.None) e = ChangeSyscalls.CheckWritableDir(t, parent);
         if (e != Errno.None) return e;
         e = parent.Inode.Create(t, name, InodeMode.S_IFSOCK | Permissions.CreationMode(t, parent.Inode, 0x1ffu), out _);
         if (e == Errno.EEXIST) return Errno.EADDRINUSE;
@@ -136,7 +137,8 @@ public sealed class UnixSocket : Socket
         if (a.Abstract)
         {
             s = _ns.Lookup(a, Type);
-            return s == null || s._closed ? Errno.ECONNREFUSED : Errno.None;
+            if (s == null || s._closed) return Errno.ECONNREFUSED;
+            return Kernel.Landlock.LandlockChecks.MayReachAbstract(t, s.Landlock) ? Errno.None : Errno.EPERM;
         }
         string path = a.Path;
         var e = t.StartDir(PathSyscalls.AT_FDCWD, path, out var start);
