@@ -40,11 +40,12 @@ public sealed partial class Task
     ManualResetEventSlim? _vforkDone;
 
     /// <summary>fork, vfork and process-creating clone. Threads (CLONE_THREAD, or CLONE_VM without vfork) are not yet supported.</summary>
-    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0, int[]? setTid = null)
+    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0, int[]? setTid = null,
+        FileSystems.Cgroups.Cgroup? cgroup = null)
     {
         var bad = CheckCloneFlags(flags, tls);
         if (bad != Errno.None) return -(long)bad;
-        if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls, setTid);
+        if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls, setTid, cgroup);
         // CLONE_PIDFD's slot must take the fd before any child exists (Linux fails the clone with EFAULT).
         if (pidfdAddr != 0 && !Mem.Write(pidfdAddr, -1)) return -(long)Errno.EFAULT;
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
@@ -57,7 +58,7 @@ public sealed partial class Task
             if (ue != Errno.None) return -(long)ue;
         }
         if ((flags & Namespaces.CLONE_NEWPID) != 0 && CheckNewPidNs() is var pidNsErr and not Errno.None) return -(long)pidNsErr;
-        var ns = Ns.CopyFor(flags, out var mountMap);
+        var ns = Ns.CopyFor(flags, out var mountMap, Kernel.Cgroups.Of(this));
         ns.Own(flags, userNs ?? Creds.UserNs);
         // The child is numbered in our children's PID namespace and every one above; a namespace whose init is gone takes no one.
         int tid;
@@ -120,6 +121,7 @@ public sealed partial class Task
             parent._children.Add(child);
         }
         Kernel.Register(child);
+        Kernel.Cgroups.Attach(child, this, cgroup);
 
         // The stub forks itself: the host copies the address space copy-on-write. The mappings are noted at the
         // same moment, under the lock other threads of this process change them with.
@@ -156,6 +158,7 @@ public sealed partial class Task
             }
             lock (Kernel.TreeLock) { parent._children.Remove(child); child.PtraceUnlink(); }
             Kernel.Unregister(child);
+            Kernel.Cgroups.Exit(child);
             child.Fds.Release();
             childMM.ReleaseUser(Tgid);
             child.ExitSem();
@@ -212,7 +215,7 @@ public sealed partial class Task
         (childUserNs != null && n.Owner == childUserNs) ||
         Creds.HasIn(n.Owner, Credentials.CAP_SYS_ADMIN) || Creds.HasIn(n.Owner, CAP_CHECKPOINT_RESTORE);
 
-    long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, int[]? setTid)
+    long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, int[]? setTid, FileSystems.Cgroups.Cgroup? cgroup)
     {
         if ((flags & CLONE_VM) == 0 || (flags & CLONE_SIGHAND) == 0) return -(long)Errno.EINVAL;
         if (PidNs.Dying) return -(long)Errno.ENOMEM; // the namespace's init is gone (alloc_pid)
@@ -264,6 +267,7 @@ public sealed partial class Task
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         Group.Add(child);
         Kernel.Register(child);
+        Kernel.Cgroups.Attach(child, this, cgroup);
         int ptraceEvent = PtraceForkChild(child, flags);
         int hostTgid = Stub.HostTgid;
         var failed = StartTaskThread(child, () => child.AdoptThreadStub(Kernel.Platform.AdoptThread(hostTid, hostTgid), MM));
@@ -271,6 +275,7 @@ public sealed partial class Task
         {
             lock (Kernel.TreeLock) child.PtraceUnlink();
             Kernel.Unregister(child);
+            Kernel.Cgroups.Exit(child);
             child.Fds.Release();
             child.ExitSem();
             Group.Remove(child);
