@@ -216,15 +216,18 @@ public sealed class Kernel
 
     public void Unregister(Task t)
     {
+        bool removed;
         lock (_tasks)
         {
             // A process leaves: its CPU time stays in the sandbox's total (a thread's is its process's).
-            if (_tasks.Remove(t.Tid) && t.Tid == t.Tgid)
+            removed = _tasks.Remove(t.Tid);
+            if (removed && t.Tid == t.Tgid)
             {
                 _goneTicks.User += t.ExitTicks.User;
                 _goneTicks.Sys += t.ExitTicks.Sys;
             }
         }
+        if (removed) Cgroups.Release(t);
     }
 
     (long User, long Sys) _goneTicks;

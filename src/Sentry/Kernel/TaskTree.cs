@@ -110,6 +110,12 @@ public sealed partial class Task
         // The parent's tid word has the child's pid as we see it; the child's word (CLONE_CHILD_SETTID) as it sees itself.
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, PidNs.IdOf(child.Tid))) return -(long)Errno.EFAULT;
 
+        // The pids controller may refuse the child (EAGAIN) before it is anyone's.
+        if (Kernel.Cgroups.Attach(child, this, cgroup) is var ce and not Errno.None)
+        {
+            child.Fds.Release();
+            return -(long)ce;
+        }
         // Children belong to the process (any of its threads may wait for them), so the leader keeps them.
         var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : Group.Leader;
         int ptraceEvent = PtraceForkChild(child, flags);
@@ -121,7 +127,6 @@ public sealed partial class Task
             parent._children.Add(child);
         }
         Kernel.Register(child);
-        Kernel.Cgroups.Attach(child, this, cgroup);
 
         // The stub forks itself: the host copies the address space copy-on-write. The mappings are noted at the
         // same moment, under the lock other threads of this process change them with.
@@ -265,9 +270,14 @@ public sealed partial class Task
         if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.OwnTid);
         if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.OwnTid);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
+        if (Kernel.Cgroups.Attach(child, this, cgroup) is var ce and not Errno.None)
+        {
+            child.Fds.Release();
+            child.ExitSem();
+            return -(long)ce;
+        }
         Group.Add(child);
         Kernel.Register(child);
-        Kernel.Cgroups.Attach(child, this, cgroup);
         int ptraceEvent = PtraceForkChild(child, flags);
         int hostTgid = Stub.HostTgid;
         var failed = StartTaskThread(child, () => child.AdoptThreadStub(Kernel.Platform.AdoptThread(hostTid, hostTgid), MM));

@@ -18,8 +18,16 @@ public sealed class Cgroup : CgroupNode
     public bool Deleted { get; internal set; }
 
     internal readonly Dictionary<string, Cgroup> Children = new(StringComparer.Ordinal);
-    /// <summary>The live (not yet exited) tasks whose cgroup this is.</summary>
-    internal readonly HashSet<Task> Tasks = new();
+    /// <summary>The live (not yet exited) tasks whose cgroup this is, with their CPU time when they came.</summary>
+    internal readonly Dictionary<Task, CpuSample> Tasks = new();
+    /// <summary>CPU time used here by tasks that left or exited.</summary>
+    internal CpuSample UsedByGone;
+    /// <summary>Tasks charged to this cgroup by the pids controller: from fork until reaped (zombies count).</summary>
+    internal int PidsCharged;
+    // Each controller's settings: made anew whenever the controller is enabled for this cgroup (a new css).
+    internal PidsState Pids = new();
+    internal MemoryState Memory = new();
+    internal CpuState Cpu = new();
     internal int MaxDescendants = int.MaxValue, MaxDepth = int.MaxValue, NrDescendants;
     /// <summary>The controllers this cgroup enables for its children (cgroup.subtree_control).</summary>
     internal Controllers SubtreeControl;
@@ -63,6 +71,9 @@ public sealed class Cgroup : CgroupNode
             if (c == this) return true;
         return false;
     }
+
+    /// <summary>The tasks charged here and below (pids.current).</summary>
+    public int PidsCurrent => PidsCharged + Children.Values.Sum(c => c.PidsCurrent);
 
     /// <summary>This cgroup and every descendant, parents first.</summary>
     public IEnumerable<Cgroup> Subtree()

@@ -14,7 +14,7 @@ public sealed class CgroupHierarchy
     public Cgroup Root { get; }
     public CgroupNamespace InitNs { get; }
     /// <summary>The controllers the hierarchy offers (the root's cgroup.controllers).</summary>
-    public Controllers Controllers { get; } = Controllers.None;
+    public Controllers Controllers { get; } = Controllers.Cpu | Controllers.Memory | Controllers.Pids;
     /// <summary>The hierarchy's mount options (Linux 6.1's cgroup2 flags), in the order mountinfo shows them: a
     /// mount from the initial cgroup namespace sets them for every mount (apply_cgroup_root_flags).</summary>
     public static readonly string[] FlagNames = ["nsdelegate", "favordynmods", "memory_localevents", "memory_recursiveprot"];
@@ -30,6 +30,9 @@ public sealed class CgroupHierarchy
 
     public void SetFlags(string[] flags) => _flags = flags;
 
+    /// <summary>Each live process's memory charges, by its leader.</summary>
+    internal readonly Dictionary<Task, MemoryLedger> Ledgers = new();
+
     public CgroupHierarchy()
     {
         const uint DirPerm = 0x1ed; // 0755
@@ -40,23 +43,44 @@ public sealed class CgroupHierarchy
     /// <summary>The cgroup t is in (or was in when it exited).</summary>
     public Cgroup Of(Task t) => t.Cgroup ?? Root;
 
-    /// <summary>A new task joins into (CLONE_INTO_CGROUP's) or its parent's cgroup; the first task, the root.</summary>
-    public void Attach(Task child, Task? parent, Cgroup? into = null)
+    /// <summary>A new task joins into (CLONE_INTO_CGROUP's) or its parent's cgroup (the first task: the root),
+    /// if the pids controller lets it (EAGAIN: pids_can_fork).</summary>
+    public Errno Attach(Task child, Task? parent, Cgroup? into = null)
     {
         var to = into ?? (parent != null ? Of(parent) : Root);
+        var e = Errno.None;
+        List<CgroupFile> events = new();
         Change(() =>
         {
+            e = PidsFiles.Charge(to, events);
+            if (e != Errno.None) return;
             child.Cgroup = to;
-            to.Tasks.Add(child);
+            to.Tasks.Add(child, CpuSample.Of(child));
+            if (child.Tid == child.Tgid) Ledgers[child] = new MemoryLedger();
         }, to);
+        foreach (var f in events) f.Notify();
+        return e;
     }
 
-    /// <summary>An exiting task leaves its cgroup's live set (Linux's cgroup_exit, before its parent hears); its
-    /// cgroup stays its own for /proc/PID/cgroup.</summary>
+    /// <summary>An exiting task leaves its cgroup's live set (Linux's cgroup_exit, before its parent hears), and
+    /// its CPU time stays there; its cgroup stays its own for /proc/PID/cgroup, and its pids charge until
+    /// <see cref="Release"/>.</summary>
     public void Exit(Task t)
     {
         if (t.Cgroup is not { } c) return;
-        Change(() => c.Tasks.Remove(t), c);
+        var now = CpuSample.Of(t);
+        Change(() =>
+        {
+            if (c.Tasks.Remove(t, out var start)) c.UsedByGone += now.Since(start);
+            Ledgers.Remove(t);
+        }, c);
+    }
+
+    /// <summary>A reaped task gives back its pids charge (pids_release).</summary>
+    public void Release(Task t)
+    {
+        if (t.Cgroup is not { } c) return;
+        lock (Lock) c.PidsCharged--;
     }
 
     /// <summary>Moves the live tasks into to; the caller holds <see cref="Lock"/>. Returns the cgroups whose
@@ -71,12 +95,18 @@ public sealed class CgroupHierarchy
         Remember(to);
         foreach (var task in tasks)
         {
-            if (task.Exited || task.Cgroup is not { } from || from == to) continue;
+            if (task.Exited || task.Cgroup is not { } from || from == to || !from.Tasks.Remove(task, out var start)) continue;
             Remember(from);
-            from.Tasks.Remove(task);
+            // CPU time used so far stays where it was used; the pids charge moves, past any limit (pids_can_attach).
+            var now = CpuSample.Of(task);
+            from.UsedByGone += now.Since(start);
+            if (Ledgers.TryGetValue(task, out var ledger)) ledger.Leave(task, from);
+            from.PidsCharged--;
             task.Cgroup = to;
-            to.Tasks.Add(task);
+            to.Tasks.Add(task, now);
+            to.PidsCharged++;
         }
+        PidsFiles.UpdatePeaks(to);
         return before.Where(kv => kv.Key.Populated != kv.Value).Select(kv => kv.Key).ToList();
     }
 
@@ -115,7 +145,7 @@ public sealed class CgroupHierarchy
             for (var a = parent; a != null; a = a.Parent, level++)
                 if (a.NrDescendants >= a.MaxDescendants || level > a.MaxDepth) return Errno.EAGAIN;
             var c = new Cgroup(this, parent, name, mode & 0xfff, t.Creds.Fsuid, t.Creds.Fsgid);
-            ControllerFiles.Add(c, parent.SubtreeControl);
+            ControllerFiles.Add(c, parent.SubtreeControl, t.Creds.Fsuid, t.Creds.Fsgid);
             parent.Children.Add(name, c);
             for (var a = parent; a != null; a = a.Parent) a.NrDescendants++;
         }
@@ -131,6 +161,10 @@ public sealed class CgroupHierarchy
             if (c.Populated || c.Children.Count > 0) return Errno.EBUSY;
             c.Deleted = true;
             parent.Children.Remove(name);
+            // What was used and charged here counts in the parent from now on (Linux's rstat flush and reparenting).
+            parent.UsedByGone += c.UsedByGone;
+            foreach (var ledger in Ledgers.Values)
+                if (ledger.Kept.Remove(c, out var kept)) ledger.Kept[parent] = ledger.Kept.GetValueOrDefault(parent) + kept;
             for (var a = parent; a != null; a = a.Parent) a.NrDescendants--;
         }
         return Errno.None;

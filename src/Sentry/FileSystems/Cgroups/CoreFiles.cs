@@ -28,6 +28,7 @@ static class CoreFiles
         yield return F("cgroup.max.depth", CgroupFile.ReadWrite, _ => Locked(() => Limit(cg.MaxDepth)),
             (_, _, s) => WriteLimit(cg, s, v => cg.MaxDepth = v));
         yield return F("cgroup.stat", CgroupFile.ReadOnly, _ => Locked(() => $"nr_descendants {cg.NrDescendants}\nnr_dying_descendants 0\n"));
+        yield return F("cpu.stat", CgroupFile.ReadOnly, _ => Locked(() => CpuFiles.Stat(cg)));
         if (!cg.IsRoot) yield return F("cgroup.kill", CgroupFile.WriteOnly, null, (_, _, s) => Kill(cg, s));
     }
 
@@ -36,7 +37,7 @@ static class CoreFiles
     static string Members(Task reader, Cgroup cg, bool processes)
     {
         var ids = new SortedSet<int>();
-        foreach (var t in cg.Tasks)
+        foreach (var t in cg.Tasks.Keys)
             if (reader.PidNs.IdOf(processes ? t.Tgid : t.Tid) is > 0 and var id) ids.Add(id);
         return string.Concat(ids.Select(i => $"{i}\n"));
     }
@@ -70,7 +71,7 @@ static class CoreFiles
         lock (cg.Hierarchy.Lock)
         {
             if (cg.Deleted) return Errno.ENODEV;
-            victims = cg.Subtree().SelectMany(c => c.Tasks).ToList();
+            victims = cg.Subtree().SelectMany(c => c.Tasks.Keys).ToList();
         }
         foreach (var t in victims) t.SendSignal(Task.SIGKILL, Task.UserInfo(Task.SIGKILL, Task.SI_KERNEL, 0, 0));
         return Errno.None;

@@ -32,7 +32,7 @@ static class SubtreeControl
             cg.SubtreeControl = (cg.SubtreeControl | enable) & ~disable;
             foreach (var child in cg.Children.Values)
             {
-                ControllerFiles.Add(child, enable);
+                ControllerFiles.Add(child, enable, t.Creds.Fsuid, t.Creds.Fsgid);
                 dead.AddRange(ControllerFiles.Remove(child, disable));
             }
         }
