@@ -137,6 +137,17 @@ static void clone_into(void)
     waitpid(pid, &st, 0);
     close(p[0]);
     get("c/cgroup.events");
+    /* With a new cgroup namespace too, the child's namespace is rooted at the cgroup it starts in. */
+    a.flags = CLONE_INTO_CGROUP | CLONE_NEWCGROUP;
+    fflush(stdout);
+    pid = syscall(SYS_clone3, &a, sizeof a);
+    if (pid == 0)
+    {
+        printf("child in its own ns: %s\n", cg_of(0));
+        _exit(0);
+    }
+    waitpid(pid, &st, 0);
+    a.flags = CLONE_INTO_CGROUP;
     CHECK(rmdir(cgp("c")));
     CHECK(syscall(SYS_clone3, &a, sizeof a));
     close(dfd);

@@ -58,7 +58,8 @@ public sealed partial class Task
             if (ue != Errno.None) return -(long)ue;
         }
         if ((flags & Namespaces.CLONE_NEWPID) != 0 && CheckNewPidNs() is var pidNsErr and not Errno.None) return -(long)pidNsErr;
-        var ns = Ns.CopyFor(flags, out var mountMap, Kernel.Cgroups.Of(this));
+        // A new cgroup namespace is rooted where the child starts (cgroup_post_fork: CLONE_INTO_CGROUP's cgroup).
+        var ns = Ns.CopyFor(flags, out var mountMap, cgroup ?? Kernel.Cgroups.Of(this));
         ns.Own(flags, userNs ?? Creds.UserNs);
         // The child is numbered in our children's PID namespace and every one above; a namespace whose init is gone takes no one.
         int tid;

@@ -30,10 +30,11 @@ public abstract class CgroupNode : Inode
 
     public override Errno Stat(out LinuxStat st)
     {
+        ulong nlink = Nlink; // a directory's counts its children under the hierarchy's lock, never inside this one
         lock (this)
             st = new LinuxStat
             {
-                Dev = Dev, Ino = Ino, Nlink = Nlink, Mode = Mode, Uid = _uid, Gid = _gid, Blksize = 4096,
+                Dev = Dev, Ino = Ino, Nlink = nlink, Mode = Mode, Uid = _uid, Gid = _gid, Blksize = 4096,
                 Atime = _atime / 1_000_000_000, AtimeNsec = _atime % 1_000_000_000,
                 Mtime = _mtime / 1_000_000_000, MtimeNsec = _mtime % 1_000_000_000,
                 Ctime = _ctime / 1_000_000_000, CtimeNsec = _ctime % 1_000_000_000,
