@@ -115,7 +115,7 @@ public static class SpecTranslation
     }
 
     /// <summary>Makes the bundle's mounts in the kernel: tmpfs mounts get a file system of their own, mqueue mounts show
-    /// the kernel's queues; the Sentry's other file systems are there already (proc, sysfs and /dev) or not yet provided.</summary>
+    /// the kernel's queues, cgroup mounts its cgroup2 hierarchy; the Sentry's other file systems are there already (proc, sysfs and /dev) or not yet provided.</summary>
     public static void Mount(Bundle b, Kernel k)
     {
         for (int i = 0; i < (b.Spec.Mounts?.Count ?? 0); i++)
@@ -125,6 +125,13 @@ public static class SpecTranslation
             {
                 var me = k.MountAt(m.Destination!, k.Mqueue.Root, "mqueue", m.Source ?? "mqueue", m.Options?.Contains("ro") == true);
                 if (me != Errno.None) throw Field(b, $"mounts[{i}].destination", $"cannot mount mqueue on {m.Destination}: {me}");
+                continue;
+            }
+            if (m.Type is "cgroup" or "cgroup2")
+            {
+                // The kernel's cgroup2 hierarchy (a v1 request gets it too), read-only when the spec says so, as Docker's.
+                var ce = k.MountAt(m.Destination!, k.Cgroups.Root, "cgroup2", m.Source ?? "cgroup", m.Options?.Contains("ro") == true);
+                if (ce != Errno.None) throw Field(b, $"mounts[{i}].destination", $"cannot mount cgroup2 on {m.Destination}: {ce}");
                 continue;
             }
             if (m.Type != "tmpfs" || m.Destination is "/dev" or "/dev/shm") continue;

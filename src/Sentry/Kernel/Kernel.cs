@@ -57,6 +57,8 @@ public sealed class Kernel
     public MountNamespace Mounts { get; }
     /// <summary>The namespaces pid 1 starts in.</summary>
     public Namespaces InitNamespaces { get; }
+    /// <summary>The cgroup2 hierarchy (every cgroup2 mount, /proc/PID/cgroup).</summary>
+    public readonly FileSystems.Cgroups.CgroupHierarchy Cgroups = new();
     public Stopwatch Uptime { get; } = Stopwatch.StartNew();
 
     /// <summary>Whether syslog's READ_CLEAR or CLEAR emptied the kernel log (Syscalls/SyslogSyscalls).</summary>
@@ -84,7 +86,7 @@ public sealed class Kernel
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly), TmpfsFs.Create(0x1ed));
         RootPidNs = new PidNamespace(this, NsInodes.PidInit);
         InitNamespaces = new Namespaces(Mounts, new UtsNamespace(options.Hostname, options.Domainname, NsInodes.UtsInit),
-            new IpcNamespace(NsInodes.IpcInit) { SysvIpc = SysvIpc, Mqueue = Mqueue }) { PidForChildren = RootPidNs };
+            new IpcNamespace(NsInodes.IpcInit) { SysvIpc = SysvIpc, Mqueue = Mqueue }) { PidForChildren = RootPidNs, Cgroup = Cgroups.InitNs };
         var dummyTask = Task.ForSetup(this);
         const int nosuid = Mount.MNT_NOSUID, nodev = Mount.MNT_NODEV, noexec = Mount.MNT_NOEXEC, relatime = Mount.MNT_RELATIME;
         MountSynthetic(dummyTask, "/proc", new ProcRoot(this, RootPidNs), "proc", nosuid | nodev | noexec | relatime);
@@ -92,6 +94,7 @@ public sealed class Kernel
         MountSynthetic(dummyTask, "/dev", DevFs.Create(DevPts), "devtmpfs", nosuid | relatime, ",mode=755");
         MountSynthetic(dummyTask, "/dev/pts", DevPts.Root, "devpts", nosuid | noexec | relatime);
         MountSynthetic(dummyTask, "/sys", SysFs.Create(), "sysfs", nosuid | nodev | noexec | relatime);
+        MountSynthetic(dummyTask, "/sys/fs/cgroup", Cgroups.Root, "cgroup2", nosuid | nodev | noexec | relatime);
         MountSynthetic(dummyTask, "/dev/shm", TmpfsFs.Create(0x3ff, new TmpfsSpace(TmpfsSpace.DefaultPages(options.CommitLimit))),
             "tmpfs", nosuid | nodev | relatime);
         if (options.HostNetwork) AppKernel.Sentry.Net.Host.HostInetFamily.Install(Net, HostFds);
@@ -217,15 +220,18 @@ public sealed class Kernel
 
     public void Unregister(Task t)
     {
+        bool removed;
         lock (_tasks)
         {
             // A process leaves: its CPU time stays in the sandbox's total (a thread's is its process's).
-            if (_tasks.Remove(t.Tid) && t.Tid == t.Tgid)
+            removed = _tasks.Remove(t.Tid);
+            if (removed && t.Tid == t.Tgid)
             {
                 _goneTicks.User += t.ExitTicks.User;
                 _goneTicks.Sys += t.ExitTicks.Sys;
             }
         }
+        if (removed) Cgroups.Release(t);
     }
 
     (long User, long Sys) _goneTicks;

@@ -46,16 +46,19 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
     public const ulong CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
         CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
     /// <summary>What this kernel can make new.</summary>
-    public const ulong Supported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-    public const ulong Unsupported = CLONE_NEWCGROUP | CLONE_NEWNET | CLONE_NEWTIME;
+    public const ulong Supported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP;
+    public const ulong Unsupported = CLONE_NEWNET | CLONE_NEWTIME;
     // CLONE_NEWUSER is neither: any task may make a user namespace, which lives in its credentials (UserNamespace).
 
     /// <summary>Where the task's next children go (Linux's pid_ns_for_children); its own is Task.PidNs.</summary>
     public PidNamespace PidForChildren { get; init; } = null!;
+    /// <summary>The cgroup namespace (FileSystems/Cgroups).</summary>
+    public FileSystems.Cgroups.CgroupNamespace Cgroup { get; init; } = null!;
 
     /// <summary>The namespaces a task moves into for the CLONE_NEW* flags (mount namespace copy's map: how to move
     /// the task's root and cwd, null when the mount namespace stays).</summary>
-    public Namespaces CopyFor(ulong flags, out Dictionary<Mount, Mount>? mountMap)
+    /// <summary>A new cgroup namespace is rooted at cgroup, the task's own.</summary>
+    public Namespaces CopyFor(ulong flags, out Dictionary<Mount, Mount>? mountMap, FileSystems.Cgroups.Cgroup? cgroup = null)
     {
         mountMap = null;
         var n = this;
@@ -64,6 +67,7 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
         if ((flags & CLONE_NEWIPC) != 0) n = n with { Ipc = new IpcNamespace(NsInodes.Next()) };
         // The caller checked the level first (Task.CheckNewPidNs).
         if ((flags & CLONE_NEWPID) != 0) n = n with { PidForChildren = PidForChildren.NewChild() };
+        if ((flags & CLONE_NEWCGROUP) != 0) n = n with { Cgroup = new FileSystems.Cgroups.CgroupNamespace(cgroup ?? Cgroup.Root, NsInodes.Next()) };
         return n;
     }
 
@@ -75,5 +79,6 @@ public sealed record Namespaces(MountNamespace Mnt, UtsNamespace Uts, IpcNamespa
         if ((flags & CLONE_NEWUTS) != 0) Uts.Owner = owner;
         if ((flags & CLONE_NEWIPC) != 0) Ipc.Owner = owner;
         if ((flags & CLONE_NEWPID) != 0) PidForChildren.Owner = owner;
+        if ((flags & CLONE_NEWCGROUP) != 0) Cgroup.Owner = owner;
     }
 }

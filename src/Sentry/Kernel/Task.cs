@@ -33,6 +33,8 @@ public sealed partial class Task
     public FsContext Fs { get; private set; } = new();
     /// <summary>The task's namespaces (mount, UTS, IPC …); replaced whole by unshare and setns.</summary>
     public Namespaces Ns = null!;
+    /// <summary>The task's cgroup (FileSystems/Cgroups; kept after exit for /proc/PID/cgroup).</summary>
+    public FileSystems.Cgroups.Cgroup? Cgroup;
     public SignalState Signals { get; private set; } = new();
     public Credentials Creds { get; private set; } = new();
     public RLimits Limits { get; private set; } = new();
@@ -90,6 +92,7 @@ public sealed partial class Task
         t.Tgid = t.Tid;
         t.Fs.Root = t.Fs.Cwd = k.Mounts.RootPath;
         k.Register(t);
+        k.Cgroups.Attach(t, null);
         return t;
     }
 
@@ -172,6 +175,7 @@ public sealed partial class Task
         }
         if (Tracer != null && TermSignal != SIGKILL) PtraceEvent(Ptrace.EVENT_EXIT, (ulong)WaitStatus);
         ExitSem();
+        Kernel.Cgroups.Exit(this);
         if (Group.ExitsAlone(this))
         {
             PtraceExitNotify(leader: false);

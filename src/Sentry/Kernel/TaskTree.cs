@@ -40,11 +40,12 @@ public sealed partial class Task
     ManualResetEventSlim? _vforkDone;
 
     /// <summary>fork, vfork and process-creating clone. Threads (CLONE_THREAD, or CLONE_VM without vfork) are not yet supported.</summary>
-    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0, int[]? setTid = null)
+    public long Fork(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr = 0, int[]? setTid = null,
+        FileSystems.Cgroups.Cgroup? cgroup = null)
     {
         var bad = CheckCloneFlags(flags, tls);
         if (bad != Errno.None) return -(long)bad;
-        if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls, setTid);
+        if ((flags & CLONE_THREAD) != 0) return NewThread(flags, stack, ptid, ctid, tls, setTid, cgroup);
         // CLONE_PIDFD's slot must take the fd before any child exists (Linux fails the clone with EFAULT).
         if (pidfdAddr != 0 && !Mem.Write(pidfdAddr, -1)) return -(long)Errno.EFAULT;
         // CLONE_VM (vfork, posix_spawn): the child runs in our memory until it execs or exits — its stub is a host
@@ -57,7 +58,8 @@ public sealed partial class Task
             if (ue != Errno.None) return -(long)ue;
         }
         if ((flags & Namespaces.CLONE_NEWPID) != 0 && CheckNewPidNs() is var pidNsErr and not Errno.None) return -(long)pidNsErr;
-        var ns = Ns.CopyFor(flags, out var mountMap);
+        // A new cgroup namespace is rooted where the child starts (cgroup_post_fork: CLONE_INTO_CGROUP's cgroup).
+        var ns = Ns.CopyFor(flags, out var mountMap, cgroup ?? Kernel.Cgroups.Of(this));
         ns.Own(flags, userNs ?? Creds.UserNs);
         // The child is numbered in our children's PID namespace and every one above; a namespace whose init is gone takes no one.
         int tid;
@@ -109,6 +111,12 @@ public sealed partial class Task
         // The parent's tid word has the child's pid as we see it; the child's word (CLONE_CHILD_SETTID) as it sees itself.
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, PidNs.IdOf(child.Tid))) return -(long)Errno.EFAULT;
 
+        // The pids controller may refuse the child (EAGAIN) before it is anyone's.
+        if (Kernel.Cgroups.Attach(child, this, cgroup) is var ce and not Errno.None)
+        {
+            child.Fds.Release();
+            return -(long)ce;
+        }
         // Children belong to the process (any of its threads may wait for them), so the leader keeps them.
         var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : Group.Leader;
         int ptraceEvent = PtraceForkChild(child, flags);
@@ -156,6 +164,7 @@ public sealed partial class Task
             }
             lock (Kernel.TreeLock) { parent._children.Remove(child); child.PtraceUnlink(); }
             Kernel.Unregister(child);
+            Kernel.Cgroups.Exit(child);
             child.Fds.Release();
             childMM.ReleaseUser(Tgid);
             child.ExitSem();
@@ -212,7 +221,7 @@ public sealed partial class Task
         (childUserNs != null && n.Owner == childUserNs) ||
         Creds.HasIn(n.Owner, Credentials.CAP_SYS_ADMIN) || Creds.HasIn(n.Owner, CAP_CHECKPOINT_RESTORE);
 
-    long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, int[]? setTid)
+    long NewThread(ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, int[]? setTid, FileSystems.Cgroups.Cgroup? cgroup)
     {
         if ((flags & CLONE_VM) == 0 || (flags & CLONE_SIGHAND) == 0) return -(long)Errno.EINVAL;
         if (PidNs.Dying) return -(long)Errno.ENOMEM; // the namespace's init is gone (alloc_pid)
@@ -263,6 +272,12 @@ public sealed partial class Task
         if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.OwnTid);
         if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.OwnTid);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
+        if (Kernel.Cgroups.Attach(child, this, cgroup) is var ce and not Errno.None)
+        {
+            child.Fds.Release();
+            child.ExitSem();
+            return -(long)ce;
+        }
         Group.Add(child);
         Kernel.Register(child);
         int ptraceEvent = PtraceForkChild(child, flags);
@@ -272,6 +287,7 @@ public sealed partial class Task
         {
             lock (Kernel.TreeLock) child.PtraceUnlink();
             Kernel.Unregister(child);
+            Kernel.Cgroups.Exit(child);
             child.Fds.Release();
             child.ExitSem();
             Group.Remove(child);

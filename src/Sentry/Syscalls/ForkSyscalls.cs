@@ -63,7 +63,7 @@ static class ForkSyscalls
         if ((flags & CLONE_SYSVSEM) != 0) t.ExitSem(); // as Linux: leaving the shared undo list is exit_sem
         if ((flags & Namespaces.Supported) != 0)
         {
-            t.Ns = t.Ns.CopyFor(flags, out var map);
+            t.Ns = t.Ns.CopyFor(flags, out var map, t.Kernel.Cgroups.Of(t));
             t.Ns.Own(flags, t.Creds.UserNs);
             if (map != null) t.Fs.MoveTo(map);
         }
@@ -81,11 +81,12 @@ static class ForkSyscalls
 
     /// <summary>clone and clone3: CLONE_PIDFD puts a pidfd of the child at pidfdAddr (clone's parent_tid), so it
     /// cannot go with CLONE_PARENT_SETTID in clone, nor with CLONE_THREAD (Linux 6.1).</summary>
-    static long Clone(Task t, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr, int[]? setTid = null)
+    static long Clone(Task t, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAddr, int[]? setTid = null,
+        FileSystems.Cgroups.Cgroup? cgroup = null)
     {
         if ((flags & CLONE_PIDFD) != 0 && ((flags & Task.CLONE_THREAD) != 0 || (pidfdAddr == ptid && (flags & Task.CLONE_PARENT_SETTID) != 0)))
             return Err(Errno.EINVAL);
-        return t.Fork(flags & ~CLONE_PIDFD, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? pidfdAddr : 0, setTid);
+        return t.Fork(flags & ~CLONE_PIDFD, stack, ptid, ctid, tls, (flags & CLONE_PIDFD) != 0 ? pidfdAddr : 0, setTid, cgroup);
     }
 
     /// <summary>clone3(struct clone_args *, size): the same as clone, with the stack given as base and size, the
@@ -120,9 +121,11 @@ static class ForkSyscalls
         if ((stack == 0) != (stackSize == 0)) return Err(Errno.EINVAL);
         ulong pidfd = a.Pidfd;
         if ((flags & CLONE_PIDFD) != 0 && pidfd == 0) return Err(Errno.EINVAL);
-        // The sandbox has no cgroup2 hierarchy, so no fd names a cgroup to start in (Linux's cgroup_get_from_file).
-        if ((flags & CLONE_INTO_CGROUP) != 0) return Err(Errno.EBADF);
-        return Clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls, pidfd, setTid);
+        FileSystems.Cgroups.Cgroup? into = null;
+        if ((flags & CLONE_INTO_CGROUP) != 0 &&
+            FileSystems.Cgroups.CgroupMigration.ForkTarget(t, (int)a.Cgroup, (flags & Task.CLONE_THREAD) != 0, out into) is var ce and not Errno.None)
+            return Err(ce);
+        return Clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls, pidfd, setTid, into);
     }
 
     const long TicksPerSec = 100; // USER_HZ, what /proc's utime/stime count in

@@ -269,6 +269,7 @@ static class MountSyscalls
         foreach (var generic in new[] { "sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime", "silent", "loud", "posixacl", "noacl", "iversion", "noiversion" })
             options.Remove(generic);
         Inode root;
+        string[] cgroupFlags = [];
         var super = new Super { ReadOnly = ro };
         switch (type)
         {
@@ -296,21 +297,41 @@ static class MountSyscalls
             case "proc": root = new ProcRoot(t.Kernel, t.PidNs); break;
             case "sysfs": root = SysFs.Create(); break;
             case "mqueue": root = t.Mqueue.Root; break; // the mounter's IPC namespace's instance, as Linux's
+            case "cgroup2":
+            {
+                // The one hierarchy, from the mounter's cgroup namespace root; nsdelegate is the hierarchy's setting.
+                cgroupFlags = FileSystems.Cgroups.CgroupHierarchy.TakeFlags(options);
+                if (options.Count != 0) return Errno.EINVAL;
+                root = t.Ns.Cgroup.Root;
+                break;
+            }
             default: return Errno.ENODEV;
         }
         // mount_capable: proc and sysfs belong to the pid and network namespaces, the sandbox's initial ones, so
         // they need CAP_SYS_ADMIN there; mqueue in its IPC namespace's owner; tmpfs and devpts in the caller's.
-        var over = type switch { "proc" or "sysfs" => UserNamespace.Initial, "mqueue" => t.Ns.Ipc.Owner, _ => t.Creds.UserNs };
+        var over = type switch
+        {
+            "proc" or "sysfs" => UserNamespace.Initial, "mqueue" => t.Ns.Ipc.Owner, "cgroup2" => t.Ns.Cgroup.Owner, _ => t.Creds.UserNs,
+        };
         if (!t.Creds.HasIn(over, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
+        // apply_cgroup_root_flags: only a mount from the initial cgroup namespace sets or clears the flags, and it
+        // does so once the super block is had, before the mount is placed.
+        if (type == "cgroup2" && t.Ns.Cgroup == t.Kernel.Cgroups.InitNs) t.Kernel.Cgroups.SetFlags(cgroupFlags);
         if (!MinePlace(t, at)) return Errno.EINVAL;
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (!at.Inode.IsDir) return Errno.ENOTDIR;
+        // The same file system again on its own root is refused (do_add_mount).
+        if (at.Dentry == at.Mount.Root && SameSuper(at.Mount.Root.Inode, root)) return Errno.EBUSY;
         if (t.Ns.Mnt.All.Count + 1L + Vfs.Propagation.Receivers(at.Mount, at.Dentry) > MountNamespace.MountMax) return Errno.ENOSPC;
         var m = new Vfs.Mount(new Dentry("/", null, root), null, null, type, source ?? "none", super, mntFlags);
         t.Ns.Mnt.Attach(m, at);
         Vfs.Propagation.Mounted(at.Mount, at.Dentry, m);
         return Errno.None;
     }
+
+    /// <summary>Whether two roots are of one super block: the same inode, or cgroup2's one hierarchy.</summary>
+    static bool SameSuper(Inode a, Inode b) =>
+        a == b || (a is FileSystems.Cgroups.Cgroup x && b is FileSystems.Cgroups.Cgroup y && x.Hierarchy == y.Hierarchy);
 
     /// <summary>tmpfs's options (shmem_parse_one): size (bytes with k/m/g/t/p/e, or % of memory), nr_blocks,
     /// nr_inodes, mode (octal), uid, gid, huge, mpol, inode32/64, noswap; anything else is EINVAL.</summary>

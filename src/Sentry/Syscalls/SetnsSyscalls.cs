@@ -49,7 +49,7 @@ static class SetnsSyscalls
             }
             foreach (var (type, target) in new (ulong, object?)[] { (Namespaces.CLONE_NEWNS, other.Mnt), (Namespaces.CLONE_NEWUTS, other.Uts),
                          (Namespaces.CLONE_NEWIPC, other.Ipc), (Namespaces.CLONE_NEWPID, pf.Target.PidNs), (Namespaces.CLONE_NEWNET, null),
-                         (Namespaces.CLONE_NEWCGROUP, null), (Namespaces.CLONE_NEWTIME, null) })
+                         (Namespaces.CLONE_NEWCGROUP, other.Cgroup), (Namespaces.CLONE_NEWTIME, null) })
             {
                 if ((flags & type) == 0) continue;
                 var e = Install(t, creds, type, target, ref ns);
@@ -91,7 +91,8 @@ static class SetnsSyscalls
     {
         var owner = target switch
         {
-            MountNamespace m => m.Owner, UtsNamespace u => u.Owner, IpcNamespace i => i.Owner, _ => UserNamespace.Initial,
+            MountNamespace m => m.Owner, UtsNamespace u => u.Owner, IpcNamespace i => i.Owner,
+            FileSystems.Cgroups.CgroupNamespace cg => cg.Owner, _ => UserNamespace.Initial,
         };
         if (!c.HasIn(owner, Credentials.CAP_SYS_ADMIN) || !c.HasIn(c.UserNs, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         switch (target)
@@ -108,6 +109,7 @@ static class SetnsSyscalls
                 ns = ns with { PidForChildren = pid };
                 break;
             case IpcNamespace ipc: ns = ns with { Ipc = ipc }; break;
+            case FileSystems.Cgroups.CgroupNamespace cg: ns = ns with { Cgroup = cg }; break;
         }
         return Errno.None;
     }

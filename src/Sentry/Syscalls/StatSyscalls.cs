@@ -93,6 +93,7 @@ static class StatSyscalls
     static uint Major(ulong dev) => (uint)(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000));
     static uint Minor(ulong dev) => (uint)((dev & 0xff) | ((dev >> 12) & 0xffffff00));
 
+    const long CGROUP2_SUPER_MAGIC = 0x63677270;
     const long PIPEFS_MAGIC = 0x50495045, SOCKFS_MAGIC = 0x534F434B, ANON_INODE_FS_MAGIC = 0x09041934;
 
     static long Statfs(Task t, ulong pathAddr, int? fd, ulong buf)
@@ -117,7 +118,7 @@ static class StatSyscalls
         }
         long magic = p.Mount.FsType switch
         {
-            "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" or "tmpfs" => 0x01021994, "overlay" => 0x794c7630, "mqueue" => 0x19800202, _ => 0xef53,
+            "proc" => 0x9fa0, "sysfs" => 0x62656572, "devtmpfs" or "tmpfs" => 0x01021994, "overlay" => 0x794c7630, "mqueue" => 0x19800202, "cgroup2" => CGROUP2_SUPER_MAGIC, _ => 0xef53,
         };
         var s = new LinuxStatFs
         {

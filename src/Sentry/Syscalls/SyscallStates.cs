@@ -40,9 +40,9 @@ public static class SyscallStates
             Nr.socket, Nr.socketpair);
         Set(SyscallState.Partial, "EINTR: the Sentry restarts calls itself and leaves no restart block", Nr.restart_syscall);
         Set(SyscallState.Partial, "the sandbox's own file system types", Nr.sysfs);
-        Set(SyscallState.Partial, "user, mount, UTS, IPC and PID namespaces; network, cgroup and time ones EINVAL",
+        Set(SyscallState.Partial, "user, mount, UTS, IPC, PID and cgroup namespaces; network and time ones EINVAL",
             Nr.unshare, Nr.setns);
-        Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, bind, remount, move and propagation; no block-device or overlay file systems (ENODEV)",
+        Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, cgroup2, bind, remount, move and propagation; no cgroup v1, block-device or overlay file systems (ENODEV)",
             Nr.mount);
         Set(SyscallState.Partial, "SECCOMP_RET_TRACE answers ENOSYS (no tracer asks for seccomp stops)", Nr.seccomp);
         Set(SyscallState.Full, "Landlock ABI 6 (Linux 6.12's): file system rights, TCP port rules, signal and abstract-socket scopes; the audit-log flags of ABI 7 are EINVAL",

@@ -6,7 +6,7 @@ namespace AppKernel.Sentry.Vfs;
 /// </summary>
 public static class FilesystemTypes
 {
-    public static readonly string[] Names = { "sysfs", "tmpfs", "proc", "devtmpfs", "pipefs", "devpts", "mqueue" };
+    public static readonly string[] Names = { "sysfs", "tmpfs", "proc", "cgroup2", "devtmpfs", "pipefs", "devpts", "mqueue" };
 
     /// <summary>/proc/filesystems: "nodev\tNAME" per type.</summary>
     public static string ProcText() => string.Concat(Names.Select(n => $"nodev\t{n}\n"));

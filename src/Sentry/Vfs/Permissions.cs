@@ -11,10 +11,12 @@ public static class Permissions
     /// (Linux's acl_permission_check), or the group and other bits; then the
     /// capabilities that override them (Linux's generic_permission): CAP_DAC_OVERRIDE reads and writes anything and
     /// executes a file with any execute bit; CAP_DAC_READ_SEARCH reads anything and searches any directory.</summary>
-    public static Errno Check(Task t, Inode inode, int mode)
+    public static Errno Check(Task t, Inode inode, int mode) => Check(t.Creds, inode, mode);
+
+    /// <summary>The same check for credentials other than the caller's (a file's opener's, as cgroupfs asks).</summary>
+    public static Errno Check(Credentials c, Inode inode, int mode)
     {
         if (mode == 0) return Errno.None;
-        var c = t.Creds;
         if ((mode & 1) == 0 && c.UserNs.Parent == null && c.Has(Credentials.CAP_DAC_OVERRIDE)) return Errno.None;
         if (inode.Stat(out var st) != Errno.None) return Errno.EACCES;
         if ((mode & 1) == 0 && c.HasOver(Credentials.CAP_DAC_OVERRIDE, st.Uid, st.Gid)) return Errno.None;

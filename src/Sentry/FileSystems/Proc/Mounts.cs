@@ -37,6 +37,9 @@ public static class Mounts
         return sb.ToString();
     }
 
+    /// <summary>A file system's own options; cgroup2's are its one hierarchy's, whichever mount set them.</summary>
+    static string SuperOptions(Mount m) => m.Root.Inode is Cgroups.Cgroup cg ? cg.Hierarchy.SuperOptions : m.Super.Options;
+
     /// <summary>Where a mount's root is in its file system (a bind mount's directory; "/" for a whole one).</summary>
     static string RootInFs(Mount m)
     {
@@ -65,7 +68,7 @@ public static class Mounts
         foreach (var v in Visible(p))
         {
             var m = v.M;
-            string opts = (m.ReadOnly ? "ro" : "rw") + FlagNames(m) + m.Super.Options;
+            string opts = (m.ReadOnly ? "ro" : "rw") + FlagNames(m) + SuperOptions(m);
             sb.Append($"{Mangle(m.Source)} {Mangle(v.Point)} {m.FsType} {opts} 0 0\n");
         }
         return sb.ToString();
@@ -73,7 +76,7 @@ public static class Mounts
 
     /// <summary>/proc/[pid]/mountinfo: id parent major:minor root point options [shared:N] [master:N] [unbindable]
     /// - type source super-options.</summary>
-    public static string Info(Task p)
+    public static string Info(Task p, Task? reader = null)
     {
         if (p.Exited) return "";
         var sb = new StringBuilder();
@@ -83,11 +86,11 @@ public static class Mounts
             ulong dev = m.Root.Inode.Stat(out var st) == Errno.None ? st.Dev : 0;
             ulong major = ((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000), minor = (dev & 0xff) | ((dev >> 12) & 0xffffff00);
             int parent = m.Parent?.Id ?? m.Id;
-            sb.Append($"{m.Id} {parent} {major}:{minor} {Mangle(RootInFs(m))} {Mangle(v.Point)} {v.MountOpts}{FlagNames(m)}");
+            sb.Append($"{m.Id} {parent} {major}:{minor} {Mangle(m.Root.Inode is Cgroups.Cgroup cg ? Cgroups.CgroupPaths.MountRoot(reader ?? p, cg) : RootInFs(m))} {Mangle(v.Point)} {v.MountOpts}{FlagNames(m)}");
             if (m.Peers is { } peers) sb.Append($" shared:{peers.Id}");
             if (m.Master is { } master) sb.Append($" master:{master.Id}");
             if (m.Unbindable) sb.Append(" unbindable");
-            sb.Append($" - {m.FsType} {Mangle(m.Source)} {(m.Super.ReadOnly ? "ro" : "rw")}{m.Super.Options}\n");
+            sb.Append($" - {m.FsType} {Mangle(m.Source)} {(m.Super.ReadOnly ? "ro" : "rw")}{SuperOptions(m)}\n");
         }
         return sb.ToString();
     }

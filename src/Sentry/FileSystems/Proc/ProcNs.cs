@@ -80,7 +80,8 @@ public sealed class NsFile : FileDescription
     /// <summary>The user namespace owning a mount, UTS or IPC namespace (the initial one for the sandbox's others).</summary>
     static UserNamespace OwnerOf(object? ns) => ns switch
     {
-        MountNamespace m => m.Owner, UtsNamespace u => u.Owner, IpcNamespace i => i.Owner, _ => UserNamespace.Initial,
+        MountNamespace m => m.Owner, UtsNamespace u => u.Owner, IpcNamespace i => i.Owner, Cgroups.CgroupNamespace c => c.Owner,
+        _ => UserNamespace.Initial,
     };
 
     /// <summary>A new close-on-exec fd of user namespace ns, if the caller's namespace is it or an ancestor of it
@@ -102,7 +103,7 @@ public static class ProcNs
     /// <summary>Kind and namespace of a task, in the order Linux lists them.</summary>
     static readonly (string Name, Func<Task, NsInode?> Of)[] s_kinds =
     {
-        ("cgroup", _ => new NsInode("cgroup", NsInodes.CgroupInit, null)),
+        ("cgroup", p => new NsInode("cgroup", p.Ns.Cgroup.Inum, p.Ns.Cgroup)),
         ("ipc", p => new NsInode("ipc", p.Ns.Ipc.Inum, p.Ns.Ipc)),
         ("mnt", p => new NsInode("mnt", p.Ns.Mnt.Inum, p.Ns.Mnt)),
         ("net", _ => new NsInode("net", NsInodes.NetInit, null)),

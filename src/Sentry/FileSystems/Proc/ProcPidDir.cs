@@ -58,7 +58,7 @@ public sealed class ProcPidDir : SynthDir
         Add("exe", Own(new SynthSymlink(t => !p.Exited && p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, t.Fs.Root) : null,
             _ => !p.Exited && p.Exe.IsValid ? p.Exe : null)));
         Add("mounts", Own(new SynthFile(_ => Mounts.Text(p))));
-        Add("mountinfo", Own(new SynthFile(_ => Mounts.Info(p))));
+        Add("mountinfo", Own(new SynthFile(t => Mounts.Info(p, t))));
         Add("net", ProcNet.Dir(p.Kernel));
         Add("ns", ProcNs.Dir(p, OwnerOf(p)));
         Add("oom_score", Own(new SynthFile("0\n")));
@@ -67,7 +67,7 @@ public sealed class ProcPidDir : SynthDir
         Add("oom_score_adj", Own(new SynthFile(_ => $"{process._oomScoreAdj}\n") { Perm = 0x1a4, Write = (_, b) => process.WriteOomScoreAdj(b) }));
         Add("loginuid", Own(new SynthFile("4294967295") { Perm = 0x1a4, Write = (_, _) => -(long)Errno.EPERM }));
         Add("sessionid", Own(new SynthFile("4294967295")));
-        Add("cgroup", Own(new SynthFile("0::/\n")));
+        Add("cgroup", Own(new SynthFile(t => Cgroups.CgroupPaths.ProcText(t, p))));
         // Which mappings a core dump would include; no dump is made.
         Add("coredump_filter", Own(new SynthFile(_ => $"{p.Group.CoredumpFilter:x8}\n") { Perm = 0x1a4, Write = (_, b) => WriteCoredumpFilter(p, b) }));
         Add("wchan", Own(new SynthFile("0")));

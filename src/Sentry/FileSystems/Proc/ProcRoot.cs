@@ -36,6 +36,7 @@ public sealed class ProcRoot : SynthDir
         Add("loadavg", new SynthFile(_ => SystemInfo.LoadAvg(k)));
         Add("devices", new SynthFile(DevicesText));
         Add("filesystems", new SynthFile(_ => Vfs.FilesystemTypes.ProcText()));
+        Add("cgroups", new SynthFile(_ => Cgroups.CgroupPaths.ProcCgroups(k.Cgroups)));
         Add("mounts", new SynthSymlink("self/mounts"));
         Add("net", new SynthSymlink("self/net"));
         Add("sysvipc", new SynthDir()

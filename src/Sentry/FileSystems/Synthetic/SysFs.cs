@@ -16,7 +16,7 @@ public static class SysFs
                         .Add("online", new SynthFile(range))
                         .Add("possible", new SynthFile(range))
                         .Add("present", new SynthFile(range)))))
-            .Add("fs", new SynthDir())
+            .Add("fs", new SynthDir().Add("cgroup", new SynthDir()))
             .Add("kernel", new SynthDir());
     }
 }
