@@ -134,18 +134,33 @@ public sealed unsafe class GuestMemory
         return e;
     }
 
-    /// <summary>Reads a guest iovec array (at most 1024 entries, as Linux's UIO_MAXIOV).</summary>
-    public Errno ReadIovecs(ulong addr, ulong count, out IoVec[] iovs)
+    /// <summary>TASK_SIZE_MAX: no user address reaches it (access_ok).</summary>
+    const ulong TaskSizeMax = 0x7fff_ffff_f000;
+    /// <summary>MAX_RW_COUNT: the most one read or write moves (INT_MAX rounded down to a page).</summary>
+    public const ulong MaxRwCount = 0x7fff_f000;
+
+    /// <summary>Reads a guest iovec array (at most 1024 entries, as Linux's UIO_MAXIOV; a negative length is
+    /// EINVAL). importing: Linux's import_iovec for the caller's own buffers — a range past the user address space
+    /// is EFAULT, and lengths past MAX_RW_COUNT in all are cut; false for another process's (process_vm's remote
+    /// iovecs), which are taken as they are.</summary>
+    public Errno ReadIovecs(ulong addr, ulong count, out IoVec[] iovs, bool importing = true)
     {
         iovs = Array.Empty<IoVec>();
         if (count > 1024) return Errno.EINVAL;
         var arr = new IoVec[count];
         if (count > 0 && !Read(addr, MemoryMarshal.AsBytes(arr.AsSpan()))) return Errno.EFAULT;
-        ulong total = 0;
         foreach (var v in arr)
+            if ((long)v.Len < 0) return Errno.EINVAL;
+        if (importing)
         {
-            total += v.Len;
-            if ((long)v.Len < 0 || (long)total < 0) return Errno.EINVAL;
+            ulong total = 0;
+            for (int i = 0; i < arr.Length; i++)
+            {
+                ulong b = (ulong)arr[i].Base, len = arr[i].Len;
+                if (len > TaskSizeMax || b > TaskSizeMax - len) return Errno.EFAULT;
+                if (len > MaxRwCount - total) arr[i].Len = (nuint)(len = MaxRwCount - total);
+                total += len;
+            }
         }
         iovs = arr;
         return Errno.None;

@@ -234,6 +234,8 @@ static class ChangeSyscalls
         return i.SetMode(mode);
     }
 
+    const string SecurityCapability = "security.capability";
+
     static Errno Chown(Task t, Inode i, uint uid, uint gid)
     {
         // The ids are the caller's namespace's: to kernel ids, EINVAL for one with no mapping (chown_common).
@@ -252,6 +254,9 @@ static class ChangeSyscalls
         // chown clears set-user-ID and set-group-ID on regular files.
         if (e == Errno.None && InodeMode.IsReg(st.Mode) && (uid != uint.MaxValue || gid != uint.MaxValue) && (st.Mode & 0xc00) != 0)
             i.SetMode(st.Mode & 0xfff & ~(t.Creds.HasOver(Credentials.CAP_FSETID, st.Uid, st.Gid) && (st.Mode & 0x8) == 0 ? 0x800u : 0xc00u));
+        // ATTR_KILL_PRIV: a file capability does not survive a change of owner (cap_inode_killpriv).
+        if (e == Errno.None && !InodeMode.IsDir(st.Mode) && i.GetXattr(SecurityCapability, out _) == Errno.None)
+            i.RemoveXattr(SecurityCapability);
         return e;
     }
 

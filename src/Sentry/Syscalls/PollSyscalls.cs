@@ -25,10 +25,11 @@ static class PollSyscalls
             if (ts.Sec < 0 || ts.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
             timeoutNs = ts.Sec * 1_000_000_000 + ts.Nsec;
         }
-        return Poll(t, fds, n, timeoutNs);
+        return Poll(t, fds, n, timeoutNs, tsAddr);
     }
 
-    static long Poll(Task t, ulong addr, ulong n, long timeoutNs)
+    /// <summary>tsAddr: ppoll's timeout, which gets the time not slept back (not a zero one).</summary>
+    static long Poll(Task t, ulong addr, ulong n, long timeoutNs, ulong tsAddr = 0)
     {
         if (n > (ulong)t.Limits.NoFile) return Err(Errno.EINVAL);
         var fds = new PollFd[n];
@@ -52,9 +53,14 @@ static class PollSyscalls
             if (ready > 0 || timeoutNs == 0 || deadline.Passed)
             {
                 if (n > 0 && !t.Mem.Write(addr, MemoryMarshal.AsBytes(fds.AsSpan()))) return Err(Errno.EFAULT);
+                if (timeoutNs != 0) SelectSyscalls.WriteRemaining(t, tsAddr, nanos: true, deadline);
                 return ready;
             }
-            if (!poller.Wait(t, deadline)) return Err(Errno.EINTR);
+            if (!poller.Wait(t, deadline))
+            {
+                if (timeoutNs != 0) SelectSyscalls.WriteRemaining(t, tsAddr, nanos: true, deadline);
+                return Err(Errno.EINTR);
+            }
         }
     }
 }

@@ -84,7 +84,7 @@ static class ProcessVmSyscalls
         ulong total = 0;
         foreach (var v in local) total += v.Len;
         if (total == 0) return 0;
-        e = t.Mem.ReadIovecs(remoteAddr, remoteCount, out var remote);
+        e = t.Mem.ReadIovecs(remoteAddr, remoteCount, out var remote, importing: false);
         if (e != Errno.None) return Err(e);
         var target = pid > 0 ? t.PidNs.Lookup(pid) : null;
         if (target == null) return Err(Errno.ESRCH);

@@ -113,9 +113,9 @@ static class SelectSyscalls
         }
     }
 
-    /// <summary>select and pselect6 write back the time not slept, as Linux's poll_select_finish (a timeout in
+    /// <summary>select, pselect6 and ppoll write back the time not slept, as Linux's poll_select_finish (a timeout in
     /// read-only memory is left as it was, without failing the call).</summary>
-    static void WriteRemaining(Task t, ulong timeAddr, bool nanos, Deadline deadline)
+    internal static void WriteRemaining(Task t, ulong timeAddr, bool nanos, Deadline deadline)
     {
         if (timeAddr == 0 || deadline.IsNone) return;
         long left = Math.Max(0, deadline.Ns - Deadline.NowNs);

@@ -22,6 +22,7 @@ public static class OpenFlags
         O_LARGEFILE = 0x8000, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_NOATIME = 0x40000, O_CLOEXEC = 0x80000,
         O_SYNC = 0x101000, O_PATH = 0x200000, O_TMPFILE = 0x410000;
 
-    public static bool CanRead(int f) => (f & O_ACCMODE) != O_WRONLY && (f & O_PATH) == 0;
+    /// <summary>Access mode 3 opens for neither (Linux's OPEN_FMODE: ioctls only).</summary>
+    public static bool CanRead(int f) => (f & O_ACCMODE) is O_RDONLY or O_RDWR && (f & O_PATH) == 0;
     public static bool CanWrite(int f) => (f & O_ACCMODE) is O_WRONLY or O_RDWR && (f & O_PATH) == 0;
 }
