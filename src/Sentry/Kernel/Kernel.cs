@@ -29,6 +29,7 @@ public sealed class Kernel
 {
     /// <summary>futex wait queues of this sandbox.</summary>
     public FutexTable Futexes { get; } = new();
+    public RseqPreempter RseqPreempter { get; } = new();
     /// <summary>The ordering keys kcmp(2) gives the objects it compares.</summary>
     public Syscalls.KcmpKeys KcmpKeys { get; } = new();
     /// <summary>Who waits for whose POSIX record lock (the deadlock check).</summary>

@@ -141,7 +141,9 @@ public sealed partial class Task
         while (!Exited)
         {
             Kernel.WaitWhilePaused(this);
+            EnterGuest();
             RunGuest(out var stop);
+            LeaveGuest();
             switch (stop.Kind)
             {
                 case StopKind.Syscall:
@@ -170,6 +172,7 @@ public sealed partial class Task
             DeliverSignals();
         }
         if (Tracer != null && TermSignal != SIGKILL) PtraceEvent(Ptrace.EVENT_EXIT, (ulong)WaitStatus);
+        RseqReset();
         ExitSem();
         if (Group.ExitsAlone(this))
         {
@@ -223,6 +226,7 @@ public sealed partial class Task
                 break;
             default:
                 // Host signals to the stub (our own kick included) are not the guest's; Switch suppresses them.
+                RseqInterrupted();
                 break;
         }
     }

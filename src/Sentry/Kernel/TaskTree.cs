@@ -108,6 +108,7 @@ public sealed partial class Task
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         // The parent's tid word has the child's pid as we see it; the child's word (CLONE_CHILD_SETTID) as it sees itself.
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, PidNs.IdOf(child.Tid))) return -(long)Errno.EFAULT;
+        RseqInherit(child, sharedVm); // before the child runs
 
         // Children belong to the process (any of its threads may wait for them), so the leader keeps them.
         var parent = (flags & CLONE_PARENT) != 0 && Parent != null ? Parent : Group.Leader;
@@ -159,6 +160,7 @@ public sealed partial class Task
             child.Fds.Release();
             childMM.ReleaseUser(Tgid);
             child.ExitSem();
+            child.RseqReset();
             return -(long)(hostPid < 0 && (Errno)(-hostPid) != Errno.EAGAIN ? Errno.ENOMEM : Errno.EAGAIN);
         }
         // CLONE_PIDFD: the pidfd goes into our table only (the child's copy was made before), close-on-exec.

@@ -229,6 +229,7 @@ public static class ElfLoader
             t.Comm = LinuxText.Truncate(name, 15);
             t.RobustList = 0;
             t.ClearChildTid = 0;
+            t.RseqReset();
             ok = true;
             return Errno.None;
         }
