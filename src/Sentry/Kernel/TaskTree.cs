@@ -102,6 +102,7 @@ public sealed partial class Task
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
         if (userNs != null) child.Creds.EnterUserNs(userNs);
+        child.Creds.ThreadKeyring = child.Creds.ProcessKeyring = null; // a new process keeps only the session keyring
         if ((flags & CLONE_CLEAR_SIGHAND) != 0) child.Signals.ResetHandlers();
         if (mountMap != null) child.Fs.MoveTo(mountMap);
         child.StartRegs(flags, stack, tls);
@@ -261,6 +262,7 @@ public sealed partial class Task
             SemUndo = ShareSemUndo(flags),
         };
         child.StartRegs(flags, stack, tls);
+        child.Creds.ThreadKeyring = null; // a thread shares the process and session keyrings, not the thread's
         if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.OwnTid);
         if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.OwnTid);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();

@@ -230,6 +230,7 @@ public static class ElfLoader
             t.RobustList = 0;
             t.ClearChildTid = 0;
             t.RseqReset();
+            t.Creds.ThreadKeyring = t.Creds.ProcessKeyring = null; // exec keeps only the session keyring
             ok = true;
             return Errno.None;
         }

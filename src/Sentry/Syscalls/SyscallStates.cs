@@ -36,6 +36,8 @@ public static class SyscallStates
             Nr.mbind, Nr.set_mempolicy, Nr.get_mempolicy, Nr.migrate_pages, Nr.move_pages, Nr.set_mempolicy_home_node);
         Set(SyscallState.Partial, "SCHED_OTHER/BATCH/IDLE only; real-time and deadline policies EPERM",
             Nr.sched_setscheduler, Nr.sched_setparam, Nr.sched_setattr);
+        Set(SyscallState.Partial, "a sandbox-local key service (keyring, user, logon types); no request-key upcall (ENOKEY), no instantiation authority (EPERM); persistent, DH, public-key and notification operations EOPNOTSUPP",
+            Nr.keyctl, Nr.request_key);
         Set(SyscallState.Partial, "every thread reports CPU 0; the preemption that aborts a critical section is the Sentry's 10 ms time slice (RseqPreempter)", Nr.rseq);
         Set(SyscallState.Partial, "no hardware debug registers (enabling DR7 is EIO: gdb watches in software with can-use-hw-watchpoints 0), no PEEKSIGINFO or seccomp filter dumps", Nr.ptrace);
         Set(SyscallState.Partial, "AF_UNIX, AF_INET/AF_INET6 (loopback or the host's), AF_NETLINK route; others EAFNOSUPPORT",

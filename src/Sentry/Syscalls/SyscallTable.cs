@@ -50,6 +50,7 @@ public static class SyscallTable
         AioSyscalls.Register(t);
         SetnsSyscalls.Register(t);
         RefusedSyscalls.Register(t);
+        KeySyscalls.Register(t);
         return t;
     }
 
