@@ -324,7 +324,7 @@ static class KeySyscalls
                 byte[] data = k.IsKeyring
                     ? k.Links.Where(l => !l.Invalidated).SelectMany(l => BitConverter.GetBytes(l.Serial)).ToArray()
                     : k.Payload;
-                return CopyOut(t, a3, a4, data, all: false);
+                return CopyOut(t, a3, a4, data, all: true);
             }
             case KEYCTL_INSTANTIATE or KEYCTL_NEGATE or KEYCTL_REJECT or KEYCTL_INSTANTIATE_IOV:
                 return Err(Errno.EPERM); // only the holder of an instantiation authority may, and nobody holds one
@@ -371,8 +371,8 @@ static class KeySyscalls
         }
     }
 
-    /// <summary>Copies a result out: DESCRIBE copies only when all of it fits, READ as much as fits; both return the
-    /// whole length.</summary>
+    /// <summary>Copies a result out: DESCRIBE and READ copy only when all of it fits, the others as much as fits;
+    /// each returns the whole length.</summary>
     static long CopyOut(Task t, ulong buf, ulong len, byte[] data, bool all)
     {
         if (buf != 0 && len > 0)
