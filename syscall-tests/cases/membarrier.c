@@ -1,4 +1,4 @@
-/* membarrier: QUERY names the commands served (every one but the rseq pair, which the sandbox does not offer),
+/* membarrier: QUERY names the commands served (the rseq pair too: rseq_register.c uses them),
  * flags and unknown commands are EINVAL, an expedited barrier needs its own registration (EPERM), registrations
  * are per address space (GET_REGISTRATIONS; a fork child keeps them, and the host barrier works there), and barriers
  * made from several threads at once all succeed. */
@@ -25,6 +25,7 @@ int main(void)
     const int served = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED |
                        MEMBARRIER_CMD_PRIVATE_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED |
                        MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE |
+                       MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ |
                        MEMBARRIER_CMD_GET_REGISTRATIONS;
     int q = mb(MEMBARRIER_CMD_QUERY, 0);
     SHOW(q > 0 && (q & served) == served);

@@ -6,7 +6,7 @@ namespace AppKernel.Tests.EndToEnd;
 /// <summary>
 /// The host-administration calls (modules, kexec, reboot, swap, accounting, the kernel log, port I/O, io_uring, bpf,
 /// file handles) answer as Linux answers a container without the capability, and the calls Docker's default profile
-/// refuses (keyrings, perf, fanotify, userfaultfd, quotas, ustat, LDT, the new mount API) as it does; never ENOSYS. Sandbox only: natively,
+/// refuses (perf, fanotify, userfaultfd, quotas, ustat, LDT, the new mount API) as it does; never ENOSYS. Sandbox only: natively,
 /// as root, several of these would act on the machine.
 /// </summary>
 public sealed class RefusedSyscallsTests : IDisposable
@@ -55,9 +55,6 @@ public sealed class RefusedSyscallsTests : IDisposable
             T("name_to_handle_at", syscall(SYS_name_to_handle_at, AT_FDCWD, "/", buf, &mid, 0));
             T("name_to_handle_at flags", syscall(SYS_name_to_handle_at, AT_FDCWD, "/", buf, &mid, 1));
             T("open_by_handle_at", syscall(SYS_open_by_handle_at, AT_FDCWD, buf, 0));
-            T("add_key", syscall(SYS_add_key, "user", "k", "v", 1, -3));
-            T("request_key", syscall(SYS_request_key, "user", "k", NULL, 0));
-            T("keyctl", syscall(SYS_keyctl, 0, -3, 0));
             T("perf_event_open", syscall(SYS_perf_event_open, buf, 0, -1, -1, 0));
             T("fanotify_init", syscall(SYS_fanotify_init, 0, 0));
             T("fanotify_mark", syscall(SYS_fanotify_mark, 0, 0, 0, AT_FDCWD, "/"));
@@ -88,7 +85,7 @@ public sealed class RefusedSyscallsTests : IDisposable
             .ToDictionary(l => l[..l.LastIndexOf(' ', l.LastIndexOf(' ') - 1)], l => l[(l.LastIndexOf(' ', l.LastIndexOf(' ') - 1) + 1)..]);
         string[] eperm = ["vhangup", "acct", "swapon", "swapoff", "reboot", "init_module", "finit_module", "delete_module",
             "kexec_load", "kexec_file_load", "bpf", "lookup_dcookie", "io_uring_setup", "iopl 3", "ioperm on",
-            "open_by_handle_at", "add_key", "request_key", "keyctl", "perf_event_open", "fanotify_init", "fanotify_mark",
+            "open_by_handle_at", "perf_event_open", "fanotify_init", "fanotify_mark",
             "userfaultfd", "quotactl", "quotactl_fd", "ustat", "modify_ldt", "fsopen", "fsmount", "fsconfig", "fspick",
             "open_tree", "move_mount", "mount_setattr"];
         foreach (var name in eperm) Assert.True(got[name] == "-1 EPERM", $"{name}: {got[name]}");

@@ -98,6 +98,7 @@ public sealed class GuestProcess
         c.Uid = c.Euid = c.Suid = c.Fsuid = spec.Uid;
         c.Gid = c.Egid = c.Sgid = c.Fsgid = spec.Gid;
         c.Groups = spec.Groups.ToArray();
+        _k.Keys.JoinAnonymous(c);
         if (spec.Umask is { } umask) t.Fs.Umask = (int)(umask & 0x1ff);
         foreach (var (res, soft, hard) in spec.Limits) t.Limits.Values[res] = (soft, hard);
         t.NoNewPrivs = spec.NoNewPrivileges;

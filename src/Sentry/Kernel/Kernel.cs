@@ -1,3 +1,4 @@
+using AppKernel.Sentry.Kernel.Keys;
 using AppKernel.Sentry.FileSystems.DevPts;
 using System.Diagnostics;
 using AppKernel.Platform;
@@ -29,6 +30,8 @@ public sealed class Kernel
 {
     /// <summary>futex wait queues of this sandbox.</summary>
     public FutexTable Futexes { get; } = new();
+    public RseqPreempter RseqPreempter { get; } = new();
+    public KeyService Keys { get; }
     /// <summary>The ordering keys kcmp(2) gives the objects it compares.</summary>
     public Syscalls.KcmpKeys KcmpKeys { get; } = new();
     /// <summary>Who waits for whose POSIX record lock (the deadlock check).</summary>
@@ -80,6 +83,7 @@ public sealed class Kernel
     {
         Options = options;
         Log = log;
+        Keys = new KeyService(this);
         SysvIpc = new Ipc.SysvIpc(MemfdMount);
         var root = options.Root == RootMode.Overlay ? TmpfsFs.Overlay(rootFs) : rootFs;
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,

@@ -234,6 +234,7 @@ public sealed partial class Task
                 return;
             }
             if (act.Handler == SIG_IGN) continue;
+            RseqOnSignal(sig);
             if (!PushFrame(sig, info, act))
             {
                 // No room for the frame: Linux kills with SIGSEGV.

@@ -145,7 +145,9 @@ public sealed partial class Task
         while (!Exited)
         {
             Kernel.WaitWhilePaused(this);
+            EnterGuest();
             RunGuest(out var stop);
+            LeaveGuest();
             switch (stop.Kind)
             {
                 case StopKind.Syscall:
@@ -174,6 +176,7 @@ public sealed partial class Task
             DeliverSignals();
         }
         if (Tracer != null && TermSignal != SIGKILL) PtraceEvent(Ptrace.EVENT_EXIT, (ulong)WaitStatus);
+        RseqReset();
         ExitSem();
         Kernel.Cgroups.Exit(this);
         if (Group.ExitsAlone(this))
@@ -228,6 +231,7 @@ public sealed partial class Task
                 break;
             default:
                 // Host signals to the stub (our own kick included) are not the guest's; Switch suppresses them.
+                RseqInterrupted();
                 break;
         }
     }
@@ -306,6 +310,10 @@ public sealed class Credentials
     public uint[] Groups = Array.Empty<uint>();
     /// <summary>The user namespace these credentials live in: where their capabilities count and ids are seen.</summary>
     public UserNamespace UserNs = UserNamespace.Initial;
+    /// <summary>The key service's thread, process and session keyrings (Linux keeps them in the cred), and
+    /// KEYCTL_SET_REQKEY_KEYRING's default.</summary>
+    public Keys.Key? ThreadKeyring, ProcessKeyring, SessionKeyring;
+    public int ReqkeyDefault;
 
     // capability(7) numbers the Sentry checks; CAP_LAST_CAP is Linux 6.1's.
     public const int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2, CAP_FOWNER = 3, CAP_FSETID = 4,

@@ -104,12 +104,14 @@ public sealed partial class Task
             ExitSignal = (flags & CLONE_PARENT) != 0 ? Group.Leader.ExitSignal : (int)(flags & 0xff),
         };
         if (userNs != null) child.Creds.EnterUserNs(userNs);
+        child.Creds.ThreadKeyring = child.Creds.ProcessKeyring = null; // a new process keeps only the session keyring
         if ((flags & CLONE_CLEAR_SIGHAND) != 0) child.Signals.ResetHandlers();
         if (mountMap != null) child.Fs.MoveTo(mountMap);
         child.StartRegs(flags, stack, tls);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();
         // The parent's tid word has the child's pid as we see it; the child's word (CLONE_CHILD_SETTID) as it sees itself.
         if ((flags & CLONE_PARENT_SETTID) != 0 && !Mem.Write(ptid, PidNs.IdOf(child.Tid))) return -(long)Errno.EFAULT;
+        RseqInherit(child, sharedVm); // before the child runs
 
         // The pids controller may refuse the child (EAGAIN) before it is anyone's.
         if (Kernel.Cgroups.Attach(child, this, cgroup) is var ce and not Errno.None)
@@ -168,6 +170,7 @@ public sealed partial class Task
             child.Fds.Release();
             childMM.ReleaseUser(Tgid);
             child.ExitSem();
+            child.RseqReset();
             return -(long)(hostPid < 0 && (Errno)(-hostPid) != Errno.EAGAIN ? Errno.ENOMEM : Errno.EAGAIN);
         }
         // CLONE_PIDFD: the pidfd goes into our table only (the child's copy was made before), close-on-exec.
@@ -269,6 +272,7 @@ public sealed partial class Task
             SemUndo = ShareSemUndo(flags),
         };
         child.StartRegs(flags, stack, tls);
+        child.Creds.ThreadKeyring = null; // a thread shares the process and session keyrings, not the thread's
         if ((flags & CLONE_PARENT_SETTID) != 0) Mem.Write(ptid, child.OwnTid);
         if ((flags & CLONE_CHILD_SETTID) != 0) Mem.Write(ctid, child.OwnTid);
         if ((flags & CLONE_VFORK) != 0) child._vforkDone = new ManualResetEventSlim();

@@ -232,6 +232,8 @@ public static class ElfLoader
             t.Comm = LinuxText.Truncate(name, 15);
             t.RobustList = 0;
             t.ClearChildTid = 0;
+            t.RseqReset();
+            t.Creds.ThreadKeyring = t.Creds.ProcessKeyring = null; // exec keeps only the session keyring
             ok = true;
             return Errno.None;
         }

@@ -17,7 +17,7 @@ static class MemorySyscalls
         t[Nr.mremap] = (k, a, ol, nl, flags, na, _) => Locked(k, mm => Mremap(k, mm, a, ol, nl, (int)flags, na));
         t[Nr.madvise] = (k, addr, len, adv, _, _, _) => Locked(k, mm => mm.Madvise(addr, len, (int)adv));
         t[Nr.msync] = (k, addr, len, flags, _, _, _) => Locked(k, mm => mm.Msync(addr, len, (int)flags));
-        t[Nr.membarrier] = (k, cmd, flags, _, _, _, _) => Membarrier(k, (int)cmd, (uint)flags);
+        t[Nr.membarrier] = (k, cmd, flags, cpu, _, _, _) => Membarrier(k, (int)cmd, (uint)flags, (int)cpu);
         t[Nr.mincore] = (k, addr, len, vec, _, _, _) => Mincore(k, addr, len, vec);
         t[Nr.mlock] = (k, start, len, _, _, _, _) => Mlock(k, start, len, VmLock.Locked);
         t[Nr.mlock2] = (k, start, len, flags, _, _, _) => (flags & ~MLOCK_ONFAULT) != 0 ? Err(Errno.EINVAL)
@@ -41,20 +41,22 @@ static class MemorySyscalls
     const int MEMBARRIER_CMD_QUERY = 0, MEMBARRIER_CMD_GLOBAL = 1, MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
         MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4, MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
         MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 32,
-        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64, MEMBARRIER_CMD_GET_REGISTRATIONS = 512;
-    /// <summary>What QUERY answers: every command but the rseq ones (the guest's rseq is the Sentry's, which the
-    /// host's barrier cannot restart).</summary>
+        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ = 128,
+        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ = 256, MEMBARRIER_CMD_GET_REGISTRATIONS = 512;
+    /// <summary>RSEQ's one flag: the fence reaches the threads on one CPU (flags' cpu_id argument).</summary>
+    const uint MEMBARRIER_CMD_FLAG_CPU = 1;
+    /// <summary>What QUERY answers: every command (the RSEQ ones are the Sentry's, as the guest's rseq is).</summary>
     const int MembarrierSupported = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |
         MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED |
         MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE |
-        MEMBARRIER_CMD_GET_REGISTRATIONS;
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_GET_REGISTRATIONS;
 
     /// <summary>membarrier: the Sentry answers QUERY and GET_REGISTRATIONS and keeps the registrations (EPERM for an
     /// expedited barrier not registered for); the barrier itself is the host's, made by the caller's stub thread
     /// with the same command, since the guest's threads are that host process's threads.</summary>
-    static long Membarrier(Task t, int cmd, uint flags)
+    static long Membarrier(Task t, int cmd, uint flags, int cpu)
     {
-        if (flags != 0) return Err(Errno.EINVAL);
+        if (flags != 0 && (cmd != MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ || flags != MEMBARRIER_CMD_FLAG_CPU)) return Err(Errno.EINVAL);
         switch (cmd)
         {
             case MEMBARRIER_CMD_QUERY:
@@ -71,6 +73,15 @@ static class MemorySyscalls
                     if (r == 0) mm.MembarrierRegistered |= cmd;
                     return r;
                 });
+            // RSEQ's registration and fence are the Sentry's alone: the host has no rseq of the guest's to restart.
+            case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ:
+                lock (t.MM) t.MM.MembarrierRegistered |= cmd;
+                return 0;
+            case MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ:
+                lock (t.MM) if ((t.MM.MembarrierRegistered & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) == 0) return Err(Errno.EPERM);
+                // Every task reports CPU 0 (getcpu): a fence on another CPU, or on one that does not exist, reaches none.
+                if (flags != MEMBARRIER_CMD_FLAG_CPU || cpu == 0) t.RseqFence();
+                return 0;
             case MEMBARRIER_CMD_PRIVATE_EXPEDITED or MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
                 // Each expedited kind needs its own registration (the REGISTER command is the kind's bit doubled).
                 return Locked(t, mm => (mm.MembarrierRegistered & (cmd << 1)) == 0 ? Err(Errno.EPERM) : mm.Space.Membarrier(cmd));

@@ -39,11 +39,7 @@ static class ProcessSyscalls
         t[Nr.set_tid_address] = (k, addr, _, _, _, _, _) => { k.ClearChildTid = addr; return k.OwnTid; };
         t[Nr.set_robust_list] = (k, head, len, _, _, _, _) => len != 24 ? Err(Errno.EINVAL) : SetRobust(k, head, len);
         t[Nr.get_robust_list] = (k, pid, head, len, _, _, _) => GetRobust(k, (int)pid, head, len);
-        // Restartable sequences need the kernel to abort a critical section when the thread is preempted or
-        // migrated, which the ptrace platform never sees (a guest spinning in one is never stopped): accepting a
-        // registration would let two threads run "per-CPU" sections at once. Without rseq, glibc and tcmalloc
-        // fall back to atomics and getcpu.
-        t[Nr.rseq] = (k, _, _, _, _, _, _) => Err(Errno.ENOSYS);
+        t[Nr.rseq] = (k, addr, len, flags, sig, _, _) => k.Rseq(addr, (uint)len, (int)flags, (uint)sig);
         t[Nr.arch_prctl] = (k, code, addr, _, _, _, _) => ArchPrctl(k, (int)code, addr);
         t[Nr.umask] = (k, mask, _, _, _, _, _) => { int old = k.Fs.Umask; k.Fs.Umask = (int)mask & 0x1ff; return old; };
         t[Nr.prctl] = (k, op, a2, a3, a4, a5, _) => Prctl(k, (int)op, a2, a3, a4, a5);

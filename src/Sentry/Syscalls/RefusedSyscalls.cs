@@ -16,10 +16,9 @@ public static class RefusedSyscalls
         Nr.init_module, Nr.finit_module, Nr.delete_module, Nr.kexec_load, Nr.kexec_file_load, Nr.lookup_dcookie, Nr.bpf,
         Nr.open_by_handle_at, Nr.io_uring_setup };
 
-    /// <summary>What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): the kernel
-    /// keyrings, performance counters, fanotify, userfaultfd, quotas, the old ustat, LDT changes and the new mount API.
+    /// <summary>What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): performance counters, fanotify, userfaultfd, quotas, the old ustat, LDT changes and the new mount API.
     /// None is the sandbox's to emulate for now, and none may reach the host.</summary>
-    public static readonly int[] DockerRefused = { Nr.add_key, Nr.request_key, Nr.keyctl, Nr.perf_event_open,
+    public static readonly int[] DockerRefused = { Nr.perf_event_open,
         Nr.fanotify_init, Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt,
         Nr.open_tree, Nr.move_mount, Nr.fsopen, Nr.fsconfig, Nr.fsmount, Nr.fspick, Nr.mount_setattr };
 

@@ -34,7 +34,9 @@ public static class SyscallStates
             Nr.mbind, Nr.set_mempolicy, Nr.get_mempolicy, Nr.migrate_pages, Nr.move_pages, Nr.set_mempolicy_home_node);
         Set(SyscallState.Partial, "SCHED_OTHER/BATCH/IDLE only; real-time and deadline policies EPERM",
             Nr.sched_setscheduler, Nr.sched_setparam, Nr.sched_setattr);
-        Set(SyscallState.Partial, "the rseq commands are EINVAL", Nr.membarrier);
+        Set(SyscallState.Partial, "a sandbox-local key service (keyring, user, logon types); no request-key upcall (ENOKEY), no instantiation authority (EPERM); persistent, DH, public-key and notification operations EOPNOTSUPP",
+            Nr.keyctl, Nr.request_key);
+        Set(SyscallState.Partial, "every thread reports CPU 0; the preemption that aborts a critical section is the Sentry's 10 ms time slice (RseqPreempter)", Nr.rseq);
         Set(SyscallState.Partial, "no hardware debug registers (enabling DR7 is EIO: gdb watches in software with can-use-hw-watchpoints 0), no PEEKSIGINFO or seccomp filter dumps", Nr.ptrace);
         Set(SyscallState.Partial, "AF_UNIX, AF_INET/AF_INET6 (loopback or the host's), AF_NETLINK route; others EAFNOSUPPORT",
             Nr.socket, Nr.socketpair);
@@ -62,8 +64,6 @@ public static class SyscallStates
         Set(SyscallState.Absent, "ENOSYS: newer than Linux 6.1", Nr.cachestat, Nr.mseal);
         Set(SyscallState.Absent, "ENOSYS: newer than Linux 6.1", Enumerable.Range(Nr.fchmodat2 + 1, Nr.mseal - Nr.fchmodat2 - 1).ToArray());
         Set(SyscallState.Absent, "ENOSYS, as gVisor: deprecated since Linux 3.16 (emulated there with mmap)", Nr.remap_file_pages);
-        // Answered ENOSYS on purpose (a handler keeps it out of the unimplemented-call log).
-        Set(SyscallState.Absent, "ENOSYS: neither platform can abort a critical section on preemption; glibc goes on without it", Nr.rseq);
         return n;
     }
 
@@ -83,7 +83,7 @@ public static class SyscallStates
 
     /// <summary>Numbers with a handler that the notes call absent: a note left behind by a change.</summary>
     public static IEnumerable<int> Stale() =>
-        Notes.Where(kv => kv.Value.State == SyscallState.Absent && SyscallTable.Handlers[kv.Key] != null && kv.Key != Nr.rseq)
+        Notes.Where(kv => kv.Value.State == SyscallState.Absent && SyscallTable.Handlers[kv.Key] != null)
             .Select(kv => kv.Key);
 
     /// <summary>SYSCALLS.md: every number with its state and note, and the counts.</summary>

@@ -51,6 +51,7 @@ public static class SyscallTable
         SetnsSyscalls.Register(t);
         LandlockSyscalls.Register(t);
         RefusedSyscalls.Register(t);
+        KeySyscalls.Register(t);
         return t;
     }
 
