@@ -17,11 +17,10 @@ public static class RefusedSyscalls
         Nr.open_by_handle_at, Nr.io_uring_setup };
 
     /// <summary>What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): the kernel
-    /// keyrings, performance counters, fanotify, userfaultfd, quotas, the old ustat, LDT changes and the new mount API.
+    /// keyrings, performance counters, fanotify, userfaultfd, quotas, the old ustat and LDT changes.
     /// None is the sandbox's to emulate for now, and none may reach the host.</summary>
     public static readonly int[] DockerRefused = { Nr.add_key, Nr.request_key, Nr.keyctl, Nr.perf_event_open,
-        Nr.fanotify_init, Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt,
-        Nr.open_tree, Nr.move_mount, Nr.fsopen, Nr.fsconfig, Nr.fsmount, Nr.fspick, Nr.mount_setattr };
+        Nr.fanotify_init, Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt };
 
     /// <summary>Landlock answers EOPNOTSUPP, as a kernel built with it but booted without it in its LSM list.</summary>
     public static readonly int[] Landlock = { Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self };

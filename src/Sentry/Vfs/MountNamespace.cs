@@ -32,11 +32,61 @@ public sealed class MountNamespace
         Attach(root, new VfsPath(Anchor, Anchor.Root));
     }
 
-    MountNamespace(Mount anchor)
+    MountNamespace(Mount anchor, bool anonymous = false)
     {
         Anchor = anchor;
         Anchor.Ns = this;
-        Inum = NsInodes.Next();
+        IsAnonymous = anonymous;
+        // An anonymous namespace has no nsfs inode (Linux's alloc_mnt_ns(anon)), so it uses up no number.
+        if (!anonymous) Inum = NsInodes.Next();
+    }
+
+    /// <summary>A detached tree's namespace (fsmount, open_tree(OPEN_TREE_CLONE)): root is its anchor and
+    /// has no parent, so ".." stops there; the tree lives until its fd closes or move_mount grafts it.</summary>
+    public bool IsAnonymous { get; }
+
+    /// <summary>A new anonymous namespace holding the (unattached) mount root.</summary>
+    public static MountNamespace Detached(Mount root, AppKernel.Sentry.Kernel.UserNamespace owner)
+    {
+        root.Parent = null;
+        root.MountPoint = null;
+        return new MountNamespace(root, anonymous: true) { Owner = owner };
+    }
+
+    /// <summary>Whether m is the root of a detached tree (Linux's anon_ns_root).</summary>
+    public static bool IsDetachedRoot(Mount m) => m.Ns is { IsAnonymous: true } ns && ns.Anchor == m;
+
+    /// <summary>The last close of a detached tree's fd: unmounts it if nothing grafted it (dissolve_on_fput).</summary>
+    public static void Dissolve(Mount m)
+    {
+        if (!IsDetachedRoot(m)) return;
+        m.Ns!.Detach(m);
+    }
+
+    /// <summary>move_mount of a detached tree: its root (and everything below it) leaves its anonymous namespace
+    /// and hangs over 'at' in this one; under a shared parent each mount of it becomes shared
+    /// (attach_recursive_mnt's invent_group_ids).</summary>
+    public void Graft(Mount root, VfsPath at)
+    {
+        var from = root.Ns!;
+        List<Mount> below;
+        lock (from._lock)
+        {
+            below = from._all.ToList();
+            from._all.Clear();
+            from._mounted.Clear();
+        }
+        Attach(root, at);
+        lock (_lock)
+        {
+            foreach (var c in below)
+            {
+                c.Ns = this;
+                if (at.Mount.Peers != null && c.Peers == null) c.Peers = PeerGroup.New();
+                _mounted[(c.Parent!, c.MountPoint!.Inode)] = c;
+                _all.Add(c);
+            }
+        }
     }
 
     /// <summary>A snapshot of the mounts, in mount order.</summary>
