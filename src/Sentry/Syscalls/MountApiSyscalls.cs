@@ -226,7 +226,7 @@ static class MountApiSyscalls
         Mount m;
         lock (fc)
         {
-            if (fc.Root == null) return Err(Errno.EINVAL); // no superblock yet
+            if (fc.Root == null) return Err(Errno.EINVAL); // no superblock yet (fspick's context has its mount's)
             if (fc.Phase != FsContextPhase.AwaitingMount) return Err(Errno.EBUSY);
             m = new Mount(new Dentry("/", null, fc.Root), null, null, fc.FsType, fc.Source ?? "none", fc.Super!, mntFlags);
             fc.Target = m;
@@ -251,7 +251,7 @@ static class MountApiSyscalls
         if (e != Errno.None) return Err(e);
         if (!p.Mount.IsRoot(p.Dentry)) return Err(Errno.EINVAL);
         bool cloexec = (flags & FSPICK_CLOEXEC) != 0;
-        var fc = new FsContextFile(p.Mount.FsType, cloexec ? OpenFlags.O_CLOEXEC : 0) { Phase = FsContextPhase.ReconfParams, Target = p.Mount };
+        var fc = new FsContextFile(p.Mount.FsType, cloexec ? OpenFlags.O_CLOEXEC : 0) { Phase = FsContextPhase.ReconfParams, Target = p.Mount, Root = p.Mount.Root.Inode };
         return Install(t, fc, cloexec);
     }
 
@@ -340,12 +340,20 @@ static class MountApiSyscalls
         if ((m.Parent != null || !m.Ns.IsAnonymous) && !MountSyscalls.Mine(t, m)) return Err(Errno.EINVAL);
         var all = new List<Mount> { m };
         if ((flags & AT_RECURSIVE) != 0) all.AddRange(m.Ns.Below(m));
+        // mount_setattr_prepare: a mount going read-only must have no writers (all or nothing).
+        if ((setFlags & Mount.MNT_READONLY) != 0 && HasNewlyReadOnlyWriter(t, all)) return Err(Errno.EBUSY);
         foreach (var c in all)
             lock (c) c.Flags = (c.Flags & ~clrFlags) | setFlags;
         if (propagation != 0)
             foreach (var c in all)
                 lock (c) MountSyscalls.SetPropagation(t, c, propagation);
         return 0;
+    }
+
+    static bool HasNewlyReadOnlyWriter(Task t, List<Mount> all)
+    {
+        var turning = all.Where(c => (c.Flags & Mount.MNT_READONLY) == 0).ToHashSet();
+        return turning.Count > 0 && MountSyscalls.HasWriters(t, turning.Contains);
     }
 
     /// <summary>build_mount_kattr: struct mount_attr's checks, and the MNT_* flags to set and to clear. The atime

@@ -119,6 +119,8 @@ static class MountSyscalls
     {
         var m = at.Mount;
         if (!Mine(t, m) || !m.IsRoot(at.Dentry)) return Errno.EINVAL;
+        if ((mntFlags & Vfs.Mount.MNT_READONLY) != 0 && (m.Flags & Vfs.Mount.MNT_READONLY) == 0 && HasWriters(t, c => c == m))
+            return Errno.EBUSY; // mnt_make_readonly
         lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
         return Errno.None;
     }
@@ -143,6 +145,8 @@ static class MountSyscalls
     /// read-only state when ro says (null: unchanged); other options of tmpfs are taken and ignored, as shmem's.</summary>
     internal static Errno ReconfigureSuper(Task t, Vfs.Mount m, Dictionary<string, string?> options, bool? ro)
     {
+        // Going read-only with files open for writing is EBUSY, before anything changes (sb_prepare_remount_readonly).
+        if (ro == true && !m.Super.ReadOnly && HasWriters(t, c => c.Super == m.Super)) return Errno.EBUSY;
         if (m.FsType == "tmpfs")
         {
             var e = ParseTmpfs(t, options, out var size, out var inodes, out _, out _, out _);
@@ -156,6 +160,23 @@ static class MountSyscalls
         }
         if (ro is { } r) m.Super.ReadOnly = r;
         return Errno.None;
+    }
+
+    /// <summary>Whether a file open for writing is on a mount that matches (Linux's writer counts, per mount and
+    /// per superblock, found by looking through the open files).</summary>
+    internal static bool HasWriters(Task t, Func<Vfs.Mount, bool> on)
+    {
+        foreach (var task in t.Kernel.Tasks())
+        {
+            if (task.Exited) continue;
+            foreach (int fd in task.Fds.OpenFds())
+            {
+                using var fRef = task.Fds.Borrow(fd);
+                if (fRef.File is { } f && (f.Flags & OpenFlags.O_PATH) == 0 && OpenFlags.CanWrite(f.Flags)
+                    && f.Path.IsValid && on(f.Path.Mount)) return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>MS_BIND: the source's mount seen from its directory (with MS_REC, with the mounts below it),
