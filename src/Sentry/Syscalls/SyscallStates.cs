@@ -46,6 +46,9 @@ public static class SyscallStates
             Nr.unshare, Nr.setns);
         Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, bind, remount, move and propagation; no block-device or overlay file systems (ENODEV)",
             Nr.mount);
+        Set(SyscallState.Partial, "the file systems mount(2) makes; the message log stays empty (read ENODATA); binary, path and fd values are refused as no file system here takes one",
+            Nr.fsconfig);
+        Set(SyscallState.Partial, "no idmapped mounts (MOUNT_ATTR_IDMAP is EINVAL)", Nr.mount_setattr);
         Set(SyscallState.Partial, "SECCOMP_RET_TRACE answers ENOSYS (no tracer asks for seccomp stops)", Nr.seccomp);
         Set(SyscallState.Partial, "reads, writes and syncs run at submit; POLL waits; no IOCB_CMD_* beyond those", Nr.io_submit);
 
