@@ -5,6 +5,7 @@
  * fspick (reconfigure ro and size), mount_setattr (struct checks, flags, AT_RECURSIVE, propagation), the
  * capability checks as nobody and in a new user namespace. */
 #include "mount_common.h"
+#include <poll.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
@@ -336,6 +337,45 @@ static void attrs(void)
     close(m);
 }
 
+/* poll's POLLPRI|POLLERR on the mount tables once per change of the namespace. */
+static void show_poll(const char *what, int fd)
+{
+    struct pollfd p = { fd, POLLPRI, 0 };
+    int n = poll(&p, 1, 0);
+    printf("%s: %d %#x\n", what, n, p.revents);
+}
+
+static void polls(void)
+{
+    printf("-- polling mountinfo\n");
+    CHECK(mkdir(sp("p"), 0755));
+    int info = CHECK_OK(open("/proc/self/mountinfo", O_RDONLY));
+    int mounts = CHECK_OK(open("/proc/self/mounts", O_RDONLY));
+    show_poll("initial", info);
+    CHECK(mount("pfs", sp("p"), "tmpfs", 0, NULL));
+    show_poll("mount", info);
+    show_poll("again", info);
+    CHECK(mount(NULL, sp("p"), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+    show_poll("remount", info);
+    struct attr a = { 0, MOUNT_ATTR_RDONLY, 0, 0 };
+    CHECK(setattr_(AT_FDCWD, sp("p"), 0, &a, sizeof a));
+    show_poll("setattr", info);
+    CHECK(mount(NULL, sp("p"), NULL, MS_SHARED, NULL));
+    show_poll("make shared", info);
+    int m = new_tmpfs("pm", NULL, NULL, 0);
+    show_poll("fsmount", info);
+    CHECK(move_mount_(m, "", AT_FDCWD, sp("p"), MOVE_MOUNT_F_EMPTY_PATH));
+    close(m);
+    show_poll("move_mount", info);
+    CHECK(umount2(sp("p"), MNT_DETACH));
+    CHECK(umount2(sp("p"), MNT_DETACH));
+    show_poll("umount", info);
+    show_poll("mounts", mounts);
+    show_poll("mounts again", mounts);
+    close(info);
+    close(mounts);
+}
+
 static void nobody(void)
 {
     struct attr a = { MOUNT_ATTR_RDONLY, 0, 0, 0 };
@@ -380,6 +420,7 @@ static void body(void)
     moves();
     trees();
     attrs();
+    polls();
     printf("-- as nobody\n");
     as_nobody(nobody);
     printf("-- in a user namespace\n");

@@ -344,6 +344,7 @@ static class MountApiSyscalls
         if ((setFlags & Mount.MNT_READONLY) != 0 && HasNewlyReadOnlyWriter(t, all)) return Err(Errno.EBUSY);
         foreach (var c in all)
             lock (c) c.Flags = (c.Flags & ~clrFlags) | setFlags;
+        m.Ns.Touch();
         if (propagation != 0)
             foreach (var c in all)
                 lock (c) MountSyscalls.SetPropagation(t, c, propagation);

@@ -122,6 +122,7 @@ static class MountSyscalls
         if ((mntFlags & Vfs.Mount.MNT_READONLY) != 0 && (m.Flags & Vfs.Mount.MNT_READONLY) == 0 && HasWriters(t, c => c == m))
             return Errno.EBUSY; // mnt_make_readonly
         lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
+        m.Ns?.Touch();
         return Errno.None;
     }
 
@@ -138,6 +139,7 @@ static class MountSyscalls
         var e = ReconfigureSuper(t, m, options, ro);
         if (e != Errno.None) return e;
         lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
+        m.Ns?.Touch();
         return Errno.None;
     }
 

@@ -87,6 +87,34 @@ public sealed class MountNamespace
                 _all.Add(c);
             }
         }
+        Touch();
+    }
+
+    long _event;
+    /// <summary>Counts changes of the tree and its mounts' flags (Linux's ns->event): /proc/[pid]/mounts and
+    /// mountinfo poll POLLERR|POLLPRI once it moved past what they last saw.</summary>
+    public long Event => Interlocked.Read(ref _event);
+    public readonly WaitQueue Changed = new();
+
+    /// <summary>Records a change (touch_mnt_namespace) and wakes the mount tables' pollers.</summary>
+    public void Touch()
+    {
+        Interlocked.Increment(ref _event);
+        Changed.Notify();
+    }
+
+    /// <summary>What a mount table file opened now watches (mounts_open's p->event).</summary>
+    public FileSystems.Synthetic.IChangeWatch Watch() => new ChangeWatch(this);
+
+    sealed class ChangeWatch(MountNamespace ns) : FileSystems.Synthetic.IChangeWatch
+    {
+        long _seen = ns.Event;
+        public WaitQueue Queue => ns.Changed;
+        public bool Consume()
+        {
+            long now = ns.Event;
+            return Interlocked.Exchange(ref _seen, now) != now;
+        }
     }
 
     /// <summary>A snapshot of the mounts, in mount order.</summary>
@@ -119,6 +147,7 @@ public sealed class MountNamespace
             _mounted[(at.Mount, at.Inode)] = m;
             _all.Add(m);
         }
+        Touch();
     }
 
     /// <summary>Mounts hanging directly or indirectly below m, in mount order.</summary>
@@ -150,6 +179,7 @@ public sealed class MountNamespace
                 c.Master = null;
             }
         }
+        Touch();
     }
 
     /// <summary>The mount hanging directly on (m, at), if any.</summary>
@@ -169,6 +199,7 @@ public sealed class MountNamespace
             m.MountPoint = at.Dentry;
             _mounted[(at.Mount, at.Inode)] = m;
         }
+        Touch();
     }
 
     static bool Under(Mount c, Mount ancestor)

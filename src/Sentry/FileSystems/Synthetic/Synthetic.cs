@@ -154,6 +154,9 @@ public sealed class SynthFile : SynthInode
     public Errno WriteOpenError { get; init; }
     /// <summary>If set and not None, what a read fails with: a /proc/[pid] file whose task was reaped (ESRCH).</summary>
     public Func<Errno>? Gone { get; set; }
+    /// <summary>If set, each open file watches something for changes, which poll reports as POLLERR|POLLPRI
+    /// (/proc/[pid]/mounts and mountinfo: the mount namespace).</summary>
+    public Func<Task, IChangeWatch>? Watch { get; init; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
@@ -161,7 +164,7 @@ public sealed class SynthFile : SynthInode
         if (Write == null && WriteOpenError != Errno.None && OpenFlags.CanWrite(flags)) return WriteOpenError;
         // The content is made at the first read, as seq_file's (a file opened while its process ran and read once it is
         // a zombie shows the zombie); a write-only open never makes it.
-        fd = new BufferFile(flags, path, this, null) { Writer = Write, WriteError = WriteError, Regenerate = Generate, Gone = Gone };
+        fd = new BufferFile(flags, path, this, null) { Writer = Write, WriteError = WriteError, Regenerate = Generate, Gone = Gone, Watch = Watch?.Invoke(t) };
         return Errno.None;
     }
 
@@ -169,6 +172,14 @@ public sealed class SynthFile : SynthInode
 
     /// <summary>O_TRUNC on a generated file changes nothing, as on Linux.</summary>
     public override Errno Truncate(long size) => Errno.None;
+}
+
+/// <summary>A change an open file reports once through poll: Consume says whether one happened since the last call
+/// (or the open) and forgets it.</summary>
+public interface IChangeWatch
+{
+    WaitQueue Queue { get; }
+    bool Consume();
 }
 
 /// <summary>
@@ -184,6 +195,11 @@ public sealed class BufferFile : FileDescription
     /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
     public Func<Task, byte[], long>? Writer { get; init; }
     public Errno WriteError { get; init; } = Errno.EIO;
+    public IChangeWatch? Watch { get; init; }
+
+    public override WaitQueue? Waiters => Watch?.Queue;
+    public override short Readiness(short events) =>
+        (short)(base.Readiness(events) | (Watch?.Consume() == true ? (POLLERR | POLLPRI) & (events | POLLERR) : 0));
 
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
