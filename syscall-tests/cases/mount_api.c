@@ -376,6 +376,41 @@ static void polls(void)
     close(mounts);
 }
 
+/* How many mounts /proc/self/mountinfo lists at path. */
+static int mounts_at(const char *path)
+{
+    static char buf[65536];
+    int fd = open("/proc/self/mountinfo", O_RDONLY), n = 0, count = 0;
+    ssize_t r;
+    while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0) n += r;
+    close(fd);
+    buf[n] = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+    {
+        char point[256];
+        if (sscanf(line, "%*s %*s %*s %*s %255s", point) == 1 && strcmp(point, path) == 0) count++;
+    }
+    return count;
+}
+
+/* A lazy unmount of a tree takes the copies its shared submounts propagated. */
+static void umount_tree(void)
+{
+    printf("-- umount of a tree with shared submounts\n");
+    CHECK(mkdir(sp("g"), 0755));
+    CHECK(mkdir(sp("h"), 0755));
+    CHECK(mount("gfs", sp("g"), "tmpfs", 0, NULL));
+    CHECK(mkdir(sp("g/child"), 0755));
+    CHECK(mount("childfs", sp("g/child"), "tmpfs", 0, NULL));
+    CHECK(mount(NULL, sp("g/child"), NULL, MS_SHARED, NULL));
+    CHECK(mount(sp("g/child"), sp("h"), NULL, MS_BIND, NULL));
+    CHECK(mount("top", sp("g/child"), "tmpfs", 0, NULL));
+    printf("h: %d mounts\n", mounts_at(sp("h")));
+    CHECK(umount2(sp("g"), MNT_DETACH));
+    printf("h: %d mounts\n", mounts_at(sp("h")));
+    CHECK(umount2(sp("h"), MNT_DETACH));
+}
+
 static void nobody(void)
 {
     struct attr a = { MOUNT_ATTR_RDONLY, 0, 0, 0 };
@@ -421,6 +456,7 @@ static void body(void)
     trees();
     attrs();
     polls();
+    umount_tree();
     printf("-- as nobody\n");
     as_nobody(nobody);
     printf("-- in a user namespace\n");

@@ -527,7 +527,14 @@ static class MountSyscalls
             return 0;
         }
         if (!detach && Busy(t, m)) return Err(Errno.EBUSY);
-        var propagated = Vfs.Propagation.Unmounted(m.Parent, m.MountPoint!, m);
+        // Every mount of the tree that hangs in a shared mount takes its copies in the peers along (propagate_umount).
+        var tree = t.Ns.Mnt.Below(m).Prepend(m).ToList();
+        var inTree = tree.ToHashSet();
+        // Mounts hanging at the same place of one peer group find the same copies: asked once (a stack of thousands).
+        var asked = new HashSet<(PeerGroup, Inode, Super)>();
+        var propagated = tree.Where(c => c.Parent!.Peers is { } g && asked.Add((g, c.MountPoint!.Inode, c.Super)))
+            .SelectMany(c => Vfs.Propagation.Unmounted(c.Parent!, c.MountPoint!, c))
+            .Where(c => !inTree.Contains(c)).Distinct().ToList();
         t.Ns.Mnt.Detach(m);
         foreach (var c in propagated) c.Ns?.Detach(c);
         return 0;

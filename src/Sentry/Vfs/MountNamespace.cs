@@ -13,6 +13,8 @@ public sealed class MountNamespace
     readonly Dictionary<(Mount, Inode), Mount> _mounted = new();
     // Every mount but the anchor, in mount order (what mountinfo lists).
     readonly List<Mount> _all = new();
+    // How many mounts hang directly on each mount (HasChildren without a scan: umount asks it per peer).
+    readonly Dictionary<Mount, int> _children = new();
     readonly object _lock = new();
     /// <summary>The anchor: no parent, never listed, covered by "/".</summary>
     public Mount Anchor { get; }
@@ -75,6 +77,7 @@ public sealed class MountNamespace
             below = from._all.ToList();
             from._all.Clear();
             from._mounted.Clear();
+            from._children.Clear();
         }
         Attach(root, at);
         lock (_lock)
@@ -85,6 +88,7 @@ public sealed class MountNamespace
                 if (at.Mount.Peers != null && c.Peers == null) c.Peers = PeerGroup.New();
                 _mounted[(c.Parent!, c.MountPoint!.Inode)] = c;
                 _all.Add(c);
+                Counted(c.Parent, 1);
             }
         }
         Touch();
@@ -146,6 +150,7 @@ public sealed class MountNamespace
             if (at.Mount.Peers != null && m.Peers == null) m.Peers = PeerGroup.New();
             _mounted[(at.Mount, at.Inode)] = m;
             _all.Add(m);
+            Counted(at.Mount, 1);
         }
         Touch();
     }
@@ -153,13 +158,41 @@ public sealed class MountNamespace
     /// <summary>Mounts hanging directly or indirectly below m, in mount order.</summary>
     public List<Mount> Below(Mount m)
     {
-        lock (_lock) return _all.Where(c => c != m && Under(c, m)).ToList();
+        lock (_lock)
+        {
+            var set = Descendants(m);
+            return _all.Where(set.Contains).ToList();
+        }
+    }
+
+    /// <summary>The mounts below m, found from m down (under _lock): a stack of thousands of mounts is walked
+    /// once, not once per mount up to the top.</summary>
+    HashSet<Mount> Descendants(Mount m)
+    {
+        var children = new Dictionary<Mount, List<Mount>>();
+        foreach (var c in _all)
+            if (c.Parent != null) { if (!children.TryGetValue(c.Parent, out var l)) children[c.Parent] = l = new(); l.Add(c); }
+        var set = new HashSet<Mount>();
+        var todo = new Stack<Mount>();
+        todo.Push(m);
+        while (todo.Count > 0)
+            if (children.TryGetValue(todo.Pop(), out var l))
+                foreach (var c in l)
+                    if (c != m && set.Add(c)) todo.Push(c);
+        return set;
     }
 
     /// <summary>Whether any mount hangs on m.</summary>
     public bool HasChildren(Mount m)
     {
-        lock (_lock) return _all.Any(c => c.Parent == m);
+        lock (_lock) return _children.GetValueOrDefault(m) > 0;
+    }
+
+    void Counted(Mount? parent, int delta)
+    {
+        if (parent == null) return;
+        int n = _children.GetValueOrDefault(parent) + delta;
+        if (n > 0) _children[parent] = n; else _children.Remove(parent);
     }
 
     /// <summary>Takes m and everything below it out of the tree (umount; MNT_DETACH leaves them usable by whoever
@@ -168,11 +201,13 @@ public sealed class MountNamespace
     {
         lock (_lock)
         {
-            foreach (var c in _all.Where(c => c != m && Under(c, m)).Append(m).ToList())
+            var below = Descendants(m);
+            foreach (var c in _all.Where(below.Contains).Append(m).ToList())
             {
                 if (c.Parent != null && c.MountPoint != null && _mounted.TryGetValue((c.Parent, c.MountPoint.Inode), out var cur) && cur == c)
                     _mounted.Remove((c.Parent, c.MountPoint.Inode));
                 _all.Remove(c);
+                Counted(c.Parent, -1);
                 c.Ns = null;
                 // An unmounted mount propagates no more (umount_tree makes it private).
                 c.Peers = null;
@@ -195,18 +230,13 @@ public sealed class MountNamespace
         {
             if (m.Parent != null && m.MountPoint != null && _mounted.TryGetValue((m.Parent, m.MountPoint.Inode), out var cur) && cur == m)
                 _mounted.Remove((m.Parent, m.MountPoint.Inode));
+            Counted(m.Parent, -1);
             m.Parent = at.Mount;
             m.MountPoint = at.Dentry;
             _mounted[(at.Mount, at.Inode)] = m;
+            Counted(at.Mount, 1);
         }
         Touch();
-    }
-
-    static bool Under(Mount c, Mount ancestor)
-    {
-        for (var p = c.Parent; p != null; p = p.Parent)
-            if (p == ancestor) return true;
-        return false;
     }
 
     /// <summary>
@@ -236,6 +266,7 @@ public sealed class MountNamespace
                 c.Ns = ns;
                 ns._mounted[(c.Parent, c.MountPoint!.Inode)] = c;
                 ns._all.Add(c);
+                ns.Counted(c.Parent, 1);
             }
             // Stacked mounts: the key of an overmount is its parent's root inode, already remapped above.
             return ns;
