@@ -6,7 +6,7 @@ namespace AppKernel.Tests.EndToEnd;
 /// <summary>
 /// The host-administration calls (modules, kexec, reboot, swap, accounting, the kernel log, port I/O, io_uring, bpf,
 /// file handles) answer as Linux answers a container without the capability, and the calls Docker's default profile
-/// refuses (perf, fanotify, userfaultfd, quotas, ustat, LDT, the new mount API) as it does; never ENOSYS. Sandbox only: natively,
+/// refuses (perf, fanotify, userfaultfd, quotas, ustat, LDT) as it does; never ENOSYS. Sandbox only: natively,
 /// as root, several of these would act on the machine.
 /// </summary>
 public sealed class RefusedSyscallsTests : IDisposable
@@ -63,13 +63,6 @@ public sealed class RefusedSyscallsTests : IDisposable
             T("quotactl_fd", syscall(SYS_quotactl_fd, 0, 0, 0, NULL));
             T("ustat", syscall(SYS_ustat, 0, buf));
             T("modify_ldt", syscall(SYS_modify_ldt, 1, buf, 16));
-            T("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
-            T("fsmount", syscall(SYS_fsmount, 0, 0, 0));
-            T("fsconfig", syscall(SYS_fsconfig, 0, 0, NULL, NULL, 0));
-            T("fspick", syscall(SYS_fspick, AT_FDCWD, "/", 0));
-            T("open_tree", syscall(SYS_open_tree, AT_FDCWD, "/", 0));
-            T("move_mount", syscall(SYS_move_mount, AT_FDCWD, "/", AT_FDCWD, "/tmp", 0));
-            T("mount_setattr", syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, NULL, 0));
             return 0;
         }
         """;
@@ -86,8 +79,7 @@ public sealed class RefusedSyscallsTests : IDisposable
         string[] eperm = ["vhangup", "acct", "swapon", "swapoff", "reboot", "init_module", "finit_module", "delete_module",
             "kexec_load", "kexec_file_load", "bpf", "lookup_dcookie", "io_uring_setup", "iopl 3", "ioperm on",
             "open_by_handle_at", "perf_event_open", "fanotify_init", "fanotify_mark",
-            "userfaultfd", "quotactl", "quotactl_fd", "ustat", "modify_ldt", "fsopen", "fsmount", "fsconfig", "fspick",
-            "open_tree", "move_mount", "mount_setattr"];
+            "userfaultfd", "quotactl", "quotactl_fd", "ustat", "modify_ldt"];
         foreach (var name in eperm) Assert.True(got[name] == "-1 EPERM", $"{name}: {got[name]}");
         Assert.Equal("-1 EBADF", got["io_uring_enter bad fd"]);
         Assert.Equal("-1 EOPNOTSUPP", got["io_uring_enter not a ring"]);

@@ -16,7 +16,7 @@ namespace AppKernel.Sentry.Syscalls;
 /// </summary>
 static class MountSyscalls
 {
-    const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16, MS_REMOUNT = 32,
+    internal const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16, MS_REMOUNT = 32,
         MS_MANDLOCK = 64, MS_DIRSYNC = 128, MS_NOSYMFOLLOW = 256, MS_NOATIME = 1024, MS_NODIRATIME = 2048,
         MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_SILENT = 32768, MS_POSIXACL = 1 << 16,
         MS_UNBINDABLE = 1 << 17, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20, MS_RELATIME = 1 << 21,
@@ -32,10 +32,11 @@ static class MountSyscalls
         t[Nr.mount] = (k, src, target, type, flags, data, _) => Mount(k, src, target, type, flags, data);
         t[Nr.umount2] = (k, target, flags, _, _, _, _) => Unmount(k, target, (int)flags);
         t[Nr.pivot_root] = (k, newRoot, putOld, _, _, _, _) => PivotRoot(k, newRoot, putOld);
+        MountApiSyscalls.Register(t);
     }
 
     /// <summary>A string argument of mount (Linux's copy_mount_string: NULL stays null, a fault is EFAULT).</summary>
-    static Errno ReadArg(Task t, ulong addr, int max, out string? s)
+    internal static Errno ReadArg(Task t, ulong addr, int max, out string? s)
     {
         s = null;
         if (addr == 0) return Errno.None;
@@ -108,7 +109,7 @@ static class MountSyscalls
     }
 
     /// <summary>Whether m is in the caller's namespace (Linux's check_mnt).</summary>
-    static bool Mine(Task t, Vfs.Mount m) => m.Ns == t.Ns.Mnt;
+    internal static bool Mine(Task t, Vfs.Mount m) => m.Ns == t.Ns.Mnt;
 
     /// <summary>Whether 'at' is a place in the caller's namespace: a /proc fd link to a pathless file (an eventfd,
     /// a pipe) leads into an internal mount, never a mount point (EINVAL as check_mnt).</summary>
@@ -119,7 +120,10 @@ static class MountSyscalls
     {
         var m = at.Mount;
         if (!Mine(t, m) || !m.IsRoot(at.Dentry)) return Errno.EINVAL;
+        if ((mntFlags & Vfs.Mount.MNT_READONLY) != 0 && (m.Flags & Vfs.Mount.MNT_READONLY) == 0 && HasWriters(t, c => c == m))
+            return Errno.EBUSY; // mnt_make_readonly
         lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
+        m.Ns?.Touch();
         return Errno.None;
     }
 
@@ -132,19 +136,50 @@ static class MountSyscalls
         bool ro = (flags & MS_RDONLY) != 0;
         if (options.Remove("ro")) ro = true;
         if (options.Remove("rw")) ro = false;
+        options.Remove("source");
+        var e = ReconfigureSuper(t, m, options, ro);
+        if (e != Errno.None) return e;
+        lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
+        m.Ns?.Touch();
+        return Errno.None;
+    }
+
+    /// <summary>A file system's reconfiguration (reconfigure_super): tmpfs's size and inode limit, and the
+    /// read-only state when ro says (null: unchanged); other options of tmpfs are taken and ignored, as shmem's.</summary>
+    internal static Errno ReconfigureSuper(Task t, Vfs.Mount m, Dictionary<string, string?> options, bool? ro)
+    {
+        // Going read-only with files open for writing is EBUSY, before anything changes (sb_prepare_remount_readonly).
+        if (ro == true && !m.Super.ReadOnly && HasWriters(t, c => c.Super == m.Super)) return Errno.EBUSY;
         if (m.FsType == "tmpfs")
         {
-            var e = ParseTmpfs(t, options, out var size, out _, out _, out _);
+            var e = ParseTmpfs(t, options, out var size, out var inodes, out _, out _, out _);
             if (e != Errno.None) return e;
-            if (size is { } bytes && m.Root.Inode is TmpfsDir { Fs.Space: { } space })
+            if (m.Root.Inode is TmpfsDir { Fs.Space: { } space })
             {
-                if ((e = space.Resize(TmpfsSpace.PagesOf(bytes))) != Errno.None) return e;
+                if (size is { } bytes && (e = space.Resize(TmpfsSpace.PagesOf(bytes))) != Errno.None) return e;
+                if (inodes != null) space.InodeLimit = inodes;
                 m.Super.Options = TmpfsOptions(t, m.Root.Inode);
             }
         }
-        m.Super.ReadOnly = ro;
-        lock (m) m.Flags = mntFlags | (m.Flags & ~Vfs.Mount.UserSettable);
+        if (ro is { } r) m.Super.ReadOnly = r;
         return Errno.None;
+    }
+
+    /// <summary>Whether a file open for writing is on a mount that matches (Linux's writer counts, per mount and
+    /// per superblock, found by looking through the open files).</summary>
+    internal static bool HasWriters(Task t, Func<Vfs.Mount, bool> on)
+    {
+        foreach (var task in t.Kernel.Tasks())
+        {
+            if (task.Exited) continue;
+            foreach (int fd in task.Fds.OpenFds())
+            {
+                using var fRef = task.Fds.Borrow(fd);
+                if (fRef.File is { } f && (f.Flags & OpenFlags.O_PATH) == 0 && OpenFlags.CanWrite(f.Flags)
+                    && f.Path.IsValid && on(f.Path.Mount)) return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>MS_BIND: the source's mount seen from its directory (with MS_REC, with the mounts below it),
@@ -159,26 +194,40 @@ static class MountSyscalls
         if (at.Inode.IsDeleted) return Errno.ENOENT;
         if (at.Inode.IsDir != src.Inode.IsDir) return Errno.ENOTDIR;
         var ns = t.Ns.Mnt;
-        var all = ns.All;
-        // What will be copied, counted first: a namespace holds at most MountMax mounts (ENOSPC, count_mounts).
-        var children = new Dictionary<Vfs.Mount, List<Vfs.Mount>>();
-        foreach (var c in all)
-            if (c.Parent != null) { if (!children.TryGetValue(c.Parent, out var l)) children[c.Parent] = l = new(); l.Add(c); }
-        var plan = new List<(Vfs.Mount Child, Vfs.Mount Parent)>();
-        if (recursive) PlanBelow(children, src.Mount, src, plan);
+        var plan = PlanCopy(src, recursive);
+        // A namespace holds at most MountMax mounts (ENOSPC, count_mounts).
         long adding = (1L + plan.Count) * (1 + Vfs.Propagation.Receivers(at.Mount, at.Dentry));
-        if (all.Count + adding > MountNamespace.MountMax) return Errno.ENOSPC;
+        if (ns.All.Count + adding > MountNamespace.MountMax) return Errno.ENOSPC;
         var top = src.Mount.Clone(src.Dentry, makePrivate: false);
         ns.Attach(top, at);
-        var copies = new Dictionary<Vfs.Mount, Vfs.Mount> { [src.Mount] = top };
+        CopyBelow(ns, src.Mount, top, plan);
+        Vfs.Propagation.Mounted(at.Mount, at.Dentry, top);
+        return Errno.None;
+    }
+
+    /// <summary>What a copy of src's mount takes along: with recursive, the mounts below it within src's
+    /// directory (Linux's copy_tree), parents first; else nothing.</summary>
+    internal static List<(Vfs.Mount Child, Vfs.Mount Parent)> PlanCopy(VfsPath src, bool recursive)
+    {
+        var plan = new List<(Vfs.Mount Child, Vfs.Mount Parent)>();
+        if (!recursive || src.Mount.Ns == null) return plan;
+        var children = new Dictionary<Vfs.Mount, List<Vfs.Mount>>();
+        foreach (var c in src.Mount.Ns.All)
+            if (c.Parent != null) { if (!children.TryGetValue(c.Parent, out var l)) children[c.Parent] = l = new(); l.Add(c); }
+        PlanBelow(children, src.Mount, src, plan);
+        return plan;
+    }
+
+    /// <summary>Hangs copies of the planned mounts in ns below top, the copy of source.</summary>
+    internal static void CopyBelow(MountNamespace ns, Vfs.Mount source, Vfs.Mount top, List<(Vfs.Mount Child, Vfs.Mount Parent)> plan)
+    {
+        var copies = new Dictionary<Vfs.Mount, Vfs.Mount> { [source] = top };
         foreach (var (child, parent) in plan)
         {
             var c = child.Clone(child.Root, makePrivate: false);
             copies[child] = c;
             ns.Attach(c, new VfsPath(copies[parent], child.MountPoint!));
         }
-        Vfs.Propagation.Mounted(at.Mount, at.Dentry, top);
-        return Errno.None;
     }
 
     /// <summary>MS_REC: the mounts hanging below 'from' (within its directory 'within'), parents first, skipping
@@ -197,7 +246,7 @@ static class MountSyscalls
 
     /// <summary>MS_SHARED, MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE (exactly one, with MS_REC and MS_SILENT at most) on a
     /// mount and, with MS_REC, every mount below it (Linux's do_change_type).</summary>
-    static Errno ChangeType(Task t, VfsPath at, ulong flags)
+    internal static Errno ChangeType(Task t, VfsPath at, ulong flags)
     {
         var m = at.Mount;
         if (!m.IsRoot(at.Dentry)) return Errno.EINVAL;
@@ -210,7 +259,7 @@ static class MountSyscalls
         return Errno.None;
     }
 
-    static void SetPropagation(Task t, Vfs.Mount m, ulong type)
+    internal static void SetPropagation(Task t, Vfs.Mount m, ulong type)
     {
         if (type == MS_SHARED)
         {
@@ -245,19 +294,43 @@ static class MountSyscalls
         if (string.IsNullOrEmpty(sourcePath)) return Errno.EINVAL;
         var e = PathWalker.Resolve(t, sourcePath[0] == '/' ? t.Fs.Root : t.Fs.Cwd, sourcePath, true, out var src);
         if (e != Errno.None) return e;
+        return MoveMount(t, src, at);
+    }
+
+    /// <summary>Linux's do_move_mount, for MS_MOVE and move_mount(2): an attached mount of the caller's namespace,
+    /// or the root of a detached tree, hung over the topmost mount at 'at' — in the caller's namespace, or in
+    /// another detached tree when a detached tree moves.</summary>
+    internal static Errno MoveMount(Task t, VfsPath src, VfsPath at)
+    {
+        at = MountNamespace.CrossDown(at); // lock_mount: onto whatever is mounted there last
+        if (at.Inode.IsDeleted) return Errno.ENOENT;
         var m = src.Mount;
-        if (!Mine(t, m) || !Mine(t, at.Mount)) return Errno.EINVAL;
-        if (!m.IsRoot(src.Dentry) || m.Parent == null || m.Parent == t.Ns.Mnt.Anchor) return Errno.EINVAL;
-        if (at.Inode.IsDir != src.Inode.IsDir) return Errno.ENOTDIR;
-        // Not into itself (ELOOP as Linux's do_move_mount).
-        for (var p = at.Mount; p != null; p = p.Parent)
-            if (p == m) return Errno.ELOOP;
-        t.Ns.Mnt.Move(m, at);
+        var p = at.Mount;
+        bool attached = m.Parent != null;
+        bool detachedTree = MountNamespace.IsDetachedRoot(m);
+        if (!Mine(t, p) && !(detachedTree && p.Ns is { IsAnonymous: true } && p.Ns != m.Ns)) return Errno.EINVAL;
+        if (m.Ns == null) return Errno.EINVAL; // is_mounted
+        if (!(attached ? Mine(t, m) : detachedTree)) return Errno.EINVAL;
+        if (!m.IsRoot(src.Dentry)) return Errno.EINVAL;
+        if (attached && m.Parent == t.Ns.Mnt.Anchor) return Errno.EINVAL;
+        if (at.Inode.IsDir != src.Inode.IsDir) return Errno.EINVAL;
+        // Not out of a shared parent, and no unbindable mount into a shared one.
+        if (attached && m.Parent!.Peers != null) return Errno.EINVAL;
+        if (p.Peers != null && (m.Unbindable || m.Ns.Below(m).Any(c => c.Unbindable))) return Errno.EINVAL;
+        // Not into itself (ELOOP).
+        for (var q = p; q != null; q = q.Parent)
+            if (q == m) return Errno.ELOOP;
+        if (attached) t.Ns.Mnt.Move(m, at);
+        else
+        {
+            p.Ns!.Graft(m, at);
+            Vfs.Propagation.Mounted(at.Mount, at.Dentry, m);
+        }
         return Errno.None;
     }
 
     /// <summary>Linux's may_mount: CAP_SYS_ADMIN in the user namespace that owns the caller's mount namespace.</summary>
-    static bool MayMount(Task t) => t.Creds.HasIn(t.Ns.Mnt.Owner, Credentials.CAP_SYS_ADMIN);
+    internal static bool MayMount(Task t) => t.Creds.HasIn(t.Ns.Mnt.Owner, Credentials.CAP_SYS_ADMIN);
 
     static Errno NewMount(Task t, VfsPath at, string? type, string? source, ulong flags, int mntFlags, string? data)
     {
@@ -266,27 +339,90 @@ static class MountSyscalls
         bool ro = (flags & MS_RDONLY) != 0;
         if (options.Remove("ro")) ro = true;
         if (options.Remove("rw")) ro = false;
-        foreach (var generic in new[] { "sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime", "silent", "loud", "posixacl", "noacl", "iversion", "noiversion" })
-            options.Remove(generic);
-        Inode root;
+        foreach (var generic in SbFlagNames) options.Remove(generic);
+        if (options.Remove("source", out var named))
+        {
+            if (source != null) return Errno.EINVAL; // "Multiple sources"
+            source = named;
+        }
+        if (!FilesystemTypes.Names.Contains(type)) return Errno.ENODEV;
+        var e = CheckOptions(t, type, options);
+        if (e != Errno.None) return e;
+        if (!MountCapable(t, type)) return Errno.EPERM;
+        e = MakeFs(t, type, options, ro, out var root, out var super);
+        if (e != Errno.None) return e;
+        if (!MinePlace(t, at)) return Errno.EINVAL;
+        if (at.Inode.IsDeleted) return Errno.ENOENT;
+        if (!at.Inode.IsDir) return Errno.ENOTDIR;
+        // The same file system again on its own root is refused (do_add_mount).
+        if (at.Dentry == at.Mount.Root && SameSuper(at.Mount.Root.Inode, root)) return Errno.EBUSY;
+        if (t.Ns.Mnt.All.Count + 1L + Vfs.Propagation.Receivers(at.Mount, at.Dentry) > MountNamespace.MountMax) return Errno.ENOSPC;
+        var m = new Vfs.Mount(new Dentry("/", null, root), null, null, type, source ?? "none", super, mntFlags);
+        t.Ns.Mnt.Attach(m, at);
+        Vfs.Propagation.Mounted(at.Mount, at.Dentry, m);
+        return Errno.None;
+    }
+
+    /// <summary>The superblock flags every file system takes besides ro/rw (vfs_parse_sb_flag's), dropped here.</summary>
+    internal static readonly string[] SbFlagNames = { "sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime",
+        "silent", "loud", "posixacl", "noacl", "iversion", "noiversion" };
+
+    /// <summary>Checks a file system's own options (each type's parse_param): an unknown key or a bad value is
+    /// EINVAL. Flag options carry a null value (fsconfig's FSCONFIG_SET_FLAG), the others a string.</summary>
+    internal static Errno CheckOptions(Task t, string type, Dictionary<string, string?> options)
+    {
+        switch (type)
+        {
+            case "tmpfs": return ParseTmpfs(t, options, out _, out _, out _, out _, out _);
+            case "devpts": return ParseDevPts(t, options, out _);
+            case "proc":
+                foreach (var (key, value) in options)
+                    if (key is not ("gid" or "hidepid" or "subset") || value == null) return Errno.EINVAL;
+                return Errno.None;
+            case "cgroup2":
+            {
+                var rest = new Dictionary<string, string?>(options);
+                FileSystems.Cgroups.CgroupHierarchy.TakeFlags(rest);
+                return rest.Count == 0 ? Errno.None : Errno.EINVAL;
+            }
+            default: return options.Count == 0 ? Errno.None : Errno.EINVAL;
+        }
+    }
+
+    /// <summary>mount_capable: proc and sysfs belong to the pid and network namespaces, the sandbox's initial ones,
+    /// so they need CAP_SYS_ADMIN there; mqueue in its IPC namespace's owner, cgroup2 in its cgroup namespace's;
+    /// tmpfs and devpts in the caller's.</summary>
+    internal static bool MountCapable(Task t, string type)
+    {
+        var over = type switch
+        {
+            "proc" or "sysfs" => UserNamespace.Initial, "mqueue" => t.Ns.Ipc.Owner, "cgroup2" => t.Ns.Cgroup.Owner, _ => t.Creds.UserNs,
+        };
+        return t.Creds.HasIn(over, Credentials.CAP_SYS_ADMIN);
+    }
+
+    /// <summary>A new instance of a file system type (vfs_get_tree) from options CheckOptions took: its root and
+    /// superblock, not mounted anywhere yet. A type the sandbox lists but cannot make is ENODEV.</summary>
+    internal static Errno MakeFs(Task t, string type, Dictionary<string, string?> options, bool ro, out Inode root, out Super super)
+    {
+        root = null!;
+        super = new Super { ReadOnly = ro };
         string[] cgroupFlags = [];
-        var super = new Super { ReadOnly = ro };
         switch (type)
         {
             case "devpts":
             {
                 // A new instance (newinstance is what every devpts here is): its own terminals, numbered from 0.
-                if (!Octal(options, "mode", 0x180, out var mode) || !Octal(options, "ptmxmode", 0, out var ptmx)) return Errno.EINVAL;
-                uint? gid = null;
-                if (options.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv) || (gv = t.Creds.UserNs.GidFromUser(gv)) == IdMap.Invalid) return Errno.EINVAL; gid = gv; }
-                root = new DevPtsFs(t.Kernel, new DevPtsOptions(mode, gid, ptmx)).Root;
+                var e = ParseDevPts(t, options, out var o);
+                if (e != Errno.None) return e;
+                root = new DevPtsFs(t.Kernel, o).Root;
                 break;
             }
             case "tmpfs":
             {
-                var e = ParseTmpfs(t, options, out var size, out var mode, out var uid, out var gid);
+                var e = ParseTmpfs(t, options, out var size, out var inodes, out var mode, out var uid, out var gid);
                 if (e != Errno.None) return e;
-                var space = new TmpfsSpace(size is { } bytes ? TmpfsSpace.PagesOf(bytes) : DefaultTmpfsPages(t));
+                var space = new TmpfsSpace(size is { } bytes ? TmpfsSpace.PagesOf(bytes) : DefaultTmpfsPages(t)) { InodeLimit = inodes };
                 var dir = TmpfsFs.Create(mode ?? 0x3ff, space);
                 dir.Uid = uid ?? t.Creds.Fsuid;
                 dir.Gid = gid ?? t.Creds.Fsgid;
@@ -307,25 +443,25 @@ static class MountSyscalls
             }
             default: return Errno.ENODEV;
         }
-        // mount_capable: proc and sysfs belong to the pid and network namespaces, the sandbox's initial ones, so
-        // they need CAP_SYS_ADMIN there; mqueue in its IPC namespace's owner; tmpfs and devpts in the caller's.
-        var over = type switch
-        {
-            "proc" or "sysfs" => UserNamespace.Initial, "mqueue" => t.Ns.Ipc.Owner, "cgroup2" => t.Ns.Cgroup.Owner, _ => t.Creds.UserNs,
-        };
-        if (!t.Creds.HasIn(over, Credentials.CAP_SYS_ADMIN)) return Errno.EPERM;
         // apply_cgroup_root_flags: only a mount from the initial cgroup namespace sets or clears the flags, and it
         // does so once the super block is had, before the mount is placed.
         if (type == "cgroup2" && t.Ns.Cgroup == t.Kernel.Cgroups.InitNs) t.Kernel.Cgroups.SetFlags(cgroupFlags);
-        if (!MinePlace(t, at)) return Errno.EINVAL;
-        if (at.Inode.IsDeleted) return Errno.ENOENT;
-        if (!at.Inode.IsDir) return Errno.ENOTDIR;
-        // The same file system again on its own root is refused (do_add_mount).
-        if (at.Dentry == at.Mount.Root && SameSuper(at.Mount.Root.Inode, root)) return Errno.EBUSY;
-        if (t.Ns.Mnt.All.Count + 1L + Vfs.Propagation.Receivers(at.Mount, at.Dentry) > MountNamespace.MountMax) return Errno.ENOSPC;
-        var m = new Vfs.Mount(new Dentry("/", null, root), null, null, type, source ?? "none", super, mntFlags);
-        t.Ns.Mnt.Attach(m, at);
-        Vfs.Propagation.Mounted(at.Mount, at.Dentry, m);
+        return Errno.None;
+    }
+
+    /// <summary>devpts's options: mode, ptmxmode (octal), gid, uid, max, newinstance.</summary>
+    static Errno ParseDevPts(Task t, Dictionary<string, string?> o, out DevPtsOptions options)
+    {
+        options = default!;
+        foreach (var (key, value) in o)
+            if (key is not ("mode" or "ptmxmode" or "gid" or "uid" or "max" or "newinstance") || (value == null) != (key == "newinstance"))
+                return Errno.EINVAL;
+        if (!Octal(o, "mode", 0x180, out var mode) || !Octal(o, "ptmxmode", 0, out var ptmx)) return Errno.EINVAL;
+        uint? gid = null;
+        if (o.TryGetValue("gid", out var g)) { if (!uint.TryParse(g, out var gv) || (gv = t.Creds.UserNs.GidFromUser(gv)) == IdMap.Invalid) return Errno.EINVAL; gid = gv; }
+        if (o.TryGetValue("uid", out var u) && (!uint.TryParse(u, out var uv) || t.Creds.UserNs.UidFromUser(uv) == IdMap.Invalid)) return Errno.EINVAL;
+        if (o.TryGetValue("max", out var max) && !uint.TryParse(max, out _)) return Errno.EINVAL;
+        options = new DevPtsOptions(mode, gid, ptmx);
         return Errno.None;
     }
 
@@ -335,19 +471,22 @@ static class MountSyscalls
 
     /// <summary>tmpfs's options (shmem_parse_one): size (bytes with k/m/g/t/p/e, or % of memory), nr_blocks,
     /// nr_inodes, mode (octal), uid, gid, huge, mpol, inode32/64, noswap; anything else is EINVAL.</summary>
-    static Errno ParseTmpfs(Task t, Dictionary<string, string> o, out ulong? size, out uint? mode, out uint? uid, out uint? gid)
+    static Errno ParseTmpfs(Task t, Dictionary<string, string?> o, out ulong? size, out long? inodes, out uint? mode, out uint? uid, out uint? gid)
     {
-        size = null; mode = null; uid = null; gid = null;
+        size = null; inodes = null; mode = null; uid = null; gid = null;
         foreach (var (key, value) in o)
         {
+            // inode32, inode64 and noswap are flags; the rest take a value (fs_parse's type check).
+            if ((value == null) != (key is "inode32" or "inode64" or "noswap")) return Errno.EINVAL;
             switch (key)
             {
                 case "size": case "nr_blocks":
-                    if (!TmpfsSpace.TryParseSize(key, value, SystemInfo.TotalMemory(t.Kernel), out var bytes)) return Errno.EINVAL;
+                    if (!TmpfsSpace.TryParseSize(key, value!, SystemInfo.TotalMemory(t.Kernel), out var bytes)) return Errno.EINVAL;
                     size = bytes;
                     break;
                 case "nr_inodes":
-                    if (!TmpfsSpace.MemParse(value, out _)) return Errno.EINVAL;
+                    if (!TmpfsSpace.MemParse(value!, out var n)) return Errno.EINVAL;
+                    inodes = (long)n;
                     break;
                 case "mode":
                     try { mode = Convert.ToUInt32(value, 8) & 0xfff; }
@@ -364,7 +503,7 @@ static class MountSyscalls
                 case "huge":
                     if (value is not ("never" or "always" or "within_size" or "advise" or "deny" or "force")) return Errno.EINVAL;
                     break;
-                case "mpol": case "inode32": case "inode64": case "noswap": case "source": break;
+                case "mpol": case "inode32": case "inode64": case "noswap": break;
                 default: return Errno.EINVAL;
             }
         }
@@ -380,6 +519,7 @@ static class MountSyscalls
         var s = "";
         if (root is TmpfsDir { Fs.Space: { } space } && space.MaxPages != DefaultTmpfsPages(t))
             s += $",size={space.MaxPages * (PageSize / 1024)}k";
+        if (root is TmpfsDir { Fs.Space.InodeLimit: { } inodes }) s += $",nr_inodes={inodes}";
         if (root.Stat(out var st) == Errno.None)
         {
             if ((st.Mode & 0xfff) != 0x3ff) s += $",mode={Convert.ToString(st.Mode & 0xfff, 8)}";
@@ -417,7 +557,14 @@ static class MountSyscalls
             return 0;
         }
         if (!detach && Busy(t, m)) return Err(Errno.EBUSY);
-        var propagated = Vfs.Propagation.Unmounted(m.Parent, m.MountPoint!, m);
+        // Every mount of the tree that hangs in a shared mount takes its copies in the peers along (propagate_umount).
+        var tree = t.Ns.Mnt.Below(m).Prepend(m).ToList();
+        var inTree = tree.ToHashSet();
+        // Mounts hanging at the same place of one peer group find the same copies: asked once (a stack of thousands).
+        var asked = new HashSet<(PeerGroup, Inode, Super)>();
+        var propagated = tree.Where(c => c.Parent!.Peers is { } g && asked.Add((g, c.MountPoint!.Inode, c.Super)))
+            .SelectMany(c => Vfs.Propagation.Unmounted(c.Parent!, c.MountPoint!, c))
+            .Where(c => !inTree.Contains(c)).Distinct().ToList();
         t.Ns.Mnt.Detach(m);
         foreach (var c in propagated) c.Ns?.Detach(c);
         return 0;
@@ -492,18 +639,18 @@ static class MountSyscalls
     }
 
     /// <summary>A mount's data string: comma-separated key=value options.</summary>
-    static Dictionary<string, string> Options(string? data)
+    internal static Dictionary<string, string?> Options(string? data)
     {
-        var o = new Dictionary<string, string>(StringComparer.Ordinal);
+        var o = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var part in (data ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = part.Split('=', 2);
-            o[kv[0]] = kv.Length == 2 ? kv[1] : "";
+            o[kv[0]] = kv.Length == 2 ? kv[1] : null;
         }
         return o;
     }
 
-    static bool Octal(Dictionary<string, string> o, string key, uint dflt, out uint v)
+    static bool Octal(Dictionary<string, string?> o, string key, uint dflt, out uint v)
     {
         v = dflt;
         if (!o.TryGetValue(key, out var s)) return true;

@@ -16,11 +16,11 @@ public static class RefusedSyscalls
         Nr.init_module, Nr.finit_module, Nr.delete_module, Nr.kexec_load, Nr.kexec_file_load, Nr.lookup_dcookie, Nr.bpf,
         Nr.open_by_handle_at, Nr.io_uring_setup };
 
-    /// <summary>What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): performance counters, fanotify, userfaultfd, quotas, the old ustat, LDT changes and the new mount API.
+    /// <summary>What Docker's default seccomp profile refuses a container without CAP_SYS_ADMIN (EPERM): performance
+    /// counters, fanotify, userfaultfd, quotas, the old ustat and LDT changes.
     /// None is the sandbox's to emulate for now, and none may reach the host.</summary>
     public static readonly int[] DockerRefused = { Nr.perf_event_open,
-        Nr.fanotify_init, Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt,
-        Nr.open_tree, Nr.move_mount, Nr.fsopen, Nr.fsconfig, Nr.fsmount, Nr.fspick, Nr.mount_setattr };
+        Nr.fanotify_init, Nr.fanotify_mark, Nr.userfaultfd, Nr.quotactl, Nr.quotactl_fd, Nr.ustat, Nr.modify_ldt };
 
     const int AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
     const ulong IO_BITMAP_BITS = 65536;

@@ -127,9 +127,9 @@ static class StatSyscalls
         };
         if (p.Mount.Root.Inode is FileSystems.Tmpfs.TmpfsDir { Fs.Space: { } space })
         {
-            // A tmpfs's own numbers (shmem_statfs); its inode limit is always Linux's default (no nr_inodes here).
+            // A tmpfs's own numbers (shmem_statfs); without nr_inodes= its inode limit is Linux's default.
             long max = space.MaxPages, free = max == 0 ? 0 : max - space.UsedPages;
-            long inodes = FileSystems.Tmpfs.TmpfsSpace.DefaultPages(FileSystems.Proc.SystemInfo.TotalMemory(t.Kernel));
+            long inodes = space.InodeLimit ?? FileSystems.Tmpfs.TmpfsSpace.DefaultPages(FileSystems.Proc.SystemInfo.TotalMemory(t.Kernel));
             (s.Blocks, s.Bfree, s.Bavail) = (max, free, free);
             (s.Files, s.Ffree) = (inodes, Math.Max(0, inodes - space.Inodes));
         }

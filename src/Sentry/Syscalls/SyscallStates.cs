@@ -46,6 +46,9 @@ public static class SyscallStates
             Nr.unshare, Nr.setns);
         Set(SyscallState.Partial, "tmpfs, proc, sysfs, devpts, mqueue, cgroup2, bind, remount, move and propagation; no cgroup v1, block-device or overlay file systems (ENODEV)",
             Nr.mount);
+        Set(SyscallState.Partial, "the file systems mount(2) makes; the message log stays empty (read ENODATA); binary, path and fd values are refused as no file system here takes one",
+            Nr.fsconfig);
+        Set(SyscallState.Partial, "no idmapped mounts (MOUNT_ATTR_IDMAP is EINVAL)", Nr.mount_setattr);
         Set(SyscallState.Partial, "SECCOMP_RET_TRACE answers ENOSYS (no tracer asks for seccomp stops)", Nr.seccomp);
         Set(SyscallState.Full, "Landlock ABI 6 (Linux 6.12's): file system rights, TCP port rules, signal and abstract-socket scopes; the audit-log flags of ABI 7 are EINVAL",
             Nr.landlock_create_ruleset, Nr.landlock_add_rule, Nr.landlock_restrict_self);

@@ -13,6 +13,8 @@ public sealed class MountNamespace
     readonly Dictionary<(Mount, Inode), Mount> _mounted = new();
     // Every mount but the anchor, in mount order (what mountinfo lists).
     readonly List<Mount> _all = new();
+    // How many mounts hang directly on each mount (HasChildren without a scan: umount asks it per peer).
+    readonly Dictionary<Mount, int> _children = new();
     readonly object _lock = new();
     /// <summary>The anchor: no parent, never listed, covered by "/".</summary>
     public Mount Anchor { get; }
@@ -32,11 +34,91 @@ public sealed class MountNamespace
         Attach(root, new VfsPath(Anchor, Anchor.Root));
     }
 
-    MountNamespace(Mount anchor)
+    MountNamespace(Mount anchor, bool anonymous = false)
     {
         Anchor = anchor;
         Anchor.Ns = this;
-        Inum = NsInodes.Next();
+        IsAnonymous = anonymous;
+        // An anonymous namespace has no nsfs inode (Linux's alloc_mnt_ns(anon)), so it uses up no number.
+        if (!anonymous) Inum = NsInodes.Next();
+    }
+
+    /// <summary>A detached tree's namespace (fsmount, open_tree(OPEN_TREE_CLONE)): root is its anchor and
+    /// has no parent, so ".." stops there; the tree lives until its fd closes or move_mount grafts it.</summary>
+    public bool IsAnonymous { get; }
+
+    /// <summary>A new anonymous namespace holding the (unattached) mount root.</summary>
+    public static MountNamespace Detached(Mount root, AppKernel.Sentry.Kernel.UserNamespace owner)
+    {
+        root.Parent = null;
+        root.MountPoint = null;
+        return new MountNamespace(root, anonymous: true) { Owner = owner };
+    }
+
+    /// <summary>Whether m is the root of a detached tree (Linux's anon_ns_root).</summary>
+    public static bool IsDetachedRoot(Mount m) => m.Ns is { IsAnonymous: true } ns && ns.Anchor == m;
+
+    /// <summary>The last close of a detached tree's fd: unmounts it if nothing grafted it (dissolve_on_fput).</summary>
+    public static void Dissolve(Mount m)
+    {
+        if (!IsDetachedRoot(m)) return;
+        m.Ns!.Detach(m);
+    }
+
+    /// <summary>move_mount of a detached tree: its root (and everything below it) leaves its anonymous namespace
+    /// and hangs over 'at' in this one; under a shared parent each mount of it becomes shared
+    /// (attach_recursive_mnt's invent_group_ids).</summary>
+    public void Graft(Mount root, VfsPath at)
+    {
+        var from = root.Ns!;
+        List<Mount> below;
+        lock (from._lock)
+        {
+            below = from._all.ToList();
+            from._all.Clear();
+            from._mounted.Clear();
+            from._children.Clear();
+        }
+        Attach(root, at);
+        lock (_lock)
+        {
+            foreach (var c in below)
+            {
+                c.Ns = this;
+                if (at.Mount.Peers != null && c.Peers == null) c.Peers = PeerGroup.New();
+                _mounted[(c.Parent!, c.MountPoint!.Inode)] = c;
+                _all.Add(c);
+                Counted(c.Parent, 1);
+            }
+        }
+        Touch();
+    }
+
+    long _event;
+    /// <summary>Counts changes of the tree and its mounts' flags (Linux's ns->event): /proc/[pid]/mounts and
+    /// mountinfo poll POLLERR|POLLPRI once it moved past what they last saw.</summary>
+    public long Event => Interlocked.Read(ref _event);
+    public readonly WaitQueue Changed = new();
+
+    /// <summary>Records a change (touch_mnt_namespace) and wakes the mount tables' pollers.</summary>
+    public void Touch()
+    {
+        Interlocked.Increment(ref _event);
+        Changed.Notify();
+    }
+
+    /// <summary>What a mount table file opened now watches (mounts_open's p->event).</summary>
+    public FileSystems.Synthetic.IChangeWatch Watch() => new ChangeWatch(this);
+
+    sealed class ChangeWatch(MountNamespace ns) : FileSystems.Synthetic.IChangeWatch
+    {
+        long _seen = ns.Event;
+        public WaitQueue Queue => ns.Changed;
+        public bool Consume()
+        {
+            long now = ns.Event;
+            return Interlocked.Exchange(ref _seen, now) != now;
+        }
     }
 
     /// <summary>A snapshot of the mounts, in mount order.</summary>
@@ -68,19 +150,49 @@ public sealed class MountNamespace
             if (at.Mount.Peers != null && m.Peers == null) m.Peers = PeerGroup.New();
             _mounted[(at.Mount, at.Inode)] = m;
             _all.Add(m);
+            Counted(at.Mount, 1);
         }
+        Touch();
     }
 
     /// <summary>Mounts hanging directly or indirectly below m, in mount order.</summary>
     public List<Mount> Below(Mount m)
     {
-        lock (_lock) return _all.Where(c => c != m && Under(c, m)).ToList();
+        lock (_lock)
+        {
+            var set = Descendants(m);
+            return _all.Where(set.Contains).ToList();
+        }
+    }
+
+    /// <summary>The mounts below m, found from m down (under _lock): a stack of thousands of mounts is walked
+    /// once, not once per mount up to the top.</summary>
+    HashSet<Mount> Descendants(Mount m)
+    {
+        var children = new Dictionary<Mount, List<Mount>>();
+        foreach (var c in _all)
+            if (c.Parent != null) { if (!children.TryGetValue(c.Parent, out var l)) children[c.Parent] = l = new(); l.Add(c); }
+        var set = new HashSet<Mount>();
+        var todo = new Stack<Mount>();
+        todo.Push(m);
+        while (todo.Count > 0)
+            if (children.TryGetValue(todo.Pop(), out var l))
+                foreach (var c in l)
+                    if (c != m && set.Add(c)) todo.Push(c);
+        return set;
     }
 
     /// <summary>Whether any mount hangs on m.</summary>
     public bool HasChildren(Mount m)
     {
-        lock (_lock) return _all.Any(c => c.Parent == m);
+        lock (_lock) return _children.GetValueOrDefault(m) > 0;
+    }
+
+    void Counted(Mount? parent, int delta)
+    {
+        if (parent == null) return;
+        int n = _children.GetValueOrDefault(parent) + delta;
+        if (n > 0) _children[parent] = n; else _children.Remove(parent);
     }
 
     /// <summary>Takes m and everything below it out of the tree (umount; MNT_DETACH leaves them usable by whoever
@@ -89,17 +201,20 @@ public sealed class MountNamespace
     {
         lock (_lock)
         {
-            foreach (var c in _all.Where(c => c != m && Under(c, m)).Append(m).ToList())
+            var below = Descendants(m);
+            foreach (var c in _all.Where(below.Contains).Append(m).ToList())
             {
                 if (c.Parent != null && c.MountPoint != null && _mounted.TryGetValue((c.Parent, c.MountPoint.Inode), out var cur) && cur == c)
                     _mounted.Remove((c.Parent, c.MountPoint.Inode));
                 _all.Remove(c);
+                Counted(c.Parent, -1);
                 c.Ns = null;
                 // An unmounted mount propagates no more (umount_tree makes it private).
                 c.Peers = null;
                 c.Master = null;
             }
         }
+        Touch();
     }
 
     /// <summary>The mount hanging directly on (m, at), if any.</summary>
@@ -115,17 +230,13 @@ public sealed class MountNamespace
         {
             if (m.Parent != null && m.MountPoint != null && _mounted.TryGetValue((m.Parent, m.MountPoint.Inode), out var cur) && cur == m)
                 _mounted.Remove((m.Parent, m.MountPoint.Inode));
+            Counted(m.Parent, -1);
             m.Parent = at.Mount;
             m.MountPoint = at.Dentry;
             _mounted[(at.Mount, at.Inode)] = m;
+            Counted(at.Mount, 1);
         }
-    }
-
-    static bool Under(Mount c, Mount ancestor)
-    {
-        for (var p = c.Parent; p != null; p = p.Parent)
-            if (p == ancestor) return true;
-        return false;
+        Touch();
     }
 
     /// <summary>
@@ -155,6 +266,7 @@ public sealed class MountNamespace
                 c.Ns = ns;
                 ns._mounted[(c.Parent, c.MountPoint!.Inode)] = c;
                 ns._all.Add(c);
+                ns.Counted(c.Parent, 1);
             }
             // Stacked mounts: the key of an overmount is its parent's root inode, already remapped above.
             return ns;

@@ -84,9 +84,11 @@ public static class Propagation
         return c;
     }
 
-    /// <summary>Whether point (a directory of dest's file system) is inside mount m.</summary>
+    /// <summary>Whether point (a directory of dest's file system) is inside mount m; nothing propagates into a
+    /// detached tree (as Linux before 6.15 and again since 6.16).</summary>
     static bool Visible(Mount m, Dentry point)
     {
+        if (m.Ns is { IsAnonymous: true }) return false;
         for (var d = point; d != null; d = d.Parent)
             if (d == m.Root || d.Inode == m.Root.Inode) return true;
         return false;

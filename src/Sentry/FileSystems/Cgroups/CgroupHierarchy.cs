@@ -26,7 +26,7 @@ public sealed class CgroupHierarchy
     public string SuperOptions => string.Concat(_flags.Select(f => "," + f));
 
     /// <summary>Sets the flags to those of a mount's options the hierarchy knows, taking them out of options.</summary>
-    public static string[] TakeFlags(Dictionary<string, string> options) => FlagNames.Where(options.Remove).ToArray();
+    public static string[] TakeFlags(Dictionary<string, string?> options) => FlagNames.Where(options.Remove).ToArray();
 
     public void SetFlags(string[] flags) => _flags = flags;
 

@@ -68,6 +68,10 @@ public sealed unsafe class HostFile : FileDescription, IMappable
 public sealed class PathOnlyFile : FileDescription
 {
     public PathOnlyFile(int flags, VfsPath path, Inode inode) : base(flags, path, inode) { }
+    /// <summary>fsmount's and open_tree(OPEN_TREE_CLONE)'s fd: the detached tree it holds goes at the last close
+    /// unless move_mount attached it (Linux's FMODE_NEED_UNMOUNT).</summary>
+    public Mount? DetachedTree { get; init; }
+    protected override void Release() { if (DetachedTree is { } m) MountNamespace.Dissolve(m); }
     public override long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EBADF;
     public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset) => -(long)Errno.EBADF;
     public override long Seek(long offset, int whence) => -(long)Errno.EBADF;

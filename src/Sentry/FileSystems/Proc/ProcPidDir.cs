@@ -57,8 +57,8 @@ public sealed class ProcPidDir : SynthDir
         // A zombie has no memory, so no exe (ENOENT).
         Add("exe", Own(new SynthSymlink(t => !p.Exited && p.Exe.IsValid ? MountNamespace.PathOf(p.Exe, t.Fs.Root) : null,
             _ => !p.Exited && p.Exe.IsValid ? p.Exe : null)));
-        Add("mounts", Own(new SynthFile(_ => Mounts.Text(p))));
-        Add("mountinfo", Own(new SynthFile(t => Mounts.Info(p, t))));
+        Add("mounts", Own(new SynthFile(_ => Mounts.Text(p)) { Watch = _ => p.Ns.Mnt.Watch() }));
+        Add("mountinfo", Own(new SynthFile(t => Mounts.Info(p, t)) { Watch = _ => p.Ns.Mnt.Watch() }));
         Add("net", ProcNet.Dir(p.Kernel));
         Add("ns", ProcNs.Dir(p, OwnerOf(p)));
         Add("oom_score", Own(new SynthFile("0\n")));

@@ -45,8 +45,8 @@ public sealed class ProcRoot : SynthDir
             .Add("msg", new SynthFile(t => SysvIpcFiles.Msg(t.SysvIpc, t.PidNs))));
         Add("sys", new SynthDir()
             .Add("kernel", new SynthDir()
-                .Add("hostname", new SynthFile(t => t.Ns.Uts.Hostname + "\n") { WriteOpenError = Errno.EACCES, Pollable = true, Event = k.HostnameChanged })
-                .Add("domainname", new SynthFile(t => t.Ns.Uts.Domainname + "\n") { WriteOpenError = Errno.EACCES, Pollable = true, Event = k.DomainnameChanged })
+                .Add("hostname", new SynthFile(t => t.Ns.Uts.Hostname + "\n") { WriteOpenError = Errno.EACCES, Watch = _ => k.HostnameChanged.Watch() })
+                .Add("domainname", new SynthFile(t => t.Ns.Uts.Domainname + "\n") { WriteOpenError = Errno.EACCES, Watch = _ => k.DomainnameChanged.Watch() })
                 .Add("ostype", Sysctl("Linux\n"))
                 .Add("osrelease", Sysctl(KernelT.Release + "\n"))
                 .Add("version", Sysctl(KernelT.Version + "\n"))
@@ -85,8 +85,8 @@ public sealed class ProcRoot : SynthDir
         " 10 misc\n136 pts\n\nBlock devices:\n";
 
     /// <summary>A read-only sysctl: even root may not open it for writing (EACCES), as on Linux.</summary>
-    static SynthFile Sysctl(string value) => new(value) { WriteOpenError = Errno.EACCES, Pollable = true };
-    static SynthFile Sysctl(Func<Task, string> value) => new(value) { WriteOpenError = Errno.EACCES, Pollable = true };
+    static SynthFile Sysctl(string value) => new(value) { WriteOpenError = Errno.EACCES, Watch = _ => ChangeEvent.Never.Watch() };
+    static SynthFile Sysctl(Func<Task, string> value) => new(value) { WriteOpenError = Errno.EACCES, Watch = _ => ChangeEvent.Never.Watch() };
 
     /// <summary>A thread's id names a directory too, though only processes are listed (Linux's proc_pid_lookup).</summary>
     public override Errno Lookup(Task t, string name, out Inode? child)

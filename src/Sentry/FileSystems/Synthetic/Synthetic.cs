@@ -156,12 +156,11 @@ public sealed class SynthFile : SynthInode
     public Errno WriteOpenError { get; init; }
     /// <summary>If set and not None, what a read fails with: a /proc/[pid] file whose task was reaped (ESRCH).</summary>
     public Func<Errno>? Gone { get; set; }
-    /// <summary>Whether poll and epoll take the file (Linux's sysctl files: proc_sys_poll); with Event, a change since
-    /// the open (or the last poll that saw one) reports POLLERR|POLLPRI once.</summary>
-    public bool Pollable { get; init; }
-    public ChangeEvent? Event { get; init; }
     /// <summary>If set, a check at open beyond the mode bits (a /proc/[pid] file that needs ptrace read access).</summary>
     public Func<Task, Errno>? MayOpen { get; init; }
+    /// <summary>If set, each open file watches something for changes, which poll reports as POLLERR|POLLPRI
+    /// (/proc/[pid]/mounts and mountinfo: the mount namespace).</summary>
+    public Func<Task, IChangeWatch>? Watch { get; init; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
@@ -170,20 +169,22 @@ public sealed class SynthFile : SynthInode
         if (MayOpen?.Invoke(t) is { } e && e != Errno.None) return e;
         // The content is made at the first read, as seq_file's (a file opened while its process ran and read once it is
         // a zombie shows the zombie); a write-only open never makes it.
-        fd = new BufferFile(flags, path, this, null)
-        {
-            Writer = Write, WriteError = WriteError, Regenerate = Generate, Gone = Gone,
-            PollQueue = Pollable ? Event?.Queue ?? s_neverChanges : null, Event = Event, SeenEvent = Event?.Count ?? 0,
-        };
+        fd = new BufferFile(flags, path, this, null) { Writer = Write, WriteError = WriteError, Regenerate = Generate, Gone = Gone, Watch = Watch?.Invoke(t) };
         return Errno.None;
     }
-
-    static readonly WaitQueue s_neverChanges = new();
 
     byte[] Generate(Task t) => Bytes != null ? Bytes(t) : LinuxText.Encode(_content(t));
 
     /// <summary>O_TRUNC on a generated file changes nothing, as on Linux.</summary>
     public override Errno Truncate(long size) => Errno.None;
+}
+
+/// <summary>A change an open file reports once through poll: Consume says whether one happened since the last call
+/// (or the open) and forgets it.</summary>
+public interface IChangeWatch
+{
+    WaitQueue Queue { get; }
+    bool Consume();
 }
 
 /// <summary>
@@ -195,25 +196,15 @@ public sealed class BufferFile : FileDescription
     byte[]? _data;
     public BufferFile(int flags, VfsPath path, Inode inode, byte[]? data) : base(flags, path, inode) => _data = data;
     public Func<Task, byte[]>? Regenerate { get; init; }
-    /// <summary>Set for a pollable file (a sysctl): epoll takes it.</summary>
-    public WaitQueue? PollQueue { get; init; }
-    public ChangeEvent? Event { get; init; }
-    public int SeenEvent;
-
-    public override WaitQueue? Waiters => PollQueue;
-
-    /// <summary>proc_sys_poll: always readable and writable; a change of Event since this file last saw one is
-    /// POLLERR|POLLPRI with POLLIN, reported to one poll only.</summary>
-    public override short Readiness(short events)
-    {
-        if (Event is { } ev && Volatile.Read(ref ev.Count) is var now && Interlocked.Exchange(ref SeenEvent, now) != now)
-            return (short)((POLLIN | POLLRDNORM | POLLERR | POLLPRI) & (events | POLLERR | POLLHUP));
-        return base.Readiness(events);
-    }
     public Func<Errno>? Gone { get; init; }
     /// <summary>Takes writes (a writable /proc file); null: writes fail with EIO.</summary>
     public Func<Task, byte[], long>? Writer { get; init; }
     public Errno WriteError { get; init; } = Errno.EIO;
+    public IChangeWatch? Watch { get; init; }
+
+    public override WaitQueue? Waiters => Watch?.Queue;
+    public override short Readiness(short events) =>
+        (short)(base.Readiness(events) | (Watch?.Consume() == true ? (POLLERR | POLLPRI) & (events | POLLERR) : 0));
 
     public override long ReadAt(Task t, Span<byte> buf, long offset)
     {
@@ -273,15 +264,33 @@ public sealed class SynthSymlink : SynthInode
     }
 }
 
-/// <summary>A count of changes with a queue to wake (the hostname's and domain name's: uts_proc_notify).</summary>
+/// <summary>A count of changes with a queue to wake (the hostname's and domain name's: uts_proc_notify); each open
+/// file's <see cref="Watch"/> reports the changes made since it last looked.</summary>
 public sealed class ChangeEvent
 {
-    public int Count;
+    int _count;
     public readonly WaitQueue Queue = new();
+
+    /// <summary>What a sysctl file without events polls: always ready, never a change (proc_sys_poll).</summary>
+    public static readonly ChangeEvent Never = new();
 
     public void Changed()
     {
-        Interlocked.Increment(ref Count);
+        Interlocked.Increment(ref _count);
         Queue.Notify();
+    }
+
+    public IChangeWatch Watch() => new Seen(this);
+
+    sealed class Seen(ChangeEvent e) : IChangeWatch
+    {
+        int _seen = Volatile.Read(ref e._count);
+        public WaitQueue Queue => e.Queue;
+
+        public bool Consume()
+        {
+            int now = Volatile.Read(ref e._count);
+            return Interlocked.Exchange(ref _seen, now) != now;
+        }
     }
 }

@@ -12,6 +12,9 @@ public sealed class TmpfsSpace
 
     public TmpfsSpace(long maxPages) => _maxPages = maxPages;
 
+    /// <summary>nr_inodes= as given (null: Linux's default), what statfs reports as f_files; not enforced.</summary>
+    public long? InodeLimit { get; set; }
+
     /// <summary>Linux's default size for a tmpfs mounted without size=: half of the memory.</summary>
     public static long DefaultPages(ulong totalMemory) => (long)(totalMemory / 2 / PageSize);
 
