@@ -158,8 +158,9 @@ public sealed class SynthFile : SynthInode
     public Func<Errno>? Gone { get; set; }
     /// <summary>If set, a check at open beyond the mode bits (a /proc/[pid] file that needs ptrace read access).</summary>
     public Func<Task, Errno>? MayOpen { get; init; }
-    /// <summary>If set, each open file watches something for changes, which poll reports as POLLERR|POLLPRI
-    /// (/proc/[pid]/mounts and mountinfo: the mount namespace).</summary>
+    /// <summary>If set, each open file watches something for changes, which poll reports as POLLERR|POLLPRI, and
+    /// poll and epoll take the file (/proc/[pid]/mounts and mountinfo: the mount namespace; sysctl files:
+    /// proc_sys_poll, a change of the host or domain name for those two, <see cref="ChangeEvent.Never"/> for the rest).</summary>
     public Func<Task, IChangeWatch>? Watch { get; init; }
 
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
