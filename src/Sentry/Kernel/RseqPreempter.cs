@@ -12,8 +12,10 @@ namespace AppKernel.Sentry.Kernel;
 /// </summary>
 public sealed class RseqPreempter
 {
-    /// <summary>Linux preempts a spinning thread within a few scheduler ticks; a slice here is 10 ms.</summary>
-    const int SliceMs = 10, IdleMs = 100;
+    /// <summary>Linux preempts a spinning thread within a few scheduler ticks; a slice here is 10 ms. While no
+    /// registered task runs guest code, one look a second: a sandbox whose threads all wait uses no CPU to speak of
+    /// (ten looks a second cost about 0.3% of a core).</summary>
+    const int SliceMs = 10, IdleMs = 1000;
     /// <summary>How long a fence waits for a kicked thread to leave guest code.</summary>
     const int FenceWaitMs = 1000;
     const ulong OffRseqCs = 8;
