@@ -57,6 +57,20 @@ static class KeySyscalls
         return k;
     }
 
+    /// <summary>The thread or process keyring in slot: ENOKEY when there is none, unless asked to create it.</summary>
+    static Errno OwnKeyring(Task t, ref Key? slot, string name, Lookup flags, out Key key)
+    {
+        key = null!;
+        if (slot == null)
+        {
+            if ((flags & Lookup.Create) == 0) return Errno.ENOKEY;
+            slot = NewKeyring(t, name, Key.VIEW, out var e);
+            if (e != Errno.None) return e;
+        }
+        key = slot;
+        return Errno.None;
+    }
+
     /// <summary>Linux's lookup_user_key: the key an id names, whether the caller possesses it, after the state and
     /// permission checks (need 0: the caller checks).</summary>
     static Errno LookupKey(Task t, int id, Lookup flags, uint need, out Key key, out bool possessed)
@@ -69,22 +83,12 @@ static class KeySyscalls
         switch (id)
         {
             case KEY_SPEC_THREAD_KEYRING:
-                if (c.ThreadKeyring == null)
-                {
-                    if ((flags & Lookup.Create) == 0) return Errno.ENOKEY;
-                    c.ThreadKeyring = NewKeyring(t, "_tid", Key.VIEW, out e);
-                    if (e != Errno.None) return e;
-                }
-                key = c.ThreadKeyring;
+                e = OwnKeyring(t, ref c.ThreadKeyring, "_tid", flags, out key);
+                if (e != Errno.None) return e;
                 break;
             case KEY_SPEC_PROCESS_KEYRING:
-                if (c.ProcessKeyring == null)
-                {
-                    if ((flags & Lookup.Create) == 0) return Errno.ENOKEY;
-                    c.ProcessKeyring = NewKeyring(t, "_pid", Key.VIEW, out e);
-                    if (e != Errno.None) return e;
-                }
-                key = c.ProcessKeyring;
+                e = OwnKeyring(t, ref c.ProcessKeyring, "_pid", flags, out key);
+                if (e != Errno.None) return e;
                 break;
             case KEY_SPEC_SESSION_KEYRING:
                 // A task without one takes its user-session keyring as its session (or a new one, asked to create).

@@ -106,13 +106,8 @@ public sealed class Cgroup : CgroupNode
         return Errno.None;
     }
 
-    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
-    {
-        fd = null;
-        if (OpenFlags.CanWrite(flags)) return Errno.EISDIR;
-        fd = new SynthDirFile(flags, path, this);
-        return Errno.None;
-    }
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd) =>
+        SynthDirFile.Open(flags, path, this, out fd);
 
     public override Errno Mkdir(Task t, string name, uint mode) => Hierarchy.Mkdir(t, this, name, mode);
 

@@ -161,13 +161,8 @@ public sealed class MqueueDir : SynthInode
     public override Errno Link(Task t, string name, Inode target) => Errno.EPERM;
     public override Errno Rename(Task t, string oldName, Inode newDir, string newName, uint flags) => Errno.EPERM;
 
-    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
-    {
-        fd = null;
-        if (OpenFlags.CanWrite(flags)) return Errno.EISDIR;
-        fd = new SynthDirFile(flags, path, this);
-        return Errno.None;
-    }
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd) =>
+        SynthDirFile.Open(flags, path, this, out fd);
 }
 
 /// <summary>A queue as a file: S_IFREG with the creator's ids and mode; st_size is Linux's FILENT_SIZE.</summary>

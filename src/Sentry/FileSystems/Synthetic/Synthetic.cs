@@ -116,19 +116,23 @@ public class SynthDir : SynthInode
         return Errno.None;
     }
 
-    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
-    {
-        fd = null;
-        if (OpenFlags.CanWrite(flags)) return Errno.EISDIR;
-        fd = new SynthDirFile(flags, path, this);
-        return Errno.None;
-    }
+    public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd) =>
+        SynthDirFile.Open(flags, path, this, out fd);
 }
 
 public sealed class SynthDirFile : FileDescription
 {
     readonly DirectoryCursor _cursor = new();
     public SynthDirFile(int flags, VfsPath path, Inode inode) : base(flags, path, inode) { }
+
+    /// <summary>Opening an in-memory directory: for listing only (writing is EISDIR).</summary>
+    public static Errno Open(int flags, VfsPath path, Inode dir, out FileDescription? fd)
+    {
+        fd = null;
+        if (OpenFlags.CanWrite(flags)) return Errno.EISDIR;
+        fd = new SynthDirFile(flags, path, dir);
+        return Errno.None;
+    }
     public override DirectoryCursor? Directory => _cursor;
     public override long ReadAt(Task t, Span<byte> buf, long offset) => -(long)Errno.EISDIR;
 }
