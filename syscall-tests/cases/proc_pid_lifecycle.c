@@ -2,7 +2,8 @@
  * while it ran read as the zombie; once reaped, lookups in its directory are ESRCH, listings ENOENT, reads of files
  * opened earlier ESRCH. A thread's id names a directory though only processes are listed. Also /proc's root inode,
  * coredump_filter, /proc/devices, shared anonymous memory's name in maps, cpuinfo's fields, /proc/stat's CPU time
- * and the resource limits a program gets from its caller; a zombie takes signals until it is reaped. */
+ * and the resource limits a program gets from its caller; a zombie takes signals until it is reaped; a leader that
+ * ended while its threads run keeps its /proc/[pid], state Z. */
 #include "common.h"
 #include <dirent.h>
 #include <pthread.h>
@@ -55,6 +56,27 @@ static unsigned long long busy_ticks(void)
     if (fscanf(f, "cpu %llu %llu %llu", &user, &nice, &sys) != 3) user = nice = sys = 0;
     fclose(f);
     return user + nice + sys;
+}
+
+/* A leader that has ended while its process lives on is a zombie thread: /proc/[pid] stays (gdb reads its status to
+ * learn that), and its status says Z. */
+static pid_t leader_pid;
+static void *outliving_thread(void *arg)
+{
+    (void)arg;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", leader_pid);
+    int fd = -1;
+    for (int i = 0; i < 200; i++) {
+        fd = open(path, O_RDONLY);
+        if (fd < 0 || has_line(fd, "State:\tZ")) break;
+        close(fd);
+        fd = -1;
+        usleep(10000);
+    }
+    printf("leader gone, process alive: status opens %d, state Z %d, listed %d\n", fd >= 0,
+           fd >= 0 ? has_line(fd, "State:\tZ") : -1, listed(leader_pid));
+    exit(0);
 }
 
 int main(void)
@@ -156,5 +178,16 @@ int main(void)
     getrlimit(RLIMIT_NOFILE, &rl);
     int high = fcntl(0, F_DUPFD, 1024);
     printf("F_DUPFD 1024 within the caller's limit: %d\n", rl.rlim_cur > 1024 ? high >= 1024 : high < 0);
+
+    pid_t lp = fork();
+    if (lp == 0) {
+        leader_pid = getpid();
+        pthread_t th;
+        pthread_create(&th, NULL, outliving_thread, NULL);
+        pthread_exit(NULL);
+    }
+    int ws;
+    waitpid(lp, &ws, 0);
+    printf("process of the exited leader: exit %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
     return 0;
 }

@@ -229,6 +229,7 @@ public sealed class Kernel
         {
             // A process leaves: its CPU time stays in the sandbox's total (a thread's is its process's).
             removed = _tasks.Remove(t.Tid);
+            if (removed) t.Released = true;
             if (removed && t.Tid == t.Tgid)
             {
                 _goneTicks.User += t.ExitTicks.User;

@@ -42,6 +42,10 @@ public sealed partial class ThreadGroup
 {
     public readonly List<Task> Tracees = new();
     public readonly List<PtraceExit> TraceeExits = new();
+    /// <summary>The tracee's side: exits of this process's threads (not its leader) that their tracers have not yet
+    /// waited for. Until they have, the leader's zombie is not reported (Linux's delay_group_leader: a traced thread
+    /// stays in its group until its tracer reaps it), so a debugger hears of every thread before the process.</summary>
+    public readonly List<PtraceExit> UnreapedThreadExits = new();
     /// <summary>Counts group stops begun, so a tracee resumed inside one does not stop for it again.</summary>
     public int StopSeq;
 

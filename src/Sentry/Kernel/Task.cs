@@ -53,6 +53,9 @@ public sealed partial class Task
     public bool NoNewPrivs;
 
     public bool Exited { get; internal set; }
+    /// <summary>Gone from the kernel's task table (reaped, or released as an ended thread): until then it keeps its
+    /// /proc directory, as Linux's task does until release_task.</summary>
+    public bool Released { get; internal set; }
     public int ExitCode { get; private set; }
     public int TermSignal { get; private set; }
     public bool CoreDumped { get; private set; }

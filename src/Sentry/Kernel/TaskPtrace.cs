@@ -386,6 +386,7 @@ public sealed partial class Task
             var (code, info) = ExitReport;
             note = new PtraceExit(this, WaitStatus, code, info);
             tracer.TraceeExits.Add(note);
+            if (!leader) Group.UnreapedThreadExits.Add(note);
             Monitor.PulseAll(Kernel.TreeLock);
         }
         tracer.Leader.SendSignal(SIGCHLD, UserInfo(SIGCHLD, note.Code, Tid, Creds.Uid, note.Info));
@@ -406,6 +407,7 @@ public sealed partial class Task
                 if ((c.PtraceOptions & O_EXITKILL) != 0) c._ptraceExitKill = true;
                 c.PtraceUnlink();
             }
+            foreach (var note in Group.TraceeExits) note.Task.Group.UnreapedThreadExits.Remove(note);
             Group.TraceeExits.Clear();
             Monitor.PulseAll(Kernel.TreeLock);
         }
@@ -432,7 +434,12 @@ public sealed partial class Task
             any = true;
             if ((options & WNOWAIT_EXITS) != 0) continue;
             (status, code, info) = (e.Status, e.Code, e.Info);
-            if (!keep) g.TraceeExits.RemoveAt(i);
+            if (!keep)
+            {
+                g.TraceeExits.RemoveAt(i);
+                // Its process's leader may now be reported to whoever waits for it.
+                if (e.Task.Group.UnreapedThreadExits.Remove(e)) Monitor.PulseAll(Kernel.TreeLock);
+            }
             reaped = e.Task;
             found = true;
             return true;

@@ -570,6 +570,7 @@ public sealed partial class Task
                     // (only zombies left: ECHILD, as Linux's wait_task_zombie leaves notask_error alone).
                     if (c.Zombie && (options & WNOWAIT_EXITS) != 0) continue;
                     any = true;
+                    if (c.Zombie && c.Group.UnreapedThreadExits.Count > 0) continue;
                     if (c.Zombie && (options & WNOWAIT_EXITS) == 0)
                     {
                         status = c.WaitStatus;

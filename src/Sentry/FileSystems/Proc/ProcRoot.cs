@@ -93,7 +93,7 @@ public sealed class ProcRoot : SynthDir
     {
         var e = base.Lookup(t, name, out child);
         if (e == Errno.ENOENT && int.TryParse(name, out int id) && id > 0 && name == id.ToString() &&
-            PidNs.Lookup(id) is { Exited: false } thread)
+            PidNs.Lookup(id) is { } thread)
         {
             child = ProcPidDir.For(thread, PidNs);
             return Errno.None;
@@ -103,11 +103,12 @@ public sealed class ProcRoot : SynthDir
 
     static IEnumerable<(string, Func<Inode>)> Pids(KernelT k, PidNamespace ns)
     {
-        // One directory per process (its leader) that the namespace sees, zombies too until they are reaped, in pid
-        // order as Linux lists them (ps prints in this order); threads are under task/.
+        // One directory per process (its leader) that the namespace sees, zombies and ending tasks too until they are
+        // reaped (the table holds them until then), in pid order as Linux lists them (ps prints in this order);
+        // threads are under task/.
         var seen = new List<(int Pid, Task Task)>();
         foreach (var tt in k.Tasks())
-            if ((!tt.Exited || tt.Zombie) && tt.Tid == tt.Tgid && ns.IdOf(tt.Tgid) is > 0 and var pid) seen.Add((pid, tt));
+            if (tt.Tid == tt.Tgid && ns.IdOf(tt.Tgid) is > 0 and var pid) seen.Add((pid, tt));
         seen.Sort((a, b) => a.Pid.CompareTo(b.Pid));
         foreach (var (pid, tt) in seen) yield return (pid.ToString(), () => ProcPidDir.For(tt, ns));
     }
