@@ -1,4 +1,5 @@
-/* sched_setaffinity/getaffinity: the set is kept, inherited by fork, visible in /proc/self/status; errors. */
+/* sched_setaffinity/getaffinity: the set is kept, inherited by fork, visible in /proc/self/status; errors. A thread
+ * pinned to a CPU finds itself there (getcpu, and glibc's sched_getcpu, which reads rseq's cpu_id). */
 #include "common.h"
 #include <sched.h>
 #include <sys/wait.h>
@@ -63,6 +64,18 @@ int main(void)
     CHECK(syscall(SYS_sched_getaffinity, 0, 8, &got));
     CHECK(sched_setaffinity(-1, sizeof all, &all));
     CHECK(syscall(SYS_sched_setaffinity, 0, sizeof all, (void *)8));
+    CHECK(sched_setaffinity(0, sizeof all, &all));
+
+    /* pinned to each CPU in turn (the machine has at least two) */
+    for (int cpu = 0; cpu < 2; cpu++) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        CHECK(sched_setaffinity(0, sizeof one, &one));
+        unsigned int got_cpu = 99, node = 99;
+        long r = syscall(SYS_getcpu, &got_cpu, &node, NULL);
+        printf("pinned to %d: getcpu %ld cpu %u node %u, sched_getcpu %d\n", cpu, r, got_cpu, node, sched_getcpu());
+    }
     CHECK(sched_setaffinity(0, sizeof all, &all));
     return 0;
 }

@@ -3,6 +3,7 @@
  * drops a file capability (security.capability) even when the owner stays. */
 #include "common.h"
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
@@ -63,5 +64,33 @@ int main(void)
 
     close(fd);
     unlink(path);
+
+    /* a file may be as large as an offset can say (tmpfs's MAX_LFS_FILESIZE); a range whose end is past that is
+     * EINVAL before the file is looked at (rw_verify_area), for plain and vector calls */
+    int mfd = memfd_create("edges", 0);
+    char small[10];
+    CHECK(ftruncate(mfd, 0x7fffffffffffffffLL));
+    CHECK(pread(mfd, small, sizeof small, 0x7fffffffffffffffLL));
+    CHECK(pwrite(mfd, small, sizeof small, 0x7ffffffffffffffcLL));
+    CHECK(pread(mfd, small, sizeof small, 0x7ffffffffffffff0LL));
+    struct iovec big[2] = {{small, 8}, {small, 8}};
+    CHECK(preadv(mfd, big, 2, 0x7ffffffffffffff4LL));
+    CHECK(pread(mfd, small, 0, 0x7fffffffffffffffLL));
+    CHECK(ftruncate(mfd, 0));
+    close(mfd);
+
+    /* O_DIRECT: regular files of file systems with data only (checked once the file is open) */
+    CHECK(open("/tmp", O_RDONLY | O_DIRECT));
+    CHECK(open("/proc/self/status", O_RDONLY | O_DIRECT));
+    CHECK(open("/dev/null", O_RDONLY | O_DIRECT));
+    CHECK(open("/dev/tty", O_RDONLY | O_DIRECT));
+    int dio = CHECK_OK(open("/tmp/io_edges_direct", O_RDWR | O_CREAT | O_DIRECT, 0600));
+    close(dio);
+    unlink("/tmp/io_edges_direct");
+
+    /* mincore's range must be user addresses before its length is rounded */
+    unsigned char vec[4];
+    CHECK(mincore(NULL, (size_t)-1, vec));
+    CHECK(mincore(NULL, 0x800000000000UL, vec));
     return 0;
 }

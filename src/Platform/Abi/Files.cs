@@ -8,6 +8,14 @@ public struct IoVec
 {
     public nint Base;
     public nuint Len;
+
+    /// <summary>The bytes a vector covers (one that import_iovec accepted is bounded, so this cannot overflow).</summary>
+    public static ulong Total(IoVec[] v)
+    {
+        ulong n = 0;
+        foreach (var x in v) n += x.Len;
+        return n;
+    }
 }
 
 /// <summary>struct statx (256 bytes) and its timestamps (16 bytes).</summary>

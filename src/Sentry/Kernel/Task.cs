@@ -53,6 +53,15 @@ public sealed partial class Task
     public bool NoNewPrivs;
 
     public bool Exited { get; internal set; }
+    /// <summary>Whether /proc shows this task as a zombie (Linux's EXIT_ZOMBIE, set by exit_notify). A thread is one
+    /// once it exits, and a leader that exited alone (exit(2)) once it waits for the threads that outlive it. When the
+    /// whole process ends (exit_group, a fatal signal) the leader shows as one only once the process is a zombie that
+    /// its tracers have no thread exits left to reap: gdb takes a zombie leader with threads left for one that exited
+    /// alone and drops it from its thread list, and Linux's narrow window for that is a wide one here.</summary>
+    public bool ExitNotified => Exited && (Tid != Tgid || (Group.GroupExit == null
+        ? Group.LeaderWaits || Zombie
+        : Zombie && Group.UnreapedThreadExits.Count == 0));
+
     /// <summary>Gone from the kernel's task table (reaped, or released as an ended thread): until then it keeps its
     /// /proc directory, as Linux's task does until release_task.</summary>
     public bool Released { get; internal set; }

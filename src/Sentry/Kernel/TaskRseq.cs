@@ -16,8 +16,8 @@ public struct RseqCs
 /// and whose rseq_cs, when the thread is interrupted inside it — a signal handler about to run, a preemption the
 /// Sentry sees (a host signal that stopped the guest: <see cref="RseqPreempter"/>'s time-slice kick, a membarrier
 /// RSEQ fence) — sends it to the section's abort_ip. The work happens only then: a syscall's return costs nothing.
-/// The sandbox has one CPU number (getcpu's 0), so the cpu fields are written at registration and on resume after
-/// such an interruption.
+/// A task's CPU number is the first of its affinity (<see cref="Task.Cpu"/>), so the cpu fields are written at
+/// registration, on resume after such an interruption, and when sched_setaffinity moves the task.
 /// </summary>
 public sealed partial class Task
 {
@@ -39,8 +39,8 @@ public sealed partial class Task
     const uint RseqFeatureSize = 28;
     const ulong OffCpuIdStart = 0, OffRseqCs = 8, OffFlags = 16, OffNodeId = 20;
     const uint RSEQ_CPU_ID_UNINITIALIZED = unchecked((uint)-1);
-    /// <summary>The CPU and node every task of the sandbox reports (getcpu's).</summary>
-    const uint SandboxCpu = 0, SandboxNode = 0, SandboxMmCid = 0;
+    /// <summary>The node and concurrency id every task of the sandbox reports.</summary>
+    const uint SandboxNode = 0, SandboxMmCid = 0;
     const ulong SignatureSize = 4;
 
     internal bool InGuest => (Volatile.Read(ref _guestRuns) & 1) != 0;
@@ -69,7 +69,7 @@ public sealed partial class Task
         if (addr + len < addr || addr + len > MemoryManager.TaskSize) return -(long)Errno.EFAULT;
         RseqAddr = addr;
         // The cpu fields are written now: a struct that cannot take them is EFAULT, as Linux since 6.x answers.
-        if (!WriteRseqCpu(SandboxCpu, SandboxCpu))
+        if (!WriteRseqCpu(Cpu, Cpu))
         {
             RseqAddr = 0;
             return -(long)Errno.EFAULT;
@@ -110,6 +110,17 @@ public sealed partial class Task
             && Mem.Write(RseqAddr + OffNodeId, MemoryMarshal.AsBytes(node));
     }
 
+    /// <summary>The CPU the task reports (getcpu, rseq): the first its affinity allows. The host schedules the stubs
+    /// as it likes, but a program that pins a thread sees it on that CPU.</summary>
+    public uint Cpu => (uint)System.Numerics.BitOperations.TrailingZeroCount(Affinity);
+
+    /// <summary>sched_setaffinity changed the task's CPU: its rseq cpu fields are brought up to date (and a critical
+    /// section it is in aborted, as a migration does) before it runs guest code again.</summary>
+    internal void CpuMoved()
+    {
+        if (RseqAddr != 0) RseqKick();
+    }
+
     /// <summary>The run loop marks the task interrupted when the host stopped it (not for a syscall or a fault).</summary>
     internal void RseqInterrupted()
     {
@@ -122,14 +133,14 @@ public sealed partial class Task
     {
         _rseqPending = false;
         if (RseqAddr == 0) return;
-        if (!RseqFixIp() || !WriteRseqCpu(SandboxCpu, SandboxCpu)) RseqFault(0);
+        if (!RseqFixIp() || !WriteRseqCpu(Cpu, Cpu)) RseqFault(0);
     }
 
     /// <summary>A handler's frame is about to be pushed (Linux's rseq_signal_deliver): the frame keeps the abort_ip.</summary>
     void RseqOnSignal(int sig)
     {
         if (RseqAddr == 0) return;
-        if (!RseqFixIp() || !WriteRseqCpu(SandboxCpu, SandboxCpu)) RseqFault(sig);
+        if (!RseqFixIp() || !WriteRseqCpu(Cpu, Cpu)) RseqFault(sig);
     }
 
     /// <summary>Linux's force_sigsegv: the signal being delivered, if SIGSEGV, loses its handler.</summary>

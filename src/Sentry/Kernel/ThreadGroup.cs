@@ -80,6 +80,7 @@ public sealed partial class ThreadGroup
     {
         lock (_threads)
         {
+            LeaderWaits = true;
             long deadline = long.MaxValue;
             while (_threads.Exists(x => x != leader) && Environment.TickCount64 < deadline)
             {
@@ -92,6 +93,9 @@ public sealed partial class ThreadGroup
             _threads.Remove(leader);
         }
     }
+
+    /// <summary>The leader has done its own exit's work and waits in <see cref="WaitOthers"/> for its threads.</summary>
+    public bool LeaderWaits { get; private set; }
 
     /// <summary>/proc/[pid]/coredump_filter's bits (Linux's default 0x33; kept by fork and exec). No dump is made.</summary>
     public uint CoredumpFilter = 0x33;

@@ -28,43 +28,54 @@ static class FileSyscalls
 
     static long Read(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
     {
-        // Linux's order: a negative offset, the fd, a file without positions (ESPIPE), then the access mode.
         if (positional && offset < 0) return Err(Errno.EINVAL);
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
-        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF); // an O_PATH fd is no fd to fdget
-        if (positional && !f.Seekable) return Err(Errno.ESPIPE);
-        if (!OpenFlags.CanRead(f.Flags)) return Err(Errno.EBADF);
-        if (f.Directory != null) return Err(Errno.EISDIR);
-        if ((long)count < 0) return Err(Errno.EINVAL);
+        var e = CheckRw(f, offset, count, positional, write: false);
+        if (e != Errno.None) return Err(e);
         if (f is Net.Socket s) return t.Io.Count(SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: false), write: false);
-        return t.Io.Count(Notify(f, GuestIO.ReadInto(t, f, buf, count, positional ? offset : -1), write: false), write: false);
+        return t.Io.Count(Notify(f!, GuestIO.ReadInto(t, f!, buf, count, positional ? offset : -1), write: false), write: false);
     }
 
     static long Write(Task t, int fd, ulong buf, ulong count, long offset, bool positional)
     {
         if (positional && offset < 0) return Err(Errno.EINVAL);
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
-        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF); // an O_PATH fd is no fd to fdget
-        if (positional && (!f.Seekable || !f.PositionalWrites)) return Err(Errno.ESPIPE);
-        if (!OpenFlags.CanWrite(f.Flags)) return Err(Errno.EBADF);
-        if ((long)count < 0) return Err(Errno.EINVAL);
+        var e = CheckRw(f, offset, count, positional, write: true);
+        if (e != Errno.None) return Err(e);
         if (f is Net.Socket s) return t.Io.Count(SocketSyscalls.Transfer(t, s, GuestIO.OneIov(buf, count), write: true), write: true);
-        return t.Io.Count(Notify(f, GuestIO.WriteFrom(t, f, buf, count, positional ? offset : -1), write: true), write: true);
+        return t.Io.Count(Notify(f!, GuestIO.WriteFrom(t, f!, buf, count, positional ? offset : -1), write: true), write: true);
     }
 
     static long Vector(Task t, int fd, ulong iovAddr, ulong cnt, long offset, bool positional, bool write)
     {
         if (positional && offset < 0) return Err(Errno.EINVAL);
         using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
-        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err(Errno.EBADF); // an O_PATH fd is no fd to fdget
-        if (positional && (!f.Seekable || (write && !f.PositionalWrites))) return Err(Errno.ESPIPE);
-        if (!(write ? OpenFlags.CanWrite(f.Flags) : OpenFlags.CanRead(f.Flags))) return Err(Errno.EBADF);
-        if (!write && f.Directory != null) return Err(Errno.EISDIR);
-        var e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
+        // The file first, then the vector (do_readv: fdget, then import_iovec), then the range it covers.
+        var e = CheckRw(f, offset, 0, positional, write);
+        if (e != Errno.None) return Err(e);
+        e = t.Mem.ReadIovecs(iovAddr, cnt, out var iovs);
+        if (e == Errno.None) e = CheckRange(offset, IoVec.Total(iovs), positional);
         if (e != Errno.None) return Err(e);
         if (f is Net.Socket s) return t.Io.Count(SocketSyscalls.Transfer(t, s, iovs, write), write); // one message across the iovecs
-        return t.Io.Count(VectorFile(t, f, iovs, offset, positional, write), write);
+        return t.Io.Count(VectorFile(t, f!, iovs, offset, positional, write), write);
     }
+
+    /// <summary>What Linux checks of a read or write before anything moves, in its order (the caller has refused a
+    /// negative offset before looking up the fd): the fd (an O_PATH fd is none), a position on a file without
+    /// positions (ESPIPE), the access mode, a directory read, then the range (rw_verify_area).</summary>
+    static Errno CheckRw(FileDescription? f, long offset, ulong count, bool positional, bool write)
+    {
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Errno.EBADF;
+        if (positional && (!f.Seekable || (write && !f.PositionalWrites))) return Errno.ESPIPE;
+        if (!(write ? OpenFlags.CanWrite(f.Flags) : OpenFlags.CanRead(f.Flags))) return Errno.EBADF;
+        if (!write && f.Directory != null) return Errno.EISDIR;
+        return CheckRange(offset, count, positional);
+    }
+
+    /// <summary>rw_verify_area: a count that is negative as a signed size, or a range whose end is past the largest
+    /// offset, is EINVAL.</summary>
+    static Errno CheckRange(long offset, ulong count, bool positional) =>
+        (long)count < 0 || (positional && offset > long.MaxValue - (long)count) ? Errno.EINVAL : Errno.None;
 
     static long VectorFile(Task t, FileDescription f, IoVec[] iovs, long offset, bool positional, bool write)
     {

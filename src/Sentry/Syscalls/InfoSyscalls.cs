@@ -20,7 +20,7 @@ static class InfoSyscalls
         t[Nr.sched_setaffinity] = (k, pid, len, mask, _, _, _) => SetAffinity(k, (int)pid, len, mask);
         t[Nr.sched_yield] = (k, _, _, _, _, _, _) => { Thread.Yield(); return 0; };
         t[Nr.getcpu] = (k, cpu, node, _, _, _, _) =>
-            (cpu == 0 || k.Mem.Write(cpu, 0u)) && (node == 0 || k.Mem.Write(node, 0u)) ? 0 : Err(Errno.EFAULT);
+            (cpu == 0 || k.Mem.Write(cpu, k.Cpu)) && (node == 0 || k.Mem.Write(node, 0u)) ? 0 : Err(Errno.EFAULT);
         // A task keeps a fair policy of its own (SchedPolicy); the host schedules the stubs the same whatever it is.
         t[Nr.sched_getscheduler] = (k, pid, _, _, _, _, _) => (int)pid < 0 ? Err(Errno.EINVAL) : Named(k, (int)pid) is { } p ? p.SchedPolicy : Err(Errno.ESRCH);
         t[Nr.sched_setscheduler] = (k, pid, pol, param, _, _, _) => SchedAttrSyscalls.SetScheduler(k, (int)pid, (int)pol, param, keepPolicy: false);
@@ -152,7 +152,9 @@ static class InfoSyscalls
         ulong want = BitConverter.ToUInt64(b) & SystemInfo.AllCpus;
         if (want == 0) return Err(Errno.EINVAL);
         if (!t.Creds.MayManage(target.Creds)) return Err(Errno.EPERM);
+        uint was = target.Cpu;
         target.Affinity = want;
+        if (target.Cpu != was) target.CpuMoved();
         return 0;
     }
 

@@ -79,8 +79,8 @@ static class MemorySyscalls
                 return 0;
             case MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ:
                 lock (t.MM) if ((t.MM.MembarrierRegistered & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) == 0) return Err(Errno.EPERM);
-                // Every task reports CPU 0 (getcpu): a fence on another CPU, or on one that does not exist, reaches none.
-                if (flags != MEMBARRIER_CMD_FLAG_CPU || cpu == 0) t.RseqFence();
+                // A fence for one CPU reaches every thread (an abort is always allowed); one that does not exist, none.
+                if (flags != MEMBARRIER_CMD_FLAG_CPU || (uint)cpu < (uint)FileSystems.Proc.SystemInfo.Cpus) t.RseqFence();
                 return 0;
             case MEMBARRIER_CMD_PRIVATE_EXPEDITED or MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
                 // Each expedited kind needs its own registration (the REGISTER command is the kind's bit doubled).
@@ -201,8 +201,9 @@ static class MemorySyscalls
     static long Mincore(Task t, ulong addr, ulong len, ulong vec)
     {
         if ((addr & 4095) != 0) return Err(Errno.EINVAL);
+        // The range must be user addresses (access_ok) before its length is rounded to pages.
+        if (len > MemoryManager.TaskSize || addr > MemoryManager.TaskSize - len) return Err(Errno.ENOMEM);
         ulong pages = (len + 4095) / 4096;
-        if (addr + pages * 4096 < addr) return Err(Errno.ENOMEM);
         lock (t.MM)
             if (!t.MM.Vmas.FullyMapped(addr, addr + pages * 4096)) return Err(Errno.ENOMEM);
         var ones = new byte[pages];

@@ -177,6 +177,11 @@ static class PathSyscalls
         // O_NOCTTY is no status flag, but a terminal's open must see it (its file drops it).
         e = inode.Open(t, target, status | (flags & OpenFlags.O_NOCTTY), out var fd);
         if (e != Errno.None) return Err(e);
+        if ((flags & OpenFlags.O_DIRECT) != 0 && !TakesDirectIo(target, inode))
+        {
+            fd!.DecRef();
+            return Err(Errno.EINVAL);
+        }
         fd!.LandlockRights = landlockRights;
         long r = Install(t, fd!, flags);
         if (r < 0) return r;
@@ -184,6 +189,12 @@ static class PathSyscalls
         if (trunc && !created) Fsnotify.OnFile(target, InotifyMask.IN_MODIFY, viaPath: false); // Linux truncates after the open
         return r;
     }
+
+    /// <summary>Whether a file may be opened O_DIRECT (Linux's FMODE_CAN_ODIRECT, checked once the file is open): only
+    /// the regular files of file systems that hold data; directories, devices and the files of proc, sysfs and
+    /// cgroup2 are EINVAL.</summary>
+    static bool TakesDirectIo(VfsPath at, Inode inode) =>
+        InodeMode.IsReg(inode.Mode) && at.Mount.FsType is not ("proc" or "sysfs" or "cgroup2");
 
     /// <summary>O_TMPFILE: an unnamed regular file in the directory at path.</summary>
     static long OpenTmpfile(Task t, VfsPath start, string path, int flags, uint mode, ResolveRules rules)

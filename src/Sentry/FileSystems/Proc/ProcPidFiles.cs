@@ -78,7 +78,7 @@ public static class ProcPidFiles
     /// <summary>A task's state letter: sleeping only while it waits in the Sentry (Task.Sleep), so that a program
     /// that waits for another thread to block (its /proc state) knows the wait has begun; running otherwise.</summary>
     static char StateOf(Task reader, Task p) =>
-        p.Exited ? 'Z' : p == reader ? 'R' : p.PtraceStoppedNow ? 't' : p.Group.Stopped ? 'T' : p.Sleeping ? 'S' : 'R';
+        p.ExitNotified ? 'Z' : p.Exited ? 'R' : p == reader ? 'R' : p.PtraceStoppedNow ? 't' : p.Group.Stopped ? 'T' : p.Sleeping ? 'S' : 'R';
 
     static string StateName(char s) => s switch
     {

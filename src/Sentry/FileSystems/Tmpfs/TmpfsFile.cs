@@ -7,7 +7,8 @@ namespace AppKernel.Sentry.FileSystems.Tmpfs;
 /// <summary>A regular file in memory (or a FIFO/socket node), or a lower file until it is changed.</summary>
 public sealed class TmpfsFile : TmpfsNode
 {
-    const long MaxSize = 1L << 40;
+    /// <summary>Linux's MAX_LFS_FILESIZE, tmpfs's s_maxbytes: data is sparse, so only what is written costs.</summary>
+    const long MaxSize = long.MaxValue;
     // Chunks in Sentry memory until the file is first mapped MAP_SHARED; a host memfd from then on.
     FileData _data = new ChunkData();
     long _size;
@@ -88,7 +89,7 @@ public sealed class TmpfsFile : TmpfsNode
             var re = _data.Resize(size);
             if (re != Errno.None) return re;
             _size = size;
-            UnchargeFrom((size + TmpfsSpace.PageSize - 1) >> PageShift);
+            UnchargeFrom((size >> PageShift) + ((size & (TmpfsSpace.PageSize - 1)) != 0 ? 1 : 0));
         }
         Touch();
         return Errno.None;
@@ -98,7 +99,7 @@ public sealed class TmpfsFile : TmpfsNode
     /// all at once or not at all (ENOSPC, nothing changed, as shmem_fallocate), and the size grows unless keepSize.</summary>
     public Errno Allocate(long off, long len, bool keepSize)
     {
-        if (off + len > MaxSize) return Errno.EFBIG;
+        if (off > MaxSize - len) return Errno.EFBIG;
         var e = CopyUp();
         if (e != Errno.None) return e;
         lock (Lock)
@@ -150,7 +151,7 @@ public sealed class TmpfsFile : TmpfsNode
         lock (Lock)
         {
             if (append) off = _size;
-            if (off + buf.Length > MaxSize) return -(long)Errno.EFBIG;
+            if (off > MaxSize - buf.Length) return -(long)Errno.EFBIG;
             if (Seals is { } seals && buf.Length > 0 &&
                 ((seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0 || ((seals & F_SEAL_GROW) != 0 && off + buf.Length > _size)))
                 return -(long)Errno.EPERM;
@@ -251,7 +252,7 @@ public sealed class TmpfsFile : TmpfsNode
     /// <summary>Bytes of memory the file's data holds now, at most its size rounded to pages.</summary>
     public long ResidentBytes
     {
-        get { lock (Lock) return Math.Min(_data.AllocatedBytes, (_size + 4095) & ~4095L); }
+        get { lock (Lock) return Math.Min(_data.AllocatedBytes, _size > long.MaxValue - 4095 ? _size : (_size + 4095) & ~4095L); }
     }
 
     /// <summary>The host memfd a mapping maps; the data moves there on the first mapping. Private mappings map it
