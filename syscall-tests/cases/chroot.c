@@ -1,7 +1,9 @@
 /* chroot(2) in a private mount namespace: errors in Linux's order (ENOENT, ENOTDIR, EFAULT, EACCES before EPERM),
  * absolute paths and '..' kept inside the new root (also through symlinks), a cwd left outside the root shown
- * by getcwd as "(unreachable)...", fchdir out of the root, and /proc/self/root of a chrooted task. */
+ * by getcwd as "(unreachable)...", fchdir out of the root, and /proc/self/root of a chrooted task; /proc/self/maps
+ * names a mapped file as the chrooted reader sees it. */
 #include "mount_common.h"
+#include <sys/mman.h>
 
 static void unprivileged(void)
 {
@@ -69,6 +71,17 @@ static void body(void)
     memset(link, 0, sizeof link);
     CHECK(readlink("/proc/self/cwd", link, sizeof link - 1));
     printf("/proc/self/cwd: %s\n", link);
+    int mf = open("/mapped", O_CREAT | O_RDWR, 0644);
+    void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, mf, 0);
+    static char maps[65536];
+    int mfd = open("/proc/self/maps", O_RDONLY);
+    long got = 0, n;
+    while ((n = read(mfd, maps + got, sizeof maps - 1 - got)) > 0) got += n;
+    close(mfd);
+    printf("maps names /mapped from the new root: %d\n", strstr(maps, " /mapped\n") != NULL);
+    munmap(m, 4096);
+    close(mf);
+    unlink("/mapped");
     /* A second chroot is relative to the first. */
     CHECK(chroot("/sub"));
     printf("after chroot /sub, /abs exists: %d\n", access("/abs", F_OK) == 0);

@@ -1,12 +1,13 @@
 /* execve from a thread that is not the leader (Linux's de_thread): the other
  * threads (sleeping, in a futex wait, in read, in pause, running guest code,
  * the leader in pthread_join) die, the exec'ing thread takes the process's pid, and the
- * parent waits on that same pid. */
+ * parent waits on that same pid; /proc/self, looked up before the exec, names the new image's process after it. */
 #include "common.h"
 #include <dirent.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static int pipefd[2];
@@ -48,6 +49,8 @@ static int after(const char *pid, const char *ppid)
     SHOW(syscall(SYS_gettid) == getpid());
     SHOW(getppid() == atoi(ppid));
     printf("entries in /proc/self/task: %d\n", count_tasks());
+    struct stat st;
+    CHECK(stat("/proc/self/cwd", &st));
     /* The process can make threads again. */
     pthread_t t;
     void *r;
@@ -73,6 +76,8 @@ int main(int argc, char **argv)
         pthread_create(&t[3], NULL, pauser, NULL);
         pthread_create(&t[5], NULL, spinner, NULL);
         usleep(100000); /* let them block */
+        struct stat st;
+        CHECK(stat("/proc/self/cwd", &st));
         printf("threads before exec: %d\n", count_tasks());
         pthread_create(&t[4], NULL, execer, NULL);
         pthread_join(t[4], NULL);

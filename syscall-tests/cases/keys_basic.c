@@ -4,7 +4,8 @@
  * DESCRIBE (a short buffer gets nothing, the length comes back), READ (partial, a keyring's serials), UPDATE,
  * SEARCH, LINK/UNLINK (cycles EDEADLK), SETPERM (0 locks the owner out), REVOKE, INVALIDATE, CLEAR, the special
  * ids (thread and process keyrings made on request), named session keyrings, SET_REQKEY_KEYRING, request_key
- * without a helper, a fork child's session keyring, and the byte quota of an ordinary user. */
+ * without a helper, a fork child's session keyring, and the byte quota of an ordinary user; /proc/sys/kernel/keys
+ * (the quotas take root's writes of values from 0 up; the value is written back unchanged, so the host keeps it). */
 #include "common.h"
 #include <linux/keyctl.h>
 #include <sys/wait.h>
@@ -184,5 +185,27 @@ int main(void)
 {
     run(session);
     run(quota);
+
+    static const char *names[] = {"maxkeys", "maxbytes", "root_maxkeys", "root_maxbytes", "gc_delay",
+                                  "persistent_keyring_expiry"};
+    for (int i = 0; i < 6; i++) {
+        char path[96], now[32] = {0}, again[32] = {0};
+        snprintf(path, sizeof path, "/proc/sys/kernel/keys/%s", names[i]);
+        int fd = open(path, O_RDONLY);
+        long n = read(fd, now, sizeof now - 1);
+        close(fd);
+        printf("%s: read %d, a number %d\n", names[i], n > 1, atol(now) > 0);
+        if (i >= 4) continue;
+        fd = open(path, O_WRONLY);
+        printf("  write -1: %s\n", write(fd, "-1\n", 3) < 0 ? errname(errno) : "ok");
+        close(fd);
+        fd = open(path, O_WRONLY);
+        printf("  write it back: %s\n", write(fd, now, strlen(now)) == (long)strlen(now) ? "ok" : errname(errno));
+        close(fd);
+        fd = open(path, O_RDONLY);
+        read(fd, again, sizeof again - 1);
+        close(fd);
+        printf("  unchanged: %d\n", strcmp(now, again) == 0);
+    }
     return 0;
 }

@@ -219,7 +219,11 @@ public sealed class Kernel
 
     public void Register(Task t)
     {
-        lock (_tasks) _tasks[t.Tid] = t;
+        lock (_tasks)
+        {
+            _tasks[t.Tid] = t;
+            t.Released = false; // a thread that execs leaves under its own tid and comes back under its leader's
+        }
     }
 
     public void Unregister(Task t)
@@ -228,7 +232,8 @@ public sealed class Kernel
         lock (_tasks)
         {
             // A process leaves: its CPU time stays in the sandbox's total (a thread's is its process's).
-            removed = _tasks.Remove(t.Tid);
+            // Only t itself: a leader's tid may already name the thread that took its place (exec from a thread).
+            removed = _tasks.TryGetValue(t.Tid, out var there) && there == t && _tasks.Remove(t.Tid);
             if (removed) t.Released = true;
             if (removed && t.Tid == t.Tgid)
             {

@@ -16,7 +16,7 @@ public sealed class PosixTimers
     readonly Dictionary<int, Timer> _timers = new();
     int _next;
 
-    public const int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD_ID = 4;
+    public const int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
     const int SI_TIMER = -2;
 
     public int Create(int notify, int signo, ulong? value, Task target)

@@ -207,6 +207,9 @@ public sealed partial class Task
         ExitCpuNs = ProcessCpuNs();
         MM?.ReleaseUser(Tgid);
         Stub?.Dispose();
+        // A vfork parent goes on once the child's memory is released (Linux's mm_release), before the exit is
+        // reported: a tracer that only peeks at it (WNOWAIT) must not hold the parent in vfork.
+        _vforkDone?.Set();
         Fds.Release();
         PtraceExitNotify(leader: true);
         ExitTree();

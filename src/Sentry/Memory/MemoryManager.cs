@@ -576,7 +576,8 @@ public sealed class MemoryManager
         }
     }
 
-    public string Maps(bool smaps = false)
+    /// <summary>/proc/[pid]/maps (or smaps), its file names as seen from the reader's root.</summary>
+    public string Maps(Vfs.VfsPath readerRoot, bool smaps = false)
     {
         var sb = new StringBuilder();
         bool vdsoShown = Vdso == 0;
@@ -597,7 +598,7 @@ public sealed class MemoryManager
             ulong major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
             sb.Append($" {(v.File != null ? v.Offset : 0):x8} {major:x2}:{minor:x2} {v.File?.Ino ?? 0} ");
             // Linux backs shared anonymous memory with a deleted shmem file it names after /dev/zero.
-            string? name = v.File?.Path ?? v.Name ?? (v.Shared && v.Shm == null ? "/dev/zero (deleted)" : null);
+            string? name = v.File?.NameFrom(readerRoot) ?? v.Name ?? (v.Shared && v.Shm == null ? "/dev/zero (deleted)" : null);
             if (name != null)
             {
                 while (sb.Length - len0 < 73) sb.Append(' ');

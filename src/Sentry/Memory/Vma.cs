@@ -59,4 +59,12 @@ public interface ISharedSegment
     void Attached(int delta, int pid);
 }
 
-public sealed record MappedFile(string Path, ulong Dev, ulong Ino);
+public sealed record MappedFile(string Path, ulong Dev, ulong Ino)
+{
+    /// <summary>Where the file was opened, when it has a place in the tree: /proc's maps show it as its reader's root
+    /// sees it (a chrooted reader does not learn the path outside its root).</summary>
+    public Vfs.VfsPath At { get; init; }
+
+    /// <summary>The name /proc's maps give it, seen from root.</summary>
+    public string NameFrom(Vfs.VfsPath root) => At.IsValid ? Vfs.MountNamespace.PathOf(At, root) : Path;
+}

@@ -377,7 +377,11 @@ static class ChangeSyscalls
         // the modification time alone a modification.
         uint ev = a != null && m != null ? InotifyMask.IN_ATTRIB : a != null ? InotifyMask.IN_ACCESS : InotifyMask.IN_MODIFY;
         if (path == 0)
+        {
+            // No path means the fd itself; with AT_FDCWD there is none, and the null name is read (do_utimes_path).
+            if (dirfd == AT_FDCWD) return Err(Errno.EFAULT);
             return OnFd(t, dirfd, i => SetTimes(t, i, a, m, bothNow), ev);
+        }
         return OnPath(t, dirfd, path, flags, i => SetTimes(t, i, a, m, bothNow), ev);
     }
 

@@ -215,7 +215,7 @@ static class FdSyscalls
     static long Pipe2(Task t, ulong fdsAddr, int flags)
     {
         if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)) != 0) return Err(Errno.EINVAL);
-        var (r, w) = PipeBuffer.Create(flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT));
+        var (r, w) = PipeBuffer.Create(flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT), t.Creds.Fsuid, t.Creds.Fsgid);
         bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
         int rfd = t.Fds.Install(r, cloexec, 0, t.Limits.NoFile);
         if (rfd < 0) { r.DecRef(); w.DecRef(); return rfd; }

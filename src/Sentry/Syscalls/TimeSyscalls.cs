@@ -110,6 +110,10 @@ static unsafe class TimeSyscalls
         return CpuClock(t, ~(clk >> 3), (clk & CPUCLOCK_PERTHREAD) != 0, which, out host, out thread);
     }
 
+    /// <summary>A CPU clock named as Linux encodes it (what libc passes for CLOCK_PROCESS_CPUTIME_ID and the clocks of
+    /// clock_getcpuclockid and pthread_getcpuclockid), of a thread or process that exists.</summary>
+    internal static bool IsEncodedCpuClock(Task t, int clk) => clk < 0 && Resolve(t, clk, out _, out _, out _);
+
     /// <summary>The CPU clock of guest pid (0: the caller), Linux's pid_for_clock rules: a thread clock names a
     /// thread of the caller's process, a process clock a process (or the caller itself).</summary>
     static bool CpuClock(Task t, int pid, bool perThread, int which, out int host, out Task? thread)
@@ -178,11 +182,19 @@ static unsafe class TimeSyscalls
 
     static long Sleep(Task t, int clk, int flags, ulong reqAddr, ulong remAddr)
     {
-        if (clk is not (0 or 1 or 7 or 8 or 9)) return clk is 2 or 3 ? Err(Errno.EOPNOTSUPP) : Err(Errno.EINVAL);
+        // Clocks without a sleep (the raw and coarse ones, the caller's thread CPU clock) are EOPNOTSUPP; another
+        // thread's CPU clock is EINVAL; a process's (its own or another's) is slept on until its CPU time gets there
+        // (posix_cpu_nsleep).
+        int host;
+        bool cpu = false;
+        if (clk is 0 or 1 or 7 or 8 or 9 or 11) host = clk is 8 ? 7 : clk is 9 ? 0 : clk;
+        else if (clk is CLOCK_THREAD_CPUTIME_ID or 4 or 5 or 6) return Err(Errno.EOPNOTSUPP);
+        else if ((clk == CLOCK_PROCESS_CPUTIME_ID || (clk < 0 && (clk & CPUCLOCK_PERTHREAD) == 0))
+                 && Resolve(t, clk, out host, out var zombie, out _) && zombie == null) cpu = true;
+        else return Err(Errno.EINVAL);
         if (!t.Mem.Read(reqAddr, out Timespec req)) return Err(Errno.EFAULT);
         if (req.Sec < 0 || req.Nsec is < 0 or >= 1_000_000_000) return Err(Errno.EINVAL);
         bool abs = (flags & 1) != 0;
-        int host = clk is 8 ? 7 : clk is 9 ? 0 : clk;
         long targetNs;
         var now = Now(host);
         long nowNs = now.Sec * 1_000_000_000 + now.Nsec;
@@ -190,11 +202,15 @@ static unsafe class TimeSyscalls
         targetNs = abs ? reqNs : (nowNs > long.MaxValue - reqNs ? long.MaxValue : nowNs + reqNs);
         while (true)
         {
-            now = Now(host);
+            // A process whose clock can no longer be read has ended: its time will not move again.
+            if (Host.clock_gettime(host, &now) != 0) return 0;
             nowNs = now.Sec * 1_000_000_000 + now.Nsec;
             long left = targetNs - nowNs;
             if (left <= 0) return 0;
-            if (!t.Nap((int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue)))
+            // A process's CPU time runs as fast as its threads together: look again at least every 10 ms.
+            long napMs = (left + 999_999) / 1_000_000;
+            if (cpu) napMs = Math.Clamp(napMs / FileSystems.Proc.SystemInfo.Cpus, 1, 10);
+            if (!t.Nap((int)Math.Min(napMs, int.MaxValue)))
             {
                 // Interrupted: report the time left (relative sleeps only), as Linux does.
                 if (!abs && remAddr != 0)

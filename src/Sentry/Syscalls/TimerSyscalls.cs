@@ -107,7 +107,8 @@ static class TimerSyscalls
 
     static long TimerCreate(Task t, int clk, ulong sevAddr, ulong idAddr)
     {
-        if (!ValidClock(clk) && clk is not (2 or 3)) return Err(Errno.EINVAL);
+        // CPU clocks' timers run on the wall clock here (an approximation: a busy process's CPU time runs about as fast).
+        if (!ValidClock(clk) && clk is not (2 or 3) && !TimeSyscalls.IsEncodedCpuClock(t, clk)) return Err(Errno.EINVAL);
         int notify = PosixTimers.SIGEV_SIGNAL, signo = Task.SIGALRM;
         ulong? value = null; // without a sigevent, the signal carries the timer's id
         var target = t.Group.Leader;
@@ -115,6 +116,8 @@ static class TimerSyscalls
         {
             if (!t.Mem.Read(sevAddr, out ulong v) || !t.Mem.Read(sevAddr + 8, out signo) || !t.Mem.Read(sevAddr + 12, out notify)) return Err(Errno.EFAULT);
             value = v;
+            // SIGEV_THREAD reaches the kernel only from a caller that did not go through libc: it signals the process.
+            if (notify == PosixTimers.SIGEV_THREAD) notify = PosixTimers.SIGEV_SIGNAL;
             if (notify is not (PosixTimers.SIGEV_SIGNAL or PosixTimers.SIGEV_NONE or PosixTimers.SIGEV_THREAD_ID)) return Err(Errno.EINVAL);
             if (notify != PosixTimers.SIGEV_NONE && (signo < 1 || signo > SignalState.NSig)) return Err(Errno.EINVAL);
             if (notify == PosixTimers.SIGEV_THREAD_ID)

@@ -20,9 +20,34 @@ static class TransferSyscalls
         t[Nr.tee] = (k, inFd, outFd, len, flags, _, _) => Tee(k, (int)inFd, (int)outFd, len, (uint)flags);
         t[Nr.vmsplice] = (k, fd, iov, nrSegs, flags, _, _) => Vmsplice(k, (int)fd, iov, nrSegs, (uint)flags);
         t[Nr.sync] = (k, _, _, _, _, _, _) => 0;
-        t[Nr.syncfs] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
-        t[Nr.sync_file_range] = (k, fd, _, _, _, _, _) => k.Fds.IsOpen((int)fd) ? 0 : Err(Errno.EBADF);
-        t[Nr.readahead] = (k, fd, _, _, _, _, _) => { using var f = k.Fds.Borrow((int)fd); return f.File != null && OpenFlags.CanRead(f.File.Flags) ? 0 : Err(Errno.EBADF); };
+        // Nothing here waits on a disk: the sync calls check what Linux checks and return.
+        t[Nr.syncfs] = (k, fd, _, _, _, _, _) => { using var f = k.Fds.Borrow((int)fd); return IsFd(f.File) ? 0 : Err(Errno.EBADF); };
+        t[Nr.sync_file_range] = (k, fd, off, n, flags, _, _) => SyncFileRange(k, (int)fd, (long)off, (long)n, (uint)flags);
+        t[Nr.readahead] = (k, fd, _, _, _, _, _) => Readahead(k, (int)fd);
+    }
+
+    /// <summary>An fd that fdget finds: open, and not O_PATH.</summary>
+    static bool IsFd(FileDescription? f) => f != null && (f.Flags & OpenFlags.O_PATH) == 0;
+
+    /// <summary>sync_file_range(2)'s checks, in Linux's order: the fd, the flags, the range (no negative start or
+    /// end, no overflow), then a file with pages (ESPIPE for a pipe or socket).</summary>
+    static long SyncFileRange(Task t, int fd, long off, long n, uint flags)
+    {
+        const uint ValidFlags = 7; // WAIT_BEFORE | WRITE | WAIT_AFTER
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
+        if (!IsFd(f)) return Err(Errno.EBADF);
+        long end = unchecked(off + n);
+        if ((flags & ~ValidFlags) != 0 || off < 0 || end < 0 || end < off) return Err(Errno.EINVAL);
+        uint type = f!.Inode?.Mode & InodeMode.S_IFMT ?? 0;
+        return type is InodeMode.S_IFREG or InodeMode.S_IFBLK or InodeMode.S_IFDIR or InodeMode.S_IFLNK ? 0 : Err(Errno.ESPIPE);
+    }
+
+    /// <summary>readahead(2): a readable fd of a regular file (there is no page cache to fill).</summary>
+    static long Readahead(Task t, int fd)
+    {
+        using var fRef = t.Fds.Borrow(fd); var f = fRef.File;
+        if (!IsFd(f) || !OpenFlags.CanRead(f!.Flags)) return Err(Errno.EBADF);
+        return f.Inode is { } i && (InodeMode.IsReg(i.Mode) || (i.Mode & InodeMode.S_IFMT) == InodeMode.S_IFBLK) ? 0 : Err(Errno.EINVAL);
     }
 
     /// <summary>Moves up to count bytes; inOff/outOff null means "the description's offset".</summary>
@@ -31,6 +56,9 @@ static class TransferSyscalls
         inEnd = inOff ?? 0;
         outEnd = outOff ?? 0;
         count = Math.Min(count, GuestIO.MaxRw);
+        // A regular file's short read is only where its end was then: the loop reads on (a file copied onto its own
+        // end keeps growing, as with Linux's splice_direct_to_actor); another source's short read is all it has now.
+        bool regular = src.Inode is { } si && InodeMode.IsReg(si.Mode);
         var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
@@ -48,7 +76,7 @@ static class TransferSyscalls
                 if (w < 0) return done > 0 ? done : w;
                 if (outOff != null) outEnd += w;
                 done += w;
-                if (w < n || n < span.Length) break;
+                if (w < n || (n < span.Length && !regular)) break;
                 // Between chunks a signal (SIGKILL above all) ends the copy with what was moved, as Linux's splice loop.
                 if (t.Exited || t.SignalPending) break;
             }
@@ -69,7 +97,7 @@ static class TransferSyscalls
         if (offAddr != 0)
         {
             if (!t.Mem.Read(offAddr, out long o)) return Err(Errno.EFAULT);
-            if (o < 0) return Err(Errno.EINVAL);
+            if (o < 0 || o > long.MaxValue - Math.Min(count, GuestIO.MaxRw)) return Err(Errno.EINVAL); // rw_verify_area
             off = o;
         }
         long r = Copy(t, src, off, dst, null, count, out var inEnd, out _);

@@ -20,14 +20,16 @@ public sealed class Dentry
         lock (this) return _children != null && _children.TryGetValue(name, out var d) ? d : null;
     }
 
-    public Dentry AddChild(string name, Inode inode)
+    /// <summary>Caches a lookup's result (one already cached wins), or with replace, takes the place of a cached
+    /// child that failed revalidation.</summary>
+    public Dentry AddChild(string name, Inode inode, bool replace = false)
     {
         var d = new Dentry(name, this, inode);
         if (!Inode.CacheChildren) return d;
         lock (this)
         {
             _children ??= new Dictionary<string, Dentry>(StringComparer.Ordinal);
-            if (_children.TryGetValue(name, out var existing)) return existing;
+            if (!replace && _children.TryGetValue(name, out var existing)) return existing;
             _children[name] = d;
         }
         return d;

@@ -31,6 +31,10 @@ public abstract class Inode
     /// <summary>Whether the dentry cache may keep this directory's children (false for /proc's live views).</summary>
     public virtual bool CacheChildren => true;
 
+    /// <summary>Whether a cached child still names what a lookup would find (Linux's d_revalidate): /proc's pid
+    /// directories are looked up again once their task is gone, as the pid may name another task by then.</summary>
+    public virtual bool Revalidate(string name, Inode cached) => true;
+
     public abstract Errno Stat(out LinuxStat st);
 
     /// <summary>The bound on the entries this inode's file system keeps (null: it keeps none it could drop); an

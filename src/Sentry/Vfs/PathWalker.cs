@@ -193,11 +193,12 @@ public static class PathWalker
     {
         child = default;
         var d = dir.Dentry.CachedChild(name);
-        if (d == null)
+        bool stale = d != null && !dir.Inode.Revalidate(name, d.Inode);
+        if (d == null || stale)
         {
             var e = dir.Inode.Lookup(t, name, out var inode);
             if (e != Errno.None) return e;
-            d = dir.Dentry.AddChild(name, inode!);
+            d = dir.Dentry.AddChild(name, inode!, replace: stale);
         }
         child = MountNamespace.CrossDown(new VfsPath(dir.Mount, d));
         return Errno.None;

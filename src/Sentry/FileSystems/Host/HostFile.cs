@@ -51,7 +51,7 @@ public sealed unsafe class HostFile : FileDescription, IMappable
         get
         {
             Stat(out var st);
-            return new MappedFile(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", st.Dev, st.Ino);
+            return new MappedFile(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", st.Dev, st.Ino) { At = Path };
         }
     }
 

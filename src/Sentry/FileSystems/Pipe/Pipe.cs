@@ -20,9 +20,11 @@ public sealed class PipeBuffer
 
     public int Capacity => _q.Capacity;
 
-    public static (PipeEnd Read, PipeEnd Write) Create(int flags)
+    /// <summary>pipe(2)'s pair; the pipe belongs to its creator's file system ids.</summary>
+    public static (PipeEnd Read, PipeEnd Write) Create(int flags, uint uid, uint gid)
     {
         var p = new PipeBuffer { Readers = 1, Writers = 1 };
+        p.Inode.SetOwner(uid, gid);
         return (new PipeEnd(p, OpenFlags.O_RDONLY | flags, false), new PipeEnd(p, OpenFlags.O_WRONLY | flags, true));
     }
 
@@ -226,8 +228,33 @@ public sealed class PipeBuffer
 
 public sealed class PipeInode : SynthInode
 {
-    public PipeInode() { Perm = 0x180; Dev = 0xc; }
+    // A pipefs inode takes chmod and chown like any other (simple_setattr); its owner is the pipe's creator.
+    uint _perm = 0x180, _uid, _gid;
+
+    public PipeInode() { Dev = 0xc; }
     protected override uint TypeBits => InodeMode.S_IFIFO;
+    public override uint Mode => TypeBits | Volatile.Read(ref _perm);
+
+    public override Errno Stat(out LinuxStat st)
+    {
+        base.Stat(out st);
+        (st.Uid, st.Gid) = (Volatile.Read(ref _uid), Volatile.Read(ref _gid));
+        return Errno.None;
+    }
+
+    public override Errno SetMode(uint perm)
+    {
+        Volatile.Write(ref _perm, perm & 0xfff);
+        return Errno.None;
+    }
+
+    public override Errno SetOwner(uint uid, uint gid)
+    {
+        if (uid != uint.MaxValue) Volatile.Write(ref _uid, uid);
+        if (gid != uint.MaxValue) Volatile.Write(ref _gid, gid);
+        return Errno.None;
+    }
+
     public override Errno Open(Task t, VfsPath path, int flags, out FileDescription? fd)
     {
         fd = null;

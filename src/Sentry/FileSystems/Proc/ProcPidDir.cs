@@ -49,8 +49,8 @@ public sealed class ProcPidDir : SynthDir
         Add("stat", Own(new SynthFile(t => ProcPidFiles.Stat(t, p, ns))));
         Add("statm", Own(new SynthFile(_ => ProcPidFiles.Statm(p))));
         // The memory's layout needs ptrace read access (proc_maps_open's mm_access), checked at open.
-        Add("maps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps() ?? "") { MayOpen = t => MayRead(t, p) }));
-        Add("smaps", Own(new SynthFile(_ => ProcPidFiles.MmOf(p)?.Maps(smaps: true) ?? "") { MayOpen = t => MayRead(t, p) }));
+        Add("maps", Own(new SynthFile(t => ProcPidFiles.MmOf(p)?.Maps(t.Fs.Root) ?? "") { MayOpen = t => MayRead(t, p) }));
+        Add("smaps", Own(new SynthFile(t => ProcPidFiles.MmOf(p)?.Maps(t.Fs.Root, smaps: true) ?? "") { MayOpen = t => MayRead(t, p) }));
         Add("mem", Own(new ProcPidMem(p)));
         Add("cwd", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Cwd, t.Fs.Root), _ => p.Fs.Cwd)));
         Add("root", Own(new SynthSymlink(t => MountNamespace.PathOf(p.Fs.Root, t.Fs.Root), _ => p.Fs.Root)));
@@ -83,6 +83,9 @@ public sealed class ProcPidDir : SynthDir
     /// <summary>A reaped task's directory, still reachable through an open fd, has nothing left: every lookup in it
     /// is ESRCH, and a listing of it (or of its subdirectories) ENOENT, as Linux's.</summary>
     bool Reaped => _p.Released;
+
+    /// <summary>Its task is gone from the kernel's table.</summary>
+    internal bool Released => _p.Released;
 
     /// <summary>Every lookup reaches <see cref="Lookup"/>, so one after the task is reaped fails (Linux revalidates
     /// /proc/[pid] dentries).</summary>

@@ -59,6 +59,7 @@ public sealed class ProcRoot : SynthDir
                 // Guests are laid out at fixed addresses (PIE at 0x555555554000, mmap below the stack).
                 .Add("randomize_va_space", Sysctl("0\n"))
                 .AddSysvIpcSysctls()
+                .Add("keys", KeySysctls(k.Keys))
                 .Add("random", new SynthDir()
                     .Add("boot_id", Sysctl(Guid.NewGuid() + "\n"))
                     .Add("uuid", Sysctl(_ => Guid.NewGuid() + "\n"))
@@ -88,6 +89,31 @@ public sealed class ProcRoot : SynthDir
     static SynthFile Sysctl(string value) => new(value) { WriteOpenError = Errno.EACCES, Watch = _ => ChangeEvent.Never.Watch() };
     static SynthFile Sysctl(Func<Task, string> value) => new(value) { WriteOpenError = Errno.EACCES, Watch = _ => ChangeEvent.Never.Watch() };
 
+    /// <summary>/proc/sys/kernel/keys: the key quotas, which root may change (proc_dointvec_minmax: 0 and up), and the
+    /// garbage collector's and persistent keyrings' fixed timeouts.</summary>
+    static SynthDir KeySysctls(Kernel.Keys.KeyService keys)
+    {
+        SynthFile Quota(Func<int> get, Action<int> set) => new(_ => get() + "\n")
+        {
+            Perm = 0x1a4,
+            Watch = _ => ChangeEvent.Never.Watch(),
+            Write = (_, bytes) =>
+            {
+                var text = System.Text.Encoding.ASCII.GetString(bytes).Trim();
+                if (!int.TryParse(text, out int v) || v < 0) return -(long)Errno.EINVAL;
+                lock (keys.Lock) set(v);
+                return bytes.Length;
+            },
+        };
+        return new SynthDir()
+            .Add("maxkeys", Quota(() => keys.MaxKeys, v => keys.MaxKeys = v))
+            .Add("maxbytes", Quota(() => keys.MaxBytes, v => keys.MaxBytes = v))
+            .Add("root_maxkeys", Quota(() => keys.RootMaxKeys, v => keys.RootMaxKeys = v))
+            .Add("root_maxbytes", Quota(() => keys.RootMaxBytes, v => keys.RootMaxBytes = v))
+            .Add("gc_delay", Sysctl("300\n"))
+            .Add("persistent_keyring_expiry", Sysctl("259200\n"));
+    }
+
     /// <summary>A thread's id names a directory too, though only processes are listed (Linux's proc_pid_lookup).</summary>
     public override Errno Lookup(Task t, string name, out Inode? child)
     {
@@ -100,6 +126,10 @@ public sealed class ProcRoot : SynthDir
         }
         return e;
     }
+
+    /// <summary>A cached /proc/[pid] of a task that is gone is looked up again: after an exec from a thread, the pid
+    /// names the thread that exec'd.</summary>
+    public override bool Revalidate(string name, Inode cached) => cached is not ProcPidDir { Released: true };
 
     static IEnumerable<(string, Func<Inode>)> Pids(KernelT k, PidNamespace ns)
     {

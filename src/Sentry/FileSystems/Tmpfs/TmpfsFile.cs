@@ -328,7 +328,7 @@ public sealed class TmpfsFileDescription : FileDescription, Memory.IMappable
     }
 
     public override Memory.IMappable? Mappable => this;
-    public Memory.MappedFile Identity => new(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", _file.Fs.Dev, _file.Ino);
+    public Memory.MappedFile Identity => new(Path.IsValid ? MountNamespace.AbsolutePath(Path) : "", _file.Fs.Dev, _file.Ino) { At = Path };
     public Errno HostPages(bool shared, bool writable, out int hostFd) => _file.HostPages(shared, writable, out hostFd);
     public Errno CopyInto(Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 }

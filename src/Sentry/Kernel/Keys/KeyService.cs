@@ -9,8 +9,9 @@ namespace AppKernel.Sentry.Kernel.Keys;
 /// </summary>
 public sealed class KeyService
 {
-    /// <summary>key.maxkeys/maxbytes and key.root_maxkeys/root_maxbytes, Linux's defaults.</summary>
-    const int MaxKeys = 200, MaxBytes = 20000, RootMaxKeys = 1000000, RootMaxBytes = 25000000;
+    /// <summary>The per-user quotas, kernel.keys.maxkeys/maxbytes and root_maxkeys/root_maxbytes (Linux's defaults;
+    /// root may change them through /proc/sys/kernel/keys). Read under Lock.</summary>
+    public int MaxKeys = 200, MaxBytes = 20000, RootMaxKeys = 1000000, RootMaxBytes = 25000000;
     /// <summary>KEYRING_SEARCH_MAX_DEPTH.</summary>
     public const int MaxDepth = 6;
     /// <summary>Serials start above the special ids' magnitude (Linux: random, at least 3).</summary>
