@@ -82,10 +82,7 @@ public sealed class ProcPidDir : SynthDir
 
     /// <summary>A reaped task's directory, still reachable through an open fd, has nothing left: every lookup in it
     /// is ESRCH, and a listing of it (or of its subdirectories) ENOENT, as Linux's.</summary>
-    bool Reaped => _p.Released;
-
-    /// <summary>Its task is gone from the kernel's table.</summary>
-    internal bool Released => _p.Released;
+    internal bool Reaped => _p.Released;
 
     /// <summary>Every lookup reaches <see cref="Lookup"/>, so one after the task is reaped fails (Linux revalidates
     /// /proc/[pid] dentries).</summary>

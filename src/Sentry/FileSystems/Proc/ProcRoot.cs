@@ -129,7 +129,7 @@ public sealed class ProcRoot : SynthDir
 
     /// <summary>A cached /proc/[pid] of a task that is gone is looked up again: after an exec from a thread, the pid
     /// names the thread that exec'd.</summary>
-    public override bool Revalidate(string name, Inode cached) => cached is not ProcPidDir { Released: true };
+    public override bool Revalidate(string name, Inode cached) => cached is not ProcPidDir { Reaped: true };
 
     static IEnumerable<(string, Func<Inode>)> Pids(KernelT k, PidNamespace ns)
     {
