@@ -361,7 +361,8 @@ public sealed partial class Task
         bool blocked = (Signals.Mask & SignalState.Bit(sig)) != 0;
         if (act.Handler is SIG_DFL or SIG_IGN || blocked)
         {
-            Kernel.Log.LogInformation("task {Tid}: signal {Sig} (code {Code}) at rip 0x{Rip:x} addr 0x{Addr:x}", Tid, sig, code, Regs.Rip, addr);
+            Kernel.Log.LogInformation("task {Tid}: signal {Sig} (code {Code}) at rip 0x{Rip:x} ({Where}) addr 0x{Addr:x}",
+                Tid, sig, code, Regs.Rip, MM.Describe(Regs.Rip), addr);
             Terminate(sig, true);
             return;
         }

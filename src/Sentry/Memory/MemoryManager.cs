@@ -546,7 +546,19 @@ public sealed class MemoryManager
         lock (this) return _vmas.All.ToArray();
     }
 
-    /// <summary>The text of /proc/[pid]/maps, from a snapshot.</summary>
+    /// <summary>Where an address lies, for a log line about a fault: the mapping's file and the offset in it.</summary>
+    public string Describe(ulong addr)
+    {
+        lock (this)
+        {
+            if (Vdso != 0 && addr >= Vdso && addr < Vdso + HostVdso.CodeSize) return $"[vdso]+0x{addr - Vdso:x}";
+            var v = _vmas.Find(addr);
+            if (v == null || addr < v.Start) return "unmapped";
+            string what = v.File?.Path ?? v.Name ?? "anonymous";
+            return $"{what}+0x{addr - v.Start + (v.File != null ? v.Offset : 0):x} ({v.Prot})";
+        }
+    }
+
     /// <summary>
     /// A debugger's access (ptrace PEEK/POKE, /proc/PID/mem; Linux's FOLL_FORCE): only inside the guest's mappings,
     /// whatever their protection, but a write never goes through a shared mapping that is not writable (Linux
