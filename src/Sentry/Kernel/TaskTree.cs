@@ -145,7 +145,7 @@ public sealed partial class Task
         child.SemUndo = ShareSemUndo(flags);
         Exception? failed = hostPid < 0
             ? new PlatformException($"fork of the stub failed: {(Errno)(-hostPid)}")
-            : StartTaskThread(child, () =>
+            : StartTaskThread(child, ParentReturns(flags, ptraceEvent), () =>
             {
                 var stub = Kernel.Platform.Adopt(hostPid);
                 if (!sharedVm) childMM.Space = stub;
@@ -286,7 +286,7 @@ public sealed partial class Task
         Kernel.Register(child);
         int ptraceEvent = PtraceForkChild(child, flags);
         int hostTgid = Stub.HostTgid;
-        var failed = StartTaskThread(child, () => child.AdoptThreadStub(Kernel.Platform.AdoptThread(hostTid, hostTgid), MM));
+        var failed = StartTaskThread(child, ParentReturns(flags, ptraceEvent), () => child.AdoptThreadStub(Kernel.Platform.AdoptThread(hostTid, hostTgid), MM));
         if (failed != null)
         {
             lock (Kernel.TreeLock) child.PtraceUnlink();
@@ -313,13 +313,35 @@ public sealed partial class Task
     }
 
     /// <summary>
-    /// Runs child on an OS thread of its own once adopt, run on that thread (ptrace's tracer is the thread that
-    /// seizes), has given it a stub. Returns null, or why the child could not start.
+    /// Runs child on an OS thread of its own once adopt has given it a stub. Returns null, or why the child could
+    /// not start. Where any thread may drive a context the parent adopts it here; under ptrace, whose tracer is the
+    /// thread that seizes, the child's own thread adopts it while the parent waits.
     /// </summary>
     sealed class NoHostThreadException(Exception inner) : Exception("no host thread for the task", inner);
 
-    static Exception? StartTaskThread(Task child, Action adopt)
+    Exception? StartTaskThread(Task child, bool parentReturns, Action adopt)
     {
+        int entries = parentReturns ? Volatile.Read(ref _guestEntries) : -1;
+        if (!Kernel.Platform.OneThreadPerContext)
+        {
+            try { adopt(); }
+            catch (Exception e) when (e is PlatformException or OutOfMemoryException) { return e; }
+            try
+            {
+                TaskThreads.Run(() =>
+                {
+                    AwaitReturnFromClone(entries);
+                    child.Run();
+                });
+            }
+            catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
+            {
+                // The stub is the child's now: disposing it ends (and reaps) what was made for it.
+                child.Stub?.Dispose();
+                return new PlatformException($"no host thread for the task: {e.Message}");
+            }
+            return null;
+        }
         var ready = new ManualResetEventSlim();
         Exception? failed = null;
         try
@@ -329,7 +351,9 @@ public sealed partial class Task
                 try { adopt(); }
                 catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
                 ready.Set();
-                if (failed == null) child.Run();
+                if (failed != null) return;
+                AwaitReturnFromClone(entries);
+                child.Run();
             });
         }
         catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
@@ -341,12 +365,35 @@ public sealed partial class Task
         return failed;
     }
 
-    /// <summary>A thread's run loop ended while its process goes on: CLONE_CHILD_CLEARTID (what pthread_join
-    /// waits on), then its host thread ends.</summary>
+    /// <summary>How many times the task has gone back to guest code (its child waits for the next).</summary>
+    int _guestEntries;
+
+    /// <summary>Whether a clone goes straight back to guest code: not when it stops for its tracer, nor for a
+    /// CLONE_VFORK parent, which waits for its child.</summary>
+    static bool ParentReturns(ulong flags, int ptraceEvent) => ptraceEvent == 0 && (flags & CLONE_VFORK) == 0;
+
+    /// <summary>
+    /// On the new child's thread: lets the parent get back to guest code first, as Linux's clone returns while the
+    /// child is only queued to run (a thread started on a stack in its parent's frame relies on it: the parent's
+    /// return address lies below that stack). Waking the child's thread here would otherwise often preempt the
+    /// parent's. Bounded, so that a parent held up elsewhere (a group stop, a slow machine) holds no child long.
+    /// </summary>
+    void AwaitReturnFromClone(int entries)
+    {
+        if (entries < 0) return;
+        var spin = new SpinWait();
+        long until = Environment.TickCount64 + 10;
+        while ((Volatile.Read(ref _guestEntries) == entries || Stub is { ResumePending: true }) && !Exited &&
+               Environment.TickCount64 < until)
+            spin.SpinOnce(sleep1Threshold: -1);
+    }
+
     /// <summary>The thread that made this process (its real_parent, a thread in Linux): its exit is what
     /// PR_SET_PDEATHSIG reports.</summary>
     public Task? ParentThread;
 
+    /// <summary>A thread's run loop ended while its process goes on: CLONE_CHILD_CLEARTID (what pthread_join
+    /// waits on), then its host thread ends.</summary>
     void ThreadExit()
     {
         OrphanThreadChildren();
