@@ -277,7 +277,6 @@ public sealed partial class Task
     {
         bool forced = _ptraceStep && Tracer != null && (Regs.Eflags & TF) == 0;
         if (forced) Regs.Eflags |= TF;
-        Interlocked.Increment(ref _guestEntries);
         Stub!.Switch(ref Regs, out stop);
         if (forced) Regs.Eflags &= ~TF;
     }

@@ -321,7 +321,7 @@ public sealed partial class Task
 
     Exception? StartTaskThread(Task child, bool parentReturns, Action adopt)
     {
-        int entries = parentReturns ? Volatile.Read(ref _guestEntries) : -1;
+        long runs = parentReturns ? GuestRuns : -1;
         if (!Kernel.Platform.OneThreadPerContext)
         {
             try { adopt(); }
@@ -330,7 +330,7 @@ public sealed partial class Task
             {
                 TaskThreads.Run(() =>
                 {
-                    AwaitReturnFromClone(entries);
+                    AwaitReturnFromClone(runs);
                     child.Run();
                 });
             }
@@ -352,7 +352,7 @@ public sealed partial class Task
                 catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
                 ready.Set();
                 if (failed != null) return;
-                AwaitReturnFromClone(entries);
+                AwaitReturnFromClone(runs);
                 child.Run();
             });
         }
@@ -365,9 +365,6 @@ public sealed partial class Task
         return failed;
     }
 
-    /// <summary>How many times the task has gone back to guest code (its child waits for the next).</summary>
-    int _guestEntries;
-
     /// <summary>Whether a clone goes straight back to guest code: not when it stops for its tracer, nor for a
     /// CLONE_VFORK parent, which waits for its child.</summary>
     static bool ParentReturns(ulong flags, int ptraceEvent) => ptraceEvent == 0 && (flags & CLONE_VFORK) == 0;
@@ -378,12 +375,12 @@ public sealed partial class Task
     /// return address lies below that stack). Waking the child's thread here would otherwise often preempt the
     /// parent's. Bounded, so that a parent held up elsewhere (a group stop, a slow machine) holds no child long.
     /// </summary>
-    void AwaitReturnFromClone(int entries)
+    void AwaitReturnFromClone(long runs)
     {
-        if (entries < 0) return;
+        if (runs < 0) return;
         var spin = new SpinWait();
         long until = Environment.TickCount64 + 10;
-        while ((Volatile.Read(ref _guestEntries) == entries || Stub is { ResumePending: true }) && !Exited &&
+        while ((GuestRuns == runs || Stub is { ResumePending: true }) && !Exited &&
                Environment.TickCount64 < until)
             spin.SpinOnce(sleep1Threshold: -1);
     }

@@ -327,6 +327,7 @@ public sealed class MemoryManager
         if (len == 0) return 0;
         ulong size = PageUp(len);
         if (addr + size <= addr) return -(long)Errno.ENOMEM; // a length that rounds up past the top wraps to 0
+        if ((prot & (PROT_WRITE | PROT_EXEC)) != 0 && InVvar(addr)) return -(long)Errno.EACCES;
         if (!_vmas.FullyMapped(addr, addr + size) || HitsStub(addr, addr + size)) return -(long)Errno.ENOMEM;
         if ((prot & PROT_EXEC) != 0)
             foreach (var v in _vmas.Slice(addr, addr + size)) if (!v.MayExec) return -(long)Errno.EACCES;
@@ -341,6 +342,20 @@ public sealed class MemoryManager
         if (r < 0) return r;
         _vmas.Update(addr, addr + size, v => v.Prot = ToProt(prot));
         return 0;
+    }
+
+    /// <summary>Whether addr is in one of the vDSO's data pages ([vvar], [vvar_vclock]): Linux maps them without
+    /// VM_MAYWRITE and VM_MAYEXEC, so mprotect asking for either is EACCES there.</summary>
+    bool InVvar(ulong addr)
+    {
+        if (Vdso == 0) return false;
+        for (int i = 0; i < HostVdso.Mappings.Count; i++)
+        {
+            if (!HostVdso.Names[i].StartsWith("[vvar", StringComparison.Ordinal)) continue;
+            ulong start = (ulong)((long)Vdso + HostVdso.Mappings[i].Offset);
+            if (addr >= start && addr < start + HostVdso.Mappings[i].Size) return true;
+        }
+        return false;
     }
 
     public const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
