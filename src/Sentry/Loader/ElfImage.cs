@@ -80,9 +80,7 @@ public sealed class ElfImage
                 if (p.Offset > (ulong)fileSize || p.Filesz > (ulong)fileSize - p.Offset) return Errno.ENOEXEC;
                 var b = new byte[p.Filesz];
                 if (read((long)p.Offset, b) != b.Length || b[^1] != 0) return Errno.ENOEXEC;
-                int nul = Array.IndexOf(b, (byte)0);
-                if (nul <= 0) return Errno.ENOEXEC;
-                interp = LinuxText.Decode(b.AsSpan(0, nul));
+                interp = LinuxText.Decode(b.AsSpan(0, Array.IndexOf(b, (byte)0)));
             }
         }
         if (min == ulong.MaxValue) return Errno.ENOEXEC;

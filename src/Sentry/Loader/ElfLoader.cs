@@ -132,6 +132,8 @@ public static class ElfLoader
         ElfImage? interpImg = null;
         if (img!.Interpreter != null)
         {
+            // Linux opens an empty path as the working directory, which is no regular file.
+            if (img.Interpreter.Length == 0) return Errno.EACCES;
             e = OpenExecutable(t, -100, img.Interpreter, 0, out interp);
             if (e != Errno.None) return e;
             e = ParseFile(t, interp!, out interpImg);
