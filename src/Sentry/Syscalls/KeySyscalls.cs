@@ -220,12 +220,8 @@ static class KeySyscalls
             e = ReadDesc(t, callout, out _);
             if (e != Errno.None) return Err(e);
         }
-        Key? dest = null;
-        if (destId != 0)
-        {
-            e = LookupKey(t, destId, Lookup.Create, Key.WRITE, out dest, out _);
-            if (e != Errno.None) return Err(e);
-        }
+        e = DestKeyring(t, destId, out var dest);
+        if (e != Errno.None) return Err(e);
         if (TypeOf(typeName) is not { } type) return Err(Errno.ENOKEY);
         if (type == KeyType.Keyring && desc.Length > 0 && desc[0] == (byte)'.') return Err(Errno.EPERM);
         var svc = Svc(t);
@@ -447,6 +443,14 @@ static class KeySyscalls
         return 0;
     }
 
+    /// <summary>request_key's and KEYCTL_SEARCH's optional keyring to link the key found into (0: none), looked up
+    /// (and made, for a special id) before the search, with write permission.</summary>
+    static Errno DestKeyring(Task t, int destId, out Key? dest)
+    {
+        dest = null;
+        return destId == 0 ? Errno.None : LookupKey(t, destId, Lookup.Create, Key.WRITE, out dest, out _);
+    }
+
     static long Search(Task t, int ringId, ulong typeAddr, ulong descAddr, int destId)
     {
         var e = ReadType(t, typeAddr, out _, out var typeName);
@@ -455,12 +459,8 @@ static class KeySyscalls
         if (e != Errno.None) return Err(e);
         e = LookupKey(t, ringId, Lookup.None, Key.SEARCH, out var ring, out bool possessed);
         if (e != Errno.None) return Err(e);
-        Key? dest = null;
-        if (destId != 0)
-        {
-            e = LookupKey(t, destId, Lookup.Create, Key.WRITE, out dest, out _);
-            if (e != Errno.None) return Err(e);
-        }
+        e = DestKeyring(t, destId, out var dest);
+        if (e != Errno.None) return Err(e);
         if (TypeOf(typeName) is not { } type) return Err(Errno.ENOKEY);
         if (!ring.IsKeyring) return Err(Errno.ENOTDIR);
         var found = Svc(t).Search(ring, type, desc, t.Creds, possessed, out var why);
