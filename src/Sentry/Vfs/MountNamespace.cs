@@ -94,32 +94,15 @@ public sealed class MountNamespace
         Touch();
     }
 
-    long _event;
-    /// <summary>Counts changes of the tree and its mounts' flags (Linux's ns->event): /proc/[pid]/mounts and
-    /// mountinfo poll POLLERR|POLLPRI once it moved past what they last saw.</summary>
-    public long Event => Interlocked.Read(ref _event);
-    public readonly WaitQueue Changed = new();
+    /// <summary>Changes of the tree and its mounts' flags (Linux's ns->event): /proc/[pid]/mounts and mountinfo poll
+    /// POLLERR|POLLPRI once it moved past what they last saw.</summary>
+    readonly FileSystems.Synthetic.ChangeEvent _changes = new();
 
     /// <summary>Records a change (touch_mnt_namespace) and wakes the mount tables' pollers.</summary>
-    public void Touch()
-    {
-        Interlocked.Increment(ref _event);
-        Changed.Notify();
-    }
+    public void Touch() => _changes.Changed();
 
     /// <summary>What a mount table file opened now watches (mounts_open's p->event).</summary>
-    public FileSystems.Synthetic.IChangeWatch Watch() => new ChangeWatch(this);
-
-    sealed class ChangeWatch(MountNamespace ns) : FileSystems.Synthetic.IChangeWatch
-    {
-        long _seen = ns.Event;
-        public WaitQueue Queue => ns.Changed;
-        public bool Consume()
-        {
-            long now = ns.Event;
-            return Interlocked.Exchange(ref _seen, now) != now;
-        }
-    }
+    public FileSystems.Synthetic.IChangeWatch Watch() => _changes.Watch();
 
     /// <summary>A snapshot of the mounts, in mount order.</summary>
     public IReadOnlyList<Mount> All

@@ -269,8 +269,8 @@ public sealed class SynthSymlink : SynthInode
     }
 }
 
-/// <summary>A count of changes with a queue to wake (the hostname's and domain name's: uts_proc_notify); each open
-/// file's <see cref="Watch"/> reports the changes made since it last looked.</summary>
+/// <summary>A count of changes with a queue to wake (the hostname's and domain name's: uts_proc_notify; a mount
+/// namespace's: ns->event); each open file's <see cref="Watch"/> reports the changes made since it last looked.</summary>
 public sealed class ChangeEvent
 {
     int _count;
