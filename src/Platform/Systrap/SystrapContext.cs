@@ -250,8 +250,6 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         stop.Signal = signo;
     }
 
-    public bool ResumePending => _area.State == State.Resume;
-
     public void Kick()
     {
         Interlocked.CompareExchange(ref _kickedAt, Environment.TickCount64, 0);

@@ -380,9 +380,8 @@ public sealed partial class Task
         if (runs < 0) return;
         var spin = new SpinWait();
         long until = Environment.TickCount64 + 10;
-        while ((GuestRuns == runs || Stub is { ResumePending: true }) && !Exited &&
-               Environment.TickCount64 < until)
-            spin.SpinOnce(sleep1Threshold: -1);
+        // Only the task's own fields are read here: its stub may be disposed meanwhile (an exec, an exit).
+        while (GuestRuns == runs && !Exited && Environment.TickCount64 < until) spin.SpinOnce(sleep1Threshold: -1);
     }
 
     /// <summary>The thread that made this process (its real_parent, a thread in Linux): its exit is what
