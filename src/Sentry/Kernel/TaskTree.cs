@@ -322,46 +322,38 @@ public sealed partial class Task
     Exception? StartTaskThread(Task child, bool parentReturns, Action adopt)
     {
         long runs = parentReturns ? GuestRuns : -1;
-        if (!Kernel.Platform.OneThreadPerContext)
+        bool adoptHere = !Kernel.Platform.OneThreadPerContext;
+        if (adoptHere)
         {
             try { adopt(); }
             catch (Exception e) when (e is PlatformException or OutOfMemoryException) { return e; }
-            try
-            {
-                TaskThreads.Run(() =>
-                {
-                    AwaitReturnFromClone(runs);
-                    child.Run();
-                });
-            }
-            catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
-            {
-                // The stub is the child's now: disposing it ends (and reaps) what was made for it.
-                child.Stub?.Dispose();
-                return new PlatformException($"no host thread for the task: {e.Message}");
-            }
-            return null;
         }
-        var ready = new ManualResetEventSlim();
+        var ready = adoptHere ? null : new ManualResetEventSlim();
         Exception? failed = null;
         try
         {
             TaskThreads.Run(() =>
             {
-                try { adopt(); }
-                catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
-                ready.Set();
-                if (failed != null) return;
+                if (ready != null)
+                {
+                    try { adopt(); }
+                    catch (Exception e) when (e is PlatformException or OutOfMemoryException) { failed = e; }
+                    ready.Set();
+                    if (failed != null) return;
+                }
                 AwaitReturnFromClone(runs);
                 child.Run();
             });
         }
         catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
         {
-            // No host thread (a pids limit holds the Sentry too): the caller undoes the stub.
-            return new NoHostThreadException(e);
+            // No host thread (a pids limit holds the Sentry too). A stub adopted here is the child's: disposing it
+            // ends (and reaps) what was made for it; otherwise the caller undoes the stub.
+            if (!adoptHere) return new NoHostThreadException(e);
+            child.Stub?.Dispose();
+            return new PlatformException($"no host thread for the task: {e.Message}");
         }
-        ready.Wait();
+        ready?.Wait();
         return failed;
     }
 
@@ -380,8 +372,9 @@ public sealed partial class Task
         if (runs < 0) return;
         var spin = new SpinWait();
         long until = Environment.TickCount64 + 10;
-        // Only the task's own fields are read here: its stub may be disposed meanwhile (an exec, an exit).
-        while (GuestRuns == runs && !Exited && Environment.TickCount64 < until) spin.SpinOnce(sleep1Threshold: -1);
+        // The stub may be disposed meanwhile (an exec, an exit): ResumePending is safe to ask then.
+        while ((GuestRuns == runs || Stub is { ResumePending: true }) && !Exited && Environment.TickCount64 < until)
+            spin.SpinOnce(sleep1Threshold: -1);
     }
 
     /// <summary>The thread that made this process (its real_parent, a thread in Linux): its exit is what

@@ -346,17 +346,20 @@ public sealed class MemoryManager
 
     /// <summary>Whether addr is in one of the vDSO's data pages ([vvar], [vvar_vclock]): Linux maps them without
     /// VM_MAYWRITE and VM_MAYEXEC, so mprotect asking for either is EACCES there.</summary>
-    bool InVvar(ulong addr)
+    bool InVvar(ulong addr) =>
+        VdsoMappings().Any(m => m.Name.StartsWith("[vvar", StringComparison.Ordinal) && addr >= m.Start && addr < m.Start + m.Size);
+
+    /// <summary>The vDSO's mappings in this address space ([vvar]…, [vdso]), as the host laid them out; none before
+    /// an exec placed it.</summary>
+    IEnumerable<(ulong Start, ulong Size, string Name)> VdsoMappings()
     {
-        if (Vdso == 0) return false;
+        if (Vdso == 0) yield break;
         for (int i = 0; i < HostVdso.Mappings.Count; i++)
-        {
-            if (!HostVdso.Names[i].StartsWith("[vvar", StringComparison.Ordinal)) continue;
-            ulong start = (ulong)((long)Vdso + HostVdso.Mappings[i].Offset);
-            if (addr >= start && addr < start + HostVdso.Mappings[i].Size) return true;
-        }
-        return false;
+            yield return ((ulong)((long)Vdso + HostVdso.Mappings[i].Offset), HostVdso.Mappings[i].Size, HostVdso.Names[i]);
     }
+
+    /// <summary>Whether addr is in the vDSO's code ([vdso]).</summary>
+    bool InVdsoCode(ulong addr) => Vdso != 0 && addr >= Vdso && addr < Vdso + HostVdso.CodeSize;
 
     public const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
@@ -566,7 +569,7 @@ public sealed class MemoryManager
     {
         lock (this)
         {
-            if (Vdso != 0 && addr >= Vdso && addr < Vdso + HostVdso.CodeSize) return $"[vdso]+0x{addr - Vdso:x}";
+            if (InVdsoCode(addr)) return $"[vdso]+0x{addr - Vdso:x}";
             var v = _vmas.Find(addr);
             if (v == null || addr < v.Start) return "unmapped";
             string what = v.File?.Path ?? v.Name ?? "anonymous";
@@ -591,7 +594,7 @@ public sealed class MemoryManager
                 var v = _vmas.Find(at);
                 ulong end;
                 if (v != null) end = v.End;
-                else if (Vdso != 0 && at >= Vdso && at < Vdso + HostVdso.CodeSize) end = Vdso + HostVdso.CodeSize;
+                else if (InVdsoCode(at)) end = Vdso + HostVdso.CodeSize;
                 else break;
                 if (write && v != null && v.Shared && (v.Prot & Prot.Write) == 0) break;
                 int len = (int)Math.Min((ulong)(buf.Length - done), end - at);
@@ -642,11 +645,8 @@ public sealed class MemoryManager
     /// unwind tables only then).</summary>
     void AppendVdso(StringBuilder sb, bool smaps)
     {
-        for (int i = 0; i < HostVdso.Mappings.Count; i++)
+        foreach (var (start, size, name) in VdsoMappings())
         {
-            var (off, size) = HostVdso.Mappings[i];
-            ulong start = (ulong)((long)Vdso + off);
-            string name = HostVdso.Names[i];
             string line = $"{start:x8}-{start + size:x8} {(name == "[vdso]" ? "r-xp" : "r--p")} 00000000 00:00 0 ";
             sb.Append(line.PadRight(73)).Append(name).Append('\n');
             if (smaps) Smaps.AppendDetail(sb, size, false, name == "[vdso]" ? "rd ex mr mw me de sd" : "rd mr mw me de sd");
