@@ -250,6 +250,20 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         stop.Signal = signo;
     }
 
+    // Other Sentry threads that are reading the area's state word (ResumePending): Dispose waits for them before it
+    // lets the area go, and they do not read once it has begun.
+    int _peekers;
+
+    public bool ResumePending
+    {
+        get
+        {
+            Interlocked.Increment(ref _peekers);
+            try { return !Volatile.Read(ref _disposed) && _area.State == State.Resume; }
+            finally { Interlocked.Decrement(ref _peekers); }
+        }
+    }
+
     public void Kick()
     {
         Interlocked.CompareExchange(ref _kickedAt, Environment.TickCount64, 0);
@@ -456,7 +470,9 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     public void Dispose()
     {
         if (_disposed) return;
-        _disposed = true;
+        Volatile.Write(ref _disposed, true);
+        Interlocked.MemoryBarrier();
+        while (Volatile.Read(ref _peekers) != 0) Thread.SpinWait(10);
         _process.Unwatch(_area);
         if (IsThread)
         {
