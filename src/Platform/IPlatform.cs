@@ -44,6 +44,9 @@ public interface IGuestContext : IAddressSpace, IDisposable
     /// whose guest resumes on its own thread); any thread may ask, even while the context is being disposed. A new
     /// child waits for its parent's return from clone with it.</summary>
     bool ResumePending => false;
+    /// <summary>Where a patched syscall site may jump instead of trapping (the stub's trampoline), or 0 where the
+    /// platform has none: the kernel then leaves the guest's code alone (see SyscallPatches).</summary>
+    ulong SyscallTrampoline => 0;
     /// <summary>The guest's FP/SSE state in fxsave layout (512 bytes).</summary>
     bool GetFpRegs(Span<byte> fxsave512);
     bool SetFpRegs(ReadOnlySpan<byte> fxsave512);

@@ -18,4 +18,6 @@ public struct StopInfo
     public int Signal;
     public SigInfo Info;
     public int WaitStatus;
+    /// <summary>A syscall that came through a patched site's trampoline (its site needs no patching).</summary>
+    public bool Patched;
 }

@@ -22,12 +22,15 @@ public sealed class SystrapTests : IDisposable
         string hostDir = Path.Combine(_dir.FullName, "made-by-guest"), hostFile = Path.Combine(_dir.FullName, "created-by-guest");
         string log = Path.Combine(_dir.FullName, "sentry.log");
         // `exec` keeps the shell's pid: the guest is told runsc's own pid to try to kill.
-        var r = Run("/bin/sh", ["-c", "exec \"$0\" --platform=systrap do --debug-log \"$1\" \"$2\" \"$3\" \"$4\" $$", RunscPath, log, bin, hostDir, hostFile],
+        string trampoline = AppKernel.Platform.Systrap.SystrapImage.Trampoline.ToString("x");
+        var r = Run("/bin/sh", ["-c", "exec \"$0\" --platform=systrap do --debug-log \"$1\" \"$2\" \"$3\" \"$4\" $$ \"$5\"", RunscPath, log, bin, hostDir, hostFile, trampoline],
             timeoutMs: 240_000);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("sites tried: many", r.Stdout);
         Assert.Contains("scribble: done", r.Stdout);
         Assert.Contains("mappings: done", r.Stdout);
+        // The trampoline served the mkdir as the sandbox's syscall and came back to the given address.
+        Assert.Contains("trampoline: exit", r.Stdout);
         Assert.Contains("true: 0", r.Stdout);
         Assert.EndsWith("sandbox ok\n", r.Stdout);
         Assert.False(Directory.Exists(hostDir), "a guest jumping into the stub made a directory on the host");

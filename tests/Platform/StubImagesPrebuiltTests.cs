@@ -21,7 +21,7 @@ public sealed class StubImagesPrebuiltTests
             "UPDATE_STUB_IMAGES=1, rebuild, and commit it");
     }
 
-    static string Render((byte[] Elf, List<(ulong Ip, int Nr)> Sites) systrap, StubImage.Image ptrace)
+    static string Render(SystrapImage.Image systrap, StubImage.Image ptrace)
     {
         var b = new StringBuilder();
         b.Append("""
@@ -39,6 +39,7 @@ public sealed class StubImagesPrebuiltTests
         b.Append("    public static readonly (ulong Ip, int Nr)[] SystrapSites =\n    [\n");
         foreach (var (ip, nr) in systrap.Sites) b.Append($"        (0x{ip:x}, {nr}),\n");
         b.Append("    ];\n\n");
+        b.Append($"    public const ulong SystrapTrampoline = 0x{systrap.Trampoline:x};\n\n");
         b.Append("    public static readonly Ptrace.StubImage.Image PtraceStub = new(").Append(Bytes(ptrace.Elf)).Append(",\n");
         b.Append($"        InjectAddress: 0x{ptrace.InjectAddress:x}, ForkAddress: 0x{ptrace.ForkAddress:x}, ");
         b.Append($"ForkTrapAddress: 0x{ptrace.ForkTrapAddress:x},\n");

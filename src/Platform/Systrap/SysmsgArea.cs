@@ -58,6 +58,9 @@ sealed unsafe class SysmsgArea : IDisposable
 
     public ref long Field(int offset) => ref *(long*)(_base + offset);
 
+    /// <summary>The Sentry's pointer to a header offset.</summary>
+    public byte* Pointer(int offset) => _base + offset;
+
     /// <summary>The Sentry's pointer for a stub address inside this area with len bytes after it, or null.</summary>
     public byte* Local(ulong stubAddr, int len, int from = StackOffset)
     {

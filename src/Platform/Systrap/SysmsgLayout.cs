@@ -38,8 +38,18 @@ public static class SysmsgLayout
     public const int OffAltStack = 0x80; // a stack_t for sigaltstack (sp, flags, size)
     public const int OffZeroMask = 0x98; // an empty signal set, for a new child to unblock every signal
     public const int OffMsg = 0x100;     // a msghdr, iovec, byte and cmsg buffer for receiving fds
+    // For patched syscall sites (SyscallTrampoline): whether the trap came through the trampoline (its frame is not
+    // the kernel's, and it returns by hand), whether its return must first unblock signals (a kick caught its
+    // return), the area's own stub address (the host GS base points here), the guest's rsp and rip on the way in and
+    // out, and the kernel's XSAVE software bytes (struct _fpx_sw_bytes) that the trampoline's frame copies.
+    public const int OffViaTrampoline = 0xa4, OffUnblock = 0xa8, OffSelf = 0xb0, OffAppRsp = 0xb8, OffRetAddr = 0xc0;
+    public const int OffSwBytes = 0x200, SwBytesLength = 48;
     /// <summary>The alternate signal stack: the rest of the slot.</summary>
     public const int StackOffset = 0x1000;
+    /// <summary>The trampoline's frame, laid out as the kernel's (ucontext, siginfo, a 64-byte aligned XSAVE area
+    /// up to 0x8000), and its stack below: kernel frames start at the slot's top, far above, and a kick that lands
+    /// while the trampoline runs on this stack is framed below it.</summary>
+    public const int TrampolineUc = 0x6000, TrampolineInfo = 0x6140, TrampolineFp = 0x6200, TrampolineRsp = 0x6000;
 
     /// <summary>Values of the futex word.</summary>
     public static class State

@@ -32,6 +32,13 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     /// <summary>When Kick last asked the running guest to trap (0: no kick outstanding).</summary>
     long _kickedAt;
 
+    /// <summary>Whether this thread's header is set up for patched syscall sites (see <see cref="SyscallTrampoline"/>).</summary>
+    bool _trampolineReady;
+    /// <summary>The largest XSAVE area the trampoline's frame has room for (TrampolineFp up to 0x8000, magic2 after).</summary>
+    const int MaxTrampolineXState = 0x8000 - TrampolineFp - 4;
+
+    public ulong SyscallTrampoline => _trampolineReady ? SystrapImage.Trampoline : 0;
+
     public int Pid { get; }
     public int HostTgid => _process.Tgid;
     public bool IsThread { get; }
@@ -110,6 +117,15 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         {
             Dispose();
             throw new PlatformException("the systrap stub's first trap is not its own");
+        }
+        // What a patched site's trampoline needs in the header: the area's own address, and the kernel's XSAVE
+        // software bytes for the frames it builds (copied from this first frame, which the kernel built).
+        _area.Field(OffSelf) = (long)_area.StubAddress;
+        byte* fp = _area.FpState(uc);
+        if (fp != null && *(uint*)(fp + SwBytes) == FpXStateMagic1 && *(uint*)(fp + SwBytes + 16) is >= MinXState and <= MaxTrampolineXState)
+        {
+            new ReadOnlySpan<byte>(fp + SwBytes, SwBytesLength).CopyTo(new Span<byte>(_area.Pointer(OffSwBytes), SwBytesLength));
+            _trampolineReady = true;
         }
         var r = default(Registers);
         ReadFrame(uc, ref r);
@@ -218,7 +234,10 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         }
         WriteFrame(uc, regs);
         if (regs.FsBase != _fsBase) { _area.Field(OffFsValue) = (long)regs.FsBase; _area.Field(OffSetFs) = 1; _fsBase = regs.FsBase; }
-        if (regs.GsBase != _gsBase) { _area.Field(OffGsValue) = (long)regs.GsBase; _area.Field(OffSetGs) = 1; _gsBase = regs.GsBase; }
+        // While the guest has no GS base of its own, the host's points at this thread's area: a patched site's
+        // trampoline finds its area through it.
+        ulong gs = regs.GsBase != 0 ? regs.GsBase : _area.StubAddress;
+        if (gs != _gsBase) { _area.Field(OffGsValue) = (long)gs; _area.Field(OffSetGs) = 1; _gsBase = gs; }
         // A kick that came while the task was in the Sentry is still pending in the stub thread: its time runs from now.
         if (Volatile.Read(ref _kickedAt) != 0) Volatile.Write(ref _kickedAt, Environment.TickCount64);
         _area.Post(State.Resume);
@@ -241,6 +260,7 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         if (signo == SIGSYS && info != null && stop.Info.Code == SYS_SECCOMP)
         {
             stop.Kind = StopKind.Syscall;
+            stop.Patched = *(int*)_area.Pointer(OffViaTrampoline) != 0;
             regs.OrigRax = regs.Rax;
             regs.Rax = unchecked((ulong)-(long)Errno.ENOSYS);
             return;
@@ -295,6 +315,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         fxsave512[..512].CopyTo(new Span<byte>(fp, 512));
         // MXCSR's reserved bits would make the host's sigreturn refuse the frame (and kill the thread).
         *(uint*)(fp + 24) &= 0xffff;
+        // x87 and SSE state now come from here, even if the frame said they were in their initial state.
+        if (XSaveArea(out _, out _) is var x && x != null) *(ulong*)(x + XStateHeader) |= 3;
         return true;
     }
 
@@ -320,13 +342,14 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         // What the host's sigreturn would refuse (and kill the thread for): MXCSR's reserved bits, features it lacks.
         *(uint*)(x + 24) &= 0xffff;
         *(ulong*)(x + XStateHeader) &= xfeatures;
+        new Span<byte>(x + XStateHeader + 8, 56).Clear(); // XCOMP_BV and the reserved bytes: XRSTOR faults on others
         return true;
     }
 
     const uint FpXStateMagic1 = 0x46505853;
     /// <summary>The fxsave area's software bytes (struct _fpx_sw_bytes: magic1, extended_size, xfeatures,
     /// xstate_size) and the XSAVE header's xstate_bv.</summary>
-    const int SwBytes = 464, SwBytesLength = 48, XStateHeader = 512, MinXState = 576;
+    const int SwBytes = 464, XStateHeader = 512, MinXState = 576;
 
     byte* XSaveArea(out int size, out ulong xfeatures)
     {

@@ -22,7 +22,7 @@ public static class SystrapImage
     const int CodeOffset = 0x80;
     // Data after the code: the sigaction (32 bytes), the filter's sock_fprog (16), the handled signals (8 bytes),
     // then the filter.
-    const int DataOffset = 0x800;
+    const int DataOffset = 0xb00;
     const ulong SigactionAddr = CodeBase + DataOffset;
     const ulong FprogAddr = SigactionAddr + 32;
     const ulong SignalListAddr = SigactionAddr + 48;
@@ -41,6 +41,13 @@ public static class SystrapImage
     const int SIGKILL = 9;
     const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x0800_0000, SA_RESTORER = 0x0400_0000;
     const int MAP_SHARED = 1, MAP_FIXED = 0x10, PROT_RW = 3;
+    const uint FpXStateMagic2 = 0x46505845;
+
+    /// <summary>Where the Sentry puts the entries of patched syscall sites in a guest address space: below 2 GiB, for
+    /// the jump's 32-bit absolute operand, and with 0x06 (an invalid opcode) as that operand's third byte, which is
+    /// where the site's syscall instruction was: a thread that ran the old mov just before the jump was written
+    /// faults there and is set right (gVisor's usertrap table, at the same place).</summary>
+    public const ulong TrampolineTableBase = 0x60000, TrampolineTableSize = 0x10000;
 
     /// <summary>The signals the handler takes: seccomp's trap, the faults, and the Sentry's kick.</summary>
     public static readonly int[] HandledSignals = [31 /* SIGSYS */, 11, 7, 8, 4, 5, 23 /* SIGURG */];
@@ -57,9 +64,14 @@ public static class SystrapImage
     /// <summary>The filter's (site, syscall) pairs, for tests and diagnostics.</summary>
     public static IReadOnlyList<(ulong Ip, int Nr)> Sites => StubImagesPrebuilt.SystrapSites;
 
+    /// <summary>Where a patched syscall site's entry jumps (see <see cref="Assemble"/>'s trampoline).</summary>
+    public static ulong Trampoline => StubImagesPrebuilt.SystrapTrampoline;
+
+    public sealed record Image(byte[] Elf, List<(ulong Ip, int Nr)> Sites, ulong Trampoline);
+
     /// <summary>Assembles the image and lists its sites: the source of <see cref="StubImagesPrebuilt"/>, which a test
     /// keeps equal to it.</summary>
-    public static (byte[] Elf, List<(ulong Ip, int Nr)> Sites) Assemble()
+    public static Image Assemble()
     {
         var a = new Assembler(64);
         var sites = new List<(Label Site, int[] Nrs)>();
@@ -101,6 +113,10 @@ public static class SystrapImage
         var noGs = a.CreateLabel();
         var die = a.CreateLabel();
         var sigLoop = a.CreateLabel();
+        var trampoline = a.CreateLabel();
+        var trampolineResume = a.CreateLabel();
+        var trampolineEnd = a.CreateLabel();
+        var sigreturn = a.CreateLabel();
 
         // --- start: fd 1 is the first area's memfd, fd 0 the socket fds arrive on, fd 3 this image.
         // The host's vDSO moves into its window (HostVdso): find AT_SYSINFO_EHDR past argv and envp on the stack.
@@ -159,6 +175,35 @@ public static class SystrapImage
         a.Label(ref handler);
         AreaFromStack(rbx);
         a.mov(r12, rdx);
+        // Stub code runs with signals open only on a trampoline's way (below). A kick there is not the guest's: on
+        // the way in or while the Sentry serves the call it is dropped (the thread is on its way to the Sentry
+        // anyway); once the Sentry said Resume, the trampoline's frame still holds the whole guest state, so that is
+        // what is reported, as if the kick had come just after the guest's syscall.
+        var own = a.CreateLabel();
+        var inStub = a.CreateLabel();
+        var ignore = a.CreateLabel();
+        var rewind = a.CreateLabel();
+        a.mov(rax, __qword_ptr[rdx + UcMcontext + 16 * 8]);
+        a.mov(rcx, rax); a.mov(r8, CodeBase); a.sub(rcx, r8); a.cmp(rcx, (int)SysmsgLayout.CodeSize); a.jb(inStub);
+        a.mov(rcx, rax); a.sub(rcx, (int)TrampolineTableBase); a.cmp(rcx, (int)TrampolineTableSize); a.jb(inStub);
+        a.jmp(own);
+        a.Label(ref inStub);
+        a.cmp(edi, KickSignal); a.jne(own);
+        a.cmp(__dword_ptr[rbx + OffState], State.Resume); a.je(rewind);
+        a.lea(rcx, __[trampolineResume]); a.cmp(rax, rcx); a.jb(ignore);
+        a.lea(rcx, __[trampolineEnd]); a.cmp(rax, rcx); a.jae(ignore);
+        a.Label(ref rewind);
+        a.mov(r12, __qword_ptr[rbx + OffContext]);
+        a.mov(__dword_ptr[rbx + OffViaTrampoline], 1);
+        a.mov(__dword_ptr[rbx + OffUnblock], 1);
+        a.mov(__dword_ptr[rbx + OffSigno], edi);
+        a.mov(__[rbx + OffInfo], rsi);
+        a.jmp(trapped);
+        a.Label(ref ignore);
+        a.mov(rsp, rdx);
+        a.jmp(sigreturn);
+        a.Label(ref own);
+        a.mov(__dword_ptr[rbx + OffViaTrampoline], 0);
         a.mov(__dword_ptr[rbx + OffSigno], edi);
         a.mov(__[rbx + OffInfo], rsi);
         a.mov(__[rbx + OffContext], rdx);
@@ -254,11 +299,86 @@ public static class SystrapImage
         a.mov(__qword_ptr[rbx + OffSetGs], 0);
         a.mov(edi, ARCH_SET_GS); a.mov(rsi, __[rbx + OffGsValue]); a.mov(eax, SYS_arch_prctl); Sys(SYS_arch_prctl);
         a.Label(ref noGs);
+        a.cmp(__dword_ptr[rbx + OffViaTrampoline], 0); a.jne(trampolineResume);
         a.mov(__dword_ptr[rbx + OffState], State.Running);
         a.mov(rsp, r12);
-        var sigreturn = a.CreateLabel();
         a.Label(ref sigreturn);
         a.mov(eax, SYS_rt_sigreturn); Sys(SYS_rt_sigreturn);
+
+        // --- A patched syscall site (gVisor's usertrap): the guest's `mov $nr, %eax; syscall` became a jump
+        // through an entry of the table at TrampolineTableBase, which loads eax with nr and rcx with the return
+        // address (rcx and r11 are the syscall's to clobber) and comes here. The host GS base is this thread's area
+        // (the Sentry keeps it so while the guest has none of its own). This builds, on the area's stack, the frame
+        // the kernel would have built for the seccomp trap, so the Sentry sees the same trap, and returns by hand:
+        // no signal, no sigreturn. Signals stay open all the way (see the handler's kick rule).
+        int G(int i) => TrampolineUc + UcMcontext + i * 8;
+        a.Label(ref trampoline);
+        a.mov(__qword_ptr.gs[OffAppRsp], rsp);
+        a.mov(rsp, __qword_ptr.gs[OffSelf]);
+        a.lea(rsp, __[rsp + TrampolineRsp]);
+        a.pushfq();
+        a.push(rbx);
+        a.mov(rbx, __qword_ptr.gs[OffSelf]);
+        AssemblerRegister64[] order = [r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp];
+        for (int i = 0; i < order.Length; i++)
+            if (i != 3) a.mov(__[rbx + G(i)], order[i]);
+        a.mov(__[rbx + G(12)], rdx);
+        a.mov(__[rbx + G(13)], rax);
+        a.mov(__[rbx + G(14)], rcx);
+        a.pop(r8); a.mov(__[rbx + G(11)], r8);                            // rbx
+        a.pop(r8); a.mov(__[rbx + G(17)], r8); a.mov(__[rbx + G(3)], r8); // eflags, and r11 as syscall leaves it
+        a.mov(__[rbx + G(16)], rcx);                                      // rip: after the syscall
+        a.mov(r8, __qword_ptr[rbx + OffAppRsp]); a.mov(__[rbx + G(15)], r8);
+        a.mov(r8, 0x002b_0000_0000_0033L); a.mov(__[rbx + G(18)], r8);    // cs, gs, fs, ss
+        a.lea(rdi, __[rbx + TrampolineFp]);
+        a.mov(__[rbx + TrampolineUc + UcFpState], rdi);
+        a.mov(eax, -1); a.mov(edx, -1);
+        a.xsave(__[rdi]);
+        for (int i = 0; i < SwBytesLength; i += 8) { a.mov(rax, __qword_ptr[rbx + OffSwBytes + i]); a.mov(__[rdi + 464 + i], rax); }
+        a.mov(eax, __dword_ptr[rbx + OffSwBytes + 16]);
+        a.mov(__dword_ptr[rdi + rax], unchecked((int)FpXStateMagic2));
+        a.mov(__qword_ptr[rbx + TrampolineUc + UcSigmask], 0);
+        // siginfo: SIGSYS, SYS_SECCOMP, the call's address, number and architecture.
+        a.mov(__dword_ptr[rbx + TrampolineInfo], 31);
+        a.mov(__dword_ptr[rbx + TrampolineInfo + 4], 0);
+        a.mov(__dword_ptr[rbx + TrampolineInfo + 8], 1);
+        a.mov(__[rbx + TrampolineInfo + 16], rcx);
+        a.mov(eax, __dword_ptr[rbx + G(13)]); a.mov(__dword_ptr[rbx + TrampolineInfo + 24], eax);
+        a.mov(__dword_ptr[rbx + TrampolineInfo + 28], unchecked((int)SeccompFilter.AuditArchX86_64));
+        a.mov(__dword_ptr[rbx + OffSigno], 31);
+        a.lea(rsi, __[rbx + TrampolineInfo]); a.mov(__[rbx + OffInfo], rsi);
+        a.lea(r12, __[rbx + TrampolineUc]); a.mov(__[rbx + OffContext], r12);
+        a.mov(__dword_ptr[rbx + OffViaTrampoline], 1);
+        a.jmp(trapped);
+
+        // Back out of a trampoline, with the frame at r12 as the Sentry left it. From here on a kick is reported
+        // with this frame (the handler's rule), so the state word says Running first.
+        var noUnblock = a.CreateLabel();
+        a.Label(ref trampolineResume);
+        a.mov(__dword_ptr[rbx + OffState], State.Running);
+        a.mov(__dword_ptr[rbx + OffViaTrampoline], 0);
+        a.cmp(__dword_ptr[rbx + OffUnblock], 0); a.je(noUnblock);
+        // Reported from inside the handler (a kick on the way out): its signal mask, everything, is still on.
+        a.mov(__dword_ptr[rbx + OffUnblock], 0);
+        a.mov(__qword_ptr[rbx + OffZeroMask], 0);
+        a.mov(edi, SIG_SETMASK); a.lea(rsi, __[rbx + OffZeroMask]); a.xor(edx, edx); a.mov(r10d, 8);
+        a.mov(eax, SYS_rt_sigprocmask); Sys(SYS_rt_sigprocmask);
+        a.Label(ref noUnblock);
+        a.mov(rdi, __qword_ptr[r12 + UcFpState]);
+        a.mov(eax, -1); a.mov(edx, -1);
+        a.xrstor(__[rdi]);
+        a.mov(rax, __qword_ptr[r12 + UcMcontext + 15 * 8]); a.mov(__[rbx + OffAppRsp], rax);
+        a.mov(rax, __qword_ptr[r12 + UcMcontext + 16 * 8]); a.mov(__[rbx + OffRetAddr], rax);
+        a.push(__qword_ptr[r12 + UcMcontext + 17 * 8]);
+        AssemblerRegister64[] all = [r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx];
+        for (int i = 0; i < all.Length; i++)
+            if (i != 4) a.mov(all[i], __qword_ptr[r12 + UcMcontext + i * 8]);
+        a.mov(r12, __qword_ptr[r12 + UcMcontext + 4 * 8]);
+        a.popfq();
+        a.mov(rsp, __qword_ptr.gs[OffAppRsp]);
+        a.jmp(__qword_ptr.gs[OffRetAddr]);
+        a.Label(ref trampolineEnd);
+        a.int3(); // never reached: the label needs an instruction
 
         var ms = new MemoryStream();
         var res = a.Assemble(new StreamCodeWriter(ms), CodeBase + CodeOffset, BlockEncoderOptions.ReturnNewInstructionOffsets);
@@ -269,6 +389,7 @@ public static class SystrapImage
         foreach (var (label, nrs) in sites)
             foreach (var nr in nrs) siteList.Add((res.GetLabelRIP(label) + 2, nr));
         var filter = BuildFilter(siteList);
+        ulong trampolineAddr = res.GetLabelRIP(trampoline);
 
         var elf = new byte[DataOffset + 56 + filter.Length * 8];
         if (elf.Length > (int)SysmsgLayout.CodeSize) throw new InvalidOperationException("systrap stub data overflows its page");
@@ -292,7 +413,7 @@ public static class SystrapImage
             f[2] = filter[i].Jt; f[3] = filter[i].Jf;
             BinaryPrimitives.WriteUInt32LittleEndian(f[4..], filter[i].K);
         }
-        return (elf, siteList);
+        return new Image(elf, siteList, trampolineAddr);
     }
 
     // classic BPF

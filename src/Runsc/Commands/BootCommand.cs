@@ -52,6 +52,7 @@ public static class BootCommand
             bool hostNetwork = p.GetValue(GlobalOptions.Network) == "host";
             var config = SpecTranslation.Sandbox(bundle, strace, strace ? debugLog ?? TextWriter.Null : null, hostNetwork,
                 p.GetValue(GlobalOptions.Platform)!);
+            config.SyscallPatching = !p.GetValue(GlobalOptions.NoSyscallPatching);
             SpecTranslation.CheckMounts(bundle);
             SpecTranslation.MakeMountPoints(bundle);
             // The host-facing work first (the gofer on the host's paths, the state directory as an fd), then the

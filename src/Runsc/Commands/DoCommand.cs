@@ -32,11 +32,11 @@ public static class DoCommand
         cmd.SetAction(parse => Run(parse.GetValue(RootFs)!, parse.GetValue(RootWritable), parse.GetValue(Cwd), parse.GetValue(StraceOpt),
             parse.GetValue(DebugLog), parse.GetValue(Debug),
             parse.GetValue(Network) == "host" || parse.GetValue(GlobalOptions.Network) == "host", parse.GetValue(GlobalOptions.Platform)!,
-            parse.GetValue(Program)!));
+            !parse.GetValue(GlobalOptions.NoSyscallPatching), parse.GetValue(Program)!));
         return cmd;
     }
 
-    static unsafe int Run(string rootfs, bool writable, string? cwd, bool strace, string? debugLog, bool debug, bool hostNetwork, string platform, string[] program)
+    static unsafe int Run(string rootfs, bool writable, string? cwd, bool strace, string? debugLog, bool debug, bool hostNetwork, string platform, bool syscallPatching, string[] program)
     {
         if (!Directory.Exists(rootfs))
         {
@@ -72,6 +72,7 @@ public static class DoCommand
                 StraceWriter = strace ? (logFile ?? Console.Error) : null,
                 HostNetwork = hostNetwork,
                 Platform = platform,
+                SyscallPatching = syscallPatching,
             };
             var gofer = SandboxBuilder.StartGofer(config);
             SentryJail.Enter(null, hostNetwork);

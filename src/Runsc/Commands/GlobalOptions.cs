@@ -16,8 +16,9 @@ public static class GlobalOptions
     public static readonly Option<string> Network = new("--network") { Description = "network: none (the sandbox's own loopback only; `sandbox` is the same until it has a network stack) or host (TCP/UDP sockets are the host's)", DefaultValueFactory = _ => "none" };
     public static readonly Option<bool> Strace = new("--strace") { Description = "log the guest's system calls" };
     public static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };
+    public static readonly Option<bool> NoSyscallPatching = new("--systrap-disable-syscall-patching") { Description = "systrap: never rewrite a guest's syscall sites into jumps to the stub's trampoline (each syscall then traps through a signal)" };
 
-    static readonly Option[] All = [Root, Log, LogFormat, Debug, SystemdCgroup, Platform, Network, Strace, DebugLog];
+    static readonly Option[] All = [Root, Log, LogFormat, Debug, SystemdCgroup, Platform, Network, Strace, DebugLog, NoSyscallPatching];
 
     /// <summary>Flags that take a value, for the argument pre-scan that finds the command.</summary>
     public static readonly HashSet<string> ValueOptions = ["--root", "--log", "--log-format", "--platform", "--network", "--debug-log"];
@@ -38,6 +39,7 @@ public static class GlobalOptions
         if (p.GetValue(DebugLog) is { } dl) args.AddRange(["--debug-log", Path.GetFullPath(dl)]);
         if (p.GetValue(Debug)) args.Add("--debug");
         if (p.GetValue(Strace)) args.Add("--strace");
+        if (p.GetValue(NoSyscallPatching)) args.Add("--systrap-disable-syscall-patching");
         return args;
     }
 }

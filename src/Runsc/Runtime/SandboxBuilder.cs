@@ -21,6 +21,8 @@ public sealed class SandboxConfig
     public DevPtsOptions DevPts { get; init; } = new();
     /// <summary>`--platform`: how guest code is trapped.</summary>
     public string Platform { get; init; } = AppKernel.Platform.Platforms.DefaultName;
+    /// <summary>Whether guest syscall sites may be patched (`--systrap-disable-syscall-patching` clears it).</summary>
+    public bool SyscallPatching { get; set; } = true;
 }
 
 /// <summary>A started gofer: its connection for the root and one per bind mount, and the host's memory size.</summary>
@@ -75,6 +77,7 @@ public static class SandboxBuilder
             HostNetwork = config.HostNetwork,
             DevPts = config.DevPts,
             Platform = platform,
+            SyscallPatching = config.SyscallPatching,
         };
         Kernel kernel;
         try { kernel = new Kernel(options, log, rootInode!); }

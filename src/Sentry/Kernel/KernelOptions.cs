@@ -20,6 +20,9 @@ public sealed class KernelOptions
     public bool HostNetwork { get; set; }
     /// <summary>How guest code runs and traps (`--platform`).</summary>
     public AppKernel.Platform.IPlatform Platform { get; set; } = AppKernel.Platform.Ptrace.PtracePlatform.Instance;
+    /// <summary>Whether syscall sites may be patched into jumps to the platform's trampoline (where it has one;
+    /// `--systrap-disable-syscall-patching` turns it off, as gVisor's flag of that name).</summary>
+    public bool SyscallPatching { get; set; } = true;
     /// <summary>The devpts mount's options (OCI's devpts mount: mode=, gid=, ptmxmode=).</summary>
     public DevPtsOptions DevPts { get; set; } = new();
 }

@@ -26,6 +26,13 @@ public sealed partial class Task
     /// <summary>Restarted only when no handler runs, else EINTR whatever SA_RESTART says (Linux's ERESTARTNOHAND:
     /// msgsnd, msgrcv).</summary>
     public const long RestartNoHand = -514;
+    /// <summary>EINTR when a handler runs, else the call goes on through restart_syscall, which runs
+    /// <see cref="RestartBlock"/> (Linux's ERESTART_RESTARTBLOCK: a sleep stopped and continued sleeps on to the end
+    /// it had).</summary>
+    public const long RestartWithBlock = -516;
+    /// <summary>What restart_syscall does next (Linux's restart_block.fn); cleared once a handler runs.</summary>
+    public Func<Task, long>? RestartBlock { get; set; }
+    const ulong SYS_restart_syscall = 219;
 
     object? _waitingOn;
 
@@ -185,10 +192,15 @@ public sealed partial class Task
     /// <summary>Delivers pending unblocked signals (called on the task's thread between guest runs).</summary>
     void DeliverSignals()
     {
-        bool restart = (long)Regs.Rax is RestartSys or RestartNoHand;
+        bool restart = (long)Regs.Rax is RestartSys or RestartNoHand or RestartWithBlock;
         DeliverOne(restart);
         // Nothing (or only an ignored signal) came in the way: the interrupted syscall simply runs again.
         if ((long)Regs.Rax is RestartSys or RestartNoHand) Restart();
+        else if ((long)Regs.Rax == RestartWithBlock)
+        {
+            Regs.Rip -= 2;
+            Regs.Rax = SYS_restart_syscall;
+        }
     }
 
     void Restart()
@@ -214,8 +226,9 @@ public sealed partial class Task
             if (restart && act.Handler is not (SIG_DFL or SIG_IGN))
             {
                 // A handler runs: SA_RESTART makes the syscall go again after it, else it fails with EINTR.
-                if ((act.Flags & SA_RESTART) != 0 && (long)Regs.Rax != RestartNoHand) Restart();
+                if ((act.Flags & SA_RESTART) != 0 && (long)Regs.Rax == RestartSys) Restart();
                 else Regs.Rax = unchecked((ulong)-(long)Errno.EINTR);
+                RestartBlock = null;
                 restart = false;
             }
             if (sig == SIGKILL || act.Handler == SIG_DFL)

@@ -164,6 +164,7 @@ public sealed partial class Task
             {
                 case StopKind.Syscall:
                     long nr = (long)Regs.OrigRax;
+                    if (!stop.Patched) PatchSyscallSite(nr);
                     strace?.Enter(nr);
                     RegsReplaced = false;
                     bool skip = PtraceTracesSyscalls && PtraceSyscallEnter(ref nr);
@@ -175,7 +176,9 @@ public sealed partial class Task
                     if (Tracer != null) PtraceSyscallExit();
                     break;
                 case StopKind.Signal:
-                    OnSignal(stop);
+                    var patched = EmulatePatchedSite(stop.Signal);
+                    if (patched == SyscallPatches.Outcome.Syscall) goto case StopKind.Syscall;
+                    if (patched == SyscallPatches.Outcome.None) OnSignal(stop);
                     break;
                 case StopKind.Exited:
                     Kernel.Log.LogWarning("task {Tid}: stub vanished (status 0x{Status:x})", Tid, stop.WaitStatus);
@@ -213,6 +216,22 @@ public sealed partial class Task
         Fds.Release();
         PtraceExitNotify(leader: true);
         ExitTree();
+    }
+
+    /// <summary>A syscall that trapped the slow way: its site becomes a jump to the platform's trampoline if it
+    /// can (SyscallPatches). Not while traced: a debugger must see and step the guest's own code.</summary>
+    void PatchSyscallSite(long nr)
+    {
+        if (Tracer != null || !Kernel.Options.SyscallPatching || MM == null) return;
+        ulong trampoline = Stub!.SyscallTrampoline;
+        if (trampoline == 0) return;
+        lock (MM) MM.Patches.TryPatch(Regs.Rip, nr, trampoline);
+    }
+
+    SyscallPatches.Outcome EmulatePatchedSite(int sig)
+    {
+        if (sig is not (SIGILL or SIGSEGV) || MM == null) return SyscallPatches.Outcome.None;
+        lock (MM) return MM.Patches.Emulate(sig, ref Regs);
     }
 
     long Dispatch(SyscallHandler?[] table, long nr)

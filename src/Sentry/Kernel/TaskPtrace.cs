@@ -69,6 +69,8 @@ public sealed partial class Task
     internal void PtraceLink(ThreadGroup tracer, bool seized, int options)
     {
         Tracer = tracer;
+        // A debugger reads and steps the guest's own code: patched syscall sites are put back for good.
+        if (MM is { } mm) lock (mm) mm.Patches.Stop();
         PtraceSeized = seized;
         PtraceOptions = options;
         _ptraceMode = PtraceResume.Cont;

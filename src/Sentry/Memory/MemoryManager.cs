@@ -98,6 +98,10 @@ public sealed class MemoryManager
 
     public VmaSet Vmas => _vmas;
 
+    SyscallPatches? _patches;
+    /// <summary>The guest's patched syscall sites (made on first use).</summary>
+    public SyscallPatches Patches => _patches ??= new SyscallPatches(this);
+
     /// <summary>
     /// fork: the bookkeeping for a child whose stub was forked from ours (the host already copied the pages,
     /// copy-on-write, with MAP_SHARED memory shared). child may be set later through Space.
@@ -119,6 +123,7 @@ public sealed class MemoryManager
             mm._vmas.Insert(c);
         }
         if (_shmVmas != null) mm._shmVmas = new(); // the caller counts the child's attaches (SyncShm)
+        mm._patches = _patches?.ForkFor(mm);
         return mm;
     }
 
@@ -256,6 +261,7 @@ public sealed class MemoryManager
             if (start == 0) return -(long)Errno.ENOMEM;
         }
 
+        _patches?.Yield(start, start + size);
         var vma = new Vma
         {
             Start = start, End = start + size, Prot = ToProt(prot), Shared = shared,
@@ -313,6 +319,7 @@ public sealed class MemoryManager
         if (addr + size < addr || addr + size > TaskSize) return -(long)Errno.EINVAL;
         if (HitsStub(addr, addr + size)) return -(long)Errno.EINVAL;
         NotePeak();
+        _patches?.Yield(addr, addr + size);
         long r = Space.Unmap(addr, size);
         if (r < 0) return r;
         _vmas.Remove(addr, addr + size);
@@ -371,6 +378,11 @@ public sealed class MemoryManager
         oldLen = PageUp(oldLen);
         ulong size = PageUp(newLen);
         if (size == 0) return -(long)Errno.EINVAL;
+        if (_patches != null)
+        {
+            _patches.Yield(oldAddr, oldAddr + Math.Max(oldLen, size), moving: true);
+            if ((flags & MREMAP_FIXED) != 0) _patches.Yield(newAddr, newAddr + size);
+        }
         if (oldLen == 0) return Duplicate(oldAddr, size, flags, newAddr);
         var first = _vmas.Find(oldAddr);
         if (first == null) return -(long)Errno.EFAULT;

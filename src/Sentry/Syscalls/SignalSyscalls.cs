@@ -24,7 +24,13 @@ static class SignalSyscalls
         t[Nr.rt_sigreturn] = (k, _, _, _, _, _, _) => k.SigReturn();
         // The Sentry restarts interrupted calls itself and never leaves a restart block for the guest to resume:
         // a direct call finds none, and Linux then answers EINTR.
-        t[Nr.restart_syscall] = (_, _, _, _, _, _, _) => Err(Errno.EINTR);
+        // The interrupted call's continuation, once (Linux's restart_block; none left: EINTR).
+        t[Nr.restart_syscall] = (k, _, _, _, _, _, _) =>
+        {
+            var block = k.RestartBlock;
+            k.RestartBlock = null;
+            return block != null ? block(k) : Err(Errno.EINTR);
+        };
         t[Nr.sigaltstack] = (k, ss, oss, _, _, _, _) => Sigaltstack(k, ss, oss);
         t[Nr.pidfd_open] = (k, pid, flags, _, _, _, _) => PidfdOpen(k, (int)pid, flags);
         t[Nr.pidfd_send_signal] = (k, fd, sig, info, flags, _, _) => PidfdSendSignal(k, (int)fd, (int)sig, info, flags);

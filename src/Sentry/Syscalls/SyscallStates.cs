@@ -40,7 +40,6 @@ public static class SyscallStates
         Set(SyscallState.Partial, "no hardware debug registers (enabling DR7 is EIO: gdb watches in software with can-use-hw-watchpoints 0), no PEEKSIGINFO or seccomp filter dumps", Nr.ptrace);
         Set(SyscallState.Partial, "AF_UNIX, AF_INET/AF_INET6 (loopback or the host's), AF_NETLINK route; others EAFNOSUPPORT",
             Nr.socket, Nr.socketpair);
-        Set(SyscallState.Partial, "EINTR: the Sentry restarts calls itself and leaves no restart block", Nr.restart_syscall);
         Set(SyscallState.Partial, "the sandbox's own file system types", Nr.sysfs);
         Set(SyscallState.Partial, "user, mount, UTS, IPC, PID and cgroup namespaces; network and time ones EINVAL",
             Nr.unshare, Nr.setns);

@@ -200,6 +200,15 @@ static unsafe class TimeSyscalls
         long nowNs = now.Sec * 1_000_000_000 + now.Nsec;
         long reqNs = req.Sec > long.MaxValue / 1_000_000_000 ? long.MaxValue : req.Sec * 1_000_000_000 + req.Nsec;
         targetNs = abs ? reqNs : (nowNs > long.MaxValue - reqNs ? long.MaxValue : nowNs + reqNs);
+        return SleepUntil(t, host, cpu, targetNs, abs, remAddr);
+    }
+
+    /// <summary>Sleeps until the clock host reads targetNs. Interrupted: the time left goes to remAddr (relative
+    /// sleeps), and the sleep goes on to the same end if no handler runs (a stop and continue).</summary>
+    static long SleepUntil(Task t, int host, bool cpu, long targetNs, bool abs, ulong remAddr)
+    {
+        Timespec now;
+        long nowNs;
         while (true)
         {
             // A process whose clock can no longer be read has ended: its time will not move again.
@@ -219,7 +228,8 @@ static unsafe class TimeSyscalls
                     long rest = Math.Max(0, targetNs - (end.Sec * 1_000_000_000 + end.Nsec));
                     t.Mem.Write(remAddr, new Timespec { Sec = rest / 1_000_000_000, Nsec = rest % 1_000_000_000 });
                 }
-                return Err(Errno.EINTR);
+                t.RestartBlock = k => SleepUntil(k, host, cpu, targetNs, abs, remAddr);
+                return Task.RestartWithBlock;
             }
         }
     }

@@ -4,9 +4,11 @@
  *               host path, creat of another, and kill of runsc (each must be the sandbox's, or nothing);
  *   scribble  - a thread fills its own and the other thread's message areas with garbage while that thread
  *               makes syscalls;
- *   mappings  - unmaps or write-protects the stub's code page and its own area through the stub's own site.
+ *   mappings  - unmaps or write-protects the stub's code page and its own area through the stub's own site;
+ *   trampoline - jumps to the trampoline that patched syscall sites use, asking for mkdir of a host path: it
+ *               must be the sandbox's mkdir, served by the Sentry.
  * Then the sandbox must still work: the parent forks and execs, and prints "sandbox ok".
- * Usage: stub_attack HOSTDIR HOSTFILE RUNSCPID */
+ * Usage: stub_attack HOSTDIR HOSTFILE RUNSCPID TRAMPOLINE */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #define CODE 0x7ff000000000UL
 #define SLOTS 0x7ff000010000UL
 #define SLOT 0x10000UL
+#define CODE_END 0xb00 /* where the stub's data starts */
 
 struct regs { uint64_t rax, rdi, rsi, rdx, rbx, r12, rip; };
 static struct regs R;
@@ -104,7 +107,8 @@ static void scribble_attack(void *arg)
     (void)arg;
     pthread_t t;
     pthread_create(&t, NULL, scribbler, NULL);
-    for (int i = 0; i < 20000; i++) syscall(SYS_getpid);
+    /* getppid's site is glibc's `mov $nr, %eax; syscall`: patched, it goes through the trampoline. */
+    for (int i = 0; i < 20000; i++) { syscall(SYS_getpid); getppid(); }
     stop = 1;
     pthread_join(t, NULL);
 }
@@ -114,7 +118,7 @@ static void mapping_attack(void *arg)
     long which = (long)arg;
     /* The generic site is the one whose filter entry allows munmap: find it by trying every site with munmap of a
      * scratch page we own and seeing it go. Simpler: try every site, on the stub's own pages. */
-    for (uint64_t off = 0; off + 1 < 0x800; off++) {
+    for (uint64_t off = 0; off + 1 < CODE_END; off++) {
         unsigned char *c = (unsigned char *)CODE + off;
         if (c[0] != 0x0f || c[1] != 0x05) continue;
         pid_t p = fork();
@@ -133,15 +137,36 @@ static void mapping_attack(void *arg)
     }
 }
 
+static uint64_t trampoline;
+static volatile int came_back;
+
+static void after_trampoline(void)
+{
+    came_back = 1;
+    syscall(SYS_exit_group, 0);
+}
+
+/* The trampoline takes its number in eax and the return address in rcx, as a patched site's entry leaves them. */
+static void trampoline_attack(void *arg)
+{
+    (void)arg;
+    R.rax = SYS_mkdir;
+    R.rdi = (uint64_t)hostpath;
+    R.rsi = 0755;
+    __asm__ volatile("mov 0(%0),%%rax; mov 8(%0),%%rdi; mov 16(%0),%%rsi; mov %1,%%rcx; jmp *%2"
+                     :: "r"(&R), "r"((uint64_t)after_trampoline), "r"(trampoline) : "rax", "rdi", "rsi", "rcx", "memory");
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 4) return 2;
+    if (argc < 5) return 2;
+    trampoline = strtoull(argv[4], NULL, 16);
     hostpath = argv[1];
     hostfile = argv[2];
     runsc_pid = atol(argv[3]);
     setvbuf(stdout, NULL, _IONBF, 0);
     int sites = 0;
-    for (uint64_t off = 0; off + 1 < 0x800; off++) {
+    for (uint64_t off = 0; off + 1 < CODE_END; off++) {
         unsigned char *c = (unsigned char *)CODE + off;
         if (c[0] == 0x0f && c[1] == 0x05) {
             sites++;
@@ -154,6 +179,7 @@ int main(int argc, char **argv)
     in_child(mapping_attack, (void *)0, 30000);
     in_child(mapping_attack, (void *)1, 30000);
     printf("mappings: done\n");
+    printf("trampoline: %s\n", in_child(trampoline_attack, NULL, 10000));
     /* Still a working kernel: fork, exec, wait. */
     pid_t p = fork();
     if (p == 0) { execl("/bin/true", "true", (char *)NULL); _exit(127); }

@@ -1,0 +1,220 @@
+using AppKernel.Platform;
+using AppKernel.Platform.Systrap;
+
+namespace AppKernel.Sentry.Memory;
+
+/// <summary>
+/// Syscall-site patching (gVisor's usertrap): on a platform with a trampoline, a guest site
+/// `mov $nr, %eax; syscall` (7 bytes, as glibc's wrappers mostly are) that trapped once becomes
+/// `jmp *entry`, a jump through an entry of a table the Sentry keeps at <see cref="SystrapImage.TrampolineTableBase"/>.
+/// The entry loads eax and the return address and goes to the stub's trampoline, which hands the call over without a
+/// signal. The table is no VMA: the guest does not see it, and a guest mapping that reaches it takes it away (every
+/// site is put back first). A traced process, or one whose guest set its own GS base, is not patched, and patching
+/// stops (every site put back) when either happens later.
+///
+/// A site is written in three steps so that a thread running it meanwhile always meets valid code or 0x06 (an
+/// invalid opcode) where the syscall instruction was; <see cref="Emulate"/> sets such a thread right. Caller holds
+/// the memory manager's lock for every method.
+/// </summary>
+public sealed class SyscallPatches
+{
+    const ulong TableBase = SystrapImage.TrampolineTableBase, TableSize = SystrapImage.TrampolineTableSize;
+    /// <summary>An entry: the 8-byte address of its code, then `mov $nr, %eax; movabs $ret, %rcx; jmp *trampoline`.</summary>
+    const int EntrySize = 48;
+    const byte MovEax = 0xb8, Invalid = 0x06;
+    const int SiteLength = 7, SYS_restart_syscall = 219;
+    const int MaxRefused = 4096;
+    const int SIGILL = 4, SIGSEGV = 11;
+
+    readonly MemoryManager _mm;
+    /// <summary>Patched sites (the mov's address) and their numbers.</summary>
+    readonly Dictionary<ulong, int> _sites;
+    /// <summary>Each table entry's site.</summary>
+    readonly List<ulong> _entries;
+    /// <summary>Return addresses of trapped syscalls whose site cannot be patched: not looked at again.</summary>
+    readonly HashSet<ulong> _refused = new();
+    bool _tableMapped;
+    /// <summary>Set for good once patching stopped (a tracer, the guest's own GS base, its mapping over the table).</summary>
+    bool _stopped;
+
+    public SyscallPatches(MemoryManager mm)
+    {
+        _mm = mm;
+        _sites = new();
+        _entries = new();
+    }
+
+    SyscallPatches(MemoryManager mm, SyscallPatches from)
+    {
+        _mm = mm;
+        _sites = new(from._sites);
+        _entries = new(from._entries);
+        _tableMapped = from._tableMapped;
+        _stopped = from._stopped;
+    }
+
+    /// <summary>The child's copy at fork: the host copied the table and the patched code with the memory.</summary>
+    public SyscallPatches ForkFor(MemoryManager child) => new(child, this);
+
+    public int Count => _sites.Count;
+
+    /// <summary>A syscall nr trapped with its return address ret: patches its site if it is one.</summary>
+    public void TryPatch(ulong ret, long nr, ulong trampoline)
+    {
+        if (_stopped || trampoline == 0 || nr < 0 || nr > int.MaxValue || ret < TableBase + TableSize) return;
+        ulong at = ret - SiteLength;
+        if (_sites.ContainsKey(at) || _refused.Contains(ret)) return;
+        if (!Patchable(at, (int)nr))
+        {
+            if (_refused.Count < MaxRefused) _refused.Add(ret);
+            return;
+        }
+        if ((ulong)(_entries.Count + 1) * EntrySize > TableSize) return;
+        if (!_tableMapped)
+        {
+            if (_mm.Vmas.Overlaps(TableBase, TableBase + TableSize)) { _stopped = true; return; }
+            if (_mm.Space.MapAnonymous(TableBase, TableSize, MemoryManager.PROT_READ | MemoryManager.PROT_EXEC,
+                    MemoryManager.MAP_PRIVATE | MemoryManager.MAP_FIXED) < 0) { _stopped = true; return; }
+            _tableMapped = true;
+        }
+        ulong entry = TableBase + (ulong)_entries.Count * EntrySize;
+        Span<byte> e = stackalloc byte[EntrySize];
+        e.Fill(0xcc);
+        BitConverter.TryWriteBytes(e, entry + 8);
+        e[8] = MovEax; BitConverter.TryWriteBytes(e[9..], (int)nr);
+        e[13] = 0x48; e[14] = 0xb9; BitConverter.TryWriteBytes(e[15..], ret);         // movabs $ret, %rcx
+        e[23] = 0xff; e[24] = 0x25; BitConverter.TryWriteBytes(e[25..], 0);             // jmp *0(%rip)
+        BitConverter.TryWriteBytes(e[29..], trampoline);
+        if (!Write(entry, e)) return;
+        _entries.Add(at);
+        // jmp *entry: ff 24 25 and the entry's address, whose third byte is the invalid opcode.
+        Span<byte> jmp = [0xff, 0x24, 0x25, 0, 0, 0, 0];
+        BitConverter.TryWriteBytes(jmp[3..], (uint)entry);
+        if (!Write(at + 5, jmp.Slice(5, 1))) return;
+        _sites[at] = (int)nr;
+        Write(at + 1, jmp[1..]);
+        Write(at, jmp[..1]);
+    }
+
+    /// <summary>Whether at holds `mov $nr, %eax; syscall` in a private executable mapping of the guest's.</summary>
+    bool Patchable(ulong at, int nr)
+    {
+        var v = _mm.Vmas.Find(at);
+        if (v == null || at < v.Start || at + SiteLength > v.End || v.Shared || (v.Prot & Prot.Exec) == 0) return false;
+        Span<byte> code = stackalloc byte[SiteLength];
+        if (!_mm.Memory.Read(at, code)) return false;
+        return code[0] == MovEax && BitConverter.ToInt32(code[1..]) == nr && code[5] == 0x0f && code[6] == 0x05;
+    }
+
+    bool Write(ulong addr, ReadOnlySpan<byte> bytes)
+    {
+        var buf = bytes.ToArray();
+        return _mm.Memory.AccessForced(addr, buf, write: true) == buf.Length;
+    }
+
+    public enum Outcome { None, Syscall, Restart }
+
+    /// <summary>
+    /// A fault (sig) at a patched site or in the table: a thread that met a site while it was being written (or
+    /// put back), a jump straight to the old syscall instruction, a syscall restarted there, or a table the guest
+    /// mapped over. Syscall: regs now describe the site's syscall as if trapped; Restart: run the site again.
+    /// </summary>
+    public Outcome Emulate(int sig, ref Registers regs)
+    {
+        if (_sites.Count == 0) return Outcome.None;
+        ulong rip = regs.Rip;
+        if (sig == SIGILL && _sites.TryGetValue(rip - 5, out int nr))
+        {
+            // At the old syscall instruction. A thread whose mov read a half-written immediate starts over; any
+            // other (a restart, a jump to the syscall itself) makes the call with the number it has.
+            ulong at = rip - 5;
+            ulong rax = regs.Rax;
+            if (rax != (ulong)nr && rax != SYS_restart_syscall && HalfWritten(at, nr, rax))
+            {
+                regs.Rip = at;
+                return Outcome.Restart;
+            }
+            return AsSyscall(ref regs, rax, at);
+        }
+        if ((sig == SIGILL || sig == SIGSEGV) && _sites.TryGetValue(rip, out nr))
+            return AsSyscall(ref regs, (ulong)nr, rip);
+        if (sig == SIGSEGV && rip >= TableBase && rip < TableBase + TableSize)
+        {
+            int i = (int)((rip - TableBase) / EntrySize);
+            if (i < _entries.Count && _sites.TryGetValue(_entries[i], out nr)) return AsSyscall(ref regs, (ulong)nr, _entries[i]);
+        }
+        return Outcome.None;
+    }
+
+    static Outcome AsSyscall(ref Registers regs, ulong nr, ulong at)
+    {
+        regs.Rip = at + SiteLength;
+        regs.OrigRax = nr;
+        regs.Rax = unchecked((ulong)-(long)Errno.ENOSYS);
+        return Outcome.Syscall;
+    }
+
+    /// <summary>Whether rax is what a mov could have read while its immediate was being overwritten: each byte the
+    /// old immediate's or the jump's.</summary>
+    bool HalfWritten(ulong at, int nr, ulong rax)
+    {
+        if (rax > uint.MaxValue) return false;
+        int entry = _entries.IndexOf(at);
+        if (entry < 0) return false;
+        Span<byte> jmp = [0x24, 0x25, 0, 0];
+        BitConverter.TryWriteBytes(jmp[2..], (ushort)(TableBase + (ulong)entry * EntrySize));
+        for (int i = 0; i < 4; i++)
+        {
+            byte b = (byte)(rax >> (8 * i));
+            if (b != (byte)(nr >> (8 * i)) && b != jmp[i]) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Puts every site back and stops patching for good (a tracer attached, the guest set its GS base).</summary>
+    public void Stop()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        foreach (var (at, nr) in _sites) Restore(at, nr);
+    }
+
+    // The reverse of the patch, each step leaving valid code or the invalid opcode where a thread may be.
+    void Restore(ulong at, int nr)
+    {
+        Span<byte> imm = stackalloc byte[4];
+        BitConverter.TryWriteBytes(imm, nr);
+        Write(at, [Invalid]);
+        Write(at + 6, [0x05]);
+        Write(at + 5, [0x0f]);
+        Write(at + 1, imm);
+        Write(at, [MovEax]);
+    }
+
+    /// <summary>The guest is about to map, unmap or move [start, end): sites there are forgotten (their code goes,
+    /// or, when moved, is put back first: an entry returns to where the site was), and a table there is taken away
+    /// after every site is put back.</summary>
+    public void Yield(ulong start, ulong end, bool moving = false)
+    {
+        if (_tableMapped && start < TableBase + TableSize && end > TableBase)
+        {
+            Stop();
+            _mm.Space.Unmap(TableBase, TableSize);
+            _tableMapped = false;
+            _sites.Clear();
+            _entries.Clear();
+            return;
+        }
+        if (_refused.Count > 0) _refused.RemoveWhere(r => r - SiteLength < end && r > start);
+        if (_sites.Count == 0) return;
+        List<ulong>? gone = null;
+        foreach (var at in _sites.Keys)
+            if (at < end && at + SiteLength > start) (gone ??= new()).Add(at);
+        if (gone == null) return;
+        foreach (var at in gone)
+        {
+            if (moving) Restore(at, _sites[at]);
+            _sites.Remove(at);
+        }
+    }
+}
