@@ -64,6 +64,7 @@ ENVS=(native ours ours_ptrace gvisor)
 # name|label shown in the table[|higher]. Order = table order.
 BENCH_LIST=(
     "syscall|syscall round trip, getpid (ns/call)"
+    "libcsys|syscall round trip through glibc's wrapper, getppid (a site systrap patches) (ns/call)"
     "clock|clock_gettime(CLOCK_MONOTONIC) through libc (ns/call)"
     "startup|start-up, \`do /bin/true\` (ms)"
     "ptrace|getpid vs the raw ptrace floor: native column = a C SYSEMU tracer (ns/call)"
@@ -158,19 +159,21 @@ build() {
 }
 
 # ---------------------------------------------------------------- benchmarks
-# 1. syscall round trip: RUNS runs of build/getpid N; each prints "..., X ns/call".
-bench_syscall() {
-    local env n i out v vals
+# 1. syscall round trip: RUNS runs of build/getpid N [libc]; each prints "..., X ns/call" (libcsys: getppid through glibc).
+bench_syscall() { bench_getpid_mode syscall ""; }
+bench_libcsys() { bench_getpid_mode libcsys libc; }
+bench_getpid_mode() {
+    local name=$1 mode=$2 env n i out v vals
     for env in "${ENVS[@]}"; do
         env_ok "$env" || continue
         [[ $env == native ]] && n=$N_NATIVE || n=$N_SANDBOX
         vals=()
         for ((i = 0; i < RUNS; i++)); do
-            out=$(run_in "$env" "$BUILD/getpid" "$n" 2>/dev/null)
+            out=$(run_in "$env" "$BUILD/getpid" "$n" $mode 2>/dev/null)
             v=$(sed -n 's/.* \([0-9.]*\) ns\/call.*/\1/p' <<<"$out" | tail -n1)
             vals+=("${v:-fail}")
         done
-        record syscall "$env" "$(median "${vals[@]}")" "N=$n: ${vals[*]} ns/call"
+        record "$name" "$env" "$(median "${vals[@]}")" "N=$n: ${vals[*]} ns/call"
     done
 }
 

@@ -225,7 +225,11 @@ public sealed partial class Task
         if (Tracer != null || !Kernel.Options.SyscallPatching || MM == null) return;
         ulong trampoline = Stub!.SyscallTrampoline;
         if (trampoline == 0) return;
-        lock (MM) MM.Patches.TryPatch(Regs.Rip, nr, trampoline);
+        lock (MM)
+        {
+            MM.Space = Stub; // the table is mapped by this thread's stub, as any address-space change
+            MM.Patches.TryPatch(Regs.Rip, nr, trampoline);
+        }
     }
 
     SyscallPatches.Outcome EmulatePatchedSite(int sig)

@@ -70,7 +70,12 @@ public sealed partial class Task
     {
         Tracer = tracer;
         // A debugger reads and steps the guest's own code: patched syscall sites are put back for good.
-        if (MM is { } mm) lock (mm) mm.Patches.Stop();
+        if (MM is { } mm && Stub != null)
+            lock (mm)
+            {
+                mm.Space = Stub; // its memory is written through this process's (its threads may be running)
+                mm.Patches.Stop();
+            }
         PtraceSeized = seized;
         PtraceOptions = options;
         _ptraceMode = PtraceResume.Cont;
