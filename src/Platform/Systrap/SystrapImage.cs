@@ -319,12 +319,10 @@ public static class SystrapImage
         a.pushfq();
         a.push(rbx);
         a.mov(rbx, __qword_ptr.gs[OffSelf]);
-        AssemblerRegister64[] order = [r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp];
-        for (int i = 0; i < order.Length; i++)
-            if (i != 3) a.mov(__[rbx + G(i)], order[i]);
-        a.mov(__[rbx + G(12)], rdx);
-        a.mov(__[rbx + G(13)], rax);
-        a.mov(__[rbx + G(14)], rcx);
+        // The general registers in struct sigcontext's order; r11 and rbx are taken apart below.
+        AssemblerRegister64[] gregs = [r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx];
+        for (int i = 0; i < gregs.Length; i++)
+            if (i is not (3 or 11)) a.mov(__[rbx + G(i)], gregs[i]);
         a.pop(r8); a.mov(__[rbx + G(11)], r8);                            // rbx
         a.pop(r8); a.mov(__[rbx + G(17)], r8); a.mov(__[rbx + G(3)], r8); // eflags, and r11 as syscall leaves it
         a.mov(__[rbx + G(16)], rcx);                                      // rip: after the syscall
@@ -370,9 +368,8 @@ public static class SystrapImage
         a.mov(rax, __qword_ptr[r12 + UcMcontext + 15 * 8]); a.mov(__[rbx + OffAppRsp], rax);
         a.mov(rax, __qword_ptr[r12 + UcMcontext + 16 * 8]); a.mov(__[rbx + OffRetAddr], rax);
         a.push(__qword_ptr[r12 + UcMcontext + 17 * 8]);
-        AssemblerRegister64[] all = [r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx];
-        for (int i = 0; i < all.Length; i++)
-            if (i != 4) a.mov(all[i], __qword_ptr[r12 + UcMcontext + i * 8]);
+        for (int i = 0; i < gregs.Length; i++)
+            if (i != 4) a.mov(gregs[i], __qword_ptr[r12 + UcMcontext + i * 8]);
         a.mov(r12, __qword_ptr[r12 + UcMcontext + 4 * 8]);
         a.popfq();
         a.mov(rsp, __qword_ptr.gs[OffAppRsp]);
