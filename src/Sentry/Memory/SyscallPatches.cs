@@ -77,7 +77,7 @@ public sealed class SyscallPatches
                     MemoryManager.MAP_PRIVATE | MemoryManager.MAP_FIXED) < 0) { _stopped = true; return; }
             _tableMapped = true;
         }
-        ulong entry = TableBase + (ulong)_entries.Count * EntrySize;
+        ulong entry = EntryAddress(_entries.Count);
         Span<byte> e = stackalloc byte[EntrySize];
         e.Fill(0xcc);
         BitConverter.TryWriteBytes(e, entry + 8);
@@ -87,9 +87,8 @@ public sealed class SyscallPatches
         BitConverter.TryWriteBytes(e[29..], trampoline);
         if (!Write(entry, e)) return;
         _entries.Add(at);
-        // jmp *entry: ff 24 25 and the entry's address, whose third byte is the invalid opcode.
-        Span<byte> jmp = [0xff, 0x24, 0x25, 0, 0, 0, 0];
-        BitConverter.TryWriteBytes(jmp[3..], (uint)entry);
+        Span<byte> jmp = stackalloc byte[SiteLength];
+        Jump(entry, jmp);
         if (!Write(at + 5, jmp.Slice(5, 1))) return;
         _sites[at] = (int)nr;
         Write(at + 1, jmp[1..]);
@@ -146,6 +145,16 @@ public sealed class SyscallPatches
         return Outcome.None;
     }
 
+    static ulong EntryAddress(int i) => TableBase + (ulong)i * EntrySize;
+
+    /// <summary>What a site becomes, `jmp *entry`: ff 24 25 and the entry's address, whose third byte is the invalid
+    /// opcode where the syscall instruction was.</summary>
+    static void Jump(ulong entry, Span<byte> into)
+    {
+        into[0] = 0xff; into[1] = 0x24; into[2] = 0x25;
+        BitConverter.TryWriteBytes(into[3..], (uint)entry);
+    }
+
     static Outcome AsSyscall(ref Registers regs, ulong nr, ulong at)
     {
         regs.Rip = at + SiteLength;
@@ -161,12 +170,12 @@ public sealed class SyscallPatches
         if (rax > uint.MaxValue) return false;
         int entry = _entries.IndexOf(at);
         if (entry < 0) return false;
-        Span<byte> jmp = [0x24, 0x25, 0, 0];
-        BitConverter.TryWriteBytes(jmp[2..], (ushort)(TableBase + (ulong)entry * EntrySize));
+        Span<byte> jmp = stackalloc byte[SiteLength];
+        Jump(EntryAddress(entry), jmp);
         for (int i = 0; i < 4; i++)
         {
             byte b = (byte)(rax >> (8 * i));
-            if (b != (byte)(nr >> (8 * i)) && b != jmp[i]) return false;
+            if (b != (byte)(nr >> (8 * i)) && b != jmp[1 + i]) return false;
         }
         return true;
     }
