@@ -196,17 +196,14 @@ public sealed partial class Task
         DeliverOne(restart);
         // Nothing (or only an ignored signal) came in the way: the interrupted syscall simply runs again.
         if ((long)Regs.Rax is RestartSys or RestartNoHand) Restart();
-        else if ((long)Regs.Rax == RestartWithBlock)
-        {
-            Regs.Rip -= 2;
-            Regs.Rax = SYS_restart_syscall;
-        }
+        else if ((long)Regs.Rax == RestartWithBlock) Restart(SYS_restart_syscall);
     }
 
-    void Restart()
+    /// <summary>Back onto the syscall instruction, to make the call again (or restart_syscall).</summary>
+    void Restart(ulong? nr = null)
     {
-        Regs.Rip -= 2; // back onto the syscall instruction
-        Regs.Rax = Regs.OrigRax;
+        Regs.Rip -= 2;
+        Regs.Rax = nr ?? Regs.OrigRax;
     }
 
     void DeliverOne(bool restart)

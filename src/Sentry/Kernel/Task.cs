@@ -232,6 +232,18 @@ public sealed partial class Task
         }
     }
 
+    /// <summary>Puts this address space's patched sites back for good (a tracer attached, the guest set its own GS
+    /// base). Written through this task's stub, as any address-space change; other threads may be running.</summary>
+    internal void StopSyscallPatching()
+    {
+        if (MM == null || Stub == null) return;
+        lock (MM)
+        {
+            MM.Space = Stub;
+            MM.Patches.Stop();
+        }
+    }
+
     SyscallPatches.Outcome EmulatePatchedSite(int sig)
     {
         if (sig is not (SIGILL or SIGSEGV) || MM == null) return SyscallPatches.Outcome.None;

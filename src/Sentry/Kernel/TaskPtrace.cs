@@ -70,12 +70,7 @@ public sealed partial class Task
     {
         Tracer = tracer;
         // A debugger reads and steps the guest's own code: patched syscall sites are put back for good.
-        if (MM is { } mm && Stub != null)
-            lock (mm)
-            {
-                mm.Space = Stub; // its memory is written through this process's (its threads may be running)
-                mm.Patches.Stop();
-            }
+        StopSyscallPatching();
         PtraceSeized = seized;
         PtraceOptions = options;
         _ptraceMode = PtraceResume.Cont;

@@ -90,12 +90,7 @@ static class ProcessSyscalls
             case ARCH_SET_GS:
                 if (addr >= MemoryManager.TaskSize) return Err(Errno.EPERM);
                 // Patched syscall sites find the stub's area through GS: a guest with its own GS gets them back.
-                if (addr != 0)
-                    lock (t.MM)
-                    {
-                        t.MM.Space = t.Stub!;
-                        t.MM.Patches.Stop();
-                    }
+                if (addr != 0) t.StopSyscallPatching();
                 t.Regs.GsBase = addr;
                 return 0;
             case ARCH_GET_FS: return t.Mem.Write(addr, t.Regs.FsBase) ? 0 : Err(Errno.EFAULT);
