@@ -18,6 +18,10 @@ public class RunscBehaviourTests
         Assert.True(lines.Count(l => l.Contains(" = ")) >= 5, $"expected syscall lines with results:\n{r.Stderr}");
         // Results are printed as numbers, hex addresses, or -1 ERRNO.
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"\) = (0x[0-9a-f]+|-?\d+)"));
+        // Then the time the Sentry took (strace -T's form) and, after the first, the time spent in the guest before it.
+        var calls = lines.Where(l => l.StartsWith('[')).ToList();
+        Assert.All(calls, l => Assert.Matches(@"\) = .* <\d+\.\d{6}>( guest \d+\.\d{6})?$", l));
+        Assert.True(calls.Count(l => l.Contains(" guest ")) >= calls.Count - 1, r.Stderr);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ namespace AppKernel.Sentry.Syscalls;
 
 /// <summary>
 /// --strace: prints each guest syscall like strace(1), "name(args) = result", with paths,
-/// buffers, flags and errno names decoded.
+/// buffers, flags and errno names decoded; then, in seconds, the time the Sentry took to serve it ("&lt;0.000012&gt;",
+/// as `strace -T` prints) and the time the task ran in the guest since its previous syscall ("guest 0.000034").
 /// </summary>
 public sealed class Strace
 {
@@ -30,6 +31,7 @@ public sealed class Strace
     readonly TextWriter _out;
     readonly string?[] _strings = new string?[6];
     readonly ulong[] _args = new ulong[6];
+    long _entered, _exited;
 
     public Strace(Task t)
     {
@@ -39,6 +41,7 @@ public sealed class Strace
 
     public void Enter(long nr)
     {
+        _entered = System.Diagnostics.Stopwatch.GetTimestamp();
         var r = _task.Regs;
         _args[0] = r.Rdi; _args[1] = r.Rsi; _args[2] = r.Rdx; _args[3] = r.R10; _args[4] = r.R8; _args[5] = r.R9;
         var fmt = Format(nr);
@@ -54,6 +57,7 @@ public sealed class Strace
 
     public void Exit(long nr, long ret)
     {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
         var name = SyscallNames.Of(nr);
         var fmt = Format(nr);
         var sb = new StringBuilder();
@@ -81,8 +85,14 @@ public sealed class Strace
         else if (ret < 0 && ret >= -4095) sb.Append("-1 ").Append(((Errno)(-ret)).ToString());
         else if (name is "mmap" or "brk" or "mremap") sb.Append("0x").Append(ret.ToString("x"));
         else sb.Append(ret);
+        sb.Append(" <").Append(Seconds(now - _entered)).Append('>');
+        if (_exited != 0) sb.Append(" guest ").Append(Seconds(_entered - _exited));
+        _exited = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (_out) _out.WriteLine(sb.ToString());
     }
+
+    static string Seconds(long ticks) =>
+        ((double)ticks / System.Diagnostics.Stopwatch.Frequency).ToString("F6", System.Globalization.CultureInfo.InvariantCulture);
 
     static string Format(long nr) => s_formats.TryGetValue(SyscallNames.Of(nr), out var f) ? f : "xxx";
 
