@@ -17,7 +17,7 @@
 #   spliced per splice64 run), N_INOTIFY=5000 (inotify round trips per inotifylat run), FIND_DIR=/usr,
 #   FIND_RUNS=3 (timed find runs), IDLE_SECS=10 (length of idlecpu's `do sleep`; CPU is measured
 #   from 1 s in to 1 s before the end), TIMEOUT=300 (seconds per command), GVISOR=/usr/bin/runsc,
-#   BENCHES="syscall startup" (subset), NO_HYPERFINE=1 (time wall-clock benches with a bash
+#   BENCHES="syscall startup" (subset), BENCH_ENVS="native ours" (subset of the environments), NO_HYPERFINE=1 (time wall-clock benches with a bash
 #   $EPOCHREALTIME loop), RESULTS=bench/results.md (where the report is written).
 #
 # Memory after walking a tree of a million entries (minutes; not part of this table): bench/tree_walk.sh.
@@ -59,7 +59,7 @@ IDLE_SECS=${IDLE_SECS:-10}
 HELLO_C="$BUILD/hello.c"         # gcc bench's source; under the repo like READ_FILE
 TIMEOUT=${TIMEOUT:-300}
 RESULTS=${RESULTS:-$BENCH_DIR/results.md}
-ENVS=(native ours ours_ptrace gvisor)
+read -ra ENVS <<<"${BENCH_ENVS:-native ours ours_ptrace gvisor}"
 
 # name|label shown in the table[|higher]. Order = table order.
 BENCH_LIST=(

@@ -40,6 +40,9 @@ public interface IGuestContext : IAddressSpace, IDisposable
     /// <summary>The trapped guest's syscall is about to block in the Sentry: a platform that spins while it waits
     /// for the Sentry can stop spinning (it matters on few cores).</summary>
     void WillBlock() { }
+    /// <summary>The trapped guest's syscall waits for another host process (a gofer round trip): a platform whose
+    /// guest thread spins while it waits for the Sentry can spin on through it.</summary>
+    void WillWaitOnHost() { }
     /// <summary>Whether Switch has told the guest to go on and its host thread has not taken that up yet (a platform
     /// whose guest resumes on its own thread); any thread may ask, even while the context is being disposed. A new
     /// child waits for its parent's return from clone with it.</summary>

@@ -99,7 +99,7 @@ public static class ProtocolGen
         (from op in Gen.Elements(StatOps) from s in Stat select (Reply)new StatReply(op, s)),
         Gen.Elements(EmptyOps).Select(op => (Reply)new EmptyReply(op)),
         Up(Wire.MaxWalk, Gen.Zip(U64, Stat)).Select(w => (Reply)new WalkReply(w)),
-        Up(200, from n in Name from i in U64 from t in U8 from c in U64 select new GoferDirent(n, i, t, c)).Select(e => (Reply)new ReadDirReply(e)),
+        Up(200, from n in Name from i in U64 from t in U8 from c in U64 select new GoferDirent(n, i, t, c)).SelectMany(e => Gen.Elements(true, false), (e, end) => (Reply)new ReadDirReply(e, end)),
         PathStr.Select(t => (Reply)new ReadLinkReply(t)),
         StatFs.Select(s => (Reply)new StatFsReply(s)),
         (from op in Gen.Elements(Op.GetXattr, Op.ListXattr) from d in Bytes(300, Wire.MaxXattrValue) select (Reply)new XattrReply(op, (uint)d.Length, d)),

@@ -238,13 +238,19 @@ public sealed class GoferServerBehaviourTests : IDisposable
         while (true)
         {
             var batch = new List<GoferDirent>();
-            Assert.Equal(Errno.None, C.ReadDir(dir, cookie, batch));
-            if (batch.Count == 0) break;
+            Assert.Equal(Errno.None, C.ReadDir(dir, cookie, batch, out bool end));
+            Assert.True(batch.Count > 0 || end, "an empty batch is the end");
             batches++;
             all.AddRange(batch);
+            if (end) break;
             cookie = batch[^1].NextCookie;
             Assert.True(batches < 100);
         }
+        // The last batch said so itself: asking again from its last cookie finds nothing.
+        var after = new List<GoferDirent>();
+        Assert.Equal(Errno.None, C.ReadDir(dir, all[^1].NextCookie, after, out bool stillEnd));
+        Assert.Empty(after);
+        Assert.True(stillEnd);
         Assert.True(batches >= 3, $"{batches} batches");
         Assert.Equal(2000, all.Count);
         Assert.True(expected.SetEquals(all.Select(e => e.Name)));
@@ -254,7 +260,8 @@ public sealed class GoferServerBehaviourTests : IDisposable
         Assert.Equal(8, one.Type); // DT_REG
 
         var small = new List<GoferDirent>();
-        Assert.Equal(Errno.None, C.ReadDir(_h.RootFid, 0, small));
+        Assert.Equal(Errno.None, C.ReadDir(_h.RootFid, 0, small, out bool smallEnd));
+        Assert.True(smallEnd, "a directory that fits in one reply is listed in one request");
         Assert.Equal(new[] { "a", "big", "top.txt" }, small.Select(e => e.Name).Order().ToArray());
         Assert.Equal(4, small.First(e => e.Name == "a").Type); // DT_DIR
         Assert.Equal(Errno.ENOTDIR, C.ReadDir(_h.Walk("top.txt"), 0, small));

@@ -1,3 +1,4 @@
+using AppKernel.Platform;
 using AppKernel.Platform.Native;
 using System.Collections.Concurrent;
 using System.Text;
@@ -175,13 +176,20 @@ public sealed unsafe class GoferClient : IDisposable
     }
 
     /// <summary>Appends one batch of entries from <paramref name="cookie"/> (0: the start; then the last entry's
-    /// NextCookie). Nothing appended means the end. "." and ".." are not listed.</summary>
-    public Errno ReadDir(ulong dirFid, ulong cookie, List<GoferDirent> into)
+    /// NextCookie). <paramref name="end"/>: the directory has nothing after this batch (so does an empty batch).
+    /// "." and ".." are not listed.</summary>
+    public Errno ReadDir(ulong dirFid, ulong cookie, List<GoferDirent> into, out bool end)
     {
+        end = true;
         var e = Call(new ReadDirRequest(dirFid, cookie), out var r, out _);
-        if (e == Errno.None) into.AddRange(((ReadDirReply)r!).Entries);
+        if (e != Errno.None) return e;
+        var reply = (ReadDirReply)r!;
+        into.AddRange(reply.Entries);
+        end = reply.End || reply.Entries.Count == 0;
         return e;
     }
+
+    public Errno ReadDir(ulong dirFid, ulong cookie, List<GoferDirent> into) => ReadDir(dirFid, cookie, into, out _);
 
     public Errno ReadLink(ulong fid, out string target)
     {
@@ -362,6 +370,7 @@ public sealed unsafe class GoferClient : IDisposable
             int len = Codec.EncodeRequest(req, tag, _tx);
             if (len < 0) return Errno.E2BIG; // does not fit in a message (the checks above should have said why)
 
+            ServingThread.WaitsOnHost();
             int skip = SendClunks();
             if (skip < 0 || !SeqPacket.Send(_sock, _tx.AsSpan(0, len), -1, out _)) return Dead();
 

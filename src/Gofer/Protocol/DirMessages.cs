@@ -15,21 +15,23 @@ public sealed record ReadDirRequest(ulong DirFid, ulong Cookie) : Request
 }
 
 /// <summary>
-/// u16 count, count × (u64 ino, u8 type, u64 nextCookie, name). As many entries as fit in one message;
-/// an empty batch means the end of the directory. "." and ".." are never sent.
+/// u8 end, u16 count, count × (u64 ino, u8 type, u64 nextCookie, name). As many entries as fit in one message;
+/// end (1) says the directory has no entries after these, so the client need not ask again (an empty batch also
+/// means the end). "." and ".." are never sent.
 /// </summary>
-public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries) : Reply
+public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End = false) : Reply
 {
     public override ushort ReplyOp => (ushort)Op.ReadDir | Wire.ReplyBit;
 
     /// <summary>Bytes one entry takes on the wire.</summary>
     public static int EntrySize(int nameBytes) => 8 + 1 + 8 + 2 + nameBytes;
 
-    /// <summary>Bytes before the first entry: header, errno, count.</summary>
-    public const int Overhead = Wire.HeaderSize + 4 + 2;
+    /// <summary>Bytes before the first entry: header, errno, end, count.</summary>
+    public const int Overhead = Wire.HeaderSize + 4 + 1 + 2;
 
     protected override void WriteFields(ref WireWriter w)
     {
+        w.U8(End ? (byte)1 : (byte)0);
         w.U16((ushort)Math.Min(Entries.Count, ushort.MaxValue));
         foreach (var e in Entries)
         {
@@ -42,6 +44,8 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries) : Reply
 
     internal static ReadDirReply Read(ref WireReader r)
     {
+        byte end = r.U8();
+        if (end > 1) r.Fail(Errno.EPROTO);
         int count = r.U16();
         // Every entry takes at least 20 bytes: a count the message cannot hold is malformed.
         if (count * EntrySize(1) > r.Remaining) r.Fail(Errno.EPROTO);
@@ -53,9 +57,9 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries) : Reply
             ulong next = r.U64();
             list.Add(new GoferDirent(r.Name(), ino, type, next));
         }
-        return new ReadDirReply(list);
+        return new ReadDirReply(list, end == 1);
     }
 
-    public bool Equals(ReadDirReply? o) => o != null && Err == o.Err && Entries.SequenceEqual(o.Entries);
+    public bool Equals(ReadDirReply? o) => o != null && Err == o.Err && End == o.End && Entries.SequenceEqual(o.Entries);
     public override int GetHashCode() => HashCode.Combine(Err, Entries.Count);
 }

@@ -33,10 +33,9 @@ public sealed unsafe partial class GoferServer
                 long n;
                 fixed (byte* buf = _scratch) n = Platform.Native.Host.syscall(GoferSys.SYS_getdents64, dfd, (long)buf, chunk);
                 if (n < 0) return Fail(Op.ReadDir, (Errno)Platform.Native.Host.Errno);
-                if (n == 0) break;
-                if (!Parse(_scratch.AsSpan(0, (int)n), entries, ref budget)) break;
+                if (n == 0) return new ReadDirReply(entries, End: true); // the client need not ask again
+                if (!Parse(_scratch.AsSpan(0, (int)n), entries, ref budget)) return new ReadDirReply(entries);
             }
-            return new ReadDirReply(entries);
         }
         finally
         {

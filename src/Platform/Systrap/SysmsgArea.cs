@@ -79,13 +79,19 @@ sealed unsafe class SysmsgArea : IDisposable
     /// stub sleeps, and it is woken only if so (it spins a while first, so mostly it does not).</summary>
     public void Post(int state)
     {
-        *(int*)(_base + OffSentryBlocks) = 0;
+        *(int*)(_base + OffSentryBlocks) = Serving.Working;
         Interlocked.Exchange(ref *StateWord, state);
         if (Volatile.Read(ref *(int*)(_base + OffStubSleeps)) != 0) Wake();
     }
 
     /// <summary>Tells the waiting handler that the Sentry will be a while (a blocking syscall): it stops spinning.</summary>
-    public void SentryBlocks() => Volatile.Write(ref *(int*)(_base + OffSentryBlocks), 1);
+    public void SentryBlocks() => Volatile.Write(ref *(int*)(_base + OffSentryBlocks), Serving.Blocks);
+
+    /// <summary>Tells the waiting handler that the Sentry waits for another host process (the gofer) and will answer
+    /// within a round trip: it keeps spinning, so it need not be woken from a futex (slow on a VM's idle CPU). Kept
+    /// until the Sentry's answer (Post); a blocking wait still wins.</summary>
+    public void SentryWaitsOnHost() =>
+        Interlocked.CompareExchange(ref *(int*)(_base + OffSentryBlocks), Serving.WaitsOnHost, Serving.Working);
 
     /// <summary>Wakes whoever sleeps on the state word (the stub, or Sentry threads waiting for it).</summary>
     public void Wake() => Host.syscall4(202 /* futex */, (long)StateWord, 1 /* FUTEX_WAKE */, int.MaxValue, 0);

@@ -18,6 +18,12 @@ public static class SysmsgLayout
     public const int MaxSlots = 4096;
     public const ulong ReservedSize = SlotsBase + MaxSlots * SlotSize - CodeBase;
 
+    /// <summary>Values of <see cref="OffSentryBlocks"/>.</summary>
+    public static class Serving
+    {
+        public const int Working = 0, Blocks = 1, WaitsOnHost = 2;
+    }
+
     public static ulong SlotAddress(int slot) => SlotsBase + (ulong)slot * SlotSize;
 
     // The header (offsets in the slot).
@@ -26,7 +32,8 @@ public static class SysmsgLayout
     /// <summary>Set while the stub's handler, or the Sentry, sleeps on the futex word: the other side wakes it only then.</summary>
     public const int OffStubSleeps = 0x04;
     public const int OffSentrySleeps = 0x0c;
-    /// <summary>Set by the Sentry while the trapped syscall blocks: the handler stops spinning and sleeps at once.</summary>
+    /// <summary>What the Sentry says of the trapped syscall while it serves it (<see cref="Serving"/>): blocks, the
+    /// handler stops spinning and sleeps at once; waits on the gofer, the handler spins longer.</summary>
     public const int OffSentryBlocks = 0xa0;
     public const int OffSigno = 0x08;
     public const int OffInfo = 0x10;     // the handler's siginfo pointer (stub address)

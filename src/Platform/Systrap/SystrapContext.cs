@@ -295,6 +295,11 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         if (!_disposed) _area.SentryBlocks();
     }
 
+    public void WillWaitOnHost()
+    {
+        if (!_disposed) _area.SentryWaitsOnHost();
+    }
+
     void SendKick()
     {
         if (!_disposed && !_process.Dead) Host.syscall(234 /* tgkill */, HostTgid, Pid, SystrapImage.KickSignal);

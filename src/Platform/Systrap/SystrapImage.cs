@@ -28,8 +28,12 @@ public static class SystrapImage
     const ulong SignalListAddr = SigactionAddr + 48;
     const ulong FilterAddr = SigactionAddr + 56;
     // About 30 us of `pause` here: long enough to cover a syscall served without blocking (a path lookup with its
-    // copies takes ~10 us); a blocking one sets OffSentryBlocks and the handler sleeps at once.
+    // copies takes ~10 us); a blocking one sets OffSentryBlocks and the handler sleeps at once. One that waits on the
+    // gofer (40-100 us a round trip here) says so there, and the handler spins up to WaitsOnHostRounds times as long:
+    // the Sentry's thread sleeps meanwhile, so the spin takes no CPU another thread of ours needs, and waking a
+    // sleeping handler from a VM's idle CPU costs 50-200 us.
     const int SpinCount = 1500;
+    const int WaitsOnHostRounds = 8;
 
     const int SYS_close = 3, SYS_rt_sigprocmask = 14, SIG_SETMASK = 2, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11, SYS_rt_sigaction = 13,
         SYS_rt_sigreturn = 15, SYS_mremap = 25, SYS_madvise = 28, SYS_recvmsg = 47, SYS_clone = 56, SYS_exit = 60, SYS_membarrier = 324,
@@ -215,12 +219,16 @@ public static class SystrapImage
         a.lea(rdi, __[rbx + OffState]); a.mov(esi, FUTEX_WAKE); a.mov(edx, 1); a.mov(eax, SYS_futex); Sys(SYS_futex);
         a.Label(ref wait);
         a.mov(ecx, SpinCount);
+        a.mov(r9d, WaitsOnHostRounds);
         a.Label(ref spin);
         a.mov(eax, __dword_ptr[rbx + OffState]);
         a.cmp(eax, State.Trapped); a.jne(got);
         var sleep = a.CreateLabel();
-        a.cmp(__dword_ptr[rbx + OffSentryBlocks], 0); a.jne(sleep);
+        a.cmp(__dword_ptr[rbx + OffSentryBlocks], Serving.Blocks); a.je(sleep);
         a.pause(); a.dec(ecx); a.jnz(spin);
+        a.cmp(__dword_ptr[rbx + OffSentryBlocks], Serving.WaitsOnHost); a.jne(sleep);
+        a.dec(r9d); a.jz(sleep);
+        a.mov(ecx, SpinCount); a.jmp(spin);
         a.Label(ref sleep);
         // Say we sleep (xchg: before the futex's own check of the word), sleep, and say we are awake.
         a.mov(eax, 1);

@@ -169,7 +169,9 @@ public sealed partial class Task
                     RegsReplaced = false;
                     bool skip = PtraceTracesSyscalls && PtraceSyscallEnter(ref nr);
                     _inSyscall = nr;
+                    ServingThread.Context = Stub;
                     long ret = skip ? (long)Regs.Rax : Dispatch(table, nr);
+                    ServingThread.Context = null;
                     _inSyscall = -1;
                     if (!RegsReplaced) Regs.Rax = (ulong)ret;
                     strace?.Exit(nr, ret);

@@ -129,11 +129,11 @@ public sealed class GoferInode : Inode
         while (true)
         {
             batch.Clear();
-            var e = C.ReadDir(_fid, cookie, batch);
+            var e = C.ReadDir(_fid, cookie, batch, out bool end);
             if (e != Errno.None) return e;
-            if (batch.Count == 0) return Errno.None;
             foreach (var d in batch)
                 if (d.Name is not ("." or "..")) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
+            if (end) return Errno.None;
             cookie = batch[^1].NextCookie;
         }
     }
