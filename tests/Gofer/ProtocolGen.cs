@@ -44,6 +44,15 @@ public static class ProtocolGen
 
     static readonly Gen<string> XattrName = Gen.Elements("user.a", "user.with/slash", "trusted.x", "security.selinux", "user." + new string('x', 250), "user.ü");
 
+    /// <summary>The walked subdirectories a ReadDir reply may carry: some of its directory entries, each once.</summary>
+    static List<(int, ulong, GoferStat)> WalkedDirs(IReadOnlyList<GoferDirent> entries, IReadOnlyList<(ulong Fid, GoferStat Stat)> fids)
+    {
+        var walked = new List<(int, ulong, GoferStat)>();
+        for (int i = 0, k = 0; i < entries.Count && k < fids.Count && walked.Count < ReadDirReply.MaxWalkedDirs; i++)
+            if (entries[i].Type == ReadDirReply.DT_DIR) { walked.Add((i, fids[k].Fid, fids[k].Stat)); k++; }
+        return walked;
+    }
+
     public static readonly Gen<GoferStat> Stat =
         from a in Z4(U64, U64, U32, U64)
         from b in Z4(U32, U32, U64, I64)
@@ -77,7 +86,7 @@ public static class ProtocolGen
         (from f in U64 from n in Name from t in U64 select (Request)new LinkRequest(f, n, t)),
         (from f in U64 from n in Name from b in Bool select (Request)new UnlinkRequest(f, n, b)),
         (from f in U64 from n in Name from g in U64 from m in Name from fl in U32 select (Request)new RenameRequest(f, n, g, m, fl)),
-        Gen.Zip(U64, U64).Select(t => (Request)new ReadDirRequest(t.Item1, t.Item2)),
+        (from f in U64 from c in U64 from w in Gen.Elements(true, false) select (Request)new ReadDirRequest(f, c, w)),
         U64.Select(f => (Request)new ReadLinkRequest(f)),
         (from f in U64 from m in U32 from a in Z3(U32, U32, U32) from b in Z3(I64, I64, I64)
          select (Request)new SetAttrRequest(f, (SetAttrMask)m, a.Item1, a.Item2, a.Item3, b.Item1, b.Item2, b.Item3)),
@@ -99,7 +108,10 @@ public static class ProtocolGen
         (from op in Gen.Elements(StatOps) from s in Stat select (Reply)new StatReply(op, s)),
         Gen.Elements(EmptyOps).Select(op => (Reply)new EmptyReply(op)),
         Up(Wire.MaxWalk, Gen.Zip(U64, Stat)).Select(w => (Reply)new WalkReply(w)),
-        Up(200, from n in Name from i in U64 from t in U8 from c in U64 select new GoferDirent(n, i, t, c)).SelectMany(e => Gen.Elements(true, false), (e, end) => (Reply)new ReadDirReply(e, end)),
+        (from e in Up(200, from n in Name from i in U64 from t in Gen.Elements((byte)4, (byte)8, (byte)10) from c in U64 select new GoferDirent(n, i, t, c))
+         from end in Gen.Elements(true, false)
+         from w in Gen.ListOf(Gen.Zip(U64, Stat))
+         select (Reply)new ReadDirReply(e, end) { Walked = WalkedDirs(e, w) }),
         PathStr.Select(t => (Reply)new ReadLinkReply(t)),
         StatFs.Select(s => (Reply)new StatFsReply(s)),
         (from op in Gen.Elements(Op.GetXattr, Op.ListXattr) from d in Bytes(300, Wire.MaxXattrValue) select (Reply)new XattrReply(op, (uint)d.Length, d)),

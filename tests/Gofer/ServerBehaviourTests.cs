@@ -268,6 +268,47 @@ public sealed class GoferServerBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void ReadDir_WalkingDirs_GivesEachSubdirectoryAFidAsWalkWould()
+    {
+        Directory.CreateDirectory(_h.P("tree/d1/inner"));
+        Directory.CreateDirectory(_h.P("tree/d2"));
+        File.WriteAllText(_h.P("tree/f"), "x");
+        File.CreateSymbolicLink(_h.P("tree/link"), "d1");
+        ulong dir = _h.Walk("tree");
+        var entries = new List<GoferDirent>();
+        var walked = new List<(string Name, ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.None, C.ReadDir(dir, 0, entries, out bool end, walked));
+        Assert.True(end);
+        Assert.Equal(new[] { "d1", "d2", "f", "link" }, entries.Select(e => e.Name).Order().ToArray());
+        // Directories only: not the file, and not the symlink to one (a walk never follows it).
+        Assert.Equal(new[] { "d1", "d2" }, walked.Select(w => w.Name).Order().ToArray());
+        var d1 = walked.Single(w => w.Name == "d1");
+        Assert.Equal(HostFs.Lstat(_h.P("tree/d1")).Ino, d1.Stat.Ino);
+        // The fid is a walked node's: it lists and walks on like one.
+        var inner = new List<GoferDirent>();
+        Assert.Equal(Errno.None, C.ReadDir(d1.Fid, 0, inner));
+        Assert.Equal("inner", Assert.Single(inner).Name);
+        var viaWalk = new List<(ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.None, C.Walk(d1.Fid, new[] { "inner" }, viaWalk));
+
+        // Without asking, nothing is walked.
+        var plain = new List<GoferDirent>();
+        Assert.Equal(Errno.None, C.ReadDir(dir, 0, plain, out _));
+        Assert.Equal(4, plain.Count);
+    }
+
+    [Fact]
+    public void ReadDir_WalkingDirs_SkipsABatchOfTooManyDirectories()
+    {
+        for (int i = 0; i <= AppKernel.Gofer.Protocol.ReadDirReply.MaxWalkedDirs; i++) Directory.CreateDirectory(_h.P($"many/d{i}"));
+        var entries = new List<GoferDirent>();
+        var walked = new List<(string Name, ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.None, C.ReadDir(_h.Walk("many"), 0, entries, out _, walked));
+        Assert.Equal(AppKernel.Gofer.Protocol.ReadDirReply.MaxWalkedDirs + 1, entries.Count);
+        Assert.Empty(walked);
+    }
+
+    [Fact]
     public void SetAttr_ChangesSizeModeOwnerTimes()
     {
         ulong f = _h.Walk("top.txt");

@@ -1,7 +1,9 @@
 namespace AppKernel.Gofer.Protocol;
 
-/// <summary>u64 dirFid, u64 cookie (0 = from the start; otherwise a NextCookie of an earlier entry).</summary>
-public sealed record ReadDirRequest(ulong DirFid, ulong Cookie) : Request
+/// <summary>u64 dirFid, u64 cookie (0 = from the start; otherwise a NextCookie of an earlier entry), u8 walkDirs
+/// (1: also walk the batch's subdirectories, when it has at most <see cref="ReadDirReply.MaxWalkedDirs"/>, so that
+/// a tree walk need not ask for each one again).</summary>
+public sealed record ReadDirRequest(ulong DirFid, ulong Cookie, bool WalkDirs = false) : Request
 {
     public override Op Op => Op.ReadDir;
 
@@ -9,25 +11,46 @@ public sealed record ReadDirRequest(ulong DirFid, ulong Cookie) : Request
     {
         w.U64(DirFid);
         w.U64(Cookie);
+        w.U8(WalkDirs ? (byte)1 : (byte)0);
     }
 
-    internal static ReadDirRequest Read(ref WireReader r) => new(r.U64(), r.U64());
+    internal static ReadDirRequest Read(ref WireReader r)
+    {
+        ulong dir = r.U64(), cookie = r.U64();
+        byte walk = r.U8();
+        if (walk > 1) r.Fail(Errno.EPROTO);
+        return new(dir, cookie, walk == 1);
+    }
 }
 
 /// <summary>
-/// u8 end, u16 count, count × (u64 ino, u8 type, u64 nextCookie, name). As many entries as fit in one message;
-/// end (1) says the directory has no entries after these, so the client need not ask again (an empty batch also
-/// means the end). "." and ".." are never sent.
+/// u8 end, u16 count, count × (u64 ino, u8 type, u64 nextCookie, name), u16 walked, walked × (u16 index, u64 fid,
+/// stat). As many entries as fit in one message; end (1) says the directory has no entries after these, so the
+/// client need not ask again (an empty batch also means the end). "." and ".." are never sent. Walked: the
+/// subdirectories among the entries that the request asked to walk (Entries[index]), each with a fid of its own as
+/// a Walk of that name gives; any not there the client walks itself.
 /// </summary>
 public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End = false) : Reply
 {
+    /// <summary>A batch with more subdirectories than this is listed without walking them: a plain `ls` of a
+    /// directory of thousands of directories should not pay for fids it never uses.</summary>
+    public const int MaxWalkedDirs = 256;
+
+    /// <summary>getdents64's d_type of a directory.</summary>
+    public const byte DT_DIR = 4;
+
+    /// <summary>Bytes one walked subdirectory takes on the wire.</summary>
+    public const int WalkedSize = 2 + 8 + Wire.StatSize;
+
+    public IReadOnlyList<(int Index, ulong Fid, GoferStat Stat)> Walked { get; init; } = Array.Empty<(int, ulong, GoferStat)>();
+
     public override ushort ReplyOp => (ushort)Op.ReadDir | Wire.ReplyBit;
 
     /// <summary>Bytes one entry takes on the wire.</summary>
     public static int EntrySize(int nameBytes) => 8 + 1 + 8 + 2 + nameBytes;
 
-    /// <summary>Bytes before the first entry: header, errno, end, count.</summary>
-    public const int Overhead = Wire.HeaderSize + 4 + 1 + 2;
+    /// <summary>Bytes besides the entries and the walked subdirectories: header, errno, end, the two counts.</summary>
+    public const int Overhead = Wire.HeaderSize + 4 + 1 + 2 + 2;
 
     protected override void WriteFields(ref WireWriter w)
     {
@@ -39,6 +62,13 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End =
             w.U8(e.Type);
             w.U64(e.NextCookie);
             w.Str(e.Name);
+        }
+        w.U16((ushort)Math.Min(Walked.Count, ushort.MaxValue));
+        foreach (var (index, fid, st) in Walked)
+        {
+            w.U16((ushort)index);
+            w.U64(fid);
+            w.Stat(st);
         }
     }
 
@@ -57,9 +87,24 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End =
             ulong next = r.U64();
             list.Add(new GoferDirent(r.Name(), ino, type, next));
         }
-        return new ReadDirReply(list, end == 1);
+        int nWalked = r.Failed ? 0 : r.U16();
+        if (nWalked > Math.Min(list.Count, MaxWalkedDirs) || nWalked * WalkedSize > r.Remaining) r.Fail(Errno.EPROTO);
+        var walked = new List<(int, ulong, GoferStat)>(r.Failed ? 0 : nWalked);
+        var seen = nWalked == 0 ? null : new bool[list.Count];
+        for (int i = 0; i < nWalked && !r.Failed; i++)
+        {
+            int index = r.U16();
+            ulong fid = r.U64();
+            var st = r.Stat();
+            // Each names one entry, once, and a directory (the client keys them by its name).
+            if (index >= list.Count || list[index].Type != DT_DIR || seen![index]) { r.Fail(Errno.EPROTO); break; }
+            seen[index] = true;
+            walked.Add((index, fid, st));
+        }
+        return new ReadDirReply(list, end == 1) { Walked = walked };
     }
 
-    public bool Equals(ReadDirReply? o) => o != null && Err == o.Err && End == o.End && Entries.SequenceEqual(o.Entries);
+    public bool Equals(ReadDirReply? o) => o != null && Err == o.Err && End == o.End && Entries.SequenceEqual(o.Entries) &&
+        Walked.SequenceEqual(o.Walked);
     public override int GetHashCode() => HashCode.Combine(Err, Entries.Count);
 }

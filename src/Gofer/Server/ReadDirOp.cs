@@ -33,14 +33,40 @@ public sealed unsafe partial class GoferServer
                 long n;
                 fixed (byte* buf = _scratch) n = Platform.Native.Host.syscall(GoferSys.SYS_getdents64, dfd, (long)buf, chunk);
                 if (n < 0) return Fail(Op.ReadDir, (Errno)Platform.Native.Host.Errno);
-                if (n == 0) return new ReadDirReply(entries, End: true); // the client need not ask again
-                if (!Parse(_scratch.AsSpan(0, (int)n), entries, ref budget)) return new ReadDirReply(entries);
+                if (n == 0) return Done(end: true); // the client need not ask again
+                if (!Parse(_scratch.AsSpan(0, (int)n), entries, ref budget)) return Done(end: false);
             }
+
+            ReadDirReply Done(bool end) =>
+                new(entries, end) { Walked = q.WalkDirs ? WalkDirs(q.DirFid, node.Fd, entries, budget) : Array.Empty<(int, ulong, GoferStat)>() };
         }
         finally
         {
             close(dfd);
         }
+    }
+
+    /// <summary>Walks the batch's subdirectories as Walk would (one component, no symlink followed), while the reply has
+    /// room; none if there are more than <see cref="ReadDirReply.MaxWalkedDirs"/>. One that fails to walk is left out.</summary>
+    List<(int, ulong, GoferStat)> WalkDirs(ulong dirFid, int dirFd, List<GoferDirent> entries, int budget)
+    {
+        var walked = new List<(int, ulong, GoferStat)>();
+        int dirs = 0;
+        foreach (var e in entries) if (e.Type == ReadDirReply.DT_DIR) dirs++;
+        if (dirs == 0 || dirs > ReadDirReply.MaxWalkedDirs) return walked;
+        Span<byte> name = stackalloc byte[CStr.NameBuf];
+        for (int i = 0; i < entries.Count && budget >= ReadDirReply.WalkedSize && !_fids.Full; i++)
+        {
+            if (entries[i].Type != ReadDirReply.DT_DIR || !CStr.Put(entries[i].Name, name)) continue;
+            int fd;
+            fixed (byte* p = name) fd = openat(dirFd, p, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
+            if (fd < 0) continue;
+            int len = name.IndexOf((byte)0);
+            if (Adopt(fd, dirFid, name[..(len + 1)], out ulong fid, out var st) != Errno.None) continue;
+            walked.Add((i, fid, st));
+            budget -= ReadDirReply.WalkedSize;
+        }
+        return walked;
     }
 
     /// <summary>Adds the entries of one getdents64 buffer; false once the reply is full.</summary>

@@ -56,6 +56,10 @@ public sealed class GoferInode : Inode
     // Keeps the directory that names this node alive while the node is (as a dentry pins its parent), so the
     // next lookup of the name finds this node and not a second one for the same file.
     readonly GoferInode? _parent;
+    // A read-only tree's listing also walks the subdirectories (ReadDir's walkedDirs): a tree walk (find, du, ls -R)
+    // then looks each one up without a round trip. Each fid is taken by the first lookup of its name, or clunked with
+    // this node.
+    Dictionary<string, (ulong Fid, GoferStat Stat)>? _walkedDirs;
 
     internal GoferInode(GoferFs fs, ulong fid, in GoferStat st, GoferInode? parent = null)
     {
@@ -65,8 +69,14 @@ public sealed class GoferInode : Inode
         _parent = parent;
     }
 
-    // The node is unreachable (no entry, file, mapping or path uses it): the fid goes back to the gofer.
-    ~GoferInode() => _fs.Client.Clunk(_fid);
+    // The node is unreachable (no entry, file, mapping or path uses it): the fid goes back to the gofer, and so do
+    // those of its walked subdirectories that were never looked up.
+    ~GoferInode()
+    {
+        _fs.Client.Clunk(_fid);
+        if (_walkedDirs != null)
+            foreach (var (fid, _) in _walkedDirs.Values) _fs.Client.Clunk(fid);
+    }
 
     GoferClient C => _fs.Client;
 
@@ -99,7 +109,16 @@ public sealed class GoferInode : Inode
         child = null;
         if (!IsDir) return Errno.ENOTDIR;
         lock (this)
+        {
             if (_children != null && _fs.Cache.TryGet(_children, name, out child)) return Errno.None;
+            if (_walkedDirs != null && _walkedDirs.Remove(name, out var w))
+            {
+                var dir = new GoferInode(_fs, w.Fid, w.Stat, _fs.Writable ? this : null);
+                child = dir;
+                if (_fs.KeepsNodes) _fs.Cache.Add(_children ??= new CachedNames(), name, dir);
+                return Errno.None;
+            }
+        }
         var walked = new List<(ulong Fid, GoferStat Stat)>(1);
         var e = C.Walk(_fid, new[] { name }, walked);
         if (e != Errno.None) return e;
@@ -125,17 +144,31 @@ public sealed class GoferInode : Inode
     {
         if (!IsDir) return Errno.ENOTDIR;
         var batch = new List<GoferDirent>();
+        // Only a read-only tree's: a writable one changes, and a walked fid could name what a rename moved away.
+        var walkedDirs = _fs.Writable ? null : new List<(string Name, ulong Fid, GoferStat Stat)>();
         ulong cookie = 0;
         while (true)
         {
             batch.Clear();
-            var e = C.ReadDir(_fid, cookie, batch, out bool end);
+            var e = C.ReadDir(_fid, cookie, batch, out bool end, walkedDirs);
+            if (walkedDirs is { Count: > 0 }) KeepWalked(walkedDirs);
             if (e != Errno.None) return e;
             foreach (var d in batch)
                 if (d.Name is not ("." or "..")) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
             if (end) return Errno.None;
             cookie = batch[^1].NextCookie;
         }
+    }
+
+    void KeepWalked(List<(string Name, ulong Fid, GoferStat Stat)> walked)
+    {
+        lock (this)
+        {
+            _walkedDirs ??= new Dictionary<string, (ulong, GoferStat)>(StringComparer.Ordinal);
+            foreach (var (name, fid, st) in walked)
+                if (!_walkedDirs.TryAdd(name, (fid, st))) C.Clunk(fid); // listed again before it was looked up
+        }
+        walked.Clear();
     }
 
     public override Errno ReadLink(Task t, out string target)
