@@ -8,7 +8,7 @@ using static Tmds.Linux.LibC;
 namespace AppKernel.Gofer.Server;
 
 /// <summary>
-/// ReadDir: opens the held directory through /proc/self/fd, seeks to the cookie (a d_off from getdents64) and
+/// ReadDir: opens the held directory (its "."), seeks to the cookie (a d_off from getdents64) and
 /// returns as many entries as fit in one reply. "." and ".." are left out (the Sentry makes its own), and so are
 /// names that are not UTF-8 (the protocol's names are UTF-8; such a file cannot be named by the Sentry anyway).
 /// </summary>
@@ -19,7 +19,9 @@ public sealed unsafe partial class GoferServer
     {
         if (!_fids.TryGet(q.DirFid, out var node)) return Fail(Op.ReadDir, Errno.EBADF);
         if (!node.IsDir) return Fail(Op.ReadDir, Errno.ENOTDIR);
-        int dfd = Reopen(node.Fd, GoferSys.O_RDONLY | GoferSys.O_DIRECTORY);
+        // "." of the held directory opens that very directory, like /proc/self/fd's link, for less work.
+        int dfd;
+        fixed (byte* dot = ".\0"u8) dfd = openat(node.Fd, dot, GoferSys.O_RDONLY | GoferSys.O_DIRECTORY | GoferSys.O_CLOEXEC, 0);
         if (dfd < 0) return Fail(Op.ReadDir, LastErrno);
         try
         {
