@@ -113,9 +113,7 @@ public sealed class GoferInode : Inode
             if (_children != null && _fs.Cache.TryGet(_children, name, out child)) return Errno.None;
             if (_walkedDirs != null && _walkedDirs.Remove(name, out var w))
             {
-                var dir = new GoferInode(_fs, w.Fid, w.Stat, _fs.Writable ? this : null);
-                child = dir;
-                if (_fs.KeepsNodes) _fs.Cache.Add(_children ??= new CachedNames(), name, dir);
+                child = Walked(name, w.Fid, w.Stat);
                 return Errno.None;
             }
         }
@@ -123,10 +121,16 @@ public sealed class GoferInode : Inode
         var e = C.Walk(_fid, new[] { name }, walked);
         if (e != Errno.None) return e;
         if (walked.Count != 1) return Errno.EIO;
-        var node = new GoferInode(_fs, walked[0].Fid, walked[0].Stat, _fs.Writable ? this : null);
-        child = node;
-        if (_fs.KeepsNodes) Remember(name, node);
+        child = Walked(name, walked[0].Fid, walked[0].Stat);
         return Errno.None;
+    }
+
+    // The node of a fid walked from here by name.
+    GoferInode Walked(string name, ulong fid, in GoferStat st)
+    {
+        var node = new GoferInode(_fs, fid, st, _fs.Writable ? this : null);
+        if (_fs.KeepsNodes) Remember(name, node);
+        return node;
     }
 
     void Remember(string name, GoferInode node)
