@@ -56,10 +56,14 @@ public sealed class GoferInode : Inode
     // Keeps the directory that names this node alive while the node is (as a dentry pins its parent), so the
     // next lookup of the name finds this node and not a second one for the same file.
     readonly GoferInode? _parent;
-    // A read-only tree's listing also walks the subdirectories (ReadDir's walkedDirs): a tree walk (find, du, ls -R)
-    // then looks each one up without a round trip. Each fid is taken by the first lookup of its name, or clunked with
-    // this node.
+    // Inside a tree walk (find, du, ls -R), a read-only tree's listing also walks the subdirectories (ReadDir's
+    // walkedDirs), so each is then looked up without a round trip. Each fid is taken by the first lookup of its name,
+    // or clunked with this node.
     Dictionary<string, (ulong Fid, GoferStat Stat)>? _walkedDirs;
+    // A tree walk lists a directory, then enters its subdirectories: a directory looked up after its parent was
+    // listed, or one whose fid such a listing walked, walks its own subdirectories when listed. A program that lists
+    // a directory of many packages and enters few of them (python's sys.path) does not pay for the rest.
+    bool _listed, _inTreeWalk;
 
     internal GoferInode(GoferFs fs, ulong fid, in GoferStat st, GoferInode? parent = null)
     {
@@ -113,7 +117,7 @@ public sealed class GoferInode : Inode
             if (_children != null && _fs.Cache.TryGet(_children, name, out child)) return Errno.None;
             if (_walkedDirs != null && _walkedDirs.Remove(name, out var w))
             {
-                child = Walked(name, w.Fid, w.Stat);
+                child = Walked(name, w.Fid, w.Stat, inTreeWalk: true);
                 return Errno.None;
             }
         }
@@ -121,14 +125,14 @@ public sealed class GoferInode : Inode
         var e = C.Walk(_fid, new[] { name }, walked);
         if (e != Errno.None) return e;
         if (walked.Count != 1) return Errno.EIO;
-        child = Walked(name, walked[0].Fid, walked[0].Stat);
+        child = Walked(name, walked[0].Fid, walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
         return Errno.None;
     }
 
     // The node of a fid walked from here by name.
-    GoferInode Walked(string name, ulong fid, in GoferStat st)
+    GoferInode Walked(string name, ulong fid, in GoferStat st, bool inTreeWalk)
     {
-        var node = new GoferInode(_fs, fid, st, _fs.Writable ? this : null);
+        var node = new GoferInode(_fs, fid, st, _fs.Writable ? this : null) { _inTreeWalk = inTreeWalk };
         if (_fs.KeepsNodes) Remember(name, node);
         return node;
     }
@@ -149,7 +153,8 @@ public sealed class GoferInode : Inode
         if (!IsDir) return Errno.ENOTDIR;
         var batch = new List<GoferDirent>();
         // Only a read-only tree's: a writable one changes, and a walked fid could name what a rename moved away.
-        var walkedDirs = _fs.Writable ? null : new List<(string Name, ulong Fid, GoferStat Stat)>();
+        var walkedDirs = _fs.Writable || !_inTreeWalk ? null : new List<(string Name, ulong Fid, GoferStat Stat)>();
+        Volatile.Write(ref _listed, true);
         ulong cookie = 0;
         while (true)
         {
