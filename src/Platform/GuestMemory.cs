@@ -98,40 +98,35 @@ public sealed unsafe class GuestMemory
         return true;
     }
 
-    /// <summary>Reads a NUL-terminated string of at most max bytes (excluding the NUL).
-    /// Returns EFAULT for a bad pointer and ENAMETOOLONG when no NUL is found in max bytes.</summary>
+    /// <summary>Most strings are short paths: ReadCString's first read asks for this much, not for the rest of the page
+    /// (a read's cost grows with its length).</summary>
     const int FirstChunk = 256;
 
+    /// <summary>Reads a NUL-terminated string of at most max bytes (excluding the NUL).
+    /// Returns EFAULT for a bad pointer and ENAMETOOLONG when no NUL is found in max bytes.</summary>
     public Errno ReadCString(ulong addr, int max, out byte[] bytes)
     {
         bytes = Array.Empty<byte>();
         if (addr == 0) return Errno.EFAULT;
         Span<byte> buf = stackalloc byte[(int)PageSize];
-        List<byte>? acc = null;
-        // Most strings are short paths: the first read takes FirstChunk bytes, not the rest of the page (a read's
-        // cost grows with its length).
+        var acc = new List<byte>(FirstChunk);
         int want = FirstChunk;
-        while ((acc?.Count ?? 0) <= max)
+        while (acc.Count <= max)
         {
             // Never read across a page boundary so that a string ending just before an unmapped page reads fine.
             int chunk = (int)Math.Min((ulong)want, PageSize - (addr % PageSize));
             int got = ReadPartial(addr, buf[..chunk]);
             if (got == 0) return Errno.EFAULT;
             int nul = buf[..got].IndexOf((byte)0);
-            int have = acc?.Count ?? 0;
             if (nul >= 0)
             {
-                if (have + nul > max) return Errno.ENAMETOOLONG;
-                if (acc == null) bytes = buf[..nul].ToArray();
-                else
-                {
-                    acc.AddRange(buf[..nul]);
-                    bytes = acc.ToArray();
-                }
+                if (acc.Count + nul > max) return Errno.ENAMETOOLONG;
+                acc.AddRange(buf[..nul]);
+                bytes = acc.ToArray();
                 return Errno.None;
             }
             if (got < chunk) return Errno.EFAULT;
-            (acc ??= new List<byte>(2 * got)).AddRange(buf[..got]);
+            acc.AddRange(buf[..got]);
             addr += (ulong)got;
             want = (int)PageSize;
         }
