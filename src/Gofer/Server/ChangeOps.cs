@@ -54,8 +54,9 @@ public sealed unsafe partial class GoferServer
         return Errno.None;
     }
 
-    /// <summary>openat(dir, name, O_PATH|O_NOFOLLOW) of a node just made.</summary>
-    static int OpenNew(int dirFd, ReadOnlySpan<byte> name, int extra)
+    /// <summary>openat(dir, name, O_PATH|O_NOFOLLOW): the node of one name (a walk's, or one just made), never through a
+    /// symlink.</summary>
+    static int OpenNoFollow(int dirFd, ReadOnlySpan<byte> name, int extra)
     {
         fixed (byte* p = name) return openat(dirFd, p, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC | extra, 0);
     }
@@ -100,7 +101,7 @@ public sealed unsafe partial class GoferServer
         if (!CStr.Put(q.Name, name)) return Fail(Op.Mkdir, Errno.ENAMETOOLONG);
         fixed (byte* p = name)
             if (mkdirat(dir.Fd, p, (Tmds.Linux.mode_t)(q.Mode & 0x3FF)) < 0) return Fail(Op.Mkdir, LastErrno);
-        int pathFd = OpenNew(dir.Fd, name, GoferSys.O_DIRECTORY);
+        int pathFd = OpenNoFollow(dir.Fd, name, GoferSys.O_DIRECTORY);
         if (pathFd < 0) return Fail(Op.Mkdir, LastErrno);
         e = Settle(dir.Fd, name, pathFd, q.Uid, q.Gid, q.Mode, isDir: true, out ulong fid, out var st);
         return e != Errno.None ? Fail(Op.Mkdir, e) : new FidStatReply(Op.Mkdir, fid, st);
@@ -118,7 +119,7 @@ public sealed unsafe partial class GoferServer
         if (!CStr.Put(q.Name, name)) return Fail(Op.Mknod, Errno.ENAMETOOLONG);
         fixed (byte* p = name)
             if (GoferSys.mknodat(dir.Fd, p, type | (q.Mode & PermBits), 0) < 0) return Fail(Op.Mknod, (Errno)GoferSys.Errno);
-        int pathFd = OpenNew(dir.Fd, name, 0);
+        int pathFd = OpenNoFollow(dir.Fd, name, 0);
         if (pathFd < 0) return Fail(Op.Mknod, LastErrno);
         e = Settle(dir.Fd, name, pathFd, q.Uid, q.Gid, q.Mode, isDir: false, out ulong fid, out var st);
         return e != Errno.None ? Fail(Op.Mknod, e) : new FidStatReply(Op.Mknod, fid, st);
@@ -134,7 +135,7 @@ public sealed unsafe partial class GoferServer
         fixed (byte* t = target)
         fixed (byte* p = name)
             if (symlinkat(t, dir.Fd, p) < 0) return Fail(Op.Symlink, LastErrno);
-        int pathFd = OpenNew(dir.Fd, name, 0);
+        int pathFd = OpenNoFollow(dir.Fd, name, 0);
         if (pathFd < 0) return Fail(Op.Symlink, LastErrno);
         // fchownat(AT_EMPTY_PATH) on an O_PATH fd of a symlink changes the symlink itself.
         e = Settle(dir.Fd, name, pathFd, q.Uid, q.Gid, null, isDir: false, out ulong fid, out var st);

@@ -52,19 +52,27 @@ public sealed unsafe partial class GoferServer
         foreach (var n in q.Names)
         {
             if (_fids.Full) { err = Errno.ENFILE; break; }
-            if (!CStr.Put(n, name)) { err = Errno.ENAMETOOLONG; break; }
-            int fd;
-            // One component, never following a symlink: the name holds no '/' and is not "." or "..".
-            fixed (byte* p = name) fd = openat(cur, p, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
-            if (fd < 0) { err = LastErrno; break; }
-            int len = name.IndexOf((byte)0);
-            err = Adopt(fd, curFid, name[..(len + 1)], out ulong fid, out var st);
+            err = WalkOne(cur, curFid, n, name, out int fd, out ulong fid, out var st);
             if (err != Errno.None) break;
             walked.Add((fid, st));
             cur = fd;
             curFid = fid;
         }
         return new WalkReply(walked) { Err = err };
+    }
+
+    /// <summary>Walks one component n from dirFd (the node dirFid), never following a symlink: n holds no '/' and is
+    /// not "." or ".." (the protocol's names). The node gets a fid; fd is its descriptor. nameBuf is scratch.</summary>
+    Errno WalkOne(int dirFd, ulong dirFid, string n, Span<byte> nameBuf, out int fd, out ulong fid, out GoferStat st)
+    {
+        fd = -1;
+        fid = 0;
+        st = default;
+        if (!CStr.Put(n, nameBuf)) return Errno.ENAMETOOLONG;
+        fd = OpenNoFollow(dirFd, nameBuf, 0);
+        if (fd < 0) return LastErrno;
+        int len = nameBuf.IndexOf((byte)0);
+        return Adopt(fd, dirFid, nameBuf[..(len + 1)], out fid, out st);
     }
 
     Reply Stat(StatRequest q)

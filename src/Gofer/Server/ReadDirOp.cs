@@ -48,8 +48,8 @@ public sealed unsafe partial class GoferServer
         }
     }
 
-    /// <summary>Walks the batch's subdirectories as Walk would (one component, no symlink followed), while the reply has
-    /// room; none if there are more than <see cref="ReadDirReply.MaxWalkedDirs"/>. One that fails to walk is left out.</summary>
+    /// <summary>Walks the batch's subdirectories as Walk does (WalkOne), while the reply has room; none if there are more
+    /// than <see cref="ReadDirReply.MaxWalkedDirs"/>. One that fails to walk is left out.</summary>
     List<(int, ulong, GoferStat)> WalkDirs(ulong dirFid, int dirFd, List<GoferDirent> entries, int budget)
     {
         var walked = new List<(int, ulong, GoferStat)>();
@@ -59,12 +59,8 @@ public sealed unsafe partial class GoferServer
         Span<byte> name = stackalloc byte[CStr.NameBuf];
         for (int i = 0; i < entries.Count && budget >= ReadDirReply.WalkedSize && !_fids.Full; i++)
         {
-            if (entries[i].Type != ReadDirReply.DT_DIR || !CStr.Put(entries[i].Name, name)) continue;
-            int fd;
-            fixed (byte* p = name) fd = openat(dirFd, p, GoferSys.O_PATH | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
-            if (fd < 0) continue;
-            int len = name.IndexOf((byte)0);
-            if (Adopt(fd, dirFid, name[..(len + 1)], out ulong fid, out var st) != Errno.None) continue;
+            if (entries[i].Type != ReadDirReply.DT_DIR) continue;
+            if (WalkOne(dirFd, dirFid, entries[i].Name, name, out _, out ulong fid, out var st) != Errno.None) continue;
             walked.Add((i, fid, st));
             budget -= ReadDirReply.WalkedSize;
         }
