@@ -6,7 +6,7 @@ namespace AppKernel.Sentry.Kernel;
 /// <summary>
 /// Signal generation and delivery. A signal is queued on the target task; the task delivers it when it next
 /// comes back to the Sentry (after a syscall or fault; a running guest is kicked with a host signal). Delivery
-/// runs the default action or builds Linux's x86-64 rt_sigframe (return address, ucontext, siginfo, fxsave
+/// runs the default action or builds Linux's x86-64 rt_sigframe (return address, ucontext, siginfo, FP
 /// state) on the guest stack; rt_sigreturn restores from it.
 /// </summary>
 public sealed partial class Task
@@ -257,21 +257,10 @@ public sealed partial class Task
         if (RestoreMaskAfterHandler is { } m) { Signals.Mask = m; RestoreMaskAfterHandler = null; }
     }
 
-    static readonly ulong UcontextSize = (ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<UContext>();
-    const int SiginfoSize = SigInfo.Size, FpSize = 512;
-    const ushort FCW_DEFAULT = 0x37f;
-    const uint MXCSR_DEFAULT = 0x1f80;
-
-    /// <summary>The x86 FP/SSE state after reset (fxsave layout): control word and MXCSR at their defaults, all else 0.</summary>
-    static readonly byte[] InitialFpState = MakeInitialFpState();
-
-    static byte[] MakeInitialFpState()
-    {
-        var fx = new byte[FpSize];
-        BitConverter.TryWriteBytes(fx.AsSpan(0), FCW_DEFAULT);
-        BitConverter.TryWriteBytes(fx.AsSpan(24), MXCSR_DEFAULT);
-        return fx;
-    }
+    static readonly int UcontextSize = System.Runtime.CompilerServices.Unsafe.SizeOf<UContext>();
+    const int SiginfoSize = SigInfo.Size, FrameHeadSize = 8 + SiginfoSize;
+    /// <summary>Per task: a frame being built, written to the guest in one copy.</summary>
+    byte[]? _frameBuf;
 
     bool OnAltStack(ulong sp)
     {
@@ -285,17 +274,17 @@ public sealed partial class Task
         var alt = Signals.AltStack;
         if ((act.Flags & SA_ONSTACK) != 0 && (alt.Flags & 2) == 0 && !OnAltStack(sp)) sp = alt.Sp + alt.Size;
         else sp -= 128; // the red zone
-        // fxsave area (64-byte aligned), then the frame, aligned so the handler starts as if called.
-        ulong fp = (sp - FpSize) & ~63UL;
-        ulong frame = ((fp - (8 + UcontextSize + SiginfoSize)) & ~15UL) - 8;
+        // The FP area (64-byte aligned), then the frame, aligned so the handler starts as if called.
+        var fpBuf = FpFrameBuf.AsSpan();
+        int fpLen = SaveFpArea(fpBuf, out bool extended);
+        ulong fp = (sp - (ulong)fpLen) & ~63UL;
+        ulong frame = ((fp - (ulong)(FrameHeadSize + UcontextSize)) & ~15UL) - 8;
         // Already on the alternate stack and the frame would run off its bottom: no frame (the caller kills with
         // SIGSEGV), as Linux's get_sigframe — never a frame in whatever memory lies below.
         if (OnAltStack(Regs.Rsp) && !OnAltStack(frame)) return false;
-        Span<byte> fx = stackalloc byte[FpSize];
-        if (!Stub!.GetFpRegs(fx)) fx.Clear();
         var uc = new UContext
         {
-            Flags = 0,
+            Flags = (ulong)((extended ? UC_FP_XSTATE : 0) | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS),
             Stack = new SigAltStack { Sp = alt.Sp, Size = alt.Size, Flags = (alt.Flags & 2) != 0 ? 2 : OnAltStack(Regs.Rsp) ? 1 : 0 },
             Mask = RestoreMaskAfterHandler ?? Signals.Mask,
             Mc = new SigContext
@@ -307,11 +296,18 @@ public sealed partial class Task
                 Trapno = sig == SIGSEGV || sig == SIGBUS ? 14UL : 0, Cr2 = sig == SIGSEGV || sig == SIGBUS ? BitConverter.ToUInt64(info, 16) : 0,
             },
         };
-        if (!Mem.Write(fp, fx) || !Mem.Write(frame, act.Restorer) || !Mem.Write(frame + 8, uc) || !Mem.Write(frame + 8 + UcontextSize, info.AsSpan(0, SiginfoSize)))
-            return false;
+        // Return address, ucontext, siginfo, the few bytes of alignment, the FP area: one write.
+        int head = (int)(fp - frame);
+        var buf = (_frameBuf ??= new byte[FrameHeadSize + UcontextSize + 64 + XStateMax + Magic2Size]).AsSpan(0, head + fpLen);
+        buf.Clear();
+        BitConverter.TryWriteBytes(buf, act.Restorer);
+        MemoryMarshal.Write(buf[8..], in uc);
+        info.AsSpan(0, SiginfoSize).CopyTo(buf[(8 + UcontextSize)..]);
+        fpBuf[..fpLen].CopyTo(buf[head..]);
+        if (!Mem.Write(frame, buf)) return false;
         RestoreMaskAfterHandler = null;
         // The handler starts with a clean FP state (Linux's fpu__clear_user_states); sigreturn brings back the saved one.
-        Stub.SetFpRegs(InitialFpState);
+        SetFxOnly(InitialFpState, fpBuf, extended ? fpLen - Magic2Size : 0);
         Regs.Rsp = frame;
         Regs.Rip = act.Handler;
         // The handler starts without the direction, resume and trap flags (Linux's handle_signal): a program that
@@ -319,7 +315,7 @@ public sealed partial class Task
         const ulong DF = 0x400, RF = 0x10000;
         Regs.Eflags &= ~(DF | RF | Ptrace.TF);
         Regs.Rdi = (ulong)sig;
-        Regs.Rsi = frame + 8 + UcontextSize;
+        Regs.Rsi = frame + 8 + (ulong)UcontextSize;
         Regs.Rdx = frame + 8;
         Regs.Rax = 0;
         Signals.Mask |= act.Mask | ((act.Flags & SA_NODEFER) != 0 ? 0 : SignalState.Bit(sig));
@@ -345,17 +341,7 @@ public sealed partial class Task
         const ulong userFlags = 0x40dd5;
         Regs.Eflags = (Regs.Eflags & ~userFlags) | (m.Eflags & userFlags);
         Regs.OrigRax = ulong.MaxValue; // not in a syscall: nothing to restart
-        if (m.FpState != 0)
-        {
-            Span<byte> fx = stackalloc byte[FpSize];
-            if (Mem.Read(m.FpState, fx))
-            {
-                // MXCSR reserved bits would make the restore fail; keep the valid ones.
-                uint mxcsr = BitConverter.ToUInt32(fx[24..]) & 0xffff;
-                BitConverter.TryWriteBytes(fx[24..], mxcsr);
-                Stub!.SetFpRegs(fx);
-            }
-        }
+        if (m.FpState != 0) RestoreFpArea(m.FpState);
         Signals.Mask = uc.Mask & ~SignalState.Unblockable;
         RegsReplaced = true;
         return 0;
