@@ -725,7 +725,8 @@ int main(int argc, char **argv)
         if (i < NSYS && sh->calls[i]) distinct++;
         if (i < NSYS && sh->not_enosys[i]) answered++;
     }
-    printf("sysfuzz: seed %#llx: %d batches, %llu calls, %d distinct syscall numbers (%d answered other than ENOSYS), "
+    /* On a line of its own: a fuzzed child may have left bytes without a newline on the shared stdout. */
+    printf("\nsysfuzz: seed %#llx: %d batches, %llu calls, %d distinct syscall numbers (%d answered other than ENOSYS), "
            "%d children killed at the deadline, %d died of a signal, %s\n",
            (unsigned long long)seed, batches, (unsigned long long)total, distinct, answered, deadline_kills, by_signal,
            hang ? "HANG" : interrupted ? "interrupted" : "ok");

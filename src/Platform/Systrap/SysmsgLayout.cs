@@ -51,6 +51,9 @@ public static class SysmsgLayout
     // out, and the kernel's XSAVE software bytes (struct _fpx_sw_bytes) that the trampoline's frame copies.
     public const int OffViaTrampoline = 0xa4, OffUnblock = 0xa8, OffSelf = 0xb0, OffAppRsp = 0xb8, OffRetAddr = 0xc0;
     public const int OffSwBytes = 0x200, SwBytesLength = 48;
+    /// <summary>The bounce buffer of a copy command (<see cref="State.Copy"/>): small guest reads and writes of the
+    /// trapped thread's own syscall go through here.</summary>
+    public const int OffCopyBuf = 0x400, CopyBufSize = 0xc00;
     /// <summary>The alternate signal stack: the rest of the slot.</summary>
     public const int StackOffset = 0x1000;
     /// <summary>The trampoline's frame, laid out as the kernel's (ucontext, siginfo, a 64-byte aligned XSAVE area
@@ -71,6 +74,9 @@ public static class SysmsgLayout
         public const int Clone = 3;
         /// <summary>The Sentry edited the frame: return to the guest.</summary>
         public const int Resume = 4;
+        /// <summary>The Sentry asks the handler to copy arg2 bytes from arg1 to arg0 (one of them the bounce buffer):
+        /// the result is the count copied, short at the first fault.</summary>
+        public const int Copy = 5;
     }
 
     /// <summary>What a cloned child does first (the clone command's third argument).</summary>

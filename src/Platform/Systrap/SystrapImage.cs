@@ -11,8 +11,8 @@ namespace AppKernel.Platform.Systrap;
 /// handler on that area's stack and a seccomp filter that traps every syscall not made from one of its own syscall
 /// instructions, and traps once (int3) to say it is ready. From then on each guest thread is a host thread of it:
 /// a guest syscall (SIGSYS), fault or kick lands in the handler, which publishes the frame in the thread's area,
-/// wakes the Sentry and waits; the Sentry either asks it to make a syscall for it (mmap, clone ...) or edits the
-/// frame and lets it rt_sigreturn to the guest.
+/// wakes the Sentry and waits; the Sentry asks it to make syscalls for it (mmap, clone ...) or to copy guest memory,
+/// and finally edits the frame and lets it rt_sigreturn to the guest.
 ///
 /// Each syscall instruction in the page is a "site" the filter allows for the one purpose (and number) it serves,
 /// so a guest that jumps into the page can do nothing it could not do through the Sentry.
@@ -42,7 +42,7 @@ public static class SystrapImage
     const int FUTEX_WAIT = 0, FUTEX_WAKE = 1;
     const int PR_SET_PDEATHSIG = 1, PR_SET_NO_NEW_PRIVS = 38, PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2;
     const int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002;
-    const int SIGKILL = 9;
+    const int SIGKILL = 9, SIGBUS = 7, SIGSEGV = 11;
     const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x0800_0000, SA_RESTORER = 0x0400_0000;
     const int MAP_SHARED = 1, MAP_FIXED = 0x10, PROT_RW = 3;
     const uint FpXStateMagic2 = 0x46505845;
@@ -110,6 +110,9 @@ public static class SystrapImage
         var doSyscall = a.CreateLabel();
         var doClone = a.CreateLabel();
         var doResume = a.CreateLabel();
+        var doCopy = a.CreateLabel();
+        var copyInsn = a.CreateLabel();
+        var copyDone = a.CreateLabel();
         var childCommon = a.CreateLabel();
         var childReady = a.CreateLabel();
         var sharedChild = a.CreateLabel();
@@ -187,7 +190,19 @@ public static class SystrapImage
         var inStub = a.CreateLabel();
         var ignore = a.CreateLabel();
         var rewind = a.CreateLabel();
+        var notCopy = a.CreateLabel();
+        var copyCheck = a.CreateLabel();
         a.mov(rax, __qword_ptr[rdx + UcMcontext + 16 * 8]);
+        // A fault of a copy command's movs (a guest address that is not mapped so): the copy ends there, and its
+        // count is what it moved. The handler runs with these two faults open for this.
+        a.cmp(edi, SIGSEGV); a.je(copyCheck);
+        a.cmp(edi, SIGBUS); a.jne(notCopy);
+        a.Label(ref copyCheck);
+        a.lea(rcx, __[copyInsn]); a.cmp(rax, rcx); a.jne(notCopy);
+        a.lea(rcx, __[copyDone]); a.mov(__qword_ptr[rdx + UcMcontext + 16 * 8], rcx);
+        a.mov(rsp, rdx);
+        a.jmp(sigreturn);
+        a.Label(ref notCopy);
         a.mov(rcx, rax); a.mov(r8, CodeBase); a.sub(rcx, r8); a.cmp(rcx, (int)SysmsgLayout.CodeSize); a.jb(inStub);
         a.mov(rcx, rax); a.sub(rcx, (int)TrampolineTableBase); a.cmp(rcx, (int)TrampolineTableSize); a.jb(inStub);
         a.jmp(own);
@@ -241,7 +256,21 @@ public static class SystrapImage
         a.cmp(eax, State.Syscall); a.je(doSyscall);
         a.cmp(eax, State.Clone); a.je(doClone);
         a.cmp(eax, State.Resume); a.je(doResume);
+        a.cmp(eax, State.Copy); a.je(doCopy);
         a.jmp(trapped); // anything else (the guest wrote it): say again that we wait
+
+        // A copy for the Sentry, between the guest's memory and the bounce buffer: no syscall, unlike process_vm's.
+        // A fault stops the movs (above) with rcx the bytes left. cld: a trampoline's trap keeps the guest's flags.
+        a.Label(ref doCopy);
+        a.mov(rdi, __[rbx + OffArgs]); a.mov(rsi, __[rbx + OffArgs + 8]); a.mov(rcx, __[rbx + OffArgs + 16]);
+        a.mov(r8, rcx);
+        a.cld();
+        a.Label(ref copyInsn);
+        a.rep.movsb();
+        a.Label(ref copyDone);
+        a.sub(r8, rcx);
+        a.mov(__[rbx + OffResult], r8);
+        a.jmp(trapped);
 
         // A syscall for the Sentry: address-space changes, fds arriving, a thread's exit, a memory barrier.
         a.Label(ref doSyscall);
@@ -402,11 +431,12 @@ public static class SystrapImage
         WriteElfHeader(s, CodeBase + CodeOffset, (ulong)elf.Length);
         code.CopyTo(s[CodeOffset..]);
         var d = s[DataOffset..];
-        // struct k_sigaction: handler, flags, restorer, mask (everything blocked while the handler runs).
+        // struct k_sigaction: handler, flags, restorer, mask (everything blocked while the handler runs, but the
+        // faults a copy command may take).
         BinaryPrimitives.WriteUInt64LittleEndian(d, res.GetLabelRIP(handler));
         BinaryPrimitives.WriteUInt64LittleEndian(d[8..], SA_SIGINFO | SA_ONSTACK | SA_RESTORER);
         BinaryPrimitives.WriteUInt64LittleEndian(d[16..], res.GetLabelRIP(sigreturn));
-        BinaryPrimitives.WriteUInt64LittleEndian(d[24..], ulong.MaxValue);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[24..], ~((1UL << (SIGSEGV - 1)) | (1UL << (SIGBUS - 1))));
         // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
         BinaryPrimitives.WriteUInt16LittleEndian(d[32..], (ushort)filter.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(d[40..], FilterAddr);
