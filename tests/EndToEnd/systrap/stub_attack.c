@@ -3,7 +3,7 @@
  *   sites     - jumps to every `syscall` instruction in the stub's code page with chosen registers: mkdir of a
  *               host path, creat of another, and kill of runsc (each must be the sandbox's, or nothing);
  *   scribble  - a thread fills its own and the other thread's message areas with garbage while that thread
- *               makes syscalls;
+ *               makes syscalls, half the time as a copy command;
  *   mappings  - unmaps or write-protects the stub's code page and its own area through the stub's own site;
  *   trampoline - jumps to the trampoline that patched syscall sites use, asking for mkdir of a host path: it
  *               must be the sandbox's mkdir, served by the Sentry.
@@ -97,6 +97,9 @@ static void *scribbler(void *arg)
         for (int s = 0; s < 4; s++) {
             uint64_t *a = (uint64_t *)(SLOTS + s * SLOT);
             for (int i = 0; i < 64; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; a[i] = (i & 1) ? (x & 7) : x; }
+            /* Half the time, a copy command of our own making (state 5, its arguments at 0x28): from the stub's
+             * code or an area into our memory, of any length up to our buffer's. */
+            if (x & 8) { a[5] = (uint64_t)scratch; a[6] = (x & 16) ? CODE : SLOTS; a[7] = x & 0xffff; a[0] = 5; }
         }
     }
     return NULL;
