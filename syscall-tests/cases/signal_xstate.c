@@ -2,13 +2,15 @@
  * software bytes and magics, a handler starting with AVX state cleared, the
  * interrupted code's ymm upper halves and zmm16-31 back after sigreturn (for a
  * signal at a syscall and for one that arrives while the code runs), a
- * handler's edit of the saved state taking effect, and a frame whose magic2
- * is broken restoring the fxsave part alone. */
+ * handler's edit of the saved state taking effect, a frame whose magic2
+ * is broken restoring the fxsave part alone, one without an FP area the
+ * initial state, and one whose area cannot be read killing with SIGSEGV. */
 #include "common.h"
 #include <cpuid.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 
 #define MAGIC1 0x46505853u
@@ -59,6 +61,10 @@ static void handler(int sig, siginfo_t *si, void *ctx)
         memset(fp + avx_off + 16 * 3, 0x22, 16);
     } else if (mode == 2 && sizes_ok) {
         memset(fp + size, 0, 4); /* no magic2: only the fxsave part comes back */
+    } else if (mode == 3) {
+        uc->uc_mcontext.fpregs = NULL; /* no FP area: the initial state comes back */
+    } else if (mode == 4) {
+        uc->uc_mcontext.fpregs = (void *)8; /* an area that cannot be read: a bad frame, SIGSEGV */
     }
     handled++;
 }
@@ -165,5 +171,19 @@ int main(void)
     show_bytes("ymm3 after a frame without magic2", out, 32);
     if (have_avx512)
         show_bytes("zmm17 after a frame without magic2", out512, 64);
+
+    mode = 3;
+    at_syscall();
+    show_bytes("ymm3 after a frame without an FP area", out, 32);
+
+    pid_t p = fork();
+    if (p == 0) {
+        mode = 4;
+        at_syscall();
+        _exit(0);
+    }
+    int st;
+    CHECK(waitpid(p, &st, 0) == p);
+    printf("a frame whose FP area is unreadable: %s %d\n", WIFSIGNALED(st) ? "killed by" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
     return 0;
 }

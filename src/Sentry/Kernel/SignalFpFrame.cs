@@ -76,11 +76,16 @@ public sealed partial class Task
 
     /// <summary>rt_sigreturn's FP part: the area at <paramref name="addr"/>, which the guest may have changed, so
     /// every field is checked. An extended area whose magics or sizes are wrong is taken as its fxsave part alone,
-    /// as Linux does.</summary>
-    void RestoreFpArea(ulong addr)
+    /// as Linux does; no area (0) is the initial state. False if the area cannot be read.</summary>
+    bool RestoreFpArea(ulong addr)
     {
         var buf = FpFrameBuf.AsSpan();
-        if (!Mem.Read(addr, buf[..FxSaveSize])) return;
+        if (addr == 0)
+        {
+            SetFxOnly(InitialFpState, buf, Stub!.GetXState(buf[..XStateMax]));
+            return true;
+        }
+        if (!Mem.Read(addr, buf[..FxSaveSize])) return false;
         // MXCSR's reserved bits would make the restore fail; keep the valid ones.
         BitConverter.TryWriteBytes(buf[MxcsrAt..], BitConverter.ToUInt32(buf[MxcsrAt..]) & 0xffff);
         var sw = buf.Slice(SwBytesAt, SwBytesSize);
@@ -97,10 +102,11 @@ public sealed partial class Task
             x.Slice(XHeaderAt, XHeaderSize).Clear();
             BitConverter.TryWriteBytes(x[XHeaderAt..], bv | XFEATURE_FP_SSE);
             BitConverter.TryWriteBytes(x[SwBytesAt..], xfeatures);
-            if (Stub!.SetXState(x)) return;
+            if (Stub!.SetXState(x)) return true;
         }
         Span<byte> fx = stackalloc byte[FxSaveSize];
         buf[..FxSaveSize].CopyTo(fx);
         SetFxOnly(fx, buf, Stub!.GetXState(buf[..XStateMax]));
+        return true;
     }
 }

@@ -258,7 +258,9 @@ public sealed partial class Task
     }
 
     static readonly int UcontextSize = System.Runtime.CompilerServices.Unsafe.SizeOf<UContext>();
-    const int SiginfoSize = SigInfo.Size, FrameHeadSize = 8 + SiginfoSize;
+    const int SiginfoSize = SigInfo.Size;
+    /// <summary>The frame below the FP area: return address, ucontext, siginfo.</summary>
+    static readonly int FrameSize = 8 + UcontextSize + SiginfoSize;
     /// <summary>Per task: a frame being built, written to the guest in one copy.</summary>
     byte[]? _frameBuf;
 
@@ -278,7 +280,7 @@ public sealed partial class Task
         var fpBuf = FpFrameBuf.AsSpan();
         int fpLen = SaveFpArea(fpBuf, out bool extended);
         ulong fp = (sp - (ulong)fpLen) & ~63UL;
-        ulong frame = ((fp - (ulong)(FrameHeadSize + UcontextSize)) & ~15UL) - 8;
+        ulong frame = ((fp - (ulong)FrameSize) & ~15UL) - 8;
         // Already on the alternate stack and the frame would run off its bottom: no frame (the caller kills with
         // SIGSEGV), as Linux's get_sigframe — never a frame in whatever memory lies below.
         if (OnAltStack(Regs.Rsp) && !OnAltStack(frame)) return false;
@@ -298,7 +300,7 @@ public sealed partial class Task
         };
         // Return address, ucontext, siginfo, the few bytes of alignment, the FP area: one write.
         int head = (int)(fp - frame);
-        var buf = (_frameBuf ??= new byte[FrameHeadSize + UcontextSize + 64 + XStateMax + Magic2Size]).AsSpan(0, head + fpLen);
+        var buf = (_frameBuf ??= new byte[FrameSize + 64 + XStateMax + Magic2Size]).AsSpan(0, head + fpLen);
         buf.Clear();
         BitConverter.TryWriteBytes(buf, act.Restorer);
         MemoryMarshal.Write(buf[8..], in uc);
@@ -341,7 +343,13 @@ public sealed partial class Task
         const ulong userFlags = 0x40dd5;
         Regs.Eflags = (Regs.Eflags & ~userFlags) | (m.Eflags & userFlags);
         Regs.OrigRax = ulong.MaxValue; // not in a syscall: nothing to restart
-        if (m.FpState != 0) RestoreFpArea(m.FpState);
+        // A frame whose FP area cannot be read is a bad frame, as one whose ucontext cannot; none at all leaves the
+        // FP state as a handler starts with it (Linux's fpu__restore_sig).
+        if (!RestoreFpArea(m.FpState))
+        {
+            Terminate(SIGSEGV, true);
+            return 0;
+        }
         Signals.Mask = uc.Mask & ~SignalState.Unblockable;
         RegsReplaced = true;
         return 0;
