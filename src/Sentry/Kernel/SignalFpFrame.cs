@@ -20,10 +20,6 @@ public sealed partial class Task
     const ulong XFEATURE_FP_SSE = 3;
     const int UC_FP_XSTATE = 1, UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
 
-    /// <summary>Per task: a frame being built or read back (one thread uses it at a time, the task's own).</summary>
-    byte[]? _fpFrameBuf;
-    byte[] FpFrameBuf => _fpFrameBuf ??= new byte[XStateMax + Magic2Size];
-
     /// <summary>The current FP state as a frame's FP area, in <paramref name="buf"/>: its length (the XSAVE size
     /// plus magic2, or 512), and whether it is the extended form.</summary>
     int SaveFpArea(Span<byte> buf, out bool extended)
@@ -79,7 +75,7 @@ public sealed partial class Task
     /// as Linux does; no area (0) is the initial state. False if the area cannot be read.</summary>
     bool RestoreFpArea(ulong addr)
     {
-        var buf = FpFrameBuf.AsSpan();
+        var buf = FrameBuf.AsSpan();
         if (addr == 0)
         {
             SetFxOnly(InitialFpState, buf, Stub!.GetXState(buf[..XStateMax]));

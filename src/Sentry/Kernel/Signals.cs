@@ -261,8 +261,12 @@ public sealed partial class Task
     const int SiginfoSize = SigInfo.Size;
     /// <summary>The frame below the FP area: return address, ucontext, siginfo.</summary>
     static readonly int FrameSize = 8 + UcontextSize + SiginfoSize;
-    /// <summary>Per task: a frame being built, written to the guest in one copy.</summary>
+    /// <summary>Where the FP state is read into <see cref="FrameBuf"/> before its length places the frame (the frame's
+    /// head, alignment included, is shorter).</summary>
+    static readonly int FpReadAt = FrameSize + 64;
+    /// <summary>Per task: a frame being built (written to the guest in one copy), or an FP area read back.</summary>
     byte[]? _frameBuf;
+    byte[] FrameBuf => _frameBuf ??= new byte[FpReadAt + XStateMax + Magic2Size];
 
     bool OnAltStack(ulong sp)
     {
@@ -277,8 +281,8 @@ public sealed partial class Task
         if ((act.Flags & SA_ONSTACK) != 0 && (alt.Flags & 2) == 0 && !OnAltStack(sp)) sp = alt.Sp + alt.Size;
         else sp -= 128; // the red zone
         // The FP area (64-byte aligned), then the frame, aligned so the handler starts as if called.
-        var fpBuf = FpFrameBuf.AsSpan();
-        int fpLen = SaveFpArea(fpBuf, out bool extended);
+        var buf = FrameBuf.AsSpan();
+        int fpLen = SaveFpArea(buf[FpReadAt..], out bool extended);
         ulong fp = (sp - (ulong)fpLen) & ~63UL;
         ulong frame = ((fp - (ulong)FrameSize) & ~15UL) - 8;
         // Already on the alternate stack and the frame would run off its bottom: no frame (the caller kills with
@@ -298,18 +302,17 @@ public sealed partial class Task
                 Trapno = sig == SIGSEGV || sig == SIGBUS ? 14UL : 0, Cr2 = sig == SIGSEGV || sig == SIGBUS ? BitConverter.ToUInt64(info, 16) : 0,
             },
         };
-        // Return address, ucontext, siginfo, the few bytes of alignment, the FP area: one write.
+        // Return address, ucontext, siginfo, the few bytes of alignment, the FP area (moved down into place): one write.
         int head = (int)(fp - frame);
-        var buf = (_frameBuf ??= new byte[FrameSize + 64 + XStateMax + Magic2Size]).AsSpan(0, head + fpLen);
-        buf.Clear();
+        buf.Slice(FpReadAt, fpLen).CopyTo(buf[head..]);
+        buf[..head].Clear();
         BitConverter.TryWriteBytes(buf, act.Restorer);
         MemoryMarshal.Write(buf[8..], in uc);
         info.AsSpan(0, SiginfoSize).CopyTo(buf[(8 + UcontextSize)..]);
-        fpBuf[..fpLen].CopyTo(buf[head..]);
-        if (!Mem.Write(frame, buf)) return false;
+        if (!Mem.Write(frame, buf[..(head + fpLen)])) return false;
         RestoreMaskAfterHandler = null;
         // The handler starts with a clean FP state (Linux's fpu__clear_user_states); sigreturn brings back the saved one.
-        SetFxOnly(InitialFpState, fpBuf, extended ? fpLen - Magic2Size : 0);
+        SetFxOnly(InitialFpState, buf, extended ? fpLen - Magic2Size : 0);
         Regs.Rsp = frame;
         Regs.Rip = act.Handler;
         // The handler starts without the direction, resume and trap flags (Linux's handle_signal): a program that
