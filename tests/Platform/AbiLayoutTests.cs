@@ -192,4 +192,47 @@ public class AbiLayoutTests
             Assert.True(c[$"{l.C}.{cf}"] == (long)Marshal.OffsetOf(l.Cs, csf),
                 $"{l.C}.{cf} is at {c[$"{l.C}.{cf}"]} in C, {l.Cs.Name}.{csf} at {Marshal.OffsetOf(l.Cs, csf)}");
     }
+
+    /// <summary>The XSAVE image's offsets, sizes and magics (one definition, <see cref="XSave"/>, for the signal
+    /// frame, ptrace and both platforms) against asm/sigcontext.h.</summary>
+    [Fact]
+    public void XSaveLayout_Matches_The_Host_Headers()
+    {
+        var checks = new (string C, long Cs)[]
+        {
+            ("sizeof(struct _fpstate_64)", XSave.FxSaveSize),
+            ("offsetof(struct _fpstate_64, mxcsr)", XSave.MxcsrAt),
+            ("offsetof(struct _fpstate_64, sw_reserved)", XSave.SwBytesAt),
+            ("sizeof(struct _fpx_sw_bytes)", XSave.SwBytesSize),
+            ("offsetof(struct _fpstate_64, sw_reserved.magic1)", XSave.SwMagic1At),
+            ("offsetof(struct _fpstate_64, sw_reserved.extended_size)", XSave.SwExtendedSizeAt),
+            ("offsetof(struct _fpstate_64, sw_reserved.xfeatures)", XSave.SwXFeaturesAt),
+            ("offsetof(struct _fpstate_64, sw_reserved.xstate_size)", XSave.SwXStateSizeAt),
+            ("offsetof(struct _xstate, xstate_hdr)", XSave.HeaderAt),
+            ("sizeof(struct _header)", XSave.HeaderSize),
+            ("offsetof(struct _xstate, ymmh)", XSave.MinSize),
+            ("FP_XSTATE_MAGIC1", XSave.Magic1),
+            ("FP_XSTATE_MAGIC2", XSave.Magic2),
+            ("FP_XSTATE_MAGIC2_SIZE", XSave.Magic2Size),
+        };
+        var src = new StringBuilder(KernelHeaders).Append("\nint main(void) {\n");
+        foreach (var (c, _) in checks) src.Append($"  printf(\"%lld\\n\", (long long)({c}));\n");
+        src.Append("  return 0;\n}\n");
+        var dir = Directory.CreateTempSubdirectory("abi-");
+        try
+        {
+            var c = Path.Combine(dir.FullName, "xsave.c");
+            var bin = Path.Combine(dir.FullName, "xsave");
+            File.WriteAllText(c, src.ToString());
+            var cc = Run("gcc", "-o", bin, c);
+            Assert.True(cc.Code == 0, $"gcc failed:\n{cc.Output}\n{src}");
+            var run = Run(bin);
+            Assert.Equal(0, run.Code);
+            var values = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+            Assert.Equal(checks.Length, values.Length);
+            for (int i = 0; i < checks.Length; i++)
+                Assert.True(values[i] == checks[i].Cs, $"{checks[i].C} is {values[i]} in C, {checks[i].Cs} in XSave");
+        }
+        finally { dir.Delete(true); }
+    }
 }

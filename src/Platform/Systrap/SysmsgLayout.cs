@@ -50,16 +50,17 @@ public static class SysmsgLayout
     // return), the area's own stub address (the host GS base points here), the guest's rsp and rip on the way in and
     // out, and the kernel's XSAVE software bytes (struct _fpx_sw_bytes) that the trampoline's frame copies.
     public const int OffViaTrampoline = 0xa4, OffUnblock = 0xa8, OffSelf = 0xb0, OffAppRsp = 0xb8, OffRetAddr = 0xc0;
-    public const int OffSwBytes = 0x200, SwBytesLength = 48;
+    public const int OffSwBytes = 0x200, SwBytesLength = XSave.SwBytesSize;
     /// <summary>The bounce buffer of a copy command (<see cref="State.Copy"/>): small guest reads and writes of the
     /// trapped thread's own syscall go through here.</summary>
     public const int OffCopyBuf = 0x400, CopyBufSize = 0xc00;
     /// <summary>The alternate signal stack: the rest of the slot.</summary>
     public const int StackOffset = 0x1000;
     /// <summary>The trampoline's frame, laid out as the kernel's (ucontext, siginfo, a 64-byte aligned XSAVE area
-    /// up to 0x8000), and its stack below: kernel frames start at the slot's top, far above, and a kick that lands
-    /// while the trampoline runs on this stack is framed below it.</summary>
-    public const int TrampolineUc = 0x6000, TrampolineInfo = 0x6140, TrampolineFp = 0x6200, TrampolineRsp = 0x6000;
+    /// up to <see cref="TrampolineEnd"/>), and its stack below: kernel frames start at the slot's top, far above, and
+    /// a kick that lands while the trampoline runs on this stack is framed below it.</summary>
+    public const int TrampolineUc = 0x6000, TrampolineInfo = 0x6140, TrampolineFp = 0x6200, TrampolineRsp = 0x6000,
+        TrampolineEnd = 0x8000;
 
     /// <summary>Values of the futex word.</summary>
     public static class State

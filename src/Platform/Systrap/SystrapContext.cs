@@ -34,8 +34,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
 
     /// <summary>Whether this thread's header is set up for patched syscall sites (see <see cref="SyscallTrampoline"/>).</summary>
     bool _trampolineReady;
-    /// <summary>The largest XSAVE area the trampoline's frame has room for (TrampolineFp up to 0x8000, magic2 after).</summary>
-    const int MaxTrampolineXState = 0x8000 - TrampolineFp - 4;
+    /// <summary>The largest XSAVE area the trampoline's frame has room for (TrampolineFp up to TrampolineEnd, magic2 after).</summary>
+    const int MaxTrampolineXState = TrampolineEnd - TrampolineFp - 4;
 
     public ulong SyscallTrampoline => _trampolineReady ? SystrapImage.Trampoline : 0;
 
@@ -122,9 +122,9 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         // software bytes for the frames it builds (copied from this first frame, which the kernel built).
         _area.Field(OffSelf) = (long)_area.StubAddress;
         byte* fp = _area.FpState(uc);
-        if (fp != null && *(uint*)(fp + SwBytes) == FpXStateMagic1 && *(uint*)(fp + SwBytes + 16) is >= MinXState and <= MaxTrampolineXState)
+        if (fp != null && *(uint*)(fp + XSave.SwBytesAt) == XSave.Magic1 && *(uint*)(fp + XSave.SwXStateSizeAt) is >= XSave.MinSize and <= MaxTrampolineXState)
         {
-            new ReadOnlySpan<byte>(fp + SwBytes, SwBytesLength).CopyTo(new Span<byte>(_area.Pointer(OffSwBytes), SwBytesLength));
+            new ReadOnlySpan<byte>(fp + XSave.SwBytesAt, SwBytesLength).CopyTo(new Span<byte>(_area.Pointer(OffSwBytes), SwBytesLength));
             _trampolineReady = true;
         }
         var r = default(Registers);
@@ -327,20 +327,20 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     public bool GetFpRegs(Span<byte> fxsave512)
     {
         byte* fp = _area.FpState(_area.Context);
-        if (fp == null || fxsave512.Length < 512) return false;
-        new ReadOnlySpan<byte>(fp, 512).CopyTo(fxsave512);
+        if (fp == null || fxsave512.Length < XSave.FxSaveSize) return false;
+        new ReadOnlySpan<byte>(fp, XSave.FxSaveSize).CopyTo(fxsave512);
         return true;
     }
 
     public bool SetFpRegs(ReadOnlySpan<byte> fxsave512)
     {
         byte* fp = _area.FpState(_area.Context);
-        if (fp == null || fxsave512.Length < 512) return false;
-        fxsave512[..512].CopyTo(new Span<byte>(fp, 512));
+        if (fp == null || fxsave512.Length < XSave.FxSaveSize) return false;
+        fxsave512[..XSave.FxSaveSize].CopyTo(new Span<byte>(fp, XSave.FxSaveSize));
         // MXCSR's reserved bits would make the host's sigreturn refuse the frame (and kill the thread).
-        *(uint*)(fp + 24) &= 0xffff;
+        *(uint*)(fp + XSave.MxcsrAt) &= 0xffff;
         // x87 and SSE state now come from here, even if the frame said they were in their initial state.
-        if (XSaveArea(out _, out _) is var x && x != null) *(ulong*)(x + XStateHeader) |= 3;
+        if (XSaveArea(out _, out _) is var x && x != null) *(ulong*)(x + XSave.HeaderAt) |= XSave.FeatureFpSse;
         return true;
     }
 
@@ -351,8 +351,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         byte* x = XSaveArea(out int size, out ulong xfeatures);
         if (x == null || size > buf.Length) return 0;
         new ReadOnlySpan<byte>(x, size).CopyTo(buf);
-        buf.Slice(SwBytes, SwBytesLength).Clear();
-        BitConverter.TryWriteBytes(buf[SwBytes..], xfeatures);
+        buf.Slice(XSave.SwBytesAt, SwBytesLength).Clear();
+        BitConverter.TryWriteBytes(buf[XSave.SwBytesAt..], xfeatures);
         return size;
     }
 
@@ -361,19 +361,14 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         byte* x = XSaveArea(out int size, out ulong xfeatures);
         if (x == null || buf.Length < size) return false;
         var dst = new Span<byte>(x, size);
-        buf[..SwBytes].CopyTo(dst);
-        buf[(SwBytes + SwBytesLength)..size].CopyTo(dst[(SwBytes + SwBytesLength)..]);
+        buf[..XSave.SwBytesAt].CopyTo(dst);
+        buf[(XSave.SwBytesAt + SwBytesLength)..size].CopyTo(dst[(XSave.SwBytesAt + SwBytesLength)..]);
         // What the host's sigreturn would refuse (and kill the thread for): MXCSR's reserved bits, features it lacks.
-        *(uint*)(x + 24) &= 0xffff;
-        *(ulong*)(x + XStateHeader) &= xfeatures;
-        new Span<byte>(x + XStateHeader + 8, 56).Clear(); // XCOMP_BV and the reserved bytes: XRSTOR faults on others
+        *(uint*)(x + XSave.MxcsrAt) &= 0xffff;
+        *(ulong*)(x + XSave.HeaderAt) &= xfeatures;
+        new Span<byte>(x + XSave.HeaderAt + 8, XSave.HeaderSize - 8).Clear(); // XCOMP_BV and the reserved bytes: XRSTOR faults on others
         return true;
     }
-
-    const uint FpXStateMagic1 = 0x46505853;
-    /// <summary>The fxsave area's software bytes (struct _fpx_sw_bytes: magic1, extended_size, xfeatures,
-    /// xstate_size) and the XSAVE header's xstate_bv.</summary>
-    const int SwBytes = 464, XStateHeader = 512, MinXState = 576;
 
     byte* XSaveArea(out int size, out ulong xfeatures)
     {
@@ -381,13 +376,13 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         xfeatures = 0;
         byte* uc = _area.Context;
         byte* fp = _area.FpState(uc);
-        if (fp == null || *(uint*)(fp + SwBytes) != FpXStateMagic1) return null;
-        uint n = *(uint*)(fp + SwBytes + 16);
-        if (n < MinXState || n > SlotSize) return null;
+        if (fp == null || *(uint*)(fp + XSave.SwBytesAt) != XSave.Magic1) return null;
+        uint n = *(uint*)(fp + XSave.SwXStateSizeAt);
+        if (n < XSave.MinSize || n > SlotSize) return null;
         byte* x = _area.Local(*(ulong*)(uc + UcFpState), (int)n);
         if (x == null) return null;
         size = (int)n;
-        xfeatures = *(ulong*)(fp + SwBytes + 8);
+        xfeatures = *(ulong*)(fp + XSave.SwXFeaturesAt);
         return x;
     }
 

@@ -45,7 +45,6 @@ public static class SystrapImage
     const int SIGKILL = 9, SIGBUS = 7, SIGSEGV = 11;
     const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x0800_0000, SA_RESTORER = 0x0400_0000;
     const int MAP_SHARED = 1, MAP_FIXED = 0x10, PROT_RW = 3;
-    const uint FpXStateMagic2 = 0x46505845;
 
     /// <summary>Where the Sentry puts the entries of patched syscall sites in a guest address space: below 2 GiB, for
     /// the jump's 32-bit absolute operand, and with 0x06 (an invalid opcode) as that operand's third byte, which is
@@ -369,9 +368,9 @@ public static class SystrapImage
         a.mov(__[rbx + TrampolineUc + UcFpState], rdi);
         a.mov(eax, -1); a.mov(edx, -1);
         a.xsave(__[rdi]);
-        for (int i = 0; i < SwBytesLength; i += 8) { a.mov(rax, __qword_ptr[rbx + OffSwBytes + i]); a.mov(__[rdi + 464 + i], rax); }
+        for (int i = 0; i < SwBytesLength; i += 8) { a.mov(rax, __qword_ptr[rbx + OffSwBytes + i]); a.mov(__[rdi + XSave.SwBytesAt + i], rax); }
         a.mov(eax, __dword_ptr[rbx + OffSwBytes + 16]);
-        a.mov(__dword_ptr[rdi + rax], unchecked((int)FpXStateMagic2));
+        a.mov(__dword_ptr[rdi + rax], unchecked((int)XSave.Magic2));
         a.mov(__qword_ptr[rbx + TrampolineUc + UcSigmask], 0);
         // siginfo: SIGSYS, SYS_SECCOMP, the call's address, number and architecture.
         a.mov(__dword_ptr[rbx + TrampolineInfo], 31);

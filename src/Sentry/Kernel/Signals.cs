@@ -266,7 +266,7 @@ public sealed partial class Task
     static readonly int FpReadAt = FrameSize + 64;
     /// <summary>Per task: a frame being built (written to the guest in one copy), or an FP area read back.</summary>
     byte[]? _frameBuf;
-    byte[] FrameBuf => _frameBuf ??= new byte[FpReadAt + XStateMax + Magic2Size];
+    byte[] FrameBuf => _frameBuf ??= new byte[FpReadAt + XStateMax + XSave.Magic2Size];
 
     bool OnAltStack(ulong sp)
     {
@@ -312,7 +312,7 @@ public sealed partial class Task
         if (!Mem.Write(frame, buf[..(head + fpLen)])) return false;
         RestoreMaskAfterHandler = null;
         // The handler starts with a clean FP state (Linux's fpu__clear_user_states); sigreturn brings back the saved one.
-        SetFxOnly(InitialFpState, buf, extended ? fpLen - Magic2Size : 0);
+        SetFxOnly(InitialFpState, buf, extended ? fpLen - XSave.Magic2Size : 0);
         Regs.Rsp = frame;
         Regs.Rip = act.Handler;
         // The handler starts without the direction, resume and trap flags (Linux's handle_signal): a program that

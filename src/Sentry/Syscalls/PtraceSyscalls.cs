@@ -21,14 +21,9 @@ static class PtraceSyscalls
         PTRACE_SETSIGINFO = 0x4203, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
         PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208, PTRACE_GET_SYSCALL_INFO = 0x420e;
     const ulong NT_PRSTATUS = 1, NT_PRFPREG = 2, NT_X86_XSTATE = 0x202;
-    /// <summary>In an XSAVE area: XCR0 (where ptrace puts it in the software bytes) and the header (xstate_bv, then
-    /// xcomp_bv and reserved words that must be 0 in the standard format).</summary>
-    const int XStateXcr0 = 464, XStateHeader = 512, XStateHeaderSize = 64;
-    const ulong XFeatureFpSse = 3;
     /// <summary>The kernel's struct user: the registers first, u_debugreg[8] near its end (then error_code, fault_address).</summary>
     const ulong UserDebugRegOffset = 848, UserSize = 928;
     static readonly int RegsSize = Marshal.SizeOf<Registers>();
-    const int FpSize = 512;
     /// <summary>The flags a tracer may set (Linux's FLAG_MASK: no IOPL, no IF, no VM).</summary>
     const ulong UserFlags = 0x40dd5 | 0x100 /* TF */;
 
@@ -98,7 +93,7 @@ static class PtraceSyscalls
                 return t.Mem.Write(data, c.PtraceFp) ? 0 : Err(Errno.EFAULT);
             case PTRACE_SETFPREGS:
             {
-                var fx = new byte[FpSize];
+                var fx = new byte[XSave.FxSaveSize];
                 if (!t.Mem.Read(data, fx)) return Err(Errno.EFAULT);
                 SetFp(c, fx);
                 return 0;
@@ -201,22 +196,22 @@ static class PtraceSyscalls
         if (c.PtraceXStateSize == 0) return;
         // The extended state's legacy part is the same registers, now in use (Linux's xfpregs_set).
         var x = c.PtraceXState!;
-        c.PtraceFp.AsSpan(0, XStateXcr0).CopyTo(x);
-        BitConverter.TryWriteBytes(x.AsSpan(XStateHeader), BitConverter.ToUInt64(x, XStateHeader) | XFeatureFpSse);
+        c.PtraceFp.AsSpan(0, XSave.PtraceXcr0At).CopyTo(x);
+        BitConverter.TryWriteBytes(x.AsSpan(XSave.HeaderAt), BitConverter.ToUInt64(x, XSave.HeaderAt) | XSave.FeatureFpSse);
         c.PtraceXStateDirty = true;
     }
 
     /// <summary>SETREGSET NT_X86_XSTATE: the whole area, with Linux's checks (validate_user_xstate_header).</summary>
     static long SetXState(Task c, ReadOnlySpan<byte> x)
     {
-        var xcr0 = BitConverter.ToUInt64(c.PtraceXState!, XStateXcr0);
-        if ((BitConverter.ToUInt64(x[XStateHeader..]) & ~xcr0) != 0) return Err(Errno.EINVAL);
-        if (x.Slice(XStateHeader + 8, XStateHeaderSize - 8).IndexOfAnyExcept((byte)0) >= 0) return Err(Errno.EINVAL);
+        var xcr0 = BitConverter.ToUInt64(c.PtraceXState!, XSave.PtraceXcr0At);
+        if ((BitConverter.ToUInt64(x[XSave.HeaderAt..]) & ~xcr0) != 0) return Err(Errno.EINVAL);
+        if (x.Slice(XSave.HeaderAt + 8, XSave.HeaderSize - 8).IndexOfAnyExcept((byte)0) >= 0) return Err(Errno.EINVAL);
         if ((BitConverter.ToUInt32(x[24..]) & ~0xffffu) != 0) return Err(Errno.EINVAL);
-        var keep = c.PtraceXState.AsSpan(XStateXcr0, XStateHeader - XStateXcr0).ToArray(); // the software bytes are the kernel's
+        var keep = c.PtraceXState.AsSpan(XSave.PtraceXcr0At, XSave.HeaderAt - XSave.PtraceXcr0At).ToArray(); // the software bytes are the kernel's
         x.CopyTo(c.PtraceXState);
-        keep.CopyTo(c.PtraceXState.AsSpan(XStateXcr0));
-        c.PtraceXState.AsSpan(0, XStateXcr0).CopyTo(c.PtraceFp);
+        keep.CopyTo(c.PtraceXState.AsSpan(XSave.PtraceXcr0At));
+        c.PtraceXState.AsSpan(0, XSave.PtraceXcr0At).CopyTo(c.PtraceFp);
         c.PtraceXStateDirty = true;
         return 0;
     }
