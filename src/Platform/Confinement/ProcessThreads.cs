@@ -1,3 +1,4 @@
+using AppKernel.Platform.Native;
 using System.Runtime.CompilerServices;
 using System.Text;
 using static Tmds.Linux.LibC;
@@ -75,7 +76,7 @@ public static unsafe class ProcessThreads
             foreach (var dir in Directory.GetDirectories("/proc/self/task"))
             {
                 string tid = Path.GetFileName(dir);
-                result.Add(tid + ":" + ReadSmallFile($"/proc/self/task/{tid}/comm").Trim());
+                result.Add(tid + ":" + Host.ReadProcFile($"/proc/self/task/{tid}/comm").Trim());
             }
         }
         catch (IOException) { }
@@ -197,28 +198,5 @@ public static unsafe class ProcessThreads
     {
         try { return step(); }
         catch (Exception) { return Errno.EFAULT; }
-    }
-
-    /// <summary>Reads a small file with plain open/read (no FileStream); "" on failure.</summary>
-    internal static string ReadSmallFile(string path)
-    {
-        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
-        int fd;
-        fixed (byte* p = name) fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return "";
-        var buf = new byte[8192];
-        int total = 0;
-        try
-        {
-            while (total < buf.Length)
-            {
-                long n;
-                fixed (byte* b = &buf[total]) n = (long)read(fd, b, buf.Length - total);
-                if (n <= 0) break;
-                total += (int)n;
-            }
-        }
-        finally { close(fd); }
-        return Encoding.UTF8.GetString(buf, 0, total);
     }
 }

@@ -1,3 +1,5 @@
+using AppKernel.Platform.Native;
+
 namespace AppKernel.Sentry.Kernel;
 
 /// <summary>
@@ -40,12 +42,9 @@ public sealed partial class Task
             var (user, _) = CpuTicks(true);
             return user * NsPerTick;
         }
-        try
-        {
-            var s = File.ReadAllText($"/proc/{stub.HostTgid}/task/{stub.Pid}/schedstat");
-            return long.Parse(s.AsSpan(0, s.IndexOf(' ')));
-        }
-        catch (Exception e) when (e is IOException or FormatException or ArgumentOutOfRangeException) { return -1; }
+        var s = Host.ReadProcFile($"/proc/{stub.HostTgid}/task/{stub.Pid}/schedstat");
+        int end = s.IndexOf(' ');
+        return end > 0 && long.TryParse(s.AsSpan(0, end), out long ns) ? ns : -1;
     }
 
     /// <summary>The process's CPU time in ns when it exited: the host's CPUCLOCK_SCHED of its stub process (the
@@ -71,12 +70,11 @@ public sealed partial class Task
     {
         if (Stub == null || Zombie) return ExitTicks;
         string path = thread ? $"/proc/{Stub.HostTgid}/task/{Stub.Pid}/stat" : $"/proc/{Stub.HostTgid}/stat";
-        try
-        {
-            var s = File.ReadAllText(path);
-            var f = s[(s.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(f[11]), long.Parse(f[12])); // fields 14 and 15 of stat
-        }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return ExitTicks; }
+        var s = Host.ReadProcFile(path);
+        int comm = s.LastIndexOf(')');
+        if (comm < 0 || comm + 2 > s.Length) return ExitTicks; // gone
+        var f = s[(comm + 2)..].Split(' ');
+        // fields 14 and 15 of stat
+        return f.Length > 12 && long.TryParse(f[11], out long user) && long.TryParse(f[12], out long sys) ? (user, sys) : ExitTicks;
     }
 }

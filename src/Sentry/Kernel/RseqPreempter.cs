@@ -8,14 +8,15 @@ namespace AppKernel.Sentry.Kernel;
 /// tasks with an rseq registration: one that has run guest code without a stop for a whole time slice, with a
 /// critical section set (rseq_cs read from its memory), is kicked, and its run loop aborts the section before it
 /// goes on (<see cref="Task.RseqInterrupted"/>). A thread without a section set is never kicked, so glibc's
-/// registration in every thread costs nothing; with no registered task in the guest the sampling slows down.
+/// registration in every thread costs nothing. While no registered task runs guest code the sampler sleeps until
+/// one enters it (<see cref="GuestEntered"/>): a sandbox whose threads all wait uses no CPU for it, and creating a
+/// thread (glibc registers each) wakes nothing.
 /// </summary>
 public sealed class RseqPreempter
 {
-    /// <summary>Linux preempts a spinning thread within a few scheduler ticks; a slice here is 10 ms. While no
-    /// registered task runs guest code, one look a second: a sandbox whose threads all wait uses no CPU to speak of
-    /// (ten looks a second cost about 0.3% of a core).</summary>
-    const int SliceMs = 10, IdleMs = 1000;
+    /// <summary>Linux preempts a spinning thread within a few scheduler ticks; a slice here is 10 ms. A look a
+    /// slice costs about 0.3% of a core; woken from idle, the sampler still looks no more often.</summary>
+    const int SliceMs = 10;
     /// <summary>How long a fence waits for a kicked thread to leave guest code.</summary>
     const int FenceWaitMs = 1000;
     const ulong OffRseqCs = 8;
@@ -23,29 +24,39 @@ public sealed class RseqPreempter
     readonly ConcurrentDictionary<Task, byte> _tasks = new();
     readonly SemaphoreSlim _wake = new(0);
     Thread? _thread;
+    /// <summary>1 from the start of a look that may find nothing running until a task entering guest code claims
+    /// the wake: one release per idle wait.</summary>
+    int _idle;
 
     public void Add(Task t)
     {
         _tasks[t] = 0;
-        if (_thread == null)
+        if (_thread != null) return;
+        lock (_tasks)
         {
-            lock (_tasks)
-            {
-                if (_thread != null) return;
-                _thread = new Thread(Loop) { IsBackground = true, Name = "rseq-preempter" };
-                _thread.Start();
-            }
+            if (_thread != null) return;
+            _thread = new Thread(Loop) { IsBackground = true, Name = "rseq-preempter" };
+            _thread.Start();
         }
-        else if (_wake.CurrentCount == 0) _wake.Release();
     }
 
     public void Remove(Task t) => _tasks.TryRemove(t, out _);
+
+    /// <summary>A registered task has marked itself in guest code (<see cref="Task.GuestRuns"/>) and is about to run
+    /// it: wakes an idle sampler. The barrier keeps the mark before the read of the flag, as the sampler's exchange
+    /// keeps the flag before its reads of the marks: one of the two sees the other.</summary>
+    public void GuestEntered()
+    {
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _idle) == 1 && Interlocked.Exchange(ref _idle, 0) == 1) _wake.Release();
+    }
 
     void Loop()
     {
         while (true)
         {
-            if (_tasks.IsEmpty) { _wake.Wait(); continue; }
+            // Idle first, then look: a task that enters guest code after its look sees the flag and wakes us.
+            Interlocked.Exchange(ref _idle, 1);
             bool running = false;
             foreach (var t in _tasks.Keys)
             {
@@ -57,7 +68,9 @@ public sealed class RseqPreempter
                 ulong addr = t.RseqAddr;
                 if (addr != 0 && t.Mem.Read(addr + OffRseqCs, out ulong cs) && cs != 0) t.RseqKick();
             }
-            _wake.Wait(running ? SliceMs : IdleMs);
+            if (running) Volatile.Write(ref _idle, 0);
+            else _wake.Wait();
+            Thread.Sleep(SliceMs);
         }
     }
 

@@ -178,6 +178,7 @@ public sealed partial class Task
     {
         if (_rseqPending) RseqResume();
         Volatile.Write(ref _guestRuns, _guestRuns + 1);
+        if (RseqAddr != 0) Kernel.RseqPreempter.GuestEntered();
     }
 
     void LeaveGuest() => Volatile.Write(ref _guestRuns, _guestRuns + 1);

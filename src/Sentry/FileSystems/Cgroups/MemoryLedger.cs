@@ -18,12 +18,8 @@ sealed class MemoryLedger
     public static long ResidentOf(Task leader)
     {
         if (leader.Stub is not { } stub) return 0;
-        try
-        {
-            var f = File.ReadAllText($"/proc/{stub.HostTgid}/statm").Split(' ');
-            return long.Parse(f[1]) * MemoryFiles.PageSize;
-        }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return 0; }
+        var f = AppKernel.Platform.Native.Host.ReadProcFile($"/proc/{stub.HostTgid}/statm").Split(' ');
+        return f.Length > 1 && long.TryParse(f[1], out long pages) ? pages * MemoryFiles.PageSize : 0;
     }
 
     /// <summary>The process leaves from: its growth there stays charged there.</summary>
