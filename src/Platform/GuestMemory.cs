@@ -8,7 +8,7 @@ namespace AppKernel.Platform;
 /// The one way the Sentry touches guest memory. Every guest pointer goes through here;
 /// an unmapped or protected address makes the call return false (the caller answers EFAULT),
 /// it never throws. Copies are the host's process_vm calls, or, for a small one of the syscall the calling thread
-/// serves, the trapped stub's own (<see cref="IGuestContext.CopyAsStub"/>).
+/// serves, the trapped stub's own (<see cref="IGuestContext.CopyInAsStub"/>, <see cref="IGuestContext.CopyOutAsStub"/>).
 /// </summary>
 public sealed unsafe class GuestMemory
 {
@@ -22,7 +22,7 @@ public sealed unsafe class GuestMemory
     {
         if (dst.Length == 0) return 0;
         if (addr + (ulong)dst.Length < addr) return 0;
-        if (ServingThread.Context?.CopyAsStub(_pid, addr, dst, write: false) is int c and >= 0) return c;
+        if (ServingThread.Context?.CopyInAsStub(_pid, addr, dst) is int c and >= 0) return c;
         fixed (byte* p = dst)
         {
             var local = new IoVec { Base = (nint)p, Len = (nuint)dst.Length };
@@ -36,9 +36,7 @@ public sealed unsafe class GuestMemory
     {
         if (src.Length == 0) return 0;
         if (addr + (ulong)src.Length < addr) return 0;
-        if (ServingThread.Context is { } ctx)
-            fixed (byte* p = src)
-                if (ctx.CopyAsStub(_pid, addr, new Span<byte>(p, src.Length), write: true) is int c and >= 0) return c;
+        if (ServingThread.Context?.CopyOutAsStub(_pid, addr, src) is int c and >= 0) return c;
         fixed (byte* p = src)
         {
             var local = new IoVec { Base = (nint)p, Len = (nuint)src.Length };

@@ -43,11 +43,13 @@ public interface IGuestContext : IAddressSpace, IDisposable
     /// <summary>The trapped guest's syscall waits for another host process (a gofer round trip): a platform whose
     /// guest thread spins while it waits for the Sentry can spin on through it.</summary>
     void WillWaitOnHost() { }
-    /// <summary>A small copy between <paramref name="buf"/> and guest memory at <paramref name="addr"/> made by this
+    /// <summary>A small copy from guest memory at <paramref name="addr"/> into <paramref name="dst"/> made by this
     /// trapped context's own stub thread, cheaper than the host's process_vm calls, for the Sentry thread serving its
     /// syscall (see <see cref="ServingThread"/>) when the memory is that of host process <paramref name="pid"/>: the
     /// bytes moved, short at the first fault, or -1 where the platform cannot do it now (the caller copies itself).</summary>
-    int CopyAsStub(int pid, ulong addr, Span<byte> buf, bool write) => -1;
+    int CopyInAsStub(int pid, ulong addr, Span<byte> dst) => -1;
+    /// <summary><see cref="CopyInAsStub"/>'s other way: <paramref name="src"/> into guest memory at <paramref name="addr"/>.</summary>
+    int CopyOutAsStub(int pid, ulong addr, ReadOnlySpan<byte> src) => -1;
     /// <summary>Whether Switch has told the guest to go on and its host thread has not taken that up yet (a platform
     /// whose guest resumes on its own thread); any thread may ask, even while the context is being disposed. A new
     /// child waits for its parent's return from clone with it.</summary>

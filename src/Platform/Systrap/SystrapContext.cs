@@ -225,21 +225,29 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     /// <summary>The stub's handler copies through the bounce buffer while it spins for the Sentry: a memory-to-memory
     /// copy in the guest's address space instead of a process_vm syscall (~2 us here). Not once the handler has gone
     /// to sleep, or will (a blocking syscall): waking it costs far more.</summary>
-    public int CopyAsStub(int pid, ulong addr, Span<byte> buf, bool write)
+    public int CopyInAsStub(int pid, ulong addr, Span<byte> dst)
     {
-        if (pid != HostTgid || buf.Length > CopyBufSize || _disposed || _area.State != State.Trapped
-            || Volatile.Read(ref *(int*)_area.Pointer(OffStubSleeps)) != 0
-            || Volatile.Read(ref *(int*)_area.Pointer(OffSentryBlocks)) == Serving.Blocks)
-            return -1;
-        var bounce = new Span<byte>(_area.Pointer(OffCopyBuf), buf.Length);
-        ulong bounceAt = _area.StubAddress + OffCopyBuf;
-        if (write) buf.CopyTo(bounce);
-        long n = write ? Command(State.Copy, 0, addr, bounceAt, (ulong)buf.Length) : Command(State.Copy, 0, bounceAt, addr, (ulong)buf.Length);
+        if (!CanCopyAsStub(pid, dst.Length)) return -1;
+        var bounce = new Span<byte>(_area.Pointer(OffCopyBuf), dst.Length);
+        long n = Command(State.Copy, 0, _area.StubAddress + OffCopyBuf, addr, (ulong)dst.Length);
         // The count is the guest's to scribble on, as the whole area: only a sound one is believed.
-        if (n < 0 || n > buf.Length) return -1;
-        if (!write) bounce[..(int)n].CopyTo(buf);
+        if (n < 0 || n > dst.Length) return -1;
+        bounce[..(int)n].CopyTo(dst);
         return (int)n;
     }
+
+    public int CopyOutAsStub(int pid, ulong addr, ReadOnlySpan<byte> src)
+    {
+        if (!CanCopyAsStub(pid, src.Length)) return -1;
+        src.CopyTo(new Span<byte>(_area.Pointer(OffCopyBuf), src.Length));
+        long n = Command(State.Copy, 0, addr, _area.StubAddress + OffCopyBuf, (ulong)src.Length);
+        return n < 0 || n > src.Length ? -1 : (int)n;
+    }
+
+    bool CanCopyAsStub(int pid, int length) =>
+        pid == HostTgid && length <= CopyBufSize && !_disposed && _area.State == State.Trapped
+        && Volatile.Read(ref *(int*)_area.Pointer(OffStubSleeps)) == 0
+        && Volatile.Read(ref *(int*)_area.Pointer(OffSentryBlocks)) != Serving.Blocks;
 
     public void Switch(ref Registers regs, out StopInfo stop)
     {
