@@ -142,18 +142,24 @@ public class AbiLayoutTests
                 src.Append($"  printf(\"%s %zu\\n\", \"{l.C}.{c}\", offsetof({l.C}, {c}));\n");
         }
         src.Append("  return 0;\n}\n");
+        return CompileAndRun(src.ToString()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ')).ToDictionary(p => string.Join(' ', p[..^1]), p => long.Parse(p[^1]));
+    }
+
+    /// <summary>Builds the C program with the host's gcc and runs it; its standard output.</summary>
+    static string CompileAndRun(string src)
+    {
         var dir = Directory.CreateTempSubdirectory("abi-");
         try
         {
             var c = Path.Combine(dir.FullName, "abi.c");
             var bin = Path.Combine(dir.FullName, "abi");
-            File.WriteAllText(c, src.ToString());
+            File.WriteAllText(c, src);
             var cc = Run("gcc", "-o", bin, c);
             Assert.True(cc.Code == 0, $"gcc failed:\n{cc.Output}\n{src}");
             var run = Run(bin);
             Assert.Equal(0, run.Code);
-            return run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => line.Split(' ')).ToDictionary(p => string.Join(' ', p[..^1]), p => long.Parse(p[^1]));
+            return run.Output;
         }
         finally { dir.Delete(true); }
     }
@@ -218,21 +224,9 @@ public class AbiLayoutTests
         var src = new StringBuilder(KernelHeaders).Append("\nint main(void) {\n");
         foreach (var (c, _) in checks) src.Append($"  printf(\"%lld\\n\", (long long)({c}));\n");
         src.Append("  return 0;\n}\n");
-        var dir = Directory.CreateTempSubdirectory("abi-");
-        try
-        {
-            var c = Path.Combine(dir.FullName, "xsave.c");
-            var bin = Path.Combine(dir.FullName, "xsave");
-            File.WriteAllText(c, src.ToString());
-            var cc = Run("gcc", "-o", bin, c);
-            Assert.True(cc.Code == 0, $"gcc failed:\n{cc.Output}\n{src}");
-            var run = Run(bin);
-            Assert.Equal(0, run.Code);
-            var values = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
-            Assert.Equal(checks.Length, values.Length);
-            for (int i = 0; i < checks.Length; i++)
-                Assert.True(values[i] == checks[i].Cs, $"{checks[i].C} is {values[i]} in C, {checks[i].Cs} in XSave");
-        }
-        finally { dir.Delete(true); }
+        var values = CompileAndRun(src.ToString()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+        Assert.Equal(checks.Length, values.Length);
+        for (int i = 0; i < checks.Length; i++)
+            Assert.True(values[i] == checks[i].Cs, $"{checks[i].C} is {values[i]} in C, {checks[i].Cs} in XSave");
     }
 }
