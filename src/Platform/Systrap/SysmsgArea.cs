@@ -73,7 +73,7 @@ sealed unsafe class SysmsgArea : IDisposable
     public byte* Context => Local((ulong)Field(OffContext), UcSize);
 
     /// <summary>The fxsave area the frame points at, if sound.</summary>
-    public byte* FpState(byte* uc) => uc == null ? null : Local(*(ulong*)(uc + UcFpState), 512);
+    public byte* FpState(byte* uc) => uc == null ? null : Local(*(ulong*)(uc + UcFpState), XSave.FxSaveSize);
 
     /// <summary>Hands the turn to the stub: the state is written with a full barrier before reading whether the
     /// stub sleeps, and it is woken only if so (it spins a while first, so mostly it does not).</summary>

@@ -35,7 +35,7 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     /// <summary>Whether this thread's header is set up for patched syscall sites (see <see cref="SyscallTrampoline"/>).</summary>
     bool _trampolineReady;
     /// <summary>The largest XSAVE area the trampoline's frame has room for (TrampolineFp up to TrampolineEnd, magic2 after).</summary>
-    const int MaxTrampolineXState = TrampolineEnd - TrampolineFp - 4;
+    const int MaxTrampolineXState = TrampolineEnd - TrampolineFp - XSave.Magic2Size;
 
     public ulong SyscallTrampoline => _trampolineReady ? SystrapImage.Trampoline : 0;
 
