@@ -82,7 +82,7 @@ public sealed class SyscallPatches
         if (_refused.Contains(ret) || _sites.ContainsKey(ret - SiteLength) || _xorSites.ContainsKey(ret - XorRet)) return;
         if (nr == 0 && XorPatchable(ret - XorRet))
         {
-            PatchXor(ret - XorRet, trampoline);
+            if (!PatchXor(ret - XorRet, trampoline) && _refused.Count < MaxRefused) _refused.Add(ret);
             return;
         }
         ulong at = ret - SiteLength;
@@ -154,10 +154,11 @@ public sealed class SyscallPatches
 
     /// <summary>The entry (`xor %eax,%eax; lea epilogue,%rcx; jmp *trampoline; syscall; epilogue: cmp $-4096,%rax;
     /// jmp *site+10`: a restart at the epilogue's syscall is an ordinary trap), its slot, then the site in an order
-    /// that leaves valid code, or a fault <see cref="Emulate"/> sets right, wherever a thread stands in it.</summary>
-    void PatchXor(ulong at, ulong trampoline)
+    /// that leaves valid code, or a fault <see cref="Emulate"/> sets right, wherever a thread stands in it. False
+    /// when no slot or entry is left.</summary>
+    bool PatchXor(ulong at, ulong trampoline)
     {
-        if (_xorSlotsUsed >= XorSlots || !FreeEntry(out int index)) return;
+        if (_xorSlotsUsed >= XorSlots || !FreeEntry(out int index)) return false;
         ulong entry = EntryAddress(index), slot = XorSlotsBase + (ulong)_xorSlotsUsed * 8;
         Span<byte> e = stackalloc byte[EntrySize];
         e.Fill(0xcc);
@@ -169,7 +170,7 @@ public sealed class SyscallPatches
         XorSite[4..].CopyTo(e[XorEpilogue..]);                                            // cmp $-4096,%rax
         e[31] = 0xff; e[32] = 0x25; BitConverter.TryWriteBytes(e[33..], 0);               // jmp *0(%rip)
         BitConverter.TryWriteBytes(e[37..], at + XorSiteLength);
-        if (!Write(entry, e) || !Write(slot, BitConverter.GetBytes(entry))) return;
+        if (!Write(entry, e) || !Write(slot, BitConverter.GetBytes(entry))) return false;
         _entries[index] = at;
         _xorSites[at] = (index, _xorSlotsUsed++);
         Span<byte> a = stackalloc byte[4];
@@ -180,6 +181,7 @@ public sealed class SyscallPatches
         Write(at + 3, a[..1]);
         Write(at + 1, [0x24]);
         Write(at, [0xff]);
+        return true;
     }
 
     bool Write(ulong addr, ReadOnlySpan<byte> bytes)
