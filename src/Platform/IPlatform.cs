@@ -50,6 +50,11 @@ public interface IGuestContext : IAddressSpace, IDisposable
     int CopyInAsStub(int pid, ulong addr, Span<byte> dst) => -1;
     /// <summary><see cref="CopyInAsStub"/>'s other way: <paramref name="src"/> into guest memory at <paramref name="addr"/>.</summary>
     int CopyOutAsStub(int pid, ulong addr, ReadOnlySpan<byte> src) => -1;
+    /// <summary>A read of a host file straight into this context's guest memory, one copy where the Sentry would make
+    /// two (a read into its buffer, a copy out): pread(the file's host fd, addr, count, offset) made by this trapped
+    /// context's stub thread, for the Sentry thread serving its syscall. result: the bytes read or a negative errno.
+    /// False where the platform cannot now (the caller reads and copies itself).</summary>
+    bool PreadAsStub(IHostReadable file, ulong addr, ulong count, long offset, out long result) { result = 0; return false; }
     /// <summary>Whether Switch has told the guest to go on and its host thread has not taken that up yet (a platform
     /// whose guest resumes on its own thread); any thread may ask, even while the context is being disposed. A new
     /// child waits for its parent's return from clone with it.</summary>
@@ -108,4 +113,15 @@ public static class Platforms
                 return null;
         }
     }
+}
+
+/// <summary>
+/// A host file the Sentry reads for the guest (a regular file it opened for reading), which a stub may hold open to
+/// read it straight into guest memory (<see cref="IGuestContext.PreadAsStub"/>).
+/// </summary>
+public interface IHostReadable
+{
+    int HostFd { get; }
+    /// <summary>Whether the Sentry's file has been released: a stub's copy of its fd is then closed.</summary>
+    bool Closed { get; }
 }

@@ -79,13 +79,14 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     }
 
     // Children made by ForkStub, CloneVm and CloneThread, until their task thread adopts them.
-    sealed record Pending(SysmsgArea Area, SystrapSpace Space, StubProcess? Process);
+    // Files: a child process's copy of its parent's StubFiles (null for a thread, which shares its process's).
+    sealed record Pending(SysmsgArea Area, SystrapSpace Space, StubProcess? Process, StubFiles? Files = null);
     static readonly ConcurrentDictionary<long, Pending> s_pending = new();
 
     public static SystrapContext Adopt(long pid)
     {
         if (!s_pending.TryRemove(pid, out var p)) throw new PlatformException($"no systrap child {pid} to adopt");
-        var ctx = new SystrapContext((int)pid, false, p.Area, p.Space, new StubProcess((int)pid));
+        var ctx = new SystrapContext((int)pid, false, p.Area, p.Space, new StubProcess((int)pid, p.Files));
         ctx.AwaitReady();
         return ctx;
     }
@@ -244,8 +245,37 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         return n < 0 || n > src.Length ? -1 : (int)n;
     }
 
-    bool CanCopyAsStub(int pid, int length) =>
-        pid == HostTgid && length <= CopyBufSize && !_disposed && _area.State == State.Trapped
+    bool CanCopyAsStub(int pid, int length) => pid == HostTgid && length <= CopyBufSize && CanCommandNow();
+
+    /// <summary>Reads a host file into the guest's memory with the stub's pread (see IGuestContext): the fd is one the
+    /// stub process keeps (<see cref="StubFiles"/>), received on its first such read.</summary>
+    public bool PreadAsStub(IHostReadable file, ulong addr, ulong count, long offset, out long result)
+    {
+        result = 0;
+        if (ServingThread.Context != this || !CanCommandNow()) return false;
+        var entry = _process.Files.Acquire(file, _closeInStub ??= fd => Syscall(3 /* close */, (ulong)fd), _receiveOne ??= ReceiveOne);
+        if (entry == null) return false;
+        try { result = Syscall(17 /* pread64 */, (ulong)entry.Fd, addr, count, (ulong)offset); }
+        finally { _process.Files.Release(entry); }
+        if (_process.Dead) return false;
+        // The count is the guest's to scribble on, as the whole area: only a sound one is believed.
+        if (result > (long)count || result < -4095) result = -(long)Errno.EIO;
+        return true;
+    }
+
+    Func<int, long>? _closeInStub;
+    Func<int, int>? _receiveOne;
+
+    int ReceiveOne(int hostFd)
+    {
+        Span<int> fds = stackalloc int[1];
+        return Receive([hostFd], fds) < 0 ? -1 : fds[0];
+    }
+
+    // A command now costs a few hundred ns: the stub thread spins for the Sentry. Not once it has gone to sleep, or
+    // will (a blocking syscall): waking it costs far more.
+    bool CanCommandNow() =>
+        !_disposed && _area.State == State.Trapped
         && Volatile.Read(ref *(int*)_area.Pointer(OffStubSleeps)) == 0
         && Volatile.Read(ref *(int*)_area.Pointer(OffSentryBlocks)) != Serving.Blocks;
 
@@ -412,8 +442,12 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     // Sends the Sentry's fds to the stub and has this thread receive them; their numbers in the stub.
     long Receive(ReadOnlySpan<int> send, Span<int> received)
     {
-        if (!SeqPacket.Send(_space.SentrySocket, "f"u8, send, out var err)) return -(long)err;
-        long r = Syscall(47 /* recvmsg */, (ulong)_space.StubSocketFd, _area.PrepareReceive(), 0);
+        long r;
+        lock (_space.SocketLock)
+        {
+            if (!SeqPacket.Send(_space.SentrySocket, "f"u8, send, out var err)) return -(long)err;
+            r = Syscall(47 /* recvmsg */, (ulong)_space.StubSocketFd, _area.PrepareReceive(), 0);
+        }
         if (r < 0) return r;
         if (!_area.ReceivedFds(received))
         {
@@ -464,7 +498,13 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
             Tmds.Linux.LibC.close(sentrySock);
             return r;
         }
-        long pid = Command(State.Clone, 56, SystrapImage.ForkFlags, 0, CloneKind.Fork, (ulong)fds[0], (ulong)_space.StubSocketFd, RunscPid);
+        long pid;
+        StubFiles childFiles;
+        lock (_process.Files.Lock)
+        {
+            pid = Command(State.Clone, 56, SystrapImage.ForkFlags, 0, CloneKind.Fork, (ulong)fds[0], (ulong)_space.StubSocketFd, RunscPid);
+            childFiles = _process.Files.CopyForChild();
+        }
         Syscall(3, (ulong)fds[0]);
         if (pid <= 0)
         {
@@ -475,7 +515,7 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         }
         // The child's socket keeps the number it had here; the parent's copy goes.
         Syscall(3, (ulong)fds[1]);
-        s_pending[pid] = new Pending(area, new SystrapSpace(sentrySock, fds[1], _area.Slot), null);
+        s_pending[pid] = new Pending(area, new SystrapSpace(sentrySock, fds[1], _area.Slot), null, childFiles);
         return pid;
     }
 
@@ -489,7 +529,13 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         long err = 0;
         var area = (kind == CloneKind.Thread ? _space.TakeSpare() : null) ?? NewSharedArea(out err);
         if (area == null) return err;
-        long id = Command(State.Clone, 56, flags, area.StubAddress + SlotSize, kind, 0, 0, RunscPid);
+        long id;
+        StubFiles? childFiles = null;
+        lock (_process.Files.Lock)
+        {
+            id = Command(State.Clone, 56, flags, area.StubAddress + SlotSize, kind, 0, 0, RunscPid);
+            if (kind != CloneKind.Thread) childFiles = _process.Files.CopyForChild();
+        }
         if (id <= 0)
         {
             area.Dispose();
@@ -497,7 +543,7 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
             return id < 0 ? id : -(long)Errno.EAGAIN;
         }
         _space.AddRef();
-        s_pending[id] = new Pending(area, _space, kind == CloneKind.Thread ? _process : null);
+        s_pending[id] = new Pending(area, _space, kind == CloneKind.Thread ? _process : null, childFiles);
         return id;
     }
 

@@ -36,7 +36,7 @@ public static class SystrapImage
     const int WaitsOnHostRounds = 8;
 
     const int SYS_close = 3, SYS_rt_sigprocmask = 14, SIG_SETMASK = 2, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11, SYS_rt_sigaction = 13,
-        SYS_rt_sigreturn = 15, SYS_mremap = 25, SYS_madvise = 28, SYS_recvmsg = 47, SYS_clone = 56, SYS_exit = 60, SYS_membarrier = 324,
+        SYS_rt_sigreturn = 15, SYS_pread64 = 17, SYS_mremap = 25, SYS_madvise = 28, SYS_recvmsg = 47, SYS_clone = 56, SYS_exit = 60, SYS_membarrier = 324,
         SYS_getppid = 110, SYS_sigaltstack = 131, SYS_prctl = 157, SYS_arch_prctl = 158, SYS_futex = 202,
         SYS_exit_group = 231;
     const int FUTEX_WAIT = 0, FUTEX_WAKE = 1;
@@ -271,12 +271,13 @@ public static class SystrapImage
         a.mov(__[rbx + OffResult], r8);
         a.jmp(trapped);
 
-        // A syscall for the Sentry: address-space changes, fds arriving, a thread's exit, a memory barrier.
+        // A syscall for the Sentry: address-space changes, fds arriving, a thread's exit, a memory barrier, and a
+        // host file's pread into guest memory (the fds the stub holds are files its guest may read: StubFiles).
         a.Label(ref doSyscall);
         a.mov(rax, __[rbx + OffNr]);
         a.mov(rdi, __[rbx + OffArgs]); a.mov(rsi, __[rbx + OffArgs + 8]); a.mov(rdx, __[rbx + OffArgs + 16]);
         a.mov(r10, __[rbx + OffArgs + 24]); a.mov(r8, __[rbx + OffArgs + 32]); a.mov(r9, __[rbx + OffArgs + 40]);
-        Sys(SYS_mmap, SYS_munmap, SYS_mprotect, SYS_mremap, SYS_madvise, SYS_close, SYS_recvmsg, SYS_exit, SYS_membarrier);
+        Sys(SYS_mmap, SYS_munmap, SYS_mprotect, SYS_mremap, SYS_madvise, SYS_close, SYS_recvmsg, SYS_exit, SYS_membarrier, SYS_pread64);
         a.mov(__[rbx + OffResult], rax);
         a.jmp(trapped);
 

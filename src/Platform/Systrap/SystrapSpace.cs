@@ -14,6 +14,9 @@ sealed class SystrapSpace : IDisposable
     /// <summary>The Sentry's end of the socket, and the fd number of the stub's end in the stub.</summary>
     public int SentrySocket { get; }
     public int StubSocketFd { get; }
+    /// <summary>Held from sending fds on the socket until a stub thread has received them: another thread's recvmsg
+    /// must not take them.</summary>
+    public readonly object SocketLock = new();
     int _refs = 1;
 
     public SystrapSpace(int sentrySocket, int stubSocketFd, int firstSlot)
@@ -117,9 +120,13 @@ sealed class StubProcess
     volatile bool _dead;
     readonly List<SysmsgArea> _waiting = new();
 
-    public StubProcess(int tgid)
+    /// <summary>The host files its threads may pread into guest memory (one fd table: the process's).</summary>
+    public StubFiles Files { get; }
+
+    public StubProcess(int tgid, StubFiles? files = null)
     {
         Tgid = tgid;
+        Files = files ?? new StubFiles();
         _pidfd = (int)Host.syscall(434 /* pidfd_open */, tgid, 0, 0);
     }
 

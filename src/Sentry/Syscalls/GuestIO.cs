@@ -35,6 +35,7 @@ static class GuestIO
             if (room == 0) return SyscallTable.Err(Errno.EFAULT);
             count = room;
         }
+        if (f.TryReadIntoGuest(t, buf, Math.Min(count, (ulong)MaxRw), offset, out long direct)) return direct;
         var tmp = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, Chunk));
         try
         {

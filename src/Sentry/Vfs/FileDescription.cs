@@ -50,6 +50,29 @@ public abstract class FileDescription
         }
     }
 
+    /// <summary>
+    /// A read straight into guest memory at addr, with no Sentry buffer, where the file and the platform can (a host
+    /// file's pread made by the trapped stub: <see cref="ReadAtIntoGuest"/>); offset &lt; 0 uses and advances the
+    /// file offset. False: the caller reads into a buffer and copies out. The caller has checked that the guest can
+    /// take count bytes at addr.
+    /// </summary>
+    public bool TryReadIntoGuest(Task t, ulong addr, ulong count, long offset, out long n)
+    {
+        if (offset >= 0) return ReadAtIntoGuest(t, addr, count, offset, out n);
+        lock (_posLock)
+        {
+            if (!ReadAtIntoGuest(t, addr, count, Offset, out n)) return false;
+            if (n > 0) Offset += n;
+            return true;
+        }
+    }
+
+    protected virtual bool ReadAtIntoGuest(Task t, ulong addr, ulong count, long offset, out long n)
+    {
+        n = 0;
+        return false;
+    }
+
     public virtual long Write(Task t, ReadOnlySpan<byte> buf)
     {
         if (!Seekable) return -(long)Errno.EINVAL;

@@ -6,10 +6,13 @@
  *               makes syscalls, half the time as a copy command;
  *   mappings  - unmaps or write-protects the stub's code page and its own area through the stub's own site;
  *   trampoline - jumps to the trampoline that patched syscall sites use, asking for mkdir of a host path: it
- *               must be the sandbox's mkdir, served by the Sentry.
+ *               must be the sandbox's mkdir, served by the Sentry;
+ *   pread     - the stub holds the host fds of files its guest reads in large reads (here /bin/true); threads
+ *               jumping to the stub's pread site with pread64 of its fds 0-7 may read that file, and nothing else.
  * Then the sandbox must still work: the parent forks and execs, and prints "sandbox ok".
- * Usage: stub_attack HOSTDIR HOSTFILE RUNSCPID TRAMPOLINE */
+ * Usage: stub_attack HOSTDIR HOSTFILE RUNSCPID TRAMPOLINE [PREADSITE] */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -27,14 +30,14 @@
 #define SLOT 0x10000UL
 #define CODE_END 0xb00 /* where the stub's data starts */
 
-struct regs { uint64_t rax, rdi, rsi, rdx, rbx, r12, rip; };
+struct regs { uint64_t rax, rdi, rsi, rdx, rbx, r12, r10, rip; };
 static struct regs R;
 static char scratch[65536] __attribute__((aligned(4096)));
 
 static void jump(void)
 {
     __asm__ volatile("mov 0(%0),%%rax; mov 8(%0),%%rdi; mov 16(%0),%%rsi; mov 24(%0),%%rdx;"
-                     "mov 32(%0),%%rbx; mov 40(%0),%%r12; jmp *48(%0)" :: "c"(&R) : "memory");
+                     "mov 32(%0),%%rbx; mov 40(%0),%%r12; mov 48(%0),%%r10; jmp *56(%0)" :: "c"(&R) : "memory");
 }
 
 /* Runs fn in a child; kills it after ms. Returns how it ended, as text. */
@@ -140,6 +143,61 @@ static void mapping_attack(void *arg)
     }
 }
 
+static uint64_t pread_site;
+static unsigned char *pread_bufs;
+enum { PREAD_FDS = 8 };
+
+/* A thread that jumps to the stub's pread site to read its fd f; it stays in the stub afterwards. */
+static void *pread_jumper(void *arg)
+{
+    long f = (long)arg;
+    static struct regs r[PREAD_FDS];
+    __atomic_add_fetch((int *)(pread_bufs + PREAD_FDS * 4096), 1, __ATOMIC_SEQ_CST);
+    static char area[PREAD_FDS][8192] __attribute__((aligned(4096)));
+    r[f].rax = SYS_pread64; r[f].rdi = f; r[f].rsi = (uint64_t)(pread_bufs + f * 4096); r[f].rdx = 4096; r[f].r10 = 0;
+    r[f].rbx = (uint64_t)area[f]; r[f].r12 = (uint64_t)area[f] + 4096; r[f].rip = pread_site;
+    __asm__ volatile("mov 0(%0),%%rax; mov 8(%0),%%rdi; mov 16(%0),%%rsi; mov 24(%0),%%rdx;"
+                     "mov 32(%0),%%rbx; mov 40(%0),%%r12; mov 48(%0),%%r10; jmp *56(%0)" :: "c"(&r[f]) : "memory");
+    return NULL;
+}
+
+static void pread_attack(void *arg)
+{
+    (void)arg;
+    static unsigned char own[4096];
+    pread_bufs = mmap(NULL, (PREAD_FDS + 1) * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int fd = open("/bin/true", O_RDONLY);
+    if (fd < 0 || pread_bufs == MAP_FAILED) { printf("pread: setup failed\n"); return; }
+    /* Two large reads: the second one is made by the stub, which keeps the fd. Only guest fd 20 stays open on the
+     * file, so bytes of it read through fds 0-7 come from the stub's fd table, not the guest's. */
+    for (int i = 0; i < 2; i++) { lseek(fd, 0, SEEK_SET); read(fd, scratch, sizeof scratch); }
+    memcpy(own, scratch, sizeof own);
+    dup2(fd, 20);
+    close(fd);
+    memset(pread_bufs, 0xa5, PREAD_FDS * 4096);
+    /* The jumpers hang in the stub: they run in a child (which inherits the stub's fds), ended when they are done. */
+    pid_t p = fork();
+    if (p == 0) {
+        pthread_t t;
+        for (long f = 0; f < PREAD_FDS; f++) pthread_create(&t, NULL, pread_jumper, (void *)f);
+        for (;;) pause();
+    }
+    /* Until every jumper has started (the last count is in the page after the buffers), and a moment more. */
+    for (int t = 0; t < 500 && *(volatile int *)(pread_bufs + PREAD_FDS * 4096) < PREAD_FDS; t++) usleep(10000);
+    usleep(200000);
+    kill(p, SIGKILL);
+    waitpid(p, NULL, 0);
+    int reached = 0, foreign = 0;
+    for (int f = 0; f < PREAD_FDS; f++) {
+        unsigned char *b = pread_bufs + f * 4096;
+        int changed = 0;
+        for (int i = 0; i < 4096; i++) changed |= b[i] != 0xa5;
+        if (!changed) continue;
+        if (memcmp(b, own, sizeof own) == 0) reached++; else foreign++;
+    }
+    printf("pread: %s, %s\n", reached ? "own file reached" : "own file not reached", foreign ? "FOREIGN BYTES" : "nothing else");
+}
+
 static uint64_t trampoline;
 static volatile int came_back;
 
@@ -164,6 +222,7 @@ int main(int argc, char **argv)
 {
     if (argc < 5) return 2;
     trampoline = strtoull(argv[4], NULL, 16);
+    pread_site = argc > 5 ? strtoull(argv[5], NULL, 16) : 0;
     hostpath = argv[1];
     hostfile = argv[2];
     runsc_pid = atol(argv[3]);
@@ -183,6 +242,7 @@ int main(int argc, char **argv)
     in_child(mapping_attack, (void *)1, 30000);
     printf("mappings: done\n");
     printf("trampoline: %s\n", in_child(trampoline_attack, NULL, 10000));
+    if (pread_site) in_child(pread_attack, NULL, 20000);
     /* Still a working kernel: fork, exec, wait. */
     pid_t p = fork();
     if (p == 0) { execl("/bin/true", "true", (char *)NULL); _exit(127); }

@@ -6,9 +6,15 @@ using static Tmds.Linux.LibC;
 namespace AppKernel.Sentry.FileSystems.Host;
 
 /// <summary>An open regular file backed by a host fd the gofer donated: reads and writes go straight to it.</summary>
-public sealed unsafe class HostFile : FileDescription, IMappable
+public sealed unsafe class HostFile : FileDescription, IMappable, AppKernel.Platform.IHostReadable
 {
     readonly int _hfd;
+    volatile bool _closed;
+    int _largeReads;
+    /// <summary>A read this large goes straight into guest memory where the platform can (PreadAsStub): one copy
+    /// instead of two. Only from a file's second such read on: the first one has the stub take the fd, which a file
+    /// read once would not earn back.</summary>
+    const ulong IntoGuestMin = 16 << 10;
 
     public HostFile(int flags, VfsPath path, Inode inode, int hfd) : base(flags, path, inode) => _hfd = hfd;
 
@@ -21,6 +27,16 @@ public sealed unsafe class HostFile : FileDescription, IMappable
             return n < 0 ? -(long)errno : n;
         }
     }
+
+    protected override bool ReadAtIntoGuest(Task t, ulong addr, ulong count, long offset, out long n)
+    {
+        n = 0;
+        if (count < IntoGuestMin || offset < 0 || Interlocked.Increment(ref _largeReads) < 2) return false;
+        return t.Stub is { } c && c.PreadAsStub(this, addr, count, offset, out n);
+    }
+
+    public int HostFd => _hfd;
+    public bool Closed => _closed;
 
     // The host fd carries O_APPEND when the description does, so a pwrite appends (as Linux's does).
     public override long WriteAt(Task t, ReadOnlySpan<byte> buf, long offset)
@@ -61,7 +77,11 @@ public sealed unsafe class HostFile : FileDescription, IMappable
 
     public Errno CopyInto(AppKernel.Platform.GuestMemory mem, ulong addr, ulong offset, ulong len) => CopyIntoByReads(mem, addr, offset, len);
 
-    protected override void Release() => close(_hfd);
+    protected override void Release()
+    {
+        _closed = true;
+        close(_hfd);
+    }
 }
 
 /// <summary>An O_PATH description: names a file without opening it.</summary>
