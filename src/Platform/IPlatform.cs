@@ -53,8 +53,9 @@ public interface IGuestContext : IAddressSpace, IDisposable
     /// <summary>A read of a host file straight into this context's guest memory, one copy where the Sentry would make
     /// two (a read into its buffer, a copy out): pread(the file's host fd, addr, count, offset) made by this trapped
     /// context's stub thread, for the Sentry thread serving its syscall. result: the bytes read or a negative errno.
-    /// False where the platform cannot now (the caller reads and copies itself).</summary>
-    bool PreadAsStub(IHostReadable file, ulong addr, ulong count, long offset, out long result) { result = 0; return false; }
+    /// False where the platform cannot now (the caller reads and copies itself). wake: worth it even if the stub
+    /// thread has to be woken first (a large read, or the rest of one begun so).</summary>
+    bool PreadAsStub(IHostReadable file, ulong addr, ulong count, long offset, bool wake, out long result) { result = 0; return false; }
     /// <summary>Whether Switch has told the guest to go on and its host thread has not taken that up yet (a platform
     /// whose guest resumes on its own thread); any thread may ask, even while the context is being disposed. A new
     /// child waits for its parent's return from clone with it.</summary>

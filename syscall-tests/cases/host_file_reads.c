@@ -12,6 +12,7 @@
 
 #define BIG "/usr/lib/x86_64-linux-gnu/libc.so.6"
 #define CHUNK 65536
+#define HUGE "/usr/lib/gcc/x86_64-linux-gnu/12/cc1"
 
 static uint64_t fnv(const void *p, size_t n, uint64_t h)
 {
@@ -130,8 +131,38 @@ static void bad_buffers(void)
     unsigned char *self = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     for (int rep = 0; rep < 2; rep++) CHECK(pread(fd, self, 2 * CHUNK, 3 * CHUNK));
     SHOW(memcmp(self, whole + 3 * CHUNK, 2 * CHUNK) == 0);
+    /* The whole file in one read, from a little way in. */
+    unsigned char *huge = malloc(whole_len + 8 * CHUNK);
+    for (int rep = 0; rep < 2; rep++) {
+        memset(huge, 0, whole_len);
+        SHOW(pread(fd, huge, whole_len + 8 * CHUNK, 3) == whole_len - 3);
+        SHOW(memcmp(huge, whole + 3, whole_len - 3) == 0);
+    }
+    free(huge);
     munmap(self, 2 * CHUNK);
     munmap(m, 5 * CHUNK);
+    close(fd);
+}
+
+/* A read larger than one stub pread (4 MiB): gcc's cc1, read whole in one call, compared with 4 KiB preads. */
+static void huge_read(void)
+{
+    int fd = open(HUGE, O_RDONLY);
+    if (fd < 0) { printf("%s: %s\n", HUGE, errname(errno)); return; }
+    struct stat st;
+    fstat(fd, &st);
+    SHOW(st.st_size > 3 * (4 << 20));
+    unsigned char *ref = malloc(st.st_size), *b = malloc(st.st_size + CHUNK);
+    for (long off = 0; off < st.st_size; off += 4096) pread(fd, ref + off, 4096, off);
+    for (int rep = 0; rep < 2; rep++) {
+        memset(b, 0, st.st_size);
+        lseek(fd, 100, SEEK_SET);
+        SHOW(read(fd, b, st.st_size + CHUNK) == st.st_size - 100);
+        SHOW(memcmp(b, ref + 100, st.st_size - 100) == 0);
+        SHOW(lseek(fd, 0, SEEK_CUR) == st.st_size);
+    }
+    free(ref);
+    free(b);
     close(fd);
 }
 
@@ -225,6 +256,7 @@ int main(void)
     positional();
     vectors();
     bad_buffers();
+    huge_read();
     many_files();
     fork_child();
     threads();

@@ -249,10 +249,11 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
 
     /// <summary>Reads a host file into the guest's memory with the stub's pread (see IGuestContext): the fd is one the
     /// stub process keeps (<see cref="StubFiles"/>), received on its first such read.</summary>
-    public bool PreadAsStub(IHostReadable file, ulong addr, ulong count, long offset, out long result)
+    public bool PreadAsStub(IHostReadable file, ulong addr, ulong count, long offset, bool wake, out long result)
     {
         result = 0;
-        if (ServingThread.Context != this || !CanCommandNow()) return false;
+        bool ready = wake ? !_disposed && _area.State == State.Trapped : CanCommandNow();
+        if (ServingThread.Context != this || !ready) return false;
         var entry = _process.Files.Acquire(file, _closeInStub ??= fd => Syscall(3 /* close */, (ulong)fd), _receiveOne ??= ReceiveOne);
         if (entry == null) return false;
         try { result = Syscall(17 /* pread64 */, (ulong)entry.Fd, addr, count, (ulong)offset); }

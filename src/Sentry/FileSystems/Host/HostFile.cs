@@ -28,11 +28,36 @@ public sealed unsafe class HostFile : FileDescription, IMappable, AppKernel.Plat
         }
     }
 
+    /// <summary>At most this much per stub pread: a stub command that takes too long (10 s) counts as a broken stub,
+    /// and a slow disk must not make a huge read one.</summary>
+    const ulong IntoGuestPiece = 4 << 20;
+    /// <summary>A read this large is worth waking a sleeping stub thread for (~0.1 ms here).</summary>
+    const ulong WakeWorthy = 1 << 20;
+
     protected override bool ReadAtIntoGuest(Task t, ulong addr, ulong count, long offset, out long n)
     {
         n = 0;
-        if (count < IntoGuestMin || offset < 0 || Interlocked.Increment(ref _largeReads) < 2) return false;
-        return t.Stub is { } c && c.PreadAsStub(this, addr, count, offset, out n);
+        if (count < IntoGuestMin || offset < 0 || t.Stub is not { } c || Interlocked.Increment(ref _largeReads) < 2) return false;
+        long total = 0;
+        while ((ulong)total < count)
+        {
+            ulong want = Math.Min(count - (ulong)total, IntoGuestPiece);
+            // Once begun, a read goes on this way even if the stub thread went to sleep meanwhile (a long piece).
+            if (!c.PreadAsStub(this, addr + (ulong)total, want, offset + total, wake: total > 0 || want >= WakeWorthy, out long r))
+            {
+                if (total == 0) return false;
+                break; // the stub cannot go on (gone, or broken by its guest)
+            }
+            if (r < 0)
+            {
+                n = total > 0 ? total : r;
+                return true;
+            }
+            total += r;
+            if ((ulong)r < want) break;
+        }
+        n = total;
+        return true;
     }
 
     public int HostFd => _hfd;
