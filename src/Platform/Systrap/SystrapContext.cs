@@ -13,6 +13,7 @@ namespace AppKernel.Platform.Systrap;
 public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
 {
     const int SIGTRAP = 5, SIGSYS = 31, SYS_SECCOMP = 1;
+    const int SYS_close = 3, SYS_mmap = 9, SYS_pread64 = 17, SYS_recvmsg = 47, MAP_FIXED = 0x10;
     const int SpinIterations = 1000;
     static int s_spinners;
     static readonly int s_maxSpinners = Math.Max(1, Environment.ProcessorCount - 1);
@@ -254,9 +255,9 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         result = 0;
         bool ready = wake ? !_disposed && _area.State == State.Trapped : CanCommandNow();
         if (ServingThread.Context != this || !ready) return false;
-        var entry = _process.Files.Acquire(file, _closeInStub ??= fd => Syscall(3 /* close */, (ulong)fd), _receiveOne ??= ReceiveOne);
+        var entry = _process.Files.Acquire(file, _closeInStub ??= fd => Syscall(SYS_close, (ulong)fd), _receiveOne ??= ReceiveOne);
         if (entry == null) return false;
-        try { result = Syscall(17 /* pread64 */, (ulong)entry.Fd, addr, count, (ulong)offset); }
+        try { result = Syscall(SYS_pread64, (ulong)entry.Fd, addr, count, (ulong)offset); }
         finally { _process.Files.Release(entry); }
         if (_process.Dead) return false;
         // The count is the guest's to scribble on, as the whole area: only a sound one is believed.
@@ -435,8 +436,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         Span<int> fds = stackalloc int[1];
         long r = Receive([hostFd], fds);
         if (r < 0) return r;
-        long m = Syscall(9, addr, len, (ulong)prot, (ulong)(flags | 0x10 /* MAP_FIXED */), (ulong)fds[0], offset);
-        Syscall(3, (ulong)fds[0]);
+        long m = Syscall(SYS_mmap, addr, len, (ulong)prot, (ulong)(flags | MAP_FIXED), (ulong)fds[0], offset);
+        Syscall(SYS_close, (ulong)fds[0]);
         return m;
     }
 
@@ -447,7 +448,7 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         lock (_space.SocketLock)
         {
             if (!SeqPacket.Send(_space.SentrySocket, "f"u8, send, out var err)) return -(long)err;
-            r = Syscall(47 /* recvmsg */, (ulong)_space.StubSocketFd, _area.PrepareReceive(), 0);
+            r = Syscall(SYS_recvmsg, (ulong)_space.StubSocketFd, _area.PrepareReceive(), 0);
         }
         if (r < 0) return r;
         if (!_area.ReceivedFds(received))
@@ -506,16 +507,16 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
             pid = Command(State.Clone, 56, SystrapImage.ForkFlags, 0, CloneKind.Fork, (ulong)fds[0], (ulong)_space.StubSocketFd, RunscPid);
             childFiles = _process.Files.CopyForChild();
         }
-        Syscall(3, (ulong)fds[0]);
+        Syscall(SYS_close, (ulong)fds[0]);
         if (pid <= 0)
         {
-            Syscall(3, (ulong)fds[1]);
+            Syscall(SYS_close, (ulong)fds[1]);
             area.Dispose();
             Tmds.Linux.LibC.close(sentrySock);
             return pid < 0 ? pid : -(long)Errno.EAGAIN;
         }
         // The child's socket keeps the number it had here; the parent's copy goes.
-        Syscall(3, (ulong)fds[1]);
+        Syscall(SYS_close, (ulong)fds[1]);
         s_pending[pid] = new Pending(area, new SystrapSpace(sentrySock, fds[1], _area.Slot), null, childFiles);
         return pid;
     }

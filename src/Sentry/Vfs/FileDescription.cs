@@ -58,6 +58,8 @@ public abstract class FileDescription
     /// </summary>
     public bool TryReadIntoGuest(Task t, ulong addr, ulong count, long offset, out long n)
     {
+        n = 0;
+        if (!MayReadIntoGuest(t, count)) return false;
         if (offset >= 0) return ReadAtIntoGuest(t, addr, count, offset, out n);
         lock (_posLock)
         {
@@ -66,6 +68,9 @@ public abstract class FileDescription
             return true;
         }
     }
+
+    /// <summary>Whether a read of count bytes may go straight into guest memory (asked before the offset is locked).</summary>
+    protected virtual bool MayReadIntoGuest(Task t, ulong count) => false;
 
     protected virtual bool ReadAtIntoGuest(Task t, ulong addr, ulong count, long offset, out long n)
     {

@@ -34,10 +34,14 @@ public sealed unsafe class HostFile : FileDescription, IMappable, AppKernel.Plat
     /// <summary>A read this large is worth waking a sleeping stub thread for (~0.1 ms here).</summary>
     const ulong WakeWorthy = 1 << 20;
 
+    protected override bool MayReadIntoGuest(Task t, ulong count) =>
+        count >= IntoGuestMin && t.Stub != null
+        && (Volatile.Read(ref _largeReads) >= 2 || Interlocked.Increment(ref _largeReads) >= 2);
+
     protected override bool ReadAtIntoGuest(Task t, ulong addr, ulong count, long offset, out long n)
     {
         n = 0;
-        if (count < IntoGuestMin || offset < 0 || t.Stub is not { } c || Interlocked.Increment(ref _largeReads) < 2) return false;
+        if (offset < 0 || t.Stub is not { } c) return false;
         long total = 0;
         while ((ulong)total < count)
         {
