@@ -14,6 +14,12 @@ public sealed class TmpfsDir : TmpfsNode
 {
     readonly Dictionary<string, TmpfsNode?> _children = new(StringComparer.Ordinal);
     CachedNames? _lower;
+    // Names the lower said it does not have (negative dentries, as Linux's and gVisor's dcache keeps): the lower is
+    // read-only, so asking the gofer again (a round trip, 30-50 us here) would get the same answer. Like the positive
+    // entries above, they are not revalidated against the host. A name the sandbox makes here is in _children, which
+    // is looked at first. Bounded: past MaxMissing names the set starts over.
+    HashSet<string>? _lowerMissing;
+    const int MaxMissing = 512;
 
     public TmpfsDir(TmpfsFs fs, uint perm, Task? t) : base(fs, InodeMode.S_IFDIR | (perm & 0xfff), t) => Nlink = 2;
     internal TmpfsDir(TmpfsFs fs, Inode lower, in LinuxStat st) : base(fs, lower, st) { }
@@ -39,7 +45,14 @@ public sealed class TmpfsDir : TmpfsNode
                 node = (TmpfsNode)cached!;
                 return Errno.None;
             }
+            if (_lowerMissing != null && _lowerMissing.Contains(name)) return Errno.ENOENT;
             var e = Lower.Lookup(t!, name, out var lower);
+            if (e == Errno.ENOENT)
+            {
+                _lowerMissing ??= new HashSet<string>(StringComparer.Ordinal);
+                if (_lowerMissing.Count >= MaxMissing) _lowerMissing.Clear();
+                _lowerMissing.Add(name);
+            }
             if (e != Errno.None) return e;
             node = Wrap(Fs, lower!);
             node.LookedUp(this, name);
