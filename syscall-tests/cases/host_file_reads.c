@@ -233,18 +233,48 @@ static void *reader(void *arg)
     return (void *)bad;
 }
 
+/* Forks while the other threads read: each child reads through the fds it inherited (the stub's table is copied
+ * with the process) and through one of its own. */
+static void *forker(void *arg)
+{
+    int shared_fd = (int)(long)arg;
+    static unsigned char b[CHUNK];
+    long bad = 0;
+    for (int i = 0; i < 20; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            int ok = 1;
+            for (int k = 0; k < 5; k++) {
+                long off = (long)(i * 4099 + k * 65521) % (whole_len - CHUNK);
+                if (pread(shared_fd, b, CHUNK, off) != CHUNK || memcmp(b, whole + off, CHUNK) != 0) ok = 0;
+            }
+            int own = open(BIG, O_RDONLY);
+            for (int k = 0; k < 3; k++)
+                if (pread(own, b, CHUNK, k * 7) != CHUNK || memcmp(b, whole + k * 7, CHUNK) != 0) ok = 0;
+            _exit(ok ? 0 : 1);
+        }
+        int st;
+        waitpid(p, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) bad++;
+    }
+    return (void *)bad;
+}
+
 static void threads(void)
 {
     int shared_fd = open(BIG, O_RDONLY);
-    pthread_t t[4];
+    pthread_t t[4], f;
     for (long i = 0; i < 4; i++) pthread_create(&t[i], NULL, reader, (void *)(i | (long)shared_fd << 8));
+    pthread_create(&f, NULL, forker, (void *)(long)shared_fd);
     long bad = 0;
     for (int i = 0; i < 4; i++) {
         void *r;
         pthread_join(t[i], &r);
         bad += (long)r;
     }
-    printf("threads: %ld bad reads\n", bad);
+    void *r;
+    pthread_join(f, &r);
+    printf("threads: %ld bad reads, %ld bad children\n", bad, (long)r);
     close(shared_fd);
 }
 
