@@ -3,6 +3,7 @@
  * restart_syscall for a sleep), a debugger that attaches and reads the code, a thread with its own GS base, and a
  * guest mapping at the low address where the sandbox keeps its jump table. */
 #include "common.h"
+#include "peek_traced.h"
 #include <asm/prctl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -89,34 +90,17 @@ static void restarts(void)
 
 /* The debugger reads the child's code where getppid's syscall is: glibc's `mov $SYS_getppid, %eax; syscall`, as in
  * the library's file (a site the sandbox patched is put back when a tracer attaches). */
+static void warm_getppid(void)
+{
+    for (int i = 0; i < 100; i++) getppid();
+}
+
 static void debugger_reads_code(void)
 {
-    unsigned char *code = (unsigned char *)getppid;
-    int p[2];
-    pipe(p);
-    pid_t c = fork();
-    if (c == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(p[0]);
-        for (int i = 0; i < 100; i++) getppid();
-        write(p[1], "r", 1);
-        for (;;) pause();
-    }
-    close(p[1]);
-    char b;
-    read(p[0], &b, 1);
-    CHECK(ptrace(PTRACE_SEIZE, c, 0, 0));
-    CHECK(ptrace(PTRACE_INTERRUPT, c, 0, 0));
-    int st;
-    waitpid(c, &st, 0);
     unsigned char seen[8];
-    long word = ptrace(PTRACE_PEEKTEXT, c, code, 0);
-    memcpy(seen, &word, 8);
+    peek_traced(warm_getppid, (const unsigned char *)getppid, seen, sizeof seen);
     int site = seen[0] == 0xb8 && seen[1] == SYS_getppid && seen[2] == 0 && seen[5] == 0x0f && seen[6] == 0x05;
     printf("traced child's getppid starts with mov $SYS_getppid, %%eax; syscall: %s\n", site ? "yes" : "no");
-    kill(c, SIGKILL);
-    waitpid(c, &st, 0);
-    printf("child killed: %s\n", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? "yes" : "no");
 }
 
 static void *own_gs(void *arg)

@@ -3,6 +3,7 @@
  * ended by one (EINTR), a bad buffer (EFAULT through the cmp's error path), and a debugger that attaches to a child
  * that has read (its sites patched) and finds both sites' own code. */
 #include "common.h"
+#include "peek_traced.h"
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -101,34 +102,18 @@ static int sites(const unsigned char *code)
     return n;
 }
 
+static void warm_read(void)
+{
+    int z = open("/dev/zero", O_RDONLY);
+    char b[4];
+    for (int i = 0; i < 100; i++) read(z, b, sizeof b);
+}
+
 static void debugger_reads_code(void)
 {
-    unsigned char *code = (unsigned char *)read;
-    int p[2];
-    pipe(p);
-    pid_t c = fork();
-    if (c == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int z = open("/dev/zero", O_RDONLY);
-        char b[4];
-        for (int i = 0; i < 100; i++) read(z, b, sizeof b);
-        write(p[1], "r", 1);
-        for (;;) pause();
-    }
-    char b;
-    read(p[0], &b, 1);
-    CHECK(ptrace(PTRACE_SEIZE, c, 0, 0));
-    CHECK(ptrace(PTRACE_INTERRUPT, c, 0, 0));
-    int st;
-    waitpid(c, &st, 0);
     unsigned char seen[160];
-    for (int i = 0; i < 160; i += 8) {
-        long word = ptrace(PTRACE_PEEKTEXT, c, code + i, 0);
-        memcpy(seen + i, &word, 8);
-    }
+    peek_traced(warm_read, (const unsigned char *)read, seen, sizeof seen);
     printf("traced child's read sites as in the file: %d\n", sites(seen));
-    kill(c, SIGKILL);
-    waitpid(c, &st, 0);
 }
 
 int main(void)
