@@ -168,10 +168,12 @@ static void pread_attack(void *arg)
     pread_bufs = mmap(NULL, (PREAD_FDS + 1) * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     int fd = open("/bin/true", O_RDONLY);
     if (fd < 0 || pread_bufs == MAP_FAILED) { printf("pread: setup failed\n"); return; }
-    /* Two large reads: the second one is made by the stub, which keeps the fd. Only guest fd 20 stays open on the
-     * file, so bytes of it read through fds 0-7 come from the stub's fd table, not the guest's. */
-    for (int i = 0; i < 2; i++) { lseek(fd, 0, SEEK_SET); read(fd, scratch, sizeof scratch); }
-    memcpy(own, scratch, sizeof own);
+    /* Large reads: from the second one on they are made by the stub, which keeps the fd (1 MiB: a read that large
+     * goes to the stub even if its thread went to sleep meanwhile, as it may on a busy host). Only guest fd 20 stays
+     * open on the file, so bytes of it read through fds 0-7 come from the stub's fd table, not the guest's. */
+    static char big[1 << 20];
+    for (int i = 0; i < 3; i++) { lseek(fd, 0, SEEK_SET); read(fd, big, sizeof big); }
+    memcpy(own, big, sizeof own);
     dup2(fd, 20);
     close(fd);
     memset(pread_bufs, 0xa5, PREAD_FDS * 4096);
