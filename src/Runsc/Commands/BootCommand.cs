@@ -18,6 +18,10 @@ public static class BootCommand
     static readonly Option<string> BundleOpt = new("--bundle") { Required = true };
     static readonly Option<int> ReadyFd = new("--ready-fd") { Required = true };
     static readonly Argument<string> Id = new("container-id");
+    /// <summary>Control requests (other than exec) being answered; the sandbox waits for them at its end.</summary>
+    sealed class Replying { public int Count; }
+    static readonly Replying s_replying = new();
+    const int ReplyGraceMs = 2000;
 
     public static Command Create()
     {
@@ -75,7 +79,9 @@ public static class BootCommand
                 else
                 {
                     foreach (var fd in fds) Tmds.Linux.LibC.close(fd);
-                    reply(Serve(k, i, req));
+                    lock (s_replying) s_replying.Count++;
+                    try { reply(Serve(k, i, req)); }
+                    finally { lock (s_replying) { s_replying.Count--; Monitor.PulseAll(s_replying); } }
                 }
             });
         }
@@ -90,6 +96,13 @@ public static class BootCommand
         // A signal to the sandbox process itself goes to the container's init, as `runsc do` does.
         var forwarded = new SignalForwarding(init.Signal);
         var result = init.Wait();
+        // A start whose init ended at once is still replying: the sandbox must not end first, or its client hears
+        // only that the sandbox is gone.
+        lock (s_replying)
+        {
+            long deadline = Environment.TickCount64 + ReplyGraceMs;
+            while (s_replying.Count > 0 && Environment.TickCount64 < deadline) Monitor.Wait(s_replying, ReplyGraceMs);
+        }
         if (result.Error != null) log.LogInformation("container {Id}: {Error}", id, result.Error);
         try { StateStore.WriteAtomically(Path.Combine(stateDir, StateStore.ExitFile), System.Text.Encoding.ASCII.GetBytes(result.Status.ToString())); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log.LogWarning("cannot record the exit status: {Message}", e.Message); }
