@@ -14,7 +14,7 @@
 #   - a host process of the sandbox (stub, gofer) is alive 5 s after runsc exited (fuzz/subreaper.py).
 # Replaying: the seed is printed; `gcc -pthread -o F fuzz/sysfuzz.c; runsc do F --seed S --batch B --log` replays
 # one batch and prints each call before making it. Output files (out.txt, err.txt, debug.log,
-# leaked.txt) go to $FUZZ_OUT (default fuzz/build/run), so runs with different FUZZ_OUT can overlap.
+# leaked.txt, stacks.txt) go to $FUZZ_OUT (default fuzz/build/run), so runs with different FUZZ_OUT can overlap.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -30,7 +30,7 @@ trap 'rm -f "$bin"' EXIT
 dir=${FUZZ_OUT:-$build/run}
 mkdir -p "$dir"
 log=$dir/debug.log out=$dir/out.txt err=$dir/err.txt leaked=$dir/leaked.txt
-rm -f "$log" "$leaked"
+rm -f "$log" "$leaked" "$dir/stacks.txt"
 args=(--seconds "$seconds")
 [ -n "$seed" ] && args+=(--seed "$seed")
 # shellcheck disable=SC2206
@@ -42,10 +42,17 @@ start=$(date +%s)
 (cd / && python3 "$here/subreaper.py" "$leaked" timeout -k 5 $((seconds + 90)) \
     "$runsc" do --debug-log "$log" "$bin" "${args[@]}" </dev/null >"$out" 2>"$err") &
 runner=$!
+# A run still going 60 s after its end is a hang of the whole sandbox (the fuzzer cannot report it): log the tasks'
+# states too, and with gdb at hand every Sentry thread's stack (stacks.txt; names need runsc.dbg beside runsc).
+dumped=
 while kill -0 "$runner" 2>/dev/null; do
-    if grep -q "HANG:" "$out" 2>/dev/null; then
-        pkill -USR2 -f -x "$runsc do --debug-log $log .*" 2>/dev/null
-        break
+    if [ -z "$dumped" ] && { grep -q "HANG:" "$out" 2>/dev/null || [ $(( $(date +%s) - start )) -gt $((seconds + 60)) ]; }; then
+        dumped=1
+        pid=$(pgrep -f -x "$runsc do --debug-log $log .*" | head -1)
+        [ -n "$pid" ] && kill -USR2 "$pid" 2>/dev/null
+        if [ -n "$pid" ] && command -v gdb >/dev/null; then
+            timeout 60 gdb -p "$pid" -batch -ex "thread apply all bt 30" >"$dir/stacks.txt" 2>&1
+        fi
     fi
     sleep 0.5
 done
@@ -71,6 +78,7 @@ fi
 echo "FAIL sysfuzz"
 for p in "${problems[@]}"; do echo "  $p"; done
 grep -E '^[^ ]+ error ' -A8 "$log" 2>/dev/null | head -60 | sed 's/^/  /'
+[ -s "$dir/stacks.txt" ] && echo "  thread stacks: $dir/stacks.txt"
 [ -s "$leaked" ] && sed 's/^/  leaked: /' "$leaked"
 head -20 "$err" | sed 's/^/  stderr: /'
 exit 1
