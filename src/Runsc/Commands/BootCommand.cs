@@ -101,7 +101,7 @@ public static class BootCommand
         lock (s_replying)
         {
             long deadline = Environment.TickCount64 + ReplyGraceMs;
-            while (s_replying.Count > 0 && Environment.TickCount64 < deadline) Monitor.Wait(s_replying, ReplyGraceMs);
+            for (long left; s_replying.Count > 0 && (left = deadline - Environment.TickCount64) > 0;) Monitor.Wait(s_replying, (int)left);
         }
         if (result.Error != null) log.LogInformation("container {Id}: {Error}", id, result.Error);
         try { StateStore.WriteAtomically(Path.Combine(stateDir, StateStore.ExitFile), System.Text.Encoding.ASCII.GetBytes(result.Status.ToString())); }
