@@ -76,10 +76,11 @@ sealed unsafe class SysmsgArea : IDisposable
     public byte* FpState(byte* uc) => uc == null ? null : Local(*(ulong*)(uc + UcFpState), XSave.FxSaveSize);
 
     /// <summary>Hands the turn to the stub: the state is written with a full barrier before reading whether the
-    /// stub sleeps, and it is woken only if so (it spins a while first, so mostly it does not).</summary>
-    public void Post(int state)
+    /// stub sleeps, and it is woken only if so (it spins a while first, so mostly it does not). stubSpins false: at
+    /// its next trap the stub sleeps at once instead of spinning for the Sentry (the CPUs are all wanted).</summary>
+    public void Post(int state, bool stubSpins = true)
     {
-        *(int*)(_base + OffSentryBlocks) = Serving.Working;
+        *(int*)(_base + OffSentryBlocks) = stubSpins ? Serving.Working : Serving.Blocks;
         Interlocked.Exchange(ref *StateWord, state);
         if (Volatile.Read(ref *(int*)(_base + OffStubSleeps)) != 0) Wake();
     }

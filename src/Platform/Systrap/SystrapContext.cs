@@ -13,10 +13,17 @@ namespace AppKernel.Platform.Systrap;
 public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
 {
     const int SIGTRAP = 5, SIGSYS = 31, SYS_SECCOMP = 1;
-    const int SYS_close = 3, SYS_mmap = 9, SYS_pread64 = 17, SYS_recvmsg = 47, MAP_FIXED = 0x10;
+    const int SYS_close = 3, SYS_mmap = 9, SYS_pread64 = 17, SYS_recvmsg = 47, SYS_clone = 56, SYS_exit = 60, MAP_FIXED = 0x10;
     const int SpinIterations = 1000;
     static int s_spinners;
     static readonly int s_maxSpinners = Math.Max(1, Environment.ProcessorCount - 1);
+    /// <summary>Guest threads not blocked in the Sentry: each keeps a CPU busy, running in the guest or being served.
+    /// A spin (the Sentry's for its stub, the stub's for the Sentry) pays only while every such thread can have
+    /// both of its sides on a CPU; past that, spinners take the CPUs from the threads that do the work (two
+    /// processes streaming through a pipe on two cores ran at half the speed they reach without spinning).</summary>
+    static int s_active;
+    static readonly int s_spinWhileActive = Math.Max(1, Environment.ProcessorCount / 2);
+    int _active;
     /// <summary>How often a wait for a running guest checks that its host process still lives.</summary>
     const int LivenessMs = 100;
     /// <summary>How long a stub thread may take to finish a command, or to trap after a kick (see AwaitTrap).</summary>
@@ -54,7 +61,16 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         _space = space;
         _process = process;
         process.Watch(area);
+        SetActive(true);
     }
+
+    void SetActive(bool on)
+    {
+        int v = on ? 1 : 0;
+        if (Interlocked.Exchange(ref _active, v) != v) Interlocked.Add(ref s_active, on ? 1 : -1);
+    }
+
+    static bool Crowded => Volatile.Read(ref s_active) > s_spinWhileActive;
 
     static int ImageFd() => StubSpawner.ImageFd("appkernel-stub-systrap", SystrapImage.Elf);
 
@@ -173,19 +189,22 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     {
         // Spin only while fewer Sentry threads spin than there are other cores: a spinner more would take the CPU
         // from the very thread (a stub's, another task's) that must run for the wait to end.
-        if (Interlocked.Increment(ref s_spinners) <= s_maxSpinners)
+        if (!Crowded)
         {
-            for (int i = 0; i < SpinIterations; i++)
+            if (Interlocked.Increment(ref s_spinners) <= s_maxSpinners)
             {
-                if (_area.State == State.Trapped)
+                for (int i = 0; i < SpinIterations; i++)
                 {
-                    Interlocked.Decrement(ref s_spinners);
-                    return Trapped();
+                    if (_area.State == State.Trapped)
+                    {
+                        Interlocked.Decrement(ref s_spinners);
+                        return Trapped();
+                    }
+                    Thread.SpinWait(1);
                 }
-                Thread.SpinWait(1);
             }
+            Interlocked.Decrement(ref s_spinners);
         }
-        Interlocked.Decrement(ref s_spinners);
         long start = Environment.TickCount64;
         while (true)
         {
@@ -299,7 +318,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         if (gs != _gsBase) { _area.Field(OffGsValue) = (long)gs; _area.Field(OffSetGs) = 1; _gsBase = gs; }
         // A kick that came while the task was in the Sentry is still pending in the stub thread: its time runs from now.
         if (Volatile.Read(ref _kickedAt) != 0) Volatile.Write(ref _kickedAt, Environment.TickCount64);
-        _area.Post(State.Resume);
+        SetActive(true);
+        _area.Post(State.Resume, stubSpins: !Crowded);
         if (!AwaitTrap(command: false))
         {
             stop.Kind = StopKind.Exited;
@@ -351,8 +371,11 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
 
     public void WillBlock()
     {
+        SetActive(false);
         if (!_disposed) _area.SentryBlocks();
     }
+
+    public void Woke() => SetActive(true);
 
     public void WillWaitOnHost()
     {
@@ -500,13 +523,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
             Tmds.Linux.LibC.close(sentrySock);
             return r;
         }
-        long pid;
-        StubFiles childFiles;
-        lock (_process.Files.Lock)
-        {
-            pid = Command(State.Clone, 56, SystrapImage.ForkFlags, 0, CloneKind.Fork, (ulong)fds[0], (ulong)_space.StubSocketFd, RunscPid);
-            childFiles = _process.Files.CopyForChild();
-        }
+        int areaFd = fds[0];
+        long pid = CloneProcess(() => Command(State.Clone, SYS_clone, SystrapImage.ForkFlags, 0, CloneKind.Fork, (ulong)areaFd, (ulong)_space.StubSocketFd, RunscPid), out var childFiles);
         Syscall(SYS_close, (ulong)fds[0]);
         if (pid <= 0)
         {
@@ -521,6 +539,18 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         return pid;
     }
 
+    // A child process starts with a copy of the fds the stub keeps, taken under their lock while the clone is made:
+    // so it is the table the host copied.
+    long CloneProcess(Func<long> clone, out StubFiles childFiles)
+    {
+        lock (_process.Files.Lock)
+        {
+            long id = clone();
+            childFiles = _process.Files.CopyForChild();
+            return id;
+        }
+    }
+
     public long CloneVm() => CloneShared(SystrapImage.SharedMemoryFlags, CloneKind.SharedMemory);
 
     public long CloneThread() => CloneShared(SystrapImage.ThreadFlags, CloneKind.Thread);
@@ -533,11 +563,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         if (area == null) return err;
         long id;
         StubFiles? childFiles = null;
-        lock (_process.Files.Lock)
-        {
-            id = Command(State.Clone, 56, flags, area.StubAddress + SlotSize, kind, 0, 0, RunscPid);
-            if (kind != CloneKind.Thread) childFiles = _process.Files.CopyForChild();
-        }
+        if (kind == CloneKind.Thread) id = Command(State.Clone, SYS_clone, flags, area.StubAddress + SlotSize, kind, 0, 0, RunscPid);
+        else id = CloneProcess(() => Command(State.Clone, SYS_clone, flags, area.StubAddress + SlotSize, kind, 0, 0, RunscPid), out childFiles);
         if (id <= 0)
         {
             area.Dispose();
@@ -558,7 +585,7 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     // exit(2) for this stub thread alone: it never reports back.
     void PostExit()
     {
-        _area.Field(OffNr) = 60;
+        _area.Field(OffNr) = SYS_exit;
         _area.Field(OffArgs) = 0;
         _area.Post(State.Syscall);
     }
@@ -569,6 +596,7 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     {
         if (_disposed) return;
         Volatile.Write(ref _disposed, true);
+        SetActive(false);
         Interlocked.MemoryBarrier();
         while (Volatile.Read(ref _peekers) != 0) Thread.SpinWait(10);
         _process.Unwatch(_area);
