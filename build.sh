@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 dotnet build AppKernel.sln -c Release -nologo -v quiet
 dotnet publish src/Runsc/Runsc.csproj -c Release -r linux-x64 -o out -nologo -v quiet
-rm -f out/*.pdb out/*.dbg
+# runsc.dbg stays: gdb on a stuck runsc (fuzz/run.sh on a hang) names the frames with it.
+rm -f out/*.pdb
 echo "built out/runsc"

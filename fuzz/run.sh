@@ -51,7 +51,7 @@ while kill -0 "$runner" 2>/dev/null; do
         pid=$(pgrep -f -x "$runsc do --debug-log $log .*" | head -1)
         [ -n "$pid" ] && kill -USR2 "$pid" 2>/dev/null
         if [ -n "$pid" ] && command -v gdb >/dev/null; then
-            timeout 60 gdb -p "$pid" -batch -ex "thread apply all bt 30" >"$dir/stacks.txt" 2>&1
+            timeout 60 gdb "$runsc" -p "$pid" -batch -ex "thread apply all bt 30" >"$dir/stacks.txt" 2>&1
         fi
     fi
     sleep 0.5
@@ -78,7 +78,11 @@ fi
 echo "FAIL sysfuzz"
 for p in "${problems[@]}"; do echo "  $p"; done
 grep -E '^[^ ]+ error ' -A8 "$log" 2>/dev/null | head -60 | sed 's/^/  /'
-[ -s "$dir/stacks.txt" ] && echo "  thread stacks: $dir/stacks.txt"
+if [ -s "$dir/stacks.txt" ]; then
+    # Where a hang of the whole sandbox stands: the tasks' states, and the Sentry's threads inside its own code.
+    grep -A60 "task dump" "$log" 2>/dev/null | head -60 | sed 's/^/  tasks: /'
+    grep -E "^Thread |AppKernel_" "$dir/stacks.txt" | grep -v "_StartupCodeMain\|RhSpinWait" | head -150 | sed 's/^/  stack: /'
+fi
 [ -s "$leaked" ] && sed 's/^/  leaked: /' "$leaked"
 head -20 "$err" | sed 's/^/  stderr: /'
 exit 1

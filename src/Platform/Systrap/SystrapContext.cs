@@ -16,13 +16,14 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     const int SYS_close = 3, SYS_mmap = 9, SYS_pread64 = 17, SYS_recvmsg = 47, SYS_clone = 56, SYS_exit = 60, MAP_FIXED = 0x10;
     const int SpinIterations = 1000;
     static int s_spinners;
-    static readonly int s_maxSpinners = Math.Max(1, Environment.ProcessorCount - 1);
+    static readonly int s_maxSpinners = Environment.ProcessorCount - 1;
     /// <summary>Guest threads not blocked in the Sentry: each keeps a CPU busy, running in the guest or being served.
     /// A spin (the Sentry's for its stub, the stub's for the Sentry) pays only while every such thread can have
     /// both of its sides on a CPU; past that, spinners take the CPUs from the threads that do the work (two
-    /// processes streaming through a pipe on two cores ran at half the speed they reach without spinning).</summary>
+    /// processes streaming through a pipe on two cores ran at half the speed they reach without spinning). On one
+    /// CPU nothing spins.</summary>
     static int s_active;
-    static readonly int s_spinWhileActive = Math.Max(1, Environment.ProcessorCount / 2);
+    static readonly int s_spinWhileActive = Environment.ProcessorCount / 2;
     int _active;
     /// <summary>How often a wait for a running guest checks that its host process still lives.</summary>
     const int LivenessMs = 100;
