@@ -194,7 +194,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         {
             if (Interlocked.Increment(ref s_spinners) <= s_maxSpinners)
             {
-                for (int i = 0; i < SpinIterations; i++)
+                // A thread that wakes meanwhile (another task's) makes it crowded: it may be waiting for this CPU.
+                for (int i = 0; i < SpinIterations && !Crowded; i++)
                 {
                     if (_area.State == State.Trapped)
                     {
