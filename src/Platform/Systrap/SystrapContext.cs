@@ -188,8 +188,9 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
     // process is killed, as a guest that breaks its own stub deserves, and the task sees it gone.
     bool AwaitTrap(bool command)
     {
-        // Spin only while fewer Sentry threads spin than there are other cores: a spinner more would take the CPU
-        // from the very thread (a stub's, another task's) that must run for the wait to end.
+        // Spin only with CPUs to spare (not Crowded), and while fewer Sentry threads spin than there are other cores:
+        // a spinner more would take the CPU from the very thread (a stub's, another task's) that must run for the
+        // wait to end.
         if (!Crowded)
         {
             if (Interlocked.Increment(ref s_spinners) <= s_maxSpinners)
@@ -377,7 +378,10 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         if (!_disposed) _area.SentryBlocks();
     }
 
-    public void Woke() => SetActive(true);
+    public void Woke()
+    {
+        if (!_disposed) SetActive(true);
+    }
 
     public void WillWaitOnHost()
     {
