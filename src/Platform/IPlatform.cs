@@ -40,7 +40,7 @@ public interface IGuestContext : IAddressSpace, IDisposable
     /// <summary>The trapped guest's syscall is about to block in the Sentry: a platform that spins while it waits
     /// for the Sentry can stop spinning (it matters on few cores).</summary>
     void WillBlock() { }
-    /// <summary>The syscall that blocked (<see cref="WillBlock"/>) goes on: its thread wants a CPU again.</summary>
+    /// <summary>The wait <see cref="WillBlock"/> announced is over: the guest thread wants a CPU again.</summary>
     void Woke() { }
     /// <summary>The trapped guest's syscall waits for another host process (a gofer round trip): a platform whose
     /// guest thread spins while it waits for the Sentry can spin on through it.</summary>

@@ -321,7 +321,6 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         if (gs != _gsBase) { _area.Field(OffGsValue) = (long)gs; _area.Field(OffSetGs) = 1; _gsBase = gs; }
         // A kick that came while the task was in the Sentry is still pending in the stub thread: its time runs from now.
         if (Volatile.Read(ref _kickedAt) != 0) Volatile.Write(ref _kickedAt, Environment.TickCount64);
-        SetActive(true);
         _area.Post(State.Resume, stubSpins: !Crowded);
         if (!AwaitTrap(command: false))
         {

@@ -59,10 +59,13 @@ public sealed partial class Task
             // A group stop catches a sleeping thread where it sleeps; the caller then looks at its condition again.
             if (!GroupStopParks) Monitor.Wait(obj, timeoutMs);
             if (GroupStopParks) Group.ParkWhileBlocked(this, obj);
-            Stub?.Woke();
             return !SignalPending && !Exited && !PtraceWantsStop;
         }
-        finally { Volatile.Write(ref _waitingOn, null); }
+        finally
+        {
+            Volatile.Write(ref _waitingOn, null);
+            Stub?.Woke();
+        }
     }
 
     PosixTimers? _posixTimers;

@@ -189,7 +189,11 @@ public sealed partial class Task
                         retrap = !_ptraceResumed && !Free();
                     }
                 }
-                finally { Volatile.Write(ref _waitingOn, null); }
+                finally
+                {
+                    Volatile.Write(ref _waitingOn, null);
+                    Stub?.Woke();
+                }
                 if (!retrap)
                 {
                     _ptraceStopped = false;
