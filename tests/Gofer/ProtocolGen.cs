@@ -44,14 +44,26 @@ public static class ProtocolGen
 
     static readonly Gen<string> XattrName = Gen.Elements("user.a", "user.with/slash", "trusted.x", "security.selinux", "user." + new string('x', 250), "user.ü");
 
-    /// <summary>The walked subdirectories a ReadDir reply may carry: some of its directory entries, each once.</summary>
-    static List<(int, ulong, GoferStat)> WalkedDirs(IReadOnlyList<GoferDirent> entries, IReadOnlyList<(ulong Fid, GoferStat Stat)> fids)
+    /// <summary>The walked subdirectories a ReadDir reply may carry: some of its directory entries, each once; the
+    /// first few with a listing when one is given for them (a few, so that the reply still fits in a message).</summary>
+    static List<WalkedDir> WalkedDirs(IReadOnlyList<GoferDirent> entries, IReadOnlyList<(ulong Fid, GoferStat Stat)> fids,
+        IReadOnlyList<GoferDirent[]?> listings)
     {
-        var walked = new List<(int, ulong, GoferStat)>();
+        var walked = new List<WalkedDir>();
         for (int i = 0, k = 0; i < entries.Count && k < fids.Count && walked.Count < ReadDirReply.MaxWalkedDirs; i++)
-            if (entries[i].Type == ReadDirReply.DT_DIR) { walked.Add((i, fids[k].Fid, fids[k].Stat)); k++; }
+            if (entries[i].Type == ReadDirReply.DT_DIR)
+            {
+                walked.Add(new WalkedDir(i, fids[k].Fid, fids[k].Stat, k < listings.Count ? listings[k] : null));
+                k++;
+            }
         return walked;
     }
+
+    // A walked subdirectory's listing: none, empty, or a few entries (no cookies on the wire: 0).
+    static readonly Gen<GoferDirent[]?> Listing = Gen.Frequency(
+        (1, Gen.Constant<GoferDirent[]?>(null)),
+        (3, Up(4, from n in Name from i in ArbMap.Default.GeneratorFor<ulong>() from t in Gen.Elements((byte)4, (byte)8, (byte)10)
+                  select new GoferDirent(n, i, t, 0)).Select(a => (GoferDirent[]?)a)));
 
     public static readonly Gen<GoferStat> Stat =
         from a in Z4(U64, U64, U32, U64)
@@ -86,7 +98,7 @@ public static class ProtocolGen
         (from f in U64 from n in Name from t in U64 select (Request)new LinkRequest(f, n, t)),
         (from f in U64 from n in Name from b in Bool select (Request)new UnlinkRequest(f, n, b)),
         (from f in U64 from n in Name from g in U64 from m in Name from fl in U32 select (Request)new RenameRequest(f, n, g, m, fl)),
-        (from f in U64 from c in U64 from w in Gen.Elements(true, false) select (Request)new ReadDirRequest(f, c, w)),
+        (from f in U64 from c in U64 from w in Bool from l in Bool select (Request)new ReadDirRequest(f, c, w, w && l)),
         U64.Select(f => (Request)new ReadLinkRequest(f)),
         (from f in U64 from m in U32 from a in Z3(U32, U32, U32) from b in Z3(I64, I64, I64)
          select (Request)new SetAttrRequest(f, (SetAttrMask)m, a.Item1, a.Item2, a.Item3, b.Item1, b.Item2, b.Item3)),
@@ -111,7 +123,8 @@ public static class ProtocolGen
         (from e in Up(200, from n in Name from i in U64 from t in Gen.Elements((byte)4, (byte)8, (byte)10) from c in U64 select new GoferDirent(n, i, t, c))
          from end in Gen.Elements(true, false)
          from w in Gen.ListOf(Gen.Zip(U64, Stat))
-         select (Reply)new ReadDirReply(e, end) { Walked = WalkedDirs(e, w) }),
+         from l in Up(3, Listing)
+         select (Reply)new ReadDirReply(e, end) { Walked = WalkedDirs(e, w, l) }),
         PathStr.Select(t => (Reply)new ReadLinkReply(t)),
         StatFs.Select(s => (Reply)new StatFsReply(s)),
         (from op in Gen.Elements(Op.GetXattr, Op.ListXattr) from d in Bytes(300, Wire.MaxXattrValue) select (Reply)new XattrReply(op, (uint)d.Length, d)),

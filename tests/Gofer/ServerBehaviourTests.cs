@@ -276,7 +276,7 @@ public sealed class GoferServerBehaviourTests : IDisposable
         File.CreateSymbolicLink(_h.P("tree/link"), "d1");
         ulong dir = _h.Walk("tree");
         var entries = new List<GoferDirent>();
-        var walked = new List<(string Name, ulong Fid, GoferStat Stat)>();
+        var walked = new List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>();
         Assert.Equal(Errno.None, C.ReadDir(dir, 0, entries, out bool end, walked));
         Assert.True(end);
         Assert.Equal(new[] { "d1", "d2", "f", "link" }, entries.Select(e => e.Name).Order().ToArray());
@@ -284,6 +284,7 @@ public sealed class GoferServerBehaviourTests : IDisposable
         Assert.Equal(new[] { "d1", "d2" }, walked.Select(w => w.Name).Order().ToArray());
         var d1 = walked.Single(w => w.Name == "d1");
         Assert.Equal(HostFs.Lstat(_h.P("tree/d1")).Ino, d1.Stat.Ino);
+        Assert.All(walked, w => Assert.Null(w.Listing)); // not asked for
         // The fid is a walked node's: it lists and walks on like one.
         var inner = new List<GoferDirent>();
         Assert.Equal(Errno.None, C.ReadDir(d1.Fid, 0, inner));
@@ -298,12 +299,42 @@ public sealed class GoferServerBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void ReadDir_ListingDirs_SendsEachWalkedSubdirectorysWholeListing_WhenItFits()
+    {
+        Directory.CreateDirectory(_h.P("lt/leaf"));
+        Directory.CreateDirectory(_h.P("lt/empty"));
+        Directory.CreateDirectory(_h.P("lt/mid/sub"));
+        File.WriteAllText(_h.P("lt/leaf/x"), "x");
+        File.CreateSymbolicLink(_h.P("lt/leaf/l"), "x");
+        File.WriteAllText(_h.P("lt/mid/y"), "y");
+        // Too large for one message: walked, but without a listing (the client lists it in batches itself).
+        Directory.CreateDirectory(_h.P("lt/huge"));
+        for (int i = 0; i < 600; i++) File.WriteAllText(_h.P($"lt/huge/{new string('h', 200)}{i}"), "");
+        var entries = new List<GoferDirent>();
+        var walked = new List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>();
+        Assert.Equal(Errno.None, C.ReadDir(_h.Walk("lt"), 0, entries, out _, walked, listDirs: true));
+        Assert.Equal(new[] { "empty", "huge", "leaf", "mid" }, walked.Select(w => w.Name).Order().ToArray());
+        var byName = walked.ToDictionary(w => w.Name);
+        Assert.Empty(byName["empty"].Listing!);
+        Assert.Null(byName["huge"].Listing);
+        // Exactly what a ReadDir of the walked fid gives, types and inode numbers included.
+        foreach (var name in new[] { "leaf", "mid" })
+        {
+            var listed = new List<GoferDirent>();
+            Assert.Equal(Errno.None, C.ReadDir(byName[name].Fid, 0, listed));
+            Assert.Equal(listed.Select(e => (e.Name, e.Ino, e.Type)).Order(), byName[name].Listing!.Select(e => (e.Name, e.Ino, e.Type)).Order());
+        }
+        Assert.Equal(new[] { "l", "x" }, byName["leaf"].Listing!.Select(e => e.Name).Order().ToArray());
+        Assert.Equal(4, byName["mid"].Listing!.Single(e => e.Name == "sub").Type); // DT_DIR
+    }
+
+    [Fact]
     public void ReadDir_WalkingDirs_SkipsABatchOfTooManyDirectories()
     {
         for (int i = 0; i <= AppKernel.Gofer.Protocol.ReadDirReply.MaxWalkedDirs; i++) Directory.CreateDirectory(_h.P($"many/d{i}"));
         var entries = new List<GoferDirent>();
-        var walked = new List<(string Name, ulong Fid, GoferStat Stat)>();
-        Assert.Equal(Errno.None, C.ReadDir(_h.Walk("many"), 0, entries, out _, walked));
+        var walked = new List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>();
+        Assert.Equal(Errno.None, C.ReadDir(_h.Walk("many"), 0, entries, out _, walked, listDirs: true));
         Assert.Equal(AppKernel.Gofer.Protocol.ReadDirReply.MaxWalkedDirs + 1, entries.Count);
         Assert.Empty(walked);
     }

@@ -179,19 +179,20 @@ public sealed unsafe class GoferClient : IDisposable
     /// NextCookie). <paramref name="end"/>: the directory has nothing after this batch (so does an empty batch).
     /// "." and ".." are not listed. With <paramref name="walkedDirs"/>, the gofer also walks the batch's
     /// subdirectories (when there are few enough) and each walked one is added there with its new fid, which the
-    /// caller owns as if a Walk had given it.</summary>
+    /// caller owns as if a Walk had given it; with <paramref name="listDirs"/> too, each also comes with its whole
+    /// listing when that fit in the reply (else Listing is null).</summary>
     public Errno ReadDir(ulong dirFid, ulong cookie, List<GoferDirent> into, out bool end,
-        List<(string Name, ulong Fid, GoferStat Stat)>? walkedDirs = null)
+        List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>? walkedDirs = null, bool listDirs = false)
     {
         end = true;
-        var e = Call(new ReadDirRequest(dirFid, cookie, walkedDirs != null), out var r, out _);
+        var e = Call(new ReadDirRequest(dirFid, cookie, walkedDirs != null, walkedDirs != null && listDirs), out var r, out _);
         if (e != Errno.None) return e;
         var reply = (ReadDirReply)r!;
         into.AddRange(reply.Entries);
-        foreach (var (index, fid, st) in reply.Walked)
+        foreach (var d in reply.Walked)
         {
-            if (walkedDirs != null) walkedDirs.Add((reply.Entries[index].Name, fid, st));
-            else Clunk(fid); // not asked for: a broken gofer's, given back
+            if (walkedDirs != null) walkedDirs.Add((reply.Entries[d.Index].Name, d.Fid, d.Stat, listDirs ? d.Listing : null));
+            else Clunk(d.Fid); // not asked for: a broken gofer's, given back
         }
         end = reply.End || reply.Entries.Count == 0;
         return e;

@@ -163,7 +163,9 @@ internal sealed unsafe class FidTable
         Compactions++;
         _released = 0;
         if (_nodes.EnsureCapacity(0) > 4 * Math.Max(_nodes.Count, 1024)) _nodes.TrimExcess();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        // In the middle of a walk a compacting collection bounds the heap; only an idle one gives the memory back to
+        // the host (an aggressive collection), as the walk would fault it all in again at once (~12 us a page here).
+        GC.Collect(GC.MaxGeneration, idle ? GCCollectionMode.Aggressive : GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     public void Clear()

@@ -36,11 +36,11 @@ public sealed unsafe partial class GoferServer
                 fixed (byte* buf = _scratch) n = Platform.Native.Host.syscall(GoferSys.SYS_getdents64, dfd, (long)buf, chunk);
                 if (n < 0) return Fail(Op.ReadDir, (Errno)Platform.Native.Host.Errno);
                 if (n == 0) return Done(end: true); // the client need not ask again
-                if (!Parse(_scratch.AsSpan(0, (int)n), entries, ref budget)) return Done(end: false);
+                if (!Parse(_scratch.AsSpan(0, (int)n), entries, ref budget, listing: false)) return Done(end: false);
             }
 
             ReadDirReply Done(bool end) =>
-                new(entries, end) { Walked = q.WalkDirs ? WalkDirs(q.DirFid, node.Fd, entries, budget) : Array.Empty<(int, ulong, GoferStat)>() };
+                new(entries, end) { Walked = q.WalkDirs ? WalkDirs(q.DirFid, node.Fd, entries, budget, q.ListDirs) : Array.Empty<WalkedDir>() };
         }
         finally
         {
@@ -48,11 +48,14 @@ public sealed unsafe partial class GoferServer
         }
     }
 
-    /// <summary>Walks the batch's subdirectories as Walk does (WalkOne), while the reply has room; none if there are more
-    /// than <see cref="ReadDirReply.MaxWalkedDirs"/>. One that fails to walk is left out.</summary>
-    List<(int, ulong, GoferStat)> WalkDirs(ulong dirFid, int dirFd, List<GoferDirent> entries, int budget)
+    /// <summary>Walks the batch's subdirectories as Walk does, while the reply has room; none if there are more than
+    /// <see cref="ReadDirReply.MaxWalkedDirs"/>. One that fails to walk is left out. With <paramref name="list"/>,
+    /// each also brings its listing when the whole of it fits in what the reply has left after the walked records
+    /// still to come: the directory is then opened for reading (O_NOFOLLOW, as a walk), listed through that
+    /// descriptor, and the node keeps it.</summary>
+    List<WalkedDir> WalkDirs(ulong dirFid, int dirFd, List<GoferDirent> entries, int budget, bool list)
     {
-        var walked = new List<(int, ulong, GoferStat)>();
+        var walked = new List<WalkedDir>();
         int dirs = 0;
         foreach (var e in entries) if (e.Type == ReadDirReply.DT_DIR) dirs++;
         if (dirs == 0 || dirs > ReadDirReply.MaxWalkedDirs) return walked;
@@ -60,15 +63,46 @@ public sealed unsafe partial class GoferServer
         for (int i = 0; i < entries.Count && budget >= ReadDirReply.WalkedSize && !_fids.Full; i++)
         {
             if (entries[i].Type != ReadDirReply.DT_DIR) continue;
-            if (WalkOne(dirFd, dirFid, entries[i].Name, name, out _, out ulong fid, out var st) != Errno.None) continue;
-            walked.Add((i, fid, st));
-            budget -= ReadDirReply.WalkedSize;
+            dirs--;
+            if (!CStr.Put(entries[i].Name, name)) continue;
+            var nameZ = name[..(name.IndexOf((byte)0) + 1)];
+            int room = budget - ReadDirReply.WalkedSize - dirs * ReadDirReply.WalkedSize - ReadDirReply.ListingOverhead;
+            int fd = -1;
+            List<GoferDirent>? listing = null;
+            if (list && room >= 0)
+            {
+                fixed (byte* p = nameZ) fd = openat(dirFd, p, GoferSys.O_RDONLY | GoferSys.O_DIRECTORY | GoferSys.O_NOFOLLOW | GoferSys.O_CLOEXEC, 0);
+                if (fd >= 0) listing = ListWhole(fd, ref room);
+            }
+            if (fd < 0) fd = OpenNoFollow(dirFd, nameZ, 0);
+            if (fd < 0 || Adopt(fd, dirFid, nameZ, out ulong fid, out var st) != Errno.None) continue;
+            budget = listing != null ? room + dirs * ReadDirReply.WalkedSize : budget - ReadDirReply.WalkedSize;
+            walked.Add(new WalkedDir(i, fid, st, listing));
         }
         return walked;
     }
 
-    /// <summary>Adds the entries of one getdents64 buffer; false once the reply is full.</summary>
-    bool Parse(ReadOnlySpan<byte> buf, List<GoferDirent> into, ref int budget)
+    /// <summary>The whole listing of the directory open (for reading, at its start) as fd, if it takes no more than
+    /// room bytes on the wire (room is then what is left); null if it does not, or cannot be read.</summary>
+    List<GoferDirent>? ListWhole(int fd, ref int room)
+    {
+        var listing = new List<GoferDirent>();
+        int left = room;
+        while (true)
+        {
+            long n;
+            fixed (byte* buf = _scratch) n = Platform.Native.Host.syscall(GoferSys.SYS_getdents64, fd, (long)buf, Math.Min(_scratch.Length, 32768));
+            if (n < 0) return null;
+            if (n == 0) break;
+            if (!Parse(_scratch.AsSpan(0, (int)n), listing, ref left, listing: true)) return null;
+        }
+        room = left;
+        return listing;
+    }
+
+    /// <summary>Adds the entries of one getdents64 buffer; false once the reply is full. A listing's entries
+    /// (<paramref name="listing"/>) carry no cookie.</summary>
+    bool Parse(ReadOnlySpan<byte> buf, List<GoferDirent> into, ref int budget, bool listing)
     {
         int off = 0;
         while (off + 19 <= buf.Length)
@@ -83,10 +117,10 @@ public sealed unsafe partial class GoferServer
             var name = z < 0 ? raw : raw[..z];
             off += reclen;
             if (!Names.IsValidName(name)) continue; // "." and ".."
-            int size = ReadDirReply.EntrySize(name.Length);
+            int size = listing ? ReadDirReply.ListedEntrySize(name.Length) : ReadDirReply.EntrySize(name.Length);
             if (size > budget) return false;
             budget -= size;
-            into.Add(new GoferDirent(LinuxText.Decode(name), ino, type, next));
+            into.Add(new GoferDirent(LinuxText.Decode(name), ino, type, listing ? 0 : next));
         }
         return true;
     }

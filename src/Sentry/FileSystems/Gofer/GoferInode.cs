@@ -58,8 +58,12 @@ public sealed class GoferInode : Inode
     readonly GoferInode? _parent;
     // Inside a tree walk (find, du, ls -R), a read-only tree's listing also walks the subdirectories (ReadDir's
     // walkedDirs), so each is then looked up without a round trip. Each fid is taken by the first lookup of its name,
-    // or clunked with this node.
-    Dictionary<string, (ulong Fid, GoferStat Stat)>? _walkedDirs;
+    // or clunked with this node. Each also brings its listing when it fit in the reply (the next thing a tree walk
+    // asks of it).
+    Dictionary<string, (ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>? _walkedDirs;
+    // This directory's listing, taken with its walk: its first listing is served from it if it has no subdirectories
+    // (a leaf of the walk costs no round trip); one with subdirectories asks the gofer, which walks and lists them.
+    IReadOnlyList<GoferDirent>? _prefetched;
     // A tree walk lists a directory, then enters its subdirectories: a directory looked up after its parent was
     // listed, or one whose fid such a listing walked, walks its own subdirectories when listed. A program that lists
     // a directory of many packages and enters few of them (python's sys.path) does not pay for the rest.
@@ -79,7 +83,7 @@ public sealed class GoferInode : Inode
     {
         _fs.Client.Clunk(_fid);
         if (_walkedDirs != null)
-            foreach (var (fid, _) in _walkedDirs.Values) _fs.Client.Clunk(fid);
+            foreach (var w in _walkedDirs.Values) _fs.Client.Clunk(w.Fid);
     }
 
     GoferClient C => _fs.Client;
@@ -117,7 +121,7 @@ public sealed class GoferInode : Inode
             if (_children != null && _fs.Cache.TryGet(_children, name, out child)) return Errno.None;
             if (_walkedDirs != null && _walkedDirs.Remove(name, out var w))
             {
-                child = Walked(name, w.Fid, w.Stat, inTreeWalk: true);
+                child = Walked(name, w.Fid, w.Stat, inTreeWalk: true, w.Listing);
                 return Errno.None;
             }
         }
@@ -130,9 +134,9 @@ public sealed class GoferInode : Inode
     }
 
     // The node of a fid walked from here by name.
-    GoferInode Walked(string name, ulong fid, in GoferStat st, bool inTreeWalk)
+    GoferInode Walked(string name, ulong fid, in GoferStat st, bool inTreeWalk, IReadOnlyList<GoferDirent>? listing = null)
     {
-        var node = new GoferInode(_fs, fid, st, _fs.Writable ? this : null) { _inTreeWalk = inTreeWalk };
+        var node = new GoferInode(_fs, fid, st, _fs.Writable ? this : null) { _inTreeWalk = inTreeWalk, _prefetched = listing };
         if (_fs.KeepsNodes) Remember(name, node);
         return node;
     }
@@ -151,15 +155,21 @@ public sealed class GoferInode : Inode
     public override Errno ReadDir(Task t, List<DirEntry> into)
     {
         if (!IsDir) return Errno.ENOTDIR;
+        Volatile.Write(ref _listed, true);
+        var prefetched = Interlocked.Exchange(ref _prefetched, null);
+        if (prefetched != null && !prefetched.Any(d => d.Type == AppKernel.Gofer.Protocol.ReadDirReply.DT_DIR))
+        {
+            foreach (var d in prefetched) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
+            return Errno.None;
+        }
         var batch = new List<GoferDirent>();
         // Only a read-only tree's: a writable one changes, and a walked fid could name what a rename moved away.
-        var walkedDirs = _fs.Writable || !_inTreeWalk ? null : new List<(string Name, ulong Fid, GoferStat Stat)>();
-        Volatile.Write(ref _listed, true);
+        var walkedDirs = _fs.Writable || !_inTreeWalk ? null : new List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>();
         ulong cookie = 0;
         while (true)
         {
             batch.Clear();
-            var e = C.ReadDir(_fid, cookie, batch, out bool end, walkedDirs);
+            var e = C.ReadDir(_fid, cookie, batch, out bool end, walkedDirs, listDirs: true);
             if (walkedDirs is { Count: > 0 }) KeepWalked(walkedDirs);
             if (e != Errno.None) return e;
             foreach (var d in batch)
@@ -169,13 +179,13 @@ public sealed class GoferInode : Inode
         }
     }
 
-    void KeepWalked(List<(string Name, ulong Fid, GoferStat Stat)> walked)
+    void KeepWalked(List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)> walked)
     {
         lock (this)
         {
-            _walkedDirs ??= new Dictionary<string, (ulong, GoferStat)>(StringComparer.Ordinal);
-            foreach (var (name, fid, st) in walked)
-                if (!_walkedDirs.TryAdd(name, (fid, st))) C.Clunk(fid); // listed again before it was looked up
+            _walkedDirs ??= new Dictionary<string, (ulong, GoferStat, IReadOnlyList<GoferDirent>?)>(StringComparer.Ordinal);
+            foreach (var (name, fid, st, listing) in walked)
+                if (!_walkedDirs.TryAdd(name, (fid, st, listing))) C.Clunk(fid); // listed again before it was looked up
         }
         walked.Clear();
     }
