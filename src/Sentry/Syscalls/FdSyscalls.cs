@@ -264,50 +264,66 @@ static class FdSyscalls
         }
         var entries = cur.Entries;
         // Linux keeps the room in an int: a count past INT_MAX is negative there, so no entry fits (EINVAL).
-        var outBuf = new byte[count > int.MaxValue ? 0 : Math.Min(count, 1u << 20)];
-        int pos = 0;
-        long idx = f.Offset;
-        var ends = new List<int>();
-        while (idx < entries.Count)
+        long room = count > int.MaxValue ? 0 : Math.Min(count, 1u << 20);
+        // The records that fit, measured first: the buffer is only as large as what it carries (a program's 32 KiB
+        // request for a directory of ten entries must not make the garbage of 32 KiB), and comes from the pool.
+        int need = 0;
+        long last = f.Offset;
+        for (; last < entries.Count; last++)
         {
-            var d = entries[(int)idx];
-            int nameLen = LinuxText.ByteCount(d.Name);
-            int reclen = old ? (OldDirentHead + nameLen + 2 + 7) & ~7 : (DirentHead + nameLen + 1 + 7) & ~7;
-            if (pos + reclen > outBuf.Length)
-            {
-                if (pos == 0) return Err(Errno.EINVAL);
-                break;
-            }
-            var s = outBuf.AsSpan(pos, reclen);
-            s.Clear();
-            if (old)
-            {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(s, d.Ino);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(s[8..], idx + 1);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(s[16..], (ushort)reclen);
-                LinuxText.Encode(d.Name, s[OldDirentHead..]);
-                s[reclen - 1] = d.Type;
-            }
-            else
-            {
-                var head = new Dirent64Head { Ino = d.Ino, Off = idx + 1, Reclen = (ushort)reclen, Type = d.Type };
-                System.Runtime.InteropServices.MemoryMarshal.Write(s, in head);
-                LinuxText.Encode(d.Name, s[DirentHead..]);
-            }
-            pos += reclen;
-            ends.Add(pos);
-            idx++;
+            int reclen = RecordLength(entries[(int)last].Name, old);
+            if (need + reclen > room) break;
+            need += reclen;
         }
-        // Entries go out one by one in Linux (filldir): a fault after some whole entries returns those.
-        int written = pos == 0 ? 0 : t.Mem.WritePartial(buf, outBuf.AsSpan(0, pos));
-        if (written < pos)
+        if (need == 0 && f.Offset < entries.Count) return Err(Errno.EINVAL);
+        if (need == 0) return 0;
+        var outBuf = System.Buffers.ArrayPool<byte>.Shared.Rent(need);
+        try
         {
-            int whole = ends.FindLastIndex(end => end <= written);
-            if (whole < 0) return Err(Errno.EFAULT);
-            idx -= ends.Count - 1 - whole;
-            pos = ends[whole];
+            int pos = 0;
+            for (long idx = f.Offset; idx < last; idx++)
+            {
+                var d = entries[(int)idx];
+                int reclen = RecordLength(d.Name, old);
+                var s = outBuf.AsSpan(pos, reclen);
+                s.Clear();
+                if (old)
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(s, d.Ino);
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(s[8..], idx + 1);
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(s[16..], (ushort)reclen);
+                    LinuxText.Encode(d.Name, s[OldDirentHead..]);
+                    s[reclen - 1] = d.Type;
+                }
+                else
+                {
+                    var head = new Dirent64Head { Ino = d.Ino, Off = idx + 1, Reclen = (ushort)reclen, Type = d.Type };
+                    System.Runtime.InteropServices.MemoryMarshal.Write(s, in head);
+                    LinuxText.Encode(d.Name, s[DirentHead..]);
+                }
+                pos += reclen;
+            }
+            // Entries go out one by one in Linux (filldir): a fault after some whole entries returns those.
+            int written = t.Mem.WritePartial(buf, outBuf.AsSpan(0, pos));
+            long idxOut = f.Offset;
+            int whole = 0;
+            for (; idxOut < last; idxOut++)
+            {
+                int reclen = RecordLength(entries[(int)idxOut].Name, old);
+                if (whole + reclen > written) break;
+                whole += reclen;
+            }
+            if (whole == 0) return Err(Errno.EFAULT);
+            f.Offset = idxOut;
+            return whole;
         }
-        f.Offset = idx;
-        return pos;
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(outBuf); }
+    }
+
+    /// <summary>Bytes one entry's linux_dirent64 (or, old, linux_dirent) record takes, padded to 8.</summary>
+    static int RecordLength(string name, bool old)
+    {
+        int nameLen = LinuxText.ByteCount(name);
+        return old ? (OldDirentHead + nameLen + 2 + 7) & ~7 : (DirentHead + nameLen + 1 + 7) & ~7;
     }
 }
