@@ -7,35 +7,58 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("runsc: the AppKernel sandbox runtime (an application kernel for Linux programs)")
-        {
-            DoCommand.Create(),
-            ConfineCheckCommand.Create(),
-            GoferCommand.Create(),
-            SpecCommand.Create(),
-            CreateCommand.Create(),
-            BootCommand.Create(),
-            StartCommand.Create(),
-            StateCommand.Create(),
-            KillCommand.Create(),
-            DeleteCommand.Create(),
-            RunCommand.Create(),
-            ListCommand.Create(),
-            WaitCommand.Create(),
-            ExecCommand.Create(),
-            PauseCommands.Pause(),
-            PauseCommands.Resume(),
-            PauseCommands.Ps(),
-            EventsCommand.Create(),
-            UpdateCommand.Create(),
-            FeaturesCommand.Create(),
-            InstallCommand.Install(),
-            InstallCommand.Uninstall(),
-        };
+        var root = new RootCommand("runsc: the AppKernel sandbox runtime (an application kernel for Linux programs)");
+        // A known subcommand gets only itself: every process of a sandbox (`do`, `boot`, the gofer) starts through
+        // here, and making the other twenty-odd commands' trees cost it a few milliseconds of its start (their
+        // first use faults in their code). Help and unknown words get them all.
+        int at = SubcommandAt(args);
+        int only = at < 0 ? -1 : Array.FindIndex(Commands, c => c.Name == args[at]);
+        var alone = only < 0 ? null : Commands[only].Create();
+        if (alone != null && alone.Name == Commands[only].Name) root.Subcommands.Add(alone);
+        else
+            foreach (var c in Commands) root.Subcommands.Add(c.Create());
         GlobalOptions.AddTo(root);
         var separated = SeparateGuestCommand(args);
         if (separated == null) return 125;
         return root.Parse(separated).Invoke();
+    }
+
+    static readonly (string Name, Func<Command> Create)[] Commands =
+    [
+        ("do", DoCommand.Create),
+        ("confine-check", ConfineCheckCommand.Create),
+        ("gofer", GoferCommand.Create),
+        ("spec", SpecCommand.Create),
+        ("create", CreateCommand.Create),
+        ("boot", BootCommand.Create),
+        ("start", StartCommand.Create),
+        ("state", StateCommand.Create),
+        ("kill", KillCommand.Create),
+        ("delete", DeleteCommand.Create),
+        ("run", RunCommand.Create),
+        ("list", ListCommand.Create),
+        ("wait", WaitCommand.Create),
+        ("exec", ExecCommand.Create),
+        ("pause", PauseCommands.Pause),
+        ("resume", PauseCommands.Resume),
+        ("ps", PauseCommands.Ps),
+        ("events", EventsCommand.Create),
+        ("update", UpdateCommand.Create),
+        ("features", FeaturesCommand.Create),
+        ("install", InstallCommand.Install),
+        ("uninstall", InstallCommand.Uninstall),
+    ];
+
+    /// <summary>Where the subcommand is: the first word that is neither a global flag nor its value ("do" inside
+    /// another command's arguments, `runsc spec -- sh -c do`, is not one); -1 if none.</summary>
+    static int SubcommandAt(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith('-')) return i;
+            if (GlobalOptions.ValueOptions.Contains(args[i])) i++;
+        }
+        return -1;
     }
 
     /// <summary>
@@ -44,14 +67,7 @@ public static class Program
     /// </summary>
     static string[]? SeparateGuestCommand(string[] args)
     {
-        // The subcommand is the first word that is neither a global flag nor its value: "do" inside another
-        // command's arguments (`runsc spec -- sh -c do`) is not ours to split.
-        int doAt = -1;
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith('-')) { doAt = i; break; }
-            if (GlobalOptions.ValueOptions.Contains(args[i])) i++;
-        }
+        int doAt = SubcommandAt(args);
         if (doAt < 0 || args[doAt] is not ("do" or "exec")) return args;
         // `do PROG ARGS` splits at the program; `exec [flags] ID PROG ARGS` after the container's ID (as runc's
         // flags stop at the first argument).

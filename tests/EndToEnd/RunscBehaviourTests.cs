@@ -24,6 +24,31 @@ public class RunscBehaviourTests
         Assert.True(calls.Count(l => l.Contains(" guest ")) >= calls.Count - 1, r.Stderr);
     }
 
+    /// <summary>A known subcommand builds only its own command tree (Program.Main): help and unknown words must
+    /// still see every command, and each command must still answer to its name.</summary>
+    [Fact]
+    public void Help_ListsEveryCommand_AndEachCommandAnswersToItsName()
+    {
+        string[] commands = ["do", "spec", "create", "start", "state", "kill", "delete", "run", "list", "wait", "exec",
+            "pause", "resume", "ps", "events", "update", "features", "install", "uninstall"];
+        var help = Run(RunscPath, ["--help"]);
+        Assert.True(help.ExitCode == 0, help.ToString());
+        foreach (var c in commands)
+        {
+            Assert.Matches($@"(?m)^  {c}\b", help.Stdout);
+            var one = Run(RunscPath, [c, "--help"]);
+            Assert.True(one.ExitCode == 0, one.ToString());
+            Assert.Contains($"runsc {c}", one.Stdout);
+        }
+        var bogus = Run(RunscPath, ["bogus"]);
+        Assert.NotEqual(0, bogus.ExitCode);
+        Assert.Contains("Unrecognized command or argument 'bogus'", bogus.Stderr);
+        // A global flag's value is not taken for the subcommand.
+        var flagged = Run(RunscPath, ["--log-format", "json", "state", "--help"]);
+        Assert.True(flagged.ExitCode == 0, flagged.ToString());
+        Assert.Contains("runsc state", flagged.Stdout);
+    }
+
     [Fact]
     public void WithoutStrace_NoSyscallTrace()
     {
