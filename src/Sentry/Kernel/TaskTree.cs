@@ -182,11 +182,10 @@ public sealed partial class Task
         // RLIMIT_CPU is inherited and counts the child's own CPU time (interval timers are not inherited).
         if (child.Limits.Values[RLimits.RLIMIT_CPU].Cur != RLimits.Infinity) child.CpuTimers.LimitChanged();
         if (ptraceEvent != 0) PtraceEvent(ptraceEvent, PidForTracer(child.Tid));
-        // The vfork parent waits until the child execs or exits; as in Linux the wait is killable only: the
-        // parent's own end (SIGKILL, exit_group from another thread) stops it.
+        // The vfork parent waits until the child execs or exits.
         if (child._vforkDone is { } done)
         {
-            while (!done.Wait(20) && !Exited) { }
+            AwaitVforkChild(done);
             PtraceEvent(Ptrace.EVENT_VFORK_DONE, PidForTracer(child.Tid));
         }
         return PidNs.IdOf(child.Tid);
@@ -299,9 +298,19 @@ public sealed partial class Task
         }
         if (ptraceEvent != 0) PtraceEvent(ptraceEvent, PidForTracer(child.Tid));
         // CLONE_VFORK with CLONE_THREAD: the caller waits for the thread's exit (or exec) all the same.
-        if (child._vforkDone is { } done)
-            while (!done.Wait(20) && !Exited) { }
+        if (child._vforkDone is { } done) AwaitVforkChild(done);
         return child.OwnTid;
+    }
+
+    /// <summary>A CLONE_VFORK caller's wait for its child's exec or exit. Killable only, as in Linux: the caller's own
+    /// end (SIGKILL, exit_group from another thread) stops it. Blocked as in Task.Sleep: the platform counts this
+    /// thread out, so that the child it waits for may spin for the Sentry (else each of the child's syscalls
+    /// was a futex sleep and wake on both sides).</summary>
+    void AwaitVforkChild(ManualResetEventSlim done)
+    {
+        Stub?.WillBlock();
+        try { while (!done.Wait(20) && !Exited) { } }
+        finally { Stub?.Woke(); }
     }
 
     /// <summary>The registers a new process or thread starts with: the parent's, clone returning 0, and the stack and TLS asked for.</summary>

@@ -142,9 +142,13 @@ public static class ElfLoader
         }
 
         var platform = t.Kernel.Platform;
+        // The old context waits, blocked, while the new one is built for the same guest thread: counted out (as in
+        // Task.Sleep), so that the new stub spins for its load commands instead of sleeping at each.
+        var old = t.Stub;
+        old?.WillBlock();
         IGuestContext stub;
         try { stub = platform.NewProcess(); }
-        catch (PlatformException) { interp?.File.DecRef(); return Errno.ENOMEM; }
+        catch (PlatformException) { interp?.File.DecRef(); old?.Woke(); return Errno.ENOMEM; }
         var mm = new MemoryManager(stub, t.Kernel.Options.CommitLimit, platform.ReservedBase, platform.ReservedSize);
         bool ok = false;
         try
@@ -242,7 +246,11 @@ public static class ElfLoader
         finally
         {
             interp?.File.DecRef();
-            if (!ok) stub.Dispose();
+            if (!ok)
+            {
+                stub.Dispose();
+                old?.Woke(); // it runs on (a replaced context was disposed, and counted out, by InstallAddressSpace)
+            }
         }
     }
 
