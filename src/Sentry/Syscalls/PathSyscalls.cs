@@ -230,12 +230,15 @@ static class PathSyscalls
     static long ReadLink(Task t, int dirfd, ulong pathAddr, ulong buf, long size)
     {
         if (size <= 0) return Err(Errno.EINVAL);
-        if (dirfd == AT_FDCWD && t.Mem.Read(pathAddr, out byte first) && first == 0) return Err(Errno.ENOENT);
-        var e = Resolve(t, dirfd, pathAddr, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, out var p);
+        // The path is read once (each read of guest memory is a round trip to the stub, and the guest may change it).
+        var e = ReadPath(t, pathAddr, out var path);
+        if (e != Errno.None) return Err(e);
+        if (dirfd == AT_FDCWD && path.Length == 0) return Err(Errno.ENOENT);
+        e = Resolve(t, dirfd, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, out var p);
         if (e != Errno.None) return Err(e);
         e = p.Inode.ReadLink(t, out var target);
         // readlinkat(fd, "") of a file that is not a symlink: ENOENT, as Linux says.
-        if (e == Errno.EINVAL && t.Mem.Read(pathAddr, out byte c0) && c0 == 0) return Err(Errno.ENOENT);
+        if (e == Errno.EINVAL && path.Length == 0) return Err(Errno.ENOENT);
         if (e != Errno.None) return Err(e);
         var bytes = LinuxText.Encode(target);
         int n = (int)Math.Min(bytes.Length, size);
