@@ -9,11 +9,15 @@
  *               must be the sandbox's mkdir, served by the Sentry;
  *   pread     - the stub holds the host fds of files its guest reads in large reads (here /bin/true); threads
  *               jumping to the stub's pread site with pread64 of its fds 0-7 may read that file, and nothing else.
+ *               (An fd passes through the stub's table for a moment while a thread is made — its message area —
+ *               or a file mapped: the guest's own memory or file. The jumpers start once every thread is made,
+ *               so what they find is the table the stub keeps.)
  * Then the sandbox must still work: the parent forks and execs, and prints "sandbox ok".
  * Usage: stub_attack HOSTDIR HOSTFILE RUNSCPID TRAMPOLINE [PREADSITE] */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,6 +157,9 @@ static void *pread_jumper(void *arg)
     long f = (long)arg;
     static struct regs r[PREAD_FDS];
     __atomic_add_fetch((int *)(pread_bufs + PREAD_FDS * 4096), 1, __ATOMIC_SEQ_CST);
+    /* Once every jumper is made (no thread's area is in transit through the stub's fds any more), and a moment more. */
+    while (__atomic_load_n((int *)(pread_bufs + PREAD_FDS * 4096), __ATOMIC_SEQ_CST) < PREAD_FDS) sched_yield();
+    usleep(50000);
     static char area[PREAD_FDS][8192] __attribute__((aligned(4096)));
     r[f].rax = SYS_pread64; r[f].rdi = f; r[f].rsi = (uint64_t)(pread_bufs + f * 4096); r[f].rdx = 4096; r[f].r10 = 0;
     r[f].rbx = (uint64_t)area[f]; r[f].r12 = (uint64_t)area[f] + 4096; r[f].rip = pread_site;
@@ -186,7 +193,7 @@ static void pread_attack(void *arg)
     }
     /* Until every jumper has started (the last count is in the page after the buffers), and a moment more. */
     for (int t = 0; t < 500 && *(volatile int *)(pread_bufs + PREAD_FDS * 4096) < PREAD_FDS; t++) usleep(10000);
-    usleep(200000);
+    usleep(300000);
     kill(p, SIGKILL);
     waitpid(p, NULL, 0);
     int reached = 0, foreign = 0;
