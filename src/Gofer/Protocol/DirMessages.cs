@@ -76,14 +76,7 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End =
     protected override void WriteFields(ref WireWriter w)
     {
         w.U8(End ? (byte)1 : (byte)0);
-        w.U16((ushort)Math.Min(Entries.Count, ushort.MaxValue));
-        foreach (var e in Entries)
-        {
-            w.U64(e.Ino);
-            w.U8(e.Type);
-            w.U64(e.NextCookie);
-            w.Str(e.Name);
-        }
+        WriteEntries(ref w, Entries, cookies: true);
         w.U16((ushort)Math.Min(Walked.Count, ushort.MaxValue));
         foreach (var d in Walked)
         {
@@ -91,32 +84,44 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End =
             w.U64(d.Fid);
             w.Stat(d.Stat);
             w.U8(d.Listing != null ? (byte)1 : (byte)0);
-            if (d.Listing == null) continue;
-            w.U16((ushort)Math.Min(d.Listing.Count, ushort.MaxValue));
-            foreach (var e in d.Listing)
-            {
-                w.U64(e.Ino);
-                w.U8(e.Type);
-                w.Str(e.Name);
-            }
+            if (d.Listing != null) WriteEntries(ref w, d.Listing, cookies: false);
         }
+    }
+
+    // u16 count, count × (u64 ino, u8 type, [u64 nextCookie,] name): a batch has cookies, a whole listing none.
+    static void WriteEntries(ref WireWriter w, IReadOnlyList<GoferDirent> entries, bool cookies)
+    {
+        w.U16((ushort)Math.Min(entries.Count, ushort.MaxValue));
+        foreach (var e in entries)
+        {
+            w.U64(e.Ino);
+            w.U8(e.Type);
+            if (cookies) w.U64(e.NextCookie);
+            w.Str(e.Name);
+        }
+    }
+
+    static List<GoferDirent> ReadEntries(ref WireReader r, bool cookies)
+    {
+        int count = r.U16();
+        // Every entry takes at least its fields and a one-byte name: a count the message cannot hold is malformed.
+        if (count * (cookies ? EntrySize(1) : ListedEntrySize(1)) > r.Remaining) r.Fail(Errno.EPROTO);
+        var list = new List<GoferDirent>(r.Failed ? 0 : count);
+        for (int i = 0; i < count && !r.Failed; i++)
+        {
+            ulong ino = r.U64();
+            byte type = r.U8();
+            ulong next = cookies ? r.U64() : 0;
+            list.Add(new GoferDirent(r.Name(), ino, type, next));
+        }
+        return list;
     }
 
     internal static ReadDirReply Read(ref WireReader r)
     {
         byte end = r.U8();
         if (end > 1) r.Fail(Errno.EPROTO);
-        int count = r.U16();
-        // Every entry takes at least 20 bytes: a count the message cannot hold is malformed.
-        if (count * EntrySize(1) > r.Remaining) r.Fail(Errno.EPROTO);
-        var list = new List<GoferDirent>(r.Failed ? 0 : count);
-        for (int i = 0; i < count && !r.Failed; i++)
-        {
-            ulong ino = r.U64();
-            byte type = r.U8();
-            ulong next = r.U64();
-            list.Add(new GoferDirent(r.Name(), ino, type, next));
-        }
+        var list = ReadEntries(ref r, cookies: true);
         int nWalked = r.Failed ? 0 : r.U16();
         if (nWalked > Math.Min(list.Count, MaxWalkedDirs) || nWalked * WalkedSize > r.Remaining) r.Fail(Errno.EPROTO);
         var walked = new List<WalkedDir>(r.Failed ? 0 : nWalked);
@@ -130,23 +135,9 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End =
             // Each names one entry, once, and a directory (the client keys them by its name).
             if (index >= list.Count || list[index].Type != DT_DIR || seen![index] || listed > 1) { r.Fail(Errno.EPROTO); break; }
             seen[index] = true;
-            walked.Add(new WalkedDir(index, fid, st, listed == 1 ? ReadListing(ref r) : null));
+            walked.Add(new WalkedDir(index, fid, st, listed == 1 ? ReadEntries(ref r, cookies: false) : null));
         }
         return new ReadDirReply(list, end == 1) { Walked = walked };
-    }
-
-    static List<GoferDirent> ReadListing(ref WireReader r)
-    {
-        int count = r.U16();
-        if (count * ListedEntrySize(1) > r.Remaining) r.Fail(Errno.EPROTO);
-        var listing = new List<GoferDirent>(r.Failed ? 0 : count);
-        for (int i = 0; i < count && !r.Failed; i++)
-        {
-            ulong ino = r.U64();
-            byte type = r.U8();
-            listing.Add(new GoferDirent(r.Name(), ino, type, 0));
-        }
-        return listing;
     }
 
     public bool Equals(ReadDirReply? o) => o != null && Err == o.Err && End == o.End && Entries.SequenceEqual(o.Entries) &&
