@@ -232,6 +232,8 @@ static class FdSyscalls
 
     /// <summary>struct linux_dirent's fixed part (d_ino, d_off, d_reclen); d_type is the record's last byte.</summary>
     const int OldDirentHead = 18;
+    /// <summary>Where d_reclen sits, in linux_dirent and linux_dirent64 alike (after two 8-byte fields).</summary>
+    const int RecLenOffset = 16;
 
     /// <summary>getdents64, or the old getdents (old: linux_dirent records, which end with a pad and d_type).</summary>
     static long Getdents(Task t, int fd, ulong buf, uint count, bool old)
@@ -264,34 +266,29 @@ static class FdSyscalls
         }
         var entries = cur.Entries;
         // Linux keeps the room in an int: a count past INT_MAX is negative there, so no entry fits (EINVAL).
-        long room = count > int.MaxValue ? 0 : Math.Min(count, 1u << 20);
-        // The records that fit, measured first: the buffer is only as large as what it carries (a program's 32 KiB
-        // request for a directory of ten entries must not make the garbage of 32 KiB), and comes from the pool.
-        int need = 0;
-        long last = f.Offset;
-        for (; last < entries.Count; last++)
-        {
-            int reclen = RecordLength(entries[(int)last].Name, old);
-            if (need + reclen > room) break;
-            need += reclen;
-        }
-        if (need == 0 && f.Offset < entries.Count) return Err(Errno.EINVAL);
-        if (need == 0) return 0;
-        var outBuf = System.Buffers.ArrayPool<byte>.Shared.Rent(need);
+        int room = count > int.MaxValue ? 0 : (int)Math.Min(count, 1u << 20);
+        // From the pool: a program's 32 KiB request for a directory of ten entries must not make 32 KiB of garbage.
+        var outBuf = System.Buffers.ArrayPool<byte>.Shared.Rent(room);
         try
         {
             int pos = 0;
-            for (long idx = f.Offset; idx < last; idx++)
+            long idx = f.Offset;
+            while (idx < entries.Count)
             {
                 var d = entries[(int)idx];
                 int reclen = RecordLength(d.Name, old);
+                if (pos + reclen > room)
+                {
+                    if (pos == 0) return Err(Errno.EINVAL);
+                    break;
+                }
                 var s = outBuf.AsSpan(pos, reclen);
                 s.Clear();
                 if (old)
                 {
                     System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(s, d.Ino);
                     System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(s[8..], idx + 1);
-                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(s[16..], (ushort)reclen);
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(s[RecLenOffset..], (ushort)reclen);
                     LinuxText.Encode(d.Name, s[OldDirentHead..]);
                     s[reclen - 1] = d.Type;
                 }
@@ -302,20 +299,27 @@ static class FdSyscalls
                     LinuxText.Encode(d.Name, s[DirentHead..]);
                 }
                 pos += reclen;
+                idx++;
             }
-            // Entries go out one by one in Linux (filldir): a fault after some whole entries returns those.
-            int written = t.Mem.WritePartial(buf, outBuf.AsSpan(0, pos));
-            long idxOut = f.Offset;
-            int whole = 0;
-            for (; idxOut < last; idxOut++)
+            // Entries go out one by one in Linux (filldir): a fault after some whole entries returns those, found by
+            // the record lengths in the buffer.
+            int written = pos == 0 ? 0 : t.Mem.WritePartial(buf, outBuf.AsSpan(0, pos));
+            if (written < pos)
             {
-                int reclen = RecordLength(entries[(int)idxOut].Name, old);
-                if (whole + reclen > written) break;
-                whole += reclen;
+                int whole = 0, records = 0;
+                while (whole < pos)
+                {
+                    int reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(outBuf.AsSpan(whole + RecLenOffset));
+                    if (whole + reclen > written) break;
+                    whole += reclen;
+                    records++;
+                }
+                if (records == 0) return Err(Errno.EFAULT);
+                idx = f.Offset + records;
+                pos = whole;
             }
-            if (whole == 0) return Err(Errno.EFAULT);
-            f.Offset = idxOut;
-            return whole;
+            f.Offset = idx;
+            return pos;
         }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(outBuf); }
     }
