@@ -28,12 +28,9 @@ public sealed unsafe partial class GoferServer
             if (q.Cookie != 0 && (long)lseek(dfd, (long)q.Cookie, GoferSys.SEEK_SET) < 0) return Fail(Op.ReadDir, LastErrno);
             var entries = new List<GoferDirent>();
             int budget = Wire.MaxMessage - ReadDirReply.Overhead;
-            // Dirents are never smaller on the host than on the wire, so a half-message read fills the reply.
-            int chunk = Math.Min(_scratch.Length, 32768);
             while (true)
             {
-                long n;
-                fixed (byte* buf = _scratch) n = Platform.Native.Host.syscall(GoferSys.SYS_getdents64, dfd, (long)buf, chunk);
+                long n = ReadDirents(dfd);
                 if (n < 0) return Fail(Op.ReadDir, (Errno)Platform.Native.Host.Errno);
                 if (n == 0) return Done(end: true); // the client need not ask again
                 if (!Parse(_scratch.AsSpan(0, (int)n), entries, ref budget, listing: false)) return Done(end: false);
@@ -90,14 +87,20 @@ public sealed unsafe partial class GoferServer
         int left = room;
         while (true)
         {
-            long n;
-            fixed (byte* buf = _scratch) n = Platform.Native.Host.syscall(GoferSys.SYS_getdents64, fd, (long)buf, Math.Min(_scratch.Length, 32768));
+            long n = ReadDirents(fd);
             if (n < 0) return null;
             if (n == 0) break;
             if (!Parse(_scratch.AsSpan(0, (int)n), listing, ref left, listing: true)) return null;
         }
         room = left;
         return listing;
+    }
+
+    /// <summary>One getdents64 of the directory open as fd into the scratch buffer: the bytes read, or -1 (errno set).
+    /// Half a message: dirents are never smaller on the host than on the wire, so that fills a reply.</summary>
+    long ReadDirents(int fd)
+    {
+        fixed (byte* buf = _scratch) return Platform.Native.Host.syscall(GoferSys.SYS_getdents64, fd, (long)buf, Math.Min(_scratch.Length, Wire.MaxMessage / 2));
     }
 
     /// <summary>Adds the entries of one getdents64 buffer; false once the reply is full. A listing's entries
