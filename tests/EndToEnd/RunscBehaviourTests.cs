@@ -49,6 +49,26 @@ public class RunscBehaviourTests
         Assert.Contains("runsc state", flagged.Stdout);
     }
 
+    /// <summary>A known subcommand is parsed under a bare root first (Program.Main); a parse error is then reported
+    /// through the full tree. Each error must come once (a validator added twice would report it twice), with the
+    /// command's usage, as RootCommand reports it.</summary>
+    [Fact]
+    public void ParseErrorInAKnownCommand_IsReportedOnce_WithTheCommandsUsage()
+    {
+        foreach (string[] args in new[] { new[] { "do", "--network", "bogus", "/bin/true" }, ["--platform", "bogus", "do", "/bin/true"],
+                     ["list", "--format", "xml"], ["--log-format", "xml", "state", "x"] })
+        {
+            var r = Run(RunscPath, args);
+            Assert.True(r.ExitCode != 0, r.ToString());
+            Assert.Equal(1, System.Text.RegularExpressions.Regex.Matches(r.Stderr, "'(bogus|xml)' not recognized").Count);
+            Assert.Contains($"runsc {args.First(a => a is "do" or "list" or "state")}", r.Stdout);
+        }
+        // A valid line runs under the bare root: the command's action ran and its flags were read.
+        var ok = Run(RunscPath, ["--platform", "ptrace", "do", "--cwd", "/usr", "/bin/pwd"]);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Equal("/usr\n", ok.Stdout);
+    }
+
     [Fact]
     public void WithoutStrace_NoSyscallTrace()
     {

@@ -14,7 +14,8 @@ public static class DoCommand
     static readonly Option<bool> StraceOpt = new("--strace") { Description = "print the guest's system calls to stderr (or the debug log)" };
     static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };
     static readonly Option<bool> Debug = new("--debug") { Description = "log at debug level" };
-    static readonly Option<string> Network = new("--network") { Description = "none: the sandbox's own loopback only; host: TCP/UDP sockets are the host's", DefaultValueFactory = _ => "none" };
+    static readonly Option<string> Network = new Option<string>("--network") { Description = "none: the sandbox's own loopback only; host: TCP/UDP sockets are the host's", DefaultValueFactory = _ => "none" }
+        .AcceptOnlyFromAmong("none", "sandbox", "host");
     static readonly Argument<string[]> Program = new("command") { Description = "program and its arguments", Arity = ArgumentArity.OneOrMore };
 
     /// <summary>Options that take a value; used to find where the guest's command starts.</summary>
@@ -27,7 +28,6 @@ public static class DoCommand
         {
             RootFs, RootWritable, Cwd, StraceOpt, DebugLog, Debug, Network, Program,
         };
-        Network.AcceptOnlyFromAmong("none", "sandbox", "host");
         // `runsc --network=host do` (gVisor's spelling, a global flag) or `runsc do --network=host`.
         cmd.SetAction(parse => Run(parse.GetValue(RootFs)!, parse.GetValue(RootWritable), parse.GetValue(Cwd), parse.GetValue(StraceOpt),
             parse.GetValue(DebugLog), parse.GetValue(Debug),

@@ -9,11 +9,11 @@ public static class GlobalOptions
 {
     public static readonly Option<string> Root = new("--root") { Description = "directory for the containers' state", DefaultValueFactory = _ => StateStore.DefaultRoot };
     public static readonly Option<string?> Log = new("--log") { Description = "write the runtime's log to this file (engines read errors from it)" };
-    public static readonly Option<string> LogFormat = new("--log-format") { Description = "log format: text or json", DefaultValueFactory = _ => "text" };
+    public static readonly Option<string> LogFormat = new Option<string>("--log-format") { Description = "log format: text or json", DefaultValueFactory = _ => "text" }.AcceptOnlyFromAmong("text", "json");
     public static readonly Option<bool> Debug = new("--debug") { Description = "log at debug level" };
     public static readonly Option<bool> SystemdCgroup = new("--systemd-cgroup") { Description = "manage cgroups through systemd (not supported: an error)" };
-    public static readonly Option<string> Platform = new("--platform") { Description = "how guest syscalls are trapped: systrap (seccomp traps into the stub; ptrace where seccomp cannot) or ptrace; the default can be set with RUNSC_PLATFORM", DefaultValueFactory = _ => AppKernel.Platform.Platforms.DefaultName };
-    public static readonly Option<string> Network = new("--network") { Description = "network: none (the sandbox's own loopback only; `sandbox` is the same until it has a network stack) or host (TCP/UDP sockets are the host's)", DefaultValueFactory = _ => "none" };
+    public static readonly Option<string> Platform = new Option<string>("--platform") { Description = "how guest syscalls are trapped: systrap (seccomp traps into the stub; ptrace where seccomp cannot) or ptrace; the default can be set with RUNSC_PLATFORM", DefaultValueFactory = _ => AppKernel.Platform.Platforms.DefaultName }.AcceptOnlyFromAmong(AppKernel.Platform.Platforms.Names);
+    public static readonly Option<string> Network = new Option<string>("--network") { Description = "network: none (the sandbox's own loopback only; `sandbox` is the same until it has a network stack) or host (TCP/UDP sockets are the host's)", DefaultValueFactory = _ => "none" }.AcceptOnlyFromAmong("none", "sandbox", "host");
     public static readonly Option<bool> Strace = new("--strace") { Description = "log the guest's system calls" };
     public static readonly Option<string?> DebugLog = new("--debug-log") { Description = "write the Sentry's debug log to this file" };
     public static readonly Option<bool> NoSyscallPatching = new("--systrap-disable-syscall-patching") { Description = "systrap: never rewrite a guest's syscall sites into jumps to the stub's trampoline (each syscall then traps through a signal)" };
@@ -23,12 +23,9 @@ public static class GlobalOptions
     /// <summary>Flags that take a value, for the argument pre-scan that finds the command.</summary>
     public static readonly HashSet<string> ValueOptions = ["--root", "--log", "--log-format", "--platform", "--network", "--debug-log"];
 
-    public static void AddTo(RootCommand root)
+    public static void AddTo(Command root)
     {
         foreach (var o in All) root.Options.Add(o);
-        LogFormat.AcceptOnlyFromAmong("text", "json");
-        Platform.AcceptOnlyFromAmong(AppKernel.Platform.Platforms.Names);
-        Network.AcceptOnlyFromAmong("none", "sandbox", "host");
     }
 
     /// <summary>The flags again, to hand to the `runsc boot` a command starts.</summary>

@@ -8,12 +8,12 @@ namespace AppKernel.Runsc.Commands;
 /// <summary>`runsc list [--format table|json] [--quiet]`: the containers under --root, as runc lists them.</summary>
 public static class ListCommand
 {
-    static readonly Option<string> Format = new("--format", "-f") { DefaultValueFactory = _ => "table", Description = "table or json" };
+    static readonly Option<string> Format = new Option<string>("--format", "-f") { DefaultValueFactory = _ => "table", Description = "table or json" }
+        .AcceptOnlyFromAmong("table", "json");
     static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "print only the IDs" };
 
     public static Command Create()
     {
-        Format.AcceptOnlyFromAmong("table", "json");
         var cmd = new Command("list", "List the containers.") { Format, Quiet };
         cmd.SetAction(p => RuntimeCommand.Execute(p, "list", ctx =>
         {
