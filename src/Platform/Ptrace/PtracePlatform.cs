@@ -12,6 +12,8 @@ public sealed class PtracePlatform : IPlatform
     public ulong ReservedSize => StubImage.ReservedSize;
     public bool OneThreadPerContext => true;
     public IGuestContext NewProcess() => PtraceStub.Create();
+    /// <summary>Nothing: a ptrace stub belongs to the OS thread that seizes it, the task's, which does not exist yet.</summary>
+    public void Prespawn() { }
     public IGuestContext Adopt(long handle) => PtraceStub.Adopt((int)handle);
     public IGuestContext AdoptThread(long handle, int hostTgid) => PtraceStub.AdoptThread((int)handle, hostTgid);
 }

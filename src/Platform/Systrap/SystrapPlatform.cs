@@ -12,7 +12,24 @@ public sealed class SystrapPlatform : IPlatform
     public ulong ReservedBase => SysmsgLayout.CodeBase;
     public ulong ReservedSize => SysmsgLayout.ReservedSize;
     public bool OneThreadPerContext => false;
-    public IGuestContext NewProcess() => SystrapContext.Create();
+    public IGuestContext NewProcess()
+    {
+        var spare = Interlocked.Exchange(ref _spare, null);
+        if (spare == null) return SystrapContext.Create();
+        spare.Woke();
+        return spare;
+    }
+
+    SystrapContext? _spare;
+
+    public void Prespawn()
+    {
+        SystrapContext ctx;
+        try { ctx = SystrapContext.Create(); }
+        catch (PlatformException) { return; }
+        ctx.WillBlock(); // waiting to be handed out: it neither spins nor counts as a busy thread
+        if (Interlocked.CompareExchange(ref _spare, ctx, null) != null) ctx.Dispose();
+    }
     public IGuestContext Adopt(long handle) => SystrapContext.Adopt(handle);
     public IGuestContext AdoptThread(long handle, int hostTgid) => SystrapContext.AdoptThread(handle, hostTgid);
 

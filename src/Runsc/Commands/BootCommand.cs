@@ -64,10 +64,9 @@ public static class BootCommand
             var gofer = SandboxBuilder.StartGofer(config);
             stateDir = StateStore.OpenDirFd(StateStore.Dir(ctx.Root, id));
             SentryJail.Enter(bundle.Spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "network")?.Path is { Length: > 0 } net ? net : null, hostNetwork);
-            kernel = SandboxBuilder.Build(config, gofer, log);
+            kernel = SandboxBuilder.Build(config, gofer, SandboxBuilder.Confine(config, log), log);
             SpecTranslation.Mount(bundle, kernel);
             SpecTranslation.MaskPaths(bundle, kernel);
-            SentryJail.InstallFilter(hostNetwork); // before the init's stub is spawned: every stub inherits it
             var initSpec = SpecTranslation.Process(bundle);
             init = GuestProcess.Load(kernel, initSpec);
             if (init.LoadError is { } le) throw new RuntimeException(LoadMessage(bundle.Spec.Process!.Args![0], le));

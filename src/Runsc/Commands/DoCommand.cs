@@ -76,7 +76,8 @@ public static class DoCommand
             };
             var gofer = SandboxBuilder.StartGofer(config);
             SentryJail.Enter(null, hostNetwork);
-            kernel = SandboxBuilder.Build(config, gofer, log);
+            var trap = SandboxBuilder.Confine(config, log);
+            kernel = SandboxBuilder.Build(config, gofer, trap, log);
         }
         catch (RuntimeException e)
         {
@@ -91,12 +92,6 @@ public static class DoCommand
         var forwarded = new SignalForwarding(nr => kernel.FindTask(1)?.SendSignal(nr, AppKernel.Sentry.Kernel.Task.UserInfo(nr, AppKernel.Sentry.Kernel.Task.SI_USER, 0, 0)));
         // SIGUSR2 logs every task's state (gVisor's `runsc debug --stacks`, for a sandbox that seems stuck).
         forwarded.Also(AppKernel.Sentry.Kernel.Task.SIGUSR2, kernel.DescribeTasks);
-        try { SentryJail.InstallFilter(hostNetwork); } // before the init's stub is spawned: every stub inherits it
-        catch (RuntimeException e)
-        {
-            Console.Error.WriteLine($"runsc: {e.Message}");
-            return 125;
-        }
         var init = GuestProcess.Load(kernel, new ProcessSpec { Argv = program, Env = env, Cwd = cwd, Console = true, Limits = limits });
         // A resize of runsc's terminal reaches the guest's (SIGWINCH to its foreground group).
         forwarded.Also(AppKernel.Sentry.Kernel.Task.SIGWINCH, () => init.Console?.SyncSize());

@@ -1,4 +1,5 @@
 using AppKernel.Gofer;
+using AppKernel.Platform;
 using AppKernel.Platform.Native;
 using AppKernel.Sentry.FileSystems.Gofer;
 using AppKernel.Sentry.Kernel;
@@ -37,10 +38,6 @@ public sealed record BindMount(string Source, string Destination, bool Writable)
 /// </summary>
 public static class SandboxBuilder
 {
-    /// <summary>Call from a thread that lives as long as the sandbox: the gofer dies with the thread that spawned it.
-    /// Throws <see cref="RuntimeException"/> with a message for the user.</summary>
-    public static Kernel Build(SandboxConfig config, ILogger log) => Build(config, StartGofer(config), log);
-
     /// <summary>The host-facing half, done before the Sentry confines itself: the fd limit raised and the gofer started
     /// on the host paths (the Sentry's jail has none of them).</summary>
     public static SandboxGofer StartGofer(SandboxConfig config)
@@ -57,15 +54,29 @@ public static class SandboxBuilder
         catch (IOException e) { throw new RuntimeException($"cannot start the gofer for {config.RootFs}: {e.Message}"); }
     }
 
-    /// <summary>The kernel over a started gofer: needs nothing of the host's file tree.</summary>
-    public static Kernel Build(SandboxConfig config, SandboxGofer g, ILogger log)
+    /// <summary>
+    /// Once the Sentry is in its jail (<see cref="SentryJail.Enter"/>): the platform the config names (probed first:
+    /// the filter refuses the probe), the Sentry's last confinement step (its seccomp filter on every thread), and
+    /// the init's stub made now (it inherits the filter), while the gofer may still be starting: the kernel cannot be
+    /// built before the gofer answers.
+    /// </summary>
+    public static IPlatform Confine(SandboxConfig config, ILogger log)
+    {
+        var platform = AppKernel.Platform.Platforms.Get(config.Platform, out var why, out var fallback) ?? throw new RuntimeException(why!);
+        if (fallback != null) log.LogWarning("{Fallback}", fallback);
+        log.LogDebug("platform {Platform}", platform.Name);
+        SentryJail.InstallFilter(config.HostNetwork);
+        platform.Prespawn();
+        return platform;
+    }
+
+    /// <summary>The kernel over a started gofer and a platform (<see cref="Confine"/>): needs nothing of the host's
+    /// file tree.</summary>
+    public static Kernel Build(SandboxConfig config, SandboxGofer g, IPlatform platform, ILogger log)
     {
         bool writable = config.Root == RootMode.Writable;
         var ge = GoferFs.Attach(g.Root, writable, overlaid: config.Root == RootMode.Overlay, out var rootInode);
         if (ge != Errno.None) throw new RuntimeException($"the gofer cannot serve {config.RootFs}: {ge}");
-        var platform = AppKernel.Platform.Platforms.Get(config.Platform, out var why, out var fallback) ?? throw new RuntimeException(why!);
-        if (fallback != null) log.LogWarning("{Fallback}", fallback);
-        log.LogDebug("platform {Platform}", platform.Name);
         var options = new KernelOptions
         {
             RootFs = config.RootFs,

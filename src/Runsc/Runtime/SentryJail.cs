@@ -43,7 +43,7 @@ public static class SentryJail
         }
     }
 
-    /// <summary>The last step, once the kernel is built and before the first stub is spawned: the Sentry's seccomp
+    /// <summary>The last step, after <see cref="Enter"/> and before the first stub is spawned: the Sentry's seccomp
     /// filter on every thread (threads and stubs started later inherit it). Denials are logged by the kernel.</summary>
     public static void InstallFilter(bool hostNetwork = false)
     {
