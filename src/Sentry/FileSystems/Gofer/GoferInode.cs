@@ -68,6 +68,13 @@ public sealed class GoferInode : Inode
     // listed, or one whose fid such a listing walked, walks its own subdirectories when listed. A program that lists
     // a directory of many packages and enters few of them (python's sys.path) does not pay for the rest.
     bool _listed, _inTreeWalk;
+    // Under the overlay, a directory where lookups keep missing (a compiler's search paths, a shell's PATH) fetches
+    // its names once; later misses are answered from them without a walk. The overlay remembers a miss anyway (its
+    // negative entries), so a name the host adds later was not going to be seen either; a tree without the overlay
+    // (writable, or an OCI bind mount a host may update) always walks. Not for a huge directory (it keeps walking).
+    const int MissesBeforeNames = 4, MaxNames = 4096;
+    int _misses;
+    HashSet<string>? _names;
 
     internal GoferInode(GoferFs fs, ulong fid, in GoferStat st, GoferInode? parent = null)
     {
@@ -125,8 +132,10 @@ public sealed class GoferInode : Inode
                 return Errno.None;
             }
         }
+        if (Volatile.Read(ref _names) is { } names && !names.Contains(name)) return Errno.ENOENT;
         var walked = new List<(ulong Fid, GoferStat Stat)>(1);
         var e = C.Walk(_fid, new[] { name }, walked);
+        if (e == Errno.ENOENT && !_fs.KeepsNodes && Interlocked.Increment(ref _misses) == MissesBeforeNames) FetchNames();
         if (e != Errno.None) return e;
         if (walked.Count != 1) return Errno.EIO;
         child = Walked(name, walked[0].Fid, walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
@@ -177,6 +186,24 @@ public sealed class GoferInode : Inode
             if (end) return Errno.None;
             cookie = batch[^1].NextCookie;
         }
+    }
+
+    /// <summary>This directory's names, for <see cref="Lookup"/>'s misses (see _names); none if it has too many.</summary>
+    void FetchNames()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var batch = new List<GoferDirent>();
+        ulong cookie = 0;
+        while (true)
+        {
+            batch.Clear();
+            if (C.ReadDir(_fid, cookie, batch, out bool end) != Errno.None) return;
+            foreach (var d in batch) names.Add(d.Name);
+            if (names.Count > MaxNames) return;
+            if (end) break;
+            cookie = batch[^1].NextCookie;
+        }
+        Volatile.Write(ref _names, names);
     }
 
     void KeepWalked(List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)> walked)
