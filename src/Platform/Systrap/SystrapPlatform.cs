@@ -20,6 +20,8 @@ public sealed class SystrapPlatform : IPlatform
         return spare;
     }
 
+    // Prespawn's context, until a NewProcess takes it. One never taken (an init that could not be loaded) dies with
+    // runsc, as every stub does.
     SystrapContext? _spare;
 
     public void Prespawn()
