@@ -53,28 +53,35 @@ public static class DoCommand
             Console.Error.WriteLine($"runsc: --debug-log {debugLog}: {e.Message}");
             return 125;
         }
+        // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too (asked before
+        // the jail, where the host's tree is gone).
+        cwd ??= rootfs == "/" ? Directory.GetCurrentDirectory() : "/";
+        var limits = HostLimits.Read(); // before StartGofer raises the fd limit
+        var config = new SandboxConfig
+        {
+            RootFs = rootfs,
+            Root = writable ? RootMode.Writable : RootMode.Overlay,
+            Strace = strace,
+            StraceWriter = strace ? (logFile ?? Console.Error) : null,
+            HostNetwork = hostNetwork,
+            Platform = platform,
+            SyscallPatching = syscallPatching,
+        };
+        // The gofer's start is the longest wait of a sandbox's start: it comes first, the rest overlaps it.
+        SandboxGofer gofer;
+        try { gofer = SandboxBuilder.StartGofer(config); }
+        catch (RuntimeException e)
+        {
+            Console.Error.WriteLine($"runsc: {e.Message}");
+            return 125;
+        }
         using var factory = Logging.Loggers.Create(logFile != null
             ? new Logging.TextLoggerProvider(logFile, debug || strace ? LogLevel.Debug : LogLevel.Information, false)
             : new Logging.TextLoggerProvider(Console.Error, debug ? LogLevel.Debug : LogLevel.Error, false));
         var log = factory.CreateLogger("sentry");
-        // Without --rootfs the sandbox sees the host's tree, so runsc's own directory exists there too (asked before
-        // the jail, where the host's tree is gone).
-        cwd ??= rootfs == "/" ? Directory.GetCurrentDirectory() : "/";
-        var limits = HostLimits.Read();
         Kernel kernel;
         try
         {
-            var config = new SandboxConfig
-            {
-                RootFs = rootfs,
-                Root = writable ? RootMode.Writable : RootMode.Overlay,
-                Strace = strace,
-                StraceWriter = strace ? (logFile ?? Console.Error) : null,
-                HostNetwork = hostNetwork,
-                Platform = platform,
-                SyscallPatching = syscallPatching,
-            };
-            var gofer = SandboxBuilder.StartGofer(config);
             SentryJail.Enter(null, hostNetwork);
             var trap = SandboxBuilder.Confine(config, log);
             kernel = SandboxBuilder.Build(config, gofer, trap, log);
