@@ -71,8 +71,11 @@ public sealed class GoferInode : Inode
     // Under the overlay, a directory where lookups keep missing (a compiler's search paths, a shell's PATH) fetches
     // its names once; later misses are answered from them without a walk. The overlay remembers a miss anyway (its
     // negative entries), so a name the host adds later was not going to be seen either; a tree without the overlay
-    // (writable, or an OCI bind mount a host may update) always walks. Not for a huge directory (it keeps walking).
-    const int MissesBeforeNames = 4, MaxNames = 4096;
+    // (writable, or an OCI bind mount a host may update) always walks. So does a large directory (over 16 KiB, some
+    // 500 names on ext4, or over MaxNames): its listing costs several round trips and big replies, more than the few
+    // misses it would save (python misses 7 names in /usr/bin, of 1,300).
+    const int MissesBeforeNames = 4, MaxNames = 1024;
+    const long MaxNamesDirBytes = 16 << 10;
     int _misses;
     HashSet<string>? _names;
 
@@ -135,7 +138,8 @@ public sealed class GoferInode : Inode
         if (Volatile.Read(ref _names) is { } names && !names.Contains(name)) return Errno.ENOENT;
         var walked = new List<(ulong Fid, GoferStat Stat)>(1);
         var e = C.Walk(_fid, new[] { name }, walked);
-        if (e == Errno.ENOENT && !_fs.KeepsNodes && Interlocked.Increment(ref _misses) == MissesBeforeNames) FetchNames();
+        if (e == Errno.ENOENT && !_fs.KeepsNodes && _st.Size <= MaxNamesDirBytes && Interlocked.Increment(ref _misses) == MissesBeforeNames)
+            FetchNames();
         if (e != Errno.None) return e;
         if (walked.Count != 1) return Errno.EIO;
         child = Walked(name, walked[0].Fid, walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
