@@ -175,9 +175,35 @@ public sealed class GoferInode : Inode
             foreach (var d in prefetched) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
             return Errno.None;
         }
-        var batch = new List<GoferDirent>();
         // Only a read-only tree's: a writable one changes, and a walked fid could name what a rename moved away.
         var walkedDirs = _fs.Writable || !_inTreeWalk ? null : new List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>();
+        return ListBatches(walkedDirs, batch =>
+        {
+            foreach (var d in batch)
+                if (d.Name is not ("." or "..")) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
+            return true;
+        });
+    }
+
+    /// <summary>This directory's names, for <see cref="Lookup"/>'s misses (see _names); none if it has too many.</summary>
+    void FetchNames()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var e = ListBatches(null, batch =>
+        {
+            foreach (var d in batch) names.Add(d.Name);
+            return names.Count <= MaxNames;
+        });
+        if (e == Errno.None && names.Count <= MaxNames) Volatile.Write(ref _names, names);
+    }
+
+    /// <summary>The gofer's listing of this directory, batch by batch from the start, to onBatch until it returns
+    /// false or the listing ends. With walkedDirs, the subdirectories each batch walked (and their listings) are kept
+    /// for lookups (<see cref="KeepWalked"/>).</summary>
+    Errno ListBatches(List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>? walkedDirs,
+        Func<List<GoferDirent>, bool> onBatch)
+    {
+        var batch = new List<GoferDirent>();
         ulong cookie = 0;
         while (true)
         {
@@ -185,29 +211,9 @@ public sealed class GoferInode : Inode
             var e = C.ReadDir(_fid, cookie, batch, out bool end, walkedDirs, listDirs: true);
             if (walkedDirs is { Count: > 0 }) KeepWalked(walkedDirs);
             if (e != Errno.None) return e;
-            foreach (var d in batch)
-                if (d.Name is not ("." or "..")) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
-            if (end) return Errno.None;
+            if (!onBatch(batch) || end) return Errno.None;
             cookie = batch[^1].NextCookie;
         }
-    }
-
-    /// <summary>This directory's names, for <see cref="Lookup"/>'s misses (see _names); none if it has too many.</summary>
-    void FetchNames()
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var batch = new List<GoferDirent>();
-        ulong cookie = 0;
-        while (true)
-        {
-            batch.Clear();
-            if (C.ReadDir(_fid, cookie, batch, out bool end) != Errno.None) return;
-            foreach (var d in batch) names.Add(d.Name);
-            if (names.Count > MaxNames) return;
-            if (end) break;
-            cookie = batch[^1].NextCookie;
-        }
-        Volatile.Write(ref _names, names);
     }
 
     void KeepWalked(List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)> walked)
