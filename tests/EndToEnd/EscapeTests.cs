@@ -44,9 +44,9 @@ public sealed class EscapeTests : IDisposable
         var rel = "../../../../../../../../" + Path.GetRelativePath("/", _secretPath);
         var r = Guest("/bin/busybox", "cat", "/data/up", "/" + rel, "/data/" + rel);
         Assert.DoesNotContain(Secret, r.Stdout + r.Stderr);
-        // "/.." is "/": the guest sees its own root's listing.
+        // "/.." is "/": the guest sees its own root's listing (with the mount points the sandbox made, as runc).
         var ls = Guest("/bin/busybox", "ls", "/../../..");
-        Assert.Equal("bin\ndata\n", ls.Stdout);
+        Assert.Equal("bin\ndata\ndev\nproc\nsys\n", ls.Stdout);
     }
 
     [Fact]

@@ -42,4 +42,33 @@ public sealed class PodmanTests : IClassFixture<PodmanStore>
         Assert.True(r.ExitCode == 127, r.ToString());
         Assert.Contains("executable file not found", r.Stderr);
     }
+
+    /// <summary>An image made FROM scratch may lack /dev, /proc and /sys: runc makes their mount points, and so must
+    /// we: podman's masked files are masked with /dev/null. The listing, the devices and a
+    /// mkdir must be as runc's, with the root writable and read-only.</summary>
+    [Fact]
+    public void AnImageWithoutDevProcOrSys_RunsAsUnderRunc()
+    {
+        var rootfs = Directory.CreateDirectory(Path.Combine(_store.Dir, "bare", "bin")).Parent!.FullName;
+        File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
+        File.CreateSymbolicLink(Path.Combine(rootfs, "bin", "sh"), "busybox");
+        var tar = Path.Combine(_store.Dir, "bare.tar");
+        Assert.Equal(0, Run("tar", ["-C", rootfs, "-cf", tar, "."]).ExitCode);
+        var r = P("import", tar, "localhost/bare:latest");
+        Assert.True(r.ExitCode == 0, r.ToString());
+
+        string[] script = ["sh", "-c", "busybox ls / /dev; busybox ls -d /sys/fs/cgroup; echo x > /dev/null && echo null ok; busybox head -c 4 /dev/zero | busybox wc -c; " +
+            "busybox mkdir /made 2>&1; busybox cat /proc/1/comm"];
+        // --read-only: runc makes the mount points before it makes the root read-only.
+        foreach (string[] flags in new[] { RunFlags, [.. RunFlags, "--read-only"] })
+        {
+            var ours = P(["run", "--rm", .. flags, "localhost/bare", .. script]);
+            var runc = _store.PWith("runc", ["run", "--rm", .. flags, "localhost/bare", .. script]);
+            Assert.True(runc.ExitCode == 0, runc.ToString());
+            Assert.True(ours.ExitCode == 0, ours.ToString());
+            Assert.Contains("null ok\n4\n", runc.Stdout);
+            Assert.EndsWith("busybox\n", runc.Stdout); // sh execs its last command: pid 1 is busybox
+            Assert.Equal(runc.Stdout, ours.Stdout);
+        }
+    }
 }

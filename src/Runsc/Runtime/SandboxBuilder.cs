@@ -75,7 +75,7 @@ public static class SandboxBuilder
     public static Kernel Build(SandboxConfig config, SandboxGofer g, IPlatform platform, ILogger log)
     {
         bool writable = config.Root == RootMode.Writable;
-        var ge = GoferFs.Attach(g.Root, writable, overlaid: config.Root == RootMode.Overlay, out var rootInode);
+        var ge = GoferFs.Attach(g.Root, writable, overlaid: !writable, out var rootInode);
         if (ge != Errno.None) throw new RuntimeException($"the gofer cannot serve {config.RootFs}: {ge}");
         var options = new KernelOptions
         {

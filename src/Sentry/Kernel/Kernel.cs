@@ -77,15 +77,16 @@ public sealed class Kernel
     /// <summary>The sandbox's pseudo-terminals (/dev/pts, /dev/ptmx).</summary>
     public DevPtsFs DevPts { get; }
 
-    /// <summary>rootFs: the container's root directory (the gofer's); unless options say it is writable or
-    /// read-only, an in-memory overlay keeps every change, so the host's files are never written.</summary>
+    /// <summary>rootFs: the container's root directory (the gofer's); unless options say it is writable, an in-memory
+    /// overlay keeps every change, so the host's files are never written. A read-only root has the overlay too, for
+    /// the mount points the sandbox makes (its mount refuses the guest's writes).</summary>
     public Kernel(KernelOptions options, ILogger log, Inode rootFs)
     {
         Options = options;
         Log = log;
         Keys = new KeyService(this);
         SysvIpc = new Ipc.SysvIpc(MemfdMount);
-        var root = options.Root == RootMode.Overlay ? TmpfsFs.Overlay(rootFs) : rootFs;
+        var root = options.Root == RootMode.Writable ? rootFs : TmpfsFs.Overlay(rootFs);
         Mounts = new MountNamespace(new Mount(new Dentry("/", null, root), null, null,
             options.Root == RootMode.Overlay ? "overlay" : "9p", options.RootFs, options.Root == RootMode.ReadOnly), TmpfsFs.Create(0x1ed));
         RootPidNs = new PidNamespace(this, NsInodes.PidInit);
@@ -104,20 +105,19 @@ public sealed class Kernel
         if (options.HostNetwork) AppKernel.Sentry.Net.Host.HostInetFamily.Install(Net, HostFds);
     }
 
+    /// <summary>A file system every sandbox has. Its mount point is made where the root lacks it, as runc makes
+    /// /proc and /dev in an image that has neither; only a root that refuses the directory goes without.</summary>
     void MountSynthetic(Task t, string path, Inode root, string type, int flags, string superOptions = "")
     {
-        // A rootfs without the directory still gets the mount: there is nothing to cover.
-        if (PathWalker.Resolve(t, Mounts.RootPath, path, true, out var at) != Errno.None || !at.Inode.IsDir)
+        var e = MountPoint(t, path, root.IsDir, out var at);
+        if (e != Errno.None)
         {
-            Log.LogDebug("{Path} is missing in the root; {Type} not mounted", path, type);
+            Log.LogDebug("no mount point {Path} in the root ({Errno}); {Type} not mounted", path, e, type);
             return;
         }
         Mounts.MountAt(at, root, type, type, false, flags).Super.Options = superOptions;
     }
 
-    /// <summary>Mounts root at path (an OCI mount: tmpfs, a bind mount's gofer tree …), making what is missing of
-    /// path in the container's root as runc makes mount points: directories, and an empty file under a file's mount.
-    /// ENOTDIR or EISDIR when the mount point's type is not the mounted root's.</summary>
     /// <summary>What an absolute path inside the sandbox names (symlinks followed), for setup code.</summary>
     public Errno Lookup(string path, out Inode inode)
     {
@@ -126,10 +126,22 @@ public sealed class Kernel
         return e;
     }
 
+    /// <summary>Mounts root at path (an OCI mount: tmpfs, a bind mount's gofer tree …), making what is missing of
+    /// path in the container's root as runc makes mount points: directories, and an empty file under a file's mount.
+    /// ENOTDIR or EISDIR when the mount point's type is not the mounted root's.</summary>
     public Errno MountAt(string path, Inode root, string type, string source, bool readOnly)
     {
-        var t = Task.ForSetup(this);
-        var at = Mounts.RootPath;
+        var e = MountPoint(Task.ForSetup(this), path, root.IsDir, out var at);
+        if (e != Errno.None) return e;
+        Mounts.MountAt(at, root, type, source, readOnly);
+        return Errno.None;
+    }
+
+    /// <summary>The mount point at path, with what is missing of it made: directories, and the last an empty file
+    /// when the mounted root is not a directory.</summary>
+    Errno MountPoint(Task t, string path, bool forDir, out VfsPath at)
+    {
+        at = Mounts.RootPath;
         var names = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         for (int i = 0; i < names.Length; i++)
         {
@@ -137,16 +149,14 @@ public sealed class Kernel
             var e = PathWalker.Resolve(t, at, names[i], true, out var next);
             if (e == Errno.ENOENT)
             {
-                e = last && !root.IsDir ? at.Inode.Create(t, names[i], InodeMode.S_IFREG | 0x1a4, out _) : at.Inode.Mkdir(t, names[i], 0x1ed);
+                e = last && !forDir ? at.Inode.Create(t, names[i], InodeMode.S_IFREG | 0x1a4, out _) : at.Inode.Mkdir(t, names[i], 0x1ed);
                 if (e == Errno.None || e == Errno.EEXIST) e = PathWalker.Resolve(t, at, names[i], true, out next);
             }
             if (e != Errno.None) return e;
             if (!last && !next.Inode.IsDir) return Errno.ENOTDIR;
             at = next;
         }
-        if (at.Inode.IsDir != root.IsDir) return root.IsDir ? Errno.ENOTDIR : Errno.EISDIR;
-        Mounts.MountAt(at, root, type, source, readOnly);
-        return Errno.None;
+        return at.Inode.IsDir == forDir ? Errno.None : forDir ? Errno.ENOTDIR : Errno.EISDIR;
     }
 
     /// <summary>The sandbox's root PID namespace (the first task's).</summary>

@@ -38,6 +38,7 @@ public enum RootMode
     Overlay,
     /// <summary>Changes reach the host directory through the gofer (an OCI bundle's root, as runc).</summary>
     Writable,
-    /// <summary>Mounted read-only: every change is EROFS (OCI root.readonly).</summary>
+    /// <summary>Mounted read-only: every change is EROFS (OCI root.readonly). Mount points missing in it are made in an
+    /// in-memory overlay, as runc makes them before it makes the root read-only.</summary>
     ReadOnly,
 }
