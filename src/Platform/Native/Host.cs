@@ -29,6 +29,10 @@ public static unsafe partial class Host
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int clock_gettime(int clock, Timespec* ts);
 
+    /// <summary>The CPU the calling thread runs on (glibc reads it from the thread's rseq area: no syscall).</summary>
+    [LibraryImport(Libc)]
+    public static partial int sched_getcpu();
+
     [LibraryImport(Libc, SetLastError = true)]
     public static partial long syscall(long nr, long a1, long a2, long a3);
 

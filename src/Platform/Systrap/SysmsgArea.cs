@@ -81,9 +81,16 @@ sealed unsafe class SysmsgArea : IDisposable
     public void Post(int state, bool stubSpins = true)
     {
         *(int*)(_base + OffSentryBlocks) = stubSpins ? Serving.Working : Serving.Blocks;
+        *(int*)(_base + OffSentryCpu) = CurrentCpu();
         Interlocked.Exchange(ref *StateWord, state);
         if (Volatile.Read(ref *(int*)(_base + OffStubSleeps)) != 0) Wake();
     }
+
+    /// <summary>Whether the stub's handler last waited on the CPU this thread runs on (see <see cref="OffStubCpu"/>).</summary>
+    public bool StubOnThisCpu => Volatile.Read(ref *(int*)(_base + OffStubCpu)) == CurrentCpu();
+
+    // Plus one: 0 is "not known".
+    static int CurrentCpu() => Host.sched_getcpu() + 1;
 
     /// <summary>Tells the waiting handler that the Sentry will be a while (a blocking syscall): it stops spinning.</summary>
     public void SentryBlocks() => Volatile.Write(ref *(int*)(_base + OffSentryBlocks), Serving.Blocks);

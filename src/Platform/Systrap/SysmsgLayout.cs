@@ -35,6 +35,11 @@ public static class SysmsgLayout
     /// <summary>What the Sentry says of the trapped syscall while it serves it (<see cref="Serving"/>): blocks, the
     /// handler stops spinning and sleeps at once; waits on the gofer, the handler spins longer.</summary>
     public const int OffSentryBlocks = 0xa0;
+    /// <summary>The CPU (plus one; 0: not known yet) the stub's handler last waited on, and the one the Sentry's
+    /// thread last answered from. A side that finds the other on its own CPU does not spin: the other side cannot run
+    /// until it stops (two threads the scheduler keeps waking onto one CPU spun ~60 us a round trip while the other
+    /// CPU idled).</summary>
+    public const int OffStubCpu = 0xc8, OffSentryCpu = 0xcc;
     public const int OffSigno = 0x08;
     public const int OffInfo = 0x10;     // the handler's siginfo pointer (stub address)
     public const int OffContext = 0x18;  // the handler's ucontext pointer (stub address)

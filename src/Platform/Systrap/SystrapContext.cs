@@ -191,7 +191,8 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         // Spin only with CPUs to spare (not Crowded), and while fewer Sentry threads spin than there are other cores:
         // a spinner more would take the CPU from the very thread (a stub's, another task's) that must run for the
         // wait to end.
-        if (!Crowded)
+        // Nor for a stub that waits on this thread's CPU: it could not trap until the spin ends.
+        if (!Crowded && !_area.StubOnThisCpu)
         {
             if (Interlocked.Increment(ref s_spinners) <= s_maxSpinners)
             {

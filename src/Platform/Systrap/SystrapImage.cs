@@ -33,6 +33,8 @@ public static class SystrapImage
     // the Sentry's thread sleeps meanwhile, so the spin takes no CPU another thread of ours needs, and waking a
     // sleeping handler from a VM's idle CPU costs 50-200 us.
     const int SpinCount = 1500;
+    // Linux's GDT entry whose segment limit holds the CPU number (and node above bit 12): __CPUNODE_SEG's selector.
+    const int CpuNodeSelector = 0x7b;
     const int WaitsOnHostRounds = 8;
 
     const int SYS_close = 3, SYS_rt_sigprocmask = 14, SIG_SETMASK = 2, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11, SYS_rt_sigaction = 13,
@@ -232,12 +234,20 @@ public static class SystrapImage
         a.cmp(__dword_ptr[rbx + OffSentrySleeps], 0); a.je(wait);
         a.lea(rdi, __[rbx + OffState]); a.mov(esi, FUTEX_WAKE); a.mov(edx, 1); a.mov(eax, SYS_futex); Sys(SYS_futex);
         a.Label(ref wait);
+        // This CPU, as the vDSO's getcpu reads it (the limit of the per-CPU segment), plus one; no spin when the
+        // Sentry's thread answered from it last: it could not run until the spin ends.
+        // (The state first: a wake-up finds the answer here, and would otherwise sleep again on a changed word.)
+        var sleep = a.CreateLabel();
+        a.mov(eax, __dword_ptr[rbx + OffState]);
+        a.cmp(eax, State.Trapped); a.jne(got);
+        a.mov(edx, CpuNodeSelector); a.lsl(edx, edx); a.and(edx, 0xfff); a.inc(edx);
+        a.mov(__dword_ptr[rbx + OffStubCpu], edx);
+        a.cmp(__dword_ptr[rbx + OffSentryCpu], edx); a.je(sleep);
         a.mov(ecx, SpinCount);
         a.mov(r9d, WaitsOnHostRounds);
         a.Label(ref spin);
         a.mov(eax, __dword_ptr[rbx + OffState]);
         a.cmp(eax, State.Trapped); a.jne(got);
-        var sleep = a.CreateLabel();
         a.cmp(__dword_ptr[rbx + OffSentryBlocks], Serving.Blocks); a.je(sleep);
         a.pause(); a.dec(ecx); a.jnz(spin);
         a.cmp(__dword_ptr[rbx + OffSentryBlocks], Serving.WaitsOnHost); a.jne(sleep);
