@@ -143,6 +143,68 @@ public sealed unsafe class GuestMemory
         return e;
     }
 
+    /// <summary>How much a string array's window reads ahead: as much as one small copy moves (the stub's bounce buffer).</summary>
+    const int StringWindow = 3072;
+
+    /// <summary>
+    /// execve's argv or envp: the strings named by the NULL-terminated array of pointers at addr (0: none), in few
+    /// copies: the pointers a page's worth at a time, and each string from a window read ahead at the one before,
+    /// as a process's strings mostly lie together. EFAULT for a bad pointer; E2BIG for a string longer than
+    /// maxString bytes, more than maxTotal bytes in all (each string with its NUL) or more than maxCount pointers.
+    /// </summary>
+    public Errno ReadStringArray(ulong addr, int maxString, long maxTotal, int maxCount, out List<string> list)
+    {
+        list = new List<string>();
+        if (addr == 0) return Errno.None;
+        Span<ulong> ptrs = stackalloc ulong[64];
+        Span<byte> window = stackalloc byte[StringWindow];
+        ulong windowAt = 0;
+        int windowLen = 0;
+        long total = 0;
+        for (int i = 0; ; )
+        {
+            ulong at = addr + (ulong)(8 * i);
+            if (at < addr) return Errno.EFAULT;
+            // Up to the page's end, so that an array ending just before an unmapped page reads whole.
+            int want = (int)Math.Clamp((PageSize - at % PageSize) / 8, 1, (ulong)ptrs.Length);
+            int got = ReadPartial(at, MemoryMarshal.AsBytes(ptrs[..want])) / 8;
+            if (got == 0) return Errno.EFAULT;
+            for (int k = 0; k < got; k++, i++)
+            {
+                if (i >= maxCount) return Errno.E2BIG;
+                ulong p = ptrs[k];
+                if (p == 0) return Errno.None;
+                int nul = -1;
+                if (p < windowAt || p >= windowAt + (ulong)windowLen)
+                {
+                    windowAt = p;
+                    windowLen = ReadPartial(p, window[..(int)Math.Min((ulong)StringWindow, PageSize - p % PageSize)]);
+                }
+                int off = (int)(p - windowAt);
+                if (windowLen > off) nul = window[off..windowLen].IndexOf((byte)0);
+                string s;
+                int length;
+                if (nul >= 0)
+                {
+                    length = nul;
+                    s = LinuxText.Decode(window.Slice(off, nul));
+                }
+                else
+                {
+                    // Longer than the window, or past a page's end: read it on its own.
+                    var e = ReadCString(p, maxString, out var bytes);
+                    if (e != Errno.None) return e == Errno.ENAMETOOLONG ? Errno.E2BIG : e;
+                    length = bytes.Length;
+                    s = LinuxText.Decode(bytes);
+                }
+                if (length > maxString) return Errno.E2BIG;
+                total += length + 1;
+                if (total > maxTotal) return Errno.E2BIG;
+                list.Add(s);
+            }
+        }
+    }
+
     /// <summary>TASK_SIZE_MAX: no user address reaches it (access_ok).</summary>
     const ulong TaskSizeMax = 0x7fff_ffff_f000;
     /// <summary>MAX_RW_COUNT: the most one read or write moves (INT_MAX rounded down to a page).</summary>

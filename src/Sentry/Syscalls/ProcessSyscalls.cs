@@ -211,22 +211,10 @@ static class ProcessSyscalls
         return 0;
     }
 
-    static Errno ReadStringArray(Task t, ulong addr, out List<string> list)
-    {
-        list = new List<string>();
-        if (addr == 0) return Errno.None;
-        long total = 0;
-        for (int i = 0; ; i++)
-        {
-            if (i > 0x7fffffff / 8) return Errno.E2BIG;
-            if (!t.Mem.Read(addr + (ulong)(8 * i), out ulong p)) return Errno.EFAULT;
-            if (p == 0) return Errno.None;
-            var e = t.Mem.ReadString(p, 128 * 1024, out var s);
-            if (e == Errno.ENAMETOOLONG) return Errno.E2BIG;
-            if (e != Errno.None) return e;
-            total += s.Length + 1;
-            if (total > 2 * 1024 * 1024) return Errno.E2BIG;
-            list.Add(s);
-        }
-    }
+    // Linux's MAX_ARG_STRLEN, which counts the NUL; the total is bounded here at 2 MiB (Linux: a quarter of the stack limit).
+    const int MaxArgString = 128 * 1024 - 1;
+    const long MaxArgTotal = 2 * 1024 * 1024;
+
+    static Errno ReadStringArray(Task t, ulong addr, out List<string> list) =>
+        t.Mem.ReadStringArray(addr, MaxArgString, MaxArgTotal, int.MaxValue / 8, out list);
 }
