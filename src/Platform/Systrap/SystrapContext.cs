@@ -614,10 +614,15 @@ public sealed unsafe class SystrapContext : StubAddressSpace, IGuestContext
         }
         else
         {
-            _process.Kill();
-            _process.Reap();
-            _space.FreeSlot(_area.Slot);
-            _area.Dispose();
+            // The area and slot outlive the process: its thread may still be on the area's stack until it is gone.
+            var (space, area) = (_space, _area);
+            _process.KillAndReap(() =>
+            {
+                space.FreeSlot(area.Slot);
+                area.Dispose();
+                space.Dispose();
+            });
+            return;
         }
         _space.Dispose();
     }

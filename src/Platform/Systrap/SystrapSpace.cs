@@ -152,10 +152,14 @@ sealed class StubProcess
     public void Watch(SysmsgArea a) { lock (_waiting) _waiting.Add(a); }
     public void Unwatch(SysmsgArea a) { lock (_waiting) _waiting.Remove(a); }
 
-    public void Reap()
+    /// <summary>Kills the process; it is reaped on the reaper thread, which then runs after.</summary>
+    public void KillAndReap(Action after)
     {
-        _dead = true;
-        Host.Reap(Tgid);
-        if (_pidfd >= 0) Tmds.Linux.LibC.close(_pidfd);
+        Kill();
+        StubReaper.Reap(Tgid, () =>
+        {
+            if (_pidfd >= 0) Tmds.Linux.LibC.close(_pidfd);
+            after();
+        });
     }
 }

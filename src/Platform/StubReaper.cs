@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+using AppKernel.Platform.Native;
+
+namespace AppKernel.Platform;
+
+/// <summary>
+/// Reaps killed stub processes on a thread of its own, so that an exit or an exec does not wait while the host
+/// tears a process down (0.1-0.25 ms here). A killed process keeps its pid until it is reaped, so nothing else can
+/// be signalled by mistake meanwhile; what must outlive the process (its message area, its slot) is released after.
+/// </summary>
+static class StubReaper
+{
+    static readonly BlockingCollection<(int Pid, Action After)> s_dead = new();
+
+    // The reaper starts with the first request.
+    static StubReaper()
+    {
+        var t = new Thread(() =>
+        {
+            foreach (var (pid, after) in s_dead.GetConsumingEnumerable())
+            {
+                Host.Reap(pid);
+                after();
+            }
+        }) { Name = "stub-reaper", IsBackground = true };
+        t.Start();
+    }
+
+    /// <summary>Reaps pid (already killed), then runs after, on the reaper thread.</summary>
+    public static void Reap(int pid, Action after) => s_dead.Add((pid, after));
+}
