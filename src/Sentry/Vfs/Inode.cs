@@ -44,6 +44,10 @@ public abstract class Inode
     /// <summary>Whether the inode has no name left (unlinked while open, a removed directory, an O_TMPFILE).</summary>
     public virtual bool IsDeleted => false;
 
+    /// <summary>Lookup during a path walk, told what follows name in the path (ahead: '/'-separated, maybe empty): a
+    /// file system whose lookups are round trips may walk those names in the same one, for the lookups that follow.</summary>
+    public virtual Errno Lookup(Task t, string name, ReadOnlySpan<char> ahead, out Inode? child) => Lookup(t, name, out child);
+
     public virtual Errno Lookup(Task t, string name, out Inode? child)
     {
         child = null;

@@ -144,7 +144,7 @@ public static class PathWalker
                 cur = up;
                 continue;
             }
-            var e = Child(t, cur, name.ToString(), out var next);
+            var e = Child(t, cur, name.ToString(), last ? default : path.AsSpan(i), out var next);
             if (e != Errno.None) return e;
             if (rules.NoXdev && next.Mount != cur.Mount) return Errno.EXDEV;
             if (next.Inode.IsSymlink && (!last || followFinal || trailingSlash))
@@ -189,14 +189,18 @@ public static class PathWalker
     }
 
     /// <summary>Looks up one name in a directory, through the dentry cache, and crosses mounts on the result.</summary>
-    public static Errno Child(Task t, VfsPath dir, string name, out VfsPath child)
+    public static Errno Child(Task t, VfsPath dir, string name, out VfsPath child) => Child(t, dir, name, default, out child);
+
+    /// <summary><see cref="Child(Task, VfsPath, string, out VfsPath)"/> in a walk that goes on with ahead (the rest of
+    /// the path), which the directory may look up in the same round trip (<see cref="Inode.Lookup(Task, string, ReadOnlySpan{char}, out Inode?)"/>).</summary>
+    public static Errno Child(Task t, VfsPath dir, string name, ReadOnlySpan<char> ahead, out VfsPath child)
     {
         child = default;
         var d = dir.Dentry.CachedChild(name);
         bool stale = d != null && !dir.Inode.Revalidate(name, d.Inode);
         if (d == null || stale)
         {
-            var e = dir.Inode.Lookup(t, name, out var inode);
+            var e = dir.Inode.Lookup(t, name, ahead, out var inode);
             if (e != Errno.None) return e;
             d = dir.Dentry.AddChild(name, inode!, replace: stale);
         }

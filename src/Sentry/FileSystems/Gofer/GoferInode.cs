@@ -78,6 +78,12 @@ public sealed class GoferInode : Inode
     const long MaxNamesDirBytes = 16 << 10;
     int _misses;
     HashSet<string>? _names;
+    // Under the overlay, a lookup in a path walk also walks up to MaxAhead of the names that follow in the path, in the
+    // same request: each node it reaches keeps the rest (its Ahead), and the next lookup there takes it, by the name
+    // it asks or not at all. The last name may be a known miss (ENOENT), the overlay's negative entry from then on.
+    const int MaxAhead = 8;
+    sealed record Ahead(string[] Names, (ulong Fid, GoferStat Stat)[] Walked, Errno End);
+    Ahead? _ahead;
 
     internal GoferInode(GoferFs fs, ulong fid, in GoferStat st, GoferInode? parent = null)
     {
@@ -94,6 +100,12 @@ public sealed class GoferInode : Inode
         _fs.Client.Clunk(_fid);
         if (_walkedDirs != null)
             foreach (var w in _walkedDirs.Values) _fs.Client.Clunk(w.Fid);
+        if (_ahead != null) ClunkAll(_ahead);
+    }
+
+    void ClunkAll(Ahead a)
+    {
+        foreach (var w in a.Walked) _fs.Client.Clunk(w.Fid);
     }
 
     GoferClient C => _fs.Client;
@@ -122,7 +134,9 @@ public sealed class GoferInode : Inode
         Atime = s.AtimeSec, AtimeNsec = s.AtimeNsec, Mtime = s.MtimeSec, MtimeNsec = s.MtimeNsec, Ctime = s.CtimeSec, CtimeNsec = s.CtimeNsec,
     };
 
-    public override Errno Lookup(Task t, string name, out Inode? child)
+    public override Errno Lookup(Task t, string name, out Inode? child) => Lookup(t, name, default, out child);
+
+    public override Errno Lookup(Task t, string name, ReadOnlySpan<char> ahead, out Inode? child)
     {
         child = null;
         if (!IsDir) return Errno.ENOTDIR;
@@ -135,14 +149,63 @@ public sealed class GoferInode : Inode
                 return Errno.None;
             }
         }
+        if (Interlocked.Exchange(ref _ahead, null) is { } chain && TakeAhead(chain, name, out child) is var answered and not Errno.EAGAIN)
+            return answered;
         if (Volatile.Read(ref _names) is { } names && !names.Contains(name)) return Errno.ENOENT;
-        var walked = new List<(ulong Fid, GoferStat Stat)>(1);
-        var e = C.Walk(_fid, new[] { name }, walked);
-        if (e == Errno.ENOENT && !_fs.KeepsNodes && _st.Size <= MaxNamesDirBytes && Interlocked.Increment(ref _misses) == MissesBeforeNames)
-            FetchNames();
-        if (e != Errno.None) return e;
-        if (walked.Count != 1) return Errno.EIO;
-        child = Walked(name, walked[0].Fid, walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
+        var path = AheadNames(name, ahead);
+        var walked = new List<(ulong Fid, GoferStat Stat)>(path.Length);
+        var e = C.Walk(_fid, path, walked);
+        if (walked.Count == 0)
+        {
+            if (e == Errno.ENOENT && !_fs.KeepsNodes && _st.Size <= MaxNamesDirBytes && Interlocked.Increment(ref _misses) == MissesBeforeNames)
+                FetchNames();
+            return e != Errno.None ? e : Errno.EIO;
+        }
+        var node = Walked(name, walked[0].Fid, walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
+        if (path.Length > 1) node.KeepAhead(path[1..], walked.GetRange(1, walked.Count - 1).ToArray(), e);
+        child = node;
+        return Errno.None;
+    }
+
+    // name and, under the overlay, up to MaxAhead names that follow it in the path: up to a "." or "..", or a name the
+    // gofer would refuse.
+    string[] AheadNames(string name, ReadOnlySpan<char> ahead)
+    {
+        if (_fs.KeepsNodes || ahead.IsEmpty) return [name];
+        var path = new List<string>(4) { name };
+        foreach (var range in ahead.Split('/'))
+        {
+            var part = ahead[range];
+            if (part.IsEmpty) continue;
+            if (path.Count > MaxAhead || part is "." or "..") break;
+            var s = part.ToString();
+            if (AppKernel.Gofer.Protocol.Names.Check(s) != Errno.None) break;
+            path.Add(s);
+        }
+        return path.ToArray();
+    }
+
+    // What a walk from here brought for the lookups below this node: kept if it holds a fid, or a miss right here.
+    void KeepAhead(string[] names, (ulong Fid, GoferStat Stat)[] walked, Errno end)
+    {
+        if (walked.Length == 0 && end != Errno.ENOENT) return;
+        if (Interlocked.Exchange(ref _ahead, new Ahead(names, walked, end)) is { } old) ClunkAll(old);
+    }
+
+    // The lookup of name with what a walk through here brought: its node (the rest going on to it), a known miss, or
+    // EAGAIN when the walk went elsewhere (its fids go back) or failed here otherwise (ask again).
+    Errno TakeAhead(Ahead chain, string name, out Inode? child)
+    {
+        child = null;
+        if (chain.Names[0] != name)
+        {
+            ClunkAll(chain);
+            return Errno.EAGAIN;
+        }
+        if (chain.Walked.Length == 0) return chain.End == Errno.ENOENT ? Errno.ENOENT : Errno.EAGAIN;
+        var node = Walked(name, chain.Walked[0].Fid, chain.Walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
+        if (chain.Names.Length > 1) node.KeepAhead(chain.Names[1..], chain.Walked[1..], chain.End);
+        child = node;
         return Errno.None;
     }
 

@@ -27,14 +27,19 @@ public sealed class TmpfsDir : TmpfsNode
     // Lookups are dictionary hits; not caching dentries keeps renames and unlinks simple.
     public override bool CacheChildren => false;
 
-    public override Errno Lookup(Task t, string name, out Inode? child)
+    public override Errno Lookup(Task t, string name, out Inode? child) => Lookup(t, name, default, out child);
+
+    // ahead goes to the lower file system's lookup (a gofer tree walks it in the same round trip).
+    public override Errno Lookup(Task t, string name, ReadOnlySpan<char> ahead, out Inode? child)
     {
-        var e = Find(t, name, out var node);
+        var e = Find(t, name, ahead, out var node);
         child = node;
         return e;
     }
 
-    Errno Find(Task? t, string name, out TmpfsNode? node)
+    Errno Find(Task? t, string name, out TmpfsNode? node) => Find(t, name, default, out node);
+
+    Errno Find(Task? t, string name, ReadOnlySpan<char> ahead, out TmpfsNode? node)
     {
         lock (Lock)
         {
@@ -46,7 +51,7 @@ public sealed class TmpfsDir : TmpfsNode
                 return Errno.None;
             }
             if (_lowerMissing != null && _lowerMissing.Contains(name)) return Errno.ENOENT;
-            var e = Lower.Lookup(t!, name, out var lower);
+            var e = Lower.Lookup(t!, name, ahead, out var lower);
             if (e == Errno.ENOENT)
             {
                 _lowerMissing ??= new HashSet<string>(StringComparer.Ordinal);
