@@ -20,7 +20,9 @@ static class StubReaper
             foreach (var (pid, after) in s_dead.GetConsumingEnumerable())
             {
                 Host.Reap(pid);
-                after();
+                // Releasing what the process used: a failure there must not end the Sentry (this thread is its own).
+                try { after(); }
+                catch (Exception) { }
             }
         }) { Name = "stub-reaper", IsBackground = true };
         t.Start();
