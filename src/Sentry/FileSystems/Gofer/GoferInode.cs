@@ -161,10 +161,7 @@ public sealed class GoferInode : Inode
                 FetchNames();
             return e != Errno.None ? e : Errno.EIO;
         }
-        var node = Walked(name, walked[0].Fid, walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
-        if (path.Length > 1) node.KeepAhead(path[1..], walked.GetRange(1, walked.Count - 1).ToArray(), e);
-        child = node;
-        return Errno.None;
+        return TakeAhead(new Ahead(path, walked.ToArray(), e), name, out child);
     }
 
     // name and, under the overlay, up to MaxAhead names that follow it in the path: up to a "." or "..", or a name the
@@ -192,8 +189,9 @@ public sealed class GoferInode : Inode
         if (Interlocked.Exchange(ref _ahead, new Ahead(names, walked, end)) is { } old) ClunkAll(old);
     }
 
-    // The lookup of name with what a walk through here brought: its node (the rest going on to it), a known miss, or
-    // EAGAIN when the walk went elsewhere (its fids go back) or failed here otherwise (ask again).
+    // The lookup of name from a walk from here (this lookup's own, or one kept from a walk through here): its node
+    // (the rest going on to it), a known miss, or EAGAIN when the walk went elsewhere (its fids go back) or failed
+    // here otherwise (ask again).
     Errno TakeAhead(Ahead chain, string name, out Inode? child)
     {
         child = null;
