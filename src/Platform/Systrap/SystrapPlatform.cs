@@ -58,6 +58,7 @@ public sealed class SystrapPlatform : IPlatform
 
     public void Prespawn()
     {
+        StubReaper.Start();
         SystrapContext ctx;
         try { ctx = SystrapContext.Create(); }
         catch (PlatformException) { return; }

@@ -10,7 +10,9 @@ public static class GoferCommand
     static readonly Option<string> Root = new("--root") { Description = "directory to serve as the sandbox's root file system", Required = true };
     static readonly Option<bool> Writable = new("--writable") { Description = "allow changes (default: read-only, every change is EROFS)" };
     static readonly Option<int> SockFd = new("--sock-fd") { Description = "fd of the SOCK_SEQPACKET socket to the Sentry", Required = true };
-    static readonly Option<string[]> Mounts = new("--mount") { Description = "FD:rw|ro:SOURCE — also serve SOURCE (a bind mount) on socket FD", AllowMultipleArgumentsPerToken = false };
+    static readonly Option<string[]> Mounts = new("--mount") { Description = "FD:rw|ro:SOURCE — also serve SOURCE (a bind mount) on socket FD", AllowMultipleArgumentsPerToken = false,
+        // Without a factory the empty default is made by reflection (Array.CreateInstance), ~0.4 ms of every sandbox's start.
+        DefaultValueFactory = _ => [] };
 
     public static Command Create()
     {
@@ -19,7 +21,7 @@ public static class GoferCommand
             Root, Writable, SockFd, Mounts,
         };
         cmd.Hidden = true;
-        cmd.SetAction(parse => Run(parse.GetValue(Root)!, parse.GetValue(Writable), parse.GetValue(SockFd), parse.GetValue(Mounts) ?? []));
+        cmd.SetAction(parse => Run(parse.GetValue(Root)!, parse.GetValue(Writable), parse.GetValue(SockFd), parse.GetValue(Mounts)!));
         return cmd;
     }
 

@@ -42,6 +42,9 @@ public sealed class GuestProcess
         var p = new GuestProcess(k);
         var thread = new Thread(() => p.RunOnThisThread(spec, stdio ?? [0, 1, 2]), 16 << 20) { Name = k.Tasks().Count == 0 ? "task-1" : "task-exec" };
         thread.Start();
+        // The caller only waits while the program loads: the sampler's thread is made meanwhile, not by the
+        // program's first rseq registration.
+        k.RseqPreempter.Start();
         p._loaded.Wait();
         return p;
     }

@@ -31,12 +31,21 @@ public sealed class RseqPreempter
     public void Add(Task t)
     {
         _tasks[t] = 0;
-        if (_thread != null) return;
+        Start();
+    }
+
+    /// <summary>Starts the sampler thread if it is not running; <see cref="Add"/> starts it too. A process loaded
+    /// from outside (<see cref="GuestProcess.Load"/>) starts it from the thread that waits for the load: creating a
+    /// thread costs its creator ~0.4 ms here, which glibc's registration in the first thread would otherwise wait.</summary>
+    public void Start()
+    {
+        if (Volatile.Read(ref _thread) != null) return;
         lock (_tasks)
         {
             if (_thread != null) return;
-            _thread = new Thread(Loop) { IsBackground = true, Name = "rseq-preempter" };
-            _thread.Start();
+            var thread = new Thread(Loop) { IsBackground = true, Name = "rseq-preempter" };
+            thread.Start();
+            Volatile.Write(ref _thread, thread);
         }
     }
 
