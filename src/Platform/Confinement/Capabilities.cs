@@ -49,22 +49,19 @@ public static unsafe class Capabilities
             }
             mask |= 1UL << c;
         }
-        return ProcessThreads.OnEveryThread("drop capabilities", () => DropOnThisThread(mask), out detail);
+        return ProcessThreads.OnEveryThread("drop capabilities", DropSteps(mask), out detail);
     }
 
-    static Errno DropOnThisThread(ulong keep)
+    /// <summary>The calls that drop the capabilities not in <paramref name="keep"/> from one thread.</summary>
+    static ThreadSteps DropSteps(ulong keep)
     {
+        var steps = new ThreadSteps();
         // Older kernels lack ambient capabilities (EINVAL): nothing to clear then.
-        if (N.prctl(N.PR_CAP_AMBIENT, N.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && N.LastErrno != Errno.EINVAL)
-            return N.LastErrno;
-        // Bounding set first: PR_CAPBSET_DROP needs CAP_SETPCAP, which capset may be about to remove.
-        for (int cap = 0; cap < 64; cap++)
-        {
-            int inSet = N.prctl(N.PR_CAPBSET_READ, (ulong)cap, 0, 0, 0);
-            if (inSet < 0) break;                        // EINVAL: past the kernel's last capability
-            if (inSet == 1 && (keep & (1UL << cap)) == 0 && N.prctl(N.PR_CAPBSET_DROP, (ulong)cap, 0, 0, 0) != 0)
-                return N.LastErrno;
-        }
+        steps.Add(N.SYS_prctl, N.PR_CAP_AMBIENT, N.PR_CAP_AMBIENT_CLEAR_ALL, tolerated: Errno.EINVAL);
+        // Bounding set first: PR_CAPBSET_DROP needs CAP_SETPCAP, which capset may be about to remove. Every
+        // capability the kernel knows (reading past the last is EINVAL); dropping one already gone succeeds.
+        for (int cap = 0; cap < 64 && N.prctl(N.PR_CAPBSET_READ, (ulong)cap, 0, 0, 0) >= 0; cap++)
+            if ((keep & (1UL << cap)) == 0) steps.Add(N.SYS_prctl, N.PR_CAPBSET_DROP, cap);
         var header = new CapHeader { Version = N.LINUX_CAPABILITY_VERSION_3, Pid = 0 };
         var data = stackalloc CapData[2];
         for (int i = 0; i < 2; i++)
@@ -72,9 +69,10 @@ public static unsafe class Capabilities
             uint half = (uint)(keep >> (32 * i));
             data[i] = new CapData { Effective = half, Permitted = half, Inheritable = half };
         }
-        if (N.capset(&header, data) != 0) return N.LastErrno;
-        if (N.prctl(N.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return N.LastErrno;
-        return Errno.None;
+        steps.Add(N.SYS_capset, ThreadSteps.Blob(new ReadOnlySpan<byte>(&header, sizeof(CapHeader))),
+            ThreadSteps.Blob(new ReadOnlySpan<byte>(data, 2 * sizeof(CapData))));
+        steps.Add(N.SYS_prctl, N.PR_SET_NO_NEW_PRIVS, 1);
+        return steps;
     }
 
     /// <summary>The calling thread's capability sets as bit masks (bit n = capability n).</summary>

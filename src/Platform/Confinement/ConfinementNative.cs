@@ -28,6 +28,9 @@ internal static unsafe partial class ConfinementNative
     internal const int SYS_gettid = 186;
     internal const int SYS_pivot_root = 155;
     internal const int SYS_seccomp = 317;
+    internal const int SYS_setns = 308;
+    internal const int SYS_prctl = 157;
+    internal const int SYS_capset = 126;
 
     // linux/sched.h
     internal const int CLONE_VM = 0x00000100;

@@ -170,13 +170,10 @@ public static unsafe class MountJail
 
             // The finalizer thread still shares nothing with us (unshare gave the caller its own fs context), so it
             // may setns into our namespace; setns makes the namespace's root (now the jail) its root and cwd.
-            int fd = nsFd;
-            var e = ProcessThreads.RunOnFinalizerThreadIfAny(() =>
-            {
-                foreach (var (nfd, type) in extraNs)
-                    if (setns(nfd, type) != 0) return N.LastErrno;
-                return setns(fd, N.CLONE_NEWNS) == 0 ? Errno.None : N.LastErrno;
-            }, threads, out string why);
+            var steps = new ThreadSteps();
+            foreach (var (nfd, type) in extraNs) steps.Add(N.SYS_setns, nfd, type);
+            steps.Add(N.SYS_setns, nsFd, N.CLONE_NEWNS);
+            var e = ProcessThreads.RunOnOtherThreadIfAny(steps, threads, out string why);
             if (e != Errno.None)
             {
                 detail = $"move the finalizer thread into the jail: {why}";

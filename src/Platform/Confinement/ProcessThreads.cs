@@ -21,9 +21,9 @@ namespace AppKernel.Platform.Confinement;
 /// stay in the host's mount namespace with the host's root.</item>
 /// <item>Console use starts ".NET SigHandler"; the first Task starts ".NET TP Gate" and workers.</item>
 /// </list>
-/// So each confinement step here runs on the calling thread <em>and</em> on the finalizer thread (reached by
-/// letting a finalizable object die and waiting for pending finalizers), and refuses with EBUSY when the
-/// process has any other thread. Callers must therefore confine first thing in Main or the command action,
+/// So each confinement step here runs on the calling thread <em>and</em> on the finalizer thread (reached by a
+/// signal whose handler makes the step's calls, <see cref="ThreadSteps"/>; failing that, by letting a finalizable
+/// object die and waiting for pending finalizers), and refuses with EBUSY when the process has any other thread. Callers must therefore confine first thing in Main or the command action,
 /// before writing to the Console, starting tasks, timers or threads. Threads started afterwards inherit
 /// everything from the (confined) thread that starts them.
 /// </summary>
@@ -46,7 +46,27 @@ public static unsafe class ProcessThreads
     {
         foreach (var line in Status().Split('\n'))
             if (line.StartsWith("Threads:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(8).Trim(), out int count))
+            {
+                if (count == 2 && s_otherTid == 0) s_otherTid = FindOtherThread();
                 return count;
+            }
+        return -1;
+    }
+
+    /// <summary>The thread other than the caller, noted by <see cref="Count"/> while /proc is still visible (before
+    /// the jail): the finalizer, which <see cref="RunOnOtherThreadIfAny"/> signals. 0 until known, -1 if not found.</summary>
+    static int s_otherTid;
+
+    static int FindOtherThread()
+    {
+        int self = CurrentThreadId;
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
+                if (int.TryParse(Path.GetFileName(dir), out int tid) && tid != self) return tid;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
         return -1;
     }
 
@@ -86,11 +106,11 @@ public static unsafe class ProcessThreads
     }
 
     /// <summary>
-    /// Runs <paramref name="step"/> on the calling thread and then on the finalizer thread, the only other
+    /// Runs <paramref name="steps"/> on the calling thread and then on the finalizer thread, the only other
     /// thread allowed to exist. EBUSY if there are more threads (or one starts meanwhile); the first failing
     /// step's errno otherwise. <paramref name="detail"/> names what failed.
     /// </summary>
-    public static Errno OnEveryThread(string what, Func<Errno> step, out string detail)
+    public static Errno OnEveryThread(string what, ThreadSteps steps, out string detail)
     {
         lock (Gate)
         {
@@ -106,13 +126,13 @@ public static unsafe class ProcessThreads
                     "(Console, tasks, timers): only the calling thread and the .NET finalizer may exist";
                 return Errno.EBUSY;
             }
-            Errno e = Safe(step);
+            Errno e = steps.RunHere(out int failed);
             if (e != Errno.None)
             {
-                detail = $"{what} (calling thread): {e}";
+                detail = $"{what} (calling thread, step {failed}): {e}";
                 return e;
             }
-            e = RunOnFinalizerThreadIfAny(step, before, out string why);
+            e = RunOnOtherThreadIfAny(steps, before, out string why);
             detail = e == Errno.None ? "" : $"{what}: {why}";
             return e;
         }
@@ -120,23 +140,31 @@ public static unsafe class ProcessThreads
 
     /// <summary>
     /// The second half of <see cref="OnEveryThread"/>: with <paramref name="threads"/> == 2 (counted before the
-    /// caller's own step) runs <paramref name="step"/> on the finalizer thread; then checks that no thread appeared.
+    /// caller's own step) runs <paramref name="steps"/> on the other thread, the finalizer; then checks that no
+    /// thread appeared. The steps go by signal (<see cref="ThreadSteps.TryRunOn"/>); if the thread is unknown or
+    /// does not take the signal within a second, through a finalizer's visit.
     /// </summary>
-    public static Errno RunOnFinalizerThreadIfAny(Func<Errno> step, int threads, out string detail)
+    public static Errno RunOnOtherThreadIfAny(ThreadSteps steps, int threads, out string detail)
     {
         lock (Gate)
         {
             if (threads == 2)
             {
-                var e = RunOnFinalizerThread(step, out int tid);
-                if (tid == 0 || tid == CurrentThreadId)
+                int failed = -1;
+                Errno e;
+                int tid = s_otherTid;
+                if (tid <= 0 || !steps.TryRunOn(tid, SignalWaitMs, out e, out failed))
                 {
-                    detail = "the finalizer thread did not run the step (or is the caller)";
-                    return Errno.EBUSY;
+                    e = RunOnFinalizerThread(() => steps.RunHere(out failed), out tid);
+                    if (tid == 0 || tid == CurrentThreadId)
+                    {
+                        detail = "the finalizer thread did not run the step (or is the caller)";
+                        return Errno.EBUSY;
+                    }
                 }
                 if (e != Errno.None)
                 {
-                    detail = $"finalizer thread {tid}: {e}";
+                    detail = $"thread {tid}, step {failed}: {e}";
                     return e;
                 }
             }
@@ -150,6 +178,8 @@ public static unsafe class ProcessThreads
             return Errno.None;
         }
     }
+
+    const int SignalWaitMs = 1000;
 
     /// <summary>Runs <paramref name="action"/> on the finalizer thread and returns its result (tid 0: it did not run).</summary>
     public static Errno RunOnFinalizerThread(Func<Errno> action, out int tid)
