@@ -15,9 +15,9 @@ public interface IPlatform
     bool OneThreadPerContext { get; }
     /// <summary>A new, empty address space with its first context (for execve and the init).</summary>
     IGuestContext NewProcess();
-    /// <summary>Makes the next <see cref="NewProcess"/>'s context ahead, and starts the platform's own threads, for a
-    /// caller with time to spare (runsc makes the init's while its gofer starts). Best effort: a failure is
-    /// NewProcess's to report.</summary>
+    /// <summary>Makes the next <see cref="NewProcess"/>'s context ahead, starts the platform's own threads and reads
+    /// the host's vDSO layout (<see cref="HostVdso.Warm"/>), for a caller with time to spare (runsc makes the init's
+    /// while its gofer starts). Best effort: a failure is NewProcess's to report.</summary>
     void Prespawn();
     /// <summary>Takes over the process a context's <see cref="IGuestContext.ForkStub"/> or CloneVm made.</summary>
     IGuestContext Adopt(long handle);

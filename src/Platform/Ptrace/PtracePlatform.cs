@@ -13,7 +13,7 @@ public sealed class PtracePlatform : IPlatform
     public bool OneThreadPerContext => true;
     public IGuestContext NewProcess() => PtraceStub.Create();
     /// <summary>Nothing: a ptrace stub belongs to the OS thread that seizes it, the task's, which does not exist yet.</summary>
-    public void Prespawn() { }
+    public void Prespawn() => HostVdso.Warm();
     public IGuestContext Adopt(long handle) => PtraceStub.Adopt((int)handle);
     public IGuestContext AdoptThread(long handle, int hostTgid) => PtraceStub.AdoptThread((int)handle, hostTgid);
 }

@@ -59,6 +59,7 @@ public sealed class SystrapPlatform : IPlatform
     public void Prespawn()
     {
         StubReaper.Start();
+        HostVdso.Warm();
         SystrapContext ctx;
         try { ctx = SystrapContext.Create(); }
         catch (PlatformException) { return; }
