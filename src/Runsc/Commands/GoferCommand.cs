@@ -38,7 +38,11 @@ public static class GoferCommand
             }
             mounts.Add(new GoferMount(parts[2], parts[1] == "rw", fd));
         }
-        using var factory = Logging.Loggers.Create(new Logging.TextLoggerProvider(Console.Error, LogLevel.Warning, false));
-        return GoferMain.Run(root, writable, sockFd, mounts, factory.CreateLogger("gofer"));
+        // stderr's writer now, before the seccomp filter; the factory only if a line is logged (the gofer logs only
+        // what goes wrong), since making it and its logger cost ~0.5 ms of every sandbox's start.
+        var stderr = Console.Error;
+        using var log = new Logging.DeferredLogger(LogLevel.Warning,
+            () => Logging.Loggers.Create(new Logging.TextLoggerProvider(stderr, LogLevel.Warning, false)), "gofer");
+        return GoferMain.Run(root, writable, sockFd, mounts, log);
     }
 }

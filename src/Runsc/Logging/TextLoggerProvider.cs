@@ -12,6 +12,43 @@ public static class Loggers
         new LoggerFactory(provider is null ? [] : [provider], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
 }
 
+/// <summary>
+/// A logger made at its first line at or above <paramref name="min"/>, not before: for a process that logs only what
+/// goes wrong (the gofer), whose start then does not pay for the factory and its logger (~0.5 ms here).
+/// </summary>
+public sealed class DeferredLogger(LogLevel min, Func<ILoggerFactory> make, string category) : ILogger, IDisposable
+{
+    ILoggerFactory? _factory;
+    ILogger? _logger;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= min && logLevel != LogLevel.None;
+
+    public void Log<TState>(LogLevel level, EventId id, TState state, Exception? ex, Func<TState, Exception?, string> formatter)
+    {
+        if (!IsEnabled(level)) return;
+        Logger().Log(level, id, state, ex, formatter);
+    }
+
+    ILogger Logger()
+    {
+        lock (this)
+        {
+            if (_logger == null)
+            {
+                _factory = make();
+                _logger = _factory.CreateLogger(category);
+            }
+            return _logger;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (this) _factory?.Dispose();
+    }
+}
+
 /// <summary>Writes log lines to a TextWriter (stderr or the --debug-log file), as text or JSON lines.</summary>
 public sealed class TextLoggerProvider(TextWriter writer, LogLevel min, bool json) : ILoggerProvider
 {
