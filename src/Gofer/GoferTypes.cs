@@ -2,7 +2,11 @@ namespace AppKernel.Gofer;
 
 /// <summary>What the gofer reports for a node: the host's struct stat, field for field.</summary>
 public readonly record struct GoferStat(ulong Dev, ulong Ino, uint Mode, ulong Nlink, uint Uid, uint Gid, ulong Rdev,
-    long Size, long Blksize, long Blocks, long AtimeSec, long AtimeNsec, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec);
+    long Size, long Blksize, long Blocks, long AtimeSec, long AtimeNsec, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec)
+{
+    const uint S_IFMT = 0xf000, S_IFLNK = 0xa000;
+    public bool IsSymlink => (Mode & S_IFMT) == S_IFLNK;
+}
 
 /// <summary>One directory entry. <see cref="NextCookie"/> resumes the listing after this entry.
 /// <see cref="Type"/> is getdents64's d_type (DT_UNKNOWN = 0 when the host file system does not say).</summary>

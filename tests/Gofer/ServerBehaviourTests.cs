@@ -1,6 +1,7 @@
 using System.Text;
 using AppKernel.Gofer;
 using AppKernel.Gofer.Native;
+using AppKernel.Gofer.Protocol;
 using Xunit;
 using static Tmds.Linux.LibC;
 
@@ -9,6 +10,43 @@ namespace AppKernel.Tests.Gofer;
 /// <summary>The server's operations over a temp directory, through <see cref="GoferClient"/>, checked against the host.</summary>
 public sealed class GoferServerBehaviourTests : IDisposable
 {
+    [Fact]
+    public void Walk_brings_the_target_of_a_symlink_it_ends_at_and_nothing_for_other_nodes()
+    {
+        using var h = new GoferHost(populate: r =>
+        {
+            Directory.CreateDirectory(Path.Combine(r, "d"));
+            File.WriteAllText(Path.Combine(r, "d", "f"), "x");
+            File.CreateSymbolicLink(Path.Combine(r, "d", "rel"), "f");
+            File.CreateSymbolicLink(Path.Combine(r, "abs"), "/d/f");
+        });
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        // A symlink at the end of the walk.
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "rel" }, walked, out var link));
+        Assert.Equal("f", link);
+        Assert.True(walked[^1].Stat.IsSymlink);
+        // A walk through a symlink stops there (ENOTDIR), with the symlink walked and its target.
+        walked.Clear();
+        Assert.Equal(Errno.ENOTDIR, h.C.Walk(h.RootFid, new[] { "abs", "x" }, walked, out link));
+        Assert.Single(walked);
+        Assert.Equal("/d/f", link);
+        // A file or directory at the end, a miss, or nothing walked: no target.
+        walked.Clear();
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, out link));
+        Assert.Null(link);
+        walked.Clear();
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d" }, walked, out link));
+        Assert.Null(link);
+        walked.Clear();
+        Assert.Equal(Errno.ENOENT, h.C.Walk(h.RootFid, new[] { "d", "nope" }, walked, out link));
+        Assert.Null(link);
+        // The reply's target is checked: one on a node that is no symlink is a protocol error.
+        var bad = new WalkReply(new[] { (7UL, default(GoferStat)) }) { LastLink = "/etc" };
+        var buf = new byte[Wire.MaxMessage];
+        int len = Codec.EncodeReply(bad, 1, buf);
+        Assert.NotEqual(Errno.None, Codec.DecodeReply(buf.AsSpan(0, len), out _, out _));
+    }
+
     const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_TRUNC = 0x200, O_APPEND = 0x400;
     const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000, S_IFIFO = 0x1000, S_IFSOCK = 0xC000, S_IFCHR = 0x2000;
 

@@ -56,8 +56,14 @@ public sealed unsafe class GoferClient : IDisposable
     /// before it stay in <paramref name="walked"/> (and are the caller's to clunk). More than 64 names are sent
     /// as several requests. Symlinks are never followed: a symlink is walked as itself.
     /// </summary>
-    public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked)
+    public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked) =>
+        Walk(dirFid, names, walked, out _);
+
+    /// <summary>As <see cref="Walk(ulong, IReadOnlyList{string}, List{ValueTuple{ulong, GoferStat}})"/>; lastLink is
+    /// the target of the last node walked when it is a symlink and the gofer could read it (else null).</summary>
+    public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked, out string? lastLink)
     {
+        lastLink = null;
         int done = 0;
         ulong from = dirFid;
         while (done < names.Count)
@@ -78,6 +84,7 @@ public sealed unsafe class GoferClient : IDisposable
                 if (rep.Walked.Count > chunk.Count || (rep.Err == Errno.None) != (rep.Walked.Count == chunk.Count))
                     return Broken();
                 walked.AddRange(rep.Walked);
+                lastLink = rep.LastLink;
                 if (rep.Err != Errno.None) return rep.Err;
                 from = rep.Walked[^1].Fid;
                 done += chunk.Count;

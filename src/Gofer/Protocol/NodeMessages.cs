@@ -35,13 +35,18 @@ public sealed record WalkRequest(ulong DirFid, IReadOnlyList<string> Names) : Re
 }
 
 /// <summary>
-/// i32 errno, u16 count, count × (u64 fid, stat) — the list is present even when errno is not 0:
-/// it holds the components walked before the one that failed.
+/// i32 errno, u16 count, count × (u64 fid, stat), then the target of the last component walked if it is a symlink
+/// (a path string, empty otherwise) — the list is present even when errno is not 0: it holds the components walked
+/// before the one that failed. A walk through a symlink stops there (ENOTDIR), and its reader's next step is that
+/// target: bringing it saves a ReadLink round trip.
 /// </summary>
 public sealed record WalkReply(IReadOnlyList<(ulong Fid, GoferStat Stat)> Walked) : Reply
 {
     public override ushort ReplyOp => (ushort)Op.Walk | Wire.ReplyBit;
     protected override bool AlwaysHasFields => true;
+
+    /// <summary>The last walked component's symlink target; null when it is no symlink (or nothing was walked).</summary>
+    public string? LastLink { get; init; }
 
     protected override void WriteFields(ref WireWriter w)
     {
@@ -51,6 +56,7 @@ public sealed record WalkReply(IReadOnlyList<(ulong Fid, GoferStat Stat)> Walked
             w.U64(fid);
             w.Stat(st);
         }
+        w.Str(LastLink ?? "");
     }
 
     internal static WalkReply Read(ref WireReader r)
@@ -59,11 +65,14 @@ public sealed record WalkReply(IReadOnlyList<(ulong Fid, GoferStat Stat)> Walked
         if (count > Wire.MaxWalk) r.Fail(Errno.EPROTO);
         var list = new List<(ulong, GoferStat)>(r.Failed ? 0 : count);
         for (int i = 0; i < count && !r.Failed; i++) list.Add((r.U64(), r.Stat()));
-        return new WalkReply(list);
+        string link = r.PathString();
+        // Only a walked symlink has a target (empty: the gofer could not read it, and the reader asks with ReadLink).
+        if (!r.Failed && link.Length > 0 && (list.Count == 0 || !list[^1].Item2.IsSymlink)) r.Fail(Errno.EPROTO);
+        return new WalkReply(list) { LastLink = link.Length > 0 ? link : null };
     }
 
-    public bool Equals(WalkReply? o) => o != null && Err == o.Err && Walked.SequenceEqual(o.Walked);
-    public override int GetHashCode() => HashCode.Combine(Err, Walked.Count);
+    public bool Equals(WalkReply? o) => o != null && Err == o.Err && Walked.SequenceEqual(o.Walked) && LastLink == o.LastLink;
+    public override int GetHashCode() => HashCode.Combine(Err, Walked.Count, LastLink);
 }
 
 /// <summary>u64 fid. Reply: <see cref="StatReply"/>.</summary>

@@ -58,7 +58,25 @@ public sealed unsafe partial class GoferServer
             cur = fd;
             curFid = fid;
         }
-        return new WalkReply(walked) { Err = err };
+        return new WalkReply(walked) { Err = err, LastLink = walked.Count > 0 && walked[^1].Item2.IsSymlink ? LinkTarget(cur) : null };
+    }
+
+    /// <summary>The target of the symlink fd (an O_PATH descriptor), or null if it cannot be read or is too long.</summary>
+    string? LinkTarget(int fd)
+    {
+        long n = ReadTarget(fd);
+        return n <= 0 || n > Wire.PathMax ? null : LinuxText.Decode(_scratch.AsSpan(0, (int)n));
+    }
+
+    /// <summary>readlinkat of a symlink's O_PATH fd into the scratch buffer: the target's length (PathMax + 1 when it
+    /// is longer), or -errno.</summary>
+    long ReadTarget(int fd)
+    {
+        long n;
+        fixed (byte* buf = _scratch)
+        fixed (byte* empty = "\0"u8)
+            n = (long)readlinkat(fd, empty, buf, Wire.PathMax + 1);
+        return n < 0 ? -(long)LastErrno : n;
     }
 
     /// <summary>Walks one component n from dirFd (the node dirFid), never following a symlink: n holds no '/' and is
@@ -112,11 +130,8 @@ public sealed unsafe partial class GoferServer
     {
         if (!_fids.TryGet(q.Fid, out var node)) return Fail(Op.ReadLink, Errno.EBADF);
         if (!node.IsSymlink) return Fail(Op.ReadLink, Errno.EINVAL);
-        long n;
-        fixed (byte* buf = _scratch)
-        fixed (byte* empty = "\0"u8)
-            n = (long)readlinkat(node.Fd, empty, buf, Wire.PathMax + 1);
-        if (n < 0) return Fail(Op.ReadLink, LastErrno);
+        long n = ReadTarget(node.Fd);
+        if (n < 0) return Fail(Op.ReadLink, (Errno)(-n));
         if (n > Wire.PathMax) return Fail(Op.ReadLink, Errno.ENAMETOOLONG);
         var target = _scratch.AsSpan(0, (int)n);
         return new ReadLinkReply(LinuxText.Decode(target));

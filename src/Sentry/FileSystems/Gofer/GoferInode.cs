@@ -82,7 +82,8 @@ public sealed class GoferInode : Inode
     // same request: each node it reaches keeps the rest (its Ahead), and the next lookup there takes it, by the name
     // it asks or not at all. The last name may be a known miss (ENOENT), the overlay's negative entry from then on.
     const int MaxAhead = 8;
-    sealed record Ahead(string[] Names, (ulong Fid, GoferStat Stat)[] Walked, Errno End);
+    // LastLink: the last walked node's symlink target, which the walk brought.
+    sealed record Ahead(string[] Names, (ulong Fid, GoferStat Stat)[] Walked, Errno End, string? LastLink);
     Ahead? _ahead;
 
     internal GoferInode(GoferFs fs, ulong fid, in GoferStat st, GoferInode? parent = null)
@@ -154,14 +155,14 @@ public sealed class GoferInode : Inode
         if (Volatile.Read(ref _names) is { } names && !names.Contains(name)) return Errno.ENOENT;
         var path = AheadNames(name, ahead);
         var walked = new List<(ulong Fid, GoferStat Stat)>(path.Length);
-        var e = C.Walk(_fid, path, walked);
+        var e = C.Walk(_fid, path, walked, out var lastLink);
         if (walked.Count == 0)
         {
             if (e == Errno.ENOENT && !_fs.KeepsNodes && _st.Size <= MaxNamesDirBytes && Interlocked.Increment(ref _misses) == MissesBeforeNames)
                 FetchNames();
             return e != Errno.None ? e : Errno.EIO;
         }
-        return TakeAhead(new Ahead(path, walked.ToArray(), e), name, out child);
+        return TakeAhead(new Ahead(path, walked.ToArray(), e, lastLink), name, out child);
     }
 
     // name and, under the overlay, up to MaxAhead names that follow it in the path: up to a "." or "..", or a name the
@@ -183,10 +184,10 @@ public sealed class GoferInode : Inode
     }
 
     // What a walk from here brought for the lookups below this node: kept if it holds a fid, or a miss right here.
-    void KeepAhead(string[] names, (ulong Fid, GoferStat Stat)[] walked, Errno end)
+    void KeepAhead(string[] names, (ulong Fid, GoferStat Stat)[] walked, Errno end, string? lastLink)
     {
         if (walked.Length == 0 && end != Errno.ENOENT) return;
-        if (Interlocked.Exchange(ref _ahead, new Ahead(names, walked, end)) is { } old) ClunkAll(old);
+        if (Interlocked.Exchange(ref _ahead, new Ahead(names, walked, end, lastLink)) is { } old) ClunkAll(old);
     }
 
     // The lookup of name from a walk from here (this lookup's own, or one kept from a walk through here): its node
@@ -202,7 +203,8 @@ public sealed class GoferInode : Inode
         }
         if (chain.Walked.Length == 0) return chain.End == Errno.ENOENT ? Errno.ENOENT : Errno.EAGAIN;
         var node = Walked(name, chain.Walked[0].Fid, chain.Walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
-        if (chain.Names.Length > 1) node.KeepAhead(chain.Names[1..], chain.Walked[1..], chain.End);
+        if (chain.Walked.Length == 1 && node.IsSymlink) node._link = chain.LastLink;
+        if (chain.Names.Length > 1) node.KeepAhead(chain.Names[1..], chain.Walked[1..], chain.End, chain.LastLink);
         child = node;
         return Errno.None;
     }
