@@ -4,8 +4,9 @@ namespace AppKernel.Gofer;
 public readonly record struct GoferStat(ulong Dev, ulong Ino, uint Mode, ulong Nlink, uint Uid, uint Gid, ulong Rdev,
     long Size, long Blksize, long Blocks, long AtimeSec, long AtimeNsec, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec)
 {
-    const uint S_IFMT = 0xf000, S_IFLNK = 0xa000;
+    const uint S_IFMT = 0xf000, S_IFLNK = 0xa000, S_IFREG = 0x8000;
     public bool IsSymlink => (Mode & S_IFMT) == S_IFLNK;
+    public bool IsRegular => (Mode & S_IFMT) == S_IFREG;
 }
 
 /// <summary>One directory entry. <see cref="NextCookie"/> resumes the listing after this entry.

@@ -11,6 +11,39 @@ namespace AppKernel.Tests.Gofer;
 public sealed class GoferServerBehaviourTests : IDisposable
 {
     [Fact]
+    public void Walk_for_an_open_brings_a_read_only_fd_of_a_regular_file_it_ends_at_and_of_nothing_else()
+    {
+        using var h = new GoferHost(populate: r =>
+        {
+            Directory.CreateDirectory(Path.Combine(r, "d"));
+            File.WriteAllText(Path.Combine(r, "d", "f"), "contents");
+            File.CreateSymbolicLink(Path.Combine(r, "d", "l"), "f");
+            HostFs.Mkfifo(Path.Combine(r, "d", "fifo"));
+        });
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, openLast: true, out _, out int fd));
+        Assert.True(fd >= 0);
+        try
+        {
+            var buf = new byte[32];
+            int n;
+            unsafe { fixed (byte* p = buf) n = (int)read(fd, p, buf.Length); }
+            Assert.Equal("contents", Encoding.ASCII.GetString(buf, 0, n));
+            // Read-only: a write fails.
+            unsafe { fixed (byte* p = buf) Assert.True(write(fd, p, 1) < 0); }
+        }
+        finally { close(fd); }
+        // Not asked, a directory, a symlink, a FIFO (opening it would block the gofer), a failed walk: no fd.
+        foreach (var (names, ask) in new[] { (new[] { "d", "f" }, false), (new[] { "d" }, true), (new[] { "d", "l" }, true),
+                     (new[] { "d", "fifo" }, true), (new[] { "d", "nope" }, true), (new[] { "d", "f", "x" }, true) })
+        {
+            walked.Clear();
+            h.C.Walk(h.RootFid, names, walked, ask, out _, out fd);
+            Assert.Equal(-1, fd);
+        }
+    }
+
+    [Fact]
     public void Walk_brings_the_target_of_a_symlink_it_ends_at_and_nothing_for_other_nodes()
     {
         using var h = new GoferHost(populate: r =>

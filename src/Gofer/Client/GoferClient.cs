@@ -59,11 +59,18 @@ public sealed unsafe class GoferClient : IDisposable
     public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked) =>
         Walk(dirFid, names, walked, out _);
 
+    public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked, out string? lastLink) =>
+        Walk(dirFid, names, walked, false, out lastLink, out _);
+
     /// <summary>As <see cref="Walk(ulong, IReadOnlyList{string}, List{ValueTuple{ulong, GoferStat}})"/>; lastLink is
-    /// the target of the last node walked when it is a symlink and the gofer could read it (else null).</summary>
-    public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked, out string? lastLink)
+    /// the target of the last node walked when it is a symlink and the gofer could read it (else null). With
+    /// <paramref name="openLast"/>, lastFd is a read-only host fd of the last name when the whole walk succeeded and
+    /// it is a regular file the gofer could open (else -1): the caller's to close.</summary>
+    public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked, bool openLast,
+        out string? lastLink, out int lastFd)
     {
         lastLink = null;
+        lastFd = -1;
         int done = 0;
         ulong from = dirFid;
         while (done < names.Count)
@@ -79,12 +86,20 @@ public sealed unsafe class GoferClient : IDisposable
             }
             if (chunk.Count > 0)
             {
-                var e = Call(new WalkRequest(from, chunk), out var r, out _);
-                if (r is not WalkReply rep) return e; // transport failure, or the whole request refused
-                if (rep.Walked.Count > chunk.Count || (rep.Err == Errno.None) != (rep.Walked.Count == chunk.Count))
-                    return Broken();
+                // Only the request that reaches the last name asks for its fd.
+                bool last = done + chunk.Count == names.Count && bad == Errno.None;
+                var e = Call(new WalkRequest(from, chunk) { OpenLast = openLast && last }, out var r, out int fd, mayCarryFd: openLast && last);
+                if (r is not WalkReply rep || rep.Walked.Count > chunk.Count || (rep.Err == Errno.None) != (rep.Walked.Count == chunk.Count))
+                {
+                    if (fd >= 0) Tmds.Linux.LibC.close(fd);
+                    // A transport failure, or the whole request refused; else a reply that contradicts itself.
+                    return r is not WalkReply ? e : Broken();
+                }
                 walked.AddRange(rep.Walked);
                 lastLink = rep.LastLink;
+                // An fd comes only with a whole walk (Call keeps none of a failed reply), for a regular file.
+                if (fd >= 0 && rep.Walked[^1].Stat.IsRegular) lastFd = fd;
+                else if (fd >= 0) Tmds.Linux.LibC.close(fd);
                 if (rep.Err != Errno.None) return rep.Err;
                 from = rep.Walked[^1].Fid;
                 done += chunk.Count;
@@ -373,9 +388,10 @@ public sealed unsafe class GoferClient : IDisposable
     /// <summary>
     /// One request and its reply. Returns the reply's errno (the reply is still returned for Walk's partial list);
     /// EIO when the gofer is gone or answered nonsense. With <paramref name="expectFd"/>, a successful reply must
-    /// carry exactly one fd (returned in <paramref name="fd"/>); any other fd received is closed.
+    /// carry exactly one fd (returned in <paramref name="fd"/>); with <paramref name="mayCarryFd"/> it may carry one;
+    /// any other fd received is closed.
     /// </summary>
-    Errno Call(Request req, out Reply? reply, out int fd, bool expectFd = false)
+    Errno Call(Request req, out Reply? reply, out int fd, bool expectFd = false, bool mayCarryFd = false)
     {
         reply = null;
         fd = -1;
@@ -418,13 +434,16 @@ public sealed unsafe class GoferClient : IDisposable
                     return Dead();
                 }
                 reply = rep;
-                if (expectFd && rep.Err == Errno.None)
+                if ((expectFd || mayCarryFd) && rep.Err == Errno.None && nfds >= 1)
                 {
-                    if (nfds < 1) return Dead();
                     fd = fds[0];
                     CloseAll(fds[1..nfds]);
                 }
-                else CloseAll(fds[..nfds]);
+                else
+                {
+                    CloseAll(fds[..nfds]);
+                    if (expectFd && rep.Err == Errno.None) return Dead();
+                }
                 return rep.Err;
             }
         }

@@ -8,16 +8,25 @@ public sealed record AttachRequest : Request
     internal static AttachRequest Read(ref WireReader r) => new();
 }
 
-/// <summary>u64 dirFid, u16 count (≤ 64), count names.</summary>
+/// <summary>u64 dirFid, u16 count (≤ 64), count names, u8 flags (<see cref="OpenLastFlag"/>; any other bit is
+/// EINVAL).</summary>
 public sealed record WalkRequest(ulong DirFid, IReadOnlyList<string> Names) : Request
 {
+    /// <summary>The reply carries an fd of the last name opened read-only when the whole walk succeeds and it is a
+    /// regular file: for a path walked to be opened for reading, whose open then needs no request of its own.</summary>
+    public const byte OpenLastFlag = 1;
+
     public override Op Op => Op.Walk;
+
+    /// <summary>Asks for the last node's read-only fd (<see cref="OpenLastFlag"/>).</summary>
+    public bool OpenLast { get; init; }
 
     public override void WritePayload(ref WireWriter w)
     {
         w.U64(DirFid);
         w.U16((ushort)Math.Min(Names.Count, ushort.MaxValue));
         foreach (var n in Names) w.Str(n);
+        w.U8(OpenLast ? OpenLastFlag : (byte)0);
     }
 
     internal static WalkRequest Read(ref WireReader r)
@@ -27,11 +36,13 @@ public sealed record WalkRequest(ulong DirFid, IReadOnlyList<string> Names) : Re
         if (count > Wire.MaxWalk) r.Fail(Errno.EPROTO);
         var names = new List<string>(r.Failed ? 0 : count);
         for (int i = 0; i < count && !r.Failed; i++) names.Add(r.Name());
-        return new WalkRequest(dir, names);
+        byte flags = r.U8();
+        if (!r.Failed && (flags & ~OpenLastFlag) != 0) r.Fail(Errno.EINVAL);
+        return new WalkRequest(dir, names) { OpenLast = (flags & OpenLastFlag) != 0 };
     }
 
-    public bool Equals(WalkRequest? o) => o != null && DirFid == o.DirFid && Names.SequenceEqual(o.Names);
-    public override int GetHashCode() => HashCode.Combine(DirFid, Names.Count);
+    public bool Equals(WalkRequest? o) => o != null && DirFid == o.DirFid && Names.SequenceEqual(o.Names) && OpenLast == o.OpenLast;
+    public override int GetHashCode() => HashCode.Combine(DirFid, Names.Count, OpenLast);
 }
 
 /// <summary>

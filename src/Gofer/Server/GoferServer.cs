@@ -195,7 +195,7 @@ public sealed unsafe partial class GoferServer : IDisposable
             return req switch
             {
                 AttachRequest => Attach(),
-                WalkRequest q => Walk(q),
+                WalkRequest q => Walk(q, out donate),
                 StatRequest q => Stat(q),
                 OpenRequest q => Open(q, out donate),
                 CreateRequest q => Create(q, out donate),

@@ -41,8 +41,9 @@ public sealed unsafe partial class GoferServer
         return e != Errno.None ? Fail(Op.Attach, e) : new FidStatReply(Op.Attach, fid, st);
     }
 
-    Reply Walk(WalkRequest q)
+    Reply Walk(WalkRequest q, out int donate)
     {
+        donate = -1;
         if (!_fids.TryGet(q.DirFid, out var dir)) return Fail(Op.Walk, Errno.EBADF);
         var walked = new List<(ulong, GoferStat)>(q.Names.Count);
         Span<byte> name = stackalloc byte[CStr.NameBuf];
@@ -57,6 +58,13 @@ public sealed unsafe partial class GoferServer
             walked.Add((fid, st));
             cur = fd;
             curFid = fid;
+        }
+        // The last node opened read-only for a walk to be opened (only a regular file: opening anything else may
+        // block or act, as Open refuses); an fd the gofer cannot open is simply not sent.
+        if (q.OpenLast && err == Errno.None && walked.Count > 0 && walked[^1].Item2.IsRegular)
+        {
+            int fd = Reopen(cur, Wire.O_RDONLY);
+            if (fd >= 0) donate = fd;
         }
         return new WalkReply(walked) { Err = err, LastLink = walked.Count > 0 && walked[^1].Item2.IsSymlink ? LinkTarget(cur) : null };
     }

@@ -100,7 +100,10 @@ public static class ElfLoader
         {
             var e0 = t.StartDir(dirfd, path, out var start);
             if (e0 != Errno.None) return e0;
-            var e1 = PathWalker.Resolve(t, start, path, (flags & AT_SYMLINK_NOFOLLOW) == 0, out p);
+            t.ResolvingToRead = true;
+            Errno e1;
+            try { e1 = PathWalker.Resolve(t, start, path, (flags & AT_SYMLINK_NOFOLLOW) == 0, out p); }
+            finally { t.ResolvingToRead = false; }
             if (e1 != Errno.None) return e1;
         }
         if (p.Inode.IsSymlink) return Errno.ELOOP;

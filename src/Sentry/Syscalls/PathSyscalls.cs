@@ -136,7 +136,9 @@ static class PathSyscalls
         }
         else
         {
-            e = PathWalker.Resolve(t, start, path, follow, out target, rules);
+            t.ResolvingToRead = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_TRUNC)) == OpenFlags.O_RDONLY;
+            try { e = PathWalker.Resolve(t, start, path, follow, out target, rules); }
+            finally { t.ResolvingToRead = false; }
             if (e != Errno.None) return Err(e);
         }
         var inode = target.Inode;

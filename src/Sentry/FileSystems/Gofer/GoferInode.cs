@@ -82,8 +82,9 @@ public sealed class GoferInode : Inode
     // same request: each node it reaches keeps the rest (its Ahead), and the next lookup there takes it, by the name
     // it asks or not at all. The last name may be a known miss (ENOENT), the overlay's negative entry from then on.
     const int MaxAhead = 8;
-    // LastLink: the last walked node's symlink target, which the walk brought.
-    sealed record Ahead(string[] Names, (ulong Fid, GoferStat Stat)[] Walked, Errno End, string? LastLink);
+    // LastLink: the last walked node's symlink target, which the walk brought; LastFd: its read-only host fd, which a
+    // walk for an open brings (ReadOnlyFds keeps it when the node is made, else it is closed with the chain's fids).
+    sealed record Ahead(string[] Names, (ulong Fid, GoferStat Stat)[] Walked, Errno End, string? LastLink, int LastFd);
     Ahead? _ahead;
 
     internal GoferInode(GoferFs fs, ulong fid, in GoferStat st, GoferInode? parent = null)
@@ -107,6 +108,7 @@ public sealed class GoferInode : Inode
     void ClunkAll(Ahead a)
     {
         foreach (var w in a.Walked) _fs.Client.Clunk(w.Fid);
+        if (a.LastFd >= 0) Tmds.Linux.LibC.close(a.LastFd);
     }
 
     GoferClient C => _fs.Client;
@@ -153,41 +155,43 @@ public sealed class GoferInode : Inode
         if (Interlocked.Exchange(ref _ahead, null) is { } chain && TakeAhead(chain, name, out child) is var answered and not Errno.EAGAIN)
             return answered;
         if (Volatile.Read(ref _names) is { } names && !names.Contains(name)) return Errno.ENOENT;
-        var path = AheadNames(name, ahead);
+        var path = AheadNames(name, ahead, out bool toEnd);
         var walked = new List<(ulong Fid, GoferStat Stat)>(path.Length);
-        var e = C.Walk(_fid, path, walked, out var lastLink);
+        var e = C.Walk(_fid, path, walked, openLast: toEnd && t is { ResolvingToRead: true }, out var lastLink, out int lastFd);
         if (walked.Count == 0)
         {
             if (e == Errno.ENOENT && !_fs.KeepsNodes && _st.Size <= MaxNamesDirBytes && Interlocked.Increment(ref _misses) == MissesBeforeNames)
                 FetchNames();
             return e != Errno.None ? e : Errno.EIO;
         }
-        return TakeAhead(new Ahead(path, walked.ToArray(), e, lastLink), name, out child);
+        return TakeAhead(new Ahead(path, walked.ToArray(), e, lastLink, lastFd), name, out child);
     }
 
     // name and, under the overlay, up to MaxAhead names that follow it in the path: up to a "." or "..", or a name the
-    // gofer would refuse.
-    string[] AheadNames(string name, ReadOnlySpan<char> ahead)
+    // gofer would refuse. toEnd: they are all the path's names left (the last is the path's last).
+    string[] AheadNames(string name, ReadOnlySpan<char> ahead, out bool toEnd)
     {
-        if (_fs.KeepsNodes || ahead.IsEmpty) return [name];
+        toEnd = ahead.IndexOfAnyExcept('/') < 0;
+        if (_fs.KeepsNodes || toEnd) return [name];
         var path = new List<string>(4) { name };
         foreach (var range in ahead.Split('/'))
         {
             var part = ahead[range];
             if (part.IsEmpty) continue;
-            if (path.Count > MaxAhead || part is "." or "..") break;
+            if (path.Count > MaxAhead || part is "." or "..") return path.ToArray();
             var s = part.ToString();
-            if (AppKernel.Gofer.Protocol.Names.Check(s) != Errno.None) break;
+            if (AppKernel.Gofer.Protocol.Names.Check(s) != Errno.None) return path.ToArray();
             path.Add(s);
         }
+        toEnd = true;
         return path.ToArray();
     }
 
     // What a walk from here brought for the lookups below this node: kept if it holds a fid, or a miss right here.
-    void KeepAhead(string[] names, (ulong Fid, GoferStat Stat)[] walked, Errno end, string? lastLink)
+    void KeepAhead(Ahead rest)
     {
-        if (walked.Length == 0 && end != Errno.ENOENT) return;
-        if (Interlocked.Exchange(ref _ahead, new Ahead(names, walked, end, lastLink)) is { } old) ClunkAll(old);
+        if (rest.Walked.Length == 0 && rest.End != Errno.ENOENT) return;
+        if (Interlocked.Exchange(ref _ahead, rest) is { } old) ClunkAll(old);
     }
 
     // The lookup of name from a walk from here (this lookup's own, or one kept from a walk through here): its node
@@ -203,8 +207,13 @@ public sealed class GoferInode : Inode
         }
         if (chain.Walked.Length == 0) return chain.End == Errno.ENOENT ? Errno.ENOENT : Errno.EAGAIN;
         var node = Walked(name, chain.Walked[0].Fid, chain.Walked[0].Stat, inTreeWalk: Volatile.Read(ref _listed));
-        if (chain.Walked.Length == 1 && node.IsSymlink) node._link = chain.LastLink;
-        if (chain.Names.Length > 1) node.KeepAhead(chain.Names[1..], chain.Walked[1..], chain.End, chain.LastLink);
+        if (chain.Walked.Length == 1)
+        {
+            if (node.IsSymlink) node._link = chain.LastLink;
+            if (chain.LastFd >= 0) _fs.ReadOnlyFds.Adopt(node, chain.LastFd);
+            chain = chain with { LastFd = -1 };
+        }
+        if (chain.Names.Length > 1) node.KeepAhead(chain with { Names = chain.Names[1..], Walked = chain.Walked[1..] });
         child = node;
         return Errno.None;
     }

@@ -32,7 +32,12 @@ sealed class ReadOnlyFds
     public void Keep(GoferInode inode, int fd)
     {
         int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-        if (copy < 0) return;
+        if (copy >= 0) Adopt(inode, copy);
+    }
+
+    /// <summary>Keeps fd itself (a read-only fd of inode's file, the caller's no longer), or closes it if one is kept.</summary>
+    public void Adopt(GoferInode inode, int copy)
+    {
         lock (_map)
         {
             var id = inode.HostId;
