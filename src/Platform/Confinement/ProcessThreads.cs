@@ -23,7 +23,8 @@ namespace AppKernel.Platform.Confinement;
 /// </list>
 /// So each confinement step here runs on the calling thread <em>and</em> on the finalizer thread (reached by a
 /// signal whose handler makes the step's calls, <see cref="ThreadSteps"/>; failing that, by letting a finalizable
-/// object die and waiting for pending finalizers), and refuses with EBUSY when the process has any other thread. Callers must therefore confine first thing in Main or the command action,
+/// object die and waiting for pending finalizers), and refuses with EBUSY when the process has any other thread.
+/// Callers must therefore confine first thing in Main or the command action,
 /// before writing to the Console, starting tasks, timers or threads. Threads started afterwards inherit
 /// everything from the (confined) thread that starts them.
 /// </summary>
@@ -126,7 +127,8 @@ public static unsafe class ProcessThreads
                     "(Console, tasks, timers): only the calling thread and the .NET finalizer may exist";
                 return Errno.EBUSY;
             }
-            Errno e = steps.RunHere(out int failed);
+            int failed = -1;
+            Errno e = Safe(() => steps.RunHere(out failed));
             if (e != Errno.None)
             {
                 detail = $"{what} (calling thread, step {failed}): {e}";
@@ -153,7 +155,7 @@ public static unsafe class ProcessThreads
                 int failed = -1;
                 Errno e;
                 int tid = s_otherTid;
-                if (tid <= 0 || !steps.TryRunOn(tid, SignalWaitMs, out e, out failed))
+                if (tid <= 0 || !TrySignal(steps, tid, out e, out failed))
                 {
                     e = RunOnFinalizerThread(() => steps.RunHere(out failed), out tid);
                     if (tid == 0 || tid == CurrentThreadId)
@@ -180,6 +182,14 @@ public static unsafe class ProcessThreads
     }
 
     const int SignalWaitMs = 1000;
+
+    static bool TrySignal(ThreadSteps steps, int tid, out Errno e, out int failed)
+    {
+        e = Errno.None;
+        failed = -1;
+        try { return steps.TryRunOn(tid, SignalWaitMs, out e, out failed); }
+        catch (Exception) { return false; } // the code page could not be made: the finalizer's visit reports it
+    }
 
     /// <summary>Runs <paramref name="action"/> on the finalizer thread and returns its result (tid 0: it did not run).</summary>
     public static Errno RunOnFinalizerThread(Func<Errno> action, out int tid)

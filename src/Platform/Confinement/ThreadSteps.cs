@@ -29,8 +29,6 @@ public sealed unsafe class ThreadSteps
 
     readonly List<(long Nr, long[] Args, Errno Tolerated)> _steps = new();
 
-    public int Count => _steps.Count;
-
     /// <summary>Adds one call; <paramref name="tolerated"/> is an errno that does not stop the steps.</summary>
     public void Add(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0, Errno tolerated = Errno.None)
     {

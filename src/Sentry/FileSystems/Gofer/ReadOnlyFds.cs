@@ -36,13 +36,13 @@ sealed class ReadOnlyFds
     }
 
     /// <summary>Keeps fd itself (a read-only fd of inode's file, the caller's no longer), or closes it if one is kept.</summary>
-    public void Adopt(GoferInode inode, int copy)
+    public void Adopt(GoferInode inode, int fd)
     {
         lock (_map)
         {
             var id = inode.HostId;
-            if (_map.ContainsKey(id)) { close(copy); return; }
-            _map[id] = _lru.AddFirst((id, copy));
+            if (_map.ContainsKey(id)) { close(fd); return; }
+            _map[id] = _lru.AddFirst((id, fd));
             if (_lru.Count <= Capacity) return;
             var last = _lru.Last!;
             _lru.RemoveLast();
