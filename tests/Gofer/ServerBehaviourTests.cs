@@ -55,23 +55,23 @@ public sealed class GoferServerBehaviourTests : IDisposable
         });
         var walked = new List<(ulong Fid, GoferStat Stat)>();
         // A symlink at the end of the walk.
-        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "rel" }, walked, out var link));
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "rel" }, walked, false, out var link, out _));
         Assert.Equal("f", link);
         Assert.True(walked[^1].Stat.IsSymlink);
         // A walk through a symlink stops there (ENOTDIR), with the symlink walked and its target.
         walked.Clear();
-        Assert.Equal(Errno.ENOTDIR, h.C.Walk(h.RootFid, new[] { "abs", "x" }, walked, out link));
+        Assert.Equal(Errno.ENOTDIR, h.C.Walk(h.RootFid, new[] { "abs", "x" }, walked, false, out link, out _));
         Assert.Single(walked);
         Assert.Equal("/d/f", link);
         // A file or directory at the end, a miss, or nothing walked: no target.
         walked.Clear();
-        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, out link));
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, false, out link, out _));
         Assert.Null(link);
         walked.Clear();
-        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d" }, walked, out link));
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d" }, walked, false, out link, out _));
         Assert.Null(link);
         walked.Clear();
-        Assert.Equal(Errno.ENOENT, h.C.Walk(h.RootFid, new[] { "d", "nope" }, walked, out link));
+        Assert.Equal(Errno.ENOENT, h.C.Walk(h.RootFid, new[] { "d", "nope" }, walked, false, out link, out _));
         Assert.Null(link);
         // The reply's target is checked: one on a node that is no symlink is a protocol error.
         var bad = new WalkReply(new[] { (7UL, default(GoferStat)) }) { LastLink = "/etc" };

@@ -57,10 +57,7 @@ public sealed unsafe class GoferClient : IDisposable
     /// as several requests. Symlinks are never followed: a symlink is walked as itself.
     /// </summary>
     public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked) =>
-        Walk(dirFid, names, walked, out _);
-
-    public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked, out string? lastLink) =>
-        Walk(dirFid, names, walked, false, out lastLink, out _);
+        Walk(dirFid, names, walked, false, out _, out _);
 
     /// <summary>As <see cref="Walk(ulong, IReadOnlyList{string}, List{ValueTuple{ulong, GoferStat}})"/>; lastLink is
     /// the target of the last node walked when it is a symlink and the gofer could read it (else null). With
