@@ -43,7 +43,8 @@ start=$(date +%s)
     "$runsc" do --debug-log "$log" "$bin" "${args[@]}" </dev/null >"$out" 2>"$err") &
 runner=$!
 # A run still going 60 s after its end is a hang of the whole sandbox (the fuzzer cannot report it): log the tasks'
-# states too, and with gdb at hand every Sentry thread's stack (stacks.txt; names need runsc.dbg beside runsc).
+# states too, and with gdb at hand every Sentry thread's stack (stacks.txt; names need runsc.dbg beside runsc; the
+# sysroot is the host's, since /proc/PID/root of the jailed Sentry holds no libc).
 dumped=
 while kill -0 "$runner" 2>/dev/null; do
     if [ -z "$dumped" ] && { grep -q "HANG:" "$out" 2>/dev/null || [ $(( $(date +%s) - start )) -gt $((seconds + 60)) ]; }; then
@@ -51,7 +52,7 @@ while kill -0 "$runner" 2>/dev/null; do
         pid=$(pgrep -f -x "$runsc do --debug-log $log .*" | head -1)
         [ -n "$pid" ] && kill -USR2 "$pid" 2>/dev/null
         if [ -n "$pid" ] && command -v gdb >/dev/null; then
-            timeout 60 gdb "$runsc" -p "$pid" -batch -ex "thread apply all bt 30" >"$dir/stacks.txt" 2>&1
+            timeout 60 gdb "$runsc" -batch -ex "set sysroot /" -ex "attach $pid" -ex "thread apply all bt 30" >"$dir/stacks.txt" 2>&1
         fi
     fi
     sleep 0.5
