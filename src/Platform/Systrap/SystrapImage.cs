@@ -213,6 +213,10 @@ public static class SystrapImage
         a.lea(rcx, __[trampolineResume]); a.cmp(rax, rcx); a.jb(ignore);
         a.lea(rcx, __[trampolineEnd]); a.cmp(rax, rcx); a.jae(ignore);
         a.Label(ref rewind);
+        // The kick's own kernel frame is never returned through (the trampoline's way out jumps): start again from
+        // the trampoline's stack, or each kick reported on the way out would nest a frame deeper, until one no
+        // longer fits on the alternate stack and the host kills the whole process.
+        a.lea(rsp, __[rbx + TrampolineRsp]);
         a.mov(r12, __qword_ptr[rbx + OffContext]);
         a.mov(__dword_ptr[rbx + OffViaTrampoline], 1);
         a.mov(__dword_ptr[rbx + OffUnblock], 1);

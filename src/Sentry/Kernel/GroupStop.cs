@@ -48,7 +48,13 @@ public sealed partial class ThreadGroup
     /// stopped and the syscall goes on waiting afterwards.</summary>
     public void ParkWhileBlocked(Task t, object obj)
     {
-        SetParked(t, true);
+        // Parking may complete the stop, and the parent is told under the tree lock, which comes before obj in the
+        // lock order (obj is a futex waiter, a pipe...): an exit that holds the tree lock and wakes this very sleep
+        // would wait for obj while we waited for the tree lock. So obj is let go while parking; a wake-up that
+        // comes meanwhile is found by the caller, which looks at its condition again after any sleep.
+        Monitor.Exit(obj);
+        try { SetParked(t, true); }
+        finally { Monitor.Enter(obj); }
         while (StopPending && !t.Exited) Monitor.Wait(obj, 200);
         SetParked(t, false);
     }
