@@ -87,7 +87,8 @@ public static class ProtocolGen
 
     public static readonly Gen<Request> Request = Gen.OneOf(
         Gen.Constant((Request)new AttachRequest()),
-        Gen.Zip(U64, Up(Wire.MaxWalk, Name)).Select(t => (Request)new WalkRequest(t.Item1, t.Item2)),
+        (from d in U64 from n in Up(Wire.MaxWalk, Name) from o in Gen.Elements(true, false) from l in Gen.Elements(true, false)
+         select (Request)new WalkRequest(d, n) { OpenLast = o, ListOnMiss = l }),
         U64.Select(f => (Request)new StatRequest(f)),
         Gen.Zip(U64, I32).Select(t => (Request)new OpenRequest(t.Item1, t.Item2)),
         (from f in U64 from n in Name from fl in I32 from m in Z3(U32, U32, U32)
@@ -133,6 +134,8 @@ public static class ProtocolGen
     static readonly Gen<Reply> FailedReply = Gen.OneOf(
         (from op in Gen.Elements(Enum.GetValues<Op>()) from e in Failure select Codec.Failure(op, e)),
         (from w in Up(Wire.MaxWalk - 1, Gen.Zip(U64, Stat)) from e in Failure select (Reply)new WalkReply(w) { Err = e }),
+        // A miss at the first name, with the directory's listing (or none: it did not fit).
+        (from l in Listing select (Reply)new WalkReply(Array.Empty<(ulong, GoferStat)>()) { Err = Errno.ENOENT, Listing = l }),
         Failure.Select(e => (Reply)new ErrorReply(e)));
 
     public static readonly Gen<Reply> Reply = Gen.Frequency((3, SuccessReply), (1, FailedReply));

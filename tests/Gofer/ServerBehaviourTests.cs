@@ -21,7 +21,7 @@ public sealed class GoferServerBehaviourTests : IDisposable
             HostFs.Mkfifo(Path.Combine(r, "d", "fifo"));
         });
         var walked = new List<(ulong Fid, GoferStat Stat)>();
-        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, openLast: true, out _, out int fd));
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, openLast: true, false, out _, out int fd, out _));
         Assert.True(fd >= 0);
         try
         {
@@ -38,7 +38,7 @@ public sealed class GoferServerBehaviourTests : IDisposable
                      (new[] { "d", "fifo" }, true), (new[] { "d", "nope" }, true), (new[] { "d", "f", "x" }, true) })
         {
             walked.Clear();
-            h.C.Walk(h.RootFid, names, walked, ask, out _, out fd);
+            h.C.Walk(h.RootFid, names, walked, ask, false, out _, out fd, out _);
             Assert.Equal(-1, fd);
         }
     }
@@ -55,26 +55,66 @@ public sealed class GoferServerBehaviourTests : IDisposable
         });
         var walked = new List<(ulong Fid, GoferStat Stat)>();
         // A symlink at the end of the walk.
-        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "rel" }, walked, false, out var link, out _));
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "rel" }, walked, false, false, out var link, out _, out _));
         Assert.Equal("f", link);
         Assert.True(walked[^1].Stat.IsSymlink);
         // A walk through a symlink stops there (ENOTDIR), with the symlink walked and its target.
         walked.Clear();
-        Assert.Equal(Errno.ENOTDIR, h.C.Walk(h.RootFid, new[] { "abs", "x" }, walked, false, out link, out _));
+        Assert.Equal(Errno.ENOTDIR, h.C.Walk(h.RootFid, new[] { "abs", "x" }, walked, false, false, out link, out _, out _));
         Assert.Single(walked);
         Assert.Equal("/d/f", link);
         // A file or directory at the end, a miss, or nothing walked: no target.
         walked.Clear();
-        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, false, out link, out _));
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d", "f" }, walked, false, false, out link, out _, out _));
         Assert.Null(link);
         walked.Clear();
-        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d" }, walked, false, out link, out _));
+        Assert.Equal(Errno.None, h.C.Walk(h.RootFid, new[] { "d" }, walked, false, false, out link, out _, out _));
         Assert.Null(link);
         walked.Clear();
-        Assert.Equal(Errno.ENOENT, h.C.Walk(h.RootFid, new[] { "d", "nope" }, walked, false, out link, out _));
+        Assert.Equal(Errno.ENOENT, h.C.Walk(h.RootFid, new[] { "d", "nope" }, walked, false, false, out link, out _, out _));
         Assert.Null(link);
         // The reply's target is checked: one on a node that is no symlink is a protocol error.
         var bad = new WalkReply(new[] { (7UL, default(GoferStat)) }) { LastLink = "/etc" };
+        var buf = new byte[Wire.MaxMessage];
+        int len = Codec.EncodeReply(bad, 1, buf);
+        Assert.NotEqual(Errno.None, Codec.DecodeReply(buf.AsSpan(0, len), out _, out _));
+    }
+
+    [Fact]
+    public void Walk_asked_brings_the_listing_of_the_directory_its_first_name_is_missing_from()
+    {
+        using var h = new GoferHost(populate: r =>
+        {
+            Directory.CreateDirectory(Path.Combine(r, "d", "sub"));
+            File.WriteAllText(Path.Combine(r, "d", "f"), "x");
+            File.CreateSymbolicLink(Path.Combine(r, "d", "l"), "f");
+            Directory.CreateDirectory(Path.Combine(r, "big"));
+            for (int i = 0; i < 3000; i++) File.WriteAllText(Path.Combine(r, "big", $"a-name-long-enough-to-take-some-room-{i:D5}"), "");
+        });
+        var walked = new List<(ulong Fid, GoferStat Stat)>();
+        ulong d = h.Walk("d");
+        Assert.Equal(Errno.ENOENT, h.C.Walk(d, new[] { "nope" }, walked, false, listOnMiss: true, out _, out _, out var listing));
+        Assert.NotNull(listing);
+        Assert.Equal(["f", "l", "sub"], listing!.Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(ReadDirReply.DT_DIR, listing!.Single(e => e.Name == "sub").Type);
+        // Not asked, a miss further down the path, a whole walk, a walk through a symlink: no listing.
+        Assert.Equal(Errno.ENOENT, h.C.Walk(d, new[] { "nope" }, walked, false, listOnMiss: false, out _, out _, out listing));
+        Assert.Null(listing);
+        walked.Clear();
+        Assert.Equal(Errno.ENOENT, h.C.Walk(h.RootFid, new[] { "d", "nope" }, walked, false, listOnMiss: true, out _, out _, out listing));
+        Assert.Null(listing);
+        walked.Clear();
+        Assert.Equal(Errno.None, h.C.Walk(d, new[] { "f" }, walked, false, listOnMiss: true, out _, out _, out listing));
+        Assert.Null(listing);
+        walked.Clear();
+        Assert.Equal(Errno.ENOTDIR, h.C.Walk(d, new[] { "l", "x" }, walked, false, listOnMiss: true, out _, out _, out listing));
+        Assert.Null(listing);
+        // A listing that would not fit in half a reply is not sent.
+        walked.Clear();
+        Assert.Equal(Errno.ENOENT, h.C.Walk(h.Walk("big"), new[] { "nope" }, walked, false, listOnMiss: true, out _, out _, out listing));
+        Assert.Null(listing);
+        // A listing where something was walked is malformed.
+        var bad = new WalkReply(new[] { (7UL, default(GoferStat)) }) { Err = Errno.ENOENT, Listing = [new GoferDirent("x", 1, 8, 0)] };
         var buf = new byte[Wire.MaxMessage];
         int len = Codec.EncodeReply(bad, 1, buf);
         Assert.NotEqual(Errno.None, Codec.DecodeReply(buf.AsSpan(0, len), out _, out _));

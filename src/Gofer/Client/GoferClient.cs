@@ -57,17 +57,19 @@ public sealed unsafe class GoferClient : IDisposable
     /// as several requests. Symlinks are never followed: a symlink is walked as itself.
     /// </summary>
     public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked) =>
-        Walk(dirFid, names, walked, false, out _, out _);
+        Walk(dirFid, names, walked, false, false, out _, out _, out _);
 
     /// <summary>As <see cref="Walk(ulong, IReadOnlyList{string}, List{ValueTuple{ulong, GoferStat}})"/>; lastLink is
     /// the target of the last node walked when it is a symlink and the gofer could read it (else null). With
     /// <paramref name="openLast"/>, lastFd is a read-only host fd of the last name when the whole walk succeeded and
-    /// it is a regular file the gofer could open (else -1): the caller's to close.</summary>
+    /// it is a regular file the gofer could open (else -1): the caller's to close. With <paramref name="listOnMiss"/>,
+    /// missListing is dirFid's whole listing when the first name is missing and the listing fit in the reply.</summary>
     public Errno Walk(ulong dirFid, IReadOnlyList<string> names, List<(ulong Fid, GoferStat Stat)> walked, bool openLast,
-        out string? lastLink, out int lastFd)
+        bool listOnMiss, out string? lastLink, out int lastFd, out IReadOnlyList<GoferDirent>? missListing)
     {
         lastLink = null;
         lastFd = -1;
+        missListing = null;
         int done = 0;
         ulong from = dirFid;
         while (done < names.Count)
@@ -85,7 +87,8 @@ public sealed unsafe class GoferClient : IDisposable
             {
                 // Only the request that reaches the last name asks for its fd.
                 bool last = done + chunk.Count == names.Count && bad == Errno.None;
-                var e = Call(new WalkRequest(from, chunk) { OpenLast = openLast && last }, out var r, out int fd, mayCarryFd: openLast && last);
+                var e = Call(new WalkRequest(from, chunk) { OpenLast = openLast && last, ListOnMiss = listOnMiss && done == 0 },
+                    out var r, out int fd, mayCarryFd: openLast && last);
                 if (r is not WalkReply rep || rep.Walked.Count > chunk.Count || (rep.Err == Errno.None) != (rep.Walked.Count == chunk.Count))
                 {
                     if (fd >= 0) Tmds.Linux.LibC.close(fd);
@@ -94,6 +97,7 @@ public sealed unsafe class GoferClient : IDisposable
                 }
                 walked.AddRange(rep.Walked);
                 lastLink = rep.LastLink;
+                if (done == 0 && rep.Err == Errno.ENOENT) missListing = rep.Listing;
                 // An fd comes only with a whole walk (Call keeps none of a failed reply), for a regular file.
                 if (fd >= 0 && rep.Walked[^1].Stat.IsRegular) lastFd = fd;
                 else if (fd >= 0) Tmds.Linux.LibC.close(fd);

@@ -89,7 +89,7 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End =
     }
 
     // u16 count, count × (u64 ino, u8 type, [u64 nextCookie,] name): a batch has cookies, a whole listing none.
-    static void WriteEntries(ref WireWriter w, IReadOnlyList<GoferDirent> entries, bool cookies)
+    internal static void WriteEntries(ref WireWriter w, IReadOnlyList<GoferDirent> entries, bool cookies)
     {
         w.U16((ushort)Math.Min(entries.Count, ushort.MaxValue));
         foreach (var e in entries)
@@ -101,7 +101,7 @@ public sealed record ReadDirReply(IReadOnlyList<GoferDirent> Entries, bool End =
         }
     }
 
-    static List<GoferDirent> ReadEntries(ref WireReader r, bool cookies)
+    internal static List<GoferDirent> ReadEntries(ref WireReader r, bool cookies)
     {
         int count = r.U16();
         // Every entry takes at least its fields and a one-byte name: a count the message cannot hold is malformed.

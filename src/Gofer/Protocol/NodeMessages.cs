@@ -8,25 +8,33 @@ public sealed record AttachRequest : Request
     internal static AttachRequest Read(ref WireReader r) => new();
 }
 
-/// <summary>u64 dirFid, u16 count (≤ 64), count names, u8 flags (<see cref="OpenLastFlag"/>; any other bit is
-/// EINVAL).</summary>
+/// <summary>u64 dirFid, u16 count (≤ 64), count names, u8 flags (<see cref="OpenLastFlag"/>,
+/// <see cref="ListOnMissFlag"/>; any other bit is EINVAL).</summary>
 public sealed record WalkRequest(ulong DirFid, IReadOnlyList<string> Names) : Request
 {
     /// <summary>The reply carries an fd of the last name opened read-only when the whole walk succeeds and it is a
     /// regular file: for a path walked to be opened for reading, whose open then needs no request of its own.</summary>
     public const byte OpenLastFlag = 1;
 
+    /// <summary>When the first name is missing (ENOENT, nothing walked), the reply carries the directory's whole listing
+    /// if it fits: a directory probed for names it lacks (search paths) is mostly probed for more, which its reader
+    /// then answers itself.</summary>
+    public const byte ListOnMissFlag = 2;
+
     public override Op Op => Op.Walk;
 
     /// <summary>Asks for the last node's read-only fd (<see cref="OpenLastFlag"/>).</summary>
     public bool OpenLast { get; init; }
+
+    /// <summary>Asks for the directory's listing should the first name be missing (<see cref="ListOnMissFlag"/>).</summary>
+    public bool ListOnMiss { get; init; }
 
     public override void WritePayload(ref WireWriter w)
     {
         w.U64(DirFid);
         w.U16((ushort)Math.Min(Names.Count, ushort.MaxValue));
         foreach (var n in Names) w.Str(n);
-        w.U8(OpenLast ? OpenLastFlag : (byte)0);
+        w.U8((byte)((OpenLast ? OpenLastFlag : 0) | (ListOnMiss ? ListOnMissFlag : 0)));
     }
 
     internal static WalkRequest Read(ref WireReader r)
@@ -37,19 +45,20 @@ public sealed record WalkRequest(ulong DirFid, IReadOnlyList<string> Names) : Re
         var names = new List<string>(r.Failed ? 0 : count);
         for (int i = 0; i < count && !r.Failed; i++) names.Add(r.Name());
         byte flags = r.U8();
-        if (!r.Failed && (flags & ~OpenLastFlag) != 0) r.Fail(Errno.EINVAL);
-        return new WalkRequest(dir, names) { OpenLast = (flags & OpenLastFlag) != 0 };
+        if (!r.Failed && (flags & ~(OpenLastFlag | ListOnMissFlag)) != 0) r.Fail(Errno.EINVAL);
+        return new WalkRequest(dir, names) { OpenLast = (flags & OpenLastFlag) != 0, ListOnMiss = (flags & ListOnMissFlag) != 0 };
     }
 
-    public bool Equals(WalkRequest? o) => o != null && DirFid == o.DirFid && Names.SequenceEqual(o.Names) && OpenLast == o.OpenLast;
-    public override int GetHashCode() => HashCode.Combine(DirFid, Names.Count, OpenLast);
+    public bool Equals(WalkRequest? o) => o != null && DirFid == o.DirFid && Names.SequenceEqual(o.Names) && OpenLast == o.OpenLast && ListOnMiss == o.ListOnMiss;
+    public override int GetHashCode() => HashCode.Combine(DirFid, Names.Count, OpenLast, ListOnMiss);
 }
 
 /// <summary>
 /// i32 errno, u16 count, count × (u64 fid, stat), then the target of the last component walked if it is a symlink
-/// (a path string, empty otherwise) — the list is present even when errno is not 0: it holds the components walked
-/// before the one that failed. A walk through a symlink stops there (ENOTDIR), and its reader's next step is that
-/// target: bringing it saves a ReadLink round trip.
+/// (a path string, empty otherwise), then u8 listed and, when 1, the directory's whole listing as a ReadDir's walked
+/// subdirectory carries it (<see cref="WalkRequest.ListOnMissFlag"/>: only with ENOENT and nothing walked) — the list
+/// is present even when errno is not 0: it holds the components walked before the one that failed. A walk through a
+/// symlink stops there (ENOTDIR), and its reader's next step is that target: bringing it saves a ReadLink round trip.
 /// </summary>
 public sealed record WalkReply(IReadOnlyList<(ulong Fid, GoferStat Stat)> Walked) : Reply
 {
@@ -58,6 +67,10 @@ public sealed record WalkReply(IReadOnlyList<(ulong Fid, GoferStat Stat)> Walked
 
     /// <summary>The last walked component's symlink target; null when it is no symlink (or nothing was walked).</summary>
     public string? LastLink { get; init; }
+
+    /// <summary>The directory's whole listing ("." and ".." left out, no cookies), when asked for and its first name
+    /// was missing; null otherwise.</summary>
+    public IReadOnlyList<GoferDirent>? Listing { get; init; }
 
     protected override void WriteFields(ref WireWriter w)
     {
@@ -68,6 +81,8 @@ public sealed record WalkReply(IReadOnlyList<(ulong Fid, GoferStat Stat)> Walked
             w.Stat(st);
         }
         w.Str(LastLink ?? "");
+        w.U8(Listing != null ? (byte)1 : (byte)0);
+        if (Listing != null) ReadDirReply.WriteEntries(ref w, Listing, cookies: false);
     }
 
     internal static WalkReply Read(ref WireReader r)
@@ -79,10 +94,15 @@ public sealed record WalkReply(IReadOnlyList<(ulong Fid, GoferStat Stat)> Walked
         string link = r.PathString();
         // Only a walked symlink has a target (empty: the gofer could not read it, and the reader asks with ReadLink).
         if (!r.Failed && link.Length > 0 && (list.Count == 0 || !list[^1].Item2.IsSymlink)) r.Fail(Errno.EPROTO);
-        return new WalkReply(list) { LastLink = link.Length > 0 ? link : null };
+        byte listed = r.Failed ? (byte)0 : r.U8();
+        // A listing only where nothing was walked: the directory the walk started from.
+        if (listed > 1 || (listed == 1 && list.Count > 0)) r.Fail(Errno.EPROTO);
+        var listing = listed == 1 && !r.Failed ? ReadDirReply.ReadEntries(ref r, cookies: false) : null;
+        return new WalkReply(list) { LastLink = link.Length > 0 ? link : null, Listing = listing };
     }
 
-    public bool Equals(WalkReply? o) => o != null && Err == o.Err && Walked.SequenceEqual(o.Walked) && LastLink == o.LastLink;
+    public bool Equals(WalkReply? o) => o != null && Err == o.Err && Walked.SequenceEqual(o.Walked) && LastLink == o.LastLink &&
+        (Listing == null ? o.Listing == null : o.Listing != null && Listing.SequenceEqual(o.Listing));
     public override int GetHashCode() => HashCode.Combine(Err, Walked.Count, LastLink);
 }
 

@@ -66,7 +66,23 @@ public sealed unsafe partial class GoferServer
             int fd = Reopen(cur, Wire.O_RDONLY);
             if (fd >= 0) donate = fd;
         }
-        return new WalkReply(walked) { Err = err, LastLink = walked.Count > 0 && walked[^1].Item2.IsSymlink ? LinkTarget(cur) : null };
+        return new WalkReply(walked)
+        {
+            Err = err,
+            LastLink = walked.Count > 0 && walked[^1].Item2.IsSymlink ? LinkTarget(cur) : null,
+            Listing = q.ListOnMiss && err == Errno.ENOENT && walked.Count == 0 ? ListForMiss(dir.Fd) : null,
+        };
+    }
+
+    // The whole listing of the directory whose fd (O_PATH) is dirFd, if it fits in half a reply; else null.
+    List<GoferDirent>? ListForMiss(int dirFd)
+    {
+        int fd = Reopen(dirFd, GoferSys.O_RDONLY | GoferSys.O_DIRECTORY);
+        if (fd < 0) return null;
+        int room = Wire.MaxMessage / 2;
+        var listing = ListWhole(fd, ref room);
+        close(fd);
+        return listing;
     }
 
     /// <summary>The target of the symlink fd (an O_PATH descriptor), or null if it cannot be read or is too long.</summary>

@@ -14,11 +14,14 @@ public sealed class SystrapPlatform : IPlatform
     public bool OneThreadPerContext => false;
     public IGuestContext NewProcess()
     {
-        var spare = Interlocked.Exchange(ref _spare, null);
-        if (spare != null)
+        if (Interlocked.Exchange(ref _spare, null) is { } prespawned)
         {
-            spare.Woke();
-            return spare;
+            prespawned.Join();
+            if (prespawned.Made is { } spare)
+            {
+                spare.Woke();
+                return spare;
+            }
         }
         return ForkTemplate() ?? SystrapContext.Create();
     }
@@ -52,19 +55,40 @@ public sealed class SystrapPlatform : IPlatform
         }
     }
 
-    // Prespawn's context, until a NewProcess takes it. One never taken (an init that could not be loaded) dies with
-    // runsc, as every stub does.
-    SystrapContext? _spare;
+    // Prespawn's context, made on a thread of its own while the Sentry goes on building the kernel (it waits for the
+    // gofer's start meanwhile), until a NewProcess takes it. One never taken (an init that could not be loaded) dies
+    // with runsc, as every stub does.
+    Prespawned? _spare;
+
+    sealed class Prespawned
+    {
+        readonly Thread _thread;
+        public SystrapContext? Made { get; private set; }
+
+        public Prespawned()
+        {
+            _thread = new Thread(() =>
+            {
+                StubReaper.Start();
+                HostVdso.Warm();
+                try { Made = SystrapContext.Create(); }
+                catch (PlatformException) { return; } // NewProcess makes one, and says why it cannot
+                Made.WillBlock(); // waiting to be handed out: it neither spins nor counts as a busy thread
+            }) { Name = "stub-prespawn", IsBackground = true };
+            _thread.Start();
+        }
+
+        public void Join() => _thread.Join();
+    }
 
     public void Prespawn()
     {
-        StubReaper.Start();
-        HostVdso.Warm();
-        SystrapContext ctx;
-        try { ctx = SystrapContext.Create(); }
-        catch (PlatformException) { return; }
-        ctx.WillBlock(); // waiting to be handed out: it neither spins nor counts as a busy thread
-        if (Interlocked.CompareExchange(ref _spare, ctx, null) != null) ctx.Dispose();
+        var p = new Prespawned();
+        if (Interlocked.CompareExchange(ref _spare, p, null) != null)
+        {
+            p.Join();
+            p.Made?.Dispose();
+        }
     }
     public IGuestContext Adopt(long handle) => SystrapContext.Adopt(handle);
     public IGuestContext AdoptThread(long handle, int hostTgid) => SystrapContext.AdoptThread(handle, hostTgid);

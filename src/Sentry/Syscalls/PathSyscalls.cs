@@ -236,7 +236,13 @@ static class PathSyscalls
         var e = ReadPath(t, pathAddr, out var path);
         if (e != Errno.None) return Err(e);
         if (dirfd == AT_FDCWD && path.Length == 0) return Err(Errno.ENOENT);
-        e = Resolve(t, dirfd, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, out var p);
+        // A readlink that ends at a regular file is mostly a realpath before that file's open (gcc's header search
+        // does one before each include it opens): the walk brings the file's read-only fd along, as an open's does,
+        // and the open then needs no request of its own.
+        VfsPath p;
+        t.ResolvingToRead = true;
+        try { e = Resolve(t, dirfd, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, out p); }
+        finally { t.ResolvingToRead = false; }
         if (e != Errno.None) return Err(e);
         e = p.Inode.ReadLink(t, out var target);
         // readlinkat(fd, "") of a file that is not a symlink: ENOENT, as Linux says.

@@ -21,6 +21,10 @@ public sealed class GoferFs
     public bool KeepsNodes { get; }
     /// <summary>Bounds the walked nodes kept (each holds a fid): this tree's, or the overlay's above it.</summary>
     public EntryCache Cache { get; }
+    /// <summary>The names in the listings its directories keep (GoferInode's _listing), against MaxListedNames.</summary>
+    internal long ListedNames;
+    /// <summary>Bounds the kept listings' memory (~70 bytes a name) whatever the directories the entry cache holds.</summary>
+    internal const long MaxListedNames = 64 << 10;
 
     GoferFs(GoferClient client, bool writable, bool keepsNodes, int cacheCapacity)
     {
@@ -68,15 +72,21 @@ public sealed class GoferInode : Inode
     // listed, or one whose fid such a listing walked, walks its own subdirectories when listed. A program that lists
     // a directory of many packages and enters few of them (python's sys.path) does not pay for the rest.
     bool _listed, _inTreeWalk;
-    // Under the overlay, a directory where lookups keep missing (a compiler's search paths, a shell's PATH) fetches
-    // its names once; later misses are answered from them without a walk. The overlay remembers a miss anyway (its
-    // negative entries), so a name the host adds later was not going to be seen either; a tree without the overlay
-    // (writable, or an OCI bind mount a host may update) always walks. So does a large directory (over 16 KiB, some
-    // 500 names on ext4, or over MaxNames): its listing costs several round trips and big replies, more than the few
-    // misses it would save (python misses 7 names in /usr/bin, of 1,300).
-    const int MissesBeforeNames = 4, MaxNames = 1024;
+    // Under the overlay, a directory's listing is kept from its first (the tree does not change under us, as Stat
+    // assumes too): programs list the same directories again and again (python its sys.path at every start, shells
+    // their PATH), each listing a round trip or more. Not past MaxListed names (a huge directory's listing pins its
+    // memory for as long as the node lives), nor past the tree's GoferFs.MaxListedNames in all (a tree walk lists
+    // thousands of directories once each).
+    const int MaxListed = 4096;
+    DirEntry[]? _listing;
+    // The kept listing's names answer lookups' misses without a walk. A directory not listed yet gets its listing with
+    // the first walk that misses in it (WalkRequest.ListOnMiss): one probed for a name it lacks (a compiler's search
+    // paths, a shell's PATH) is mostly probed for more. The overlay remembers a miss anyway (its negative entries),
+    // so a name the host adds later was not going to be seen either; a tree without the overlay (writable, or an OCI
+    // bind mount a host may update) always walks. A large directory (over 16 KiB, some 500 names on ext4) is not
+    // listed for a miss: its listing costs more than the few misses it would save (python misses 7 names in /usr/bin,
+    // of 1,300).
     const long MaxNamesDirBytes = 16 << 10;
-    int _misses;
     HashSet<string>? _names;
     // Under the overlay, a lookup in a path walk also walks up to MaxAhead of the names that follow in the path, in the
     // same request: each node it reaches keeps the rest (its Ahead), and the next lookup there takes it, by the name
@@ -103,6 +113,7 @@ public sealed class GoferInode : Inode
         if (_walkedDirs != null)
             foreach (var w in _walkedDirs.Values) _fs.Client.Clunk(w.Fid);
         if (_ahead != null) ClunkAll(_ahead);
+        if (_listing != null) Interlocked.Add(ref _fs.ListedNames, -_listing.Length);
     }
 
     void ClunkAll(Ahead a)
@@ -157,11 +168,12 @@ public sealed class GoferInode : Inode
         if (Volatile.Read(ref _names) is { } names && !names.Contains(name)) return Errno.ENOENT;
         var path = AheadNames(name, ahead, out bool toEnd);
         var walked = new List<(ulong Fid, GoferStat Stat)>(path.Length);
-        var e = C.Walk(_fid, path, walked, openLast: toEnd && t is { ResolvingToRead: true }, out var lastLink, out int lastFd);
+        bool listOnMiss = !_fs.KeepsNodes && Volatile.Read(ref _names) == null && _st.Size <= MaxNamesDirBytes;
+        var e = C.Walk(_fid, path, walked, openLast: toEnd && t is { ResolvingToRead: true }, listOnMiss,
+            out var lastLink, out int lastFd, out var missListing);
         if (walked.Count == 0)
         {
-            if (e == Errno.ENOENT && !_fs.KeepsNodes && _st.Size <= MaxNamesDirBytes && Interlocked.Increment(ref _misses) == MissesBeforeNames)
-                FetchNames();
+            if (missListing != null) KeepListing(missListing.Select(d => new DirEntry(d.Name, d.Ino, d.Type)).ToArray());
             return e != Errno.None ? e : Errno.EIO;
         }
         return TakeAhead(new Ahead(path, walked.ToArray(), e, lastLink, lastFd), name, out child);
@@ -241,32 +253,49 @@ public sealed class GoferInode : Inode
     {
         if (!IsDir) return Errno.ENOTDIR;
         Volatile.Write(ref _listed, true);
+        if (Volatile.Read(ref _listing) is { } kept)
+        {
+            into.AddRange(kept);
+            return Errno.None;
+        }
+        int first = into.Count;
         var prefetched = Interlocked.Exchange(ref _prefetched, null);
         if (prefetched != null && !prefetched.Any(d => d.Type == AppKernel.Gofer.Protocol.ReadDirReply.DT_DIR))
         {
             foreach (var d in prefetched) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
+            if (!_fs.KeepsNodes) KeepListing(into.GetRange(first, into.Count - first).ToArray());
             return Errno.None;
         }
         // Only a read-only tree's: a writable one changes, and a walked fid could name what a rename moved away.
         var walkedDirs = _fs.Writable || !_inTreeWalk ? null : new List<(string Name, ulong Fid, GoferStat Stat, IReadOnlyList<GoferDirent>? Listing)>();
-        return ListBatches(walkedDirs, batch =>
+        var e = ListBatches(walkedDirs, batch =>
         {
             foreach (var d in batch)
                 if (d.Name is not ("." or "..")) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
             return true;
         });
+        if (e == Errno.None && !_fs.KeepsNodes) KeepListing(into.GetRange(first, into.Count - first).ToArray());
+        return e;
     }
 
-    /// <summary>This directory's names, for <see cref="Lookup"/>'s misses (see _names); none if it has too many.</summary>
-    void FetchNames()
+    // The whole listing, kept under the overlay with its names (see _listing and _names).
+    void KeepListing(DirEntry[] listing)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var e = ListBatches(null, batch =>
+        int n = listing.Length;
+        if (_fs.KeepsNodes || n > MaxListed || Volatile.Read(ref _listing) != null) return;
+        if (Interlocked.Add(ref _fs.ListedNames, n) > GoferFs.MaxListedNames)
         {
-            foreach (var d in batch) names.Add(d.Name);
-            return names.Count <= MaxNames;
-        });
-        if (e == Errno.None && names.Count <= MaxNames) Volatile.Write(ref _names, names);
+            Interlocked.Add(ref _fs.ListedNames, -n);
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _listing, listing, null) != null)
+        {
+            Interlocked.Add(ref _fs.ListedNames, -n); // listed twice at once
+            return;
+        }
+        var names = new HashSet<string>(n, StringComparer.Ordinal);
+        foreach (var d in listing) names.Add(d.Name);
+        Volatile.Write(ref _names, names);
     }
 
     /// <summary>The gofer's listing of this directory, batch by batch from the start, to onBatch until it returns
