@@ -19,6 +19,14 @@ public sealed class GoferListingCacheTests
         for (int i = 0; i < 3; i++) File.WriteAllText(Path.Combine(root, "dir", $"f{i}"), "x");
     }
 
+    // The tree's "dir", read-only, with or without the overlay above.
+    static Inode Dir(GoferHost h, bool overlaid)
+    {
+        Assert.Equal(Errno.None, GoferFs.Attach(h.Client!, writable: false, overlaid: overlaid, out var root));
+        Assert.Equal(Errno.None, root!.Lookup(null!, "dir", out var dir));
+        return dir!;
+    }
+
     static List<string> Names(Inode dir)
     {
         var list = new List<DirEntry>();
@@ -32,14 +40,13 @@ public sealed class GoferListingCacheTests
     public void OnlyAnOverlaidTreeKeepsItsListings(bool overlaid)
     {
         using var h = new GoferHost(writable: false, populate: Populate);
-        Assert.Equal(Errno.None, GoferFs.Attach(h.Client!, writable: false, overlaid: overlaid, out var root));
-        Assert.Equal(Errno.None, root!.Lookup(null!, "dir", out var dir));
-        Assert.Equal(["f0", "f1", "f2"], Names(dir!));
+        var dir = Dir(h, overlaid);
+        Assert.Equal(["f0", "f1", "f2"], Names(dir));
 
         // Behind the gofer's back: only a tree that is not overlaid sees it.
         File.WriteAllText(Path.Combine(h.Root, "dir", "late"), "y");
-        var again = Names(dir!);
-        var lookup = dir!.Lookup(null!, "late", out _);
+        var again = Names(dir);
+        var lookup = dir.Lookup(null!, "late", out _);
         if (overlaid)
         {
             Assert.Equal(["f0", "f1", "f2"], again);
@@ -62,9 +69,8 @@ public sealed class GoferListingCacheTests
     public void AnOverlaidTreeHasADirectorysListingFromItsFirstMiss(bool overlaid)
     {
         using var h = new GoferHost(writable: false, populate: Populate);
-        Assert.Equal(Errno.None, GoferFs.Attach(h.Client!, writable: false, overlaid: overlaid, out var root));
-        Assert.Equal(Errno.None, root!.Lookup(null!, "dir", out var dir));
-        Assert.Equal(Errno.ENOENT, dir!.Lookup(null!, "absent", out _));
+        var dir = Dir(h, overlaid);
+        Assert.Equal(Errno.ENOENT, dir.Lookup(null!, "absent", out _));
 
         File.WriteAllText(Path.Combine(h.Root, "dir", "late"), "y");
         Assert.Equal(overlaid ? Errno.ENOENT : Errno.None, dir.Lookup(null!, "late", out _));
@@ -76,10 +82,9 @@ public sealed class GoferListingCacheTests
     public void ListingsAreCopiesTheCallerMayChange()
     {
         using var h = new GoferHost(writable: false, populate: Populate);
-        Assert.Equal(Errno.None, GoferFs.Attach(h.Client!, writable: false, overlaid: true, out var root));
-        Assert.Equal(Errno.None, root!.Lookup(null!, "dir", out var dir));
+        var dir = Dir(h, overlaid: true);
         var first = new List<DirEntry> { new("before", 1, 0) };
-        Assert.Equal(Errno.None, dir!.ReadDir(null!, first));
+        Assert.Equal(Errno.None, dir.ReadDir(null!, first));
         Assert.Equal(4, first.Count);
         first.Clear();
         Assert.Equal(["f0", "f1", "f2"], Names(dir));
