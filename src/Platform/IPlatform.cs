@@ -17,7 +17,8 @@ public interface IPlatform
     IGuestContext NewProcess();
     /// <summary>Makes the next <see cref="NewProcess"/>'s context ahead, starts the platform's own threads and reads
     /// the host's vDSO layout (<see cref="HostVdso.Warm"/>), for a caller with time to spare (runsc makes the init's
-    /// while its gofer starts). Best effort: a failure is NewProcess's to report.</summary>
+    /// while its gofer starts). It may return before the context is made (systrap makes it on a thread of its own), and
+    /// NewProcess then waits for it. Best effort: a failure is NewProcess's to report.</summary>
     void Prespawn();
     /// <summary>Takes over the process a context's <see cref="IGuestContext.ForkStub"/> or CloneVm made.</summary>
     IGuestContext Adopt(long handle);

@@ -51,9 +51,9 @@ public sealed partial class Task
     /// <summary>sched_setaffinity's CPU set (bit i: CPU i), kept and reported (the host schedules the stubs).</summary>
     public ulong Affinity = FileSystems.Proc.SystemInfo.AllCpus;
     public bool NoNewPrivs;
-    /// <summary>True while the task resolves a path it is about to open for reading (a read-only open(2), execve): a
-    /// file system whose lookup can bring the last node's read-only fd along does (the gofer tree's walk), and the
-    /// open then needs no request of its own.</summary>
+    /// <summary>True while the task resolves a path it is about to open for reading (a read-only open(2), execve, and
+    /// readlink, mostly a realpath before an open): a file system whose lookup can bring the last node's read-only fd
+    /// along does (the gofer tree's walk), and the open then needs no request of its own.</summary>
     internal bool ResolvingToRead;
 
     public bool Exited { get; internal set; }
