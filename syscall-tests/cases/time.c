@@ -25,7 +25,9 @@ int main(void)
     SHOW(tv.tv_sec >= a.tv_sec && tv.tv_sec - a.tv_sec < 5);
     SHOW(tv.tv_usec >= 0 && tv.tv_usec < 1000000);
     time_t t = time(NULL);
-    SHOW(t >= a.tv_sec && t - a.tv_sec < 5);
+    /* time() reads the coarse clock, which moves at the tick: just after a second begins it may still say the last
+       one, natively as in the sandbox (both run the host's vDSO). */
+    SHOW(t >= a.tv_sec - 1 && t - a.tv_sec < 5);
     CHECK(syscall(SYS_time, NULL) > 0);
     CHECK(syscall(SYS_gettimeofday, &tv, NULL));
     CHECK(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &a));
