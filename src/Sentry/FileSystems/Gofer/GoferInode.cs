@@ -173,7 +173,7 @@ public sealed class GoferInode : Inode
             out var lastLink, out int lastFd, out var missListing);
         if (walked.Count == 0)
         {
-            if (missListing != null) KeepListing(missListing.Select(d => new DirEntry(d.Name, d.Ino, d.Type)).ToArray());
+            if (missListing != null) KeepListing(missListing.Select(d => new DirEntry(d.Name, d.Ino, d.Type)), missListing.Count);
             return e != Errno.None ? e : Errno.EIO;
         }
         return TakeAhead(new Ahead(path, walked.ToArray(), e, lastLink, lastFd), name, out child);
@@ -263,7 +263,7 @@ public sealed class GoferInode : Inode
         if (prefetched != null && !prefetched.Any(d => d.Type == AppKernel.Gofer.Protocol.ReadDirReply.DT_DIR))
         {
             foreach (var d in prefetched) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
-            if (!_fs.KeepsNodes) KeepListing(into.GetRange(first, into.Count - first).ToArray());
+            KeepListing(into.Skip(first), into.Count - first);
             return Errno.None;
         }
         // Only a read-only tree's: a writable one changes, and a walked fid could name what a rename moved away.
@@ -274,20 +274,21 @@ public sealed class GoferInode : Inode
                 if (d.Name is not ("." or "..")) into.Add(new DirEntry(d.Name, d.Ino, d.Type));
             return true;
         });
-        if (e == Errno.None && !_fs.KeepsNodes) KeepListing(into.GetRange(first, into.Count - first).ToArray());
+        if (e == Errno.None) KeepListing(into.Skip(first), into.Count - first);
         return e;
     }
 
-    // The whole listing, kept under the overlay with its names (see _listing and _names).
-    void KeepListing(DirEntry[] listing)
+    // The whole listing (its n entries), kept under the overlay with its names (see _listing and _names). Copied only
+    // once it is sure to be kept: past the tree's budget a tree walk's listings cost nothing more.
+    void KeepListing(IEnumerable<DirEntry> entries, int n)
     {
-        int n = listing.Length;
         if (_fs.KeepsNodes || n > MaxListed || Volatile.Read(ref _listing) != null) return;
         if (Interlocked.Add(ref _fs.ListedNames, n) > GoferFs.MaxListedNames)
         {
             Interlocked.Add(ref _fs.ListedNames, -n);
             return;
         }
+        var listing = entries.ToArray();
         if (Interlocked.CompareExchange(ref _listing, listing, null) != null)
         {
             Interlocked.Add(ref _fs.ListedNames, -n); // listed twice at once
